@@ -1,0 +1,15 @@
+/**
+ * The command table. Modules load lazily so `ecs-gitops validate` does not pay
+ * for the AWS SDK or the sandbox.
+ */
+import type { CommandSpec } from '../command.js';
+
+export const COMMAND_LOADERS: Readonly<Record<string, { summary: string; load: () => Promise<CommandSpec> }>> = {
+  validate: { summary: 'check every manifest offline', load: async () => (await import('./validate.js')).validateCommand },
+  diff: { summary: 'show what would change in live ECS', load: async () => (await import('./diff.js')).diffCommand },
+  sync: { summary: 'apply once and exit', load: async () => (await import('./sync.js')).syncCommand },
+  run: { summary: 'run the controller until stopped', load: async () => (await import('./run.js')).runCommand },
+  export: { summary: 'write manifests for existing services', load: async () => (await import('./export.js')).exportCommand },
+  sandbox: { summary: 'serve the embedded ECS/ECR sandbox', load: async () => (await import('./sandbox.js')).sandboxCommand },
+  start: { summary: 'the quick start: controller on manifests/ against an in-process sandbox', load: async () => (await import('./start.js')).startCommand },
+};

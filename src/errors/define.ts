@@ -1,0 +1,34 @@
+/**
+ * Every error a user can see has a stable code, declared once in a domain
+ * catalog (src/errors/*-codes.ts). Messages are built from the catalog so the
+ * same mistake always reads the same way; the README lists every code.
+ */
+export interface ErrorCodeSpec {
+  /** One line: what went wrong, in the user's terms. */
+  readonly title: string;
+  /** What to do about it (shown in the README table). */
+  readonly hint: string;
+}
+
+export type ErrorCatalog<Code extends string> = Readonly<Record<Code, ErrorCodeSpec>>;
+
+export function defineErrorCodes<Code extends string>(catalog: Record<Code, ErrorCodeSpec>): ErrorCatalog<Code> {
+  return Object.freeze(catalog);
+}
+
+export class GitopsError extends Error {
+  readonly code: string;
+  /** Structured context (file, flag, key...). Never put secret values here. */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: string, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GitopsError';
+    this.code = code;
+    this.details = Object.freeze({ ...details });
+  }
+}
+
+export function isGitopsError(err: unknown): err is GitopsError {
+  return err instanceof GitopsError;
+}

@@ -1,0 +1,119 @@
+/**
+ * The typed form of `ecs-gitops/v1` manifests (see README "Manifest
+ * reference"). Field names inside `spec` are the ECS API's own, so the types
+ * reuse the SDK's request shapes; only tags differ (a map in manifests, a
+ * key/value list on the wire). Type-only imports: the pure core never loads
+ * the SDK at run time.
+ */
+import type {
+  CreateClusterRequest,
+  CreateServiceRequest,
+  RegisterTaskDefinitionRequest,
+} from '@aws-sdk/client-ecs';
+
+export const API_VERSION = 'ecs-gitops/v1';
+
+export type TagMap = Readonly<Record<string, string>>;
+
+export type SyncMode = 'auto' | 'detect';
+export type ImagePolicy = 'as-written' | 'pin-digest' | 'follow-tag';
+
+/** Controller behaviour for one service (`spec.sync`). */
+export interface SyncPolicy {
+  readonly mode?: SyncMode;
+  /** JSON pointers relative to `spec` (e.g. `/desiredCount`) that are never compared. */
+  readonly ignoreDifferences?: readonly string[];
+  readonly images?: ImagePolicy;
+}
+
+/** A RegisterTaskDefinition input, with tags as a map. `family` is required. */
+export type TaskDefinitionSpec = Omit<RegisterTaskDefinitionRequest, 'tags'> & {
+  readonly tags?: TagMap;
+};
+
+/** CreateService fields, minus those that `metadata` carries or the controller sets. */
+export type ServiceSpec = Omit<
+  CreateServiceRequest,
+  'serviceName' | 'cluster' | 'taskDefinition' | 'tags' | 'clientToken'
+> & {
+  readonly taskDefinition: TaskDefinitionSpec;
+  readonly tags?: TagMap;
+  readonly sync?: SyncPolicy;
+};
+
+export interface ServiceManifest {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: 'Service';
+  readonly metadata: { readonly name: string; readonly cluster: string; readonly region?: string };
+  readonly spec: ServiceSpec;
+}
+
+export type ClusterSpec = Omit<CreateClusterRequest, 'clusterName' | 'tags'> & { readonly tags?: TagMap };
+
+export interface ClusterManifest {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: 'Cluster';
+  readonly metadata: { readonly name: string; readonly region?: string };
+  readonly spec: ClusterSpec;
+}
+
+export type Manifest = ServiceManifest | ClusterManifest;
+
+/** Where a document came from: path relative to the manifests root, 1-based line/column. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface DesiredService {
+  /** `region/cluster/name`: the work-queue key. */
+  readonly key: string;
+  readonly region: string;
+  readonly cluster: string;
+  readonly name: string;
+  /** With `metadata.region` filled in from the default region. */
+  readonly manifest: ServiceManifest;
+  readonly source: SourceLocation;
+  /** Hash of the manifest's canonical JSON: lets the source enqueue only services that changed. */
+  readonly contentHash: string;
+}
+
+export interface DesiredCluster {
+  /** `region/cluster` */
+  readonly key: string;
+  readonly region: string;
+  readonly name: string;
+  readonly manifest: ClusterManifest;
+  readonly source: SourceLocation;
+  readonly contentHash: string;
+}
+
+export interface ManifestProblem {
+  /** Stable code from MANIFEST_ERROR_CODES. */
+  readonly code: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** JSON pointer into the document ('' for the whole document). */
+  readonly pointer: string;
+  /** Index of the document in a multi-document file (0-based). */
+  readonly documentIndex?: number;
+  readonly message: string;
+}
+
+/** One consistent read of the manifests root. Immutable. */
+export interface ManifestSnapshot {
+  readonly root: string;
+  /** Git commit, or `unversioned` (set by the source; loadManifests leaves it undefined). */
+  readonly revision?: string;
+  readonly services: readonly DesiredService[];
+  readonly clusters: readonly DesiredCluster[];
+  readonly problems: readonly ManifestProblem[];
+  /** Every manifest file read (relative paths), with or without problems. */
+  readonly files: readonly string[];
+  /** Files that had at least one problem: nothing they declare may be applied or pruned. */
+  readonly filesWithProblems: ReadonlySet<string>;
+  /** Identities that were declared in a file with problems (or twice), so must be left alone. */
+  readonly blockedKeys: ReadonlySet<string>;
+}

@@ -1,0 +1,52 @@
+/**
+ * Per-test-file access to the shared moto_server. Each call to `motoAccount()`
+ * returns a fresh 12-digit account, sent as `x-moto-account-id` on every
+ * request, so test files never see each other's resources.
+ */
+import { randomInt } from 'node:crypto';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { inject } from 'vitest';
+
+// Not frozen: the SDK stamps feature flags onto the credentials object.
+export const dummyCredentials = () => ({ accessKeyId: 'AKIDTESTTESTTEST', secretAccessKey: 'test-secret-not-real' });
+
+export interface MotoAccount {
+  readonly endpoint: string;
+  readonly accountId: string;
+  readonly region: string;
+  ecs(): ECSClient;
+  ecr(): ECRClient;
+}
+
+/** The moto endpoint, or null when moto_server is not installed (never null with CI=true). */
+export function motoEndpoint(): string | null {
+  return inject('motoEndpoint');
+}
+
+function withAccountHeader<T extends ECSClient | ECRClient>(client: T, accountId: string): T {
+  // ECS and ECR stacks have the same shape; one cast lets one helper serve both.
+  (client.middlewareStack as ECSClient['middlewareStack']).add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-moto-account-id'] = accountId;
+      return next(args);
+    },
+    { step: 'build', name: 'motoAccountHeader' },
+  );
+  return client;
+}
+
+export function motoAccount(region = 'eu-west-1'): MotoAccount {
+  const endpoint = motoEndpoint();
+  if (!endpoint) throw new Error('moto_server is not running (install moto[server])');
+  const accountId = String(randomInt(100_000_000_000, 999_999_999_999));
+  const common = { endpoint, region, credentials: dummyCredentials(), maxAttempts: 1 };
+  return {
+    endpoint,
+    accountId,
+    region,
+    ecs: () => withAccountHeader(new ECSClient(common), accountId),
+    ecr: () => withAccountHeader(new ECRClient(common), accountId),
+  };
+}
