@@ -1,0 +1,116 @@
+/**
+ * The per-service status record the controller keeps and that metrics, the
+ * HTTP API and logs read. The controller is the only writer; readers get
+ * immutable copies. Shape is part of the public API (/api/v1/status).
+ */
+export type SyncStatus = 'Synced' | 'OutOfSync' | 'Unknown';
+export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing' | 'Suspended' | 'Unknown';
+
+export const SYNC_STATUSES: readonly SyncStatus[] = ['Synced', 'OutOfSync', 'Unknown'];
+export const HEALTH_STATUSES: readonly HealthStatus[] = ['Healthy', 'Progressing', 'Degraded', 'Missing', 'Suspended', 'Unknown'];
+
+export interface StatusError {
+  readonly code: string;
+  /** Never contains secret values. */
+  readonly message: string;
+  readonly at: string; // ISO time
+}
+
+/** One field-level difference, secrets already masked. */
+export interface StatusChange {
+  readonly pointer: string;
+  readonly kind: 'added' | 'removed' | 'changed';
+  readonly scope: 'taskDefinition' | 'service' | 'replacement';
+  readonly desired: unknown;
+  readonly live: unknown;
+}
+
+export interface ServiceStatus {
+  /** region/cluster/service */
+  readonly key: string;
+  readonly region: string;
+  readonly cluster: string;
+  readonly service: string;
+  readonly sync: SyncStatus;
+  readonly health: HealthStatus;
+  readonly mode: 'auto' | 'detect';
+  /** Manifest file (relative to the root) that declares this service. */
+  readonly source?: string;
+  readonly lastAppliedRevision?: string;
+  readonly lastAttemptedRevision?: string;
+  /** Result of the last apply attempt, rollout outcome included; undefined before the first apply. */
+  readonly lastApplySucceeded?: boolean;
+  readonly lastError?: StatusError;
+  /** ISO time of the last completed comparison with live state. */
+  readonly lastSyncTime?: string;
+  readonly diff: readonly StatusChange[];
+  /** Task definition ARN the PRIMARY deployment runs. */
+  readonly liveTaskDefinition?: string;
+  /** Container name -> image digest it runs, when known. */
+  readonly imageDigests?: Readonly<Record<string, string>>;
+}
+
+export interface ControllerStatus {
+  readonly revision?: string;
+  readonly snapshotLoadedAt?: string;
+  readonly manifestProblems: number;
+  readonly services: readonly ServiceStatus[];
+}
+
+export type StatusListener = (key: string, next: ServiceStatus | undefined, previous: ServiceStatus | undefined) => void;
+
+/** The single store of service status. Writes notify listeners (metrics) synchronously. */
+export class StatusStore {
+  readonly #services = new Map<string, ServiceStatus>();
+  readonly #listeners = new Set<StatusListener>();
+  #revision: string | undefined;
+  #snapshotLoadedAt: string | undefined;
+  #manifestProblems = 0;
+
+  get(key: string): ServiceStatus | undefined {
+    return this.#services.get(key);
+  }
+
+  list(): readonly ServiceStatus[] {
+    return [...this.#services.values()].sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  /** Merges `patch` into the current status of `key` (creating it from `initial` when absent). */
+  update(key: string, patch: Partial<ServiceStatus>, initial?: ServiceStatus): ServiceStatus {
+    const previous = this.#services.get(key);
+    const base = previous ?? initial;
+    if (!base) throw new Error(`no status for ${key} and no initial value given`);
+    const next = Object.freeze({ ...base, ...patch, key });
+    this.#services.set(key, next);
+    for (const listener of this.#listeners) listener(key, next, previous);
+    return next;
+  }
+
+  /** Forget a service that is no longer managed, so its metric series disappear. */
+  remove(key: string): void {
+    const previous = this.#services.get(key);
+    if (!previous) return;
+    this.#services.delete(key);
+    for (const listener of this.#listeners) listener(key, undefined, previous);
+  }
+
+  setSnapshot(revision: string | undefined, loadedAt: string, manifestProblems: number): void {
+    this.#revision = revision;
+    this.#snapshotLoadedAt = loadedAt;
+    this.#manifestProblems = manifestProblems;
+  }
+
+  snapshot(): ControllerStatus {
+    return {
+      revision: this.#revision,
+      snapshotLoadedAt: this.#snapshotLoadedAt,
+      manifestProblems: this.#manifestProblems,
+      services: this.list(),
+    };
+  }
+
+  subscribe(listener: StatusListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
