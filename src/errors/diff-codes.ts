@@ -1,4 +1,17 @@
 import { defineErrorCodes } from './define.js';
 
-/** User-facing errors of the diff area. */
-export const DIFF_ERROR_CODES = defineErrorCodes({});
+/** User-facing errors of the diff and plan areas. */
+export const DIFF_ERROR_CODES = defineErrorCodes({
+  DIFF_REQUIRES_REPLACEMENT: {
+    title: 'the manifest changes a field ECS cannot update in place (launchType, schedulingStrategy, role, ...)',
+    hint: 'Revert the field, or create the service under a new name and delete the old one yourself; the controller never deletes and re-creates a service.',
+  },
+  DIFF_OWNED_BY_OTHER_CONTROLLER: {
+    title: 'the live service is tagged ecs-gitops/managed-by with another controller id',
+    hint: 'Only one controller may manage a service: remove the service from one of the repositories, or retag it deliberately.',
+  },
+  DIFF_PRUNE_BLOCKED: {
+    title: 'pruning was skipped by a safety guard (disabled, manifest errors, empty snapshot or too many deletions)',
+    hint: 'Fix the manifest errors, check the checkout is complete, or raise the prune limit if the deletions are intended.',
+  },
+});
