@@ -1,4 +1,45 @@
 import { defineErrorCodes } from './define.js';
 
-/** User-facing errors of the aws area. */
-export const AWS_ERROR_CODES = defineErrorCodes({});
+/** User-facing errors of the aws area: every failed AWS call maps to one of these (src/ecs/aws-error.ts). */
+export const AWS_ERROR_CODES = defineErrorCodes({
+  AWS_THROTTLED: {
+    title: 'AWS throttled an API call (ThrottlingException) even after client-side rate limiting',
+    hint: 'The reconcile is retried with backoff. If it persists, another tool shares the account\'s ECS rate limits: lower --workers or the limiter rates.',
+  },
+  AWS_ACCESS_DENIED: {
+    title: 'AWS refused the call for lack of permission (AccessDeniedException)',
+    hint: 'Grant the controller\'s IAM role the ECS action named in the message (see docs/controller.md for the policy).',
+  },
+  AWS_CREDENTIALS_MISSING: {
+    title: 'no AWS credentials were found',
+    hint: 'Set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run with --sandbox.',
+  },
+  AWS_CLUSTER_NOT_FOUND: {
+    title: 'the ECS cluster named by a manifest does not exist',
+    hint: 'Create it, or declare it with a `kind: Cluster` manifest so the controller creates it.',
+  },
+  AWS_SERVICE_NOT_FOUND: {
+    title: 'the ECS service does not exist (ServiceNotFoundException)',
+    hint: 'It was deleted outside Git; the next reconcile re-creates it.',
+  },
+  AWS_SERVICE_NOT_ACTIVE: {
+    title: 'the ECS service is draining or inactive (ServiceNotActiveException)',
+    hint: 'It was deleted recently; wait until ECS finishes draining it, then the controller re-creates it.',
+  },
+  AWS_INVALID_REQUEST: {
+    title: 'ECS rejected the request as invalid (InvalidParameterException, ClientException)',
+    hint: 'The message quotes ECS; fix the manifest field it names.',
+  },
+  AWS_SERVER_ERROR: {
+    title: 'AWS answered with a server error',
+    hint: 'Transient on AWS\'s side; the reconcile is retried with backoff.',
+  },
+  AWS_NETWORK_ERROR: {
+    title: 'the AWS endpoint could not be reached',
+    hint: 'Check network access and AWS_ENDPOINT_URL_ECS / the region; the reconcile is retried with backoff.',
+  },
+  AWS_REQUEST_ABORTED: {
+    title: 'an AWS call was aborted (shutdown or reconcile timeout)',
+    hint: 'Expected during shutdown; otherwise raise the reconcile timeout.',
+  },
+});

@@ -1,0 +1,63 @@
+/**
+ * The one interface the rest of the controller uses to talk to ECS: a single
+ * `send(operation, input, signal)` over exactly the operations ecs-gitops
+ * needs. One method keeps wrappers (rate limiting, call counting, fakes in the
+ * narrowest tests) trivial. Types only: the SDK is loaded at run time solely
+ * by sdk-adapter.ts.
+ */
+import type * as ECS from '@aws-sdk/client-ecs';
+
+export interface EcsOperations {
+  DescribeClusters: { input: ECS.DescribeClustersRequest; output: ECS.DescribeClustersResponse };
+  CreateCluster: { input: ECS.CreateClusterRequest; output: ECS.CreateClusterResponse };
+  UpdateCluster: { input: ECS.UpdateClusterRequest; output: ECS.UpdateClusterResponse };
+  PutClusterCapacityProviders: { input: ECS.PutClusterCapacityProvidersRequest; output: ECS.PutClusterCapacityProvidersResponse };
+  DescribeServices: { input: ECS.DescribeServicesRequest; output: ECS.DescribeServicesResponse };
+  ListServices: { input: ECS.ListServicesRequest; output: ECS.ListServicesResponse };
+  CreateService: { input: ECS.CreateServiceRequest; output: ECS.CreateServiceResponse };
+  UpdateService: { input: ECS.UpdateServiceRequest; output: ECS.UpdateServiceResponse };
+  DeleteService: { input: ECS.DeleteServiceRequest; output: ECS.DeleteServiceResponse };
+  DescribeTaskDefinition: { input: ECS.DescribeTaskDefinitionRequest; output: ECS.DescribeTaskDefinitionResponse };
+  ListTaskDefinitions: { input: ECS.ListTaskDefinitionsRequest; output: ECS.ListTaskDefinitionsResponse };
+  RegisterTaskDefinition: { input: ECS.RegisterTaskDefinitionRequest; output: ECS.RegisterTaskDefinitionResponse };
+  ListTagsForResource: { input: ECS.ListTagsForResourceRequest; output: ECS.ListTagsForResourceResponse };
+  TagResource: { input: ECS.TagResourceRequest; output: ECS.TagResourceResponse };
+  UntagResource: { input: ECS.UntagResourceRequest; output: ECS.UntagResourceResponse };
+}
+
+export type EcsOperation = keyof EcsOperations;
+export type EcsInput<Op extends EcsOperation> = EcsOperations[Op]['input'];
+export type EcsOutput<Op extends EcsOperation> = EcsOperations[Op]['output'];
+
+export const ECS_OPERATIONS: readonly EcsOperation[] = [
+  'DescribeClusters', 'CreateCluster', 'UpdateCluster', 'PutClusterCapacityProviders',
+  'DescribeServices', 'ListServices', 'CreateService', 'UpdateService', 'DeleteService',
+  'DescribeTaskDefinition', 'ListTaskDefinitions', 'RegisterTaskDefinition',
+  'ListTagsForResource', 'TagResource', 'UntagResource',
+];
+
+/** Operations that change ECS state (used by idempotency checks and detect mode). */
+export const MUTATING_OPERATIONS: ReadonlySet<EcsOperation> = new Set<EcsOperation>([
+  'CreateCluster', 'UpdateCluster', 'PutClusterCapacityProviders', 'CreateService', 'UpdateService',
+  'DeleteService', 'RegisterTaskDefinition', 'TagResource', 'UntagResource',
+]);
+
+export interface EcsApi {
+  send<Op extends EcsOperation>(operation: Op, input: EcsInput<Op>, signal?: AbortSignal): Promise<EcsOutput<Op>>;
+}
+
+/** Outcome classes recorded for every AWS request (metric label `outcome`). */
+export type AwsOutcome = 'ok' | 'throttled' | 'client_error' | 'server_error' | 'network_error';
+export const AWS_OUTCOMES: readonly AwsOutcome[] = ['ok', 'throttled', 'client_error', 'server_error', 'network_error'];
+
+export interface AwsRequestEvent {
+  readonly api: 'ecs' | 'ecr';
+  readonly operation: string;
+  readonly outcome: AwsOutcome;
+  readonly durationSeconds: number;
+  /** AWS error name (e.g. ThrottlingException) when the call failed. */
+  readonly errorName?: string;
+}
+
+/** Observability hook: called once per AWS request, after it settles. */
+export type AwsRequestObserver = (event: AwsRequestEvent) => void;

@@ -1,0 +1,206 @@
+/**
+ * Batched, cached reads of live ECS state for the reconcilers:
+ * - services: concurrent look-ups in one cluster are coalesced into one
+ *   DescribeServices per 10 names (include TAGS); a resync pass can prefetch a
+ *   whole cluster, and each prefetched entry is consumed once, within a TTL;
+ * - task definitions: cached by ARN forever (revisions are immutable);
+ * - lists: every page followed via nextToken.
+ */
+import type * as ECS from '@aws-sdk/client-ecs';
+import type { Clock } from '../controller/clock.js';
+import type { EcsApi } from './ecs-api.js';
+
+export const DESCRIBE_SERVICES_MAX = 10;
+
+export interface LiveTaskDefinition {
+  readonly taskDefinition: ECS.TaskDefinition;
+  readonly tags: readonly ECS.Tag[];
+}
+
+export interface ServiceLookup {
+  /** Undefined when ECS reports the service MISSING. INACTIVE services are returned as they are. */
+  readonly service?: ECS.Service;
+}
+
+interface PendingLookup {
+  readonly name: string;
+  resolve(value: ServiceLookup): void;
+  reject(err: unknown): void;
+}
+
+export interface EcsReaderOptions {
+  readonly ecs: EcsApi;
+  readonly clock: Clock;
+  /** How long a prefetched service stays usable. @default 10000 */
+  readonly prefetchTtlMs?: number;
+  /** Lifetime signal for batched calls shared by several callers. */
+  readonly signal?: AbortSignal;
+}
+
+function serviceName(service: ECS.Service): string {
+  return service.serviceName ?? service.serviceArn?.split('/').pop() ?? '';
+}
+
+function nameFromFailureArn(arn: string | undefined): string {
+  return arn?.split('/').pop() ?? '';
+}
+
+export class EcsReader {
+  readonly #ecs: EcsApi;
+  readonly #clock: Clock;
+  readonly #ttl: number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #taskDefinitions = new Map<string, Promise<LiveTaskDefinition>>();
+  readonly #prefetched = new Map<string, { lookup: ServiceLookup; at: number }>();
+  readonly #pending = new Map<string, PendingLookup[]>();
+  #flushScheduled = false;
+
+  constructor(options: EcsReaderOptions) {
+    this.#ecs = options.ecs;
+    this.#clock = options.clock;
+    this.#ttl = options.prefetchTtlMs ?? 10_000;
+    this.#signal = options.signal;
+  }
+
+  /** One service, coalesced with other look-ups in the same cluster made in the same turn. */
+  describeService(cluster: string, name: string): Promise<ServiceLookup> {
+    const cached = this.#prefetched.get(`${cluster}/${name}`);
+    if (cached) {
+      this.#prefetched.delete(`${cluster}/${name}`);
+      if (this.#clock.now() - cached.at <= this.#ttl) return Promise.resolve(cached.lookup);
+    }
+    return new Promise((resolve, reject) => {
+      const list = this.#pending.get(cluster) ?? [];
+      list.push({ name, resolve, reject });
+      this.#pending.set(cluster, list);
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const batches = [...this.#pending.entries()];
+    this.#pending.clear();
+    for (const [cluster, lookups] of batches) {
+      const names = [...new Set(lookups.map((l) => l.name))];
+      this.describeServices(cluster, names, this.#signal).then(
+        (found) => {
+          for (const l of lookups) l.resolve(found.get(l.name) ?? {});
+        },
+        (err: unknown) => {
+          for (const l of lookups) l.reject(err);
+        },
+      );
+    }
+  }
+
+  /** DescribeServices in chunks of 10 (include TAGS). Names ECS reports MISSING map to `{}`. */
+  async describeServices(cluster: string, names: readonly string[], signal?: AbortSignal): Promise<Map<string, ServiceLookup>> {
+    const result = new Map<string, ServiceLookup>();
+    const chunks: string[][] = [];
+    for (let i = 0; i < names.length; i += DESCRIBE_SERVICES_MAX) chunks.push(names.slice(i, i + DESCRIBE_SERVICES_MAX));
+    await Promise.all(chunks.map(async (chunk) => {
+      const out = await this.#ecs.send('DescribeServices', { cluster, services: chunk, include: ['TAGS'] }, signal);
+      for (const service of out.services ?? []) {
+        const name = serviceName(service);
+        // ECS may return an INACTIVE and a newer ACTIVE record for one name; keep the ACTIVE one.
+        const seen = result.get(name)?.service;
+        if (!seen || seen.status === 'INACTIVE') result.set(name, { service });
+      }
+      for (const failure of out.failures ?? []) {
+        const name = nameFromFailureArn(failure.arn);
+        if (failure.reason === 'MISSING' && !result.has(name)) result.set(name, {});
+      }
+    }));
+    for (const name of names) if (!result.has(name)) result.set(name, {});
+    return result;
+  }
+
+  /** Reads a batch ahead of the reconciles that will ask for it (a resync pass). */
+  async prefetchServices(cluster: string, names: readonly string[], signal?: AbortSignal): Promise<void> {
+    const found = await this.describeServices(cluster, names, signal);
+    const at = this.#clock.now();
+    for (const [name, lookup] of found) this.#prefetched.set(`${cluster}/${name}`, { lookup, at });
+  }
+
+  /** Drops prefetched state for one service (after writing to it). */
+  invalidateService(cluster: string, name: string): void {
+    this.#prefetched.delete(`${cluster}/${name}`);
+  }
+
+  /** A task definition with its tags, cached by ARN (revisions never change). */
+  taskDefinition(arn: string, signal?: AbortSignal): Promise<LiveTaskDefinition> {
+    let entry = this.#taskDefinitions.get(arn);
+    if (!entry) {
+      entry = this.#ecs.send('DescribeTaskDefinition', { taskDefinition: arn, include: ['TAGS'] }, signal).then((out) => {
+        if (!out.taskDefinition) throw new Error(`DescribeTaskDefinition returned no task definition for ${arn}`);
+        return { taskDefinition: out.taskDefinition, tags: out.tags ?? [] };
+      });
+      this.#taskDefinitions.set(arn, entry);
+      // A failed read must not poison the cache.
+      entry.catch(() => this.#taskDefinitions.delete(arn));
+    }
+    return entry;
+  }
+
+  /** Seeds the cache with a task definition just registered (its ARN is new and immutable). */
+  rememberTaskDefinition(value: LiveTaskDefinition): void {
+    const arn = value.taskDefinition.taskDefinitionArn;
+    if (arn) this.#taskDefinitions.set(arn, Promise.resolve(value));
+  }
+
+  get cachedTaskDefinitions(): number {
+    return this.#taskDefinitions.size;
+  }
+
+  /** Every service ARN in a cluster, all pages. */
+  async listServiceArns(cluster: string, signal?: AbortSignal): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.#ecs.send('ListServices', { cluster, maxResults: 100, ...(nextToken ? { nextToken } : {}) }, signal);
+      arns.push(...(out.serviceArns ?? []));
+      nextToken = out.nextToken;
+    } while (nextToken);
+    return arns;
+  }
+
+  /** Every ACTIVE task definition ARN of a family, newest first, at most `limit`. */
+  async listActiveRevisions(family: string, limit: number, signal?: AbortSignal): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.#ecs.send('ListTaskDefinitions', {
+        familyPrefix: family, status: 'ACTIVE', sort: 'DESC', maxResults: 100, ...(nextToken ? { nextToken } : {}),
+      }, signal);
+      // familyPrefix matches prefixes ("web" also lists "web-api"): keep the exact family only.
+      for (const arn of out.taskDefinitionArns ?? []) {
+        if (arn.split('/').pop()?.replace(/:\d+$/, '') === family) arns.push(arn);
+      }
+      nextToken = out.nextToken;
+    } while (nextToken && arns.length < limit);
+    // moto ignores `sort`; order by revision ourselves.
+    const revision = (arn: string) => Number(arn.split(':').pop());
+    return arns.sort((a, b) => revision(b) - revision(a)).slice(0, limit);
+  }
+
+  /**
+   * The newest ACTIVE revision of `family` tagged `tagKey=hash` (content we
+   * would register anyway), looking at no more than `limit` recent revisions.
+   */
+  async findRevisionByTag(family: string, tagKey: string, hash: string, limit: number, signal?: AbortSignal): Promise<LiveTaskDefinition | undefined> {
+    for (const arn of await this.listActiveRevisions(family, limit, signal)) {
+      const live = await this.taskDefinition(arn, signal);
+      if (live.tags.some((t) => t.key === tagKey && t.value === hash)) return live;
+    }
+    return undefined;
+  }
+
+  async describeCluster(name: string, signal?: AbortSignal): Promise<ECS.Cluster | undefined> {
+    const out = await this.#ecs.send('DescribeClusters', { clusters: [name], include: ['TAGS', 'SETTINGS'] }, signal);
+    return out.clusters?.find((c) => c.clusterName === name && c.status !== 'INACTIVE');
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The SDK adapter: the only module that loads @aws-sdk/client-ecs at run time.
+ * It keeps the SDK's own retries low (maxAttempts 1 by default) so throttles
+ * and failures reach the controller, whose per-key backoff owns retries, and
+ * it reports every request's outcome to an observer (metrics).
+ */
+import {
+  CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DescribeClustersCommand,
+  DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListServicesCommand,
+  ListTagsForResourceCommand, ListTaskDefinitionsCommand, PutClusterCapacityProvidersCommand,
+  RegisterTaskDefinitionCommand, TagResourceCommand, UntagResourceCommand, UpdateClusterCommand,
+  UpdateServiceCommand, type ECSClientConfig,
+} from '@aws-sdk/client-ecs';
+import { toAwsCallError } from './aws-error.js';
+import type { AwsRequestObserver, EcsApi, EcsInput, EcsOperation, EcsOutput } from './ecs-api.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- SDK command constructors differ only in their I/O types, which EcsOperations pins down.
+type AnyCommandCtor = new (input: any) => any;
+
+const COMMANDS: Readonly<Record<EcsOperation, AnyCommandCtor>> = {
+  DescribeClusters: DescribeClustersCommand,
+  CreateCluster: CreateClusterCommand,
+  UpdateCluster: UpdateClusterCommand,
+  PutClusterCapacityProviders: PutClusterCapacityProvidersCommand,
+  DescribeServices: DescribeServicesCommand,
+  ListServices: ListServicesCommand,
+  CreateService: CreateServiceCommand,
+  UpdateService: UpdateServiceCommand,
+  DeleteService: DeleteServiceCommand,
+  DescribeTaskDefinition: DescribeTaskDefinitionCommand,
+  ListTaskDefinitions: ListTaskDefinitionsCommand,
+  RegisterTaskDefinition: RegisterTaskDefinitionCommand,
+  ListTagsForResource: ListTagsForResourceCommand,
+  TagResource: TagResourceCommand,
+  UntagResource: UntagResourceCommand,
+};
+
+export interface SdkEcsOptions {
+  /** Region; defaults to the SDK chain (AWS_REGION). */
+  readonly region?: string;
+  /** Endpoint override (sandbox, moto); otherwise the SDK chain (AWS_ENDPOINT_URL_ECS). */
+  readonly endpoint?: string;
+  readonly credentials?: ECSClientConfig['credentials'];
+  /** SDK attempts per call (1-2): the controller's backoff owns retries so throttles stay visible. @default 1 */
+  readonly maxAttempts?: number;
+  /** Extra headers on every request (test isolation: x-moto-account-id, x-sandbox-account-id). */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly observer?: AwsRequestObserver;
+  /** Monotonic seconds for request durations. @default performance.now()/1000 */
+  readonly nowSeconds?: () => number;
+}
+
+/** Wraps an already-built ECSClient (tests pass moto/sandbox clients) as an EcsApi. */
+export function ecsApiFromClient(
+  client: ECSClient,
+  observer?: AwsRequestObserver,
+  nowSeconds: () => number = () => performance.now() / 1000,
+): EcsApi {
+  return {
+    async send<Op extends EcsOperation>(operation: Op, input: EcsInput<Op>, signal?: AbortSignal): Promise<EcsOutput<Op>> {
+      const Command = COMMANDS[operation];
+      const started = nowSeconds();
+      try {
+        const output = (await client.send(new Command(input), { abortSignal: signal })) as EcsOutput<Op>;
+        observer?.({ api: 'ecs', operation, outcome: 'ok', durationSeconds: nowSeconds() - started });
+        return output;
+      } catch (err) {
+        const wrapped = toAwsCallError(signal?.aborted ? Object.assign(new Error('aborted'), { name: 'AbortError' }) : err, 'ecs', operation);
+        observer?.({
+          api: 'ecs', operation, outcome: wrapped.outcome, durationSeconds: nowSeconds() - started, errorName: wrapped.awsName,
+        });
+        throw wrapped;
+      }
+    },
+  };
+}
+
+export function createSdkEcsApi(options: SdkEcsOptions = {}): { api: EcsApi; client: ECSClient } {
+  const maxAttempts = options.maxAttempts ?? 1;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 3) {
+    throw new RangeError(`maxAttempts must be 1, 2 or 3, got ${JSON.stringify(options.maxAttempts)}`);
+  }
+  const client = new ECSClient({
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    maxAttempts,
+  });
+  const headers = options.headers;
+  if (headers && Object.keys(headers).length > 0) {
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers?: Record<string, string> };
+        if (request.headers) Object.assign(request.headers, headers);
+        return next(args);
+      },
+      { step: 'build', name: 'ecsGitopsExtraHeaders' },
+    );
+  }
+  return { api: ecsApiFromClient(client, options.observer, options.nowSeconds), client };
+}
