@@ -1,0 +1,440 @@
+/**
+ * Every Prometheus metric the controller exports (the public contract written
+ * down in docs/observability.md), defined on one injected private registry.
+ * Components receive the returned `Metrics` and call its typed recorders; they
+ * never create metrics themselves, so names, labels and zero-initialisation
+ * live in one place. Counters whose label values are known up front are
+ * created at 0 so that `rate()` and `increase()` work from the first scrape.
+ */
+import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import type { ManifestSnapshot } from '../manifests/types.js';
+import { VERSION } from '../version.js';
+
+export const METRIC_PREFIX = 'ecs_gitops_';
+
+export const SERVICE_LABELS = ['region', 'cluster', 'service'] as const;
+export const SERVICE_INFO_LABELS = [...SERVICE_LABELS, 'sync_status', 'health_status'] as const;
+export type ServiceLabel = (typeof SERVICE_LABELS)[number];
+export type ServiceInfoLabel = (typeof SERVICE_INFO_LABELS)[number];
+
+export const RECONCILE_RESULTS = ['success', 'error', 'requeue'] as const;
+export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
+
+export const APPLY_ACTIONS = ['register_task_definition', 'create_service', 'update_service', 'delete_service', 'tag'] as const;
+export type ApplyAction = (typeof APPLY_ACTIONS)[number];
+export const APPLY_RESULTS = ['success', 'error'] as const;
+export type ApplyResult = (typeof APPLY_RESULTS)[number];
+
+/** Why a prune the snapshot asked for was not carried out. */
+export const PRUNE_BLOCKED_REASONS = ['pruning_disabled', 'snapshot_errors', 'snapshot_incomplete', 'guard_exceeded'] as const;
+export type PruneBlockedReason = (typeof PRUNE_BLOCKED_REASONS)[number];
+
+export const ROLLOUT_RESULTS = ['completed', 'failed', 'timed_out'] as const;
+export type RolloutResult = (typeof ROLLOUT_RESULTS)[number];
+
+export const AWS_APIS = ['ecs', 'ecr'] as const;
+export type AwsApi = (typeof AWS_APIS)[number];
+export const AWS_OUTCOMES = ['ok', 'throttled', 'client_error', 'server_error', 'network_error'] as const;
+export type AwsOutcome = (typeof AWS_OUTCOMES)[number];
+
+/**
+ * Operations created at 0 for every outcome from the start. Others are still
+ * recorded (and can be pre-created with `initAwsOperation`) — the set is
+ * bounded by the code, never by input.
+ */
+export const KNOWN_AWS_OPERATIONS: Readonly<Record<AwsApi, readonly string[]>> = Object.freeze({
+  ecs: [
+    'DescribeServices',
+    'DescribeTaskDefinition',
+    'ListServices',
+    'ListTaskDefinitions',
+    'RegisterTaskDefinition',
+    'CreateService',
+    'UpdateService',
+    'DeleteService',
+    'TagResource',
+    'UntagResource',
+    'ListTagsForResource',
+    'DescribeClusters',
+    'CreateCluster',
+  ],
+  ecr: ['DescribeImages', 'BatchGetImage'],
+});
+
+export const IMAGE_CHECK_RESULTS = ['found', 'missing', 'denied', 'error'] as const;
+export type ImageCheckResult = (typeof IMAGE_CHECK_RESULTS)[number];
+
+export interface ServiceIdentity {
+  readonly region: string;
+  readonly cluster: string;
+  readonly service: string;
+}
+
+/** The work-queue's instrumentation, shaped like client-go's workqueue metrics provider. */
+export interface WorkqueueMetrics {
+  setDepth(depth: number): void;
+  add(): void;
+  retry(): void;
+  /** Time a key waited in the queue before a worker took it. */
+  observeQueueDuration(seconds: number): void;
+  /** Time a worker spent on one key. */
+  observeWorkDuration(seconds: number): void;
+  /** Age of the oldest key still being processed (0 when idle). */
+  setLongestRunningProcessor(seconds: number): void;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+
+  // Per service (kept in step with the StatusStore by bindServiceStatusMetrics).
+  readonly serviceInfo: Gauge<ServiceInfoLabel>;
+  readonly serviceDrift: Gauge<ServiceLabel>;
+  readonly serviceLastApplySuccess: Gauge<ServiceLabel>;
+  readonly serviceLastSyncTimestamp: Gauge<ServiceLabel>;
+  readonly driftDetected: Counter<ServiceLabel>;
+  readonly driftCorrected: Counter<ServiceLabel>;
+
+  // Controller.
+  readonly reconcileTotal: Counter<'result'>;
+  readonly reconcileDuration: Histogram<'result'>;
+  readonly applyActions: Counter<'action' | 'result'>;
+  readonly pruneBlocked: Counter<'reason'>;
+  readonly rollouts: Counter<'result'>;
+  readonly workqueueDepth: Gauge;
+  readonly workqueueAdds: Counter;
+  readonly workqueueRetries: Counter;
+  readonly workqueueQueueDuration: Histogram;
+  readonly workqueueWorkDuration: Histogram;
+  readonly workqueueLongestRunningProcessor: Gauge;
+
+  // AWS.
+  readonly awsRequests: Counter<'api' | 'operation' | 'outcome'>;
+  readonly awsRequestDuration: Histogram<'api' | 'operation'>;
+  readonly rateLimiterWait: Histogram<'bucket'>;
+  readonly imageChecks: Counter<'result'>;
+
+  // Source.
+  readonly sourceRevisionInfo: Gauge<'revision'>;
+  readonly sourceLastChangeTimestamp: Gauge;
+  readonly sourceLastSuccessfulFetchTimestamp: Gauge;
+  readonly sourceFetchErrors: Counter;
+  readonly manifestErrors: Gauge<'file'>;
+  readonly manifests: Gauge;
+
+  readonly buildInfo: Gauge<'version'>;
+  readonly workqueue: WorkqueueMetrics;
+
+  /** One finished reconcile of one key, as the controller loop decided it. */
+  recordReconcile(result: ReconcileResult, seconds: number): void;
+  recordApplyAction(action: ApplyAction, result: ApplyResult): void;
+  recordPruneBlocked(reason: PruneBlockedReason): void;
+  recordRollout(result: RolloutResult): void;
+  /** One AWS API call (after the SDK's own retries), e.g. ('ecs', 'UpdateService', 'throttled', 0.12). */
+  recordAwsRequest(api: AwsApi, operation: string, outcome: AwsOutcome, seconds: number): void;
+  /** Create every outcome series of an operation at 0 (for operations outside KNOWN_AWS_OPERATIONS). */
+  initAwsOperation(api: AwsApi, operation: string): void;
+  recordRateLimiterWait(bucket: string, seconds: number): void;
+  /** Create a rate-limiter bucket's histogram series at 0. */
+  initRateLimiterBucket(bucket: string): void;
+  recordImageCheck(result: ImageCheckResult): void;
+  /**
+   * A new manifest snapshot was loaded at `nowSeconds` (Unix seconds): updates
+   * the revision, last-change time, per-file error counts and manifest count.
+   * Series of files that disappeared are removed.
+   */
+  recordSnapshot(snapshot: Pick<ManifestSnapshot, 'revision' | 'services' | 'clusters' | 'problems' | 'files'>, nowSeconds: number): void;
+  /** Built-in fetch only: one fetch of the remote finished. */
+  recordSourceFetch(ok: boolean, nowSeconds: number): void;
+}
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const AWS_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const QUEUE_BUCKETS = [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900];
+const WAIT_BUCKETS = [0, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export interface CreateMetricsOptions {
+  /** Reported as build_info{version}. @default package.json version */
+  readonly version?: string;
+  /** Register Node's default process metrics (process_*, nodejs_*). @default true */
+  readonly defaultMetrics?: boolean;
+}
+
+/** Defines every metric on `registry` (which must be private to this controller instance). */
+export function createMetrics(registry: Registry, options: CreateMetricsOptions = {}): Metrics {
+  const registers = [registry];
+  const name = (suffix: string): string => METRIC_PREFIX + suffix;
+
+  const serviceInfo = new Gauge({
+    name: name('service_info'),
+    help: 'Current sync and health status of a managed service (value is always 1).',
+    labelNames: SERVICE_INFO_LABELS,
+    registers,
+  });
+  const serviceDrift = new Gauge({
+    name: name('service_drift'),
+    help: '1 when the live service differs from its manifest (OutOfSync), else 0.',
+    labelNames: SERVICE_LABELS,
+    registers,
+  });
+  const serviceLastApplySuccess = new Gauge({
+    name: name('service_last_apply_success'),
+    help: 'Result of the last apply attempt, rollout outcome included: 1 success, 0 failure. Absent before the first apply.',
+    labelNames: SERVICE_LABELS,
+    registers,
+  });
+  const serviceLastSyncTimestamp = new Gauge({
+    name: name('service_last_sync_timestamp_seconds'),
+    help: 'Unix time of the last completed comparison of the service with live state.',
+    labelNames: SERVICE_LABELS,
+    registers,
+  });
+  const driftDetected = new Counter({
+    name: name('drift_detected_total'),
+    help: 'Times the service went out of sync with its manifest.',
+    labelNames: SERVICE_LABELS,
+    registers,
+  });
+  const driftCorrected = new Counter({
+    name: name('drift_corrected_total'),
+    help: 'Times the service came back in sync after being out of sync.',
+    labelNames: SERVICE_LABELS,
+    registers,
+  });
+
+  const reconcileTotal = new Counter({
+    name: name('reconcile_total'),
+    help: 'Finished reconciles of one service key, by result.',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const reconcileDuration = new Histogram({
+    name: name('reconcile_duration_seconds'),
+    help: 'Time one reconcile of one key took, by result.',
+    labelNames: ['result'] as const,
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+  const applyActions = new Counter({
+    name: name('apply_actions_total'),
+    help: 'Actions applied to ECS, by action and result.',
+    labelNames: ['action', 'result'] as const,
+    registers,
+  });
+  const pruneBlocked = new Counter({
+    name: name('prune_blocked_total'),
+    help: 'Prunes of services no longer in the manifests that were held back, by reason.',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const rollouts = new Counter({
+    name: name('rollouts_total'),
+    help: 'Finished rollouts the controller followed after an apply, by result.',
+    labelNames: ['result'] as const,
+    registers,
+  });
+
+  const workqueueDepth = new Gauge({ name: name('workqueue_depth'), help: 'Keys waiting in the work queue.', registers });
+  const workqueueAdds = new Counter({ name: name('workqueue_adds_total'), help: 'Keys added to the work queue.', registers });
+  const workqueueRetries = new Counter({
+    name: name('workqueue_retries_total'),
+    help: 'Keys re-added to the work queue with backoff after a failure or requeue.',
+    registers,
+  });
+  const workqueueQueueDuration = new Histogram({
+    name: name('workqueue_queue_duration_seconds'),
+    help: 'Time a key waited in the work queue before a worker took it.',
+    buckets: QUEUE_BUCKETS,
+    registers,
+  });
+  const workqueueWorkDuration = new Histogram({
+    name: name('workqueue_work_duration_seconds'),
+    help: 'Time a worker spent processing one key.',
+    buckets: QUEUE_BUCKETS,
+    registers,
+  });
+  const workqueueLongestRunningProcessor = new Gauge({
+    name: name('workqueue_longest_running_processor_seconds'),
+    help: 'How long the longest-running worker has been on its current key.',
+    registers,
+  });
+
+  const awsRequests = new Counter({
+    name: name('aws_requests_total'),
+    help: 'AWS API calls by API, operation and outcome.',
+    labelNames: ['api', 'operation', 'outcome'] as const,
+    registers,
+  });
+  const awsRequestDuration = new Histogram({
+    name: name('aws_request_duration_seconds'),
+    help: 'AWS API call latency by API and operation.',
+    labelNames: ['api', 'operation'] as const,
+    buckets: AWS_DURATION_BUCKETS,
+    registers,
+  });
+  const rateLimiterWait = new Histogram({
+    name: name('rate_limiter_wait_seconds'),
+    help: 'Time a call waited for a token from a client-side rate-limiter bucket.',
+    labelNames: ['bucket'] as const,
+    buckets: WAIT_BUCKETS,
+    registers,
+  });
+  const imageChecks = new Counter({
+    name: name('image_checks_total'),
+    help: 'Container image existence checks against ECR, by result.',
+    labelNames: ['result'] as const,
+    registers,
+  });
+
+  const sourceRevisionInfo = new Gauge({
+    name: name('source_revision_info'),
+    help: 'The Git revision of the current manifest snapshot (value is always 1).',
+    labelNames: ['revision'] as const,
+    registers,
+  });
+  const sourceLastChangeTimestamp = new Gauge({
+    name: name('source_last_change_timestamp_seconds'),
+    help: 'Unix time the current manifest snapshot was loaded.',
+    registers,
+  });
+  const sourceLastSuccessfulFetchTimestamp = new Gauge({
+    name: name('source_last_successful_fetch_timestamp_seconds'),
+    help: 'Built-in fetch only: Unix time of the last successful fetch of the remote.',
+    registers,
+  });
+  const sourceFetchErrors = new Counter({
+    name: name('source_fetch_errors_total'),
+    help: 'Built-in fetch only: failed fetches of the remote.',
+    registers,
+  });
+  const manifestErrors = new Gauge({
+    name: name('manifest_errors'),
+    help: 'Problems found in each manifest file of the current snapshot.',
+    labelNames: ['file'] as const,
+    registers,
+  });
+  const manifests = new Gauge({
+    name: name('manifests'),
+    help: 'Service and cluster manifests in the current snapshot.',
+    registers,
+  });
+  const buildInfo = new Gauge({
+    name: name('build_info'),
+    help: 'Build information (value is always 1).',
+    labelNames: ['version'] as const,
+    registers,
+  });
+
+  // Zero-initialise every series whose label values are known now.
+  for (const result of RECONCILE_RESULTS) {
+    reconcileTotal.inc({ result }, 0);
+    reconcileDuration.zero({ result });
+  }
+  for (const action of APPLY_ACTIONS) for (const result of APPLY_RESULTS) applyActions.inc({ action, result }, 0);
+  for (const reason of PRUNE_BLOCKED_REASONS) pruneBlocked.inc({ reason }, 0);
+  for (const result of ROLLOUT_RESULTS) rollouts.inc({ result }, 0);
+  for (const result of IMAGE_CHECK_RESULTS) imageChecks.inc({ result }, 0);
+  const initAwsOperation = (api: AwsApi, operation: string): void => {
+    for (const outcome of AWS_OUTCOMES) awsRequests.inc({ api, operation, outcome }, 0);
+    awsRequestDuration.zero({ api, operation });
+  };
+  for (const api of AWS_APIS) for (const operation of KNOWN_AWS_OPERATIONS[api]) initAwsOperation(api, operation);
+  workqueueDepth.set(0);
+  workqueueAdds.inc(0);
+  workqueueRetries.inc(0);
+  workqueueLongestRunningProcessor.set(0);
+  sourceFetchErrors.inc(0);
+  manifests.set(0);
+  buildInfo.set({ version: options.version ?? VERSION }, 1);
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  let currentRevision: string | undefined;
+  let currentFiles = new Set<string>();
+
+  const workqueue: WorkqueueMetrics = {
+    setDepth: (depth) => workqueueDepth.set(depth),
+    add: () => workqueueAdds.inc(),
+    retry: () => workqueueRetries.inc(),
+    observeQueueDuration: (seconds) => workqueueQueueDuration.observe(seconds),
+    observeWorkDuration: (seconds) => workqueueWorkDuration.observe(seconds),
+    setLongestRunningProcessor: (seconds) => workqueueLongestRunningProcessor.set(seconds),
+  };
+
+  return {
+    registry,
+    serviceInfo,
+    serviceDrift,
+    serviceLastApplySuccess,
+    serviceLastSyncTimestamp,
+    driftDetected,
+    driftCorrected,
+    reconcileTotal,
+    reconcileDuration,
+    applyActions,
+    pruneBlocked,
+    rollouts,
+    workqueueDepth,
+    workqueueAdds,
+    workqueueRetries,
+    workqueueQueueDuration,
+    workqueueWorkDuration,
+    workqueueLongestRunningProcessor,
+    awsRequests,
+    awsRequestDuration,
+    rateLimiterWait,
+    imageChecks,
+    sourceRevisionInfo,
+    sourceLastChangeTimestamp,
+    sourceLastSuccessfulFetchTimestamp,
+    sourceFetchErrors,
+    manifestErrors,
+    manifests,
+    buildInfo,
+    workqueue,
+    recordReconcile(result, seconds) {
+      reconcileTotal.inc({ result });
+      reconcileDuration.observe({ result }, seconds);
+    },
+    recordApplyAction(action, result) {
+      applyActions.inc({ action, result });
+    },
+    recordPruneBlocked(reason) {
+      pruneBlocked.inc({ reason });
+    },
+    recordRollout(result) {
+      rollouts.inc({ result });
+    },
+    recordAwsRequest(api, operation, outcome, seconds) {
+      awsRequests.inc({ api, operation, outcome });
+      awsRequestDuration.observe({ api, operation }, seconds);
+    },
+    initAwsOperation,
+    recordRateLimiterWait(bucket, seconds) {
+      rateLimiterWait.observe({ bucket }, seconds);
+    },
+    initRateLimiterBucket(bucket) {
+      rateLimiterWait.zero({ bucket });
+    },
+    recordImageCheck(result) {
+      imageChecks.inc({ result });
+    },
+    recordSnapshot(snapshot, nowSeconds) {
+      // Only the current revision has a series: cardinality never grows with history.
+      const revision = snapshot.revision ?? 'unversioned';
+      if (currentRevision !== undefined && currentRevision !== revision) sourceRevisionInfo.remove({ revision: currentRevision });
+      sourceRevisionInfo.set({ revision }, 1);
+      currentRevision = revision;
+      sourceLastChangeTimestamp.set(nowSeconds);
+
+      const perFile = new Map<string, number>(snapshot.files.map((file) => [file, 0]));
+      for (const problem of snapshot.problems) perFile.set(problem.file, (perFile.get(problem.file) ?? 0) + 1);
+      for (const file of currentFiles) if (!perFile.has(file)) manifestErrors.remove({ file });
+      for (const [file, count] of perFile) manifestErrors.set({ file }, count);
+      currentFiles = new Set(perFile.keys());
+      manifests.set(snapshot.services.length + snapshot.clusters.length);
+    },
+    recordSourceFetch(ok, nowSeconds) {
+      if (ok) sourceLastSuccessfulFetchTimestamp.set(nowSeconds);
+      else sourceFetchErrors.inc();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Keeps the per-service gauges and counters in step with the StatusStore, the
+ * one place service status is written. Deriving metrics from the store (rather
+ * than having the controller set gauges beside every status write) means the
+ * /metrics view and /api/v1/status can never disagree, and a service's series
+ * disappear exactly when the store forgets it (bounded cardinality).
+ */
+import type { ServiceStatus, StatusStore } from '../controller/status.js';
+import type { Metrics, ServiceIdentity } from './metrics.js';
+
+function identity(status: ServiceStatus): ServiceIdentity {
+  return { region: status.region, cluster: status.cluster, service: status.service };
+}
+
+function sameIdentity(a: ServiceIdentity, b: ServiceIdentity): boolean {
+  return a.region === b.region && a.cluster === b.cluster && a.service === b.service;
+}
+
+function removeSeries(metrics: Metrics, status: ServiceStatus): void {
+  const labels = identity(status);
+  metrics.serviceInfo.remove({ ...labels, sync_status: status.sync, health_status: status.health });
+  metrics.serviceDrift.remove(labels);
+  metrics.serviceLastApplySuccess.remove(labels);
+  metrics.serviceLastSyncTimestamp.remove(labels);
+  metrics.driftDetected.remove(labels);
+  metrics.driftCorrected.remove(labels);
+}
+
+function writeSeries(metrics: Metrics, next: ServiceStatus, previous: ServiceStatus | undefined): void {
+  const labels = identity(next);
+  if (previous && (previous.sync !== next.sync || previous.health !== next.health)) {
+    metrics.serviceInfo.remove({ ...labels, sync_status: previous.sync, health_status: previous.health });
+  }
+  metrics.serviceInfo.set({ ...labels, sync_status: next.sync, health_status: next.health }, 1);
+  metrics.serviceDrift.set(labels, next.sync === 'OutOfSync' ? 1 : 0);
+
+  if (next.lastApplySucceeded === undefined) metrics.serviceLastApplySuccess.remove(labels);
+  else metrics.serviceLastApplySuccess.set(labels, next.lastApplySucceeded ? 1 : 0);
+
+  const syncedAt = next.lastSyncTime === undefined ? Number.NaN : Date.parse(next.lastSyncTime);
+  if (Number.isNaN(syncedAt)) metrics.serviceLastSyncTimestamp.remove(labels);
+  else metrics.serviceLastSyncTimestamp.set(labels, syncedAt / 1000);
+
+  // Counters exist at 0 from the service's first status so increase() sees the first event.
+  if (!previous) {
+    metrics.driftDetected.inc(labels, 0);
+    metrics.driftCorrected.inc(labels, 0);
+  }
+  const wasOutOfSync = previous?.sync === 'OutOfSync';
+  if (next.sync === 'OutOfSync' && !wasOutOfSync) metrics.driftDetected.inc(labels);
+  if (next.sync === 'Synced' && wasOutOfSync) metrics.driftCorrected.inc(labels);
+}
+
+/**
+ * Subscribes `metrics` to `store`: every status write updates the service's
+ * series synchronously; `store.remove(key)` deletes them. Services already in
+ * the store are written immediately. Returns the unsubscribe function.
+ *
+ * drift_detected_total counts transitions into OutOfSync (from Synced,
+ * Unknown or a new service); drift_corrected_total counts OutOfSync -> Synced.
+ */
+export function bindServiceStatusMetrics(metrics: Metrics, store: StatusStore): () => void {
+  for (const status of store.list()) writeSeries(metrics, status, undefined);
+  return store.subscribe((_key, next, previous) => {
+    if (!next) {
+      if (previous) removeSeries(metrics, previous);
+      return;
+    }
+    if (previous && !sameIdentity(identity(previous), identity(next))) {
+      removeSeries(metrics, previous);
+      writeSeries(metrics, next, undefined);
+      return;
+    }
+    writeSeries(metrics, next, previous);
+  });
+}
