@@ -7,6 +7,8 @@
  * created at 0 so that `rate()` and `increase()` work from the first scrape.
  */
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { ECS_OPERATIONS, type AwsRequestObserver } from '../ecs/ecs-api.js';
+import { RATE_CATEGORIES } from '../ecs/rate-limits.js';
 import type { ManifestSnapshot } from '../manifests/types.js';
 import { VERSION } from '../version.js';
 
@@ -38,26 +40,12 @@ export const AWS_OUTCOMES = ['ok', 'throttled', 'client_error', 'server_error', 
 export type AwsOutcome = (typeof AWS_OUTCOMES)[number];
 
 /**
- * Operations created at 0 for every outcome from the start. Others are still
- * recorded (and can be pre-created with `initAwsOperation`) — the set is
- * bounded by the code, never by input.
+ * Operations created at 0 for every outcome from the start (the ECS list is
+ * the EcsApi's own). Others are still recorded (and can be pre-created with
+ * `initAwsOperation`): the set is bounded by the code, never by input.
  */
 export const KNOWN_AWS_OPERATIONS: Readonly<Record<AwsApi, readonly string[]>> = Object.freeze({
-  ecs: [
-    'DescribeServices',
-    'DescribeTaskDefinition',
-    'ListServices',
-    'ListTaskDefinitions',
-    'RegisterTaskDefinition',
-    'CreateService',
-    'UpdateService',
-    'DeleteService',
-    'TagResource',
-    'UntagResource',
-    'ListTagsForResource',
-    'DescribeClusters',
-    'CreateCluster',
-  ],
+  ecs: ECS_OPERATIONS,
   ecr: ['DescribeImages', 'BatchGetImage'],
 });
 
@@ -131,6 +119,8 @@ export interface Metrics {
   recordRollout(result: RolloutResult): void;
   /** One AWS API call (after the SDK's own retries), e.g. ('ecs', 'UpdateService', 'throttled', 0.12). */
   recordAwsRequest(api: AwsApi, operation: string, outcome: AwsOutcome, seconds: number): void;
+  /** The same, shaped as src/ecs's AwsRequestObserver: pass it to the SDK adapter. */
+  readonly observeAwsRequest: AwsRequestObserver;
   /** Create every outcome series of an operation at 0 (for operations outside KNOWN_AWS_OPERATIONS). */
   initAwsOperation(api: AwsApi, operation: string): void;
   recordRateLimiterWait(bucket: string, seconds: number): void;
@@ -338,6 +328,11 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     awsRequestDuration.zero({ api, operation });
   };
   for (const api of AWS_APIS) for (const operation of KNOWN_AWS_OPERATIONS[api]) initAwsOperation(api, operation);
+  for (const bucket of RATE_CATEGORIES) rateLimiterWait.zero({ bucket });
+  const recordAwsRequest = (api: AwsApi, operation: string, outcome: AwsOutcome, seconds: number): void => {
+    awsRequests.inc({ api, operation, outcome });
+    awsRequestDuration.observe({ api, operation }, seconds);
+  };
   workqueueDepth.set(0);
   workqueueAdds.inc(0);
   workqueueRetries.inc(0);
@@ -403,11 +398,9 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     recordRollout(result) {
       rollouts.inc({ result });
     },
-    recordAwsRequest(api, operation, outcome, seconds) {
-      awsRequests.inc({ api, operation, outcome });
-      awsRequestDuration.observe({ api, operation }, seconds);
-    },
+    recordAwsRequest,
     initAwsOperation,
+    observeAwsRequest: (event) => recordAwsRequest(event.api, event.operation, event.outcome, event.durationSeconds),
     recordRateLimiterWait(bucket, seconds) {
       rateLimiterWait.observe({ bucket }, seconds);
     },
