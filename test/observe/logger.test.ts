@@ -1,0 +1,111 @@
+import { PassThrough } from 'node:stream';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createLogger, type CreateLoggerOptions } from '../../src/observe/logger.js';
+
+const SECRET = 'planted-Secret-value-4c1d';
+
+function captured(options: Omit<CreateLoggerOptions, 'destination'> = {}) {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const logger = createLogger({ ...options, destination: stream });
+  return {
+    logger,
+    text: () => Buffer.concat(chunks).toString('utf8'),
+    lines: () =>
+      Buffer.concat(chunks)
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.length > 0)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+describe('createLogger', () => {
+  it('writes one JSON object per line with level name, ISO time and message', () => {
+    const out = captured();
+    out.logger.info({ key: 'eu-west-1/prod/web' }, 'reconciled');
+    const [line] = out.lines();
+    expect(line).toMatchObject({ level: 'info', key: 'eu-west-1/prod/web', msg: 'reconciled' });
+    expect(typeof line?.time).toBe('string');
+    expect(Number.isNaN(Date.parse(String(line?.time)))).toBe(false);
+  });
+
+  it('honours the level', () => {
+    const out = captured({ level: 'warn' });
+    out.logger.info('hidden');
+    out.logger.warn('shown');
+    expect(out.lines().map((l) => l.msg)).toEqual(['shown']);
+  });
+
+  it('rejects an unknown level, naming it', () => {
+    expect(() => createLogger({ level: 'verbose' })).toThrow(/"verbose"/);
+  });
+
+  it('carries child bindings (reconcile context) on every line', () => {
+    const out = captured();
+    const child = out.logger.child({ key: 'k', revision: 'abc123', reconcileId: 'r-1' });
+    child.info({ action: 'update_service' }, 'apply action');
+    expect(out.lines()[0]).toMatchObject({ key: 'k', revision: 'abc123', reconcileId: 'r-1', action: 'update_service' });
+  });
+
+  it('prints human-readable lines in pretty format, without colours when asked', () => {
+    const out = captured({ format: 'pretty', colorize: false });
+    out.logger.info({ key: 'k' }, 'hello pretty');
+    const text = out.text();
+    expect(text).toMatch(/INFO.*hello pretty/);
+    expect(text).not.toMatch(/^\{/);
+    expect(text).not.toContain('\u001b[');
+  });
+
+  it.each([
+    ['request authorization header', { headers: { authorization: `Bearer ${SECRET}` } }],
+    ['webhook signature header', { headers: { 'x-hub-signature-256': `sha256=${SECRET}` } }],
+    ['AWS credentials', { credentials: { accessKeyId: 'AKIDX', secretAccessKey: SECRET } }],
+    ['nested secretAccessKey', { client: { config: { secretAccessKey: SECRET } } }],
+    ['session token', { sessionToken: SECRET }],
+    ['a container secrets list', { spec: { taskDefinition: { containerDefinitions: [{ secrets: [{ name: 'DB', valueFrom: SECRET }] }] } } }],
+    ['a secret-named environment value', { containerDefinitions: [{ environment: [{ name: 'DB_PASSWORD', value: SECRET }] }] }],
+    ['an API token in an environment value', { environment: [{ name: 'STRIPE_API_KEY', value: SECRET }] }],
+    ['a password field', { db: { password: SECRET } }],
+    ['a diff entry under secrets', { diff: [{ pointer: '/x', secrets: SECRET }] }],
+  ])('never writes a planted secret in %s (json and pretty)', (_label, fields) => {
+    for (const format of ['json', 'pretty'] as const) {
+      const out = captured({ format, colorize: false });
+      out.logger.info(fields, 'with fields');
+      out.logger.child(fields).info('as bindings');
+      out.logger.child({ nested: fields }).child({ deeper: fields }).warn('as nested bindings');
+      const text = out.text();
+      expect(text).toContain('[REDACTED]');
+      expect(text, format).not.toContain(SECRET);
+    }
+  });
+
+  it('keeps ordinary environment values and does not mutate the logged object', () => {
+    const out = captured();
+    const fields = { environment: [{ name: 'LOG_LEVEL', value: 'debug' }, { name: 'DB_PASSWORD', value: SECRET }] };
+    out.logger.info(fields, 'env');
+    expect(out.lines()[0]).toMatchObject({ environment: [{ name: 'LOG_LEVEL', value: 'debug' }, { name: 'DB_PASSWORD', value: '[REDACTED]' }] });
+    expect(fields.environment[1]?.value).toBe(SECRET);
+  });
+
+  it('property: a secret under any secret key at any depth never reaches the output', () => {
+    const secretKey = fc.constantFrom('password', 'token', 'secretAccessKey', 'secrets', 'authorization', 'sessionToken', 'apiKey', 'Authorization');
+    const plainKey = fc.constantFrom('spec', 'containers', 'a', 'config', 'items', 'live', 'desired');
+    // A random path down to the secret, through objects and arrays.
+    const path = fc.array(fc.oneof(plainKey, fc.constant('[]')), { maxLength: 6 });
+    fc.assert(
+      fc.property(path, secretKey, (steps, key) => {
+        let value: unknown = { [key]: SECRET };
+        for (const step of [...steps].reverse()) value = step === '[]' ? [value] : { [step]: value };
+        const wrapped = (Array.isArray(value) ? { list: value } : value) as Record<string, unknown>;
+        const out = captured();
+        out.logger.info(wrapped, 'deep');
+        out.logger.child(wrapped).info('bound');
+        expect(out.text()).not.toContain(SECRET);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
