@@ -1,0 +1,93 @@
+/**
+ * Renderings of diff results for people (unified-style text, colours only when
+ * asked) and machines (JSON). Both mask secrets themselves, so no caller can
+ * print a secret by forgetting to.
+ */
+import { serviceDiffStatus } from './diff-service.js';
+import { maskChanges } from './secret-mask.js';
+import type { Change, MaskOptions, ServiceDiffResult, ServiceDiffStatus } from './types.js';
+
+export interface RenderOptions extends MaskOptions {
+  readonly colour: boolean;
+}
+
+export interface DiffSummary {
+  readonly services: number;
+  readonly inSync: number;
+  readonly outOfSync: number;
+  readonly missing: number;
+}
+
+const ANSI = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m', reset: '\u001b[0m' };
+
+const SCOPE_LABEL: Readonly<Record<Change['scope'], string>> = {
+  taskDefinition: 'new task definition revision',
+  service: 'update service',
+  replacement: 'REQUIRES REPLACEMENT',
+};
+
+export function statusOf(result: ServiceDiffResult): ServiceDiffStatus {
+  return result.status ?? serviceDiffStatus(result.changes);
+}
+
+export function summarize(results: readonly ServiceDiffResult[]): DiffSummary {
+  const count = (status: ServiceDiffStatus) => results.filter((r) => statusOf(r) === status).length;
+  return { services: results.length, inSync: count('in-sync'), outOfSync: count('out-of-sync'), missing: count('missing') };
+}
+
+/** "3 services: 1 in sync, 1 out of sync, 1 missing" */
+export function summaryLine(summary: DiffSummary): string {
+  const noun = summary.services === 1 ? 'service' : 'services';
+  return `${summary.services} ${noun}: ${summary.inSync} in sync, ${summary.outOfSync} out of sync, ${summary.missing} missing`;
+}
+
+export function renderDiffText(results: readonly ServiceDiffResult[], options: RenderOptions): string {
+  const paint = (colour: keyof typeof ANSI, text: string) => (options.colour ? `${ANSI[colour]}${text}${ANSI.reset}` : text);
+  const lines: string[] = [];
+  for (const result of results) {
+    const status = statusOf(result);
+    const changes = maskChanges(result.changes, options);
+    if (status === 'in-sync') {
+      lines.push(`= ${result.key}: in sync`);
+      continue;
+    }
+    const header =
+      status === 'missing'
+        ? `${result.key}: missing (will be created)`
+        : `${result.key}: out of sync (${changes.length} ${changes.length === 1 ? 'change' : 'changes'})`;
+    lines.push(paint('bold', `--- ${result.key} (live)`), paint('bold', `+++ ${result.key} (manifest)`), paint('cyan', `@@ ${header} @@`));
+    for (const change of changes) {
+      const label = SCOPE_LABEL[change.scope];
+      lines.push(`${markerOf(change)} ${change.pointer}  ${paint(change.scope === 'replacement' ? 'yellow' : 'cyan', `[${label}]`)}`);
+      if (change.live !== undefined) for (const line of valueLines(change.live)) lines.push(paint('red', `-   ${line}`));
+      if (change.desired !== undefined) for (const line of valueLines(change.desired)) lines.push(paint('green', `+   ${line}`));
+    }
+  }
+  lines.push(summaryLine(summarize(results)));
+  return `${lines.join('\n')}\n`;
+}
+
+export interface DiffJson {
+  readonly summary: DiffSummary;
+  readonly services: readonly { readonly key: string; readonly status: ServiceDiffStatus; readonly changes: readonly Change[] }[];
+}
+
+/** The `--output json` document (as an object; JSON.stringify it, or use renderDiffJson). */
+export function diffJson(results: readonly ServiceDiffResult[], options: MaskOptions = {}): DiffJson {
+  return {
+    summary: summarize(results),
+    services: results.map((result) => ({ key: result.key, status: statusOf(result), changes: maskChanges(result.changes, options) })),
+  };
+}
+
+export function renderDiffJson(results: readonly ServiceDiffResult[], options: MaskOptions = {}): string {
+  return `${JSON.stringify(diffJson(results, options), null, 2)}\n`;
+}
+
+function markerOf(change: Change): string {
+  return change.kind === 'added' ? '+' : change.kind === 'removed' ? '-' : '~';
+}
+
+function valueLines(value: unknown): string[] {
+  return JSON.stringify(value, null, 2).split('\n');
+}
