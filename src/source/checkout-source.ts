@@ -1,0 +1,129 @@
+/**
+ * The source for `run --repo DIR [--path SUBDIR]`: a checkout kept current by
+ * someone else (a developer, CI, a git-sync sidecar). File and ref events are
+ * debounced into one read; reads are consistent (consistent-snapshot.ts) and
+ * serial (snapshot-pump.ts). When the root is a symlink, every read
+ * re-resolves it and the watchers follow the link to its new target.
+ */
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { systemClock, type Clock } from '../controller/clock.js';
+import { GitopsError } from '../errors/define.js';
+import { watchCheckout, type CheckoutWatcher } from './checkout-watcher.js';
+import { readConsistentSnapshot, type RevisionedSnapshot } from './consistent-snapshot.js';
+import { createDebouncer } from './debouncer.js';
+import { silentLogger, type LoadManifests, type ManifestSource, type SnapshotListener, type SourceErrorListener, type SourceLogger } from './manifest-source.js';
+import { SnapshotPump } from './snapshot-pump.js';
+
+export interface CheckoutSourceOptions {
+  /** The checkout directory, or the symlink git-sync swaps. */
+  readonly root: string;
+  /** Manifests directory relative to `root`. @default '' */
+  readonly path?: string;
+  /** Quiet period after the last file event before reading. @default 100 */
+  readonly debounceMs?: number;
+  /** Longest a burst of events can postpone a read. @default 10 * debounceMs, at least 1000 */
+  readonly maxDebounceMs?: number;
+  readonly load: LoadManifests;
+  readonly logger?: SourceLogger;
+  /** Each failed read (the last good snapshot stays current). */
+  readonly onError?: SourceErrorListener;
+  readonly clock?: Clock;
+  /** Bounded retries when HEAD or the link moves during a read. @default 5 */
+  readonly maxReadAttempts?: number;
+  /** Mark uncommitted changes under the manifests path as `<commit>-dirty`. @default true */
+  readonly detectLocalChanges?: boolean;
+}
+
+export interface CheckoutSource extends ManifestSource {
+  /** The directory currently watched (resolved link target + path); undefined before start. */
+  watchedDir(): string | undefined;
+}
+
+export function createCheckoutSource(options: CheckoutSourceOptions): CheckoutSource {
+  const { root, load, clock = systemClock, maxReadAttempts, detectLocalChanges } = options;
+  const subPath = options.path ?? '';
+  const logger = options.logger ?? silentLogger;
+  const debounceMs = options.debounceMs ?? 100;
+  let watcher: CheckoutWatcher | undefined;
+  let watching: Promise<void> = Promise.resolve();
+  let started = false;
+  let closed = false;
+
+  const pump = new SnapshotPump({
+    logger,
+    onError: options.onError,
+    read: async (signal) => {
+      const result = await readConsistentSnapshot({ root, path: subPath, load, signal, maxAttempts: maxReadAttempts, detectLocalChanges });
+      if (result.retries > 0) logger.debug({ retries: result.retries, revision: result.snapshot.revision }, 'checkout moved during read; read again');
+      if (watcher !== undefined && watcher.dir !== result.resolvedDir) follow(result.resolvedDir);
+      return result.snapshot;
+    },
+  });
+
+  const debouncer = createDebouncer({
+    clock,
+    delayMs: debounceMs,
+    maxWaitMs: options.maxDebounceMs ?? Math.max(1000, debounceMs * 10),
+    fn: () => pump.request(),
+  });
+
+  const onChange = (reason: string) => {
+    if (closed) return;
+    logger.debug({ reason }, 'checkout changed');
+    debouncer.trigger();
+  };
+
+  /** Re-points the watchers at a new link target; reads once more to cover events missed meanwhile. */
+  function follow(dir: string): void {
+    watching = watching.then(async () => {
+      if (closed || watcher?.dir === dir) return;
+      const old = watcher;
+      try {
+        watcher = await watchCheckout({ root, dir, onChange, logger, signal: pump.signal });
+      } catch (error) {
+        logger.warn({ err: String(error), dir }, 'could not watch the new link target');
+        return;
+      }
+      await old?.close();
+      logger.info({ dir }, 'checkout link moved; now watching the new target');
+      if (closed) await watcher.close();
+      else debouncer.trigger();
+    });
+  }
+
+  return {
+    async start(onSnapshot: SnapshotListener) {
+      if (started) throw new Error('source already started');
+      started = true;
+      pump.listen(onSnapshot);
+      const resolved = await realpath(root).catch((error: unknown) => {
+        throw new GitopsError('SOURCE_ROOT_NOT_FOUND', `manifests root ${root} does not exist`, { root }, { cause: error });
+      });
+      // Watch before the first read, so nothing written during it is missed.
+      watcher = await watchCheckout({ root, dir: path.join(resolved, subPath), onChange, logger, signal: pump.signal }).catch(
+        (error: unknown) => {
+          throw new GitopsError('SOURCE_ROOT_NOT_FOUND', `cannot watch ${path.join(root, subPath)}: ${String(error)}`, { root, path: subPath }, { cause: error });
+        },
+      );
+      const outcome = await pump.read();
+      if (!outcome.ok) {
+        await this.close();
+        throw outcome.error;
+      }
+    },
+    current: (): RevisionedSnapshot | undefined => pump.current(),
+    refresh() {
+      if (!closed) pump.request();
+    },
+    watchedDir: () => watcher?.dir,
+    async close() {
+      if (closed) return;
+      closed = true;
+      debouncer.cancel();
+      await pump.close();
+      await watching;
+      await watcher?.close();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Watches everything whose change can change a snapshot of a checkout, and
+ * calls one callback for any of it: the manifest files (chokidar, recursive),
+ * the Git HEAD and refs (a commit or checkout moves HEAD without touching a
+ * manifest file), and — when the root is a symlink, as with git-sync — the
+ * link itself, through its parent directory, since a watch on the old link
+ * target sees nothing when the link is swapped to a new worktree.
+ */
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { runGit } from './git-command.js';
+import type { SourceLogger } from './manifest-source.js';
+
+export interface CheckoutWatcherOptions {
+  /** The configured root (possibly a symlink). */
+  readonly root: string;
+  /** The resolved directory holding the manifests (link target joined with the sub path). */
+  readonly dir: string;
+  readonly onChange: (reason: string) => void;
+  readonly logger: SourceLogger;
+  readonly signal?: AbortSignal;
+}
+
+export interface CheckoutWatcher {
+  readonly dir: string;
+  close(): Promise<void>;
+}
+
+function ready(watcher: FSWatcher): Promise<void> {
+  return new Promise((resolve) => watcher.once('ready', () => resolve()));
+}
+
+const GIT_DIR_SEGMENT = `${path.sep}.git${path.sep}`;
+
+async function gitDirs(dir: string, signal?: AbortSignal): Promise<{ gitDir: string; commonDir: string } | undefined> {
+  try {
+    const { stdout } = await runGit(['rev-parse', '--absolute-git-dir', '--git-common-dir'], { cwd: dir, signal });
+    const [gitDir, common] = stdout.trim().split('\n');
+    if (gitDir === undefined || common === undefined) return undefined;
+    return { gitDir, commonDir: path.resolve(dir, common) };
+  } catch {
+    return undefined; // not a Git checkout: nothing to watch but the files
+  }
+}
+
+/** Only these git paths mean "HEAD may point elsewhere now". */
+function isRefPath(file: string, gitDir: string, commonDir: string): boolean {
+  if (file === path.join(gitDir, 'HEAD') || file === path.join(commonDir, 'packed-refs')) return true;
+  const refs = path.join(commonDir, 'refs') + path.sep;
+  return file.startsWith(refs) && !file.endsWith('.lock');
+}
+
+export async function watchCheckout(options: CheckoutWatcherOptions): Promise<CheckoutWatcher> {
+  const { root, dir, onChange, logger, signal } = options;
+  const watchers: FSWatcher[] = [];
+  const onError = (error: unknown) => logger.warn({ err: String(error), dir }, 'file watcher error');
+
+  const files = watch(dir, {
+    ignoreInitial: true,
+    // The .git directory is handled by the ref watcher below; object writes are noise.
+    ignored: (file) => file.includes(GIT_DIR_SEGMENT) || file.endsWith(`${path.sep}.git`),
+  });
+  files.on('all', (event, file) => onChange(`${event} ${path.relative(dir, file)}`));
+  files.on('error', onError);
+  watchers.push(files);
+
+  const git = await gitDirs(dir, signal);
+  if (git) {
+    const targets = [...new Set([git.gitDir, git.commonDir])];
+    const refs = watch([...targets, path.join(git.commonDir, 'refs')], {
+      ignoreInitial: true,
+      depth: 20,
+      // Never walk objects/, logs/, worktrees/...: only HEAD, packed-refs and refs/**.
+      ignored: (file) =>
+        !(targets.includes(file) || file === path.join(git.commonDir, 'refs') || isRefPath(file, git.gitDir, git.commonDir)),
+    });
+    refs.on('all', (event, file) => {
+      if (isRefPath(file, git.gitDir, git.commonDir)) onChange(`${event} ${file}`);
+    });
+    refs.on('error', onError);
+    watchers.push(refs);
+  }
+
+  const link = await lstat(root).catch(() => undefined);
+  if (link?.isSymbolicLink()) {
+    const parent = path.dirname(path.resolve(root));
+    const linkWatcher = watch(parent, { ignoreInitial: true, depth: 0, followSymlinks: false });
+    linkWatcher.on('all', (event, file) => onChange(`${event} ${file} (link parent)`));
+    linkWatcher.on('error', onError);
+    watchers.push(linkWatcher);
+  }
+
+  await Promise.all(watchers.map(ready));
+  logger.debug({ dir, git: git !== undefined, link: link?.isSymbolicLink() ?? false }, 'watching checkout');
+  return {
+    dir,
+    async close() {
+      await Promise.all(watchers.map((w) => w.close()));
+    },
+  };
+}
