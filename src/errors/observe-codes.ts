@@ -1,4 +1,44 @@
 import { defineErrorCodes } from './define.js';
 
-/** User-facing errors of the observe area. */
-export const OBSERVE_ERROR_CODES = defineErrorCodes({});
+/**
+ * User-facing errors of the observe area: starting the HTTP server, and the
+ * `error.code` of JSON error bodies the server returns to HTTP clients.
+ */
+export const OBSERVE_ERROR_CODES = defineErrorCodes({
+  OBSERVE_LISTEN_FAILED: {
+    title: 'the metrics/status HTTP server could not listen on the --listen address',
+    hint: 'Another process holds the port, or the host is not an address of this machine: pick another --listen host:port.',
+  },
+  OBSERVE_BAD_LISTEN_ADDRESS: {
+    title: 'the --listen address is not host:port with a port from 0 to 65535',
+    hint: 'Use for example --listen 127.0.0.1:9400 (or 0.0.0.0:9400 to be scraped from other hosts).',
+  },
+  HTTP_NOT_FOUND: {
+    title: 'the HTTP path, or the service named in it, does not exist',
+    hint: 'See docs/observability.md for the endpoints; /api/v1/status lists the managed services and their keys.',
+  },
+  HTTP_METHOD_NOT_ALLOWED: {
+    title: 'the HTTP method is not allowed on this path (the API is read-only)',
+    hint: 'Use GET (the Allow header lists what the path accepts); only the webhook accepts POST.',
+  },
+  HTTP_BODY_NOT_ALLOWED: {
+    title: 'a request body was sent to an endpoint that takes none',
+    hint: 'Send GET requests without a body; only the webhook endpoint reads a body.',
+  },
+  HTTP_BODY_TOO_LARGE: {
+    title: 'the webhook request body is larger than the server accepts',
+    hint: 'Git hosts send small push payloads; check the sender is the expected webhook.',
+  },
+  HTTP_BAD_REQUEST: {
+    title: 'the HTTP request could not be understood (bad URL encoding)',
+    hint: 'Percent-encode path segments correctly.',
+  },
+  HTTP_REQUEST_TIMEOUT: {
+    title: 'the HTTP request took too long to arrive or to answer',
+    hint: 'Retry; if it persists, check the network between the client and the controller.',
+  },
+  HTTP_INTERNAL_ERROR: {
+    title: 'the controller failed while answering an HTTP request',
+    hint: 'The details are in the controller log (never sent to clients); please report it with that log line.',
+  },
+});

@@ -1,0 +1,282 @@
+/**
+ * The controller's one HTTP server: Prometheus scrape, liveness and readiness
+ * probes, the read-only status API and (when configured) the Git webhook.
+ * Small on purpose (node:http, a fixed route table): every path is read-only
+ * except the webhook, bodies are refused elsewhere and bounded there, every
+ * error is JSON with a stable code, and no stack trace ever leaves the process.
+ */
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { StatusStore } from '../controller/status.js';
+import { GitopsError } from '../errors/index.js';
+import type { Logger } from './logger.js';
+import { scrubSecrets } from './secret-scrub.js';
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly reasons: readonly string[];
+}
+
+export interface WebhookRequest {
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+export interface WebhookResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export interface HttpServerOptions {
+  /** Interface to bind; tests and the default use loopback (127.0.0.1). */
+  readonly host: string;
+  /** 0 picks a free port (read it back from the result). */
+  readonly port: number;
+  readonly registry: Registry;
+  readonly status: StatusStore;
+  /** /readyz answers 200 only when this says ready; otherwise 503 with the reasons. */
+  readonly readiness: () => Readiness;
+  /** When given, POST /api/v1/webhook passes the raw body (for HMAC checks) to it. */
+  readonly webhook?: (request: WebhookRequest) => Promise<WebhookResponse>;
+  /** Largest webhook body accepted. @default 1 MiB */
+  readonly maxBodyBytes?: number;
+  /** Time allowed to receive a whole request. @default 30 s */
+  readonly requestTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+export interface RunningHttpServer {
+  /** http://host:port, without a trailing slash. */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting, drops open connections, resolves when the socket is closed. */
+  close(): Promise<void>;
+}
+
+export const WEBHOOK_PATH = '/api/v1/webhook';
+export const SERVICE_PATH_PREFIX = '/api/v1/services/';
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const READ_METHODS = ['GET', 'HEAD'] as const;
+
+type HttpErrorCode =
+  | 'HTTP_NOT_FOUND'
+  | 'HTTP_METHOD_NOT_ALLOWED'
+  | 'HTTP_BODY_NOT_ALLOWED'
+  | 'HTTP_BODY_TOO_LARGE'
+  | 'HTTP_BAD_REQUEST'
+  | 'HTTP_REQUEST_TIMEOUT'
+  | 'HTTP_INTERNAL_ERROR';
+
+interface Reply {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string | Buffer;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+function json(status: number, body: unknown, headers?: Record<string, string>): Reply {
+  return { status, contentType: 'application/json; charset=utf-8', body: `${JSON.stringify(body)}\n`, headers };
+}
+
+function httpError(status: number, code: HttpErrorCode, message: string, headers?: Record<string, string>): Reply {
+  return json(status, { error: { code, message } }, headers);
+}
+
+function requestHasBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  if (length !== undefined && length !== '0') return true;
+  return headers['transfer-encoding'] !== undefined;
+}
+
+class BodyTooLarge extends Error {}
+
+/** Reads at most `limit` bytes; rejects with BodyTooLarge beyond that. */
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    request.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        request.pause();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks));
+    });
+    request.on('error', (err) => {
+      if (!failed) {
+        failed = true;
+        reject(err);
+      }
+    });
+  });
+}
+
+function decodeSegments(rest: string): string[] | undefined {
+  try {
+    return rest.split('/').map((segment) => decodeURIComponent(segment));
+  } catch {
+    return undefined;
+  }
+}
+
+export function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const { registry, status, readiness, webhook, logger } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+
+  async function metrics(): Promise<Reply> {
+    return { status: 200, contentType: registry.contentType, body: await registry.metrics() };
+  }
+
+  function ready(): Reply {
+    const state = readiness();
+    return state.ready
+      ? json(200, { status: 'ready' })
+      : json(503, { status: 'not ready', reasons: state.reasons });
+  }
+
+  function service(pathname: string): Reply {
+    const segments = decodeSegments(pathname.slice(SERVICE_PATH_PREFIX.length));
+    if (!segments) return httpError(400, 'HTTP_BAD_REQUEST', `malformed percent-encoding in ${JSON.stringify(pathname)}`);
+    if (segments.length !== 3 || segments.some((s) => s.length === 0)) {
+      return httpError(404, 'HTTP_NOT_FOUND', `expected ${SERVICE_PATH_PREFIX}{region}/{cluster}/{service}, got ${JSON.stringify(pathname)}`);
+    }
+    const key = segments.join('/');
+    const found = status.get(key);
+    if (!found) return httpError(404, 'HTTP_NOT_FOUND', `no managed service ${JSON.stringify(key)} (see /api/v1/status for the list)`);
+    // Status diffs are masked by the controller; scrubbing again is cheap insurance.
+    return json(200, scrubSecrets(found));
+  }
+
+  async function handleWebhook(request: IncomingMessage, handler: NonNullable<HttpServerOptions['webhook']>): Promise<Reply> {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (Number.isFinite(declared) && declared > maxBodyBytes) {
+      return httpError(413, 'HTTP_BODY_TOO_LARGE', `webhook body of ${declared} bytes is over the ${maxBodyBytes}-byte limit`, { connection: 'close' });
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(request, maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        return httpError(413, 'HTTP_BODY_TOO_LARGE', `webhook body is over the ${maxBodyBytes}-byte limit`, { connection: 'close' });
+      }
+      throw err;
+    }
+    const answer = await handler({ headers: request.headers, body });
+    return json(answer.status, answer.body);
+  }
+
+  async function route(request: IncomingMessage, pathname: string): Promise<Reply> {
+    const method = request.method ?? 'GET';
+    if (pathname === WEBHOOK_PATH && webhook) {
+      if (method !== 'POST') return httpError(405, 'HTTP_METHOD_NOT_ALLOWED', `${method} is not allowed on ${pathname}`, { allow: 'POST' });
+      return handleWebhook(request, webhook);
+    }
+    let handler: (() => Reply | Promise<Reply>) | undefined;
+    if (pathname === '/metrics') handler = metrics;
+    else if (pathname === '/healthz') handler = () => json(200, { status: 'ok' });
+    else if (pathname === '/readyz') handler = ready;
+    else if (pathname === '/api/v1/status') handler = () => json(200, scrubSecrets(status.snapshot()));
+    else if (pathname.startsWith(SERVICE_PATH_PREFIX)) handler = () => service(pathname);
+    if (!handler) return httpError(404, 'HTTP_NOT_FOUND', `no such path ${JSON.stringify(pathname)}`);
+    if (!(READ_METHODS as readonly string[]).includes(method)) {
+      return httpError(405, 'HTTP_METHOD_NOT_ALLOWED', `${method} is not allowed on ${pathname} (the API is read-only)`, { allow: READ_METHODS.join(', ') });
+    }
+    if (requestHasBody(request.headers)) {
+      return httpError(400, 'HTTP_BODY_NOT_ALLOWED', `${pathname} takes no request body`, { connection: 'close' });
+    }
+    return handler();
+  }
+
+  function send(request: IncomingMessage, response: ServerResponse, reply: Reply): void {
+    if (response.headersSent) return;
+    const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
+    response.writeHead(reply.status, {
+      'content-type': reply.contentType,
+      'content-length': String(body.length),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      ...reply.headers,
+    });
+    response.end(request.method === 'HEAD' ? undefined : body);
+  }
+
+  const server = createServer((request, response) => {
+    const rawUrl = request.url ?? '/';
+    let pathname: string;
+    try {
+      pathname = new URL(rawUrl.startsWith('/') ? rawUrl : `/${rawUrl}`, 'http://localhost').pathname;
+    } catch {
+      send(request, response, httpError(400, 'HTTP_BAD_REQUEST', 'malformed request URL', { connection: 'close' }));
+      return;
+    }
+    route(request, pathname).then(
+      (reply) => send(request, response, reply),
+      (err: unknown) => {
+        logger?.error({ err, method: request.method, path: pathname }, 'HTTP request failed');
+        send(request, response, httpError(500, 'HTTP_INTERNAL_ERROR', 'internal error (details are in the controller log)'));
+      },
+    );
+  });
+
+  server.requestTimeout = options.requestTimeoutMs ?? 30_000;
+  server.headersTimeout = Math.min(10_000, server.requestTimeout);
+  server.keepAliveTimeout = 5_000;
+  server.setTimeout(60_000, (socket) => socket.destroy());
+  // Malformed HTTP and timed-out requests: a JSON answer when the socket can still take one.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return;
+    const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const body = JSON.stringify({
+      error: timedOut
+        ? { code: 'HTTP_REQUEST_TIMEOUT', message: 'request not received in time' }
+        : { code: 'HTTP_BAD_REQUEST', message: 'malformed HTTP request' },
+    });
+    socket.end(
+      `HTTP/1.1 ${timedOut ? '408 Request Timeout' : '400 Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
+
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(
+        new GitopsError(
+          'OBSERVE_LISTEN_FAILED',
+          `cannot listen on ${options.host}:${options.port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`,
+          { host: options.host, port: options.port, errno: err.code },
+          { cause: err },
+        ),
+      );
+    };
+    server.once('error', onError);
+    server.listen(options.port, options.host, () => {
+      server.off('error', onError);
+      server.on('error', (err) => logger?.error({ err }, 'HTTP server error'));
+      const { port, address, family } = server.address() as AddressInfo;
+      const host = family === 'IPv6' ? `[${address}]` : address;
+      const url = `http://${host}:${port}`;
+      logger?.info({ url }, 'HTTP server listening (/metrics, /healthz, /readyz, /api/v1/status)');
+      let closing: Promise<void> | undefined;
+      resolve({
+        url,
+        port,
+        close() {
+          closing ??= new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          });
+          return closing;
+        },
+      });
+    });
+  });
+}
