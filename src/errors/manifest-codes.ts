@@ -1,6 +1,35 @@
 import { defineErrorCodes } from './define.js';
 
-/** Problems found in manifest files (reported as file:line:col: message). */
+/** Problems found in manifest files (reported as file:line:col: CODE message). */
 export const MANIFEST_ERROR_CODES = defineErrorCodes({
   MANIFEST_YAML_SYNTAX: { title: 'the file is not valid YAML or JSON', hint: 'Fix the syntax at the reported position.' },
+  MANIFEST_DUPLICATE_KEY: { title: 'a mapping has the same key twice', hint: 'Remove or rename one of the two keys.' },
+  MANIFEST_EMPTY_FILE: { title: 'the manifest file has no documents', hint: 'Add a manifest or delete the file.' },
+  MANIFEST_NOT_UTF8: { title: 'the file is not valid UTF-8 text', hint: 'Save the file as UTF-8.' },
+  MANIFEST_BINARY_FILE: { title: 'the file looks binary, not YAML or JSON', hint: 'Remove the file from the manifests directory or give it another extension.' },
+  MANIFEST_FILE_TOO_LARGE: { title: 'the file is larger than the manifest size limit', hint: 'Split it into smaller files.' },
+  MANIFEST_TOO_MANY_DOCUMENTS: { title: 'the file has more documents than the limit', hint: 'Split it into several files.' },
+  MANIFEST_ALIAS_LIMIT: { title: 'YAML aliases expand beyond the limit (alias bomb protection)', hint: 'Use fewer `*alias` references; write the values out.' },
+  MANIFEST_TOO_DEEP: { title: 'the document nests deeper than the limit', hint: 'Manifests never need this depth: check for runaway brackets or indentation.' },
+  MANIFEST_SYMLINK_OUTSIDE_ROOT: { title: 'a symlink resolves outside the manifests root', hint: 'Copy the file into the repository instead of linking to it.' },
+  MANIFEST_UNREADABLE: { title: 'the file or directory could not be read', hint: 'Check its permissions.' },
+  MANIFEST_TOO_MANY_FILES: { title: 'the manifests root holds more files than the limit', hint: 'Point the controller at the manifests folder, not a whole repository.' },
+  MANIFEST_NOT_A_MAPPING: { title: 'a document is not a mapping of field: value', hint: 'Each document starts with `apiVersion: ecs-gitops/v1`.' },
+  MANIFEST_BAD_API_VERSION: { title: 'apiVersion is not ecs-gitops/v1', hint: 'Write `apiVersion: ecs-gitops/v1`.' },
+  MANIFEST_UNKNOWN_KIND: { title: 'kind is neither Service nor Cluster', hint: 'Write `kind: Service` or `kind: Cluster`.' },
+  MANIFEST_MISSING_FIELD: { title: 'a required field is missing', hint: 'Add the field named in the message.' },
+  MANIFEST_UNKNOWN_FIELD: { title: 'a field is not part of the format or the ECS API', hint: 'Check the spelling; the message suggests the closest known field.' },
+  MANIFEST_WRONG_TYPE: { title: 'a value has the wrong type', hint: 'Quote numbers where text is expected; remove quotes where a number or true/false is expected.' },
+  MANIFEST_BAD_ENUM: { title: 'a value is not one of those ECS allows', hint: 'Use one of the values the message lists.' },
+  MANIFEST_INVALID_VALUE: { title: 'a value breaks a rule (length, range, name pattern, unit)', hint: 'The message says what is allowed.' },
+  MANIFEST_DUPLICATE_IDENTITY: { title: 'two documents declare the same service or cluster', hint: 'Keep one; neither is applied until then.' },
+  MANIFEST_RESERVED_TAG: { title: 'a tag uses a reserved prefix (ecs-gitops/ or aws:)', hint: 'Rename the tag: the controller writes ecs-gitops/ tags and AWS owns aws:.' },
+  MANIFEST_BAD_JSON_POINTER: { title: 'a sync.ignoreDifferences entry is not a JSON pointer into spec', hint: 'Write pointers such as /desiredCount or /taskDefinition/containerDefinitions/0/image.' },
+  MANIFEST_CONFLICTING_FIELDS: { title: 'two fields cannot be used together', hint: 'Remove one of the fields named in the message.' },
+  MANIFEST_FARGATE_REQUIREMENT: { title: 'a Fargate service misses something Fargate requires', hint: 'Fargate needs networkMode awsvpc, task-level cpu and memory, and requiresCompatibilities [FARGATE].' },
+  MANIFEST_NETWORK_CONFIGURATION: { title: 'networkConfiguration does not match the task networkMode', hint: 'awsvpc needs networkConfiguration.awsvpcConfiguration; other modes must not set it.' },
+  MANIFEST_CONTAINER_DEFINITIONS: { title: 'containerDefinitions are empty, unnamed, duplicated or without an essential container', hint: 'Give every container a unique name and an image; keep at least one essential.' },
+  MANIFEST_CONTAINER_MEMORY: { title: 'a container has no memory setting and the task has none either', hint: 'Set task-level memory, or memory / memoryReservation on the container.' },
+  MANIFEST_PORT_MAPPING: { title: 'a port mapping is inconsistent with the network mode', hint: 'Under awsvpc, hostPort must be omitted or equal containerPort.' },
+  MANIFEST_LOAD_BALANCER_TARGET: { title: 'a load balancer names a container or port the task definition does not have', hint: 'Match loadBalancers[].containerName/containerPort to a container and one of its portMappings.' },
 });

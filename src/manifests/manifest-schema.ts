@@ -1,0 +1,89 @@
+/**
+ * The hand-written top-level schema for `ecs-gitops/v1` documents. It holds
+ * what is ours (envelope, metadata, tag maps, sync policy) and refers to the
+ * generated ECS model (ecs-model.generated.ts) for everything under `spec`.
+ * scripts/gen-ecs-schema.ts writes it to schema/manifest.schema.json for
+ * editors (yaml-language-server, VS Code).
+ */
+import { API_VERSION } from './types.js';
+import { ECS_MODEL_SCHEMA_ID, MANIFEST_SCHEMA_ID, type JsonSchemaObject } from './json-schema.js';
+
+/** ECS names: services, clusters, families and containers share this rule. */
+export const ECS_NAME_PATTERN = '^[A-Za-z0-9_-]{1,255}$';
+export const REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-[0-9]+$';
+
+export const MANIFEST_SCHEMA: JsonSchemaObject = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: MANIFEST_SCHEMA_ID,
+  title: 'ecs-gitops/v1 manifest (kind: Service or kind: Cluster)',
+  type: 'object',
+  required: ['apiVersion', 'kind'],
+  properties: {
+    apiVersion: { $ref: '#/definitions/ApiVersion' },
+    kind: { type: 'string', enum: ['Service', 'Cluster'] },
+  },
+  if: { properties: { kind: { const: 'Cluster' } } },
+  then: { $ref: '#/definitions/ClusterManifest' },
+  else: { $ref: '#/definitions/ServiceManifest' },
+  definitions: {
+    ApiVersion: { const: API_VERSION },
+    EcsName: { type: 'string', pattern: ECS_NAME_PATTERN },
+    Region: { type: 'string', pattern: REGION_PATTERN },
+    ServiceManifest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['apiVersion', 'kind', 'metadata', 'spec'],
+      properties: {
+        apiVersion: { $ref: '#/definitions/ApiVersion' },
+        kind: { const: 'Service' },
+        metadata: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name', 'cluster'],
+          properties: {
+            name: { $ref: '#/definitions/EcsName' },
+            cluster: { $ref: '#/definitions/EcsName' },
+            region: { $ref: '#/definitions/Region' },
+          },
+        },
+        spec: { $ref: `${ECS_MODEL_SCHEMA_ID}#/definitions/ServiceSpec` },
+      },
+    },
+    ClusterManifest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['apiVersion', 'kind', 'metadata'],
+      properties: {
+        apiVersion: { $ref: '#/definitions/ApiVersion' },
+        kind: { const: 'Cluster' },
+        metadata: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          properties: {
+            name: { $ref: '#/definitions/EcsName' },
+            region: { $ref: '#/definitions/Region' },
+          },
+        },
+        spec: { $ref: `${ECS_MODEL_SCHEMA_ID}#/definitions/ClusterSpec` },
+      },
+    },
+    // A map in manifests, a key/value list on the wire; ECS allows 50 tags,
+    // keys up to 128 and values up to 256 characters.
+    TagMap: {
+      type: 'object',
+      maxProperties: 50,
+      propertyNames: { type: 'string', minLength: 1, maxLength: 128 },
+      additionalProperties: { type: 'string', maxLength: 256 },
+    },
+    SyncPolicy: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        mode: { type: 'string', enum: ['auto', 'detect'] },
+        ignoreDifferences: { type: 'array', items: { type: 'string' } },
+        images: { type: 'string', enum: ['as-written', 'pin-digest', 'follow-tag'] },
+      },
+    },
+  },
+};

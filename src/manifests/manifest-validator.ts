@@ -1,0 +1,90 @@
+/**
+ * The ajv validators for `kind: Service` and `kind: Cluster`, compiled once
+ * (strict mode) from the hand-written and the generated schema, plus a walker
+ * that answers "does this JSON pointer name a field of spec?" from the same
+ * schemas, so ignore rules and validation never disagree.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { ECS_MODEL_SCHEMA } from './ecs-model.generated.js';
+import { ECS_MODEL_SCHEMA_ID, MANIFEST_SCHEMA_ID, type JsonSchemaObject } from './json-schema.js';
+import { MANIFEST_SCHEMA } from './manifest-schema.js';
+
+export type ManifestKind = 'Service' | 'Cluster';
+
+interface Compiled {
+  readonly validators: Readonly<Record<ManifestKind, ValidateFunction>>;
+}
+
+// Compiling takes tens of milliseconds; the result is immutable and holds no
+// IO or configuration, so one per process is shared by every caller.
+let compiled: Compiled | undefined;
+
+function compile(): Compiled {
+  if (compiled) return compiled;
+  const ajv = new Ajv({ strict: true, allErrors: true, verbose: true, schemas: [ECS_MODEL_SCHEMA, MANIFEST_SCHEMA] });
+  const get = (name: string): ValidateFunction => {
+    const fn = ajv.getSchema(`${MANIFEST_SCHEMA_ID}#/definitions/${name}`);
+    if (!fn) throw new Error(`manifest schema has no definition ${name}`);
+    return fn;
+  };
+  compiled = { validators: { Service: get('ServiceManifest'), Cluster: get('ClusterManifest') } };
+  return compiled;
+}
+
+export function schemaErrors(kind: ManifestKind, value: unknown): readonly ErrorObject[] {
+  const validate = compile().validators[kind];
+  return validate(value) ? [] : [...(validate.errors ?? [])];
+}
+
+const SCHEMAS: Readonly<Record<string, JsonSchemaObject>> = {
+  [ECS_MODEL_SCHEMA_ID]: ECS_MODEL_SCHEMA,
+  [MANIFEST_SCHEMA_ID]: MANIFEST_SCHEMA,
+};
+
+function resolveRef(ref: string, base: string): { schema: JsonSchemaObject; base: string } | undefined {
+  const [uri, fragment = ''] = ref.split('#');
+  const docId = uri === '' || uri === undefined ? base : uri;
+  let node: unknown = SCHEMAS[docId];
+  for (const part of fragment.split('/').filter((p) => p !== '')) {
+    node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
+  }
+  return node !== null && typeof node === 'object' ? { schema: node as JsonSchemaObject, base: docId } : undefined;
+}
+
+function deref(schema: JsonSchemaObject, base: string): { schema: JsonSchemaObject; base: string } {
+  let current = { schema, base };
+  for (let hops = 0; typeof current.schema.$ref === 'string' && hops < 20; hops++) {
+    const next = resolveRef(current.schema.$ref, current.base);
+    if (!next) break;
+    current = next;
+  }
+  return current;
+}
+
+export type SpecPathResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly failedAt: number; readonly reason: 'unknown-field' | 'not-an-index'; readonly candidates: readonly string[] };
+
+/** Checks that `segments` (of a pointer relative to a Service `spec`) can name a value. */
+export function checkSpecPath(segments: readonly string[]): SpecPathResult {
+  let current = deref({ $ref: `${ECS_MODEL_SCHEMA_ID}#/definitions/ServiceSpec` }, ECS_MODEL_SCHEMA_ID);
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i] as string;
+    const { schema, base } = current;
+    if (schema.type === 'array') {
+      if (!/^(0|[1-9]\d*)$/.test(segment)) return { ok: false, failedAt: i, reason: 'not-an-index', candidates: [] };
+      current = deref(schema.items as JsonSchemaObject, base);
+    } else if (schema.type === 'object' && schema.properties) {
+      const properties = schema.properties as Record<string, JsonSchemaObject>;
+      const next = Object.hasOwn(properties, segment) ? properties[segment] : undefined;
+      if (!next) return { ok: false, failedAt: i, reason: 'unknown-field', candidates: Object.keys(properties) };
+      current = deref(next, base);
+    } else if (schema.type === 'object' && typeof schema.additionalProperties === 'object') {
+      current = deref(schema.additionalProperties as JsonSchemaObject, base);
+    } else {
+      // Scalars and free-form documents: nothing further to check.
+      return { ok: true };
+    }
+  }
+  return { ok: true };
+}

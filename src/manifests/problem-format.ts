@@ -1,0 +1,18 @@
+/**
+ * How manifest problems read, everywhere: `file:line:col: CODE message`,
+ * sorted by file, then position, so output is stable and greppable.
+ */
+import type { ManifestProblem } from './types.js';
+
+export function formatProblem(p: ManifestProblem): string {
+  return `${p.file}:${p.line}:${p.column}: ${p.code} ${p.message}`;
+}
+
+export function compareProblems(a: ManifestProblem, b: ManifestProblem): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  return a.line - b.line || a.column - b.column || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
+}
+
+export function sortProblems(problems: readonly ManifestProblem[]): ManifestProblem[] {
+  return [...problems].sort(compareProblems);
+}

@@ -1,0 +1,11 @@
+/** A problem found in one document, before it is given a file and position. */
+export interface RuleProblem {
+  readonly code: string;
+  /** What the problem is about (JSON pointer into the document). */
+  readonly pointer: string;
+  /** Where to point the reader when `pointer` itself is not written (a missing field): defaults to `pointer`. */
+  readonly locateAt?: string;
+  /** Locate the mapping key rather than the value (unknown fields, tag keys). */
+  readonly target?: 'key' | 'value';
+  readonly message: string;
+}

@@ -1,0 +1,138 @@
+/**
+ * Translates ajv errors into problems a person can act on: the JSON pointer,
+ * what was expected, what was found, and a "did you mean" for near misses.
+ */
+import type { ErrorObject } from 'ajv';
+import { closestMatch } from '../util/did-you-mean.js';
+import { joinPointer } from './json-pointer.js';
+import { ECS_NAME_PATTERN, REGION_PATTERN } from './manifest-schema.js';
+import type { RuleProblem } from './rule-problem.js';
+import { describeType, describeValue, typeHint } from './value-describe.js';
+
+/** Spec members the manifest deliberately does not accept, and why. */
+const MOVED_FIELDS: Readonly<Record<string, string>> = {
+  '/spec/serviceName': 'the service name is metadata.name',
+  '/spec/cluster': 'the cluster is metadata.cluster',
+  '/spec/clientToken': 'the controller sets clientToken itself',
+  '/spec/clusterName': 'the cluster name is metadata.name',
+};
+
+const PATTERN_TEXT: Readonly<Record<string, string>> = {
+  [ECS_NAME_PATTERN]: 'is not a valid ECS name: use 1-255 letters, digits, hyphens (-) and underscores (_)',
+  [REGION_PATTERN]: 'is not an AWS region name such as eu-west-1',
+};
+
+function listFields(candidates: readonly string[]): string {
+  return candidates.length <= 40 ? `; fields allowed here: ${candidates.join(', ')}` : '';
+}
+
+function schemaProperties(parentSchema: unknown): string[] {
+  if (parentSchema !== null && typeof parentSchema === 'object') {
+    const properties = (parentSchema as { properties?: unknown }).properties;
+    if (properties !== null && typeof properties === 'object') return Object.keys(properties);
+  }
+  return [];
+}
+
+function translate(error: ErrorObject): RuleProblem | undefined {
+  const at = error.instancePath;
+  const params = error.params as Record<string, unknown>;
+  if (error.propertyName !== undefined) {
+    const pointer = joinPointer(at, error.propertyName);
+    const name = JSON.stringify(error.propertyName.length > 40 ? `${error.propertyName.slice(0, 37)}...` : error.propertyName);
+    const limit = params.limit as number;
+    const what = error.keyword === 'maxLength' ? `is longer than ${limit} characters` : error.keyword === 'minLength' ? 'must not be empty' : 'is not allowed';
+    return { code: 'MANIFEST_INVALID_VALUE', pointer, target: 'key', message: `${pointer}: key ${name} ${what}` };
+  }
+  switch (error.keyword) {
+    case 'propertyNames':
+    case 'if':
+      return undefined; // reported through the inner error
+    case 'required': {
+      const missing = String(params.missingProperty);
+      const pointer = joinPointer(at, missing);
+      return { code: 'MANIFEST_MISSING_FIELD', pointer, locateAt: at, target: 'key', message: `${pointer}: missing required field "${missing}"` };
+    }
+    case 'additionalProperties': {
+      const field = String(params.additionalProperty);
+      const pointer = joinPointer(at, field);
+      const candidates = schemaProperties(error.parentSchema);
+      const moved = MOVED_FIELDS[pointer];
+      const suggestion = closestMatch(field, candidates);
+      const advice = moved
+        ? `; ${moved}`
+        : suggestion
+          ? `; did you mean "${suggestion}"?`
+          : listFields(candidates);
+      return { code: 'MANIFEST_UNKNOWN_FIELD', pointer, target: 'key', message: `${pointer}: unknown field "${field}"${advice}` };
+    }
+    case 'type': {
+      const expected = String(params.type);
+      return {
+        code: 'MANIFEST_WRONG_TYPE',
+        pointer: at,
+        message: `${at}: expected ${describeType(expected)}, found ${describeValue(error.data)}${typeHint(expected, error.data)}`,
+      };
+    }
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      const suggestion = typeof error.data === 'string' ? closestMatch(error.data, allowed) : undefined;
+      return {
+        code: 'MANIFEST_BAD_ENUM',
+        pointer: at,
+        message: `${at}: ${JSON.stringify(error.data)} is not one of ${allowed.join(', ')}${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
+      };
+    }
+    case 'const':
+      return {
+        code: 'MANIFEST_INVALID_VALUE',
+        pointer: at,
+        message: `${at}: expected ${JSON.stringify(params.allowedValue)}, found ${describeValue(error.data)}`,
+      };
+    case 'pattern': {
+      const text = PATTERN_TEXT[String(params.pattern)] ?? `does not match the pattern ${String(params.pattern)}`;
+      return { code: 'MANIFEST_INVALID_VALUE', pointer: at, message: `${at}: ${JSON.stringify(error.data)} ${text}` };
+    }
+    case 'minimum':
+    case 'maximum':
+      return {
+        code: 'MANIFEST_INVALID_VALUE',
+        pointer: at,
+        message: `${at}: ${String(error.data)} is ${error.keyword === 'minimum' ? 'below the minimum' : 'above the maximum'} of ${String(params.limit)}`,
+      };
+    case 'minLength':
+    case 'maxLength':
+      return {
+        code: 'MANIFEST_INVALID_VALUE',
+        pointer: at,
+        message:
+          error.keyword === 'minLength'
+            ? `${at}: must be at least ${String(params.limit)} character(s) long, found ${describeValue(error.data)}`
+            : `${at}: must be at most ${String(params.limit)} characters long, found ${String((error.data as string).length)}`,
+      };
+    case 'minItems':
+    case 'maxItems':
+    case 'maxProperties':
+      return {
+        code: 'MANIFEST_INVALID_VALUE',
+        pointer: at,
+        message: `${at}: must have ${error.keyword.startsWith('min') ? 'at least' : 'at most'} ${String(params.limit)} ${error.keyword === 'maxProperties' ? 'entries' : 'items'}`,
+      };
+    default:
+      return { code: 'MANIFEST_INVALID_VALUE', pointer: at, message: `${at}: ${error.message ?? 'is not valid'}` };
+  }
+}
+
+/** Problems for one document's ajv errors; the envelope (apiVersion, kind) is checked elsewhere. */
+export function schemaProblems(errors: readonly ErrorObject[]): RuleProblem[] {
+  const typeErrors = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  const problems: RuleProblem[] = [];
+  for (const error of errors) {
+    if (error.instancePath === '/apiVersion' || error.instancePath === '/kind') continue;
+    // A value of the wrong type fails its enum/pattern too; the type says it all.
+    if (error.keyword !== 'type' && typeErrors.has(error.instancePath) && error.propertyName === undefined) continue;
+    const problem = translate(error);
+    if (problem) problems.push(problem);
+  }
+  return problems;
+}

@@ -1,0 +1,290 @@
+/**
+ * Rules the schema cannot express: reserved tag prefixes, ignore pointers
+ * that must name a spec field, and the cross-field sanity ECS itself would
+ * enforce at apply time (Fargate needs awsvpc and task-level cpu/memory,
+ * launchType excludes capacityProviderStrategy, containers need unique names).
+ * Failing here, offline, is kinder than failing in the middle of a rollout.
+ * Written defensively: they run on documents that may also have schema errors.
+ */
+import { closestMatch } from '../util/did-you-mean.js';
+import { joinPointer, parsePointer } from './json-pointer.js';
+import { checkSpecPath, type ManifestKind } from './manifest-validator.js';
+import type { RuleProblem } from './rule-problem.js';
+
+type Rec = Readonly<Record<string, unknown>>;
+
+function rec(value: unknown): Rec | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Rec) : undefined;
+}
+
+function list(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+const RESERVED_TAG_PREFIXES: readonly { prefix: string; why: string }[] = [
+  { prefix: 'ecs-gitops/', why: 'the controller writes ecs-gitops/ tags itself' },
+  { prefix: 'aws:', why: 'AWS reserves the aws: prefix' },
+];
+
+function reservedTags(tags: unknown, at: string): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  for (const key of Object.keys(rec(tags) ?? {})) {
+    const reserved = RESERVED_TAG_PREFIXES.find((r) => key.toLowerCase().startsWith(r.prefix));
+    if (!reserved) continue;
+    const pointer = joinPointer(at, key);
+    problems.push({
+      code: 'MANIFEST_RESERVED_TAG',
+      pointer,
+      target: 'key',
+      message: `${pointer}: tag "${key}" uses the reserved prefix "${reserved.prefix}"; ${reserved.why}`,
+    });
+  }
+  return problems;
+}
+
+function ignoreRules(sync: Rec | undefined): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  list(sync?.ignoreDifferences).forEach((entry, i) => {
+    if (typeof entry !== 'string') return; // the schema reports the type
+    const pointer = `/spec/sync/ignoreDifferences/${i}`;
+    const bad = (why: string): void => {
+      problems.push({ code: 'MANIFEST_BAD_JSON_POINTER', pointer, message: `${pointer}: ${JSON.stringify(entry)} ${why}` });
+    };
+    const segments = parsePointer(entry);
+    if (segments === undefined) {
+      bad('is not a JSON pointer: start it with / and escape ~ as ~0 and / as ~1 (e.g. /desiredCount)');
+      return;
+    }
+    if (segments.length === 0) {
+      bad('would ignore the whole spec; use sync.mode: detect to only report drift');
+      return;
+    }
+    if (segments[0] === 'sync') {
+      bad('points into sync, which is controller behaviour and never compared');
+      return;
+    }
+    const result = checkSpecPath(segments);
+    if (result.ok) return;
+    const segment = segments[result.failedAt] as string;
+    const parent = `/${segments.slice(0, result.failedAt).join('/')}`.replace(/^\/$/, 'spec');
+    if (result.reason === 'not-an-index') {
+      bad(`does not point into spec: "${segment}" under ${parent} must be a list index (0, 1, ...)`);
+      return;
+    }
+    const suggestion = closestMatch(segment, result.candidates);
+    bad(`does not point into spec: no field "${segment}" under ${parent}${suggestion ? `; did you mean "${suggestion}"?` : ''}`);
+  });
+  return problems;
+}
+
+const CPU_FORM = /^(\d+|\d+(\.\d+)?\s*vcpu)$/i;
+const MEMORY_FORM = /^(\d+|\d+(\.\d+)?\s*gb)$/i;
+
+function serviceRules(spec: Rec): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const td = rec(spec.taskDefinition);
+  const strategy = list(spec.capacityProviderStrategy);
+  const launchType = text(spec.launchType);
+
+  if (spec.launchType !== undefined && spec.capacityProviderStrategy !== undefined) {
+    problems.push({
+      code: 'MANIFEST_CONFLICTING_FIELDS',
+      pointer: '/spec/capacityProviderStrategy',
+      target: 'key',
+      message: '/spec/capacityProviderStrategy: launchType and capacityProviderStrategy cannot both be set; ECS takes one or the other',
+    });
+  }
+
+  if (!td) return problems;
+  const tdAt = '/spec/taskDefinition';
+  const networkMode = text(td.networkMode);
+  const compat = list(td.requiresCompatibilities);
+  const fargateStrategy = strategy.some((s) => ['FARGATE', 'FARGATE_SPOT'].includes(text(rec(s)?.capacityProvider) ?? ''));
+  const fargateLaunch = launchType === 'FARGATE' || fargateStrategy;
+  const fargate = fargateLaunch || compat.includes('FARGATE');
+
+  for (const [field, form, example] of [
+    ['cpu', CPU_FORM, '"256" or "0.25 vCPU"'],
+    ['memory', MEMORY_FORM, '"512" or "1 GB"'],
+  ] as const) {
+    const value = text(td[field]);
+    if (value !== undefined && !form.test(value.trim())) {
+      problems.push({
+        code: 'MANIFEST_INVALID_VALUE',
+        pointer: `${tdAt}/${field}`,
+        message: `${tdAt}/${field}: ${JSON.stringify(value)} is not a ${field === 'cpu' ? 'CPU' : 'memory'} size; write ${example}`,
+      });
+    }
+  }
+
+  if (fargate) {
+    const why = fargateLaunch ? (launchType === 'FARGATE' ? 'launchType FARGATE' : 'a FARGATE capacity provider') : 'requiresCompatibilities FARGATE';
+    if (networkMode !== 'awsvpc') {
+      problems.push({
+        code: 'MANIFEST_FARGATE_REQUIREMENT',
+        pointer: `${tdAt}/networkMode`,
+        locateAt: networkMode === undefined ? tdAt : `${tdAt}/networkMode`,
+        target: networkMode === undefined ? 'key' : 'value',
+        message: `${tdAt}/networkMode: ${why} requires networkMode awsvpc, found ${networkMode === undefined ? 'none (ECS would default to bridge)' : JSON.stringify(td.networkMode)}`,
+      });
+    }
+    for (const field of ['cpu', 'memory'] as const) {
+      if (td[field] !== undefined) continue;
+      problems.push({
+        code: 'MANIFEST_FARGATE_REQUIREMENT',
+        pointer: `${tdAt}/${field}`,
+        locateAt: tdAt,
+        target: 'key',
+        message: `${tdAt}/${field}: ${why} requires task-level ${field} (e.g. ${field === 'cpu' ? '"256"' : '"512"'})`,
+      });
+    }
+    if (fargateLaunch && !compat.includes('FARGATE')) {
+      problems.push({
+        code: 'MANIFEST_FARGATE_REQUIREMENT',
+        pointer: `${tdAt}/requiresCompatibilities`,
+        locateAt: td.requiresCompatibilities === undefined ? tdAt : `${tdAt}/requiresCompatibilities`,
+        target: td.requiresCompatibilities === undefined ? 'key' : 'value',
+        message: `${tdAt}/requiresCompatibilities: ${why} needs requiresCompatibilities to include FARGATE, or ECS rejects the service`,
+      });
+    }
+    if (spec.schedulingStrategy === 'DAEMON') {
+      problems.push({
+        code: 'MANIFEST_CONFLICTING_FIELDS',
+        pointer: '/spec/schedulingStrategy',
+        message: '/spec/schedulingStrategy: Fargate does not support the DAEMON scheduling strategy; use REPLICA',
+      });
+    }
+  }
+
+  const awsvpc = rec(rec(spec.networkConfiguration)?.awsvpcConfiguration);
+  if (networkMode === 'awsvpc' && !awsvpc) {
+    problems.push({
+      code: 'MANIFEST_NETWORK_CONFIGURATION',
+      pointer: '/spec/networkConfiguration/awsvpcConfiguration',
+      locateAt: spec.networkConfiguration === undefined ? '/spec' : '/spec/networkConfiguration',
+      target: 'key',
+      message: '/spec/networkConfiguration/awsvpcConfiguration: networkMode awsvpc requires networkConfiguration.awsvpcConfiguration with subnets',
+    });
+  } else if (networkMode !== 'awsvpc' && !fargate && spec.networkConfiguration !== undefined) {
+    problems.push({
+      code: 'MANIFEST_NETWORK_CONFIGURATION',
+      pointer: '/spec/networkConfiguration',
+      target: 'key',
+      message: `/spec/networkConfiguration: only valid with networkMode awsvpc, but the task definition's networkMode is ${networkMode ?? 'bridge (the default)'}`,
+    });
+  }
+
+  problems.push(...containerRules(td, tdAt, { networkMode, fargate }));
+  problems.push(...loadBalancerRules(spec, td));
+  return problems;
+}
+
+function containerRules(td: Rec, tdAt: string, ctx: { networkMode: string | undefined; fargate: boolean }): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const containers = td.containerDefinitions;
+  const at = `${tdAt}/containerDefinitions`;
+  if (!Array.isArray(containers)) return problems; // missing or mistyped: the schema says so
+  if (containers.length === 0) {
+    problems.push({ code: 'MANIFEST_CONTAINER_DEFINITIONS', pointer: at, message: `${at}: at least one container is required` });
+    return problems;
+  }
+  const firstByName = new Map<string, number>();
+  containers.forEach((raw, i) => {
+    const c = rec(raw);
+    if (!c) return;
+    const cAt = `${at}/${i}`;
+    for (const field of ['name', 'image'] as const) {
+      if (c[field] === undefined) {
+        problems.push({ code: 'MANIFEST_MISSING_FIELD', pointer: `${cAt}/${field}`, locateAt: cAt, message: `${cAt}/${field}: missing required field "${field}"` });
+      }
+    }
+    const name = text(c.name);
+    if (name !== undefined) {
+      const first = firstByName.get(name);
+      if (first !== undefined) {
+        problems.push({
+          code: 'MANIFEST_CONTAINER_DEFINITIONS',
+          pointer: `${cAt}/name`,
+          message: `${cAt}/name: container name "${name}" is already used by ${at}/${first}; names must be unique`,
+        });
+      } else {
+        firstByName.set(name, i);
+      }
+    }
+    if (td.memory === undefined && !ctx.fargate && c.memory === undefined && c.memoryReservation === undefined) {
+      problems.push({
+        code: 'MANIFEST_CONTAINER_MEMORY',
+        pointer: cAt,
+        message: `${cAt}: container ${JSON.stringify(name ?? i)} needs memory or memoryReservation, because the task definition sets no task-level memory`,
+      });
+    }
+    if (ctx.networkMode === 'awsvpc' || ctx.networkMode === 'host') {
+      list(c.portMappings).forEach((pm, j) => {
+        const m = rec(pm);
+        if (m?.hostPort === undefined || m.containerPort === undefined || m.hostPort === m.containerPort) return;
+        const pAt = `${cAt}/portMappings/${j}/hostPort`;
+        problems.push({
+          code: 'MANIFEST_PORT_MAPPING',
+          pointer: pAt,
+          message: `${pAt}: under networkMode ${ctx.networkMode} hostPort must equal containerPort (${String(m.containerPort)}) or be omitted, found ${String(m.hostPort)}`,
+        });
+      });
+    }
+  });
+  if (containers.every((c) => rec(c)?.essential === false)) {
+    problems.push({
+      code: 'MANIFEST_CONTAINER_DEFINITIONS',
+      pointer: at,
+      message: `${at}: at least one container must be essential (essential defaults to true; remove essential: false from one)`,
+    });
+  }
+  return problems;
+}
+
+function loadBalancerRules(spec: Rec, td: Rec): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const containers = list(td.containerDefinitions).map(rec).filter((c): c is Rec => c !== undefined);
+  const names = containers.map((c) => text(c.name)).filter((n): n is string => n !== undefined);
+  list(spec.loadBalancers).forEach((raw, i) => {
+    const lb = rec(raw);
+    const containerName = text(lb?.containerName);
+    if (!lb || containerName === undefined) return;
+    const at = `/spec/loadBalancers/${i}`;
+    const container = containers.find((c) => c.name === containerName);
+    if (!container) {
+      const suggestion = closestMatch(containerName, names);
+      problems.push({
+        code: 'MANIFEST_LOAD_BALANCER_TARGET',
+        pointer: `${at}/containerName`,
+        message: `${at}/containerName: no container named "${containerName}" in the task definition${suggestion ? `; did you mean "${suggestion}"?` : names.length > 0 ? `; containers: ${names.join(', ')}` : ''}`,
+      });
+      return;
+    }
+    const port = lb.containerPort;
+    const ports = list(container.portMappings).map((pm) => rec(pm)?.containerPort);
+    if (typeof port === 'number' && !ports.includes(port)) {
+      problems.push({
+        code: 'MANIFEST_LOAD_BALANCER_TARGET',
+        pointer: `${at}/containerPort`,
+        message: `${at}/containerPort: container "${containerName}" has no portMappings entry with containerPort ${port}${ports.length > 0 ? ` (it maps ${ports.map(String).join(', ')})` : ''}`,
+      });
+    }
+  });
+  return problems;
+}
+
+export function semanticProblems(kind: ManifestKind, document: Rec): RuleProblem[] {
+  const spec = rec(document.spec);
+  if (!spec) return [];
+  const problems = reservedTags(spec.tags, '/spec/tags');
+  if (kind === 'Service') {
+    problems.push(...reservedTags(rec(spec.taskDefinition)?.tags, '/spec/taskDefinition/tags'));
+    problems.push(...ignoreRules(rec(spec.sync)));
+    problems.push(...serviceRules(spec));
+  }
+  return problems;
+}

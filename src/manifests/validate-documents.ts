@@ -1,0 +1,241 @@
+/**
+ * The pure heart of manifest handling: files in, one immutable snapshot out.
+ * Every problem in every file is reported; a file with any problem declares
+ * nothing (its identities are blocked, never treated as deleted), and
+ * duplicate identities block both documents.
+ */
+import { contentHash, deepFreeze } from './canonical-json.js';
+import { checkEnvelope } from './envelope.js';
+import { checkText, decodeManifestBytes, type DecodeResult } from './file-decode.js';
+import { resolveLimits, type ManifestLimits } from './limits.js';
+import { schemaErrors, type ManifestKind } from './manifest-validator.js';
+import { compareProblems } from './problem-format.js';
+import type { RuleProblem } from './rule-problem.js';
+import { schemaProblems } from './schema-problems.js';
+import { semanticProblems } from './semantic-rules.js';
+import type {
+  ClusterManifest,
+  DesiredCluster,
+  DesiredService,
+  ManifestProblem,
+  ManifestSnapshot,
+  ServiceManifest,
+  SourceLocation,
+} from './types.js';
+import { parseManifestText, type ParsedDocument } from './yaml-documents.js';
+
+export const DEFAULT_REGION = 'us-east-1';
+
+export interface ManifestFileInput {
+  /** Path relative to the manifests root; `\` is turned into `/`. */
+  readonly path: string;
+  readonly content: string | Uint8Array;
+}
+
+/** A file the loader could not hand over (unreadable, too large, escaping symlink). */
+export interface ManifestFileFailure {
+  readonly path: string;
+  readonly failure: { readonly code: string; readonly message: string };
+}
+
+export interface ValidateOptions {
+  /** Region for documents without metadata.region. @default 'us-east-1' */
+  readonly defaultRegion?: string;
+  readonly limits?: Partial<ManifestLimits>;
+  /** Recorded in the snapshot; loadManifests passes the directory. @default '' */
+  readonly root?: string;
+}
+
+interface Candidate {
+  readonly kind: ManifestKind;
+  readonly key: string | undefined;
+  readonly file: string;
+  readonly index: number;
+  readonly source: SourceLocation;
+  readonly nameAt: SourceLocation;
+  readonly value: Readonly<Record<string, unknown>>;
+  readonly region: string;
+  readonly clean: boolean;
+}
+
+function normalizePath(p: string): string {
+  return p.replace(/\\/g, '/').replace(/^\.\//, '');
+}
+
+function identity(kind: ManifestKind, document: Readonly<Record<string, unknown>>, defaultRegion: string): { key?: string; region: string } {
+  const metadata = document.metadata;
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return { region: defaultRegion };
+  const m = metadata as Readonly<Record<string, unknown>>;
+  const region = m.region === undefined ? defaultRegion : m.region;
+  if (typeof region !== 'string' || typeof m.name !== 'string') return { region: defaultRegion };
+  if (kind === 'Cluster') return { key: `${region}/${m.name}`, region };
+  if (typeof m.cluster !== 'string') return { region };
+  return { key: `${region}/${m.cluster}/${m.name}`, region };
+}
+
+function checkDocument(doc: ParsedDocument): { kind?: ManifestKind; document?: Readonly<Record<string, unknown>>; problems: RuleProblem[] } {
+  const envelope = checkEnvelope(doc.value);
+  if (!envelope.ok) return { problems: [...envelope.problems] };
+  const problems = [...envelope.problems];
+  problems.push(...schemaProblems(schemaErrors(envelope.kind, envelope.document)));
+  problems.push(...semanticProblems(envelope.kind, envelope.document));
+  return { kind: envelope.kind, document: envelope.document, problems };
+}
+
+export function validateDocuments(
+  files: readonly (ManifestFileInput | ManifestFileFailure)[],
+  options: ValidateOptions = {},
+): ManifestSnapshot {
+  const limits: ManifestLimits = resolveLimits(options.limits);
+  const defaultRegion = options.defaultRegion ?? DEFAULT_REGION;
+  const problems: ManifestProblem[] = [];
+  const candidates: Candidate[] = [];
+  const sorted = [...files].map((f) => ({ ...f, path: normalizePath(f.path) })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+  for (const input of sorted) {
+    const file = input.path;
+    if ('failure' in input) {
+      problems.push({ ...input.failure, file, line: 1, column: 1, pointer: '' });
+      continue;
+    }
+    const size = typeof input.content === 'string' ? Buffer.byteLength(input.content, 'utf8') : input.content.byteLength;
+    if (size > limits.maxFileBytes) {
+      problems.push({
+        code: 'MANIFEST_FILE_TOO_LARGE',
+        file,
+        line: 1,
+        column: 1,
+        pointer: '',
+        message: `the file is ${size} bytes, over the limit of ${limits.maxFileBytes} bytes; split it into smaller files`,
+      });
+      continue;
+    }
+    const decoded: DecodeResult = typeof input.content === 'string' ? checkText(input.content) : decodeManifestBytes(input.content);
+    if (!decoded.ok) {
+      problems.push({ code: decoded.code, file, line: decoded.line, column: decoded.column, pointer: '', message: decoded.message });
+      continue;
+    }
+    const parsed = parseManifestText(decoded.text, limits);
+    for (const p of parsed.problems) problems.push({ ...p, file });
+    if (parsed.documents.length === 0 && parsed.problems.length === 0) {
+      problems.push({
+        code: 'MANIFEST_EMPTY_FILE',
+        file,
+        line: 1,
+        column: 1,
+        pointer: '',
+        message: 'the file has no manifest documents; add one (apiVersion: ecs-gitops/v1, kind: Service or Cluster) or delete the file',
+      });
+      continue;
+    }
+    for (const doc of parsed.documents) {
+      const checked = checkDocument(doc);
+      for (const rule of checked.problems) {
+        const where = doc.locate(rule.locateAt ?? rule.pointer, rule.target);
+        problems.push({
+          code: rule.code,
+          file,
+          line: where.line,
+          column: where.column,
+          pointer: rule.pointer,
+          documentIndex: doc.index,
+          message: rule.message,
+        });
+      }
+      if (!checked.kind || !checked.document) continue;
+      const { key, region } = identity(checked.kind, checked.document, defaultRegion);
+      candidates.push({
+        kind: checked.kind,
+        key,
+        file,
+        index: doc.index,
+        source: { file, ...doc.start },
+        nameAt: { file, ...doc.locate('/metadata/name') },
+        value: checked.document,
+        region,
+        clean: checked.problems.length === 0,
+      });
+    }
+  }
+
+  const byKey = new Map<string, Candidate[]>();
+  for (const c of candidates) {
+    if (c.key === undefined) continue;
+    const id = `${c.kind}:${c.key}`;
+    byKey.set(id, [...(byKey.get(id) ?? []), c]);
+  }
+  const duplicated = new Set<string>();
+  for (const group of byKey.values()) {
+    if (group.length < 2) continue;
+    for (const c of group) {
+      duplicated.add(c.key as string);
+      const others = group.filter((o) => o !== c).map((o) => `${o.nameAt.file}:${o.nameAt.line}:${o.nameAt.column}`);
+      problems.push({
+        code: 'MANIFEST_DUPLICATE_IDENTITY',
+        file: c.file,
+        line: c.nameAt.line,
+        column: c.nameAt.column,
+        pointer: '/metadata/name',
+        documentIndex: c.index,
+        message: `/metadata/name: ${c.kind.toLowerCase()} ${c.key as string} is also declared at ${others.join(', ')}; neither document is applied until one is removed`,
+      });
+    }
+  }
+
+  const filesWithProblems = new Set(problems.map((p) => p.file));
+  const blockedKeys = new Set<string>(duplicated);
+  const services: DesiredService[] = [];
+  const clusters: DesiredCluster[] = [];
+  for (const c of candidates) {
+    if (c.key === undefined) continue;
+    if (filesWithProblems.has(c.file) || duplicated.has(c.key)) {
+      blockedKeys.add(c.key);
+      continue;
+    }
+    const metadata: Readonly<Record<string, unknown>> = { ...(c.value.metadata as Readonly<Record<string, unknown>>), region: c.region };
+    const manifest = deepFreeze(structuredClone({ ...c.value, metadata }));
+    const hash = contentHash(manifest);
+    const name = metadata.name as string;
+    if (c.kind === 'Service') {
+      services.push(Object.freeze({
+        key: c.key,
+        region: c.region,
+        cluster: metadata.cluster as string,
+        name,
+        manifest: manifest as unknown as ServiceManifest,
+        source: Object.freeze(c.source),
+        contentHash: hash,
+      }));
+    } else {
+      clusters.push(Object.freeze({
+        key: c.key,
+        region: c.region,
+        name,
+        manifest: manifest as unknown as ClusterManifest,
+        source: Object.freeze(c.source),
+        contentHash: hash,
+      }));
+    }
+  }
+
+  return Object.freeze({
+    root: options.root ?? '',
+    services: Object.freeze(services),
+    clusters: Object.freeze(clusters),
+    problems: Object.freeze(problems.sort(compareProblems).map((p) => Object.freeze(p))),
+    files: Object.freeze(sorted.map((f) => f.path)),
+    filesWithProblems: freezeSet(filesWithProblems),
+    blockedKeys: freezeSet(blockedKeys),
+  });
+}
+
+/** A Set whose mutators throw, so a snapshot cannot be changed through it. */
+function freezeSet<T>(set: Set<T>): ReadonlySet<T> {
+  const frozen = new Set(set);
+  const refuse = (): never => {
+    throw new TypeError('manifest snapshot sets are read-only');
+  };
+  Object.defineProperties(frozen, { add: { value: refuse }, delete: { value: refuse }, clear: { value: refuse } });
+  return Object.freeze(frozen);
+}
+
