@@ -12,6 +12,7 @@ export const MANIFEST_ERROR_CODES = defineErrorCodes({
   MANIFEST_ALIAS_LIMIT: { title: 'YAML aliases expand beyond the limit (alias bomb protection)', hint: 'Use fewer `*alias` references; write the values out.' },
   MANIFEST_TOO_DEEP: { title: 'the document nests deeper than the limit', hint: 'Manifests never need this depth: check for runaway brackets or indentation.' },
   MANIFEST_SYMLINK_OUTSIDE_ROOT: { title: 'a symlink resolves outside the manifests root', hint: 'Copy the file into the repository instead of linking to it.' },
+  MANIFEST_ROOT_UNREADABLE: { title: 'the manifests directory does not exist or cannot be read', hint: 'Pass the directory that holds your manifests (default: ./manifests).' },
   MANIFEST_UNREADABLE: { title: 'the file or directory could not be read', hint: 'Check its permissions.' },
   MANIFEST_TOO_MANY_FILES: { title: 'the manifests root holds more files than the limit', hint: 'Point the controller at the manifests folder, not a whole repository.' },
   MANIFEST_NOT_A_MAPPING: { title: 'a document is not a mapping of field: value', hint: 'Each document starts with `apiVersion: ecs-gitops/v1`.' },

@@ -106,7 +106,7 @@ export function validateDocuments(
         line: 1,
         column: 1,
         pointer: '',
-        message: `the file is ${size} bytes, over the limit of ${limits.maxFileBytes} bytes; split it into smaller files`,
+        message: `the file is over the size limit of ${limits.maxFileBytes} bytes; split it into smaller files`,
       });
       continue;
     }

@@ -1,3 +1,76 @@
-import { notImplemented } from './not-implemented.js';
+/**
+ * `ecs-gitops validate [DIR]`: offline check of every manifest. Prints each
+ * problem as `file:line:col: CODE message` and a summary; exit 0 when valid,
+ * 1 when problems were found, 3 for usage or IO errors (missing directory).
+ */
+import path from 'node:path';
+import { isGitopsError } from '../../errors/index.js';
+import { formatProblem, loadManifests, type ManifestSnapshot } from '../../manifests/index.js';
+import { OUTPUT_FLAG, type CommandContext, type CommandSpec } from '../command.js';
 
-export const validateCommand = notImplemented('validate', 'validate');
+export const VALIDATE_EXIT = { valid: 0, problems: 1, ioError: 3 } as const;
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function summary(snapshot: ManifestSnapshot): string {
+  const counts = `${plural(snapshot.files.length, 'file')}, ${plural(snapshot.services.length, 'service')}, ${plural(snapshot.clusters.length, 'cluster')}`;
+  if (snapshot.files.length === 0) return `valid: no manifest files (*.yaml, *.yml, *.json) under ${snapshot.root}`;
+  if (snapshot.problems.length === 0) return `valid: ${counts}`;
+  return `${plural(snapshot.problems.length, 'problem')} in ${plural(snapshot.filesWithProblems.size, 'file')} (${counts} valid)`;
+}
+
+function jsonReport(snapshot: ManifestSnapshot): unknown {
+  return {
+    valid: snapshot.problems.length === 0,
+    files: snapshot.files,
+    services: snapshot.services.map((s) => ({ key: s.key, region: s.region, cluster: s.cluster, name: s.name, source: s.source, contentHash: s.contentHash })),
+    clusters: snapshot.clusters.map((c) => ({ key: c.key, region: c.region, name: c.name, source: c.source, contentHash: c.contentHash })),
+    problems: snapshot.problems,
+  };
+}
+
+async function run(ctx: CommandContext): Promise<number> {
+  const dir = path.resolve(ctx.cwd, ctx.args.positionals[0] ?? 'manifests');
+  const flagRegion = ctx.args.flags['default-region'];
+  const defaultRegion = (typeof flagRegion === 'string' && flagRegion !== '' ? flagRegion : undefined) ?? (ctx.env.AWS_REGION || undefined) ?? 'us-east-1';
+  let snapshot: ManifestSnapshot;
+  try {
+    snapshot = await loadManifests(dir, { defaultRegion, signal: ctx.signal });
+  } catch (err) {
+    if (isGitopsError(err) && err.code === 'MANIFEST_ROOT_UNREADABLE') {
+      ctx.stderr.write(`error ${err.code}: ${err.message}\n`);
+      return VALIDATE_EXIT.ioError;
+    }
+    throw err;
+  }
+  if (ctx.args.flags.output === 'json') {
+    ctx.stdout.write(`${JSON.stringify(jsonReport(snapshot), null, 2)}\n`);
+  } else {
+    for (const problem of snapshot.problems) ctx.stdout.write(`${formatProblem(problem)}\n`);
+    ctx.stdout.write(`${summary(snapshot)}\n`);
+  }
+  return snapshot.problems.length === 0 ? VALIDATE_EXIT.valid : VALIDATE_EXIT.problems;
+}
+
+export const validateCommand: CommandSpec = {
+  name: 'validate',
+  summary: 'check every manifest offline; print each problem as file:line:col: CODE message',
+  usage: '[DIR]  (default: ./manifests)',
+  maxPositionals: 1,
+  flags: [
+    OUTPUT_FLAG,
+    {
+      name: 'default-region',
+      type: 'string',
+      description: 'region for manifests without metadata.region (else AWS_REGION, else us-east-1)',
+      validate: (value) =>
+        value === undefined || (typeof value === 'string' && /^[a-z]{2}(-[a-z]+)+-[0-9]+$/.test(value))
+          ? undefined
+          : `expected a region name such as eu-west-1, got ${JSON.stringify(value)}`,
+    },
+  ],
+  usageExitCode: VALIDATE_EXIT.ioError,
+  run,
+};

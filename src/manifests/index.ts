@@ -1,0 +1,18 @@
+/**
+ * Public API of the manifests module: load a directory (IO edge) or validate
+ * files already in memory (pure), and format problems the one way users see them.
+ */
+export { loadManifests, type LoadOptions } from './load-manifests.js';
+export {
+  validateDocuments,
+  DEFAULT_REGION,
+  type ManifestFileInput,
+  type ManifestFileFailure,
+  type ValidateOptions,
+} from './validate-documents.js';
+export { DEFAULT_MANIFEST_LIMITS, resolveLimits, type ManifestLimits } from './limits.js';
+export { formatProblem, sortProblems, compareProblems } from './problem-format.js';
+export { canonicalJson, contentHash } from './canonical-json.js';
+export { MANIFEST_SCHEMA } from './manifest-schema.js';
+export { ECS_MODEL_SCHEMA } from './ecs-model.generated.js';
+export * from './types.js';

@@ -1,0 +1,140 @@
+/**
+ * The IO edge of manifest handling: walks the root for *.yaml, *.yml and
+ * *.json (skipping dot files and dot folders such as .git), reads each within
+ * the size limit, and hands everything to the pure validateDocuments. Nothing
+ * a checkout contains (FIFOs, escaping symlinks, unreadable files, loops)
+ * makes it crash or hang: each becomes a problem for that path.
+ */
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { GitopsError } from '../errors/index.js';
+import { resolveLimits, type ManifestLimits } from './limits.js';
+import type { ManifestSnapshot } from './types.js';
+import { validateDocuments, type ManifestFileFailure, type ManifestFileInput } from './validate-documents.js';
+
+export interface LoadOptions {
+  /** Region for documents without metadata.region. @default 'us-east-1' */
+  readonly defaultRegion?: string;
+  readonly limits?: Partial<ManifestLimits>;
+  readonly signal?: AbortSignal;
+}
+
+const MANIFEST_EXTENSION = /\.(ya?ml|json)$/i;
+
+function isInside(root: string, candidate: string): boolean {
+  const relative = path.relative(root, candidate);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+function errorText(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOENT') return 'it does not exist';
+  if (code === 'ELOOP') return 'too many levels of symbolic links';
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Reads at most `limit + 1` bytes, so an over-size file (or one growing while read) never fills memory. */
+async function readBounded(file: string, limit: number): Promise<Uint8Array> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(limit + 1);
+    let total = 0;
+    while (total < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, total, buffer.length - total, total);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+    }
+    return buffer.subarray(0, total);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function loadManifests(root: string, options: LoadOptions = {}): Promise<ManifestSnapshot> {
+  const limits = resolveLimits(options.limits);
+  const signal = options.signal;
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+    if (!(await stat(realRoot)).isDirectory()) {
+      throw new GitopsError('MANIFEST_ROOT_UNREADABLE', `manifests root ${root} is not a directory`, { root });
+    }
+  } catch (err) {
+    if (err instanceof GitopsError) throw err;
+    throw new GitopsError('MANIFEST_ROOT_UNREADABLE', `cannot read manifests root ${root}: ${errorText(err)}`, { root }, { cause: err });
+  }
+
+  const files: (ManifestFileInput | ManifestFileFailure)[] = [];
+  const fail = (relative: string, code: string, message: string): void => {
+    files.push({ path: relative, failure: { code, message } });
+  };
+  const visited = new Set<string>([realRoot]);
+  const pending: string[] = [''];
+  let count = 0;
+  let truncated = false;
+
+  while (pending.length > 0 && !truncated) {
+    signal?.throwIfAborted();
+    const dir = pending.shift() as string;
+    let entries;
+    try {
+      entries = await readdir(path.join(realRoot, dir), { withFileTypes: true });
+    } catch (err) {
+      fail(dir || '.', 'MANIFEST_UNREADABLE', `cannot list directory: ${errorText(err)}`);
+      continue;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const relative = dir === '' ? entry.name : `${dir}/${entry.name}`;
+      const absolute = path.join(realRoot, relative);
+      const looksLikeManifest = MANIFEST_EXTENSION.test(entry.name);
+      let target = absolute;
+      let isDirectory = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        try {
+          target = await realpath(absolute);
+          const info = await stat(target);
+          isDirectory = info.isDirectory();
+          isFile = info.isFile();
+        } catch (err) {
+          if (looksLikeManifest) fail(relative, 'MANIFEST_UNREADABLE', `cannot follow the symlink: ${errorText(err)}`);
+          continue;
+        }
+        if (!isInside(realRoot, target)) {
+          if (looksLikeManifest || isDirectory) {
+            fail(relative, 'MANIFEST_SYMLINK_OUTSIDE_ROOT', `the symlink resolves to ${target}, outside the manifests root ${realRoot}; it is not read`);
+          }
+          continue;
+        }
+      }
+      if (isDirectory) {
+        // A symlink back into the tree must not make the walk loop forever.
+        if (!visited.has(target)) {
+          visited.add(target);
+          pending.push(relative);
+        }
+        continue;
+      }
+      if (!looksLikeManifest) continue;
+      if (++count > limits.maxFiles) {
+        fail(relative, 'MANIFEST_TOO_MANY_FILES', `more than ${limits.maxFiles} manifest files under the root; the rest are not read`);
+        truncated = true;
+        break;
+      }
+      if (!isFile) {
+        fail(relative, 'MANIFEST_UNREADABLE', 'not a regular file (a FIFO, socket or device?); it is not read');
+        continue;
+      }
+      try {
+        files.push({ path: relative, content: await readBounded(target, limits.maxFileBytes) });
+      } catch (err) {
+        fail(relative, 'MANIFEST_UNREADABLE', `cannot read the file: ${errorText(err)}`);
+      }
+    }
+  }
+  signal?.throwIfAborted();
+  return validateDocuments(files, { defaultRegion: options.defaultRegion, limits, root });
+}
