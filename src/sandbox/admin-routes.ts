@@ -1,0 +1,112 @@
+/**
+ * The admin API under /_sandbox/ (JSON in, JSON out): the same functions the
+ * in-process Sandbox object offers, for tests and demos in other processes.
+ *
+ *   GET    /_sandbox/health
+ *   POST   /_sandbox/reset                  {accountId?}
+ *   GET    /_sandbox/calls?accountId=ID     -> {counts: {Operation: n}}
+ *   DELETE /_sandbox/calls?accountId=ID
+ *   GET    /_sandbox/clock                  -> {now, speed}
+ *   POST   /_sandbox/clock                  {speed?, advanceMs?}
+ *   POST   /_sandbox/images/crashing        {image, crashing?=true}
+ *   POST   /_sandbox/services/scale         {accountId?, region?, cluster, service, desiredCount}
+ *   POST   /_sandbox/services/task-definition {..., taskDefinition}
+ *   POST   /_sandbox/services/update        {..., fields: {...}}
+ *   POST   /_sandbox/tags                   {accountId?, region?, resourceArn, tags?: {k: v}, remove?: [k]}
+ *   POST   /_sandbox/seed                   a seed document
+ */
+import { SandboxApiError } from './api-error.js';
+import { isObject, type Json, type JsonObject } from './json-input.js';
+import type { SandboxCore, ServiceAddress } from './sandbox-core.js';
+import { applySeed, type SeedDocument } from './seed.js';
+import { isGitopsError } from '../errors/index.js';
+
+export const ADMIN_PREFIX = '/_sandbox/';
+
+export interface AdminResponse {
+  readonly status: number;
+  readonly body: Json;
+}
+
+const str = (body: JsonObject, key: string): string | undefined => (typeof body[key] === 'string' ? body[key] : undefined);
+
+function address(body: JsonObject): ServiceAddress {
+  const cluster = str(body, 'cluster');
+  const service = str(body, 'service');
+  if (!cluster || !service) throw new SandboxApiError('InvalidParameterException', 'cluster and service are required');
+  const accountId = str(body, 'accountId');
+  const region = str(body, 'region');
+  return { cluster, service, ...(accountId ? { accountId } : {}), ...(region ? { region } : {}) };
+}
+
+export function handleAdmin(core: SandboxCore, method: string, url: URL, rawBody: string): AdminResponse {
+  try {
+    let body: JsonObject = {};
+    if (rawBody.trim() !== '') {
+      const parsed = JSON.parse(rawBody) as Json;
+      if (!isObject(parsed)) throw new SandboxApiError('SerializationException', 'body must be a JSON object');
+      body = parsed;
+    }
+    const route = `${method} ${url.pathname.slice(ADMIN_PREFIX.length - 1)}`;
+    const accountParam = url.searchParams.get('accountId') ?? undefined;
+    switch (route) {
+      case 'GET /health':
+        return { status: 200, body: { ok: true } };
+      case 'POST /reset':
+        core.reset(str(body, 'accountId'));
+        return { status: 200, body: { reset: str(body, 'accountId') ?? 'all' } };
+      case 'GET /calls':
+        return { status: 200, body: { counts: core.callCounts(accountParam) } };
+      case 'DELETE /calls':
+        core.resetCallCounts(accountParam);
+        return { status: 200, body: { counts: {} } };
+      case 'GET /clock':
+        return { status: 200, body: { now: core.clock.now(), speed: core.clock.speed } };
+      case 'POST /clock': {
+        if (typeof body.speed === 'number') core.clock.setSpeed(body.speed);
+        if (typeof body.advanceMs === 'number') core.clock.advance(body.advanceMs);
+        core.settleAll();
+        return { status: 200, body: { now: core.clock.now(), speed: core.clock.speed } };
+      }
+      case 'POST /images/crashing': {
+        const image = str(body, 'image');
+        if (!image) throw new SandboxApiError('InvalidParameterException', 'image is required');
+        core.markImageCrashing(image, body.crashing !== false);
+        return { status: 200, body: { image, crashing: body.crashing !== false } };
+      }
+      case 'POST /services/scale':
+        if (typeof body.desiredCount !== 'number') throw new SandboxApiError('InvalidParameterException', 'desiredCount is required');
+        return { status: 200, body: { service: core.scaleService(address(body), body.desiredCount) } };
+      case 'POST /services/task-definition': {
+        const td = str(body, 'taskDefinition');
+        if (!td) throw new SandboxApiError('InvalidParameterException', 'taskDefinition is required');
+        return { status: 200, body: { service: core.setServiceTaskDefinition(address(body), td) } };
+      }
+      case 'POST /services/update': {
+        const fields = body.fields;
+        if (!isObject(fields)) throw new SandboxApiError('InvalidParameterException', 'fields must be an object');
+        return { status: 200, body: { service: core.mutateService(address(body), fields) } };
+      }
+      case 'POST /tags': {
+        const resourceArn = str(body, 'resourceArn');
+        if (!resourceArn) throw new SandboxApiError('InvalidParameterException', 'resourceArn is required');
+        const tags = isObject(body.tags) ? Object.fromEntries(Object.entries(body.tags).map(([k, v]) => [k, String(v)])) : {};
+        const remove = Array.isArray(body.remove) ? body.remove.filter((k): k is string => typeof k === 'string') : [];
+        const accountId = str(body, 'accountId');
+        const region = str(body, 'region');
+        core.tagResource({ resourceArn, ...(accountId ? { accountId } : {}), ...(region ? { region } : {}) }, tags, remove);
+        return { status: 200, body: { resourceArn } };
+      }
+      case 'POST /seed':
+        applySeed(core, body as unknown as SeedDocument, 'request body');
+        return { status: 200, body: { seeded: true } };
+      default:
+        return { status: 404, body: { __type: 'NotFound', message: `no admin route ${method} ${url.pathname}` } };
+    }
+  } catch (err) {
+    if (err instanceof SandboxApiError) return { status: err.status, body: { __type: err.type, message: err.message } };
+    if (isGitopsError(err)) return { status: 400, body: { __type: err.code, message: err.message } };
+    if (err instanceof SyntaxError || err instanceof RangeError) return { status: 400, body: { __type: 'InvalidParameterException', message: err.message } };
+    throw err;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The sandbox on a loopback socket: AWS JSON 1.1 on `POST /` for the SDK and
+ * the aws CLI, and the admin API under /_sandbox/.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ADMIN_PREFIX, handleAdmin } from './admin-routes.js';
+import type { SandboxCore } from './sandbox-core.js';
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export interface SandboxServer {
+  readonly endpoint: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function listen(core: SandboxCore, host: string, port: number): Promise<SandboxServer> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        res.writeHead(413, { 'content-type': 'application/json' }).end('{"__type":"SerializationException","message":"request too large"}');
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (res.writableEnded) return;
+      const body = Buffer.concat(chunks).toString('utf8');
+      const url = new URL(req.url ?? '/', 'http://sandbox.local');
+      try {
+        if (url.pathname.startsWith(ADMIN_PREFIX)) {
+          const out = handleAdmin(core, req.method ?? 'GET', url, body);
+          res.writeHead(out.status, { 'content-type': 'application/json' }).end(JSON.stringify(out.body));
+          return;
+        }
+        if (req.method !== 'POST' || url.pathname !== '/') {
+          res.writeHead(404, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ __type: 'UnknownOperationException', message: `${req.method} ${url.pathname} is not an AWS JSON endpoint; POST / with X-Amz-Target` }));
+          return;
+        }
+        const headers: Record<string, string | undefined> = {};
+        for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(',') : v;
+        const out = core.handle({ target: headers['x-amz-target'], body, headers });
+        res.writeHead(out.status, { ...out.headers, 'content-length': Buffer.byteLength(out.body) }).end(out.body);
+      } catch (err) {
+        res.writeHead(500, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ __type: 'ServerException', message: err instanceof Error ? err.message : String(err) }));
+      }
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actual = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    endpoint: `http://${urlHost}:${actual}`,
+    port: actual,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

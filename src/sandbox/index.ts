@@ -1,0 +1,140 @@
+/**
+ * The embedded ECS/ECR sandbox: `startSandbox()` serves a local, in-memory
+ * ECS + ECR endpoint (AWS JSON 1.1 over loopback HTTP) that the unmodified
+ * AWS SDK and aws CLI talk to, with an admin API and an in-process mode.
+ * See docs/sandbox.md for the behaviour it models and its defaults.
+ */
+import { fileURLToPath } from 'node:url';
+import { listen } from './http-server.js';
+import { inProcessHandler, type InProcessRequestHandler } from './in-process-handler.js';
+import type { JsonObject } from './json-input.js';
+import { DEFAULT_ACCOUNT, DEFAULT_REGION } from './request-identity.js';
+import { SandboxCore, type RawRequest, type RawResponse, type SandboxCoreOptions, type ServiceAddress } from './sandbox-core.js';
+import { applySeed, loadSeed, type SeedDocument } from './seed.js';
+
+export type { ThrottlingOption } from './throttle.js';
+export { ECS_THROTTLE_CATEGORIES, OPERATION_CATEGORY } from './throttle.js';
+export type { RolloutTimings } from './rollout.js';
+export { DEFAULT_TIMINGS, circuitBreakerThreshold } from './rollout.js';
+export type { SeedDocument, SeedAccount, SeedCluster, SeedRepository, SeedImage } from './seed.js';
+export type { RawRequest, RawResponse, ServiceAddress, SandboxLogger } from './sandbox-core.js';
+export type { InProcessRequestHandler } from './in-process-handler.js';
+export type { Json, JsonObject } from './json-input.js';
+export { DEFAULT_ACCOUNT, DEFAULT_REGION, ACCOUNT_HEADER } from './request-identity.js';
+
+/** The quick start's seed file: cluster `demo` and images web:1.4.2, worker:2.0.1 (123456789012, eu-west-1). */
+export const QUICKSTART_SEED_PATH = fileURLToPath(new URL('./quickstart-seed.yaml', import.meta.url));
+
+export interface SandboxOptions extends SandboxCoreOptions {
+  /** 0 picks a free port. @default 0 */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** false: no socket, in-process use only (endpoint is then ''). @default true */
+  readonly listen?: boolean;
+  /** Seed documents, or paths of seed files / folders of them. */
+  readonly seed?: SeedDocument | string | readonly (SeedDocument | string)[];
+}
+
+export interface SandboxClock {
+  /** Simulated epoch ms. */
+  now(): number;
+  readonly speed: number;
+  setSpeed(speed: number): void;
+  /** Jumps the simulated clock forward and runs every rollout up to the new time. */
+  advance(ms: number): void;
+}
+
+export interface SandboxAdmin {
+  /** Wipes one account (all Regions), or everything; call counts and throttling buckets too. */
+  reset(accountId?: string): void;
+  callCounts(accountId?: string): Record<string, number>;
+  resetCallCounts(accountId?: string): void;
+  /** Tasks of this image (as written in the task definition, or `<repoUri>@sha256:...`) start then exit with an error. */
+  markImageCrashing(image: string, crashing?: boolean): void;
+  scaleService(address: ServiceAddress, desiredCount: number): JsonObject;
+  setServiceTaskDefinition(address: ServiceAddress, taskDefinition: string): JsonObject;
+  /** Console-style change of any service field (UpdateService fields or any other key, stored as given). */
+  mutateService(address: ServiceAddress, fields: JsonObject): JsonObject;
+  tagResource(target: { accountId?: string; region?: string; resourceArn: string }, tags: Record<string, string>, remove?: readonly string[]): void;
+  seed(doc: SeedDocument): void;
+}
+
+export interface SandboxClientOptions {
+  readonly accountId?: string;
+  readonly region?: string;
+}
+
+/** Constructor options for ECSClient / ECRClient pointing at the sandbox. */
+export interface SandboxClientConfig {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+export interface Sandbox {
+  /** e.g. http://127.0.0.1:4566 ('' with listen: false). */
+  readonly endpoint: string;
+  close(): Promise<void>;
+  readonly admin: SandboxAdmin;
+  readonly clock: SandboxClock;
+  callCounts(accountId?: string): Record<string, number>;
+  /** One AWS JSON 1.1 request without a socket. */
+  handle(request: RawRequest): RawResponse;
+  /** One operation without the wire format (counted and throttled); throws the AWS error on failure. */
+  call(operation: string, input: JsonObject, target?: { accountId?: string; region?: string; api?: 'ecs' | 'ecr' }): JsonObject;
+  /** SDK client settings for an account: the access key id is the account id, so accounts stay isolated. */
+  clientConfig(options?: SandboxClientOptions): SandboxClientConfig;
+  /** SDK `requestHandler` that answers in memory (no socket). */
+  readonly requestHandler: InProcessRequestHandler;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const core = new SandboxCore(options);
+  const seeds = options.seed === undefined ? [] : Array.isArray(options.seed) ? options.seed : [options.seed];
+  for (const seed of seeds as (SeedDocument | string)[]) {
+    if (typeof seed === 'string') for (const { file, doc } of await loadSeed(seed)) applySeed(core, doc, file);
+    else applySeed(core, seed);
+  }
+  const server = options.listen === false ? undefined : await listen(core, options.host ?? '127.0.0.1', options.port ?? 0);
+  const endpoint = server?.endpoint ?? '';
+  const admin: SandboxAdmin = {
+    reset: (accountId) => core.reset(accountId),
+    callCounts: (accountId) => core.callCounts(accountId),
+    resetCallCounts: (accountId) => core.resetCallCounts(accountId),
+    markImageCrashing: (image, crashing = true) => core.markImageCrashing(image, crashing),
+    scaleService: (address, n) => core.scaleService(address, n),
+    setServiceTaskDefinition: (address, td) => core.setServiceTaskDefinition(address, td),
+    mutateService: (address, fields) => core.mutateService(address, fields),
+    tagResource: (target, tags, remove) => core.tagResource(target, tags, remove),
+    seed: (doc) => applySeed(core, doc),
+  };
+  const clock: SandboxClock = {
+    now: () => core.clock.now(),
+    get speed() {
+      return core.clock.speed;
+    },
+    setSpeed: (speed) => core.clock.setSpeed(speed),
+    advance: (ms) => {
+      core.clock.advance(ms);
+      core.settleAll();
+    },
+  };
+  return {
+    endpoint,
+    close: async () => {
+      await server?.close();
+    },
+    admin,
+    clock,
+    callCounts: (accountId) => core.callCounts(accountId),
+    handle: (request) => core.handle(request),
+    call: (operation, input, target = {}) => core.call(operation, input, target.accountId ?? DEFAULT_ACCOUNT, target.region ?? DEFAULT_REGION, target.api ?? 'ecs'),
+    clientConfig: (opts = {}) => ({
+      endpoint,
+      region: opts.region ?? DEFAULT_REGION,
+      credentials: { accessKeyId: opts.accountId ?? DEFAULT_ACCOUNT, secretAccessKey: 'sandbox-not-a-secret' },
+    }),
+    requestHandler: inProcessHandler(core),
+  };
+}

@@ -1,0 +1,320 @@
+/**
+ * Deployments on the simulated clock. Each service with work to do (tasks to
+ * start, old tasks to drain, a rollout to finish) sits in its Region's busy
+ * set with the time of its next step; reads "settle" a Region by stepping
+ * only those services up to the current simulated time. A steady service
+ * costs nothing, which keeps 10,000-service benchmarks cheap.
+ *
+ * One step, at simulated time t:
+ *  1. PENDING tasks whose start time has come either fail (image cannot be
+ *     pulled) or become RUNNING; RUNNING tasks of a crashing image exit.
+ *  2. The circuit breaker fails the PRIMARY deployment after enough failed
+ *     tasks and, with rollback, starts a deployment of the last COMPLETED
+ *     task definition.
+ *  3. Old deployments drain without dropping below minimumHealthyPercent;
+ *     the PRIMARY launches tasks without exceeding maximumPercent.
+ *  4. A PRIMARY with all its tasks RUNNING and nothing left to drain is
+ *     COMPLETED and the service reaches a steady state.
+ */
+import { taskArn } from './arn.js';
+import type { ImageOracle } from './image-oracle.js';
+import { isObject } from './json-input.js';
+import type { DeploymentRecord, RegionState, ServiceRecord, TaskRecord } from './state.js';
+
+export interface RolloutTimings {
+  /** Simulated ms from launch to RUNNING (or to a pull failure). @default 3000 */
+  readonly taskStartMs: number;
+  /** Simulated ms a task of a crashing image runs before it exits. @default 2000 */
+  readonly crashAfterMs: number;
+  /** Simulated ms between scheduler passes of a busy service. @default 1000 */
+  readonly stepMs: number;
+  /** How long an INACTIVE service stays describable. @default 3_600_000 */
+  readonly inactiveRetentionMs: number;
+}
+
+export const DEFAULT_TIMINGS: RolloutTimings = {
+  taskStartMs: 3000,
+  crashAfterMs: 2000,
+  stepMs: 1000,
+  inactiveRetentionMs: 3_600_000,
+};
+
+const MAX_EVENTS = 100;
+const MAX_STEPS_PER_SETTLE = 20_000;
+
+export interface RolloutDeps {
+  readonly images: ImageOracle;
+  readonly timings: RolloutTimings;
+  readonly newId: () => string;
+}
+
+export function circuitBreakerThreshold(desiredCount: number): number {
+  return Math.min(200, Math.max(3, Math.ceil(desiredCount / 2)));
+}
+
+export function newDeploymentId(newId: () => string): string {
+  const digits = newId().replace(/[^0-9]/g, '').padEnd(19, '7').slice(0, 19);
+  return `ecs-svc/${digits}`;
+}
+
+export function addEvent(svc: ServiceRecord, at: number, message: string, newId: () => string): void {
+  svc.events.unshift({ id: newId(), createdAt: at, message: `(service ${svc.name}) ${message}` });
+  if (svc.events.length > MAX_EVENTS) svc.events.length = MAX_EVENTS;
+}
+
+export function markBusy(state: RegionState, svc: ServiceRecord, at: number): void {
+  svc.nextStepAt = Math.min(svc.nextStepAt, at);
+  state.busyServices.add(svc);
+}
+
+/** Makes a new PRIMARY deployment of the service's current task definition. */
+export function startDeployment(state: RegionState, svc: ServiceRecord, now: number, deps: RolloutDeps): DeploymentRecord {
+  for (const d of svc.deployments) d.status = 'ACTIVE';
+  const id = newDeploymentId(deps.newId);
+  const deployment: DeploymentRecord = {
+    id,
+    status: 'PRIMARY',
+    taskDefinitionArn: svc.taskDefinitionArn,
+    desiredCount: svc.desiredCount,
+    failedTasks: 0,
+    createdAt: now,
+    updatedAt: now,
+    rolloutState: 'IN_PROGRESS',
+    rolloutStateReason: `ECS deployment ${id} in progress.`,
+  };
+  if (svc.launchType) deployment.launchType = svc.launchType;
+  if (svc.platformVersion) deployment.platformVersion = svc.platformVersion;
+  if (svc.platformFamily) deployment.platformFamily = svc.platformFamily;
+  if (svc.capacityProviderStrategy) deployment.capacityProviderStrategy = svc.capacityProviderStrategy;
+  if (svc.networkConfiguration) deployment.networkConfiguration = svc.networkConfiguration;
+  svc.deployments.unshift(deployment);
+  markBusy(state, svc, now);
+  return deployment;
+}
+
+/** Steps every busy service of the Region up to `now`. */
+export function settleRegion(state: RegionState, now: number, deps: RolloutDeps): void {
+  if (state.busyServices.size === 0) return;
+  for (const svc of [...state.busyServices]) {
+    let steps = 0;
+    while (svc.nextStepAt <= now) {
+      if (++steps > MAX_STEPS_PER_SETTLE) {
+        // A service stuck retrying for a very long simulated span: skip ahead rather than spin.
+        svc.nextStepAt = now + deps.timings.stepMs;
+        break;
+      }
+      step(state, svc, svc.nextStepAt, deps);
+    }
+    if (svc.nextStepAt === Infinity) state.busyServices.delete(svc);
+  }
+}
+
+function stopTask(state: RegionState, svc: ServiceRecord, task: TaskRecord, at: number, reason: string, code: string): void {
+  task.lastStatus = 'STOPPED';
+  task.desiredStatus = 'STOPPED';
+  task.stoppedAt = at;
+  task.stoppedReason = reason;
+  task.stopCode = code;
+  void state;
+  void svc;
+}
+
+function launchTask(state: RegionState, svc: ServiceRecord, deployment: DeploymentRecord, t: number, deps: RolloutDeps): TaskRecord {
+  const id = deps.newId().replace(/-/g, '');
+  const td = state.taskDefinitionsByArn.get(deployment.taskDefinitionArn);
+  const containerDefs = Array.isArray(td?.body.containerDefinitions) ? td.body.containerDefinitions : [];
+  const containers = containerDefs.filter(isObject).map((c) => ({ name: String(c.name), image: String(c.image) }));
+  let failure: TaskRecord['failure'];
+  for (const c of containers) {
+    const f = deps.images.check(c.image);
+    if (f && (!failure || f.kind === 'pull')) failure = f;
+  }
+  const task: TaskRecord = {
+    id,
+    arn: taskArn(state.region, state.account, svc.cluster.name, id),
+    deploymentId: deployment.id,
+    taskDefinitionArn: deployment.taskDefinitionArn,
+    createdAt: t,
+    lastStatus: 'PENDING',
+    desiredStatus: 'RUNNING',
+    readyAt: t + deps.timings.taskStartMs,
+    containers,
+  };
+  if (failure) task.failure = failure;
+  if (typeof td?.body.cpu === 'string') task.cpu = td.body.cpu;
+  if (typeof td?.body.memory === 'string') task.memory = td.body.memory;
+  if (deployment.launchType) task.launchType = deployment.launchType;
+  svc.tasks.set(id, task);
+  state.taskIndex.set(task.arn, svc);
+  return task;
+}
+
+function deploymentConfig(svc: ServiceRecord): { min: number; max: number; breaker: boolean; rollback: boolean } {
+  const dc = svc.deploymentConfiguration;
+  const cb = isObject(dc.deploymentCircuitBreaker) ? dc.deploymentCircuitBreaker : {};
+  return {
+    min: typeof dc.minimumHealthyPercent === 'number' ? dc.minimumHealthyPercent : 100,
+    max: typeof dc.maximumPercent === 'number' ? dc.maximumPercent : 200,
+    breaker: cb.enable === true,
+    rollback: cb.rollback === true,
+  };
+}
+
+function pruneStopped(state: RegionState, svc: ServiceRecord): void {
+  const keep = 50;
+  let stopped = 0;
+  for (const t of svc.tasks.values()) if (t.lastStatus === 'STOPPED') stopped++;
+  if (stopped <= keep) return;
+  for (const [id, t] of svc.tasks) {
+    if (stopped <= keep) break;
+    if (t.lastStatus === 'STOPPED') {
+      svc.tasks.delete(id);
+      state.taskIndex.delete(t.arn);
+      stopped--;
+    }
+  }
+}
+
+function step(state: RegionState, svc: ServiceRecord, t: number, deps: RolloutDeps): void {
+  if (svc.status === 'INACTIVE') {
+    // Retention over: the service disappears from DescribeServices.
+    svc.cluster.services.delete(svc.name);
+    for (const task of svc.tasks.values()) state.taskIndex.delete(task.arn);
+    state.tags.delete(svc.arn);
+    svc.nextStepAt = Infinity;
+    return;
+  }
+  const byId = new Map(svc.deployments.map((d) => [d.id, d]));
+  const stoppedNow: TaskRecord[] = [];
+
+  // 1. task transitions
+  for (const task of svc.tasks.values()) {
+    const dep = byId.get(task.deploymentId);
+    if (task.lastStatus === 'PENDING' && task.readyAt <= t) {
+      if (task.failure?.kind === 'pull') {
+        stopTask(state, svc, task, task.readyAt, task.failure.reason, 'TaskFailedToStart');
+        if (dep) dep.failedTasks++;
+        stoppedNow.push(task);
+      } else {
+        task.lastStatus = 'RUNNING';
+        task.startedAt = task.readyAt;
+        if (task.failure?.kind === 'crash') task.exitAt = task.readyAt + deps.timings.crashAfterMs;
+      }
+    }
+    if (task.lastStatus === 'RUNNING' && task.exitAt !== undefined && task.exitAt <= t) {
+      stopTask(state, svc, task, task.exitAt, task.failure?.reason ?? 'Essential container in task exited', 'EssentialContainerExited');
+      task.exitCode = 1;
+      if (dep) dep.failedTasks++;
+      stoppedNow.push(task);
+    }
+  }
+
+  // 2. circuit breaker
+  let primary = svc.deployments[0];
+  const config = deploymentConfig(svc);
+  if (primary && primary.rolloutState === 'IN_PROGRESS' && config.breaker && primary.failedTasks >= circuitBreakerThreshold(primary.desiredCount)) {
+    primary.rolloutState = 'FAILED';
+    primary.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
+    primary.updatedAt = t;
+    addEvent(svc, t, `(deployment ${primary.id}) deployment failed: tasks failed to start.`, deps.newId);
+    const target = svc.lastCompletedTaskDefinitionArn;
+    if (config.rollback && target && target !== primary.taskDefinitionArn) {
+      const failedId = primary.id;
+      svc.taskDefinitionArn = target;
+      primary = startDeployment(state, svc, t, deps);
+      primary.rolloutStateReason = `ECS deployment detected failure in ${failedId}. Rolling back to task definition ${target}.`;
+      addEvent(svc, t, `rolling back to deployment ${primary.id} (task definition ${target}).`, deps.newId);
+    }
+  }
+
+  const desired = svc.status === 'DRAINING' ? 0 : svc.desiredCount;
+  const started: TaskRecord[] = [];
+  if (primary) {
+    primary.desiredCount = desired;
+    const live = (d: string | undefined, status?: 'PENDING' | 'RUNNING') =>
+      [...svc.tasks.values()].filter((x) => x.lastStatus !== 'STOPPED' && (d === undefined || x.deploymentId === d) && (!status || x.lastStatus === status));
+    const minHealthy = Math.ceil((desired * config.min) / 100);
+    const maxTotal = Math.max(desired, Math.floor((desired * config.max) / 100));
+
+    // 3a. old deployments: pending tasks go at once, running ones while enough stay healthy
+    let running = live(undefined, 'RUNNING').length;
+    const primaryFailedForGood = primary.rolloutState === 'FAILED';
+    for (const old of svc.deployments.slice(1)) {
+      old.desiredCount = 0;
+      for (const task of live(old.id)) {
+        if (task.lastStatus === 'PENDING') {
+          stopTask(state, svc, task, t, `Scaling activity initiated by (deployment ${primary.id})`, 'ServiceSchedulerInitiated');
+          stoppedNow.push(task);
+        } else if (!primaryFailedForGood && running - 1 >= minHealthy) {
+          stopTask(state, svc, task, t, `Scaling activity initiated by (deployment ${primary.id})`, 'ServiceSchedulerInitiated');
+          stoppedNow.push(task);
+          running--;
+        }
+      }
+    }
+    // 3b. the primary: shed excess, then launch within maximumPercent
+    const mine = live(primary.id).sort((a, b) => (a.lastStatus === b.lastStatus ? 0 : a.lastStatus === 'PENDING' ? -1 : 1));
+    let primaryLive = mine.length;
+    for (const task of mine) {
+      if (primaryLive <= desired) break;
+      stopTask(state, svc, task, t, `Scaling activity initiated by (deployment ${primary.id})`, 'ServiceSchedulerInitiated');
+      stoppedNow.push(task);
+      primaryLive--;
+    }
+    let total = live(undefined).length;
+    if (!primaryFailedForGood) {
+      while (primaryLive < desired && total < maxTotal) {
+        started.push(launchTask(state, svc, primary, t, deps));
+        primaryLive++;
+        total++;
+      }
+    }
+    // 3c. drained deployments leave the list
+    svc.deployments = svc.deployments.filter((d, i) => i === 0 || live(d.id).length > 0);
+    for (const d of svc.deployments) d.updatedAt = t;
+
+    // 4. completion
+    const primaryRunning = live(primary.id, 'RUNNING').filter((x) => x.exitAt === undefined).length;
+    if (primary.rolloutState === 'IN_PROGRESS' && svc.deployments.length === 1 && primaryRunning === desired && live(primary.id, 'PENDING').length === 0) {
+      primary.rolloutState = 'COMPLETED';
+      primary.rolloutStateReason = `ECS deployment ${primary.id} completed.`;
+      svc.lastCompletedTaskDefinitionArn = primary.taskDefinitionArn;
+      if (svc.status === 'ACTIVE') {
+        addEvent(svc, t, `(deployment ${primary.id}) deployment completed.`, deps.newId);
+        addEvent(svc, t, 'has reached a steady state.', deps.newId);
+      }
+    }
+  }
+
+  if (started.length > 0) addEvent(svc, t, `has started ${started.length} tasks: ${started.map((x) => `(task ${x.id})`).join(' ')}.`, deps.newId);
+  const failed = stoppedNow.filter((x) => x.stopCode !== 'ServiceSchedulerInitiated');
+  const drained = stoppedNow.filter((x) => x.stopCode === 'ServiceSchedulerInitiated');
+  if (drained.length > 0) addEvent(svc, t, `has stopped ${drained.length} running tasks: ${drained.map((x) => `(task ${x.id})`).join(' ')}.`, deps.newId);
+  for (const task of failed) addEvent(svc, t, `task ${task.id} stopped: ${task.stoppedReason ?? ''}`, deps.newId);
+  pruneStopped(state, svc);
+
+  // 5. draining services become INACTIVE once their tasks are gone
+  let next = Infinity;
+  let anyLive = false;
+  for (const task of svc.tasks.values()) {
+    if (task.lastStatus === 'PENDING') next = Math.min(next, task.readyAt);
+    if (task.lastStatus === 'RUNNING' && task.exitAt !== undefined) next = Math.min(next, task.exitAt);
+    if (task.lastStatus !== 'STOPPED') anyLive = true;
+  }
+  if (svc.status === 'DRAINING' && !anyLive) {
+    svc.status = 'INACTIVE';
+    svc.inactiveSince = t;
+    next = t + deps.timings.inactiveRetentionMs;
+  } else if (primary && (primary.rolloutState === 'IN_PROGRESS'
+    || (primary.rolloutState !== 'FAILED' && (svc.deployments.length > 1 || liveCount(svc) !== desired)))) {
+    next = Math.min(next, t + deps.timings.stepMs);
+  }
+  svc.nextStepAt = Math.max(next, t + 1);
+  if (next === Infinity) svc.nextStepAt = Infinity;
+}
+
+function liveCount(svc: ServiceRecord): number {
+  let n = 0;
+  for (const task of svc.tasks.values()) if (task.lastStatus !== 'STOPPED') n++;
+  return n;
+}

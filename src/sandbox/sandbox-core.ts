@@ -1,0 +1,233 @@
+/**
+ * The sandbox without a socket: state, clock, throttling, call counts, the
+ * request handler and the admin functions. The HTTP server and in-process
+ * callers both go through `handle()` so they see exactly the same behaviour.
+ */
+import { randomUUID } from 'node:crypto';
+import { SandboxApiError, invalidParameter, serviceNotFound } from './api-error.js';
+import { findCluster } from './ecs-clusters.js';
+import { applyServiceUpdate, findService, type ServiceOpContext } from './ecs-services.js';
+import { ImageOracle } from './image-oracle.js';
+import { isObject, type Json, type JsonObject } from './json-input.js';
+import { ECR_OPERATIONS, ECR_TARGET_PREFIX, ECS_OPERATIONS, ECS_TARGET_PREFIX, type OperationImpl } from './operations.js';
+import { DEFAULT_ACCOUNT, DEFAULT_REGION, identify } from './request-identity.js';
+import { DEFAULT_TIMINGS, settleRegion, type RolloutDeps, type RolloutTimings } from './rollout.js';
+import { SimClock } from './sim-clock.js';
+import { SandboxState, type RegionState, type ServiceRecord } from './state.js';
+import { Throttler, type ThrottlingOption } from './throttle.js';
+
+export interface SandboxLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface SandboxCoreOptions {
+  /** @default 'real' (ECS's real rates) */
+  readonly throttling?: ThrottlingOption;
+  /** Simulated seconds per real second; 0 freezes the clock (tests then use advance()). @default 1 */
+  readonly clockSpeed?: number;
+  /** Overrides of the rollout timings (simulated ms). */
+  readonly timings?: Partial<RolloutTimings>;
+  /** Wall-clock source (ms) for throttling and the clock; injectable for tests. @default Date.now */
+  readonly realNow?: () => number;
+  readonly logger?: SandboxLogger;
+}
+
+export interface RawRequest {
+  readonly target: string | undefined;
+  readonly body: string;
+  /** Lower-case header names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** Which account, Region and service an admin mutation addresses. */
+export interface ServiceAddress {
+  readonly accountId?: string;
+  readonly region?: string;
+  readonly cluster: string;
+  readonly service: string;
+}
+
+export class SandboxCore {
+  readonly state = new SandboxState();
+  readonly clock: SimClock;
+  readonly images: ImageOracle;
+  readonly #throttler: Throttler;
+  readonly #timings: RolloutTimings;
+  readonly #counts = new Map<string, Map<string, number>>();
+  readonly #logger: SandboxLogger | undefined;
+
+  constructor(options: SandboxCoreOptions = {}) {
+    const realNow = options.realNow ?? Date.now;
+    this.clock = new SimClock({ speed: options.clockSpeed ?? 1, realNow });
+    this.#throttler = new Throttler(options.throttling ?? 'real', realNow);
+    this.#timings = { ...DEFAULT_TIMINGS, ...options.timings };
+    this.images = new ImageOracle(this.state);
+    this.#logger = options.logger;
+  }
+
+  get timings(): RolloutTimings {
+    return this.#timings;
+  }
+
+  /** Handles one AWS JSON 1.1 request. Never throws: errors become AWS error bodies. */
+  handle(request: RawRequest): RawResponse {
+    const requestId = randomUUID();
+    const target = request.target ?? '';
+    let operation = target;
+    try {
+      let table: Readonly<Record<string, OperationImpl>> | undefined;
+      if (target.startsWith(ECS_TARGET_PREFIX)) table = ECS_OPERATIONS;
+      else if (target.startsWith(ECR_TARGET_PREFIX)) table = ECR_OPERATIONS;
+      operation = table ? target.slice(target.indexOf('.') + 1) : target;
+      const identity = identify(request.headers);
+      const impl = table && Object.hasOwn(table, operation) ? table[operation] : undefined;
+      if (!impl) throw new SandboxApiError('UnknownOperationException', `Operation ${target || '(none)'} is not supported by this sandbox.`);
+      let input: Json;
+      try {
+        input = request.body.trim() === '' ? {} : (JSON.parse(request.body) as Json);
+      } catch {
+        throw new SandboxApiError('SerializationException', 'Start of structure or map found where not expected.');
+      }
+      if (!isObject(input)) throw new SandboxApiError('SerializationException', 'Start of structure or map found where not expected.');
+      const output = this.call(operation, input, identity.account, identity.region, table === ECR_OPERATIONS ? 'ecr' : 'ecs');
+      this.#logger?.debug({ operation, account: identity.account, region: identity.region }, 'sandbox request');
+      return { status: 200, headers: jsonHeaders(requestId), body: JSON.stringify(output) };
+    } catch (err) {
+      const apiError = err instanceof SandboxApiError ? err : new SandboxApiError('ServerException', err instanceof Error ? err.message : String(err), 500);
+      if (apiError.status >= 500) this.#logger?.warn({ operation, err }, 'sandbox internal error');
+      return {
+        status: apiError.status,
+        headers: { ...jsonHeaders(requestId), 'x-amzn-errortype': apiError.type },
+        body: JSON.stringify({ __type: apiError.type, message: apiError.message }),
+      };
+    }
+  }
+
+  /** Runs one operation for an account/Region without the wire format (counted and throttled like a request). */
+  call(operation: string, input: JsonObject, account = DEFAULT_ACCOUNT, region = DEFAULT_REGION, api: 'ecs' | 'ecr' = 'ecs'): JsonObject {
+    const table = api === 'ecs' ? ECS_OPERATIONS : ECR_OPERATIONS;
+    const impl = Object.hasOwn(table, operation) ? table[operation] : undefined;
+    if (!impl) throw new SandboxApiError('UnknownOperationException', `Operation ${operation} is not supported by this sandbox.`);
+    this.#count(account, operation);
+    this.#throttler.take(`${account}/${region}`, operation);
+    return impl(this.context(account, region), input);
+  }
+
+  context(account: string, region: string): ServiceOpContext {
+    const state = this.state.region(account, region);
+    const rollout = this.rolloutDeps();
+    const now = this.clock.now();
+    return {
+      state,
+      all: this.state,
+      now,
+      images: this.images,
+      newId: randomUUID,
+      settle: (s: RegionState) => settleRegion(s, now, rollout),
+      rollout,
+    };
+  }
+
+  rolloutDeps(): RolloutDeps {
+    return { images: this.images, timings: this.#timings, newId: randomUUID };
+  }
+
+  /** Advances every Region's rollouts to the current simulated time. */
+  settleAll(): void {
+    const now = this.clock.now();
+    const deps = this.rolloutDeps();
+    for (const region of this.state.regions()) settleRegion(region, now, deps);
+  }
+
+  #count(account: string, operation: string): void {
+    let counts = this.#counts.get(account);
+    if (!counts) {
+      counts = new Map();
+      this.#counts.set(account, counts);
+    }
+    counts.set(operation, (counts.get(operation) ?? 0) + 1);
+  }
+
+  // ---- admin ----
+
+  reset(accountId?: string): void {
+    this.state.reset(accountId);
+    this.resetCallCounts(accountId);
+    this.#throttler.reset(accountId);
+    if (accountId === undefined) this.images.clearCrashing();
+  }
+
+  /** Calls per operation for one account, or summed over all accounts. */
+  callCounts(accountId?: string): Record<string, number> {
+    const out: Record<string, number> = {};
+    const sources = accountId === undefined ? [...this.#counts.values()] : [this.#counts.get(accountId) ?? new Map<string, number>()];
+    for (const counts of sources) for (const [op, n] of counts) out[op] = (out[op] ?? 0) + n;
+    return out;
+  }
+
+  resetCallCounts(accountId?: string): void {
+    if (accountId === undefined) this.#counts.clear();
+    else this.#counts.delete(accountId);
+  }
+
+  markImageCrashing(image: string, crashing = true): void {
+    if (!image) throw invalidParameter('image can not be blank.');
+    this.images.markCrashing(image, crashing);
+  }
+
+  #service(address: ServiceAddress): { ctx: ServiceOpContext; svc: ServiceRecord } {
+    const ctx = this.context(address.accountId ?? DEFAULT_ACCOUNT, address.region ?? DEFAULT_REGION);
+    ctx.settle(ctx.state);
+    const svc = findService(findCluster(ctx.state, address.cluster), address.service);
+    if (!svc || svc.status === 'INACTIVE') throw serviceNotFound();
+    return { ctx, svc };
+  }
+
+  /**
+   * Changes a live service the way a person in the console would, to create
+   * drift: any UpdateService field (desiredCount, taskDefinition,
+   * deploymentConfiguration, networkConfiguration, propagateTags, ...); other
+   * keys are stored and returned as given. Returns the service as DescribeServices would.
+   */
+  mutateService(address: ServiceAddress, fields: JsonObject): JsonObject {
+    const { ctx, svc } = this.#service(address);
+    const known = new Set([
+      'taskDefinition', 'desiredCount', 'deploymentConfiguration', 'networkConfiguration', 'capacityProviderStrategy',
+      'platformVersion', 'propagateTags', 'enableECSManagedTags', 'enableExecuteCommand', 'healthCheckGracePeriodSeconds',
+      'forceNewDeployment', 'loadBalancers', 'serviceRegistries', 'placementConstraints', 'placementStrategy',
+      'serviceConnectConfiguration', 'volumeConfigurations', 'vpcLatticeConfigurations', 'availabilityZoneRebalancing',
+    ]);
+    for (const [key, value] of Object.entries(fields)) if (!known.has(key)) svc.passthrough[key] = value;
+    const updates = Object.fromEntries(Object.entries(fields).filter(([k]) => known.has(k)));
+    return applyServiceUpdate(ctx, svc, updates).service as JsonObject;
+  }
+
+  scaleService(address: ServiceAddress, desiredCount: number): JsonObject {
+    return this.mutateService(address, { desiredCount });
+  }
+
+  setServiceTaskDefinition(address: ServiceAddress, taskDefinition: string): JsonObject {
+    return this.mutateService(address, { taskDefinition });
+  }
+
+  /** Sets (and with `remove`, deletes) tags on any resource ARN, bypassing throttling and call counts. */
+  tagResource(target: { accountId?: string; region?: string; resourceArn: string }, tags: Record<string, string>, remove: readonly string[] = []): void {
+    const ctx = this.context(target.accountId ?? DEFAULT_ACCOUNT, target.region ?? DEFAULT_REGION);
+    if (Object.keys(tags).length > 0) {
+      ECS_OPERATIONS.TagResource?.(ctx, { resourceArn: target.resourceArn, tags: Object.entries(tags).map(([key, value]) => ({ key, value })) });
+    }
+    if (remove.length > 0) ECS_OPERATIONS.UntagResource?.(ctx, { resourceArn: target.resourceArn, tagKeys: [...remove] });
+  }
+}
+
+function jsonHeaders(requestId: string): Record<string, string> {
+  return { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId };
+}

@@ -1,0 +1,196 @@
+/**
+ * The in-memory model of one account in one Region: clusters with their
+ * services and tasks, task definition families, tags and ECR repositories.
+ * Everything is keyed in Maps so that a request costs O(items it names), not
+ * O(everything stored): benchmarks hold 10,000 services.
+ */
+import type { Json, JsonObject } from './json-input.js';
+
+export type ServiceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE';
+export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+export type TaskStatus = 'PENDING' | 'RUNNING' | 'STOPPED';
+
+export interface ClusterRecord {
+  readonly name: string;
+  readonly arn: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  settings: Json[];
+  configuration?: JsonObject;
+  serviceConnectDefaults?: JsonObject;
+  capacityProviders: string[];
+  defaultCapacityProviderStrategy: Json[];
+  /** Services by name, in creation order (INACTIVE ones stay until purged). */
+  readonly services: Map<string, ServiceRecord>;
+}
+
+export interface TaskDefinitionRecord {
+  readonly arn: string;
+  readonly family: string;
+  readonly revision: number;
+  status: 'ACTIVE' | 'INACTIVE' | 'DELETE_IN_PROGRESS';
+  /** The normalized taskDefinition as DescribeTaskDefinition returns it (minus status/deregisteredAt). */
+  readonly body: JsonObject;
+  deregisteredAt?: number;
+}
+
+export interface FamilyRecord {
+  readonly name: string;
+  /** revisions[i] has revision i + 1. */
+  readonly revisions: TaskDefinitionRecord[];
+}
+
+export interface DeploymentRecord {
+  readonly id: string;
+  status: 'PRIMARY' | 'ACTIVE';
+  taskDefinitionArn: string;
+  desiredCount: number;
+  failedTasks: number;
+  readonly createdAt: number;
+  updatedAt: number;
+  rolloutState: RolloutState;
+  rolloutStateReason: string;
+  launchType?: string;
+  platformVersion?: string;
+  platformFamily?: string;
+  capacityProviderStrategy?: Json[];
+  networkConfiguration?: JsonObject;
+}
+
+export interface TaskRecord {
+  readonly id: string;
+  readonly arn: string;
+  readonly deploymentId: string;
+  readonly taskDefinitionArn: string;
+  readonly createdAt: number;
+  lastStatus: TaskStatus;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  /** When PENDING becomes RUNNING (or fails to start). */
+  readyAt: number;
+  /** For a crashing image: when the running task exits. */
+  exitAt?: number;
+  /** Set when launched: why this task will fail, if it will. */
+  failure?: { readonly kind: 'pull' | 'crash'; readonly reason: string };
+  startedAt?: number;
+  stoppedAt?: number;
+  stoppedReason?: string;
+  stopCode?: string;
+  exitCode?: number;
+  containers: { name: string; image: string }[];
+  cpu?: string;
+  memory?: string;
+  launchType?: string;
+}
+
+export interface ServiceEvent {
+  readonly id: string;
+  readonly createdAt: number;
+  readonly message: string;
+}
+
+export interface ServiceRecord {
+  readonly name: string;
+  readonly arn: string;
+  readonly cluster: ClusterRecord;
+  status: ServiceStatus;
+  desiredCount: number;
+  taskDefinitionArn: string;
+  launchType?: string;
+  capacityProviderStrategy?: Json[];
+  platformVersion?: string;
+  platformFamily?: string;
+  deploymentConfiguration: JsonObject;
+  networkConfiguration?: JsonObject;
+  schedulingStrategy: string;
+  deploymentController: JsonObject;
+  propagateTags: string;
+  enableECSManagedTags: boolean;
+  enableExecuteCommand: boolean;
+  healthCheckGracePeriodSeconds: number;
+  /** Fields the sandbox stores and returns as given (loadBalancers, placement, serviceConnect...). */
+  passthrough: JsonObject;
+  readonly createdAt: number;
+  readonly createdBy: string;
+  deployments: DeploymentRecord[];
+  events: ServiceEvent[];
+  /** Live tasks and recently stopped ones (bounded), by id. */
+  readonly tasks: Map<string, TaskRecord>;
+  /** Task definition of the last COMPLETED deployment: the rollback target. */
+  lastCompletedTaskDefinitionArn?: string;
+  /** Simulated time of the next rollout step; Infinity when the service is steady. */
+  nextStepAt: number;
+  inactiveSince?: number;
+}
+
+export interface EcrImageRecord {
+  readonly digest: string;
+  readonly manifest: string;
+  readonly mediaType: string;
+  readonly pushedAt: number;
+  readonly sizeInBytes: number;
+  readonly tags: Set<string>;
+}
+
+export interface EcrRepositoryRecord {
+  readonly name: string;
+  readonly arn: string;
+  readonly uri: string;
+  readonly createdAt: number;
+  readonly imageTagMutability: string;
+  readonly imageScanningConfiguration: JsonObject;
+  readonly encryptionConfiguration: JsonObject;
+  /** By digest, in push order. */
+  readonly images: Map<string, EcrImageRecord>;
+  readonly tags: Map<string, string>;
+}
+
+/** One account in one Region. */
+export class RegionState {
+  readonly clusters = new Map<string, ClusterRecord>();
+  readonly families = new Map<string, FamilyRecord>();
+  readonly taskDefinitionsByArn = new Map<string, TaskDefinitionRecord>();
+  /** Tags by resource ARN, in the order they were added. */
+  readonly tags = new Map<string, Map<string, string>>();
+  readonly repositories = new Map<string, EcrRepositoryRecord>();
+  /** Services with a rollout step pending (the only ones the clock has to visit). */
+  readonly busyServices = new Set<ServiceRecord>();
+  /** Task ARN -> owning service, for DescribeTasks by ARN. */
+  readonly taskIndex = new Map<string, ServiceRecord>();
+
+  constructor(
+    readonly account: string,
+    readonly region: string,
+  ) {}
+}
+
+/** All accounts and Regions the sandbox has seen, created on first use. */
+export class SandboxState {
+  readonly #accounts = new Map<string, Map<string, RegionState>>();
+
+  region(account: string, region: string): RegionState {
+    let regions = this.#accounts.get(account);
+    if (!regions) {
+      regions = new Map();
+      this.#accounts.set(account, regions);
+    }
+    let state = regions.get(region);
+    if (!state) {
+      state = new RegionState(account, region);
+      regions.set(region, state);
+    }
+    return state;
+  }
+
+  /** Existing state only (used to look up images in another account's ECR without creating it). */
+  peek(account: string, region: string): RegionState | undefined {
+    return this.#accounts.get(account)?.get(region);
+  }
+
+  regions(): RegionState[] {
+    return [...this.#accounts.values()].flatMap((m) => [...m.values()]);
+  }
+
+  reset(account?: string): void {
+    if (account === undefined) this.#accounts.clear();
+    else this.#accounts.delete(account);
+  }
+}
