@@ -81,10 +81,14 @@ function serviceScope(pointer: string): ChangeScope {
   return REPLACEMENT_FIELDS.has(field) ? 'replacement' : 'service';
 }
 
-/** `sync.ignoreDifferences` and options.ignoreDifferences (relative to spec), plus /desiredCount when the manifest omits it. */
+/**
+ * `sync.ignoreDifferences` and options.ignoreDifferences (relative to spec), plus
+ * /desiredCount when the manifest omits it (autoscaling owns it) or declares a
+ * DAEMON service (ECS runs one task per instance and reports that count).
+ */
 export function ignoredPointers(desired: ServiceManifest, options: Pick<DiffOptions, 'ignoreDifferences'> = {}): string[] {
   const relative = [...(desired.spec.sync?.ignoreDifferences ?? []), ...(options.ignoreDifferences ?? [])];
-  if (desired.spec.desiredCount === undefined) relative.push('/desiredCount');
+  if (desired.spec.desiredCount === undefined || desired.spec.schedulingStrategy === 'DAEMON') relative.push('/desiredCount');
   return relative.filter((p) => p.startsWith('/')).map((p) => `/spec${p}`);
 }
 

@@ -64,8 +64,6 @@ export function normalizeService(svc: ServiceSpec | Service, context: NormalizeS
 
   const scheduling = typeof out.schedulingStrategy === 'string' ? out.schedulingStrategy : 'REPLICA';
   out.schedulingStrategy = scheduling;
-  // ECS sets a DAEMON service's count itself (one task per instance).
-  if (scheduling === 'DAEMON') delete out.desiredCount;
 
   normalizeLaunch(out, context.clusterDefaultCapacityProviderStrategy);
   out.deploymentConfiguration = normalizeDeploymentConfiguration(out.deploymentConfiguration, scheduling);
