@@ -129,6 +129,7 @@ export function schemaProblems(errors: readonly ErrorObject[]): RuleProblem[] {
   const problems: RuleProblem[] = [];
   for (const error of errors) {
     if (error.instancePath === '/apiVersion' || error.instancePath === '/kind') continue;
+    if (error.keyword === 'required' && error.instancePath === '' && ['apiVersion', 'kind'].includes(String(error.params.missingProperty))) continue;
     // A value of the wrong type fails its enum/pattern too; the type says it all.
     if (error.keyword !== 'type' && typeErrors.has(error.instancePath) && error.propertyName === undefined) continue;
     const problem = translate(error);

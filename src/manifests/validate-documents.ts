@@ -7,6 +7,7 @@
 import { contentHash, deepFreeze } from './canonical-json.js';
 import { checkEnvelope } from './envelope.js';
 import { checkText, decodeManifestBytes, type DecodeResult } from './file-decode.js';
+import { strictJsonError } from './json-strict.js';
 import { resolveLimits, type ManifestLimits } from './limits.js';
 import { schemaErrors, type ManifestKind } from './manifest-validator.js';
 import { compareProblems } from './problem-format.js';
@@ -113,6 +114,11 @@ export function validateDocuments(
     const decoded: DecodeResult = typeof input.content === 'string' ? checkText(input.content) : decodeManifestBytes(input.content);
     if (!decoded.ok) {
       problems.push({ code: decoded.code, file, line: decoded.line, column: decoded.column, pointer: '', message: decoded.message });
+      continue;
+    }
+    const jsonError = /\.json$/i.test(file) ? strictJsonError(decoded.text) : undefined;
+    if (jsonError) {
+      problems.push({ code: 'MANIFEST_YAML_SYNTAX', file, ...jsonError, pointer: '' });
       continue;
     }
     const parsed = parseManifestText(decoded.text, limits);

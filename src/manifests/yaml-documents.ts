@@ -150,8 +150,14 @@ export function parseManifestText(text: string, limits: ManifestLimits): ParsedF
       return { line: p.line, column: p.col };
     };
     let broken = false;
+    let syntaxReported = false;
     for (const error of doc.errors) {
       broken = true;
+      // The first syntax error is the one to fix; the ones after it are usually its echoes.
+      if (error.code !== 'DUPLICATE_KEY') {
+        if (syntaxReported) continue;
+        syntaxReported = true;
+      }
       problems.push({
         code: error.code === 'DUPLICATE_KEY' ? 'MANIFEST_DUPLICATE_KEY' : 'MANIFEST_YAML_SYNTAX',
         message: error.code === 'DUPLICATE_KEY' ? 'this key appears twice in the same mapping' : error.message.split('\n')[0] ?? error.message,
