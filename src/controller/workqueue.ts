@@ -27,6 +27,8 @@ export interface WorkQueueObserver {
   onWorkDuration?(seconds: number): void;
   /** A handler threw: the error is passed on once, before the retry is scheduled. */
   onError?(key: string, err: unknown, failures: number): void;
+  /** A key failed more than maxRetries times in a row and was dropped. */
+  onGiveUp?(key: string, err: unknown, failures: number): void;
 }
 
 export interface WorkQueueOptions {
@@ -43,6 +45,8 @@ export interface WorkQueueOptions {
   /** Random source in [0, 1). @default Math.random */
   readonly random?: () => number;
   readonly observer?: WorkQueueObserver;
+  /** Consecutive failures after which a key is dropped instead of retried (one-shot runs). @default Infinity */
+  readonly maxRetries?: number;
 }
 
 export class WorkQueue {
@@ -54,6 +58,7 @@ export class WorkQueue {
   readonly #jitter: number;
   readonly #random: () => number;
   readonly #observer: WorkQueueObserver;
+  readonly #maxRetries: number;
   readonly #queue: string[] = [];
   readonly #dirty = new Set<string>();
   readonly #processing = new Map<string, number>();
@@ -77,6 +82,7 @@ export class WorkQueue {
     this.#jitter = jitter;
     this.#random = options.random ?? Math.random;
     this.#observer = options.observer ?? {};
+    this.#maxRetries = options.maxRetries ?? Infinity;
   }
 
   /** Keys waiting for a worker. */
@@ -171,7 +177,10 @@ export class WorkQueue {
       const failures = (this.#failures.get(key) ?? 0) + 1;
       this.#failures.set(key, failures);
       this.#observer.onError?.(key, err, failures);
-      if (!this.#shuttingDown) {
+      if (failures > this.#maxRetries) {
+        this.#failures.delete(key);
+        this.#observer.onGiveUp?.(key, err, failures);
+      } else if (!this.#shuttingDown) {
         const delay = this.backoffMs(failures);
         this.#observer.onRetry?.(key, delay, failures);
         this.addAfter(key, delay);

@@ -1,4 +1,37 @@
 import { defineErrorCodes } from './define.js';
 
-/** User-facing errors of the controller area. */
-export const CONTROLLER_ERROR_CODES = defineErrorCodes({});
+/** User-facing errors of the controller area (service status lastError, logs, command output). */
+export const CONTROLLER_ERROR_CODES = defineErrorCodes({
+  CONTROLLER_ROLLOUT_FAILED: {
+    title: 'the deployment of the applied change failed (rolloutState FAILED or a circuit-breaker rollback)',
+    hint: 'Read the service events named in the message (e.g. crashing tasks, an image that cannot be pulled). The same manifest is not re-applied; push a fix to Git.',
+  },
+  CONTROLLER_ROLLOUT_TIMED_OUT: {
+    title: 'the deployment did not finish within the rollout timeout',
+    hint: 'Check the service events in ECS; raise the rollout timeout if deployments are legitimately slow.',
+  },
+  CONTROLLER_MANIFEST_BLOCKED: {
+    title: 'the file that declares this service has problems, so the service is left as it is',
+    hint: 'Run `ecs-gitops validate` and fix the file; nothing it declares is applied or pruned until then.',
+  },
+  CONTROLLER_APPLY_FAILED: {
+    title: 'an ECS call needed to apply the manifest failed',
+    hint: 'The message names the action and the AWS error; the service is retried with backoff.',
+  },
+  CONTROLLER_SERVICE_DRAINING: {
+    title: 'the service is being deleted in ECS (DRAINING) and cannot be updated or re-created yet',
+    hint: 'Wait: the controller re-creates it once ECS has finished draining it.',
+  },
+  CONTROLLER_NO_SNAPSHOT: {
+    title: 'no manifest snapshot has been loaded yet',
+    hint: 'Check that --repo (or DIR) points at the manifests and that they can be read.',
+  },
+  CONTROLLER_SYNC_FAILED: {
+    title: 'one or more services could not be brought in sync',
+    hint: 'The output lists each failing service with its error code.',
+  },
+  CONTROLLER_WAIT_TIMED_OUT: {
+    title: '`sync --wait` gave up before every rollout finished',
+    hint: 'Raise --timeout, or check the services still Progressing in the output.',
+  },
+});

@@ -83,7 +83,7 @@ describe('WorkQueue', () => {
     expect(queue.depth).toBe(2);
     gates.get('a')?.resolve();
     await flushPromises();
-    expect(queue.processing.sort()).toEqual(['b', 'c']);
+    expect([...queue.processing].sort()).toEqual(['b', 'c']);
     for (const key of ['b', 'c']) gates.get(key)?.resolve();
     await flushPromises();
     gates.get('d')?.resolve();
@@ -219,5 +219,26 @@ describe('WorkQueue', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('WorkQueue maxRetries', () => {
+  it('drops a key after maxRetries consecutive failures and says so', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const gaveUp: Array<[string, number]> = [];
+    const queue = new WorkQueue({
+      clock, jitter: 0, maxRetries: 2,
+      observer: { onGiveUp: (key, _err, failures) => gaveUp.push([key, failures]) },
+      handler: async () => {
+        calls++;
+        throw new Error('always');
+      },
+    });
+    queue.add('k');
+    await clock.advance(60_000);
+    expect(calls).toBe(3);
+    expect(gaveUp).toEqual([['k', 3]]);
+    expect(queue.scheduled).toEqual([]);
   });
 });

@@ -1,0 +1,166 @@
+/**
+ * Executes a plan's actions, in order, through the (rate-limited) EcsApi.
+ * Task definitions with identical content are registered once: registrations
+ * are shared by spec hash while in flight and remembered afterwards, so
+ * several services declaring the same task definition cause one
+ * RegisterTaskDefinition between them.
+ */
+import type * as ECS from '@aws-sdk/client-ecs';
+import type { EcsApi } from '../ecs/ecs-api.js';
+import type { EcsReader, LiveTaskDefinition } from '../ecs/ecs-reader.js';
+import { isGitopsError } from '../errors/index.js';
+import { REGISTERED_TASK_DEFINITION, type Action, type ActionKind } from '../plan/types.js';
+
+export type ApplyActionLabel = 'register_task_definition' | 'create_service' | 'update_service' | 'delete_service' | 'tag';
+
+export const ACTION_LABEL: Readonly<Record<ActionKind, ApplyActionLabel>> = {
+  registerTaskDefinition: 'register_task_definition',
+  createService: 'create_service',
+  updateService: 'update_service',
+  deleteService: 'delete_service',
+  tagResource: 'tag',
+  untagResource: 'tag',
+};
+
+export interface ApplyResult {
+  /** Task definition the service now points at (registered or reused), when the plan set one. */
+  readonly taskDefinitionArn?: string;
+  /** The service as CreateService/UpdateService returned it. */
+  readonly service?: ECS.Service;
+  readonly performed: readonly ActionKind[];
+  /** True when a create or update asked ECS for a new deployment. */
+  readonly deploymentStarted: boolean;
+}
+
+export interface ApplierOptions {
+  readonly ecs: EcsApi;
+  readonly reader: EcsReader;
+  readonly onAction?: (action: ApplyActionLabel, ok: boolean) => void;
+}
+
+/** An action failed: the cause keeps its AWS_* code; the message says which action. */
+export class ApplyError extends Error {
+  readonly code: string;
+  readonly action: ActionKind;
+  constructor(action: ActionKind, cause: unknown) {
+    const code = isGitopsError(cause) ? cause.code : 'CONTROLLER_APPLY_FAILED';
+    const message = cause instanceof Error ? cause.message : String(cause);
+    super(`${action} failed: ${message}`, { cause });
+    this.name = 'ApplyError';
+    this.code = code;
+    this.action = action;
+  }
+}
+
+function withTaskDefinition<T extends { taskDefinition?: string }>(input: T, arn: string | undefined): T {
+  if (input.taskDefinition !== REGISTERED_TASK_DEFINITION) return input;
+  if (!arn) throw new Error('plan refers to a registered task definition but registered none');
+  return { ...input, taskDefinition: arn };
+}
+
+export class Applier {
+  readonly #ecs: EcsApi;
+  readonly #reader: EcsReader;
+  readonly #onAction: ApplierOptions['onAction'];
+  readonly #bySpecHash = new Map<string, Promise<LiveTaskDefinition>>();
+
+  constructor(options: ApplierOptions) {
+    this.#ecs = options.ecs;
+    this.#reader = options.reader;
+    this.#onAction = options.onAction;
+  }
+
+  /** A revision this applier registered (or reused) for `specHash`, if any. */
+  async knownRevision(specHash: string): Promise<string | undefined> {
+    const entry = this.#bySpecHash.get(specHash);
+    if (!entry) return undefined;
+    try {
+      return (await entry).taskDefinition.taskDefinitionArn;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Forget a remembered revision (e.g. it turned out to be INACTIVE). */
+  forget(specHash: string): void {
+    this.#bySpecHash.delete(specHash);
+  }
+
+  #register(input: ECS.RegisterTaskDefinitionRequest, specHash: string, signal: AbortSignal): Promise<LiveTaskDefinition> {
+    let entry = this.#bySpecHash.get(specHash);
+    if (!entry) {
+      entry = (async () => {
+        const out = await this.#ecs.send('RegisterTaskDefinition', input, signal);
+        if (!out.taskDefinition?.taskDefinitionArn) throw new Error('RegisterTaskDefinition returned no ARN');
+        const live = { taskDefinition: out.taskDefinition, tags: out.tags ?? input.tags ?? [] };
+        this.#reader.rememberTaskDefinition(live);
+        this.#onAction?.('register_task_definition', true);
+        return live;
+      })();
+      this.#bySpecHash.set(specHash, entry);
+      entry.catch(() => {
+        this.#bySpecHash.delete(specHash);
+        this.#onAction?.('register_task_definition', false);
+      });
+    }
+    return entry;
+  }
+
+  async apply(actions: readonly Action[], signal: AbortSignal): Promise<ApplyResult> {
+    let registered: string | undefined;
+    let taskDefinitionArn: string | undefined;
+    let service: ECS.Service | undefined;
+    let deploymentStarted = false;
+    const performed: ActionKind[] = [];
+    for (const action of actions) {
+      const label = ACTION_LABEL[action.kind];
+      try {
+        switch (action.kind) {
+          case 'registerTaskDefinition': {
+            const live = await this.#register(action.input, action.specHash, signal);
+            registered = live.taskDefinition.taskDefinitionArn;
+            break;
+          }
+          case 'createService': {
+            const input = withTaskDefinition(action.input, registered);
+            const out = await this.#ecs.send('CreateService', input, signal);
+            service = out.service;
+            taskDefinitionArn = input.taskDefinition;
+            deploymentStarted = true;
+            this.#onAction?.(label, true);
+            break;
+          }
+          case 'updateService': {
+            const input = withTaskDefinition(action.input, registered);
+            const out = await this.#ecs.send('UpdateService', input, signal);
+            service = out.service;
+            if (input.taskDefinition) taskDefinitionArn = input.taskDefinition;
+            if (input.taskDefinition || input.forceNewDeployment) deploymentStarted = true;
+            this.#onAction?.(label, true);
+            break;
+          }
+          case 'deleteService': {
+            const out = await this.#ecs.send('DeleteService', action.input, signal);
+            service = out.service;
+            this.#onAction?.(label, true);
+            break;
+          }
+          case 'tagResource':
+            await this.#ecs.send('TagResource', { resourceArn: action.resourceArn, tags: action.tags }, signal);
+            this.#onAction?.(label, true);
+            break;
+          case 'untagResource':
+            await this.#ecs.send('UntagResource', { resourceArn: action.resourceArn, tagKeys: action.tagKeys }, signal);
+            this.#onAction?.(label, true);
+            break;
+        }
+        performed.push(action.kind);
+      } catch (err) {
+        // Registration failures are counted once, by the shared registration itself.
+        if (action.kind !== 'registerTaskDefinition') this.#onAction?.(label, false);
+        throw new ApplyError(action.kind, err);
+      }
+    }
+    return { ...(taskDefinitionArn ? { taskDefinitionArn } : {}), ...(service ? { service } : {}), performed, deploymentStarted };
+  }
+}

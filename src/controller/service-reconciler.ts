@@ -1,0 +1,315 @@
+/**
+ * One level-triggered pass over one service key (ARCHITECTURE.md "Reconcile
+ * semantics"): read live state, diff it against the manifest, record status,
+ * and in auto mode plan and apply; then follow the rollout it started by
+ * asking to be requeued, never by blocking a worker. Early returns, one
+ * status write per outcome.
+ */
+import type * as ECS from '@aws-sdk/client-ecs';
+import { diffService, isServiceGone, maskChanges, TAG_MANAGED_BY, TAG_SPEC_HASH, tagsToMap } from '../diff/index.js';
+import type { Change } from '../diff/index.js';
+import type { EcsReader } from '../ecs/ecs-reader.js';
+import { isGitopsError } from '../errors/index.js';
+import type { DesiredService } from '../manifests/types.js';
+import { buildTaskDefinitionRegistration } from '../plan/index.js';
+import type { LiveServiceState } from '../plan/types.js';
+import type { Applier } from './applier.js';
+import type { Clock } from './clock.js';
+import type { Planner } from './planner.js';
+import { assessRollout, type WatchedRollout } from './rollout.js';
+import type { HealthStatus, ServiceStatus, StatusChange, StatusStore, SyncStatus } from './status.js';
+
+export type ReconcileResultLabel = 'success' | 'error' | 'requeue';
+
+export interface ServiceReconcileOutcome {
+  readonly result: ReconcileResultLabel;
+  readonly requeueAfterMs?: number;
+}
+
+export interface RolloutEvents {
+  rollout?(result: 'completed' | 'failed' | 'timed_out'): void;
+}
+
+export interface ServiceReconcilerOptions {
+  readonly clock: Clock;
+  readonly status: StatusStore;
+  readonly planner: Planner;
+  readonly controllerId: string;
+  /** Global mode; a manifest's spec.sync.mode: detect always wins. */
+  readonly mode: 'auto' | 'detect';
+  /** Delay between looks at a rollout in progress. @default 2000 */
+  readonly rolloutPollMs?: number;
+  /** A rollout running longer than this is reported Degraded (timed out). @default 1800000 */
+  readonly rolloutTimeoutMs?: number;
+  /** Follow rollouts after applying (false for a one-shot sync without --wait). @default true */
+  readonly followRollouts?: boolean;
+  /** How many recent ACTIVE revisions to search for a matching spec-hash tag. @default 10 */
+  readonly reuseSearchDepth?: number;
+  readonly events?: RolloutEvents;
+}
+
+export interface RegionAccess {
+  readonly reader: EcsReader;
+  readonly applier: Applier;
+  /** The cluster's default capacity provider strategy (cached by the caller). */
+  clusterDefaultStrategy(cluster: string, signal: AbortSignal): Promise<readonly ECS.CapacityProviderStrategyItem[] | undefined>;
+}
+
+export interface ReconcileRequest {
+  readonly desired: DesiredService;
+  readonly revision: string;
+  readonly region: RegionAccess;
+  readonly signal: AbortSignal;
+}
+
+/** A reconcile that failed: status is already written; the queue retries with backoff. */
+export class ReconcileError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'ReconcileError';
+    this.code = code;
+  }
+}
+
+function toStatusChanges(changes: readonly Change[]): StatusChange[] {
+  return maskChanges(changes).map((c) => ({ pointer: c.pointer, kind: c.kind, scope: c.scope, desired: c.desired, live: c.live }));
+}
+
+function errorCode(err: unknown): string {
+  if (isGitopsError(err)) return err.code;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) ? code : 'CONTROLLER_APPLY_FAILED';
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class ServiceReconciler {
+  readonly #o: Required<Omit<ServiceReconcilerOptions, 'events'>> & { events: RolloutEvents };
+  /** Rollouts this controller started and is following, by key. */
+  readonly watched = new Map<string, WatchedRollout>();
+  /** Manifest content whose rollout failed, by key: not re-applied until the manifest changes. */
+  readonly failedContent = new Map<string, string>();
+
+  constructor(options: ServiceReconcilerOptions) {
+    this.#o = {
+      rolloutPollMs: 2000, rolloutTimeoutMs: 1_800_000, followRollouts: true, reuseSearchDepth: 10, events: {},
+      ...options,
+    };
+  }
+
+  #now(): string {
+    return new Date(this.#o.clock.now()).toISOString();
+  }
+
+  #initial(desired: DesiredService, mode: 'auto' | 'detect'): ServiceStatus {
+    return {
+      key: desired.key, region: desired.region, cluster: desired.cluster, service: desired.name,
+      sync: 'Unknown', health: 'Unknown', mode, source: desired.source.file, diff: [],
+    };
+  }
+
+  #write(desired: DesiredService, mode: 'auto' | 'detect', patch: Partial<ServiceStatus>): ServiceStatus {
+    return this.#o.status.update(desired.key, { mode, source: desired.source.file, ...patch }, this.#initial(desired, mode));
+  }
+
+  #fail(desired: DesiredService, mode: 'auto' | 'detect', code: string, message: string, patch: Partial<ServiceStatus> = {}): void {
+    this.#write(desired, mode, { ...patch, lastError: { code, message, at: this.#now() } });
+  }
+
+  async reconcile(request: ReconcileRequest): Promise<ServiceReconcileOutcome> {
+    const { desired, revision, region, signal } = request;
+    const key = desired.key;
+    const mode: 'auto' | 'detect' = desired.manifest.spec.sync?.mode === 'detect' ? 'detect' : this.#o.mode;
+
+    // 1. Live state.
+    let lookup: { service?: ECS.Service };
+    let live: LiveServiceState;
+    try {
+      lookup = await region.reader.describeService(desired.cluster, desired.name);
+      const service = isServiceGone(lookup.service) ? undefined : lookup.service;
+      const taskDefinition = service?.taskDefinition
+        ? (await region.reader.taskDefinition(service.taskDefinition, signal)).taskDefinition
+        : undefined;
+      live = { ...(service ? { service, tags: service.tags ?? [] } : {}), ...(taskDefinition ? { taskDefinition } : {}) };
+    } catch (err) {
+      this.#fail(desired, mode, errorCode(err), errorMessage(err), { sync: 'Unknown', health: 'Unknown' });
+      throw new ReconcileError(errorCode(err), errorMessage(err), err);
+    }
+
+    if (lookup.service?.status === 'DRAINING') {
+      this.#fail(desired, mode, 'CONTROLLER_SERVICE_DRAINING',
+        `service ${desired.name} in cluster ${desired.cluster} is DRAINING after a deletion; it is re-created once ECS has removed it`,
+        { sync: 'OutOfSync', health: 'Missing' });
+      return { result: 'requeue', requeueAfterMs: Math.max(this.#o.rolloutPollMs, 5000) };
+    }
+
+    const owner = live.service ? tagsToMap(live.service.tags)[TAG_MANAGED_BY] : undefined;
+    if (owner !== undefined && owner !== this.#o.controllerId) {
+      this.#fail(desired, mode, 'DIFF_OWNED_BY_OTHER_CONTROLLER',
+        `service ${desired.name} in cluster ${desired.cluster} is managed by controller "${owner}", not "${this.#o.controllerId}"; left alone`,
+        { sync: 'Unknown', health: 'Unknown', diff: [] });
+      return { result: 'error' };
+    }
+
+    // 2. Diff.
+    let changes: Change[];
+    let strategy: readonly ECS.CapacityProviderStrategyItem[] | undefined;
+    try {
+      strategy = desired.manifest.spec.launchType || desired.manifest.spec.capacityProviderStrategy
+        ? undefined
+        : await region.clusterDefaultStrategy(desired.cluster, signal);
+      changes = diffService(desired.manifest, live, strategy ? { clusterDefaultCapacityProviderStrategy: strategy } : {});
+    } catch (err) {
+      this.#fail(desired, mode, errorCode(err), errorMessage(err), { sync: 'Unknown' });
+      throw new ReconcileError(errorCode(err), errorMessage(err), err);
+    }
+    const sync: SyncStatus = changes.length === 0 ? 'Synced' : 'OutOfSync';
+
+    // 3. Health, and the outcome of a rollout we are following.
+    const health = this.#assessHealth(desired, mode, live.service, revision);
+    const previous = this.#o.status.get(key);
+    const base: Partial<ServiceStatus> = {
+      sync, health: health.health, diff: toStatusChanges(changes), lastSyncTime: this.#now(),
+      ...(live.service?.taskDefinition ? { liveTaskDefinition: live.service.taskDefinition } : {}),
+      ...health.patch,
+    };
+    if (sync === 'Synced' && health.health !== 'Degraded' && !health.patch.lastError) {
+      // In sync and not failing: clear stale errors, note what is applied.
+      const clean: { -readonly [K in keyof ServiceStatus]?: ServiceStatus[K] } = { ...base, lastError: undefined };
+      if (!this.watched.has(key) && !('lastAppliedRevision' in health.patch)) {
+        clean.lastAppliedRevision = previous?.lastAppliedRevision ?? revision;
+        if (previous?.lastApplySucceeded === false && health.health === 'Healthy') clean.lastApplySucceeded = true;
+      }
+      this.#write(desired, mode, clean);
+      return this.watched.has(key) || health.health === 'Progressing'
+        ? { result: 'requeue', requeueAfterMs: this.#o.rolloutPollMs }
+        : { result: 'success' };
+    }
+    if (sync === 'Synced') {
+      this.#write(desired, mode, base);
+      return this.watched.has(key) ? { result: 'requeue', requeueAfterMs: this.#o.rolloutPollMs } : { result: 'success' };
+    }
+
+    // 4. Out of sync.
+    if (mode === 'detect') {
+      this.#write(desired, mode, base);
+      return health.health === 'Progressing' ? { result: 'requeue', requeueAfterMs: this.#o.rolloutPollMs } : { result: 'success' };
+    }
+    if (this.failedContent.get(key) === desired.contentHash) {
+      // This exact manifest already failed to roll out: applying it again would
+      // loop through failing deployments. Wait for a fix in Git.
+      this.#write(desired, mode, { ...base, health: 'Degraded' });
+      return { result: 'success' };
+    }
+    if (this.watched.has(key) && this.watched.get(key)?.contentHash === desired.contentHash && health.health === 'Progressing') {
+      // Our own rollout is still replacing tasks; nothing new to apply.
+      this.#write(desired, mode, base);
+      return { result: 'requeue', requeueAfterMs: this.#o.rolloutPollMs };
+    }
+    this.#write(desired, mode, { ...base, lastAttemptedRevision: revision });
+    return this.#apply(desired, mode, revision, live, changes, region, signal, strategy);
+  }
+
+  #assessHealth(
+    desired: DesiredService, _mode: 'auto' | 'detect', service: ECS.Service | undefined, revision: string,
+  ): { health: HealthStatus; patch: Partial<ServiceStatus> } {
+    const key = desired.key;
+    let watch = this.watched.get(key);
+    if (watch && watch.contentHash !== desired.contentHash) {
+      // A newer manifest supersedes the rollout we were following.
+      this.watched.delete(key);
+      watch = undefined;
+    }
+    const assessment = assessRollout(service, watch);
+    if (!watch) return { health: assessment.health, patch: {} };
+    if (assessment.outcome === 'in_progress') {
+      if (this.#o.clock.now() - watch.startedAt > this.#o.rolloutTimeoutMs) {
+        this.watched.delete(key);
+        this.#o.events.rollout?.('timed_out');
+        return {
+          health: 'Degraded',
+          patch: {
+            lastApplySucceeded: false,
+            lastError: { code: 'CONTROLLER_ROLLOUT_TIMED_OUT', message: `rollout of ${watch.taskDefinitionArn} did not finish in ${Math.round(this.#o.rolloutTimeoutMs / 1000)} s`, at: this.#now() },
+          },
+        };
+      }
+      return { health: 'Progressing', patch: {} };
+    }
+    this.watched.delete(key);
+    if (assessment.outcome === 'completed') {
+      this.#o.events.rollout?.('completed');
+      return { health: assessment.health, patch: { lastApplySucceeded: true, lastAppliedRevision: watch.revision, lastError: undefined } };
+    }
+    this.failedContent.set(key, watch.contentHash);
+    this.#o.events.rollout?.('failed');
+    return {
+      health: 'Degraded',
+      patch: {
+        lastApplySucceeded: false,
+        lastAttemptedRevision: revision,
+        lastError: { code: 'CONTROLLER_ROLLOUT_FAILED', message: `rollout of ${watch.taskDefinitionArn} failed: ${assessment.reason ?? 'deployment failed'}`, at: this.#now() },
+      },
+    };
+  }
+
+  async #apply(
+    desired: DesiredService, mode: 'auto' | 'detect', revision: string, live: LiveServiceState, changes: Change[],
+    region: RegionAccess, signal: AbortSignal, strategy: readonly ECS.CapacityProviderStrategyItem[] | undefined,
+  ): Promise<ServiceReconcileOutcome> {
+    const key = desired.key;
+    const needsTaskDefinition = !live.service || changes.some((c) => c.scope === 'taskDefinition');
+    let existingRevisionForHash: string | undefined;
+    try {
+      if (needsTaskDefinition) {
+        const td = desired.manifest.spec.taskDefinition;
+        const hash = buildTaskDefinitionRegistration(desired.manifest, live.taskDefinition, {
+          controllerId: this.#o.controllerId, revision, sourceFile: desired.source.file,
+        }).specHash;
+        existingRevisionForHash = await region.applier.knownRevision(hash)
+          ?? (await region.reader.findRevisionByTag(td.family ?? '', TAG_SPEC_HASH, hash, this.#o.reuseSearchDepth, signal))?.taskDefinition.taskDefinitionArn;
+      }
+    } catch (err) {
+      this.#fail(desired, mode, errorCode(err), errorMessage(err), { lastApplySucceeded: false });
+      throw new ReconcileError(errorCode(err), errorMessage(err), err);
+    }
+
+    const plan = this.#o.planner.planService({
+      desired, live, changes, controllerId: this.#o.controllerId, revision,
+      ...(existingRevisionForHash ? { existingRevisionForHash } : {}),
+    }, strategy ? { clusterDefaultCapacityProviderStrategy: strategy } : {});
+    if (plan.blocked) {
+      this.#fail(desired, mode, plan.blocked.code, plan.blocked.message, { lastApplySucceeded: false });
+      return { result: 'error' };
+    }
+
+    try {
+      const result = await region.applier.apply(plan.actions, signal);
+      region.reader.invalidateService(desired.cluster, desired.name);
+      if (result.deploymentStarted && result.taskDefinitionArn && this.#o.followRollouts) {
+        this.watched.set(key, {
+          taskDefinitionArn: result.taskDefinitionArn, revision, contentHash: desired.contentHash, startedAt: this.#o.clock.now(),
+        });
+        this.failedContent.delete(key);
+        this.#write(desired, mode, {
+          sync: 'Synced', health: 'Progressing', diff: [], lastError: undefined, liveTaskDefinition: result.taskDefinitionArn,
+        });
+        return { result: 'requeue', requeueAfterMs: this.#o.rolloutPollMs };
+      }
+      this.failedContent.delete(key);
+      this.#write(desired, mode, {
+        sync: 'Synced', diff: [], lastError: undefined, lastApplySucceeded: true, lastAppliedRevision: revision,
+        ...(result.taskDefinitionArn ? { liveTaskDefinition: result.taskDefinitionArn } : {}),
+        ...(result.deploymentStarted ? { health: 'Progressing' as const } : {}),
+      });
+      return { result: 'success' };
+    } catch (err) {
+      region.reader.invalidateService(desired.cluster, desired.name);
+      this.#fail(desired, mode, errorCode(err), errorMessage(err), { lastApplySucceeded: false });
+      throw new ReconcileError(errorCode(err), errorMessage(err), err);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Shared set-up for controller tests: manifests in a temp directory, a sandbox
+ * (real SDK over loopback HTTP) or moto account, and a controller wired to
+ * them with a call counter. Waiting is by condition with a bound, never by
+ * timing assertions.
+ */
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { createController, type Controller, type ControllerOptions } from '../../src/controller/index.js';
+import { EcsCallCounter } from '../../src/ecs/call-counter.js';
+import type { EcsApi } from '../../src/ecs/ecs-api.js';
+import { createSdkEcsApi, ecsApiFromClient } from '../../src/ecs/sdk-adapter.js';
+import { loadManifests } from '../../src/manifests/index.js';
+import type { ManifestSnapshot } from '../../src/manifests/types.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { motoAccount } from '../support/moto.js';
+
+export const REGION = 'eu-west-1';
+
+export interface ServiceDoc {
+  name: string;
+  cluster?: string;
+  image?: string;
+  family?: string;
+  desiredCount?: number;
+  mode?: 'auto' | 'detect';
+  extra?: Record<string, unknown>;
+  rollback?: boolean;
+}
+
+export function serviceManifest(doc: ServiceDoc): Record<string, unknown> {
+  return {
+    apiVersion: 'ecs-gitops/v1',
+    kind: 'Service',
+    metadata: { name: doc.name, cluster: doc.cluster ?? 'demo', region: REGION },
+    spec: {
+      desiredCount: doc.desiredCount ?? 2,
+      launchType: 'FARGATE',
+      taskDefinition: {
+        family: doc.family ?? doc.name,
+        cpu: '256',
+        memory: '512',
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        containerDefinitions: [{ name: 'app', image: doc.image ?? 'nginx:1.27', portMappings: [{ containerPort: 80 }] }],
+      },
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a'], securityGroups: ['sg-1'] } },
+      deploymentConfiguration: {
+        minimumHealthyPercent: 100, maximumPercent: 200,
+        deploymentCircuitBreaker: { enable: true, rollback: doc.rollback ?? true },
+      },
+      ...(doc.mode ? { sync: { mode: doc.mode } } : {}),
+      ...(doc.extra ?? {}),
+    },
+  };
+}
+
+export class ManifestDir {
+  constructor(readonly root: string) {}
+
+  static async create(): Promise<ManifestDir> {
+    return new ManifestDir(await mkdtemp(path.join(os.tmpdir(), 'ecs-gitops-ctl-')));
+  }
+
+  async write(file: string, docs: readonly Record<string, unknown>[] | string): Promise<void> {
+    const full = path.join(this.root, file);
+    await mkdir(path.dirname(full), { recursive: true });
+    await writeFile(full, typeof docs === 'string' ? docs : docs.map((d) => stringify(d)).join('---\n'));
+  }
+
+  async remove(file: string): Promise<void> {
+    await rm(path.join(this.root, file), { force: true });
+  }
+
+  async load(revision = 'r1'): Promise<ManifestSnapshot> {
+    const snapshot = await loadManifests(this.root, { defaultRegion: REGION });
+    return { ...snapshot, revision };
+  }
+
+  async dispose(): Promise<void> {
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+export interface SandboxWorld {
+  readonly sandbox: Sandbox;
+  readonly accountId: string;
+  readonly counter: EcsCallCounter;
+  /** Counted, unlimited API for test set-up and inspection. */
+  readonly api: EcsApi;
+  /** What the controller uses (counted). */
+  readonly controllerApi: EcsApi;
+}
+
+let nextAccount = 200_000_000_000;
+
+export async function sandboxWorld(options: SandboxOptions = {}): Promise<SandboxWorld> {
+  const sandbox = await startSandbox({ clockSpeed: 40, throttling: 'off', ...options });
+  const accountId = String(nextAccount++ + Math.floor(Math.random() * 1_000_000) * 1000);
+  sandbox.admin.seed({ accounts: [{ accountId, region: REGION, clusters: [{ name: 'demo', capacityProviders: ['FARGATE'] }] }] });
+  const config = sandbox.clientConfig({ accountId, region: REGION });
+  const { api: raw } = createSdkEcsApi({ endpoint: config.endpoint, region: config.region, credentials: config.credentials });
+  const counter = new EcsCallCounter();
+  return { sandbox, accountId, counter, api: raw, controllerApi: counter.wrap(raw) };
+}
+
+export function motoWorld(): { api: EcsApi; counter: EcsCallCounter; controllerApi: EcsApi } {
+  const account = motoAccount(REGION);
+  const raw = ecsApiFromClient(account.ecs());
+  const counter = new EcsCallCounter();
+  return { api: raw, counter, controllerApi: counter.wrap(raw) };
+}
+
+export function controllerFor(api: EcsApi, overrides: Partial<ControllerOptions> = {}): Controller {
+  return createController({
+    ecs: api,
+    workers: 4,
+    resyncMs: 0,
+    rolloutPollMs: 25,
+    backoffBaseMs: 50,
+    backoffMaxMs: 500,
+    ...overrides,
+  });
+}
+
+/** Polls `check` until it returns true; fails with `describe()` after `timeoutMs`. */
+export async function eventually(check: () => boolean | Promise<boolean>, describe: () => unknown, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(describe(), null, 2)}`);
+}
