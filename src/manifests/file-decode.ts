@@ -33,6 +33,10 @@ export function decodeManifestBytes(bytes: Uint8Array): DecodeResult {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     return { ok: false, code: 'MANIFEST_NOT_UTF8', message: 'the file is UTF-16 encoded; save it as UTF-8', line: 1, column: 1 };
   }
+  // Like git: a NUL byte early in the file means binary, whatever else it holds.
+  if (bytes.subarray(0, 8000).includes(0)) {
+    return { ok: false, code: 'MANIFEST_BINARY_FILE', message: 'the file contains NUL bytes: it looks binary, not YAML or JSON text', line: 1, column: 1 };
+  }
   let line = 1;
   let column = 1;
   for (let i = 0; i < bytes.length; ) {

@@ -176,7 +176,9 @@ export function parseManifestText(text: string, limits: ManifestLimits): ParsedF
         documentIndex: docIndex,
       });
     }
-    if (broken || doc.contents === null) return true;
+    // `---` followed by nothing (or only comments) is an empty document, not a null manifest.
+    const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && doc.contents.source === '');
+    if (broken || empty) return true;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
