@@ -8,6 +8,7 @@ import type { KeyChanges, SnapshotChanges } from './manifest-source.js';
 interface Identity {
   readonly key: string;
   readonly contentHash: string;
+  readonly source: { readonly file: string };
 }
 
 function diffIdentities(
@@ -15,8 +16,10 @@ function diffIdentities(
   next: readonly Identity[],
   previousBlocked: ReadonlySet<string>,
   nextBlocked: ReadonlySet<string>,
+  nextFilesWithProblems: ReadonlySet<string>,
 ): KeyChanges {
   const before = new Map(previous.map((item) => [item.key, item.contentHash]));
+  const beforeFile = new Map(previous.map((item) => [item.key, item.source.file]));
   const after = new Map(next.map((item) => [item.key, item.contentHash]));
   const changed: string[] = [];
   const added: string[] = [];
@@ -28,8 +31,10 @@ function diffIdentities(
   }
   for (const key of before.keys()) {
     if (after.has(key)) continue;
-    // Declared in a file that now has problems: unknown, not deleted. Still worth a look (it is now blocked).
-    if (nextBlocked.has(key)) changed.push(key);
+    // Declared in a file that now has problems (or is blocked): unknown, not deleted.
+    // Still reported as changed, so the controller looks and records it as blocked.
+    const file = beforeFile.get(key);
+    if (nextBlocked.has(key) || (file !== undefined && nextFilesWithProblems.has(file))) changed.push(key);
     else removed.push(key);
   }
   return { changed: changed.sort(), added: added.sort(), removed: removed.sort() };
@@ -40,8 +45,8 @@ const NONE: ReadonlySet<string> = new Set();
 /** Changes from `previous` (undefined: nothing delivered yet, so everything is added) to `next`. */
 export function changedKeys(previous: ManifestSnapshot | undefined, next: ManifestSnapshot): SnapshotChanges {
   const prevBlocked = previous?.blockedKeys ?? NONE;
-  const services = diffIdentities(previous?.services ?? [], next.services, prevBlocked, next.blockedKeys);
-  const clusters = diffIdentities(previous?.clusters ?? [], next.clusters, prevBlocked, next.blockedKeys);
+  const services = diffIdentities(previous?.services ?? [], next.services, prevBlocked, next.blockedKeys, next.filesWithProblems);
+  const clusters = diffIdentities(previous?.clusters ?? [], next.clusters, prevBlocked, next.blockedKeys, next.filesWithProblems);
   return { ...services, clusters };
 }
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { systemClock, type Clock } from '../controller/clock.js';
 import { GitopsError } from '../errors/define.js';
 import { watchCheckout, type CheckoutWatcher } from './checkout-watcher.js';
-import { readConsistentSnapshot, type RevisionedSnapshot } from './consistent-snapshot.js';
+import { readConsistentSnapshot, requireDirectory, type RevisionedSnapshot } from './consistent-snapshot.js';
 import { createDebouncer } from './debouncer.js';
 import { silentLogger, type LoadManifests, type ManifestSource, type SnapshotListener, type SourceErrorListener, type SourceLogger } from './manifest-source.js';
 import { SnapshotPump } from './snapshot-pump.js';
@@ -56,7 +56,7 @@ export function createCheckoutSource(options: CheckoutSourceOptions): CheckoutSo
     read: async (signal) => {
       const result = await readConsistentSnapshot({ root, path: subPath, load, signal, maxAttempts: maxReadAttempts, detectLocalChanges });
       if (result.retries > 0) logger.debug({ retries: result.retries, revision: result.snapshot.revision }, 'checkout moved during read; read again');
-      if (watcher !== undefined && watcher.dir !== result.resolvedDir) follow(result.resolvedDir);
+      if (watcher !== undefined && watcher.dir !== result.resolvedDir) await follow(result.resolvedDir);
       return result.snapshot;
     },
   });
@@ -75,7 +75,7 @@ export function createCheckoutSource(options: CheckoutSourceOptions): CheckoutSo
   };
 
   /** Re-points the watchers at a new link target; reads once more to cover events missed meanwhile. */
-  function follow(dir: string): void {
+  function follow(dir: string): Promise<void> {
     watching = watching.then(async () => {
       if (closed || watcher?.dir === dir) return;
       const old = watcher;
@@ -90,6 +90,7 @@ export function createCheckoutSource(options: CheckoutSourceOptions): CheckoutSo
       if (closed) await watcher.close();
       else debouncer.trigger();
     });
+    return watching;
   }
 
   return {
@@ -100,6 +101,7 @@ export function createCheckoutSource(options: CheckoutSourceOptions): CheckoutSo
       const resolved = await realpath(root).catch((error: unknown) => {
         throw new GitopsError('SOURCE_ROOT_NOT_FOUND', `manifests root ${root} does not exist`, { root }, { cause: error });
       });
+      await requireDirectory(path.join(resolved, subPath), root, subPath);
       // Watch before the first read, so nothing written during it is missed.
       watcher = await watchCheckout({ root, dir: path.join(resolved, subPath), onChange, logger, signal: pump.signal }).catch(
         (error: unknown) => {

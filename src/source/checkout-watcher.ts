@@ -54,6 +54,12 @@ function isRefPath(file: string, gitDir: string, commonDir: string): boolean {
 export async function watchCheckout(options: CheckoutWatcherOptions): Promise<CheckoutWatcher> {
   const { root, dir, onChange, logger, signal } = options;
   const watchers: FSWatcher[] = [];
+  // Listen for 'ready' as soon as each watcher exists: a small tree is ready before the next await returns.
+  const readies: Promise<void>[] = [];
+  const track = (watcher: FSWatcher) => {
+    watchers.push(watcher);
+    readies.push(ready(watcher));
+  };
   const onError = (error: unknown) => logger.warn({ err: String(error), dir }, 'file watcher error');
 
   const files = watch(dir, {
@@ -63,7 +69,7 @@ export async function watchCheckout(options: CheckoutWatcherOptions): Promise<Ch
   });
   files.on('all', (event, file) => onChange(`${event} ${path.relative(dir, file)}`));
   files.on('error', onError);
-  watchers.push(files);
+  track(files);
 
   const git = await gitDirs(dir, signal);
   if (git) {
@@ -79,7 +85,7 @@ export async function watchCheckout(options: CheckoutWatcherOptions): Promise<Ch
       if (isRefPath(file, git.gitDir, git.commonDir)) onChange(`${event} ${file}`);
     });
     refs.on('error', onError);
-    watchers.push(refs);
+    track(refs);
   }
 
   const link = await lstat(root).catch(() => undefined);
@@ -88,10 +94,10 @@ export async function watchCheckout(options: CheckoutWatcherOptions): Promise<Ch
     const linkWatcher = watch(parent, { ignoreInitial: true, depth: 0, followSymlinks: false });
     linkWatcher.on('all', (event, file) => onChange(`${event} ${file} (link parent)`));
     linkWatcher.on('error', onError);
-    watchers.push(linkWatcher);
+    track(linkWatcher);
   }
 
-  await Promise.all(watchers.map(ready));
+  await Promise.all(readies);
   logger.debug({ dir, git: git !== undefined, link: link?.isSymbolicLink() ?? false }, 'watching checkout');
   return {
     dir,

@@ -45,7 +45,7 @@ async function resolveRoot(root: string): Promise<string> {
   }
 }
 
-async function requireDirectory(dir: string, root: string, subPath: string): Promise<void> {
+export async function requireDirectory(dir: string, root: string, subPath: string): Promise<void> {
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) {
     const what = subPath === '' ? `manifests root ${root}` : `manifests path ${subPath} (under ${root})`;

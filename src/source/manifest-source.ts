@@ -24,7 +24,11 @@ export interface KeyChanges {
   readonly changed: readonly string[];
   /** Only in the next snapshot. */
   readonly added: readonly string[];
-  /** Only in the previous snapshot and not blocked in the next (a file with problems never means "deleted"). */
+  /**
+   * Only in the previous snapshot, not blocked in the next, and its file has no
+   * problems in the next: a file that cannot be parsed never means "deleted".
+   * Such keys are reported under `changed` instead.
+   */
   readonly removed: readonly string[];
 }
 

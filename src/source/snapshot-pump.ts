@@ -44,6 +44,8 @@ export class SnapshotPump {
   #currentContent: string | undefined;
   #waiters: Waiter[] = [];
   #loop: Promise<void> | undefined;
+  /** Cleared in the same synchronous step that finds no waiter left, so no request can fall in between. */
+  #running = false;
   #closed = false;
 
   constructor(options: SnapshotPumpOptions) {
@@ -73,9 +75,10 @@ export class SnapshotPump {
       return Promise.resolve({ ok: false, error: new GitopsError('SOURCE_LOAD_FAILED', 'the source is closed') });
     }
     const outcome = new Promise<ReadOutcome>((resolve) => this.#waiters.push({ resolve }));
-    this.#loop ??= this.#run().finally(() => {
-      this.#loop = undefined;
-    });
+    if (!this.#running) {
+      this.#running = true;
+      this.#loop = this.#run();
+    }
     return outcome;
   }
 
@@ -89,11 +92,12 @@ export class SnapshotPump {
     while (this.#waiters.length > 0 && !this.#closed) {
       const served = this.#waiters;
       this.#waiters = [];
-      const outcome = await this.#readOnce();
+      const outcome = await this.#readOnce().catch((error: unknown): ReadOutcome => ({ ok: false, error: toGitopsError(error) }));
       for (const waiter of served) waiter.resolve(outcome);
     }
     const closedOutcome: ReadOutcome = { ok: false, error: new GitopsError('SOURCE_LOAD_FAILED', 'the source is closed') };
     for (const waiter of this.#waiters.splice(0)) waiter.resolve(closedOutcome);
+    this.#running = false;
   }
 
   async #readOnce(): Promise<ReadOutcome> {
