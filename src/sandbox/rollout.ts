@@ -269,13 +269,16 @@ function step(state: RegionState, svc: ServiceRecord, t: number, deps: RolloutDe
         total++;
       }
     }
-    // 3c. drained deployments leave the list
-    svc.deployments = svc.deployments.filter((d, i) => i === 0 || live(d.id).length > 0);
+    // 3c. drained deployments leave the list; a FAILED one stays visible until the rollback completes
+    svc.deployments = svc.deployments.filter((d, i) =>
+      i === 0 || live(d.id).length > 0 || (d.rolloutState === 'FAILED' && primary?.rolloutState === 'IN_PROGRESS'));
     for (const d of svc.deployments) d.updatedAt = t;
 
     // 4. completion
     const primaryRunning = live(primary.id, 'RUNNING').filter((x) => x.exitAt === undefined).length;
-    if (primary.rolloutState === 'IN_PROGRESS' && svc.deployments.length === 1 && primaryRunning === desired && live(primary.id, 'PENDING').length === 0) {
+    const othersLive = svc.deployments.slice(1).some((d) => live(d.id).length > 0);
+    if (primary.rolloutState === 'IN_PROGRESS' && !othersLive && primaryRunning === desired && live(primary.id, 'PENDING').length === 0) {
+      svc.deployments = [primary];
       primary.rolloutState = 'COMPLETED';
       primary.rolloutStateReason = `ECS deployment ${primary.id} completed.`;
       svc.lastCompletedTaskDefinitionArn = primary.taskDefinitionArn;
