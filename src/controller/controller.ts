@@ -65,6 +65,11 @@ export interface ControllerOptions {
   readonly maxRetries?: number;
   readonly source?: ManifestSource;
   readonly random?: () => number;
+  /** Called around every reconcile of a key (tracing, tests). */
+  readonly hooks?: {
+    beforeReconcile?(key: string): void;
+    afterReconcile?(key: string, result: 'success' | 'error' | 'requeue'): void;
+  };
 }
 
 export interface PruneReport {
@@ -183,8 +188,11 @@ export function createController(options: ControllerOptions): Controller {
   async function handle(key: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number } | void> {
     const started = clock.now();
     const log = logger.child({ key, revision: revisionOf(current), reconcileId: randomUUID().slice(0, 8) });
+    options.hooks?.beforeReconcile?.(key);
+    let result: 'success' | 'error' | 'requeue' = 'error';
     try {
       const outcome = await reconcileKey(key, signal, log);
+      result = outcome.result;
       metrics?.recordReconcile(outcome.result, (clock.now() - started) / 1000);
       if (outcome.result === 'error') log.warn({ error: status.get(key)?.lastError }, 'reconcile blocked');
       else log.debug({ result: outcome.result }, 'reconciled');
@@ -195,6 +203,7 @@ export function createController(options: ControllerOptions): Controller {
       log.warn({ code, err: err instanceof Error ? err.message : String(err) }, 'reconcile failed; retrying with backoff');
       throw err;
     } finally {
+      options.hooks?.afterReconcile?.(key, result);
       firstPassPending.delete(key);
       if (!isReady && current && firstPassPending.size === 0) isReady = true;
     }

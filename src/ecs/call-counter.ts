@@ -9,6 +9,8 @@ import { MUTATING_OPERATIONS } from './ecs-api.js';
 export class EcsCallCounter {
   readonly counts = new Map<EcsOperation, number>();
   readonly errors = new Map<string, number>();
+  /** `Operation:ErrorName` -> count. */
+  readonly errorsByOperation = new Map<string, number>();
 
   wrap(inner: EcsApi): EcsApi {
     return {
@@ -19,6 +21,8 @@ export class EcsCallCounter {
         } catch (err) {
           const name = (err as { awsName?: string; name?: string }).awsName ?? (err as Error).name;
           this.errors.set(name, (this.errors.get(name) ?? 0) + 1);
+          const detailed = `${operation}:${name}`;
+          this.errorsByOperation.set(detailed, (this.errorsByOperation.get(detailed) ?? 0) + 1);
           throw err;
         }
       },
@@ -38,5 +42,6 @@ export class EcsCallCounter {
   reset(): void {
     this.counts.clear();
     this.errors.clear();
+    this.errorsByOperation.clear();
   }
 }

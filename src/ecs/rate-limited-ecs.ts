@@ -14,6 +14,12 @@ export interface RateLimiterOptions {
   readonly clock: Clock;
   /** Per-category limits; missing categories use ECS's published defaults. */
   readonly limits?: Partial<Readonly<Record<RateCategory, BucketLimits>>>;
+  /**
+   * Fraction of each bucket (burst and refill) left unused, so clock skew and
+   * network jitter between us and AWS's own buckets never tip a call over.
+   * @default 0.1
+   */
+  readonly headroom?: number;
   /** Called with the seconds each call waited for a token (metric ecs_gitops_rate_limiter_wait_seconds). */
   readonly onWait?: (bucket: RateCategory, seconds: number) => void;
 }
@@ -23,9 +29,15 @@ export class EcsRateLimiter {
   readonly #onWait: RateLimiterOptions['onWait'];
 
   constructor(options: RateLimiterOptions) {
+    const headroom = options.headroom ?? 0.1;
+    if (!(headroom >= 0 && headroom < 1)) throw new RangeError(`headroom must be in [0, 1), got ${headroom}`);
     const buckets = new Map<RateCategory, TokenBucket>();
     for (const category of RATE_CATEGORIES) {
-      buckets.set(category, new TokenBucket(category, options.limits?.[category] ?? DEFAULT_RATE_LIMITS[category], options.clock));
+      const limits = options.limits?.[category] ?? DEFAULT_RATE_LIMITS[category];
+      buckets.set(category, new TokenBucket(category, {
+        burst: Math.max(1, Math.floor(limits.burst * (1 - headroom))),
+        refillPerSecond: limits.refillPerSecond * (1 - headroom),
+      }, options.clock));
     }
     this.buckets = buckets;
     this.#onWait = options.onWait;

@@ -47,18 +47,23 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<RateCategory, BucketLimits>> =
 });
 
 /**
- * Limits multiplied by `factor` (rates only; bursts stay). Used with a sandbox
- * whose clock runs faster, so tests stay quick without changing behaviour.
+ * Limits with refill rates multiplied by `factor` (and bursts too with
+ * `{ burst: true }`), to match a sandbox whose throttling is scaled the same
+ * way, so tests stay quick without changing behaviour.
  */
 export function scaleRateLimits(
   limits: Readonly<Record<RateCategory, BucketLimits>>,
   factor: number,
+  options: { readonly burst?: boolean } = {},
 ): Record<RateCategory, BucketLimits> {
   if (!(factor > 0)) throw new RangeError(`rate scale factor must be > 0, got ${factor}`);
   const out = {} as Record<RateCategory, BucketLimits>;
   for (const category of RATE_CATEGORIES) {
     const base = limits[category];
-    out[category] = { burst: base.burst, refillPerSecond: base.refillPerSecond * factor };
+    out[category] = {
+      burst: options.burst ? Math.max(1, Math.floor(base.burst * factor)) : base.burst,
+      refillPerSecond: base.refillPerSecond * factor,
+    };
   }
   return out;
 }

@@ -67,7 +67,7 @@ describe('EcsRateLimiter', () => {
 
   it('slows a category down when AWS throttles anyway, and re-throws', async () => {
     const clock = new FakeClock();
-    const limiter = new EcsRateLimiter({ clock });
+    const limiter = new EcsRateLimiter({ clock, headroom: 0 });
     let throttle = true;
     const inner: EcsApi = {
       send: async () => {
@@ -90,7 +90,7 @@ describe('EcsRateLimiter', () => {
     const clock = new FakeClock();
     const waits: Array<[string, number]> = [];
     const limiter = new EcsRateLimiter({
-      clock, limits: { 'tag-modify': { burst: 1, refillPerSecond: 4 } }, onWait: (b, s) => waits.push([b, s]),
+      clock, headroom: 0, limits: { 'tag-modify': { burst: 1, refillPerSecond: 4 } }, onWait: (b, s) => waits.push([b, s]),
     });
     const api = limiter.wrap({ send: async () => ({}) });
     await api.send('TagResource', { resourceArn: 'a', tags: [] });
@@ -98,5 +98,13 @@ describe('EcsRateLimiter', () => {
     await clock.advance(250);
     await second;
     expect(waits).toEqual([['tag-modify', 0], ['tag-modify', 0.25]]);
+  });
+});
+
+describe('EcsRateLimiter headroom', () => {
+  it('keeps 10% of every bucket unused by default', () => {
+    const limiter = new EcsRateLimiter({ clock: new FakeClock() });
+    expect(limiter.bucket('service-modify').limits).toEqual({ burst: 45, refillPerSecond: 4.5 });
+    expect(limiter.bucket('task-definition-modify').limits).toEqual({ burst: 18, refillPerSecond: 0.9 });
   });
 });
