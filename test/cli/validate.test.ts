@@ -1,0 +1,115 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCliCaptured } from '../support/run-cli.js';
+
+const VALID = `apiVersion: ecs-gitops/v1
+kind: Service
+metadata: {name: web, cluster: demo}
+spec:
+  taskDefinition:
+    family: web
+    containerDefinitions: [{name: web, image: nginx, memory: 128}]
+`;
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'ecs-gitops-validate-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function put(relative: string, content: string): void {
+  mkdirSync(path.dirname(path.join(dir, relative)), { recursive: true });
+  writeFileSync(path.join(dir, relative), content);
+}
+
+describe('ecs-gitops validate', () => {
+  it('exits 0 and says what it found when every manifest is valid', async () => {
+    put('web.yaml', VALID);
+    const result = await runCliCaptured(['validate', dir]);
+    expect(result).toEqual({ code: 0, stdout: 'valid: 1 file, 1 service, 0 clusters\n', stderr: '' });
+  });
+
+  it('validates ./manifests by default (the repository examples)', async () => {
+    const repo = fileURLToPath(new URL('../..', import.meta.url));
+    const result = await runCliCaptured(['validate'], { cwd: repo });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^valid: \d+ files, 3 services, 1 cluster\n$/);
+  });
+
+  it('exits 1 and prints every problem as file:line:col: CODE message, sorted, then a summary', async () => {
+    put('b.yaml', VALID.replace('family: web', 'family: web\n    cpu: 256'));
+    put('a/x.yaml', VALID.replace('kind: Service', 'kind: Servise').replace('name: web', 'name: x'));
+    put('c.yaml', VALID.replace('name: web, cluster: demo', 'name: c, cluster: demo, nmae: y'));
+    const result = await runCliCaptured(['validate', dir]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe([
+      'a/x.yaml:2:7: MANIFEST_UNKNOWN_KIND /kind: the text "Servise" is not a kind ecs-gitops knows; expected Service or Cluster; did you mean "Service"?',
+      'b.yaml:7:10: MANIFEST_WRONG_TYPE /spec/taskDefinition/cpu: expected text (a string), found the number 256; quote it: "256"',
+      'c.yaml:3:36: MANIFEST_UNKNOWN_FIELD /metadata/nmae: unknown field "nmae"; did you mean "name"?',
+      '3 problems in 3 files (3 files, 0 services, 0 clusters valid)',
+      '',
+    ].join('\n'));
+    expect(result.code).toBe(1);
+  });
+
+  it('prints machine-readable JSON with --output json', async () => {
+    put('web.yaml', VALID);
+    put('bad.yaml', VALID.replace('name: web', 'name: api').replace('desiredCount', 'x').replace('image: nginx', 'image: nginx, essential: "yes"'));
+    const result = await runCliCaptured(['validate', dir, '--output', 'json', '--default-region', 'eu-west-1']);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(report).toEqual({
+      valid: false,
+      files: ['bad.yaml', 'web.yaml'],
+      services: [{
+        key: 'eu-west-1/demo/web',
+        region: 'eu-west-1',
+        cluster: 'demo',
+        name: 'web',
+        source: { file: 'web.yaml', line: 1, column: 1 },
+        contentHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      }],
+      clusters: [],
+      problems: [{
+        code: 'MANIFEST_WRONG_TYPE',
+        file: 'bad.yaml',
+        line: 7,
+        column: 65,
+        pointer: '/spec/taskDefinition/containerDefinitions/0/essential',
+        documentIndex: 0,
+        message: '/spec/taskDefinition/containerDefinitions/0/essential: expected true or false, found the text "yes"; YAML 1.2 reads yes/no/on/off as text: write true or false',
+      }],
+    });
+  });
+
+  it.each([
+    ['--default-region flag', ['--default-region', 'ap-south-1'], {}, 'ap-south-1/demo/web'],
+    ['ECS_GITOPS_DEFAULT_REGION', [], { ECS_GITOPS_DEFAULT_REGION: 'eu-north-1' }, 'eu-north-1/demo/web'],
+    ['AWS_REGION', [], { AWS_REGION: 'eu-central-1' }, 'eu-central-1/demo/web'],
+    ['nothing set', [], {}, 'us-east-1/demo/web'],
+  ] as const)('takes the default region from %s', async (_name, flags, env, key) => {
+    put('web.yaml', VALID);
+    const result = await runCliCaptured(['validate', dir, '--output', 'json', ...flags], { env: { ...env } });
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as { services: { key: string }[] }).services.map((s) => s.key)).toEqual([key]);
+  });
+
+  it.each([
+    ['a missing directory', (d: string) => ['validate', path.join(d, 'nope')], (d: string) => `error MANIFEST_ROOT_UNREADABLE: cannot read manifests root ${path.join(d, 'nope')}: it does not exist\n`],
+    ['an unknown flag', () => ['validate', '--outptu', 'json'], () => 'error CLI_UNKNOWN_FLAG: unknown flag --outptu (did you mean --output?)\n'],
+    ['a bad output format', () => ['validate', '--output', 'xml'], () => 'error CLI_BAD_FLAG_VALUE: --output: expected one of text, json, got "xml"\n'],
+    ['a bad region', () => ['validate', '--default-region', 'Europe'], () => 'error CLI_BAD_FLAG_VALUE: --default-region: expected a region name such as eu-west-1, got "Europe"\n'],
+    ['two directories', () => ['validate', 'a', 'b'], () => 'error CLI_TOO_MANY_ARGUMENTS: expected at most 1 argument(s), got 2: a b\n'],
+  ] as const)('exits 3 for %s', async (_name, argv, stderr) => {
+    const result = await runCliCaptured(argv(dir), { cwd: dir });
+    expect(result).toEqual({ code: 3, stdout: '', stderr: stderr(dir) });
+  });
+
+  it('says so when the directory holds no manifests', async () => {
+    const result = await runCliCaptured(['validate', dir]);
+    expect(result).toEqual({ code: 0, stdout: `valid: no manifest files (*.yaml, *.yml, *.json) under ${dir}\n`, stderr: '' });
+  });
+});

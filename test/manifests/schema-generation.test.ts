@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ECS_MODEL_SCHEMA, MANIFEST_SCHEMA } from '../../src/manifests/index.js';
+import { isCi } from '../support/programs.js';
+import { locateBotocoreModel } from '../../scripts/botocore-model.js';
+import { OUTPUTS, renderOutputs } from '../../scripts/gen-ecs-schema.js';
+import { generateEcsModelSchema, type BotocoreModel } from '../../scripts/ecs-schema-generator.js';
+
+const repoFile = (file: string): string => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+
+// botocore ships with moto on the CI image: there a missing model is a failure, never a skip.
+const model = locateBotocoreModel();
+if (!model && isCi()) throw new Error('botocore (python3 -c "import botocore") is required when CI=true: it ships with moto');
+
+describe('committed schemas', () => {
+  it.skipIf(!model)('are what scripts/gen-ecs-schema.ts generates from the installed ECS model (run it if this fails)', () => {
+    for (const [file, content] of Object.entries(renderOutputs())) {
+      expect(repoFile(file), `${file} is stale: run npx tsx scripts/gen-ecs-schema.ts`).toBe(content);
+    }
+  });
+
+  it('embed the same schema the JSON files hold (no build step needs Python)', () => {
+    expect(JSON.parse(repoFile(OUTPUTS.modelJson))).toEqual(ECS_MODEL_SCHEMA);
+    expect(JSON.parse(repoFile(OUTPUTS.manifestJson))).toEqual(MANIFEST_SCHEMA);
+  });
+
+  it('keep the ECS model\'s types, enums and required members, and apply the manifest replacements', () => {
+    const definitions = ECS_MODEL_SCHEMA.definitions as Record<string, { properties: Record<string, unknown>; required?: string[]; additionalProperties: unknown }>;
+    const service = definitions.ServiceSpec;
+    expect(service?.additionalProperties).toBe(false);
+    expect(service?.required).toEqual(['taskDefinition']);
+    for (const dropped of ['serviceName', 'cluster', 'clientToken']) expect(service?.properties).not.toHaveProperty(dropped);
+    expect(service?.properties.taskDefinition).toEqual({ $ref: '#/definitions/TaskDefinitionSpec' });
+    expect(service?.properties.tags).toEqual({ $ref: 'https://ecs-gitops.dev/schema/v1/manifest.schema.json#/definitions/TagMap' });
+    expect(service?.properties.launchType).toEqual({ type: 'string', enum: ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] });
+    expect(definitions.TaskDefinitionSpec?.required).toEqual(['family', 'containerDefinitions']);
+    expect(definitions.ClusterSpec?.properties).not.toHaveProperty('clusterName');
+    expect(definitions.ContainerDefinition?.properties.memory).toEqual({ type: 'integer' });
+  });
+});
+
+describe('generateEcsModelSchema', () => {
+  // A tiny hand-made model: every botocore type the generator maps.
+  const tiny: BotocoreModel = {
+    metadata: { apiVersion: '2014-11-13', serviceId: 'ECS' },
+    shapes: {
+      CreateServiceRequest: {
+        type: 'structure',
+        required: ['serviceName'],
+        members: {
+          serviceName: { shape: 'String' },
+          cluster: { shape: 'String' },
+          clientToken: { shape: 'String' },
+          taskDefinition: { shape: 'String' },
+          tags: { shape: 'Tags' },
+          desiredCount: { shape: 'BoxedInteger' },
+          weight: { shape: 'Weight' },
+          ratio: { shape: 'Double' },
+          enabled: { shape: 'Boolean' },
+          launchType: { shape: 'LaunchType' },
+          items: { shape: 'ItemList' },
+          labels: { shape: 'Labels' },
+          hook: { shape: 'HookDetails' },
+        },
+      },
+      RegisterTaskDefinitionRequest: { type: 'structure', required: ['family'], members: { family: { shape: 'String' }, tags: { shape: 'Tags' } } },
+      CreateClusterRequest: { type: 'structure', members: { clusterName: { shape: 'String' }, tags: { shape: 'Tags' } } },
+      String: { type: 'string' },
+      BoxedInteger: { type: 'integer', box: true } as BotocoreModel['shapes'][string],
+      Weight: { type: 'integer', min: 0, max: 1000 },
+      Double: { type: 'double' },
+      Boolean: { type: 'boolean' },
+      LaunchType: { type: 'string', enum: ['EC2', 'FARGATE'] },
+      Item: { type: 'structure', members: { name: { shape: 'String' }, child: { shape: 'Item' } } },
+      ItemList: { type: 'list', member: { shape: 'Item' }, max: 5 },
+      Labels: { type: 'map', key: { shape: 'LabelKey' }, value: { shape: 'String' } },
+      LabelKey: { type: 'string', min: 1, max: 10 },
+      HookDetails: { type: 'structure', members: {}, document: true },
+      Tags: { type: 'list', member: { shape: 'String' } },
+    },
+  };
+
+  it('maps every shape type, recursion included, and records where it came from', () => {
+    const schema = generateEcsModelSchema(tiny, '9.9.9');
+    expect(schema.$comment).toContain('botocore 9.9.9 (ECS API 2014-11-13)');
+    const d = schema.definitions as Record<string, { properties: Record<string, unknown>; required?: string[] }>;
+    expect(Object.keys(d)).toEqual(['ClusterSpec', 'Item', 'ServiceSpec', 'TaskDefinitionSpec']);
+    expect(d.ServiceSpec?.properties).toEqual({
+      taskDefinition: { $ref: '#/definitions/TaskDefinitionSpec' },
+      tags: { $ref: 'https://ecs-gitops.dev/schema/v1/manifest.schema.json#/definitions/TagMap' },
+      desiredCount: { type: 'integer' },
+      weight: { type: 'integer', minimum: 0, maximum: 1000 },
+      ratio: { type: 'number' },
+      enabled: { type: 'boolean' },
+      launchType: { type: 'string', enum: ['EC2', 'FARGATE'] },
+      items: { type: 'array', items: { $ref: '#/definitions/Item' }, maxItems: 5 },
+      labels: { type: 'object', additionalProperties: { type: 'string' }, propertyNames: { type: 'string', minLength: 1, maxLength: 10 } },
+      hook: {},
+      sync: { $ref: 'https://ecs-gitops.dev/schema/v1/manifest.schema.json#/definitions/SyncPolicy' },
+    });
+    expect(d.ServiceSpec?.required).toEqual(['taskDefinition']);
+    expect(d.Item?.properties.child).toEqual({ $ref: '#/definitions/Item' });
+  });
+
+  it('fails loudly on a shape type it does not know', () => {
+    const broken = { ...tiny, shapes: { ...tiny.shapes, Double: { type: 'bignum' } } };
+    expect(() => generateEcsModelSchema(broken, '1')).toThrow('shape Double has unsupported type bignum');
+  });
+});
