@@ -46,6 +46,10 @@ export const SOURCE_ERROR_CODES = defineErrorCodes({
     title: 'the fetched commit is not signed by an allowed key',
     hint: 'The last good revision stays in use. Sign the commit, or add the key to the allowed signers / keyring given to the controller.',
   },
+  SOURCE_WEBHOOK_SECRET_INVALID: {
+    title: 'the webhook secret is empty',
+    hint: 'Set a long random --webhook-secret (or ECS_GITOPS_WEBHOOK_SECRET), the same as in the Git host webhook settings.',
+  },
   SOURCE_WEBHOOK_UNAUTHORIZED: {
     title: 'a webhook request had a missing or invalid signature or token',
     hint: 'Set the same secret in the Git host webhook settings and in --webhook-secret.',
