@@ -338,6 +338,11 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
   workqueueRetries.inc(0);
   workqueueLongestRunningProcessor.set(0);
   sourceFetchErrors.inc(0);
+  // prom-client starts label-less gauges at 0. A timestamp of 0 would read as
+  // "50 years stale" (SourceStale would fire for every controller without the
+  // built-in fetch), so these stay absent until first set.
+  sourceLastChangeTimestamp.remove();
+  sourceLastSuccessfulFetchTimestamp.remove();
   manifests.set(0);
   buildInfo.set({ version: options.version ?? VERSION }, 1);
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });

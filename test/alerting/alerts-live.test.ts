@@ -97,6 +97,7 @@ describe.runIf(runStack)('alert rules with live Prometheus and Alertmanager', ()
       diff: [{ pointer: '/spec/desiredCount', kind: 'changed', scope: 'service', desired: 2, live: 5 }],
     });
     const drift = await stack.waitForAlert('DriftPersisting', WORKER);
+    await stack.waitForNotification('firing', 'DriftPersisting', WORKER);
     expect(drift.annotations.description).toContain('/api/v1/services/eu-west-1/prod/worker');
     // Drift alone is not a reconcile failure nor a rollout problem.
     const others = (await stack.alerts()).filter((a) => a.labels.service === 'worker').map((a) => a.labels.alertname);
@@ -106,8 +107,10 @@ describe.runIf(runStack)('alert rules with live Prometheus and Alertmanager', ()
     await stack.waitForAlertGone('DriftPersisting', WORKER);
   }, 90_000);
 
-  it('never alerted on the healthy service', () => {
-    const aboutApi = stack.notifications().flatMap((n) => n.alerts).filter((a) => a.labels.service === API.service);
-    expect(aboutApi).toEqual([]);
+  it('never alerted on anything else: the healthy service, the source, manifests, AWS or the controller', () => {
+    const alerts = stack.notifications().flatMap((n) => n.alerts);
+    expect(alerts.filter((a) => a.labels.service === API.service)).toEqual([]);
+    const names = new Set(alerts.map((a) => a.labels.alertname));
+    expect([...names].sort()).toEqual(['DriftPersisting', 'ReconcileFailing', 'RolloutDegraded']);
   });
 });

@@ -3,9 +3,12 @@
  * file, so a broken expression or a changed threshold fails the suite.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { requireProgram } from '../support/programs.js';
 
 const dir = fileURLToPath(new URL('../../deploy/prometheus/', import.meta.url));
@@ -61,5 +64,23 @@ describe('deploy/prometheus rules', () => {
     expect(result.output).toContain('SUCCESS');
     expect(result.output).not.toContain('FAILED');
     expect(result.status).toBe(0);
+  });
+
+  it.runIf(hasPromtool)('dashboard queries are valid PromQL (checked by promtool as recording rules)', () => {
+    const dashboard = readFileSync(fileURLToPath(new URL('../../deploy/grafana/ecs-gitops.dashboard.json', import.meta.url)), 'utf8');
+    const exprs = [...dashboard.matchAll(/"expr": ("(?:[^"\\]|\\.)*")/g)].map((m) => JSON.parse(m[1] as string) as string);
+    expect(exprs.length).toBeGreaterThan(30);
+    // Grafana variables are substituted the way Grafana would before sending the query.
+    const concrete = exprs.map((e) => e.replaceAll('$__rate_interval', '2m').replaceAll('$region', '.*').replaceAll('$cluster', '.*'));
+    const scratch = mkdtempSync(path.join(tmpdir(), 'ecs-gitops-dash-'));
+    try {
+      const file = path.join(scratch, 'dashboard-queries.yaml');
+      writeFileSync(file, stringify({ groups: [{ name: 'dashboard', rules: concrete.map((expr, i) => ({ record: `dashboard:query_${i}`, expr })) }] }));
+      const result = promtool('check', 'rules', file);
+      expect(result.output).toContain(`SUCCESS: ${exprs.length} rules found`);
+      expect(result.status).toBe(0);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });

@@ -96,6 +96,15 @@ describe('createMetrics', () => {
     expect(await valueOf(registry, 'ecs_gitops_build_info', { version: '9.9.9-test' })).toBeUndefined();
   });
 
+  it('leaves timestamps absent until known, so staleness alerts never see a 0 timestamp', async () => {
+    const registry = new Registry();
+    createMetrics(registry, { defaultMetrics: false });
+    const text = await registry.metrics();
+    expect(text).not.toMatch(/^ecs_gitops_source_last_successful_fetch_timestamp_seconds /m);
+    expect(text).not.toMatch(/^ecs_gitops_source_last_change_timestamp_seconds /m);
+    expect(text).toMatch(/^ecs_gitops_manifests 0$/m);
+  });
+
   it('reports the build version', async () => {
     const registry = new Registry();
     createMetrics(registry, { version: '9.9.9-test', defaultMetrics: false });
