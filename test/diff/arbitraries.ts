@@ -108,7 +108,8 @@ export const serviceSpecArb: fc.Arbitrary<ServiceSpec> = fc
       propagateTags: fc.constantFrom('NONE', 'SERVICE', 'TASK_DEFINITION'),
       enableExecuteCommand: fc.boolean(),
       healthCheckGracePeriodSeconds: fc.integer({ min: 0, max: 300 }),
-      tags: fc.dictionary(fc.stringMatching(/^[a-z][a-z/]{0,8}$/), fc.string({ maxLength: 6 }), { maxKeys: 3 }),
+      // ECS tag characters: letters, digits, spaces and + - = . _ : / @
+      tags: fc.dictionary(fc.stringMatching(/^[a-z][a-z/]{0,8}$/), fc.stringMatching(/^[A-Za-z0-9 +=._:/@-]{0,8}$/), { maxKeys: 3 }),
       sync: fc.constant(undefined),
     },
     { requiredKeys: ['taskDefinition', 'launch'] },
