@@ -89,8 +89,8 @@ export interface Controller {
   snapshot(): ManifestSnapshot | undefined;
   /** Starts the source (when given) and the resync timer. */
   start(): Promise<void>;
-  /** Re-checks every declared service and cluster now. */
-  resync(): void;
+  /** Re-checks every declared service and cluster now (resolves once they are queued). */
+  resync(): Promise<void>;
   /** Resolves when the queue is idle; with `requeues`, also when no key waits for a delayed requeue or retry. */
   waitForIdle(options?: { requeues?: boolean; signal?: AbortSignal; pollMs?: number }): Promise<void>;
   /** First snapshot loaded and every key looked at once. */
@@ -174,6 +174,8 @@ export function createController(options: ControllerOptions): Controller {
   let servicesByKey = new Map<string, DesiredService>();
   let clustersByKey = new Map<string, DesiredCluster>();
   const knownClusters = new Set<string>();
+  /** Declared clusters being reconciled: their services wait so they are not created into nothing. */
+  const clusterPending = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   const pendingDeletes = new Map<string, { arn: string; actions: Action[] }>();
   let prune: PruneReport | undefined;
   const firstPassPending = new Set<string>();
@@ -203,6 +205,11 @@ export function createController(options: ControllerOptions): Controller {
       log.warn({ code, err: err instanceof Error ? err.message : String(err) }, 'reconcile failed; retrying with backoff');
       throw err;
     } finally {
+      if (key.startsWith(CLUSTER_KEY_PREFIX)) {
+        const id = key.slice(CLUSTER_KEY_PREFIX.length);
+        clusterPending.get(id)?.resolve();
+        clusterPending.delete(id);
+      }
       options.hooks?.afterReconcile?.(key, result);
       firstPassPending.delete(key);
       if (!isReady && current && firstPassPending.size === 0) isReady = true;
@@ -237,6 +244,8 @@ export function createController(options: ControllerOptions): Controller {
       status.remove(key);
       return { result: 'success' };
     }
+    // A declared cluster is created first (its key was queued ahead of the services).
+    await clusterPending.get(`${desired.region}/${desired.cluster}`)?.promise;
     const outcome = await reconciler.reconcile({ desired, revision: revisionOf(current), region: regionState(desired.region), signal });
     const after = status.get(key);
     if (after?.lastApplySucceeded === false && after.lastError) log.warn({ error: after.lastError }, 'apply failed');
@@ -361,7 +370,14 @@ export function createController(options: ControllerOptions): Controller {
 
     const keys: string[] = [];
     for (const [key, cluster] of clustersByKey) {
-      if (previousClusters.get(key)?.contentHash !== cluster.contentHash) keys.push(clusterKey(cluster.region, cluster.name));
+      if (previousClusters.get(key)?.contentHash !== cluster.contentHash) {
+        keys.push(clusterKey(cluster.region, cluster.name));
+        if (!clusterPending.has(key)) {
+          let resolve!: () => void;
+          const promise = new Promise<void>((r) => (resolve = r));
+          clusterPending.set(key, { promise, resolve });
+        }
+      }
     }
     for (const [key, service] of servicesByKey) {
       if (previousServices.get(key)?.contentHash !== service.contentHash || !status.get(key)) keys.push(key);
@@ -375,8 +391,9 @@ export function createController(options: ControllerOptions): Controller {
     schedulePrune();
   }
 
-  function resync(): void {
-    if (!current || stopped) return;
+  const resyncs = new Set<Promise<void>>();
+  function resync(): Promise<void> {
+    if (!current || stopped) return Promise.resolve();
     // One DescribeServices per 10 services of a cluster for the whole pass.
     const byCluster = new Map<string, DesiredService[]>();
     for (const s of current.services) {
@@ -386,7 +403,7 @@ export function createController(options: ControllerOptions): Controller {
     }
     const services = current.services;
     const clusters = current.clusters;
-    void (async () => {
+    const pass = (async () => {
       await Promise.all([...byCluster.values()].map(async (list) => {
         const first = list[0] as DesiredService;
         try {
@@ -399,13 +416,16 @@ export function createController(options: ControllerOptions): Controller {
       for (const s of services) queue.add(s.key);
       schedulePrune();
     })();
+    resyncs.add(pass);
+    void pass.finally(() => resyncs.delete(pass));
+    return pass;
   }
 
   function scheduleResync(): void {
     if (resyncMs <= 0 || stopped) return;
     const delay = Math.max(1, Math.round(resyncMs * (1 - resyncJitter * random())));
     resyncCancel = clock.setTimer(delay, () => {
-      resync();
+      void resync();
       scheduleResync();
     });
   }
@@ -414,9 +434,10 @@ export function createController(options: ControllerOptions): Controller {
     const pollMs = opts.pollMs ?? 50;
     for (;;) {
       if (opts.signal?.aborted) throw opts.signal.reason;
+      await Promise.all(resyncs);
       await queue.onIdle();
       await pruneRunning;
-      if (queue.depth === 0 && queue.processing.length === 0 && (!opts.requeues || queue.scheduled.length === 0) && !pruneRunning) return;
+      if (queue.depth === 0 && queue.processing.length === 0 && (!opts.requeues || queue.scheduled.length === 0) && !pruneRunning && resyncs.size === 0) return;
       await new Promise<void>((resolve) => {
         const cancel = clock.setTimer(pollMs, resolve);
         opts.signal?.addEventListener('abort', () => {
@@ -444,6 +465,7 @@ export function createController(options: ControllerOptions): Controller {
       stopped = true;
       resyncCancel?.();
       await options.source?.close();
+      for (const pending of clusterPending.values()) pending.resolve();
       await queue.shutdown({ graceMs: stopOptions.graceMs ?? 5000, abortWaitMs: 2000 });
       lifetime.abort(new Error('controller stopped'));
       unbindMetrics?.();

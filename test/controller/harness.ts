@@ -28,9 +28,29 @@ export interface ServiceDoc {
   mode?: 'auto' | 'detect';
   extra?: Record<string, unknown>;
   rollback?: boolean;
+  /** moto: EC2 + bridge networking (moto checks subnets exist), no deploymentConfiguration (moto drops it). */
+  moto?: boolean;
 }
 
 export function serviceManifest(doc: ServiceDoc): Record<string, unknown> {
+  if (doc.moto) {
+    return {
+      apiVersion: 'ecs-gitops/v1',
+      kind: 'Service',
+      metadata: { name: doc.name, cluster: doc.cluster ?? 'demo', region: REGION },
+      spec: {
+        desiredCount: doc.desiredCount ?? 2,
+        launchType: 'EC2',
+        taskDefinition: {
+          family: doc.family ?? doc.name,
+          networkMode: 'bridge',
+          containerDefinitions: [{ name: 'app', image: doc.image ?? 'nginx:1.27', memory: 128, portMappings: [{ containerPort: 80 }] }],
+        },
+        ...(doc.mode ? { sync: { mode: doc.mode } } : {}),
+        ...(doc.extra ?? {}),
+      },
+    };
+  }
   return {
     apiVersion: 'ecs-gitops/v1',
     kind: 'Service',
