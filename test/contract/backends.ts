@@ -1,0 +1,67 @@
+/**
+ * The backends the contract suite runs against: the sandbox and moto_server.
+ * Each `account()` call gives an isolated account with real SDK clients.
+ * Known moto differences are declared once here, with the reason; on moto
+ * those cases run as expected failures (ECS-FACTS.md or a probe says moto
+ * differs from real ECS there). The sandbox must pass every case.
+ */
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { motoAccount, motoEndpoint } from '../support/moto.js';
+import { accountOn } from '../sandbox/sandbox-harness.js';
+
+export type BackendName = 'sandbox' | 'moto';
+
+export interface ContractAccount {
+  readonly accountId: string;
+  readonly region: string;
+  readonly ecs: ECSClient;
+  readonly ecr: ECRClient;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  account(): ContractAccount;
+}
+
+export function sandboxBackend(getSandbox: () => Sandbox): Backend {
+  return {
+    name: 'sandbox',
+    account: () => {
+      const a = accountOn(getSandbox());
+      return { accountId: a.accountId, region: a.region, ecs: a.ecs(), ecr: a.ecr() };
+    },
+  };
+}
+
+export function motoBackend(): Backend | undefined {
+  if (motoEndpoint() === null) return undefined;
+  return {
+    name: 'moto',
+    account: () => {
+      const a = motoAccount();
+      return { accountId: a.accountId, region: a.region, ecs: a.ecs(), ecr: a.ecr() };
+    },
+  };
+}
+
+/** Contract cases moto 5.2.1 is known to fail, with why. Keyed by case title. */
+export const MOTO_KNOWN_GAPS: Readonly<Record<string, string>> = {
+  'task definition: ECS fills protocol, hostPort and registeredAt':
+    'moto does not fill portMappings protocol/hostPort nor registeredAt (ECS-FACTS.md: task definition defaults differ)',
+  'service: UpdateService stores taskDefinition as a full ARN':
+    'moto stores taskDefinition as sent, not as an ARN (ECS-FACTS.md)',
+  'service: CreateService on an existing ACTIVE name is not idempotent':
+    'moto replaces the existing service instead of failing (ECS-FACTS.md)',
+  'service: CreateService fills the default deploymentConfiguration':
+    'moto drops deploymentConfiguration (ECS-FACTS.md)',
+  'service: a deleted service is no longer listed and refuses updates with ServiceNotActiveException':
+    'moto keeps listing INACTIVE services and never raises ServiceNotActiveException (ECS-FACTS.md)',
+  'service: DescribeServices accepts at most 10 names':
+    'moto has no 10-name limit (ECS-FACTS.md)',
+  'service: ListServices pages with nextToken':
+    'moto has no pagination (ECS-FACTS.md)',
+  'ecr: PutImage digest is the sha256 of the manifest':
+    'moto ECR digests are not content digests (ECS-FACTS.md)',
+};
