@@ -91,7 +91,7 @@ describe.skipIf(motoEndpoint() === null)('controller against moto_server', () =>
     expect(counter.mutatingCalls()).toBe(0);
     expect(detect.status.get(`${REGION}/demo/web`)).toMatchObject({ sync: 'OutOfSync', diff: [expect.objectContaining({ pointer: '/spec/desiredCount', live: 7 })] });
 
-    c.resync();
+    await c.resync();
     await c.waitForIdle();
     expect((await describeService('web'))?.desiredCount).toBe(2);
     expect(c.status.get(`${REGION}/demo/web`)?.sync).toBe('Synced');

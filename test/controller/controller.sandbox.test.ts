@@ -75,7 +75,7 @@ describe('controller against the sandbox', () => {
 
     // The same failing manifest is not applied again on the next pass.
     world.counter.reset();
-    controller.resync();
+    await controller.resync();
     await controller.waitForIdle();
     expect(world.counter.count('UpdateService')).toBe(0);
     expect(world.counter.count('RegisterTaskDefinition')).toBe(0);
@@ -107,7 +107,7 @@ describe('controller against the sandbox', () => {
     controller.status.subscribe((k, next) => {
       if (next) seen.push(`${k.split('/').pop()}:${next.sync}`);
     });
-    controller.resync();
+    await controller.resync();
     await eventually(async () => (await describeService('auto-svc'))?.desiredCount === 2, () => seen);
     await controller.waitForIdle();
     expect(seen).toContain('auto-svc:OutOfSync');

@@ -45,7 +45,7 @@ describe('idempotency (sandbox call counts)', () => {
     controllers.push(second);
     second.setSnapshot(await dir.load('rev-1'));
     await second.waitForIdle({ requeues: true });
-    second.resync();
+    await second.resync();
     await second.waitForIdle({ requeues: true });
 
     expect(world.counter.mutatingCalls()).toBe(0);
