@@ -207,6 +207,8 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       ...reply.headers,
     });
     response.end(request.method === 'HEAD' ? undefined : body);
+    // Path only: query strings and headers may carry tokens.
+    logger?.debug({ method: request.method, path: new URL(request.url ?? '/', 'http://localhost').pathname, status: reply.status }, 'HTTP request');
   }
 
   const server = createServer((request, response) => {
