@@ -7,6 +7,7 @@
  * Written defensively: they run on documents that may also have schema errors.
  */
 import { closestMatch } from '../util/did-you-mean.js';
+import { checkFargateSize, cpuUnits, memoryMiB } from './fargate-sizes.js';
 import { joinPointer, parsePointer } from './json-pointer.js';
 import { checkSpecPath, type ManifestKind } from './manifest-validator.js';
 import type { RuleProblem } from './rule-problem.js';
@@ -81,8 +82,6 @@ function ignoreRules(sync: Rec | undefined): RuleProblem[] {
   return problems;
 }
 
-const CPU_FORM = /^(\d+|\d+(\.\d+)?\s*vcpu)$/i;
-const MEMORY_FORM = /^(\d+|\d+(\.\d+)?\s*gb)$/i;
 
 function serviceRules(spec: Rec): RuleProblem[] {
   const problems: RuleProblem[] = [];
@@ -107,12 +106,12 @@ function serviceRules(spec: Rec): RuleProblem[] {
   const fargateLaunch = launchType === 'FARGATE' || fargateStrategy;
   const fargate = fargateLaunch || compat.includes('FARGATE');
 
-  for (const [field, form, example] of [
-    ['cpu', CPU_FORM, '"256" or "0.25 vCPU"'],
-    ['memory', MEMORY_FORM, '"512" or "1 GB"'],
+  for (const [field, parse, example] of [
+    ['cpu', cpuUnits, '"256" or "0.25 vCPU"'],
+    ['memory', memoryMiB, '"512" or "1 GB"'],
   ] as const) {
     const value = text(td[field]);
-    if (value !== undefined && !form.test(value.trim())) {
+    if (value !== undefined && parse(value) === undefined) {
       problems.push({
         code: 'MANIFEST_INVALID_VALUE',
         pointer: `${tdAt}/${field}`,
@@ -150,6 +149,14 @@ function serviceRules(spec: Rec): RuleProblem[] {
         target: td.requiresCompatibilities === undefined ? 'key' : 'value',
         message: `${tdAt}/requiresCompatibilities: ${why} needs requiresCompatibilities to include FARGATE, or ECS rejects the service`,
       });
+    }
+    const cpu = cpuUnits(text(td.cpu) ?? '');
+    const memory = memoryMiB(text(td.memory) ?? '');
+    if (cpu !== undefined && memory !== undefined) {
+      const size = checkFargateSize(cpu, memory);
+      if (!size.ok) {
+        problems.push({ code: 'MANIFEST_FARGATE_REQUIREMENT', pointer: `${tdAt}/${size.field}`, message: `${tdAt}/${size.field}: ${size.reason}` });
+      }
     }
     if (spec.schedulingStrategy === 'DAEMON') {
       problems.push({
