@@ -23,6 +23,9 @@ export interface LiveService {
 /** Service fields that UpdateService cannot change: a different value needs a new service. */
 export const REPLACEMENT_FIELDS: ReadonlySet<string> = new Set(['launchType', 'schedulingStrategy', 'role']);
 
+/** Service lists a manifest may write as `[]` to say "none", which UpdateService accepts to clear them. */
+export const CLEARABLE_LISTS = ['loadBalancers', 'serviceRegistries', 'placementConstraints', 'placementStrategy'] as const;
+
 /** The pointer of the single change reported for a service that does not exist live. */
 export const MISSING_SERVICE_POINTER = '/spec';
 
@@ -64,6 +67,13 @@ export function diffService(desired: ServiceManifest, live: LiveService, options
   delete desiredSvc.taskDefinition;
   delete liveSvc.taskDefinition;
   push(compareValues(desiredSvc, liveSvc, ['spec'], 'owned'), serviceScope);
+  // An explicit empty list is a statement ("no load balancers"), not an absent field.
+  for (const field of CLEARABLE_LISTS) {
+    const written = (spec as Record<string, unknown>)[field];
+    if (Array.isArray(written) && written.length === 0 && liveSvc[field] !== undefined) {
+      changes.push({ pointer: `/spec/${field}`, desired: [], live: liveSvc[field], kind: 'removed', scope: 'service' });
+    }
+  }
 
   // Tags: compared as a whole map when the manifest declares any.
   if (spec.tags !== undefined) {

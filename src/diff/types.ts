@@ -51,14 +51,17 @@ export interface Change {
   readonly scope: ChangeScope;
 }
 
-export interface DiffOptions {
+/**
+ * Options of diffService. The masking fields are not used by diffService
+ * itself (changes carry real values, the planner needs them); pass the same
+ * object to maskChanges / the renderers so one setting governs both.
+ */
+export interface DiffOptions extends MaskOptions {
   /**
    * Extra pointers (relative to `spec`, like `sync.ignoreDifferences`) never
    * compared. Joined with the manifest's own `spec.sync.ignoreDifferences`.
    */
   readonly ignoreDifferences?: readonly string[];
-  /** Environment variable names whose values are masked. Default: DEFAULT_SECRET_NAME_PATTERN. */
-  readonly secretNamePattern?: RegExp;
   /**
    * The cluster's default capacity provider strategy, used when the manifest
    * sets neither launchType nor capacityProviderStrategy. `undefined` = not

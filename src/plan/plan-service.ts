@@ -87,7 +87,8 @@ export function planService(input: PlanServiceInput, options: Pick<DiffOptions, 
     if (change.scope !== 'service' || pointerWithin(change.pointer, '/spec/tags')) continue;
     const field = pointerTokens(change.pointer)[1];
     if (field === undefined) continue;
-    update[field] = field === 'desiredCount' ? spec.desiredCount : canonical[field];
+    // A list written as [] in the manifest is cleared with [] (canonical forms drop empty lists).
+    update[field] = field === 'desiredCount' ? spec.desiredCount : (canonical[field] ?? (change.kind === 'removed' ? [] : undefined));
   }
   // A new capacity provider strategy alone does not start a deployment.
   if ('capacityProviderStrategy' in update) update.forceNewDeployment = true;

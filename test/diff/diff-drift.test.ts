@@ -203,3 +203,16 @@ describe('diffService: ignore rules', () => {
     expect(diffService(manifestOf(baseSpec()), live)).toEqual([]);
   });
 });
+
+describe('diffService: explicit empty lists', () => {
+  it('loadBalancers: [] in the manifest while live has one is drift (UpdateService can clear it)', () => {
+    const spec = baseSpec();
+    spec.loadBalancers = [];
+    const svc = { ...liveService(), loadBalancers: [{ targetGroupArn: 'arn:tg', containerName: 'web', containerPort: 8080 }] };
+    const changes = diffService(manifestOf(spec), { service: svc, taskDefinition: liveTaskDefinition(), tags: liveTags() });
+    expect(changes).toEqual([
+      { pointer: '/spec/loadBalancers', desired: [], live: [{ containerName: 'web', containerPort: 8080, targetGroupArn: 'arn:tg' }], kind: 'removed', scope: 'service' },
+    ]);
+    expect(diffService(manifestOf(spec), { service: liveService(), taskDefinition: liveTaskDefinition(), tags: liveTags() })).toEqual([]);
+  });
+});

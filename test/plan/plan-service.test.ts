@@ -222,3 +222,13 @@ describe('planService', () => {
     expect(find(plan(spec, { service: undefined }), 'createService').input).not.toHaveProperty('desiredCount');
   });
 });
+
+describe('planService: clearing a list', () => {
+  it('loadBalancers: [] sends UpdateService with an empty list', () => {
+    const spec = baseSpec();
+    spec.loadBalancers = [];
+    const live = inSync();
+    live.service.loadBalancers = [{ targetGroupArn: 'arn:tg', containerName: 'web', containerPort: 8080 }];
+    expect(find(plan(spec, live), 'updateService').input).toEqual({ cluster: 'prod', service: 'web', loadBalancers: [] });
+  });
+});
