@@ -1,0 +1,115 @@
+/**
+ * Credentials for the built-in fetch, turned into environment for the git
+ * child process only. HTTPS tokens travel as an `http.<origin>.extraHeader`
+ * set through GIT_CONFIG_COUNT/KEY/VALUE (environment, never argv, so `ps`
+ * cannot show them); SSH keys through GIT_SSH_COMMAND with a private copy of
+ * the key (ssh refuses keys readable by others, and mounted secrets often are)
+ * and strict host key checking. The token is re-read from its file on every
+ * fetch so a rotated token is picked up without a restart.
+ */
+import { chmod, copyFile, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { GitopsError } from '../errors/define.js';
+
+export type GitCredentials =
+  | { readonly kind: 'none' }
+  | {
+      readonly kind: 'https-token';
+      /** The token itself (e.g. from ECS_GITOPS_GIT_TOKEN). One of token/tokenFile. */
+      readonly token?: string;
+      /** A file holding the token (trailing newline ignored). */
+      readonly tokenFile?: string;
+      /** Basic-auth user name sent with the token. @default 'x-access-token' (GitHub; GitLab accepts any name) */
+      readonly username?: string;
+    }
+  | {
+      readonly kind: 'ssh';
+      readonly keyFile: string;
+      /** known_hosts to trust. Without it, ssh's default files are used; unknown hosts are always refused. */
+      readonly knownHostsFile?: string;
+    };
+
+export interface GitAuth {
+  /** Environment for git commands that talk to the remote. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Strings to scrub from any message. */
+  readonly secrets: readonly string[];
+}
+
+const NO_AUTH: GitAuth = Object.freeze({ env: {}, secrets: [] });
+
+/** Throws when the URL carries a password: it would end up in argv and in .git/config. */
+export function assertNoUrlPassword(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return; // scp-like SSH address (git@host:org/repo.git): no password possible
+  }
+  if (parsed.password !== '') {
+    throw new GitopsError(
+      'SOURCE_CREDENTIALS_INVALID',
+      'the Git URL contains a password or token; pass it with ECS_GITOPS_GIT_TOKEN or --git-token-file instead',
+      { flag: '--git-url' },
+    );
+  }
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+async function readToken(credentials: Extract<GitCredentials, { kind: 'https-token' }>): Promise<string> {
+  if (credentials.token !== undefined && credentials.token !== '') return credentials.token;
+  if (credentials.tokenFile === undefined) {
+    throw new GitopsError('SOURCE_CREDENTIALS_INVALID', 'HTTPS credentials need a token or a token file', {});
+  }
+  let text: string;
+  try {
+    text = await readFile(credentials.tokenFile, 'utf8');
+  } catch (error) {
+    throw new GitopsError('SOURCE_CREDENTIALS_INVALID', `cannot read the Git token file ${credentials.tokenFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { file: credentials.tokenFile });
+  }
+  const token = text.trim();
+  if (token === '') throw new GitopsError('SOURCE_CREDENTIALS_INVALID', `the Git token file ${credentials.tokenFile} is empty`, { file: credentials.tokenFile });
+  return token;
+}
+
+/**
+ * Environment that authenticates git to `url`. `privateDir` (mode 0700) holds
+ * the private copy of an SSH key.
+ */
+export async function resolveGitAuth(url: string, credentials: GitCredentials | undefined, privateDir: string): Promise<GitAuth> {
+  if (credentials === undefined || credentials.kind === 'none') return NO_AUTH;
+  if (credentials.kind === 'https-token') {
+    const token = await readToken(credentials);
+    let origin: string;
+    try {
+      const parsed = new URL(url);
+      origin = `${parsed.protocol}//${parsed.host}/`;
+    } catch {
+      throw new GitopsError('SOURCE_CREDENTIALS_INVALID', 'an HTTPS token was given but the Git URL is not an http(s) URL', { flag: '--git-url' });
+    }
+    const basic = Buffer.from(`${credentials.username ?? 'x-access-token'}:${token}`).toString('base64');
+    return {
+      env: {
+        GIT_CONFIG_COUNT: '1',
+        GIT_CONFIG_KEY_0: `http.${origin}.extraHeader`,
+        GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+      },
+      secrets: [token, basic],
+    };
+  }
+  const sshDir = path.join(privateDir, 'ssh');
+  await mkdir(sshDir, { recursive: true, mode: 0o700 });
+  const key = path.join(sshDir, 'id');
+  try {
+    await copyFile(credentials.keyFile, key);
+    await chmod(key, 0o600);
+  } catch (error) {
+    throw new GitopsError('SOURCE_CREDENTIALS_INVALID', `cannot read the SSH key file ${credentials.keyFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { file: credentials.keyFile });
+  }
+  const options = ['-o IdentitiesOnly=yes', '-o BatchMode=yes', '-o StrictHostKeyChecking=yes', '-F /dev/null'];
+  if (credentials.knownHostsFile !== undefined) options.push(`-o UserKnownHostsFile=${shellQuote(credentials.knownHostsFile)}`);
+  return { env: { GIT_SSH_COMMAND: `ssh -i ${shellQuote(key)} ${options.join(' ')}`, GIT_SSH_VARIANT: 'ssh' }, secrets: [] };
+}
