@@ -5,18 +5,13 @@
  * every record through this key-based scrub. Pure: returns a copy when
  * something changed, the input itself otherwise (never mutates).
  */
+import { isSecretName } from '../diff/secret-mask.js';
 
 export const REDACTED = '[REDACTED]';
 
 /** Keys whose value is always secret, whatever it holds. */
 const SECRET_KEY =
   /^(secrets?|password|passwd|pass|token|accesstoken|refreshtoken|sessiontoken|idtoken|authorization|proxyauthorization|cookie|setcookie|credentials?|secretaccesskey|accesskeyid|privatekey|apikey|clientsecret|webhooksecret|signature|xhubsignature256|xhubsignature|xgitlabtoken)$/;
-
-/**
- * ECS environment entries ({ name, value }) whose name says the value is a
- * secret are masked too: people do put passwords in plain `environment`.
- */
-const SECRET_ENV_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY|AUTH)/i;
 
 function normalizeKey(key: string): string {
   return key.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -26,8 +21,13 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(normalizeKey(key));
 }
 
+/**
+ * ECS environment entries ({ name, value }) whose name says the value is a
+ * secret are masked too (people do put passwords in plain `environment`),
+ * with the same name rule the diff uses to mask them in /api and `diff`.
+ */
 export function isSecretEnvName(name: string): boolean {
-  return SECRET_ENV_NAME.test(name);
+  return isSecretName(name);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
