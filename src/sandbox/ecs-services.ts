@@ -267,7 +267,7 @@ export function createService(ctx: ServiceOpContext, input: JsonObject): JsonObj
 
 function forget(state: RegionState, svc: ServiceRecord): void {
   svc.cluster.services.delete(svc.name);
-  state.busyServices.delete(svc);
+  svc.nextStepAt = Infinity;
   state.tags.delete(svc.arn);
   for (const t of svc.tasks.values()) state.taskIndex.delete(t.arn);
 }

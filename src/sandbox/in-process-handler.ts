@@ -21,7 +21,7 @@ export interface InProcessHttpResponse {
 }
 
 export interface InProcessRequestHandler {
-  handle(request: InProcessHttpRequest, options?: { abortSignal?: AbortSignal }): Promise<{ response: InProcessHttpResponse }>;
+  handle(request: InProcessHttpRequest, options?: { abortSignal?: { readonly aborted: boolean } }): Promise<{ response: InProcessHttpResponse }>;
   updateHttpClientConfig(key: never, value: never): void;
   httpHandlerConfigs(): Record<string, never>;
   destroy(): void;

@@ -63,8 +63,9 @@ export function addEvent(svc: ServiceRecord, at: number, message: string, newId:
 }
 
 export function markBusy(state: RegionState, svc: ServiceRecord, at: number): void {
-  svc.nextStepAt = Math.min(svc.nextStepAt, at);
-  state.busyServices.add(svc);
+  if (at >= svc.nextStepAt) return;
+  svc.nextStepAt = at;
+  state.steps.push(svc, at);
 }
 
 /** Makes a new PRIMARY deployment of the service's current task definition. */
@@ -94,8 +95,7 @@ export function startDeployment(state: RegionState, svc: ServiceRecord, now: num
 
 /** Steps every busy service of the Region up to `now`. */
 export function settleRegion(state: RegionState, now: number, deps: RolloutDeps): void {
-  if (state.busyServices.size === 0) return;
-  for (const svc of [...state.busyServices]) {
+  for (let svc = state.steps.popDue(now); svc; svc = state.steps.popDue(now)) {
     let steps = 0;
     while (svc.nextStepAt <= now) {
       if (++steps > MAX_STEPS_PER_SETTLE) {
@@ -105,7 +105,7 @@ export function settleRegion(state: RegionState, now: number, deps: RolloutDeps)
       }
       step(state, svc, svc.nextStepAt, deps);
     }
-    if (svc.nextStepAt === Infinity) state.busyServices.delete(svc);
+    state.steps.push(svc, svc.nextStepAt);
   }
 }
 

@@ -5,6 +5,7 @@
  * O(everything stored): benchmarks hold 10,000 services.
  */
 import type { Json, JsonObject } from './json-input.js';
+import { StepQueue } from './step-queue.js';
 
 export type ServiceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE';
 export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
@@ -151,8 +152,8 @@ export class RegionState {
   /** Tags by resource ARN, in the order they were added. */
   readonly tags = new Map<string, Map<string, string>>();
   readonly repositories = new Map<string, EcrRepositoryRecord>();
-  /** Services with a rollout step pending (the only ones the clock has to visit). */
-  readonly busyServices = new Set<ServiceRecord>();
+  /** Services with a rollout step pending (the only ones the clock has to visit), by due time. */
+  readonly steps = new StepQueue();
   /** Task ARN -> owning service, for DescribeTasks by ARN. */
   readonly taskIndex = new Map<string, ServiceRecord>();
 

@@ -5,8 +5,8 @@
  * those cases run as expected failures (ECS-FACTS.md or a probe says moto
  * differs from real ECS there). The sandbox must pass every case.
  */
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { ECSClient } from '@aws-sdk/client-ecs';
+import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { motoAccount, motoEndpoint } from '../support/moto.js';
 import { accountOn } from '../sandbox/sandbox-harness.js';

@@ -40,7 +40,7 @@ export function fargateTaskDefinition(family: string, image = 'nginx:1.27', extr
   };
 }
 
-export const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d'], securityGroups: ['sg-0123'] } } as const;
+export const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d'], securityGroups: ['sg-0123'] } };
 
 /** Creates a cluster and registers a task definition; returns the task definition ARN. */
 export async function clusterWithTaskDefinition(ecs: ECSClient, cluster: string, family: string, image?: string): Promise<string> {
