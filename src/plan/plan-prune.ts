@@ -9,7 +9,7 @@ import type { Action, OwnedLiveService, PlanPruneInput, PruneBlockReason, PruneP
 export function planPrune(input: PlanPruneInput): PrunePlan {
   const candidates = input.ownedLive.filter((svc) => !input.desiredKeys.has(svc.key));
   if (candidates.length === 0) return { deletes: [], candidates };
-  const refuse = (reason: PruneBlockReason, message: string): PrunePlan => ({ deletes: [], candidates, blocked: { reason, message } });
+  const refuse = (reason: PruneBlockReason, message: string): PrunePlan => ({ deletes: [], candidates, blocked: { reason, code: 'DIFF_PRUNE_BLOCKED', message } });
   const list = candidates.map((c) => c.key).join(', ');
 
   if (!input.pruneEnabled) {

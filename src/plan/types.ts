@@ -134,5 +134,5 @@ export interface PrunePlan {
   readonly deletes: readonly PruneDelete[];
   /** Services that would be deleted were it not for the guard (for logs/metrics). */
   readonly candidates: readonly OwnedLiveService[];
-  readonly blocked?: { readonly reason: PruneBlockReason; readonly message: string };
+  readonly blocked?: { readonly reason: PruneBlockReason; readonly code: 'DIFF_PRUNE_BLOCKED'; readonly message: string };
 }

@@ -50,6 +50,7 @@ describe('planPrune', () => {
     const plan = planPrune({ ...base, ...override });
     expect(plan.deletes).toEqual([]);
     expect(plan.blocked?.reason).toBe(reason);
+    expect(plan.blocked?.code).toBe('DIFF_PRUNE_BLOCKED');
     expect(plan.blocked?.message).toContain('eu-west-1/prod/old');
     expect(plan.candidates.map((c) => c.key)).toContain('eu-west-1/prod/old');
   });
