@@ -56,6 +56,7 @@ export function serviceYaml(name: string, image: string, cluster = 'apps'): stri
     '    containerDefinitions:',
     `      - name: ${name}`,
     `        image: ${image}`,
+    '        memory: 128',
     '',
   ].join('\n');
 }
