@@ -184,7 +184,7 @@ export class ServiceReconciler {
         if (previous?.lastApplySucceeded === false && health.health === 'Healthy') clean.lastApplySucceeded = true;
       }
       this.#write(desired, mode, clean);
-      return this.watched.has(key) || health.health === 'Progressing'
+      return this.watched.has(key) || (health.health === 'Progressing' && this.#o.followRollouts)
         ? { result: 'requeue', requeueAfterMs: this.#o.rolloutPollMs }
         : { result: 'success' };
     }
@@ -196,7 +196,9 @@ export class ServiceReconciler {
     // 4. Out of sync.
     if (mode === 'detect') {
       this.#write(desired, mode, base);
-      return health.health === 'Progressing' ? { result: 'requeue', requeueAfterMs: this.#o.rolloutPollMs } : { result: 'success' };
+      return health.health === 'Progressing' && this.#o.followRollouts
+        ? { result: 'requeue', requeueAfterMs: this.#o.rolloutPollMs }
+        : { result: 'success' };
     }
     if (this.failedContent.get(key) === desired.contentHash) {
       // This exact manifest already failed to roll out: applying it again would

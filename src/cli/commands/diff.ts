@@ -1,3 +1,58 @@
-import { notImplemented } from './not-implemented.js';
+/**
+ * `ecs-gitops diff [DIR]`: read live ECS and print what applying the manifests
+ * would change, per service, secrets masked. Exit 0 no changes, 2 changes,
+ * 1 error (including manifest problems, which are printed first).
+ */
+import path from 'node:path';
+import { systemClock } from '../../controller/clock.js';
+import { diffAgainstLive } from '../../controller/live-diff.js';
+import { connectEcs, printProblems, readSnapshot, resolveRegion } from '../../controller/runtime.js';
+import { diffJson, renderDiffText, summarize } from '../../diff/index.js';
+import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec } from '../command.js';
 
-export const diffCommand = notImplemented('diff', 'diff');
+export const DIFF_EXIT = { inSync: 0, error: 1, changes: 2 } as const;
+
+async function run(ctx: CommandContext): Promise<number> {
+  const dir = path.resolve(ctx.cwd, ctx.args.positionals[0] ?? 'manifests');
+  const region = resolveRegion(ctx.args.flags.region, ctx.env, 'us-east-1');
+  const snapshot = await readSnapshot(dir, region, ctx.signal);
+  const cluster = ctx.args.flags.cluster;
+  const service = ctx.args.flags.service;
+  const selected = snapshot.services.filter((s) =>
+    (typeof cluster !== 'string' || s.cluster === cluster) && (typeof service !== 'string' || s.name === service));
+  if (snapshot.problems.length > 0) {
+    printProblems(snapshot, ctx.stderr);
+    ctx.stderr.write(`${snapshot.problems.length} manifest problem(s): services declared in those files are not compared\n`);
+  }
+  const connection = await connectEcs({ region, env: ctx.env });
+  try {
+    const results = await diffAgainstLive(selected.filter((s) => !snapshot.blockedKeys.has(s.key)), {
+      ecs: (r) => connection.ecsFor(r), clock: systemClock, signal: ctx.signal,
+    });
+    if (ctx.args.flags.output === 'json') {
+      ctx.stdout.write(`${JSON.stringify({ revision: snapshot.revision, ...diffJson(results) }, null, 2)}\n`);
+    } else {
+      ctx.stdout.write(renderDiffText(results, { colour: useColour(ctx.stdout, ctx.env) }));
+    }
+    if (snapshot.problems.length > 0) return DIFF_EXIT.error;
+    const summary = summarize(results);
+    return summary.outOfSync + summary.missing > 0 ? DIFF_EXIT.changes : DIFF_EXIT.inSync;
+  } finally {
+    await connection.close();
+  }
+}
+
+export const diffCommand: CommandSpec = {
+  name: 'diff',
+  summary: 'show what would change in live ECS (exit 0 none, 2 changes, 1 error)',
+  usage: '[DIR]  (default: ./manifests)',
+  maxPositionals: 1,
+  usageExitCode: 1,
+  flags: [
+    { name: 'cluster', type: 'string', description: 'only services in this cluster' },
+    { name: 'service', type: 'string', description: 'only services with this name' },
+    { name: 'region', type: 'string', description: 'default region for manifests without metadata.region (else AWS_REGION, us-east-1)' },
+    OUTPUT_FLAG,
+  ],
+  run,
+};

@@ -1,3 +1,122 @@
-import { notImplemented } from './not-implemented.js';
+/**
+ * `ecs-gitops sync [DIR]`: apply the manifests once and exit. With --wait,
+ * follow every rollout to its end (progress on a TTY). Exit 0 when every
+ * service is in sync (and, with --wait, healthy); 1 on any failure, a manifest
+ * problem, or a blocked prune that --prune asked for.
+ */
+import path from 'node:path';
+import { createController } from '../../controller/controller.js';
+import { connectEcs, printProblems, readSnapshot, resolveRegion } from '../../controller/runtime.js';
+import type { ServiceStatus } from '../../controller/status.js';
+import { createLogger } from '../../observe/logger.js';
+import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec, } from '../command.js';
 
-export const syncCommand = notImplemented('sync', 'sync');
+export const SYNC_EXIT = { ok: 0, failed: 1 } as const;
+
+function failed(s: ServiceStatus, wait: boolean): boolean {
+  if (s.sync !== 'Synced' || s.lastError !== undefined || s.lastApplySucceeded === false) return true;
+  return wait ? s.health !== 'Healthy' && s.health !== 'Suspended' : s.health === 'Degraded';
+}
+
+function line(s: ServiceStatus, wait: boolean, colour: boolean): string {
+  const bad = failed(s, wait);
+  const mark = colour ? (bad ? '\u001b[31m✗\u001b[0m' : '\u001b[32m✓\u001b[0m') : bad ? '✗' : '✓';
+  const error = s.lastError ? `  ${s.lastError.code}: ${s.lastError.message}` : '';
+  return `${mark} ${s.key}  ${s.sync} ${s.health}${error}`;
+}
+
+async function run(ctx: CommandContext): Promise<number> {
+  const flags = ctx.args.flags;
+  const dir = path.resolve(ctx.cwd, ctx.args.positionals[0] ?? 'manifests');
+  const region = resolveRegion(flags.region, ctx.env, 'us-east-1');
+  const wait = flags.wait === true;
+  const timeoutMs = flags.timeout as number;
+  const snapshot = await readSnapshot(dir, region, ctx.signal);
+  if (snapshot.problems.length > 0) {
+    printProblems(snapshot, ctx.stderr);
+    ctx.stderr.write(`${snapshot.problems.length} manifest problem(s): services declared in those files are left alone\n`);
+  }
+  const connection = await connectEcs({ region, env: ctx.env });
+  const logger = createLogger({ level: String(flags['log-level']), destination: ctx.stderr, format: 'pretty', colorize: false });
+  const controller = createController({
+    ecs: (r) => connection.ecsFor(r),
+    logger,
+    controllerId: String(flags['controller-id']),
+    mode: flags.mode === 'detect' ? 'detect' : 'auto',
+    workers: flags.workers as number,
+    resyncMs: 0,
+    prune: flags.prune === true,
+    maxPrune: flags['max-prune'] as number,
+    followRollouts: wait,
+    rolloutPollMs: 2000,
+    rolloutTimeoutMs: timeoutMs,
+    maxRetries: 3,
+  });
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new Error('timeout')), timeoutMs);
+  const onAbort = () => deadline.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  let progress: NodeJS.Timeout | undefined;
+  if (wait && ctx.stdout.isTTY) {
+    progress = setInterval(() => {
+      const list = controller.status.list();
+      const healthy = list.filter((s) => s.health === 'Healthy').length;
+      const progressing = list.filter((s) => s.health === 'Progressing').length;
+      ctx.stdout.write(`\r${healthy}/${list.length} healthy, ${progressing} progressing…`);
+    }, 1000);
+  }
+  let timedOut = false;
+  try {
+    controller.setSnapshot(snapshot);
+    await controller.waitForIdle({ requeues: true, signal: deadline.signal, pollMs: 100 });
+  } catch {
+    timedOut = !ctx.signal.aborted;
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onAbort);
+    if (progress) {
+      clearInterval(progress);
+      ctx.stdout.write('\n');
+    }
+    await controller.stop({ graceMs: 1000 });
+    await connection.close();
+  }
+
+  const statuses = controller.status.list();
+  const prune = controller.lastPrune();
+  const pruneFailed = flags.prune === true && prune?.blocked !== undefined;
+  const bad = statuses.filter((s) => failed(s, wait));
+  const ok = !timedOut && bad.length === 0 && snapshot.problems.length === 0 && !pruneFailed;
+  if (flags.output === 'json') {
+    ctx.stdout.write(`${JSON.stringify({ ok, revision: snapshot.revision, timedOut, services: statuses, prune, manifestProblems: snapshot.problems }, null, 2)}\n`);
+  } else {
+    const colour = useColour(ctx.stdout, ctx.env);
+    for (const s of statuses) ctx.stdout.write(`${line(s, wait, colour)}\n`);
+    if (prune?.deleted.length) ctx.stdout.write(`pruned: ${prune.deleted.join(', ')}\n`);
+    if (prune?.blocked) ctx.stdout.write(`prune blocked (${prune.blocked.reason}): ${prune.blocked.message}\n`);
+    if (timedOut) ctx.stdout.write(`CONTROLLER_WAIT_TIMED_OUT: gave up after ${Math.round(timeoutMs / 1000)} s; still progressing: ${statuses.filter((s) => s.health === 'Progressing').map((s) => s.key).join(', ')}\n`);
+    ctx.stdout.write(`${ok ? 'sync complete' : 'CONTROLLER_SYNC_FAILED: sync finished with failures'}: ${statuses.length - bad.length}/${statuses.length} services ok, revision ${snapshot.revision ?? 'unversioned'}\n`);
+  }
+  return ok ? SYNC_EXIT.ok : SYNC_EXIT.failed;
+}
+
+export const syncCommand: CommandSpec = {
+  name: 'sync',
+  summary: 'apply once and exit (0 all synced and healthy, 1 any failure)',
+  usage: '[DIR]  (default: ./manifests)',
+  maxPositionals: 1,
+  usageExitCode: 1,
+  flags: [
+    { name: 'wait', type: 'boolean', description: 'follow rollouts to the end and fail if any fails' },
+    { name: 'timeout', type: 'duration', default: '15m', description: 'give up waiting after this long' },
+    { name: 'prune', type: 'boolean', description: 'delete services this controller owns that left the manifests' },
+    { name: 'max-prune', type: 'integer', default: 5, description: 'most services one sync may delete', validate: (v) => (typeof v === 'number' && v >= 0 ? undefined : 'must be 0 or more') },
+    { name: 'mode', type: 'string', choices: ['auto', 'detect'], default: 'auto', description: 'detect: report only' },
+    { name: 'workers', type: 'integer', default: 4, description: 'services reconciled at once', validate: (v) => (typeof v === 'number' && v >= 1 ? undefined : 'must be 1 or more') },
+    { name: 'region', type: 'string', description: 'default region (else AWS_REGION, us-east-1)' },
+    { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'ownership tag value (ecs-gitops/managed-by)' },
+    { name: 'log-level', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'warn', description: 'log level (logs go to stderr)' },
+    OUTPUT_FLAG,
+  ],
+  run,
+};

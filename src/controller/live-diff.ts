@@ -1,0 +1,60 @@
+/**
+ * Read-only comparison of a snapshot with live ECS for `ecs-gitops diff`:
+ * the same reads the reconciler makes (batched DescribeServices with tags,
+ * task definitions by ARN, the cluster's default capacity provider strategy),
+ * never a write.
+ */
+import type * as ECS from '@aws-sdk/client-ecs';
+import { diffService, isServiceGone, serviceDiffResult, type ServiceDiffResult } from '../diff/index.js';
+import type { EcsApi } from '../ecs/ecs-api.js';
+import { EcsReader } from '../ecs/ecs-reader.js';
+import type { DesiredService } from '../manifests/types.js';
+import type { Clock } from './clock.js';
+
+export interface LiveDiffOptions {
+  readonly ecs: (region: string) => EcsApi;
+  readonly clock: Clock;
+  readonly signal: AbortSignal;
+}
+
+export async function diffAgainstLive(services: readonly DesiredService[], options: LiveDiffOptions): Promise<ServiceDiffResult[]> {
+  const readers = new Map<string, EcsReader>();
+  const readerFor = (region: string) => {
+    let reader = readers.get(region);
+    if (!reader) {
+      reader = new EcsReader({ ecs: options.ecs(region), clock: options.clock, signal: options.signal });
+      readers.set(region, reader);
+    }
+    return reader;
+  };
+  // One batched read per cluster.
+  const byCluster = new Map<string, DesiredService[]>();
+  for (const s of services) byCluster.set(`${s.region}/${s.cluster}`, [...(byCluster.get(`${s.region}/${s.cluster}`) ?? []), s]);
+  const live = new Map<string, ECS.Service | undefined>();
+  const strategies = new Map<string, readonly ECS.CapacityProviderStrategyItem[]>();
+  await Promise.all([...byCluster.entries()].map(async ([id, list]) => {
+    const first = list[0] as DesiredService;
+    const reader = readerFor(first.region);
+    const found = await reader.describeServices(first.cluster, list.map((s) => s.name), options.signal);
+    for (const s of list) live.set(s.key, found.get(s.name)?.service);
+    if (list.some((s) => !s.manifest.spec.launchType && !s.manifest.spec.capacityProviderStrategy)) {
+      strategies.set(id, (await reader.describeCluster(first.cluster, options.signal))?.defaultCapacityProviderStrategy ?? []);
+    }
+  }));
+  const results: ServiceDiffResult[] = [];
+  for (const desired of [...services].sort((a, b) => a.key.localeCompare(b.key))) {
+    const service = live.get(desired.key);
+    const active = isServiceGone(service) ? undefined : service;
+    const taskDefinition = active?.taskDefinition
+      ? (await readerFor(desired.region).taskDefinition(active.taskDefinition, options.signal)).taskDefinition
+      : undefined;
+    const strategy = strategies.get(`${desired.region}/${desired.cluster}`);
+    const changes = diffService(
+      desired.manifest,
+      { ...(active ? { service: active, tags: active.tags ?? [] } : {}), ...(taskDefinition ? { taskDefinition } : {}) },
+      strategy ? { clusterDefaultCapacityProviderStrategy: strategy } : {},
+    );
+    results.push(serviceDiffResult(desired.key, changes));
+  }
+  return results;
+}

@@ -1,0 +1,108 @@
+/**
+ * What the commands (run, sync, diff, start) build before a controller can
+ * work: AWS access (real AWS through the SDK chain, an endpoint override, or
+ * an in-process sandbox), the region, and one consistent manifest snapshot.
+ * Kept out of the command files so they stay thin and share one behaviour.
+ */
+import type { Writable } from 'node:stream';
+import type { AwsRequestObserver, EcsApi } from '../ecs/ecs-api.js';
+import { createSdkEcsApi, type SdkEcsOptions } from '../ecs/sdk-adapter.js';
+import { GitopsError } from '../errors/index.js';
+import { formatProblem, loadManifests, type ManifestSnapshot } from '../manifests/index.js';
+import type { Sandbox } from '../sandbox/index.js';
+import { readConsistentSnapshot } from '../source/consistent-snapshot.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** --region, then AWS_REGION / AWS_DEFAULT_REGION, then `fallback`. */
+export function resolveRegion(flag: unknown, env: Env, fallback: string): string {
+  if (typeof flag === 'string' && flag !== '') return flag;
+  return env.AWS_REGION || env.AWS_DEFAULT_REGION || fallback;
+}
+
+export interface EcsConnection {
+  /** ECS access for the default region. */
+  readonly ecs: EcsApi;
+  /** ECS access for any region (one SDK client per region, created on first use). */
+  ecsFor(region: string): EcsApi;
+  readonly region: string;
+  /** Where requests go, for messages ('' = the SDK's regional AWS endpoint). */
+  readonly endpoint: string;
+  readonly sandbox?: Sandbox;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  readonly region: string;
+  readonly env: Env;
+  readonly observer?: AwsRequestObserver;
+  /** Start an in-process sandbox (listening on a free loopback port) and talk to it. */
+  readonly sandbox?: { readonly seed?: string; readonly clockSpeed?: number };
+}
+
+/** AWS access: an in-process sandbox, or the SDK with AWS_ENDPOINT_URL_ECS and credentials from `env` when set. */
+export async function connectEcs(options: ConnectOptions): Promise<EcsConnection> {
+  const env = options.env;
+  let sandbox: Sandbox | undefined;
+  let endpoint = env.AWS_ENDPOINT_URL_ECS || env.AWS_ENDPOINT_URL || '';
+  let credentials: SdkEcsOptions['credentials'] = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+    ? {
+      accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    }
+    : undefined;
+  if (options.sandbox) {
+    // Loaded lazily: real-AWS runs never pay for the sandbox.
+    const { startSandbox } = await import('../sandbox/index.js');
+    sandbox = await startSandbox({
+      ...(options.sandbox.seed ? { seed: options.sandbox.seed } : {}),
+      ...(options.sandbox.clockSpeed !== undefined ? { clockSpeed: options.sandbox.clockSpeed } : {}),
+    });
+    const config = sandbox.clientConfig({ region: options.region });
+    endpoint = config.endpoint;
+    credentials = config.credentials;
+  }
+  const clients = new Map<string, { api: EcsApi; destroy: () => void }>();
+  const ecsFor = (region: string): EcsApi => {
+    let entry = clients.get(region);
+    if (!entry) {
+      const { api, client } = createSdkEcsApi({
+        region,
+        ...(endpoint ? { endpoint } : {}),
+        ...(credentials ? { credentials } : {}),
+        ...(options.observer ? { observer: options.observer } : {}),
+      });
+      entry = { api, destroy: () => client.destroy() };
+      clients.set(region, entry);
+    }
+    return entry.api;
+  };
+  return {
+    ecs: ecsFor(options.region), ecsFor, region: options.region, endpoint,
+    ...(sandbox ? { sandbox } : {}),
+    close: async () => {
+      for (const entry of clients.values()) entry.destroy();
+      await sandbox?.close();
+    },
+  };
+}
+
+/** One consistent read of `dir` (Git revision when it is a checkout, `unversioned` otherwise). */
+export async function readSnapshot(dir: string, defaultRegion: string, signal: AbortSignal): Promise<ManifestSnapshot> {
+  const result = await readConsistentSnapshot({
+    root: dir,
+    load: (root, loadSignal) => loadManifests(root, { defaultRegion, signal: loadSignal }),
+    signal,
+  });
+  return result.snapshot;
+}
+
+/** Prints manifest problems as `file:line:col: CODE message`, the format `validate` uses. */
+export function printProblems(snapshot: ManifestSnapshot, out: Writable): void {
+  for (const problem of snapshot.problems) out.write(`${formatProblem(problem)}\n`);
+}
+
+export function requireDirectoryArgument(value: string | undefined, what: string): string {
+  if (!value) throw new GitopsError('CLI_MISSING_ARGUMENT', `${what} is required`);
+  return value;
+}
