@@ -155,7 +155,7 @@ export function serviceView(ctx: OpContext, svc: ServiceRecord, includeTags: boo
     taskDefinition: svc.taskDefinitionArn,
     deploymentConfiguration: svc.deploymentConfiguration,
     deployments: svc.deployments.map((d) => deploymentView(svc, d)),
-    events: svc.events.map((e) => ({ id: e.id, createdAt: epochSeconds(e.createdAt), message: e.message })),
+    events: svc.events,
     createdAt: epochSeconds(svc.createdAt),
   });
   for (const key of LIST_DEFAULTS) view[key] = [];

@@ -18,8 +18,8 @@
  */
 import { taskArn } from './arn.js';
 import type { ImageOracle } from './image-oracle.js';
-import { isObject } from './json-input.js';
-import type { DeploymentRecord, RegionState, ServiceRecord, TaskRecord } from './state.js';
+import { epochSeconds, isObject } from './json-input.js';
+import type { DeploymentRecord, RegionState, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './state.js';
 
 export interface RolloutTimings {
   /** Simulated ms from launch to RUNNING (or to a pull failure). @default 3000 */
@@ -58,7 +58,7 @@ export function newDeploymentId(newId: () => string): string {
 }
 
 export function addEvent(svc: ServiceRecord, at: number, message: string, newId: () => string): void {
-  svc.events.unshift({ id: newId(), createdAt: at, message: `(service ${svc.name}) ${message}` });
+  svc.events.unshift({ id: newId(), createdAt: epochSeconds(at), message: `(service ${svc.name}) ${message}` });
   if (svc.events.length > MAX_EVENTS) svc.events.length = MAX_EVENTS;
 }
 
@@ -122,8 +122,7 @@ function stopTask(state: RegionState, svc: ServiceRecord, task: TaskRecord, at: 
 function launchTask(state: RegionState, svc: ServiceRecord, deployment: DeploymentRecord, t: number, deps: RolloutDeps): TaskRecord {
   const id = deps.newId().replace(/-/g, '');
   const td = state.taskDefinitionsByArn.get(deployment.taskDefinitionArn);
-  const containerDefs = Array.isArray(td?.body.containerDefinitions) ? td.body.containerDefinitions : [];
-  const containers = containerDefs.filter(isObject).map((c) => ({ name: String(c.name), image: String(c.image) }));
+  const containers = td ? containersOf(td) : [];
   let failure: TaskRecord['failure'];
   for (const c of containers) {
     const f = deps.images.check(c.image);
@@ -147,6 +146,19 @@ function launchTask(state: RegionState, svc: ServiceRecord, deployment: Deployme
   svc.tasks.set(id, task);
   state.taskIndex.set(task.arn, svc);
   return task;
+}
+
+const CONTAINERS = new WeakMap<TaskDefinitionRecord, TaskRecord['containers']>();
+
+/** The (name, image) list of a task definition, computed once and shared by its tasks. */
+function containersOf(td: TaskDefinitionRecord): TaskRecord['containers'] {
+  let list = CONTAINERS.get(td);
+  if (!list) {
+    const defs = Array.isArray(td.body.containerDefinitions) ? td.body.containerDefinitions : [];
+    list = Object.freeze(defs.filter(isObject).map((c) => Object.freeze({ name: String(c.name), image: String(c.image) })));
+    CONTAINERS.set(td, list);
+  }
+  return list;
 }
 
 function deploymentConfig(svc: ServiceRecord): { min: number; max: number; breaker: boolean; rollback: boolean } {

@@ -76,16 +76,19 @@ export interface TaskRecord {
   stoppedReason?: string;
   stopCode?: string;
   exitCode?: number;
-  containers: { name: string; image: string }[];
+  /** Shared by every task of the same task definition: never mutate. */
+  readonly containers: readonly { readonly name: string; readonly image: string }[];
   cpu?: string;
   memory?: string;
   launchType?: string;
 }
 
+/** Stored in wire form (createdAt in epoch seconds) so DescribeServices returns the list as is. */
 export interface ServiceEvent {
   readonly id: string;
   readonly createdAt: number;
   readonly message: string;
+  readonly [key: string]: string | number;
 }
 
 export interface ServiceRecord {
