@@ -53,7 +53,7 @@ export function normalizeTaskDefinition(
     );
   }
   if (Array.isArray(out.volumes)) {
-    out.volumes = out.volumes.map((volume) => (isObject(volume) ? pruneObject(volume as JsonObject) : volume));
+    out.volumes = out.volumes.map((volume) => (isObject(volume) ? normalizeVolume(volume as JsonObject) : volume));
   }
   return pruneObject(out) as CanonicalTaskDefinition;
 }
@@ -64,6 +64,8 @@ function normalizeContainer(input: JsonObject, networkMode: string): JsonObject 
   if (c.cpu === undefined) c.cpu = 0;
   for (const field of FALSE_BY_DEFAULT) if (c[field] === false) delete c[field];
   if (c.versionConsistency === 'enabled') delete c.versionConsistency;
+  // A disabled restart policy is no restart policy, whatever else it lists.
+  if (isObject(c.restartPolicy) && c.restartPolicy.enabled === false) delete c.restartPolicy;
 
   if (Array.isArray(c.portMappings)) {
     c.portMappings = c.portMappings.map((mapping) =>
@@ -90,6 +92,17 @@ function normalizeContainer(input: JsonObject, networkMode: string): JsonObject 
     c.healthCheck = { ...HEALTH_CHECK_DEFAULTS, ...(c.healthCheck as JsonObject) };
   }
   return pruneObject(c);
+}
+
+function normalizeVolume(input: JsonObject): JsonObject {
+  const v: Mutable = { ...input };
+  // Since EBS volumes (2024) ECS reports configuredAtLaunch: false on every volume.
+  if (v.configuredAtLaunch === false) delete v.configuredAtLaunch;
+  if (isObject(v.efsVolumeConfiguration)) {
+    // Omitted, these mean the file system's root and no TLS (API reference defaults).
+    v.efsVolumeConfiguration = { rootDirectory: '/', transitEncryption: 'DISABLED', ...(v.efsVolumeConfiguration as JsonObject) };
+  }
+  return pruneObject(v);
 }
 
 function normalizePortMapping(input: JsonObject, networkMode: string): JsonObject {

@@ -255,6 +255,13 @@ const rows: Row[] = [
     w.spec.loadBalancers = [{ targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/1', containerName: 'web', containerPort: 8080 }];
     w.svc.loadBalancers = [{ targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/1', containerName: 'web', containerPort: 8080 }];
   }],
+  ['volumes report configuredAtLaunch false (EBS era); EFS root directory and transit encryption defaults', (w) => {
+    tdOf(w).volumes = [{ name: 'shared', efsVolumeConfiguration: { fileSystemId: 'fs-1' } }];
+    w.td.volumes = [{ name: 'shared', configuredAtLaunch: false, efsVolumeConfiguration: { fileSystemId: 'fs-1', rootDirectory: '/', transitEncryption: 'DISABLED' } }];
+  }],
+  ['a disabled restart policy equals none', (w) => {
+    liveContainer(w.td).restartPolicy = { enabled: false };
+  }],
   ['deploymentController ECS is the default', (w) => {
     w.spec.deploymentController = { type: 'ECS' };
     delete w.svc.deploymentController;
