@@ -75,8 +75,8 @@ export function describeTaskDefinition(ctx: OpContext, input: JsonObject): JsonO
 
 export function deregisterTaskDefinition(ctx: OpContext, input: JsonObject): JsonObject {
   const id = optString(input, 'taskDefinition') ?? '';
-  const ref = id.startsWith('arn:') ? id : id;
-  if (!/:\d+$/.test(ref)) {
+  // Deregistering needs an exact revision (family:revision or ARN), never a bare family.
+  if (!/:\d+$/.test(id)) {
     throw clientException('The specified task definition identifier is invalid. Specify a valid name or ARN and try again.');
   }
   const td = resolveTaskDefinition(ctx.state, id);

@@ -22,7 +22,12 @@ export type { InProcessRequestHandler } from './in-process-handler.js';
 export type { Json, JsonObject } from './json-input.js';
 export { DEFAULT_ACCOUNT, DEFAULT_REGION, ACCOUNT_HEADER } from './request-identity.js';
 
-/** The quick start's seed file: cluster `demo` and images web:1.4.2, worker:2.0.1 (123456789012, eu-west-1). */
+export { QUICKSTART_SEED } from './quickstart-seed.js';
+
+/**
+ * The quick start's seed file: cluster `demo` and images web:1.4.2, worker:2.0.1
+ * (123456789012, eu-west-1). Only present when running from src/ (tsx); prefer QUICKSTART_SEED in code.
+ */
 export const QUICKSTART_SEED_PATH = fileURLToPath(new URL('./quickstart-seed.yaml', import.meta.url));
 
 export interface SandboxOptions extends SandboxCoreOptions {

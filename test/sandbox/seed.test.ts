@@ -1,11 +1,12 @@
 /** Seeding from documents, files and folders, including the quick start's seed. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { DescribeClustersCommand, ListClustersCommand } from '@aws-sdk/client-ecs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QUICKSTART_SEED_PATH, type Sandbox } from '../../src/sandbox/index.js';
+import { parse as parseYaml } from 'yaml';
+import { QUICKSTART_SEED, QUICKSTART_SEED_PATH, type Sandbox } from '../../src/sandbox/index.js';
 import { sha256Digest } from '../../src/sandbox/ecr.js';
 import { generatedManifest } from '../../src/sandbox/seed.js';
 import { accountOn, testSandbox } from './sandbox-harness.js';
@@ -35,6 +36,10 @@ describe('seed', () => {
       const images = await account.ecr().send(new DescribeImagesCommand({ repositoryName: repo, imageIds: [{ imageTag: tag }] }));
       expect(images.imageDetails?.[0]?.imageDigest).toBe(sha256Digest(generatedManifest(repo, tag)));
     }
+  });
+
+  it('QUICKSTART_SEED equals quickstart-seed.yaml', async () => {
+    expect(parseYaml(await readFile(QUICKSTART_SEED_PATH, 'utf8'))).toEqual(QUICKSTART_SEED);
   });
 
   it('loads every YAML/JSON file of a folder, in name order, and is idempotent', async () => {
