@@ -1,0 +1,164 @@
+/**
+ * Issue 7's end-to-end test: the real controller (checkout source on a temp
+ * manifests directory, SDK over loopback HTTP to the sandbox, metrics on its
+ * HTTP server) scraped by a real Prometheus evaluating the shipped rules and
+ * notifying a real Alertmanager.
+ *
+ * - A manifest whose image the sandbox marks as crashing: the rollout fails and
+ *   RolloutDegraded and ReconcileFailing reach Alertmanager; the fixed
+ *   manifest resolves both.
+ * - A console-style change to a detect-mode service: DriftPersisting fires.
+ * - A secret planted in the manifests never appears in the logs, /metrics or
+ *   the status API.
+ *
+ * `for:` values are shortened to 2s in the loaded copy of the rules only (see
+ * test/support/prometheus-stack.ts); production values are covered by promtool.
+ */
+import { PassThrough } from 'node:stream';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Controller } from '../../src/controller/index.js';
+import { loadManifests } from '../../src/manifests/index.js';
+import { startHttpServer, type RunningHttpServer } from '../../src/observe/http-server.js';
+import { createLogger } from '../../src/observe/logger.js';
+import { createMetrics } from '../../src/observe/metrics.js';
+import { createCheckoutSource } from '../../src/source/checkout-source.js';
+import { ManifestDir, REGION, controllerFor, eventually, sandboxWorld, serviceManifest, type SandboxWorld } from '../controller/harness.js';
+import { canRunPrometheusStack, startPrometheusStack, type PrometheusStack } from '../support/prometheus-stack.js';
+
+const runStack = canRunPrometheusStack();
+const PLANTED = 'planted-e2e-secret-7d41c0';
+const CRASHING_IMAGE = 'nginx:9.9-crash';
+
+const WEB = { region: REGION, cluster: 'demo', service: 'web' };
+const WORKER = { region: REGION, cluster: 'demo', service: 'worker' };
+const key = (service: string) => `${REGION}/demo/${service}`;
+
+function webManifest(image: string): Record<string, unknown> {
+  const doc = serviceManifest({ name: 'web', image });
+  const spec = doc.spec as { taskDefinition: { containerDefinitions: Record<string, unknown>[] } };
+  const container = spec.taskDefinition.containerDefinitions[0] as Record<string, unknown>;
+  container.environment = [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'DB_PASSWORD', value: PLANTED }];
+  return doc;
+}
+
+describe.runIf(runStack)('controller alerts end to end (sandbox, controller, Prometheus, Alertmanager)', () => {
+  let world: SandboxWorld;
+  let dir: ManifestDir;
+  let controller: Controller;
+  let server: RunningHttpServer;
+  let stack: PrometheusStack;
+  const logLines: string[] = [];
+  const served: string[] = [];
+
+  const status = (service: string) => controller.status.get(key(service));
+
+  beforeAll(async () => {
+    world = await sandboxWorld();
+    dir = await ManifestDir.create();
+    await dir.write('web.yaml', [webManifest('nginx:1.27')]);
+    await dir.write('worker.yaml', [serviceManifest({ name: 'worker', image: 'nginx:1.27', desiredCount: 1 })]);
+
+    const sink = new PassThrough();
+    sink.on('data', (chunk: Buffer) => logLines.push(chunk.toString('utf8')));
+    const logger = createLogger({ level: 'debug', destination: sink });
+    const registry = new Registry();
+    const metrics = createMetrics(registry);
+    const source = createCheckoutSource({
+      root: dir.root,
+      debounceMs: 50,
+      load: (root, signal) => loadManifests(root, { defaultRegion: REGION, signal }),
+      logger,
+    });
+    controller = controllerFor(world.controllerApi, { metrics, logger, source, resyncMs: 1000 });
+    server = await startHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry,
+      status: controller.status,
+      readiness: () => ({ ready: controller.ready(), reasons: controller.ready() ? [] : ['controller not ready'] }),
+      logger,
+    });
+    await controller.start();
+    await eventually(
+      () => status('web')?.health === 'Healthy' && status('worker')?.health === 'Healthy',
+      () => controller.status.list(),
+      30_000,
+    );
+    stack = await startPrometheusStack({ targets: [new URL(server.url).host], maxFor: '2s' });
+    await stack.waitForTargetsUp();
+  }, 90_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await controller?.stop({ graceMs: 100 });
+    await server?.close();
+    await world?.sandbox.close();
+    await dir?.dispose();
+  }, 30_000);
+
+  it('is ready and exports both services as Synced and Healthy', async () => {
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    const info = await stack.query('ecs_gitops_service_info');
+    expect(info.map((r) => `${r.metric.service}:${r.metric.sync_status}:${r.metric.health_status}`).sort()).toEqual([
+      'web:Synced:Healthy',
+      'worker:Synced:Healthy',
+    ]);
+  });
+
+  it('a crashing image fires RolloutDegraded and ReconcileFailing; the fixed manifest resolves both', async () => {
+    world.sandbox.admin.markImageCrashing(CRASHING_IMAGE);
+    await dir.write('web.yaml', [webManifest(CRASHING_IMAGE)]);
+    await eventually(() => status('web')?.health === 'Degraded', () => status('web'), 60_000);
+    expect(status('web')).toMatchObject({ lastApplySucceeded: false, lastError: { code: 'CONTROLLER_ROLLOUT_FAILED' } });
+
+    const degraded = await stack.waitForAlert('RolloutDegraded', WEB, 60_000);
+    expect(degraded.labels.severity).toBe('critical');
+    await stack.waitForAlert('ReconcileFailing', WEB, 60_000);
+    await stack.waitForNotification('firing', 'RolloutDegraded', WEB);
+
+    await dir.write('web.yaml', [webManifest('nginx:1.28')]);
+    await eventually(() => status('web')?.health === 'Healthy' && status('web')?.lastApplySucceeded === true, () => status('web'), 60_000);
+    await stack.waitForAlertGone('RolloutDegraded', WEB, 60_000);
+    await stack.waitForAlertGone('ReconcileFailing', WEB, 60_000);
+    await stack.waitForNotification('resolved', 'RolloutDegraded', WEB);
+    await stack.waitForNotification('resolved', 'ReconcileFailing', WEB);
+    expect(status('web')).toMatchObject({ sync: 'Synced', health: 'Healthy', diff: [] });
+  }, 180_000);
+
+  it('drift created in the console on a detect-mode service fires DriftPersisting', async () => {
+    await dir.write('worker.yaml', [serviceManifest({ name: 'worker', image: 'nginx:1.27', desiredCount: 1, mode: 'detect' })]);
+    await eventually(() => status('worker')?.mode === 'detect', () => status('worker'), 30_000);
+    world.sandbox.admin.scaleService({ accountId: world.accountId, region: REGION, cluster: 'demo', service: 'worker' }, 4);
+    await eventually(() => status('worker')?.sync === 'OutOfSync', () => status('worker'), 30_000);
+    expect(status('worker')?.diff.map((c) => c.pointer)).toContain('/spec/desiredCount');
+
+    const drift = await stack.waitForAlert('DriftPersisting', WORKER, 60_000);
+    expect(drift.annotations.summary).toBe('eu-west-1/demo/worker has drifted from Git for 15 minutes');
+    // Detect mode never corrects it, and reports nothing else for it.
+    const workerAlerts = (await stack.alerts()).filter((a) => a.labels.service === 'worker').map((a) => a.labels.alertname);
+    expect(workerAlerts).toEqual(['DriftPersisting']);
+    // Rewriting worker.yaml left web's manifest (and its health) alone.
+    expect(status('web')).toMatchObject({ sync: 'Synced', health: 'Healthy' });
+  }, 120_000);
+
+  it('never lets the planted secret out through logs, /metrics or the status API', async () => {
+    for (const path of ['/metrics', '/api/v1/status', '/api/v1/services/eu-west-1/demo/web']) {
+      served.push(await (await fetch(`${server.url}${path}`)).text());
+    }
+    // The secret did flow through the controller: ECS received it in the task definition.
+    const live = await world.api.send('DescribeServices', { cluster: 'demo', services: ['web'] });
+    const taskDefinition = live.services?.[0]?.taskDefinition ?? '';
+    const registered = await world.api.send('DescribeTaskDefinition', { taskDefinition });
+    expect(JSON.stringify(registered.taskDefinition?.containerDefinitions)).toContain(PLANTED);
+
+    const everything = [...logLines, ...served].join('\n');
+    expect(logLines.length).toBeGreaterThan(5);
+    expect(everything).not.toContain(PLANTED);
+  });
+
+  it('raised no alert beyond the ones provoked', () => {
+    const names = new Set(stack.notifications().flatMap((n) => n.alerts).map((a) => a.labels.alertname));
+    expect([...names].sort()).toEqual(['DriftPersisting', 'ReconcileFailing', 'RolloutDegraded']);
+  });
+});
