@@ -16,7 +16,7 @@ function service(name: string, hash: string, file = `${name}.yaml`): DesiredServ
   };
 }
 
-function snapshot(services: DesiredService[], extra: { problemFiles?: string[]; blocked?: string[] } = {}): ManifestSnapshot {
+function snapshot(services: readonly DesiredService[], extra: { problemFiles?: string[]; blocked?: string[] } = {}): ManifestSnapshot {
   return {
     root: '/m',
     services,
