@@ -45,6 +45,13 @@ export function compareValues(
 ): RawDifference[] {
   if (desired === undefined && live === undefined) return out;
   if (desired === undefined || live === undefined) {
+    const present = (desired ?? live) as JsonValue;
+    const last = path[path.length - 1];
+    if (typeof last === 'string' && NAMED_LISTS[last] !== undefined && Array.isArray(present) && isObjectList(present)) {
+      // A named list absent on one side: report its entries one by one (each under its own name).
+      compareLists(desired === undefined ? [] : present, live === undefined ? [] : present, path, out);
+      return out;
+    }
     out.push({ path, desired, live, kind: desired === undefined ? 'removed' : 'added' });
     return out;
   }

@@ -123,4 +123,25 @@ describe('normalize and diff invariants', () => {
       RUNS,
     );
   });
+
+  it('dropping one non-empty environment variable live is reported at its manifest index, whatever the live order', () => {
+    fc.assert(
+      fc.property(serviceSpecArb, fc.nat(), fc.integer({ min: 1, max: 1000 }), (spec, pick, seed) => {
+        const containers = spec.taskDefinition.containerDefinitions ?? [];
+        const candidates = containers.flatMap((c, ci) => (c.environment ?? []).flatMap((e, ei) => (e.value ? [[ci, ei, e.name] as const] : [])));
+        fc.pre(candidates.length > 0);
+        const [ci, ei, name] = candidates[pick % candidates.length] as readonly [number, number, string | undefined];
+        const live = asLive({ ...spec, taskDefinition: reorder(spec.taskDefinition, seed) });
+        live.taskDefinition = {
+          ...live.taskDefinition,
+          containerDefinitions: live.taskDefinition.containerDefinitions?.map((c) =>
+            c.name === containers[ci]?.name ? { ...c, environment: c.environment?.filter((e) => e.name !== name) } : c,
+          ),
+        };
+        const changes = diffService(manifestOf(spec), live);
+        expect(changes.map((c) => [c.pointer, c.kind])).toEqual([[`/spec/taskDefinition/containerDefinitions/${ci}/environment/${ei}`, 'added']]);
+      }),
+      RUNS,
+    );
+  });
 });
