@@ -33,6 +33,12 @@ export interface CheckoutSourceOptions {
   readonly maxReadAttempts?: number;
   /** Mark uncommitted changes under the manifests path as `<commit>-dirty`. @default true */
   readonly detectLocalChanges?: boolean;
+  /**
+   * Also re-read on this interval, in case file events are lost (network
+   * filesystems, inotify limits). A re-read that finds nothing new delivers
+   * nothing. @default undefined (events only)
+   */
+  readonly recheckMs?: number;
 }
 
 export interface CheckoutSource extends ManifestSource {
@@ -49,6 +55,7 @@ export function createCheckoutSource(options: CheckoutSourceOptions): CheckoutSo
   let watching: Promise<void> = Promise.resolve();
   let started = false;
   let closed = false;
+  let cancelRecheck: (() => void) | undefined;
 
   const pump = new SnapshotPump({
     logger,
@@ -113,6 +120,15 @@ export function createCheckoutSource(options: CheckoutSourceOptions): CheckoutSo
         await this.close();
         throw outcome.error;
       }
+      const recheckMs = options.recheckMs;
+      if (recheckMs !== undefined && recheckMs > 0) {
+        const tick = () => {
+          if (closed) return;
+          pump.request();
+          cancelRecheck = clock.setTimer(recheckMs, tick);
+        };
+        cancelRecheck = clock.setTimer(recheckMs, tick);
+      }
     },
     current: (): RevisionedSnapshot | undefined => pump.current(),
     refresh() {
@@ -123,6 +139,7 @@ export function createCheckoutSource(options: CheckoutSourceOptions): CheckoutSo
       if (closed) return;
       closed = true;
       debouncer.cancel();
+      cancelRecheck?.();
       await pump.close();
       await watching;
       await watcher?.close();

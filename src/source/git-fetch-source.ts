@@ -68,6 +68,8 @@ export interface GitFetchSourceOptions {
   /** Every fetch attempt, successful or not: feed `metrics.recordSourceFetch`. */
   readonly onFetch?: (result: FetchResult) => void;
   readonly clock?: Clock;
+  /** A fetch that takes longer is abandoned and counted as failed (a stalled connection must not stop polling). @default 120000 */
+  readonly fetchTimeoutMs?: number;
   /** Source of randomness for jitter, in [0, 1). @default Math.random */
   readonly random?: () => number;
 }
@@ -87,6 +89,7 @@ export function createGitFetchSource(options: GitFetchSourceOptions): GitFetchSo
   const pollMs = options.pollMs ?? 60_000;
   const jitter = options.jitter ?? 0.1;
   const maxBackoffMs = options.maxBackoffMs ?? Math.max(pollMs, 300_000);
+  const fetchTimeoutMs = options.fetchTimeoutMs ?? 120_000;
   const logger = options.logger ?? silentLogger;
   if (!(pollMs > 0)) throw new RangeError(`pollMs must be positive, got ${pollMs}`);
   if (!(jitter >= 0 && jitter < 1)) throw new RangeError(`jitter must be in [0, 1), got ${jitter}`);
@@ -119,7 +122,15 @@ export function createGitFetchSource(options: GitFetchSourceOptions): GitFetchSo
 
   async function fetchCommit(signal: AbortSignal): Promise<string> {
     const auth = await resolveGitAuth(url, credentials, workdir);
-    await git(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--force', '--', url, `${ref}:${TARGET_REF}`], signal, auth.env, auth.secrets);
+    const timed = AbortSignal.any([signal, AbortSignal.timeout(fetchTimeoutMs)]);
+    await git(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--force', '--', url, `${ref}:${TARGET_REF}`], timed, auth.env, auth.secrets).catch(
+      (error: unknown) => {
+        if (timed.aborted && !signal.aborted) {
+          throw new GitopsError('SOURCE_FETCH_FAILED', `fetching ${ref} from ${url} took longer than ${fetchTimeoutMs} ms; abandoned`, { url, ref });
+        }
+        throw error;
+      },
+    );
     const { stdout } = await git(['rev-parse', '--verify', `${TARGET_REF}^{commit}`], signal);
     return stdout.trim();
   }

@@ -6,6 +6,7 @@
 import { renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/controller/clock.js';
 import { createCheckoutSource, type CheckoutSource } from '../../src/source/checkout-source.js';
 import { requireProgram } from '../support/programs.js';
 import { commitAll, git, initRepo, key, removeTempDirs, serviceYaml, tempDir, writeFile, writeService } from './support/git-fixture.js';
@@ -205,6 +206,21 @@ describe.skipIf(!hasGit)('checkout source', () => {
       previous = sha;
     }
     expect(source.watchedDir()).toBe(path.join(base, 'wt', previous));
+  });
+
+  it('re-reads on the recheck interval even when no file event gets through', async () => {
+    const dir = tempDir();
+    writeService(dir, 'a.yaml', 'a', 'nginx:1');
+    const clock = new FakeClock();
+    // Events are debounced for an hour on the fake clock: only the recheck timer can cause the read.
+    const source = createCheckoutSource({ root: dir, load: yamlLoad, clock, debounceMs: 3_600_000, maxDebounceMs: 3_600_000, recheckMs: 1000 });
+    sources.push(source);
+    const rec = new SnapshotRecorder();
+    await source.start(rec.listener);
+    writeService(dir, 'a.yaml', 'a', 'nginx:2');
+    await clock.advance(1000);
+    const got = await rec.waitFor((d) => d.changes.changed.length > 0);
+    expect(imageOf(got.snapshot.services, key('a'))).toBe('nginx:2');
   });
 
   it('fails to start with SOURCE_ROOT_NOT_FOUND for a missing root or path', async () => {

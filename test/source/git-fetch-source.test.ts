@@ -199,6 +199,21 @@ describe.skipIf(!hasGit)('git fetch source', () => {
     expect(everything).not.toContain(Buffer.from(`x-access-token:${token}`).toString('base64'));
   });
 
+  it('abandons a fetch that stalls and reports it as SOURCE_FETCH_FAILED', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const server: Server = createServer(() => undefined); // accepts, never answers
+    server.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    }));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const { source } = create({ url: `http://127.0.0.1:${port}/repo.git`, fetchTimeoutMs: 300 });
+    await expect(source.start(() => undefined)).rejects.toMatchObject({ code: 'SOURCE_FETCH_FAILED', message: expect.stringContaining('longer than 300 ms') });
+  });
+
   it.each([
     ['a URL with a password', { url: 'https://user:secret@example.invalid/repo.git' }],
     ['a missing token file', { url: 'https://example.invalid/repo.git', credentials: { kind: 'https-token' as const, tokenFile: '/nonexistent/token' } }],
