@@ -115,6 +115,15 @@ describe('ecs-gitops sandbox flags', () => {
     expect(result.stderr).toContain(message);
   });
 
+  it('names the port when it is already in use', async () => {
+    const busy = await startCommand(['--port', '0', '--throttling', 'off']);
+    const port = new URL(busy.endpoint).port;
+    const result = await runCliCaptured(['sandbox', '--port', port]);
+    await busy.stop();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`CLI_BAD_FLAG_VALUE: --port/--host: cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
+  });
+
   it('fails with IO_READ_FAILED on a missing seed folder', async () => {
     const result = await runCliCaptured(['sandbox', '--port', '0', '--seed', '/nonexistent/seeds']);
     expect(result.code).toBe(1);

@@ -3,6 +3,7 @@
  * interrupted, and prints how to point the aws CLI and the SDK at it.
  */
 import path from 'node:path';
+import { GitopsError } from '../../errors/index.js';
 import type { CommandSpec } from '../command.js';
 
 function parseThrottling(raw: string): 'real' | 'off' | { scale: number } | undefined {
@@ -30,13 +31,24 @@ export const sandboxCommand: CommandSpec = {
   async run(ctx) {
     const { startSandbox } = await import('../../sandbox/index.js');
     const seed = ctx.args.flags.seed as string | undefined;
-    const sandbox = await startSandbox({
-      port: ctx.args.flags.port as number,
-      host: ctx.args.flags.host as string,
-      throttling: parseThrottling(ctx.args.flags.throttling as string) ?? 'real',
-      clockSpeed: Number(ctx.args.flags['clock-speed']),
-      ...(seed ? { seed: path.resolve(ctx.cwd, seed) } : {}),
-    });
+    const port = ctx.args.flags.port as number;
+    const host = ctx.args.flags.host as string;
+    let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+    try {
+      sandbox = await startSandbox({
+        port,
+        host,
+        throttling: parseThrottling(ctx.args.flags.throttling as string) ?? 'real',
+        clockSpeed: Number(ctx.args.flags['clock-speed']),
+        ...(seed ? { seed: path.resolve(ctx.cwd, seed) } : {}),
+      });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        throw new GitopsError('CLI_BAD_FLAG_VALUE', `--port/--host: cannot listen on ${host}:${port} (${code}); pick another port or --port 0`, { flag: 'port' });
+      }
+      throw err;
+    }
     const e = sandbox.endpoint;
     ctx.stdout.write([
       `ECS/ECR sandbox listening on ${e}`,
