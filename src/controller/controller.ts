@@ -7,6 +7,7 @@
  */
 import type * as ECS from '@aws-sdk/client-ecs';
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { TAG_MANAGED_BY, tagsToMap } from '../diff/tags.js';
 import type { EcsApi } from '../ecs/ecs-api.js';
 import { EcsReader } from '../ecs/ecs-reader.js';
@@ -127,6 +128,8 @@ export function createController(options: ControllerOptions): Controller {
   const resyncJitter = options.resyncJitter ?? 0.1;
   const random = options.random ?? Math.random;
   const lifetime = new AbortController();
+  // Every in-flight SDK call and timer listens on it; hundreds at once is normal here.
+  setMaxListeners(0, lifetime.signal);
 
   const regions = new Map<string, RegionState>();
   const limiters = new Map<EcsApi, EcsApi>();
@@ -248,7 +251,11 @@ export function createController(options: ControllerOptions): Controller {
     await clusterPending.get(`${desired.region}/${desired.cluster}`)?.promise;
     const outcome = await reconciler.reconcile({ desired, revision: revisionOf(current), region: regionState(desired.region), signal });
     const after = status.get(key);
-    if (after?.lastApplySucceeded === false && after.lastError) log.warn({ error: after.lastError }, 'apply failed');
+    if (outcome.applied?.length) log.info({ actions: outcome.applied, taskDefinition: after?.liveTaskDefinition }, 'applied');
+    if (outcome.rollout === 'completed') log.info({ taskDefinition: after?.liveTaskDefinition }, 'rollout completed: Healthy');
+    else if (outcome.rollout) log.error({ error: after?.lastError }, `rollout ${outcome.rollout.replace('_', ' ')}: Degraded`);
+    else if (after?.lastApplySucceeded === false && after.lastError && !outcome.applied) log.warn({ error: after.lastError }, 'not applied');
+    if (after?.sync === 'OutOfSync' && after.mode === 'detect') log.info({ diff: after.diff.map((d) => d.pointer) }, 'drift detected (detect mode: not applied)');
     return outcome;
   }
 

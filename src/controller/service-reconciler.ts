@@ -24,6 +24,10 @@ export type ReconcileResultLabel = 'success' | 'error' | 'requeue';
 export interface ServiceReconcileOutcome {
   readonly result: ReconcileResultLabel;
   readonly requeueAfterMs?: number;
+  /** ECS actions this pass performed (for the controller's log line). */
+  readonly applied?: readonly string[];
+  /** A followed rollout finished in this pass. */
+  readonly rollout?: 'completed' | 'failed' | 'timed_out';
 }
 
 export interface RolloutEvents {
@@ -92,6 +96,7 @@ export class ServiceReconciler {
   readonly watched = new Map<string, WatchedRollout>();
   /** Manifest content whose rollout failed, by key: not re-applied until the manifest changes. */
   readonly failedContent = new Map<string, string>();
+  #lastRollout: ServiceReconcileOutcome['rollout'];
 
   constructor(options: ServiceReconcilerOptions) {
     this.#o = {
@@ -120,6 +125,12 @@ export class ServiceReconciler {
   }
 
   async reconcile(request: ReconcileRequest): Promise<ServiceReconcileOutcome> {
+    this.#lastRollout = undefined;
+    const outcome = await this.#reconcile(request);
+    return this.#lastRollout ? { ...outcome, rollout: this.#lastRollout } : outcome;
+  }
+
+  async #reconcile(request: ReconcileRequest): Promise<ServiceReconcileOutcome> {
     const { desired, revision, region, signal } = request;
     const key = desired.key;
     const mode: 'auto' | 'detect' = desired.manifest.spec.sync?.mode === 'detect' ? 'detect' : this.#o.mode;
@@ -231,6 +242,7 @@ export class ServiceReconciler {
       if (this.#o.clock.now() - watch.startedAt > this.#o.rolloutTimeoutMs) {
         this.watched.delete(key);
         this.#o.events.rollout?.('timed_out');
+        this.#lastRollout = 'timed_out';
         return {
           health: 'Degraded',
           patch: {
@@ -244,10 +256,12 @@ export class ServiceReconciler {
     this.watched.delete(key);
     if (assessment.outcome === 'completed') {
       this.#o.events.rollout?.('completed');
+      this.#lastRollout = 'completed';
       return { health: assessment.health, patch: { lastApplySucceeded: true, lastAppliedRevision: watch.revision, lastError: undefined } };
     }
     this.failedContent.set(key, watch.contentHash);
     this.#o.events.rollout?.('failed');
+    this.#lastRollout = 'failed';
     return {
       health: 'Degraded',
       patch: {
@@ -299,7 +313,7 @@ export class ServiceReconciler {
         this.#write(desired, mode, {
           sync: 'Synced', health: 'Progressing', diff: [], lastError: undefined, liveTaskDefinition: result.taskDefinitionArn,
         });
-        return { result: 'requeue', requeueAfterMs: this.#o.rolloutPollMs };
+        return { result: 'requeue', requeueAfterMs: this.#o.rolloutPollMs, applied: result.performed };
       }
       this.failedContent.delete(key);
       this.#write(desired, mode, {
@@ -307,7 +321,7 @@ export class ServiceReconciler {
         ...(result.taskDefinitionArn ? { liveTaskDefinition: result.taskDefinitionArn } : {}),
         ...(result.deploymentStarted ? { health: 'Progressing' as const } : {}),
       });
-      return { result: 'success' };
+      return { result: 'success', applied: result.performed };
     } catch (err) {
       region.reader.invalidateService(desired.cluster, desired.name);
       this.#fail(desired, mode, errorCode(err), errorMessage(err), { lastApplySucceeded: false });

@@ -7,6 +7,7 @@
  * bounded) and the count resets on success. p-queue is only the executor that
  * bounds how many keys are worked at the same time.
  */
+import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { Clock } from './clock.js';
 
@@ -82,6 +83,8 @@ export class WorkQueue {
     this.#jitter = jitter;
     this.#random = options.random ?? Math.random;
     this.#observer = options.observer ?? {};
+    // Every running handler's IO listens on the one shutdown signal.
+    setMaxListeners(0, this.#abort.signal);
     this.#maxRetries = options.maxRetries ?? Infinity;
   }
 

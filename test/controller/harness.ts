@@ -7,7 +7,9 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { stringify } from 'yaml';
+import { runCli } from '../../src/cli/main.js';
 import { createController, type Controller, type ControllerOptions } from '../../src/controller/index.js';
 import { EcsCallCounter } from '../../src/ecs/call-counter.js';
 import type { EcsApi } from '../../src/ecs/ecs-api.js';
@@ -154,3 +156,17 @@ export async function eventually(check: () => boolean | Promise<boolean>, descri
   }
   throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(describe(), null, 2)}`);
 }
+
+/** Runs a long-lived CLI command in-process; `stop()` is Ctrl-C. Output is readable while it runs. */
+export function startCliInProcess(argv: readonly string[], env: Record<string, string> = {}) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const controller = new AbortController();
+  const exit = runCli(argv, { stdout, stderr, env, cwd: process.cwd(), signal: controller.signal });
+  return { exit, stop: () => controller.abort(new Error('received SIGINT')), stdout: () => out, stderr: () => err };
+}
+

@@ -1,3 +1,82 @@
-import { notImplemented } from './not-implemented.js';
+/**
+ * `ecs-gitops run`: the long-running controller. Watches a checkout (--repo)
+ * or fetches a remote itself (--git-url/--git-ref), reconciles continuously,
+ * serves /metrics, /healthz, /readyz and /api/v1 on --listen, and on
+ * SIGTERM/SIGINT drains in-flight work and exits 0.
+ */
+import path from 'node:path';
+import { serveController } from '../../controller/serve.js';
+import { resolveRegion } from '../../controller/runtime.js';
+import { GitopsError } from '../../errors/index.js';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../observe/logger.js';
+import { DEFAULT_LISTEN, parseListenAddress } from '../../observe/listen-address.js';
+import { QUICKSTART_SEED_PATH } from '../../sandbox/index.js';
+import type { FlagSpec } from '../flags.js';
+import type { CommandContext, CommandSpec } from '../command.js';
 
-export const runCommand = notImplemented('run', 'run');
+const atLeast = (min: number) => (v: unknown) => (typeof v === 'number' && v >= min ? undefined : `must be ${min} or more`);
+
+export const CONTROLLER_FLAGS: readonly FlagSpec[] = [
+  { name: 'path', type: 'string', description: 'manifests directory inside the repository' },
+  { name: 'resync', type: 'duration', default: '60s', description: 're-check every service this often (ECS cannot be watched)' },
+  { name: 'prune', type: 'boolean', description: 'delete services this controller owns that left the manifests' },
+  { name: 'max-prune', type: 'integer', default: 5, description: 'most services one revision may delete', validate: atLeast(0) },
+  { name: 'mode', type: 'string', choices: ['auto', 'detect'], default: 'auto', description: 'auto: apply and correct drift; detect: report only' },
+  { name: 'listen', type: 'string', default: DEFAULT_LISTEN, description: 'metrics, health and status API address (host:port)' },
+  { name: 'workers', type: 'integer', default: 4, description: 'services reconciled at once', validate: atLeast(1) },
+  { name: 'region', type: 'string', description: 'default region (else AWS_REGION, us-east-1)' },
+  { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'ownership tag value (ecs-gitops/managed-by); one per controller instance' },
+  { name: 'log-level', type: 'string', choices: [...LOG_LEVELS], default: 'info', description: 'log level' },
+  { name: 'log-format', type: 'string', choices: [...LOG_FORMATS], default: 'json', description: 'json lines, or pretty for people' },
+];
+
+function controllerConfigFrom(ctx: CommandContext) {
+  const flags = ctx.args.flags;
+  return {
+    listen: parseListenAddress(String(flags.listen)),
+    resyncMs: flags.resync as number,
+    prune: flags.prune === true,
+    maxPrune: flags['max-prune'] as number,
+    mode: flags.mode === 'detect' ? 'detect' as const : 'auto' as const,
+    workers: flags.workers as number,
+    controllerId: String(flags['controller-id']),
+    logger: createLogger({ level: String(flags['log-level']), format: flags['log-format'] as LogFormat, destination: ctx.stdout }),
+    ...(typeof flags.path === 'string' ? { path: flags.path } : {}),
+  };
+}
+
+async function run(ctx: CommandContext): Promise<number> {
+  const flags = ctx.args.flags;
+  const repo = typeof flags.repo === 'string' ? path.resolve(ctx.cwd, flags.repo) : undefined;
+  const gitUrl = typeof flags['git-url'] === 'string' ? flags['git-url'] : undefined;
+  if (!repo && !gitUrl) throw new GitopsError('CLI_MISSING_ARGUMENT', 'give --repo DIR (a checkout to watch) or --git-url URL (a remote to fetch)');
+  if (repo && gitUrl) throw new GitopsError('CLI_BAD_FLAG_VALUE', '--repo and --git-url cannot be used together');
+  const sandbox = flags.sandbox === true;
+  const region = resolveRegion(flags.region, ctx.env, sandbox ? 'eu-west-1' : 'us-east-1');
+  await serveController({
+    ...controllerConfigFrom(ctx),
+    ...(repo ? { repo } : {}),
+    ...(gitUrl ? { git: { url: gitUrl, ref: String(flags['git-ref']) } } : {}),
+    region,
+    ...(sandbox ? { sandbox: { seed: QUICKSTART_SEED_PATH } } : {}),
+    env: ctx.env,
+    signal: ctx.signal,
+  });
+  return 0;
+}
+
+export const runCommand: CommandSpec = {
+  name: 'run',
+  summary: 'run the controller until SIGTERM/SIGINT, then drain and exit 0',
+  usage: '--repo DIR | --git-url URL [--git-ref REF]  [flags]',
+  maxPositionals: 0,
+  usageExitCode: 1,
+  flags: [
+    { name: 'repo', type: 'string', description: 'a Git checkout to watch (kept current by you, CI or git-sync)' },
+    { name: 'git-url', type: 'string', description: 'a remote to fetch instead of watching a checkout' },
+    { name: 'git-ref', type: 'string', default: 'main', description: 'branch or tag to follow with --git-url' },
+    { name: 'sandbox', type: 'boolean', description: 'talk to an in-process sandbox (seeded like the quick start) instead of AWS' },
+    ...CONTROLLER_FLAGS,
+  ],
+  run,
+};

@@ -1,23 +1,84 @@
 /**
- * `npm start`: the quick start. Until the controller lands this only
- * validates the repository's manifests/ and says so.
+ * `npm start` (`ecs-gitops start [DIR]`): the quick start. The controller on
+ * the repository's manifests/ against an in-process sandbox seeded with the
+ * demo cluster and images, status and metrics on 127.0.0.1:9400, and a few
+ * lines saying what to try next.
  */
 import path from 'node:path';
-import type { CommandSpec } from '../command.js';
-import { validateCommand } from './validate.js';
-import { parseArgs } from '../flags.js';
+import { serveController, type ServeInfo } from '../../controller/serve.js';
+import { createLogger, type LogFormat } from '../../observe/logger.js';
+import { parseListenAddress } from '../../observe/listen-address.js';
+import { QUICKSTART_SEED_PATH } from '../../sandbox/index.js';
+import type { CommandContext, CommandSpec } from '../command.js';
+
+const QUICKSTART_REGION = 'eu-west-1';
+const QUICKSTART_ACCOUNT = '123456789012';
+
+function hint(dir: string, cwd: string, info: ServeInfo): string {
+  const rel = path.relative(cwd, dir) || '.';
+  const snapshot = info.controller.snapshot();
+  return [
+    '',
+    'ecs-gitops quick start',
+    `  manifests  ${rel}/ (${snapshot?.services.length ?? 0} services, ${snapshot?.clusters.length ?? 0} clusters, revision ${snapshot?.revision ?? '?'})`,
+    `  sandbox    ${info.connection.endpoint} (in-memory ECS + ECR, account ${QUICKSTART_ACCOUNT}, ${QUICKSTART_REGION})`,
+    `  status     ${info.url}/api/v1/status`,
+    `  metrics    ${info.url}/metrics`,
+    '',
+    'Try next:',
+    `  1. Edit ${rel}/services/web.yaml: change desiredCount: 3 to 5 and save. The change is applied within a second;`,
+    `     watch it in the log below and in ${info.url}/api/v1/status.`,
+    '  2. Change the web image tag to 9.9.9 (not in the sandbox ECR): the rollout fails, ECS rolls back,',
+    '     and the service turns Degraded with CONTROLLER_ROLLOUT_FAILED. Put 1.4.2 back to heal it.',
+    `  3. Use the aws CLI on the sandbox: AWS_ACCESS_KEY_ID=${QUICKSTART_ACCOUNT} AWS_SECRET_ACCESS_KEY=x \\`,
+    `       aws ecs describe-services --endpoint-url ${info.connection.endpoint} --region ${QUICKSTART_REGION} --cluster demo --services web`,
+    '',
+    'Press Ctrl-C to stop.',
+    '',
+  ].join('\n');
+}
+
+async function run(ctx: CommandContext): Promise<number> {
+  const flags = ctx.args.flags;
+  const dir = path.resolve(ctx.cwd, ctx.args.positionals[0] ?? 'manifests');
+  const logger = createLogger({
+    level: String(flags['log-level']),
+    format: flags['log-format'] as LogFormat,
+    destination: ctx.stdout,
+    colorize: Boolean(ctx.stdout.isTTY) && ctx.env.NO_COLOR === undefined,
+  });
+  await serveController({
+    repo: dir,
+    region: QUICKSTART_REGION,
+    sandbox: { seed: QUICKSTART_SEED_PATH },
+    listen: parseListenAddress(String(flags.listen)),
+    resyncMs: flags.resync as number,
+    prune: false,
+    maxPrune: 0,
+    mode: 'auto',
+    workers: 4,
+    controllerId: 'ecs-gitops-quickstart',
+    debounceMs: 100,
+    shutdownGraceMs: 2000,
+    // The quick start never touches real AWS, whatever the shell exports.
+    env: {},
+    logger,
+    signal: ctx.signal,
+  }, (info) => ctx.stdout.write(hint(dir, ctx.cwd, info)));
+  return 0;
+}
 
 export const startCommand: CommandSpec = {
   name: 'start',
-  summary: 'the quick start (currently: validate manifests/)',
-  usage: '[DIR]',
+  summary: 'the quick start: controller on manifests/ against an in-process sandbox',
+  usage: '[DIR]  (default: ./manifests)',
   maxPositionals: 1,
-  flags: [],
   usageExitCode: 3,
-  async run(ctx) {
-    const dir = ctx.args.positionals[0] ?? path.join(ctx.cwd, 'manifests');
-    ctx.stdout.write(`ecs-gitops quick start: this version only validates ${dir} (the controller and sandbox are not built yet).\n`);
-    const args = parseArgs([dir], validateCommand.flags, {}, validateCommand.maxPositionals);
-    return validateCommand.run({ ...ctx, args });
-  },
+  flags: [
+    { name: 'listen', type: 'string', default: '127.0.0.1:9400', description: 'metrics, health and status API address (host:port)' },
+    { name: 'resync', type: 'duration', default: '15s', description: 're-check every service this often (drift correction)' },
+    { name: 'log-level', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
+    { name: 'log-format', type: 'string', choices: ['json', 'pretty'], default: 'pretty', description: 'pretty for people, json lines for tools' },
+  ],
+  run,
 };

@@ -1,0 +1,129 @@
+/**
+ * The long-running controller process behind `run` and `start`: metrics on a
+ * private registry, AWS access (or an in-process sandbox), the checkout (or
+ * Git fetch) source, the controller and the HTTP server, started in that
+ * order and stopped in reverse when the signal aborts (SIGTERM/SIGINT).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import { loadManifests } from '../manifests/index.js';
+import type { Logger } from '../observe/logger.js';
+import { createMetrics } from '../observe/metrics.js';
+import { startHttpServer, type RunningHttpServer } from '../observe/http-server.js';
+import type { ListenAddress } from '../observe/listen-address.js';
+import { createCheckoutSource } from '../source/checkout-source.js';
+import { createGitFetchSource } from '../source/git-fetch-source.js';
+import type { LoadManifests, ManifestSource } from '../source/manifest-source.js';
+import { createController, type Controller } from './controller.js';
+import { connectEcs, type EcsConnection, type Env } from './runtime.js';
+import { StatusStore } from './status.js';
+
+export interface ServeConfig {
+  /** A checkout to watch (`--repo`), or a remote to fetch (`git`). */
+  readonly repo?: string;
+  readonly git?: { readonly url: string; readonly ref: string; readonly pollMs?: number };
+  /** Manifests directory inside the repository. */
+  readonly path?: string;
+  readonly region: string;
+  readonly sandbox?: { readonly seed?: string; readonly clockSpeed?: number };
+  readonly listen: ListenAddress;
+  readonly resyncMs: number;
+  readonly prune: boolean;
+  readonly maxPrune: number;
+  readonly mode: 'auto' | 'detect';
+  readonly workers: number;
+  readonly controllerId: string;
+  readonly debounceMs?: number;
+  readonly shutdownGraceMs?: number;
+  readonly env: Env;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+}
+
+export interface ServeInfo {
+  /** http://host:port of the status/metrics server. */
+  readonly url: string;
+  readonly connection: EcsConnection;
+  readonly controller: Controller;
+}
+
+/** Runs until `config.signal` aborts, then drains and resolves. `onStarted` sees the running pieces. */
+export async function serveController(config: ServeConfig, onStarted?: (info: ServeInfo) => void): Promise<void> {
+  const { logger } = config;
+  const registry = new Registry();
+  const metrics = createMetrics(registry);
+  const status = new StatusStore();
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'error during shutdown');
+      }
+    }
+  };
+  try {
+    const connection = await connectEcs({
+      region: config.region, env: config.env, observer: metrics.observeAwsRequest,
+      ...(config.sandbox ? { sandbox: config.sandbox } : {}),
+    });
+    cleanups.push(() => connection.close());
+
+    const load: LoadManifests = (dir, signal) => loadManifests(dir, { defaultRegion: config.region, signal });
+    const onError = (error: { code: string; message: string }) => logger.error({ code: error.code }, error.message);
+    let source: ManifestSource;
+    if (config.git) {
+      const workdir = await mkdtemp(path.join(os.tmpdir(), 'ecs-gitops-git-'));
+      cleanups.push(() => rm(workdir, { recursive: true, force: true }));
+      source = createGitFetchSource({
+        url: config.git.url, ref: config.git.ref, workdir, load, logger, onError,
+        ...(config.path ? { path: config.path } : {}),
+        ...(config.git.pollMs ? { pollMs: config.git.pollMs } : {}),
+        onFetch: (result) => metrics.recordSourceFetch(result.ok, Date.now() / 1000),
+      });
+    } else {
+      source = createCheckoutSource({
+        root: config.repo ?? '.', load, logger, onError,
+        ...(config.path ? { path: config.path } : {}),
+        ...(config.debounceMs !== undefined ? { debounceMs: config.debounceMs } : {}),
+      });
+    }
+
+    const controller = createController({
+      ecs: (region) => connection.ecsFor(region),
+      logger, metrics, status, source,
+      controllerId: config.controllerId, mode: config.mode, workers: config.workers,
+      resyncMs: config.resyncMs, prune: config.prune, maxPrune: config.maxPrune,
+    });
+    cleanups.push(() => controller.stop({ graceMs: config.shutdownGraceMs ?? 10_000 }));
+
+    let server: RunningHttpServer | undefined;
+    server = await startHttpServer({
+      host: config.listen.host, port: config.listen.port, registry, status, logger,
+      readiness: () => {
+        const reasons: string[] = [];
+        if (!controller.snapshot()) reasons.push('no manifest snapshot loaded yet');
+        else if (!controller.ready()) reasons.push('first reconcile of every service not finished');
+        return { ready: reasons.length === 0, reasons };
+      },
+    });
+    const running = server;
+    cleanups.push(() => running.close());
+
+    await controller.start();
+    logger.info({ url: server.url, region: config.region, mode: config.mode, prune: config.prune }, 'controller started');
+    onStarted?.({ url: server.url, connection, controller });
+
+    if (!config.signal.aborted) {
+      await new Promise<void>((resolve) => config.signal.addEventListener('abort', () => resolve(), { once: true }));
+    }
+    logger.info({}, 'shutting down: finishing in-flight work');
+    server = undefined;
+  } finally {
+    await cleanup();
+  }
+  logger.info({}, 'stopped');
+}

@@ -1,0 +1,61 @@
+/**
+ * `ecs-gitops start` (npm start) in-process: the repository's own manifests/
+ * (copied, so edits stay in a temp dir) against the in-process sandbox;
+ * services get created, an edited manifest is applied, Ctrl-C exits 0.
+ */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ECSClient, DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import type { ServiceStatus } from '../../src/controller/status.js';
+import { freePort } from '../support/free-port.js';
+import { eventually, startCliInProcess } from '../controller/harness.js';
+
+async function statusOf(url: string): Promise<ServiceStatus[]> {
+  const response = await fetch(`${url}/api/v1/status`);
+  return ((await response.json()) as { services: ServiceStatus[] }).services;
+}
+
+describe('ecs-gitops start (quick start)', () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates the example services in the sandbox, applies an edited manifest, and stops cleanly', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'ecs-gitops-start-'));
+    await cp(path.resolve('manifests'), dir, { recursive: true });
+    const port = await freePort();
+    const cli = startCliInProcess(['start', dir, '--listen', `127.0.0.1:${port}`, '--log-format', 'json']);
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await eventually(() => cli.stdout().includes('Try next:'), () => ({ out: cli.stdout(), err: cli.stderr() }));
+      expect(cli.stdout()).toContain(`${url}/api/v1/status`);
+      const endpoint = /sandbox\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(cli.stdout())?.[1] as string;
+      expect(endpoint).toBeDefined();
+
+      await eventually(async () => {
+        const services = await statusOf(url);
+        return services.length === 3 && services.every((s) => s.sync === 'Synced' && s.health === 'Healthy');
+      }, () => cli.stdout().slice(-3000));
+
+      const webFile = path.join(dir, 'services', 'web.yaml');
+      const text = await readFile(webFile, 'utf8');
+      expect(text).toContain('desiredCount: 3');
+      await writeFile(webFile, text.replace('desiredCount: 3', 'desiredCount: 5'));
+
+      const ecs = new ECSClient({ endpoint, region: 'eu-west-1', credentials: { accessKeyId: '123456789012', secretAccessKey: 'x' } });
+      await eventually(async () => {
+        const out = await ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['web'] }));
+        return out.services?.[0]?.desiredCount === 5;
+      }, () => cli.stdout().slice(-3000));
+      ecs.destroy();
+      await eventually(async () => (await statusOf(url)).find((s) => s.service === 'web')?.sync === 'Synced', () => 'web synced');
+    } finally {
+      cli.stop();
+    }
+    expect(await cli.exit).toBe(0);
+    expect(cli.stdout()).toContain('"msg":"stopped"');
+  }, 60_000);
+});
