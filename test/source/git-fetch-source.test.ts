@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { renameSync, rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/controller/clock.js';
@@ -200,7 +201,7 @@ describe.skipIf(!hasGit)('git fetch source', () => {
   });
 
   it('abandons a fetch that stalls and reports it as SOURCE_FETCH_FAILED', async () => {
-    const sockets = new Set<import('node:net').Socket>();
+    const sockets = new Set<Socket>();
     const server: Server = createServer(() => undefined); // accepts, never answers
     server.on('connection', (socket) => sockets.add(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
