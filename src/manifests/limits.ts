@@ -3,7 +3,7 @@
  * controller: every one turns into a problem for the offending file.
  */
 export interface ManifestLimits {
-  /** Largest manifest file read, in bytes. @default 1048576 (1 MiB) */
+  /** Largest manifest file read, in bytes. @default 262144 (256 KiB: about 80 services) */
   readonly maxFileBytes: number;
   /** Most documents (`---` separated) in one file. @default 200 */
   readonly maxDocumentsPerFile: number;
@@ -16,7 +16,7 @@ export interface ManifestLimits {
 }
 
 export const DEFAULT_MANIFEST_LIMITS: ManifestLimits = Object.freeze({
-  maxFileBytes: 1024 * 1024,
+  maxFileBytes: 256 * 1024,
   maxDocumentsPerFile: 200,
   maxAliasCount: 100,
   maxDepth: 32,

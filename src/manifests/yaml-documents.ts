@@ -4,7 +4,8 @@
  * a line and column. Pure; limits are enforced here so no input can make the
  * parser hang or exhaust memory.
  */
-import { Composer, LineCounter, Parser, isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
+import { Composer, LineCounter, Parser, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
+import type { CST } from 'yaml';
 import { parsePointer } from './json-pointer.js';
 import type { ManifestLimits } from './limits.js';
 import { findExcessiveNesting, valueDepth } from './nesting-depth.js';
@@ -111,6 +112,56 @@ function locator(doc: Document.Parsed, lc: LineCounter, fallback: Position) {
   };
 }
 
+/**
+ * Duplicate keys, found in one pass with a set per mapping. (yaml's own
+ * `uniqueKeys` check compares every key with every other, which takes minutes
+ * on a mapping with tens of thousands of keys.)
+ */
+function duplicateKeyOffsets(doc: Document.Parsed): number[] {
+  const offsets: number[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isMergeKey(pair.key) ? undefined : keyText(pair.key);
+        if (key !== undefined) {
+          if (seen.has(key)) offsets.push((pair.key as Node).range?.[0] ?? 0);
+          seen.add(key);
+        }
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(isPair(item) ? item.value : item);
+    }
+  }
+  return offsets.sort((a, b) => a - b);
+}
+
+/** Thrown to stop parsing a file that is mostly errors: the first one is the one to fix. */
+class SyntaxFlood extends Error {
+  constructor(readonly offset: number, readonly detail: string) {
+    super(detail);
+  }
+}
+
+// Real mistakes produce a handful of errors; garbage produces one per
+// character, and building a million error objects takes minutes.
+const MAX_SYNTAX_ERRORS = 50;
+
+function* floodGuard(tokens: Generator<CST.Token>): Generator<CST.Token> {
+  let count = 0;
+  let first: { offset: number; message: string } | undefined;
+  for (const token of tokens) {
+    if (token.type === 'error') {
+      first ??= { offset: token.offset, message: token.message };
+      if (++count > MAX_SYNTAX_ERRORS) throw new SyntaxFlood(first.offset, first.message);
+    }
+    yield token;
+  }
+}
+
 export function parseManifestText(text: string, limits: ManifestLimits): ParsedFile {
   const problems: ParseProblem[] = [];
   // Headroom over the exact check below: the estimate may over-count.
@@ -127,7 +178,18 @@ export function parseManifestText(text: string, limits: ManifestLimits): ParsedF
 
   const lc = new LineCounter();
   const parser = new Parser(lc.addNewLine);
-  const composer = new Composer({ merge: true, uniqueKeys: true, strict: true });
+  const composer = new Composer({ merge: true, uniqueKeys: false, strict: true });
+  // The composer reports most errors through this callback; cap them as well.
+  const hook = composer as unknown as { onError: (source: unknown, code: string, message: string, warning?: boolean) => void };
+  const report = hook.onError;
+  let composerErrors = 0;
+  hook.onError = (source, code, message, warning) => {
+    if (!warning && ++composerErrors > MAX_SYNTAX_ERRORS) {
+      const offset = typeof source === 'number' ? source : Array.isArray(source) ? Number(source[0]) : Number((source as { offset?: number }).offset ?? 0);
+      throw new SyntaxFlood(offset, message);
+    }
+    report(source, code, message, warning);
+  };
   const documents: ParsedDocument[] = [];
   let index = 0;
   const handle = (doc: Document.Parsed): boolean => {
@@ -178,6 +240,12 @@ export function parseManifestText(text: string, limits: ManifestLimits): ParsedF
     }
     // `---` followed by nothing (or only comments) is an empty document, not a null manifest.
     const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && doc.contents.source === '');
+    if (!broken && !empty) {
+      for (const offset of duplicateKeyOffsets(doc)) {
+        broken = true;
+        problems.push({ code: 'MANIFEST_DUPLICATE_KEY', message: 'this key appears twice in the same mapping', ...at(offset), pointer: '', documentIndex: docIndex });
+      }
+    }
     if (broken || empty) return true;
     let value: unknown;
     try {
@@ -210,10 +278,22 @@ export function parseManifestText(text: string, limits: ManifestLimits): ParsedF
   };
 
   let more = true;
-  for (const doc of composer.compose(parser.parse(text))) {
-    more = handle(doc);
-    if (!more) break;
+  try {
+    for (const doc of composer.compose(floodGuard(parser.parse(text)))) {
+      more = handle(doc);
+      if (!more) break;
+    }
+    if (more) for (const doc of composer.end()) handle(doc);
+  } catch (err) {
+    if (!(err instanceof SyntaxFlood)) throw err;
+    const p = lc.linePos(err.offset);
+    problems.push({
+      code: 'MANIFEST_YAML_SYNTAX',
+      message: `${err.detail} (and more than ${MAX_SYNTAX_ERRORS} errors after it: is this really a YAML file?)`,
+      line: p.line,
+      column: p.col,
+      pointer: '',
+    });
   }
-  if (more) for (const doc of composer.end()) handle(doc);
   return { documents, problems };
 }

@@ -87,9 +87,10 @@ describe('loadManifests: hostile and broken input never crashes or hangs', () =>
     ['invalid UTF-8', 'latin1.yaml', Buffer.from('apiVersion: ecs-gitops/v1\nkind: Caf\xe9\n', 'latin1'), 'latin1.yaml:2:10: MANIFEST_NOT_UTF8 invalid UTF-8 byte 0xe9 at byte offset 35; save the file as UTF-8'],
     ['UTF-16', 'utf16.yaml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('kind: Service', 'utf16le')]), 'utf16.yaml:1:1: MANIFEST_NOT_UTF8 the file is UTF-16 encoded; save it as UTF-8'],
     ['binary', 'image.yaml', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00]), 'image.yaml:1:1: MANIFEST_BINARY_FILE the file contains NUL bytes: it looks binary, not YAML or JSON text'],
-    ['deep flow nesting', 'deep.yaml', `${'['.repeat(200_000)}${']'.repeat(200_000)}`, 'deep.yaml:1:128: MANIFEST_TOO_DEEP nesting is deeper than the limit of 32 levels'],
+    ['deep flow nesting', 'deep.yaml', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, 'deep.yaml:1:128: MANIFEST_TOO_DEEP nesting is deeper than the limit of 32 levels'],
     ['deep nesting under the estimate', 'deep2.yaml', `a: ${'['.repeat(40)}${']'.repeat(40)}\n`, 'deep2.yaml:1:1: MANIFEST_TOO_DEEP nesting is deeper than the limit of 32 levels'],
     ['alias bomb', 'bomb.yaml', ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]', 'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]', 'f: [*e, *e, *e, *e, *e, *e, *e, *e, *e]', ''].join('\n'), 'bomb.yaml:1:1: MANIFEST_ALIAS_LIMIT YAML aliases expand beyond the limit of 100; write the values out instead of using *aliases'],
+    ['garbage that is nothing but errors', 'garbage.yaml', '[]'.repeat(100_000), 'garbage.yaml:1:4: MANIFEST_YAML_SYNTAX Unexpected flow-seq-end token in YAML stream (and more than 50 errors after it: is this really a YAML file?)'],
     ['unclosed quote', 'quote.yaml', 'apiVersion: "ecs-gitops/v1\nkind: Service\n', 'quote.yaml:3:1: MANIFEST_YAML_SYNTAX Missing closing "quote'],
   ] as const)('%s', async (_name, file, content, expected) => {
     put(file, content);

@@ -130,3 +130,30 @@ spec:
     expect(() => validateDocuments([], { limits: { maxDepth: 0 } })).toThrow('manifest limit maxDepth must be a positive integer, got 0');
   });
 });
+
+describe('duplicate keys', () => {
+  it('are found in every mapping, nested and flow, but merge keys are not duplicates', () => {
+    const content = `apiVersion: ecs-gitops/v1
+kind: Service
+metadata: {name: web, cluster: demo, name: api}
+spec:
+  taskDefinition:
+    family: web
+    containerDefinitions:
+      - {name: web, image: nginx, memory: 128}
+    family: web2
+`;
+    expect(validateDocuments([{ path: 'd.yaml', content }]).problems.map(formatProblem)).toEqual([
+      'd.yaml:3:38: MANIFEST_DUPLICATE_KEY this key appears twice in the same mapping',
+      'd.yaml:9:5: MANIFEST_DUPLICATE_KEY this key appears twice in the same mapping',
+    ]);
+  });
+
+  it('are reported for each repeat in a very large mapping', () => {
+    const content = Array.from({ length: 20_000 }, (_, i) => `k${i % 10_000}: ${i}`).join('\n');
+    const problems = validateDocuments([{ path: 'big.yaml', content }]).problems;
+    expect(problems).toHaveLength(10_000);
+    expect(problems.every((p) => p.code === 'MANIFEST_DUPLICATE_KEY')).toBe(true);
+    expect(problems[0]).toMatchObject({ line: 10_001, column: 1 });
+  });
+});
