@@ -473,7 +473,11 @@ export function createController(options: ControllerOptions): Controller {
       resyncCancel?.();
       await options.source?.close();
       for (const pending of clusterPending.values()) pending.resolve();
-      await queue.shutdown({ graceMs: stopOptions.graceMs ?? 5000, abortWaitMs: 2000 });
+      const graceMs = stopOptions.graceMs ?? 5000;
+      // Batched reads run on the controller's own signal: abort it with the workers'.
+      const cancelAbort = clock.setTimer(graceMs, () => lifetime.abort(new Error('controller stopped')));
+      await queue.shutdown({ graceMs, abortWaitMs: 2000 });
+      cancelAbort();
       lifetime.abort(new Error('controller stopped'));
       unbindMetrics?.();
     },
