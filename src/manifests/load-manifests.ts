@@ -81,7 +81,10 @@ export async function loadManifests(root: string, options: LoadOptions = {}): Pr
     try {
       entries = await readdir(path.join(realRoot, dir), { withFileTypes: true });
     } catch (err) {
-      fail(dir || '.', 'MANIFEST_UNREADABLE', `cannot list directory: ${errorText(err)}`);
+      if (dir === '') {
+        throw new GitopsError('MANIFEST_ROOT_UNREADABLE', `cannot read manifests root ${root}: ${errorText(err)}`, { root }, { cause: err });
+      }
+      fail(dir, 'MANIFEST_UNREADABLE', `cannot list the folder: ${errorText(err)}`);
       continue;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -69,9 +69,25 @@ function locator(doc: Document.Parsed, lc: LineCounter, fallback: Position) {
     for (let hops = 0; isAlias(current) && hops < 100; hops++) current = current.resolve(doc);
     return current;
   };
+  // Key index per mapping, built on first use: a document with thousands of
+  // problems in one large mapping must not cost a scan per problem.
+  const indexes = new WeakMap<object, Map<string, Pair>>();
+  const indexOf = (map: { items: Pair[] }): Map<string, Pair> => {
+    let index = indexes.get(map);
+    if (!index) {
+      index = new Map();
+      for (const pair of map.items) {
+        const key = isMergeKey(pair.key) ? undefined : keyText(pair.key);
+        if (key !== undefined && !index.has(key)) index.set(key, pair);
+      }
+      indexes.set(map, index);
+    }
+    return index;
+  };
   const findPair = (map: unknown, segment: string, depth = 0): Pair | undefined => {
     if (!isMap(map) || depth > 10) return undefined;
-    for (const pair of map.items) if (!isMergeKey(pair.key) && keyText(pair.key) === segment) return pair;
+    const direct = indexOf(map).get(segment);
+    if (direct) return direct;
     for (const pair of map.items) {
       if (!isMergeKey(pair.key)) continue;
       const sources = deref(pair.value);
