@@ -19,8 +19,10 @@ function taskView(ctx: OpContext, cluster: ClusterRecord, svc: ServiceRecord, t:
     createdAt: epochSeconds(t.createdAt),
     version: t.lastStatus === 'PENDING' ? 1 : t.lastStatus === 'RUNNING' ? 2 : 3,
     availabilityZone: `${ctx.state.region}a`,
-    containers: t.containers.map((c) => {
+    containers: t.containers.map((c, i) => {
       const container: JsonObject = { name: c.name, image: c.image, taskArn: t.arn, lastStatus: t.lastStatus };
+      const digest = t.imageDigests?.[i];
+      if (digest) container.imageDigest = digest;
       if (t.exitCode !== undefined) container.exitCode = t.exitCode;
       if (t.failure && t.lastStatus === 'STOPPED') container.reason = t.failure.reason;
       return container;

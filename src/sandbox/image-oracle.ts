@@ -3,13 +3,25 @@
  * ECR must exist (tag or digest) or the pull fails; images the admin API
  * marked as crashing start and then exit with an error. Anything else
  * (Docker Hub, other registries) always starts: the sandbox cannot know.
+ *
+ * Like ECS's versionConsistency, a tag is resolved to a digest once per
+ * deployment (the first launch that finds it) and later launches of that
+ * deployment use the same digest, so pushing the tag again does not change
+ * what the deployment runs.
  */
-import { parseEcrImage } from './arn.js';
+import { parseEcrImage, repositoryUri } from './arn.js';
 import type { SandboxState } from './state.js';
 
 export interface ImageFailure {
   readonly kind: 'pull' | 'crash';
   readonly reason: string;
+}
+
+export interface ImageCheck {
+  /** Set when a task with this image fails (to pull, or by crashing). */
+  readonly failure?: ImageFailure;
+  /** The content digest used, for images in the sandbox's ECR that resolved. */
+  readonly digest?: string;
 }
 
 export class ImageOracle {
@@ -29,23 +41,27 @@ export class ImageOracle {
     this.#crashing.clear();
   }
 
-  /** Undefined when a task with this image starts and keeps running. */
-  check(image: string): ImageFailure | undefined {
+  /** Failure-free when a task with this image starts and keeps running; `pinned` is the deployment's digest for a tag. */
+  check(image: string, pinned?: string): ImageCheck {
     const ecr = parseEcrImage(image);
+    let digest: string | undefined;
     if (ecr) {
       const repo = this.state.peek(ecr.account, ecr.region)?.repositories.get(ecr.repository);
-      const found = repo && (ecr.digest ? repo.images.has(ecr.digest) : repo.tags.has(ecr.tag ?? 'latest'));
-      if (!found) {
+      digest = ecr.digest ?? pinned ?? repo?.tags.get(ecr.tag ?? 'latest');
+      if (!repo || !digest || !repo.images.has(digest)) {
         return {
-          kind: 'pull',
-          reason: `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${image}: not found`,
+          failure: {
+            kind: 'pull',
+            reason: `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${image}: not found`,
+          },
         };
       }
     }
-    if (this.#crashing.has(image) || this.#digestForm(image).some((d) => this.#crashing.has(d))) {
-      return { kind: 'crash', reason: 'Essential container in task exited' };
+    const byDigest = ecr && digest ? `${repositoryUri(ecr.region, ecr.account, ecr.repository)}@${digest}` : undefined;
+    if (this.#crashing.has(image) || (byDigest !== undefined && this.#crashing.has(byDigest))) {
+      return { failure: { kind: 'crash', reason: 'Essential container in task exited' }, ...(digest ? { digest } : {}) };
     }
-    return undefined;
+    return digest ? { digest } : {};
   }
 
   /** `<repoUri>@sha256:...` for an ECR image given by tag that exists now. */

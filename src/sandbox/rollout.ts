@@ -124,10 +124,18 @@ function launchTask(state: RegionState, svc: ServiceRecord, deployment: Deployme
   const td = state.taskDefinitionsByArn.get(deployment.taskDefinitionArn);
   const containers = td ? containersOf(td) : [];
   let failure: TaskRecord['failure'];
-  for (const c of containers) {
-    const f = deps.images.check(c.image);
+  let digests: (string | undefined)[] | undefined;
+  containers.forEach((c, i) => {
+    const result = deps.images.check(c.image, deployment.pinnedDigests?.get(c.image));
+    const f = result.failure;
     if (f && (!failure || f.kind === 'pull')) failure = f;
-  }
+    if (result.digest) {
+      deployment.pinnedDigests ??= new Map();
+      if (!deployment.pinnedDigests.has(c.image)) deployment.pinnedDigests.set(c.image, result.digest);
+      digests ??= containers.map(() => undefined);
+      digests[i] = result.digest;
+    }
+  });
   const task: TaskRecord = {
     id,
     arn: taskArn(state.region, state.account, svc.cluster.name, id),
@@ -140,6 +148,7 @@ function launchTask(state: RegionState, svc: ServiceRecord, deployment: Deployme
     containers,
   };
   if (failure) task.failure = failure;
+  if (digests) task.imageDigests = digests;
   if (typeof td?.body.cpu === 'string') task.cpu = td.body.cpu;
   if (typeof td?.body.memory === 'string') task.memory = td.body.memory;
   if (deployment.launchType) task.launchType = deployment.launchType;

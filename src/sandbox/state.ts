@@ -55,6 +55,8 @@ export interface DeploymentRecord {
   platformFamily?: string;
   capacityProviderStrategy?: Json[];
   networkConfiguration?: JsonObject;
+  /** Image -> digest resolved by the first launch that found it (ECS versionConsistency). */
+  pinnedDigests?: Map<string, string>;
 }
 
 export interface TaskRecord {
@@ -78,6 +80,8 @@ export interface TaskRecord {
   exitCode?: number;
   /** Shared by every task of the same task definition: never mutate. */
   readonly containers: readonly { readonly name: string; readonly image: string }[];
+  /** Per container, the digest the task runs (sandbox ECR images only). */
+  imageDigests?: (string | undefined)[];
   cpu?: string;
   memory?: string;
   launchType?: string;

@@ -171,3 +171,40 @@ describe('images outside the sandbox ECR', () => {
     expect(svc.taskDefinition).toMatch(/web:2$/);
   });
 });
+
+describe('image tags resolve once per deployment (versionConsistency)', () => {
+  async function taskDigests(ecs: ECSClient): Promise<string[]> {
+    const arns = (await ecs.send(new ListTasksCommand({ cluster: 'c', serviceName: 'web' }))).taskArns ?? [];
+    const tasks = (await ecs.send(new DescribeTasksCommand({ cluster: 'c', tasks: arns }))).tasks ?? [];
+    return tasks.map((t) => t.containers?.[0]?.imageDigest ?? 'none').sort();
+  }
+
+  it('a tag pushed again changes nothing until a new deployment', async () => {
+    const w = await world();
+    await clusterWithTaskDefinition(w.ecs, 'c', 'web', `${w.repoUri}:1.0`);
+    await w.ecs.send(new CreateServiceCommand({ cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 1, launchType: 'FARGATE', networkConfiguration: NETWORK }));
+    sandbox.clock.advance(DEFAULT_TIMINGS.taskStartMs);
+    const [original] = await taskDigests(w.ecs);
+    expect(original).toMatch(/^sha256:[0-9a-f]{64}$/);
+
+    const moved = await w.ecr.send(new PutImageCommand({ repositoryName: 'web', imageManifest: MANIFEST.replace('sha256:1', 'sha256:9'), imageTag: '1.0' }));
+    await w.ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'web', desiredCount: 2 }));
+    sandbox.clock.advance(DEFAULT_TIMINGS.taskStartMs);
+    expect(await taskDigests(w.ecs)).toEqual([original, original]);
+
+    await w.ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'web', forceNewDeployment: true }));
+    await advanceUntil(w.ecs, (s) => s.deployments?.length === 1 && s.deployments[0]?.rolloutState === 'COMPLETED');
+    const digest = moved.image?.imageId?.imageDigest ?? '';
+    expect(await taskDigests(w.ecs)).toEqual([digest, digest]);
+  });
+
+  it('an image pushed after a failed launch lets the next launches of the deployment start', async () => {
+    const w = await world();
+    await serviceOn(w, `${w.repoUri}:3.0`, { enable: false, rollback: false });
+    sandbox.clock.advance(DEFAULT_TIMINGS.taskStartMs + DEFAULT_TIMINGS.stepMs);
+    expect((await describeWeb(w.ecs)).deployments?.[0]?.failedTasks).toBeGreaterThan(0);
+    await w.ecr.send(new PutImageCommand({ repositoryName: 'web', imageManifest: MANIFEST.replace('sha256:1', 'sha256:30'), imageTag: '3.0' }));
+    const svc = await advanceUntil(w.ecs, (s) => s.deployments?.length === 1 && s.deployments[0]?.rolloutState === 'COMPLETED');
+    expect(svc.taskDefinition).toMatch(/web:2$/);
+  });
+});
