@@ -4,6 +4,7 @@
  */
 import type { ErrorObject } from 'ajv';
 import { closestMatch } from '../util/did-you-mean.js';
+import { ECS_MODEL_SCHEMA } from './ecs-model.generated.js';
 import { joinPointer } from './json-pointer.js';
 import { ECS_NAME_PATTERN, REGION_PATTERN } from './manifest-schema.js';
 import type { RuleProblem } from './rule-problem.js';
@@ -16,6 +17,36 @@ const MOVED_FIELDS: Readonly<Record<string, string>> = {
   '/spec/clientToken': 'the controller sets clientToken itself',
   '/spec/clusterName': 'the cluster name is metadata.name',
 };
+
+/** Habits from the ECS API and CLI that the manifest format does differently. */
+const SHAPE_HINTS: readonly { at: RegExp; found: (data: unknown) => boolean; hint: string }[] = [
+  {
+    at: /^\/spec\/taskDefinition$/,
+    found: (data) => typeof data === 'string',
+    hint: '; write the task definition inline (family, containerDefinitions, ...): the controller registers revisions itself',
+  },
+  {
+    at: /\/tags$/,
+    found: Array.isArray,
+    hint: '; write tags as a map, e.g. tags: { team: payments }, not the API\'s key/value list',
+  },
+];
+
+function definitionFields(name: string): readonly string[] {
+  const definitions = ECS_MODEL_SCHEMA.definitions as Readonly<Record<string, { properties?: Record<string, unknown> }>>;
+  return Object.keys(definitions[name]?.properties ?? {});
+}
+
+/** Fields written one level too high: task definition fields in spec, container fields in taskDefinition. */
+function misplaced(at: string, field: string): string | undefined {
+  if (at === '/spec' && definitionFields('TaskDefinitionSpec').includes(field)) {
+    return `"${field}" is a task definition field: move it under taskDefinition`;
+  }
+  if (at === '/spec/taskDefinition' && definitionFields('ContainerDefinition').includes(field)) {
+    return `"${field}" is a container field: move it into an entry of containerDefinitions`;
+  }
+  return undefined;
+}
 
 const PATTERN_TEXT: Readonly<Record<string, string>> = {
   [ECS_NAME_PATTERN]: 'is not a valid ECS name: use 1-255 letters, digits, hyphens (-) and underscores (_)',
@@ -57,7 +88,7 @@ function translate(error: ErrorObject): RuleProblem | undefined {
       const field = String(params.additionalProperty);
       const pointer = joinPointer(at, field);
       const candidates = schemaProperties(error.parentSchema);
-      const moved = MOVED_FIELDS[pointer];
+      const moved = MOVED_FIELDS[pointer] ?? misplaced(at, field);
       const suggestion = closestMatch(field, candidates);
       const advice = moved
         ? `; ${moved}`
@@ -68,10 +99,11 @@ function translate(error: ErrorObject): RuleProblem | undefined {
     }
     case 'type': {
       const expected = String(params.type);
+      const hint = SHAPE_HINTS.find((h) => h.at.test(at) && h.found(error.data))?.hint ?? typeHint(expected, error.data);
       return {
         code: 'MANIFEST_WRONG_TYPE',
         pointer: at,
-        message: `${at}: expected ${describeType(expected)}, found ${describeValue(error.data)}${typeHint(expected, error.data)}`,
+        message: `${at}: expected ${describeType(expected)}, found ${describeValue(error.data)}${hint}`,
       };
     }
     case 'enum': {
