@@ -85,8 +85,8 @@ function mergeDeploymentConfiguration(base: JsonObject, given: JsonObject | unde
     const v = out[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw invalidParameter(`${key} must be a non-negative integer.`);
   }
-  if ((out.maximumPercent as number) < 100 && given.maximumPercent !== undefined && (out.minimumHealthyPercent as number) >= (out.maximumPercent as number)) {
-    throw invalidParameter('maximumPercent must be greater than minimumHealthyPercent.');
+  if ((out.minimumHealthyPercent as number) > (out.maximumPercent as number)) {
+    throw invalidParameter('minimumHealthyPercent must not be greater than maximumPercent.');
   }
   return out;
 }
@@ -318,6 +318,10 @@ export function applyServiceUpdate(ctx: ServiceOpContext, svc: ServiceRecord, in
   if (strategy && strategy.length > 0) {
     svc.capacityProviderStrategy = strategy;
     delete svc.launchType;
+    if (isFargate(undefined, strategy)) {
+      svc.platformVersion ??= 'LATEST';
+      svc.platformFamily ??= 'Linux';
+    }
     redeploy = true;
   }
   if (platformVersion !== undefined && platformVersion !== svc.platformVersion) {
