@@ -1,8 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { validateCommand } from '../../src/cli/commands/validate.js';
+import { parseArgs } from '../../src/cli/flags.js';
 import { runCliCaptured } from '../support/run-cli.js';
 
 const VALID = `apiVersion: ecs-gitops/v1
@@ -111,5 +114,27 @@ describe('ecs-gitops validate', () => {
   it('says so when the directory holds no manifests', async () => {
     const result = await runCliCaptured(['validate', dir]);
     expect(result).toEqual({ code: 0, stdout: `valid: no manifest files (*.yaml, *.yml, *.json) under ${dir}\n`, stderr: '' });
+  });
+});
+
+describe('ecs-gitops validate on a terminal', () => {
+  async function runOnTty(env: Record<string, string>): Promise<string> {
+    const out = Object.assign(new PassThrough(), { isTTY: true });
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    const args = parseArgs([dir], validateCommand.flags, env, validateCommand.maxPositionals);
+    const code = await validateCommand.run({ args, stdout: out, stderr: new PassThrough(), env, cwd: dir, signal: new AbortController().signal });
+    expect(code).toBe(1);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  it('colours the code and the summary, and never with NO_COLOR', async () => {
+    put('web.yaml', VALID.replace('kind: Service', 'kind: service'));
+    const coloured = await runOnTty({});
+    expect(coloured).toContain('web.yaml:2:7: \u001b[1m\u001b[31mMANIFEST_UNKNOWN_KIND\u001b[0m /kind:');
+    expect(coloured).toContain('\u001b[31m1 problem in 1 file');
+    const plain = await runOnTty({ NO_COLOR: '1' });
+    expect(plain).not.toContain('\u001b[');
+    expect(plain).toContain('web.yaml:2:7: MANIFEST_UNKNOWN_KIND /kind:');
   });
 });

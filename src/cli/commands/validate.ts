@@ -6,9 +6,19 @@
 import path from 'node:path';
 import { isGitopsError } from '../../errors/index.js';
 import { formatProblem, loadManifests, type ManifestSnapshot } from '../../manifests/index.js';
-import { OUTPUT_FLAG, type CommandContext, type CommandSpec } from '../command.js';
+import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec } from '../command.js';
 
 export const VALIDATE_EXIT = { valid: 0, problems: 1, ioError: 3 } as const;
+
+const RED = '\u001b[31m';
+const GREEN = '\u001b[32m';
+const BOLD = '\u001b[1m';
+const RESET = '\u001b[0m';
+
+/** Location plain, code bold red: what a terminal user scans for. */
+function colourProblem(line: string, code: string): string {
+  return line.replace(` ${code} `, ` ${BOLD}${RED}${code}${RESET} `);
+}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -48,8 +58,12 @@ async function run(ctx: CommandContext): Promise<number> {
   if (ctx.args.flags.output === 'json') {
     ctx.stdout.write(`${JSON.stringify(jsonReport(snapshot), null, 2)}\n`);
   } else {
-    for (const problem of snapshot.problems) ctx.stdout.write(`${formatProblem(problem)}\n`);
-    ctx.stdout.write(`${summary(snapshot)}\n`);
+    const colour = useColour(ctx.stdout, ctx.env);
+    for (const problem of snapshot.problems) {
+      ctx.stdout.write(colour ? `${colourProblem(formatProblem(problem), problem.code)}\n` : `${formatProblem(problem)}\n`);
+    }
+    const text = summary(snapshot);
+    ctx.stdout.write(colour ? `${snapshot.problems.length === 0 ? GREEN : RED}${text}${RESET}\n` : `${text}\n`);
   }
   return snapshot.problems.length === 0 ? VALIDATE_EXIT.valid : VALIDATE_EXIT.problems;
 }
