@@ -16,7 +16,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import type { Controller } from '../../src/controller/index.js';
 import { loadManifests } from '../../src/manifests/index.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/observe/http-server.js';
@@ -89,6 +89,15 @@ describe.runIf(runStack)('controller alerts end to end (sandbox, controller, Pro
     await stack.waitForTargetsUp();
   }, 90_000);
 
+  // On failure, show what the controller logged: the only way to tell a lost
+  // source event from a controller or alerting problem after the fact.
+  beforeEach(() => {
+    onTestFailed(() => {
+      console.error(`controller log (last 60 lines):\n${logLines.join('').split('\n').slice(-60).join('\n')}`);
+      console.error(`current snapshot revision: ${controller?.snapshot()?.revision}`);
+    });
+  });
+
   afterAll(async () => {
     await stack?.stop();
     await controller?.stop({ graceMs: 100 });
@@ -109,8 +118,13 @@ describe.runIf(runStack)('controller alerts end to end (sandbox, controller, Pro
   it('a crashing image fires RolloutDegraded and ReconcileFailing; the fixed manifest resolves both', async () => {
     world.sandbox.admin.markImageCrashing(CRASHING_IMAGE);
     await dir.write('web.yaml', [webManifest(CRASHING_IMAGE)]);
-    await eventually(() => status('web')?.health === 'Degraded', () => status('web'), 60_000);
-    expect(status('web')).toMatchObject({ lastApplySucceeded: false, lastError: { code: 'CONTROLLER_ROLLOUT_FAILED' } });
+    // Health and the apply result may be recorded in separate status writes: wait for both.
+    await eventually(
+      () => status('web')?.health === 'Degraded' && status('web')?.lastApplySucceeded === false,
+      () => status('web'),
+      60_000,
+    );
+    expect(status('web')?.lastError?.code).toBe('CONTROLLER_ROLLOUT_FAILED');
 
     const degraded = await stack.waitForAlert('RolloutDegraded', WEB, 60_000);
     expect(degraded.labels.severity).toBe('critical');
