@@ -1,6 +1,5 @@
 /** What every emulated operation receives: the caller's account/Region state and the simulated time. */
 import type { ImageOracle } from './image-oracle.js';
-import type { JsonObject } from './json-input.js';
 import type { RegionState, SandboxState } from './state.js';
 
 export interface OpContext {
@@ -13,5 +12,3 @@ export interface OpContext {
   /** Advances rollouts of one Region up to `now` (called before reads so they see current state). */
   readonly settle: (state: RegionState) => void;
 }
-
-export type Operation = (ctx: OpContext, input: JsonObject) => JsonObject;

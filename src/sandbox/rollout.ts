@@ -109,14 +109,12 @@ export function settleRegion(state: RegionState, now: number, deps: RolloutDeps)
   }
 }
 
-function stopTask(state: RegionState, svc: ServiceRecord, task: TaskRecord, at: number, reason: string, code: string): void {
+function stopTask(task: TaskRecord, at: number, reason: string, code: string): void {
   task.lastStatus = 'STOPPED';
   task.desiredStatus = 'STOPPED';
   task.stoppedAt = at;
   task.stoppedReason = reason;
   task.stopCode = code;
-  void state;
-  void svc;
 }
 
 function launchTask(state: RegionState, svc: ServiceRecord, deployment: DeploymentRecord, t: number, deps: RolloutDeps): TaskRecord {
@@ -213,7 +211,7 @@ function step(state: RegionState, svc: ServiceRecord, t: number, deps: RolloutDe
     const dep = byId.get(task.deploymentId);
     if (task.lastStatus === 'PENDING' && task.readyAt <= t) {
       if (task.failure?.kind === 'pull') {
-        stopTask(state, svc, task, task.readyAt, task.failure.reason, 'TaskFailedToStart');
+        stopTask(task, task.readyAt, task.failure.reason, 'TaskFailedToStart');
         if (dep) dep.failedTasks++;
         stoppedNow.push(task);
       } else {
@@ -223,7 +221,7 @@ function step(state: RegionState, svc: ServiceRecord, t: number, deps: RolloutDe
       }
     }
     if (task.lastStatus === 'RUNNING' && task.exitAt !== undefined && task.exitAt <= t) {
-      stopTask(state, svc, task, task.exitAt, task.failure?.reason ?? 'Essential container in task exited', 'EssentialContainerExited');
+      stopTask(task, task.exitAt, task.failure?.reason ?? 'Essential container in task exited', 'EssentialContainerExited');
       task.exitCode = 1;
       if (dep) dep.failedTasks++;
       stoppedNow.push(task);
@@ -264,10 +262,10 @@ function step(state: RegionState, svc: ServiceRecord, t: number, deps: RolloutDe
       old.desiredCount = 0;
       for (const task of live(old.id)) {
         if (task.lastStatus === 'PENDING') {
-          stopTask(state, svc, task, t, `Scaling activity initiated by (deployment ${primary.id})`, 'ServiceSchedulerInitiated');
+          stopTask(task, t, `Scaling activity initiated by (deployment ${primary.id})`, 'ServiceSchedulerInitiated');
           stoppedNow.push(task);
         } else if (!primaryFailedForGood && running - 1 >= minHealthy) {
-          stopTask(state, svc, task, t, `Scaling activity initiated by (deployment ${primary.id})`, 'ServiceSchedulerInitiated');
+          stopTask(task, t, `Scaling activity initiated by (deployment ${primary.id})`, 'ServiceSchedulerInitiated');
           stoppedNow.push(task);
           running--;
         }
@@ -278,7 +276,7 @@ function step(state: RegionState, svc: ServiceRecord, t: number, deps: RolloutDe
     let primaryLive = mine.length;
     for (const task of mine) {
       if (primaryLive <= desired) break;
-      stopTask(state, svc, task, t, `Scaling activity initiated by (deployment ${primary.id})`, 'ServiceSchedulerInitiated');
+      stopTask(task, t, `Scaling activity initiated by (deployment ${primary.id})`, 'ServiceSchedulerInitiated');
       stoppedNow.push(task);
       primaryLive--;
     }
