@@ -58,12 +58,16 @@ describe('ecs-gitops sandbox', () => {
   afterAll(async () => {
     const { code, output } = await sandbox.stop();
     expect(code).toBe(0);
+    expect(output).toContain(`aws --endpoint-url ${sandbox.endpoint} ecs list-clusters`);
+    expect(output).toContain(`AWS_ENDPOINT_URL_ECS=${sandbox.endpoint}`);
     expect(output).toContain('sandbox stopped');
   });
 
-  it('prints the endpoint and how to point the aws CLI and the SDK at it', async () => {
+  it('serves the admin API with the clock speed given by --clock-speed', async () => {
     const res = await fetch(`${sandbox.endpoint}/_sandbox/health`);
     expect(await res.json()).toEqual({ ok: true });
+    const clock = await (await fetch(`${sandbox.endpoint}/_sandbox/clock`)).json() as { speed: number };
+    expect(clock.speed).toBe(100);
   });
 
   describe.runIf(hasAws)('driven by the aws CLI', () => {
