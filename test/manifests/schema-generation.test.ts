@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ECS_MODEL_SCHEMA, MANIFEST_SCHEMA } from '../../src/manifests/index.js';
 import { isCi } from '../support/programs.js';
@@ -22,6 +24,19 @@ describe('committed schemas', () => {
   it('embed the same schema the JSON files hold (no build step needs Python)', () => {
     expect(JSON.parse(repoFile(OUTPUTS.modelJson))).toEqual(ECS_MODEL_SCHEMA);
     expect(JSON.parse(repoFile(OUTPUTS.manifestJson))).toEqual(MANIFEST_SCHEMA);
+  });
+
+  it('compile in ajv strict mode as editors use them (top level, kind chosen by if/then/else)', () => {
+    const ajv = new Ajv({ strict: true, allErrors: true, schemas: [JSON.parse(repoFile(OUTPUTS.modelJson)), JSON.parse(repoFile(OUTPUTS.manifestJson))] });
+    const validate = ajv.getSchema('https://ecs-gitops.dev/schema/v1/manifest.schema.json');
+    if (!validate) throw new Error('top-level schema missing');
+    for (const file of ['manifests/services/web.yaml', 'manifests/services/worker.yaml', 'manifests/services/edge-proxy.yaml', 'manifests/clusters/demo.yaml']) {
+      for (const doc of parseAllDocuments(repoFile(file)) as unknown as { toJS(): unknown }[]) {
+        expect(validate(doc.toJS()), `${file}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      }
+    }
+    expect(validate({ apiVersion: 'ecs-gitops/v1', kind: 'Cluster', metadata: { name: 'demo', cluster: 'x' } })).toBe(false);
+    expect(validate({ apiVersion: 'ecs-gitops/v1', kind: 'Service', metadata: { name: 'web' }, spec: {} })).toBe(false);
   });
 
   it('keep the ECS model\'s types, enums and required members, and apply the manifest replacements', () => {
