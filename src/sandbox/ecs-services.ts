@@ -58,8 +58,9 @@ function normalizeNetwork(raw: JsonObject | undefined, td: TaskDefinitionRecord)
   if (securityGroups && securityGroups.length > 5) throw invalidParameter('securityGroups can have at most 5 items.');
   const assignPublicIp = optString(vpc, 'assignPublicIp') ?? 'DISABLED';
   if (assignPublicIp !== 'ENABLED' && assignPublicIp !== 'DISABLED') throw invalidParameter(`Invalid assignPublicIp: ${assignPublicIp}`);
-  const out: JsonObject = { subnets, assignPublicIp };
-  if (securityGroups) out.securityGroups = securityGroups;
+  // ECS does not keep the order given (they are sets): returning them sorted shows a naive comparer that.
+  const out: JsonObject = { subnets: [...subnets].sort(), assignPublicIp };
+  if (securityGroups) out.securityGroups = [...securityGroups].sort();
   return { awsvpcConfiguration: out };
 }
 

@@ -79,6 +79,17 @@ describe('service defaults', () => {
     expect(service?.deploymentController).toEqual({ type: 'ECS' });
   });
 
+  it('returns subnets and security groups as sets (sorted, not in the order given)', async () => {
+    const ecs = accountOn(sandbox).ecs();
+    await ecs.send(new CreateClusterCommand({ clusterName: 'c' }));
+    await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition('web')));
+    const { service } = await ecs.send(new CreateServiceCommand({
+      cluster: 'c', serviceName: 'web', taskDefinition: 'web', desiredCount: 0, launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-b', 'subnet-a'], securityGroups: ['sg-2', 'sg-1'], assignPublicIp: 'ENABLED' } },
+    }));
+    expect(service?.networkConfiguration?.awsvpcConfiguration).toEqual({ subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-1', 'sg-2'], assignPublicIp: 'ENABLED' });
+  });
+
   it('uses DAEMON deployment defaults of 100 / 0', async () => {
     const ecs = accountOn(sandbox).ecs();
     await ecs.send(new CreateClusterCommand({ clusterName: 'c' }));
