@@ -38,8 +38,9 @@ function definitionFields(name: string): readonly string[] {
 }
 
 /** Fields written one level too high: task definition fields in spec, container fields in taskDefinition. */
-function misplaced(at: string, field: string): string | undefined {
-  if (at === '/spec' && definitionFields('TaskDefinitionSpec').includes(field)) {
+function misplaced(at: string, field: string, candidates: readonly string[]): string | undefined {
+  // Only a Service spec (the one with a taskDefinition) has a level below to move to.
+  if (at === '/spec' && candidates.includes('taskDefinition') && definitionFields('TaskDefinitionSpec').includes(field)) {
     return `"${field}" is a task definition field: move it under taskDefinition`;
   }
   if (at === '/spec/taskDefinition' && definitionFields('ContainerDefinition').includes(field)) {
@@ -88,7 +89,7 @@ function translate(error: ErrorObject): RuleProblem | undefined {
       const field = String(params.additionalProperty);
       const pointer = joinPointer(at, field);
       const candidates = schemaProperties(error.parentSchema);
-      const moved = MOVED_FIELDS[pointer] ?? misplaced(at, field);
+      const moved = MOVED_FIELDS[pointer] ?? misplaced(at, field, candidates);
       const suggestion = closestMatch(field, candidates);
       const advice = moved
         ? `; ${moved}`
