@@ -199,7 +199,8 @@ export function parseManifestText(text: string, limits: ManifestLimits): ParsedF
   const hook = composer as unknown as { onError: (source: unknown, code: string, message: string, warning?: boolean) => void };
   const report = hook.onError;
   let composerErrors = 0;
-  hook.onError = (source, code, message, warning) => {
+  // (If a future yaml release renames the callback, parsing still works, just without this cap.)
+  if (typeof report === 'function') hook.onError = (source, code, message, warning) => {
     if (!warning && ++composerErrors > MAX_SYNTAX_ERRORS) {
       const offset = typeof source === 'number' ? source : Array.isArray(source) ? Number(source[0]) : Number((source as { offset?: number }).offset ?? 0);
       throw new SyntaxFlood(offset, message);
@@ -228,18 +229,14 @@ export function parseManifestText(text: string, limits: ManifestLimits): ParsedF
       return { line: p.line, column: p.col };
     };
     let broken = false;
-    let syntaxReported = false;
-    for (const error of doc.errors) {
+    // The first syntax error is the one to fix; the ones after it are usually its echoes.
+    const firstError = doc.errors[0];
+    if (firstError) {
       broken = true;
-      // The first syntax error is the one to fix; the ones after it are usually its echoes.
-      if (error.code !== 'DUPLICATE_KEY') {
-        if (syntaxReported) continue;
-        syntaxReported = true;
-      }
       problems.push({
-        code: error.code === 'DUPLICATE_KEY' ? 'MANIFEST_DUPLICATE_KEY' : 'MANIFEST_YAML_SYNTAX',
-        message: error.code === 'DUPLICATE_KEY' ? 'this key appears twice in the same mapping' : error.message.split('\n')[0] ?? error.message,
-        ...at(error.pos[0]),
+        code: 'MANIFEST_YAML_SYNTAX',
+        message: firstError.message.split('\n')[0] ?? firstError.message,
+        ...at(firstError.pos[0]),
         pointer: '',
         documentIndex: docIndex,
       });
