@@ -8,6 +8,7 @@
  * in `details.stderr` has credentials scrubbed.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { GitopsError } from '../errors/define.js';
 
 export interface GitRunOptions {
@@ -91,11 +92,14 @@ export function runGit(args: readonly string[], options: GitRunOptions = {}): Pr
     child.on('error', (error: NodeJS.ErrnoException) => {
       if (signal?.aborted) {
         reject(signal.reason ?? error);
-      } else if (error.code === 'ENOENT' && cwd === undefined) {
-        reject(new GitopsError('SOURCE_GIT_NOT_FOUND', 'the `git` program was not found on PATH', {}, { cause: error }));
       } else if (error.code === 'ENOENT') {
-        // spawn reports a missing cwd as ENOENT too.
-        reject(new GitopsError('SOURCE_GIT_NOT_FOUND', `could not run git in ${cwd}: ${error.message}`, { dir: cwd }, { cause: error }));
+        // spawn reports a missing cwd as ENOENT too: tell the two apart.
+        const cwdMissing = cwd !== undefined && !existsSync(cwd);
+        reject(
+          cwdMissing
+            ? new GitopsError('SOURCE_ROOT_NOT_FOUND', `directory ${cwd} does not exist`, { dir: cwd }, { cause: error })
+            : new GitopsError('SOURCE_GIT_NOT_FOUND', 'the `git` program was not found on PATH', {}, { cause: error }),
+        );
       } else {
         reject(new GitopsError('SOURCE_GIT_FAILED', `could not run git: ${error.message}`, { dir: cwd }, { cause: error }));
       }

@@ -7,7 +7,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitopsError } from '../../src/errors/define.js';
-import { scrubSecrets } from '../../src/source/git-command.js';
+import { runGit, scrubSecrets } from '../../src/source/git-command.js';
 import { resolveGitAuth } from '../../src/source/git-credentials.js';
 import { classifyFetchError } from '../../src/source/git-fetch-errors.js';
 import { removeTempDirs, tempDir } from './support/git-fixture.js';
@@ -79,5 +79,19 @@ describe('scrubSecrets', () => {
     ['no secrets here', ['absent'], 'no secrets here'],
   ])('%s', (input, secrets, expected) => {
     expect(scrubSecrets(input, secrets)).toBe(expected);
+  });
+});
+
+describe('runGit', () => {
+  it('reports a missing git program as SOURCE_GIT_NOT_FOUND and a missing directory as SOURCE_ROOT_NOT_FOUND', async () => {
+    const dir = tempDir();
+    await expect(runGit(['--version'], { cwd: path.join(dir, 'gone') })).rejects.toMatchObject({ code: 'SOURCE_ROOT_NOT_FOUND' });
+    const saved = process.env.PATH;
+    process.env.PATH = path.join(dir, 'empty-bin');
+    try {
+      await expect(runGit(['--version'], { cwd: dir })).rejects.toMatchObject({ code: 'SOURCE_GIT_NOT_FOUND' });
+    } finally {
+      process.env.PATH = saved;
+    }
   });
 });
