@@ -220,6 +220,7 @@ export function createService(ctx: ServiceOpContext, input: JsonObject): JsonObj
   const networkConfiguration = normalizeNetwork(optObject(input, 'networkConfiguration'), td);
   const scheduling = optString(input, 'schedulingStrategy') ?? 'REPLICA';
   if (scheduling !== 'REPLICA' && scheduling !== 'DAEMON') throw invalidParameter(`Invalid schedulingStrategy: ${scheduling}`);
+  if (scheduling === 'DAEMON' && fargate) throw invalidParameter('Fargate does not support the DAEMON scheduling strategy.');
   const desiredCount = optNumber(input, 'desiredCount');
   checkDesired(desiredCount);
   const propagateTags = optString(input, 'propagateTags') ?? 'NONE';
