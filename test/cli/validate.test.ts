@@ -52,7 +52,7 @@ describe('ecs-gitops validate', () => {
       'a/x.yaml:2:7: MANIFEST_UNKNOWN_KIND /kind: the text "Servise" is not a kind ecs-gitops knows; expected Service or Cluster; did you mean "Service"?',
       'b.yaml:7:10: MANIFEST_WRONG_TYPE /spec/taskDefinition/cpu: expected text (a string), found the number 256; quote it: "256"',
       'c.yaml:3:36: MANIFEST_UNKNOWN_FIELD /metadata/nmae: unknown field "nmae"; did you mean "name"?',
-      '3 problems in 3 files (3 files, 0 services, 0 clusters valid)',
+      '3 problems in 3 of 3 files; 0 services and 0 clusters valid',
       '',
     ].join('\n'));
     expect(result.code).toBe(1);
@@ -132,7 +132,7 @@ describe('ecs-gitops validate on a terminal', () => {
     put('web.yaml', VALID.replace('kind: Service', 'kind: service'));
     const coloured = await runOnTty({});
     expect(coloured).toContain('web.yaml:2:7: \u001b[1m\u001b[31mMANIFEST_UNKNOWN_KIND\u001b[0m /kind:');
-    expect(coloured).toContain('\u001b[31m1 problem in 1 file');
+    expect(coloured).toContain('\u001b[31m1 problem in 1 of 1 file; 0 services and 0 clusters valid\u001b[0m');
     const plain = await runOnTty({ NO_COLOR: '1' });
     expect(plain).not.toContain('\u001b[');
     expect(plain).toContain('web.yaml:2:7: MANIFEST_UNKNOWN_KIND /kind:');

@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MANIFEST_ERROR_CODES } from '../../src/errors/index.js';
-import { DEFAULT_MANIFEST_LIMITS, formatProblem, validateDocuments } from '../../src/manifests/index.js';
+import { DEFAULT_MANIFEST_LIMITS } from '../../src/manifests/index.js';
+import { runCliCaptured } from '../support/run-cli.js';
 
 const doc = readFileSync(new URL('../../docs/manifests.md', import.meta.url), 'utf8');
 
@@ -18,7 +21,7 @@ describe('docs/manifests.md', () => {
     }
   });
 
-  it('shows example output that the validator really prints', () => {
+  it('shows example output that `ecs-gitops validate` really prints', async () => {
     const web = `apiVersion: ecs-gitops/v1
 kind: Service
 metadata:
@@ -38,8 +41,25 @@ spec:
     tags: { "aws:team": x }
   networkConfiguration: { awsvpcConfiguration: { subnets: [subnet-1] } }
 `;
-    const lines = validateDocuments([{ path: 'services/web.yaml', content: web }]).problems.map(formatProblem);
-    expect(lines).toHaveLength(4);
-    for (const line of lines) expect(doc).toContain(line);
+    const worker = readFileSync(new URL('../../manifests/services/worker.yaml', import.meta.url), 'utf8');
+    const dir = mkdtempSync(path.join(tmpdir(), 'ecs-gitops-docs-'));
+    try {
+      const files: Record<string, string> = {
+        'manifests/services/web.yaml': web,
+        'manifests/services/worker.yaml': worker,
+        'manifests/services/worker-copy.yaml': worker,
+        'manifests/services/edge-proxy.yaml': readFileSync(new URL('../../manifests/services/edge-proxy.yaml', import.meta.url), 'utf8'),
+        'manifests/clusters/demo.yaml': readFileSync(new URL('../../manifests/clusters/demo.yaml', import.meta.url), 'utf8'),
+      };
+      for (const [file, content] of Object.entries(files)) {
+        mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        writeFileSync(path.join(dir, file), content);
+      }
+      const result = await runCliCaptured(['validate', 'manifests/', '--default-region', 'eu-west-1'], { cwd: dir });
+      expect(result.code).toBe(1);
+      expect(doc).toContain(`$ ecs-gitops validate manifests/\n${result.stdout}\`\`\``);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -28,7 +28,8 @@ function summary(snapshot: ManifestSnapshot): string {
   const counts = `${plural(snapshot.files.length, 'file')}, ${plural(snapshot.services.length, 'service')}, ${plural(snapshot.clusters.length, 'cluster')}`;
   if (snapshot.files.length === 0) return `valid: no manifest files (*.yaml, *.yml, *.json) under ${snapshot.root}`;
   if (snapshot.problems.length === 0) return `valid: ${counts}`;
-  return `${plural(snapshot.problems.length, 'problem')} in ${plural(snapshot.filesWithProblems.size, 'file')} (${counts} valid)`;
+  const valid = `${plural(snapshot.services.length, 'service')} and ${plural(snapshot.clusters.length, 'cluster')} valid`;
+  return `${plural(snapshot.problems.length, 'problem')} in ${snapshot.filesWithProblems.size} of ${plural(snapshot.files.length, 'file')}; ${valid}`;
 }
 
 function jsonReport(snapshot: ManifestSnapshot): unknown {
