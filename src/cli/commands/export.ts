@@ -1,3 +1,70 @@
-import { notImplemented } from './not-implemented.js';
+/**
+ * `ecs-gitops export --cluster C [--service S] [--out DIR] [--region R] [--force]`:
+ * write one manifest per live service so an existing cluster can be adopted
+ * into Git. Read-only against ECS. Exit 0 when every file was written and
+ * reads back in sync, 1 otherwise (errors, or a file that would not).
+ */
+import path from 'node:path';
+import { systemClock } from '../../controller/clock.js';
+import { connectEcs, requireDirectoryArgument, resolveRegion } from '../../controller/runtime.js';
+import { exportServices, type ExportReport } from '../../export/index.js';
+import { OUTPUT_FLAG, type CommandContext, type CommandSpec } from '../command.js';
 
-export const exportCommand = notImplemented('export', 'export');
+export const EXPORT_EXIT = { ok: 0, error: 1 } as const;
+
+function printText(report: ExportReport, ctx: CommandContext): void {
+  for (const file of report.files) {
+    ctx.stdout.write(`wrote ${path.relative(ctx.cwd, file.path) || file.path}\n`);
+    for (const secret of file.flaggedSecrets) {
+      ctx.stderr.write(`warning: ${report.cluster}/${file.service}: environment ${secret} looks like a secret; move it to \`secrets\` (see the comment in the file)\n`);
+    }
+    if (file.residualChanges.length > 0) {
+      ctx.stderr.write(`error EXPORT_NOT_IN_SYNC: ${report.cluster}/${file.service}: the written file differs from live at ${file.residualChanges.map((c) => c.pointer).join(', ')}\n`);
+    }
+  }
+  ctx.stdout.write(`${report.files.length} service(s) exported from ${report.region}/${report.cluster}. Next: \`ecs-gitops diff ${path.relative(ctx.cwd, path.dirname(report.files[0]?.path ?? '.')) || '.'}\` should report no changes.\n`);
+}
+
+async function run(ctx: CommandContext): Promise<number> {
+  const cluster = requireDirectoryArgument(typeof ctx.args.flags.cluster === 'string' ? ctx.args.flags.cluster : undefined, '--cluster');
+  const service = typeof ctx.args.flags.service === 'string' ? ctx.args.flags.service : undefined;
+  const outDir = path.resolve(ctx.cwd, typeof ctx.args.flags.out === 'string' ? ctx.args.flags.out : 'manifests');
+  const region = resolveRegion(ctx.args.flags.region, ctx.env, 'us-east-1');
+  const connection = await connectEcs({ region, env: ctx.env });
+  try {
+    const report = await exportServices({
+      ecs: connection.ecs, clock: systemClock, region, cluster, outDir, force: ctx.args.flags.force === true,
+      signal: ctx.signal, ...(service !== undefined ? { service } : {}),
+    });
+    if (ctx.args.flags.output === 'json') {
+      ctx.stdout.write(`${JSON.stringify({
+        region: report.region, cluster: report.cluster,
+        files: report.files.map((f) => ({
+          path: f.path, service: f.service, flaggedSecrets: f.flaggedSecrets, residualChanges: f.residualChanges.map((c) => c.pointer),
+        })),
+      }, null, 2)}\n`);
+    } else {
+      printText(report, ctx);
+    }
+    return report.files.some((f) => f.residualChanges.length > 0) ? EXPORT_EXIT.error : EXPORT_EXIT.ok;
+  } finally {
+    await connection.close();
+  }
+}
+
+export const exportCommand: CommandSpec = {
+  name: 'export',
+  summary: 'write manifests for existing services (adoption; read-only against ECS)',
+  usage: '--cluster NAME [--service NAME] [--out DIR] [--region REGION] [--force]',
+  maxPositionals: 0,
+  usageExitCode: 1,
+  flags: [
+    { name: 'cluster', type: 'string', description: 'the cluster to export (required)' },
+    { name: 'service', type: 'string', description: 'only this service (default: every ACTIVE service in the cluster)' },
+    { name: 'out', type: 'string', default: 'manifests', description: 'manifests root; files go to <out>/<cluster>/<service>.yaml' },
+    { name: 'region', type: 'string', description: 'the Region (else AWS_REGION / AWS_DEFAULT_REGION, us-east-1)' },
+    { name: 'force', type: 'boolean', default: false, description: 'overwrite existing files' },
+    OUTPUT_FLAG,
+  ],
+  run,
+};

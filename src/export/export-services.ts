@@ -1,0 +1,126 @@
+/**
+ * The IO side of `ecs-gitops export`: read a cluster's live services and
+ * their task definitions through the batched EcsReader (read-only calls
+ * only), turn each into a manifest, and write `<out>/<cluster>/<service>.yaml`.
+ * Existing files are never overwritten without `force`; when any target
+ * exists, nothing at all is written.
+ */
+import { access, mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Clock } from '../controller/clock.js';
+import { isServiceGone, type Change } from '../diff/index.js';
+import type { EcsApi } from '../ecs/ecs-api.js';
+import { EcsReader } from '../ecs/ecs-reader.js';
+import { GitopsError } from '../errors/index.js';
+import { closestMatch } from '../util/did-you-mean.js';
+import { manifestFromLive } from './manifest-from-live.js';
+import { renderManifestYaml } from './manifest-yaml.js';
+
+export interface ExportOptions {
+  readonly ecs: EcsApi;
+  readonly clock: Clock;
+  readonly region: string;
+  readonly cluster: string;
+  /** Only this service; otherwise every ACTIVE service in the cluster. */
+  readonly service?: string;
+  readonly outDir: string;
+  /** Overwrite existing files. @default false */
+  readonly force?: boolean;
+  readonly signal?: AbortSignal;
+  readonly secretNamePattern?: RegExp;
+}
+
+export interface ExportedFile {
+  /** Absolute path written. */
+  readonly path: string;
+  readonly service: string;
+  /** `container/VARIABLE` per environment value flagged as a likely secret. */
+  readonly flaggedSecrets: readonly string[];
+  /** Differences diffService still reports against live (empty = reads back in sync). */
+  readonly residualChanges: readonly Change[];
+}
+
+export interface ExportReport {
+  readonly cluster: string;
+  readonly region: string;
+  readonly files: readonly ExportedFile[];
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function nameOf(arn: string): string {
+  return arn.split('/').pop() ?? arn;
+}
+
+export async function exportServices(options: ExportOptions): Promise<ExportReport> {
+  const { signal } = options;
+  const reader = new EcsReader({ ecs: options.ecs, clock: options.clock, ...(signal ? { signal } : {}) });
+  const cluster = await reader.describeCluster(options.cluster, signal);
+  if (!cluster) {
+    throw new GitopsError('EXPORT_CLUSTER_NOT_FOUND', `cluster ${JSON.stringify(options.cluster)} not found in ${options.region} (--cluster)`, {
+      cluster: options.cluster, region: options.region,
+    });
+  }
+  const names = options.service !== undefined
+    ? [options.service]
+    : (await reader.listServiceArns(options.cluster, signal)).map(nameOf).sort();
+  const found = await reader.describeServices(options.cluster, names, signal);
+
+  if (options.service !== undefined && isServiceGone(found.get(options.service)?.service)) {
+    const known = (await reader.listServiceArns(options.cluster, signal)).map(nameOf);
+    const suggestion = closestMatch(options.service, known);
+    throw new GitopsError('EXPORT_SERVICE_NOT_FOUND',
+      `service ${JSON.stringify(options.service)} not found in cluster ${options.cluster} (--service)${suggestion ? `; did you mean ${suggestion}?` : ''}`,
+      { cluster: options.cluster, service: options.service });
+  }
+
+  const strategy = cluster.defaultCapacityProviderStrategy ?? [];
+  const planned: { file: string; service: string; text: string; flaggedSecrets: readonly string[]; residualChanges: readonly Change[] }[] = [];
+  for (const name of names) {
+    const service = found.get(name)?.service;
+    if (isServiceGone(service) || !service?.taskDefinition) continue;
+    const td = await reader.taskDefinition(service.taskDefinition, signal);
+    const exported = manifestFromLive({
+      region: options.region, cluster: options.cluster, service, taskDefinition: td.taskDefinition,
+      taskDefinitionTags: td.tags, clusterDefaultCapacityProviderStrategy: strategy,
+    });
+    const rendered = renderManifestYaml(exported.manifest, options.secretNamePattern ? { secretNamePattern: options.secretNamePattern } : {});
+    planned.push({
+      file: path.join(options.outDir, options.cluster, `${name}.yaml`), service: name, text: rendered.text,
+      flaggedSecrets: rendered.flaggedSecrets, residualChanges: exported.residualChanges,
+    });
+  }
+
+  if (!options.force) {
+    const existing: string[] = [];
+    for (const p of planned) if (await exists(p.file)) existing.push(p.file);
+    if (existing.length > 0) {
+      throw new GitopsError('EXPORT_FILE_EXISTS',
+        `${existing.length} file(s) already exist, nothing written (--force overwrites): ${existing.join(', ')}`, { files: existing });
+    }
+  }
+
+  const files: ExportedFile[] = [];
+  for (const p of planned) {
+    signal?.throwIfAborted();
+    try {
+      await mkdir(path.dirname(p.file), { recursive: true });
+      // Write then rename: a reader (or the controller watching --out) never sees half a file.
+      const temp = `${p.file}.${process.pid}.tmp`;
+      await writeFile(temp, p.text, { encoding: 'utf8', ...(signal ? { signal } : {}) });
+      await rename(temp, p.file);
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw new GitopsError('EXPORT_WRITE_FAILED', `cannot write ${p.file}: ${(err as Error).message}`, { file: p.file }, { cause: err });
+    }
+    files.push({ path: p.file, service: p.service, flaggedSecrets: p.flaggedSecrets, residualChanges: p.residualChanges });
+  }
+  return { cluster: options.cluster, region: options.region, files };
+}
