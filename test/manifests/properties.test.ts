@@ -60,7 +60,7 @@ describe('manifest properties', () => {
         expect(yamlForm.services[0]?.contentHash).toBe(jsonForm.services[0]?.contentHash);
         expect(yamlForm.services[0]?.key).toBe(`${manifest.metadata.region}/${manifest.metadata.cluster}/${manifest.metadata.name}`);
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 

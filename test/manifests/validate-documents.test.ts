@@ -150,10 +150,10 @@ spec:
   });
 
   it('are reported for each repeat in a very large mapping', () => {
-    const content = Array.from({ length: 20_000 }, (_, i) => `k${i % 10_000}: ${i}`).join('\n');
+    const content = Array.from({ length: 6_000 }, (_, i) => `k${i % 3_000}: ${i}`).join('\n');
     const problems = validateDocuments([{ path: 'big.yaml', content }]).problems;
-    expect(problems).toHaveLength(10_000);
+    expect(problems).toHaveLength(3_000);
     expect(problems.every((p) => p.code === 'MANIFEST_DUPLICATE_KEY')).toBe(true);
-    expect(problems[0]).toMatchObject({ line: 10_001, column: 1 });
+    expect(problems[0]).toMatchObject({ line: 3_001, column: 1 });
   });
 });
