@@ -108,13 +108,22 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
       }
       chunks.push(chunk);
     });
+    let ended = false;
     request.on('end', () => {
+      ended = true;
       if (!failed) resolve(Buffer.concat(chunks));
     });
     request.on('error', (err) => {
       if (!failed) {
         failed = true;
         reject(err);
+      }
+    });
+    // A client that disconnects mid-body must not leave this promise pending forever.
+    request.on('close', () => {
+      if (!ended && !failed) {
+        failed = true;
+        reject(new Error('client closed the connection before sending the whole body'));
       }
     });
   });
@@ -223,6 +232,11 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     route(request, pathname).then(
       (reply) => send(request, response, reply),
       (err: unknown) => {
+        // A client that hung up mid-request is not a server failure.
+        if (request.socket.destroyed || response.destroyed) {
+          logger?.debug({ method: request.method, path: pathname }, 'client went away before the request was answered');
+          return;
+        }
         logger?.error({ err, method: request.method, path: pathname }, 'HTTP request failed');
         send(request, response, httpError(500, 'HTTP_INTERNAL_ERROR', 'internal error (details are in the controller log)'));
       },

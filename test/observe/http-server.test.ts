@@ -229,6 +229,39 @@ describe('startHttpServer', () => {
       expect(calls).toBe(1);
     });
 
+    it('settles (never hangs on) a body cut off by the client, without calling the handler', async () => {
+      let calls = 0;
+      const logged: string[] = [];
+      const { createLogger } = await import('../../src/observe/logger.js');
+      const { PassThrough } = await import('node:stream');
+      const sink = new PassThrough();
+      sink.on('data', (c: Buffer) => logged.push(c.toString()));
+      const { server } = await start({
+        logger: createLogger({ destination: sink, level: 'debug' }),
+        webhook: async () => {
+          calls++;
+          return { status: 200, body: {} };
+        },
+      });
+      const { connect } = await import('node:net');
+      const { port } = new URL(server.url);
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.write('POST /api/v1/webhook HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{"partial":');
+          setImmediate(() => socket.destroy());
+        });
+        socket.on('close', () => resolve());
+        socket.on('error', reject);
+      });
+      // The pending body read is rejected when the socket closes (bounded wait, not a timing assertion).
+      for (let i = 0; i < 100 && !logged.join('').includes('client went away'); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(logged.join('')).toContain('client went away before the request was answered');
+      expect(logged.join('')).not.toContain('"level":"error"');
+      const after = await fetch(`${server.url}/healthz`);
+      expect(after.status).toBe(200);
+      expect(calls).toBe(0);
+    });
+
     it('answers 500 with a generic JSON error when the handler throws, leaking neither message nor stack', async () => {
       const logged: string[] = [];
       const { createLogger } = await import('../../src/observe/logger.js');
