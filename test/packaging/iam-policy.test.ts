@@ -113,6 +113,6 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
 
   it('grants reads without conditions and nothing mutating among them', () => {
     const unconditioned = policy.Statement.filter((s) => s.Condition === undefined).flatMap(actionsOf);
-    for (const a of unconditioned) expect(a).toMatch(/^ecs:(Describe|List)/);
+    for (const a of unconditioned) expect(a).toMatch(/^(ecs|ecr):(Describe|List)/);
   });
 });
