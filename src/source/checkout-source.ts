@@ -132,7 +132,8 @@ export function createCheckoutSource(options: CheckoutSourceOptions): CheckoutSo
     },
     current: (): RevisionedSnapshot | undefined => pump.current(),
     refresh() {
-      if (!closed) pump.request();
+      // Before start there is no listener: a read now would swallow the first snapshot.
+      if (started && !closed) pump.request();
     },
     watchedDir: () => watcher?.dir,
     async close() {
