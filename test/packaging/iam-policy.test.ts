@@ -44,16 +44,21 @@ function actionsCalledBySource(): Set<string> {
   for (const file of sourceFiles(path.join(root, 'src'))) {
     if (file.includes(`${path.sep}sandbox${path.sep}`)) continue;
     const text = readFileSync(file, 'utf8');
+    const imported = new Map<string, string>();
     for (const match of text.matchAll(importRe)) {
       if (match[1]) continue;
       for (const raw of (match[2] ?? '').split(',')) {
-        const name = raw.trim().replace(/^type\s+/, '');
-        const command = /^(\w+)Command$/.exec(name);
-        if (command && !raw.trim().startsWith('type ')) found.add(`${match[3]}:${command[1]}`);
+        const command = /^(\w+)Command$/.exec(raw.trim());
+        if (command?.[1]) {
+          imported.set(command[1], `${match[3]}:${command[1]}`);
+          found.add(`${match[3]}:${command[1]}`);
+        }
       }
     }
-    for (const match of text.matchAll(/new\s+(\w+)Command\(/g)) {
-      if (match[1] && /^[A-Z]/.test(match[1])) found.add(`ecs:${match[1]}`);
+    // Every command constructed by name must come from an SDK import seen above.
+    for (const match of text.matchAll(/new\s+([A-Z]\w*)Command\(/g)) {
+      const action = imported.get(match[1] ?? '');
+      expect(action, `${path.relative(root, file)}: new ${match[1]}Command( without an SDK import`).toBeDefined();
     }
   }
   return found;
