@@ -105,6 +105,10 @@ function serviceRules(spec: Rec): RuleProblem[] {
   const fargateStrategy = strategy.some((s) => ['FARGATE', 'FARGATE_SPOT'].includes(text(rec(s)?.capacityProvider) ?? ''));
   const fargateLaunch = launchType === 'FARGATE' || fargateStrategy;
   const fargate = fargateLaunch || compat.includes('FARGATE');
+  // Where ECS's defaults are documented (EC2: networkMode bridge, container
+  // memory required); other capacity (EXTERNAL, MANAGED_INSTANCES, a cluster
+  // default strategy) is left to ECS rather than guessed at.
+  const ec2Only = (launchType === 'EC2' || (launchType === undefined && spec.capacityProviderStrategy === undefined)) && compat.every((c) => c === 'EC2');
 
   for (const [field, parse, example] of [
     ['cpu', cpuUnits, '"256" or "0.25 vCPU"'],
@@ -176,7 +180,7 @@ function serviceRules(spec: Rec): RuleProblem[] {
       target: 'key',
       message: '/spec/networkConfiguration/awsvpcConfiguration: networkMode awsvpc requires networkConfiguration.awsvpcConfiguration with subnets',
     });
-  } else if (networkMode !== 'awsvpc' && !fargate && spec.networkConfiguration !== undefined) {
+  } else if (spec.networkConfiguration !== undefined && !fargate && (networkMode !== undefined ? networkMode !== 'awsvpc' : ec2Only)) {
     problems.push({
       code: 'MANIFEST_NETWORK_CONFIGURATION',
       pointer: '/spec/networkConfiguration',
@@ -185,12 +189,12 @@ function serviceRules(spec: Rec): RuleProblem[] {
     });
   }
 
-  problems.push(...containerRules(td, tdAt, { networkMode, fargate }));
+  problems.push(...containerRules(td, tdAt, { networkMode, ec2Only }));
   problems.push(...loadBalancerRules(spec, td));
   return problems;
 }
 
-function containerRules(td: Rec, tdAt: string, ctx: { networkMode: string | undefined; fargate: boolean }): RuleProblem[] {
+function containerRules(td: Rec, tdAt: string, ctx: { networkMode: string | undefined; ec2Only: boolean }): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const containers = td.containerDefinitions;
   const at = `${tdAt}/containerDefinitions`;
@@ -222,7 +226,7 @@ function containerRules(td: Rec, tdAt: string, ctx: { networkMode: string | unde
         firstByName.set(name, i);
       }
     }
-    if (td.memory === undefined && !ctx.fargate && c.memory === undefined && c.memoryReservation === undefined) {
+    if (td.memory === undefined && ctx.ec2Only && c.memory === undefined && c.memoryReservation === undefined) {
       problems.push({
         code: 'MANIFEST_CONTAINER_MEMORY',
         pointer: cAt,

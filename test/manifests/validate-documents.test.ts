@@ -157,3 +157,20 @@ spec:
     expect(problems[0]).toMatchObject({ line: 3_001, column: 1 });
   });
 });
+
+describe('valid documents that rules must not reject', () => {
+  const head = 'apiVersion: ecs-gitops/v1\nkind: Service\nmetadata: {name: web, cluster: demo}\nspec:\n';
+  const net = '  networkConfiguration: {awsvpcConfiguration: {subnets: [subnet-1]}}\n';
+  it.each([
+    ['Fargate through a capacity provider strategy', `${head}  capacityProviderStrategy: [{capacityProvider: FARGATE_SPOT, weight: 1}]\n${net}  taskDefinition:\n    family: web\n    cpu: 1 vCPU\n    memory: 2 GB\n    networkMode: awsvpc\n    requiresCompatibilities: [FARGATE]\n    containerDefinitions: [{name: web, image: nginx}]\n`],
+    ['EC2 host networking with matching ports', `${head}  launchType: EC2\n  taskDefinition:\n    family: web\n    networkMode: host\n    containerDefinitions: [{name: web, image: nginx, memoryReservation: 64, portMappings: [{containerPort: 80, hostPort: 80}]}]\n`],
+    ['EC2 awsvpc with task-level memory and no container memory', `${head}  launchType: EC2\n${net}  taskDefinition:\n    family: web\n    memory: "512"\n    networkMode: awsvpc\n    containerDefinitions: [{name: web, image: nginx, portMappings: [{containerPort: 8080}]}]\n  loadBalancers: [{targetGroupArn: tg, containerName: web, containerPort: 8080}]\n`],
+    ['Managed Instances, sizes left to ECS', `${head}  launchType: MANAGED_INSTANCES\n  taskDefinition:\n    family: web\n    requiresCompatibilities: [MANAGED_INSTANCES]\n    containerDefinitions: [{name: web, image: nginx}]\n`],
+    ['a daemon on EC2 without desiredCount', `${head}  launchType: EC2\n  schedulingStrategy: DAEMON\n  taskDefinition:\n    family: web\n    containerDefinitions: [{name: agent, image: datadog/agent:7, memory: 256}, {name: sidecar, image: busybox, memory: 16, essential: false}]\n`],
+    ['sync with every option and escaped pointers', `${head}  ${'taskDefinition: {family: web, containerDefinitions: [{name: web, image: nginx, memory: 128}], tags: {"a/b": c}}'}\n  sync:\n    mode: detect\n    images: pin-digest\n    ignoreDifferences: [/desiredCount, /taskDefinition/tags/a~1b, /taskDefinition/containerDefinitions/0/environment, /deploymentConfiguration/maximumPercent]\n`],
+  ] as const)('%s', (_name, content) => {
+    const snapshot = validateDocuments([{ path: 'ok.yaml', content }]);
+    expect(snapshot.problems.map(formatProblem)).toEqual([]);
+    expect(snapshot.services).toHaveLength(1);
+  });
+});
