@@ -1,6 +1,13 @@
 /** The one type for JSON Schema documents held in code (hand-written or generated). */
 export type JsonSchemaObject = { readonly [keyword: string]: unknown };
 
+/**
+ * The schema files refer to each other by file name, so an editor resolves
+ * them next to each other in schema/; the validator registers them under
+ * these URIs, which resolve the same relative names.
+ */
+export const ECS_MODEL_SCHEMA_FILE = 'ecs-model.generated.json';
+export const MANIFEST_SCHEMA_FILE = 'manifest.schema.json';
 export const SCHEMA_BASE = 'https://ecs-gitops.dev/schema/v1/';
-export const ECS_MODEL_SCHEMA_ID = `${SCHEMA_BASE}ecs-model.generated.json`;
-export const MANIFEST_SCHEMA_ID = `${SCHEMA_BASE}manifest.schema.json`;
+export const ECS_MODEL_SCHEMA_ID = `${SCHEMA_BASE}${ECS_MODEL_SCHEMA_FILE}`;
+export const MANIFEST_SCHEMA_ID = `${SCHEMA_BASE}${MANIFEST_SCHEMA_FILE}`;

@@ -6,7 +6,7 @@
  * editors (yaml-language-server, VS Code).
  */
 import { API_VERSION } from './types.js';
-import { ECS_MODEL_SCHEMA_ID, MANIFEST_SCHEMA_ID, type JsonSchemaObject } from './json-schema.js';
+import { ECS_MODEL_SCHEMA_FILE, type JsonSchemaObject } from './json-schema.js';
 
 /** ECS names: services, clusters, families and containers share this rule. */
 export const ECS_NAME_PATTERN = '^[A-Za-z0-9_-]{1,255}$';
@@ -14,7 +14,6 @@ export const REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-[0-9]+$';
 
 export const MANIFEST_SCHEMA: JsonSchemaObject = {
   $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: MANIFEST_SCHEMA_ID,
   title: 'ecs-gitops/v1 manifest (kind: Service or kind: Cluster)',
   type: 'object',
   required: ['apiVersion', 'kind'],
@@ -46,7 +45,7 @@ export const MANIFEST_SCHEMA: JsonSchemaObject = {
             region: { $ref: '#/definitions/Region' },
           },
         },
-        spec: { $ref: `${ECS_MODEL_SCHEMA_ID}#/definitions/ServiceSpec` },
+        spec: { $ref: `${ECS_MODEL_SCHEMA_FILE}#/definitions/ServiceSpec` },
       },
     },
     ClusterManifest: {
@@ -65,7 +64,7 @@ export const MANIFEST_SCHEMA: JsonSchemaObject = {
             region: { $ref: '#/definitions/Region' },
           },
         },
-        spec: { $ref: `${ECS_MODEL_SCHEMA_ID}#/definitions/ClusterSpec` },
+        spec: { $ref: `${ECS_MODEL_SCHEMA_FILE}#/definitions/ClusterSpec` },
       },
     },
     // A map in manifests, a key/value list on the wire; ECS allows 50 tags,

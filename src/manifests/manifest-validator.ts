@@ -21,7 +21,9 @@ let compiled: Compiled | undefined;
 
 function compile(): Compiled {
   if (compiled) return compiled;
-  const ajv = new Ajv({ strict: true, allErrors: true, verbose: true, schemas: [ECS_MODEL_SCHEMA, MANIFEST_SCHEMA] });
+  const ajv = new Ajv({ strict: true, allErrors: true, verbose: true });
+  ajv.addSchema(ECS_MODEL_SCHEMA, ECS_MODEL_SCHEMA_ID);
+  ajv.addSchema(MANIFEST_SCHEMA, MANIFEST_SCHEMA_ID);
   const get = (name: string): ValidateFunction => {
     const fn = ajv.getSchema(`${MANIFEST_SCHEMA_ID}#/definitions/${name}`);
     if (!fn) throw new Error(`manifest schema has no definition ${name}`);
@@ -43,7 +45,7 @@ const SCHEMAS: Readonly<Record<string, JsonSchemaObject>> = {
 
 function resolveRef(ref: string, base: string): { schema: JsonSchemaObject; base: string } | undefined {
   const [uri, fragment = ''] = ref.split('#');
-  const docId = uri === '' || uri === undefined ? base : uri;
+  const docId = uri === '' || uri === undefined ? base : new URL(uri, base).href;
   let node: unknown = SCHEMAS[docId];
   for (const part of fragment.split('/').filter((p) => p !== '')) {
     node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
@@ -67,7 +69,7 @@ export type SpecPathResult =
 
 /** Checks that `segments` (of a pointer relative to a Service `spec`) can name a value. */
 export function checkSpecPath(segments: readonly string[]): SpecPathResult {
-  let current = deref({ $ref: `${ECS_MODEL_SCHEMA_ID}#/definitions/ServiceSpec` }, ECS_MODEL_SCHEMA_ID);
+  let current = deref({ $ref: '#/definitions/ServiceSpec' }, ECS_MODEL_SCHEMA_ID);
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i] as string;
     const { schema, base } = current;

@@ -27,8 +27,11 @@ describe('committed schemas', () => {
   });
 
   it('compile in ajv strict mode as editors use them (top level, kind chosen by if/then/else)', () => {
-    const ajv = new Ajv({ strict: true, allErrors: true, schemas: [JSON.parse(repoFile(OUTPUTS.modelJson)), JSON.parse(repoFile(OUTPUTS.manifestJson))] });
-    const validate = ajv.getSchema('https://ecs-gitops.dev/schema/v1/manifest.schema.json');
+    // Registered under file URIs, as an editor loading schema/*.json would: the relative $refs must resolve.
+    const ajv = new Ajv({ strict: true, allErrors: true });
+    ajv.addSchema(JSON.parse(repoFile(OUTPUTS.modelJson)) as object, new URL(`../../${OUTPUTS.modelJson}`, import.meta.url).href);
+    ajv.addSchema(JSON.parse(repoFile(OUTPUTS.manifestJson)) as object, new URL(`../../${OUTPUTS.manifestJson}`, import.meta.url).href);
+    const validate = ajv.getSchema(new URL(`../../${OUTPUTS.manifestJson}`, import.meta.url).href);
     if (!validate) throw new Error('top-level schema missing');
     for (const file of ['manifests/services/web.yaml', 'manifests/services/worker.yaml', 'manifests/services/edge-proxy.yaml', 'manifests/clusters/demo.yaml']) {
       for (const doc of parseAllDocuments(repoFile(file)) as unknown as { toJS(): unknown }[]) {
@@ -46,7 +49,7 @@ describe('committed schemas', () => {
     expect(service?.required).toEqual(['taskDefinition']);
     for (const dropped of ['serviceName', 'cluster', 'clientToken']) expect(service?.properties).not.toHaveProperty(dropped);
     expect(service?.properties.taskDefinition).toEqual({ $ref: '#/definitions/TaskDefinitionSpec' });
-    expect(service?.properties.tags).toEqual({ $ref: 'https://ecs-gitops.dev/schema/v1/manifest.schema.json#/definitions/TagMap' });
+    expect(service?.properties.tags).toEqual({ $ref: 'manifest.schema.json#/definitions/TagMap' });
     expect(service?.properties.launchType).toEqual({ type: 'string', enum: ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] });
     expect(definitions.TaskDefinitionSpec?.required).toEqual(['family', 'containerDefinitions']);
     expect(definitions.ClusterSpec?.properties).not.toHaveProperty('clusterName');
@@ -102,7 +105,7 @@ describe('generateEcsModelSchema', () => {
     expect(Object.keys(d)).toEqual(['ClusterSpec', 'Item', 'ServiceSpec', 'TaskDefinitionSpec']);
     expect(d.ServiceSpec?.properties).toEqual({
       taskDefinition: { $ref: '#/definitions/TaskDefinitionSpec' },
-      tags: { $ref: 'https://ecs-gitops.dev/schema/v1/manifest.schema.json#/definitions/TagMap' },
+      tags: { $ref: 'manifest.schema.json#/definitions/TagMap' },
       desiredCount: { type: 'integer' },
       weight: { type: 'integer', minimum: 0, maximum: 1000 },
       ratio: { type: 'number' },
@@ -111,7 +114,7 @@ describe('generateEcsModelSchema', () => {
       items: { type: 'array', items: { $ref: '#/definitions/Item' }, maxItems: 5 },
       labels: { type: 'object', additionalProperties: { type: 'string' }, propertyNames: { type: 'string', minLength: 1, maxLength: 10 } },
       hook: {},
-      sync: { $ref: 'https://ecs-gitops.dev/schema/v1/manifest.schema.json#/definitions/SyncPolicy' },
+      sync: { $ref: 'manifest.schema.json#/definitions/SyncPolicy' },
     });
     expect(d.ServiceSpec?.required).toEqual(['taskDefinition']);
     expect(d.Item?.properties.child).toEqual({ $ref: '#/definitions/Item' });
