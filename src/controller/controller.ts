@@ -11,6 +11,9 @@ import { setMaxListeners } from 'node:events';
 import { TAG_MANAGED_BY, tagsToMap } from '../diff/tags.js';
 import type { EcsApi } from '../ecs/ecs-api.js';
 import { EcsReader } from '../ecs/ecs-reader.js';
+import type { EcrApi } from '../ecs/ecr-api.js';
+import { ImageResolver } from '../ecs/image-resolver.js';
+import { PinnedImages } from './image-policy.js';
 import { EcsRateLimiter } from '../ecs/rate-limited-ecs.js';
 import type { RateCategory } from '../ecs/rate-limits.js';
 import type { BucketLimits } from '../ecs/token-bucket.js';
@@ -35,6 +38,10 @@ export const DEFAULT_CONTROLLER_ID = 'ecs-gitops';
 export interface ControllerOptions {
   /** ECS access for a region. A single EcsApi serves every region (tests, the sandbox). */
   readonly ecs: EcsApi | ((region: string) => EcsApi);
+  /** ECR access for image checks and `spec.sync.images`; without it images are deployed as written, unchecked. */
+  readonly ecr?: EcrApi | ((region: string) => EcrApi);
+  /** How long an image tag's digest is trusted. @default 60000 */
+  readonly imageCacheTtlMs?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
@@ -131,6 +138,18 @@ export function createController(options: ControllerOptions): Controller {
   // Every in-flight SDK call and timer listens on it; hundreds at once is normal here.
   setMaxListeners(0, lifetime.signal);
 
+  const ecrOption = options.ecr;
+  const images = ecrOption
+    ? {
+      resolver: new ImageResolver({
+        ecr: typeof ecrOption === 'function' ? ecrOption : () => ecrOption,
+        clock,
+        ...(options.imageCacheTtlMs !== undefined ? { ttlMs: options.imageCacheTtlMs } : {}),
+        onCheck: (result) => metrics?.recordImageCheck(result),
+      }),
+      pinned: new PinnedImages(),
+    }
+    : undefined;
   const regions = new Map<string, RegionState>();
   const limiters = new Map<EcsApi, EcsApi>();
   function regionState(region: string): RegionState {
@@ -152,6 +171,7 @@ export function createController(options: ControllerOptions): Controller {
     const clusterCache = new Map<string, { at: number; strategy: readonly ECS.CapacityProviderStrategyItem[] }>();
     state = {
       ecs, reader, applier,
+      ...(images ? { images } : {}),
       async clusterDefaultStrategy(cluster, signal) {
         const cached = clusterCache.get(cluster);
         if (cached && clock.now() - cached.at < 60_000) return cached.strategy;

@@ -9,15 +9,29 @@ import { diffService, isServiceGone, serviceDiffResult, type ServiceDiffResult }
 import type { EcsApi } from '../ecs/ecs-api.js';
 import { EcsReader } from '../ecs/ecs-reader.js';
 import type { DesiredService } from '../manifests/types.js';
+import type { EcrApi } from '../ecs/ecr-api.js';
+import { ImageResolver } from '../ecs/image-resolver.js';
 import type { Clock } from './clock.js';
+import { applyImagePolicy, PinnedImages, type ImagePolicyProblem } from './image-policy.js';
+
+export interface LiveDiff {
+  readonly results: ServiceDiffResult[];
+  /** Images that do not exist or cannot be read, per service key. */
+  readonly imageProblems: ReadonlyArray<ImagePolicyProblem & { readonly key: string }>;
+}
 
 export interface LiveDiffOptions {
   readonly ecs: (region: string) => EcsApi;
+  /** With ECR access, `spec.sync.images` is applied and images about to be deployed are checked. */
+  readonly ecr?: (region: string) => EcrApi;
   readonly clock: Clock;
   readonly signal: AbortSignal;
 }
 
-export async function diffAgainstLive(services: readonly DesiredService[], options: LiveDiffOptions): Promise<ServiceDiffResult[]> {
+export async function diffAgainstLive(services: readonly DesiredService[], options: LiveDiffOptions): Promise<LiveDiff> {
+  const resolver = options.ecr ? new ImageResolver({ ecr: options.ecr, clock: options.clock }) : undefined;
+  const pinned = new PinnedImages();
+  const imageProblems: Array<ImagePolicyProblem & { key: string }> = [];
   const readers = new Map<string, EcsReader>();
   const readerFor = (region: string) => {
     let reader = readers.get(region);
@@ -42,12 +56,18 @@ export async function diffAgainstLive(services: readonly DesiredService[], optio
     }
   }));
   const results: ServiceDiffResult[] = [];
-  for (const desired of [...services].sort((a, b) => a.key.localeCompare(b.key))) {
+  for (const declared of [...services].sort((a, b) => a.key.localeCompare(b.key))) {
+    let desired = declared;
     const service = live.get(desired.key);
     const active = isServiceGone(service) ? undefined : service;
     const taskDefinition = active?.taskDefinition
       ? (await readerFor(desired.region).taskDefinition(active.taskDefinition, options.signal)).taskDefinition
       : undefined;
+    if (resolver) {
+      const policy = await applyImagePolicy(desired, taskDefinition, resolver, pinned, options.signal);
+      if (policy.problem) imageProblems.push({ key: desired.key, ...policy.problem });
+      desired = policy.desired;
+    }
     const strategy = strategies.get(`${desired.region}/${desired.cluster}`);
     const changes = diffService(
       desired.manifest,
@@ -56,5 +76,5 @@ export async function diffAgainstLive(services: readonly DesiredService[], optio
     );
     results.push(serviceDiffResult(desired.key, changes));
   }
-  return results;
+  return { results, imageProblems };
 }

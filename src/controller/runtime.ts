@@ -7,6 +7,7 @@
 import type { Writable } from 'node:stream';
 import type { AwsRequestObserver, EcsApi } from '../ecs/ecs-api.js';
 import { createSdkEcsApi, type SdkEcsOptions } from '../ecs/sdk-adapter.js';
+import { createSdkEcrApi, type EcrApi } from '../ecs/ecr-api.js';
 import { GitopsError } from '../errors/index.js';
 import { formatProblem, loadManifests, type ManifestSnapshot } from '../manifests/index.js';
 import type { Sandbox } from '../sandbox/index.js';
@@ -25,6 +26,8 @@ export interface EcsConnection {
   readonly ecs: EcsApi;
   /** ECS access for any region (one SDK client per region, created on first use). */
   ecsFor(region: string): EcsApi;
+  /** ECR access for any region (image checks and tag resolution). */
+  ecrFor(region: string): EcrApi;
   readonly region: string;
   /** Where requests go, for messages ('' = the SDK's regional AWS endpoint). */
   readonly endpoint: string;
@@ -45,6 +48,7 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
   const env = options.env;
   let sandbox: Sandbox | undefined;
   let endpoint = env.AWS_ENDPOINT_URL_ECS || env.AWS_ENDPOINT_URL || '';
+  let ecrEndpoint = env.AWS_ENDPOINT_URL_ECR || env.AWS_ENDPOINT_URL || '';
   let credentials: SdkEcsOptions['credentials'] = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
     ? {
       accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
@@ -60,6 +64,7 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
     });
     const config = sandbox.clientConfig({ region: options.region });
     endpoint = config.endpoint;
+    ecrEndpoint = config.endpoint;
     credentials = config.credentials;
   }
   const clients = new Map<string, { api: EcsApi; destroy: () => void }>();
@@ -77,11 +82,26 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
     }
     return entry.api;
   };
+  const ecrClients = new Map<string, { api: EcrApi; destroy: () => void }>();
+  const ecrFor = (region: string): EcrApi => {
+    let entry = ecrClients.get(region);
+    if (!entry) {
+      const { api, client } = createSdkEcrApi({
+        region,
+        ...(ecrEndpoint ? { endpoint: ecrEndpoint } : {}),
+        ...(credentials ? { credentials } : {}),
+        ...(options.observer ? { observer: options.observer } : {}),
+      });
+      entry = { api, destroy: () => client.destroy() };
+      ecrClients.set(region, entry);
+    }
+    return entry.api;
+  };
   return {
-    ecs: ecsFor(options.region), ecsFor, region: options.region, endpoint,
+    ecs: ecsFor(options.region), ecsFor, ecrFor, region: options.region, endpoint,
     ...(sandbox ? { sandbox } : {}),
     close: async () => {
-      for (const entry of clients.values()) entry.destroy();
+      for (const entry of [...clients.values(), ...ecrClients.values()]) entry.destroy();
       await sandbox?.close();
     },
   };

@@ -94,6 +94,7 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
 
     const controller = createController({
       ecs: (region) => connection.ecsFor(region),
+      ecr: (region) => connection.ecrFor(region),
       logger, metrics, status, source,
       controllerId: config.controllerId, mode: config.mode, workers: config.workers,
       resyncMs: config.resyncMs, prune: config.prune, maxPrune: config.maxPrune,

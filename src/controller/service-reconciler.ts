@@ -15,6 +15,8 @@ import { buildTaskDefinitionRegistration } from '../plan/index.js';
 import type { LiveServiceState } from '../plan/types.js';
 import type { Applier } from './applier.js';
 import type { Clock } from './clock.js';
+import type { ImageResolver } from '../ecs/image-resolver.js';
+import { applyImagePolicy, type PinnedImages } from './image-policy.js';
 import type { Planner } from './planner.js';
 import { assessRollout, type WatchedRollout } from './rollout.js';
 import type { HealthStatus, ServiceStatus, StatusChange, StatusStore, SyncStatus } from './status.js';
@@ -55,6 +57,8 @@ export interface ServiceReconcilerOptions {
 export interface RegionAccess {
   readonly reader: EcsReader;
   readonly applier: Applier;
+  /** ECR look-ups for `spec.sync.images` and image existence checks; absent = images deployed as written, unchecked. */
+  readonly images?: { readonly resolver: ImageResolver; readonly pinned: PinnedImages };
   /** The cluster's default capacity provider strategy (cached by the caller). */
   clusterDefaultStrategy(cluster: string, signal: AbortSignal): Promise<readonly ECS.CapacityProviderStrategyItem[] | undefined>;
 }
@@ -131,7 +135,8 @@ export class ServiceReconciler {
   }
 
   async #reconcile(request: ReconcileRequest): Promise<ServiceReconcileOutcome> {
-    const { desired, revision, region, signal } = request;
+    const { revision, region, signal } = request;
+    let desired = request.desired;
     const key = desired.key;
     const mode: 'auto' | 'detect' = desired.manifest.spec.sync?.mode === 'detect' ? 'detect' : this.#o.mode;
 
@@ -165,7 +170,27 @@ export class ServiceReconciler {
       return { result: 'error' };
     }
 
-    // 2. Diff.
+    // 2. Image policy: resolve tags to digests, check images about to be deployed exist.
+    if (region.images) {
+      let policy;
+      try {
+        policy = await applyImagePolicy(desired, live.taskDefinition, region.images.resolver, region.images.pinned, signal);
+      } catch (err) {
+        this.#fail(desired, mode, errorCode(err), errorMessage(err), { sync: 'Unknown' });
+        throw new ReconcileError(errorCode(err), errorMessage(err), err);
+      }
+      if (policy.problem) {
+        this.#fail(desired, mode, policy.problem.code, policy.problem.message, {
+          sync: 'OutOfSync', health: live.service ? assessRollout(live.service).health : 'Missing',
+          lastAttemptedRevision: revision, lastApplySucceeded: false,
+        });
+        if (policy.problem.code === 'CONTROLLER_IMAGE_LOOKUP_FAILED') throw new ReconcileError(policy.problem.code, policy.problem.message);
+        return { result: 'error' };
+      }
+      desired = policy.desired;
+    }
+
+    // 3. Diff.
     let changes: Change[];
     let strategy: readonly ECS.CapacityProviderStrategyItem[] | undefined;
     try {

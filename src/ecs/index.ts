@@ -7,3 +7,5 @@ export * from './rate-limited-ecs.js';
 export * from './ecs-reader.js';
 export * from './call-counter.js';
 export { createSdkEcsApi, ecsApiFromClient, type SdkEcsOptions } from './sdk-adapter.js';
+export * from './ecr-api.js';
+export * from './image-resolver.js';

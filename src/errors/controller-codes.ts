@@ -22,6 +22,18 @@ export const CONTROLLER_ERROR_CODES = defineErrorCodes({
     title: 'the service is being deleted in ECS (DRAINING) and cannot be updated or re-created yet',
     hint: 'Wait: the controller re-creates it once ECS has finished draining it.',
   },
+  CONTROLLER_IMAGE_NOT_FOUND: {
+    title: 'a container image in ECR does not exist (no such repository, tag or digest)',
+    hint: 'Push the image or fix the tag; the service is not applied until the image exists, so no failing deployment is started.',
+  },
+  CONTROLLER_IMAGE_ACCESS_DENIED: {
+    title: 'the controller may not read the ECR repository of a container image',
+    hint: 'Grant ecr:DescribeImages on the repository (cross-account: in the repository policy too).',
+  },
+  CONTROLLER_IMAGE_LOOKUP_FAILED: {
+    title: 'an ECR image look-up failed for another reason (network, throttling)',
+    hint: 'Retried with backoff; check the message for the AWS error.',
+  },
   CONTROLLER_NO_SNAPSHOT: {
     title: 'no manifest snapshot has been loaded yet',
     hint: 'Check that --repo (or DIR) points at the manifests and that they can be read.',

@@ -14,6 +14,7 @@ import { createController, type Controller, type ControllerOptions } from '../..
 import { EcsCallCounter } from '../../src/ecs/call-counter.js';
 import type { EcsApi } from '../../src/ecs/ecs-api.js';
 import { createSdkEcsApi, ecsApiFromClient } from '../../src/ecs/sdk-adapter.js';
+import { createSdkEcrApi, type EcrApi } from '../../src/ecs/ecr-api.js';
 import { loadManifests } from '../../src/manifests/index.js';
 import type { ManifestSnapshot } from '../../src/manifests/types.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
@@ -114,6 +115,11 @@ export interface SandboxWorld {
   readonly api: EcsApi;
   /** What the controller uses (counted). */
   readonly controllerApi: EcsApi;
+  readonly ecr: EcrApi;
+  /** `<account>.dkr.ecr.<region>.amazonaws.com/<repository>` */
+  repositoryUri(repository: string): string;
+  /** Pushes a new image (distinct content) under `tag`, moving the tag if it existed. */
+  pushImage(repository: string, tag: string): void;
 }
 
 let nextAccount = 200_000_000_000;
@@ -125,7 +131,22 @@ export async function sandboxWorld(options: SandboxOptions = {}): Promise<Sandbo
   const config = sandbox.clientConfig({ accountId, region: REGION });
   const { api: raw } = createSdkEcsApi({ endpoint: config.endpoint, region: config.region, credentials: config.credentials });
   const counter = new EcsCallCounter();
-  return { sandbox, accountId, counter, api: raw, controllerApi: counter.wrap(raw) };
+  const { api: ecr } = createSdkEcrApi({ endpoint: config.endpoint, region: config.region, credentials: config.credentials });
+  let pushes = 0;
+  return {
+    sandbox, accountId, counter, api: raw, controllerApi: counter.wrap(raw), ecr,
+    repositoryUri: (repository) => `${accountId}.dkr.ecr.${REGION}.amazonaws.com/${repository}`,
+    pushImage(repository, tag) {
+      const target = { accountId, region: REGION, api: 'ecr' as const };
+      try {
+        sandbox.call('CreateRepository', { repositoryName: repository }, target);
+      } catch {
+        // already there
+      }
+      const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', layers: [{ digest: `sha256:${String(++pushes).padStart(64, '0')}` }] });
+      sandbox.call('PutImage', { repositoryName: repository, imageManifest: manifest, imageTag: tag }, target);
+    },
+  };
 }
 
 export function motoWorld(): { api: EcsApi; counter: EcsCallCounter; controllerApi: EcsApi } {

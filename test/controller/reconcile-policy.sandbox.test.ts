@@ -68,13 +68,17 @@ describe('reconcile policy (sandbox)', () => {
     w.counter.reset();
     await dir.write('svc.yaml', [serviceManifest({ name: 'web', image: 'nginx:2.0' })]);
     c.setSnapshot(await dir.load('rev-2'));
-    await eventually(() => w.counter.count('UpdateService') === 1, () => c.status.list());
+    // Wait for the apply to come back (the counter counts calls as they are sent).
+    await eventually(() => (c.status.get(key('web'))?.liveTaskDefinition ?? '').endsWith(':2'), () => c.status.list());
+    expect(w.counter.count('UpdateService')).toBe(1);
     expect(c.status.get(key('web'))?.health).toBe('Progressing');
 
     // The sandbox clock is frozen: rev-2's rollout cannot finish, yet rev-3 is applied.
     await dir.write('svc.yaml', [serviceManifest({ name: 'web', image: 'nginx:3.0' })]);
     c.setSnapshot(await dir.load('rev-3'));
-    await eventually(() => w.counter.count('UpdateService') === 2, () => c.status.list());
+    await eventually(() => (c.status.get(key('web'))?.liveTaskDefinition ?? '').endsWith(':3'), () => c.status.list());
+    expect(w.counter.count('UpdateService')).toBe(2);
+    expect(c.status.get(key('web'))?.lastAppliedRevision).toBe('rev-1');
     w.sandbox.clock.advance(120_000);
     await eventually(() => c.status.get(key('web'))?.health === 'Healthy', () => c.status.list());
     expect(c.status.get(key('web'))).toMatchObject({ lastAppliedRevision: 'rev-3', lastApplySucceeded: true, sync: 'Synced' });

@@ -26,15 +26,16 @@ async function run(ctx: CommandContext): Promise<number> {
   }
   const connection = await connectEcs({ region, env: ctx.env });
   try {
-    const results = await diffAgainstLive(selected.filter((s) => !snapshot.blockedKeys.has(s.key)), {
-      ecs: (r) => connection.ecsFor(r), clock: systemClock, signal: ctx.signal,
+    const { results, imageProblems } = await diffAgainstLive(selected.filter((s) => !snapshot.blockedKeys.has(s.key)), {
+      ecs: (r) => connection.ecsFor(r), ecr: (r) => connection.ecrFor(r), clock: systemClock, signal: ctx.signal,
     });
+    for (const problem of imageProblems) ctx.stderr.write(`error ${problem.code}: ${problem.message}\n`);
     if (ctx.args.flags.output === 'json') {
       ctx.stdout.write(`${JSON.stringify({ revision: snapshot.revision, ...diffJson(results) }, null, 2)}\n`);
     } else {
       ctx.stdout.write(renderDiffText(results, { colour: useColour(ctx.stdout, ctx.env) }));
     }
-    if (snapshot.problems.length > 0) return DIFF_EXIT.error;
+    if (snapshot.problems.length > 0 || imageProblems.length > 0) return DIFF_EXIT.error;
     const summary = summarize(results);
     return summary.outOfSync + summary.missing > 0 ? DIFF_EXIT.changes : DIFF_EXIT.inSync;
   } finally {

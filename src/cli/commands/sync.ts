@@ -40,6 +40,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const logger = createLogger({ level: String(flags['log-level']), destination: ctx.stderr, format: 'pretty', colorize: false });
   const controller = createController({
     ecs: (r) => connection.ecsFor(r),
+    ecr: (r) => connection.ecrFor(r),
     logger,
     controllerId: String(flags['controller-id']),
     mode: flags.mode === 'detect' ? 'detect' : 'auto',
