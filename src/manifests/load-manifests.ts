@@ -89,6 +89,8 @@ export async function loadManifests(root: string, options: LoadOptions = {}): Pr
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
+      // fs.readdir and FileHandle.read take no signal: check it between calls instead.
+      signal?.throwIfAborted();
       if (entry.name.startsWith('.')) continue;
       const relative = dir === '' ? entry.name : `${dir}/${entry.name}`;
       const absolute = path.join(realRoot, relative);
