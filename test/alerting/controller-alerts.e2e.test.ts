@@ -1,8 +1,9 @@
 /**
- * Issue 7's end-to-end test: the real controller (checkout source on a temp
- * manifests directory, SDK over loopback HTTP to the sandbox, metrics on its
- * HTTP server) scraped by a real Prometheus evaluating the shipped rules and
- * notifying a real Alertmanager.
+ * Issue 7's end-to-end test: the controller exactly as `ecs-gitops run
+ * --sandbox` wires it (serveController: in-process sandbox, checkout source on
+ * a temp manifests directory, metrics on a private registry, the HTTP server)
+ * scraped by a real Prometheus evaluating the shipped rules and notifying a
+ * real Alertmanager.
  *
  * - A manifest whose image the sandbox marks as crashing: the rollout fails and
  *   RolloutDegraded and ReconcileFailing reach Alertmanager; the fixed
@@ -15,15 +16,12 @@
  * test/support/prometheus-stack.ts); production values are covered by promtool.
  */
 import { PassThrough } from 'node:stream';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import type { Controller } from '../../src/controller/index.js';
-import { loadManifests } from '../../src/manifests/index.js';
-import { startHttpServer, type RunningHttpServer } from '../../src/observe/http-server.js';
+import { serveController, type ServeInfo } from '../../src/controller/serve.js';
 import { createLogger } from '../../src/observe/logger.js';
-import { createMetrics } from '../../src/observe/metrics.js';
-import { createCheckoutSource } from '../../src/source/checkout-source.js';
-import { ManifestDir, REGION, controllerFor, eventually, sandboxWorld, serviceManifest, type SandboxWorld } from '../controller/harness.js';
+import { QUICKSTART_SEED_PATH, type Sandbox } from '../../src/sandbox/index.js';
+import { ManifestDir, REGION, eventually, serviceManifest } from '../controller/harness.js';
 import { canRunPrometheusStack, startPrometheusStack, type PrometheusStack } from '../support/prometheus-stack.js';
 
 const runStack = canRunPrometheusStack();
@@ -43,49 +41,58 @@ function webManifest(image: string): Record<string, unknown> {
 }
 
 describe.runIf(runStack)('controller alerts end to end (sandbox, controller, Prometheus, Alertmanager)', () => {
-  let world: SandboxWorld;
   let dir: ManifestDir;
+  let info: ServeInfo;
   let controller: Controller;
-  let server: RunningHttpServer;
+  let sandbox: Sandbox;
   let stack: PrometheusStack;
+  let serving: Promise<void> | undefined;
+  const stop = new AbortController();
   const logLines: string[] = [];
   const served: string[] = [];
 
   const status = (service: string) => controller.status.get(key(service));
 
   beforeAll(async () => {
-    world = await sandboxWorld();
     dir = await ManifestDir.create();
     await dir.write('web.yaml', [webManifest('nginx:1.27')]);
     await dir.write('worker.yaml', [serviceManifest({ name: 'worker', image: 'nginx:1.27', desiredCount: 1 })]);
 
     const sink = new PassThrough();
     sink.on('data', (chunk: Buffer) => logLines.push(chunk.toString('utf8')));
-    const logger = createLogger({ level: 'debug', destination: sink });
-    const registry = new Registry();
-    const metrics = createMetrics(registry);
-    const source = createCheckoutSource({
-      root: dir.root,
-      debounceMs: 50,
-      load: (root, signal) => loadManifests(root, { defaultRegion: REGION, signal }),
-      logger,
+    const started = new Promise<ServeInfo>((resolve, reject) => {
+      serving = serveController(
+        {
+          repo: dir.root,
+          region: REGION,
+          sandbox: { seed: QUICKSTART_SEED_PATH, clockSpeed: 40 },
+          listen: { host: '127.0.0.1', port: 0 },
+          resyncMs: 1000,
+          prune: false,
+          maxPrune: 5,
+          mode: 'auto',
+          workers: 4,
+          controllerId: 'ecs-gitops',
+          debounceMs: 50,
+          shutdownGraceMs: 100,
+          env: {},
+          logger: createLogger({ level: 'debug', destination: sink }),
+          signal: stop.signal,
+        },
+        resolve,
+      );
+      serving.catch(reject);
     });
-    controller = controllerFor(world.controllerApi, { metrics, logger, source, resyncMs: 1000 });
-    server = await startHttpServer({
-      host: '127.0.0.1',
-      port: 0,
-      registry,
-      status: controller.status,
-      readiness: () => ({ ready: controller.ready(), reasons: controller.ready() ? [] : ['controller not ready'] }),
-      logger,
-    });
-    await controller.start();
+    info = await started;
+    controller = info.controller;
+    if (!info.connection.sandbox) throw new Error('serveController did not start the sandbox');
+    sandbox = info.connection.sandbox;
     await eventually(
       () => status('web')?.health === 'Healthy' && status('worker')?.health === 'Healthy',
       () => controller.status.list(),
       30_000,
     );
-    stack = await startPrometheusStack({ targets: [new URL(server.url).host], maxFor: '2s' });
+    stack = await startPrometheusStack({ targets: [new URL(info.url).host], maxFor: '2s' });
     await stack.waitForTargetsUp();
   }, 90_000);
 
@@ -100,23 +107,22 @@ describe.runIf(runStack)('controller alerts end to end (sandbox, controller, Pro
 
   afterAll(async () => {
     await stack?.stop();
-    await controller?.stop({ graceMs: 100 });
-    await server?.close();
-    await world?.sandbox.close();
+    stop.abort();
+    await serving;
     await dir?.dispose();
   }, 30_000);
 
   it('is ready and exports both services as Synced and Healthy', async () => {
-    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
-    const info = await stack.query('ecs_gitops_service_info');
-    expect(info.map((r) => `${r.metric.service}:${r.metric.sync_status}:${r.metric.health_status}`).sort()).toEqual([
+    expect((await fetch(`${info.url}/readyz`)).status).toBe(200);
+    const series = await stack.query('ecs_gitops_service_info');
+    expect(series.map((r) => `${r.metric.service}:${r.metric.sync_status}:${r.metric.health_status}`).sort()).toEqual([
       'web:Synced:Healthy',
       'worker:Synced:Healthy',
     ]);
   });
 
   it('a crashing image fires RolloutDegraded and ReconcileFailing; the fixed manifest resolves both', async () => {
-    world.sandbox.admin.markImageCrashing(CRASHING_IMAGE);
+    sandbox.admin.markImageCrashing(CRASHING_IMAGE);
     await dir.write('web.yaml', [webManifest(CRASHING_IMAGE)]);
     // Health and the apply result may be recorded in separate status writes: wait for both.
     await eventually(
@@ -138,12 +144,19 @@ describe.runIf(runStack)('controller alerts end to end (sandbox, controller, Pro
     await stack.waitForNotification('resolved', 'RolloutDegraded', WEB);
     await stack.waitForNotification('resolved', 'ReconcileFailing', WEB);
     expect(status('web')).toMatchObject({ sync: 'Synced', health: 'Healthy', diff: [] });
+
+    // The rollout and AWS series behind the dashboard moved, as scraped by Prometheus.
+    await eventually(async () => {
+      const failed = await stack.query('sum(ecs_gitops_rollouts_total{result!="completed"})');
+      const updates = await stack.query('sum(ecs_gitops_aws_requests_total{api="ecs",operation="UpdateService",outcome="ok"})');
+      return Number(failed[0]?.value[1] ?? 0) >= 1 && Number(updates[0]?.value[1] ?? 0) >= 2;
+    }, () => 'rollout and AWS request counters in Prometheus', 30_000);
   }, 180_000);
 
   it('drift created in the console on a detect-mode service fires DriftPersisting', async () => {
     await dir.write('worker.yaml', [serviceManifest({ name: 'worker', image: 'nginx:1.27', desiredCount: 1, mode: 'detect' })]);
     await eventually(() => status('worker')?.mode === 'detect', () => status('worker'), 30_000);
-    world.sandbox.admin.scaleService({ accountId: world.accountId, region: REGION, cluster: 'demo', service: 'worker' }, 4);
+    sandbox.admin.scaleService({ region: REGION, cluster: 'demo', service: 'worker' }, 4);
     await eventually(() => status('worker')?.sync === 'OutOfSync', () => status('worker'), 30_000);
     expect(status('worker')?.diff.map((c) => c.pointer)).toContain('/spec/desiredCount');
 
@@ -158,12 +171,12 @@ describe.runIf(runStack)('controller alerts end to end (sandbox, controller, Pro
 
   it('never lets the planted secret out through logs, /metrics or the status API', async () => {
     for (const path of ['/metrics', '/api/v1/status', '/api/v1/services/eu-west-1/demo/web']) {
-      served.push(await (await fetch(`${server.url}${path}`)).text());
+      served.push(await (await fetch(`${info.url}${path}`)).text());
     }
     // The secret did flow through the controller: ECS received it in the task definition.
-    const live = await world.api.send('DescribeServices', { cluster: 'demo', services: ['web'] });
+    const live = await info.connection.ecs.send('DescribeServices', { cluster: 'demo', services: ['web'] });
     const taskDefinition = live.services?.[0]?.taskDefinition ?? '';
-    const registered = await world.api.send('DescribeTaskDefinition', { taskDefinition });
+    const registered = await info.connection.ecs.send('DescribeTaskDefinition', { taskDefinition });
     expect(JSON.stringify(registered.taskDefinition?.containerDefinitions)).toContain(PLANTED);
 
     const everything = [...logLines, ...served].join('\n');
