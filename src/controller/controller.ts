@@ -352,6 +352,7 @@ export function createController(options: ControllerOptions): Controller {
       candidates: plan.candidates.map((c) => c.key), deleted: plan.deletes.map((d) => d.key),
       ...(plan.blocked ? { blocked: plan.blocked } : {}),
     };
+    if (plan.candidates.length > 0 || status.snapshot().prune) status.setPrune(prune);
     if (plan.blocked) {
       metrics?.recordPruneBlocked(PRUNE_REASON_METRIC[plan.blocked.reason]);
       logger.warn({ reason: plan.blocked.reason, candidates: prune.candidates }, `prune blocked: ${plan.blocked.message}`);

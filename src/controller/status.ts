@@ -50,11 +50,23 @@ export interface ServiceStatus {
   readonly imageDigests?: Readonly<Record<string, string>>;
 }
 
+/** The last prune pass: what it found to delete, what it deleted, and why it held back. */
+export interface PruneStatus {
+  readonly at: string;
+  readonly revision?: string;
+  /** Owned services no longer declared (region/cluster/service). */
+  readonly candidates: readonly string[];
+  readonly deleted: readonly string[];
+  readonly blocked?: { readonly reason: string; readonly message: string };
+}
+
 export interface ControllerStatus {
   readonly revision?: string;
   readonly snapshotLoadedAt?: string;
   readonly manifestProblems: number;
   readonly services: readonly ServiceStatus[];
+  /** Absent until the first prune pass found something to consider. */
+  readonly prune?: PruneStatus;
 }
 
 export type StatusListener = (key: string, next: ServiceStatus | undefined, previous: ServiceStatus | undefined) => void;
@@ -66,6 +78,7 @@ export class StatusStore {
   #revision: string | undefined;
   #snapshotLoadedAt: string | undefined;
   #manifestProblems = 0;
+  #prune: PruneStatus | undefined;
 
   get(key: string): ServiceStatus | undefined {
     return this.#services.get(key);
@@ -100,12 +113,18 @@ export class StatusStore {
     this.#manifestProblems = manifestProblems;
   }
 
+  /** Records the outcome of a prune pass (shown in /api/v1/status). */
+  setPrune(prune: PruneStatus): void {
+    this.#prune = Object.freeze({ ...prune });
+  }
+
   snapshot(): ControllerStatus {
     return {
       revision: this.#revision,
       snapshotLoadedAt: this.#snapshotLoadedAt,
       manifestProblems: this.#manifestProblems,
       services: this.list(),
+      ...(this.#prune ? { prune: this.#prune } : {}),
     };
   }
 

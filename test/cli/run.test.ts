@@ -42,6 +42,8 @@ describe('ecs-gitops run', () => {
       await dir.remove('svc.yaml');
       await dir.write('other.yaml', [serviceManifest({ name: 'api', desiredCount: 1 })]);
       await eventually(async () => /ecs_gitops_prune_blocked_total\{reason="pruning_disabled"\} [1-9]/.test(await (await fetch(`${url}/metrics`)).text()), () => cli.stdout().slice(-2000));
+      const after = (await (await fetch(`${url}/api/v1/status`)).json()) as { prune?: { candidates: string[]; blocked?: { reason: string } } };
+      expect(after.prune).toMatchObject({ candidates: ['eu-west-1/demo/web'], blocked: { reason: 'disabled' } });
     } finally {
       cli.stop();
     }
