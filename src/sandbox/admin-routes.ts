@@ -5,7 +5,11 @@
  *   GET    /_sandbox/health
  *   POST   /_sandbox/reset                  {accountId?}
  *   GET    /_sandbox/calls?accountId=ID     -> {counts: {Operation: n}}
- *   DELETE /_sandbox/calls?accountId=ID
+ *   GET    /_sandbox/calls/throttled?accountId=ID -> {throttled: {Operation: n}} (ThrottlingExceptions answered)
+ *   DELETE /_sandbox/calls?accountId=ID     (counts, throttle counts and the call log)
+ *   GET    /_sandbox/calls/log?accountId=ID&operation=OP&since=MS -> {calls: [{at, accountId, region, operation, target?, outcome}]}
+ *   GET    /_sandbox/throttling             -> {throttling: 'real' | 'off' | scale}
+ *   POST   /_sandbox/throttling             {throttling: 'real' | 'off' | scale}
  *   GET    /_sandbox/clock                  -> {now, speed}
  *   POST   /_sandbox/clock                  {speed?, advanceMs?}
  *   POST   /_sandbox/images/crashing        {image, crashing?=true}
@@ -19,6 +23,7 @@ import { SandboxApiError } from './api-error.js';
 import { isObject, type Json, type JsonObject } from './json-input.js';
 import type { SandboxCore, ServiceAddress } from './sandbox-core.js';
 import { applySeed, type SeedDocument } from './seed.js';
+import type { ThrottlingOption } from './throttle.js';
 import { isGitopsError } from '../errors/index.js';
 
 export const ADMIN_PREFIX = '/_sandbox/';
@@ -39,6 +44,10 @@ function address(body: JsonObject): ServiceAddress {
   return { cluster, service, ...(accountId ? { accountId } : {}), ...(region ? { region } : {}) };
 }
 
+function throttlingJson(option: ThrottlingOption): Json {
+  return typeof option === 'string' ? option : option.scale;
+}
+
 export function handleAdmin(core: SandboxCore, method: string, url: URL, rawBody: string): AdminResponse {
   try {
     let body: JsonObject = {};
@@ -57,6 +66,27 @@ export function handleAdmin(core: SandboxCore, method: string, url: URL, rawBody
         return { status: 200, body: { reset: str(body, 'accountId') ?? 'all' } };
       case 'GET /calls':
         return { status: 200, body: { counts: core.callCounts(accountParam) } };
+      case 'GET /calls/throttled':
+        return { status: 200, body: { throttled: core.throttledCounts(accountParam) } };
+      case 'GET /calls/log': {
+        const operation = url.searchParams.get('operation') ?? undefined;
+        const sinceParam = url.searchParams.get('since');
+        const since = sinceParam === null ? undefined : Number(sinceParam);
+        if (since !== undefined && !Number.isFinite(since)) throw new SandboxApiError('InvalidParameterException', 'since must be epoch milliseconds');
+        const calls = core.callLog({
+          ...(accountParam ? { accountId: accountParam } : {}), ...(operation ? { operation } : {}), ...(since !== undefined ? { since } : {}),
+        });
+        return { status: 200, body: { calls: calls as unknown as Json } };
+      }
+      case 'GET /throttling':
+        return { status: 200, body: { throttling: throttlingJson(core.throttling) } };
+      case 'POST /throttling': {
+        const value = body.throttling;
+        if (value === 'real' || value === 'off') core.setThrottling(value);
+        else if (typeof value === 'number') core.setThrottling({ scale: value });
+        else throw new SandboxApiError('InvalidParameterException', 'throttling must be "real", "off" or a scale factor > 0');
+        return { status: 200, body: { throttling: throttlingJson(core.throttling) } };
+      }
       case 'DELETE /calls':
         core.resetCallCounts(accountParam);
         return { status: 200, body: { counts: {} } };

@@ -11,6 +11,8 @@ import type { JsonObject } from './json-input.js';
 import { DEFAULT_ACCOUNT, DEFAULT_REGION } from './request-identity.js';
 import { SandboxCore, type RawRequest, type RawResponse, type SandboxCoreOptions, type ServiceAddress } from './sandbox-core.js';
 import { applySeed, loadSeed, type SeedDocument } from './seed.js';
+import type { CallLogFilter, CallRecord } from './call-log.js';
+import type { ThrottlingOption } from './throttle.js';
 
 export type { ThrottlingOption } from './throttle.js';
 export { ECS_THROTTLE_CATEGORIES, OPERATION_CATEGORY } from './throttle.js';
@@ -19,6 +21,7 @@ export { DEFAULT_TIMINGS, circuitBreakerThreshold } from './rollout.js';
 export type { SeedDocument, SeedAccount, SeedCluster, SeedRepository, SeedImage } from './seed.js';
 export type { RawRequest, RawResponse, ServiceAddress, SandboxLogger } from './sandbox-core.js';
 export type { InProcessRequestHandler } from './in-process-handler.js';
+export type { CallRecord, CallOutcome, CallLogFilter } from './call-log.js';
 export type { Json, JsonObject } from './json-input.js';
 export { DEFAULT_ACCOUNT, DEFAULT_REGION, ACCOUNT_HEADER } from './request-identity.js';
 
@@ -54,7 +57,14 @@ export interface SandboxAdmin {
   /** Wipes one account (all Regions), or everything; call counts and throttling buckets too. */
   reset(accountId?: string): void;
   callCounts(accountId?: string): Record<string, number>;
+  /** Zeroes call counts, throttle counts and the call log. */
   resetCallCounts(accountId?: string): void;
+  /** ThrottlingExceptions answered per operation (they are in callCounts too). */
+  throttledCounts(accountId?: string): Record<string, number>;
+  /** Timestamped calls (wall-clock ms), oldest first; bounded to the newest 100,000 by default. */
+  callLog(filter?: CallLogFilter): CallRecord[];
+  /** Switches throttling at run time (every bucket starts full again). */
+  setThrottling(option: ThrottlingOption): void;
   /** Tasks of this image (as written in the task definition, or `<repoUri>@sha256:...`) start then exit with an error. */
   markImageCrashing(image: string, crashing?: boolean): void;
   scaleService(address: ServiceAddress, desiredCount: number): JsonObject;
@@ -107,6 +117,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     reset: (accountId) => core.reset(accountId),
     callCounts: (accountId) => core.callCounts(accountId),
     resetCallCounts: (accountId) => core.resetCallCounts(accountId),
+    throttledCounts: (accountId) => core.throttledCounts(accountId),
+    callLog: (filter) => core.callLog(filter),
+    setThrottling: (option) => core.setThrottling(option),
     markImageCrashing: (image, crashing = true) => core.markImageCrashing(image, crashing),
     scaleService: (address, n) => core.scaleService(address, n),
     setServiceTaskDefinition: (address, td) => core.setServiceTaskDefinition(address, td),

@@ -15,6 +15,7 @@ import { DEFAULT_TIMINGS, settleRegion, type RolloutDeps, type RolloutTimings } 
 import { SimClock } from './sim-clock.js';
 import { SandboxState, type RegionState, type ServiceRecord } from './state.js';
 import { Throttler, type ThrottlingOption } from './throttle.js';
+import { CallLog, callTarget, type CallLogFilter, type CallRecord } from './call-log.js';
 
 export interface SandboxLogger {
   debug(obj: object, msg?: string): void;
@@ -32,6 +33,8 @@ export interface SandboxCoreOptions {
   /** Wall-clock source (ms) for throttling and the clock; injectable for tests. @default Date.now */
   readonly realNow?: () => number;
   readonly logger?: SandboxLogger;
+  /** Most call records kept for the call log (older ones are dropped). @default 100000 */
+  readonly callLogCapacity?: number;
 }
 
 export interface RawRequest {
@@ -63,9 +66,13 @@ export class SandboxCore {
   readonly #timings: RolloutTimings;
   readonly #counts = new Map<string, Map<string, number>>();
   readonly #logger: SandboxLogger | undefined;
+  readonly #realNow: () => number;
+  readonly #callLog: CallLog;
 
   constructor(options: SandboxCoreOptions = {}) {
     const realNow = options.realNow ?? Date.now;
+    this.#realNow = realNow;
+    this.#callLog = new CallLog(options.callLogCapacity);
     this.clock = new SimClock({ speed: options.clockSpeed ?? 1, realNow });
     this.#throttler = new Throttler(options.throttling ?? 'real', realNow);
     this.#timings = { ...DEFAULT_TIMINGS, ...options.timings };
@@ -117,8 +124,24 @@ export class SandboxCore {
     const impl = Object.hasOwn(table, operation) ? table[operation] : undefined;
     if (!impl) throw new SandboxApiError('UnknownOperationException', `Operation ${operation} is not supported by this sandbox.`);
     this.#count(account, operation);
-    this.#throttler.take(`${account}/${region}`, operation);
-    return impl(this.context(account, region), input);
+    const at = this.#realNow();
+    const target = callTarget(input);
+    const record = (outcome: CallRecord['outcome']) =>
+      this.#callLog.add({ at, accountId: account, region, operation, ...(target !== undefined ? { target } : {}), outcome });
+    try {
+      this.#throttler.take(`${account}/${region}`, operation);
+    } catch (err) {
+      record('throttled');
+      throw err;
+    }
+    try {
+      const output = impl(this.context(account, region), input);
+      record('ok');
+      return output;
+    } catch (err) {
+      record('error');
+      throw err;
+    }
   }
 
   context(account: string, region: string): ServiceOpContext {
@@ -173,9 +196,30 @@ export class SandboxCore {
     return out;
   }
 
+  /** Zeroes call counts, throttle counts and the call log (of one account, or all). */
   resetCallCounts(accountId?: string): void {
     if (accountId === undefined) this.#counts.clear();
     else this.#counts.delete(accountId);
+    this.#callLog.clear(accountId);
+  }
+
+  /** ThrottlingExceptions answered per operation (included in callCounts too). */
+  throttledCounts(accountId?: string): Record<string, number> {
+    return this.#callLog.throttledCounts(accountId);
+  }
+
+  /** Timestamped calls, oldest first (bounded: see callLogCapacity). */
+  callLog(filter: CallLogFilter = {}): CallRecord[] {
+    return this.#callLog.list(filter);
+  }
+
+  get throttling(): ThrottlingOption {
+    return this.#throttler.option;
+  }
+
+  /** Changes throttling at run time; every bucket starts full again. */
+  setThrottling(option: ThrottlingOption): void {
+    this.#throttler.set(option);
   }
 
   markImageCrashing(image: string, crashing = true): void {

@@ -57,21 +57,37 @@ interface Bucket {
   last: number;
 }
 
+function scaleOf(option: ThrottlingOption): number {
+  if (option === 'off') return 0;
+  if (option === 'real') return 1;
+  if (!Number.isFinite(option.scale) || option.scale <= 0) {
+    throw new RangeError(`throttling scale must be a number > 0, got ${option.scale}`);
+  }
+  return option.scale;
+}
+
 export class Throttler {
-  readonly #scale: number;
+  #scale: number;
   readonly #realNow: () => number;
   readonly #buckets = new Map<string, Bucket>();
 
   constructor(option: ThrottlingOption, realNow: () => number = Date.now) {
-    if (option === 'off') this.#scale = 0;
-    else if (option === 'real') this.#scale = 1;
-    else {
-      if (!Number.isFinite(option.scale) || option.scale <= 0) {
-        throw new RangeError(`throttling scale must be a number > 0, got ${option.scale}`);
-      }
-      this.#scale = option.scale;
-    }
+    this.#scale = scaleOf(option);
     this.#realNow = realNow;
+  }
+
+  /** The current setting, as the option that would produce it. */
+  get option(): ThrottlingOption {
+    return this.#scale === 0 ? 'off' : this.#scale === 1 ? 'real' : { scale: this.#scale };
+  }
+
+  /**
+   * Switches throttling at run time (benchmarks seed unthrottled, then measure
+   * at the real rates). Every bucket starts full again under the new setting.
+   */
+  set(option: ThrottlingOption): void {
+    this.#scale = scaleOf(option);
+    this.#buckets.clear();
   }
 
   get enabled(): boolean {
