@@ -1,0 +1,184 @@
+/**
+ * deploy/cloudformation/ecs-gitops.yaml deployed into moto_server's
+ * CloudFormation: the stack completes, and the cluster, service, task
+ * definition and roles read back through the ECS and IAM APIs with the
+ * properties the template promises. CloudFormation and IAM are called through
+ * their Query APIs with plain form posts (see moto-query.ts): their SDK
+ * clients are not dependencies, and the aws CLI cannot send the
+ * x-moto-account-id header that keeps this test in its own account.
+ *
+ * moto's CloudFormation passes only some properties through to ECS (the
+ * task definition's family, memory and container definitions; the service's
+ * cluster, task definition and desired count): launch type, network mode and
+ * the service's network and deployment settings are asserted on the template
+ * itself by the static tests above, and the roles are read from IAM via the
+ * stack's resources.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { envNameFor } from '../../src/cli/flags.js';
+import { runCommand } from '../../src/cli/commands/run.js';
+import { motoAccount, motoEndpoint } from '../support/moto.js';
+import { createVpc, motoQuery, xmlValue, type MotoQueryTarget } from './moto-query.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const templateText = readFileSync(path.join(root, 'deploy/cloudformation/ecs-gitops.yaml'), 'utf8');
+const policy = JSON.parse(readFileSync(path.join(root, 'deploy/iam/ecs-gitops-policy.json'), 'utf8')) as unknown;
+
+interface Template {
+  Parameters: Record<string, unknown>;
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+}
+const template = parse(templateText) as Template;
+
+function resource(name: string): Record<string, unknown> {
+  const r = template.Resources[name];
+  if (!r) throw new Error(`template has no resource ${name}`);
+  return r.Properties;
+}
+
+describe('deploy/cloudformation/ecs-gitops.yaml (static)', () => {
+  it('declares the parameters users set', () => {
+    expect(Object.keys(template.Parameters)).toEqual(expect.arrayContaining([
+      'Image', 'GitUrl', 'GitRef', 'GitPath', 'GitCredentialsSecretArn', 'VpcId', 'Subnets', 'ControllerId', 'MetricsCidr',
+    ]));
+  });
+
+  it("gives the task role exactly deploy/iam/ecs-gitops-policy.json", () => {
+    const policies = resource('TaskRole').Policies as { PolicyName: string; PolicyDocument: unknown }[];
+    expect(policies).toHaveLength(1);
+    expect(policies[0]?.PolicyDocument).toEqual(policy);
+  });
+
+  it('maps every plain environment variable to a flag of `ecs-gitops run`', () => {
+    const container = (resource('TaskDefinition').ContainerDefinitions as Record<string, unknown>[])[0] as Record<string, unknown>;
+    const runEnvNames = new Set(runCommand.flags.map((f) => envNameFor(f.name)));
+    const names = (container.Environment as { Name: string }[]).map((e) => e.Name).filter((n) => n.startsWith('ECS_GITOPS_'));
+    expect(names.length).toBeGreaterThanOrEqual(5);
+    for (const name of names) expect(runEnvNames, name).toContain(name);
+    // The Git token comes from Secrets Manager under the name the Git source documents.
+    const gitSource = readFileSync(path.join(root, 'src/source/git-credentials.ts'), 'utf8');
+    expect(JSON.stringify(container.Secrets)).toContain('ECS_GITOPS_GIT_TOKEN');
+    expect(gitSource).toContain('ECS_GITOPS_GIT_TOKEN');
+  });
+
+  it('lets the execution role pull images and write logs, and read only the Git secret', () => {
+    const execution = resource('ExecutionRole');
+    expect(execution.ManagedPolicyArns).toEqual(['arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy']);
+    expect(JSON.stringify(execution.Policies)).toContain('"Action":"secretsmanager:GetSecretValue","Resource":{"Ref":"GitCredentialsSecretArn"}');
+  });
+
+  it('runs one controller at a time and exposes port 9400', () => {
+    expect(resource('Service')).toMatchObject({
+      DesiredCount: 1, LaunchType: 'FARGATE', DeploymentConfiguration: { MinimumHealthyPercent: 0, MaximumPercent: 100 },
+    });
+    expect(resource('MetricsSecurityGroup').SecurityGroupIngress).toEqual([expect.objectContaining({ FromPort: 9400, ToPort: 9400, IpProtocol: 'tcp' })]);
+  });
+});
+
+describe.skipIf(motoEndpoint() === null)('deploy/cloudformation/ecs-gitops.yaml in moto', () => {
+  const region = 'eu-west-1';
+  let target: MotoQueryTarget;
+  let ecs: ECSClient;
+  let vpc: { vpcId: string; subnets: string[] };
+  const secretArn = `arn:aws:secretsmanager:${region}:123456789012:secret:git-token-AbCdEf`;
+  const stackName = 'ecs-gitops-test';
+
+  beforeAll(async () => {
+    const account = motoAccount(region);
+    target = { endpoint: account.endpoint, accountId: account.accountId, region };
+    ecs = account.ecs();
+    vpc = await createVpc(target);
+    const parameters: Record<string, string> = {
+      GitUrl: 'https://git.example.com/platform/ecs-manifests.git',
+      GitRef: 'release',
+      GitPath: 'clusters/prod',
+      GitCredentialsSecretArn: secretArn,
+      VpcId: vpc.vpcId,
+      Subnets: vpc.subnets.join(','),
+      Image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-gitops:0.1.0',
+    };
+    const form: Record<string, string> = { StackName: stackName, TemplateBody: templateText, 'Capabilities.member.1': 'CAPABILITY_IAM' };
+    Object.entries(parameters).forEach(([key, value], i) => {
+      form[`Parameters.member.${i + 1}.ParameterKey`] = key;
+      form[`Parameters.member.${i + 1}.ParameterValue`] = value;
+    });
+    await motoQuery(target, 'cloudformation', 'CreateStack', '2010-05-15', form);
+  });
+  afterAll(() => ecs?.destroy());
+
+  it('reaches CREATE_COMPLETE', async () => {
+    let status: string | undefined;
+    for (let attempt = 0; attempt < 50; attempt++) {
+      status = xmlValue(await motoQuery(target, 'cloudformation', 'DescribeStacks', '2010-05-15', { StackName: stackName }), 'StackStatus');
+      if (status !== 'CREATE_IN_PROGRESS') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBe('CREATE_COMPLETE');
+  });
+
+  it('creates the cluster and a single-task service running the task definition', async () => {
+    const clusters = await ecs.send(new DescribeClustersCommand({ clusters: ['ecs-gitops'] }));
+    expect(clusters.clusters?.[0]).toMatchObject({ clusterName: 'ecs-gitops', status: 'ACTIVE' });
+    const services = await ecs.send(new DescribeServicesCommand({ cluster: 'ecs-gitops', services: ['ecs-gitops'] }));
+    const service = services.services?.[0];
+    expect(service).toMatchObject({ serviceName: 'ecs-gitops', desiredCount: 1, status: 'ACTIVE' });
+    expect(service?.clusterArn).toMatch(/:cluster\/ecs-gitops$/);
+    expect(service?.taskDefinition).toMatch(/task-definition\/ecs-gitops:1$/);
+  });
+
+  it('creates the task definition with the Git settings, the token from Secrets Manager and both roles', async () => {
+    const { taskDefinition } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'ecs-gitops' }));
+    expect(taskDefinition).toMatchObject({ family: 'ecs-gitops', memory: '1024' });
+    const container = taskDefinition?.containerDefinitions?.[0];
+    expect(container?.image).toBe('123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-gitops:0.1.0');
+    const env = Object.fromEntries((container?.environment ?? []).map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({
+      ECS_GITOPS_GIT_URL: 'https://git.example.com/platform/ecs-manifests.git',
+      ECS_GITOPS_GIT_REF: 'release',
+      ECS_GITOPS_PATH: 'clusters/prod',
+      ECS_GITOPS_LISTEN: '0.0.0.0:9400',
+      AWS_REGION: region,
+    });
+    expect(container?.secrets).toEqual([{ name: 'ECS_GITOPS_GIT_TOKEN', valueFrom: secretArn }]);
+    expect(container?.portMappings?.[0]).toMatchObject({ containerPort: 9400 });
+    expect(container?.healthCheck?.command?.join(' ')).toContain('http://127.0.0.1:9400/healthz');
+    expect(container?.logConfiguration?.options?.['awslogs-group']).toBe('/ecs/ecs-gitops/ecs-gitops');
+  });
+
+  async function physicalId(logicalId: string): Promise<string> {
+    const xml = await motoQuery(target, 'cloudformation', 'DescribeStackResource', '2010-05-15', { StackName: stackName, LogicalResourceId: logicalId });
+    expect(xmlValue(xml, 'ResourceStatus'), logicalId).toBe('CREATE_COMPLETE');
+    const id = xmlValue(xml, 'PhysicalResourceId');
+    if (!id) throw new Error(`no physical id for ${logicalId}: ${xml}`);
+    return id;
+  }
+
+  it('creates the log group and the metrics security group', async () => {
+    expect(await physicalId('LogGroup')).toBe('/ecs/ecs-gitops/ecs-gitops');
+    const groupId = await physicalId('MetricsSecurityGroup');
+    const groups = await motoQuery(target, 'ec2', 'DescribeSecurityGroups', '2016-11-15', { 'GroupId.1': groupId });
+    expect(xmlValue(groups, 'vpcId')).toBe(vpc.vpcId);
+    expect(groups).toMatch(/<fromPort>9400<\/fromPort>/);
+  });
+
+  it('gives the task role the least-privilege policy, trusted by ECS tasks only', async () => {
+    const roleName = await physicalId('TaskRole');
+    const role = await motoQuery(target, 'iam', 'GetRole', '2010-05-08', { RoleName: roleName });
+    const trust = JSON.parse(decodeURIComponent(xmlValue(role, 'AssumeRolePolicyDocument') ?? '{}')) as { Statement: unknown[] };
+    expect(trust.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    const inline = await motoQuery(target, 'iam', 'GetRolePolicy', '2010-05-08', { RoleName: roleName, PolicyName: 'ecs-gitops-controller' });
+    const document = decodeURIComponent(xmlValue(inline, 'PolicyDocument') ?? '{}').replace(/&quot;|&#x27;|&#39;/g, '"');
+    // moto keeps a CloudFormation-created inline policy as a Python dict repr: read its quotes as JSON's.
+    expect(JSON.parse(document.startsWith("{'") ? document.replace(/'/g, '"') : document)).toEqual(policy);
+
+    const executionRoleName = await physicalId('ExecutionRole');
+    expect(executionRoleName).not.toBe(roleName);
+    // (moto does not attach a role's ManagedPolicyArns from CloudFormation; the static test checks that one.)
+    const secretPolicy = await motoQuery(target, 'iam', 'GetRolePolicy', '2010-05-08', { RoleName: executionRoleName, PolicyName: 'read-git-credentials' });
+    expect(decodeURIComponent(xmlValue(secretPolicy, 'PolicyDocument') ?? '')).toContain(secretArn);
+  });
+});
