@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { renameSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -192,7 +192,14 @@ describe.skipIf(!hasGit)('git fetch source', () => {
     const port = typeof address === 'object' && address ? address.port : 0;
     const token = 'tok-THIS-MUST-NOT-LEAK-1234';
     const { source } = create({ url: `http://127.0.0.1:${port}/org/repo.git`, credentials: { kind: 'https-token', token } });
-    const error = (await source.start(() => undefined).catch((e: unknown) => e)) as GitopsError;
+    // GIT_TRACE records every command line git and its helpers run: the token must not be on any.
+    const traceFile = path.join(tempDir(), 'git-trace.log');
+    process.env.GIT_TRACE = traceFile;
+    const error = (await source.start(() => undefined).catch((e: unknown) => e).finally(() => delete process.env.GIT_TRACE)) as GitopsError;
+    const trace = readFileSync(traceFile, 'utf8');
+    expect(trace).toContain('git-remote-http');
+    expect(trace).not.toContain(token);
+    expect(trace).not.toContain(Buffer.from(`x-access-token:${token}`).toString('base64'));
     expect(error).toMatchObject({ code: 'SOURCE_FETCH_AUTH_FAILED' });
     expect(seen[0]).toBe(`Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`);
     const everything = JSON.stringify({ message: error.message, details: error.details });
