@@ -1,7 +1,8 @@
 # ecs-gitops controller image.
-# Build stage compiles TypeScript with dev dependencies; the runtime stage
+# The build stage compiles TypeScript with dev dependencies; the runtime stage
 # carries production dependencies only. Node 22 LTS: Node 20 is past its end
 # of life, and the code stays compatible with Node 20 for development.
+# test/packaging/ checks this file and performs its npm steps (no Docker needed).
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
@@ -11,20 +12,29 @@ COPY schema ./schema
 RUN npm run build
 
 FROM node:22-bookworm-slim AS runtime
-# git fetches manifests; openssh-client for SSH remotes; tini forwards signals
-# so SIGTERM drains the controller instead of killing it mid-apply.
+LABEL org.opencontainers.image.title="ecs-gitops" \
+      org.opencontainers.image.description="GitOps controller for Amazon ECS" \
+      org.opencontainers.image.licenses="Apache-2.0"
+# git fetches manifests; openssh-client for SSH remotes; tini is PID 1 and
+# forwards signals, so SIGTERM drains the controller instead of killing it
+# mid-apply, and git's child processes are reaped.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git openssh-client tini ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-ENV NODE_ENV=production
+# Settings are ECS_GITOPS_* variables (twins of the `run` flags), so an ECS
+# task definition or `docker run -e` configures the controller without a
+# command override. Listen on all interfaces inside the container for scraping.
+ENV NODE_ENV=production \
+    ECS_GITOPS_LISTEN=0.0.0.0:9400
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
+# --ignore-scripts: no install script of a dependency runs in the image.
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY schema ./schema
+# The unprivileged user of the node image; Git work trees go to /tmp.
 USER node
 EXPOSE 9400
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:9400/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD ["node", "-e", "fetch('http://127.0.0.1:9400/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/cli/bin.js", "run"]
-CMD ["--listen", "0.0.0.0:9400"]

@@ -1,0 +1,70 @@
+/** The Dockerfile's promises, read from the file itself (no Docker engine here). */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { copySteps, dockerIgnored, jsonForm, npmCommands, parseDockerfile, type Stage } from './dockerfile.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const stages = parseDockerfile(readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
+const runtime = stages.at(-1) as Stage;
+const build = stages[0] as Stage;
+const last = (stage: Stage, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword).at(-1);
+
+describe('Dockerfile', () => {
+  it('is multi-stage on a maintained Node LTS base (22 or 24)', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) {
+      const major = /^node:(\d+)[-.]/.exec(stage.from)?.[1];
+      expect(['22', '24'], stage.from).toContain(major);
+    }
+    expect(build.name).toBe('build');
+  });
+
+  it('builds with dev dependencies and ships production dependencies only', () => {
+    expect(npmCommands(build)).toEqual([['npm', 'ci'], ['npm', 'run', 'build']]);
+    const runtimeNpm = npmCommands(runtime);
+    expect(runtimeNpm[0]?.slice(0, 3)).toEqual(['npm', 'ci', '--omit=dev']);
+    expect(copySteps(runtime)).toContainEqual({ from: 'build', sources: ['/app/dist'], dest: './dist' });
+    expect(runtime.instructions.find((i) => i.keyword === 'ENV')?.args).toContain('NODE_ENV=production');
+  });
+
+  it('installs git, openssh-client and tini in the runtime image', () => {
+    const install = runtime.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).find((a) => a.includes('apt-get install'));
+    expect(install).toBeDefined();
+    const packages = (install ?? '').split('&&').find((p) => p.includes('apt-get install'))?.trim().split(/\s+/) ?? [];
+    expect(packages).toEqual(expect.arrayContaining(['git', 'openssh-client', 'tini', 'ca-certificates']));
+  });
+
+  it('runs as a non-root user', () => {
+    const user = last(runtime, 'USER')?.args;
+    expect(user).toBeDefined();
+    expect(['root', '0', '0:0']).not.toContain(user);
+    // Nothing after USER switches back.
+    const index = runtime.instructions.findIndex((i) => i.keyword === 'USER');
+    expect(runtime.instructions.slice(index + 1).some((i) => i.keyword === 'USER')).toBe(false);
+  });
+
+  it('checks /healthz on the metrics port and exposes 9400', () => {
+    const health = last(runtime, 'HEALTHCHECK');
+    expect(health?.args).toMatch(/^--interval=\S+ --timeout=\S+ --start-period=\S+ --retries=\d+ CMD /);
+    expect(jsonForm(health)?.join(' ')).toContain('http://127.0.0.1:9400/healthz');
+    expect(last(runtime, 'EXPOSE')?.args).toBe('9400');
+    expect(last(runtime, 'ENV')?.args).toContain('ECS_GITOPS_LISTEN=0.0.0.0:9400');
+  });
+
+  it('starts `ecs-gitops run` under tini (exec form, so signals reach it)', () => {
+    expect(jsonForm(last(runtime, 'ENTRYPOINT'))).toEqual(['/usr/bin/tini', '--', 'node', 'dist/cli/bin.js', 'run']);
+    const bin = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin['ecs-gitops'];
+    expect(bin).toBe('dist/cli/bin.js');
+  });
+
+  it('copies only files that exist and that .dockerignore lets through', () => {
+    const sources = stages.flatMap(copySteps).filter((c) => c.from === undefined).flatMap((c) => c.sources);
+    expect(sources.length).toBeGreaterThan(3);
+    for (const source of sources) {
+      expect(existsSync(path.join(root, source)), source).toBe(true);
+      expect(dockerIgnored(root, source), source).toBe(false);
+    }
+    for (const local of ['node_modules', 'dist', '.git', 'coverage', '.env']) expect(dockerIgnored(root, local), local).toBe(true);
+  });
+});
