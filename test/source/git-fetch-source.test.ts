@@ -115,6 +115,22 @@ describe.skipIf(!hasGit)('git fetch source', () => {
     expect(rec.deliveries).toHaveLength(2);
   });
 
+  it('follows a force-push back to an older commit (the remote decides; delivery order is observation order)', async () => {
+    const { remote, push, work } = makeRemote();
+    const first = git(work, 'rev-parse', 'HEAD');
+    const { source } = create({ url: remote, pollMs: 3_600_000 });
+    const rec = new SnapshotRecorder();
+    await source.start(rec.listener);
+    const second = push((w) => writeService(w, 'deploy/a.yaml', 'a', 'nginx:2'));
+    source.refresh();
+    await rec.waitForRevision(second);
+    git(work, 'push', '-q', '--force', 'origin', `${first}:refs/heads/main`);
+    const from = rec.deliveries.length;
+    source.refresh();
+    const back = await rec.waitForRevision(first, from);
+    expect(back.changes.changed).toEqual([key('a')]);
+  });
+
   it('fetches at once on a signed webhook push', async () => {
     const { remote, push } = makeRemote();
     const { source } = create({ url: remote, pollMs: 3_600_000 });
