@@ -69,6 +69,8 @@ export interface ControllerOptions {
   readonly followRollouts?: boolean;
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
+  /** A reconcile still running after this long is aborted (and retried with backoff). @default 300000 */
+  readonly reconcileTimeoutMs?: number;
   /** Give up on a key after this many consecutive failures (one-shot sync). @default Infinity */
   readonly maxRetries?: number;
   readonly source?: ManifestSource;
@@ -215,8 +217,15 @@ export function createController(options: ControllerOptions): Controller {
     const log = logger.child({ key, revision: revisionOf(current), reconcileId: randomUUID().slice(0, 8) });
     options.hooks?.beforeReconcile?.(key);
     let result: 'success' | 'error' | 'requeue' = 'error';
+    // Per-reconcile deadline on the injected clock, joined with the shutdown signal.
+    const deadline = new AbortController();
+    const onShutdown = () => deadline.abort(signal.reason);
+    if (signal.aborted) onShutdown();
+    else signal.addEventListener('abort', onShutdown, { once: true });
+    const timeoutMs = options.reconcileTimeoutMs ?? 300_000;
+    const cancelTimeout = clock.setTimer(timeoutMs, () => deadline.abort(new Error(`reconcile of ${key} took longer than ${timeoutMs} ms`)));
     try {
-      const outcome = await reconcileKey(key, signal, log);
+      const outcome = await reconcileKey(key, deadline.signal, log);
       result = outcome.result;
       metrics?.recordReconcile(outcome.result, (clock.now() - started) / 1000);
       if (outcome.result === 'error') log.warn({ error: status.get(key)?.lastError }, 'reconcile blocked');
@@ -228,6 +237,8 @@ export function createController(options: ControllerOptions): Controller {
       log.warn({ code, err: err instanceof Error ? err.message : String(err) }, 'reconcile failed; retrying with backoff');
       throw err;
     } finally {
+      cancelTimeout();
+      signal.removeEventListener('abort', onShutdown);
       if (key.startsWith(CLUSTER_KEY_PREFIX)) {
         const id = key.slice(CLUSTER_KEY_PREFIX.length);
         clusterPending.get(id)?.resolve();

@@ -144,7 +144,7 @@ export class ServiceReconciler {
     let lookup: { service?: ECS.Service };
     let live: LiveServiceState;
     try {
-      lookup = await region.reader.describeService(desired.cluster, desired.name);
+      lookup = await region.reader.describeService(desired.cluster, desired.name, signal);
       const service = isServiceGone(lookup.service) ? undefined : lookup.service;
       const taskDefinition = service?.taskDefinition
         ? (await region.reader.taskDefinition(service.taskDefinition, signal)).taskDefinition

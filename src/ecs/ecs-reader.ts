@@ -62,13 +62,37 @@ export class EcsReader {
     this.#signal = options.signal;
   }
 
-  /** One service, coalesced with other look-ups in the same cluster made in the same turn. */
-  describeService(cluster: string, name: string): Promise<ServiceLookup> {
+  /**
+   * One service, coalesced with other look-ups in the same cluster made in the
+   * same turn. `signal` abandons this caller's wait (the shared call goes on
+   * for the others, bounded by the reader's own signal).
+   */
+  describeService(cluster: string, name: string, signal?: AbortSignal): Promise<ServiceLookup> {
     const cached = this.#prefetched.get(`${cluster}/${name}`);
     if (cached) {
       this.#prefetched.delete(`${cluster}/${name}`);
       if (this.#clock.now() - cached.at <= this.#ttl) return Promise.resolve(cached.lookup);
     }
+    const shared = this.#enqueue(cluster, name);
+    if (!signal) return shared;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      shared.then(
+        (value) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        (err: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  #enqueue(cluster: string, name: string): Promise<ServiceLookup> {
     return new Promise((resolve, reject) => {
       const list = this.#pending.get(cluster) ?? [];
       list.push({ name, resolve, reject });

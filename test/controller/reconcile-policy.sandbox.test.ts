@@ -154,3 +154,43 @@ describe('graceful shutdown', () => {
     await dir.dispose();
   });
 });
+
+describe('reconcile timeout', () => {
+  it('aborts a reconcile that hangs past reconcileTimeoutMs and retries it with backoff', async () => {
+    const dir = await ManifestDir.create();
+    await dir.write('svc.yaml', [serviceManifest({ name: 'web' })]);
+    const clock = new FakeClock();
+    let calls = 0;
+    let aborts = 0;
+    const hanging: EcsApi = {
+      send: (operation, _input, signal) => new Promise((_, reject) => {
+        if (operation === 'DescribeServices') calls++;
+        signal?.addEventListener('abort', () => {
+          aborts++;
+          reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+        });
+      }),
+    };
+    const failures: string[] = [];
+    const c = createController({
+      ecs: hanging, clock, resyncMs: 0, rateLimits: false, reconcileTimeoutMs: 1000, backoffBaseMs: 500, random: () => 0,
+      hooks: { afterReconcile: (key, result) => failures.push(`${key}:${result}`) },
+    });
+    c.setSnapshot(await dir.load('rev-1'));
+    await eventually(() => calls === 1, () => calls);
+    await clock.advance(999);
+    expect(failures).toEqual([]);
+    await clock.advance(1);
+    await eventually(() => failures.length === 1, () => failures);
+    expect(failures).toEqual([`${REGION}/demo/web:error`]);
+    expect(c.status.get(key('web'))?.sync).toBe('Unknown');
+    await clock.advance(500);
+    await eventually(() => calls === 2, () => calls);
+    // Shutdown waits on the injected clock too.
+    const stopping = c.stop({ graceMs: 0 });
+    await clock.advance(5000);
+    await stopping;
+    expect(aborts).toBeGreaterThanOrEqual(2);
+    await dir.dispose();
+  });
+});
