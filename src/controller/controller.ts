@@ -460,6 +460,14 @@ export function createController(options: ControllerOptions): Controller {
     return pass;
   }
 
+  // A stuck worker shows in the gauge even when nothing else happens.
+  let gaugeCancel: (() => void) | undefined;
+  function tickLongestRunning(): void {
+    if (!metrics || stopped) return;
+    metrics.workqueue.setLongestRunningProcessor(queue.longestRunningSeconds());
+    gaugeCancel = clock.setTimer(5000, tickLongestRunning);
+  }
+
   function scheduleResync(): void {
     if (resyncMs <= 0 || stopped) return;
     const delay = Math.max(1, Math.round(resyncMs * (1 - resyncJitter * random())));
@@ -494,6 +502,7 @@ export function createController(options: ControllerOptions): Controller {
     async start() {
       if (options.source) await options.source.start((snapshot) => setSnapshot(snapshot));
       scheduleResync();
+      tickLongestRunning();
     },
     resync,
     waitForIdle,
@@ -503,6 +512,7 @@ export function createController(options: ControllerOptions): Controller {
       if (stopped) return;
       stopped = true;
       resyncCancel?.();
+      gaugeCancel?.();
       await options.source?.close();
       for (const pending of clusterPending.values()) pending.resolve();
       const graceMs = stopOptions.graceMs ?? 5000;
