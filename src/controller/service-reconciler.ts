@@ -139,6 +139,8 @@ export class ServiceReconciler {
     let desired = request.desired;
     const key = desired.key;
     const mode: 'auto' | 'detect' = desired.manifest.spec.sync?.mode === 'detect' ? 'detect' : this.#o.mode;
+    // A failed manifest is held only while it stays the manifest: any other content releases it.
+    if (this.failedContent.has(key) && this.failedContent.get(key) !== desired.contentHash) this.failedContent.delete(key);
 
     // 1. Live state.
     let lookup: { service?: ECS.Service };

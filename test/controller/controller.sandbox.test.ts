@@ -80,6 +80,17 @@ describe('controller against the sandbox', () => {
     expect(world.counter.count('UpdateService')).toBe(0);
     expect(world.counter.count('RegisterTaskDefinition')).toBe(0);
     expect(controller.status.get(key('web'))?.health).toBe('Degraded');
+
+    // Reverting the manifest heals the status; trying the bad image again is a new attempt.
+    await dir.write('web.yaml', [serviceManifest({ name: 'web', image: 'nginx:1.27' })]);
+    controller.setSnapshot(await dir.load('rev-3'));
+    await eventually(() => controller?.status.get(key('web'))?.health === 'Healthy' && controller.status.get(key('web'))?.lastError === undefined,
+      () => controller?.status.get(key('web')));
+    expect(controller.status.get(key('web'))).toMatchObject({ sync: 'Synced', lastApplySucceeded: true });
+    await dir.write('web.yaml', [serviceManifest({ name: 'web', image: 'nginx:9.9-crash' })]);
+    controller.setSnapshot(await dir.load('rev-4'));
+    await eventually(() => world.counter.count('UpdateService') === 1, () => controller?.status.get(key('web')));
+    await eventually(() => controller?.status.get(key('web'))?.health === 'Degraded', () => controller?.status.get(key('web')));
   });
 
   it('corrects console drift in auto mode and only reports it in detect mode', async () => {
