@@ -10,7 +10,6 @@ import { resolveRegion } from '../../controller/runtime.js';
 import { GitopsError } from '../../errors/index.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../observe/logger.js';
 import { DEFAULT_LISTEN, parseListenAddress } from '../../observe/listen-address.js';
-import { QUICKSTART_SEED_PATH } from '../../sandbox/index.js';
 import type { FlagSpec } from '../flags.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 
@@ -53,12 +52,14 @@ async function run(ctx: CommandContext): Promise<number> {
   if (repo && gitUrl) throw new GitopsError('CLI_BAD_FLAG_VALUE', '--repo and --git-url cannot be used together');
   const sandbox = flags.sandbox === true;
   const region = resolveRegion(flags.region, ctx.env, sandbox ? 'eu-west-1' : 'us-east-1');
+  // The sandbox module loads only when asked for: real-AWS runs never pay for it.
+  const seed = sandbox ? (await import('../../sandbox/index.js')).QUICKSTART_SEED_PATH : undefined;
   await serveController({
     ...controllerConfigFrom(ctx),
     ...(repo ? { repo } : {}),
     ...(gitUrl ? { git: { url: gitUrl, ref: String(flags['git-ref']) } } : {}),
     region,
-    ...(sandbox ? { sandbox: { seed: QUICKSTART_SEED_PATH } } : {}),
+    ...(seed ? { sandbox: { seed } } : {}),
     env: ctx.env,
     signal: ctx.signal,
   });
