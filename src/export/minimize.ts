@@ -34,6 +34,7 @@ export function minimize(tree: JsonTree, fingerprint: (candidate: JsonTree) => s
   const work = structuredClone(tree);
   const target = fingerprint(work);
 
+  let removed = 0;
   const visit = (node: Json, pointer: string): void => {
     if (Array.isArray(node)) {
       node.forEach((child, index) => visit(child, `${pointer}/${index}`));
@@ -45,13 +46,20 @@ export function minimize(tree: JsonTree, fingerprint: (candidate: JsonTree) => s
       const saved = node[key] as Json;
       if (!keep.has(childPointer)) {
         delete node[key];
-        if (fingerprint(work) === target) continue;
+        if (fingerprint(work) === target) {
+          removed++;
+          continue;
+        }
         node[key] = saved;
       }
       visit(saved, childPointer);
     }
   };
-  visit(work, '');
+  // Repeat until nothing more goes: dropping a child can make its parent removable.
+  do {
+    removed = 0;
+    visit(work, '');
+  } while (removed > 0);
   // Re-inserting a key moves it to the end; the caller orders keys afterwards.
   return work;
 }
