@@ -59,10 +59,10 @@ describe('deploy/cloudformation/ecs-gitops.yaml (static)', () => {
     const names = (container.Environment as { Name: string }[]).map((e) => e.Name).filter((n) => n.startsWith('ECS_GITOPS_'));
     expect(names.length).toBeGreaterThanOrEqual(5);
     for (const name of names) expect(runEnvNames, name).toContain(name);
-    // The Git token comes from Secrets Manager under the name the Git source documents.
-    const gitSource = readFileSync(path.join(root, 'src/source/git-credentials.ts'), 'utf8');
-    expect(JSON.stringify(container.Secrets)).toContain('ECS_GITOPS_GIT_TOKEN');
-    expect(gitSource).toContain('ECS_GITOPS_GIT_TOKEN');
+    // The Git token comes from Secrets Manager under the variable `run` reads it from.
+    const runSource = readFileSync(path.join(root, 'src/cli/commands/run.ts'), 'utf8');
+    expect(JSON.stringify(container.Secrets)).toContain('"Name":"ECS_GITOPS_GIT_TOKEN"');
+    expect(runSource).toContain('ctx.env.ECS_GITOPS_GIT_TOKEN');
   });
 
   it('lets the execution role pull images and write logs, and read only the Git secret', () => {
