@@ -6,6 +6,7 @@ export { loadManifests, type LoadOptions } from './load-manifests.js';
 export {
   validateDocuments,
   DEFAULT_REGION,
+  ManifestFileCache,
   type ManifestFileInput,
   type ManifestFileFailure,
   type ValidateOptions,
