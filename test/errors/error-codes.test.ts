@@ -22,7 +22,7 @@ describe('error codes', () => {
     }
   });
 
-  it('are all listed in the README table (run `npm run docs:errors` to refresh it)', () => {
+  it('are all listed in the README table (run `npm run docs:readme` to refresh it)', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     expect(replaceErrorTable(readme)).toBe(readme);
     for (const code of allCodes) expect(readme).toContain(`\`${code}\``);
