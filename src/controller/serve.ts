@@ -15,6 +15,8 @@ import { startHttpServer, type RunningHttpServer } from '../observe/http-server.
 import type { ListenAddress } from '../observe/listen-address.js';
 import { createCheckoutSource } from '../source/checkout-source.js';
 import { createGitFetchSource } from '../source/git-fetch-source.js';
+import type { GitCredentials } from '../source/git-credentials.js';
+import { createWebhookHandler } from '../source/webhook.js';
 import type { LoadManifests, ManifestSource } from '../source/manifest-source.js';
 import { createController, type Controller } from './controller.js';
 import { connectEcs, type EcsConnection, type Env } from './runtime.js';
@@ -23,7 +25,9 @@ import { StatusStore } from './status.js';
 export interface ServeConfig {
   /** A checkout to watch (`--repo`), or a remote to fetch (`git`). */
   readonly repo?: string;
-  readonly git?: { readonly url: string; readonly ref: string; readonly pollMs?: number };
+  readonly git?: { readonly url: string; readonly ref: string; readonly pollMs?: number; readonly credentials?: GitCredentials };
+  /** Shared secret of the Git host's push webhook (POST /api/v1/webhook triggers a refresh). */
+  readonly webhookSecret?: string;
   /** Manifests directory inside the repository. */
   readonly path?: string;
   readonly region: string;
@@ -82,6 +86,7 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
         url: config.git.url, ref: config.git.ref, workdir, load, logger, onError,
         ...(config.path ? { path: config.path } : {}),
         ...(config.git.pollMs ? { pollMs: config.git.pollMs } : {}),
+        ...(config.git.credentials ? { credentials: config.git.credentials } : {}),
         onFetch: (result) => metrics.recordSourceFetch(result.ok, Date.now() / 1000),
       });
     } else {
@@ -104,6 +109,17 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
     let server: RunningHttpServer | undefined;
     server = await startHttpServer({
       host: config.listen.host, port: config.listen.port, registry, status, logger,
+      ...(config.webhookSecret
+        ? {
+          webhook: createWebhookHandler({
+            secret: config.webhookSecret, ref: config.git?.ref ?? 'main', logger,
+            onPush: (event) => {
+              logger.info({ ref: event.ref, after: event.after, delivery: event.delivery }, 'push webhook: refreshing the source');
+              source.refresh();
+            },
+          }),
+        }
+        : {}),
       readiness: () => {
         const reasons: string[] = [];
         if (!controller.snapshot()) reasons.push('no manifest snapshot loaded yet');

@@ -4,12 +4,14 @@
  * serves /metrics, /healthz, /readyz and /api/v1 on --listen, and on
  * SIGTERM/SIGINT drains in-flight work and exits 0.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { serveController } from '../../controller/serve.js';
 import { resolveRegion } from '../../controller/runtime.js';
 import { GitopsError } from '../../errors/index.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../observe/logger.js';
 import { DEFAULT_LISTEN, parseListenAddress } from '../../observe/listen-address.js';
+import type { GitCredentials } from '../../source/git-credentials.js';
 import type { FlagSpec } from '../flags.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 
@@ -44,6 +46,33 @@ function controllerConfigFrom(ctx: CommandContext) {
   };
 }
 
+/** Secrets come from a file flag or a raw environment variable, never from a command-line value. */
+async function secretFrom(ctx: CommandContext, fileFlag: string, envName: string): Promise<string | undefined> {
+  const file = ctx.args.flags[fileFlag];
+  if (typeof file === 'string' && file !== '') {
+    try {
+      return (await readFile(path.resolve(ctx.cwd, file), 'utf8')).trim();
+    } catch (err) {
+      throw new GitopsError('IO_READ_FAILED', `--${fileFlag}: cannot read ${file}: ${(err as Error).message}`, { flag: fileFlag });
+    }
+  }
+  const raw = ctx.env[envName];
+  return raw ? raw.trim() : undefined;
+}
+
+function gitCredentials(ctx: CommandContext): GitCredentials {
+  const flags = ctx.args.flags;
+  if (typeof flags['git-ssh-key'] === 'string') {
+    return {
+      kind: 'ssh', keyFile: path.resolve(ctx.cwd, flags['git-ssh-key']),
+      ...(typeof flags['git-known-hosts'] === 'string' ? { knownHostsFile: path.resolve(ctx.cwd, flags['git-known-hosts']) } : {}),
+    };
+  }
+  if (typeof flags['git-token-file'] === 'string') return { kind: 'https-token', tokenFile: path.resolve(ctx.cwd, flags['git-token-file']) };
+  if (ctx.env.ECS_GITOPS_GIT_TOKEN) return { kind: 'https-token', token: ctx.env.ECS_GITOPS_GIT_TOKEN };
+  return { kind: 'none' };
+}
+
 async function run(ctx: CommandContext): Promise<number> {
   const flags = ctx.args.flags;
   const repo = typeof flags.repo === 'string' ? path.resolve(ctx.cwd, flags.repo) : undefined;
@@ -54,10 +83,12 @@ async function run(ctx: CommandContext): Promise<number> {
   const region = resolveRegion(flags.region, ctx.env, sandbox ? 'eu-west-1' : 'us-east-1');
   // The sandbox module loads only when asked for: real-AWS runs never pay for it.
   const seed = sandbox ? (await import('../../sandbox/index.js')).QUICKSTART_SEED_PATH : undefined;
+  const webhookSecret = await secretFrom(ctx, 'webhook-secret-file', 'ECS_GITOPS_WEBHOOK_SECRET');
   await serveController({
     ...controllerConfigFrom(ctx),
     ...(repo ? { repo } : {}),
-    ...(gitUrl ? { git: { url: gitUrl, ref: String(flags['git-ref']) } } : {}),
+    ...(gitUrl ? { git: { url: gitUrl, ref: String(flags['git-ref']), pollMs: flags['git-poll'] as number, credentials: gitCredentials(ctx) } } : {}),
+    ...(webhookSecret ? { webhookSecret } : {}),
     region,
     ...(seed ? { sandbox: { seed } } : {}),
     env: ctx.env,
@@ -76,6 +107,11 @@ export const runCommand: CommandSpec = {
     { name: 'repo', type: 'string', description: 'a Git checkout to watch (kept current by you, CI or git-sync)' },
     { name: 'git-url', type: 'string', description: 'a remote to fetch instead of watching a checkout' },
     { name: 'git-ref', type: 'string', default: 'main', description: 'branch or tag to follow with --git-url' },
+    { name: 'git-poll', type: 'duration', default: '60s', description: 'how often to fetch with --git-url' },
+    { name: 'git-token-file', type: 'string', description: 'file holding an HTTPS token for --git-url (or set ECS_GITOPS_GIT_TOKEN)' },
+    { name: 'git-ssh-key', type: 'string', description: 'SSH private key file for --git-url' },
+    { name: 'git-known-hosts', type: 'string', description: 'known_hosts file to trust with --git-ssh-key' },
+    { name: 'webhook-secret-file', type: 'string', description: 'file holding the push webhook secret; enables POST /api/v1/webhook (or set ECS_GITOPS_WEBHOOK_SECRET)' },
     { name: 'sandbox', type: 'boolean', description: 'talk to an in-process sandbox (seeded like the quick start) instead of AWS' },
     ...CONTROLLER_FLAGS,
   ],
