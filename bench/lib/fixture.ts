@@ -1,0 +1,154 @@
+/**
+ * Benchmark fixtures: a real Git checkout of N service manifests (one file
+ * each, spread over clusters, task definition families optionally shared),
+ * edits committed with the `git` CLI, and seeding of the sandbox so the
+ * services already exist and are in sync before a measured phase starts.
+ * Seeding uses an in-process controller without client-side rate limits
+ * against the sandbox with throttling switched off: it is setup, not measured.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { createController } from '../../src/controller/index.js';
+import { readSnapshot } from '../../src/controller/runtime.js';
+import { createSdkEcsApi } from '../../src/ecs/sdk-adapter.js';
+import { SandboxAdminClient } from './sandbox-admin.js';
+
+export const REGION = 'eu-west-1';
+
+export interface FleetSpec {
+  readonly services: number;
+  readonly clusters: number;
+  /** Distinct task definition families (services i and j share one when i ≡ j mod families). Default: one per service. */
+  readonly families?: number;
+  /** Prefix of service, cluster and family names, so fleets never collide. */
+  readonly prefix: string;
+}
+
+export interface ServiceRef {
+  readonly index: number;
+  readonly name: string;
+  readonly cluster: string;
+  readonly family: string;
+  readonly file: string;
+}
+
+export class Fleet {
+  readonly refs: readonly ServiceRef[];
+  readonly root: string;
+  readonly #images = new Map<string, string>();
+
+  constructor(readonly spec: FleetSpec, root?: string) {
+    this.root = root ?? mkdtempSync(path.join(tmpdir(), `ecs-gitops-bench-${spec.prefix}-`));
+    const families = spec.families ?? spec.services;
+    this.refs = Array.from({ length: spec.services }, (_, i) => ({
+      index: i,
+      name: `${spec.prefix}-svc-${i}`,
+      cluster: `${spec.prefix}-cluster-${i % spec.clusters}`,
+      family: `${spec.prefix}-td-${i % families}`,
+      file: path.join(this.root, 'services', `${spec.prefix}-svc-${i}.yaml`),
+    }));
+  }
+
+  get clusterNames(): string[] {
+    return Array.from({ length: this.spec.clusters }, (_, c) => `${this.spec.prefix}-cluster-${c}`);
+  }
+
+  /** Services per cluster, for the ideal DescribeServices count. */
+  get servicesPerCluster(): number[] {
+    const counts = new Array<number>(this.spec.clusters).fill(0);
+    for (const ref of this.refs) counts[ref.index % this.spec.clusters] = (counts[ref.index % this.spec.clusters] ?? 0) + 1;
+    return counts;
+  }
+
+  /** The image a family currently declares (families share content, so the image is per family). */
+  image(family: string): string {
+    return this.#images.get(family) ?? 'public.ecr.aws/nginx/nginx:1.27.0';
+  }
+
+  setImage(family: string, image: string): void {
+    this.#images.set(family, image);
+  }
+
+  manifest(ref: ServiceRef): string {
+    return stringify({
+      apiVersion: 'ecs-gitops/v1',
+      kind: 'Service',
+      metadata: { name: ref.name, cluster: ref.cluster, region: REGION },
+      spec: {
+        desiredCount: 1,
+        launchType: 'FARGATE',
+        taskDefinition: {
+          family: ref.family, cpu: '256', memory: '512', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'],
+          containerDefinitions: [{
+            name: 'app', image: this.image(ref.family), portMappings: [{ containerPort: 8080 }],
+            environment: [{ name: 'FAMILY', value: ref.family }],
+          }],
+        },
+        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d4e5f60001'], securityGroups: ['sg-0a1b2c3d4e5f60003'] } },
+        tags: { team: `team-${ref.index % 7}` },
+      },
+    });
+  }
+
+  /** Writes every manifest and makes the first commit. */
+  init(): void {
+    mkdirSync(path.join(this.root, 'services'), { recursive: true });
+    git(this.root, 'init', '-q', '-b', 'main');
+    for (const ref of this.refs) writeFileSync(ref.file, this.manifest(ref));
+    git(this.root, 'add', '-A');
+    git(this.root, 'commit', '-q', '-m', 'initial fleet');
+  }
+
+  /** Rewrites the files of `refs` (after setImage) and commits them as one commit. */
+  commit(refs: readonly ServiceRef[], message: string): void {
+    for (const ref of refs) writeFileSync(ref.file, this.manifest(ref));
+    git(this.root, 'commit', '-q', '-a', '-m', message);
+  }
+
+  remove(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+const GIT_ENV = {
+  ...process.env,
+  GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com',
+};
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8');
+}
+
+/**
+ * Creates the fleet's clusters and services in the sandbox and lets their first
+ * rollouts finish, so the measured controller starts from "everything in sync".
+ * Leaves throttling off; the caller switches it on for the measured phase.
+ */
+export async function seedFleet(fleet: Fleet, endpoint: string, accountId: string, signal: AbortSignal): Promise<{ seconds: number; synced: number }> {
+  const started = Date.now();
+  const admin = new SandboxAdminClient(endpoint, accountId);
+  await admin.setThrottling('off');
+  await admin.seed({
+    accounts: [{ accountId, region: REGION, clusters: fleet.clusterNames.map((name) => ({ name, capacityProviders: ['FARGATE', 'FARGATE_SPOT'] })) }],
+  });
+  const { api, client } = createSdkEcsApi({
+    endpoint, region: REGION, credentials: { accessKeyId: accountId, secretAccessKey: 'bench-dummy-not-a-secret' },
+  });
+  const controller = createController({ ecs: api, resyncMs: 0, followRollouts: false, workers: 16, rateLimits: false });
+  try {
+    await controller.start();
+    controller.setSnapshot(await readSnapshot(fleet.root, REGION, signal));
+    await controller.waitForIdle({ requeues: true });
+    const synced = controller.status.list().filter((s) => s.sync === 'Synced').length;
+    // Let every first deployment complete, so the measured controller sees steady services.
+    await admin.advanceClock(10 * 60_000);
+    return { seconds: (Date.now() - started) / 1000, synced };
+  } finally {
+    await controller.stop({ graceMs: 5_000 });
+    client.destroy();
+  }
+}

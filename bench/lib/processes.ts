@@ -1,0 +1,150 @@
+/**
+ * The processes a benchmark measures: the sandbox (`ecs-gitops sandbox`) and
+ * the controller (`ecs-gitops run`), each a separate Node process started from
+ * the CLI entry point exactly as a user would, plus what /proc says about them
+ * (RSS, CPU seconds) so the controller's cost is measured from outside.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = path.join(ROOT, 'src', 'cli', 'bin.ts');
+
+/** A dummy key pair: the sandbox takes a 12-digit access key id as the account and never checks signatures. */
+export function sandboxEnv(endpoint: string, accountId: string, region: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_ECS: endpoint, AWS_ENDPOINT_URL_ECR: endpoint, AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: accountId, AWS_SECRET_ACCESS_KEY: 'bench-dummy-not-a-secret',
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface CliProcess {
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** Everything written so far (stdout and stderr), for failure messages. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+/** Starts `node --import tsx src/cli/bin.ts ...args`. */
+export function startCli(args: readonly string[], env: Record<string, string> = {}, nodeArgs: readonly string[] = []): CliProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+    // Keep the tail only: a controller at info level logs a line per apply.
+    if (out.length > 1_000_000) out = out.slice(-200_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  if (child.pid === undefined) throw new Error(`could not start ${BIN}`);
+  return {
+    pid: child.pid,
+    child,
+    output: () => out,
+    stop: async (graceMs = 15_000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Polls `probe` every `everyMs` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 100, proc?: CliProcess): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc && (proc.child.exitCode !== null || proc.child.signalCode !== null)) {
+      throw new Error(`${what}: process ${proc.pid} exited (${proc.child.exitCode ?? proc.child.signalCode}); output tail:\n${proc.output().slice(-3000)}`);
+    }
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${proc ? `; output tail:\n${proc.output().slice(-3000)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+export interface ProcStat {
+  /** User + system CPU seconds consumed so far. */
+  readonly cpuSeconds: number;
+  /** Resident set size in bytes. */
+  readonly rssBytes: number;
+}
+
+/** CPU and RSS of a process from /proc (Linux). utime/stime are in clock ticks (USER_HZ = 100 on Linux). */
+export function procStat(pid: number): ProcStat {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? NaN);
+  return { cpuSeconds: (utime + stime) / 100, rssBytes: rssKb * 1024 };
+}
+
+/** Starts a sandbox process on a free loopback port and waits for its health route. */
+export async function startSandboxProcess(throttling: string, clockSpeed: number): Promise<{ proc: CliProcess; endpoint: string }> {
+  const port = await freePort();
+  const proc = startCli(['sandbox', '--port', String(port), '--throttling', throttling, '--clock-speed', String(clockSpeed)]);
+  const endpoint = `http://127.0.0.1:${port}`;
+  await waitFor('sandbox health', async () => ((await fetch(`${endpoint}/_sandbox/health`)).ok ? true : undefined), 60_000, 100, proc);
+  return { proc, endpoint };
+}
+
+export interface ControllerProcess {
+  readonly proc: CliProcess;
+  /** http://127.0.0.1:PORT of its status/metrics server. */
+  readonly url: string;
+  /** Wall-clock ms just before the process was spawned. */
+  readonly spawnedAt: number;
+}
+
+/** Starts `ecs-gitops run --repo DIR --listen 127.0.0.1:PORT ...` against the sandbox. */
+export async function startControllerProcess(options: {
+  readonly repo: string;
+  readonly endpoint: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly resync: string;
+  readonly workers?: number;
+  readonly extraArgs?: readonly string[];
+  readonly nodeArgs?: readonly string[];
+}): Promise<ControllerProcess> {
+  const port = await freePort();
+  const spawnedAt = Date.now();
+  const proc = startCli([
+    'run', '--repo', options.repo, '--listen', `127.0.0.1:${port}`, '--resync', options.resync,
+    '--workers', String(options.workers ?? 4), '--log-level', 'warn', ...(options.extraArgs ?? []),
+  ], sandboxEnv(options.endpoint, options.accountId, options.region), options.nodeArgs ?? []);
+  return { proc, url: `http://127.0.0.1:${port}`, spawnedAt };
+}

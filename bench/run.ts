@@ -1,0 +1,232 @@
+/**
+ * `npm run bench [-- --quick] [-- --json] [-- --only steady,latency,rollout,scale,cold] [-- --cpu-prof DIR]`
+ *
+ * Measures ecs-gitops as a whole process: every scenario starts the sandbox
+ * (`ecs-gitops sandbox`, ECS's real rate limits) and the controller
+ * (`ecs-gitops run --repo <git checkout>`) as separate processes and reads
+ * the figures from outside: ECS calls from the sandbox's counts and call log,
+ * CPU and RSS from /proc, readiness and status from the controller's HTTP API.
+ * Scenarios (issue 9; BENCHMARKS.md has the results and how to read them):
+ *   1 steady   one full resync of N services in sync: calls vs the ideal
+ *   2 latency  commit -> UpdateService, one manifest at a time (issue 6)
+ *   3 rollout  one commit changes the image of M services sharing task definitions
+ *   4 scale    10x the services: RSS after, and CPU seconds of, one full resync
+ *   5 cold     process start -> every service checked
+ * --quick runs each at a tenth of the size (the CI smoke test uses it).
+ * The table goes to stdout, or to stderr with --json (stdout is then one JSON document).
+ */
+import { cpus, totalmem } from 'node:os';
+import path from 'node:path';
+import { Fleet, REGION, seedFleet } from './lib/fixture.js';
+import { startControllerProcess, startSandboxProcess, type CliProcess } from './lib/processes.js';
+import { SandboxAdminClient } from './lib/sandbox-admin.js';
+import { round } from './lib/stats.js';
+import { measureCommitLatency } from './scenarios/commit-to-apply.js';
+import { measureMassRollout } from './scenarios/mass-rollout.js';
+import { measureColdStart, measureResync, resyncSecondsFor } from './scenarios/steady-state.js';
+
+const SCENARIOS = ['steady', 'latency', 'rollout', 'scale', 'cold'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+interface Args {
+  readonly quick: boolean;
+  readonly json: boolean;
+  readonly only: ReadonlySet<Scenario>;
+  readonly cpuProfDir?: string;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  let quick = false;
+  let json = false;
+  let only = new Set<Scenario>(SCENARIOS);
+  let cpuProfDir: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') quick = true;
+    else if (arg === '--json') json = true;
+    else if (arg === '--only' || arg === '--cpu-prof') {
+      const value = argv[++i];
+      if (!value) throw new Error(`${arg} needs a value`);
+      if (arg === '--cpu-prof') cpuProfDir = path.resolve(value);
+      else {
+        const names = value.split(',');
+        const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+        if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
+        only = new Set(names as Scenario[]);
+      }
+    } else throw new Error(`unknown argument ${arg} (use --quick, --json, --only LIST, --cpu-prof DIR)`);
+  }
+  return { quick, json, only, ...(cpuProfDir ? { cpuProfDir } : {}) };
+}
+
+/** One row of the table; `value` null when the scenario was not run. */
+interface Figure {
+  readonly scenario: string;
+  readonly name: string;
+  readonly value: number | null;
+  readonly unit: string;
+  readonly target?: string;
+  readonly met?: boolean;
+}
+
+const args = parseArgs(process.argv.slice(2));
+const size = (full: number) => (args.quick ? Math.max(1, Math.round(full / 10)) : full);
+const figures: Figure[] = [];
+const details: Record<string, unknown> = {};
+const out = args.json ? process.stderr : process.stdout;
+const log = (line: string) => out.write(`${line}\n`);
+const children: CliProcess[] = [];
+const fleets: Fleet[] = [];
+const lifetime = new AbortController();
+const THROTTLING = 'real';
+
+const fig = (f: Figure) => figures.push(f);
+const controllerNodeArgs = (label: string): string[] =>
+  args.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', args.cpuProfDir, '--cpu-prof-name', `controller-${label}-${Date.now()}.cpuprofile`] : [];
+
+async function cleanup(): Promise<void> {
+  for (const child of children.splice(0).reverse()) await child.stop().catch(() => undefined);
+  for (const fleet of fleets.splice(0)) fleet.remove();
+}
+
+/** Scenarios 1, 2 and 5 on one fleet and one controller process; 4 alone on a bigger fleet. */
+async function steadyGroup(label: 'steady' | 'scale', fleetSpec: ConstructorParameters<typeof Fleet>[0], withLatency: boolean, withCold: boolean): Promise<void> {
+  const fleet = new Fleet(fleetSpec);
+  fleets.push(fleet);
+  fleet.init();
+  const sandbox = await startSandboxProcess(THROTTLING, 10);
+  children.push(sandbox.proc);
+  const accountId = label === 'steady' ? '100000000001' : '100000000004';
+  const admin = new SandboxAdminClient(sandbox.endpoint, accountId);
+  log(`[${label}] seeding ${fleet.spec.services} services in ${fleet.spec.clusters} clusters (${fleet.spec.families ?? fleet.spec.services} task definitions) ...`);
+  const seeded = await seedFleet(fleet, sandbox.endpoint, accountId, lifetime.signal);
+  if (seeded.synced !== fleet.spec.services) throw new Error(`seeding left ${fleet.spec.services - seeded.synced} services out of sync`);
+  log(`[${label}] seeded in ${seeded.seconds.toFixed(1)} s`);
+  await admin.setThrottling(THROTTLING);
+  await admin.resetCalls();
+  const resyncSeconds = resyncSecondsFor(fleet);
+  const controller = await startControllerProcess({
+    repo: fleet.root, endpoint: sandbox.endpoint, accountId, region: REGION, resync: `${resyncSeconds}s`, nodeArgs: controllerNodeArgs(label),
+  });
+  children.push(controller.proc);
+  const cold = await measureColdStart(controller, admin, 0.85 * resyncSeconds * 1000);
+  log(`[${label}] cold start ${cold.seconds.toFixed(1)} s; waiting for the resync timer (--resync ${resyncSeconds}s) ...`);
+  const resync = await measureResync(controller, admin, fleet, controller.spawnedAt + 0.9 * resyncSeconds * 1000);
+  if (resync.servicesChecked !== fleet.spec.services) throw new Error(`resync checked ${resync.servicesChecked} of ${fleet.spec.services} services`);
+  const n = fleet.spec.services;
+  if (label === 'steady') {
+    details.steady = { services: n, clusters: fleet.spec.clusters, resyncSeconds, calls: resync.calls, idealCalls: resync.idealCalls, coldStartCalls: cold.calls };
+    fig({ scenario: '1 steady', name: `API calls for one resync of ${n}`, value: resync.totalCalls, unit: 'calls' });
+    fig({ scenario: '1 steady', name: 'ideal calls (DescribeServices, 10 per call)', value: resync.idealCalls, unit: 'calls' });
+    fig({ scenario: '1 steady', name: 'ratio to ideal', value: round(resync.ratio, 3), unit: 'x', target: '1.0', met: resync.ratio <= 1.0 });
+    fig({ scenario: '1 steady', name: 'ThrottlingExceptions', value: resync.throttles, unit: 'calls', target: '0', met: resync.throttles === 0 });
+    fig({ scenario: '1 steady', name: 'resync wall time', value: round(resync.wallSeconds), unit: 's' });
+    fig({ scenario: '1 steady', name: 'controller CPU for the resync', value: round(resync.cpuSeconds), unit: 'CPU-s' });
+  } else {
+    details.scale = { services: n, clusters: fleet.spec.clusters, families: fleet.spec.families, resyncSeconds, calls: resync.calls, coldStartCalls: cold.calls };
+    fig({ scenario: '4 scale', name: `controller RSS after a full resync of ${n}`, value: round(resync.rssMb, 1), unit: 'MB', target: '< 250', met: resync.rssMb < 250 });
+    fig({ scenario: '4 scale', name: 'controller CPU per resync', value: round(resync.cpuSeconds), unit: 'CPU-s', target: '< 2', met: resync.cpuSeconds < 2 });
+    fig({ scenario: '4 scale', name: 'resync wall time (rate-limited reads)', value: round(resync.wallSeconds), unit: 's' });
+    fig({ scenario: '4 scale', name: 'API calls for the resync / ideal', value: round(resync.ratio, 3), unit: 'x', target: '1.0', met: resync.ratio <= 1.0 });
+    fig({ scenario: '4 scale', name: 'cold start to every service checked', value: round(cold.seconds), unit: 's' });
+  }
+  if (withCold) {
+    details.cold = { services: n, calls: cold.calls };
+    fig({ scenario: '5 cold', name: `process start to all ${n} services checked`, value: round(cold.seconds), unit: 's' });
+    fig({ scenario: '5 cold', name: 'ThrottlingExceptions during cold start', value: cold.throttles, unit: 'calls', target: '0', met: cold.throttles === 0 });
+  }
+  if (withLatency) {
+    const commits = args.quick ? 5 : 20;
+    log(`[latency] ${commits} commits, one manifest each, on the ${n}-service checkout ...`);
+    const deadline = resync.startedAtMs + 0.9 * resyncSeconds * 1000 - 5_000;
+    const latency = await measureCommitLatency(controller, admin, fleet, commits, deadline);
+    details.latency = { services: n, samplesMs: latency.samplesMs, debounceMs: 100 };
+    fig({ scenario: '2 latency', name: `commit -> UpdateService p50 (${latency.commits} commits, ${n} services)`, value: latency.p50Ms, unit: 'ms', target: '< 250', met: latency.p50Ms < 250 });
+    fig({ scenario: '2 latency', name: 'commit -> UpdateService p99', value: latency.p99Ms, unit: 'ms', target: '< 1000', met: latency.p99Ms < 1000 });
+    fig({ scenario: '2 latency', name: 'commit -> RegisterTaskDefinition p50', value: latency.registerP50Ms, unit: 'ms' });
+  }
+  await controller.proc.stop();
+  await sandbox.proc.stop();
+}
+
+async function rolloutGroup(): Promise<void> {
+  const fleet = new Fleet({ services: size(200), clusters: 4, families: size(50), prefix: 'ro' });
+  fleets.push(fleet);
+  fleet.init();
+  const sandbox = await startSandboxProcess(THROTTLING, 10);
+  children.push(sandbox.proc);
+  const accountId = '100000000003';
+  const admin = new SandboxAdminClient(sandbox.endpoint, accountId);
+  log(`[rollout] seeding ${fleet.spec.services} services sharing ${fleet.spec.families} task definitions ...`);
+  await seedFleet(fleet, sandbox.endpoint, accountId, lifetime.signal);
+  await admin.setThrottling(THROTTLING);
+  const controller = await startControllerProcess({
+    repo: fleet.root, endpoint: sandbox.endpoint, accountId, region: REGION, resync: '30m', nodeArgs: controllerNodeArgs('rollout'),
+  });
+  children.push(controller.proc);
+  await measureColdStart(controller, admin, 300_000);
+  // Both sides' buckets full again: the controller's refill while idle, the sandbox's are reset.
+  await new Promise((resolve) => setTimeout(resolve, 6_000));
+  await admin.setThrottling(THROTTLING);
+  log(`[rollout] one commit changing the image of ${fleet.spec.services} services ...`);
+  const r = await measureMassRollout(controller, admin, fleet, 1, 900_000);
+  details.rollout = r;
+  fig({ scenario: '3 rollout', name: `commit -> last UpdateService (${r.services} services)`, value: round(r.wallSeconds), unit: 's' });
+  fig({ scenario: '3 rollout', name: `ECS rate-limit minimum (${r.binding})`, value: round(r.limitSeconds), unit: 's' });
+  fig({ scenario: '3 rollout', name: 'ratio to the limit', value: r.ratio === null ? null : round(r.ratio, 3), unit: 'x', target: '<= 1.1', ...(r.ratio === null ? {} : { met: r.ratio <= 1.1 }) });
+  fig({ scenario: '3 rollout', name: 'RegisterTaskDefinition calls', value: r.registrations, unit: 'calls' });
+  fig({ scenario: '3 rollout', name: 'distinct task definition contents', value: r.distinctTaskDefinitions, unit: '', target: '= registrations', met: r.registrations === r.distinctTaskDefinitions });
+  fig({ scenario: '3 rollout', name: 'UpdateService calls', value: r.updates, unit: 'calls' });
+  fig({ scenario: '3 rollout', name: 'ThrottlingExceptions', value: r.throttles, unit: 'calls', target: '0', met: r.throttles === 0 });
+  await controller.proc.stop();
+  await sandbox.proc.stop();
+}
+
+function printTable(): void {
+  const rows = figures.map((f) => [f.scenario, f.name, f.value === null ? 'n/a' : `${f.value} ${f.unit}`.trim(), f.target ?? '', f.met === undefined ? '' : f.met ? 'met' : 'MISSED']);
+  const header = ['scenario', 'figure', 'value', 'target', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  log('');
+  log(line(header));
+  log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) log(line(row));
+}
+
+const started = Date.now();
+let failure: unknown;
+process.once('SIGINT', () => {
+  lifetime.abort();
+  void cleanup().then(() => process.exit(130));
+});
+log(`ecs-gitops bench${args.quick ? ' --quick' : ''}: sandbox throttling ${THROTTLING} (ECS's published rates, scale 1); controller with its default client limits (90 % of them)`);
+try {
+  const wantSteady = args.only.has('steady') || args.only.has('latency') || args.only.has('cold');
+  if (wantSteady) {
+    await steadyGroup('steady', { services: size(1000), clusters: 10, prefix: 'st' }, args.only.has('latency'), args.only.has('cold'));
+  }
+  if (args.only.has('rollout')) await rolloutGroup();
+  if (args.only.has('scale')) await steadyGroup('scale', { services: size(10_000), clusters: 50, families: size(1000), prefix: 'sc' }, false, false);
+} catch (err) {
+  failure = err;
+} finally {
+  await cleanup();
+}
+printTable();
+const result = {
+  date: new Date(started).toISOString(),
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  quick: args.quick,
+  throttling: { sandbox: THROTTLING, scale: 1, controllerClientLimits: 'default (90 % of ECS rates)' },
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 1024 ** 3, 1), node: process.version },
+  durationSeconds: round((Date.now() - started) / 1000, 1),
+  figures,
+  details,
+  ...(failure ? { error: failure instanceof Error ? failure.message : String(failure) } : {}),
+};
+if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+log(`done in ${result.durationSeconds} s`);
+if (failure) {
+  process.stderr.write(`bench failed: ${failure instanceof Error ? failure.stack ?? failure.message : String(failure)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,127 @@
+/**
+ * Scenarios 1, 4 and 5 (they share one shape): a fleet seeded in sync, a
+ * controller process started on it (cold start: spawn to /readyz 200, every
+ * service checked once), then one full resync measured from the outside — ECS
+ * calls by operation from the sandbox's counts, the controller's CPU seconds
+ * and RSS from /proc. The resync is the controller's own timer (--resync);
+ * the interval is chosen longer than the cold start so the two never overlap.
+ */
+import { ECS_BUCKETS, earliestNth } from '../lib/rate-limit-ideal.js';
+import { procStat, type ControllerProcess, waitFor } from '../lib/processes.js';
+import type { SandboxAdminClient } from '../lib/sandbox-admin.js';
+import { sum } from '../lib/stats.js';
+import type { Fleet } from '../lib/fixture.js';
+
+export interface ColdStartResult {
+  /** Process spawn to /readyz answering 200 (every service reconciled once). */
+  readonly seconds: number;
+  readonly calls: Record<string, number>;
+  readonly throttles: number;
+}
+
+export interface ResyncResult {
+  readonly calls: Record<string, number>;
+  readonly totalCalls: number;
+  readonly idealCalls: number;
+  /** totalCalls / idealCalls. */
+  readonly ratio: number;
+  readonly throttles: number;
+  /** Services whose lastSyncTime moved during the resync (must be all). */
+  readonly servicesChecked: number;
+  readonly wallSeconds: number;
+  readonly cpuSeconds: number;
+  readonly rssMb: number;
+  /** Wall-clock ms of the resync's first call (not a figure: for scheduling what follows). */
+  readonly startedAtMs: number;
+}
+
+/** One DescribeServices per 10 declared services of a cluster: the ideal cost of a drift scan. */
+export function idealResyncCalls(servicesPerCluster: readonly number[]): number {
+  return sum(servicesPerCluster.map((n) => Math.ceil(n / 10)));
+}
+
+/**
+ * A resync interval comfortably longer than the cold start at the client's
+ * limits (90 % of ECS's): DescribeServices (one per service in the worst case:
+ * the first pass is not batched — see BENCHMARKS.md) and one
+ * DescribeTaskDefinition per distinct task definition, in parallel buckets.
+ */
+export function resyncSecondsFor(fleet: Fleet): number {
+  const families = fleet.spec.families ?? fleet.spec.services;
+  const describe = earliestNth(fleet.spec.services, ECS_BUCKETS['service-read'], 0.9);
+  const taskDefs = earliestNth(families, ECS_BUCKETS['task-definition-read'], 0.9);
+  return Math.ceil(Math.max(30, 1.5 * Math.max(describe, taskDefs) + 30));
+}
+
+export async function measureColdStart(controller: ControllerProcess, admin: SandboxAdminClient, timeoutMs: number): Promise<ColdStartResult> {
+  await waitFor('controller /readyz 200', async () => ((await fetch(`${controller.url}/readyz`)).status === 200 ? true : undefined), timeoutMs, 100, controller.proc);
+  const seconds = (Date.now() - controller.spawnedAt) / 1000;
+  return { seconds, calls: await admin.callCounts(), throttles: sum(Object.values(await admin.throttled())) };
+}
+
+interface StatusBody { services: { key: string; lastSyncTime?: string }[] }
+
+/**
+ * Waits for the next resync and measures it. Call right after the cold start;
+ * `resyncAt` is the earliest time the controller's timer can fire.
+ */
+export async function measureResync(
+  controller: ControllerProcess, admin: SandboxAdminClient, fleet: Fleet, resyncAt: number,
+): Promise<ResyncResult> {
+  const idealCalls = idealResyncCalls(fleet.servicesPerCluster);
+  // Let the cold start's last work (and its CPU) settle, then zero the counts before the timer fires.
+  await cpuQuiet(controller.proc.pid, 1_000);
+  if (Date.now() > resyncAt - 1_000) throw new Error('cold start ran into the resync timer: raise the resync interval');
+  await admin.resetCalls();
+  const before = procStat(controller.proc.pid);
+  const resetAt = Date.now();
+  // Started when the first call arrives; over when the ideal number of describes (at least) arrived and
+  // then neither calls nor CPU moved for a second.
+  const startedAt = await waitFor('resync to start', async () => {
+    const first = (await admin.callLog()).at(0);
+    return first?.at;
+  }, Math.max(0, resyncAt - Date.now()) + 120_000, 200, controller.proc);
+  let lastCount = -1;
+  let lastChange = Date.now();
+  let lastCpu = before.cpuSeconds;
+  let endedAt = startedAt;
+  await waitFor('resync to finish', async () => {
+    const log = await admin.callLog();
+    const cpu = procStat(controller.proc.pid).cpuSeconds;
+    if (log.length !== lastCount || cpu - lastCpu > 0.02) {
+      lastCount = log.length;
+      lastCpu = cpu;
+      lastChange = Date.now();
+      endedAt = log.at(-1)?.at ?? endedAt;
+      return undefined;
+    }
+    const describes = log.filter((c) => c.operation === 'DescribeServices').length;
+    return describes >= idealCalls && Date.now() - lastChange >= 1_000 ? true : undefined;
+  }, 600_000, 250, controller.proc);
+  const after = procStat(controller.proc.pid);
+  const calls = await admin.callCounts();
+  const throttles = sum(Object.values(await admin.throttled()));
+  const status = (await (await fetch(`${controller.url}/api/v1/status`)).json()) as StatusBody;
+  const servicesChecked = status.services.filter((s) => s.lastSyncTime !== undefined && Date.parse(s.lastSyncTime) >= resetAt).length;
+  const totalCalls = sum(Object.values(calls));
+  return {
+    calls, totalCalls, idealCalls, ratio: totalCalls / idealCalls, throttles, servicesChecked,
+    wallSeconds: (endedAt - startedAt) / 1000,
+    cpuSeconds: after.cpuSeconds - before.cpuSeconds,
+    rssMb: after.rssBytes / 1024 / 1024,
+    startedAtMs: startedAt,
+  };
+}
+
+/** Waits until the process used less than 20 ms of CPU over `windowMs`. */
+async function cpuQuiet(pid: number, windowMs: number): Promise<void> {
+  let last = procStat(pid).cpuSeconds;
+  await waitFor('controller to go idle', async () => {
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const now = procStat(pid).cpuSeconds;
+    const quiet = now - last < 0.02;
+    last = now;
+    return quiet ? true : undefined;
+  }, 120_000, 0);
+}
+
