@@ -8,7 +8,7 @@
  * checked statically in dockerfile.test.ts; `npm cache clean` is skipped so
  * the shared npm cache stays warm.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
@@ -16,7 +16,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copySteps, npmCommands, parseDockerfile, type Stage } from './dockerfile.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import { freePort } from '../support/free-port.js';
+import { copySteps, jsonForm, npmCommands, parseDockerfile, type Stage } from './dockerfile.js';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -132,4 +134,66 @@ describe('the Dockerfile steps, performed in temporary directories', () => {
     const help = await run(process.execPath, ['dist/cli/bin.js', 'run', '--help'], { cwd: runtimeDir, timeout: 60_000 });
     expect(help.stdout).toContain('--git-url');
   });
+
+  it('starts the ENTRYPOINT configured by ECS_GITOPS_* variables only, answers the HEALTHCHECK, and exits 0 on SIGTERM', async () => {
+    const runtimeStage = stages.at(-1) as Stage;
+    const entrypoint = jsonForm(runtimeStage.instructions.filter((i) => i.keyword === 'ENTRYPOINT').at(-1)) ?? [];
+    // tini is the image's PID 1; here the process under it is started directly.
+    const program = entrypoint.slice(entrypoint.indexOf('--') + 1);
+    expect(program.slice(0, 2)).toEqual(['node', 'dist/cli/bin.js']);
+
+    // A local Git remote holding the example manifests.
+    const remote = path.join(work, 'remote');
+    await cp(path.join(root, 'manifests'), path.join(remote, 'manifests'), { recursive: true });
+    const git = (...args: string[]) => run('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: remote });
+    await git('init', '-q', '-b', 'main');
+    await git('add', '.');
+    await git('commit', '-q', '-m', 'manifests');
+
+    const sandbox = await startSandbox({ throttling: 'off' });
+    const port = await freePort();
+    const imageEnv = Object.fromEntries(
+      (runtimeStage.instructions.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ').match(/\S+=\S+/g) ?? [])
+        .map((pair) => pair.split('=') as [string, string]),
+    );
+    const child = spawn(process.execPath, program.slice(1), {
+      cwd: runtimeDir,
+      env: {
+        PATH: process.env.PATH, HOME: work, ...imageEnv,
+        ECS_GITOPS_LISTEN: `127.0.0.1:${port}`,
+        ECS_GITOPS_GIT_URL: `file://${remote}`, ECS_GITOPS_GIT_REF: 'main', ECS_GITOPS_PATH: 'manifests', ECS_GITOPS_MODE: 'detect',
+        AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_ECS: sandbox.endpoint,
+        AWS_ACCESS_KEY_ID: '123456789012', AWS_SECRET_ACCESS_KEY: 'sandbox-not-a-secret',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => { output += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { output += c.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      let healthy = false;
+      for (let attempt = 0; attempt < 150 && !healthy && child.exitCode === null; attempt++) {
+        healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+        if (!healthy) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(healthy, output).toBe(true);
+      // The HEALTHCHECK command itself, pointed at this port.
+      const health = jsonForm(runtimeStage.instructions.filter((i) => i.keyword === 'HEALTHCHECK').at(-1)) ?? [];
+      const probe = health.map((arg) => arg.replace('127.0.0.1:9400', `127.0.0.1:${port}`));
+      await expect(run(process.execPath, probe.slice(1), { timeout: 30_000 })).resolves.toBeDefined();
+      // It fetched the remote named only by the variables, at its HEAD.
+      const head = (await git('rev-parse', 'HEAD')).stdout.trim();
+      for (let attempt = 0; attempt < 150 && !output.includes('"msg":"controller started"'); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(output).toContain(`"revision":"${head}","services":3,"problems":0`);
+      child.kill('SIGTERM');
+      expect(await exited, output).toBe(0);
+      expect(output).toContain('"msg":"stopped"');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await sandbox.close();
+    }
+  }, 120_000);
 });
