@@ -306,12 +306,14 @@ export class ServiceReconciler {
     const key = desired.key;
     const needsTaskDefinition = !live.service || changes.some((c) => c.scope === 'taskDefinition');
     let existingRevisionForHash: string | undefined;
+    let specHash: string | undefined;
     try {
       if (needsTaskDefinition) {
         const td = desired.manifest.spec.taskDefinition;
         const hash = buildTaskDefinitionRegistration(desired.manifest, live.taskDefinition, {
           controllerId: this.#o.controllerId, revision, sourceFile: desired.source.file,
         }).specHash;
+        specHash = hash;
         existingRevisionForHash = await region.applier.knownRevision(hash)
           ?? (await region.reader.findRevisionByTag(td.family ?? '', TAG_SPEC_HASH, hash, this.#o.reuseSearchDepth, signal))?.taskDefinition.taskDefinitionArn;
       }
@@ -351,6 +353,8 @@ export class ServiceReconciler {
       return { result: 'success', applied: result.performed };
     } catch (err) {
       region.reader.invalidateService(desired.cluster, desired.name);
+      // The remembered revision may have been deregistered meanwhile: search again next time.
+      if (specHash) region.applier.forget(specHash);
       this.#fail(desired, mode, errorCode(err), errorMessage(err), { lastApplySucceeded: false });
       throw new ReconcileError(errorCode(err), errorMessage(err), err);
     }

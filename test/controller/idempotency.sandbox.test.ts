@@ -72,6 +72,24 @@ describe('idempotency (sandbox call counts)', () => {
     expect([...arns]).toEqual([expect.stringMatching(/task-definition\/shared:1$/)]);
   });
 
+  it('a remembered revision that was deregistered meanwhile is replaced by a new registration, not retried forever', async () => {
+    await dir.write('svc.yaml', [serviceManifest({ name: 'first', family: 'shared' })]);
+    const controller = controllerFor(world.controllerApi);
+    controllers.push(controller);
+    controller.setSnapshot(await dir.load('rev-1'));
+    await eventually(() => controller.status.get(`${REGION}/demo/first`)?.sync === 'Synced', () => controller.status.list());
+    world.sandbox.call('DeregisterTaskDefinition', { taskDefinition: 'shared:1' }, { accountId: world.accountId, region: REGION });
+
+    await dir.write('svc.yaml', [serviceManifest({ name: 'first', family: 'shared' }), serviceManifest({ name: 'second', family: 'shared' })]);
+    world.counter.reset();
+    controller.setSnapshot(await dir.load('rev-2'));
+    await eventually(() => controller.status.get(`${REGION}/demo/second`)?.sync === 'Synced', () => ({
+      status: controller.status.get(`${REGION}/demo/second`), errors: [...world.counter.errorsByOperation],
+    }));
+    expect(controller.status.get(`${REGION}/demo/second`)?.liveTaskDefinition).toMatch(/task-definition\/shared:2$/);
+    expect(world.counter.count('RegisterTaskDefinition')).toBe(1);
+  });
+
   it('reuses an ACTIVE revision whose spec-hash tag matches instead of registering again (crash safety)', async () => {
     await dir.write('svc.yaml', [serviceManifest({ name: 'web' })]);
     const first = controllerFor(world.controllerApi);
