@@ -68,7 +68,14 @@ describe('deploy/cloudformation/ecs-gitops.yaml (static)', () => {
   it('lets the execution role pull images and write logs, and read only the Git secret', () => {
     const execution = resource('ExecutionRole');
     expect(execution.ManagedPolicyArns).toEqual(['arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy']);
-    expect(JSON.stringify(execution.Policies)).toContain('"Action":"secretsmanager:GetSecretValue","Resource":{"Ref":"GitCredentialsSecretArn"}');
+    expect(execution.Policies).toBeUndefined();
+    const secretPolicy = template.Resources.ExecutionRoleGitSecretPolicy as unknown as { Condition: string; Properties: Record<string, unknown> };
+    expect(secretPolicy.Condition).toBe('HasGitCredentials');
+    expect(secretPolicy.Properties.Roles).toEqual([{ Ref: 'ExecutionRole' }]);
+    expect(secretPolicy.Properties.PolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: 'GitCredentialsSecretArn' } }],
+    });
   });
 
   it('runs one controller at a time and exposes port 9400', () => {
@@ -180,5 +187,26 @@ describe.skipIf(motoEndpoint() === null)('deploy/cloudformation/ecs-gitops.yaml 
     // (moto does not attach a role's ManagedPolicyArns from CloudFormation; the static test checks that one.)
     const secretPolicy = await motoQuery(target, 'iam', 'GetRolePolicy', '2010-05-08', { RoleName: executionRoleName, PolicyName: 'read-git-credentials' });
     expect(decodeURIComponent(xmlValue(secretPolicy, 'PolicyDocument') ?? '')).toContain(secretArn);
+  });
+
+  it('deploys without Git credentials: no secret in the task, no secret policy on the execution role', async () => {
+    const form: Record<string, string> = { StackName: 'ecs-gitops-public', TemplateBody: templateText, 'Capabilities.member.1': 'CAPABILITY_IAM' };
+    const parameters = { GitUrl: 'https://git.example.com/public.git', VpcId: vpc.vpcId, Subnets: vpc.subnets.join(','), ClusterName: 'ecs-gitops-public' };
+    Object.entries(parameters).forEach(([key, value], i) => {
+      form[`Parameters.member.${i + 1}.ParameterKey`] = key;
+      form[`Parameters.member.${i + 1}.ParameterValue`] = value;
+    });
+    await motoQuery(target, 'cloudformation', 'CreateStack', '2010-05-15', form);
+    const status = xmlValue(await motoQuery(target, 'cloudformation', 'DescribeStacks', '2010-05-15', { StackName: 'ecs-gitops-public' }), 'StackStatus');
+    expect(status).toBe('CREATE_COMPLETE');
+    const services = await ecs.send(new DescribeServicesCommand({ cluster: 'ecs-gitops-public', services: ['ecs-gitops'] }));
+    const { taskDefinition } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: services.services?.[0]?.taskDefinition }));
+    const container = taskDefinition?.containerDefinitions?.[0];
+    expect(container?.secrets ?? []).toEqual([]);
+    expect(container?.image).toBe('ghcr.io/ecs-gitops/ecs-gitops:0.1.0');
+    const resource = await motoQuery(target, 'cloudformation', 'DescribeStackResource', '2010-05-15', { StackName: 'ecs-gitops-public', LogicalResourceId: 'ExecutionRole' });
+    const roleName = xmlValue(resource, 'PhysicalResourceId') ?? '';
+    const policies = await motoQuery(target, 'iam', 'ListRolePolicies', '2010-05-08', { RoleName: roleName });
+    expect(policies).not.toContain('read-git-credentials');
   });
 });
