@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import type { AwsRequestObserver, EcsApi } from '../ecs/ecs-api.js';
 import { createSdkEcsApi, type SdkEcsOptions } from '../ecs/sdk-adapter.js';
 import { createSdkEcrApi, type EcrApi } from '../ecs/ecr-api.js';
+import { GitopsError } from '../errors/index.js';
 import { formatProblem, loadManifests, type ManifestSnapshot } from '../manifests/index.js';
 import type { Sandbox } from '../sandbox/index.js';
 import { readConsistentSnapshot } from '../source/consistent-snapshot.js';
@@ -119,4 +120,10 @@ export async function readSnapshot(dir: string, defaultRegion: string, signal: A
 /** Prints manifest problems as `file:line:col: CODE message`, the format `validate` uses. */
 export function printProblems(snapshot: ManifestSnapshot, out: Writable): void {
   for (const problem of snapshot.problems) out.write(`${formatProblem(problem)}\n`);
+}
+
+/** A required flag or argument (used by `export --cluster`); CLI_MISSING_ARGUMENT when absent. */
+export function requireDirectoryArgument(value: string | undefined, what: string): string {
+  if (!value) throw new GitopsError('CLI_MISSING_ARGUMENT', `${what} is required`);
+  return value;
 }
