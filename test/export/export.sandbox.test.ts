@@ -180,4 +180,51 @@ describe('export (sandbox)', () => {
     expect(noFlag.code).toBe(1);
     expect(noFlag.stderr).toContain('error CLI_MISSING_ARGUMENT: --cluster is required');
   });
+
+  it('exports a large cluster with varied services (default capacity strategy, DAEMON, load balancers) that diffs clean', async () => {
+    const target = { accountId: ACCOUNT, region: REGION };
+    sandbox.admin.seed({ accounts: [{ accountId: ACCOUNT, region: REGION, clusters: [{
+      name: 'big', capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+      defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 2 }, { capacityProvider: 'FARGATE', weight: 1, base: 1 }],
+    }] }] });
+    sandbox.call('RegisterTaskDefinition', {
+      family: 'api', cpu: '256', memory: '512', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'],
+      containerDefinitions: [{ name: 'api', image: 'nginx:1.27', portMappings: [{ containerPort: 80 }] }],
+    }, target);
+    const network = { awsvpcConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'] } };
+    // 23 services: more than one DescribeServices batch (10) and several list pages of the reader.
+    for (let i = 0; i < 23; i++) {
+      sandbox.call('CreateService', {
+        cluster: 'big', serviceName: `api-${String(i).padStart(2, '0')}`, taskDefinition: 'api', desiredCount: i % 3, networkConfiguration: network,
+        ...(i === 0 ? { loadBalancers: [{ targetGroupArn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/api/0123456789abcdef`, containerName: 'api', containerPort: 80 }], healthCheckGracePeriodSeconds: 30 } : {}),
+      }, target);
+    }
+    sandbox.call('RegisterTaskDefinition', { family: 'agent', containerDefinitions: [{ name: 'agent', image: 'busybox:1.36', memory: 64 }] }, target);
+    sandbox.call('CreateService', { cluster: 'big', serviceName: 'agent', taskDefinition: 'agent', launchType: 'EC2', schedulingStrategy: 'DAEMON' }, target);
+
+    const exported = await runCliCaptured(['export', '--cluster', 'big', '--out', 'big'], { env, cwd: work });
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toContain('24 service(s) exported');
+    expect(await readdir(path.join(work, 'big', 'big'))).toHaveLength(24);
+
+    const first = parse(await readFile(path.join(work, 'big', 'big', 'api-00.yaml'), 'utf8')) as { spec: Record<string, unknown> };
+    expect(first.spec).toMatchObject({ healthCheckGracePeriodSeconds: 30, loadBalancers: [expect.objectContaining({ containerName: 'api', containerPort: 80 })] });
+    expect(first.spec.capacityProviderStrategy).toBeDefined();
+    const agent = parse(await readFile(path.join(work, 'big', 'big', 'agent.yaml'), 'utf8')) as { spec: Record<string, unknown> };
+    expect(agent.spec).toMatchObject({ schedulingStrategy: 'DAEMON', launchType: 'EC2' });
+    expect(agent.spec).not.toHaveProperty('desiredCount');
+    expect(agent.spec).not.toHaveProperty('deploymentConfiguration');
+
+    const diff = await runCliCaptured(['diff', 'big', '--output', 'json'], { env, cwd: work });
+    expect(diff.code, diff.stdout + diff.stderr).toBe(0);
+    expect(JSON.parse(diff.stdout)).toMatchObject({ summary: { services: 24, inSync: 24, outOfSync: 0, missing: 0 } });
+  });
+
+  it('never prints an environment value, only its name', async () => {
+    const exported = await runCliCaptured(['export', '--cluster', 'demo', '--out', 'out', '--output', 'json'], { env, cwd: work });
+    expect(exported.code).toBe(0);
+    const text = await runCliCaptured(['export', '--cluster', 'demo', '--out', 'out2'], { env, cwd: work });
+    for (const output of [exported.stdout, exported.stderr, text.stdout, text.stderr]) expect(output).not.toContain('hunter2-planted');
+    expect(JSON.parse(exported.stdout)).toMatchObject({ files: expect.arrayContaining([expect.objectContaining({ service: 'web', flaggedSecrets: ['web/DB_PASSWORD'] })]) });
+  });
 });
