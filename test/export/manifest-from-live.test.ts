@@ -39,6 +39,56 @@ describe('minimize', () => {
   });
 });
 
+describe('minimize properties', () => {
+  const key = fc.constantFrom('a', 'b', 'c', 'd', 'e');
+  const tree = fc.letrec((tie) => ({
+    node: fc.dictionary(key, fc.oneof({ depthSize: 'small' }, fc.integer({ min: 0, max: 3 }), tie('node'), fc.array(tie('node'), { maxLength: 2 }))),
+  })).node as fc.Arbitrary<Record<string, unknown>>;
+  // A normalizer in the diff's style: drops some keys, fills a default, prunes empty objects.
+  const normalize = (ignored: ReadonlySet<string>) => {
+    const go = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(go);
+      if (v === null || typeof v !== 'object') return v;
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v).sort(([p], [q]) => (p < q ? -1 : 1))) {
+        if (ignored.has(k)) continue;
+        const n = go(x);
+        if (n !== null && typeof n === 'object' && !Array.isArray(n) && Object.keys(n).length === 0) continue;
+        out[k] = n;
+      }
+      if (out.d === 0) delete out.d;
+      return out;
+    };
+    return (t: unknown) => JSON.stringify(go(t));
+  };
+
+  it('keeps the fingerprint, and no remaining field can be dropped without changing it', () => {
+    fc.assert(fc.property(tree, fc.subarray(['a', 'b', 'c', 'd', 'e']), (input, ignoredKeys) => {
+      const fingerprint = normalize(new Set(ignoredKeys));
+      const out = minimize(input as never, fingerprint);
+      expect(fingerprint(out)).toBe(fingerprint(input));
+      // Try every single-field removal on a copy.
+      const paths: (string | number)[][] = [];
+      const collect = (node: unknown, at: (string | number)[]): void => {
+        if (Array.isArray(node)) return node.forEach((c, i) => collect(c, [...at, i]));
+        if (node === null || typeof node !== 'object') return;
+        for (const [k, v] of Object.entries(node)) {
+          paths.push([...at, k]);
+          collect(v, [...at, k]);
+        }
+      };
+      collect(out, []);
+      for (const p of paths) {
+        const copy = structuredClone(out) as Record<string | number, unknown>;
+        let parent: Record<string | number, unknown> = copy;
+        for (const step of p.slice(0, -1)) parent = parent[step] as Record<string | number, unknown>;
+        delete parent[p.at(-1) as string];
+        expect(fingerprint(copy), JSON.stringify(p)).not.toBe(fingerprint(input));
+      }
+    }), { numRuns: 200 });
+  });
+});
+
 describe('orderManifestKeys', () => {
   it('puts identity first, then what runs, then the rest alphabetically', () => {
     const ordered = orderManifestKeys({
