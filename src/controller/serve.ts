@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import { loadManifests } from '../manifests/index.js';
+import { loadManifests, ManifestFileCache } from '../manifests/index.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { startHttpServer, type RunningHttpServer } from '../observe/http-server.js';
@@ -76,7 +76,9 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
     });
     cleanups.push(() => connection.close());
 
-    const load: LoadManifests = (dir, signal) => loadManifests(dir, { defaultRegion: config.region, signal });
+    // One cache for the life of the source: a commit re-validates only the files it touched.
+    const manifestCache = new ManifestFileCache();
+    const load: LoadManifests = (dir, signal) => loadManifests(dir, { defaultRegion: config.region, signal, cache: manifestCache });
     const onError = (error: { code: string; message: string }) => logger.error({ code: error.code }, error.message);
     let source: ManifestSource;
     if (config.git) {
