@@ -10,7 +10,7 @@ import { createSdkEcsApi, type SdkEcsOptions } from '../ecs/sdk-adapter.js';
 import { createSdkEcrApi, type EcrApi } from '../ecs/ecr-api.js';
 import { GitopsError } from '../errors/index.js';
 import { formatProblem, loadManifests, type ManifestSnapshot } from '../manifests/index.js';
-import type { Sandbox } from '../sandbox/index.js';
+import type { Sandbox, SandboxOptions } from '../sandbox/index.js';
 import { readConsistentSnapshot } from '../source/consistent-snapshot.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -40,7 +40,7 @@ export interface ConnectOptions {
   readonly env: Env;
   readonly observer?: AwsRequestObserver;
   /** Start an in-process sandbox (listening on a free loopback port) and talk to it. */
-  readonly sandbox?: { readonly seed?: string; readonly clockSpeed?: number };
+  readonly sandbox?: { readonly seed?: SandboxOptions['seed']; readonly clockSpeed?: number };
 }
 
 /** AWS access: an in-process sandbox, or the SDK with AWS_ENDPOINT_URL_ECS and credentials from `env` when set. */

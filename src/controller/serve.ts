@@ -4,6 +4,7 @@
  * Git fetch) source, the controller and the HTTP server, started in that
  * order and stopped in reverse when the signal aborts (SIGTERM/SIGINT).
  */
+import type { SandboxOptions } from '../sandbox/index.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +32,7 @@ export interface ServeConfig {
   /** Manifests directory inside the repository. */
   readonly path?: string;
   readonly region: string;
-  readonly sandbox?: { readonly seed?: string; readonly clockSpeed?: number };
+  readonly sandbox?: { readonly seed?: SandboxOptions['seed']; readonly clockSpeed?: number };
   readonly listen: ListenAddress;
   readonly resyncMs: number;
   readonly prune: boolean;

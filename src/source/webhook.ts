@@ -91,7 +91,7 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
   const { secret, ref, onPush, maxBodyBytes = DEFAULT_WEBHOOK_MAX_BODY_BYTES } = options;
   const logger = options.logger ?? silentLogger;
   if (typeof secret !== 'string' || secret.length === 0) {
-    throw new GitopsError('SOURCE_WEBHOOK_SECRET_INVALID', 'the webhook secret is empty: set --webhook-secret', { flag: '--webhook-secret' });
+    throw new GitopsError('SOURCE_WEBHOOK_SECRET_INVALID', 'the webhook secret is empty: put it in the file named by --webhook-secret-file, or set ECS_GITOPS_WEBHOOK_SECRET', { flag: '--webhook-secret-file' });
   }
 
   return async ({ headers, body }) => {

@@ -61,7 +61,7 @@ describe('ecs-gitops validate', () => {
   it('prints machine-readable JSON with --output json', async () => {
     put('web.yaml', VALID);
     put('bad.yaml', VALID.replace('name: web', 'name: api').replace('desiredCount', 'x').replace('image: nginx', 'image: nginx, essential: "yes"'));
-    const result = await runCliCaptured(['validate', dir, '--output', 'json', '--default-region', 'eu-west-1']);
+    const result = await runCliCaptured(['validate', dir, '--output', 'json', '--region', 'eu-west-1']);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout) as Record<string, unknown>;
     expect(report).toEqual({
@@ -89,8 +89,8 @@ describe('ecs-gitops validate', () => {
   });
 
   it.each([
-    ['--default-region flag', ['--default-region', 'ap-south-1'], {}, 'ap-south-1/demo/web'],
-    ['ECS_GITOPS_DEFAULT_REGION', [], { ECS_GITOPS_DEFAULT_REGION: 'eu-north-1' }, 'eu-north-1/demo/web'],
+    ['--region flag', ['--region', 'ap-south-1'], {}, 'ap-south-1/demo/web'],
+    ['ECS_GITOPS_REGION', [], { ECS_GITOPS_REGION: 'eu-north-1' }, 'eu-north-1/demo/web'],
     ['AWS_REGION', [], { AWS_REGION: 'eu-central-1' }, 'eu-central-1/demo/web'],
     ['nothing set', [], {}, 'us-east-1/demo/web'],
   ] as const)('takes the default region from %s', async (_name, flags, env, key) => {
@@ -104,7 +104,7 @@ describe('ecs-gitops validate', () => {
     ['a missing directory', (d: string) => ['validate', path.join(d, 'nope')], (d: string) => `error MANIFEST_ROOT_UNREADABLE: cannot read manifests root ${path.join(d, 'nope')}: it does not exist\n`],
     ['an unknown flag', () => ['validate', '--outptu', 'json'], () => 'error CLI_UNKNOWN_FLAG: unknown flag --outptu (did you mean --output?)\n'],
     ['a bad output format', () => ['validate', '--output', 'xml'], () => 'error CLI_BAD_FLAG_VALUE: --output: expected one of text, json, got "xml"\n'],
-    ['a bad region', () => ['validate', '--default-region', 'Europe'], () => 'error CLI_BAD_FLAG_VALUE: --default-region: expected a region name such as eu-west-1, got "Europe"\n'],
+    ['a bad region', () => ['validate', '--region', 'Europe'], () => 'error CLI_BAD_FLAG_VALUE: --region: expected a region name such as eu-west-1, got "Europe"\n'],
     ['two directories', () => ['validate', 'a', 'b'], () => 'error CLI_TOO_MANY_ARGUMENTS: expected at most 1 argument(s), got 2: a b\n'],
   ] as const)('exits 3 for %s', async (_name, argv, stderr) => {
     const result = await runCliCaptured(argv(dir), { cwd: dir });

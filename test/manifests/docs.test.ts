@@ -55,7 +55,7 @@ spec:
         mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
         writeFileSync(path.join(dir, file), content);
       }
-      const result = await runCliCaptured(['validate', 'manifests/', '--default-region', 'eu-west-1'], { cwd: dir });
+      const result = await runCliCaptured(['validate', 'manifests/', '--region', 'eu-west-1'], { cwd: dir });
       expect(result.code).toBe(1);
       expect(doc).toContain(`$ ecs-gitops validate manifests/\n${result.stdout}\`\`\``);
     } finally {

@@ -82,7 +82,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const sandbox = flags.sandbox === true;
   const region = resolveRegion(flags.region, ctx.env, sandbox ? 'eu-west-1' : 'us-east-1');
   // The sandbox module loads only when asked for: real-AWS runs never pay for it.
-  const seed = sandbox ? (await import('../../sandbox/index.js')).QUICKSTART_SEED_PATH : undefined;
+  const seed = sandbox ? (await import('../../sandbox/index.js')).QUICKSTART_SEED : undefined;
   const webhookSecret = await secretFrom(ctx, 'webhook-secret-file', 'ECS_GITOPS_WEBHOOK_SECRET');
   await serveController({
     ...controllerConfigFrom(ctx),

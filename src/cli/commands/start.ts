@@ -8,7 +8,7 @@ import path from 'node:path';
 import { serveController, type ServeInfo } from '../../controller/serve.js';
 import { createLogger, type LogFormat } from '../../observe/logger.js';
 import { parseListenAddress } from '../../observe/listen-address.js';
-import { QUICKSTART_SEED_PATH } from '../../sandbox/index.js';
+import { QUICKSTART_SEED } from '../../sandbox/index.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 
 const QUICKSTART_REGION = 'eu-west-1';
@@ -53,7 +53,7 @@ async function run(ctx: CommandContext): Promise<number> {
   await serveController({
     repo: dir,
     region: QUICKSTART_REGION,
-    sandbox: { seed: QUICKSTART_SEED_PATH },
+    sandbox: { seed: QUICKSTART_SEED },
     listen: parseListenAddress(String(flags.listen)),
     resyncMs: flags.resync as number,
     prune: false,

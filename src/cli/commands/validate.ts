@@ -44,7 +44,7 @@ function jsonReport(snapshot: ManifestSnapshot): unknown {
 
 async function run(ctx: CommandContext): Promise<number> {
   const dir = path.resolve(ctx.cwd, ctx.args.positionals[0] ?? 'manifests');
-  const flagRegion = ctx.args.flags['default-region'];
+  const flagRegion = ctx.args.flags['region'];
   const defaultRegion = (typeof flagRegion === 'string' && flagRegion !== '' ? flagRegion : undefined) ?? (ctx.env.AWS_REGION || undefined) ?? 'us-east-1';
   let snapshot: ManifestSnapshot;
   try {
@@ -77,7 +77,7 @@ export const validateCommand: CommandSpec = {
   flags: [
     OUTPUT_FLAG,
     {
-      name: 'default-region',
+      name: 'region',
       type: 'string',
       description: 'region for manifests without metadata.region (else AWS_REGION, else us-east-1)',
       validate: (value) =>
