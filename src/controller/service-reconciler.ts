@@ -215,6 +215,13 @@ export class ServiceReconciler {
       ...health.patch,
     };
     if (sync === 'Synced' && health.health !== 'Degraded' && !health.patch.lastError) {
+      if (mode === 'auto' && live.service && owner === undefined) {
+        // Adoption: a service declared in Git but created elsewhere (say, one
+        // `ecs-gitops export` wrote a manifest for) gets the ownership tags and
+        // nothing else, so later changes pass the IAM policy's tag condition.
+        this.#write(desired, mode, { ...base, lastAttemptedRevision: revision });
+        return this.#apply(desired, mode, revision, live, [], region, signal, strategy);
+      }
       // In sync and not failing: clear stale errors, note what is applied.
       const clean: { -readonly [K in keyof ServiceStatus]?: ServiceStatus[K] } = { ...base, lastError: undefined };
       if (!this.watched.has(key) && !('lastAppliedRevision' in health.patch)) {

@@ -109,7 +109,12 @@ export function planService(input: PlanServiceInput, options: Pick<DiffOptions, 
   // Ownership and source are kept true always; the revision tag moves only when something else is applied.
   const ownershipStale = liveTags[TAG_MANAGED_BY] !== controllerId || liveTags[TAG_SOURCE] !== tagValue(desired.source.file);
   if (actions.length > 0 || setTags.length > 0 || removeKeys.length > 0 || ownershipStale) {
-    actions.push({ kind: 'tagResource', resourceArn: serviceArn, tags: [...setTags, ...controllerTags] });
+    const tagAction: Action = { kind: 'tagResource', resourceArn: serviceArn, tags: [...setTags, ...controllerTags] };
+    // Adopting a service: claim it before changing it, because the least-privilege
+    // IAM policy lets UpdateService touch only services tagged as ours.
+    const updateAt = actions.findIndex((a) => a.kind === 'updateService');
+    if (liveTags[TAG_MANAGED_BY] === undefined && updateAt >= 0) actions.splice(updateAt, 0, tagAction);
+    else actions.push(tagAction);
   }
   if (removeKeys.length > 0) actions.push({ kind: 'untagResource', resourceArn: serviceArn, tagKeys: removeKeys });
   return { actions };

@@ -131,13 +131,21 @@ describe('export (sandbox)', () => {
     expect(sync.code, sync.stdout + sync.stderr).toBe(0);
     const counts = sandbox.callCounts(ACCOUNT);
     for (const op of MUTATING) expect(counts[op] ?? 0, op).toBe(0);
-    // Adding ownership tags is the only write allowed (at most one TagResource per service);
+    // Adoption: the only writes are the ownership tags, one TagResource per service;
     // the user's tags are exactly what they were.
-    expect(counts.TagResource ?? 0).toBeLessThanOrEqual(2);
+    expect(counts.TagResource ?? 0).toBe(2);
     const tags = sandbox.call('ListTagsForResource', {
       resourceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/demo/web`,
     }, { accountId: ACCOUNT, region: REGION }).tags as { key: string; value: string }[];
     expect(tags.filter((t) => !t.key.startsWith('ecs-gitops/'))).toEqual([{ key: 'team', value: 'storefront' }]);
+    expect(tags).toContainEqual({ key: 'ecs-gitops/managed-by', value: 'ecs-gitops' });
+
+    // Once adopted, another sync writes nothing at all.
+    sandbox.admin.resetCallCounts(ACCOUNT);
+    const again = await runCliCaptured(['sync', 'out'], { env, cwd: work });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    const secondCounts = sandbox.callCounts(ACCOUNT);
+    for (const op of [...MUTATING, 'TagResource']) expect(secondCounts[op] ?? 0, op).toBe(0);
 
     const after = await runCliCaptured(['diff', 'out'], { env, cwd: work });
     expect(after.code, after.stdout).toBe(0);

@@ -169,6 +169,21 @@ describe('planService', () => {
     expect(kinds(p)).toEqual(['tagResource']);
   });
 
+  it('adopting a drifted service tags it before updating it (the IAM policy only lets UpdateService touch owned services)', () => {
+    const live = inSync();
+    live.tags = [];
+    live.service.desiredCount = 9;
+    const p = plan(baseSpec(), live);
+    expect(kinds(p)).toEqual(['tagResource', 'updateService']);
+    expect(find(p, 'tagResource').tags).toContainEqual({ key: TAG_MANAGED_BY, value: CONTROLLER });
+  });
+
+  it('an owned service is updated first and re-stamped after', () => {
+    const live = inSync();
+    live.service.desiredCount = 9;
+    expect(kinds(plan(baseSpec(), live))).toEqual(['updateService', 'tagResource']);
+  });
+
   it('replacement changes block the plan with a clear, cataloged code', () => {
     const live = inSync();
     live.service.launchType = 'EC2';
