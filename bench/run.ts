@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --json] [-- --only steady,latency,rollout,scale,cold] [-- --cpu-prof DIR]`
+ * `npm run bench [-- --quick] [-- --json] [-- --only steady,latency,rollout,scale,cold] [-- --cpu-prof DIR] [-- --workers N]`
  *
  * Measures ecs-gitops as a whole process: every scenario starts the sandbox
  * (`ecs-gitops sandbox`, ECS's real rate limits) and the controller
@@ -33,6 +33,8 @@ interface Args {
   readonly json: boolean;
   readonly only: ReadonlySet<Scenario>;
   readonly cpuProfDir?: string;
+  /** --workers for the controller (default: its own default). */
+  readonly workers?: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -40,23 +42,28 @@ function parseArgs(argv: readonly string[]): Args {
   let json = false;
   let only = new Set<Scenario>(SCENARIOS);
   let cpuProfDir: string | undefined;
+  let workers: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') quick = true;
     else if (arg === '--json') json = true;
-    else if (arg === '--only' || arg === '--cpu-prof') {
+    else if (arg === '--only' || arg === '--cpu-prof' || arg === '--workers') {
       const value = argv[++i];
       if (!value) throw new Error(`${arg} needs a value`);
       if (arg === '--cpu-prof') cpuProfDir = path.resolve(value);
+      else if (arg === '--workers') {
+        workers = Number(value);
+        if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must be a whole number >= 1');
+      }
       else {
         const names = value.split(',');
         const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
         if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
         only = new Set(names as Scenario[]);
       }
-    } else throw new Error(`unknown argument ${arg} (use --quick, --json, --only LIST, --cpu-prof DIR)`);
+    } else throw new Error(`unknown argument ${arg} (use --quick, --json, --only LIST, --cpu-prof DIR, --workers N)`);
   }
-  return { quick, json, only, ...(cpuProfDir ? { cpuProfDir } : {}) };
+  return { quick, json, only, ...(cpuProfDir ? { cpuProfDir } : {}), ...(workers ? { workers } : {}) };
 }
 
 /** One row of the table; `value` null when the scenario was not run. */
@@ -107,6 +114,7 @@ async function steadyGroup(label: 'steady' | 'scale', fleetSpec: ConstructorPara
   const resyncSeconds = resyncSecondsFor(fleet);
   const controller = await startControllerProcess({
     repo: fleet.root, endpoint: sandbox.endpoint, accountId, region: REGION, resync: `${resyncSeconds}s`, nodeArgs: controllerNodeArgs(label),
+    ...(args.workers ? { workers: args.workers } : {}),
   });
   children.push(controller.proc);
   const cold = await measureColdStart(controller, admin, 0.85 * resyncSeconds * 1000);
@@ -162,6 +170,7 @@ async function rolloutGroup(): Promise<void> {
   await admin.setThrottling(THROTTLING);
   const controller = await startControllerProcess({
     repo: fleet.root, endpoint: sandbox.endpoint, accountId, region: REGION, resync: '30m', nodeArgs: controllerNodeArgs('rollout'),
+    ...(args.workers ? { workers: args.workers } : {}),
   });
   children.push(controller.proc);
   await measureColdStart(controller, admin, 300_000);
@@ -206,7 +215,7 @@ try {
     await steadyGroup('steady', { services: size(1000), clusters: 10, prefix: 'st' }, args.only.has('latency'), args.only.has('cold'));
   }
   if (args.only.has('rollout')) await rolloutGroup();
-  if (args.only.has('scale')) await steadyGroup('scale', { services: size(10_000), clusters: 50, families: size(1000), prefix: 'sc' }, false, false);
+  if (args.only.has('scale')) await steadyGroup('scale', { services: size(10_000), clusters: 50, families: size(1000), prefix: 'sc', servicesPerFile: 10 }, false, false);
 } catch (err) {
   failure = err;
 } finally {
@@ -218,6 +227,7 @@ const result = {
   command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   quick: args.quick,
   throttling: { sandbox: THROTTLING, scale: 1, controllerClientLimits: 'default (90 % of ECS rates)' },
+  controllerWorkers: args.workers ?? 'default',
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 1024 ** 3, 1), node: process.version },
   durationSeconds: round((Date.now() - started) / 1000, 1),
   figures,

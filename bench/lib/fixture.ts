@@ -25,6 +25,11 @@ export interface FleetSpec {
   readonly families?: number;
   /** Prefix of service, cluster and family names, so fleets never collide. */
   readonly prefix: string;
+  /**
+   * Services per file (YAML documents separated by ---). Default 1. The loader
+   * reads at most 5,000 files (src/manifests/limits.ts), so 10,000 services need several per file.
+   */
+  readonly servicesPerFile?: number;
 }
 
 export interface ServiceRef {
@@ -48,7 +53,9 @@ export class Fleet {
       name: `${spec.prefix}-svc-${i}`,
       cluster: `${spec.prefix}-cluster-${i % spec.clusters}`,
       family: `${spec.prefix}-td-${i % families}`,
-      file: path.join(this.root, 'services', `${spec.prefix}-svc-${i}.yaml`),
+      file: (spec.servicesPerFile ?? 1) > 1
+        ? path.join(this.root, 'services', `${spec.prefix}-group-${Math.floor(i / (spec.servicesPerFile ?? 1))}.yaml`)
+        : path.join(this.root, 'services', `${spec.prefix}-svc-${i}.yaml`),
     }));
   }
 
@@ -93,18 +100,26 @@ export class Fleet {
     });
   }
 
+  /** Writes the files holding `refs` (every service of each such file, as currently declared). */
+  #write(refs: readonly ServiceRef[]): void {
+    const files = new Set(refs.map((r) => r.file));
+    for (const file of files) {
+      writeFileSync(file, this.refs.filter((r) => r.file === file).map((r) => this.manifest(r)).join('---\n'));
+    }
+  }
+
   /** Writes every manifest and makes the first commit. */
   init(): void {
     mkdirSync(path.join(this.root, 'services'), { recursive: true });
     git(this.root, 'init', '-q', '-b', 'main');
-    for (const ref of this.refs) writeFileSync(ref.file, this.manifest(ref));
+    this.#write(this.refs);
     git(this.root, 'add', '-A');
     git(this.root, 'commit', '-q', '-m', 'initial fleet');
   }
 
   /** Rewrites the files of `refs` (after setImage) and commits them as one commit. */
   commit(refs: readonly ServiceRef[], message: string): void {
-    for (const ref of refs) writeFileSync(ref.file, this.manifest(ref));
+    this.#write(refs);
     git(this.root, 'commit', '-q', '-a', '-m', message);
   }
 

@@ -136,6 +136,7 @@ export async function startControllerProcess(options: {
   readonly accountId: string;
   readonly region: string;
   readonly resync: string;
+  /** --workers; the controller's default when absent. */
   readonly workers?: number;
   readonly extraArgs?: readonly string[];
   readonly nodeArgs?: readonly string[];
@@ -144,7 +145,7 @@ export async function startControllerProcess(options: {
   const spawnedAt = Date.now();
   const proc = startCli([
     'run', '--repo', options.repo, '--listen', `127.0.0.1:${port}`, '--resync', options.resync,
-    '--workers', String(options.workers ?? 4), '--log-level', 'warn', ...(options.extraArgs ?? []),
+    ...(options.workers ? ['--workers', String(options.workers)] : []), '--log-level', 'warn', ...(options.extraArgs ?? []),
   ], sandboxEnv(options.endpoint, options.accountId, options.region), options.nodeArgs ?? []);
   return { proc, url: `http://127.0.0.1:${port}`, spawnedAt };
 }

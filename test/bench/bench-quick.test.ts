@@ -1,0 +1,75 @@
+/**
+ * Keeps `npm run bench` from rotting: runs `bench/run.ts --quick --json` as a
+ * user would (a separate process that itself starts the sandbox and the
+ * controller as processes) and checks that it completes and reports every
+ * figure as a number. Never asserts times: those are BENCHMARKS.md's job.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { requireProgram } from '../support/programs.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const hasGit = requireProgram('git', 'apt-get install git');
+
+interface Figure { scenario: string; name: string; value: number | null; unit: string; target?: string; met?: boolean }
+interface BenchJson {
+  quick: boolean;
+  throttling: { sandbox: string; scale: number };
+  machine: { cpus: number };
+  figures: Figure[];
+  details: Record<string, unknown>;
+  error?: string;
+}
+
+function runBench(args: readonly string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'run.ts'), ...args], {
+      cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    // SIGINT lets the bench stop the processes it started.
+    const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe.skipIf(!hasGit)('npm run bench -- --quick --json', () => {
+  it('completes and reports every figure of every scenario as a number', async () => {
+    const { code, stdout, stderr } = await runBench(['--quick', '--json'], 540_000);
+    expect(code, stderr.slice(-4000)).toBe(0);
+    const result = JSON.parse(stdout) as BenchJson;
+    expect(result.error).toBeUndefined();
+    expect(result.quick).toBe(true);
+    expect(result.throttling).toMatchObject({ sandbox: 'real', scale: 1 });
+    expect(result.machine.cpus).toBeGreaterThan(0);
+    expect(new Set(result.figures.map((f) => f.scenario))).toEqual(new Set(['1 steady', '2 latency', '3 rollout', '4 scale', '5 cold']));
+    for (const f of result.figures) {
+      if (f.value === null) {
+        // Only the rollout ratio may be absent, and only when its yardstick is 0 (everything fits in the bursts).
+        expect(f.name).toBe('ratio to the limit');
+        expect((result.details.rollout as { limitSeconds: number }).limitSeconds).toBe(0);
+        continue;
+      }
+      expect(Number.isFinite(f.value), `${f.scenario} / ${f.name}`).toBe(true);
+      if (f.target !== undefined) expect(typeof f.met, `${f.scenario} / ${f.name}`).toBe('boolean');
+    }
+    const names = result.figures.map((f) => `${f.scenario}: ${f.name}`);
+    for (const expected of [
+      /1 steady: ratio to ideal/, /1 steady: API calls for one resync/, /2 latency: .*p50/, /2 latency: .*p99/,
+      /3 rollout: commit -> last UpdateService/, /3 rollout: RegisterTaskDefinition calls/, /3 rollout: ThrottlingExceptions/,
+      /4 scale: controller RSS/, /4 scale: controller CPU per resync/, /5 cold: process start to all/,
+    ]) expect(names.some((n) => expected.test(n)), String(expected)).toBe(true);
+    // The table went to stderr, with a verdict for every target.
+    expect(stderr).toMatch(/ratio to ideal/);
+    expect(stderr).toMatch(/sandbox throttling real/);
+  }, 600_000);
+});
