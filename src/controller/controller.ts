@@ -13,7 +13,7 @@ import type { EcsApi } from '../ecs/ecs-api.js';
 import { EcsReader } from '../ecs/ecs-reader.js';
 import type { EcrApi } from '../ecs/ecr-api.js';
 import { ImageResolver } from '../ecs/image-resolver.js';
-import { PinnedImages } from './image-policy.js';
+import { FollowedDigests, imagesToPrefetch } from './image-policy.js';
 import { EcsRateLimiter } from '../ecs/rate-limited-ecs.js';
 import type { RateCategory } from '../ecs/rate-limits.js';
 import type { BucketLimits } from '../ecs/token-bucket.js';
@@ -149,7 +149,7 @@ export function createController(options: ControllerOptions): Controller {
         ...(options.imageCacheTtlMs !== undefined ? { ttlMs: options.imageCacheTtlMs } : {}),
         onCheck: (result) => metrics?.recordImageCheck(result),
       }),
-      pinned: new PinnedImages(),
+      followed: new FollowedDigests(),
     }
     : undefined;
   const regions = new Map<string, RegionState>();
@@ -276,6 +276,7 @@ export function createController(options: ControllerOptions): Controller {
     if (!desired) {
       // No longer declared: forget its status (pruning, if any, is a separate key).
       status.remove(key);
+      images?.followed.forget(key);
       return { result: 'success' };
     }
     // A declared cluster is created first (its key was queued ahead of the services).
@@ -283,6 +284,11 @@ export function createController(options: ControllerOptions): Controller {
     const outcome = await reconciler.reconcile({ desired, revision: revisionOf(current), region: regionState(desired.region), signal });
     const after = status.get(key);
     if (outcome.applied?.length) log.info({ actions: outcome.applied, taskDefinition: after?.liveTaskDefinition }, 'applied');
+    for (const update of outcome.imageUpdates?.updates ?? []) {
+      const fields = { container: update.container, image: update.image, oldDigest: update.oldDigest, newDigest: update.newDigest };
+      if (outcome.imageUpdates?.deployed) log.info(fields, 'image updated');
+      else log.info(fields, 'image update available (detect mode: not deployed)');
+    }
     if (outcome.rollout === 'completed') log.info({ taskDefinition: after?.liveTaskDefinition }, 'rollout completed: Healthy');
     else if (outcome.rollout) log.error({ error: after?.lastError }, `rollout ${outcome.rollout.replace('_', ' ')}: Degraded`);
     else if (after?.lastApplySucceeded === false && after.lastError && !outcome.applied) log.warn({ error: after.lastError }, 'not applied');
@@ -418,9 +424,15 @@ export function createController(options: ControllerOptions): Controller {
         }
       }
     }
+    const changed: DesiredService[] = [];
     for (const [key, service] of servicesByKey) {
-      if (previousServices.get(key)?.contentHash !== service.contentHash || !status.get(key)) keys.push(key);
+      if (previousServices.get(key)?.contentHash !== service.contentHash || !status.get(key)) {
+        keys.push(key);
+        changed.push(service);
+      }
     }
+    // One batched ECR look-up per repository for every changed service, before their reconciles ask.
+    void prefetchImages(changed.filter((s) => !snapshot.blockedKeys.has(s.key)).flatMap((s) => imagesToPrefetch(s, true)));
     for (const key of previousServices.keys()) if (!servicesByKey.has(key)) keys.push(key);
     for (const key of snapshot.blockedKeys) keys.push(key);
     if (!isReady) for (const key of keys) firstPassPending.add(key);
@@ -428,6 +440,12 @@ export function createController(options: ControllerOptions): Controller {
     for (const key of keys) queue.add(key);
     logger.info({ revision: snapshot.revision, services: snapshot.services.length, problems: snapshot.problems.length, enqueued: keys.length }, 'manifest snapshot loaded');
     schedulePrune();
+  }
+
+  function prefetchImages(refs: ReturnType<typeof imagesToPrefetch>): Promise<void> {
+    if (!images || refs.length === 0) return Promise.resolve();
+    // Each reconcile looks up (and reports) on its own if this fails.
+    return images.resolver.prefetch(refs, lifetime.signal).catch(() => undefined);
   }
 
   const resyncs = new Set<Promise<void>>();
@@ -443,14 +461,18 @@ export function createController(options: ControllerOptions): Controller {
     const services = current.services;
     const clusters = current.clusters;
     const pass = (async () => {
-      await Promise.all([...byCluster.values()].map(async (list) => {
+      // Tags resolved every pass, and images found missing or unreadable last time (pushed since?).
+      const refs = [...byCluster.values()].flat().flatMap((s) => [
+        ...imagesToPrefetch(s), ...imagesToPrefetch(s, true).filter((ref) => images?.resolver.needsRecheck(ref)),
+      ]);
+      await Promise.all([prefetchImages(refs), ...[...byCluster.values()].map(async (list) => {
         const first = list[0] as DesiredService;
         try {
           await regionState(first.region).reader.prefetchServices(first.cluster, list.map((s) => s.name), lifetime.signal);
         } catch {
           // Each reconcile reads (and reports) on its own.
         }
-      }));
+      })]);
       for (const c of clusters) queue.add(clusterKey(c.region, c.name));
       for (const s of services) queue.add(s.key);
       schedulePrune();

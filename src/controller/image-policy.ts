@@ -3,80 +3,159 @@
  * - every policy: an ECR image that is about to be deployed (it differs from
  *   what runs) must exist, else the service is not applied (a typo in a tag
  *   fails fast instead of as a failed rollout);
- * - `pin-digest`: tags are resolved to digests once per manifest content (and
- *   again after a restart), and deployed as `repo@sha256:...`;
- * - `follow-tag`: tags are resolved on every pass (cached for the resolver's
- *   TTL), so a tag pushed to a new digest is redeployed.
- * Images outside ECR are deployed as written.
+ * - `pin-digest`: every pass resolves each tag to its digest (through the
+ *   resolver's TTL cache) and the desired task definition names
+ *   `repo@sha256:...`, so the diff compares digests: a tag pushed to a new
+ *   digest is drift, with both digests in the change;
+ * - `follow-tag`: the tag stays in the task definition; when the tag's digest
+ *   differs from the one the service was deployed with, the result carries an
+ *   image update (the reconciler starts a new deployment, no new revision).
+ * Images outside ECR are deployed as written and never looked up.
  */
 import type * as ECS from '@aws-sdk/client-ecs';
-import { parseEcrImage, type ImageResolver } from '../ecs/image-resolver.js';
+import { imageName, parseEcrImage, type EcrImageRef, type ImageResolver } from '../ecs/image-resolver.js';
 import type { DesiredService } from '../manifests/types.js';
+
+export type ImagePolicy = 'as-written' | 'pin-digest' | 'follow-tag';
 
 export interface ImagePolicyProblem {
   readonly code: 'CONTROLLER_IMAGE_NOT_FOUND' | 'CONTROLLER_IMAGE_ACCESS_DENIED' | 'CONTROLLER_IMAGE_LOOKUP_FAILED';
   readonly message: string;
 }
 
+/** follow-tag: a container's tag now points at another digest than the one deployed. */
+export interface ImageUpdate {
+  readonly container: string;
+  readonly image: string;
+  readonly oldDigest: string;
+  readonly newDigest: string;
+}
+
 export interface ImagePolicyResult {
   readonly desired: DesiredService;
   readonly problem?: ImagePolicyProblem;
+  /** follow-tag only. */
+  readonly imageUpdates: readonly ImageUpdate[];
+  /** Container name -> digest it runs (or will run once this manifest is applied), when known. */
+  readonly imageDigests: Readonly<Record<string, string>>;
+  /** Container name -> digest it runs once this manifest is deployed, when known. */
+  readonly targetDigests: Readonly<Record<string, string>>;
+  /** follow-tag: container -> digest to remember once a deployment of this manifest starts. */
+  readonly followDigests: ReadonlyMap<string, string>;
 }
 
 const CODE = { missing: 'CONTROLLER_IMAGE_NOT_FOUND', denied: 'CONTROLLER_IMAGE_ACCESS_DENIED', error: 'CONTROLLER_IMAGE_LOOKUP_FAILED' } as const;
 
-/** Remembers pin-digest resolutions per service and manifest content. */
-export class PinnedImages {
-  readonly #byKey = new Map<string, { contentHash: string; images: ReadonlyMap<string, string> }>();
+/**
+ * follow-tag: the digest each container's tag had when this controller last
+ * deployed (or first saw) the service, by service key. In memory: after a
+ * restart, the digest found at the first look is taken as the running one.
+ */
+export class FollowedDigests {
+  readonly #byKey = new Map<string, Map<string, string>>();
 
-  get(desired: DesiredService): ReadonlyMap<string, string> | undefined {
-    const entry = this.#byKey.get(desired.key);
-    return entry?.contentHash === desired.contentHash ? entry.images : undefined;
+  get(key: string): ReadonlyMap<string, string> | undefined {
+    return this.#byKey.get(key);
   }
 
-  set(desired: DesiredService, images: ReadonlyMap<string, string>): void {
-    this.#byKey.set(desired.key, { contentHash: desired.contentHash, images });
+  set(key: string, digests: ReadonlyMap<string, string>): void {
+    const current = new Map(this.#byKey.get(key));
+    for (const [container, digest] of digests) current.set(container, digest);
+    this.#byKey.set(key, current);
   }
+
+  forget(key: string): void {
+    this.#byKey.delete(key);
+  }
+}
+
+export function imagePolicyOf(desired: DesiredService): ImagePolicy {
+  return desired.manifest.spec.sync?.images ?? 'as-written';
+}
+
+/**
+ * ECR images of `desired` to look up ahead of its reconcile, batched with
+ * every other service's: the tags of a pin-digest or follow-tag service (they
+ * are resolved every pass), or with `changed`, every ECR image (a new
+ * manifest is about to be checked).
+ */
+export function imagesToPrefetch(desired: DesiredService, changed = false): EcrImageRef[] {
+  if (!changed && imagePolicyOf(desired) === 'as-written') return [];
+  const refs: EcrImageRef[] = [];
+  for (const c of desired.manifest.spec.taskDefinition.containerDefinitions ?? []) {
+    const ref = parseEcrImage(c.image ?? '');
+    if (ref && (changed || !ref.digest)) refs.push(ref);
+  }
+  return refs;
+}
+
+function digestOf(image: string | undefined): string | undefined {
+  return image ? parseEcrImage(image)?.digest : undefined;
 }
 
 export async function applyImagePolicy(
   desired: DesiredService,
   liveTaskDefinition: ECS.TaskDefinition | undefined,
   resolver: ImageResolver,
-  pinned: PinnedImages,
+  followed: FollowedDigests,
   signal: AbortSignal,
 ): Promise<ImagePolicyResult> {
-  const policy = desired.manifest.spec.sync?.images ?? 'as-written';
+  const policy = imagePolicyOf(desired);
   const containers = desired.manifest.spec.taskDefinition.containerDefinitions ?? [];
   const liveImages = new Map((liveTaskDefinition?.containerDefinitions ?? []).map((c) => [c.name, c.image]));
-  const remembered = policy === 'pin-digest' ? pinned.get(desired) : undefined;
-  const images = new Map<string, string>();
+  const remembered = followed.get(desired.key);
+  const rewrites = new Map<string, string>();
+  const imageUpdates: ImageUpdate[] = [];
+  const imageDigests: Record<string, string> = {};
+  const targetDigests: Record<string, string> = {};
+  const followDigests = new Map<string, string>();
+  const failure = (code: ImagePolicyProblem['code'], message: string, name: string): ImagePolicyResult => ({
+    desired, imageUpdates: [], imageDigests: {}, targetDigests: {}, followDigests: new Map(),
+    problem: { code, message: `${message} (container ${name} of ${desired.key})` },
+  });
 
   for (const container of containers) {
     const name = container.name ?? '';
     const image = container.image ?? '';
     const ref = parseEcrImage(image);
     if (!ref) continue;
-    let target = image;
-    if (policy !== 'as-written' && !ref.digest) {
-      const known = remembered?.get(name);
-      if (known) {
-        target = known;
-      } else {
+    const liveImage = liveImages.get(name);
+    if (ref.digest || policy === 'as-written') {
+      const liveDigest = digestOf(liveImage);
+      if (liveImage !== image) {
+        // About to deploy an image that does not run yet: make sure it exists.
         const found = await resolver.lookup(ref, signal);
-        if (found.result !== 'found') return { desired, problem: { code: CODE[found.result], message: `${desired.key}: container ${name}: image ${image}: ${found.message}` } };
-        target = `${ref.base}@${found.digest}`;
+        if (found.result !== 'found') return failure(CODE[found.result], found.message, name);
+        targetDigests[name] = found.digest;
+        if (liveDigest) imageDigests[name] = liveDigest;
+      } else if (ref.digest) {
+        imageDigests[name] = ref.digest;
+        targetDigests[name] = ref.digest;
       }
-    } else if (liveImages.get(name) !== image) {
-      // About to deploy an image that does not run yet: make sure it exists.
-      const found = await resolver.lookup(ref, signal);
-      if (found.result !== 'found') return { desired, problem: { code: CODE[found.result], message: `${desired.key}: container ${name}: image ${image}: ${found.message}` } };
+      continue;
     }
-    if (target !== image) images.set(name, target);
+    const found = await resolver.lookup(ref, signal);
+    if (found.result !== 'found') return failure(CODE[found.result], found.message, name);
+    if (policy === 'pin-digest') {
+      const target = `${ref.base}@${found.digest}`;
+      rewrites.set(name, target);
+      // What runs is what the live revision names; it becomes `target` once applied.
+      imageDigests[name] = digestOf(liveImage) ?? found.digest;
+      targetDigests[name] = found.digest;
+      continue;
+    }
+    // follow-tag
+    const running = liveImage === image ? remembered?.get(name) : undefined;
+    if (running && running !== found.digest) {
+      imageUpdates.push({ container: name, image: imageName(ref), oldDigest: running, newDigest: found.digest });
+    }
+    imageDigests[name] = running ?? found.digest;
+    targetDigests[name] = found.digest;
+    followDigests.set(name, found.digest);
   }
-  if (policy === 'pin-digest' && !remembered) pinned.set(desired, images);
-  if (images.size === 0) return { desired };
 
+  const base = { imageUpdates, imageDigests, targetDigests, followDigests };
+  if (rewrites.size === 0) return { ...base, desired };
   const td = desired.manifest.spec.taskDefinition;
   const rewritten: DesiredService = {
     ...desired,
@@ -86,10 +165,10 @@ export async function applyImagePolicy(
         ...desired.manifest.spec,
         taskDefinition: {
           ...td,
-          containerDefinitions: containers.map((c) => (images.has(c.name ?? '') ? { ...c, image: images.get(c.name ?? '') } : c)),
+          containerDefinitions: containers.map((c) => (rewrites.has(c.name ?? '') ? { ...c, image: rewrites.get(c.name ?? '') } : c)),
         },
       },
     },
   };
-  return { desired: rewritten };
+  return { ...base, desired: rewritten };
 }

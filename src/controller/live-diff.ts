@@ -12,7 +12,7 @@ import type { DesiredService } from '../manifests/types.js';
 import type { EcrApi } from '../ecs/ecr-api.js';
 import { ImageResolver } from '../ecs/image-resolver.js';
 import type { Clock } from './clock.js';
-import { applyImagePolicy, PinnedImages, type ImagePolicyProblem } from './image-policy.js';
+import { applyImagePolicy, FollowedDigests, imagesToPrefetch, type ImagePolicyProblem } from './image-policy.js';
 
 export interface LiveDiff {
   readonly results: ServiceDiffResult[];
@@ -30,7 +30,9 @@ export interface LiveDiffOptions {
 
 export async function diffAgainstLive(services: readonly DesiredService[], options: LiveDiffOptions): Promise<LiveDiff> {
   const resolver = options.ecr ? new ImageResolver({ ecr: options.ecr, clock: options.clock }) : undefined;
-  const pinned = new PinnedImages();
+  const followed = new FollowedDigests();
+  // One batched look-up per repository for every image compared.
+  await resolver?.prefetch(services.flatMap((s) => imagesToPrefetch(s, true)), options.signal);
   const imageProblems: Array<ImagePolicyProblem & { key: string }> = [];
   const readers = new Map<string, EcsReader>();
   const readerFor = (region: string) => {
@@ -64,7 +66,7 @@ export async function diffAgainstLive(services: readonly DesiredService[], optio
       ? (await readerFor(desired.region).taskDefinition(active.taskDefinition, options.signal)).taskDefinition
       : undefined;
     if (resolver) {
-      const policy = await applyImagePolicy(desired, taskDefinition, resolver, pinned, options.signal);
+      const policy = await applyImagePolicy(desired, taskDefinition, resolver, followed, options.signal);
       if (policy.problem) imageProblems.push({ key: desired.key, ...policy.problem });
       desired = policy.desired;
     }

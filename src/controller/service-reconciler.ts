@@ -16,7 +16,7 @@ import type { LiveServiceState } from '../plan/types.js';
 import type { Applier } from './applier.js';
 import type { Clock } from './clock.js';
 import type { ImageResolver } from '../ecs/image-resolver.js';
-import { applyImagePolicy, type PinnedImages } from './image-policy.js';
+import { applyImagePolicy, type FollowedDigests, type ImagePolicyResult, type ImageUpdate } from './image-policy.js';
 import type { Planner } from './planner.js';
 import { assessRollout, type WatchedRollout } from './rollout.js';
 import type { HealthStatus, ServiceStatus, StatusChange, StatusStore, SyncStatus } from './status.js';
@@ -30,6 +30,8 @@ export interface ServiceReconcileOutcome {
   readonly applied?: readonly string[];
   /** A followed rollout finished in this pass. */
   readonly rollout?: 'completed' | 'failed' | 'timed_out';
+  /** follow-tag: tags that moved to a new digest; `deployed` false in detect mode (reported only). */
+  readonly imageUpdates?: { readonly updates: readonly ImageUpdate[]; readonly deployed: boolean };
 }
 
 export interface RolloutEvents {
@@ -58,7 +60,7 @@ export interface RegionAccess {
   readonly reader: EcsReader;
   readonly applier: Applier;
   /** ECR look-ups for `spec.sync.images` and image existence checks; absent = images deployed as written, unchecked. */
-  readonly images?: { readonly resolver: ImageResolver; readonly pinned: PinnedImages };
+  readonly images?: { readonly resolver: ImageResolver; readonly followed: FollowedDigests };
   /** The cluster's default capacity provider strategy (cached by the caller). */
   clusterDefaultStrategy(cluster: string, signal: AbortSignal): Promise<readonly ECS.CapacityProviderStrategyItem[] | undefined>;
 }
@@ -173,18 +175,18 @@ export class ServiceReconciler {
     }
 
     // 2. Image policy: resolve tags to digests, check images about to be deployed exist.
+    let policy: ImagePolicyResult | undefined;
     if (region.images) {
-      let policy;
       try {
-        policy = await applyImagePolicy(desired, live.taskDefinition, region.images.resolver, region.images.pinned, signal);
+        policy = await applyImagePolicy(desired, live.taskDefinition, region.images.resolver, region.images.followed, signal);
       } catch (err) {
         this.#fail(desired, mode, errorCode(err), errorMessage(err), { sync: 'Unknown' });
         throw new ReconcileError(errorCode(err), errorMessage(err), err);
       }
       if (policy.problem) {
+        // Nothing is registered or updated: what runs keeps running.
         this.#fail(desired, mode, policy.problem.code, policy.problem.message, {
-          sync: 'OutOfSync', health: live.service ? assessRollout(live.service).health : 'Missing',
-          lastAttemptedRevision: revision, lastApplySucceeded: false,
+          sync: 'OutOfSync', health: 'Degraded', lastAttemptedRevision: revision, lastApplySucceeded: false,
         });
         if (policy.problem.code === 'CONTROLLER_IMAGE_LOOKUP_FAILED') throw new ReconcileError(policy.problem.code, policy.problem.message);
         return { result: 'error' };
@@ -212,6 +214,7 @@ export class ServiceReconciler {
     const base: Partial<ServiceStatus> = {
       sync, health: health.health, diff: toStatusChanges(changes), lastSyncTime: this.#now(),
       ...(live.service?.taskDefinition ? { liveTaskDefinition: live.service.taskDefinition } : {}),
+      ...(policy && Object.keys(policy.imageDigests).length > 0 ? { imageDigests: policy.imageDigests } : {}),
       ...health.patch,
     };
     if (sync === 'Synced' && health.health !== 'Degraded' && !health.patch.lastError) {
@@ -222,6 +225,11 @@ export class ServiceReconciler {
         this.#write(desired, mode, { ...base, lastAttemptedRevision: revision });
         return this.#apply(desired, mode, revision, live, [], region, signal, strategy);
       }
+      if (policy && policy.imageUpdates.length > 0 && live.service && !this.watched.has(key) && health.health !== 'Progressing') {
+        return this.#followTags(desired, mode, revision, live.service, policy, base, region, signal);
+      }
+      // The digests found are the ones running (remembered as the follow-tag baseline).
+      if (policy && region.images && policy.followDigests.size > 0) region.images.followed.set(key, policy.followDigests);
       // In sync and not failing: clear stale errors, note what is applied.
       const clean: { -readonly [K in keyof ServiceStatus]?: ServiceStatus[K] } = { ...base, lastError: undefined };
       if (!this.watched.has(key) && !('lastAppliedRevision' in health.patch)) {
@@ -257,7 +265,50 @@ export class ServiceReconciler {
       return { result: 'requeue', requeueAfterMs: this.#o.rolloutPollMs };
     }
     this.#write(desired, mode, { ...base, lastAttemptedRevision: revision });
-    return this.#apply(desired, mode, revision, live, changes, region, signal, strategy);
+    const applied = await this.#apply(desired, mode, revision, live, changes, region, signal, strategy);
+    // A new deployment resolves follow-tag tags again: remember what it got.
+    if (applied.applied?.length && policy && region.images) {
+      if (policy.followDigests.size > 0) region.images.followed.set(key, policy.followDigests);
+      if (Object.keys(policy.targetDigests).length > 0) this.#write(desired, mode, { imageDigests: policy.targetDigests });
+    }
+    return applied;
+  }
+
+  /**
+   * follow-tag: a tag points at a new digest while the service is otherwise
+   * in sync. Auto mode starts one new deployment of the same revision (ECS
+   * resolves the tag again); detect mode only reports it. Not drift.
+   */
+  async #followTags(
+    desired: DesiredService, mode: 'auto' | 'detect', revision: string, service: ECS.Service, policy: ImagePolicyResult,
+    base: Partial<ServiceStatus>, region: RegionAccess, signal: AbortSignal,
+  ): Promise<ServiceReconcileOutcome> {
+    const key = desired.key;
+    const updates = policy.imageUpdates;
+    if (mode === 'detect') {
+      this.#write(desired, mode, { ...base, lastError: undefined });
+      return { result: 'success', imageUpdates: { updates, deployed: false } };
+    }
+    try {
+      const result = await region.applier.apply([{
+        kind: 'updateService', input: { cluster: desired.cluster, service: desired.name, forceNewDeployment: true },
+      }], signal);
+      region.reader.invalidateService(desired.cluster, desired.name);
+      region.images?.followed.set(key, policy.followDigests);
+      const imageDigests = Object.fromEntries(policy.followDigests);
+      const taskDefinitionArn = service.taskDefinition;
+      if (this.#o.followRollouts && taskDefinitionArn) {
+        this.watched.set(key, { taskDefinitionArn, revision, contentHash: desired.contentHash, startedAt: this.#o.clock.now() });
+        this.#write(desired, mode, { ...base, health: 'Progressing', lastError: undefined, imageDigests });
+        return { result: 'requeue', requeueAfterMs: this.#o.rolloutPollMs, applied: result.performed, imageUpdates: { updates, deployed: true } };
+      }
+      this.#write(desired, mode, { ...base, health: 'Progressing', lastError: undefined, imageDigests, lastApplySucceeded: true, lastAppliedRevision: revision });
+      return { result: 'success', applied: result.performed, imageUpdates: { updates, deployed: true } };
+    } catch (err) {
+      region.reader.invalidateService(desired.cluster, desired.name);
+      this.#fail(desired, mode, errorCode(err), errorMessage(err), { lastApplySucceeded: false });
+      throw new ReconcileError(errorCode(err), errorMessage(err), err);
+    }
   }
 
   #assessHealth(

@@ -3,10 +3,17 @@
  * digests do not), and existence checks before a task definition is
  * registered, so a typo in a tag fails fast instead of as a failed rollout.
  * Images outside ECR (docker.io, public.ecr.aws, ...) are not looked up.
+ *
+ * Look-ups are batched per repository: every tag asked for in the same tick
+ * (and everything a pass `prefetch`es) goes out as one DescribeImages with all
+ * the image ids. DescribeImages fails the whole call when one id is missing,
+ * so only then the repository is listed (paginated) to tell which ones are.
+ * Calls take a token from the resolver's own bucket, apart from ECS's.
  */
 import type { Clock } from '../controller/clock.js';
-import { awsErrorName } from './aws-error.js';
+import { awsErrorName, classifyAwsError } from './aws-error.js';
 import type { EcrApi } from './ecr-api.js';
+import { TokenBucket, type BucketLimits } from './token-bucket.js';
 
 export interface EcrImageRef {
   readonly registryId: string;
@@ -28,57 +35,183 @@ export function parseEcrImage(image: string): EcrImageRef | undefined {
   return { registryId, region, repository, base, ...(tag ? { tag } : digest ? {} : { tag: 'latest' }), ...(digest ? { digest } : {}) };
 }
 
+/** `repo:tag` or `repo@digest`, the way a user would name the image. */
+export function imageName(ref: EcrImageRef): string {
+  return ref.digest ? `${ref.base}@${ref.digest}` : `${ref.base}:${ref.tag ?? 'latest'}`;
+}
+
 export type ImageLookup =
   | { readonly result: 'found'; readonly digest: string }
   | { readonly result: 'missing' | 'denied' | 'error'; readonly message: string };
+
+/** ECR's DescribeImages rate is far above what one controller needs; this keeps bursts polite. */
+export const DEFAULT_ECR_RATE_LIMIT: BucketLimits = { burst: 10, refillPerSecond: 5 };
 
 export interface ImageResolverOptions {
   readonly ecr: (region: string) => EcrApi;
   readonly clock: Clock;
   /** How long a tag's digest is trusted. @default 60000 */
   readonly ttlMs?: number;
+  /** Client-side bucket for ECR calls (separate from ECS's); false disables it. @default DEFAULT_ECR_RATE_LIMIT */
+  readonly rateLimit?: BucketLimits | false;
+  /** Called once per image looked up in ECR (not for cache hits). */
   readonly onCheck?: (result: ImageLookup['result']) => void;
 }
+
+interface ImageId {
+  readonly imageTag?: string;
+  readonly imageDigest?: string;
+}
+
+interface Batch {
+  readonly ref: EcrImageRef;
+  readonly ids: Map<string, ImageId>;
+  readonly results: Promise<Map<string, ImageLookup>>;
+}
+
+const idKey = (ref: EcrImageRef): string => imageName(ref);
+const repoKey = (ref: EcrImageRef): string => `${ref.region}|${ref.registryId}|${ref.repository}`;
+const MAX_IDS = 100;
 
 export class ImageResolver {
   readonly #o: ImageResolverOptions;
   readonly #cache = new Map<string, { at: number; value: Promise<ImageLookup> }>();
+  /** Batches being gathered this tick, by repository. */
+  readonly #gathering = new Map<string, Batch>();
+  readonly #bucket: TokenBucket | undefined;
+  /** Images last answered missing or denied. */
+  readonly #negative = new Set<string>();
 
   constructor(options: ImageResolverOptions) {
     this.#o = options;
+    this.#bucket = options.rateLimit === false ? undefined : new TokenBucket('ecr', options.rateLimit ?? DEFAULT_ECR_RATE_LIMIT, options.clock);
   }
 
-  /** Looks `ref` up in ECR (cached for ttlMs; errors are not cached). */
+  /** Looks `ref` up in ECR (answers cached for ttlMs, except failed look-ups). */
   lookup(ref: EcrImageRef, signal?: AbortSignal): Promise<ImageLookup> {
-    const id = `${ref.base}${ref.digest ? `@${ref.digest}` : `:${ref.tag ?? 'latest'}`}`;
+    const id = idKey(ref);
     const cached = this.#cache.get(id);
-    const ttl = this.#o.ttlMs ?? 60_000;
-    if (cached && this.#o.clock.now() - cached.at < ttl) return cached.value;
-    const value = this.#fetch(ref, signal);
+    if (cached && this.#o.clock.now() - cached.at < (this.#o.ttlMs ?? 60_000)) return cached.value;
+    return this.#request(ref, signal);
+  }
+
+  /** The last answer for `ref` was missing or denied: a new pass should ask again (the image may have been pushed). */
+  needsRecheck(ref: EcrImageRef): boolean {
+    return this.#negative.has(idKey(ref));
+  }
+
+  /**
+   * Refreshes every given image in one DescribeImages per repository (a
+   * pass's worth of look-ups), whatever their cache age; later `lookup`s in
+   * the TTL use the answers.
+   */
+  async prefetch(refs: Iterable<EcrImageRef>, signal?: AbortSignal): Promise<void> {
+    const seen = new Map<string, Promise<ImageLookup>>();
+    for (const ref of refs) if (!seen.has(idKey(ref))) seen.set(idKey(ref), this.#request(ref, signal));
+    await Promise.all(seen.values());
+  }
+
+  #request(ref: EcrImageRef, signal?: AbortSignal): Promise<ImageLookup> {
+    const id = idKey(ref);
+    const key = repoKey(ref);
+    let batch = this.#gathering.get(key);
+    if (!batch || batch.ids.size >= MAX_IDS) {
+      const ids = new Map<string, ImageId>();
+      // Everything asked for in this tick joins the batch; it is sent afterwards.
+      const results = Promise.resolve().then(() => {
+        if (this.#gathering.get(key)?.ids === ids) this.#gathering.delete(key);
+        return this.#fetch(ref, ids, signal);
+      });
+      batch = { ref, ids, results };
+      this.#gathering.set(key, batch);
+    }
+    batch.ids.set(id, ref.digest ? { imageDigest: ref.digest } : { imageTag: ref.tag ?? 'latest' });
+    const value = batch.results.then((all) => all.get(id) ?? { result: 'error' as const, message: `no answer for ${id}` });
     this.#cache.set(id, { at: this.#o.clock.now(), value });
+    // A failed look-up is not cached (the retry asks again); `missing`/`denied`
+    // are, for one pass: `needsRecheck` makes the next pass's prefetch ask again.
     void value.then((r) => {
-      if (r.result === 'error') this.#cache.delete(id);
+      if (r.result === 'error' && this.#cache.get(id)?.value === value) this.#cache.delete(id);
+      if (r.result === 'missing' || r.result === 'denied') this.#negative.add(id);
+      else this.#negative.delete(id);
     });
     return value;
   }
 
-  async #fetch(ref: EcrImageRef, signal?: AbortSignal): Promise<ImageLookup> {
-    const imageId = ref.digest ? { imageDigest: ref.digest } : { imageTag: ref.tag ?? 'latest' };
-    let lookup: ImageLookup;
+  async #send<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    await this.#bucket?.take(signal);
     try {
-      const out = await this.#o.ecr(ref.region).send('DescribeImages', {
-        registryId: ref.registryId, repositoryName: ref.repository, imageIds: [imageId],
-      }, signal);
-      const digest = out.imageDetails?.[0]?.imageDigest;
-      lookup = digest ? { result: 'found', digest } : { result: 'missing', message: `${ref.base} has no image ${JSON.stringify(imageId)}` };
+      const out = await call();
+      this.#bucket?.reward();
+      return out;
+    } catch (err) {
+      if (classifyAwsError(err) === 'throttled') this.#bucket?.penalize();
+      throw err;
+    }
+  }
+
+  async #fetch(ref: EcrImageRef, ids: ReadonlyMap<string, ImageId>, signal?: AbortSignal): Promise<Map<string, ImageLookup>> {
+    const ecr = this.#o.ecr(ref.region);
+    const repository = { registryId: ref.registryId, repositoryName: ref.repository };
+    const results = new Map<string, ImageLookup>();
+    const report = () => {
+      for (const r of results.values()) this.#o.onCheck?.(r.result);
+      return results;
+    };
+    const all = (lookup: ImageLookup) => {
+      for (const id of ids.keys()) results.set(id, lookup);
+      return report();
+    };
+    let byTag: Map<string, string> | undefined;
+    let digests: Set<string> | undefined;
+    try {
+      const out = await this.#send(() => ecr.send('DescribeImages', { ...repository, imageIds: [...ids.values()] }, signal), signal);
+      byTag = new Map();
+      digests = new Set();
+      for (const d of out.imageDetails ?? []) {
+        if (!d.imageDigest) continue;
+        digests.add(d.imageDigest);
+        for (const t of d.imageTags ?? []) byTag.set(t, d.imageDigest);
+      }
     } catch (err) {
       const name = awsErrorName(err);
       const message = err instanceof Error ? err.message : String(err);
-      if (name === 'ImageNotFoundException' || name === 'RepositoryNotFoundException') lookup = { result: 'missing', message };
-      else if (name === 'AccessDeniedException') lookup = { result: 'denied', message };
-      else lookup = { result: 'error', message };
+      if (name === 'ImageNotFoundException' && ids.size === 1) return all({ result: 'missing', message: `image not found: ${imageName(ref)}` });
+      if (name === 'RepositoryNotFoundException' || name === 'AccessDeniedException') {
+        return all({
+          result: 'denied',
+          message: `repository ${ref.base} cannot be read by the controller (${name}: it does not exist in registry ${ref.registryId}, or its policy does not allow this controller to read it)`,
+        });
+      }
+      if (name !== 'ImageNotFoundException') return all({ result: 'error', message: `ECR DescribeImages on ${ref.base} failed: ${message}` });
+      // One of several ids is missing: list the repository to tell which.
+      try {
+        ({ byTag, digests } = await this.#list(ecr, repository, signal));
+      } catch (listErr) {
+        return all({ result: 'error', message: `ECR DescribeImages on ${ref.base} failed: ${listErr instanceof Error ? listErr.message : String(listErr)}` });
+      }
     }
-    this.#o.onCheck?.(lookup.result);
-    return lookup;
+    for (const [id, imageId] of ids) {
+      const digest = imageId.imageDigest ? (digests.has(imageId.imageDigest) ? imageId.imageDigest : undefined) : byTag.get(imageId.imageTag ?? 'latest');
+      results.set(id, digest ? { result: 'found', digest } : { result: 'missing', message: `image not found: ${id}` });
+    }
+    return report();
+  }
+
+  async #list(ecr: EcrApi, repository: { registryId: string; repositoryName: string }, signal?: AbortSignal) {
+    const byTag = new Map<string, string>();
+    const digests = new Set<string>();
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const out = await this.#send(() => ecr.send('DescribeImages', { ...repository, maxResults: 1000, ...(token ? { nextToken: token } : {}) }, signal), signal);
+      for (const d of out.imageDetails ?? []) {
+        if (!d.imageDigest) continue;
+        digests.add(d.imageDigest);
+        for (const t of d.imageTags ?? []) byTag.set(t, d.imageDigest);
+      }
+      nextToken = out.nextToken;
+    } while (nextToken);
+    return { byTag, digests };
   }
 }
