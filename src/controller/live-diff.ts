@@ -12,10 +12,19 @@ import type { DesiredService } from '../manifests/types.js';
 import type { EcrApi } from '../ecs/ecr-api.js';
 import { ImageResolver } from '../ecs/image-resolver.js';
 import type { Clock } from './clock.js';
-import { applyImagePolicy, FollowedDigests, imagesToPrefetch, type ImagePolicyProblem } from './image-policy.js';
+import { applyImagePolicy, FollowedDigests, imagePolicyOf, imagesToPrefetch, type ImagePolicyProblem } from './image-policy.js';
+
+/** The digests a service's ECR tags resolve to, for services whose `spec.sync.images` uses digests. */
+export interface ServiceImageDigests {
+  readonly key: string;
+  readonly policy: 'pin-digest' | 'follow-tag';
+  /** Container name -> { image as written, digest it resolves to now }. */
+  readonly containers: Readonly<Record<string, { readonly image: string; readonly digest: string }>>;
+}
 
 export interface LiveDiff {
   readonly results: ServiceDiffResult[];
+  readonly images: readonly ServiceImageDigests[];
   /** Images that do not exist or cannot be read, per service key. */
   readonly imageProblems: ReadonlyArray<ImagePolicyProblem & { readonly key: string }>;
 }
@@ -34,6 +43,7 @@ export async function diffAgainstLive(services: readonly DesiredService[], optio
   // One batched look-up per repository for every image compared.
   await resolver?.prefetch(services.flatMap((s) => imagesToPrefetch(s, true)), options.signal);
   const imageProblems: Array<ImagePolicyProblem & { key: string }> = [];
+  const images: ServiceImageDigests[] = [];
   const readers = new Map<string, EcsReader>();
   const readerFor = (region: string) => {
     let reader = readers.get(region);
@@ -68,6 +78,14 @@ export async function diffAgainstLive(services: readonly DesiredService[], optio
     if (resolver) {
       const policy = await applyImagePolicy(desired, taskDefinition, resolver, followed, options.signal);
       if (policy.problem) imageProblems.push({ key: desired.key, ...policy.problem });
+      const kind = imagePolicyOf(declared);
+      if (kind !== 'as-written' && Object.keys(policy.targetDigests).length > 0) {
+        const written = new Map((declared.manifest.spec.taskDefinition.containerDefinitions ?? []).map((c) => [c.name ?? '', c.image ?? '']));
+        images.push({
+          key: desired.key, policy: kind,
+          containers: Object.fromEntries(Object.entries(policy.targetDigests).map(([name, digest]) => [name, { image: written.get(name) ?? '', digest }])),
+        });
+      }
       desired = policy.desired;
     }
     const strategy = strategies.get(`${desired.region}/${desired.cluster}`);
@@ -78,5 +96,5 @@ export async function diffAgainstLive(services: readonly DesiredService[], optio
     );
     results.push(serviceDiffResult(desired.key, changes));
   }
-  return { results, imageProblems };
+  return { results, images, imageProblems };
 }

@@ -123,6 +123,10 @@ describe('ECR images (sandbox)', () => {
     (await world.api.send('DescribeTaskDefinition', { taskDefinition: family })).taskDefinition?.containerDefinitions?.[0]?.image;
   const liveService = async (name = 'web') =>
     (await world.api.send('DescribeServices', { cluster: 'demo', services: [name] })).services?.[0];
+  const cliEnv = () => ({
+    AWS_ENDPOINT_URL_ECS: world.sandbox.endpoint, AWS_ENDPOINT_URL_ECR: world.sandbox.endpoint, AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: world.accountId, AWS_SECRET_ACCESS_KEY: 'sandbox-not-a-secret', NO_COLOR: '1',
+  });
   const healthy = (c: Controller, name = 'web') => eventually(() => c.status.get(key(name))?.health === 'Healthy', () => c.status.list());
 
   it('does not deploy a missing ECR image: Degraded, metric, ReconcileFailing true; deploys after PutImage', async () => {
@@ -304,14 +308,12 @@ describe('ECR images (sandbox)', () => {
     expect(world.counter.mutatingCalls()).toBe(0);
     await detect.stop();
 
-    const env = {
-      AWS_ENDPOINT_URL_ECS: world.sandbox.endpoint, AWS_ENDPOINT_URL_ECR: world.sandbox.endpoint, AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: world.accountId, AWS_SECRET_ACCESS_KEY: 'sandbox-not-a-secret', NO_COLOR: '1',
-    };
+    const env = cliEnv();
     const text = await runCliCaptured(['diff', dir.root], { env });
     expect(text.code).toBe(2);
     expect(text.stdout).toContain(oldDigest);
     expect(text.stdout).toContain(newDigest);
+    expect(text.stdout).toContain(`image ${key('web')} (pin-digest): container app: ${uri}:1.0 -> ${newDigest}`);
     const json = await runCliCaptured(['diff', dir.root, '--output', 'json'], { env });
     expect(json.stdout).toContain(`${uri}@${oldDigest}`);
     expect(json.stdout).toContain(`${uri}@${newDigest}`);
@@ -387,5 +389,13 @@ describe('ECR images (sandbox)', () => {
     expect(detect.status.get(key('web'))).toMatchObject({ sync: 'Synced', imageDigests: { app: before } });
     const available = logLines.filter((l) => l.msg === 'image update available (detect mode: not deployed)');
     expect(available[0]).toMatchObject({ container: 'app', oldDigest: before, newDigest: digestOf('1.0') });
+
+    // `ecs-gitops diff`: not drift (exit 0), but the digest the tag resolves to now is shown.
+    const text = await runCliCaptured(['diff', dir.root], { env: cliEnv() });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`image ${key('web')} (follow-tag): container app: ${image} -> ${digestOf('1.0')}`);
+    const json = JSON.parse((await runCliCaptured(['diff', dir.root, '--output', 'json'], { env: cliEnv() })).stdout) as { images: unknown };
+    expect(json.images).toEqual([{ key: key('web'), policy: 'follow-tag', containers: { app: { image, digest: digestOf('1.0') } } }]);
+    expect(world.counter.mutatingCalls()).toBe(0);
   });
 });

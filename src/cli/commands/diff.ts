@@ -26,14 +26,20 @@ async function run(ctx: CommandContext): Promise<number> {
   }
   const connection = await connectEcs({ region, env: ctx.env });
   try {
-    const { results, imageProblems } = await diffAgainstLive(selected.filter((s) => !snapshot.blockedKeys.has(s.key)), {
+    const { results, images, imageProblems } = await diffAgainstLive(selected.filter((s) => !snapshot.blockedKeys.has(s.key)), {
       ecs: (r) => connection.ecsFor(r), ecr: (r) => connection.ecrFor(r), clock: systemClock, signal: ctx.signal,
     });
     for (const problem of imageProblems) ctx.stderr.write(`error ${problem.code}: ${problem.message}\n`);
     if (ctx.args.flags.output === 'json') {
-      ctx.stdout.write(`${JSON.stringify({ revision: snapshot.revision, ...diffJson(results) }, null, 2)}\n`);
+      ctx.stdout.write(`${JSON.stringify({ revision: snapshot.revision, ...diffJson(results), ...(images.length > 0 ? { images } : {}) }, null, 2)}\n`);
     } else {
       ctx.stdout.write(renderDiffText(results, { colour: useColour(ctx.stdout, ctx.env) }));
+      // Tags that pin-digest / follow-tag resolve: which digest applying would deploy.
+      for (const service of images) {
+        for (const [container, { image, digest }] of Object.entries(service.containers)) {
+          ctx.stdout.write(`image ${service.key} (${service.policy}): container ${container}: ${image} -> ${digest}\n`);
+        }
+      }
     }
     if (snapshot.problems.length > 0 || imageProblems.length > 0) return DIFF_EXIT.error;
     const summary = summarize(results);
