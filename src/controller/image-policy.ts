@@ -157,8 +157,12 @@ export async function applyImagePolicy(
   const base = { imageUpdates, imageDigests, targetDigests, followDigests };
   if (rewrites.size === 0) return { ...base, desired };
   const td = desired.manifest.spec.taskDefinition;
+  const pinned = [...rewrites].sort(([a], [b]) => a.localeCompare(b)).map(([name, image]) => `${name}=${image}`).join(',');
   const rewritten: DesiredService = {
     ...desired,
+    // The digests are part of what is deployed: a held (failed) rollout is
+    // released when the tag moves to a fixed image, not only by a new commit.
+    contentHash: `${desired.contentHash}|${pinned}`,
     manifest: {
       ...desired.manifest,
       spec: {

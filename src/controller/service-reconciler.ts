@@ -141,8 +141,6 @@ export class ServiceReconciler {
     let desired = request.desired;
     const key = desired.key;
     const mode: 'auto' | 'detect' = desired.manifest.spec.sync?.mode === 'detect' ? 'detect' : this.#o.mode;
-    // A failed manifest is held only while it stays the manifest: any other content releases it.
-    if (this.failedContent.has(key) && this.failedContent.get(key) !== desired.contentHash) this.failedContent.delete(key);
 
     // 1. Live state.
     let lookup: { service?: ECS.Service };
@@ -185,14 +183,18 @@ export class ServiceReconciler {
       }
       if (policy.problem) {
         // Nothing is registered or updated: what runs keeps running.
+        const health = policy.problem.code === 'CONTROLLER_IMAGE_LOOKUP_FAILED' && live.service ? assessRollout(live.service).health : 'Degraded';
         this.#fail(desired, mode, policy.problem.code, policy.problem.message, {
-          sync: 'OutOfSync', health: 'Degraded', lastAttemptedRevision: revision, lastApplySucceeded: false,
+          sync: 'OutOfSync', health, lastAttemptedRevision: revision, lastApplySucceeded: false,
         });
         if (policy.problem.code === 'CONTROLLER_IMAGE_LOOKUP_FAILED') throw new ReconcileError(policy.problem.code, policy.problem.message);
         return { result: 'error' };
       }
       desired = policy.desired;
     }
+    // A failed manifest is held only while it stays the manifest: any other
+    // content (for pin-digest, another digest) releases it.
+    if (this.failedContent.has(key) && this.failedContent.get(key) !== desired.contentHash) this.failedContent.delete(key);
 
     // 3. Diff.
     let changes: Change[];

@@ -331,6 +331,34 @@ describe('ECR images (sandbox)', () => {
     expect(fixer.status.get(key('web'))).toMatchObject({ sync: 'Synced', imageDigests: { app: newDigest } });
   });
 
+  it('pin-digest: a digest whose rollout failed is held, and pushing a fixed image to the tag releases it', async () => {
+    const uri = world.repositoryUri('web');
+    await dir.write('svc.yaml', [serviceManifest({ name: 'web', image: `${uri}:1.0`, extra: { sync: { images: 'pin-digest' } } })]);
+    const c = start({ imageCacheTtlMs: 0 });
+    c.setSnapshot(await dir.load('rev-1'));
+    await healthy(c);
+
+    world.pushImage('web', '1.0');
+    const broken = digestOf('1.0');
+    world.sandbox.admin.markImageCrashing(`${uri}@${broken}`);
+    world.counter.reset();
+    await c.resync();
+    await eventually(() => c.status.get(key('web'))?.lastError?.code === 'CONTROLLER_ROLLOUT_FAILED', () => c.status.list(), 30_000);
+    expect(world.counter.count('RegisterTaskDefinition')).toBe(1);
+    // Held: the same digest is not deployed again on the next pass.
+    await c.resync();
+    await c.waitForIdle({ requeues: true });
+    expect(world.counter.count('RegisterTaskDefinition')).toBe(1);
+    expect(world.counter.count('UpdateService')).toBe(1);
+
+    world.pushImage('web', '1.0');
+    const fixed = digestOf('1.0');
+    await c.resync();
+    await eventually(async () => (await liveImage()) === `${uri}@${fixed}` && c.status.get(key('web'))?.health === 'Healthy', () => c.status.list(), 30_000);
+    expect(world.counter.count('RegisterTaskDefinition')).toBe(2);
+    expect(c.status.get(key('web'))).toMatchObject({ sync: 'Synced', imageDigests: { app: fixed } });
+  });
+
   it('follow-tag: a re-pushed tag starts exactly one new deployment of the same revision, logged as an image update', async () => {
     const image = `${world.repositoryUri('web')}:1.0`;
     await dir.write('svc.yaml', [serviceManifest({ name: 'web', image, extra: { sync: { images: 'follow-tag' } } })]);
