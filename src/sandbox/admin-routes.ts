@@ -13,6 +13,7 @@
  *   GET    /_sandbox/clock                  -> {now, speed}
  *   POST   /_sandbox/clock                  {speed?, advanceMs?}
  *   POST   /_sandbox/images/crashing        {image, crashing?=true}
+ *   POST   /_sandbox/images/deny-reads      {accountId?, region?, repository, denied?=true}
  *   POST   /_sandbox/services/scale         {accountId?, region?, cluster, service, desiredCount}
  *   POST   /_sandbox/services/task-definition {..., taskDefinition}
  *   POST   /_sandbox/services/update        {..., fields: {...}}
@@ -103,6 +104,14 @@ export function handleAdmin(core: SandboxCore, method: string, url: URL, rawBody
         if (!image) throw new SandboxApiError('InvalidParameterException', 'image is required');
         core.markImageCrashing(image, body.crashing !== false);
         return { status: 200, body: { image, crashing: body.crashing !== false } };
+      }
+      case 'POST /images/deny-reads': {
+        const repository = str(body, 'repository');
+        if (!repository) throw new SandboxApiError('InvalidParameterException', 'repository is required');
+        const accountId = str(body, 'accountId');
+        const region = str(body, 'region');
+        core.denyImageReads({ repository, ...(accountId ? { accountId } : {}), ...(region ? { region } : {}) }, body.denied !== false);
+        return { status: 200, body: { repository, denied: body.denied !== false } };
       }
       case 'POST /services/scale':
         if (typeof body.desiredCount !== 'number') throw new SandboxApiError('InvalidParameterException', 'desiredCount is required');

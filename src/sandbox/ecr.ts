@@ -33,6 +33,20 @@ function requireRepo(ctx: OpContext, input: JsonObject): EcrRepositoryRecord {
   return repo;
 }
 
+/** What IAM answers when neither the caller's policy nor the repository policy allows the read. */
+function requireReadable(ctx: OpContext, repo: EcrRepositoryRecord, operation: string): void {
+  if (!repo.readDenied) return;
+  throw new SandboxApiError('AccessDeniedException',
+    `User: arn:aws:sts::${ctx.state.account}:assumed-role/ecs-gitops/controller is not authorized to perform: ecr:${operation} on resource: ${repo.arn} because no resource-based policy allows the ecr:${operation} action`);
+}
+
+/** Admin API: makes image reads of a repository fail with AccessDeniedException (or work again). */
+export function setImageReadsDenied(state: RegionState, name: string, denied: boolean): void {
+  const repo = state.repositories.get(name);
+  if (!repo) throw repoNotFound(state, name);
+  repo.readDenied = denied;
+}
+
 function repositoryView(state: RegionState, r: EcrRepositoryRecord): JsonObject {
   return {
     repositoryArn: r.arn,
@@ -191,6 +205,7 @@ function imageDetail(ctx: OpContext, repo: EcrRepositoryRecord, image: EcrImageR
 
 export function describeImages(ctx: OpContext, input: JsonObject): JsonObject {
   const repo = requireRepo(ctx, input);
+  requireReadable(ctx, repo, 'DescribeImages');
   const ids = input.imageIds;
   let images: EcrImageRecord[];
   if (Array.isArray(ids) && ids.length > 0) {
@@ -216,6 +231,7 @@ export function describeImages(ctx: OpContext, input: JsonObject): JsonObject {
 
 export function batchGetImage(ctx: OpContext, input: JsonObject): JsonObject {
   const repo = requireRepo(ctx, input);
+  requireReadable(ctx, repo, 'BatchGetImage');
   const ids = input.imageIds;
   if (!Array.isArray(ids) || ids.length === 0) throw invalidParameter("Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length greater than or equal to 1'");
   if (ids.length > 100) throw invalidParameter("Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length less than or equal to 100'");

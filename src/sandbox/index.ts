@@ -67,6 +67,8 @@ export interface SandboxAdmin {
   setThrottling(option: ThrottlingOption): void;
   /** Tasks of this image (as written in the task definition, or `<repoUri>@sha256:...`) start then exit with an error. */
   markImageCrashing(image: string, crashing?: boolean): void;
+  /** ECR image reads (DescribeImages, BatchGetImage) of a repository answer AccessDeniedException while `denied`. */
+  denyImageReads(target: { accountId?: string; region?: string; repository: string }, denied?: boolean): void;
   scaleService(address: ServiceAddress, desiredCount: number): JsonObject;
   setServiceTaskDefinition(address: ServiceAddress, taskDefinition: string): JsonObject;
   /** Console-style change of any service field (UpdateService fields or any other key, stored as given). */
@@ -121,6 +123,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     callLog: (filter) => core.callLog(filter),
     setThrottling: (option) => core.setThrottling(option),
     markImageCrashing: (image, crashing = true) => core.markImageCrashing(image, crashing),
+    denyImageReads: (target, denied = true) => core.denyImageReads(target, denied),
     scaleService: (address, n) => core.scaleService(address, n),
     setServiceTaskDefinition: (address, td) => core.setServiceTaskDefinition(address, td),
     mutateService: (address, fields) => core.mutateService(address, fields),

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SandboxApiError, invalidParameter, serviceNotFound } from './api-error.js';
+import { setImageReadsDenied } from './ecr.js';
 import { findCluster } from './ecs-clusters.js';
 import { applyServiceUpdate, findService, type ServiceOpContext } from './ecs-services.js';
 import { ImageOracle } from './image-oracle.js';
@@ -225,6 +226,13 @@ export class SandboxCore {
   markImageCrashing(image: string, crashing = true): void {
     if (!image) throw invalidParameter('image can not be blank.');
     this.images.markCrashing(image, crashing);
+  }
+
+  /** ECR reads of `repository` answer AccessDeniedException while `denied`. */
+  denyImageReads(target: { accountId?: string; region?: string; repository: string }, denied = true): void {
+    if (!target.repository) throw invalidParameter('repository can not be blank.');
+    const ctx = this.context(target.accountId ?? DEFAULT_ACCOUNT, target.region ?? DEFAULT_REGION);
+    setImageReadsDenied(ctx.state, target.repository, denied);
   }
 
   #service(address: ServiceAddress): { ctx: ServiceOpContext; svc: ServiceRecord } {

@@ -149,6 +149,8 @@ export interface EcrRepositoryRecord {
   /** By digest, in push order. */
   readonly images: Map<string, EcrImageRecord>;
   readonly tags: Map<string, string>;
+  /** Admin API: image reads answer AccessDeniedException, as for a repository policy that excludes the caller. */
+  readDenied?: boolean;
 }
 
 /** One account in one Region. */

@@ -203,6 +203,29 @@ describe('ECR images (sandbox)', () => {
     expect(await valueOf(metrics.registry, 'ecs_gitops_image_checks_total', { result: 'missing' })).toBe(0);
   });
 
+  it('reports AccessDeniedException (a repository policy that excludes the controller) as denied; deploys once allowed', async () => {
+    const image = `${world.repositoryUri('web')}:1.0`;
+    const denied = await fetch(`${world.sandbox.endpoint}/_sandbox/images/deny-reads`, {
+      method: 'POST', body: JSON.stringify({ accountId: world.accountId, region: REGION, repository: 'web' }),
+    });
+    expect(denied.status).toBe(200);
+    await dir.write('svc.yaml', [serviceManifest({ name: 'web', image })]);
+    const c = start();
+    c.setSnapshot(await dir.load('rev-1'));
+    await c.waitForIdle({ requeues: true });
+    const error = c.status.get(key('web'))?.lastError;
+    expect(error?.code).toBe('CONTROLLER_IMAGE_ACCESS_DENIED');
+    expect(error?.message).toContain('AccessDeniedException');
+    expect(c.status.get(key('web'))?.health).toBe('Degraded');
+    expect(world.counter.mutatingCalls()).toBe(0);
+    expect(await valueOf(metrics.registry, 'ecs_gitops_image_checks_total', { result: 'denied' })).toBe(1);
+
+    world.sandbox.admin.denyImageReads({ accountId: world.accountId, region: REGION, repository: 'web' }, false);
+    await c.resync();
+    await healthy(c);
+    expect(await liveImage()).toBe(image);
+  });
+
   it.each(['as-written', 'pin-digest', 'follow-tag'])('never looks up images outside ECR (%s)', async (policy) => {
     const images = ['nginx:1.27', 'public.ecr.aws/nginx/nginx:1.27', 'ghcr.io/acme/api:2.0', 'docker.io/library/redis:7'];
     await dir.write('svc.yaml', images.map((image, i) => serviceManifest({ name: `svc${i}`, image, extra: { sync: { images: policy } } })));
