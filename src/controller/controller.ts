@@ -285,7 +285,7 @@ export function createController(options: ControllerOptions): Controller {
     const after = status.get(key);
     if (outcome.applied?.length) log.info({ actions: outcome.applied, taskDefinition: after?.liveTaskDefinition }, 'applied');
     for (const update of outcome.imageUpdates?.updates ?? []) {
-      const fields = { container: update.container, image: update.image, oldDigest: update.oldDigest, newDigest: update.newDigest };
+      const fields = { container: update.container, image: update.image, oldDigest: update.oldDigest ?? 'unknown (deployed before this controller started)', newDigest: update.newDigest };
       if (outcome.imageUpdates?.deployed) log.info(fields, 'image updated');
       else log.info(fields, 'image update available (detect mode: not deployed)');
     }

@@ -15,6 +15,7 @@
 import type * as ECS from '@aws-sdk/client-ecs';
 import { imageName, parseEcrImage, type EcrImageRef, type ImageResolver } from '../ecs/image-resolver.js';
 import type { DesiredService } from '../manifests/types.js';
+import { primaryDeployment } from './rollout.js';
 
 export type ImagePolicy = 'as-written' | 'pin-digest' | 'follow-tag';
 
@@ -27,8 +28,15 @@ export interface ImagePolicyProblem {
 export interface ImageUpdate {
   readonly container: string;
   readonly image: string;
-  readonly oldDigest: string;
+  /** Absent when the controller has not deployed it itself (first look after a start). */
+  readonly oldDigest?: string;
   readonly newDigest: string;
+}
+
+/** What runs now, as far as the image policy needs to know. */
+export interface LiveImages {
+  readonly taskDefinition?: ECS.TaskDefinition;
+  readonly service?: ECS.Service;
 }
 
 export interface ImagePolicyResult {
@@ -49,7 +57,8 @@ const CODE = { missing: 'CONTROLLER_IMAGE_NOT_FOUND', denied: 'CONTROLLER_IMAGE_
 /**
  * follow-tag: the digest each container's tag had when this controller last
  * deployed (or first saw) the service, by service key. In memory: after a
- * restart, the digest found at the first look is taken as the running one.
+ * restart, the first look compares the image's push time with the creation
+ * of the PRIMARY deployment (which resolved the tag when it started).
  */
 export class FollowedDigests {
   readonly #byKey = new Map<string, Map<string, string>>();
@@ -95,14 +104,15 @@ function digestOf(image: string | undefined): string | undefined {
 
 export async function applyImagePolicy(
   desired: DesiredService,
-  liveTaskDefinition: ECS.TaskDefinition | undefined,
+  live: LiveImages,
   resolver: ImageResolver,
   followed: FollowedDigests,
   signal: AbortSignal,
 ): Promise<ImagePolicyResult> {
   const policy = imagePolicyOf(desired);
   const containers = desired.manifest.spec.taskDefinition.containerDefinitions ?? [];
-  const liveImages = new Map((liveTaskDefinition?.containerDefinitions ?? []).map((c) => [c.name, c.image]));
+  const liveImages = new Map((live.taskDefinition?.containerDefinitions ?? []).map((c) => [c.name, c.image]));
+  const deployedAt = primaryDeployment(live.service)?.createdAt?.getTime();
   const remembered = followed.get(desired.key);
   const rewrites = new Map<string, string>();
   const imageUpdates: ImageUpdate[] = [];
@@ -148,6 +158,13 @@ export async function applyImagePolicy(
     const running = liveImage === image ? remembered?.get(name) : undefined;
     if (running && running !== found.digest) {
       imageUpdates.push({ container: name, image: imageName(ref), oldDigest: running, newDigest: found.digest });
+    } else if (!running && liveImage === image && deployedAt !== undefined && found.pushedAt !== undefined && found.pushedAt > deployedAt) {
+      // Nothing remembered (first look since a start): the PRIMARY deployment
+      // resolved the tag when it was created, so an image pushed later is not what runs.
+      imageUpdates.push({ container: name, image: imageName(ref), newDigest: found.digest });
+      targetDigests[name] = found.digest;
+      followDigests.set(name, found.digest);
+      continue;
     }
     imageDigests[name] = running ?? found.digest;
     targetDigests[name] = found.digest;

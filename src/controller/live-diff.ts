@@ -76,7 +76,7 @@ export async function diffAgainstLive(services: readonly DesiredService[], optio
       ? (await readerFor(desired.region).taskDefinition(active.taskDefinition, options.signal)).taskDefinition
       : undefined;
     if (resolver) {
-      const policy = await applyImagePolicy(desired, taskDefinition, resolver, followed, options.signal);
+      const policy = await applyImagePolicy(desired, { ...(taskDefinition ? { taskDefinition } : {}), ...(active ? { service: active } : {}) }, resolver, followed, options.signal);
       if (policy.problem) imageProblems.push({ key: desired.key, ...policy.problem });
       const kind = imagePolicyOf(declared);
       if (kind !== 'as-written' && Object.keys(policy.targetDigests).length > 0) {

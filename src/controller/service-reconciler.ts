@@ -176,7 +176,7 @@ export class ServiceReconciler {
     let policy: ImagePolicyResult | undefined;
     if (region.images) {
       try {
-        policy = await applyImagePolicy(desired, live.taskDefinition, region.images.resolver, region.images.followed, signal);
+        policy = await applyImagePolicy(desired, live, region.images.resolver, region.images.followed, signal);
       } catch (err) {
         this.#fail(desired, mode, errorCode(err), errorMessage(err), { sync: 'Unknown' });
         throw new ReconcileError(errorCode(err), errorMessage(err), err);

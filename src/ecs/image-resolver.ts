@@ -10,6 +10,7 @@
  * so only then the repository is listed (paginated) to tell which ones are.
  * Calls take a token from the resolver's own bucket, apart from ECS's.
  */
+import type { ImageDetail } from '@aws-sdk/client-ecr';
 import type { Clock } from '../controller/clock.js';
 import { awsErrorName, classifyAwsError } from './aws-error.js';
 import type { EcrApi } from './ecr-api.js';
@@ -41,7 +42,7 @@ export function imageName(ref: EcrImageRef): string {
 }
 
 export type ImageLookup =
-  | { readonly result: 'found'; readonly digest: string }
+  | { readonly result: 'found'; readonly digest: string; /** When the image was pushed (epoch ms), if ECR said. */ readonly pushedAt?: number }
   | { readonly result: 'missing' | 'denied' | 'error'; readonly message: string };
 
 /** ECR's DescribeImages rate is far above what one controller needs; this keeps bursts polite. */
@@ -163,16 +164,10 @@ export class ImageResolver {
       return report();
     };
     let byTag: Map<string, string> | undefined;
-    let digests: Set<string> | undefined;
+    let digests: Map<string, number | undefined> | undefined;
     try {
       const out = await this.#send(() => ecr.send('DescribeImages', { ...repository, imageIds: [...ids.values()] }, signal), signal);
-      byTag = new Map();
-      digests = new Set();
-      for (const d of out.imageDetails ?? []) {
-        if (!d.imageDigest) continue;
-        digests.add(d.imageDigest);
-        for (const t of d.imageTags ?? []) byTag.set(t, d.imageDigest);
-      }
+      ({ byTag, digests } = indexImages(out.imageDetails));
     } catch (err) {
       const name = awsErrorName(err);
       const message = err instanceof Error ? err.message : String(err);
@@ -193,25 +188,33 @@ export class ImageResolver {
     }
     for (const [id, imageId] of ids) {
       const digest = imageId.imageDigest ? (digests.has(imageId.imageDigest) ? imageId.imageDigest : undefined) : byTag.get(imageId.imageTag ?? 'latest');
-      results.set(id, digest ? { result: 'found', digest } : { result: 'missing', message: `image not found: ${id}` });
+      const pushedAt = digest ? digests.get(digest) : undefined;
+      results.set(id, digest ? { result: 'found', digest, ...(pushedAt !== undefined ? { pushedAt } : {}) } : { result: 'missing', message: `image not found: ${id}` });
     }
     return report();
   }
 
   async #list(ecr: EcrApi, repository: { registryId: string; repositoryName: string }, signal?: AbortSignal) {
-    const byTag = new Map<string, string>();
-    const digests = new Set<string>();
+    const details: ImageDetail[] = [];
     let nextToken: string | undefined;
     do {
       const token = nextToken;
       const out = await this.#send(() => ecr.send('DescribeImages', { ...repository, maxResults: 1000, ...(token ? { nextToken: token } : {}) }, signal), signal);
-      for (const d of out.imageDetails ?? []) {
-        if (!d.imageDigest) continue;
-        digests.add(d.imageDigest);
-        for (const t of d.imageTags ?? []) byTag.set(t, d.imageDigest);
-      }
+      details.push(...(out.imageDetails ?? []));
       nextToken = out.nextToken;
     } while (nextToken);
-    return { byTag, digests };
+    return indexImages(details);
   }
+}
+
+/** tag -> digest, and digest -> push time (epoch ms). */
+function indexImages(details: readonly ImageDetail[] = []): { byTag: Map<string, string>; digests: Map<string, number | undefined> } {
+  const byTag = new Map<string, string>();
+  const digests = new Map<string, number | undefined>();
+  for (const d of details) {
+    if (!d.imageDigest) continue;
+    digests.set(d.imageDigest, d.imagePushedAt?.getTime());
+    for (const t of d.imageTags ?? []) byTag.set(t, d.imageDigest);
+  }
+  return { byTag, digests };
 }

@@ -420,6 +420,40 @@ describe('ECR images (sandbox)', () => {
     for (const t of tasks) expect(t.containers[0]?.imageDigest).toBe(after);
   });
 
+  it('follow-tag after a restart: an image pushed after the PRIMARY deployment started is deployed once; otherwise nothing', async () => {
+    const image = `${world.repositoryUri('web')}:1.0`;
+    await dir.write('svc.yaml', [serviceManifest({ name: 'web', image, extra: { sync: { images: 'follow-tag' } } })]);
+    const first = start({ imageCacheTtlMs: 0 });
+    first.setSnapshot(await dir.load('rev-1'));
+    await healthy(first);
+    await first.stop();
+
+    // Restart with nothing pushed: nothing to do.
+    world.counter.reset();
+    const quiet = start({ imageCacheTtlMs: 0 });
+    quiet.setSnapshot(await dir.load('rev-1'));
+    await quiet.waitForIdle({ requeues: true });
+    expect(world.counter.mutatingCalls()).toBe(0);
+    expect(quiet.status.get(key('web'))?.imageDigests).toEqual({ app: digestOf('1.0') });
+    await quiet.stop();
+
+    // Pushed while no controller ran: the next one deploys it, once.
+    world.sandbox.clock.advance(5000);
+    world.pushImage('web', '1.0');
+    const after = digestOf('1.0');
+    world.counter.reset();
+    const c = start({ imageCacheTtlMs: 0 });
+    c.setSnapshot(await dir.load('rev-1'));
+    await eventually(() => c.status.get(key('web'))?.imageDigests?.app === after && c.status.get(key('web'))?.health === 'Healthy', () => c.status.list());
+    await c.resync();
+    await c.waitForIdle({ requeues: true });
+    expect(world.counter.count('UpdateService')).toBe(1);
+    expect(world.counter.count('RegisterTaskDefinition')).toBe(0);
+    const updates = logLines.filter((l) => l.msg === 'image updated');
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toMatchObject({ container: 'app', newDigest: after, oldDigest: 'unknown (deployed before this controller started)' });
+  });
+
   it('follow-tag in detect mode reports the image update and deploys nothing', async () => {
     const image = `${world.repositoryUri('web')}:1.0`;
     await dir.write('svc.yaml', [serviceManifest({ name: 'web', image, extra: { sync: { images: 'follow-tag' } } })]);
