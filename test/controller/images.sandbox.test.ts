@@ -127,6 +127,12 @@ describe('ECR images (sandbox)', () => {
     AWS_ENDPOINT_URL_ECS: world.sandbox.endpoint, AWS_ENDPOINT_URL_ECR: world.sandbox.endpoint, AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: world.accountId, AWS_SECRET_ACCESS_KEY: 'sandbox-not-a-secret', NO_COLOR: '1',
   });
+  /** The image of the revision the service runs (liveImage() reads the family's newest, registered before the update). */
+  const runningImage = async (name = 'web') => {
+    const arn = (await liveService(name))?.taskDefinition;
+    return arn ? (await world.api.send('DescribeTaskDefinition', { taskDefinition: arn })).taskDefinition?.containerDefinitions?.[0]?.image : undefined;
+  };
+  const settled = (c: Controller, name = 'web') => c.status.get(key(name))?.health === 'Healthy' && c.status.get(key(name))?.sync === 'Synced';
   const healthy = (c: Controller, name = 'web') => eventually(() => c.status.get(key(name))?.health === 'Healthy', () => c.status.list());
 
   it('does not deploy a missing ECR image: Degraded, metric, ReconcileFailing true; deploys after PutImage', async () => {
@@ -346,7 +352,7 @@ describe('ECR images (sandbox)', () => {
     const fixer = controllerFor(world.controllerApi, { ecr: world.ecr, imageCacheTtlMs: 0 });
     controller = fixer;
     fixer.setSnapshot(await dir.load('rev-1'));
-    await eventually(async () => (await liveImage()) === `${uri}@${newDigest}` && fixer.status.get(key('web'))?.health === 'Healthy', () => fixer.status.list());
+    await eventually(async () => (await runningImage()) === `${uri}@${newDigest}` && settled(fixer), () => fixer.status.list());
     await fixer.resync();
     await fixer.waitForIdle({ requeues: true });
     expect(world.counter.count('RegisterTaskDefinition')).toBe(1);
@@ -367,18 +373,20 @@ describe('ECR images (sandbox)', () => {
     world.counter.reset();
     await c.resync();
     await eventually(() => c.status.get(key('web'))?.lastError?.code === 'CONTROLLER_ROLLOUT_FAILED', () => c.status.list(), 30_000);
-    expect(world.counter.count('RegisterTaskDefinition')).toBe(1);
+    const why = () => JSON.stringify({ calls: Object.fromEntries(world.counter.counts), status: c.status.get(key('web')) });
+    expect(world.counter.count('RegisterTaskDefinition'), why()).toBe(1);
     // Held: the same digest is not deployed again on the next pass.
     await c.resync();
     await c.waitForIdle({ requeues: true });
-    expect(world.counter.count('RegisterTaskDefinition')).toBe(1);
-    expect(world.counter.count('UpdateService')).toBe(1);
+    expect(world.counter.count('RegisterTaskDefinition'), why()).toBe(1);
+    expect(world.counter.count('UpdateService'), why()).toBe(1);
 
     world.pushImage('web', '1.0');
     const fixed = digestOf('1.0');
     await c.resync();
-    await eventually(async () => (await liveImage()) === `${uri}@${fixed}` && c.status.get(key('web'))?.health === 'Healthy', () => c.status.list(), 30_000);
-    expect(world.counter.count('RegisterTaskDefinition')).toBe(2);
+    await eventually(async () => (await runningImage()) === `${uri}@${fixed}` && settled(c), () => c.status.list(), 30_000);
+    await c.waitForIdle({ requeues: true });
+    expect(world.counter.count('RegisterTaskDefinition'), why()).toBe(2);
     expect(c.status.get(key('web'))).toMatchObject({ sync: 'Synced', imageDigests: { app: fixed } });
   });
 
