@@ -18,8 +18,12 @@ import { applyImagePolicy, FollowedDigests, imagePolicyOf, imagesToPrefetch, typ
 export interface ServiceImageDigests {
   readonly key: string;
   readonly policy: 'pin-digest' | 'follow-tag';
-  /** Container name -> { image as written, digest it resolves to now }. */
-  readonly containers: Readonly<Record<string, { readonly image: string; readonly digest: string }>>;
+  /**
+   * Container name -> { image as written, digest it resolves to now }; with
+   * `pending`, follow-tag would start a new deployment for it (the image was
+   * pushed after the running deployment started).
+   */
+  readonly containers: Readonly<Record<string, { readonly image: string; readonly digest: string; readonly pending?: true }>>;
 }
 
 export interface LiveDiff {
@@ -83,7 +87,9 @@ export async function diffAgainstLive(services: readonly DesiredService[], optio
         const written = new Map((declared.manifest.spec.taskDefinition.containerDefinitions ?? []).map((c) => [c.name ?? '', c.image ?? '']));
         images.push({
           key: desired.key, policy: kind,
-          containers: Object.fromEntries(Object.entries(policy.targetDigests).map(([name, digest]) => [name, { image: written.get(name) ?? '', digest }])),
+          containers: Object.fromEntries(Object.entries(policy.targetDigests).map(([name, digest]) => [name, {
+            image: written.get(name) ?? '', digest, ...(policy.imageUpdates.some((u) => u.container === name) ? { pending: true as const } : {}),
+          }])),
         });
       }
       desired = policy.desired;

@@ -486,9 +486,9 @@ describe('ECR images (sandbox)', () => {
     // `ecs-gitops diff`: not drift (exit 0), but the digest the tag resolves to now is shown.
     const text = await runCliCaptured(['diff', dir.root], { env: cliEnv() });
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain(`image ${key('web')} (follow-tag): container app: ${image} -> ${digestOf('1.0')}`);
+    expect(text.stdout).toContain(`image ${key('web')} (follow-tag): container app: ${image} -> ${digestOf('1.0')} (pushed after the running deployment started`);
     const json = JSON.parse((await runCliCaptured(['diff', dir.root, '--output', 'json'], { env: cliEnv() })).stdout) as { images: unknown };
-    expect(json.images).toEqual([{ key: key('web'), policy: 'follow-tag', containers: { app: { image, digest: digestOf('1.0') } } }]);
+    expect(json.images).toEqual([{ key: key('web'), policy: 'follow-tag', containers: { app: { image, digest: digestOf('1.0'), pending: true } } }]);
     expect(world.counter.mutatingCalls()).toBe(0);
   });
 });

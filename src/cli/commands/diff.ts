@@ -36,8 +36,9 @@ async function run(ctx: CommandContext): Promise<number> {
       ctx.stdout.write(renderDiffText(results, { colour: useColour(ctx.stdout, ctx.env) }));
       // Tags that pin-digest / follow-tag resolve: which digest applying would deploy.
       for (const service of images) {
-        for (const [container, { image, digest }] of Object.entries(service.containers)) {
-          ctx.stdout.write(`image ${service.key} (${service.policy}): container ${container}: ${image} -> ${digest}\n`);
+        for (const [container, { image, digest, pending }] of Object.entries(service.containers)) {
+          const note = pending ? ' (pushed after the running deployment started: a new deployment would start)' : '';
+          ctx.stdout.write(`image ${service.key} (${service.policy}): container ${container}: ${image} -> ${digest}${note}\n`);
         }
       }
     }
