@@ -124,7 +124,6 @@ describe('bad commits never delete or change what they do not clearly declare', 
       expect(s2.manifestProblems).toBeGreaterThanOrEqual(5);
       expect(await metrics()).toMatch(/ecs_gitops_prune_blocked_total\{reason="snapshot_errors"\} [1-9]/);
 
-      const headBroken = git('rev-parse', 'HEAD').trim();
       // Commit 3: the manifests directory itself deleted: the last good snapshot stays, the error is logged.
       git('rm', '-q', '-r', 'manifests');
       git('commit', '-q', '-m', 'delete the directory');

@@ -110,7 +110,7 @@ describe('20% AWS faults during initial sync of 200 services and a mass image ch
     for (const kind of ['throttle', 'http500', 'http503', 'reset', 'truncate', 'latency', 'timeout'] as const) {
       expect(total[kind], kind).toBeGreaterThan(0);
     }
-    const sum = (k: Partial<Record<string, number>>) => Object.values(k).reduce((a, b) => a + (b ?? 0), 0);
+    const sum = (k: Partial<Record<string, number>>): number => Object.values(k).reduce<number>((a, b) => a + (b ?? 0), 0);
     expect(sum(afterInitial)).toBeGreaterThan(0);
     expect(sum(total)).toBeGreaterThan(sum(afterInitial));
     const registerFaults = proxy.injected().RegisterTaskDefinition ?? {};
@@ -120,7 +120,7 @@ describe('20% AWS faults during initial sync of 200 services and a mass image ch
     const text = await registry.metrics();
     const outcomeTotal = (outcome: string) => [...text.matchAll(new RegExp(`^ecs_gitops_aws_requests_total\\{api="ecs",operation="[A-Za-z]+",outcome="${outcome}"\\} (\\d+)`, 'gm'))]
       .reduce((a, m) => a + Number(m[1]), 0);
-    expect(outcomeTotal('throttled')).toBe(total.throttle);
+    expect(outcomeTotal('throttled')).toBe(total.throttle ?? 0);
     expect(outcomeTotal('server_error')).toBeGreaterThanOrEqual((total.http500 ?? 0) + (total.http503 ?? 0));
     expect(outcomeTotal('network_error')).toBeGreaterThanOrEqual(total.reset ?? 0);
     expect(outcomeTotal('ok')).toBeGreaterThan(0);
