@@ -130,11 +130,13 @@ async function steadyGroup(label: 'steady' | 'scale', fleetSpec: ConstructorPara
     fig({ scenario: '1 steady', name: 'ThrottlingExceptions', value: resync.throttles, unit: 'calls', target: '0', met: resync.throttles === 0 });
     fig({ scenario: '1 steady', name: 'resync wall time', value: round(resync.wallSeconds), unit: 's' });
     fig({ scenario: '1 steady', name: 'controller CPU for the resync', value: round(resync.cpuSeconds), unit: 'CPU-s' });
+    fig({ scenario: '1 steady', name: 'controller CPU while idle', value: round(resync.idleCpuSecondsPerMinute, 3), unit: 'CPU-s/min' });
   } else {
     details.scale = { services: n, clusters: fleet.spec.clusters, families: fleet.spec.families, resyncSeconds, calls: resync.calls, coldStartCalls: cold.calls };
     fig({ scenario: '4 scale', name: `controller RSS after a full resync of ${n}`, value: round(resync.rssMb, 1), unit: 'MB', target: '< 250', met: resync.rssMb < 250 });
     fig({ scenario: '4 scale', name: 'controller CPU per resync', value: round(resync.cpuSeconds), unit: 'CPU-s', target: '< 2', met: resync.cpuSeconds < 2 });
     fig({ scenario: '4 scale', name: 'resync wall time (rate-limited reads)', value: round(resync.wallSeconds), unit: 's' });
+    fig({ scenario: '4 scale', name: 'controller CPU while idle', value: round(resync.idleCpuSecondsPerMinute, 3), unit: 'CPU-s/min' });
     fig({ scenario: '4 scale', name: 'API calls for the resync / ideal', value: round(resync.ratio, 3), unit: 'x', target: '1.0', met: resync.ratio <= 1.0 });
     fig({ scenario: '4 scale', name: 'cold start to every service checked', value: round(cold.seconds), unit: 's' });
   }
