@@ -19,6 +19,8 @@ export interface CommitLatencyResult {
   readonly maxMs: number;
   /** Commit to the RegisterTaskDefinition that precedes the update (the part spent before any write). */
   readonly registerP50Ms: number;
+  /** Commit to the controller's first ECS call of the round: the source's part (watch, debounce, snapshot). */
+  readonly firstCallP50Ms: number;
   readonly samplesMs: readonly number[];
 }
 
@@ -27,6 +29,7 @@ export async function measureCommitLatency(
 ): Promise<CommitLatencyResult> {
   const samples: number[] = [];
   const registers: number[] = [];
+  const firstCalls: number[] = [];
   for (let round = 0; round < commits; round++) {
     if (Date.now() > deadline) throw new Error(`commit latency: round ${round} would run into the controller's next resync; raise its interval`);
     const ref = fleet.refs[(round * 37 + 11) % fleet.refs.length];
@@ -41,6 +44,8 @@ export async function measureCommitLatency(
     samples.push(update.at - t0);
     const register = (await admin.callLog({ operation: 'RegisterTaskDefinition', since: t0 })).find((c) => c.target === ref.family);
     if (register) registers.push(register.at - t0);
+    const first = (await admin.callLog({ since: t0 })).at(0);
+    if (first) firstCalls.push(first.at - t0);
     // Let the apply (tags, status) finish before the next commit; the rollout is followed in the background.
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -51,6 +56,7 @@ export async function measureCommitLatency(
     minMs: Math.min(...samples),
     maxMs: Math.max(...samples),
     registerP50Ms: percentile(registers, 50),
+    firstCallP50Ms: percentile(firstCalls, 50),
     samplesMs: samples,
   };
 }
