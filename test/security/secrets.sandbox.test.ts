@@ -134,5 +134,14 @@ describe('planted secrets never leak', () => {
     expect(all).toContain('***sha256:');
     expect(all.length).toBeGreaterThan(10_000);
     expect(containsPlanted(all)).toEqual([]);
+    // ...while the secrets really went through the controller to ECS (the check above is not vacuous).
+    const target = { accountId: ACCOUNT, region: REGION, api: 'ecs' as const };
+    const registered = JSON.stringify([
+      sandbox.call('DescribeTaskDefinition', { taskDefinition: 'vault:1' }, target),
+      sandbox.call('DescribeTaskDefinition', { taskDefinition: 'vault:2' }, target),
+    ]);
+    expect(registered).toContain(PLANTED.password);
+    expect(registered).toContain(PLANTED.rotated);
+    expect(registered).toContain(PLANTED.valueFrom);
   }, 180_000);
 });
