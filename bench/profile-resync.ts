@@ -3,7 +3,7 @@
  * In one process: a socket-free sandbox (the SDK's request handler answers
  * from memory, so HTTP is not in the profile), N services created and in
  * sync, then one controller.resync() under the V8 profiler. Writes
-^ * resync.cpuprofile (or $PROFILE_OUT; open it in Chrome DevTools) and prints the functions with
+ * resync.cpuprofile (or $PROFILE_OUT; open it in Chrome DevTools) and prints the functions with
  * the most self time. The bench measures the whole process; this finds causes.
  */
 import { writeFileSync } from 'node:fs';
