@@ -44,13 +44,14 @@ export function idealResyncCalls(servicesPerCluster: readonly number[]): number 
 
 /**
  * A resync interval comfortably longer than the cold start at the client's
- * limits (90 % of ECS's): DescribeServices (one per service in the worst case:
- * the first pass is not batched — see BENCHMARKS.md) and one
- * DescribeTaskDefinition per distinct task definition, in parallel buckets.
+ * limits (90 % of ECS's): one DescribeServices per 10 services of a cluster
+ * and one DescribeTaskDefinition per distinct task definition, in parallel
+ * buckets. (Before the read-ahead fix the first pass cost about one
+ * DescribeServices per service; such a controller fails the cold start here.)
  */
 export function resyncSecondsFor(fleet: Fleet): number {
   const families = fleet.spec.families ?? fleet.spec.services;
-  const describe = earliestNth(fleet.spec.services, ECS_BUCKETS['service-read'], 0.9);
+  const describe = earliestNth(idealResyncCalls(fleet.servicesPerCluster), ECS_BUCKETS['service-read'], 0.9);
   const taskDefs = earliestNth(families, ECS_BUCKETS['task-definition-read'], 0.9);
   return Math.ceil(Math.max(30, 1.5 * Math.max(describe, taskDefs) + 30));
 }

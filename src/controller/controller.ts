@@ -339,6 +339,7 @@ export function createController(options: ControllerOptions): Controller {
     const snapshot = current;
     if (!snapshot || mode === 'detect' || stopped) return;
     const owned: Array<{ key: string; arn: string; desiredCount: number }> = [];
+    const desiredKeys = new Set<string>([...snapshot.services.map((s) => s.key), ...snapshot.blockedKeys]);
     for (const entry of knownClusters) {
       const [region = '', cluster = ''] = entry.split('/');
       const state = regionState(region);
@@ -350,7 +351,11 @@ export function createController(options: ControllerOptions): Controller {
         if ((err as { code?: string }).code === 'AWS_CLUSTER_NOT_FOUND') continue;
         throw err;
       }
-      const names = arns.map((arn) => arn.split('/').pop() ?? '').filter((n) => n.length > 0);
+      // Only undeclared services can be candidates; declared ones are read by their own
+      // reconciles, so a prune pass costs ListServices pages plus the orphans' reads.
+      const names = arns.map((arn) => arn.split('/').pop() ?? '')
+        .filter((n) => n.length > 0 && !desiredKeys.has(`${region}/${cluster}/${n}`));
+      if (names.length === 0) continue;
       const found = await state.reader.describeServices(cluster, names, lifetime.signal);
       for (const [name, lookup] of found) {
         const svc = lookup.service;
@@ -359,7 +364,6 @@ export function createController(options: ControllerOptions): Controller {
         owned.push({ key: `${region}/${cluster}/${name}`, arn: svc.serviceArn ?? name, desiredCount: svc.desiredCount ?? 0 });
       }
     }
-    const desiredKeys = new Set<string>([...snapshot.services.map((s) => s.key), ...snapshot.blockedKeys]);
     const plan = planner.planPrune({
       ownedLive: owned, desiredKeys, snapshotHasProblems: snapshot.problems.length > 0,
       pruneEnabled: options.prune ?? false, maxDeletes: options.maxPrune ?? 5,
@@ -437,9 +441,41 @@ export function createController(options: ControllerOptions): Controller {
     for (const key of snapshot.blockedKeys) keys.push(key);
     if (!isReady) for (const key of keys) firstPassPending.add(key);
     if (!isReady && keys.length === 0) isReady = true;
-    for (const key of keys) queue.add(key);
+    queueWithReadAhead(keys);
     logger.info({ revision: snapshot.revision, services: snapshot.services.length, problems: snapshot.problems.length, enqueued: keys.length }, 'manifest snapshot loaded');
     schedulePrune();
+  }
+
+  /**
+   * Queues `keys`, planning read-ahead groups of 10 declared services per
+   * cluster in queue order: the first reconcile of a group reads the whole
+   * group in one DescribeServices and the others take their answers from that
+   * read (EcsReader.planBatch). Whole-fleet passes (the first snapshot after a
+   * start, a resync, a commit touching many services) cost ceil(n / 10)
+   * reads per cluster, and the answers are fresh however long the pass takes
+   * (10,000 services need about a minute of reads at ECS's rates).
+   */
+  function queueWithReadAhead(keys: readonly string[]): void {
+    const byCluster = new Map<string, DesiredService[]>();
+    for (const key of keys) {
+      const s = servicesByKey.get(key);
+      if (!s || current?.blockedKeys.has(key) || queue.processing.includes(key)) {
+        queue.add(key);
+        continue;
+      }
+      const id = `${s.region}/${s.cluster}`;
+      const list = byCluster.get(id);
+      if (list) list.push(s);
+      else byCluster.set(id, [s]);
+    }
+    for (const list of byCluster.values()) {
+      for (let i = 0; i < list.length; i += 10) {
+        const group = list.slice(i, i + 10);
+        const first = group[0] as DesiredService;
+        regionState(first.region).reader.planBatch(first.cluster, group.map((s) => s.name));
+        for (const s of group) queue.add(s.key);
+      }
+    }
   }
 
   function prefetchImages(refs: ReturnType<typeof imagesToPrefetch>): Promise<void> {
@@ -451,7 +487,7 @@ export function createController(options: ControllerOptions): Controller {
   const resyncs = new Set<Promise<void>>();
   function resync(): Promise<void> {
     if (!current || stopped) return Promise.resolve();
-    // One DescribeServices per 10 services of a cluster for the whole pass.
+    // One DescribeServices per 10 services of a cluster for the whole pass (read-ahead groups).
     const byCluster = new Map<string, DesiredService[]>();
     for (const s of current.services) {
       if (current.blockedKeys.has(s.key) || queue.processing.includes(s.key)) continue;
@@ -465,17 +501,13 @@ export function createController(options: ControllerOptions): Controller {
       const refs = [...byCluster.values()].flat().flatMap((s) => [
         ...imagesToPrefetch(s), ...imagesToPrefetch(s, true).filter((ref) => images?.resolver.needsRecheck(ref)),
       ]);
-      await Promise.all([prefetchImages(refs), ...[...byCluster.values()].map(async (list) => {
-        const first = list[0] as DesiredService;
-        try {
-          await regionState(first.region).reader.prefetchServices(first.cluster, list.map((s) => s.name), lifetime.signal);
-        } catch {
-          // Each reconcile reads (and reports) on its own.
-        }
-      })]);
+      await prefetchImages(refs);
       for (const c of clusters) queue.add(clusterKey(c.region, c.name));
-      for (const s of services) queue.add(s.key);
-      schedulePrune();
+      // Services are read in groups of 10 as their reconciles come (queueWithReadAhead).
+      queueWithReadAhead(services.map((s) => s.key));
+      // With pruning off, the orphan report is refreshed on each new revision (setSnapshot) rather
+      // than on every resync: listing every cluster each interval would double a drift scan's cost.
+      if (options.prune) schedulePrune();
     })();
     resyncs.add(pass);
     void pass.finally(() => resyncs.delete(pass));

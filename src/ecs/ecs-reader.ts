@@ -52,6 +52,10 @@ export class EcsReader {
   readonly #signal: AbortSignal | undefined;
   readonly #taskDefinitions = new Map<string, Promise<LiveTaskDefinition>>();
   readonly #prefetched = new Map<string, { lookup: ServiceLookup; at: number }>();
+  /** Reads still running for look-ups not made yet, per cluster/name; a look-up claims its entry. */
+  readonly #inflight = new Map<string, Promise<Map<string, ServiceLookup>>>();
+  /** Read-ahead groups (planBatch): the first look-up of a member reads every member still planned. */
+  readonly #groups = new Map<string, { readonly names: readonly string[] }>();
   readonly #pending = new Map<string, PendingLookup[]>();
   #flushScheduled = false;
 
@@ -68,12 +72,22 @@ export class EcsReader {
    * for the others, bounded by the reader's own signal).
    */
   describeService(cluster: string, name: string, signal?: AbortSignal): Promise<ServiceLookup> {
-    const cached = this.#prefetched.get(`${cluster}/${name}`);
+    const id = `${cluster}/${name}`;
+    const cached = this.#prefetched.get(id);
     if (cached) {
-      this.#prefetched.delete(`${cluster}/${name}`);
+      this.#prefetched.delete(id);
       if (this.#clock.now() - cached.at <= this.#ttl) return Promise.resolve(cached.lookup);
     }
-    const shared = this.#enqueue(cluster, name);
+    let inflight = this.#inflight.get(id);
+    if (inflight) this.#inflight.delete(id);
+    else if (this.#groups.has(id)) inflight = this.#readGroup(cluster, name);
+    // A group read answers this look-up; if that read fails, read on our own (unless stopping).
+    const shared = inflight
+      ? inflight.then((found) => found.get(name) ?? {}, (err: unknown) => {
+        if (this.#signal?.aborted || signal?.aborted) throw err;
+        return this.#enqueue(cluster, name);
+      })
+      : this.#enqueue(cluster, name);
     if (!signal) return shared;
     if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
@@ -143,7 +157,43 @@ export class EcsReader {
     return result;
   }
 
-  /** Reads a batch ahead of the reconciles that will ask for it (a resync pass). */
+  /**
+   * Declares services that will be looked up soon, one after the other (a
+   * resync pass, a new snapshot): the first look-up of any of them reads all
+   * of them still planned in one DescribeServices (at most 10 names), and the
+   * others are answered from that read. Reading when the first one is needed,
+   * rather than up front, keeps every answer inside the TTL however long the
+   * whole pass takes.
+   */
+  planBatch(cluster: string, names: readonly string[]): void {
+    const group = { names: names.slice(0, DESCRIBE_SERVICES_MAX) };
+    for (const name of group.names) this.#groups.set(`${cluster}/${name}`, group);
+  }
+
+  /** Reads the members of `name`'s group still planned; the others' answers wait for their look-ups. */
+  #readGroup(cluster: string, name: string): Promise<Map<string, ServiceLookup>> {
+    const group = this.#groups.get(`${cluster}/${name}`);
+    const names = (group?.names ?? [name]).filter((n) => n === name || this.#groups.get(`${cluster}/${n}`) === group);
+    for (const n of names) this.#groups.delete(`${cluster}/${n}`);
+    const others = names.filter((n) => n !== name);
+    const call = this.describeServices(cluster, names, this.#signal);
+    for (const n of others) this.#inflight.set(`${cluster}/${n}`, call);
+    call.then((found) => {
+      const at = this.#clock.now();
+      for (const n of others) {
+        const id = `${cluster}/${n}`;
+        // Claimed by a look-up while reading: it got this answer already.
+        if (this.#inflight.get(id) !== call) continue;
+        this.#inflight.delete(id);
+        this.#prefetched.set(id, { lookup: found.get(n) ?? {}, at });
+      }
+    }, () => {
+      for (const n of others) if (this.#inflight.get(`${cluster}/${n}`) === call) this.#inflight.delete(`${cluster}/${n}`);
+    });
+    return call;
+  }
+
+  /** Reads a batch ahead of the reconciles that will ask for it. */
   async prefetchServices(cluster: string, names: readonly string[], signal?: AbortSignal): Promise<void> {
     const found = await this.describeServices(cluster, names, signal);
     const at = this.#clock.now();
@@ -153,6 +203,8 @@ export class EcsReader {
   /** Drops prefetched state for one service (after writing to it). */
   invalidateService(cluster: string, name: string): void {
     this.#prefetched.delete(`${cluster}/${name}`);
+    this.#inflight.delete(`${cluster}/${name}`);
+    this.#groups.delete(`${cluster}/${name}`);
   }
 
   /** A task definition with its tags, cached by ARN (revisions never change). */
