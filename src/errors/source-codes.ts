@@ -10,6 +10,10 @@ export const SOURCE_ERROR_CODES = defineErrorCodes({
     title: 'the manifests directory (--repo/--path) does not exist or is not a directory',
     hint: 'Check --repo and --path; with git-sync, point --repo at the link git-sync maintains.',
   },
+  SOURCE_PATH_OUTSIDE_ROOT: {
+    title: 'the manifests path (--path) leads outside the checkout',
+    hint: 'Give --path relative to the repository root, without `..` or symlinks that leave the repository.',
+  },
   SOURCE_GIT_FAILED: {
     title: 'a git command failed',
     hint: 'Read the git message in the error details; check the checkout is a readable Git repository.',

@@ -53,6 +53,24 @@ export async function requireDirectory(dir: string, root: string, subPath: strin
   }
 }
 
+/**
+ * The manifests path must stay inside the checkout: `--path ../elsewhere`, or a
+ * symlink in the repository pointing out of it, would let a commit (or a typo)
+ * make the controller apply files nobody reviewed in that repository.
+ */
+async function requireInside(resolvedRoot: string, dir: string, root: string, subPath: string): Promise<void> {
+  if (subPath === '') return;
+  const real = await realpath(dir);
+  const relative = path.relative(resolvedRoot, real);
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+    throw new GitopsError(
+      'SOURCE_PATH_OUTSIDE_ROOT',
+      `--path ${subPath} resolves to ${real}, outside the checkout ${root}; it is not read`,
+      { root, path: subPath },
+    );
+  }
+}
+
 /** Where the checkout is now: link target and revision (undefined when it cannot be read: it moved). */
 async function position(root: string, subPath: string, signal?: AbortSignal): Promise<{ resolved: string; head: string } | undefined> {
   try {
@@ -74,6 +92,7 @@ export async function readConsistentSnapshot(options: ConsistentSnapshotOptions)
     const resolved = await resolveRoot(root);
     const dir = path.join(resolved, subPath);
     await requireDirectory(dir, root, subPath);
+    await requireInside(resolved, dir, root, subPath);
     const head = await readRevision(dir, signal);
 
     let loaded: ManifestSnapshot;
