@@ -9,36 +9,19 @@
  * "last UpdateService" under both limits. Pure: no IO, no clock.
  */
 
+import { ECS_THROTTLE_CATEGORIES, OPERATION_CATEGORY, type ThrottleCategory } from '../../src/sandbox/throttle.js';
+
 export interface Bucket {
   readonly burst: number;
   readonly perSecond: number;
 }
 
-/** ECS's published limits per category (the sandbox's 'real' throttling uses the same). */
-export const ECS_BUCKETS = {
-  'cluster-read': { burst: 50, perSecond: 20 },
-  'cluster-modify': { burst: 20, perSecond: 1 },
-  'task-definition-read': { burst: 50, perSecond: 20 },
-  'task-definition-modify': { burst: 20, perSecond: 1 },
-  'service-read': { burst: 100, perSecond: 20 },
-  'service-modify': { burst: 50, perSecond: 5 },
-  'task-read': { burst: 100, perSecond: 20 },
-  'tag-read': { burst: 50, perSecond: 20 },
-  'tag-modify': { burst: 20, perSecond: 10 },
-} as const satisfies Record<string, Bucket>;
+/** ECS's published limits per category: the table the sandbox's 'real' throttling enforces. */
+export const ECS_BUCKETS: Readonly<Record<ThrottleCategory, Bucket>> = ECS_THROTTLE_CATEGORIES;
 
-export type Category = keyof typeof ECS_BUCKETS;
+export type Category = ThrottleCategory;
 
-export const CATEGORY_OF: Readonly<Record<string, Category>> = {
-  DescribeClusters: 'cluster-read', ListClusters: 'cluster-read',
-  CreateCluster: 'cluster-modify', UpdateCluster: 'cluster-modify', DeleteCluster: 'cluster-modify', PutClusterCapacityProviders: 'cluster-modify',
-  DescribeTaskDefinition: 'task-definition-read', ListTaskDefinitions: 'task-definition-read', ListTaskDefinitionFamilies: 'task-definition-read',
-  RegisterTaskDefinition: 'task-definition-modify', DeregisterTaskDefinition: 'task-definition-modify',
-  DescribeServices: 'service-read', ListServices: 'service-read',
-  CreateService: 'service-modify', UpdateService: 'service-modify', DeleteService: 'service-modify',
-  ListTasks: 'task-read', DescribeTasks: 'task-read',
-  ListTagsForResource: 'tag-read', TagResource: 'tag-modify', UntagResource: 'tag-modify',
-};
+export const CATEGORY_OF: Readonly<Record<string, Category>> = OPERATION_CATEGORY;
 
 /** Earliest time (s) of the n-th call (1-based) through a bucket that starts full. */
 export function earliestNth(n: number, bucket: Bucket, scale = 1): number {

@@ -27,6 +27,10 @@ export interface MassRolloutResult {
   readonly binding: string;
   /** wallSeconds / limitSeconds; null when limitSeconds is 0 (a burst-sized run has no rate-limited yardstick). */
   readonly ratio: number | null;
+  /** Commit to the first ECS call of the rollout (the source's part: watch, debounce, snapshot). */
+  readonly firstCallSeconds: number;
+  /** Commit to the last successful RegisterTaskDefinition. */
+  readonly lastRegistrationSeconds: number;
   /** Calls from the commit to the last UpdateService, by operation (throttled ones included). */
   readonly calls: Record<string, number>;
 }
@@ -53,8 +57,12 @@ export async function measureMassRollout(
   // A throttled call is not needed work; it is counted separately.
   const calls: Record<string, number> = {};
   const needed: Record<string, number> = {};
+  let firstCall = last;
+  let lastRegistration = t0;
   for (const c of await admin.callLog({ since: t0 })) {
     if (c.at > last) continue;
+    firstCall = Math.min(firstCall, c.at);
+    if (c.operation === 'RegisterTaskDefinition' && c.outcome === 'ok') lastRegistration = Math.max(lastRegistration, c.at);
     calls[c.operation] = (calls[c.operation] ?? 0) + 1;
     if (c.outcome !== 'throttled') needed[c.operation] = (needed[c.operation] ?? 0) + 1;
   }
@@ -69,6 +77,8 @@ export async function measureMassRollout(
     updates: needed.UpdateService ?? 0,
     throttles: sum(Object.values(throttled)),
     wallSeconds,
+    firstCallSeconds: (firstCall - t0) / 1000,
+    lastRegistrationSeconds: (lastRegistration - t0) / 1000,
     limitSeconds: limit.seconds,
     binding: limit.binding,
     ratio: limit.seconds > 0 ? wallSeconds / limit.seconds : null,

@@ -15,11 +15,21 @@ export interface RateLimiterOptions {
   /** Per-category limits; missing categories use ECS's published defaults. */
   readonly limits?: Partial<Readonly<Record<RateCategory, BucketLimits>>>;
   /**
-   * Fraction of each bucket (burst and refill) left unused, so clock skew and
-   * network jitter between us and AWS's own buckets never tip a call over.
-   * @default 0.1
+   * Share of each refill rate left unused, for differences between our clock
+   * and AWS's. Kept small: over a long run the rate is what bounds throughput.
+   * @default 0.02
    */
-  readonly headroom?: number;
+  readonly rateHeadroom?: number;
+  /**
+   * Seconds of network jitter each bucket absorbs. Calls that leave us evenly
+   * spaced can reach AWS bunched together; AWS's bucket then holds fewer
+   * tokens than ours expects. Lowering our burst by this many seconds of
+   * refill (at least one token) keeps AWS's bucket that far ahead of ours at
+   * all times, whatever the load. A margin in tokens costs a constant few
+   * calls, where a margin in rate would cost a share of every long run.
+   * @default 0.25
+   */
+  readonly jitterSeconds?: number;
   /** Called with the seconds each call waited for a token (metric ecs_gitops_rate_limiter_wait_seconds). */
   readonly onWait?: (bucket: RateCategory, seconds: number) => void;
 }
@@ -29,15 +39,14 @@ export class EcsRateLimiter {
   readonly #onWait: RateLimiterOptions['onWait'];
 
   constructor(options: RateLimiterOptions) {
-    const headroom = options.headroom ?? 0.1;
-    if (!(headroom >= 0 && headroom < 1)) throw new RangeError(`headroom must be in [0, 1), got ${headroom}`);
+    const rateHeadroom = options.rateHeadroom ?? 0.02;
+    const jitterSeconds = options.jitterSeconds ?? 0.25;
+    if (!(rateHeadroom >= 0 && rateHeadroom < 1)) throw new RangeError(`rateHeadroom must be in [0, 1), got ${rateHeadroom}`);
+    if (!(jitterSeconds >= 0 && Number.isFinite(jitterSeconds))) throw new RangeError(`jitterSeconds must be a finite number >= 0, got ${jitterSeconds}`);
     const buckets = new Map<RateCategory, TokenBucket>();
     for (const category of RATE_CATEGORIES) {
       const limits = options.limits?.[category] ?? DEFAULT_RATE_LIMITS[category];
-      buckets.set(category, new TokenBucket(category, {
-        burst: Math.max(1, Math.floor(limits.burst * (1 - headroom))),
-        refillPerSecond: limits.refillPerSecond * (1 - headroom),
-      }, options.clock));
+      buckets.set(category, new TokenBucket(category, clientSideLimits(limits, rateHeadroom, jitterSeconds), options.clock));
     }
     this.buckets = buckets;
     this.#onWait = options.onWait;
@@ -66,4 +75,13 @@ export class EcsRateLimiter {
       },
     };
   }
+}
+
+/** The bucket we keep for one of AWS's: see RateLimiterOptions for the margins. */
+export function clientSideLimits(limits: BucketLimits, rateHeadroom: number, jitterSeconds: number): BucketLimits {
+  const jitterTokens = jitterSeconds > 0 ? Math.max(1, Math.ceil(limits.refillPerSecond * jitterSeconds)) : 0;
+  return {
+    burst: Math.max(1, Math.floor(limits.burst) - jitterTokens),
+    refillPerSecond: limits.refillPerSecond * (1 - rateHeadroom),
+  };
 }

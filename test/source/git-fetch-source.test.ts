@@ -14,7 +14,7 @@ import { FakeClock } from '../../src/controller/clock.js';
 import type { GitopsError } from '../../src/errors/define.js';
 import { createGitFetchSource, type FetchResult, type GitFetchSource, type GitFetchSourceOptions } from '../../src/source/git-fetch-source.js';
 import { createWebhookHandler } from '../../src/source/webhook.js';
-import { hasProgram, requireProgram } from '../support/programs.js';
+import { requireProgram } from '../support/programs.js';
 import { commitAll, git, initRepo, key, removeTempDirs, tempDir, writeFile, writeService } from './support/git-fixture.js';
 import { SnapshotRecorder } from './support/snapshot-recorder.js';
 import { yamlLoad } from './support/yaml-load.js';
@@ -249,7 +249,7 @@ describe.skipIf(!hasGit)('git fetch source', () => {
     expect(error.message).not.toContain('secret');
   });
 
-  it.skipIf(!hasProgram('ssh-keygen'))('with signature verification, refuses unsigned commits and accepts signed ones', async () => {
+  it.skipIf(!requireProgram('ssh-keygen', 'apt-get install openssh-client'))('with signature verification, refuses unsigned commits and accepts signed ones', async () => {
     const { remote, push, work } = makeRemote();
     const keys = tempDir();
     const keyFile = path.join(keys, 'signer');

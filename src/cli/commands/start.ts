@@ -59,7 +59,7 @@ async function run(ctx: CommandContext): Promise<number> {
     prune: false,
     maxPrune: 0,
     mode: 'auto',
-    workers: 4,
+    workers: 32,
     controllerId: 'ecs-gitops-quickstart',
     debounceMs: 100,
     shutdownGraceMs: 2000,
