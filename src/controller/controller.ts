@@ -283,7 +283,8 @@ export function createController(options: ControllerOptions): Controller {
     await clusterPending.get(`${desired.region}/${desired.cluster}`)?.promise;
     const outcome = await reconciler.reconcile({ desired, revision: revisionOf(current), region: regionState(desired.region), signal });
     const after = status.get(key);
-    if (outcome.applied?.length) log.info({ actions: outcome.applied, taskDefinition: after?.liveTaskDefinition }, 'applied');
+    // One line per action, so a log query for one kind of change (say every DeleteService) needs no array search.
+    for (const action of outcome.applied ?? []) log.info({ action, taskDefinition: after?.liveTaskDefinition }, 'applied');
     for (const update of outcome.imageUpdates?.updates ?? []) {
       const fields = { container: update.container, image: update.image, oldDigest: update.oldDigest ?? 'unknown (deployed before this controller started)', newDigest: update.newDigest };
       if (outcome.imageUpdates?.deployed) log.info(fields, 'image updated');

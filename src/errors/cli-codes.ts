@@ -8,6 +8,5 @@ export const CLI_ERROR_CODES = defineErrorCodes({
   CLI_MISSING_FLAG_VALUE: { title: 'a flag that takes a value was given none', hint: 'Write `--flag value` or `--flag=value`.' },
   CLI_TOO_MANY_ARGUMENTS: { title: 'more positional arguments than the command takes', hint: 'See the command\'s --help.' },
   CLI_MISSING_ARGUMENT: { title: 'a required flag or argument is missing', hint: 'See the command\'s --help.' },
-  CLI_NOT_IMPLEMENTED: { title: 'this command is not implemented yet in this version', hint: 'See the README for what this version can do.' },
   IO_READ_FAILED: { title: 'a file or directory could not be read', hint: 'Check that the path exists and is readable.' },
 });

@@ -52,11 +52,11 @@ export const SOURCE_ERROR_CODES = defineErrorCodes({
   },
   SOURCE_WEBHOOK_SECRET_INVALID: {
     title: 'the webhook secret is empty',
-    hint: 'Set a long random --webhook-secret (or ECS_GITOPS_WEBHOOK_SECRET), the same as in the Git host webhook settings.',
+    hint: 'Put a long random secret in the file given to --webhook-secret-file (or in ECS_GITOPS_WEBHOOK_SECRET), the same as in the Git host webhook settings.',
   },
   SOURCE_WEBHOOK_UNAUTHORIZED: {
     title: 'a webhook request had a missing or invalid signature or token',
-    hint: 'Set the same secret in the Git host webhook settings and in --webhook-secret.',
+    hint: 'Set the same secret in the Git host webhook settings and in the file given to --webhook-secret-file (or ECS_GITOPS_WEBHOOK_SECRET).',
   },
   SOURCE_WEBHOOK_BAD_REQUEST: {
     title: 'a webhook request body was not valid JSON',

@@ -163,6 +163,10 @@ describe('ECR images (sandbox)', () => {
     expect(c.status.get(key('web'))?.lastError).toBeUndefined();
     expect(c.status.get(key('web'))?.lastApplySucceeded).toBe(true);
     expect(await liveImage()).toBe(image);
+    // One log line per apply action.
+    const applied = logLines.filter((l) => l.msg === 'applied').map((l) => l.action);
+    expect(applied).toEqual(['registerTaskDefinition', 'createService']);
+    expect(applied.length).toBe(world.counter.mutatingCalls());
     // The tag as deployed: ECS resolves it to this digest when the deployment starts.
     expect(c.status.get(key('web'))?.imageDigests).toEqual({ app: digestOf('9.9.9') });
     expect(await valueOf(metrics.registry, 'ecs_gitops_image_checks_total', { result: 'found' })).toBeGreaterThanOrEqual(1);
