@@ -2,7 +2,7 @@
 import {
   CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DeregisterTaskDefinitionCommand,
   DescribeServicesCommand, DescribeTaskDefinitionCommand, ListClustersCommand, ListServicesCommand,
-  ListTaskDefinitionFamiliesCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, TagResourceCommand, UpdateServiceCommand,
+  ListTaskDefinitionFamiliesCommand, ListTaskDefinitionsCommand, ListTasksCommand, RegisterTaskDefinitionCommand, TagResourceCommand, UpdateServiceCommand,
   type ECSClient,
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,15 +91,53 @@ describe('pagination', () => {
       const r = await ecs.send(new ListTaskDefinitionFamiliesCommand({ maxResults: 2, nextToken: token }));
       return { items: r.families ?? [], next: r.nextToken };
     }],
+    ['ListTasks', async (ecs: ECSClient, token?: string) => {
+      const r = await ecs.send(new ListTasksCommand({ cluster: 'x000', maxResults: 2, nextToken: token }));
+      return { items: r.taskArns ?? [], next: r.nextToken };
+    }],
   ])('%s pages with nextToken', async (_op, page) => {
     const ecs = accountOn(sandbox).ecs();
     for (const n of names(5, 'x')) {
       await ecs.send(new CreateClusterCommand({ clusterName: n }));
       await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition(n)));
     }
+    // Five tasks for ListTasks: one service in the first cluster, its tasks started.
+    await ecs.send(new CreateServiceCommand({ cluster: 'x000', serviceName: 'tasks', taskDefinition: 'x000', desiredCount: 5, launchType: 'FARGATE', networkConfiguration: NETWORK }));
+    sandbox.clock.advance(10_000);
     const { all, pages } = await collect((t) => page(ecs, t));
     expect(all).toHaveLength(5);
+    expect(new Set(all).size).toBe(5);
     expect(pages).toBe(3);
+  });
+
+  it('ListTasks pages by 100 by default, honours maxResults, and rejects sizes outside 1-100 and foreign tokens', async () => {
+    const ecs = accountOn(sandbox).ecs();
+    await clusterWithTaskDefinition(ecs, 'c', 'web');
+    await createServices(ecs, 'c', ['many'], 101);
+    sandbox.clock.advance(10_000);
+    const first = await ecs.send(new ListTasksCommand({ cluster: 'c' }));
+    expect(first.taskArns).toHaveLength(100);
+    expect(first.nextToken).toBeTypeOf('string');
+    const rest = await ecs.send(new ListTasksCommand({ cluster: 'c', nextToken: first.nextToken }));
+    expect(rest.taskArns).toHaveLength(1);
+    expect(rest.nextToken).toBeUndefined();
+    expect(new Set([...(first.taskArns ?? []), ...(rest.taskArns ?? [])]).size).toBe(101);
+    const one = await ecs.send(new ListTasksCommand({ cluster: 'c', maxResults: 1 }));
+    expect(one.taskArns).toHaveLength(1);
+    expect((await ecs.send(new ListTasksCommand({ cluster: 'c', maxResults: 100 }))).taskArns).toHaveLength(100);
+    for (const maxResults of [0, 101]) {
+      const err = await rejectionOf(ecs.send(new ListTasksCommand({ cluster: 'c', maxResults })));
+      expect(err.name).toBe('InvalidParameterException');
+      expect(err.message).toBe('maxResults must be between 1 and 100.');
+    }
+    const bad = await rejectionOf(ecs.send(new ListTasksCommand({ cluster: 'c', nextToken: 'garbage' })));
+    expect(bad.name).toBe('InvalidParameterException');
+    // A token is bound to the operation that issued it.
+    await createServices(ecs, 'c', names(11));
+    const servicesToken = (await ecs.send(new ListServicesCommand({ cluster: 'c' }))).nextToken;
+    expect(servicesToken).toBeTypeOf('string');
+    const foreign = await rejectionOf(ecs.send(new ListTasksCommand({ cluster: 'c', nextToken: servicesToken })));
+    expect(foreign.name).toBe('InvalidParameterException');
   });
 });
 

@@ -3,6 +3,7 @@
  * until its signal aborts, and the installed aws CLI (v1) talks to it.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +100,97 @@ describe('ecs-gitops sandbox', () => {
       expect(out.services[0]?.networkConfiguration.awsvpcConfiguration.assignPublicIp).toBe('DISABLED');
       expect(out.failures).toEqual([expect.objectContaining({ reason: 'MISSING' })]);
     });
+
+    // One aws call per remaining operation of the sandbox's tables, in one test on one
+    // sandbox: aws v1 starts Python for each call (~0.5 s), so they run sequentially
+    // under a generous timeout. Each call reads back what the previous ones wrote.
+    it('serves every other ECS and ECR operation to the aws CLI', async () => {
+      const accountPrefix = 'arn:aws:ecs:eu-west-1:123456789012';
+      const created = await aws('ecs', 'create-cluster', '--cluster-name', 'cli-ops', '--settings', 'name=containerInsights,value=enabled',
+        '--tags', 'key=team,value=ops') as { cluster: { clusterArn: string; status: string; settings: unknown[] } };
+      expect(created.cluster).toMatchObject({ clusterArn: `${accountPrefix}:cluster/cli-ops`, status: 'ACTIVE', settings: [{ name: 'containerInsights', value: 'enabled' }] });
+
+      const updated = await aws('ecs', 'update-cluster', '--cluster', 'cli-ops', '--settings', 'name=containerInsights,value=disabled') as { cluster: { settings: unknown[] } };
+      expect(updated.cluster.settings).toEqual([{ name: 'containerInsights', value: 'disabled' }]);
+      const providers = await aws('ecs', 'put-cluster-capacity-providers', '--cluster', 'cli-ops', '--capacity-providers', 'FARGATE', 'FARGATE_SPOT',
+        '--default-capacity-provider-strategy', 'capacityProvider=FARGATE,weight=1') as { cluster: { capacityProviders: string[] } };
+      expect(providers.cluster.capacityProviders).toEqual(['FARGATE', 'FARGATE_SPOT']);
+      const clusters = await aws('ecs', 'describe-clusters', '--clusters', 'cli-ops', 'ghost', '--include', 'TAGS') as {
+        clusters: { clusterName: string; settings: unknown[]; capacityProviders: string[]; defaultCapacityProviderStrategy: unknown[]; tags: unknown[] }[];
+        failures: { arn: string; reason: string }[];
+      };
+      expect(clusters.clusters).toEqual([expect.objectContaining({
+        clusterName: 'cli-ops',
+        settings: [{ name: 'containerInsights', value: 'disabled' }],
+        capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+        defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
+        tags: [{ key: 'team', value: 'ops' }],
+      })]);
+      expect(clusters.failures).toEqual([{ arn: `${accountPrefix}:cluster/ghost`, reason: 'MISSING' }]);
+
+      const containers = JSON.stringify([{ name: 'app', image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.4.2' }]);
+      for (let i = 0; i < 2; i++) {
+        await aws('ecs', 'register-task-definition', '--family', 'cli-ops', '--network-mode', 'awsvpc', '--requires-compatibilities', 'FARGATE',
+          '--cpu', '256', '--memory', '512', '--container-definitions', containers);
+      }
+      const td = await aws('ecs', 'describe-task-definition', '--task-definition', 'cli-ops:1') as { taskDefinition: { taskDefinitionArn: string; revision: number; status: string; cpu: string } };
+      expect(td.taskDefinition).toMatchObject({ taskDefinitionArn: `${accountPrefix}:task-definition/cli-ops:1`, revision: 1, status: 'ACTIVE', cpu: '256' });
+      expect(await aws('ecs', 'list-task-definitions', '--family-prefix', 'cli-ops')).toEqual({
+        taskDefinitionArns: [`${accountPrefix}:task-definition/cli-ops:1`, `${accountPrefix}:task-definition/cli-ops:2`],
+      });
+      expect(await aws('ecs', 'list-task-definition-families', '--family-prefix', 'cli-o')).toEqual({ families: ['cli-ops'] });
+      const deregistered = await aws('ecs', 'deregister-task-definition', '--task-definition', 'cli-ops:1') as { taskDefinition: { status: string } };
+      expect(deregistered.taskDefinition.status).toBe('INACTIVE');
+      expect(await aws('ecs', 'list-task-definitions', '--family-prefix', 'cli-ops')).toEqual({ taskDefinitionArns: [`${accountPrefix}:task-definition/cli-ops:2`] });
+
+      await aws('ecs', 'create-service', '--cluster', 'cli-ops', '--service-name', 'svc', '--task-definition', 'cli-ops', '--desired-count', '1',
+        '--launch-type', 'FARGATE', '--network-configuration', 'awsvpcConfiguration={subnets=[subnet-1]}');
+      const scaled = await aws('ecs', 'update-service', '--cluster', 'cli-ops', '--service', 'svc', '--desired-count', '2') as { service: { desiredCount: number; taskDefinition: string } };
+      expect(scaled.service).toMatchObject({ desiredCount: 2, taskDefinition: `${accountPrefix}:task-definition/cli-ops:2` });
+      const serviceArn = `${accountPrefix}:service/cli-ops/svc`;
+      expect(await aws('ecs', 'list-services', '--cluster', 'cli-ops')).toEqual({ serviceArns: [serviceArn] });
+
+      // The sandbox clock runs at 100x: both tasks start within a few real seconds.
+      let taskArns: string[] = [];
+      for (let attempt = 0; attempt < 40 && taskArns.length < 2; attempt++) {
+        taskArns = (await aws('ecs', 'list-tasks', '--cluster', 'cli-ops', '--service-name', 'svc') as { taskArns: string[] }).taskArns;
+      }
+      expect(taskArns).toHaveLength(2);
+      for (const arn of taskArns) expect(arn).toMatch(/^arn:aws:ecs:eu-west-1:123456789012:task\/cli-ops\/[0-9a-f]+$/);
+      const tasks = await aws('ecs', 'describe-tasks', '--cluster', 'cli-ops', '--tasks', ...taskArns) as {
+        tasks: { taskArn: string; group: string; taskDefinitionArn: string; containers: { name: string }[] }[];
+        failures: unknown[];
+      };
+      expect(tasks.tasks.map((t) => t.taskArn).sort()).toEqual([...taskArns].sort());
+      for (const t of tasks.tasks) {
+        expect(t).toMatchObject({ group: 'service:svc', taskDefinitionArn: `${accountPrefix}:task-definition/cli-ops:2`, containers: [expect.objectContaining({ name: 'app' })] });
+      }
+      expect(tasks.failures).toEqual([]);
+
+      expect(await aws('ecs', 'tag-resource', '--resource-arn', serviceArn, '--tags', 'key=owner,value=cli', 'key=tier,value=web')).toEqual({});
+      expect(await aws('ecs', 'untag-resource', '--resource-arn', serviceArn, '--tag-keys', 'tier')).toEqual({});
+      expect(await aws('ecs', 'list-tags-for-resource', '--resource-arn', serviceArn)).toEqual({ tags: [{ key: 'owner', value: 'cli' }] });
+
+      const deleted = await aws('ecs', 'delete-service', '--cluster', 'cli-ops', '--service', 'svc', '--force') as { service: { status: string; desiredCount: number } };
+      expect(deleted.service).toMatchObject({ status: 'DRAINING', desiredCount: 0 });
+      expect(await aws('ecs', 'list-services', '--cluster', 'cli-ops')).toEqual({ serviceArns: [] });
+
+      const repo = await aws('ecr', 'create-repository', '--repository-name', 'cli-ops') as { repository: { repositoryName: string; repositoryUri: string } };
+      expect(repo.repository).toMatchObject({ repositoryName: 'cli-ops', repositoryUri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/cli-ops' });
+      const repos = await aws('ecr', 'describe-repositories', '--repository-names', 'cli-ops') as { repositories: { repositoryName: string; imageTagMutability: string }[] };
+      expect(repos.repositories).toEqual([expect.objectContaining({ repositoryName: 'cli-ops', imageTagMutability: 'MUTABLE' })]);
+      const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', layers: [] });
+      const pushed = await aws('ecr', 'put-image', '--repository-name', 'cli-ops', '--image-tag', 'v1', '--image-manifest', manifest) as { image: { imageId: { imageDigest: string; imageTag: string } } };
+      // The sandbox digests are content digests: sha256 of the manifest bytes.
+      const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+      expect(pushed.image.imageId).toEqual({ imageDigest: digest, imageTag: 'v1' });
+      const got = await aws('ecr', 'batch-get-image', '--repository-name', 'cli-ops', '--image-ids', 'imageTag=v1', 'imageTag=v2') as {
+        images: { imageId: unknown; imageManifest: string }[];
+        failures: { imageId: unknown; failureCode: string }[];
+      };
+      expect(got.images).toEqual([expect.objectContaining({ imageId: { imageDigest: digest, imageTag: 'v1' }, imageManifest: manifest })]);
+      expect(got.failures).toEqual([expect.objectContaining({ imageId: { imageTag: 'v2' }, failureCode: 'ImageNotFound' })]);
+    }, 240_000);
 
     it('shows AWS error names to the aws CLI', async () => {
       const err = await aws('ecs', 'describe-services', '--cluster', 'nope', '--services', 'x').then(() => undefined, (e: Error & { stderr: string }) => e);
