@@ -7,7 +7,7 @@
  */
 import { CreateRepositoryCommand, PutImageCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Controller } from '../../src/controller/index.js';
+import type { Controller, ControllerOptions } from '../../src/controller/index.js';
 import { EcsCallCounter } from '../../src/ecs/call-counter.js';
 import type { EcsApi } from '../../src/ecs/ecs-api.js';
 import { ecrApiFromClient, type EcrApi } from '../../src/ecs/ecr-api.js';
@@ -58,8 +58,8 @@ describe.skipIf(motoEndpoint() === null)('ECR images against moto_server', () =>
     const out = await ecrClient.send(new PutImageCommand({ repositoryName: 'web', imageManifest: manifest, imageTag: tag }));
     return out.image?.imageId?.imageDigest ?? '';
   };
-  const start = (): Controller => {
-    const c = controllerFor(counter.wrap(api), { ecr, followRollouts: false });
+  const start = (overrides: Partial<ControllerOptions> = {}): Controller => {
+    const c = controllerFor(counter.wrap(api), { ecr, followRollouts: false, ...overrides });
     controllers.push(c);
     return c;
   };
@@ -101,6 +101,87 @@ describe.skipIf(motoEndpoint() === null)('ECR images against moto_server', () =>
     await c.waitForIdle({ requeues: true });
     expect(counter.mutatingCalls()).toBe(0);
     expect(c.status.get(key('web'))?.sync).toBe('Synced');
+  });
+
+  it('pin-digest: a re-pushed tag is drift naming both digests; auto mode deploys it with one revision and one UpdateService', async () => {
+    const oldDigest = await push('1.0');
+    await dir.write('svc.yaml', [svc({ name: 'web', image: `${uri()}:1.0`, extra: { sync: { images: 'pin-digest' } } })]);
+    const first = start({ imageCacheTtlMs: 0 });
+    first.setSnapshot(await dir.load('rev-1'));
+    await first.waitForIdle({ requeues: true });
+    expect(await liveImage()).toBe(`${uri()}@${oldDigest}`);
+    await first.stop();
+
+    const newDigest = await push('1.0');
+    expect(newDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(newDigest).not.toBe(oldDigest);
+
+    // Detect mode: drift naming both digests, nothing written.
+    counter.reset();
+    const detect = start({ mode: 'detect', imageCacheTtlMs: 0 });
+    detect.setSnapshot(await dir.load('rev-1'));
+    await detect.waitForIdle({ requeues: true });
+    const drift = detect.status.get(key('web'));
+    expect(drift?.sync).toBe('OutOfSync');
+    expect(drift?.diff.map((d) => d.pointer)).toEqual(['/spec/taskDefinition/containerDefinitions/0/image']);
+    expect(drift?.diff[0]).toMatchObject({ live: `${uri()}@${oldDigest}`, desired: `${uri()}@${newDigest}` });
+    expect(counter.mutatingCalls()).toBe(0);
+    await detect.stop();
+
+    // Auto mode: exactly one new revision and one UpdateService, then quiet.
+    counter.reset();
+    const auto = start({ imageCacheTtlMs: 0 });
+    auto.setSnapshot(await dir.load('rev-1'));
+    await auto.waitForIdle({ requeues: true });
+    await auto.resync();
+    await auto.waitForIdle({ requeues: true });
+    const calls = JSON.stringify(Object.fromEntries(counter.counts));
+    expect(counter.count('RegisterTaskDefinition'), calls).toBe(1);
+    expect(counter.count('UpdateService'), calls).toBe(1);
+    expect(counter.count('CreateService'), calls).toBe(0);
+    expect(await liveImage()).toBe(`${uri()}@${newDigest}`);
+    const service = (await api.send('DescribeServices', { cluster: 'demo', services: ['web'] })).services?.[0];
+    expect(service?.taskDefinition).toMatch(/task-definition\/web:2$/);
+    expect(auto.status.get(key('web'))).toMatchObject({ sync: 'Synced', lastApplySucceeded: true, imageDigests: { app: newDigest } });
+  });
+
+  it('follow-tag: a re-pushed tag is one UpdateService with forceNewDeployment and no new revision', async () => {
+    const before = await push('1.0');
+    const image = `${uri()}:1.0`;
+    // moto's deployments stay IN_PROGRESS forever, and follow-tag never starts a
+    // deployment over one in progress: at desiredCount 0 the service is Suspended,
+    // never Progressing, so the re-push is acted on.
+    await dir.write('svc.yaml', [svc({ name: 'web', image, desiredCount: 0, extra: { sync: { images: 'follow-tag' } } })]);
+    const updates: unknown[] = [];
+    const c = controllerFor({
+      send: (operation, input, signal) => {
+        if (operation === 'UpdateService') updates.push(input);
+        return counter.wrap(api).send(operation, input, signal);
+      },
+    }, { ecr, followRollouts: false, imageCacheTtlMs: 0 });
+    controllers.push(c);
+    c.setSnapshot(await dir.load('rev-1'));
+    await c.waitForIdle({ requeues: true });
+    expect(c.status.get(key('web'))).toMatchObject({ sync: 'Synced', imageDigests: { app: before } });
+    const revision = (await api.send('DescribeServices', { cluster: 'demo', services: ['web'] })).services?.[0]?.taskDefinition;
+    expect(revision).toMatch(/task-definition\/web:1$/);
+
+    const after = await push('1.0');
+    expect(after).not.toBe(before);
+    counter.reset();
+    await c.resync();
+    await c.waitForIdle({ requeues: true });
+    await c.resync();
+    await c.waitForIdle({ requeues: true });
+
+    const calls = JSON.stringify({ calls: Object.fromEntries(counter.counts), status: c.status.get(key('web')) });
+    expect(counter.count('UpdateService'), calls).toBe(1);
+    expect(counter.count('RegisterTaskDefinition'), calls).toBe(0);
+    expect(updates).toEqual([expect.objectContaining({ cluster: 'demo', service: 'web', forceNewDeployment: true })]);
+    expect(updates[0]).not.toHaveProperty('taskDefinition');
+    expect(await liveImage()).toBe(image);
+    expect((await api.send('DescribeServices', { cluster: 'demo', services: ['web'] })).services?.[0]?.taskDefinition).toBe(revision);
+    expect(c.status.get(key('web'))).toMatchObject({ sync: 'Synced', diff: [], imageDigests: { app: after } });
   });
 
   it('never looks up images outside ECR', async () => {

@@ -1,7 +1,8 @@
 /**
  * Adoption against moto_server (the real AWS wire format from another
  * implementation): services created with the SDK are exported, the files
- * validate, and the diff against live reports every service in sync.
+ * validate, the diff against live reports every service in sync, and the
+ * controller adopts them (ownership tags only) without changing anything else.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,10 @@ import {
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/controller/clock.js';
+import { createController } from '../../src/controller/index.js';
 import { diffAgainstLive } from '../../src/controller/live-diff.js';
+import { EcsCallCounter } from '../../src/ecs/call-counter.js';
+import { MUTATING_OPERATIONS, type EcsApi } from '../../src/ecs/ecs-api.js';
 import { ecsApiFromClient } from '../../src/ecs/index.js';
 import { exportServices } from '../../src/export/index.js';
 import { loadManifests } from '../../src/manifests/index.js';
@@ -20,11 +24,13 @@ import { createVpc } from '../packaging/moto-query.js';
 
 describe.skipIf(motoEndpoint() === null)('export (moto)', () => {
   let client: ECSClient;
+  let accountId: string;
   let work: string;
   const region = 'eu-west-1';
 
   beforeAll(async () => {
     const account = motoAccount(region);
+    accountId = account.accountId;
     client = account.ecs();
     const { subnets, securityGroup } = await createVpc({ endpoint: account.endpoint, accountId: account.accountId, region });
     work = await mkdtemp(path.join(tmpdir(), 'ecs-gitops-export-moto-'));
@@ -75,5 +81,51 @@ describe.skipIf(motoEndpoint() === null)('export (moto)', () => {
 
     const { results } = await diffAgainstLive(snapshot.services, { ecs: () => ecs, clock: systemClock, signal: new AbortController().signal });
     for (const result of results) expect({ key: result.key, changes: result.changes }).toEqual({ key: result.key, changes: [] });
+  });
+
+  it('the controller adopts the exported services with one TagResource each, then makes no mutating call', async () => {
+    const raw = ecsApiFromClient(client);
+    const out = path.join(work, 'adopt');
+    await exportServices({ ecs: raw, clock: systemClock, region, cluster: 'prod', outDir: out });
+    const snapshot = { ...(await loadManifests(out, { defaultRegion: region })), revision: 'exported' };
+    expect(snapshot.problems).toEqual([]);
+
+    const counter = new EcsCallCounter();
+    const tagged: string[] = [];
+    const api: EcsApi = counter.wrap({
+      send: (operation, input, signal) => {
+        if (operation === 'TagResource') tagged.push((input as { resourceArn: string }).resourceArn);
+        return raw.send(operation, input, signal);
+      },
+    });
+    // moto never progresses deployments: judge calls and sync, not health.
+    const controller = createController({ ecs: api, workers: 4, resyncMs: 0, followRollouts: false, backoffBaseMs: 50, backoffMaxMs: 500 });
+    const mutating = () => Object.fromEntries([...counter.counts].filter(([op]) => MUTATING_OPERATIONS.has(op)));
+    try {
+      controller.setSnapshot(snapshot);
+      await controller.waitForIdle({ requeues: true });
+      expect(mutating()).toEqual({ TagResource: 2 });
+      expect(tagged.sort()).toEqual([
+        `arn:aws:ecs:${region}:${accountId}:service/prod/api`,
+        `arn:aws:ecs:${region}:${accountId}:service/prod/batch`,
+      ]);
+      for (const name of ['api', 'batch']) {
+        const live = (await raw.send('DescribeServices', { cluster: 'prod', services: [name], include: ['TAGS'] })).services?.[0];
+        expect(live?.tags, name).toEqual(expect.arrayContaining([
+          { key: 'ecs-gitops/managed-by', value: 'ecs-gitops' },
+          { key: 'ecs-gitops/source', value: `prod/${name}.yaml` },
+          { key: 'ecs-gitops/revision', value: 'exported' },
+        ]));
+      }
+      expect(controller.status.list().map((s) => [s.service, s.sync, s.lastApplySucceeded])).toEqual([['api', 'Synced', true], ['batch', 'Synced', true]]);
+
+      counter.reset();
+      await controller.resync();
+      await controller.waitForIdle({ requeues: true });
+      expect(mutating()).toEqual({});
+      expect(counter.count('DescribeServices')).toBeGreaterThan(0);
+    } finally {
+      await controller.stop({ graceMs: 100 });
+    }
   });
 });

@@ -1,0 +1,165 @@
+/**
+ * `kind: Cluster` against the sandbox: a missing cluster is created with the
+ * ownership tags; a changed manifest leads to UpdateCluster (settings) or
+ * PutClusterCapacityProviders (providers, default strategy) and tag calls,
+ * each exactly once; a console change is corrected at the next resync; a
+ * converged cluster costs no mutating call.
+ */
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Controller } from '../../src/controller/index.js';
+import { createLogger } from '../../src/observe/logger.js';
+import { ManifestDir, REGION, controllerFor, sandboxWorld, type SandboxWorld } from './harness.js';
+
+interface ClusterSpec {
+  settings?: { name: string; value: string }[];
+  capacityProviders?: string[];
+  defaultCapacityProviderStrategy?: { capacityProvider: string; weight?: number; base?: number }[];
+  tags?: Record<string, string>;
+}
+
+const clusterManifest = (spec: ClusterSpec) => ({ apiVersion: 'ecs-gitops/v1', kind: 'Cluster', metadata: { name: 'ops', region: REGION }, spec });
+
+const INITIAL: ClusterSpec = {
+  settings: [{ name: 'containerInsights', value: 'enabled' }],
+  capacityProviders: ['FARGATE'],
+  defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
+  tags: { env: 'test' },
+};
+
+describe('cluster reconciler against the sandbox', () => {
+  let world: SandboxWorld;
+  let dir: ManifestDir;
+  let controller: Controller;
+
+  beforeEach(async () => {
+    world = await sandboxWorld();
+    dir = await ManifestDir.create();
+  });
+  afterEach(async () => {
+    await controller?.stop({ graceMs: 100 });
+    await world.sandbox.close();
+    await dir.dispose();
+  });
+
+  const liveCluster = async () => (await world.api.send('DescribeClusters', { clusters: ['ops'], include: ['TAGS'] })).clusters?.[0];
+  const tagsOf = (tags: readonly { key?: string; value?: string }[] | undefined) => Object.fromEntries((tags ?? []).map((t) => [t.key, t.value]));
+  const calls = () => Object.fromEntries(world.counter.counts);
+  /** Applies `spec` as a new revision and waits until the controller has nothing left to do. */
+  const apply = async (spec: ClusterSpec, revision: string) => {
+    world.counter.reset();
+    await dir.write('clusters/ops.yaml', [clusterManifest(spec)]);
+    controller.setSnapshot(await dir.load(revision));
+    await controller.waitForIdle({ requeues: true });
+  };
+  const mutatingCallsOf = (ops: readonly string[]) => Object.fromEntries(ops.map((op) => [op, world.counter.count(op as never)]));
+  const CLUSTER_MUTATIONS = ['CreateCluster', 'UpdateCluster', 'PutClusterCapacityProviders', 'TagResource', 'UntagResource'] as const;
+
+  it('creates the cluster with the ownership tags, applies changed settings, providers and tags once each, and converges', async () => {
+    controller = controllerFor(world.controllerApi);
+    await apply(INITIAL, 'rev-1');
+    expect(mutatingCallsOf(CLUSTER_MUTATIONS), JSON.stringify(calls())).toEqual({
+      CreateCluster: 1, UpdateCluster: 0, PutClusterCapacityProviders: 0, TagResource: 0, UntagResource: 0,
+    });
+    const created = await liveCluster();
+    expect(created).toMatchObject({
+      status: 'ACTIVE',
+      settings: [{ name: 'containerInsights', value: 'enabled' }],
+      capacityProviders: ['FARGATE'],
+      defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
+    });
+    expect(tagsOf(created?.tags)).toEqual({
+      env: 'test',
+      'ecs-gitops/managed-by': 'ecs-gitops',
+      'ecs-gitops/source': 'clusters/ops.yaml',
+      'ecs-gitops/revision': 'rev-1',
+    });
+
+    // Settings only: one UpdateCluster, nothing else.
+    await apply({ ...INITIAL, settings: [{ name: 'containerInsights', value: 'disabled' }] }, 'rev-2');
+    expect(mutatingCallsOf(CLUSTER_MUTATIONS), JSON.stringify(calls())).toEqual({
+      CreateCluster: 0, UpdateCluster: 1, PutClusterCapacityProviders: 0, TagResource: 0, UntagResource: 0,
+    });
+    expect((await liveCluster())?.settings).toEqual([{ name: 'containerInsights', value: 'disabled' }]);
+
+    // Capacity providers and default strategy: one PutClusterCapacityProviders.
+    const providers: ClusterSpec = {
+      ...INITIAL,
+      settings: [{ name: 'containerInsights', value: 'disabled' }],
+      capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+      defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1, base: 1 }, { capacityProvider: 'FARGATE_SPOT', weight: 3 }],
+    };
+    await apply(providers, 'rev-3');
+    expect(mutatingCallsOf(CLUSTER_MUTATIONS), JSON.stringify(calls())).toEqual({
+      CreateCluster: 0, UpdateCluster: 0, PutClusterCapacityProviders: 1, TagResource: 0, UntagResource: 0,
+    });
+    const afterProviders = await liveCluster();
+    expect(afterProviders?.capacityProviders).toEqual(['FARGATE', 'FARGATE_SPOT']);
+    expect(afterProviders?.defaultCapacityProviderStrategy).toEqual([
+      { capacityProvider: 'FARGATE', weight: 1, base: 1 }, { capacityProvider: 'FARGATE_SPOT', weight: 3 },
+    ]);
+
+    // Tags: a changed value is set, a dropped key removed; ownership tags stay.
+    await apply({ ...providers, tags: { env: 'prod', team: 'platform' } }, 'rev-4');
+    expect(mutatingCallsOf(CLUSTER_MUTATIONS), JSON.stringify(calls())).toEqual({
+      CreateCluster: 0, UpdateCluster: 0, PutClusterCapacityProviders: 0, TagResource: 1, UntagResource: 0,
+    });
+    await apply({ ...providers, tags: { team: 'platform' } }, 'rev-5');
+    expect(mutatingCallsOf(CLUSTER_MUTATIONS), JSON.stringify(calls())).toEqual({
+      CreateCluster: 0, UpdateCluster: 0, PutClusterCapacityProviders: 0, TagResource: 0, UntagResource: 1,
+    });
+    const tags = tagsOf((await liveCluster())?.tags);
+    expect(tags).toMatchObject({ team: 'platform', 'ecs-gitops/managed-by': 'ecs-gitops', 'ecs-gitops/source': 'clusters/ops.yaml' });
+    expect(tags).not.toHaveProperty('env');
+
+    // Converged: a resync changes nothing.
+    world.counter.reset();
+    await controller.resync();
+    await controller.waitForIdle({ requeues: true });
+    expect(world.counter.mutatingCalls(), JSON.stringify(calls())).toBe(0);
+    expect(world.counter.count('DescribeClusters')).toBeGreaterThan(0);
+  });
+
+  it('corrects console changes to settings and capacity providers at the next resync', async () => {
+    controller = controllerFor(world.controllerApi);
+    await apply(INITIAL, 'rev-1');
+    await world.api.send('UpdateCluster', { cluster: 'ops', settings: [{ name: 'containerInsights', value: 'disabled' }] });
+    await world.api.send('PutClusterCapacityProviders', {
+      cluster: 'ops', capacityProviders: ['FARGATE_SPOT'], defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+    });
+
+    world.counter.reset();
+    await controller.resync();
+    await controller.waitForIdle({ requeues: true });
+    expect(mutatingCallsOf(CLUSTER_MUTATIONS), JSON.stringify(calls())).toEqual({
+      CreateCluster: 0, UpdateCluster: 1, PutClusterCapacityProviders: 1, TagResource: 0, UntagResource: 0,
+    });
+    expect(await liveCluster()).toMatchObject({
+      settings: [{ name: 'containerInsights', value: 'enabled' }],
+      capacityProviders: ['FARGATE'],
+      defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
+    });
+
+    world.counter.reset();
+    await controller.resync();
+    await controller.waitForIdle({ requeues: true });
+    expect(world.counter.mutatingCalls(), JSON.stringify(calls())).toBe(0);
+  });
+
+  it('in detect mode reports a differing cluster and changes nothing', async () => {
+    controller = controllerFor(world.controllerApi);
+    await apply(INITIAL, 'rev-1');
+    await controller.stop({ graceMs: 100 });
+
+    const logLines: Record<string, unknown>[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logLines.push(JSON.parse(line) as Record<string, unknown>);
+    });
+    controller = controllerFor(world.controllerApi, { mode: 'detect', logger: createLogger({ level: 'info', destination: sink }) });
+    await apply({ ...INITIAL, settings: [{ name: 'containerInsights', value: 'disabled' }], capacityProviders: ['FARGATE', 'FARGATE_SPOT'] }, 'rev-2');
+    expect(world.counter.mutatingCalls(), JSON.stringify(calls())).toBe(0);
+    expect(logLines.filter((l) => l.msg === 'cluster differs (detect mode)').map((l) => l.changes)).toEqual([['UpdateCluster', 'PutClusterCapacityProviders']]);
+    expect(await liveCluster()).toMatchObject({ settings: [{ name: 'containerInsights', value: 'enabled' }], capacityProviders: ['FARGATE'] });
+  });
+});
