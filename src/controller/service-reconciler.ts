@@ -6,11 +6,11 @@
  * status write per outcome.
  */
 import type * as ECS from '@aws-sdk/client-ecs';
-import { diffService, isServiceGone, maskChanges, TAG_MANAGED_BY, TAG_SPEC_HASH, tagsToMap } from '../diff/index.js';
+import { diffService, isServiceGone, liveServiceFingerprint, maskChanges, TAG_MANAGED_BY, TAG_SPEC_HASH, tagsToMap } from '../diff/index.js';
 import type { Change } from '../diff/index.js';
 import type { EcsReader } from '../ecs/ecs-reader.js';
 import { isGitopsError } from '../errors/index.js';
-import type { DesiredService } from '../manifests/types.js';
+import type { DesiredService, ServiceManifest } from '../manifests/types.js';
 import { buildTaskDefinitionRegistration } from '../plan/index.js';
 import type { LiveServiceState } from '../plan/types.js';
 import type { Applier } from './applier.js';
@@ -86,6 +86,25 @@ function toStatusChanges(changes: readonly Change[]): StatusChange[] {
   return maskChanges(changes).map((c) => ({ pointer: c.pointer, kind: c.kind, scope: c.scope, desired: c.desired, live: c.live }));
 }
 
+/**
+ * Everything diffService reads for one service, by value or fingerprint: the
+ * manifest as declared (identity, so an in-memory edit that kept the hash is
+ * still compared), its content hash after the image policy (digests pinned),
+ * the live record minus its volatile fields (liveServiceFingerprint; it holds
+ * the task definition ARN, whose content never changes) and the cluster's
+ * default capacity provider strategy.
+ */
+interface DiffInputs {
+  readonly declared: ServiceManifest;
+  readonly contentHash: string;
+  readonly live: string;
+  readonly strategy: string;
+}
+
+function sameDiffInputs(a: DiffInputs | undefined, b: DiffInputs): boolean {
+  return a !== undefined && a.declared === b.declared && a.contentHash === b.contentHash && a.live === b.live && a.strategy === b.strategy;
+}
+
 function errorCode(err: unknown): string {
   if (isGitopsError(err)) return err.code;
   const code = (err as { code?: unknown }).code;
@@ -102,6 +121,14 @@ export class ServiceReconciler {
   readonly watched = new Map<string, WatchedRollout>();
   /** Manifest content whose rollout failed, by key: not re-applied until the manifest changes. */
   readonly failedContent = new Map<string, string>();
+  /** Diffs computed and diffs reused from a Synced pass with the same inputs (skip-unchanged fast path). */
+  readonly diffCounts = { computed: 0, reused: 0 };
+  /**
+   * Per key, the diff inputs of its last pass that found it Synced. diffService
+   * is pure, so the same inputs give the same empty diff: a resync of an
+   * unchanged fleet skips normalizing and comparing (most of its CPU).
+   */
+  readonly #syncedInputs = new Map<string, DiffInputs>();
   #lastRollout: ServiceReconcileOutcome['rollout'];
 
   constructor(options: ServiceReconcilerOptions) {
@@ -109,6 +136,10 @@ export class ServiceReconciler {
       rolloutPollMs: 2000, rolloutTimeoutMs: 1_800_000, followRollouts: true, reuseSearchDepth: 10, events: {},
       ...options,
     };
+    // A service no longer managed leaves no entry behind.
+    this.#o.status.subscribe((key, next) => {
+      if (!next) this.#syncedInputs.delete(key);
+    });
   }
 
   #now(): string {
@@ -196,14 +227,26 @@ export class ServiceReconciler {
     // content (for pin-digest, another digest) releases it.
     if (this.failedContent.has(key) && this.failedContent.get(key) !== desired.contentHash) this.failedContent.delete(key);
 
-    // 3. Diff.
+    // 3. Diff, unless nothing it reads changed since a pass found the service Synced.
     let changes: Change[];
     let strategy: readonly ECS.CapacityProviderStrategyItem[] | undefined;
     try {
       strategy = desired.manifest.spec.launchType || desired.manifest.spec.capacityProviderStrategy
         ? undefined
         : await region.clusterDefaultStrategy(desired.cluster, signal);
-      changes = diffService(desired.manifest, live, strategy ? { clusterDefaultCapacityProviderStrategy: strategy } : {});
+      const fingerprint = live.service ? liveServiceFingerprint(live.service) : undefined;
+      const inputs: DiffInputs | undefined = fingerprint === undefined ? undefined : {
+        declared: request.desired.manifest, contentHash: desired.contentHash, live: fingerprint, strategy: JSON.stringify(strategy ?? null),
+      };
+      if (inputs && sameDiffInputs(this.#syncedInputs.get(key), inputs)) {
+        changes = [];
+        this.diffCounts.reused++;
+      } else {
+        changes = diffService(desired.manifest, live, strategy ? { clusterDefaultCapacityProviderStrategy: strategy } : {});
+        this.diffCounts.computed++;
+        if (inputs && changes.length === 0) this.#syncedInputs.set(key, inputs);
+        else this.#syncedInputs.delete(key);
+      }
     } catch (err) {
       this.#fail(desired, mode, errorCode(err), errorMessage(err), { sync: 'Unknown' });
       throw new ReconcileError(errorCode(err), errorMessage(err), err);

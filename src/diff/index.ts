@@ -40,6 +40,7 @@ export {
   type RenderOptions,
 } from './render.js';
 export { taskDefinitionSpecHash } from './spec-hash.js';
+export { liveServiceFingerprint, VOLATILE_SERVICE_FIELDS } from './live-fingerprint.js';
 export {
   CONTROLLER_TAG_PREFIX,
   isSystemTagKey,

@@ -31,7 +31,7 @@ const SERVICE_FIELDS = [
 ] as const;
 
 /** Declared on CreateService but reported only on the PRIMARY deployment, not on the service. */
-const DEPLOYMENT_FIELDS = ['serviceConnectConfiguration', 'volumeConfigurations', 'vpcLatticeConfigurations'] as const;
+export const DEPLOYMENT_FIELDS = ['serviceConnectConfiguration', 'volumeConfigurations', 'vpcLatticeConfigurations'] as const;
 
 const FARGATE_PROVIDERS = new Set(['FARGATE', 'FARGATE_SPOT']);
 
