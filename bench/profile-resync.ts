@@ -11,7 +11,7 @@ import { Session } from 'node:inspector/promises';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { createController } from '../src/controller/index.js';
 import { readSnapshot } from '../src/controller/runtime.js';
-import { ecsApiFromClient } from '../src/ecs/sdk-adapter.js';
+import { dropSdkResponseLogging, ecsApiFromClient } from '../src/ecs/sdk-adapter.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { Registry } from 'prom-client';
 import { createMetrics } from '../src/observe/metrics.js';
@@ -24,7 +24,10 @@ const fleet = new Fleet({ services, clusters, prefix: 'pr', servicesPerFile: 10 
 fleet.init();
 const sandbox = await startSandbox({ listen: false, throttling: 'off', clockSpeed: 0 });
 sandbox.admin.seed({ accounts: [{ accountId, region: REGION, clusters: fleet.clusterNames.map((name) => ({ name, capacityProviders: ['FARGATE'] })) }] });
-const ecs = ecsApiFromClient(new ECSClient({ ...sandbox.clientConfig({ accountId, region: REGION }), requestHandler: sandbox.requestHandler, maxAttempts: 1 }));
+const client = new ECSClient({ ...sandbox.clientConfig({ accountId, region: REGION }), requestHandler: sandbox.requestHandler, maxAttempts: 1 });
+// As createSdkEcsApi (what `run` uses) does.
+dropSdkResponseLogging(client);
+const ecs = ecsApiFromClient(client);
 const metrics = process.env.NO_METRICS === '1' ? undefined : createMetrics(new Registry());
 const controller = createController({ ecs, ...(metrics ? { metrics } : {}), resyncMs: 0, followRollouts: false, workers: 4, rateLimits: false });
 await controller.start();
