@@ -9,6 +9,8 @@ export {
   ManifestFileCache,
   type ManifestFileInput,
   type ManifestFileFailure,
+  type ManifestFileReuse,
+  type CachedFileCheck,
   type ValidateOptions,
 } from './validate-documents.js';
 export { DEFAULT_MANIFEST_LIMITS, resolveLimits, type ManifestLimits } from './limits.js';

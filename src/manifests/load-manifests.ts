@@ -5,24 +5,63 @@
  * a checkout contains (FIFOs, escaping symlinks, unreadable files, loops)
  * makes it crash or hang: each becomes a problem for that path.
  */
+import type { BigIntStats } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GitopsError } from '../errors/index.js';
 import { resolveLimits, type ManifestLimits } from './limits.js';
 import type { ManifestSnapshot } from './types.js';
-import { validateDocuments, type ManifestFileCache, type ManifestFileFailure, type ManifestFileInput } from './validate-documents.js';
+import {
+  validateDocuments,
+  type ManifestFileCache,
+  type ManifestFileFailure,
+  type ManifestFileInput,
+  type ManifestFileReuse,
+} from './validate-documents.js';
 
 export interface LoadOptions {
   /** Region for documents without metadata.region. @default 'us-east-1' */
   readonly defaultRegion?: string;
   readonly limits?: Partial<ManifestLimits>;
   readonly signal?: AbortSignal;
-  /** Keep one per watched root so a change re-validates only the files that changed. */
+  /**
+   * Keep one per watched root: a file whose stat is unchanged is not read
+   * again, and a changed one is re-validated only if its content changed.
+   */
   readonly cache?: ManifestFileCache;
+  /** Wall clock (ms), compared with file times to tell racy stats (tests move it). @default Date.now */
+  readonly now?: () => number;
 }
 
 const MANIFEST_EXTENSION = /\.(ya?ml|json)$/i;
 const PARALLEL_READS = 16;
+
+/**
+ * How long after a file's last change its stat stops being "racy". A rewrite
+ * within the same timestamp tick and of the same size leaves (size, mtime)
+ * as they were, so a stat taken that close to a change cannot vouch for the
+ * content: such files are read again on every load until their times are
+ * this far behind the load's start (git treats index entries the same way).
+ * Two seconds covers coarse timestamps (FAT's 2 s, HFS+'s 1 s) and a little
+ * clock skew between this host and a network filesystem's server.
+ */
+export const RACY_STAT_WINDOW_MS = 2000;
+const NS_PER_MS = 1_000_000n;
+
+/**
+ * The identity and times of the file at `target`, or undefined when they
+ * cannot vouch for its content because it changed less than
+ * RACY_STAT_WINDOW_MS before `loadStartNs` (or claims a time after it). The
+ * path is part of it: a git-sync link swap moves every path to a new
+ * worktree, whose inodes may be recycled ones. ctime is part of it because
+ * the kernel sets it on every write, rename and utimes, so a content change
+ * that restores size and mtime still moves it.
+ */
+function trustedFileStat(target: string, info: BigIntStats, loadStartNs: bigint): string | undefined {
+  const settledBefore = loadStartNs - BigInt(RACY_STAT_WINDOW_MS) * NS_PER_MS;
+  if (info.mtimeNs >= settledBefore || info.ctimeNs >= settledBefore) return undefined;
+  return `${target}\0${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+}
 
 function isInside(root: string, candidate: string): boolean {
   const relative = path.relative(root, candidate);
@@ -37,8 +76,13 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Reads at most `limit + 1` bytes, so an over-size file (or one growing while read) never fills memory. */
-async function readBounded(file: string, limit: number): Promise<Uint8Array> {
+/**
+ * Reads at most `limit + 1` bytes, so an over-size file (or one growing while
+ * read) never fills memory. Also returns the open file's stat, taken before
+ * the first byte is read: it describes this content or an older one, never a
+ * newer one, so a later load that finds the same stat may reuse this content.
+ */
+async function readBounded(file: string, limit: number): Promise<{ content: Uint8Array; info: BigIntStats }> {
   const handle = await open(file, 'r');
   try {
     // Size the buffer from the file, not the limit: a limit-sized buffer per
@@ -46,8 +90,8 @@ async function readBounded(file: string, limit: number): Promise<Uint8Array> {
     // of its time in the garbage collector. The file may still grow while it
     // is read, so grow the buffer up to limit + 1 bytes (one past the limit is
     // how "too large" is seen).
-    const { size } = await handle.stat();
-    let buffer = Buffer.allocUnsafe(Math.min(size, limit) + 1);
+    const info = await handle.stat({ bigint: true });
+    let buffer = Buffer.allocUnsafe(Math.min(Number(info.size), limit) + 1);
     let total = 0;
     while (true) {
       if (total === buffer.length) {
@@ -60,15 +104,17 @@ async function readBounded(file: string, limit: number): Promise<Uint8Array> {
       if (bytesRead === 0) break;
       total += bytesRead;
     }
-    return buffer.subarray(0, total);
+    return { content: buffer.subarray(0, total), info };
   } finally {
     await handle.close();
   }
 }
 
 export async function loadManifests(root: string, options: LoadOptions = {}): Promise<ManifestSnapshot> {
+  // Before any stat: a file changed after this instant must never be taken as unchanged later.
+  const loadStartNs = BigInt(Math.floor((options.now ?? Date.now)())) * NS_PER_MS;
   const limits = resolveLimits(options.limits);
-  const signal = options.signal;
+  const { signal, cache } = options;
   let realRoot: string;
   try {
     realRoot = await realpath(root);
@@ -80,7 +126,7 @@ export async function loadManifests(root: string, options: LoadOptions = {}): Pr
     throw new GitopsError('MANIFEST_ROOT_UNREADABLE', `cannot read manifests root ${root}: ${errorText(err)}`, { root }, { cause: err });
   }
 
-  const files: (ManifestFileInput | ManifestFileFailure)[] = [];
+  const files: (ManifestFileInput | ManifestFileFailure | ManifestFileReuse)[] = [];
   const fail = (relative: string, code: string, message: string): void => {
     files.push({ path: relative, failure: { code, message } });
   };
@@ -154,14 +200,29 @@ export async function loadManifests(root: string, options: LoadOptions = {}): Pr
   }
   // Reads go through libuv's thread pool; a few at a time instead of one by
   // one makes a 1,000-file snapshot several times faster. validateDocuments
-  // sorts by path, so completion order does not matter.
+  // sorts by path, so completion order does not matter. With a cache, a
+  // file whose stat is the one its cached content was read under is not
+  // opened at all: a stat costs a fraction of an open, read and hash.
   let next = 0;
   const readWorker = async (): Promise<void> => {
     while (next < toRead.length) {
       signal?.throwIfAborted();
       const { relative, target } = toRead[next++] as { relative: string; target: string };
+      if (cache) {
+        const known = await stat(target, { bigint: true }).then(
+          (info) => trustedFileStat(target, info, loadStartNs),
+          () => undefined, // gone or unreadable: the read below says why
+        );
+        const reuse = known === undefined ? undefined : cache.unchanged(relative, known, { defaultRegion: options.defaultRegion, limits });
+        if (reuse) {
+          files.push({ path: relative, reuse });
+          continue;
+        }
+      }
       try {
-        files.push({ path: relative, content: await readBounded(target, limits.maxFileBytes) });
+        const { content, info } = await readBounded(target, limits.maxFileBytes);
+        const fileStat = cache ? trustedFileStat(target, info, loadStartNs) : undefined;
+        files.push({ path: relative, content, ...(fileStat === undefined ? {} : { fileStat }) });
       } catch (err) {
         fail(relative, 'MANIFEST_UNREADABLE', `cannot read the file: ${errorText(err)}`);
       }
@@ -169,5 +230,5 @@ export async function loadManifests(root: string, options: LoadOptions = {}): Pr
   };
   await Promise.all(Array.from({ length: PARALLEL_READS }, readWorker));
   signal?.throwIfAborted();
-  return validateDocuments(files, { defaultRegion: options.defaultRegion, limits, root, cache: options.cache });
+  return validateDocuments(files, { defaultRegion: options.defaultRegion, limits, root, cache });
 }

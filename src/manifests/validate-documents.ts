@@ -32,6 +32,22 @@ export interface ManifestFileInput {
   /** Path relative to the manifests root; `\` is turned into `/`. */
   readonly path: string;
   readonly content: string | Uint8Array;
+  /**
+   * The file's identity and times (device, inode, size, mtime, ctime) taken
+   * before `content` was read. The loader sets it only when those can be
+   * trusted to change with the content (not "racy": see load-manifests.ts);
+   * the cache keeps it so the next load can skip reading an unchanged file.
+   */
+  readonly fileStat?: string;
+}
+
+/**
+ * A file the loader did not read because the cache vouched for it (same
+ * fileStat as when it was read): its earlier result is used as it is.
+ */
+export interface ManifestFileReuse {
+  readonly path: string;
+  readonly reuse: CachedFileCheck;
 }
 
 /** A file the loader could not hand over (unreadable, too large, escaping symlink). */
@@ -92,26 +108,62 @@ interface FileCheck {
   readonly candidates: readonly Candidate[];
 }
 
+/** One cache entry; opaque outside this module (the loader only passes it back). */
+export interface CachedFileCheck {
+  /** @internal Hash of the settings and the content (or failure). */
+  readonly fingerprint: string;
+  /** @internal The settings the result was computed with. */
+  readonly settings: string;
+  /** @internal The fileStat the content was read under; undefined when it could not vouch for the content. */
+  readonly fileStat: string | undefined;
+  /** @internal */
+  readonly result: FileCheck;
+}
+
+/** Everything besides the content that a file's result depends on. */
+function settingsKey(defaultRegion: string, limits: ManifestLimits): string {
+  return `${defaultRegion}\0${JSON.stringify(limits)}\0`;
+}
+
 /**
  * Memo of per-file results, keyed by path, content and settings, so a change
  * to one file re-parses and re-validates only that file (parsing and schema
- * validation dominate the cost of a snapshot: about 2 ms per file). The caller
+ * validation dominate the cost of a snapshot: about 2 ms per file). Entries
+ * also keep the stat the content was read under, so loadManifests can skip
+ * opening, reading and hashing files whose stat has not moved. The caller
  * owns it (one per source); entries for files that disappear are dropped on
  * the next call.
  */
 export class ManifestFileCache {
-  readonly #entries = new Map<string, { readonly fingerprint: string; readonly result: FileCheck }>();
+  readonly #entries = new Map<string, CachedFileCheck>();
   readonly #built = new WeakMap<Candidate, BuiltManifest>();
+  /** A loader asks once per file with the same limits object: compute the settings key once per load. */
+  #lastSettings: { readonly limits: ManifestLimits; readonly defaultRegion: string; readonly key: string } | undefined;
 
-  /** @internal */
-  lookup(path: string, fingerprint: string): FileCheck | undefined {
-    const entry = this.#entries.get(path);
-    return entry?.fingerprint === fingerprint ? entry.result : undefined;
+  /**
+   * The entry for a file that has the same fileStat as when its content was
+   * read (under the same settings), so it need not be read again; undefined
+   * when the file must be read.
+   */
+  unchanged(path: string, fileStat: string, options: { readonly defaultRegion?: string; readonly limits: ManifestLimits }): CachedFileCheck | undefined {
+    const entry = this.#entries.get(normalizePath(path));
+    if (entry?.fileStat === undefined || entry.fileStat !== fileStat) return undefined;
+    const defaultRegion = options.defaultRegion ?? DEFAULT_REGION;
+    const last = this.#lastSettings;
+    const settings = last?.limits === options.limits && last.defaultRegion === defaultRegion ? last.key : settingsKey(defaultRegion, options.limits);
+    this.#lastSettings = { limits: options.limits, defaultRegion, key: settings };
+    return entry.settings === settings ? entry : undefined;
   }
 
   /** @internal */
-  store(path: string, fingerprint: string, result: FileCheck): void {
-    this.#entries.set(path, { fingerprint, result });
+  lookup(path: string, fingerprint: string): CachedFileCheck | undefined {
+    const entry = this.#entries.get(path);
+    return entry?.fingerprint === fingerprint ? entry : undefined;
+  }
+
+  /** @internal */
+  store(path: string, entry: CachedFileCheck): void {
+    this.#entries.set(path, entry);
   }
 
   /** @internal Frozen manifests are shared between snapshots, so each document is cloned and hashed once. */
@@ -229,7 +281,7 @@ function checkFile(input: ManifestFileInput | ManifestFileFailure, limits: Manif
 }
 
 export function validateDocuments(
-  files: readonly (ManifestFileInput | ManifestFileFailure)[],
+  files: readonly (ManifestFileInput | ManifestFileFailure | ManifestFileReuse)[],
   options: ValidateOptions = {},
 ): ManifestSnapshot {
   const limits: ManifestLimits = resolveLimits(options.limits);
@@ -238,14 +290,22 @@ export function validateDocuments(
   const candidates: Candidate[] = [];
   const sorted = [...files].map((f) => ({ ...f, path: normalizePath(f.path) })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
-  const settings = `${defaultRegion}\0${JSON.stringify(limits)}\0`;
+  const settings = settingsKey(defaultRegion, limits);
   const cache = options.cache;
   for (const input of sorted) {
-    const fingerprint = cache ? fingerprintOf(input, settings) : '';
-    let checked = cache?.lookup(input.path, fingerprint);
-    if (!checked) {
+    let checked: FileCheck;
+    if ('reuse' in input) {
+      // The loader vouches the file is unchanged; an entry from other settings would be a wrong answer.
+      if (input.reuse.settings !== settings) throw new Error(`cached result for ${input.path} was computed with other settings`);
+      checked = input.reuse.result;
+      cache?.store(input.path, input.reuse);
+    } else if (cache) {
+      const fingerprint = fingerprintOf(input, settings);
+      const fileStat = 'content' in input ? input.fileStat : undefined;
+      checked = cache.lookup(input.path, fingerprint)?.result ?? checkFile(input, limits, defaultRegion);
+      cache.store(input.path, { fingerprint, settings, fileStat, result: checked });
+    } else {
       checked = checkFile(input, limits, defaultRegion);
-      cache?.store(input.path, fingerprint, checked);
     }
     problems.push(...checked.problems);
     candidates.push(...checked.candidates);
