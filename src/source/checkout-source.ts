@@ -15,12 +15,20 @@ import { createDebouncer } from './debouncer.js';
 import { silentLogger, type LoadManifests, type ManifestSource, type SnapshotListener, type SourceErrorListener, type SourceLogger } from './manifest-source.js';
 import { SnapshotPump } from './snapshot-pump.js';
 
+/** See CheckoutSourceOptions.debounceMs. */
+export const DEFAULT_DEBOUNCE_MS = 50;
+
 export interface CheckoutSourceOptions {
   /** The checkout directory, or the symlink git-sync swaps. */
   readonly root: string;
   /** Manifests directory relative to `root`. @default '' */
   readonly path?: string;
-  /** Quiet period after the last file event before reading. @default 100 */
+  /**
+   * Quiet period after the last file event before reading. A commit's own
+   * ref update restarts it, so it is paid in full on every commit; 50 ms still
+   * covers the gaps between the file writes of a `git pull` or checkout.
+   * @default 50
+   */
   readonly debounceMs?: number;
   /** Longest a burst of events can postpone a read. @default 10 * debounceMs, at least 1000 */
   readonly maxDebounceMs?: number;
@@ -50,7 +58,7 @@ export function createCheckoutSource(options: CheckoutSourceOptions): CheckoutSo
   const { root, load, clock = systemClock, maxReadAttempts, detectLocalChanges } = options;
   const subPath = options.path ?? '';
   const logger = options.logger ?? silentLogger;
-  const debounceMs = options.debounceMs ?? 100;
+  const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
   let watcher: CheckoutWatcher | undefined;
   let watching: Promise<void> = Promise.resolve();
   let started = false;

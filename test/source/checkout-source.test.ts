@@ -121,6 +121,50 @@ describe.skipIf(!hasGit)('checkout source', () => {
     expect(last.snapshot.services).toHaveLength(501);
   });
 
+  it('at the default debounce, 500 file writes with gaps under 50 ms give one snapshot, 50 ms after the last', async () => {
+    // Real files and watcher events, time from a FakeClock: the test decides how far apart the
+    // writes are as the debouncer sees them, however slow this machine is at the moment.
+    const dir = tempDir();
+    const staging = tempDir();
+    writeService(dir, 'a.yaml', 'a', 'nginx:1');
+    const clock = new FakeClock();
+    const seen = new Set<string>();
+    let notify: (() => void) | undefined;
+    const logger = {
+      debug: (fields: Record<string, unknown>, message: string) => {
+        if (message !== 'checkout changed') return;
+        seen.add(String(fields.reason));
+        notify?.();
+      },
+      info: () => undefined, warn: () => undefined, error: () => undefined,
+    };
+    let loads = 0;
+    const source = createCheckoutSource({ root: dir, clock, logger, load: (d, signal) => (loads++, yamlLoad(d, signal)) });
+    sources.push(source);
+    const rec = new SnapshotRecorder();
+    await source.start(rec.listener);
+    const from = rec.deliveries.length;
+    const readsBefore = loads;
+
+    for (let i = 0; i < 500; i++) {
+      // Every 25th gap is 49 ms, the others none: 931 ms in all, under the 1 s cap on one burst.
+      if (i > 0) await clock.advance(i % 25 === 0 ? 49 : 0);
+      // Renamed in whole, so each file gives exactly one event (a write in place may add a 'change').
+      writeService(staging, `s${i}.yaml`, `s${i}`, 'nginx:1');
+      const event = `add s${i}.yaml`;
+      const arrived = new Promise<void>((resolve) => (notify = () => seen.has(event) && resolve()));
+      renameSync(path.join(staging, `s${i}.yaml`), path.join(dir, `s${i}.yaml`));
+      await arrived;
+    }
+    await clock.advance(49);
+    expect(loads).toBe(readsBefore);
+    await clock.advance(1);
+    const last = await rec.waitFor((d) => d.snapshot.services.length === 501, from);
+    expect(rec.deliveries.slice(from)).toEqual([last]);
+    expect(loads).toBe(readsBefore + 1);
+    expect(last.changes.added).toHaveLength(500);
+  });
+
   it('converges on the last of 50 rapid commits and never delivers an older revision after a newer one', async () => {
     const repo = initRepo();
     writeService(repo, 'a.yaml', 'a', 'nginx:0');
