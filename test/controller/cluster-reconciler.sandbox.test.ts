@@ -99,6 +99,17 @@ describe('cluster reconciler against the sandbox', () => {
       { capacityProvider: 'FARGATE', weight: 1, base: 1 }, { capacityProvider: 'FARGATE_SPOT', weight: 3 },
     ]);
 
+    // The default strategy alone (same providers): one PutClusterCapacityProviders too.
+    providers.defaultCapacityProviderStrategy = [{ capacityProvider: 'FARGATE_SPOT', weight: 1, base: 2 }];
+    await apply(providers, 'rev-3b');
+    expect(mutatingCallsOf(CLUSTER_MUTATIONS), JSON.stringify(calls())).toEqual({
+      CreateCluster: 0, UpdateCluster: 0, PutClusterCapacityProviders: 1, TagResource: 0, UntagResource: 0,
+    });
+    expect(await liveCluster()).toMatchObject({
+      capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+      defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1, base: 2 }],
+    });
+
     // Tags: a changed value is set, a dropped key removed; ownership tags stay.
     await apply({ ...providers, tags: { env: 'prod', team: 'platform' } }, 'rev-4');
     expect(mutatingCallsOf(CLUSTER_MUTATIONS), JSON.stringify(calls())).toEqual({

@@ -41,16 +41,18 @@ describe('sync --prune over manifests that cannot be read', () => {
     (await liveServices(directApi(sandbox, accountId, REGION), 'demo')).filter((s) => s.status === 'ACTIVE').map((s) => s.name);
   const deletions = () => sandbox.admin.callLog({ accountId, operation: 'DeleteService' });
 
-  it('entries whose read fails (dangling symlink, FIFO) block the prune and are named', async () => {
-    await rm(path.join(dir.root, 'keep-b.yaml'));
-    await symlink(path.join(dir.root, 'moved-away.yaml'), path.join(dir.root, 'keep-b.yaml'));
-    await rm(path.join(dir.root, 'keep-c.yaml'));
-    execFileSync('mkfifo', [path.join(dir.root, 'keep-c.yaml')]);
+  // One unreadable entry at a time: each alone must hold the prune back.
+  it.each([
+    ['a dangling symlink', 'keep-b', async (file: string) => symlink(path.join(dir.root, 'moved-away.yaml'), file), 'cannot follow the symlink'],
+    ['a FIFO', 'keep-c', async (file: string) => execFileSync('mkfifo', [file]), 'not a regular file'],
+  ] as const)('%s in place of a manifest blocks the prune and is named', async (_what, name, replace, reason) => {
+    const file = path.join(dir.root, `${name}.yaml`);
+    await rm(file);
+    await replace(file);
 
     const result = await runCliCaptured(['sync', dir.root, '--prune', '--max-prune', '20'], { env });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^keep-b\.yaml.*MANIFEST_UNREADABLE cannot follow the symlink/m);
-    expect(result.stderr).toMatch(/^keep-c\.yaml.*MANIFEST_UNREADABLE not a regular file/m);
+    expect(result.stderr).toMatch(new RegExp(`^${name}\\.yaml:\\d+:\\d+: MANIFEST_UNREADABLE ${reason}`, 'm'));
     expect(result.stdout).toContain('prune blocked (snapshot_errors)');
     expect(result.stdout).toContain(`✓ ${REGION}/demo/keep-a`);
     expect(deletions()).toEqual([]);
