@@ -24,7 +24,7 @@ import { bindServiceStatusMetrics } from '../observe/service-status-metrics.js';
 import type { Action, PruneBlockReason } from '../plan/types.js';
 import type { ManifestSource } from '../source/manifest-source.js';
 import { Applier } from './applier.js';
-import { systemClock, type Clock } from './clock.js';
+import { sleep, systemClock, type Clock } from './clock.js';
 import { reconcileCluster } from './cluster-reconciler.js';
 import { defaultPlanner, type Planner } from './planner.js';
 import { ServiceReconciler, type RegionAccess, type ServiceReconcileOutcome } from './service-reconciler.js';
@@ -540,13 +540,8 @@ export function createController(options: ControllerOptions): Controller {
       await queue.onIdle();
       await pruneRunning;
       if (queue.depth === 0 && queue.processing.length === 0 && (!opts.requeues || queue.scheduled.length === 0) && !pruneRunning && resyncs.size === 0) return;
-      await new Promise<void>((resolve) => {
-        const cancel = clock.setTimer(pollMs, resolve);
-        opts.signal?.addEventListener('abort', () => {
-          cancel();
-          resolve();
-        }, { once: true });
-      });
+      // sleep() removes its abort listener when the timer fires: polling adds none that stay.
+      await sleep(clock, pollMs, opts.signal).catch(() => undefined);
     }
   }
 

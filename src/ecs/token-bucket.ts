@@ -61,13 +61,20 @@ export class TokenBucket {
     const started = this.#clock.now();
     try {
       if (signal) {
-        await Promise.race([
-          previous,
-          new Promise<never>((_, reject) => {
-            if (signal.aborted) reject(signal.reason);
-            signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-          }),
-        ]);
+        let onAbort = (): void => undefined;
+        try {
+          await Promise.race([
+            previous,
+            new Promise<never>((_, reject) => {
+              onAbort = () => reject(signal.reason);
+              if (signal.aborted) onAbort();
+              signal.addEventListener('abort', onAbort, { once: true });
+            }),
+          ]);
+        } finally {
+          // One signal serves every call of a reconcile: leave no listener behind per call.
+          signal.removeEventListener('abort', onAbort);
+        }
       } else {
         await previous;
       }

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FakeClock, flushPromises } from '../../src/controller/clock.js';
@@ -56,6 +57,18 @@ describe('TokenBucket', () => {
 
   it('quotes bad limits', () => {
     expect(() => new TokenBucket('x', { burst: 0, refillPerSecond: 1 }, new FakeClock())).toThrow('bucket x: burst must be >= 1');
+  });
+});
+
+describe('TokenBucket and abort signals', () => {
+  it('leaves no abort listener on a signal shared by many calls', async () => {
+    const clock = new FakeClock();
+    const bucket = new TokenBucket('t', { burst: 2, refillPerSecond: 10 }, clock);
+    const signal = new AbortController().signal;
+    const takes = Array.from({ length: 20 }, () => bucket.take(signal));
+    for (let i = 0; i < 20; i += 1) await clock.advance(100);
+    await Promise.all(takes);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 });
 
