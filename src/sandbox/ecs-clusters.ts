@@ -8,6 +8,8 @@ import type { ClusterRecord, RegionState } from './state.js';
 import { addTags, parseTags, tagList } from './tags.js';
 
 const CLUSTER_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
+/** CreateCluster and UpdateCluster answer with the whole cluster, configuration included. */
+const WRITE_RESPONSE_INCLUDES = ['TAGS', 'CONFIGURATIONS'] as const;
 
 export function findCluster(state: RegionState, identifier: string | undefined): ClusterRecord {
   const name = nameFromIdentifier(identifier ?? 'default');
@@ -41,7 +43,8 @@ function clusterView(ctx: OpContext, cluster: ClusterRecord, include: readonly s
     capacityProviders: cluster.capacityProviders,
     defaultCapacityProviderStrategy: cluster.defaultCapacityProviderStrategy,
   };
-  if (cluster.configuration) view.configuration = cluster.configuration;
+  // As in ECS: DescribeClusters shows the configuration only when asked for it, so a reader that forgets to ask sees none.
+  if (cluster.configuration && include.includes('CONFIGURATIONS')) view.configuration = cluster.configuration;
   if (cluster.serviceConnectDefaults) view.serviceConnectDefaults = cluster.serviceConnectDefaults;
   return view;
 }
@@ -62,7 +65,7 @@ export function createCluster(ctx: OpContext, input: JsonObject): JsonObject {
     throw invalidParameter('Cluster name must be 1 to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores.');
   }
   const existing = ctx.state.clusters.get(name);
-  if (existing && existing.status === 'ACTIVE') return { cluster: clusterView(ctx, existing, ['TAGS']) };
+  if (existing && existing.status === 'ACTIVE') return { cluster: clusterView(ctx, existing, WRITE_RESPONSE_INCLUDES) };
   const capacityProviders = optStringArray(input, 'capacityProviders') ?? [];
   const cluster: ClusterRecord = {
     name,
@@ -76,12 +79,12 @@ export function createCluster(ctx: OpContext, input: JsonObject): JsonObject {
   const configuration = optObject(input, 'configuration');
   if (configuration) cluster.configuration = configuration;
   const scd = optObject(input, 'serviceConnectDefaults');
-  if (scd) cluster.serviceConnectDefaults = scd;
+  if (scd && scd.namespace !== '') cluster.serviceConnectDefaults = scd;
   const tags = parseTags(input.tags);
   ctx.state.tags.delete(cluster.arn);
   ctx.state.clusters.set(name, cluster);
   addTags(ctx.state, cluster.arn, tags);
-  return { cluster: clusterView(ctx, cluster, ['TAGS']) };
+  return { cluster: clusterView(ctx, cluster, WRITE_RESPONSE_INCLUDES) };
 }
 
 export function describeClusters(ctx: OpContext, input: JsonObject): JsonObject {
@@ -112,8 +115,10 @@ export function updateCluster(ctx: OpContext, input: JsonObject): JsonObject {
   const configuration = optObject(input, 'configuration');
   if (configuration) cluster.configuration = configuration;
   const scd = optObject(input, 'serviceConnectDefaults');
-  if (scd) cluster.serviceConnectDefaults = scd;
-  return { cluster: clusterView(ctx, cluster, ['TAGS']) };
+  // ECS: an empty namespace removes the cluster's Service Connect defaults.
+  if (scd?.namespace === '') delete cluster.serviceConnectDefaults;
+  else if (scd) cluster.serviceConnectDefaults = scd;
+  return { cluster: clusterView(ctx, cluster, WRITE_RESPONSE_INCLUDES) };
 }
 
 export function putClusterCapacityProviders(ctx: OpContext, input: JsonObject): JsonObject {
@@ -124,7 +129,7 @@ export function putClusterCapacityProviders(ctx: OpContext, input: JsonObject): 
   if (!strategy) throw invalidParameter('defaultCapacityProviderStrategy can not be null.');
   cluster.defaultCapacityProviderStrategy = checkStrategy(strategy, providers);
   cluster.capacityProviders = providers;
-  return { cluster: clusterView(ctx, cluster, ['TAGS']) };
+  return { cluster: clusterView(ctx, cluster, WRITE_RESPONSE_INCLUDES) };
 }
 
 export function deleteCluster(ctx: OpContext, input: JsonObject): JsonObject {

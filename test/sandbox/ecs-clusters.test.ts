@@ -25,6 +25,26 @@ describe('clusters', () => {
     expect((await rejectionOf(ecs.send(new UpdateClusterCommand({ cluster: 'ghost', settings: [] })))).name).toBe('ClusterNotFoundException');
   });
 
+  it('describes the configuration only with include CONFIGURATIONS, updates it and the Service Connect defaults, and an empty namespace removes them', async () => {
+    const ecs = accountOn(sandbox).ecs();
+    const configuration = { executeCommandConfiguration: { logging: 'DEFAULT' as const } };
+    const created = await ecs.send(new CreateClusterCommand({ clusterName: 'c', configuration, serviceConnectDefaults: { namespace: 'a' } }));
+    expect(created.cluster).toMatchObject({ configuration, serviceConnectDefaults: { namespace: 'a' } });
+    const plain = (await ecs.send(new DescribeClustersCommand({ clusters: ['c'] }))).clusters?.[0];
+    expect(plain).not.toHaveProperty('configuration');
+    expect(plain?.serviceConnectDefaults).toEqual({ namespace: 'a' });
+
+    const changed = { executeCommandConfiguration: { logging: 'NONE' as const } };
+    await ecs.send(new UpdateClusterCommand({ cluster: 'c', configuration: changed, serviceConnectDefaults: { namespace: 'b' } }));
+    const described = (await ecs.send(new DescribeClustersCommand({ clusters: ['c'], include: ['CONFIGURATIONS'] }))).clusters?.[0];
+    expect(described).toMatchObject({ configuration: changed, serviceConnectDefaults: { namespace: 'b' } });
+
+    await ecs.send(new UpdateClusterCommand({ cluster: 'c', serviceConnectDefaults: { namespace: '' } }));
+    const cleared = (await ecs.send(new DescribeClustersCommand({ clusters: ['c'], include: ['CONFIGURATIONS'] }))).clusters?.[0];
+    expect(cleared).not.toHaveProperty('serviceConnectDefaults');
+    expect(cleared?.configuration).toEqual(changed);
+  });
+
   it('refuses a default strategy naming a provider the cluster does not have', async () => {
     const ecs = accountOn(sandbox).ecs();
     await ecs.send(new CreateClusterCommand({ clusterName: 'c' }));
