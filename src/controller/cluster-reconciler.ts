@@ -1,14 +1,16 @@
 /**
  * Reconciles one `kind: Cluster` manifest: create the cluster when missing,
- * otherwise update the settings, capacity providers and tags the manifest
- * declares. Clusters are never deleted by the controller.
+ * otherwise update the settings, configuration, Service Connect defaults,
+ * capacity providers and tags the manifest declares. Clusters are never
+ * deleted by the controller.
  */
 import type * as ECS from '@aws-sdk/client-ecs';
 import { TAG_MANAGED_BY, TAG_REVISION, TAG_SOURCE, isSystemTagKey, tagsToList, tagsToMap } from '../diff/tags.js';
-import { deepEqual } from '../diff/json.js';
+import { deepEqual, isObject } from '../diff/json.js';
 import type { EcsApi } from '../ecs/ecs-api.js';
 import type { EcsReader } from '../ecs/ecs-reader.js';
 import type { DesiredCluster } from '../manifests/types.js';
+import { tagValue } from '../plan/task-definition-input.js';
 
 export interface ClusterReconcileContext {
   readonly ecs: EcsApi;
@@ -30,6 +32,46 @@ function sameSettings(desired: readonly ECS.ClusterSetting[], live: readonly ECS
   return desired.every((s) => byName.get(s.name) === s.value);
 }
 
+/**
+ * What ECS reports for a configuration field nobody set, so a manifest that
+ * spells out a default (`logging: DEFAULT`) matches a cluster that omits it.
+ */
+const CONFIGURATION_DEFAULTS: unknown = {
+  executeCommandConfiguration: {
+    logging: 'DEFAULT',
+    logConfiguration: { cloudWatchEncryptionEnabled: false, s3EncryptionEnabled: false },
+  },
+};
+
+/**
+ * True when every field the manifest sets has that value live (or, unset
+ * live, as ECS's default). Fields the manifest leaves out are not its
+ * business, as for settings.
+ */
+function coversDeclared(declared: unknown, live: unknown, defaults: unknown): boolean {
+  if (declared === undefined) return true;
+  if (isObject(declared)) {
+    const liveObject = isObject(live) ? live : {};
+    const defaultObject = isObject(defaults) ? defaults : {};
+    return Object.entries(declared).every(([key, value]) => coversDeclared(value, liveObject[key], defaultObject[key]));
+  }
+  return deepEqual(declared, live ?? defaults);
+}
+
+const isArn = (value: string): boolean => value.startsWith('arn:');
+
+/**
+ * The Service Connect namespace can be written as a Cloud Map name or ARN and
+ * ECS may report either. An empty name means "none" (UpdateCluster removes the
+ * defaults with it). A name against an ARN cannot be decided from
+ * DescribeClusters (the ARN carries the namespace id, not its name), so it
+ * counts as the same rather than sending UpdateCluster at every resync.
+ */
+function sameNamespace(declared: string, live: string | undefined): boolean {
+  if (declared === '' || live === undefined || live === '') return declared === (live ?? '');
+  return isArn(declared) !== isArn(live) || declared === live;
+}
+
 function strategyKey(items: readonly ECS.CapacityProviderStrategyItem[] | undefined): unknown {
   return [...(items ?? [])]
     .map((i) => ({ capacityProvider: i.capacityProvider, weight: i.weight ?? 0, base: i.base ?? 0 }))
@@ -38,13 +80,15 @@ function strategyKey(items: readonly ECS.CapacityProviderStrategyItem[] | undefi
 
 export async function reconcileCluster(desired: DesiredCluster, ctx: ClusterReconcileContext): Promise<ClusterReconcileResult> {
   const spec = desired.manifest.spec;
-  const ownership = { [TAG_MANAGED_BY]: ctx.controllerId, [TAG_SOURCE]: desired.source.file, [TAG_REVISION]: ctx.revision };
+  const ownership = { [TAG_MANAGED_BY]: tagValue(ctx.controllerId), [TAG_SOURCE]: tagValue(desired.source.file), [TAG_REVISION]: tagValue(ctx.revision) };
   const live = await ctx.reader.describeCluster(desired.name, ctx.signal);
   if (!live) {
     if (ctx.mode === 'detect') return { created: false, changes: ['CreateCluster'] };
-    const { tags, ...rest } = spec;
+    const { tags, serviceConnectDefaults, ...rest } = spec;
     await ctx.ecs.send('CreateCluster', {
       ...rest,
+      // An empty namespace means "no defaults"; UpdateCluster understands it, CreateCluster needs the field left out.
+      ...(serviceConnectDefaults?.namespace ? { serviceConnectDefaults } : {}),
       clusterName: desired.name,
       tags: tagsToList({ ...(tags ?? {}), ...ownership }),
     }, ctx.signal);
@@ -54,9 +98,19 @@ export async function reconcileCluster(desired: DesiredCluster, ctx: ClusterReco
   const changes: string[] = [];
   const clusterArn = live.clusterArn as string;
   const apply = ctx.mode === 'auto';
-  if (spec.settings && !sameSettings(spec.settings, live.settings)) {
+  const update: ECS.UpdateClusterRequest = { cluster: desired.name };
+  if (spec.settings && !sameSettings(spec.settings, live.settings)) update.settings = spec.settings;
+  if (spec.configuration && !coversDeclared(spec.configuration, live.configuration, CONFIGURATION_DEFAULTS)) {
+    // The manifest's sub-configurations replace the live ones; one it does not mention is sent back as it is.
+    update.configuration = { ...live.configuration, ...spec.configuration };
+  }
+  const namespace = spec.serviceConnectDefaults?.namespace;
+  if (namespace !== undefined && !sameNamespace(namespace, live.serviceConnectDefaults?.namespace)) {
+    update.serviceConnectDefaults = { namespace };
+  }
+  if (update.settings || update.configuration || update.serviceConnectDefaults) {
     changes.push('UpdateCluster');
-    if (apply) await ctx.ecs.send('UpdateCluster', { cluster: desired.name, settings: spec.settings }, ctx.signal);
+    if (apply) await ctx.ecs.send('UpdateCluster', update, ctx.signal);
   }
   const wantProviders = spec.capacityProviders;
   const wantStrategy = spec.defaultCapacityProviderStrategy;
@@ -74,12 +128,18 @@ export async function reconcileCluster(desired: DesiredCluster, ctx: ClusterReco
   }
 
   const liveTags = tagsToMap(live.tags);
+  const owner = liveTags[TAG_MANAGED_BY];
   const wanted: Record<string, string> = { ...(spec.tags ?? {}) };
-  // Adopt a cluster we did not create, but never take one over from another controller.
-  if (liveTags[TAG_MANAGED_BY] === undefined) Object.assign(wanted, ownership);
-  else if (liveTags[TAG_MANAGED_BY] === ctx.controllerId) wanted[TAG_SOURCE] = desired.source.file;
-  const toSet = Object.entries(wanted).filter(([k, v]) => liveTags[k] !== v);
   const toRemove = spec.tags === undefined ? [] : Object.keys(liveTags).filter((k) => !isSystemTagKey(k) && !(k in wanted));
+  // Adopt a cluster we did not create, but never take one over from another controller.
+  // As for services, the revision tag moves only together with another change, so a
+  // new revision that leaves the cluster alone costs no call.
+  if (owner === undefined || owner === ownership[TAG_MANAGED_BY]) {
+    const userTagsDiffer = Object.entries(wanted).some(([k, v]) => liveTags[k] !== v);
+    const ownershipStale = owner === undefined || liveTags[TAG_SOURCE] !== ownership[TAG_SOURCE];
+    if (changes.length > 0 || userTagsDiffer || toRemove.length > 0 || ownershipStale) Object.assign(wanted, ownership);
+  }
+  const toSet = Object.entries(wanted).filter(([k, v]) => liveTags[k] !== v);
   if (toSet.length > 0) {
     changes.push('TagResource');
     if (apply) await ctx.ecs.send('TagResource', { resourceArn: clusterArn, tags: toSet.map(([key, value]) => ({ key, value })) }, ctx.signal);

@@ -276,7 +276,7 @@ export class EcsReader {
   }
 
   async describeCluster(name: string, signal?: AbortSignal): Promise<ECS.Cluster | undefined> {
-    const out = await this.#ecs.send('DescribeClusters', { clusters: [name], include: ['TAGS', 'SETTINGS'] }, signal);
+    const out = await this.#ecs.send('DescribeClusters', { clusters: [name], include: ['TAGS', 'SETTINGS', 'CONFIGURATIONS'] }, signal);
     return out.clusters?.find((c) => c.clusterName === name && c.status !== 'INACTIVE');
   }
 }
