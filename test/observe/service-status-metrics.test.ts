@@ -104,6 +104,7 @@ describe('bindServiceStatusMetrics', () => {
         sync: fc.constantFrom(...SYNC_STATUSES),
         health: fc.constantFrom(...HEALTH_STATUSES),
         lastApplySucceeded: fc.option(fc.boolean(), { nil: undefined }),
+        lastSyncTime: fc.option(fc.constantFrom('2026-01-01T00:00:00.000Z', '2026-01-01T00:01:00.500Z'), { nil: undefined }),
       }),
       fc.record({ kind: fc.constant('remove' as const), key: fc.constantFrom(...keys) }),
     );
@@ -112,7 +113,7 @@ describe('bindServiceStatusMetrics', () => {
         const { registry, store } = setup();
         for (const o of ops) {
           if (o.kind === 'remove') store.remove(o.key);
-          else store.update(o.key, { sync: o.sync, health: o.health, lastApplySucceeded: o.lastApplySucceeded }, initial(o.key));
+          else store.update(o.key, { sync: o.sync, health: o.health, lastApplySucceeded: o.lastApplySucceeded, lastSyncTime: o.lastSyncTime }, initial(o.key));
         }
         const expected = store.list().map((s) => `${s.region}/${s.cluster}/${s.service}|${s.sync}|${s.health}`).sort();
         const info = (await seriesOf(registry, 'ecs_gitops_service_info'))
@@ -128,6 +129,12 @@ describe('bindServiceStatusMetrics', () => {
           .sort();
         expect(applied).toEqual(
           store.list().filter((s) => s.lastApplySucceeded !== undefined).map((s) => `${s.key}=${s.lastApplySucceeded ? 1 : 0}`).sort(),
+        );
+        const synced = (await seriesOf(registry, 'ecs_gitops_service_last_sync_timestamp_seconds'))
+          .map((s) => `${s.labels.region}/${s.labels.cluster}/${s.labels.service}=${s.value}`)
+          .sort();
+        expect(synced).toEqual(
+          store.list().filter((s) => s.lastSyncTime !== undefined).map((s) => `${s.key}=${Date.parse(s.lastSyncTime ?? '') / 1000}`).sort(),
         );
       }),
       { numRuns: 100 },
