@@ -9,6 +9,7 @@ import type * as ECS from '@aws-sdk/client-ecs';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { TAG_MANAGED_BY, tagsToMap } from '../diff/tags.js';
+import type { MaskOptions } from '../diff/types.js';
 import type { EcsApi } from '../ecs/ecs-api.js';
 import { EcsReader } from '../ecs/ecs-reader.js';
 import type { EcrApi } from '../ecs/ecr-api.js';
@@ -63,6 +64,8 @@ export interface ControllerOptions {
   readonly maxPrune?: number;
   /** Client-side limits per ECS category (defaults: ECS's published rates); false disables limiting. */
   readonly rateLimits?: Partial<Record<RateCategory, BucketLimits>> | false;
+  /** Secret masking of the diffs in status (and so the status API and sync output). @default {} (default pattern and key) */
+  readonly mask?: MaskOptions;
   readonly rolloutPollMs?: number;
   readonly rolloutTimeoutMs?: number;
   /** @default true */
@@ -193,6 +196,7 @@ export function createController(options: ControllerOptions): Controller {
     ...(options.rolloutTimeoutMs !== undefined ? { rolloutTimeoutMs: options.rolloutTimeoutMs } : {}),
     ...(options.followRollouts !== undefined ? { followRollouts: options.followRollouts } : {}),
     events: { rollout: (result) => metrics?.recordRollout(result) },
+    ...(options.mask ? { mask: options.mask } : {}),
   });
 
   let current: ManifestSnapshot | undefined;

@@ -5,6 +5,9 @@
  * order and stopped in reverse when the signal aborts (SIGTERM/SIGINT).
  */
 import type { SandboxOptions } from '../sandbox/index.js';
+import type { MaskOptions } from '../diff/types.js';
+import type { RateCategory } from '../ecs/rate-limits.js';
+import type { BucketLimits } from '../ecs/token-bucket.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,13 +18,13 @@ import { createMetrics } from '../observe/metrics.js';
 import { startHttpServer, type RunningHttpServer } from '../observe/http-server.js';
 import type { ListenAddress } from '../observe/listen-address.js';
 import { createCheckoutSource } from '../source/checkout-source.js';
-import { createGitFetchSource } from '../source/git-fetch-source.js';
+import { createGitFetchSource, type FetchResult } from '../source/git-fetch-source.js';
 import type { GitCredentials } from '../source/git-credentials.js';
 import { createWebhookHandler } from '../source/webhook.js';
 import type { LoadManifests, ManifestSource } from '../source/manifest-source.js';
 import { createController, type Controller } from './controller.js';
 import { connectEcs, type EcsConnection, type Env } from './runtime.js';
-import { StatusStore } from './status.js';
+import { StatusStore, type SourceStatus } from './status.js';
 
 export interface ServeConfig {
   /** A checkout to watch (`--repo`), or a remote to fetch (`git`). */
@@ -40,7 +43,12 @@ export interface ServeConfig {
   readonly mode: 'auto' | 'detect';
   readonly workers: number;
   readonly controllerId: string;
+  /** Checkout watcher quiet period (`--debounce`). @default 50 */
   readonly debounceMs?: number;
+  /** Client-side ECS limits per category (`--rate-limits`); categories left out keep ECS's published defaults. */
+  readonly rateLimits?: Partial<Record<RateCategory, BucketLimits>>;
+  /** Secret masking for the status API and logs (`--secret-pattern`, `--mask-key-file`). */
+  readonly mask?: MaskOptions;
   readonly shutdownGraceMs?: number;
   readonly env: Env;
   readonly logger: Logger;
@@ -52,6 +60,38 @@ export interface ServeInfo {
   readonly url: string;
   readonly connection: EcsConnection;
   readonly controller: Controller;
+}
+
+/**
+ * Keeps the `source` section of the status current from the source's
+ * callbacks. A failure is shown until a read succeeds again: one that
+ * delivers a snapshot, a fetch that finds the revision already served
+ * (nothing left to check), or a checkout whose manifests load.
+ */
+function sourceStatusRecorder(status: StatusStore, identity: Pick<SourceStatus, 'kind' | 'url' | 'ref' | 'root'>, currentRevision: () => string | undefined) {
+  let state: SourceStatus = { ...identity, consecutiveFailures: 0 };
+  const publish = (next: SourceStatus) => {
+    state = next;
+    status.setSource(next);
+  };
+  publish(state);
+  const succeeded = () => {
+    const { lastError: _cleared, ...rest } = state;
+    const revision = currentRevision();
+    publish({ ...rest, ...(revision !== undefined ? { revision } : {}), consecutiveFailures: 0 });
+  };
+  return {
+    succeeded,
+    failed(error: { code: string; message: string }) {
+      const lastError = { code: error.code, message: error.message, at: new Date().toISOString() };
+      publish({ ...state, lastError, consecutiveFailures: state.consecutiveFailures + 1 });
+    },
+    fetched(result: FetchResult) {
+      const at = new Date(result.at).toISOString();
+      publish({ ...state, lastFetchAt: at, ...(result.ok ? { lastSuccessfulFetchAt: at } : {}) });
+      if (result.ok && result.revision !== undefined && result.revision === currentRevision()) succeeded();
+    },
+  };
 }
 
 /** Runs until `config.signal` aborts, then drains and resolves. `onStarted` sees the running pieces. */
@@ -79,9 +119,22 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
 
     // One cache for the life of the source: a commit re-validates only the files it touched.
     const manifestCache = new ManifestFileCache();
-    const load: LoadManifests = (dir, signal) => loadManifests(dir, { defaultRegion: config.region, signal, cache: manifestCache });
-    const onError = (error: { code: string; message: string }) => logger.error({ code: error.code }, error.message);
-    let source: ManifestSource;
+    let source: ManifestSource | undefined;
+    const sourceStatus = sourceStatusRecorder(
+      status,
+      config.git ? { kind: 'git', url: config.git.url, ref: config.git.ref } : { kind: 'checkout', root: config.repo ?? '.' },
+      () => source?.current()?.revision,
+    );
+    const load: LoadManifests = async (dir, signal) => {
+      const snapshot = await loadManifests(dir, { defaultRegion: config.region, signal, cache: manifestCache });
+      // A checkout re-read that finds the same revision delivers nothing: loading is its success.
+      if (!config.git) sourceStatus.succeeded();
+      return snapshot;
+    };
+    const onError = (error: { code: string; message: string }) => {
+      logger.error({ code: error.code }, error.message);
+      sourceStatus.failed(error);
+    };
     if (config.git) {
       const workdir = await mkdtemp(path.join(os.tmpdir(), 'ecs-gitops-git-'));
       cleanups.push(() => rm(workdir, { recursive: true, force: true }));
@@ -90,7 +143,10 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
         ...(config.path ? { path: config.path } : {}),
         ...(config.git.pollMs ? { pollMs: config.git.pollMs } : {}),
         ...(config.git.credentials ? { credentials: config.git.credentials } : {}),
-        onFetch: (result) => metrics.recordSourceFetch(result.ok, Date.now() / 1000),
+        onFetch: (result) => {
+          metrics.recordSourceFetch(result.ok, Date.now() / 1000);
+          sourceStatus.fetched(result);
+        },
       });
     } else {
       source = createCheckoutSource({
@@ -100,12 +156,26 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
       });
     }
 
+    const watched = source;
+    // Every delivered snapshot is a successful read: it clears a recorded failure and moves the revision.
+    const reportingSource: ManifestSource = {
+      start: (listener) => watched.start((snapshot, changes) => {
+        sourceStatus.succeeded();
+        listener(snapshot, changes);
+      }),
+      current: () => watched.current(),
+      refresh: () => watched.refresh(),
+      close: () => watched.close(),
+    };
+
     const controller = createController({
       ecs: (region) => connection.ecsFor(region),
       ecr: (region) => connection.ecrFor(region),
-      logger, metrics, status, source,
+      logger, metrics, status, source: reportingSource,
       controllerId: config.controllerId, mode: config.mode, workers: config.workers,
       resyncMs: config.resyncMs, prune: config.prune, maxPrune: config.maxPrune,
+      ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),
+      ...(config.mask ? { mask: config.mask } : {}),
     });
     cleanups.push(() => controller.stop({ graceMs: config.shutdownGraceMs ?? 10_000 }));
 
@@ -118,7 +188,7 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
             secret: config.webhookSecret, ref: config.git?.ref ?? 'main', logger,
             onPush: (event) => {
               logger.info({ ref: event.ref, after: event.after, delivery: event.delivery }, 'push webhook: refreshing the source');
-              source.refresh();
+              watched.refresh();
             },
           }),
         }

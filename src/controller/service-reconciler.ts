@@ -7,7 +7,7 @@
  */
 import type * as ECS from '@aws-sdk/client-ecs';
 import { diffService, isServiceGone, liveServiceFingerprint, maskChanges, TAG_MANAGED_BY, TAG_SPEC_HASH, tagsToMap } from '../diff/index.js';
-import type { Change } from '../diff/index.js';
+import type { Change, MaskOptions } from '../diff/index.js';
 import type { EcsReader } from '../ecs/ecs-reader.js';
 import { isGitopsError } from '../errors/index.js';
 import type { DesiredService, ServiceManifest } from '../manifests/types.js';
@@ -54,6 +54,8 @@ export interface ServiceReconcilerOptions {
   /** How many recent ACTIVE revisions to search for a matching spec-hash tag. @default 10 */
   readonly reuseSearchDepth?: number;
   readonly events?: RolloutEvents;
+  /** How the diffs in status are masked (--secret-pattern, mask key); the same options as every other rendering. @default {} */
+  readonly mask?: MaskOptions;
 }
 
 export interface RegionAccess {
@@ -82,8 +84,8 @@ export class ReconcileError extends Error {
   }
 }
 
-function toStatusChanges(changes: readonly Change[]): StatusChange[] {
-  return maskChanges(changes).map((c) => ({ pointer: c.pointer, kind: c.kind, scope: c.scope, desired: c.desired, live: c.live }));
+function toStatusChanges(changes: readonly Change[], mask: MaskOptions): StatusChange[] {
+  return maskChanges(changes, mask).map((c) => ({ pointer: c.pointer, kind: c.kind, scope: c.scope, desired: c.desired, live: c.live }));
 }
 
 /**
@@ -133,7 +135,7 @@ export class ServiceReconciler {
 
   constructor(options: ServiceReconcilerOptions) {
     this.#o = {
-      rolloutPollMs: 2000, rolloutTimeoutMs: 1_800_000, followRollouts: true, reuseSearchDepth: 10, events: {},
+      rolloutPollMs: 2000, rolloutTimeoutMs: 1_800_000, followRollouts: true, reuseSearchDepth: 10, events: {}, mask: {},
       ...options,
     };
     // A service no longer managed leaves no entry behind.
@@ -257,7 +259,7 @@ export class ServiceReconciler {
     const health = this.#assessHealth(desired, mode, live.service, revision);
     const previous = this.#o.status.get(key);
     const base: Partial<ServiceStatus> = {
-      sync, health: health.health, diff: toStatusChanges(changes), lastSyncTime: this.#now(),
+      sync, health: health.health, diff: toStatusChanges(changes, this.#o.mask), lastSyncTime: this.#now(),
       ...(live.service?.taskDefinition ? { liveTaskDefinition: live.service.taskDefinition } : {}),
       ...(policy && Object.keys(policy.imageDigests).length > 0 ? { imageDigests: policy.imageDigests } : {}),
       ...health.patch,

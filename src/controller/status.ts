@@ -60,6 +60,30 @@ export interface PruneStatus {
   readonly blocked?: { readonly reason: string; readonly message: string };
 }
 
+/**
+ * Where the manifests come from and whether reading them works: a failed
+ * fetch (or signature check, or manifest read) shows here while the last good
+ * revision keeps being reconciled.
+ */
+export interface SourceStatus {
+  /** `git`: the controller fetches a remote (--git-url); `checkout`: it watches a directory (--repo). */
+  readonly kind: 'git' | 'checkout';
+  /** git: the remote (never holds a password) and the ref followed. */
+  readonly url?: string;
+  readonly ref?: string;
+  /** checkout: the watched directory. */
+  readonly root?: string;
+  /** Revision of the last good snapshot: the one being reconciled. */
+  readonly revision?: string;
+  /** git: ISO times of the last fetch attempt and of the last one that succeeded. */
+  readonly lastFetchAt?: string;
+  readonly lastSuccessfulFetchAt?: string;
+  /** Why the latest read failed; absent once a read succeeds again. */
+  readonly lastError?: StatusError;
+  /** Failed reads since the last one that succeeded. */
+  readonly consecutiveFailures: number;
+}
+
 export interface ControllerStatus {
   readonly revision?: string;
   readonly snapshotLoadedAt?: string;
@@ -67,6 +91,8 @@ export interface ControllerStatus {
   readonly services: readonly ServiceStatus[];
   /** Absent until the first prune pass found something to consider. */
   readonly prune?: PruneStatus;
+  /** Absent when the controller was handed snapshots directly (one-shot sync). */
+  readonly source?: SourceStatus;
 }
 
 export type StatusListener = (key: string, next: ServiceStatus | undefined, previous: ServiceStatus | undefined) => void;
@@ -79,6 +105,7 @@ export class StatusStore {
   #snapshotLoadedAt: string | undefined;
   #manifestProblems = 0;
   #prune: PruneStatus | undefined;
+  #source: SourceStatus | undefined;
 
   get(key: string): ServiceStatus | undefined {
     return this.#services.get(key);
@@ -118,6 +145,11 @@ export class StatusStore {
     this.#prune = Object.freeze({ ...prune });
   }
 
+  /** Records the state of the manifest source (shown in /api/v1/status). */
+  setSource(source: SourceStatus): void {
+    this.#source = Object.freeze({ ...source });
+  }
+
   snapshot(): ControllerStatus {
     return {
       revision: this.#revision,
@@ -125,6 +157,7 @@ export class StatusStore {
       manifestProblems: this.#manifestProblems,
       services: this.list(),
       ...(this.#prune ? { prune: this.#prune } : {}),
+      ...(this.#source ? { source: this.#source } : {}),
     };
   }
 

@@ -9,12 +9,14 @@ import { diffAgainstLive } from '../../controller/live-diff.js';
 import { connectEcs, printProblems, readSnapshot, resolveRegion } from '../../controller/runtime.js';
 import { diffJson, renderDiffText, summarize } from '../../diff/index.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec } from '../command.js';
+import { MASK_FLAGS, maskOptionsFrom } from '../config-flags.js';
 
 export const DIFF_EXIT = { inSync: 0, error: 1, changes: 2 } as const;
 
 async function run(ctx: CommandContext): Promise<number> {
   const dir = path.resolve(ctx.cwd, ctx.args.positionals[0] ?? 'manifests');
   const region = resolveRegion(ctx.args.flags.region, ctx.env, 'us-east-1');
+  const mask = await maskOptionsFrom(ctx);
   const snapshot = await readSnapshot(dir, region, ctx.signal);
   const cluster = ctx.args.flags.cluster;
   const service = ctx.args.flags.service;
@@ -31,9 +33,9 @@ async function run(ctx: CommandContext): Promise<number> {
     });
     for (const problem of imageProblems) ctx.stderr.write(`error ${problem.code}: ${problem.message}\n`);
     if (ctx.args.flags.output === 'json') {
-      ctx.stdout.write(`${JSON.stringify({ revision: snapshot.revision, ...diffJson(results), ...(images.length > 0 ? { images } : {}) }, null, 2)}\n`);
+      ctx.stdout.write(`${JSON.stringify({ revision: snapshot.revision, ...diffJson(results, mask), ...(images.length > 0 ? { images } : {}) }, null, 2)}\n`);
     } else {
-      ctx.stdout.write(renderDiffText(results, { colour: useColour(ctx.stdout, ctx.env) }));
+      ctx.stdout.write(renderDiffText(results, { ...mask, colour: useColour(ctx.stdout, ctx.env) }));
       // Tags that pin-digest / follow-tag resolve: which digest applying would deploy.
       for (const service of images) {
         for (const [container, { image, digest, pending }] of Object.entries(service.containers)) {
@@ -60,6 +62,7 @@ export const diffCommand: CommandSpec = {
     { name: 'cluster', type: 'string', description: 'only services in this cluster' },
     { name: 'service', type: 'string', description: 'only services with this name' },
     { name: 'region', type: 'string', description: 'default region for manifests without metadata.region (else AWS_REGION, us-east-1)' },
+    ...MASK_FLAGS,
     OUTPUT_FLAG,
   ],
   run,

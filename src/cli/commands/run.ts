@@ -4,14 +4,15 @@
  * serves /metrics, /healthz, /readyz and /api/v1 on --listen, and on
  * SIGTERM/SIGINT drains in-flight work and exits 0.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { serveController } from '../../controller/serve.js';
 import { resolveRegion } from '../../controller/runtime.js';
 import { GitopsError } from '../../errors/index.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../observe/logger.js';
 import { DEFAULT_LISTEN, parseListenAddress } from '../../observe/listen-address.js';
+import { DEFAULT_DEBOUNCE_MS } from '../../source/checkout-source.js';
 import type { GitCredentials } from '../../source/git-credentials.js';
+import { MASK_FLAGS, maskOptionsFrom, RATE_LIMITS_FLAG, rateLimitsFrom, secretFrom } from '../config-flags.js';
 import type { FlagSpec } from '../flags.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 
@@ -29,6 +30,8 @@ export const CONTROLLER_FLAGS: readonly FlagSpec[] = [
   { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'ownership tag value (ecs-gitops/managed-by); one per controller instance' },
   { name: 'log-level', type: 'string', choices: [...LOG_LEVELS], default: 'info', description: 'log level' },
   { name: 'log-format', type: 'string', choices: [...LOG_FORMATS], default: 'json', description: 'json lines, or pretty for people' },
+  RATE_LIMITS_FLAG,
+  ...MASK_FLAGS,
 ];
 
 function controllerConfigFrom(ctx: CommandContext) {
@@ -44,20 +47,6 @@ function controllerConfigFrom(ctx: CommandContext) {
     logger: createLogger({ level: String(flags['log-level']), format: flags['log-format'] as LogFormat, destination: ctx.stdout }),
     ...(typeof flags.path === 'string' ? { path: flags.path } : {}),
   };
-}
-
-/** Secrets come from a file flag or a raw environment variable, never from a command-line value. */
-async function secretFrom(ctx: CommandContext, fileFlag: string, envName: string): Promise<string | undefined> {
-  const file = ctx.args.flags[fileFlag];
-  if (typeof file === 'string' && file !== '') {
-    try {
-      return (await readFile(path.resolve(ctx.cwd, file), 'utf8')).trim();
-    } catch (err) {
-      throw new GitopsError('IO_READ_FAILED', `--${fileFlag}: cannot read ${file}: ${(err as Error).message}`, { flag: fileFlag });
-    }
-  }
-  const raw = ctx.env[envName];
-  return raw ? raw.trim() : undefined;
 }
 
 function gitCredentials(ctx: CommandContext): GitCredentials {
@@ -83,9 +72,15 @@ async function run(ctx: CommandContext): Promise<number> {
   const region = resolveRegion(flags.region, ctx.env, sandbox ? 'eu-west-1' : 'us-east-1');
   // The sandbox module loads only when asked for: real-AWS runs never pay for it.
   const seed = sandbox ? (await import('../../sandbox/index.js')).QUICKSTART_SEED : undefined;
+  // Everything is read and checked before anything starts: bad input never half-applies.
   const webhookSecret = await secretFrom(ctx, 'webhook-secret-file', 'ECS_GITOPS_WEBHOOK_SECRET');
+  const rateLimits = await rateLimitsFrom(ctx);
+  const mask = await maskOptionsFrom(ctx);
   await serveController({
     ...controllerConfigFrom(ctx),
+    ...(rateLimits ? { rateLimits } : {}),
+    mask,
+    ...(repo ? { debounceMs: flags.debounce as number } : {}),
     ...(repo ? { repo } : {}),
     ...(gitUrl ? { git: { url: gitUrl, ref: String(flags['git-ref']), pollMs: flags['git-poll'] as number, credentials: gitCredentials(ctx) } } : {}),
     ...(webhookSecret ? { webhookSecret } : {}),
@@ -111,6 +106,7 @@ export const runCommand: CommandSpec = {
     { name: 'git-token-file', type: 'string', description: 'file holding an HTTPS token for --git-url (or set ECS_GITOPS_GIT_TOKEN)' },
     { name: 'git-ssh-key', type: 'string', description: 'SSH private key file for --git-url' },
     { name: 'git-known-hosts', type: 'string', description: 'known_hosts file to trust with --git-ssh-key' },
+    { name: 'debounce', type: 'duration', default: `${DEFAULT_DEBOUNCE_MS}ms`, description: 'with --repo: quiet period after the last file change before the checkout is read' },
     { name: 'webhook-secret-file', type: 'string', description: 'file holding the push webhook secret; enables POST /api/v1/webhook (or set ECS_GITOPS_WEBHOOK_SECRET)' },
     { name: 'sandbox', type: 'boolean', description: 'talk to an in-process sandbox (seeded like the quick start) instead of AWS' },
     ...CONTROLLER_FLAGS,

@@ -10,6 +10,7 @@ import { connectEcs, printProblems, readSnapshot, resolveRegion } from '../../co
 import type { ServiceStatus } from '../../controller/status.js';
 import { createLogger } from '../../observe/logger.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec, } from '../command.js';
+import { MASK_FLAGS, maskOptionsFrom, RATE_LIMITS_FLAG, rateLimitsFrom } from '../config-flags.js';
 
 export const SYNC_EXIT = { ok: 0, failed: 1 } as const;
 
@@ -31,6 +32,9 @@ async function run(ctx: CommandContext): Promise<number> {
   const region = resolveRegion(flags.region, ctx.env, 'us-east-1');
   const wait = flags.wait === true;
   const timeoutMs = flags.timeout as number;
+  // Checked before anything is read or applied: bad input never half-applies.
+  const rateLimits = await rateLimitsFrom(ctx);
+  const mask = await maskOptionsFrom(ctx);
   const snapshot = await readSnapshot(dir, region, ctx.signal);
   if (snapshot.problems.length > 0) {
     printProblems(snapshot, ctx.stderr);
@@ -52,6 +56,8 @@ async function run(ctx: CommandContext): Promise<number> {
     rolloutPollMs: 2000,
     rolloutTimeoutMs: timeoutMs,
     maxRetries: 3,
+    ...(rateLimits ? { rateLimits } : {}),
+    mask,
   });
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new Error('timeout')), timeoutMs);
@@ -117,6 +123,8 @@ export const syncCommand: CommandSpec = {
     { name: 'region', type: 'string', description: 'default region (else AWS_REGION, us-east-1)' },
     { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'ownership tag value (ecs-gitops/managed-by)' },
     { name: 'log-level', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'warn', description: 'log level (logs go to stderr)' },
+    RATE_LIMITS_FLAG,
+    ...MASK_FLAGS,
     OUTPUT_FLAG,
   ],
   run,

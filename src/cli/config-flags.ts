@@ -1,0 +1,160 @@
+/**
+ * Flags shared by several commands whose values need more than the flag
+ * framework's scalar types: ECS rate limits (JSON), secret masking (a regular
+ * expression and a key read from a file or the environment). Each parser
+ * checks the whole value before returning, so a command either gets complete,
+ * valid options or fails with CLI_BAD_FLAG_VALUE naming the flag and the
+ * offending key, before anything has started.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DEFAULT_SECRET_NAME_PATTERN } from '../diff/secret-mask.js';
+import type { MaskOptions } from '../diff/types.js';
+import { DEFAULT_RATE_LIMITS, RATE_CATEGORIES, type RateCategory } from '../ecs/rate-limits.js';
+import type { BucketLimits } from '../ecs/token-bucket.js';
+import { GitopsError } from '../errors/index.js';
+import { closestMatch } from '../util/did-you-mean.js';
+import type { CommandContext } from './command.js';
+import type { FlagSpec } from './flags.js';
+
+export type RateLimitOverrides = Partial<Record<RateCategory, BucketLimits>>;
+
+export const RATE_LIMITS_FLAG: FlagSpec = {
+  name: 'rate-limits',
+  type: 'string',
+  description: 'ECS rate limits for accounts with raised quotas: JSON such as {"service-modify": {"burst": 100, "refillPerSecond": 10}}, '
+    + `or a path to a JSON file; categories ${RATE_CATEGORIES.join(', ')}; what is left out keeps ECS's published limits`,
+};
+
+/** Compiles --secret-pattern as the masker matches it: anywhere in the name, ignoring case. */
+function compileSecretPattern(source: string): RegExp {
+  return new RegExp(source, 'i');
+}
+
+export const MASK_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'secret-pattern',
+    type: 'string',
+    description: 'regular expression for environment variable names whose values are masked (case-insensitive, matched anywhere in the name; '
+      + `replaces the default ${DEFAULT_SECRET_NAME_PATTERN.source})`,
+    validate: (value) => {
+      if (value === undefined) return undefined;
+      if (value === '') return 'must not be empty (it would mark every environment variable secret)';
+      try {
+        compileSecretPattern(String(value));
+        return undefined;
+      } catch (err) {
+        return `not a valid regular expression: ${(err as Error).message}`;
+      }
+    },
+  },
+  {
+    name: 'mask-key-file',
+    type: 'string',
+    description: 'file holding the per-installation key of the hashes that stand in for masked values (or set ECS_GITOPS_MASK_KEY)',
+  },
+];
+
+/** Secrets come from a file flag or a raw environment variable, never from a command-line value. */
+export async function secretFrom(ctx: CommandContext, fileFlag: string, envName: string): Promise<string | undefined> {
+  const file = ctx.args.flags[fileFlag];
+  if (typeof file === 'string' && file !== '') {
+    try {
+      return (await readFile(path.resolve(ctx.cwd, file), 'utf8')).trim();
+    } catch (err) {
+      throw new GitopsError('IO_READ_FAILED', `--${fileFlag}: cannot read ${file}: ${(err as Error).message}`, { flag: fileFlag });
+    }
+  }
+  const raw = ctx.env[envName];
+  return raw ? raw.trim() : undefined;
+}
+
+/** --secret-pattern and --mask-key-file (or ECS_GITOPS_MASK_KEY) as MaskOptions; {} keeps the defaults. */
+export async function maskOptionsFrom(ctx: CommandContext): Promise<MaskOptions> {
+  const pattern = ctx.args.flags['secret-pattern'];
+  const maskKey = await secretFrom(ctx, 'mask-key-file', 'ECS_GITOPS_MASK_KEY');
+  // An empty file is a mistake (a failed secret mount), not a request for the public default key.
+  if (maskKey === '' && typeof ctx.args.flags['mask-key-file'] === 'string') {
+    throw new GitopsError('CLI_BAD_FLAG_VALUE', `--mask-key-file: ${String(ctx.args.flags['mask-key-file'])} is empty`, { flag: 'mask-key-file' });
+  }
+  return {
+    ...(typeof pattern === 'string' ? { secretNamePattern: compileSecretPattern(pattern) } : {}),
+    ...(maskKey ? { maskKey } : {}),
+  };
+}
+
+function badRateLimits(message: string, key?: string): GitopsError {
+  return new GitopsError('CLI_BAD_FLAG_VALUE', `--rate-limits: ${message}`, { flag: 'rate-limits', ...(key !== undefined ? { key } : {}) });
+}
+
+const BUCKET_FIELDS = ['burst', 'refillPerSecond'] as const;
+const ENTRY_SHAPE = '{"burst": n, "refillPerSecond": r}';
+
+/**
+ * --rate-limits as per-category limits, or undefined when not given. A value
+ * starting with `{` is the JSON itself; anything else names a JSON file
+ * (relative to the working directory). Categories not listed, and fields not
+ * given, keep ECS's published defaults.
+ */
+export async function rateLimitsFrom(ctx: CommandContext): Promise<RateLimitOverrides | undefined> {
+  const raw = ctx.args.flags['rate-limits'];
+  if (typeof raw !== 'string' || raw.trim() === '') return undefined;
+  // `[` too, so a JSON array is reported as the wrong shape rather than as a missing file.
+  const inline = /^\s*[{[]/.test(raw);
+  let text = raw;
+  if (!inline) {
+    try {
+      text = await readFile(path.resolve(ctx.cwd, raw), 'utf8');
+    } catch (err) {
+      throw new GitopsError('IO_READ_FAILED', `--rate-limits: cannot read ${raw}: ${(err as Error).message}`, { flag: 'rate-limits' });
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw badRateLimits(`${inline ? 'not valid JSON' : `${raw} is not valid JSON`}: ${(err as Error).message}`);
+  }
+  return parseRateLimits(parsed);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function parseRateLimits(value: unknown): RateLimitOverrides {
+  if (!isPlainObject(value)) throw badRateLimits(`expected a JSON object mapping rate categories to ${ENTRY_SHAPE}`);
+  const out: RateLimitOverrides = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (!(RATE_CATEGORIES as readonly string[]).includes(key)) {
+      const suggestion = closestMatch(key, RATE_CATEGORIES);
+      throw badRateLimits(
+        `unknown rate category "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; categories: ${RATE_CATEGORIES.join(', ')}`,
+        key,
+      );
+    }
+    const category = key as RateCategory;
+    if (!isPlainObject(entry)) throw badRateLimits(`"${key}" must be an object ${ENTRY_SHAPE}`, key);
+    for (const field of Object.keys(entry)) {
+      if (!(BUCKET_FIELDS as readonly string[]).includes(field)) {
+        // "refill" is too far from "refillPerSecond" for an edit distance; a prefix is as clear a hint.
+        const suggestion = closestMatch(field, BUCKET_FIELDS) ?? BUCKET_FIELDS.find((f) => field.length >= 4 && f.toLowerCase().startsWith(field.toLowerCase()));
+        throw badRateLimits(`"${key}": unknown field "${field}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; expected ${ENTRY_SHAPE}`, key);
+      }
+    }
+    const { burst, refillPerSecond } = entry;
+    // The bucket holds whole calls; a fractional or zero burst could never let a call through.
+    if (burst !== undefined && !(typeof burst === 'number' && Number.isInteger(burst) && burst >= 1)) {
+      throw badRateLimits(`"${key}".burst must be a whole number of 1 or more, got ${JSON.stringify(burst)}`, key);
+    }
+    if (refillPerSecond !== undefined && !(typeof refillPerSecond === 'number' && Number.isFinite(refillPerSecond) && refillPerSecond > 0)) {
+      throw badRateLimits(`"${key}".refillPerSecond must be a number above 0, got ${JSON.stringify(refillPerSecond)}`, key);
+    }
+    const defaults = DEFAULT_RATE_LIMITS[category];
+    out[category] = {
+      burst: typeof burst === 'number' ? burst : defaults.burst,
+      refillPerSecond: typeof refillPerSecond === 'number' ? refillPerSecond : defaults.refillPerSecond,
+    };
+  }
+  return out;
+}

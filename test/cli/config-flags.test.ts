@@ -1,0 +1,163 @@
+/**
+ * --rate-limits, --secret-pattern and --mask-key-file (and their environment
+ * twins) through the real CLI: bad values fail naming the flag and the key
+ * before anything is read or applied; good values reach diff's rendering and
+ * the controller behind sync (status diffs, the ECS rate limiter), against a
+ * sandbox over HTTP.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { maskValue } from '../../src/diff/index.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { ManifestDir, REGION, serviceManifest } from '../controller/harness.js';
+import { runCliCaptured } from '../support/run-cli.js';
+
+/** A service whose container has plain environment variables. */
+function serviceWithEnvironment(name: string, environment: Record<string, string>): Record<string, unknown> {
+  const manifest = serviceManifest({ name }) as { spec: { taskDefinition: { containerDefinitions: Array<Record<string, unknown>> } } };
+  const [container] = manifest.spec.taskDefinition.containerDefinitions;
+  (container as Record<string, unknown>).environment = Object.entries(environment).map(([key, value]) => ({ name: key, value }));
+  return manifest as unknown as Record<string, unknown>;
+}
+
+describe('flag errors', () => {
+  let tmp: string | undefined;
+  afterEach(async () => {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+    tmp = undefined;
+  });
+
+  it.each([
+    [['--rate-limits', '{"service-modfy": {"burst": 100}}'],
+      '--rate-limits: unknown rate category "service-modfy" (did you mean "service-modify"?); categories: cluster-read, cluster-modify, task-definition-read, task-definition-modify, service-read, service-modify, tag-read, tag-modify'],
+    [['--rate-limits', '{"service-modify": {"burst": 0}}'], '--rate-limits: "service-modify".burst must be a whole number of 1 or more, got 0'],
+    [['--rate-limits', '{"service-modify": {"burst": 2.5}}'], '--rate-limits: "service-modify".burst must be a whole number of 1 or more, got 2.5'],
+    [['--rate-limits', '{"tag-read": {"refillPerSecond": "fast"}}'], '--rate-limits: "tag-read".refillPerSecond must be a number above 0, got "fast"'],
+    [['--rate-limits', '{"tag-read": {"refillPerSecond": -1}}'], '--rate-limits: "tag-read".refillPerSecond must be a number above 0, got -1'],
+    [['--rate-limits', '{"tag-read": {"refill": 5}}'],
+      '--rate-limits: "tag-read": unknown field "refill" (did you mean "refillPerSecond"?); expected {"burst": n, "refillPerSecond": r}'],
+    [['--rate-limits', '{"tag-read": 5}'], '--rate-limits: "tag-read" must be an object {"burst": n, "refillPerSecond": r}'],
+    [['--rate-limits', '{"tag-read": '], expect.stringMatching(/^--rate-limits: not valid JSON: /)],
+    [['--secret-pattern', '(PIN'], expect.stringMatching(/^--secret-pattern: not a valid regular expression: .*\(PIN/)],
+    [['--secret-pattern', ''], '--secret-pattern: must not be empty (it would mark every environment variable secret)'],
+  ])('sync %j fails with CLI_BAD_FLAG_VALUE naming the flag', async (argv, message) => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'ecs-gitops-flags-'));
+    // Nothing is read: the manifests directory does not even exist.
+    const result = await runCliCaptured(['sync', path.join(tmp, 'missing'), ...argv]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    const [line] = result.stderr.split('\n');
+    expect(line?.slice(0, 'error CLI_BAD_FLAG_VALUE: '.length)).toBe('error CLI_BAD_FLAG_VALUE: ');
+    expect(line?.slice('error CLI_BAD_FLAG_VALUE: '.length)).toEqual(message);
+  });
+
+  it('reads --rate-limits from a file, and its environment twin, with the same checks', async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'ecs-gitops-flags-'));
+    const file = path.join(tmp, 'limits.json');
+    await writeFile(file, '{"service-read": {"burst": 200}, "cluster-raed": {"burst": 1}}');
+    const fromFile = await runCliCaptured(['sync', path.join(tmp, 'missing'), '--rate-limits', 'limits.json'], { cwd: tmp });
+    expect(fromFile.stderr).toMatch(/^error CLI_BAD_FLAG_VALUE: --rate-limits: unknown rate category "cluster-raed" \(did you mean "cluster-read"\?\)/);
+    await writeFile(file, '{"service-read": {"burst": 200}');
+    const brokenFile = await runCliCaptured(['sync', path.join(tmp, 'missing'), '--rate-limits', file]);
+    expect(brokenFile.stderr).toMatch(new RegExp(`^error CLI_BAD_FLAG_VALUE: --rate-limits: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid JSON: `));
+    const missing = await runCliCaptured(['sync', path.join(tmp, 'missing'), '--rate-limits', 'nope.json'], { cwd: tmp });
+    expect(missing.stderr).toMatch(/^error IO_READ_FAILED: --rate-limits: cannot read nope\.json: ENOENT/);
+    const fromEnv = await runCliCaptured(['run', '--repo', tmp], { env: { ECS_GITOPS_RATE_LIMITS: '{"service-read": {"burst": -3}}' } });
+    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.stderr).toBe('error CLI_BAD_FLAG_VALUE: --rate-limits: "service-read".burst must be a whole number of 1 or more, got -3\n');
+  });
+
+  it('rejects an empty or unreadable mask key file, and never takes the key on the command line', async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'ecs-gitops-flags-'));
+    await writeFile(path.join(tmp, 'empty.key'), '\n');
+    const empty = await runCliCaptured(['diff', path.join(tmp, 'missing'), '--mask-key-file', 'empty.key'], { cwd: tmp });
+    expect(empty).toMatchObject({ code: 1, stderr: 'error CLI_BAD_FLAG_VALUE: --mask-key-file: empty.key is empty\n' });
+    const unreadable = await runCliCaptured(['diff', path.join(tmp, 'missing'), '--mask-key-file', 'nope.key'], { cwd: tmp });
+    expect(unreadable.stderr).toMatch(/^error IO_READ_FAILED: --mask-key-file: cannot read nope\.key: ENOENT/);
+    const onCommandLine = await runCliCaptured(['diff', path.join(tmp, 'missing'), '--mask-key', 'k']);
+    expect(onCommandLine).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error CLI_UNKNOWN_FLAG: unknown flag --mask-key\b/) });
+  });
+
+  it.each(['run', 'sync', 'diff'])('%s --help lists the masking flags with their environment twins', async (command) => {
+    const help = (await runCliCaptured([command, '--help'])).stdout;
+    expect(help).toContain('[env ECS_GITOPS_SECRET_PATTERN]');
+    expect(help).toContain('[env ECS_GITOPS_MASK_KEY_FILE]');
+    expect(help.includes('[env ECS_GITOPS_RATE_LIMITS]')).toBe(command !== 'diff');
+  });
+});
+
+describe('masking and rate limit flags against a sandbox', () => {
+  let sandbox: Sandbox;
+  let dir: ManifestDir;
+  let env: Record<string, string>;
+  const accountId = '210987654321';
+  const pin = '4711-not-in-the-default-pattern';
+  const password = 'hunter2';
+
+  beforeEach(async () => {
+    sandbox = await startSandbox({ clockSpeed: 40, throttling: 'off' });
+    sandbox.admin.seed({ accounts: [{ accountId, region: REGION, clusters: [{ name: 'demo' }] }] });
+    dir = await ManifestDir.create();
+    env = {
+      AWS_ENDPOINT_URL_ECS: sandbox.endpoint, AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: accountId, AWS_SECRET_ACCESS_KEY: 'sandbox-not-a-secret',
+    };
+  });
+  afterEach(async () => {
+    await sandbox.close();
+    await dir.dispose();
+  });
+
+  it('diff masks what --secret-pattern names with the key from --mask-key-file or ECS_GITOPS_MASK_KEY', async () => {
+    await dir.write('svc.yaml', [serviceWithEnvironment('web', { DOOR_PIN: pin, DB_PASSWORD: password })]);
+    // The default pattern does not know DOOR_PIN: its value is shown as is.
+    const plain = await runCliCaptured(['diff', dir.root], { env });
+    expect(plain.code).toBe(2);
+    expect(plain.stdout).toContain(pin);
+    expect(plain.stdout).not.toContain(password);
+
+    const keyFile = path.join(dir.root, '..', `${path.basename(dir.root)}.mask-key`);
+    await writeFile(keyFile, 'per-installation-key\n');
+    try {
+      const masked = await runCliCaptured(['diff', dir.root, '--secret-pattern', '_pin$', '--mask-key-file', keyFile], { env });
+      expect(masked.code).toBe(2);
+      expect(masked.stdout).not.toContain(pin);
+      expect(masked.stdout).toContain(maskValue(pin, { maskKey: 'per-installation-key' }));
+      // The pattern replaces the default: DB_PASSWORD no longer matches it.
+      expect(masked.stdout).toContain(password);
+    } finally {
+      await rm(keyFile, { force: true });
+    }
+
+    const fromEnv = await runCliCaptured(['diff', dir.root, '--output', 'json'], { env: { ...env, ECS_GITOPS_SECRET_PATTERN: 'PIN|PASSWORD', ECS_GITOPS_MASK_KEY: 'key-from-env' } });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stdout).not.toContain(pin);
+    expect(fromEnv.stdout).not.toContain(password);
+    expect(fromEnv.stdout).toContain(maskValue(pin, { maskKey: 'key-from-env' }));
+    expect(fromEnv.stdout).toContain(maskValue(password, { maskKey: 'key-from-env' }));
+  });
+
+  it('sync reports status diffs masked with the same options', async () => {
+    await dir.write('svc.yaml', [serviceWithEnvironment('web', { DOOR_PIN: pin })]);
+    const result = await runCliCaptured(['sync', dir.root, '--mode', 'detect', '--output', 'json', '--secret-pattern', 'pin'], {
+      env: { ...env, ECS_GITOPS_MASK_KEY: 'sync-key' },
+    });
+    expect(result.stdout).not.toContain(pin);
+    const report = JSON.parse(result.stdout) as { services: Array<{ key: string; diff: unknown[] }> };
+    expect(report.services).toEqual([expect.objectContaining({ key: `${REGION}/demo/web` })]);
+    expect(JSON.stringify(report.services[0]?.diff)).toContain(maskValue(pin, { maskKey: 'sync-key' }));
+  });
+
+  it('sync applies --rate-limits: with one service-modify call at once and one every 2 s, creating two services takes at least 2 s', async () => {
+    await dir.write('svc.yaml', [serviceManifest({ name: 'web', desiredCount: 1 }), serviceManifest({ name: 'api', desiredCount: 1 })]);
+    const started = Date.now();
+    const result = await runCliCaptured(['sync', dir.root, '--rate-limits', '{"service-modify": {"burst": 1, "refillPerSecond": 0.5}}'], { env });
+    // A lower bound the limiter guarantees (the second CreateService waits for a token); without
+    // the flag ECS's default burst of 50 lets both through at once and sync takes a fraction of it.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    expect(result.stdout).toContain('sync complete: 2/2 services ok');
+    expect(result.code).toBe(0);
+  }, 30_000);
+});
