@@ -540,9 +540,12 @@ export function createController(options: ControllerOptions): Controller {
     const pollMs = opts.pollMs ?? 50;
     for (;;) {
       if (opts.signal?.aborted) throw opts.signal.reason;
-      await Promise.all(resyncs);
-      await queue.onIdle();
-      await pruneRunning;
+      // A reconcile can take minutes (a rate-limited or hung AWS call): the caller's deadline must not wait for it.
+      await untilAborted((async () => {
+        await Promise.all(resyncs);
+        await queue.onIdle();
+        await pruneRunning;
+      })(), opts.signal);
       if (queue.depth === 0 && queue.processing.length === 0 && (!opts.requeues || queue.scheduled.length === 0) && !pruneRunning && resyncs.size === 0) return;
       // sleep() removes its abort listener when the timer fires: polling adds none that stay.
       await sleep(clock, pollMs, opts.signal).catch(() => undefined);
@@ -578,4 +581,24 @@ export function createController(options: ControllerOptions): Controller {
       unbindMetrics?.();
     },
   };
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as it aborts (the promise itself is left to finish). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err as Error);
+      },
+    );
+  });
 }

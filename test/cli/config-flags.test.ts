@@ -150,14 +150,26 @@ describe('masking and rate limit flags against a sandbox', () => {
     expect(JSON.stringify(report.services[0]?.diff)).toContain(maskValue(pin, { maskKey: 'sync-key' }));
   });
 
-  it('sync applies --rate-limits: with one service-modify call at once and one every 2 s, creating two services takes at least 2 s', async () => {
+  it('sync applies --rate-limits: with one service-modify token and one more every 2 s, the second CreateService reaches ECS at least 2 s after the first', async () => {
     await dir.write('svc.yaml', [serviceManifest({ name: 'web', desiredCount: 1 }), serviceManifest({ name: 'api', desiredCount: 1 })]);
-    const started = Date.now();
     const result = await runCliCaptured(['sync', dir.root, '--rate-limits', '{"service-modify": {"burst": 1, "refillPerSecond": 0.5}}'], { env });
-    // A lower bound the limiter guarantees (the second CreateService waits for a token); without
-    // the flag ECS's default burst of 50 lets both through at once and sync takes a fraction of it.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     expect(result.stdout).toContain('sync complete: 2/2 services ok');
     expect(result.code).toBe(0);
+    // Arrival times at the sandbox, so process start-up does not count: with ECS's default burst
+    // of 50 both creates arrive together.
+    const creates = sandbox.admin.callLog({ accountId, operation: 'CreateService' }).map((c) => c.at);
+    expect(creates).toHaveLength(2);
+    expect(Math.abs((creates[1] ?? 0) - (creates[0] ?? 0))).toBeGreaterThanOrEqual(1900);
   }, 30_000);
+
+  it('sync --timeout ends the run even while a reconcile waits for a rate-limit token', async () => {
+    await dir.write('svc.yaml', [serviceManifest({ name: 'web', desiredCount: 1 }), serviceManifest({ name: 'api', desiredCount: 1 })]);
+    // The second CreateService would wait 100 s for its token; the deadline is 3 s.
+    const result = await runCliCaptured(['sync', dir.root, '--output', 'json', '--timeout', '3s',
+      '--rate-limits', '{"service-modify": {"burst": 1, "refillPerSecond": 0.01}}'], { env });
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as { ok: boolean; timedOut: boolean };
+    expect(report).toMatchObject({ ok: false, timedOut: true });
+    expect(sandbox.admin.callLog({ accountId, operation: 'CreateService' })).toHaveLength(1);
+  }, 60_000);
 });
