@@ -21,6 +21,7 @@ import { Fleet, REGION, seedFleet } from './lib/fixture.js';
 import { startControllerProcess, startSandboxProcess, type CliProcess } from './lib/processes.js';
 import { SandboxAdminClient } from './lib/sandbox-admin.js';
 import { round } from './lib/stats.js';
+import { DEFAULT_DEBOUNCE_MS } from '../src/source/checkout-source.js';
 import { measureCommitLatency } from './scenarios/commit-to-apply.js';
 import { measureMassRollout } from './scenarios/mass-rollout.js';
 import { measureColdStart, measureResync, resyncSecondsFor } from './scenarios/steady-state.js';
@@ -150,7 +151,7 @@ async function steadyGroup(label: 'steady' | 'scale', fleetSpec: ConstructorPara
     log(`[latency] ${commits} commits, one manifest each, on the ${n}-service checkout ...`);
     const deadline = resync.startedAtMs + 0.9 * resyncSeconds * 1000 - 5_000;
     const latency = await measureCommitLatency(controller, admin, fleet, commits, deadline);
-    details.latency = { services: n, samplesMs: latency.samplesMs, debounceMs: 100 };
+    details.latency = { services: n, samplesMs: latency.samplesMs, debounceMs: DEFAULT_DEBOUNCE_MS };
     fig({ scenario: '2 latency', name: `commit -> UpdateService p50 (${latency.commits} commits, ${n} services)`, value: latency.p50Ms, unit: 'ms', target: '< 250', met: latency.p50Ms < 250 });
     fig({ scenario: '2 latency', name: 'commit -> UpdateService p99', value: latency.p99Ms, unit: 'ms', target: '< 1000', met: latency.p99Ms < 1000 });
     fig({ scenario: '2 latency', name: 'commit -> first ECS call p50 (watch + debounce + snapshot)', value: latency.firstCallP50Ms, unit: 'ms' });

@@ -61,7 +61,6 @@ async function run(ctx: CommandContext): Promise<number> {
     mode: 'auto',
     workers: 32,
     controllerId: 'ecs-gitops-quickstart',
-    debounceMs: 100,
     shutdownGraceMs: 2000,
     // The quick start never touches real AWS, whatever the shell exports.
     env: {},
