@@ -27,8 +27,8 @@ export const CONTROLLER_ERROR_CODES = defineErrorCodes({
     hint: 'Push the image or fix the tag; the service is not applied until the image exists, so no failing deployment is started.',
   },
   CONTROLLER_IMAGE_ACCESS_DENIED: {
-    title: 'the controller may not read the ECR repository of a container image',
-    hint: 'Grant ecr:DescribeImages on the repository (cross-account: in the repository policy too).',
+    title: 'the ECR repository of a container image does not exist or the controller may not read it',
+    hint: 'Check the repository name and account in the image; grant ecr:DescribeImages on the repository (cross-account: in the repository policy too).',
   },
   CONTROLLER_IMAGE_LOOKUP_FAILED: {
     title: 'an ECR image look-up failed for another reason (network, throttling)',
