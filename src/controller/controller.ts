@@ -319,7 +319,7 @@ export function createController(options: ControllerOptions): Controller {
   const queue = new WorkQueue({
     clock, random,
     handler: handle,
-    workers: options.workers ?? 32,
+    workers: options.workers ?? 64,
     ...(options.backoffBaseMs !== undefined ? { baseBackoffMs: options.backoffBaseMs } : {}),
     ...(options.backoffMaxMs !== undefined ? { maxBackoffMs: options.backoffMaxMs } : {}),
     ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),

@@ -25,7 +25,7 @@ export const CONTROLLER_FLAGS: readonly FlagSpec[] = [
   { name: 'max-prune', type: 'integer', default: 5, description: 'most services one revision may delete', validate: atLeast(0) },
   { name: 'mode', type: 'string', choices: ['auto', 'detect'], default: 'auto', description: 'auto: apply and correct drift; detect: report only' },
   { name: 'listen', type: 'string', default: DEFAULT_LISTEN, description: 'metrics, health and status API address (host:port)' },
-  { name: 'workers', type: 'integer', default: 32, description: 'services reconciled at once', validate: atLeast(1) },
+  { name: 'workers', type: 'integer', default: 64, description: 'services reconciled at once', validate: atLeast(1) },
   { name: 'region', type: 'string', description: 'default region (else AWS_REGION, us-east-1)' },
   { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'ownership tag value (ecs-gitops/managed-by); one per controller instance' },
   { name: 'log-level', type: 'string', choices: [...LOG_LEVELS], default: 'info', description: 'log level' },

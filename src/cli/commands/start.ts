@@ -59,7 +59,7 @@ async function run(ctx: CommandContext): Promise<number> {
     prune: false,
     maxPrune: 0,
     mode: 'auto',
-    workers: 32,
+    workers: 64,
     controllerId: 'ecs-gitops-quickstart',
     shutdownGraceMs: 2000,
     // The quick start never touches real AWS, whatever the shell exports.

@@ -119,7 +119,7 @@ export const syncCommand: CommandSpec = {
     { name: 'prune', type: 'boolean', description: 'delete services this controller owns that left the manifests' },
     { name: 'max-prune', type: 'integer', default: 5, description: 'most services one sync may delete', validate: (v) => (typeof v === 'number' && v >= 0 ? undefined : 'must be 0 or more') },
     { name: 'mode', type: 'string', choices: ['auto', 'detect'], default: 'auto', description: 'detect: report only' },
-    { name: 'workers', type: 'integer', default: 32, description: 'services reconciled at once', validate: (v) => (typeof v === 'number' && v >= 1 ? undefined : 'must be 1 or more') },
+    { name: 'workers', type: 'integer', default: 64, description: 'services reconciled at once', validate: (v) => (typeof v === 'number' && v >= 1 ? undefined : 'must be 1 or more') },
     { name: 'region', type: 'string', description: 'default region (else AWS_REGION, us-east-1)' },
     { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'ownership tag value (ecs-gitops/managed-by)' },
     { name: 'log-level', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'warn', description: 'log level (logs go to stderr)' },
