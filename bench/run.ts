@@ -89,8 +89,12 @@ const lifetime = new AbortController();
 const THROTTLING = 'real';
 
 const fig = (f: Figure) => figures.push(f);
-const controllerNodeArgs = (label: string): string[] =>
-  args.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', args.cpuProfDir, '--cpu-prof-name', `controller-${label}-${Date.now()}.cpuprofile`] : [];
+// Extra V8/Node flags for the controller only (e.g. heap sizing experiments), space-separated.
+const extraControllerNodeArgs = (process.env.BENCH_CONTROLLER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+const controllerNodeArgs = (label: string): string[] => [
+  ...extraControllerNodeArgs,
+  ...(args.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', args.cpuProfDir, '--cpu-prof-name', `controller-${label}-${Date.now()}.cpuprofile`] : []),
+];
 
 async function cleanup(): Promise<void> {
   for (const child of children.splice(0).reverse()) await child.stop().catch(() => undefined);
