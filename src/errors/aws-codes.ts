@@ -4,7 +4,7 @@ import { defineErrorCodes } from './define.js';
 export const AWS_ERROR_CODES = defineErrorCodes({
   AWS_THROTTLED: {
     title: 'AWS throttled an API call (ThrottlingException) even after client-side rate limiting',
-    hint: 'The reconcile is retried with backoff. If it persists, another tool shares the account\'s ECS rate limits: lower --workers or the limiter rates.',
+    hint: 'The reconcile is retried with backoff. If it persists, another tool shares the account\'s ECS rate limits: lower the limiter rates with --rate-limits.',
   },
   AWS_ACCESS_DENIED: {
     title: 'AWS refused the call for lack of permission (AccessDeniedException)',
