@@ -53,7 +53,10 @@ export async function listen(core: SandboxCore, host: string, port: number): Pro
       }
     });
   });
-  server.keepAliveTimeout = 5000;
+  // AWS endpoints keep idle connections open far longer than Node's 5 s default. With 5 s, an SDK
+  // client idle for a few seconds reused a socket the sandbox was just closing and a read failed
+  // with ECONNRESET (a test flake, and not what a client of real ECS sees). Below headersTimeout (60 s).
+  server.keepAliveTimeout = 55_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
