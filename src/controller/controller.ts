@@ -25,7 +25,7 @@ import { bindServiceStatusMetrics } from '../observe/service-status-metrics.js';
 import type { Action, PruneBlockReason } from '../plan/types.js';
 import type { ManifestSource } from '../source/manifest-source.js';
 import { Applier } from './applier.js';
-import { sleep, systemClock, type Clock } from './clock.js';
+import { sleep, systemClock, untilAborted, type Clock } from './clock.js';
 import { reconcileCluster } from './cluster-reconciler.js';
 import { defaultPlanner, type Planner } from './planner.js';
 import { ServiceReconciler, type RegionAccess, type ServiceReconcileOutcome } from './service-reconciler.js';
@@ -583,22 +583,3 @@ export function createController(options: ControllerOptions): Controller {
   };
 }
 
-/** `promise`, or a rejection with the signal's reason as soon as it aborts (the promise itself is left to finish). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err as Error);
-      },
-    );
-  });
-}

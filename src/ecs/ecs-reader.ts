@@ -7,7 +7,7 @@
  * - lists: every page followed via nextToken.
  */
 import type * as ECS from '@aws-sdk/client-ecs';
-import type { Clock } from '../controller/clock.js';
+import { untilAborted, type Clock } from '../controller/clock.js';
 import type { EcsApi } from './ecs-api.js';
 
 export const DESCRIBE_SERVICES_MAX = 10;
@@ -88,22 +88,7 @@ export class EcsReader {
         return this.#enqueue(cluster, name);
       })
       : this.#enqueue(cluster, name);
-    if (!signal) return shared;
-    if (signal.aborted) return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      shared.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (err: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(err);
-        },
-      );
-    });
+    return untilAborted(shared, signal);
   }
 
   #enqueue(cluster: string, name: string): Promise<ServiceLookup> {
