@@ -14,6 +14,18 @@ import { freePort } from '../support/free-port.js';
 import { requireProgram } from '../support/programs.js';
 import { runCliCaptured } from '../support/run-cli.js';
 
+
+/** Polls /readyz until the controller answers 200; on timeout, shows the end of its output. */
+async function waitUntilReady(url: string, cli: { stdout(): string }): Promise<void> {
+  await eventually(async () => {
+    try {
+      return (await fetch(`${url}/readyz`)).status === 200;
+    } catch {
+      return false;
+    }
+  }, () => cli.stdout().slice(-2000));
+}
+
 describe('ecs-gitops run', () => {
   let dir: ManifestDir | undefined;
   afterEach(async () => {
@@ -27,13 +39,7 @@ describe('ecs-gitops run', () => {
     const url = `http://127.0.0.1:${port}`;
     const cli = startCliInProcess(['run', '--repo', dir.root, '--sandbox', '--listen', `127.0.0.1:${port}`, '--resync', '2s']);
     try {
-      await eventually(async () => {
-        try {
-          return (await fetch(`${url}/readyz`)).status === 200;
-        } catch {
-          return false;
-        }
-      }, () => cli.stdout().slice(-2000));
+      await waitUntilReady(url, cli);
       const status = (await (await fetch(`${url}/api/v1/status`)).json()) as { services: Array<{ key: string; sync: string }> };
       expect(status.services).toEqual([expect.objectContaining({ key: 'eu-west-1/demo/web', sync: 'Synced' })]);
       const metrics = await (await fetch(`${url}/metrics`)).text();
@@ -69,13 +75,7 @@ describe('ecs-gitops run', () => {
       '--rate-limits', '{"service-modify": {"burst": 1, "refillPerSecond": 4}}', '--mask-key-file', keyFile,
     ], { ECS_GITOPS_SECRET_PATTERN: '_pin$' });
     try {
-      await eventually(async () => {
-        try {
-          return (await fetch(`${url}/readyz`)).status === 200;
-        } catch {
-          return false;
-        }
-      }, () => cli.stdout().slice(-2000));
+      await waitUntilReady(url, cli);
       const status = (await (await fetch(`${url}/api/v1/status`)).json()) as {
         revision: string; services: Array<{ key: string; diff: unknown[] }>; source: Record<string, unknown>;
       };
@@ -102,13 +102,7 @@ describe('ecs-gitops run', () => {
     const cli = startCliInProcess(['run', '--repo', dir.root, '--sandbox', '--listen', `127.0.0.1:${port}`], { ECS_GITOPS_DEBOUNCE: '1h' });
     const statusOf = async () => (await (await fetch(`${url}/api/v1/status`)).json()) as { snapshotLoadedAt: string; services: Array<{ key: string }> };
     try {
-      await eventually(async () => {
-        try {
-          return (await fetch(`${url}/readyz`)).status === 200;
-        } catch {
-          return false;
-        }
-      }, () => cli.stdout().slice(-2000));
+      await waitUntilReady(url, cli);
       const before = await statusOf();
       await dir.write('other.yaml', [serviceManifest({ name: 'api', desiredCount: 1 })]);
       // With the default 50 ms (and its 1 s cap on a burst) the change is read within a second or so.
@@ -224,13 +218,7 @@ describe.skipIf(!requireProgram('git', 'apt-get install git'))('ecs-gitops run -
       expect(hook.status).toBe(202);
     };
     try {
-      await eventually(async () => {
-        try {
-          return (await fetch(`${url}/readyz`)).status === 200;
-        } catch {
-          return false;
-        }
-      }, () => cli.stdout().slice(-2000));
+      await waitUntilReady(url, cli);
       const healthy = (await statusOf()).source;
       expect(healthy).toEqual({
         kind: 'git', url: repo, ref: 'main', revision: first, consecutiveFailures: 0,
