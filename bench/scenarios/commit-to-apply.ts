@@ -19,7 +19,7 @@ export interface CommitLatencyResult {
   readonly maxMs: number;
   /** Commit to the RegisterTaskDefinition that precedes the update (the part spent before any write). */
   readonly registerP50Ms: number;
-  /** Commit to the controller's first ECS call of the round: the source's part (watch, debounce, snapshot). */
+  /** Commit to the controller's first ECS call for the edited service or its family: the source's part (watch, debounce, snapshot) plus the plan. */
   readonly firstCallP50Ms: number;
   readonly samplesMs: readonly number[];
 }
@@ -44,7 +44,8 @@ export async function measureCommitLatency(
     samples.push(update.at - t0);
     const register = (await admin.callLog({ operation: 'RegisterTaskDefinition', since: t0 })).find((c) => c.target === ref.family);
     if (register) registers.push(register.at - t0);
-    const first = (await admin.callLog({ since: t0 })).at(0);
+    // The first call for this service or its family: other calls (the previous round's rollout being followed) are not this commit's.
+    const first = (await admin.callLog({ since: t0 })).find((c) => c.target === ref.family || c.target === ref.name || c.target?.endsWith(`/${ref.name}`) === true);
     if (first) firstCalls.push(first.at - t0);
     // Let the apply (tags, status) finish before the next commit; the rollout is followed in the background.
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -5,7 +5,7 @@
  * a checkout contains (FIFOs, escaping symlinks, unreadable files, loops)
  * makes it crash or hang: each becomes a problem for that path.
  */
-import type { BigIntStats } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GitopsError } from '../errors/index.js';
@@ -35,6 +35,7 @@ export interface LoadOptions {
 
 const MANIFEST_EXTENSION = /\.(ya?ml|json)$/i;
 const PARALLEL_READS = 16;
+const STATS_PER_SLICE = 128;
 
 /**
  * How long after a file's last change its stat stops being "racy". A rewrite
@@ -108,6 +109,42 @@ async function readBounded(file: string, limit: number): Promise<{ content: Uint
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Stat-only pass over the files a cache may already hold: files whose stat
+ * vouches for the cached content are answered from the cache (pushed onto
+ * `files`); the rest are returned to be read. The stats are synchronous, in
+ * slices with a turn of the event loop between them: a local stat takes a
+ * few microseconds, while fs.promises.stat's round trip through libuv's
+ * thread pool made a 1,000-file snapshot spend 20–60 ms on stats instead of
+ * about 8 (BENCHMARKS.md, scenario 2). A slice blocks the event loop for
+ * about a millisecond on a local disk.
+ */
+async function reuseUnchanged(
+  candidates: readonly { relative: string; target: string }[],
+  cache: ManifestFileCache,
+  files: (ManifestFileInput | ManifestFileFailure | ManifestFileReuse)[],
+  options: { loadStartNs: bigint; limits: ManifestLimits; defaultRegion: string | undefined; signal: AbortSignal | undefined },
+): Promise<{ relative: string; target: string }[]> {
+  const mustRead: { relative: string; target: string }[] = [];
+  for (let start = 0; start < candidates.length; start += STATS_PER_SLICE) {
+    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    options.signal?.throwIfAborted();
+    for (const candidate of candidates.slice(start, start + STATS_PER_SLICE)) {
+      let known: string | undefined;
+      try {
+        const info = statSync(candidate.target, { bigint: true, throwIfNoEntry: false });
+        known = info === undefined ? undefined : trustedFileStat(candidate.target, info, options.loadStartNs);
+      } catch {
+        known = undefined; // unreadable: the read says why
+      }
+      const reuse = known === undefined ? undefined : cache.unchanged(candidate.relative, known, { defaultRegion: options.defaultRegion, limits: options.limits });
+      if (reuse) files.push({ path: candidate.relative, reuse });
+      else mustRead.push(candidate);
+    }
+  }
+  return mustRead;
 }
 
 export async function loadManifests(root: string, options: LoadOptions = {}): Promise<ManifestSnapshot> {
@@ -203,22 +240,12 @@ export async function loadManifests(root: string, options: LoadOptions = {}): Pr
   // sorts by path, so completion order does not matter. With a cache, a
   // file whose stat is the one its cached content was read under is not
   // opened at all: a stat costs a fraction of an open, read and hash.
+  const mustRead = cache ? await reuseUnchanged(toRead, cache, files, { loadStartNs, limits, defaultRegion: options.defaultRegion, signal }) : toRead;
   let next = 0;
   const readWorker = async (): Promise<void> => {
-    while (next < toRead.length) {
+    while (next < mustRead.length) {
       signal?.throwIfAborted();
-      const { relative, target } = toRead[next++] as { relative: string; target: string };
-      if (cache) {
-        const known = await stat(target, { bigint: true }).then(
-          (info) => trustedFileStat(target, info, loadStartNs),
-          () => undefined, // gone or unreadable: the read below says why
-        );
-        const reuse = known === undefined ? undefined : cache.unchanged(relative, known, { defaultRegion: options.defaultRegion, limits });
-        if (reuse) {
-          files.push({ path: relative, reuse });
-          continue;
-        }
-      }
+      const { relative, target } = mustRead[next++] as { relative: string; target: string };
       try {
         const { content, info } = await readBounded(target, limits.maxFileBytes);
         const fileStat = cache ? trustedFileStat(target, info, loadStartNs) : undefined;

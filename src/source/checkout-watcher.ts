@@ -1,7 +1,7 @@
 /**
  * Watches everything whose change can change a snapshot of a checkout, and
- * calls one callback for any of it: the manifest files (chokidar, recursive),
- * the Git HEAD and refs (a commit or checkout moves HEAD without touching a
+ * calls one callback for any of it: the manifest files (tree-watcher.ts, one
+ * fs.watch per directory), the Git HEAD and refs (a commit or checkout moves HEAD without touching a
  * manifest file), and — when the root is a symlink, as with git-sync — the
  * link itself, through its parent directory, since a watch on the old link
  * target sees nothing when the link is swapped to a new worktree.
@@ -10,6 +10,7 @@ import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { runGit } from './git-command.js';
+import { watchTree, type TreeWatcher } from './tree-watcher.js';
 import type { SourceLogger } from './manifest-source.js';
 
 export interface CheckoutWatcherOptions {
@@ -30,8 +31,6 @@ export interface CheckoutWatcher {
 function ready(watcher: FSWatcher): Promise<void> {
   return new Promise((resolve) => watcher.once('ready', () => resolve()));
 }
-
-const GIT_DIR_SEGMENT = `${path.sep}.git${path.sep}`;
 
 async function gitDirs(dir: string, signal?: AbortSignal): Promise<{ gitDir: string; commonDir: string } | undefined> {
   try {
@@ -62,14 +61,12 @@ export async function watchCheckout(options: CheckoutWatcherOptions): Promise<Ch
   };
   const onError = (error: unknown) => logger.warn({ err: String(error), dir }, 'file watcher error');
 
-  const files = watch(dir, {
-    ignoreInitial: true,
-    // The .git directory is handled by the ref watcher below; object writes are noise.
-    ignored: (file) => file.includes(GIT_DIR_SEGMENT) || file.endsWith(`${path.sep}.git`),
+  // The .git directory is not in it (dot entries are skipped): the ref watcher below covers what matters there.
+  const files: TreeWatcher = await watchTree({
+    root: dir,
+    onChange: (file) => onChange(`changed ${file}`),
+    onError: (error, where) => logger.warn({ err: String(error), dir: where }, 'file watcher error'),
   });
-  files.on('all', (event, file) => onChange(`${event} ${path.relative(dir, file)}`));
-  files.on('error', onError);
-  track(files);
 
   const git = await gitDirs(dir, signal);
   if (git) {
@@ -102,6 +99,7 @@ export async function watchCheckout(options: CheckoutWatcherOptions): Promise<Ch
   return {
     dir,
     async close() {
+      files.close();
       await Promise.all(watchers.map((w) => w.close()));
     },
   };

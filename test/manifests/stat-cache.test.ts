@@ -8,6 +8,7 @@
  * made to do on demand.
  */
 import type { BigIntStats } from 'node:fs';
+import type * as Fs from 'node:fs';
 import type * as FsPromises from 'node:fs/promises';
 import { mkdir, mkdtemp, rename, rm, stat as realStat, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,13 +22,22 @@ const fsEdge = vi.hoisted(() => ({
   frozenTimes: undefined as { dir: string; ns: bigint } | undefined,
 }));
 
+const adjustTimes = vi.hoisted(() => (file: string, info: unknown): unknown => {
+  const frozen = fsEdge.frozenTimes;
+  if (frozen === undefined || typeof (info as { mtimeNs?: unknown } | undefined)?.mtimeNs !== 'bigint' || !file.startsWith(frozen.dir)) return info;
+  return Object.assign(Object.create(Object.getPrototypeOf(info) as object) as object, info, { mtimeNs: frozen.ns, ctimeNs: frozen.ns });
+});
+
+// The loader's stat-only pass uses statSync; reads go through fs/promises.
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof Fs>();
+  const statSync = ((file: string, opts?: object) => adjustTimes(String(file), real.statSync(file, opts as never))) as typeof real.statSync;
+  return { ...real, default: { ...real, statSync }, statSync };
+});
+
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof FsPromises>();
-  const adjust = (file: string, info: unknown): unknown => {
-    const frozen = fsEdge.frozenTimes;
-    if (frozen === undefined || typeof (info as { mtimeNs?: unknown }).mtimeNs !== 'bigint' || !file.startsWith(frozen.dir)) return info;
-    return Object.assign(Object.create(Object.getPrototypeOf(info) as object) as object, info, { mtimeNs: frozen.ns, ctimeNs: frozen.ns });
-  };
+  const adjust = adjustTimes;
   const open: typeof real.open = async (file, ...rest) => {
     fsEdge.opened.push(String(file));
     const handle = await real.open(file, ...rest);

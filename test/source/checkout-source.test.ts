@@ -151,7 +151,7 @@ describe.skipIf(!hasGit)('checkout source', () => {
       if (i > 0) await clock.advance(i % 25 === 0 ? 49 : 0);
       // Renamed in whole, so each file gives exactly one event (a write in place may add a 'change').
       writeService(staging, `s${i}.yaml`, `s${i}`, 'nginx:1');
-      const event = `add s${i}.yaml`;
+      const event = `changed s${i}.yaml`;
       const arrived = new Promise<void>((resolve) => (notify = () => seen.has(event) && resolve()));
       renameSync(path.join(staging, `s${i}.yaml`), path.join(dir, `s${i}.yaml`));
       await arrived;
