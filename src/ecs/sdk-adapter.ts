@@ -12,6 +12,7 @@ import {
   UpdateServiceCommand, type ECSClientConfig,
 } from '@aws-sdk/client-ecs';
 import { toAwsCallError } from './aws-error.js';
+import { DirectAwsJson1_1Protocol } from './json-protocol.js';
 import type { AwsRequestObserver, EcsApi, EcsInput, EcsOperation, EcsOutput } from './ecs-api.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SDK command constructors differ only in their I/O types, which EcsOperations pins down.
@@ -97,6 +98,7 @@ export function createSdkEcsApi(options: SdkEcsOptions = {}): { api: EcsApi; cli
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts,
+    protocol: DirectAwsJson1_1Protocol,
   });
   dropSdkResponseLogging(client);
   const headers = options.headers;

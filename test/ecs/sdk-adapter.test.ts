@@ -5,6 +5,7 @@
  */
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
+import { DirectAwsJson1_1Protocol } from '../../src/ecs/json-protocol.js';
 import { createSdkEcsApi, dropSdkResponseLogging } from '../../src/ecs/sdk-adapter.js';
 
 describe('SDK response logging', () => {
@@ -18,5 +19,12 @@ describe('SDK response logging', () => {
   it('createSdkEcsApi builds its client without it', () => {
     const { client } = createSdkEcsApi({ region: 'eu-west-1' });
     expect(client.middlewareStack.identify().some((m) => m.startsWith('loggerMiddleware'))).toBe(false);
+  });
+});
+
+describe('SDK protocol', () => {
+  it('createSdkEcsApi parses responses with the reviver-free protocol (json-protocol.test.ts shows the answers are the same)', () => {
+    const { client } = createSdkEcsApi({ region: 'eu-west-1' });
+    expect(client.config.protocol).toBeInstanceOf(DirectAwsJson1_1Protocol);
   });
 });

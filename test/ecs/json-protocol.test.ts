@@ -1,0 +1,169 @@
+/**
+ * The ECS client's reviver-free JSON protocol (src/ecs/json-protocol.ts) gives
+ * the same answers as the SDK's own, over HTTP, from the sandbox and from
+ * moto: outputs (Dates included) and errors (class, name, message, fault).
+ * Plus the one place the SDK's reviver could matter, pinned down, so an SDK
+ * or ECS model update that adds a big-number member to a shape we read fails
+ * here first.
+ */
+import {
+  CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient,
+  ListServicesCommand, RegisterTaskDefinitionCommand, type ECSClientConfig,
+} from '@aws-sdk/client-ecs';
+import * as ecsModel from '@aws-sdk/client-ecs';
+import { NormalizedSchema } from '@smithy/core/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DirectAwsJson1_1Protocol } from '../../src/ecs/json-protocol.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { dummyCredentials, motoEndpoint } from '../support/moto.js';
+import { requireProgram } from '../support/programs.js';
+import { fargateTaskDefinition, freshAccountId, testSandbox } from '../sandbox/sandbox-harness.js';
+
+/** Two clients on one account: the SDK's protocol and ours. */
+function clientPair(config: ECSClientConfig, headers: Record<string, string>): { stock: ECSClient; direct: ECSClient } {
+  const withHeaders = (client: ECSClient) => {
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers?: Record<string, string> };
+        if (request.headers) Object.assign(request.headers, headers);
+        return next(args);
+      },
+      { step: 'build', name: 'testAccountHeaders' },
+    );
+    return client;
+  };
+  return { stock: withHeaders(new ECSClient(config)), direct: withHeaders(new ECSClient({ ...config, protocol: DirectAwsJson1_1Protocol })) };
+}
+
+/** Outputs without $metadata (request ids differ per call). */
+function body(output: object): object {
+  const { $metadata: _metadata, ...rest } = output as { $metadata?: unknown };
+  return rest;
+}
+
+function countDates(value: unknown): number {
+  if (value instanceof Date) return 1;
+  if (value === null || typeof value !== 'object') return 0;
+  return Object.values(value).reduce((total: number, child) => total + countDates(child), 0);
+}
+
+async function caught(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+function sameAnswers(backend: () => { stock: ECSClient; direct: ECSClient }, lifecycleHooks: boolean) {
+  it('DescribeServices, DescribeTaskDefinition and ListServices answer identically, Dates included', async () => {
+    const { stock, direct } = backend();
+    await stock.send(new CreateClusterCommand({ clusterName: 'protocol' }));
+    const registered = await stock.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition('protocol-td')));
+    await stock.send(new CreateServiceCommand({
+      cluster: 'protocol', serviceName: 'web', taskDefinition: registered.taskDefinition?.taskDefinitionArn, desiredCount: 2, launchType: 'FARGATE',
+      tags: [{ key: 'team', value: 'payments' }],
+      // moto checks subnets exist and knows no lifecycle hooks; the sandbox takes both.
+      ...(lifecycleHooks ? {
+        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d'], securityGroups: ['sg-0a1b2c3d'] } },
+        deploymentConfiguration: {
+          strategy: 'BLUE_GREEN',
+          lifecycleHooks: [{
+            hookTargetArn: 'arn:aws:lambda:eu-west-1:123456789012:function:check', roleArn: 'arn:aws:iam::123456789012:role/hooks',
+            lifecycleStages: ['PRE_SCALE_UP'], hookDetails: { threshold: 1.5, retries: 3, nested: { list: [1, 2.25, 'x'] } },
+          }],
+        },
+      } : {}),
+    }));
+
+    const describe = new DescribeServicesCommand({ cluster: 'protocol', services: ['web', 'missing'], include: ['TAGS'] });
+    const [fromStock, fromDirect] = [await stock.send(describe), await direct.send(describe)];
+    // Timestamps are still the SDK's Dates (moto leaves some out; each backend has some).
+    expect(countDates(fromDirect)).toBeGreaterThan(0);
+    expect(countDates(fromDirect)).toBe(countDates(fromStock));
+    expect(body(fromDirect)).toEqual(body(fromStock));
+    expect(fromDirect.failures?.[0]?.reason).toBe('MISSING');
+    if (lifecycleHooks) {
+      // The Document member (the one the SDK's reviver exists for) arrives intact.
+      expect(fromDirect.services?.[0]?.deploymentConfiguration?.lifecycleHooks?.[0]?.hookDetails)
+        .toEqual({ threshold: 1.5, retries: 3, nested: { list: [1, 2.25, 'x'] } });
+    }
+
+    const taskDefinition = new DescribeTaskDefinitionCommand({ taskDefinition: 'protocol-td', include: ['TAGS'] });
+    expect(body(await direct.send(taskDefinition))).toEqual(body(await stock.send(taskDefinition)));
+    const list = new ListServicesCommand({ cluster: 'protocol' });
+    expect(body(await direct.send(list))).toEqual(body(await stock.send(list)));
+  });
+
+  it('errors come out as the same class, name, message and fault', async () => {
+    const { stock, direct } = backend();
+    const call = new DescribeServicesCommand({ cluster: 'no-such-cluster', services: ['web'] });
+    const [fromStock, fromDirect] = [await caught(stock.send(call)), await caught(direct.send(call))];
+    expect(fromDirect.name).toBe('ClusterNotFoundException');
+    expect(fromDirect.constructor).toBe(fromStock.constructor);
+    expect({ name: fromDirect.name, message: fromDirect.message, fault: (fromDirect as { $fault?: unknown }).$fault })
+      .toEqual({ name: fromStock.name, message: fromStock.message, fault: (fromStock as { $fault?: unknown }).$fault });
+  });
+}
+
+describe('reviver-free JSON protocol against the sandbox', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await testSandbox();
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+  sameAnswers(() => {
+    const accountId = freshAccountId();
+    return clientPair({ ...sandbox.clientConfig({ accountId, region: 'eu-west-1' }), maxAttempts: 1 }, {});
+  }, true);
+});
+
+const hasMoto = requireProgram('moto_server', 'pip install "moto[server]"');
+describe.skipIf(!hasMoto)('reviver-free JSON protocol against moto', () => {
+  sameAnswers(() => {
+    const endpoint = motoEndpoint();
+    if (!endpoint) throw new Error('moto_server is not running');
+    return clientPair({ endpoint, region: 'eu-west-1', credentials: dummyCredentials(), maxAttempts: 1 }, { 'x-moto-account-id': freshAccountId() });
+  }, false);
+});
+
+describe('where the SDK would use a reviver', () => {
+  // The operations the controller calls (src/ecs/sdk-adapter.ts). A new entry here means a shape
+  // we read gained a Document or big-number member: check json-protocol.ts still holds for it.
+  const operations = [
+    'DescribeClusters', 'CreateCluster', 'UpdateCluster', 'PutClusterCapacityProviders', 'DescribeServices', 'ListServices',
+    'CreateService', 'UpdateService', 'DeleteService', 'DescribeTaskDefinition', 'ListTaskDefinitions', 'RegisterTaskDefinition',
+    'ListTagsForResource', 'TagResource', 'UntagResource',
+  ];
+
+  function reviverMembers(schema: unknown): string[] {
+    const found: string[] = [];
+    const walk = (ns: NormalizedSchema, at: string, seen: Set<unknown>) => {
+      if (seen.has(ns.getSchema())) return;
+      seen.add(ns.getSchema());
+      if (ns.isBigIntegerSchema() || ns.isBigDecimalSchema()) found.push(`${at} (big number)`);
+      else if (ns.isDocumentSchema()) found.push(`${at} (document)`);
+      else if (ns.isStructSchema()) for (const [name, member] of ns.structIterator()) walk(member, at === '' ? name : `${at}.${name}`, seen);
+      else if (ns.isListSchema() || ns.isMapSchema()) walk(ns.getValueSchema(), `${at}[]`, seen);
+    };
+    walk(NormalizedSchema.of(schema as never), '', new Set());
+    return found;
+  }
+
+  it('is only the lifecycle hooks\' hookDetails document of the Service shape', () => {
+    const byOperation = Object.fromEntries(operations.map((operation) => {
+      const operationSchema = (ecsModel as unknown as Record<string, unknown[]>)[`${operation}$`];
+      if (!operationSchema) throw new Error(`no schema for ${operation} in @aws-sdk/client-ecs`);
+      return [operation, reviverMembers(operationSchema[5])];
+    }).filter(([, members]) => (members as string[]).length > 0));
+    expect(byOperation).toEqual({
+      DescribeServices: ['services[].deploymentConfiguration.lifecycleHooks[].hookDetails (document)'],
+      CreateService: ['service.deploymentConfiguration.lifecycleHooks[].hookDetails (document)'],
+      UpdateService: ['service.deploymentConfiguration.lifecycleHooks[].hookDetails (document)'],
+      DeleteService: ['service.deploymentConfiguration.lifecycleHooks[].hookDetails (document)'],
+    });
+  });
+});
