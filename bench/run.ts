@@ -18,7 +18,7 @@
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { Fleet, REGION, seedFleet } from './lib/fixture.js';
-import { startControllerProcess, startSandboxProcess, type CliProcess } from './lib/processes.js';
+import { buildCli, RUNNER, startControllerProcess, startSandboxProcess, type CliProcess } from './lib/processes.js';
 import { SandboxAdminClient } from './lib/sandbox-admin.js';
 import { round } from './lib/stats.js';
 import { DEFAULT_DEBOUNCE_MS } from '../src/source/checkout-source.js';
@@ -220,6 +220,10 @@ process.once('SIGINT', () => {
 });
 log(`ecs-gitops bench${args.quick ? ' --quick' : ''}: sandbox throttling ${THROTTLING} (ECS's published rates, scale 1); controller with its default client limits (ECS's, less a quarter second of burst and 2 % of rate)`);
 try {
+  if (RUNNER === 'dist') {
+    log('building dist/ (tsc): the sandbox and controller run as `node dist/cli/bin.js`, as deployed (BENCH_RUNNER=tsx runs the sources through tsx)');
+    buildCli();
+  }
   const wantSteady = args.only.has('steady') || args.only.has('latency') || args.only.has('cold');
   if (wantSteady) {
     await steadyGroup('steady', { services: size(1000), clusters: 10, prefix: 'st' }, args.only.has('latency'), args.only.has('cold'));
@@ -238,6 +242,7 @@ const result = {
   quick: args.quick,
   throttling: { sandbox: THROTTLING, scale: 1, controllerClientLimits: 'default (ECS rates less 0.25 s of burst, at least 1 token, and 2 % of rate)' },
   controllerWorkers: args.workers ?? 'default',
+  runner: RUNNER === 'dist' ? 'node dist/cli/bin.js' : 'node --import tsx src/cli/bin.ts',
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 1024 ** 3, 1), node: process.version },
   durationSeconds: round((Date.now() - started) / 1000, 1),
   figures,

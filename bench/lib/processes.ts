@@ -4,14 +4,31 @@
  * the CLI entry point exactly as a user would, plus what /proc says about them
  * (RSS, CPU seconds) so the controller's cost is measured from outside.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.join(ROOT, 'src', 'cli', 'bin.ts');
+
+/**
+ * How the CLI runs: by default the built artefact, `node dist/cli/bin.js`, as
+ * the Docker image and an npm install run it; BENCH_RUNNER=tsx runs the
+ * TypeScript sources through tsx as `npm start` does. tsx adds a loader
+ * thread with its own V8 heap and source maps: about 35 MB of RSS on an idle
+ * process, which is not the controller's (BENCHMARKS.md, scenario 4).
+ */
+export const RUNNER: 'dist' | 'tsx' = process.env.BENCH_RUNNER === 'tsx' ? 'tsx' : 'dist';
+const BIN = RUNNER === 'tsx' ? path.join(ROOT, 'src', 'cli', 'bin.ts') : path.join(ROOT, 'dist', 'cli', 'bin.js');
+
+/** Builds dist/ from the current sources (`npm run build`'s tsc), so the processes run this checkout's code. */
+export function buildCli(): void {
+  if (RUNNER !== 'dist') return;
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
 
 /** A dummy key pair: the sandbox takes a 12-digit access key id as the account and never checks signatures. */
 export function sandboxEnv(endpoint: string, accountId: string, region: string): Record<string, string> {
@@ -43,9 +60,9 @@ export interface CliProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-/** Starts `node --import tsx src/cli/bin.ts ...args`. */
+/** Starts `node dist/cli/bin.js ...args` (or `node --import tsx src/cli/bin.ts ...args`, see RUNNER). */
 export function startCli(args: readonly string[], env: Record<string, string> = {}, nodeArgs: readonly string[] = []): CliProcess {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', BIN, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, ...(RUNNER === 'tsx' ? ['--import', 'tsx'] : []), BIN, ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

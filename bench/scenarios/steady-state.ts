@@ -99,16 +99,20 @@ export async function measureResync(
   const before = [...samples].reverse().find((s) => s.at <= startedAt) ?? { at: idleFrom.at, cpuSeconds: idleFrom.cpuSeconds };
   const idleCpuPerMinute = before.at > idleFrom.at ? ((before.cpuSeconds - idleFrom.cpuSeconds) / (before.at - idleFrom.at)) * 60_000 : NaN;
   // Over when the ideal number of describes (at least) arrived and then neither calls nor CPU moved for a second.
+  // "CPU moved" is measured against the idle rate seen before: under --cpu-prof the profiler's own
+  // sampling keeps an idle controller above a fixed threshold, and the wait never ended.
+  const quietCpuPerPoll = Math.max(0.02, Number.isFinite(idleCpuPerMinute) ? (3 * idleCpuPerMinute * 0.25) / 60 : 0);
   let lastCount = -1;
   let lastChange = Date.now();
-  let lastCpu = before.cpuSeconds;
+  let previousPollCpu = before.cpuSeconds;
   let endedAt = startedAt;
   await waitFor('resync to finish', async () => {
     const log = await admin.callLog();
     const cpu = procStat(controller.proc.pid).cpuSeconds;
-    if (log.length !== lastCount || cpu - lastCpu > 0.02) {
+    const cpuThisPoll = cpu - previousPollCpu;
+    previousPollCpu = cpu;
+    if (log.length !== lastCount || cpuThisPoll > quietCpuPerPoll) {
       lastCount = log.length;
-      lastCpu = cpu;
       lastChange = Date.now();
       endedAt = log.at(-1)?.at ?? endedAt;
       return undefined;

@@ -19,7 +19,7 @@ import { EcsRateLimiter } from '../ecs/rate-limited-ecs.js';
 import type { RateCategory } from '../ecs/rate-limits.js';
 import type { BucketLimits } from '../ecs/token-bucket.js';
 import type { DesiredCluster, DesiredService, ManifestSnapshot } from '../manifests/types.js';
-import { silentLogger, type Logger } from '../observe/logger.js';
+import { lazyChild, silentLogger, type Logger } from '../observe/logger.js';
 import type { Metrics, PruneBlockedReason } from '../observe/metrics.js';
 import { bindServiceStatusMetrics } from '../observe/service-status-metrics.js';
 import type { Action, PruneBlockReason } from '../plan/types.js';
@@ -218,7 +218,8 @@ export function createController(options: ControllerOptions): Controller {
 
   async function handle(key: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number } | void> {
     const started = clock.now();
-    const log = logger.child({ key, revision: revisionOf(current), reconcileId: randomUUID().slice(0, 8) });
+    const revision = revisionOf(current);
+    const log = lazyChild(logger, () => ({ key, revision, reconcileId: randomUUID().slice(0, 8) }));
     options.hooks?.beforeReconcile?.(key);
     let result: 'success' | 'error' | 'requeue' = 'error';
     // Per-reconcile deadline on the injected clock, joined with the shutdown signal.

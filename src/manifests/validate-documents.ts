@@ -191,10 +191,16 @@ interface BuiltManifest {
   readonly hash: string;
 }
 
-/** The immutable manifest a document declares, with its region filled in, and its content hash. */
+/**
+ * The immutable manifest a document declares, with its region filled in, and
+ * its content hash. It shares everything below the top level with the parsed
+ * document (frozen with it; nothing writes to a parsed document once it is
+ * checked): a deep copy held every manifest twice, the cache's biggest cost
+ * at 10,000 services (BENCHMARKS.md, scenario 4).
+ */
 function buildManifest(c: Candidate): BuiltManifest {
   const metadata: Readonly<Record<string, unknown>> = { ...(c.value.metadata as Readonly<Record<string, unknown>>), region: c.region };
-  const manifest = deepFreeze(structuredClone({ ...c.value, metadata }));
+  const manifest = deepFreeze({ ...c.value, metadata });
   return { manifest, hash: contentHash(manifest) };
 }
 

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLogger, type CreateLoggerOptions } from '../../src/observe/logger.js';
+import { createLogger, lazyChild, type CreateLoggerOptions } from '../../src/observe/logger.js';
 
 const SECRET = 'planted-Secret-value-4c1d';
 
@@ -41,6 +41,28 @@ describe('createLogger', () => {
 
   it('rejects an unknown level, naming it', () => {
     expect(() => createLogger({ level: 'verbose' })).toThrow(/"verbose"/);
+  });
+
+  it('lazyChild makes no child for calls at disabled levels, and one child with the bindings otherwise', () => {
+    const out = captured({ level: 'info' });
+    let made = 0;
+    const log = lazyChild(out.logger, () => (made++, { key: 'k', reconcileId: 'r-1', password: SECRET }));
+    log.debug({ detail: 1 }, 'hidden');
+    log.trace('hidden too');
+    expect(made).toBe(0);
+    expect(out.lines()).toEqual([]);
+    log.info({ action: 'update_service' }, 'applied');
+    log.warn('second line');
+    expect(made).toBe(1);
+    expect(out.lines()).toMatchObject([
+      { key: 'k', reconcileId: 'r-1', action: 'update_service', msg: 'applied' },
+      { key: 'k', reconcileId: 'r-1', msg: 'second line' },
+    ]);
+    // The bindings went through the scrubbing child, as an eager child's do.
+    expect(out.text()).not.toContain(SECRET);
+    // Once made, even a disabled level goes to the real child (a no-op there).
+    log.debug('still hidden');
+    expect(out.lines()).toHaveLength(2);
   });
 
   it('carries child bindings (reconcile context) on every line', () => {
