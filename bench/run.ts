@@ -11,6 +11,8 @@
  *   2 latency  commit -> UpdateService, one manifest at a time (issue 6)
  *   3 rollout  one commit changes the image of M services sharing task definitions
  *   4 scale    10x the services: RSS after, and CPU seconds of, one full resync
+ *              (1 and 4 also report the CPU of the same DescribeServices from a bare SDK
+ *              client: the floor no resync can go under, scenarios/sdk-floor.ts)
  *   5 cold     process start -> every service checked
  * --quick runs each at a tenth of the size (the CI smoke test uses it).
  * The table goes to stdout, or to stderr with --json (stdout is then one JSON document).
@@ -18,6 +20,7 @@
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { Fleet, REGION, seedFleet } from './lib/fixture.js';
+import { measureSdkFloor } from './scenarios/sdk-floor.js';
 import { buildCli, RUNNER, startControllerProcess, startSandboxProcess, type CliProcess } from './lib/processes.js';
 import { SandboxAdminClient } from './lib/sandbox-admin.js';
 import { round } from './lib/stats.js';
@@ -126,20 +129,25 @@ async function steadyGroup(label: 'steady' | 'scale', fleetSpec: ConstructorPara
   log(`[${label}] cold start ${cold.seconds.toFixed(1)} s; waiting for the resync timer (--resync ${resyncSeconds}s) ...`);
   const resync = await measureResync(controller, admin, fleet, controller.spawnedAt + 0.9 * resyncSeconds * 1000);
   if (resync.servicesChecked !== fleet.spec.services) throw new Error(`resync checked ${resync.servicesChecked} of ${fleet.spec.services} services`);
+  const floor = await measureSdkFloor(sandbox.endpoint, accountId, admin, fleet, THROTTLING);
   const n = fleet.spec.services;
   if (label === 'steady') {
-    details.steady = { services: n, clusters: fleet.spec.clusters, resyncSeconds, calls: resync.calls, idealCalls: resync.idealCalls, coldStartCalls: cold.calls };
+    details.steady = { services: n, clusters: fleet.spec.clusters, resyncSeconds, calls: resync.calls, idealCalls: resync.idealCalls, coldStartCalls: cold.calls, sdkFloor: floor };
     fig({ scenario: '1 steady', name: `API calls for one resync of ${n}`, value: resync.totalCalls, unit: 'calls' });
     fig({ scenario: '1 steady', name: 'ideal calls (DescribeServices, 10 per call)', value: resync.idealCalls, unit: 'calls' });
     fig({ scenario: '1 steady', name: 'ratio to ideal', value: round(resync.ratio, 3), unit: 'x', target: '1.0', met: resync.ratio <= 1.0 });
     fig({ scenario: '1 steady', name: 'ThrottlingExceptions', value: resync.throttles, unit: 'calls', target: '0', met: resync.throttles === 0 });
     fig({ scenario: '1 steady', name: 'resync wall time', value: round(resync.wallSeconds), unit: 's' });
     fig({ scenario: '1 steady', name: 'controller CPU for the resync', value: round(resync.cpuSeconds), unit: 'CPU-s' });
+    fig({ scenario: '1 steady', name: `SDK floor: the same ${floor.calls} DescribeServices from a bare SDK client`, value: round(floor.cpuSeconds), unit: 'CPU-s' });
+    fig({ scenario: '1 steady', name: 'controller CPU / SDK floor', value: round(resync.cpuSeconds / floor.cpuSeconds), unit: 'x' });
     fig({ scenario: '1 steady', name: 'controller CPU while idle', value: round(resync.idleCpuSecondsPerMinute, 3), unit: 'CPU-s/min' });
   } else {
-    details.scale = { services: n, clusters: fleet.spec.clusters, families: fleet.spec.families, resyncSeconds, calls: resync.calls, coldStartCalls: cold.calls };
+    details.scale = { services: n, clusters: fleet.spec.clusters, families: fleet.spec.families, resyncSeconds, calls: resync.calls, coldStartCalls: cold.calls, sdkFloor: floor, memoryMb: resync.memoryMb };
     fig({ scenario: '4 scale', name: `controller RSS after a full resync of ${n}`, value: round(resync.rssMb, 1), unit: 'MB', target: '< 250', met: resync.rssMb < 250 });
     fig({ scenario: '4 scale', name: 'controller CPU per resync', value: round(resync.cpuSeconds), unit: 'CPU-s', target: '< 2', met: resync.cpuSeconds < 2 });
+    fig({ scenario: '4 scale', name: `SDK floor: the same ${floor.calls} DescribeServices from a bare SDK client`, value: round(floor.cpuSeconds), unit: 'CPU-s' });
+    fig({ scenario: '4 scale', name: 'controller CPU per resync / SDK floor', value: round(resync.cpuSeconds / floor.cpuSeconds), unit: 'x' });
     fig({ scenario: '4 scale', name: 'resync wall time (rate-limited reads)', value: round(resync.wallSeconds), unit: 's' });
     fig({ scenario: '4 scale', name: 'controller CPU while idle', value: round(resync.idleCpuSecondsPerMinute, 3), unit: 'CPU-s/min' });
     fig({ scenario: '4 scale', name: 'API calls for the resync / ideal', value: round(resync.ratio, 3), unit: 'x', target: '1.0', met: resync.ratio <= 1.0 });

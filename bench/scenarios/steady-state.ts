@@ -33,6 +33,8 @@ export interface ResyncResult {
   readonly rssMb: number;
   /** CPU the idle controller used while waiting for the resync timer (NaN when the wait was too short to tell). */
   readonly idleCpuSecondsPerMinute: number;
+  /** The controller's own memory figures (its /metrics) right after the resync, in MB: where the RSS is. */
+  readonly memoryMb: Record<string, number>;
   /** Wall-clock ms of the resync's first call (not a figure: for scheduling what follows). */
   readonly startedAtMs: number;
 }
@@ -126,14 +128,35 @@ export async function measureResync(
   const status = (await (await fetch(`${controller.url}/api/v1/status`)).json()) as StatusBody;
   const servicesChecked = status.services.filter((s) => s.lastSyncTime !== undefined && Date.parse(s.lastSyncTime) >= resetAt).length;
   const totalCalls = sum(Object.values(calls));
+  const memoryMb = await controllerMemory(controller.url);
   return {
     calls, totalCalls, idealCalls, ratio: totalCalls / idealCalls, throttles, servicesChecked,
     wallSeconds: (endedAt - startedAt) / 1000,
     cpuSeconds: after.cpuSeconds - before.cpuSeconds,
     rssMb: after.rssBytes / 1024 / 1024,
     idleCpuSecondsPerMinute: idleCpuPerMinute,
+    memoryMb,
     startedAtMs: startedAt,
   };
+}
+
+/** prom-client's process and V8 heap gauges from the controller's /metrics, in MB (heap spaces summed by kind). */
+async function controllerMemory(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const wanted: Record<string, string> = {
+    process_resident_memory_bytes: 'rss',
+    nodejs_heap_size_total_bytes: 'heapTotal',
+    nodejs_heap_size_used_bytes: 'heapUsed',
+    nodejs_external_memory_bytes: 'external',
+  };
+  const memory: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const [name, value] = line.split(' ');
+    if (name !== undefined && value !== undefined && name in wanted) memory[wanted[name] as string] = Math.round((Number(value) / 1048576) * 10) / 10;
+    const space = /^nodejs_heap_space_size_used_bytes\{space="(\w+)"\} (\S+)$/.exec(line);
+    if (space) memory[`used:${space[1]}`] = Math.round((Number(space[2]) / 1048576) * 10) / 10;
+  }
+  return memory;
 }
 
 /**

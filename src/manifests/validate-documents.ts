@@ -73,9 +73,17 @@ interface Candidate {
   readonly index: number;
   readonly source: SourceLocation;
   readonly nameAt: SourceLocation;
-  readonly value: Readonly<Record<string, unknown>>;
   readonly region: string;
   readonly clean: boolean;
+  /**
+   * The manifest, for a clean document (only those can be applied). Built as
+   * the file is checked, so the cache keeps it and not the parsed document:
+   * the parser's strings are slices of the file's text and keep all of it
+   * alive, and its objects are larger than a clone's (heap for a
+   * 10,000-service checkout: 52 MB with both kept, 25 MB with the clone only;
+   * BENCHMARKS.md, scenario 4).
+   */
+  readonly built: BuiltManifest | undefined;
 }
 
 function normalizePath(p: string): string {
@@ -136,7 +144,6 @@ function settingsKey(defaultRegion: string, limits: ManifestLimits): string {
  */
 export class ManifestFileCache {
   readonly #entries = new Map<string, CachedFileCheck>();
-  readonly #built = new WeakMap<Candidate, BuiltManifest>();
   /** A loader asks once per file with the same limits object: compute the settings key once per load. */
   #lastSettings: { readonly limits: ManifestLimits; readonly defaultRegion: string; readonly key: string } | undefined;
 
@@ -166,16 +173,6 @@ export class ManifestFileCache {
     this.#entries.set(path, entry);
   }
 
-  /** @internal Frozen manifests are shared between snapshots, so each document is cloned and hashed once. */
-  builtOnce(candidate: Candidate, build: (c: Candidate) => BuiltManifest): BuiltManifest {
-    let built = this.#built.get(candidate);
-    if (!built) {
-      built = build(candidate);
-      this.#built.set(candidate, built);
-    }
-    return built;
-  }
-
   /** @internal */
   retainOnly(paths: ReadonlySet<string>): void {
     for (const path of this.#entries.keys()) if (!paths.has(path)) this.#entries.delete(path);
@@ -191,16 +188,10 @@ interface BuiltManifest {
   readonly hash: string;
 }
 
-/**
- * The immutable manifest a document declares, with its region filled in, and
- * its content hash. It shares everything below the top level with the parsed
- * document (frozen with it; nothing writes to a parsed document once it is
- * checked): a deep copy held every manifest twice, the cache's biggest cost
- * at 10,000 services (BENCHMARKS.md, scenario 4).
- */
-function buildManifest(c: Candidate): BuiltManifest {
-  const metadata: Readonly<Record<string, unknown>> = { ...(c.value.metadata as Readonly<Record<string, unknown>>), region: c.region };
-  const manifest = deepFreeze({ ...c.value, metadata });
+/** The immutable manifest a document declares, with its region filled in, and its content hash. */
+function buildManifest(document: Readonly<Record<string, unknown>>, region: string): BuiltManifest {
+  const metadata: Readonly<Record<string, unknown>> = { ...(document.metadata as Readonly<Record<string, unknown>>), region };
+  const manifest = deepFreeze(structuredClone({ ...document, metadata }));
   return { manifest, hash: contentHash(manifest) };
 }
 
@@ -278,9 +269,9 @@ function checkFile(input: ManifestFileInput | ManifestFileFailure, limits: Manif
       index: doc.index,
       source: { file, ...doc.start },
       nameAt: { file, ...doc.locate('/metadata/name') },
-      value: checked.document,
       region,
       clean: checked.problems.length === 0,
+      built: checked.problems.length === 0 ? buildManifest(checked.document, region) : undefined,
     });
   }
   return result;
@@ -352,7 +343,9 @@ export function validateDocuments(
       blockedKeys.add(c.key);
       continue;
     }
-    const { manifest, hash } = options.cache ? options.cache.builtOnce(c, buildManifest) : buildManifest(c);
+    // Not blocked: its file has no problems, so every document in it is clean and built.
+    if (c.built === undefined) throw new Error(`manifest ${c.key} in ${c.file} was not built although its file has no problems`);
+    const { manifest, hash } = c.built;
     const metadata = manifest.metadata as Readonly<Record<string, unknown>>;
     const name = metadata.name as string;
     if (c.kind === 'Service') {
