@@ -97,14 +97,9 @@ export async function readConsistentSnapshot(options: ConsistentSnapshotOptions)
 
     let loaded: ManifestSnapshot;
     let dirty = false;
-    let after: Awaited<ReturnType<typeof position>>;
     try {
       loaded = await load(dir, signal ?? new AbortController().signal);
-      // Both only look, and each is a git process: side by side they cost the snapshot one git start-up, not two.
-      [dirty, after] = await Promise.all([
-        head !== UNVERSIONED && detectLocalChanges ? hasLocalChanges(dir, signal) : false,
-        position(root, subPath, signal),
-      ]);
+      if (head !== UNVERSIONED && detectLocalChanges) dirty = await hasLocalChanges(dir, signal);
     } catch (error) {
       if (signal?.aborted) throw error;
       // A worktree deleted under us (git-sync cleaning up) fails the load: that is movement, not a broken source.
@@ -117,6 +112,9 @@ export async function readConsistentSnapshot(options: ConsistentSnapshotOptions)
       throw new GitopsError('SOURCE_LOAD_FAILED', `reading manifests in ${dir} failed: ${String(error)}`, { dir }, { cause: error });
     }
 
+    // Only after `status`: a commit landing while it runs could make it see clean files that the
+    // read took before the commit; HEAD read after it has then moved too, and the read is retried.
+    const after = await position(root, subPath, signal);
     if (after === undefined || after.resolved !== resolved || after.head !== head) continue;
 
     const revision = head === UNVERSIONED ? unversionedRevision(loaded) : dirty ? `${head}${DIRTY_SUFFIX}` : head;

@@ -108,11 +108,17 @@ export async function watchTree(options: TreeWatcherOptions): Promise<TreeWatche
     // 'change' is a write to an existing entry; only 'rename' (created, removed, moved) can add or drop a directory.
     if (event !== 'rename') return;
     // A created, removed or replaced entry may be a directory to start or stop watching.
-    void directoryOf(entryPath).then((child) => {
+    void directoryOf(entryPath).then(async (child) => {
       if (closed) return;
-      if (child === undefined) unwatch(entryPath);
-      else if (!watchers.has(child)) return addDirectory(child);
-      return undefined;
+      if (child === undefined) {
+        unwatch(entryPath);
+        return;
+      }
+      if (watchers.has(child)) return;
+      await addDirectory(child);
+      // Files written into the new folder before its watch existed gave no event: say once more
+      // that it changed, so the read that follows comes after the watch and sees them.
+      if (!closed) onChange(path.relative(root, entryPath));
     });
   }
 

@@ -86,6 +86,9 @@ describe('tree watcher', () => {
     renameSync(path.join(outside, 'moved'), path.join(root, 'moved'));
     await reports.next('moved');
     await eventually(() => watcher.watchedDirs().includes(path.join(root, 'moved')), 'the moved-in folder to be watched');
+    // Once watched, the folder is reported again: the read that follows then comes after the watch,
+    // so files written into it before the watch existed are still read.
+    await eventually(() => reports.paths.filter((p) => p === 'moved').length >= 2, 'the folder to be reported again once watched');
     writeFileSync(path.join(root, 'moved', 'x.yaml'), 'x: 2\n');
     await reports.next(path.join('moved', 'x.yaml'));
 
