@@ -345,7 +345,10 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
   sourceLastSuccessfulFetchTimestamp.remove();
   manifests.set(0);
   buildInfo.set({ version: options.version ?? VERSION }, 1);
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  // Event-loop lag sampled every 100 ms, not prom-client's 10 ms: each sample is a timer wake-up,
+  // and 100 of them a second cost an idle controller ~0.5 CPU-s a minute on a 2-vCPU VM, most
+  // of its idle CPU (BENCHMARKS.md, scenario 4). Lag worth alerting on is far above 100 ms anyway.
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
 
   let currentRevision: string | undefined;
   let currentFiles = new Set<string>();

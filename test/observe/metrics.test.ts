@@ -60,6 +60,8 @@ describe('createMetrics', () => {
     expect(names.filter((n) => n.startsWith('ecs_gitops_')).sort()).toEqual(CONTRACT.map(([n]) => n).sort());
     expect(names).toContain('process_cpu_user_seconds_total');
     expect(names).toContain('nodejs_heap_size_used_bytes');
+    // Sampled every 100 ms instead of 10 (idle CPU), but still exported.
+    expect(names).toContain('nodejs_eventloop_lag_p99_seconds');
   });
 
   it('uses only the injected registry, never the global one, so two controllers can coexist', () => {
