@@ -9,6 +9,7 @@ import { statSync, type BigIntStats } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GitopsError } from '../errors/index.js';
+import { isInside } from '../util/path-inside.js';
 import { resolveLimits, type ManifestLimits } from './limits.js';
 import type { ManifestSnapshot } from './types.js';
 import {
@@ -62,11 +63,6 @@ function trustedFileStat(target: string, info: BigIntStats, loadStartNs: bigint)
   const settledBefore = loadStartNs - BigInt(RACY_STAT_WINDOW_MS) * NS_PER_MS;
   if (info.mtimeNs >= settledBefore || info.ctimeNs >= settledBefore) return undefined;
   return `${target}\0${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
-}
-
-function isInside(root: string, candidate: string): boolean {
-  const relative = path.relative(root, candidate);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
 function errorText(err: unknown): string {

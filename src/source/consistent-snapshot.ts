@@ -10,6 +10,7 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GitopsError, isGitopsError } from '../errors/define.js';
 import type { ManifestSnapshot } from '../manifests/types.js';
+import { isInside } from '../util/path-inside.js';
 import type { LoadManifests } from './manifest-source.js';
 import { DIRTY_SUFFIX, UNVERSIONED, hasLocalChanges, readRevision, unversionedRevision } from './revision.js';
 
@@ -61,8 +62,7 @@ export async function requireDirectory(dir: string, root: string, subPath: strin
 async function requireInside(resolvedRoot: string, dir: string, root: string, subPath: string): Promise<void> {
   if (subPath === '') return;
   const real = await realpath(dir);
-  const relative = path.relative(resolvedRoot, real);
-  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+  if (!isInside(resolvedRoot, real)) {
     throw new GitopsError(
       'SOURCE_PATH_OUTSIDE_ROOT',
       `--path ${subPath} resolves to ${real}, outside the checkout ${root}; it is not read`,

@@ -20,6 +20,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isInside } from '../util/path-inside.js';
 
 export interface TreeWatcherOptions {
   /** The tree's root directory (already resolved: no symlink). */
@@ -34,11 +35,6 @@ export interface TreeWatcher {
   /** Directories currently watched (absolute). */
   readonly watchedDirs: () => readonly string[];
   close(): void;
-}
-
-function isInside(root: string, candidate: string): boolean {
-  const relative = path.relative(root, candidate);
-  return relative === '' || (!relative.startsWith(`..${path.sep}`) && relative !== '..' && !path.isAbsolute(relative));
 }
 
 export async function watchTree(options: TreeWatcherOptions): Promise<TreeWatcher> {
