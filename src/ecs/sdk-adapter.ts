@@ -11,6 +11,7 @@ import {
   RegisterTaskDefinitionCommand, TagResourceCommand, UntagResourceCommand, UpdateClusterCommand,
   UpdateServiceCommand, type ECSClientConfig,
 } from '@aws-sdk/client-ecs';
+import type { ECRClient } from '@aws-sdk/client-ecr';
 import { toAwsCallError } from './aws-error.js';
 import { DirectAwsJson1_1Protocol } from './json-protocol.js';
 import type { AwsRequestObserver, EcsApi, EcsInput, EcsOperation, EcsOutput } from './ecs-api.js';
@@ -88,6 +89,21 @@ export function dropSdkResponseLogging(client: ECSClient): boolean {
   return client.middlewareStack.remove('loggerMiddleware');
 }
 
+/** Sends `headers` on every request of `client` (test isolation: x-moto-account-id, x-sandbox-account-id). ECR clients have the same stack. */
+export function addRequestHeaders<Client extends ECSClient | ECRClient>(client: Client, headers: Readonly<Record<string, string>>): Client {
+  // ECS and ECR stacks differ only in their operation types; one cast lets one helper serve both.
+  (client.middlewareStack as ECSClient['middlewareStack']).add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) Object.assign(request.headers, headers);
+      return next(args);
+    },
+    // Named by the header names: adding the same ones again replaces them, other ones add up.
+    { step: 'build', name: `ecsGitopsExtraHeaders:${Object.keys(headers).sort().join(',')}`, override: true },
+  );
+  return client;
+}
+
 export function createSdkEcsApi(options: SdkEcsOptions = {}): { api: EcsApi; client: ECSClient } {
   const maxAttempts = options.maxAttempts ?? 1;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 3) {
@@ -101,16 +117,6 @@ export function createSdkEcsApi(options: SdkEcsOptions = {}): { api: EcsApi; cli
     protocol: DirectAwsJson1_1Protocol,
   });
   dropSdkResponseLogging(client);
-  const headers = options.headers;
-  if (headers && Object.keys(headers).length > 0) {
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        const request = args.request as { headers?: Record<string, string> };
-        if (request.headers) Object.assign(request.headers, headers);
-        return next(args);
-      },
-      { step: 'build', name: 'ecsGitopsExtraHeaders' },
-    );
-  }
+  if (options.headers && Object.keys(options.headers).length > 0) addRequestHeaders(client, options.headers);
   return { api: ecsApiFromClient(client, options.observer, options.nowSeconds), client };
 }

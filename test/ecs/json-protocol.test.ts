@@ -12,8 +12,9 @@ import {
 } from '@aws-sdk/client-ecs';
 import * as ecsModel from '@aws-sdk/client-ecs';
 import { NormalizedSchema } from '@smithy/core/schema';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DirectAwsJson1_1Protocol } from '../../src/ecs/json-protocol.js';
+import { addRequestHeaders } from '../../src/ecs/sdk-adapter.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { dummyCredentials, motoEndpoint } from '../support/moto.js';
 import { requireProgram } from '../support/programs.js';
@@ -21,18 +22,10 @@ import { fargateTaskDefinition, freshAccountId, testSandbox } from '../sandbox/s
 
 /** Two clients on one account: the SDK's protocol and ours. */
 function clientPair(config: ECSClientConfig, headers: Record<string, string>): { stock: ECSClient; direct: ECSClient } {
-  const withHeaders = (client: ECSClient) => {
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        const request = args.request as { headers?: Record<string, string> };
-        if (request.headers) Object.assign(request.headers, headers);
-        return next(args);
-      },
-      { step: 'build', name: 'testAccountHeaders' },
-    );
-    return client;
+  return {
+    stock: addRequestHeaders(new ECSClient(config), headers),
+    direct: addRequestHeaders(new ECSClient({ ...config, protocol: DirectAwsJson1_1Protocol }), headers),
   };
-  return { stock: withHeaders(new ECSClient(config)), direct: withHeaders(new ECSClient({ ...config, protocol: DirectAwsJson1_1Protocol })) };
 }
 
 /** Outputs without $metadata (request ids differ per call). */
@@ -114,6 +107,25 @@ describe('reviver-free JSON protocol against the sandbox', () => {
   });
   afterAll(async () => {
     await sandbox.close();
+  });
+
+  it('parses a DescribeServices answer without a reviver, where the SDK\'s protocol uses one', async () => {
+    const accountId = freshAccountId();
+    const { stock, direct } = clientPair({ ...sandbox.clientConfig({ accountId, region: 'eu-west-1' }), maxAttempts: 1 }, {});
+    await stock.send(new CreateClusterCommand({ clusterName: 'revivers' }));
+    const describe = new DescribeServicesCommand({ cluster: 'revivers', services: ['none'] });
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const withReviver = () => parse.mock.calls.filter((call) => typeof call[1] === 'function').length;
+      await stock.send(describe);
+      expect(withReviver()).toBeGreaterThan(0);
+      parse.mockClear();
+      await direct.send(describe);
+      expect(parse).toHaveBeenCalled();
+      expect(withReviver()).toBe(0);
+    } finally {
+      parse.mockRestore();
+    }
   });
   sameAnswers(() => {
     const accountId = freshAccountId();

@@ -2,6 +2,7 @@
 import { CreateClusterCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
+import { addRequestHeaders } from '../../src/ecs/sdk-adapter.js';
 import { identify } from '../../src/sandbox/request-identity.js';
 import { dummyCredentials } from '../support/moto.js';
 import { rejectionOf, testSandbox } from './sandbox-harness.js';
@@ -37,14 +38,7 @@ describe('request identity', () => {
   it('isolates accounts and Regions over the SDK (x-sandbox-account-id via middleware, Region from the signature)', async () => {
     const client = (region: string, account?: string): ECSClient => {
       const ecs = new ECSClient({ endpoint: sandbox.endpoint, region, credentials: dummyCredentials(), maxAttempts: 1 });
-      if (account) {
-        ecs.middlewareStack.add((next) => async (args) => {
-          const request = args.request as { headers?: Record<string, string> };
-          if (request.headers) request.headers['x-sandbox-account-id'] = account;
-          return next(args);
-        }, { step: 'build', name: 'sandboxAccount' });
-      }
-      return ecs;
+      return account ? addRequestHeaders(ecs, { 'x-sandbox-account-id': account }) : ecs;
     };
     await client('ap-south-1', '999988887777').send(new CreateClusterCommand({ clusterName: 'iso' }));
     expect((await client('ap-south-1', '999988887777').send(new ListClustersCommand({}))).clusterArns)

@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { inject } from 'vitest';
+import { addRequestHeaders } from '../../src/ecs/sdk-adapter.js';
 
 // Not frozen: the SDK stamps feature flags onto the credentials object.
 export const dummyCredentials = () => ({ accessKeyId: 'AKIDTESTTESTTEST', secretAccessKey: 'test-secret-not-real' });
@@ -24,19 +25,6 @@ export function motoEndpoint(): string | null {
   return inject('motoEndpoint');
 }
 
-function withAccountHeader<T extends ECSClient | ECRClient>(client: T, accountId: string): T {
-  // ECS and ECR stacks have the same shape; one cast lets one helper serve both.
-  (client.middlewareStack as ECSClient['middlewareStack']).add(
-    (next) => async (args) => {
-      const request = args.request as { headers?: Record<string, string> };
-      if (request.headers) request.headers['x-moto-account-id'] = accountId;
-      return next(args);
-    },
-    { step: 'build', name: 'motoAccountHeader' },
-  );
-  return client;
-}
-
 export function motoAccount(region = 'eu-west-1'): MotoAccount {
   const endpoint = motoEndpoint();
   if (!endpoint) throw new Error('moto_server is not running (install moto[server])');
@@ -46,7 +34,7 @@ export function motoAccount(region = 'eu-west-1'): MotoAccount {
     endpoint,
     accountId,
     region,
-    ecs: () => withAccountHeader(new ECSClient(common), accountId),
-    ecr: () => withAccountHeader(new ECRClient(common), accountId),
+    ecs: () => addRequestHeaders(new ECSClient(common), { 'x-moto-account-id': accountId }),
+    ecr: () => addRequestHeaders(new ECRClient(common), { 'x-moto-account-id': accountId }),
   };
 }
