@@ -10,9 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { maskValue } from '../../src/diff/index.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { ManifestDir, REGION, serviceManifest } from '../controller/harness.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import type { ManifestDir } from '../controller/harness.js';
+import { REGION, serviceManifest } from '../controller/harness.js';
 import { runCliCaptured } from '../support/run-cli.js';
+import { startCliSandbox, type CliSandbox } from './cli-sandbox.js';
 
 /** A service whose container has plain environment variables. */
 function serviceWithEnvironment(name: string, environment: Record<string, string>): Record<string, unknown> {
@@ -96,19 +98,13 @@ describe('masking and rate limit flags against a sandbox', () => {
   const pin = '4711-not-in-the-default-pattern';
   const password = 'hunter2';
 
+  let setup: CliSandbox;
+
   beforeEach(async () => {
-    sandbox = await startSandbox({ clockSpeed: 40, throttling: 'off' });
-    sandbox.admin.seed({ accounts: [{ accountId, region: REGION, clusters: [{ name: 'demo' }] }] });
-    dir = await ManifestDir.create();
-    env = {
-      AWS_ENDPOINT_URL_ECS: sandbox.endpoint, AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: accountId, AWS_SECRET_ACCESS_KEY: 'sandbox-not-a-secret',
-    };
+    setup = await startCliSandbox(accountId);
+    ({ sandbox, dir, env } = setup);
   });
-  afterEach(async () => {
-    await sandbox.close();
-    await dir.dispose();
-  });
+  afterEach(() => setup.close());
 
   it('diff masks what --secret-pattern names with the key from --mask-key-file or ECS_GITOPS_MASK_KEY', async () => {
     await dir.write('svc.yaml', [serviceWithEnvironment('web', { DOOR_PIN: pin, DB_PASSWORD: password })]);

@@ -1,8 +1,10 @@
 /** `ecs-gitops sync` and `ecs-gitops diff` end to end: the CLI in-process against a sandbox over HTTP. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { ManifestDir, REGION, serviceManifest } from '../controller/harness.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import type { ManifestDir } from '../controller/harness.js';
+import { REGION, serviceManifest } from '../controller/harness.js';
 import { runCliCaptured } from '../support/run-cli.js';
+import { startCliSandbox, type CliSandbox } from './cli-sandbox.js';
 
 describe('sync and diff commands', () => {
   let sandbox: Sandbox;
@@ -10,19 +12,13 @@ describe('sync and diff commands', () => {
   let env: Record<string, string>;
   const accountId = '210987654321';
 
+  let setup: CliSandbox;
+
   beforeEach(async () => {
-    sandbox = await startSandbox({ clockSpeed: 40, throttling: 'off' });
-    sandbox.admin.seed({ accounts: [{ accountId, region: REGION, clusters: [{ name: 'demo' }] }] });
-    dir = await ManifestDir.create();
-    env = {
-      AWS_ENDPOINT_URL_ECS: sandbox.endpoint, AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: accountId, AWS_SECRET_ACCESS_KEY: 'sandbox-not-a-secret',
-    };
+    setup = await startCliSandbox(accountId);
+    ({ sandbox, dir, env } = setup);
   });
-  afterEach(async () => {
-    await sandbox.close();
-    await dir.dispose();
-  });
+  afterEach(() => setup.close());
 
   it('diff shows what is missing (exit 2), sync --wait applies it (exit 0), then diff is clean (exit 0)', async () => {
     await dir.write('svc.yaml', [serviceManifest({ name: 'web' }), serviceManifest({ name: 'api', image: 'nginx:1.28' })]);

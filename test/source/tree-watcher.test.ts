@@ -8,6 +8,7 @@ import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { watchTree, type TreeWatcher } from '../../src/source/tree-watcher.js';
+import { eventually } from '../controller/harness.js';
 import { removeTempDirs, tempDir } from './support/git-fixture.js';
 
 const open: TreeWatcher[] = [];
@@ -44,13 +45,9 @@ async function start(root: string): Promise<{ watcher: TreeWatcher; reports: Rep
   return { watcher, reports };
 }
 
-/** Polls until `check` holds (directory watches are added asynchronously after the event). */
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** What a failed wait prints: what it waited for, and what was watched and reported meanwhile. */
+function state(watcher: TreeWatcher, reports: Reports, waitingFor: string): () => unknown {
+  return () => ({ waitingFor, watched: watcher.watchedDirs(), reported: reports.paths });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -76,7 +73,7 @@ describe('tree watcher', () => {
     const { watcher, reports } = await start(root);
 
     mkdirSync(path.join(root, 'new', 'deeper'), { recursive: true });
-    await eventually(() => watcher.watchedDirs().includes(path.join(root, 'new', 'deeper')), 'the new nested folder to be watched');
+    await eventually(() => watcher.watchedDirs().includes(path.join(root, 'new', 'deeper')), state(watcher, reports, 'the new nested folder to be watched'), 5_000);
     writeFileSync(path.join(root, 'new', 'deeper', 'svc.yaml'), 'a: 1\n');
     await reports.next(path.join('new', 'deeper', 'svc.yaml'));
 
@@ -85,20 +82,20 @@ describe('tree watcher', () => {
     writeFileSync(path.join(outside, 'moved', 'x.yaml'), 'x: 1\n');
     renameSync(path.join(outside, 'moved'), path.join(root, 'moved'));
     await reports.next('moved');
-    await eventually(() => watcher.watchedDirs().includes(path.join(root, 'moved')), 'the moved-in folder to be watched');
+    await eventually(() => watcher.watchedDirs().includes(path.join(root, 'moved')), state(watcher, reports, 'the moved-in folder to be watched'), 5_000);
     // Once watched, the folder is reported again: the read that follows then comes after the watch,
     // so files written into it before the watch existed are still read.
-    await eventually(() => reports.paths.filter((p) => p === 'moved').length >= 2, 'the folder to be reported again once watched');
+    await eventually(() => reports.paths.filter((p) => p === 'moved').length >= 2, state(watcher, reports, 'the folder to be reported again once watched'), 5_000);
     writeFileSync(path.join(root, 'moved', 'x.yaml'), 'x: 2\n');
     await reports.next(path.join('moved', 'x.yaml'));
 
     rmSync(path.join(root, 'new'), { recursive: true });
     await reports.next('new');
-    await eventually(() => !watcher.watchedDirs().some((d) => d.startsWith(path.join(root, 'new'))), 'the removed folders to be dropped');
+    await eventually(() => !watcher.watchedDirs().some((d) => d.startsWith(path.join(root, 'new'))), state(watcher, reports, 'the removed folders to be dropped'), 5_000);
 
     // Made again under the same name: watched afresh.
     mkdirSync(path.join(root, 'new'));
-    await eventually(() => watcher.watchedDirs().includes(path.join(root, 'new')), 'the re-created folder to be watched');
+    await eventually(() => watcher.watchedDirs().includes(path.join(root, 'new')), state(watcher, reports, 'the re-created folder to be watched'), 5_000);
     writeFileSync(path.join(root, 'new', 'again.yaml'), 'a: 1\n');
     await reports.next(path.join('new', 'again.yaml'));
     expect(reports.errors).toEqual([]);
