@@ -19,15 +19,27 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
  * thread with its own V8 heap and source maps: about 35 MB of RSS on an idle
  * process, which is not the controller's (BENCHMARKS.md, scenario 4).
  */
-export const RUNNER: 'dist' | 'tsx' = process.env.BENCH_RUNNER === 'tsx' ? 'tsx' : 'dist';
+export const RUNNER: 'dist' | 'tsx' = runnerFromEnv(process.env.BENCH_RUNNER);
+
+function runnerFromEnv(value: string | undefined): 'dist' | 'tsx' {
+  if (value === undefined || value === '' || value === 'dist') return 'dist';
+  if (value === 'tsx') return 'tsx';
+  throw new Error(`BENCH_RUNNER must be dist or tsx, got ${JSON.stringify(value)}`);
+}
 const BIN = RUNNER === 'tsx' ? path.join(ROOT, 'src', 'cli', 'bin.ts') : path.join(ROOT, 'dist', 'cli', 'bin.js');
 
 /** Builds dist/ from the current sources (`npm run build`'s tsc), so the processes run this checkout's code. */
 export function buildCli(): void {
   if (RUNNER !== 'dist') return;
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  try {
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    // tsc reports compile errors on stdout, which execFileSync's message leaves out.
+    const output = String((error as { stdout?: unknown }).stdout ?? '') + String((error as { stderr?: unknown }).stderr ?? '');
+    throw new Error(`building dist/ for the bench failed (npm run build):\n${output.trim()}`, { cause: error });
+  }
 }
 
 /** A dummy key pair: the sandbox takes a 12-digit access key id as the account and never checks signatures. */

@@ -1,10 +1,11 @@
 /**
  * Watches everything whose change can change a snapshot of a checkout, and
  * calls one callback for any of it: the manifest files (tree-watcher.ts, one
- * fs.watch per directory), the Git HEAD and refs (a commit or checkout moves HEAD without touching a
- * manifest file), and — when the root is a symlink, as with git-sync — the
- * link itself, through its parent directory, since a watch on the old link
- * target sees nothing when the link is swapped to a new worktree.
+ * fs.watch per directory), the Git HEAD and refs (a commit or checkout moves
+ * HEAD without touching a manifest file), and — when the root is a symlink,
+ * as with git-sync — the link itself, through its parent directory, since a
+ * watch on the old link target sees nothing when the link is swapped to a
+ * new worktree.
  */
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
