@@ -11,9 +11,11 @@ import {
   ListServicesCommand, RegisterTaskDefinitionCommand, type ECSClientConfig,
 } from '@aws-sdk/client-ecs';
 import * as ecsModel from '@aws-sdk/client-ecs';
+import { JsonShapeDeserializer2, type JsonSettings } from '@aws-sdk/core/protocols';
 import { NormalizedSchema } from '@smithy/core/schema';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DirectAwsJson1_1Protocol } from '../../src/ecs/json-protocol.js';
+import { DirectAwsJson1_1Protocol, DirectJsonShapeDeserializer } from '../../src/ecs/json-protocol.js';
 import { addRequestHeaders } from '../../src/ecs/sdk-adapter.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { dummyCredentials, motoEndpoint } from '../support/moto.js';
@@ -142,14 +144,97 @@ describe.skipIf(!hasMoto)('reviver-free JSON protocol against moto', () => {
   }, false);
 });
 
+/** The operations the controller calls (src/ecs/sdk-adapter.ts). */
+const operations = [
+  'DescribeClusters', 'CreateCluster', 'UpdateCluster', 'PutClusterCapacityProviders', 'DescribeServices', 'ListServices',
+  'CreateService', 'UpdateService', 'DeleteService', 'DescribeTaskDefinition', 'ListTaskDefinitions', 'RegisterTaskDefinition',
+  'ListTagsForResource', 'TagResource', 'UntagResource',
+];
+
+/** The output schema of an ECS operation, from the client's exported schemas. */
+function outputSchema(operation: string): unknown {
+  const operationSchema = (ecsModel as unknown as Record<string, unknown[]>)[`${operation}$`];
+  if (!operationSchema) throw new Error(`no schema for ${operation} in @aws-sdk/client-ecs`);
+  return operationSchema[5];
+}
+
+describe('compiled structure readers', () => {
+  const settings: JsonSettings = { timestampFormat: { useTrait: true, default: 7 }, jsonName: false };
+  const extraKeys = fc.constantFrom('notInTheModel', 'alsoUnknown');
+  /** Now and then a value of the wrong JSON type, which the SDK's code must get. */
+  const wrongType = fc.constantFrom<unknown>('text', 12, true, [], {}, [1, 'x']);
+
+  /** Arbitrary JSON shaped like `ns`: members left out or null, unknown keys, NaN as text, __type now and then. */
+  function jsonFor(ns: NormalizedSchema, depth: number): fc.Arbitrary<unknown> {
+    let right: fc.Arbitrary<unknown>;
+    if (ns.isStructSchema()) {
+      if (depth > 6) return fc.constant({});
+      const members = Object.fromEntries([...ns.structIterator()].map(([name, member]) => [name, fc.option(jsonFor(member, depth + 1), { freq: 4 })]));
+      right = fc.tuple(fc.record(members, { requiredKeys: [] }), fc.dictionary(extraKeys, fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }), fc.nat(19))
+        .map(([known, extra, roll]) => ({ ...extra, ...known, ...(roll === 0 ? { __type: 'SomeError' } : {}) }));
+    } else if (ns.isListSchema()) {
+      right = fc.array(fc.option(jsonFor(ns.getValueSchema(), depth + 1), { freq: 8 }), { maxLength: 3 });
+    } else if (ns.isMapSchema()) {
+      right = fc.dictionary(fc.constantFrom('a', 'b', 'c'), jsonFor(ns.getValueSchema(), depth + 1), { maxKeys: 2 });
+    } else if (ns.isTimestampSchema()) {
+      right = fc.oneof(fc.integer({ min: 0, max: 4_000_000_000 }), fc.double({ min: 0, max: 4_000_000_000, noNaN: true }), fc.constant('1700000000.25'));
+    } else if (ns.isBooleanSchema()) {
+      right = fc.boolean();
+    } else if (ns.isNumericSchema()) {
+      right = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom('NaN', 'Infinity', '-Infinity'));
+    } else if (ns.isDocumentSchema()) {
+      right = fc.jsonValue({ maxDepth: 2 });
+    } else if (ns.isBigIntegerSchema()) {
+      right = fc.integer();
+    } else {
+      right = fc.string({ maxLength: 8 });
+    }
+    return fc.oneof({ arbitrary: right, weight: 19 }, { arbitrary: wrongType, weight: 1 });
+  }
+
+  /** What a deserializer makes of `text`: its output, or the error it throws. */
+  async function outcome(deserializer: JsonShapeDeserializer2, schema: unknown, text: string): Promise<unknown> {
+    try {
+      return { output: await deserializer.read(schema as never, text) };
+    } catch (error) {
+      return { error: String(error) };
+    }
+  }
+
+  it.each(operations)('%s: the same output as the SDK\'s deserializer for arbitrary answers', async (operation) => {
+    const schema = outputSchema(operation);
+    const ours = new DirectJsonShapeDeserializer(settings);
+    const sdks = new JsonShapeDeserializer2(settings);
+    let compiledAnswers = 0;
+    await fc.assert(fc.asyncProperty(jsonFor(NormalizedSchema.of(schema as never), 0), async (answer) => {
+      const text = JSON.stringify(answer);
+      if (answer !== null && typeof answer === 'object' && !Array.isArray(answer) && !('__type' in answer)) compiledAnswers++;
+      // Each reads its own parse of the text: the SDK transforms lists in place.
+      expect(await outcome(ours, schema, text)).toEqual(await outcome(sdks, schema, text));
+    }), { numRuns: 150 });
+    // Most answers took the compiled path, not the SDK fallback.
+    expect(compiledAnswers).toBeGreaterThan(100);
+  });
+
+  it('reads timestamps nested in lists as Dates and keeps unknown keys out', async () => {
+    const ours = new DirectJsonShapeDeserializer(settings);
+    const answer = {
+      services: [{ serviceName: 'web', createdAt: 1700000000.5, notInTheModel: 1, events: [{ id: 'e1', createdAt: 1700000001, message: 'm' }, null] }],
+      failures: [],
+    };
+    const output = await ours.read(outputSchema('DescribeServices') as never, JSON.stringify(answer)) as {
+      services: { createdAt: Date; events: ({ createdAt: Date } | null)[] }[];
+    };
+    expect(output.services[0]).toEqual({
+      serviceName: 'web', createdAt: new Date(1700000000500), events: [{ id: 'e1', createdAt: new Date(1700000001000), message: 'm' }, null],
+    });
+    expect(output.services[0]?.events[0]?.createdAt).toBeInstanceOf(Date);
+  });
+});
+
 describe('where the SDK would use a reviver', () => {
-  // The operations the controller calls (src/ecs/sdk-adapter.ts). A new entry here means a shape
-  // we read gained a Document or big-number member: check json-protocol.ts still holds for it.
-  const operations = [
-    'DescribeClusters', 'CreateCluster', 'UpdateCluster', 'PutClusterCapacityProviders', 'DescribeServices', 'ListServices',
-    'CreateService', 'UpdateService', 'DeleteService', 'DescribeTaskDefinition', 'ListTaskDefinitions', 'RegisterTaskDefinition',
-    'ListTagsForResource', 'TagResource', 'UntagResource',
-  ];
+  // A new entry here means a shape we read gained a Document or big-number member: check
+  // json-protocol.ts still holds for it.
 
   function reviverMembers(schema: unknown): string[] {
     const found: string[] = [];
@@ -166,11 +251,7 @@ describe('where the SDK would use a reviver', () => {
   }
 
   it('is only the lifecycle hooks\' hookDetails document of the Service shape', () => {
-    const byOperation = Object.fromEntries(operations.map((operation) => {
-      const operationSchema = (ecsModel as unknown as Record<string, unknown[]>)[`${operation}$`];
-      if (!operationSchema) throw new Error(`no schema for ${operation} in @aws-sdk/client-ecs`);
-      return [operation, reviverMembers(operationSchema[5])];
-    }).filter(([, members]) => (members as string[]).length > 0));
+    const byOperation = Object.fromEntries(operations.map((operation) => [operation, reviverMembers(outputSchema(operation))]).filter(([, members]) => (members as string[]).length > 0));
     expect(byOperation).toEqual({
       DescribeServices: ['services[].deploymentConfiguration.lifecycleHooks[].hookDetails (document)'],
       CreateService: ['service.deploymentConfiguration.lifecycleHooks[].hookDetails (document)'],
