@@ -18,6 +18,7 @@ import { Session } from 'node:inspector/promises';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { createController } from '../src/controller/index.js';
 import { readSnapshot } from '../src/controller/runtime.js';
+import { DirectAwsJson1_1Protocol } from '../src/ecs/json-protocol.js';
 import { dropSdkResponseLogging, ecsApiFromClient } from '../src/ecs/sdk-adapter.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { Registry } from 'prom-client';
@@ -43,7 +44,10 @@ function heapAfterGc(stage: string): number {
 fleet.init();
 const sandbox = await startSandbox({ listen: false, throttling: 'off', clockSpeed: 0 });
 sandbox.admin.seed({ accounts: [{ accountId, region: REGION, clusters: fleet.clusterNames.map((name) => ({ name, capacityProviders: ['FARGATE'] })) }] });
-const client = new ECSClient({ ...sandbox.clientConfig({ accountId, region: REGION }), requestHandler: sandbox.requestHandler, maxAttempts: 1 });
+// The controller's client (createSdkEcsApi): our protocol, no response logging.
+const client = new ECSClient({
+  ...sandbox.clientConfig({ accountId, region: REGION }), requestHandler: sandbox.requestHandler, maxAttempts: 1, protocol: DirectAwsJson1_1Protocol,
+});
 // As createSdkEcsApi (what `run` uses) does.
 dropSdkResponseLogging(client);
 const ecs = ecsApiFromClient(client);

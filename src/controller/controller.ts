@@ -27,6 +27,7 @@ import type { ManifestSource } from '../source/manifest-source.js';
 import { Applier } from './applier.js';
 import { sleep, systemClock, untilAborted, type Clock } from './clock.js';
 import { reconcileCluster } from './cluster-reconciler.js';
+import { SharedDeadlines } from './deadlines.js';
 import { defaultPlanner, type Planner } from './planner.js';
 import { ServiceReconciler, type RegionAccess, type ServiceReconcileOutcome } from './service-reconciler.js';
 import { StatusStore } from './status.js';
@@ -216,19 +217,14 @@ export function createController(options: ControllerOptions): Controller {
 
   const revisionOf = (snapshot: ManifestSnapshot | undefined) => snapshot?.revision ?? 'unversioned';
 
-  async function handle(key: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number } | void> {
+  async function handle(key: string): Promise<{ requeueAfterMs?: number } | void> {
     const started = clock.now();
     const revision = revisionOf(current);
     const log = lazyChild(logger, () => ({ key, revision, reconcileId: randomUUID().slice(0, 8) }));
     options.hooks?.beforeReconcile?.(key);
     let result: 'success' | 'error' | 'requeue' = 'error';
-    // Per-reconcile deadline on the injected clock, joined with the shutdown signal.
-    const deadline = new AbortController();
-    const onShutdown = () => deadline.abort(signal.reason);
-    if (signal.aborted) onShutdown();
-    else signal.addEventListener('abort', onShutdown, { once: true });
-    const timeoutMs = options.reconcileTimeoutMs ?? 300_000;
-    const cancelTimeout = clock.setTimer(timeoutMs, () => deadline.abort(new Error(`reconcile of ${key} took longer than ${timeoutMs} ms`)));
+    // The reconcile's deadline on the injected clock, joined with the shutdown signal.
+    const deadline = deadlines.acquire();
     try {
       const outcome = await reconcileKey(key, deadline.signal, log);
       result = outcome.result;
@@ -242,8 +238,7 @@ export function createController(options: ControllerOptions): Controller {
       log.warn({ code, err: err instanceof Error ? err.message : String(err) }, 'reconcile failed; retrying with backoff');
       throw err;
     } finally {
-      cancelTimeout();
-      signal.removeEventListener('abort', onShutdown);
+      deadline.release();
       if (key.startsWith(CLUSTER_KEY_PREFIX)) {
         const id = key.slice(CLUSTER_KEY_PREFIX.length);
         clusterPending.get(id)?.resolve();
@@ -336,6 +331,8 @@ export function createController(options: ControllerOptions): Controller {
       onGiveUp: (key, err) => logger.error({ key, err: err instanceof Error ? err.message : String(err) }, 'giving up on key after repeated failures'),
     },
   });
+  // Per-reconcile deadlines on the injected clock, joined with the queue's shutdown signal.
+  const deadlines = new SharedDeadlines(clock, options.reconcileTimeoutMs ?? 300_000, queue.shutdownSignal);
 
   // --- pruning -------------------------------------------------------------
   let pruneRunning: Promise<void> | undefined;

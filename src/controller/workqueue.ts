@@ -103,6 +103,11 @@ export class WorkQueue {
     return [...this.#timers.keys()];
   }
 
+  /** The signal every handler gets: aborted when shutdown stops waiting for running handlers. */
+  get shutdownSignal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
   get shuttingDown(): boolean {
     return this.#shuttingDown;
   }
