@@ -21,8 +21,9 @@
  *    schema on every value (NormalizedSchema lookups, a generator per struct,
  *    trait merging): that walk was a third of a bare client's CPU per
  *    DescribeServices call (BENCHMARKS.md, scenario 4). The compiled reader does
- *    what the SDK's JsonShapeDeserializer2 does (copy the shape's members that
- *    are not null, timestamps to Date, lists transformed in place) and hands
+ *    what the SDK's JsonShapeDeserializer2 does (keep the shape's members that
+ *    are not null, timestamps to Date, lists transformed in place; a record
+ *    holding nothing else is converted in place instead of copied) and hands
  *    every case it does not specialise (unions, documents, blobs, big numbers,
  *    media-typed strings, non-numeric numbers, maps needing a transform,
  *    answers carrying __type, values of the wrong JSON type) to the SDK's own
@@ -76,11 +77,29 @@ export class DirectJsonShapeDeserializer extends JsonShapeDeserializer2 {
     const members: { name: string; reader: ValueReader | undefined }[] = [];
     for (const [name, member] of ns.structIterator()) members.push({ name, reader: this.memberReader(member) });
     const sdk = this.sdkReader(ns);
+    const readerOf = new Map(members.map(({ name, reader }) => [name, reader]));
     compiled = (value) => {
       // Not an object, or an error-like record whose unknown keys the SDK copies too: the SDK's code.
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return sdk(value);
       const record = value as Record<string, unknown>;
       if (typeof record.__type === 'string') return sdk(value);
+      // The usual answer holds only members of the shape and no nulls: then it is
+      // the output once its members are read, in place (the parsed tree is ours),
+      // which saves a copy of every structure of every answer.
+      let exact = true;
+      for (const key in record) {
+        if (record[key] === null || !readerOf.has(key)) {
+          exact = false;
+          break;
+        }
+      }
+      if (exact) {
+        for (const key in record) {
+          const reader = readerOf.get(key);
+          if (reader !== undefined) record[key] = reader(record[key]);
+        }
+        return record;
+      }
       const out: Record<string, unknown> = {};
       for (const { name, reader } of members) {
         const memberValue = record[name];
