@@ -21,7 +21,7 @@ import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { Fleet, REGION, seedFleet } from './lib/fixture.js';
 import { measureSdkFloor } from './scenarios/sdk-floor.js';
-import { buildCli, RUNNER, startControllerProcess, startSandboxProcess, type CliProcess } from './lib/processes.js';
+import { buildCli, deployedNodeArgs, RUNNER, startControllerProcess, startSandboxProcess, type CliProcess } from './lib/processes.js';
 import { SandboxAdminClient } from './lib/sandbox-admin.js';
 import { round } from './lib/stats.js';
 import { DEFAULT_DEBOUNCE_MS } from '../src/source/checkout-source.js';
@@ -92,8 +92,9 @@ const lifetime = new AbortController();
 const THROTTLING = 'real';
 
 const fig = (f: Figure) => figures.push(f);
-// Extra V8/Node flags for the controller only (e.g. heap sizing experiments), space-separated.
-const extraControllerNodeArgs = (process.env.BENCH_CONTROLLER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+// The controller runs with the Docker image's Node flags, plus extra V8/Node flags for it only
+// (BENCH_CONTROLLER_NODE_ARGS, space-separated; e.g. heap sizing experiments).
+const extraControllerNodeArgs = [...deployedNodeArgs(), ...(process.env.BENCH_CONTROLLER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
 const controllerNodeArgs = (label: string): string[] => [
   ...extraControllerNodeArgs,
   ...(args.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', args.cpuProfDir, '--cpu-prof-name', `controller-${label}-${Date.now()}.cpuprofile`] : []),
@@ -251,6 +252,7 @@ const result = {
   throttling: { sandbox: THROTTLING, scale: 1, controllerClientLimits: 'default (ECS rates less 0.25 s of burst, at least 1 token, and 2 % of rate)' },
   controllerWorkers: args.workers ?? 'default',
   runner: RUNNER === 'dist' ? 'node dist/cli/bin.js' : 'node --import tsx src/cli/bin.ts',
+  controllerNodeArgs: extraControllerNodeArgs.join(' '),
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 1024 ** 3, 1), node: process.version },
   durationSeconds: round((Date.now() - started) / 1000, 1),
   figures,

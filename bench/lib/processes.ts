@@ -28,6 +28,25 @@ function runnerFromEnv(value: string | undefined): 'dist' | 'tsx' {
 }
 const BIN = RUNNER === 'tsx' ? path.join(ROOT, 'src', 'cli', 'bin.ts') : path.join(ROOT, 'dist', 'cli', 'bin.js');
 
+/**
+ * The Node flags the Docker image runs the controller with (its ENTRYPOINT's
+ * arguments between `node` and `dist/cli/bin.js`), so the bench measures the
+ * controller as deployed. Read from the Dockerfile rather than copied, so the
+ * two cannot drift apart; a Dockerfile this cannot read is an error, not a
+ * silent default.
+ */
+export function deployedNodeArgs(dockerfile = path.join(ROOT, 'Dockerfile')): string[] {
+  const entrypoints = [...readFileSync(dockerfile, 'utf8').matchAll(/^ENTRYPOINT\s+(\[.*\])\s*$/gm)];
+  const last = entrypoints.at(-1)?.[1];
+  if (last === undefined) throw new Error(`${dockerfile}: no ENTRYPOINT in JSON form`);
+  const entrypoint = JSON.parse(last) as unknown;
+  const words = Array.isArray(entrypoint) ? entrypoint.map(String) : [];
+  const node = words.indexOf('node');
+  const bin = words.indexOf('dist/cli/bin.js');
+  if (node < 0 || bin < node) throw new Error(`${dockerfile}: the ENTRYPOINT ${last} does not run node ... dist/cli/bin.js`);
+  return words.slice(node + 1, bin);
+}
+
 /** Builds dist/ from the current sources (`npm run build`'s tsc), so the processes run this checkout's code. */
 export function buildCli(): void {
   if (RUNNER !== 'dist') return;

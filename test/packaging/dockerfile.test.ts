@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { deployedNodeArgs } from '../../bench/lib/processes.js';
 import { copySteps, dockerIgnored, jsonForm, npmCommands, parseDockerfile, type Stage } from './dockerfile.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -52,8 +53,10 @@ describe('Dockerfile', () => {
     expect(last(runtime, 'ENV')?.args).toContain('ECS_GITOPS_LISTEN=0.0.0.0:9400');
   });
 
-  it('starts `ecs-gitops run` under tini (exec form, so signals reach it)', () => {
-    expect(jsonForm(last(runtime, 'ENTRYPOINT'))).toEqual(['/usr/bin/tini', '--', 'node', 'dist/cli/bin.js', 'run']);
+  it('starts `ecs-gitops run` under tini (exec form, so signals reach it), with single-threaded GC', () => {
+    expect(jsonForm(last(runtime, 'ENTRYPOINT'))).toEqual(['/usr/bin/tini', '--', 'node', '--single-threaded-gc', 'dist/cli/bin.js', 'run']);
+    // The bench runs its controllers with the image's Node flags.
+    expect(deployedNodeArgs(path.join(root, 'Dockerfile'))).toEqual(['--single-threaded-gc']);
     const bin = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin['ecs-gitops'];
     expect(bin).toBe('dist/cli/bin.js');
   });
