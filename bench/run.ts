@@ -95,6 +95,9 @@ const fig = (f: Figure) => figures.push(f);
 // The controller runs with the Docker image's Node flags, plus extra V8/Node flags for it only
 // (BENCH_CONTROLLER_NODE_ARGS, space-separated; e.g. heap sizing experiments).
 const extraControllerNodeArgs = [...deployedNodeArgs(), ...(process.env.BENCH_CONTROLLER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
+// BENCH_CONTROLLER_CGROUP: a cgroup directory (memory limit set, root only) the controllers run in,
+// to measure them under a container's memory limit, from which Node sizes its heap.
+const controllerCgroup = process.env.BENCH_CONTROLLER_CGROUP || undefined;
 const controllerNodeArgs = (label: string): string[] => [
   ...extraControllerNodeArgs,
   ...(args.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', args.cpuProfDir, '--cpu-prof-name', `controller-${label}-${Date.now()}.cpuprofile`] : []),
@@ -122,7 +125,7 @@ async function steadyGroup(label: 'steady' | 'scale', fleetSpec: ConstructorPara
   await admin.resetCalls();
   const resyncSeconds = resyncSecondsFor(fleet);
   const controller = await startControllerProcess({
-    repo: fleet.root, endpoint: sandbox.endpoint, accountId, region: REGION, resync: `${resyncSeconds}s`, nodeArgs: controllerNodeArgs(label),
+    repo: fleet.root, endpoint: sandbox.endpoint, accountId, region: REGION, resync: `${resyncSeconds}s`, nodeArgs: controllerNodeArgs(label), cgroup: controllerCgroup,
     ...(args.workers ? { workers: args.workers } : {}),
   });
   children.push(controller.proc);
@@ -149,6 +152,8 @@ async function steadyGroup(label: 'steady' | 'scale', fleetSpec: ConstructorPara
     fig({ scenario: '4 scale', name: 'controller CPU per resync', value: round(resync.cpuSeconds), unit: 'CPU-s', target: '< 2', met: resync.cpuSeconds < 2 });
     fig({ scenario: '4 scale', name: `SDK floor: the same ${floor.calls} DescribeServices from a bare SDK client`, value: round(floor.cpuSeconds), unit: 'CPU-s' });
     fig({ scenario: '4 scale', name: 'controller CPU per resync / SDK floor', value: round(resync.cpuSeconds / floor.cpuSeconds), unit: 'x' });
+    fig({ scenario: '4 scale', name: `SDK floor at ECS's rate: the same calls paced (${round(floor.pacedWallSeconds, 1)} s)`, value: round(floor.pacedCpuSeconds), unit: 'CPU-s' });
+    fig({ scenario: '4 scale', name: 'controller CPU per resync / paced SDK floor', value: round(resync.cpuSeconds / floor.pacedCpuSeconds), unit: 'x' });
     fig({ scenario: '4 scale', name: 'resync wall time (rate-limited reads)', value: round(resync.wallSeconds), unit: 's' });
     fig({ scenario: '4 scale', name: 'controller CPU while idle', value: round(resync.idleCpuSecondsPerMinute, 3), unit: 'CPU-s/min' });
     fig({ scenario: '4 scale', name: 'API calls for the resync / ideal', value: round(resync.ratio, 3), unit: 'x', target: '1.0', met: resync.ratio <= 1.0 });
@@ -186,7 +191,7 @@ async function rolloutGroup(): Promise<void> {
   await seedFleet(fleet, sandbox.endpoint, accountId, lifetime.signal);
   await admin.setThrottling(THROTTLING);
   const controller = await startControllerProcess({
-    repo: fleet.root, endpoint: sandbox.endpoint, accountId, region: REGION, resync: '30m', nodeArgs: controllerNodeArgs('rollout'),
+    repo: fleet.root, endpoint: sandbox.endpoint, accountId, region: REGION, resync: '30m', nodeArgs: controllerNodeArgs('rollout'), cgroup: controllerCgroup,
     ...(args.workers ? { workers: args.workers } : {}),
   });
   children.push(controller.proc);
@@ -253,6 +258,7 @@ const result = {
   controllerWorkers: args.workers ?? 'default',
   runner: RUNNER === 'dist' ? 'node dist/cli/bin.js' : 'node --import tsx src/cli/bin.ts',
   controllerNodeArgs: extraControllerNodeArgs.join(' '),
+  ...(controllerCgroup ? { controllerCgroup } : {}),
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 1024 ** 3, 1), node: process.version },
   durationSeconds: round((Date.now() - started) / 1000, 1),
   figures,

@@ -91,9 +91,21 @@ export interface CliProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-/** Starts `node dist/cli/bin.js ...args` (or `node --import tsx src/cli/bin.ts ...args`, see RUNNER). */
-export function startCli(args: readonly string[], env: Record<string, string> = {}, nodeArgs: readonly string[] = []): CliProcess {
-  const child = spawn(process.execPath, [...nodeArgs, ...(RUNNER === 'tsx' ? ['--import', 'tsx'] : []), BIN, ...args], {
+/**
+ * Starts `node dist/cli/bin.js ...args` (or `node --import tsx src/cli/bin.ts ...args`, see RUNNER).
+ * With `cgroup` (a cgroup directory, e.g. /sys/fs/cgroup/memory/bench with a memory limit set; needs
+ * root), the process joins it before Node starts, so Node sizes its heap from that limit as it does
+ * in a container.
+ */
+export function startCli(
+  args: readonly string[], env: Record<string, string> = {}, nodeArgs: readonly string[] = [], cgroup?: string,
+): CliProcess {
+  const command = [process.execPath, ...nodeArgs, ...(RUNNER === 'tsx' ? ['--import', 'tsx'] : []), BIN, ...args];
+  const [file, ...argv] = cgroup === undefined
+    ? command
+    // The shell writes its own pid, then becomes node (same pid, so /proc figures stay right).
+    : ['/bin/sh', '-c', 'echo $$ > "$0/cgroup.procs" || { echo "cannot join cgroup $0" >&2; exit 97; }; exec "$@"', cgroup, ...command];
+  const child = spawn(file as string, argv, {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -188,12 +200,14 @@ export async function startControllerProcess(options: {
   readonly workers?: number;
   readonly extraArgs?: readonly string[];
   readonly nodeArgs?: readonly string[];
+  /** A cgroup directory the controller runs in (see startCli). */
+  readonly cgroup?: string;
 }): Promise<ControllerProcess> {
   const port = await freePort();
   const spawnedAt = Date.now();
   const proc = startCli([
     'run', '--repo', options.repo, '--listen', `127.0.0.1:${port}`, '--resync', options.resync,
     ...(options.workers ? ['--workers', String(options.workers)] : []), '--log-level', 'warn', ...(options.extraArgs ?? []),
-  ], sandboxEnv(options.endpoint, options.accountId, options.region), options.nodeArgs ?? []);
+  ], sandboxEnv(options.endpoint, options.accountId, options.region), options.nodeArgs ?? [], options.cgroup);
   return { proc, url: `http://127.0.0.1:${port}`, spawnedAt };
 }

@@ -66,7 +66,7 @@ describe.skipIf(!hasGit)('npm run bench -- --quick --json', () => {
     for (const expected of [
       /1 steady: ratio to ideal/, /1 steady: API calls for one resync/, /2 latency: .*p50/, /2 latency: .*p99/,
       /3 rollout: commit -> last UpdateService/, /3 rollout: RegisterTaskDefinition calls/, /3 rollout: ThrottlingExceptions/,
-      /4 scale: controller RSS/, /4 scale: controller CPU per resync/, /5 cold: process start to all/,
+      /4 scale: controller RSS/, /4 scale: controller CPU per resync/, /4 scale: SDK floor at ECS's rate/, /5 cold: process start to all/,
     ]) expect(names.some((n) => expected.test(n)), String(expected)).toBe(true);
     // The table went to stderr, with a verdict for every target.
     expect(stderr).toMatch(/ratio to ideal/);
