@@ -12,7 +12,8 @@
  */
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { DEFAULT_RATE_LIMITS } from '../../src/ecs/rate-limits.js';
-import type { BucketLimits } from '../../src/ecs/token-bucket.js';
+import { systemClock } from '../../src/controller/clock.js';
+import { TokenBucket, type BucketLimits } from '../../src/ecs/token-bucket.js';
 import { REGION, type Fleet } from '../lib/fixture.js';
 import type { SandboxAdminClient } from '../lib/sandbox-admin.js';
 
@@ -49,16 +50,12 @@ export async function measureSdkFloor(
   const pass = async (pacing?: BucketLimits): Promise<number> => {
     let next = 0;
     const before = process.cpuUsage();
-    const startedAt = performance.now();
+    // The controller's own token bucket, at ECS's published limits (no margins): the burst at once, then the refill rate.
+    const bucket = pacing ? new TokenBucket('sdk-floor', pacing, systemClock) : undefined;
     await Promise.all(Array.from({ length: LANES }, async () => {
       while (next < batches.length) {
-        const index = next++;
-        const batch = batches[index] as { cluster: string; services: string[] };
-        if (pacing && index >= pacing.burst) {
-          const dueAt = startedAt + ((index - pacing.burst + 1) / pacing.refillPerSecond) * 1000;
-          const wait = dueAt - performance.now();
-          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        }
+        const batch = batches[next++] as { cluster: string; services: string[] };
+        await bucket?.take();
         const out = await client.send(new DescribeServicesCommand({ cluster: batch.cluster, services: batch.services, include: ['TAGS'] }));
         if ((out.services?.length ?? 0) !== batch.services.length) throw new Error(`SDK floor: ${batch.cluster} answered ${out.services?.length ?? 0} of ${batch.services.length} services`);
       }
