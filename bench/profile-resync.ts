@@ -17,7 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { createController } from '../src/controller/index.js';
-import { readSnapshot } from '../src/controller/runtime.js';
+import { readSnapshot } from '../src/app/runtime.js';
 import { DirectAwsJson1_1Protocol } from '../src/ecs/json-protocol.js';
 import { dropSdkResponseLogging, ecsApiFromClient } from '../src/ecs/sdk-adapter.js';
 import { startSandbox } from '../src/sandbox/index.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { createController } from '../../src/controller/index.js';
-import { readSnapshot } from '../../src/controller/runtime.js';
+import { readSnapshot } from '../../src/app/runtime.js';
 import { createSdkEcsApi } from '../../src/ecs/sdk-adapter.js';
 import { SandboxAdminClient } from './sandbox-admin.js';
 

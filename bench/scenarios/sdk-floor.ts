@@ -12,7 +12,7 @@
  */
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { DEFAULT_RATE_LIMITS } from '../../src/ecs/rate-limits.js';
-import { systemClock } from '../../src/controller/clock.js';
+import { systemClock } from '../../src/util/clock.js';
 import { TokenBucket, type BucketLimits } from '../../src/ecs/token-bucket.js';
 import { REGION, type Fleet } from '../lib/fixture.js';
 import type { SandboxAdminClient } from '../lib/sandbox-admin.js';

@@ -25,7 +25,7 @@ import { bindServiceStatusMetrics } from '../observe/service-status-metrics.js';
 import type { Action, PruneBlockReason } from '../plan/types.js';
 import type { ManifestSource } from '../source/manifest-source.js';
 import { Applier } from './applier.js';
-import { sleep, systemClock, untilAborted, type Clock } from './clock.js';
+import { sleep, systemClock, untilAborted, type Clock } from '../util/clock.js';
 import { reconcileCluster } from './cluster-reconciler.js';
 import { SharedDeadlines } from './deadlines.js';
 import { defaultPlanner, type Planner } from './planner.js';

@@ -11,7 +11,7 @@
  * tenth of the timeout for short ones), never early.
  */
 import { setMaxListeners } from 'node:events';
-import type { Clock } from './clock.js';
+import type { Clock } from '../util/clock.js';
 
 export interface DeadlineLease {
   /** Aborts at the deadline (reason: an Error saying so) or on shutdown (the shutdown signal's reason). */

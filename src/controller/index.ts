@@ -3,7 +3,7 @@ export { createController, CLUSTER_KEY_PREFIX, DEFAULT_CONTROLLER_ID, PRUNE_KEY_
 export type { Controller, ControllerOptions, PruneReport } from './controller.js';
 export { StatusStore, SYNC_STATUSES, HEALTH_STATUSES } from './status.js';
 export type { ServiceStatus, ControllerStatus, SyncStatus, HealthStatus, StatusError, StatusChange } from './status.js';
-export { FakeClock, systemClock, sleep, type Clock } from './clock.js';
+export { FakeClock, systemClock, sleep, type Clock } from '../util/clock.js';
 export { WorkQueue, type WorkQueueOptions, type WorkHandler, type WorkResult, type WorkQueueObserver } from './workqueue.js';
 export { assessRollout, primaryDeployment, type RolloutAssessment, type WatchedRollout } from './rollout.js';
 export { defaultPlanner, type Planner } from './planner.js';

@@ -11,7 +11,7 @@ import { EcsReader } from '../ecs/ecs-reader.js';
 import type { DesiredService } from '../manifests/types.js';
 import type { EcrApi } from '../ecs/ecr-api.js';
 import { ImageResolver } from '../ecs/image-resolver.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../util/clock.js';
 import { applyImagePolicy, FollowedDigests, imagePolicyOf, imagesToPrefetch, type ImagePolicyProblem } from './image-policy.js';
 
 /** The digests a service's ECR tags resolve to, for services whose `spec.sync.images` uses digests. */

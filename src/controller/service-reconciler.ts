@@ -14,7 +14,7 @@ import type { DesiredService, ServiceManifest } from '../manifests/types.js';
 import { buildTaskDefinitionRegistration } from '../plan/index.js';
 import type { LiveServiceState } from '../plan/types.js';
 import type { Applier } from './applier.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../util/clock.js';
 import type { ImageResolver } from '../ecs/image-resolver.js';
 import { applyImagePolicy, type FollowedDigests, type ImagePolicyResult, type ImageUpdate } from './image-policy.js';
 import type { Planner } from './planner.js';

@@ -9,7 +9,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
-import type { Clock } from './clock.js';
+import type { Clock } from '../util/clock.js';
 
 /** What a handler asks for after a successful pass. */
 export interface WorkResult {

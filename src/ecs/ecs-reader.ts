@@ -7,7 +7,7 @@
  * - lists: every page followed via nextToken.
  */
 import type * as ECS from '@aws-sdk/client-ecs';
-import { untilAborted, type Clock } from '../controller/clock.js';
+import { untilAborted, type Clock } from '../util/clock.js';
 import type { EcsApi } from './ecs-api.js';
 
 export const DESCRIBE_SERVICES_MAX = 10;

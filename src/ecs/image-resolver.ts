@@ -11,7 +11,7 @@
  * Calls take a token from the resolver's own bucket, apart from ECS's.
  */
 import type { ImageDetail } from '@aws-sdk/client-ecr';
-import type { Clock } from '../controller/clock.js';
+import type { Clock } from '../util/clock.js';
 import { awsErrorName, classifyAwsError } from './aws-error.js';
 import type { EcrApi } from './ecr-api.js';
 import { TokenBucket, type BucketLimits } from './token-bucket.js';

@@ -4,7 +4,7 @@
  * ThrottlingException that still gets through slows that category down and
  * is re-thrown, so the reconcile is retried with backoff (never dropped).
  */
-import type { Clock } from '../controller/clock.js';
+import type { Clock } from '../util/clock.js';
 import { classifyAwsError } from './aws-error.js';
 import type { EcsApi, EcsInput, EcsOperation, EcsOutput } from './ecs-api.js';
 import { DEFAULT_RATE_LIMITS, OPERATION_CATEGORY, RATE_CATEGORIES, type RateCategory } from './rate-limits.js';

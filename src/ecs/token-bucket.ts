@@ -4,7 +4,7 @@
  * bucket is emptied; each success then restores a little of the rate until it
  * is back at its configured value. Waiters are served first come, first served.
  */
-import { sleep, type Clock } from '../controller/clock.js';
+import { sleep, type Clock } from '../util/clock.js';
 
 export interface BucketLimits {
   /** Bucket size: calls allowed at once after idling. */

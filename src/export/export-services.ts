@@ -7,7 +7,7 @@
  */
 import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Clock } from '../controller/clock.js';
+import type { Clock } from '../util/clock.js';
 import { isServiceGone, type Change } from '../diff/index.js';
 import type { EcsApi } from '../ecs/ecs-api.js';
 import { EcsReader } from '../ecs/ecs-reader.js';

@@ -7,7 +7,7 @@
  */
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { systemClock, type Clock } from '../controller/clock.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import { GitopsError } from '../errors/define.js';
 import { watchCheckout, type CheckoutWatcher } from './checkout-watcher.js';
 import { readConsistentSnapshot, requireDirectory, type RevisionedSnapshot } from './consistent-snapshot.js';

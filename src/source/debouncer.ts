@@ -4,7 +4,7 @@
  * burst, so a steady trickle of writes cannot postpone a snapshot forever.
  * Time comes from an injected Clock so tests drive it without sleeping.
  */
-import type { Clock } from '../controller/clock.js';
+import type { Clock } from '../util/clock.js';
 
 export interface Debouncer {
   trigger(): void;

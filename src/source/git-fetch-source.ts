@@ -12,7 +12,7 @@
  */
 import { mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { systemClock, type Clock } from '../controller/clock.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import { GitopsError, isGitopsError } from '../errors/define.js';
 import { readConsistentSnapshot, type RevisionedSnapshot } from './consistent-snapshot.js';
 import { runGit } from './git-command.js';

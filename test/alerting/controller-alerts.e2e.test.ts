@@ -18,7 +18,7 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import type { Controller } from '../../src/controller/index.js';
-import { serveController, type ServeInfo } from '../../src/controller/serve.js';
+import { serveController, type ServeInfo } from '../../src/app/serve.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { QUICKSTART_SEED_PATH, type Sandbox } from '../../src/sandbox/index.js';
 import { ManifestDir, REGION, eventually, serviceManifest } from '../controller/harness.js';

@@ -5,7 +5,7 @@
  * leave no timers or buckets behind.
  */
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/controller/clock.js';
+import { FakeClock } from '../../src/util/clock.js';
 import { SharedDeadlines } from '../../src/controller/deadlines.js';
 
 describe('SharedDeadlines', () => {

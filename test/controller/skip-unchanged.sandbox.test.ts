@@ -10,7 +10,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Applier } from '../../src/controller/applier.js';
-import { systemClock } from '../../src/controller/clock.js';
+import { systemClock } from '../../src/util/clock.js';
 import type { Controller } from '../../src/controller/index.js';
 import { defaultPlanner } from '../../src/controller/planner.js';
 import { ServiceReconciler, type RegionAccess } from '../../src/controller/service-reconciler.js';

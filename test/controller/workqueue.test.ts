@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FakeClock, flushPromises } from '../../src/controller/clock.js';
+import { FakeClock, flushPromises } from '../../src/util/clock.js';
 import { WorkQueue, type WorkHandler } from '../../src/controller/workqueue.js';
 
 function deferred() {

@@ -1,6 +1,6 @@
 /** The SDK adapter and batched reader against moto_server (real SDK over HTTP). */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/controller/clock.js';
+import { systemClock } from '../../src/util/clock.js';
 import { EcsCallCounter } from '../../src/ecs/call-counter.js';
 import type { AwsRequestEvent, EcsApi } from '../../src/ecs/ecs-api.js';
 import { EcsReader } from '../../src/ecs/ecs-reader.js';

@@ -6,7 +6,7 @@
  * backend here refuses by policy).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock, systemClock } from '../../src/controller/clock.js';
+import { FakeClock, systemClock } from '../../src/util/clock.js';
 import { createSdkEcrApi, type EcrApi, type EcrOperation } from '../../src/ecs/ecr-api.js';
 import { ImageResolver, imageName, parseEcrImage, type EcrImageRef, type ImageLookup } from '../../src/ecs/image-resolver.js';
 import { eventually, sandboxWorld, type SandboxWorld } from '../controller/harness.js';

@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FakeClock, flushPromises } from '../../src/controller/clock.js';
+import { FakeClock, flushPromises } from '../../src/util/clock.js';
 import { TokenBucket } from '../../src/ecs/token-bucket.js';
 import { clientSideLimits, EcsRateLimiter } from '../../src/ecs/rate-limited-ecs.js';
 import { DEFAULT_RATE_LIMITS, OPERATION_CATEGORY, RATE_CATEGORIES, scaleRateLimits } from '../../src/ecs/rate-limits.js';

@@ -11,7 +11,7 @@ import {
   CreateClusterCommand, CreateServiceCommand, RegisterTaskDefinitionCommand, type ECSClient,
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/controller/clock.js';
+import { systemClock } from '../../src/util/clock.js';
 import { createController } from '../../src/controller/index.js';
 import { diffAgainstLive } from '../../src/controller/live-diff.js';
 import { EcsCallCounter } from '../../src/ecs/call-counter.js';

@@ -6,7 +6,7 @@
 import { renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/controller/clock.js';
+import { FakeClock } from '../../src/util/clock.js';
 import { createCheckoutSource, type CheckoutSource } from '../../src/source/checkout-source.js';
 import { requireProgram } from '../support/programs.js';
 import { commitAll, git, initRepo, key, removeTempDirs, serviceYaml, tempDir, writeFile, writeService } from './support/git-fixture.js';

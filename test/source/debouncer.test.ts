@@ -1,6 +1,6 @@
 /** The debouncer on a FakeClock: bursts collapse to one call; a steady trickle is capped by maxWait. */
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/controller/clock.js';
+import { FakeClock } from '../../src/util/clock.js';
 import { createDebouncer } from '../../src/source/debouncer.js';
 
 function setup(delayMs = 100, maxWaitMs?: number) {

@@ -10,7 +10,7 @@ import { readFileSync, renameSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/controller/clock.js';
+import { FakeClock } from '../../src/util/clock.js';
 import type { GitopsError } from '../../src/errors/define.js';
 import { createGitFetchSource, type FetchResult, type GitFetchSource, type GitFetchSourceOptions } from '../../src/source/git-fetch-source.js';
 import { createWebhookHandler } from '../../src/source/webhook.js';

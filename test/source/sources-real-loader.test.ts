@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/controller/clock.js';
+import { FakeClock } from '../../src/util/clock.js';
 import { loadManifests } from '../../src/manifests/index.js';
 import { createCheckoutSource } from '../../src/source/checkout-source.js';
 import { createGitFetchSource } from '../../src/source/git-fetch-source.js';

@@ -4,9 +4,9 @@
  * 1 error (including manifest problems, which are printed first).
  */
 import path from 'node:path';
-import { systemClock } from '../../controller/clock.js';
+import { systemClock } from '../../util/clock.js';
 import { diffAgainstLive } from '../../controller/live-diff.js';
-import { connectEcs, printProblems, readSnapshot, resolveRegion } from '../../controller/runtime.js';
+import { connectEcs, printProblems, readSnapshot, resolveRegion } from '../../app/runtime.js';
 import { diffJson, renderDiffText, summarize } from '../../diff/index.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec } from '../command.js';
 import { MASK_FLAGS, maskOptionsFrom } from '../config-flags.js';

@@ -5,8 +5,8 @@
  * reads back in sync, 1 otherwise (errors, or a file that would not).
  */
 import path from 'node:path';
-import { systemClock } from '../../controller/clock.js';
-import { connectEcs, requireDirectoryArgument, resolveRegion } from '../../controller/runtime.js';
+import { systemClock } from '../../util/clock.js';
+import { connectEcs, requireDirectoryArgument, resolveRegion } from '../../app/runtime.js';
 import { exportServices, type ExportReport } from '../../export/index.js';
 import { OUTPUT_FLAG, type CommandContext, type CommandSpec } from '../command.js';
 

@@ -5,8 +5,8 @@
  * SIGTERM/SIGINT drains in-flight work and exits 0.
  */
 import path from 'node:path';
-import { serveController } from '../../controller/serve.js';
-import { resolveRegion } from '../../controller/runtime.js';
+import { serveController } from '../../app/serve.js';
+import { resolveRegion } from '../../app/runtime.js';
 import { GitopsError } from '../../errors/index.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../observe/logger.js';
 import { DEFAULT_LISTEN, parseListenAddress } from '../../observe/listen-address.js';

@@ -5,7 +5,7 @@
  * lines saying what to try next.
  */
 import path from 'node:path';
-import { serveController, type ServeInfo } from '../../controller/serve.js';
+import { serveController, type ServeInfo } from '../../app/serve.js';
 import { createLogger, type LogFormat } from '../../observe/logger.js';
 import { parseListenAddress } from '../../observe/listen-address.js';
 import { QUICKSTART_SEED } from '../../sandbox/index.js';

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { createController } from '../../controller/controller.js';
-import { connectEcs, printProblems, readSnapshot, resolveRegion } from '../../controller/runtime.js';
+import { connectEcs, printProblems, readSnapshot, resolveRegion } from '../../app/runtime.js';
 import type { ServiceStatus } from '../../controller/status.js';
 import { createLogger } from '../../observe/logger.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec, } from '../command.js';

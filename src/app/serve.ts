@@ -22,9 +22,9 @@ import { createGitFetchSource, type FetchResult } from '../source/git-fetch-sour
 import type { GitCredentials } from '../source/git-credentials.js';
 import { createWebhookHandler } from '../source/webhook.js';
 import type { LoadManifests, ManifestSource } from '../source/manifest-source.js';
-import { createController, type Controller } from './controller.js';
+import { createController, type Controller } from '../controller/controller.js';
 import { connectEcs, type EcsConnection, type Env } from './runtime.js';
-import { StatusStore, type SourceStatus } from './status.js';
+import { StatusStore, type SourceStatus } from '../controller/status.js';
 
 export interface ServeConfig {
   /** A checkout to watch (`--repo`), or a remote to fetch (`git`). */
