@@ -4,7 +4,7 @@
  * Kept apart from scripts/gen-ecs-schema.ts so the staleness test can
  * regenerate in memory and compare with the committed file.
  *
- * The manifest replaces a few request members (MANIFESTS.md): names and the
+ * The manifest replaces a few request members (docs/manifests.md#spec): names and the
  * cluster live in `metadata`, `clientToken` is the controller's business,
  * `taskDefinition` is an inline RegisterTaskDefinition input rather than an ARN,
  * and tags are a string map. Those replacements are the table below; every
@@ -51,7 +51,7 @@ interface SpecShape {
 // Relative references, so editors resolve them next to the file (schema/).
 const TAG_MAP_REF = `${MANIFEST_SCHEMA_FILE}#/definitions/TagMap`;
 
-/** MANIFESTS.md's replacement table. */
+/** The replacements of docs/manifests.md#spec ("Differences from the CreateService request"). */
 export const SPEC_SHAPES: Readonly<Record<string, SpecShape>> = {
   ServiceSpec: {
     from: 'CreateServiceRequest',

@@ -1,9 +1,12 @@
-/** Regenerates the generated parts of README.md: included docs and the error-code table. */
+/**
+ * `npm run docs:readme`: regenerates the generated part of the documentation,
+ * the error-code table of docs/errors.md (the README links to it), from the
+ * error catalogs. test/errors/error-codes.test.ts fails when it is stale.
+ */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { replaceErrorTable } from '../src/errors/readme-table.js';
-import { readDocFrom, renderIncludes } from './readme-includes.js';
+import { ERROR_TABLE_DOC, replaceErrorTable } from '../src/errors/error-table.js';
 
-const root = new URL('../', import.meta.url);
-const readmePath = new URL('README.md', root);
-const readme = readFileSync(readmePath, 'utf8');
-writeFileSync(readmePath, replaceErrorTable(renderIncludes(readme, readDocFrom(root))));
+const docPath = new URL(`../${ERROR_TABLE_DOC}`, import.meta.url);
+const doc = readFileSync(docPath, 'utf8');
+const next = replaceErrorTable(doc);
+if (next !== doc) writeFileSync(docPath, next);

@@ -1,5 +1,5 @@
 /**
- * The package's programmatic API (CLI.md "Programmatic API"): the pure core
+ * The package's programmatic API (docs/cli.md#programmatic-api): the pure core
  * (manifests, normalize, diff, plan) plus the controller and the sandbox for
  * embedding. Everything else is internal and may change between versions.
  */

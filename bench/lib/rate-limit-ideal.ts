@@ -1,6 +1,6 @@
 /**
  * The fastest any client could make a set of ECS calls under ECS's published
- * token buckets (ECS-FACTS.md): the yardstick for the mass-rollout benchmark.
+ * token buckets (docs/ecs-facts.md#api-throttling): the yardstick for the mass-rollout benchmark.
  * A bucket that starts full allows burst + rate x t calls by time t, so the
  * n-th call of a category (1-based) cannot happen before (n - burst) / rate.
  * UpdateService for a service also waits for the registration of its task

@@ -19,7 +19,7 @@ export interface CommandSpec {
   readonly usage: string;
   readonly maxPositionals: number;
   readonly flags: readonly FlagSpec[];
-  /** Exit code for usage errors (validate uses 3, per CLI.md). */
+  /** Exit code for usage errors (validate uses 3, see docs/cli.md#flags-environment-and-output). */
   readonly usageExitCode: number;
   run(ctx: CommandContext): Promise<number>;
 }

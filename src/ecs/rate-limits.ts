@@ -1,6 +1,7 @@
 /**
  * ECS API throttling categories and their published token-bucket limits
- * (ECS-FACTS.md, "API throttling"): the defaults for the client-side limiter.
+ * (docs/ecs-facts.md#api-throttling): the defaults for the client-side limiter;
+ * the margins kept below them: docs/controller.md#rate-limiting.
  */
 import type { BucketLimits } from './token-bucket.js';
 import type { EcsOperation } from './ecs-api.js';

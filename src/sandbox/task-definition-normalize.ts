@@ -3,7 +3,8 @@
  * defaults it fills in, the units it converts, the lists it reorders or
  * drops, and the checks it makes. A controller that compares manifests to
  * DescribeTaskDefinition naively sees exactly the false drift it would see on
- * real ECS (ECS-FACTS.md, "What ECS fills in or reorders").
+ * real ECS (docs/ecs-facts.md#what-ecs-fills-in-or-reorders; the full list as
+ * modelled here: docs/sandbox.md#what-ecs-fills-in-false-drift-on-purpose).
  */
 import { clientException } from './api-error.js';
 import { cloneJson, isObject, type Json, type JsonObject } from './json-input.js';

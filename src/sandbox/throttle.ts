@@ -1,8 +1,9 @@
 /**
  * ECS API throttling: one token bucket per account, Region and action
- * category, with the burst and refill rates of ECS-FACTS.md. Rates are in real
- * (wall-clock) seconds, not simulated time, because they model what a client
- * experiences. A scale factor multiplies both burst and rate.
+ * category, with the burst and refill rates of
+ * docs/ecs-facts.md#api-throttling. Rates are in real (wall-clock) seconds,
+ * not simulated time, because they model what a client experiences. A scale
+ * factor multiplies both burst and rate.
  */
 import { SandboxApiError } from './api-error.js';
 
@@ -20,7 +21,7 @@ export const ECS_THROTTLE_CATEGORIES = {
   'task-definition-modify': { burst: 20, perSecond: 1 },
   'service-read': { burst: 100, perSecond: 20 },
   'service-modify': { burst: 50, perSecond: 5 },
-  // Not in ECS-FACTS.md's table; ECS documents task reads with their own bucket of this size.
+  // Not in docs/ecs-facts.md's table; ECS documents task reads with their own bucket of this size.
   'task-read': { burst: 100, perSecond: 20 },
   'tag-read': { burst: 50, perSecond: 20 },
   'tag-modify': { burst: 20, perSecond: 10 },

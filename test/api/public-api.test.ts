@@ -1,9 +1,9 @@
-/** The programmatic API promised in CLI.md stays exported and works on a real manifest. */
+/** The programmatic API promised in docs/cli.md#programmatic-api stays exported and works on a real manifest. */
 import { describe, expect, it } from 'vitest';
 import * as api from '../../src/index.js';
 
 describe('public API', () => {
-  it('exports the functions CLI.md documents', () => {
+  it('exports the functions docs/cli.md documents', () => {
     for (const name of [
       'loadManifests', 'validateDocuments', 'normalizeTaskDefinition', 'normalizeService',
       'diffService', 'planActions', 'createController', 'startSandbox',

@@ -2,8 +2,9 @@
  * The backends the contract suite runs against: the sandbox and moto_server.
  * Each `account()` call gives an isolated account with real SDK clients.
  * Known moto differences are declared once here, with the reason; on moto
- * those cases run as expected failures (ECS-FACTS.md or a probe says moto
- * differs from real ECS there). The sandbox must pass every case.
+ * those cases run as expected failures (docs/ecs-facts.md#moto-521-vs-real-ecs,
+ * or a probe, says moto differs from real ECS there). The sandbox must pass
+ * every case.
  */
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ECSClient } from '@aws-sdk/client-ecs';
@@ -49,19 +50,19 @@ export function motoBackend(): Backend | undefined {
 /** Contract cases moto 5.2.1 is known to fail, with why. Keyed by case title. */
 export const MOTO_KNOWN_GAPS: Readonly<Record<string, string>> = {
   'task definition: ECS fills protocol, hostPort and registeredAt':
-    'moto does not fill portMappings protocol/hostPort nor registeredAt (ECS-FACTS.md: task definition defaults differ)',
+    'moto does not fill portMappings protocol/hostPort nor registeredAt (docs/ecs-facts.md#moto-521-vs-real-ecs: task definition defaults differ)',
   'service: UpdateService stores taskDefinition as a full ARN':
-    'moto stores taskDefinition as sent, not as an ARN (ECS-FACTS.md)',
+    'moto stores taskDefinition as sent, not as an ARN (docs/ecs-facts.md#moto-521-vs-real-ecs)',
   'service: CreateService on an existing ACTIVE name is not idempotent':
-    'moto replaces the existing service instead of failing (ECS-FACTS.md)',
+    'moto replaces the existing service instead of failing (docs/ecs-facts.md#moto-521-vs-real-ecs)',
   'service: CreateService fills the default deploymentConfiguration':
-    'moto drops deploymentConfiguration (ECS-FACTS.md)',
+    'moto drops deploymentConfiguration (docs/ecs-facts.md#moto-521-vs-real-ecs)',
   'service: a deleted service is no longer listed and refuses updates with ServiceNotActiveException':
-    'moto keeps listing INACTIVE services and never raises ServiceNotActiveException (ECS-FACTS.md)',
+    'moto keeps listing INACTIVE services and never raises ServiceNotActiveException (docs/ecs-facts.md#moto-521-vs-real-ecs)',
   'service: DescribeServices accepts at most 10 names':
-    'moto has no 10-name limit (ECS-FACTS.md)',
+    'moto has no 10-name limit (docs/ecs-facts.md#moto-521-vs-real-ecs)',
   'service: ListServices pages with nextToken':
-    'moto has no pagination (ECS-FACTS.md)',
+    'moto has no pagination (docs/ecs-facts.md#moto-521-vs-real-ecs)',
   'ecr: PutImage digest is the sha256 of the manifest':
-    'moto ECR digests are not content digests (ECS-FACTS.md)',
+    'moto ECR digests are not content digests (docs/ecs-facts.md#moto-521-vs-real-ecs)',
 };

@@ -32,7 +32,7 @@ import { baseSpec, desiredOf, manifestOf } from './fixtures.js';
 
 const CLUSTER = 'prod';
 
-/** A backend fidelity gap (ECS-FACTS.md "moto 5.2.1 vs real ECS"): fields the backend does not store. */
+/** A backend fidelity gap (docs/ecs-facts.md#moto-521-vs-real-ecs): fields the backend does not store. */
 type Gap = 'deploymentConfiguration' | 'serviceFlags' | 'defaultSecurityGroup';
 
 interface Connection {

@@ -1,37 +1,48 @@
-/** The README's copies of docs/*.md are current, and what it promises exists. */
-import { existsSync, readFileSync } from 'node:fs';
+/**
+ * The README is the front door: a quick start that works, what the project is,
+ * and links to docs/ for the references (their links are checked by
+ * links.test.ts). It keeps what it promises and stays short.
+ */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readDocFrom, renderIncludes } from '../../scripts/readme-includes.js';
 
 const root = new URL('../../', import.meta.url);
-const readme = readFileSync(new URL('README.md', root), 'utf8');
+const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
+const readme = read('README.md');
+const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string>; engines: { node: string } };
 
 describe('README', () => {
-  it('includes the current docs (run `npm run docs:readme` to refresh)', () => {
-    expect(renderIncludes(readme, readDocFrom(root))).toBe(readme);
-  });
-
-  it('shifts included headings below the README title and rebases relative links', () => {
-    const rendered = renderIncludes(
-      '<!-- include: docs/x.md -->\n<!-- end include: docs/x.md -->',
-      () => '# Title\n\n[schema](../schema/a.json) [other](other.md) [web](https://e.com) [here](#anchor)\n```\n# not a heading\n```\n',
-    );
-    expect(rendered).toBe(
-      '<!-- include: docs/x.md -->\n## Title\n\n[schema](schema/a.json) [other](docs/other.md) [web](https://e.com) [here](#anchor)\n```\n# not a heading\n```\n<!-- end include: docs/x.md -->',
-    );
-  });
-
-  it('links only to files that exist', () => {
-    const targets = [...readme.matchAll(/\]\((?!https?:|#|mailto:)([^)#\s]+)/g)].map((m) => m[1] as string);
-    expect(targets.length).toBeGreaterThan(3);
-    expect(targets.filter((target) => !existsSync(new URL(target, root)))).toEqual([]);
-  });
-
   it('keeps the two-command quick start', () => {
     expect(readme).toContain('npm install && npm start');
     expect(readme).toContain('npm install && npm test');
-    const scripts = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    expect(scripts.start).toBeDefined();
-    expect(scripts.test).toBe('vitest run');
+    expect(packageJson.scripts.start).toBeDefined();
+    expect(packageJson.scripts.test).toBe('vitest run');
+  });
+
+  it('shows every step `npm start` suggests trying next', () => {
+    // The quick start prints numbered steps ('  1. Edit ...'); the README lists the same number.
+    const printed = [...read('src/cli/commands/start.ts').matchAll(/^\s*['`]\s+(\d+)\. /gm)].map((m) => Number(m[1]));
+    const quickStart = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('\n## ', readme.indexOf('## Quick start') + 1));
+    const listed = [...quickStart.matchAll(/^(\d+)\. /gm)].map((m) => Number(m[1]));
+    expect(printed.length).toBeGreaterThanOrEqual(4);
+    expect(listed).toEqual(printed);
+    expect(quickStart).toContain('CONTROLLER_IMAGE_NOT_FOUND');
+  });
+
+  it('states the Node.js versions package.json and the image use', () => {
+    const minimum = /^>=(\d+\.\d+)$/.exec(packageJson.engines.node)?.[1];
+    expect(minimum).toBeDefined();
+    expect(readme).toContain(`Node.js ${minimum} or newer`);
+    const imageMajor = /^FROM\s+node:(\d+)/m.exec(read('Dockerfile'))?.[1];
+    expect(imageMajor).toBeDefined();
+    expect(readme).toContain(`Node ${imageMajor}`);
+  });
+
+  it('links the error-code table, so a code seen in a log is one link away', () => {
+    expect(readme).toContain('](docs/errors.md');
+  });
+
+  it('stays a front door: references live in docs/', () => {
+    expect(readme.split('\n').length).toBeLessThanOrEqual(350);
   });
 });
