@@ -12,14 +12,9 @@ import { GitopsError } from '../errors/index.js';
 import { formatProblem, loadManifests, type ManifestSnapshot } from '../manifests/index.js';
 import type { Sandbox, SandboxOptions } from '../sandbox/index.js';
 import { readConsistentSnapshot } from '../source/consistent-snapshot.js';
+import type { Env } from './region.js';
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
-/** --region, then AWS_REGION / AWS_DEFAULT_REGION, then `fallback`. */
-export function resolveRegion(flag: unknown, env: Env, fallback: string): string {
-  if (typeof flag === 'string' && flag !== '') return flag;
-  return env.AWS_REGION || env.AWS_DEFAULT_REGION || fallback;
-}
+export { resolveRegion, type Env } from './region.js';
 
 export interface EcsConnection {
   /** ECS access for the default region. */

@@ -92,6 +92,10 @@ describe('ecs-gitops validate', () => {
     ['--region flag', ['--region', 'ap-south-1'], {}, 'ap-south-1/demo/web'],
     ['ECS_GITOPS_REGION', [], { ECS_GITOPS_REGION: 'eu-north-1' }, 'eu-north-1/demo/web'],
     ['AWS_REGION', [], { AWS_REGION: 'eu-central-1' }, 'eu-central-1/demo/web'],
+    // The same order as diff, sync, run and export (resolveRegion): the SDK's older variable counts too.
+    ['AWS_DEFAULT_REGION', [], { AWS_DEFAULT_REGION: 'ap-northeast-2' }, 'ap-northeast-2/demo/web'],
+    ['AWS_REGION over AWS_DEFAULT_REGION', [], { AWS_REGION: 'eu-central-1', AWS_DEFAULT_REGION: 'ap-northeast-2' }, 'eu-central-1/demo/web'],
+    ['--region over both variables', ['--region', 'ap-south-1'], { AWS_REGION: 'eu-central-1', AWS_DEFAULT_REGION: 'ap-northeast-2' }, 'ap-south-1/demo/web'],
     ['nothing set', [], {}, 'us-east-1/demo/web'],
   ] as const)('takes the default region from %s', async (_name, flags, env, key) => {
     put('web.yaml', VALID);

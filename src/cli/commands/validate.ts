@@ -4,6 +4,7 @@
  * 1 when problems were found, 3 for usage or IO errors (missing directory).
  */
 import path from 'node:path';
+import { resolveRegion } from '../../app/region.js';
 import { isGitopsError } from '../../errors/index.js';
 import { formatProblem, loadManifests, type ManifestSnapshot } from '../../manifests/index.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec } from '../command.js';
@@ -44,8 +45,7 @@ function jsonReport(snapshot: ManifestSnapshot): unknown {
 
 async function run(ctx: CommandContext): Promise<number> {
   const dir = path.resolve(ctx.cwd, ctx.args.positionals[0] ?? 'manifests');
-  const flagRegion = ctx.args.flags['region'];
-  const defaultRegion = (typeof flagRegion === 'string' && flagRegion !== '' ? flagRegion : undefined) ?? (ctx.env.AWS_REGION || undefined) ?? 'us-east-1';
+  const defaultRegion = resolveRegion(ctx.args.flags.region, ctx.env, 'us-east-1');
   let snapshot: ManifestSnapshot;
   try {
     snapshot = await loadManifests(dir, { defaultRegion, signal: ctx.signal });
@@ -79,7 +79,7 @@ export const validateCommand: CommandSpec = {
     {
       name: 'region',
       type: 'string',
-      description: 'region for manifests without metadata.region (else AWS_REGION, else us-east-1)',
+      description: 'region for manifests without metadata.region (else AWS_REGION, AWS_DEFAULT_REGION, us-east-1)',
       validate: (value) =>
         value === undefined || (typeof value === 'string' && /^[a-z]{2}(-[a-z]+)+-[0-9]+$/.test(value))
           ? undefined
