@@ -1,7 +1,8 @@
 /**
  * Flags shared by several commands whose values need more than the flag
  * framework's scalar types: ECS rate limits (JSON), secret masking (a regular
- * expression and a key read from a file or the environment). Each parser
+ * expression and a key read from a file or the environment), and the logger
+ * that honours the masking. Each parser
  * checks the whole value before returning, so a command either gets complete,
  * valid options or fails with CLI_BAD_FLAG_VALUE naming the flag and the
  * offending key, before anything has started.
@@ -13,6 +14,7 @@ import type { MaskOptions } from '../diff/types.js';
 import { DEFAULT_RATE_LIMITS, RATE_CATEGORIES, type RateCategory } from '../ecs/rate-limits.js';
 import type { BucketLimits } from '../ecs/token-bucket.js';
 import { GitopsError } from '../errors/index.js';
+import { createLogger, type CreateLoggerOptions, type Logger } from '../observe/logger.js';
 import { closestMatch } from '../util/did-you-mean.js';
 import type { CommandContext } from './command.js';
 import type { FlagSpec } from './flags.js';
@@ -81,6 +83,18 @@ export async function maskOptionsFrom(ctx: CommandContext): Promise<MaskOptions>
     ...(typeof pattern === 'string' ? { secretNamePattern: compileSecretPattern(pattern) } : {}),
     ...(maskKey ? { maskKey } : {}),
   };
+}
+
+/**
+ * A command's logger at its --log-level that scrubs the secret names of
+ * `mask` (--secret-pattern) from every line, as diffs and status mask them.
+ */
+export function loggerFrom(ctx: CommandContext, mask: MaskOptions, options: Omit<CreateLoggerOptions, 'level' | 'secretNamePattern'>): Logger {
+  return createLogger({
+    ...options,
+    level: String(ctx.args.flags['log-level']),
+    ...(mask.secretNamePattern ? { secretNamePattern: mask.secretNamePattern } : {}),
+  });
 }
 
 function badRateLimits(message: string, key?: string): GitopsError {

@@ -8,7 +8,7 @@
  */
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
 import pretty from 'pino-pretty';
-import { REDACTED, scrubSecrets } from './secret-scrub.js';
+import { REDACTED, secretScrubber } from './secret-scrub.js';
 
 export type Logger = PinoLogger;
 export type LogFormat = 'json' | 'pretty';
@@ -26,6 +26,12 @@ export interface CreateLoggerOptions {
   readonly colorize?: boolean;
   /** Fields on every line (e.g. { component: 'controller' }). */
   readonly base?: Record<string, unknown>;
+  /**
+   * Environment variable names whose values are scrubbed besides the default
+   * ones: the user's --secret-pattern (MaskOptions.secretNamePattern), so a
+   * value masked in diffs and status is never printed in a log line either.
+   */
+  readonly secretNamePattern?: RegExp;
 }
 
 /** Known places secrets sit; the scrub catches the rest by key name. */
@@ -63,6 +69,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   }
   const destination = options.destination ?? process.stdout;
   const format = options.format ?? 'json';
+  const scrubSecrets = secretScrubber(options.secretNamePattern ? { secretNamePattern: options.secretNamePattern } : {});
   const stream: DestinationStream =
     format === 'pretty'
       ? pretty({

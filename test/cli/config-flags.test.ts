@@ -8,7 +8,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CommandContext } from '../../src/cli/command.js';
+import { controllerConfigFrom, runCommand } from '../../src/cli/commands/run.js';
+import { syncCommand } from '../../src/cli/commands/sync.js';
+import { loggerFrom, maskOptionsFrom } from '../../src/cli/config-flags.js';
+import { parseArgs } from '../../src/cli/flags.js';
 import { maskValue } from '../../src/diff/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import type { ManifestDir } from '../controller/harness.js';
@@ -87,6 +93,47 @@ describe('flag errors', () => {
     expect(help).toContain('[env ECS_GITOPS_SECRET_PATTERN]');
     expect(help).toContain('[env ECS_GITOPS_MASK_KEY_FILE]');
     expect(help.includes('[env ECS_GITOPS_RATE_LIMITS]')).toBe(command !== 'diff');
+  });
+});
+
+describe('log lines honour --secret-pattern', () => {
+  const PIN = 'planted-pin-0815';
+  /** What a reconcile might log: a container's environment, DOOR_PIN secret only by the user's pattern. */
+  const fields = { containerDefinitions: [{ environment: [{ name: 'DOOR_PIN', value: PIN }, { name: 'LOG_LEVEL', value: 'debug' }] }] };
+
+  function context(argv: string[], flags: typeof runCommand.flags, env: Record<string, string>) {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    const ctx: CommandContext = {
+      args: parseArgs(argv, flags, env, 1), stdout: out, stderr: out, env, cwd: process.cwd(), signal: new AbortController().signal,
+    };
+    return { ctx, text: () => text };
+  }
+
+  it.each([
+    ['--secret-pattern', ['--secret-pattern', '_pin$'], {}],
+    ['ECS_GITOPS_SECRET_PATTERN', [], { ECS_GITOPS_SECRET_PATTERN: '_PIN$' }],
+  ])('run\'s logger scrubs a value named only by %s', async (_label, argv, env) => {
+    const { ctx, text } = context(['--repo', '.', ...argv], runCommand.flags, env);
+    const { logger } = controllerConfigFrom(ctx, await maskOptionsFrom(ctx));
+    logger.info(fields, 'reconciled');
+    logger.child(fields).warn('bound');
+    expect(text()).toContain('"msg":"bound"');
+    expect(text()).not.toContain(PIN);
+    expect(text()).toContain('"value":"debug"');
+  });
+
+  it('sync\'s logger (pretty, on stderr) scrubs it too, and without the pattern the value is printed', async () => {
+    const masked = context(['--secret-pattern', 'door_pin'], syncCommand.flags, {});
+    const logger = loggerFrom(masked.ctx, await maskOptionsFrom(masked.ctx), { destination: masked.ctx.stderr, format: 'pretty', colorize: false });
+    logger.warn(fields, 'not applied');
+    expect(masked.text()).toContain('not applied');
+    expect(masked.text()).not.toContain(PIN);
+
+    const plain = context([], syncCommand.flags, {});
+    loggerFrom(plain.ctx, await maskOptionsFrom(plain.ctx), { destination: plain.ctx.stderr, format: 'pretty', colorize: false }).warn(fields, 'not applied');
+    expect(plain.text()).toContain(PIN);
   });
 });
 

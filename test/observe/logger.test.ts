@@ -112,6 +112,31 @@ describe('createLogger', () => {
     expect(fields.environment[1]?.value).toBe(SECRET);
   });
 
+  it('scrubs values under the names of a user\'s --secret-pattern too (secretNamePattern), beside the default ones', () => {
+    const fields = { spec: { containerDefinitions: [{ environment: [
+      { name: 'DOOR_PIN', value: SECRET }, { name: 'DB_PASSWORD', value: `${SECRET}-pw` }, { name: 'LOG_LEVEL', value: 'debug' },
+    ] }] } };
+    for (const format of ['json', 'pretty'] as const) {
+      // Control: DOOR_PIN is not secret by the default rule, so without the pattern it is printed.
+      const plain = captured({ format, colorize: false });
+      plain.logger.info(fields, 'default rule');
+      expect(plain.text()).toContain(SECRET);
+      expect(plain.text()).not.toContain(`${SECRET}-pw`);
+
+      // A global pattern must not carry lastIndex from one line to the next.
+      const out = captured({ format, colorize: false, secretNamePattern: /_pin$/gi });
+      out.logger.info(fields, 'with fields');
+      out.logger.info(fields, 'twice');
+      out.logger.child(fields).info('as bindings');
+      out.logger.child({ nested: fields }).child({ deeper: fields }).warn('as nested bindings');
+      lazyChild(out.logger, () => fields).info('lazily bound');
+      const text = out.text();
+      expect(text, format).not.toContain(SECRET);
+      expect(text).toContain('[REDACTED]');
+      expect(text).toContain('debug');
+    }
+  });
+
   it('property: a secret under any secret key at any depth never reaches the output', () => {
     const secretKey = fc.constantFrom('password', 'token', 'secretAccessKey', 'secrets', 'authorization', 'sessionToken', 'apiKey', 'Authorization');
     const plainKey = fc.constantFrom('spec', 'containers', 'a', 'config', 'items', 'live', 'desired');

@@ -18,6 +18,16 @@ describe('scrubSecrets', () => {
     expect(isSecretEnvName(name)).toBe(secret);
   });
 
+  it('adds an extra environment name pattern to the default rule', () => {
+    expect(isSecretEnvName('DOOR_PIN')).toBe(false);
+    expect(isSecretEnvName('DOOR_PIN', /_pin$/i)).toBe(true);
+    expect(isSecretEnvName('DB_PASSWORD', /_pin$/i)).toBe(true);
+    expect(isSecretEnvName('LOG_LEVEL', /_pin$/i)).toBe(false);
+    const input = { environment: [{ name: 'DOOR_PIN', value: '4711' }, { name: 'PORT', value: '80' }] };
+    expect(scrubSecrets(input)).toBe(input);
+    expect(scrubSecrets(input, { secretNamePattern: /_pin$/i })).toEqual({ environment: [{ name: 'DOOR_PIN', value: REDACTED }, { name: 'PORT', value: '80' }] });
+  });
+
   it('masks at any depth, keeps everything else, and leaves the input untouched', () => {
     const input = {
       key: 'eu-west-1/prod/web',

@@ -7,12 +7,13 @@
 import path from 'node:path';
 import { serveController } from '../../app/serve.js';
 import { resolveRegion } from '../../app/runtime.js';
+import type { MaskOptions } from '../../diff/types.js';
 import { GitopsError } from '../../errors/index.js';
-import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../observe/logger.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../observe/logger.js';
 import { DEFAULT_LISTEN, parseListenAddress } from '../../observe/listen-address.js';
 import { DEFAULT_DEBOUNCE_MS } from '../../source/checkout-source.js';
 import type { GitCredentials } from '../../source/git-credentials.js';
-import { MASK_FLAGS, maskOptionsFrom, RATE_LIMITS_FLAG, rateLimitsFrom, secretFrom } from '../config-flags.js';
+import { loggerFrom, MASK_FLAGS, maskOptionsFrom, RATE_LIMITS_FLAG, rateLimitsFrom, secretFrom } from '../config-flags.js';
 import type { FlagSpec } from '../flags.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 
@@ -34,7 +35,8 @@ export const CONTROLLER_FLAGS: readonly FlagSpec[] = [
   ...MASK_FLAGS,
 ];
 
-function controllerConfigFrom(ctx: CommandContext) {
+/** `mask` is what diffs and status use; the logger scrubs the same secret names. */
+export function controllerConfigFrom(ctx: CommandContext, mask: MaskOptions) {
   const flags = ctx.args.flags;
   return {
     listen: parseListenAddress(String(flags.listen)),
@@ -44,7 +46,8 @@ function controllerConfigFrom(ctx: CommandContext) {
     mode: flags.mode === 'detect' ? 'detect' as const : 'auto' as const,
     workers: flags.workers as number,
     controllerId: String(flags['controller-id']),
-    logger: createLogger({ level: String(flags['log-level']), format: flags['log-format'] as LogFormat, destination: ctx.stdout }),
+    logger: loggerFrom(ctx, mask, { format: flags['log-format'] as LogFormat, destination: ctx.stdout }),
+    mask,
     ...(typeof flags.path === 'string' ? { path: flags.path } : {}),
   };
 }
@@ -77,9 +80,8 @@ async function run(ctx: CommandContext): Promise<number> {
   const rateLimits = await rateLimitsFrom(ctx);
   const mask = await maskOptionsFrom(ctx);
   await serveController({
-    ...controllerConfigFrom(ctx),
+    ...controllerConfigFrom(ctx, mask),
     ...(rateLimits ? { rateLimits } : {}),
-    mask,
     ...(repo ? { debounceMs: flags.debounce as number } : {}),
     ...(repo ? { repo } : {}),
     ...(gitUrl ? { git: { url: gitUrl, ref: String(flags['git-ref']), pollMs: flags['git-poll'] as number, credentials: gitCredentials(ctx) } } : {}),

@@ -8,9 +8,8 @@ import path from 'node:path';
 import { createController } from '../../controller/controller.js';
 import { connectEcs, printProblems, readSnapshot, resolveRegion } from '../../app/runtime.js';
 import type { ServiceStatus } from '../../controller/status.js';
-import { createLogger } from '../../observe/logger.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec, } from '../command.js';
-import { MASK_FLAGS, maskOptionsFrom, RATE_LIMITS_FLAG, rateLimitsFrom } from '../config-flags.js';
+import { loggerFrom, MASK_FLAGS, maskOptionsFrom, RATE_LIMITS_FLAG, rateLimitsFrom } from '../config-flags.js';
 
 export const SYNC_EXIT = { ok: 0, failed: 1 } as const;
 
@@ -41,7 +40,8 @@ async function run(ctx: CommandContext): Promise<number> {
     ctx.stderr.write(`${snapshot.problems.length} manifest problem(s): services declared in those files are left alone\n`);
   }
   const connection = await connectEcs({ region, env: ctx.env });
-  const logger = createLogger({ level: String(flags['log-level']), destination: ctx.stderr, format: 'pretty', colorize: false });
+  // Values masked in the diffs (--secret-pattern) are scrubbed from log lines too.
+  const logger = loggerFrom(ctx, mask, { destination: ctx.stderr, format: 'pretty', colorize: false });
   const controller = createController({
     ecs: (r) => connection.ecsFor(r),
     ecr: (r) => connection.ecrFor(r),
