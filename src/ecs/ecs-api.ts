@@ -42,6 +42,13 @@ export const MUTATING_OPERATIONS: ReadonlySet<EcsOperation> = new Set<EcsOperati
   'DeleteService', 'RegisterTaskDefinition', 'TagResource', 'UntagResource',
 ]);
 
+/**
+ * The idempotent reads (Describe*, List*): everything that is not mutating.
+ * Sending one twice changes nothing, so one whose answer was lost to a reset
+ * connection may be sent again (rate-limited-ecs.ts); a write may not.
+ */
+export const READ_OPERATIONS: ReadonlySet<EcsOperation> = new Set<EcsOperation>(ECS_OPERATIONS.filter((op) => !MUTATING_OPERATIONS.has(op)));
+
 export interface EcsApi {
   send<Op extends EcsOperation>(operation: Op, input: EcsInput<Op>, signal?: AbortSignal): Promise<EcsOutput<Op>>;
 }

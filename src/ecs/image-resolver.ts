@@ -8,12 +8,14 @@
  * (and everything a pass `prefetch`es) goes out as one DescribeImages with all
  * the image ids. DescribeImages fails the whole call when one id is missing,
  * so only then the repository is listed (paginated) to tell which ones are.
- * Calls take a token from the resolver's own bucket, apart from ECS's.
+ * Calls take a token from the resolver's own bucket, apart from ECS's; one
+ * whose connection is reset is sent once more (with another token).
  */
 import type { ImageDetail } from '@aws-sdk/client-ecr';
 import type { Clock } from '../util/clock.js';
-import { awsErrorName, classifyAwsError } from './aws-error.js';
+import { awsErrorName } from './aws-error.js';
 import type { EcrApi } from './ecr-api.js';
+import { sendThroughBucket } from './rate-limited-ecs.js';
 import { TokenBucket, type BucketLimits } from './token-bucket.js';
 
 export interface EcrImageRef {
@@ -139,16 +141,9 @@ export class ImageResolver {
     return value;
   }
 
-  async #send<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    await this.#bucket?.take(signal);
-    try {
-      const out = await call();
-      this.#bucket?.reward();
-      return out;
-    } catch (err) {
-      if (classifyAwsError(err) === 'throttled') this.#bucket?.penalize();
-      throw err;
-    }
+  /** DescribeImages only reads: one whose connection is reset is sent once more, with a token of its own. */
+  #send<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return sendThroughBucket(this.#bucket, call, { idempotent: true, ...(signal ? { signal } : {}) });
   }
 
   async #fetch(ref: EcrImageRef, ids: ReadonlyMap<string, ImageId>, signal?: AbortSignal): Promise<Map<string, ImageLookup>> {

@@ -3,10 +3,17 @@
  * throttling category, shared by every worker that holds this wrapper. A
  * ThrottlingException that still gets through slows that category down and
  * is re-thrown, so the reconcile is retried with backoff (never dropped).
+ *
+ * An idempotent read (Describe*, List*) whose connection is reset is sent
+ * once more, with a token of its own: a reused keep-alive socket the peer had
+ * just closed should not fail a reconcile, and the second attempt counts
+ * against ECS's limits like any call. A write is never sent again here: the
+ * reset may have come after ECS applied it, and only the reconcile (which
+ * reads first) can tell.
  */
 import type { Clock } from '../util/clock.js';
 import { classifyAwsError } from './aws-error.js';
-import type { EcsApi, EcsInput, EcsOperation, EcsOutput } from './ecs-api.js';
+import { READ_OPERATIONS, type EcsApi, type EcsInput, type EcsOperation, type EcsOutput } from './ecs-api.js';
 import { DEFAULT_RATE_LIMITS, OPERATION_CATEGORY, RATE_CATEGORIES, type RateCategory } from './rate-limits.js';
 import { TokenBucket, type BucketLimits } from './token-bucket.js';
 
@@ -56,24 +63,78 @@ export class EcsRateLimiter {
     return this.buckets.get(category) as TokenBucket;
   }
 
-  /** Wraps `inner` so every call first takes a token of its category. */
+  /** Wraps `inner` so every call (and a read's one retry after a reset connection) first takes a token of its category. */
   wrap(inner: EcsApi): EcsApi {
     return {
-      send: async <Op extends EcsOperation>(operation: Op, input: EcsInput<Op>, signal?: AbortSignal): Promise<EcsOutput<Op>> => {
+      send: <Op extends EcsOperation>(operation: Op, input: EcsInput<Op>, signal?: AbortSignal): Promise<EcsOutput<Op>> => {
         const category = OPERATION_CATEGORY[operation];
-        const bucket = this.bucket(category);
-        const waited = await bucket.take(signal);
-        this.#onWait?.(category, waited);
-        try {
-          const output = await inner.send(operation, input, signal);
-          bucket.reward();
-          return output;
-        } catch (err) {
-          if (classifyAwsError(err) === 'throttled') bucket.penalize();
-          throw err;
-        }
+        return sendThroughBucket(this.bucket(category), () => inner.send(operation, input, signal), {
+          idempotent: READ_OPERATIONS.has(operation),
+          ...(signal ? { signal } : {}),
+          ...(this.#onWait ? { onWait: (seconds: number) => this.#onWait?.(category, seconds) } : {}),
+        });
       },
     };
+  }
+}
+
+/**
+ * Node's codes for a connection the peer closed under a request: ECONNRESET
+ * ("socket hang up" before the answer, "aborted" in the middle of its body)
+ * or EPIPE (written to a socket already closed), typically a reused
+ * keep-alive socket the server had just dropped. The request may or may not
+ * have been processed. aws-error.ts classifies them as network_error.
+ */
+const CONNECTION_RESET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE']);
+
+/**
+ * Whether `err` (as the SDK threw it, or wrapped in an AwsCallError as its
+ * cause) is a connection reset. The SDK's node-http-handler renames these
+ * errors TimeoutError but keeps Node's `code`, which is what is read here; a
+ * real timeout (ETIMEDOUT, or the handler's own socket timeout) is not one.
+ */
+export function isConnectionReset(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_RESET_CODES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+export interface BucketCallOptions {
+  /** The call only reads (sending it twice changes nothing): retried once after a reset connection. */
+  readonly idempotent: boolean;
+  readonly signal?: AbortSignal;
+  /** Seconds each attempt waited for its token. */
+  readonly onWait?: (seconds: number) => void;
+}
+
+/** Attempts of an idempotent read whose connection is reset: the first and one more. */
+export const RESET_READ_ATTEMPTS = 2;
+
+/**
+ * One AWS call through `bucket` (none: no client-side limit): a token per
+ * attempt, the bucket slowed down when AWS throttles anyway, and an
+ * idempotent read whose connection was reset sent once more (never after an
+ * abort). ECS calls (EcsRateLimiter) and ECR look-ups (ImageResolver) share it.
+ */
+export async function sendThroughBucket<T>(bucket: TokenBucket | undefined, call: () => Promise<T>, options: BucketCallOptions): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    if (bucket) {
+      const waited = await bucket.take(options.signal);
+      options.onWait?.(waited);
+    }
+    try {
+      const output = await call();
+      bucket?.reward();
+      return output;
+    } catch (err) {
+      if (classifyAwsError(err) === 'throttled') bucket?.penalize();
+      const retry = options.idempotent && attempt < RESET_READ_ATTEMPTS && options.signal?.aborted !== true && isConnectionReset(err);
+      if (!retry) throw err;
+    }
   }
 }
 

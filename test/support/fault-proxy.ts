@@ -24,6 +24,8 @@ export interface FaultRule {
   readonly rate: number;
   /** Kinds to pick from, uniformly. @default every kind */
   readonly kinds?: readonly FaultKind[];
+  /** Most faults injected into one operation's calls (e.g. 1 with rate 1: only its first call fails). @default no limit */
+  readonly max?: number;
 }
 
 export interface FaultProxyOptions {
@@ -146,7 +148,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       random = seededRandom((options.seed ^ hashString(operation)) >>> 0);
       streams.set(operation, random);
     }
-    return decideFault(random, rules[operation] ?? defaultRule);
+    const rule = rules[operation] ?? defaultRule;
+    // Decided even past `max`, so the stream (and every later decision) stays the same.
+    const fault = decideFault(random, rule);
+    const soFar = Object.values(injected[operation] ?? {}).reduce((a, b) => a + (b ?? 0), 0);
+    return rule.max !== undefined && soFar >= rule.max ? undefined : fault;
   };
 
   const count = (operation: string, kind: FaultKind) => {
