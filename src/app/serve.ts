@@ -4,6 +4,7 @@
  * Git fetch) source, the controller and the HTTP server, started in that
  * order and stopped in reverse when the signal aborts (SIGTERM/SIGINT).
  */
+import type { ErrorCode } from '../errors/index.js';
 import type { SandboxOptions } from '../sandbox/index.js';
 import type { MaskOptions } from '../diff/types.js';
 import type { RateCategory } from '../ecs/rate-limits.js';
@@ -13,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { loadManifests, ManifestFileCache } from '../manifests/index.js';
+import type { SyncMode } from '../manifests/types.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { startHttpServer, type RunningHttpServer } from '../observe/http-server.js';
@@ -40,7 +42,7 @@ export interface ServeConfig {
   readonly resyncMs: number;
   readonly prune: boolean;
   readonly maxPrune: number;
-  readonly mode: 'auto' | 'detect';
+  readonly mode: SyncMode;
   readonly workers: number;
   readonly controllerId: string;
   /** Checkout watcher quiet period (`--debounce`). @default 50 */
@@ -82,7 +84,7 @@ function sourceStatusRecorder(status: StatusStore, identity: Pick<SourceStatus, 
   };
   return {
     succeeded,
-    failed(error: { code: string; message: string }) {
+    failed(error: { code: ErrorCode; message: string }) {
       const lastError = { code: error.code, message: error.message, at: new Date().toISOString() };
       publish({ ...state, lastError, consecutiveFailures: state.consecutiveFailures + 1 });
     },
@@ -131,7 +133,7 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
       if (!config.git) sourceStatus.succeeded();
       return snapshot;
     };
-    const onError = (error: { code: string; message: string }) => {
+    const onError = (error: { code: ErrorCode; message: string }) => {
       logger.error({ code: error.code }, error.message);
       sourceStatus.failed(error);
     };

@@ -3,15 +3,17 @@
  * Task definitions with identical content are registered once: registrations
  * are shared by spec hash while in flight and remembered afterwards, so
  * several services declaring the same task definition cause one
- * RegisterTaskDefinition between them.
+ * RegisterTaskDefinition between them; and a registration whose content an
+ * ACTIVE revision already has (its ecs-gitops/spec-hash tag, among the
+ * family's recent revisions) reuses that revision instead.
  */
 import type * as ECS from '@aws-sdk/client-ecs';
 import type { EcsApi } from '../ecs/ecs-api.js';
 import type { EcsReader, LiveTaskDefinition } from '../ecs/ecs-reader.js';
-import { isGitopsError } from '../errors/index.js';
-import { REGISTERED_TASK_DEFINITION, type Action, type ActionKind } from '../plan/types.js';
-
-export type ApplyActionLabel = 'register_task_definition' | 'create_service' | 'update_service' | 'delete_service' | 'tag';
+import { TAG_SPEC_HASH } from '../diff/tags.js';
+import { GitopsError, isGitopsError } from '../errors/index.js';
+import type { ApplyAction as ApplyActionLabel } from '../observe/metrics.js';
+import { REGISTERED_TASK_DEFINITION, type Action, type ActionKind, type RegisterTaskDefinitionAction } from '../plan/types.js';
 
 export const ACTION_LABEL: Readonly<Record<ActionKind, ApplyActionLabel>> = {
   registerTaskDefinition: 'register_task_definition',
@@ -36,18 +38,17 @@ export interface ApplierOptions {
   readonly ecs: EcsApi;
   readonly reader: EcsReader;
   readonly onAction?: (action: ApplyActionLabel, ok: boolean) => void;
+  /** How many recent ACTIVE revisions to search for a matching spec-hash tag. @default 10 */
+  readonly reuseSearchDepth?: number;
 }
 
 /** An action failed: the cause keeps its AWS_* code; the message says which action. */
-export class ApplyError extends Error {
-  readonly code: string;
+export class ApplyError extends GitopsError {
   readonly action: ActionKind;
   constructor(action: ActionKind, cause: unknown) {
-    const code = isGitopsError(cause) ? cause.code : 'CONTROLLER_APPLY_FAILED';
     const message = cause instanceof Error ? cause.message : String(cause);
-    super(`${action} failed: ${message}`, { cause });
+    super(isGitopsError(cause) ? cause.code : 'CONTROLLER_APPLY_FAILED', `${action} failed: ${message}`, { action }, { cause });
     this.name = 'ApplyError';
-    this.code = code;
     this.action = action;
   }
 }
@@ -62,12 +63,14 @@ export class Applier {
   readonly #ecs: EcsApi;
   readonly #reader: EcsReader;
   readonly #onAction: ApplierOptions['onAction'];
+  readonly #reuseSearchDepth: number;
   readonly #bySpecHash = new Map<string, Promise<LiveTaskDefinition>>();
 
   constructor(options: ApplierOptions) {
     this.#ecs = options.ecs;
     this.#reader = options.reader;
     this.#onAction = options.onAction;
+    this.#reuseSearchDepth = options.reuseSearchDepth ?? 10;
   }
 
   /** A revision this applier registered (or reused) for `specHash`, if any. */
@@ -84,6 +87,13 @@ export class Applier {
   /** Forget a remembered revision (e.g. it turned out to be INACTIVE). */
   forget(specHash: string): void {
     this.#bySpecHash.delete(specHash);
+  }
+
+  /** A revision with this content already: remembered, or found by its spec-hash tag among the family's recent ACTIVE revisions. */
+  async #existingRevision(action: RegisterTaskDefinitionAction, signal: AbortSignal): Promise<string | undefined> {
+    return await this.knownRevision(action.specHash)
+      ?? (await this.#reader.findRevisionByTag(action.input.family ?? '', TAG_SPEC_HASH, action.specHash, this.#reuseSearchDepth, signal))
+        ?.taskDefinition.taskDefinitionArn;
   }
 
   #register(input: ECS.RegisterTaskDefinitionRequest, specHash: string, signal: AbortSignal): Promise<LiveTaskDefinition> {
@@ -112,11 +122,18 @@ export class Applier {
     let service: ECS.Service | undefined;
     let deploymentStarted = false;
     const performed: ActionKind[] = [];
+    let specHash: string | undefined;
     for (const action of actions) {
       const label = ACTION_LABEL[action.kind];
       try {
         switch (action.kind) {
           case 'registerTaskDefinition': {
+            specHash = action.specHash;
+            const existing = await this.#existingRevision(action, signal);
+            if (existing) {
+              registered = existing;
+              continue;
+            }
             const live = await this.#register(action.input, action.specHash, signal);
             registered = live.taskDefinition.taskDefinitionArn;
             break;
@@ -158,6 +175,8 @@ export class Applier {
       } catch (err) {
         // Registration failures are counted once, by the shared registration itself.
         if (action.kind !== 'registerTaskDefinition') this.#onAction?.(label, false);
+        // The remembered revision may have been deregistered meanwhile: search again next time.
+        if (specHash) this.forget(specHash);
         throw new ApplyError(action.kind, err);
       }
     }

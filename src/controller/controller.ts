@@ -1,40 +1,41 @@
 /**
- * The controller: owns the work queue, the per-region ECS access (rate limiter,
- * reader, applier), resync, pruning, metrics and shutdown. Reconcilers see
- * only a key; this loop alone decides retries, records the outcome and logs it
- * once (controller-runtime's split). Snapshots come from a ManifestSource (or
- * `setSnapshot` for one-shot use); the queue carries keys, never payloads.
+ * The controller: queue wiring, dispatch and lifecycle. The queue carries
+ * keys (src/keys), never payloads; each key is parsed once and handed to the
+ * reconciler registered for its kind. The reconciler returns an outcome and
+ * this loop alone acts on it: it writes the status patch (once per pass),
+ * logs the pass's notes, records metrics and decides retries and requeues
+ * (controller-runtime's split). Snapshots come from a ManifestSource (or
+ * `setSnapshot` for one-shot use). Region access, read-ahead enqueueing and
+ * pruning live in regions.ts, enqueue.ts and prune.ts.
  */
-import type * as ECS from '@aws-sdk/client-ecs';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { TAG_MANAGED_BY, tagsToMap } from '../diff/tags.js';
 import type { MaskOptions } from '../diff/types.js';
 import type { EcsApi } from '../ecs/ecs-api.js';
-import { EcsReader } from '../ecs/ecs-reader.js';
 import type { EcrApi } from '../ecs/ecr-api.js';
-import { ImageResolver } from '../ecs/image-resolver.js';
-import { FollowedDigests, imagesToPrefetch } from './image-policy.js';
-import { EcsRateLimiter } from '../ecs/rate-limited-ecs.js';
 import type { RateCategory } from '../ecs/rate-limits.js';
 import type { BucketLimits } from '../ecs/token-bucket.js';
-import type { DesiredCluster, DesiredService, ManifestSnapshot } from '../manifests/types.js';
+import { clusterIdentity, clusterKey, formatKey, identityOf, isServiceIdentity, parseKey, withKind, type ResourceKey } from '../keys/index.js';
+import type { ManifestSnapshot, SyncMode } from '../manifests/types.js';
 import { lazyChild, silentLogger, type Logger } from '../observe/logger.js';
-import type { Metrics, PruneBlockedReason } from '../observe/metrics.js';
+import type { Metrics, ReconcileResult } from '../observe/metrics.js';
 import { bindServiceStatusMetrics } from '../observe/service-status-metrics.js';
-import type { Action, PruneBlockReason } from '../plan/types.js';
-import type { ManifestSource } from '../source/manifest-source.js';
-import { Applier } from './applier.js';
+import { changedKeys } from '../source/changed-keys.js';
+import type { ManifestSource, SnapshotChanges } from '../source/manifest-source.js';
 import { sleep, systemClock, untilAborted, type Clock } from '../util/clock.js';
-import { reconcileCluster } from './cluster-reconciler.js';
+import { ClusterReconciler } from './cluster/reconciler.js';
 import { SharedDeadlines } from './deadlines.js';
+import { enqueueWithReadAhead, groupByCluster } from './enqueue.js';
+import { ReconcileError, errorCodeOf, errorMessage } from './errors.js';
+import { imagesToPrefetch } from './image-policy.js';
 import { defaultPlanner, type Planner } from './planner.js';
-import { ServiceReconciler, type RegionAccess, type ServiceReconcileOutcome } from './service-reconciler.js';
-import { StatusStore } from './status.js';
+import { Pruner, ServicePruneReconciler } from './prune.js';
+import { indexSnapshot, type DesiredIndex, type OutcomeNote, type ReconcileOutcome, type Reconciler, type ReconcilerRegistry } from './reconciler.js';
+import { RegionAccessPool } from './regions.js';
+import { ServiceReconciler } from './service/reconciler.js';
+import { StatusStore, type PruneStatus } from './status.js';
 import { WorkQueue } from './workqueue.js';
 
-export const CLUSTER_KEY_PREFIX = 'cluster:';
-export const PRUNE_KEY_PREFIX = 'prune:';
 export const DEFAULT_CONTROLLER_ID = 'ecs-gitops';
 
 export interface ControllerOptions {
@@ -52,8 +53,8 @@ export interface ControllerOptions {
   /** Written to ecs-gitops/managed-by; only services carrying it are ever pruned. @default 'ecs-gitops' */
   readonly controllerId?: string;
   /** @default 'auto' */
-  readonly mode?: 'auto' | 'detect';
-  /** Keys reconciled at the same time. @default 4 */
+  readonly mode?: SyncMode;
+  /** Keys reconciled at the same time. @default 64 */
   readonly workers?: number;
   /** Re-check every service this often (ECS cannot be watched); 0 disables. @default 60000 */
   readonly resyncMs?: number;
@@ -82,24 +83,22 @@ export interface ControllerOptions {
   /** Called around every reconcile of a key (tracing, tests). */
   readonly hooks?: {
     beforeReconcile?(key: string): void;
-    afterReconcile?(key: string, result: 'success' | 'error' | 'requeue'): void;
+    afterReconcile?(key: string, result: ReconcileResult): void;
   };
-}
-
-export interface PruneReport {
-  readonly at: string;
-  readonly revision?: string;
-  readonly candidates: readonly string[];
-  readonly deleted: readonly string[];
-  readonly blocked?: { readonly reason: PruneBlockReason; readonly message: string };
 }
 
 export interface Controller {
   readonly status: StatusStore;
   readonly queue: WorkQueue;
   readonly controllerId: string;
-  /** Takes a new snapshot: enqueues what changed, then runs a prune pass. */
-  setSnapshot(snapshot: ManifestSnapshot): void;
+  /** The Service kind's reconciler (tests read its counters). */
+  readonly services: ServiceReconciler;
+  /**
+   * Takes a new snapshot: enqueues what changed, then runs a prune pass.
+   * `changes` is what the source computed; without it (one-shot use) the
+   * controller computes it from the previous snapshot.
+   */
+  setSnapshot(snapshot: ManifestSnapshot, changes?: SnapshotChanges): void;
   snapshot(): ManifestSnapshot | undefined;
   /** Starts the source (when given) and the resync timer. */
   start(): Promise<void>;
@@ -109,24 +108,19 @@ export interface Controller {
   waitForIdle(options?: { requeues?: boolean; signal?: AbortSignal; pollMs?: number }): Promise<void>;
   /** First snapshot loaded and every key looked at once. */
   ready(): boolean;
-  lastPrune(): PruneReport | undefined;
+  lastPrune(): PruneStatus | undefined;
   /** Stops taking work, lets in-flight reconciles finish for `graceMs`, then aborts them. */
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
-interface RegionState extends RegionAccess {
-  readonly ecs: EcsApi;
-}
-
-const PRUNE_REASON_METRIC: Readonly<Record<PruneBlockReason, PruneBlockedReason>> = {
-  disabled: 'pruning_disabled',
-  snapshot_errors: 'snapshot_errors',
-  empty_snapshot: 'snapshot_incomplete',
-  too_many: 'guard_exceeded',
-};
-
-function clusterKey(region: string, cluster: string): string {
-  return `${CLUSTER_KEY_PREFIX}${region}/${cluster}`;
+function logNote(log: Logger, note: OutcomeNote): void {
+  const fields = { ...note.fields };
+  switch (note.level) {
+    case 'debug': log.debug(fields, note.message); break;
+    case 'info': log.info(fields, note.message); break;
+    case 'warn': log.warn(fields, note.message); break;
+    case 'error': log.error(fields, note.message); break;
+  }
 }
 
 export function createController(options: ControllerOptions): Controller {
@@ -144,172 +138,107 @@ export function createController(options: ControllerOptions): Controller {
   // Every in-flight SDK call and timer listens on it; hundreds at once is normal here.
   setMaxListeners(0, lifetime.signal);
 
-  const ecrOption = options.ecr;
-  const images = ecrOption
-    ? {
-      resolver: new ImageResolver({
-        ecr: typeof ecrOption === 'function' ? ecrOption : () => ecrOption,
-        clock,
-        ...(options.imageCacheTtlMs !== undefined ? { ttlMs: options.imageCacheTtlMs } : {}),
-        onCheck: (result) => metrics?.recordImageCheck(result),
-      }),
-      followed: new FollowedDigests(),
-    }
-    : undefined;
-  const regions = new Map<string, RegionState>();
-  const limiters = new Map<EcsApi, EcsApi>();
-  function regionState(region: string): RegionState {
-    let state = regions.get(region);
-    if (state) return state;
-    const raw = typeof options.ecs === 'function' ? options.ecs(region) : options.ecs;
-    // Buckets are per account and Region: one limiter per distinct EcsApi.
-    let ecs = limiters.get(raw);
-    if (!ecs) {
-      ecs = options.rateLimits === false
-        ? raw
-        : new EcsRateLimiter({
-          clock, limits: options.rateLimits ?? {}, onWait: (bucket, seconds) => metrics?.recordRateLimiterWait(bucket, seconds),
-        }).wrap(raw);
-      limiters.set(raw, ecs);
-    }
-    const reader = new EcsReader({ ecs, clock, signal: lifetime.signal });
-    const applier = new Applier({ ecs, reader, onAction: (action, ok) => metrics?.recordApplyAction(action, ok ? 'success' : 'error') });
-    const clusterCache = new Map<string, { at: number; strategy: readonly ECS.CapacityProviderStrategyItem[] }>();
-    state = {
-      ecs, reader, applier,
-      ...(images ? { images } : {}),
-      async clusterDefaultStrategy(cluster, signal) {
-        const cached = clusterCache.get(cluster);
-        if (cached && clock.now() - cached.at < 60_000) return cached.strategy;
-        const live = await reader.describeCluster(cluster, signal);
-        const strategy = live?.defaultCapacityProviderStrategy ?? [];
-        clusterCache.set(cluster, { at: clock.now(), strategy });
-        return strategy;
-      },
-    };
-    regions.set(region, state);
-    return state;
-  }
+  const regions = new RegionAccessPool({
+    ecs: options.ecs, clock, signal: lifetime.signal, metrics,
+    ...(options.ecr ? { ecr: options.ecr } : {}),
+    ...(options.imageCacheTtlMs !== undefined ? { imageCacheTtlMs: options.imageCacheTtlMs } : {}),
+    ...(options.rateLimits !== undefined ? { rateLimits: options.rateLimits } : {}),
+  });
 
-  const reconciler = new ServiceReconciler({
-    clock, status, planner, controllerId, mode,
+  let desired: DesiredIndex | undefined;
+  let stopped = false;
+  const pruner = new Pruner({
+    regions, planner, status, clock, logger, metrics, controllerId,
+    enabled: options.prune ?? false, maxDeletes: options.maxPrune ?? 5,
+    enqueue: (key) => queue.add(key), signal: lifetime.signal,
+  });
+  const services = new ServiceReconciler({
+    clock, planner, controllerId, mode,
     ...(options.rolloutPollMs !== undefined ? { rolloutPollMs: options.rolloutPollMs } : {}),
     ...(options.rolloutTimeoutMs !== undefined ? { rolloutTimeoutMs: options.rolloutTimeoutMs } : {}),
     ...(options.followRollouts !== undefined ? { followRollouts: options.followRollouts } : {}),
-    events: { rollout: (result) => metrics?.recordRollout(result) },
     ...(options.mask ? { mask: options.mask } : {}),
   });
+  const reconcilers: ReconcilerRegistry = {
+    Service: services,
+    Cluster: new ClusterReconciler({ planner, controllerId, mode }),
+    ServicePrune: new ServicePruneReconciler(pruner, controllerId),
+  };
 
-  let current: ManifestSnapshot | undefined;
-  let servicesByKey = new Map<string, DesiredService>();
-  let clustersByKey = new Map<string, DesiredCluster>();
-  const knownClusters = new Set<string>();
   /** Declared clusters being reconciled: their services wait so they are not created into nothing. */
   const clusterPending = new Map<string, { promise: Promise<void>; resolve: () => void }>();
-  const pendingDeletes = new Map<string, { arn: string; actions: Action[] }>();
-  let prune: PruneReport | undefined;
   const firstPassPending = new Set<string>();
   let isReady = false;
-  let stopped = false;
   let resyncCancel: (() => void) | undefined;
-  let unbindMetrics: (() => void) | undefined;
-  if (metrics) unbindMetrics = bindServiceStatusMetrics(metrics, status);
+  const unbindMetrics = metrics ? bindServiceStatusMetrics(metrics, status) : undefined;
 
   const revisionOf = (snapshot: ManifestSnapshot | undefined) => snapshot?.revision ?? 'unversioned';
 
-  async function handle(key: string): Promise<{ requeueAfterMs?: number } | void> {
+  function dispatch<K extends ResourceKey>(key: K, index: DesiredIndex, signal: AbortSignal, log: Logger): Promise<ReconcileOutcome> {
+    const reconciler = reconcilers[key.kind] as unknown as Reconciler<K['kind']>;
+    return reconciler.reconcile(key as never, {
+      desired: index, revision: revisionOf(index.snapshot), region: regions.get(key.region), signal,
+      status: status.get(identityOf(key)), log,
+    });
+  }
+
+  /** The one place a pass's outcome takes effect: status, logs, metrics, retry. */
+  function record(key: ResourceKey, outcome: ReconcileOutcome, log: Logger, seconds: number): void {
+    const identity = identityOf(key);
+    if (outcome.status) status.apply(identity, outcome.status);
+    if (outcome.status?.kind === 'remove' && key.kind !== 'Cluster') services.forget(withKind(key, 'Service'));
+    for (const note of outcome.notes ?? []) logNote(log, note);
+    if (outcome.rollout) metrics?.recordRollout(outcome.rollout);
+    metrics?.recordReconcile(outcome.result, seconds);
+    if (outcome.result === 'error') {
+      if (outcome.retry) log.warn({ code: outcome.error?.code, err: outcome.error?.message }, 'reconcile failed; retrying with backoff');
+      else log.warn({ error: outcome.error }, 'reconcile blocked');
+    } else {
+      log.debug({ result: outcome.result }, 'reconciled');
+    }
+  }
+
+  async function handle(queueKey: string): Promise<{ requeueAfterMs?: number } | void> {
     const started = clock.now();
-    const revision = revisionOf(current);
-    const log = lazyChild(logger, () => ({ key, revision, reconcileId: randomUUID().slice(0, 8) }));
-    options.hooks?.beforeReconcile?.(key);
-    let result: 'success' | 'error' | 'requeue' = 'error';
+    const index = desired;
+    const log = lazyChild(logger, () => ({ key: queueKey, revision: revisionOf(index?.snapshot), reconcileId: randomUUID().slice(0, 8) }));
+    options.hooks?.beforeReconcile?.(queueKey);
+    let result: ReconcileResult = 'error';
+    const key = parseKey(queueKey);
     // The reconcile's deadline on the injected clock, joined with the shutdown signal.
     const deadline = deadlines.acquire();
     try {
-      const outcome = await reconcileKey(key, deadline.signal, log);
+      if (!index) {
+        result = 'success';
+        return {};
+      }
+      // A declared cluster is created first (its key was queued ahead of the services).
+      if (key.kind === 'Service') await clusterPending.get(clusterIdentity(key.region, key.cluster, key.account))?.promise;
+      const outcome = await dispatch(key, index, deadline.signal, log);
+      record(key, outcome, log, (clock.now() - started) / 1000);
       result = outcome.result;
-      metrics?.recordReconcile(outcome.result, (clock.now() - started) / 1000);
-      if (outcome.result === 'error') log.warn({ error: status.get(key)?.lastError }, 'reconcile blocked');
-      else log.debug({ result: outcome.result }, 'reconciled');
+      if (outcome.result === 'error' && outcome.retry) {
+        throw new ReconcileError(outcome.error?.code ?? 'CONTROLLER_APPLY_FAILED', outcome.error?.message ?? 'reconcile failed', { key: queueKey });
+      }
       return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs } : {};
     } catch (err) {
-      metrics?.recordReconcile('error', (clock.now() - started) / 1000);
-      const code = (err as { code?: string }).code;
-      log.warn({ code, err: err instanceof Error ? err.message : String(err) }, 'reconcile failed; retrying with backoff');
+      if (!(err instanceof ReconcileError)) {
+        // Not an outcome: a bug, or a kind without status whose read or write failed (a cluster, a prune).
+        metrics?.recordReconcile('error', (clock.now() - started) / 1000);
+        log.warn({ code: errorCodeOf(err, 'CONTROLLER_APPLY_FAILED'), err: errorMessage(err) }, 'reconcile failed; retrying with backoff');
+      }
       throw err;
     } finally {
       deadline.release();
-      if (key.startsWith(CLUSTER_KEY_PREFIX)) {
-        const id = key.slice(CLUSTER_KEY_PREFIX.length);
+      if (key.kind === 'Cluster') {
+        const id = identityOf(key);
         clusterPending.get(id)?.resolve();
         clusterPending.delete(id);
       }
-      options.hooks?.afterReconcile?.(key, result);
-      firstPassPending.delete(key);
-      if (!isReady && current && firstPassPending.size === 0) isReady = true;
+      options.hooks?.afterReconcile?.(queueKey, result);
+      firstPassPending.delete(queueKey);
+      if (!isReady && desired && firstPassPending.size === 0) isReady = true;
     }
-  }
-
-  async function reconcileKey(key: string, signal: AbortSignal, log: Logger): Promise<ServiceReconcileOutcome> {
-    if (key.startsWith(CLUSTER_KEY_PREFIX)) {
-      const desired = clustersByKey.get(key.slice(CLUSTER_KEY_PREFIX.length));
-      if (!desired || current?.blockedKeys.has(desired.key)) return { result: 'success' };
-      const result = await reconcileCluster(desired, {
-        ...regionState(desired.region), controllerId, revision: revisionOf(current), mode, signal,
-      });
-      if (result.changes.length > 0) log.info({ changes: result.changes, mode }, mode === 'auto' ? 'cluster updated' : 'cluster differs (detect mode)');
-      return { result: 'success' };
-    }
-    if (key.startsWith(PRUNE_KEY_PREFIX)) return deleteService(key.slice(PRUNE_KEY_PREFIX.length), signal, log);
-
-    const desired = servicesByKey.get(key);
-    if (!current) return { result: 'success' };
-    if (current.blockedKeys.has(key)) {
-      const existing = status.get(key);
-      if (existing) {
-        status.update(key, {
-          lastError: { code: 'CONTROLLER_MANIFEST_BLOCKED', message: `the file declaring ${key} has problems; the service is left as it is until they are fixed`, at: new Date(clock.now()).toISOString() },
-        });
-      }
-      return { result: 'error' };
-    }
-    if (!desired) {
-      // No longer declared: forget its status (pruning, if any, is a separate key).
-      status.remove(key);
-      images?.followed.forget(key);
-      return { result: 'success' };
-    }
-    // A declared cluster is created first (its key was queued ahead of the services).
-    await clusterPending.get(`${desired.region}/${desired.cluster}`)?.promise;
-    const outcome = await reconciler.reconcile({ desired, revision: revisionOf(current), region: regionState(desired.region), signal });
-    const after = status.get(key);
-    // One line per action, so a log query for one kind of change (say every DeleteService) needs no array search.
-    for (const action of outcome.applied ?? []) log.info({ action, taskDefinition: after?.liveTaskDefinition }, 'applied');
-    for (const update of outcome.imageUpdates?.updates ?? []) {
-      const fields = { container: update.container, image: update.image, oldDigest: update.oldDigest ?? 'unknown (deployed before this controller started)', newDigest: update.newDigest };
-      if (outcome.imageUpdates?.deployed) log.info(fields, 'image updated');
-      else log.info(fields, 'image update available (detect mode: not deployed)');
-    }
-    if (outcome.rollout === 'completed') log.info({ taskDefinition: after?.liveTaskDefinition }, 'rollout completed: Healthy');
-    else if (outcome.rollout) log.error({ error: after?.lastError }, `rollout ${outcome.rollout.replace('_', ' ')}: Degraded`);
-    else if (after?.lastApplySucceeded === false && after.lastError && !outcome.applied) log.warn({ error: after.lastError }, 'not applied');
-    if (after?.sync === 'OutOfSync' && after.mode === 'detect') log.info({ diff: after.diff.map((d) => d.pointer) }, 'drift detected (detect mode: not applied)');
-    return outcome;
-  }
-
-  async function deleteService(key: string, signal: AbortSignal, log: Logger): Promise<ServiceReconcileOutcome> {
-    const pending = pendingDeletes.get(key);
-    pendingDeletes.delete(key);
-    if (!pending || servicesByKey.has(key) || current?.blockedKeys.has(key)) return { result: 'success' };
-    const [region = '', cluster = '', name = ''] = key.split('/');
-    const state = regionState(region);
-    // Level-triggered: re-read before deleting, and only ever delete what we own.
-    const live = (await state.reader.describeServices(cluster, [name], signal)).get(name)?.service;
-    if (!live || live.status !== 'ACTIVE' || tagsToMap(live.tags)[TAG_MANAGED_BY] !== controllerId) return { result: 'success' };
-    await state.applier.apply(pending.actions, signal);
-    status.remove(key);
-    log.info({ arn: pending.arn }, 'pruned service no longer in the manifests');
-    return { result: 'success' };
   }
 
   const queue = new WorkQueue({
@@ -328,186 +257,71 @@ export function createController(options: ControllerOptions): Controller {
         metrics?.workqueue.observeWorkDuration(s);
         metrics?.workqueue.setLongestRunningProcessor(queue.longestRunningSeconds());
       },
-      onGiveUp: (key, err) => logger.error({ key, err: err instanceof Error ? err.message : String(err) }, 'giving up on key after repeated failures'),
+      onGiveUp: (key, err) => logger.error({ key, err: errorMessage(err) }, 'giving up on key after repeated failures'),
     },
   });
   // Per-reconcile deadlines on the injected clock, joined with the queue's shutdown signal.
   const deadlines = new SharedDeadlines(clock, options.reconcileTimeoutMs ?? 300_000, queue.shutdownSignal);
 
-  // --- pruning -------------------------------------------------------------
-  let pruneRunning: Promise<void> | undefined;
-  let pruneAgain = false;
-
-  async function prunePass(): Promise<void> {
-    const snapshot = current;
-    if (!snapshot || mode === 'detect' || stopped) return;
-    const owned: Array<{ key: string; arn: string; desiredCount: number }> = [];
-    const desiredKeys = new Set<string>([...snapshot.services.map((s) => s.key), ...snapshot.blockedKeys]);
-    for (const entry of knownClusters) {
-      const [region = '', cluster = ''] = entry.split('/');
-      const state = regionState(region);
-      let arns: string[];
-      try {
-        arns = await state.reader.listServiceArns(cluster, lifetime.signal);
-      } catch (err) {
-        // A cluster that does not exist (yet) holds nothing to prune.
-        if ((err as { code?: string }).code === 'AWS_CLUSTER_NOT_FOUND') continue;
-        throw err;
-      }
-      // Only undeclared services can be candidates; declared ones are read by their own
-      // reconciles, so a prune pass costs ListServices pages plus the orphans' reads.
-      const names = arns.map((arn) => arn.split('/').pop() ?? '')
-        .filter((n) => n.length > 0 && !desiredKeys.has(`${region}/${cluster}/${n}`));
-      if (names.length === 0) continue;
-      const found = await state.reader.describeServices(cluster, names, lifetime.signal);
-      for (const [name, lookup] of found) {
-        const svc = lookup.service;
-        if (!svc || svc.status !== 'ACTIVE') continue;
-        if (tagsToMap(svc.tags)[TAG_MANAGED_BY] !== controllerId) continue;
-        owned.push({ key: `${region}/${cluster}/${name}`, arn: svc.serviceArn ?? name, desiredCount: svc.desiredCount ?? 0 });
-      }
-    }
-    const plan = planner.planPrune({
-      ownedLive: owned, desiredKeys, snapshotHasProblems: snapshot.problems.length > 0,
-      pruneEnabled: options.prune ?? false, maxDeletes: options.maxPrune ?? 5,
-    });
-    prune = {
-      at: new Date(clock.now()).toISOString(), revision: snapshot.revision,
-      candidates: plan.candidates.map((c) => c.key), deleted: plan.deletes.map((d) => d.key),
-      ...(plan.blocked ? { blocked: plan.blocked } : {}),
-    };
-    if (plan.candidates.length > 0 || status.snapshot().prune) status.setPrune(prune);
-    if (plan.blocked) {
-      metrics?.recordPruneBlocked(PRUNE_REASON_METRIC[plan.blocked.reason]);
-      logger.warn({ reason: plan.blocked.reason, candidates: prune.candidates }, `prune blocked: ${plan.blocked.message}`);
-      return;
-    }
-    for (const del of plan.deletes) {
-      pendingDeletes.set(del.key, { arn: del.arn, actions: [...del.actions] });
-      queue.add(`${PRUNE_KEY_PREFIX}${del.key}`);
-    }
-  }
-
-  function schedulePrune(): void {
-    if (pruneRunning) {
-      pruneAgain = true;
-      return;
-    }
-    pruneRunning = (async () => {
-      do {
-        pruneAgain = false;
-        try {
-          await prunePass();
-        } catch (err) {
-          logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'prune pass failed; retried at the next resync');
-        }
-      } while (pruneAgain && !stopped);
-    })().finally(() => {
-      pruneRunning = undefined;
-    });
-  }
+  const schedulePrune = () => pruner.schedule(() => desired, () => stopped || mode === 'detect');
 
   // --- snapshots and resync ------------------------------------------------
-  function setSnapshot(snapshot: ManifestSnapshot): void {
+  function setSnapshot(snapshot: ManifestSnapshot, changes?: SnapshotChanges): void {
     if (stopped) return;
-    const previousServices = servicesByKey;
-    const previousClusters = clustersByKey;
-    current = snapshot;
-    servicesByKey = new Map(snapshot.services.map((s) => [s.key, s]));
-    clustersByKey = new Map(snapshot.clusters.map((c) => [c.key, c]));
+    const delta = changes ?? changedKeys(desired?.snapshot, snapshot);
+    desired = indexSnapshot(snapshot);
     status.setSnapshot(snapshot.revision, new Date(clock.now()).toISOString(), snapshot.problems.length);
     metrics?.recordSnapshot(snapshot, clock.now() / 1000);
-    for (const s of snapshot.services) knownClusters.add(`${s.region}/${s.cluster}`);
-    for (const c of snapshot.clusters) knownClusters.add(`${c.region}/${c.name}`);
+    pruner.remember(desired);
 
     const keys: string[] = [];
-    for (const [key, cluster] of clustersByKey) {
-      if (previousClusters.get(key)?.contentHash !== cluster.contentHash) {
-        keys.push(clusterKey(cluster.region, cluster.name));
-        if (!clusterPending.has(key)) {
-          let resolve!: () => void;
-          const promise = new Promise<void>((r) => (resolve = r));
-          clusterPending.set(key, { promise, resolve });
-        }
+    for (const id of [...delta.clusters.added, ...delta.clusters.changed]) {
+      const cluster = desired.clusters.get(id);
+      if (!cluster) continue;
+      keys.push(formatKey(clusterKey(cluster.region, cluster.name)));
+      if (!clusterPending.has(id)) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        clusterPending.set(id, { promise, resolve });
       }
     }
-    const changed: DesiredService[] = [];
-    for (const [key, service] of servicesByKey) {
-      if (previousServices.get(key)?.contentHash !== service.contentHash || !status.get(key)) {
-        keys.push(key);
-        changed.push(service);
-      }
-    }
+    // Service identities are their queue keys; removed ones are looked at once so their status goes.
+    const serviceKeys = new Set([...delta.added, ...delta.changed, ...delta.removed, ...[...snapshot.blockedKeys].filter(isServiceIdentity)]);
+    keys.push(...serviceKeys);
     // One batched ECR look-up per repository for every changed service, before their reconciles ask.
-    void prefetchImages(changed.filter((s) => !snapshot.blockedKeys.has(s.key)).flatMap((s) => imagesToPrefetch(s, true)));
-    for (const key of previousServices.keys()) if (!servicesByKey.has(key)) keys.push(key);
-    for (const key of snapshot.blockedKeys) keys.push(key);
+    const changedServices = [...serviceKeys].flatMap((k) => {
+      const s = desired?.services.get(k);
+      return s && !snapshot.blockedKeys.has(k) ? [s] : [];
+    });
+    void prefetchImages(changedServices.flatMap((s) => imagesToPrefetch(s, true)));
     if (!isReady) for (const key of keys) firstPassPending.add(key);
     if (!isReady && keys.length === 0) isReady = true;
-    queueWithReadAhead(keys);
+    enqueueWithReadAhead(keys, desired, queue, regions);
     logger.info({ revision: snapshot.revision, services: snapshot.services.length, problems: snapshot.problems.length, enqueued: keys.length }, 'manifest snapshot loaded');
     schedulePrune();
   }
 
-  /**
-   * Queues `keys`, planning read-ahead groups of 10 declared services per
-   * cluster in queue order: the first reconcile of a group reads the whole
-   * group in one DescribeServices and the others take their answers from that
-   * read (EcsReader.planBatch). Whole-fleet passes (the first snapshot after a
-   * start, a resync, a commit touching many services) cost ceil(n / 10)
-   * reads per cluster, and the answers are fresh however long the pass takes
-   * (10,000 services need about a minute of reads at ECS's rates).
-   */
-  function queueWithReadAhead(keys: readonly string[]): void {
-    const byCluster = new Map<string, DesiredService[]>();
-    for (const key of keys) {
-      const s = servicesByKey.get(key);
-      if (!s || current?.blockedKeys.has(key) || queue.processing.includes(key)) {
-        queue.add(key);
-        continue;
-      }
-      const id = `${s.region}/${s.cluster}`;
-      const list = byCluster.get(id);
-      if (list) list.push(s);
-      else byCluster.set(id, [s]);
-    }
-    for (const list of byCluster.values()) {
-      for (let i = 0; i < list.length; i += 10) {
-        const group = list.slice(i, i + 10);
-        const first = group[0] as DesiredService;
-        regionState(first.region).reader.planBatch(first.cluster, group.map((s) => s.name));
-        for (const s of group) queue.add(s.key);
-      }
-    }
-  }
-
   function prefetchImages(refs: ReturnType<typeof imagesToPrefetch>): Promise<void> {
-    if (!images || refs.length === 0) return Promise.resolve();
+    if (!regions.images || refs.length === 0) return Promise.resolve();
     // Each reconcile looks up (and reports) on its own if this fails.
-    return images.resolver.prefetch(refs, lifetime.signal).catch(() => undefined);
+    return regions.images.prefetch(refs, lifetime.signal).catch(() => undefined);
   }
 
   const resyncs = new Set<Promise<void>>();
   function resync(): Promise<void> {
-    if (!current || stopped) return Promise.resolve();
-    // One DescribeServices per 10 services of a cluster for the whole pass (read-ahead groups).
-    const byCluster = new Map<string, DesiredService[]>();
-    for (const s of current.services) {
-      if (current.blockedKeys.has(s.key) || queue.processing.includes(s.key)) continue;
-      const id = `${s.region}/${s.cluster}`;
-      byCluster.set(id, [...(byCluster.get(id) ?? []), s]);
-    }
-    const services = current.services;
-    const clusters = current.clusters;
+    const index = desired;
+    if (!index || stopped) return Promise.resolve();
+    const processing = new Set(queue.processing);
+    const fleet = index.snapshot.services.filter((s) => !index.snapshot.blockedKeys.has(s.key) && !processing.has(s.key));
     const pass = (async () => {
       // Tags resolved every pass, and images found missing or unreadable last time (pushed since?).
-      const refs = [...byCluster.values()].flat().flatMap((s) => [
-        ...imagesToPrefetch(s), ...imagesToPrefetch(s, true).filter((ref) => images?.resolver.needsRecheck(ref)),
+      const refs = [...groupByCluster(fleet).values()].flat().flatMap((s) => [
+        ...imagesToPrefetch(s), ...imagesToPrefetch(s, true).filter((ref) => regions.images?.needsRecheck(ref)),
       ]);
       await prefetchImages(refs);
-      for (const c of clusters) queue.add(clusterKey(c.region, c.name));
-      // Services are read in groups of 10 as their reconciles come (queueWithReadAhead).
-      queueWithReadAhead(services.map((s) => s.key));
+      for (const c of index.snapshot.clusters) queue.add(formatKey(clusterKey(c.region, c.name)));
+      // Services are read in groups of 10 as their reconciles come.
+      enqueueWithReadAhead(index.snapshot.services.map((s) => s.key), index, queue, regions);
       // With pruning off, the orphan report is refreshed on each new revision (setSnapshot) rather
       // than on every resync: listing every cluster each interval would double a drift scan's cost.
       if (options.prune) schedulePrune();
@@ -542,27 +356,27 @@ export function createController(options: ControllerOptions): Controller {
       await untilAborted((async () => {
         await Promise.all(resyncs);
         await queue.onIdle();
-        await pruneRunning;
+        await pruner.running();
       })(), opts.signal);
-      if (queue.depth === 0 && queue.processing.length === 0 && (!opts.requeues || queue.scheduled.length === 0) && !pruneRunning && resyncs.size === 0) return;
+      if (queue.depth === 0 && queue.processing.length === 0 && (!opts.requeues || queue.scheduled.length === 0) && !pruner.running() && resyncs.size === 0) return;
       // sleep() removes its abort listener when the timer fires: polling adds none that stay.
       await sleep(clock, pollMs, opts.signal).catch(() => undefined);
     }
   }
 
   return {
-    status, queue, controllerId,
+    status, queue, controllerId, services,
     setSnapshot,
-    snapshot: () => current,
+    snapshot: () => desired?.snapshot,
     async start() {
-      if (options.source) await options.source.start((snapshot) => setSnapshot(snapshot));
+      if (options.source) await options.source.start((snapshot, changes) => setSnapshot(snapshot, changes));
       scheduleResync();
       tickLongestRunning();
     },
     resync,
     waitForIdle,
     ready: () => isReady,
-    lastPrune: () => prune,
+    lastPrune: () => pruner.last(),
     async stop(stopOptions = {}) {
       if (stopped) return;
       stopped = true;
@@ -580,4 +394,3 @@ export function createController(options: ControllerOptions): Controller {
     },
   };
 }
-

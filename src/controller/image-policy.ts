@@ -14,10 +14,9 @@
  */
 import type * as ECS from '@aws-sdk/client-ecs';
 import { imageName, parseEcrImage, type EcrImageRef, type ImageResolver } from '../ecs/image-resolver.js';
-import type { DesiredService } from '../manifests/types.js';
+import type { DesiredService, ImagePolicy } from '../manifests/types.js';
 import { primaryDeployment } from './rollout.js';
 
-export type ImagePolicy = 'as-written' | 'pin-digest' | 'follow-tag';
 
 export interface ImagePolicyProblem {
   readonly code: 'CONTROLLER_IMAGE_NOT_FOUND' | 'CONTROLLER_IMAGE_ACCESS_DENIED' | 'CONTROLLER_IMAGE_LOOKUP_FAILED';
@@ -56,26 +55,18 @@ const CODE = { missing: 'CONTROLLER_IMAGE_NOT_FOUND', denied: 'CONTROLLER_IMAGE_
 
 /**
  * follow-tag: the digest each container's tag had when this controller last
- * deployed (or first saw) the service, by service key. In memory: after a
- * restart, the first look compares the image's push time with the creation
- * of the PRIMARY deployment (which resolved the tag when it started).
+ * deployed (or first saw) the service. Kept in the service reconciler's
+ * memory of the key; after a restart, the first look compares the image's
+ * push time with the creation of the PRIMARY deployment (which resolved the
+ * tag when it started).
  */
-export class FollowedDigests {
-  readonly #byKey = new Map<string, Map<string, string>>();
+export type FollowedDigests = ReadonlyMap<string, string>;
 
-  get(key: string): ReadonlyMap<string, string> | undefined {
-    return this.#byKey.get(key);
-  }
-
-  set(key: string, digests: ReadonlyMap<string, string>): void {
-    const current = new Map(this.#byKey.get(key));
-    for (const [container, digest] of digests) current.set(container, digest);
-    this.#byKey.set(key, current);
-  }
-
-  forget(key: string): void {
-    this.#byKey.delete(key);
-  }
+/** `remembered` with `digests` laid over it. */
+export function rememberDigests(remembered: FollowedDigests | undefined, digests: FollowedDigests): FollowedDigests {
+  const next = new Map(remembered);
+  for (const [container, digest] of digests) next.set(container, digest);
+  return next;
 }
 
 export function imagePolicyOf(desired: DesiredService): ImagePolicy {
@@ -106,14 +97,13 @@ export async function applyImagePolicy(
   desired: DesiredService,
   live: LiveImages,
   resolver: ImageResolver,
-  followed: FollowedDigests,
+  remembered: FollowedDigests | undefined,
   signal: AbortSignal,
 ): Promise<ImagePolicyResult> {
   const policy = imagePolicyOf(desired);
   const containers = desired.manifest.spec.taskDefinition.containerDefinitions ?? [];
   const liveImages = new Map((live.taskDefinition?.containerDefinitions ?? []).map((c) => [c.name, c.image]));
   const deployedAt = primaryDeployment(live.service)?.createdAt?.getTime();
-  const remembered = followed.get(desired.key);
   const rewrites = new Map<string, string>();
   const imageUpdates: ImageUpdate[] = [];
   const imageDigests: Record<string, string> = {};

@@ -1,18 +1,18 @@
 /**
  * Read-only comparison of a snapshot with live ECS for `ecs-gitops diff`:
- * the same reads the reconciler makes (batched DescribeServices with tags,
- * task definitions by ARN, the cluster's default capacity provider strategy),
- * never a write.
+ * each service goes through the reconciler's own observe step
+ * (service/observe.ts: batched DescribeServices with tags, task definitions
+ * by ARN, the image policy's ECR look-ups, the cluster's default capacity
+ * provider strategy) and the same diff, never a write.
  */
-import type * as ECS from '@aws-sdk/client-ecs';
-import { diffService, isServiceGone, serviceDiffResult, type ServiceDiffResult } from '../diff/index.js';
+import { diffService, serviceDiffResult, type ServiceDiffResult } from '../diff/index.js';
 import type { EcsApi } from '../ecs/ecs-api.js';
-import { EcsReader } from '../ecs/ecs-reader.js';
-import type { DesiredService } from '../manifests/types.js';
 import type { EcrApi } from '../ecs/ecr-api.js';
-import { ImageResolver } from '../ecs/image-resolver.js';
+import type { DesiredService } from '../manifests/types.js';
 import type { Clock } from '../util/clock.js';
-import { applyImagePolicy, FollowedDigests, imagePolicyOf, imagesToPrefetch, type ImagePolicyProblem } from './image-policy.js';
+import { imagePolicyOf, imagesToPrefetch, type ImagePolicyProblem } from './image-policy.js';
+import { RegionAccessPool } from './regions.js';
+import { observeService } from './service/observe.js';
 
 /** The digests a service's ECR tags resolve to, for services whose `spec.sync.images` uses digests. */
 export interface ServiceImageDigests {
@@ -42,65 +42,35 @@ export interface LiveDiffOptions {
 }
 
 export async function diffAgainstLive(services: readonly DesiredService[], options: LiveDiffOptions): Promise<LiveDiff> {
-  const resolver = options.ecr ? new ImageResolver({ ecr: options.ecr, clock: options.clock }) : undefined;
-  const followed = new FollowedDigests();
+  // The command's own access: the rate limits a controller would respect, no applier used.
+  const regions = new RegionAccessPool({ ecs: options.ecs, clock: options.clock, signal: options.signal, ...(options.ecr ? { ecr: options.ecr } : {}) });
   // One batched look-up per repository for every image compared.
-  await resolver?.prefetch(services.flatMap((s) => imagesToPrefetch(s, true)), options.signal);
+  await regions.images?.prefetch(services.flatMap((s) => imagesToPrefetch(s, true)), options.signal);
+  const sorted = [...services].sort((a, b) => a.key.localeCompare(b.key));
+  // Observed side by side: look-ups in one cluster made in the same turn share DescribeServices calls.
+  const observed = await Promise.all(sorted.map((s) => observeService(s, regions.get(s.region), options.signal)));
   const imageProblems: Array<ImagePolicyProblem & { key: string }> = [];
   const images: ServiceImageDigests[] = [];
-  const readers = new Map<string, EcsReader>();
-  const readerFor = (region: string) => {
-    let reader = readers.get(region);
-    if (!reader) {
-      reader = new EcsReader({ ecs: options.ecs(region), clock: options.clock, signal: options.signal });
-      readers.set(region, reader);
-    }
-    return reader;
-  };
-  // One batched read per cluster.
-  const byCluster = new Map<string, DesiredService[]>();
-  for (const s of services) byCluster.set(`${s.region}/${s.cluster}`, [...(byCluster.get(`${s.region}/${s.cluster}`) ?? []), s]);
-  const live = new Map<string, ECS.Service | undefined>();
-  const strategies = new Map<string, readonly ECS.CapacityProviderStrategyItem[]>();
-  await Promise.all([...byCluster.entries()].map(async ([id, list]) => {
-    const first = list[0] as DesiredService;
-    const reader = readerFor(first.region);
-    const found = await reader.describeServices(first.cluster, list.map((s) => s.name), options.signal);
-    for (const s of list) live.set(s.key, found.get(s.name)?.service);
-    if (list.some((s) => !s.manifest.spec.launchType && !s.manifest.spec.capacityProviderStrategy)) {
-      strategies.set(id, (await reader.describeCluster(first.cluster, options.signal))?.defaultCapacityProviderStrategy ?? []);
-    }
-  }));
   const results: ServiceDiffResult[] = [];
-  for (const declared of [...services].sort((a, b) => a.key.localeCompare(b.key))) {
-    let desired = declared;
-    const service = live.get(desired.key);
-    const active = isServiceGone(service) ? undefined : service;
-    const taskDefinition = active?.taskDefinition
-      ? (await readerFor(desired.region).taskDefinition(active.taskDefinition, options.signal)).taskDefinition
-      : undefined;
-    if (resolver) {
-      const policy = await applyImagePolicy(desired, { ...(taskDefinition ? { taskDefinition } : {}), ...(active ? { service: active } : {}) }, resolver, followed, options.signal);
-      if (policy.problem) imageProblems.push({ key: desired.key, ...policy.problem });
-      const kind = imagePolicyOf(declared);
-      if (kind !== 'as-written' && Object.keys(policy.targetDigests).length > 0) {
-        const written = new Map((declared.manifest.spec.taskDefinition.containerDefinitions ?? []).map((c) => [c.name ?? '', c.image ?? '']));
-        images.push({
-          key: desired.key, policy: kind,
-          containers: Object.fromEntries(Object.entries(policy.targetDigests).map(([name, digest]) => [name, {
-            image: written.get(name) ?? '', digest, ...(policy.imageUpdates.some((u) => u.container === name) ? { pending: true as const } : {}),
-          }])),
-        });
-      }
-      desired = policy.desired;
+  sorted.forEach((declared, i) => {
+    const result = observed[i];
+    if (!result) return;
+    if (!result.complete) throw result.error;
+    const { live, policy, strategy } = result.observation;
+    if (policy?.problem) imageProblems.push({ key: declared.key, ...policy.problem });
+    const kind = imagePolicyOf(declared);
+    if (policy && kind !== 'as-written' && Object.keys(policy.targetDigests).length > 0) {
+      const written = new Map((declared.manifest.spec.taskDefinition.containerDefinitions ?? []).map((c) => [c.name ?? '', c.image ?? '']));
+      images.push({
+        key: declared.key, policy: kind,
+        containers: Object.fromEntries(Object.entries(policy.targetDigests).map(([name, digest]) => [name, {
+          image: written.get(name) ?? '', digest, ...(policy.imageUpdates.some((u) => u.container === name) ? { pending: true as const } : {}),
+        }])),
+      });
     }
-    const strategy = strategies.get(`${desired.region}/${desired.cluster}`);
-    const changes = diffService(
-      desired.manifest,
-      { ...(active ? { service: active, tags: active.tags ?? [] } : {}), ...(taskDefinition ? { taskDefinition } : {}) },
-      strategy ? { clusterDefaultCapacityProviderStrategy: strategy } : {},
-    );
+    const desired = policy?.desired ?? declared;
+    const changes = diffService(desired.manifest, live, strategy ? { clusterDefaultCapacityProviderStrategy: strategy } : {});
     results.push(serviceDiffResult(desired.key, changes));
-  }
+  });
   return { results, images, imageProblems };
 }

@@ -1,9 +1,9 @@
 /**
- * The pure planner the controller calls (src/plan), as a dependency so the
+ * The pure planners the reconcilers call (src/plan), as a dependency so the
  * controller's tests can also prove what happens when a plan is blocked.
  */
 import type { CapacityProviderStrategyItem } from '@aws-sdk/client-ecs';
-import { planPrune, planService } from '../plan/index.js';
+import { planCluster, planPrune, planService, type ClusterAction, type PlanClusterInput } from '../plan/index.js';
 import type { Plan, PlanPruneInput, PlanServiceInput, PrunePlan } from '../plan/types.js';
 
 export interface Planner {
@@ -12,6 +12,7 @@ export interface Planner {
     options?: { clusterDefaultCapacityProviderStrategy?: readonly CapacityProviderStrategyItem[] },
   ): Plan;
   planPrune(input: PlanPruneInput): PrunePlan;
+  planCluster(input: PlanClusterInput): readonly ClusterAction[];
 }
 
-export const defaultPlanner: Planner = { planService, planPrune };
+export const defaultPlanner: Planner = { planService, planPrune, planCluster };

@@ -3,6 +3,10 @@
  * HTTP API and logs read. The controller is the only writer; readers get
  * immutable copies. Shape is part of the public API (/api/v1/status).
  */
+import type { ErrorCode } from '../errors/index.js';
+import type { SyncMode } from '../manifests/types.js';
+import type { PruneBlockReason } from '../plan/types.js';
+
 export type SyncStatus = 'Synced' | 'OutOfSync' | 'Unknown';
 export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing' | 'Suspended' | 'Unknown';
 
@@ -10,7 +14,7 @@ export const SYNC_STATUSES: readonly SyncStatus[] = ['Synced', 'OutOfSync', 'Unk
 export const HEALTH_STATUSES: readonly HealthStatus[] = ['Healthy', 'Progressing', 'Degraded', 'Missing', 'Suspended', 'Unknown'];
 
 export interface StatusError {
-  readonly code: string;
+  readonly code: ErrorCode;
   /** Never contains secret values. */
   readonly message: string;
   readonly at: string; // ISO time
@@ -33,7 +37,7 @@ export interface ServiceStatus {
   readonly service: string;
   readonly sync: SyncStatus;
   readonly health: HealthStatus;
-  readonly mode: 'auto' | 'detect';
+  readonly mode: SyncMode;
   /** Manifest file (relative to the root) that declares this service. */
   readonly source?: string;
   readonly lastAppliedRevision?: string;
@@ -57,7 +61,7 @@ export interface PruneStatus {
   /** Owned services no longer declared (region/cluster/service). */
   readonly candidates: readonly string[];
   readonly deleted: readonly string[];
-  readonly blocked?: { readonly reason: string; readonly message: string };
+  readonly blocked?: { readonly reason: PruneBlockReason; readonly message: string };
 }
 
 /**
@@ -95,7 +99,23 @@ export interface ControllerStatus {
   readonly source?: SourceStatus;
 }
 
-export type StatusListener = (key: string, next: ServiceStatus | undefined, previous: ServiceStatus | undefined) => void;
+/** A status write a reconcile pass asks for: merge a patch (creating the record from `initial`), or drop the record. */
+export type StatusWrite =
+  | {
+    readonly kind: 'set';
+    readonly patch: Partial<ServiceStatus>;
+    readonly initial: ServiceStatus;
+    /** The sync the pass found before it acted, when acting changed it (drift found and corrected in one pass). */
+    readonly observedSync?: SyncStatus;
+  }
+  | { readonly kind: 'remove' };
+
+/**
+ * `observedSync`: what the writing pass found before it acted, when that
+ * differs from `next.sync` (so drift corrected within one pass still counts
+ * as detected and corrected).
+ */
+export type StatusListener = (key: string, next: ServiceStatus | undefined, previous: ServiceStatus | undefined, observedSync?: SyncStatus) => void;
 
 /** The single store of service status. Writes notify listeners (metrics) synchronously. */
 export class StatusStore {
@@ -116,14 +136,20 @@ export class StatusStore {
   }
 
   /** Merges `patch` into the current status of `key` (creating it from `initial` when absent). */
-  update(key: string, patch: Partial<ServiceStatus>, initial?: ServiceStatus): ServiceStatus {
+  update(key: string, patch: Partial<ServiceStatus>, initial?: ServiceStatus, observedSync?: SyncStatus): ServiceStatus {
     const previous = this.#services.get(key);
     const base = previous ?? initial;
     if (!base) throw new Error(`no status for ${key} and no initial value given`);
     const next = Object.freeze({ ...base, ...patch, key });
     this.#services.set(key, next);
-    for (const listener of this.#listeners) listener(key, next, previous);
+    for (const listener of this.#listeners) listener(key, next, previous, observedSync);
     return next;
+  }
+
+  /** Carries out a pass's status write. */
+  apply(key: string, write: StatusWrite): void {
+    if (write.kind === 'set') this.update(key, write.patch, write.initial, write.observedSync);
+    else this.remove(key);
   }
 
   /** Forget a service that is no longer managed, so its metric series disappear. */

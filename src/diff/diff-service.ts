@@ -34,6 +34,11 @@ export function isServiceGone(service: Service | undefined): boolean {
   return service === undefined || service.status === 'INACTIVE' || service.status === 'DRAINING';
 }
 
+/** Gone, but ECS still removing it: a service of that name cannot be created until it is INACTIVE. */
+export function isServiceDraining(service: Service | undefined): boolean {
+  return service?.status === 'DRAINING';
+}
+
 export function diffService(desired: ServiceManifest, live: LiveService, options: DiffOptions = {}): Change[] {
   const spec = desired.spec;
   const context = { clusterDefaultCapacityProviderStrategy: options.clusterDefaultCapacityProviderStrategy };

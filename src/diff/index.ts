@@ -22,6 +22,7 @@ export {
   diffService,
   ignoredPointers,
   isServiceGone,
+  isServiceDraining,
   MISSING_SERVICE_POINTER,
   REPLACEMENT_FIELDS,
   serviceDiffResult,

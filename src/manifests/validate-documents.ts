@@ -5,6 +5,8 @@
  * duplicate identities block both documents.
  */
 import { createHash } from 'node:crypto';
+import type { ManifestErrorCode } from '../errors/index.js';
+import { clusterIdentity, serviceIdentity } from '../keys/index.js';
 import { contentHash, deepFreeze } from './canonical-json.js';
 import { checkEnvelope } from './envelope.js';
 import { checkText, decodeManifestBytes, type DecodeResult } from './file-decode.js';
@@ -53,7 +55,7 @@ export interface ManifestFileReuse {
 /** A file the loader could not hand over (unreadable, too large, escaping symlink). */
 export interface ManifestFileFailure {
   readonly path: string;
-  readonly failure: { readonly code: string; readonly message: string };
+  readonly failure: { readonly code: ManifestErrorCode; readonly message: string };
 }
 
 export interface ValidateOptions {
@@ -96,9 +98,10 @@ function identity(kind: ManifestKind, document: Readonly<Record<string, unknown>
   const m = metadata as Readonly<Record<string, unknown>>;
   const region = m.region === undefined ? defaultRegion : m.region;
   if (typeof region !== 'string' || typeof m.name !== 'string') return { region: defaultRegion };
-  if (kind === 'Cluster') return { key: `${region}/${m.name}`, region };
+  // Built before validation: a name with a '/' still gets an identity, and its problem is reported by the rules.
+  if (kind === 'Cluster') return { key: clusterIdentity(region, m.name), region };
   if (typeof m.cluster !== 'string') return { region };
-  return { key: `${region}/${m.cluster}/${m.name}`, region };
+  return { key: serviceIdentity(region, m.cluster, m.name), region };
 }
 
 function checkDocument(doc: ParsedDocument): { kind?: ManifestKind; document?: Readonly<Record<string, unknown>>; problems: RuleProblem[] } {

@@ -5,7 +5,7 @@
  * /metrics view and /api/v1/status can never disagree, and a service's series
  * disappear exactly when the store forgets it (bounded cardinality).
  */
-import type { ServiceStatus, StatusStore } from '../controller/status.js';
+import type { ServiceStatus, StatusStore, SyncStatus } from '../controller/status.js';
 import type { Metrics, ServiceIdentity } from './metrics.js';
 
 function identity(status: ServiceStatus): ServiceIdentity {
@@ -31,7 +31,7 @@ function removeSeries(metrics: Metrics, status: ServiceStatus): void {
  * already hold its values, so a resync that only moves lastSyncTime costs one
  * gauge write, not four label hashes per service.
  */
-function writeSeries(metrics: Metrics, next: ServiceStatus, previous: ServiceStatus | undefined): void {
+function writeSeries(metrics: Metrics, next: ServiceStatus, previous: ServiceStatus | undefined, observedSync?: SyncStatus): void {
   const labels = identity(next);
   const statusChanged = !previous || previous.sync !== next.sync || previous.health !== next.health;
   if (previous && statusChanged) {
@@ -56,9 +56,11 @@ function writeSeries(metrics: Metrics, next: ServiceStatus, previous: ServiceSta
     metrics.driftDetected.inc(labels, 0);
     metrics.driftCorrected.inc(labels, 0);
   }
+  // A pass that found drift and corrected it writes Synced once, saying what it observed.
   const wasOutOfSync = previous?.sync === 'OutOfSync';
-  if (next.sync === 'OutOfSync' && !wasOutOfSync) metrics.driftDetected.inc(labels);
-  if (next.sync === 'Synced' && wasOutOfSync) metrics.driftCorrected.inc(labels);
+  const foundOutOfSync = observedSync === 'OutOfSync';
+  if ((next.sync === 'OutOfSync' || foundOutOfSync) && !wasOutOfSync) metrics.driftDetected.inc(labels);
+  if (next.sync === 'Synced' && (wasOutOfSync || foundOutOfSync)) metrics.driftCorrected.inc(labels);
 }
 
 /**
@@ -68,19 +70,21 @@ function writeSeries(metrics: Metrics, next: ServiceStatus, previous: ServiceSta
  *
  * drift_detected_total counts transitions into OutOfSync (from Synced,
  * Unknown or a new service); drift_corrected_total counts OutOfSync -> Synced.
+ * A pass that finds drift and corrects it writes its status once (Synced)
+ * with the sync it observed, and counts as both.
  */
 export function bindServiceStatusMetrics(metrics: Metrics, store: StatusStore): () => void {
   for (const status of store.list()) writeSeries(metrics, status, undefined);
-  return store.subscribe((_key, next, previous) => {
+  return store.subscribe((_key, next, previous, observedSync) => {
     if (!next) {
       if (previous) removeSeries(metrics, previous);
       return;
     }
     if (previous && !sameIdentity(identity(previous), identity(next))) {
       removeSeries(metrics, previous);
-      writeSeries(metrics, next, undefined);
+      writeSeries(metrics, next, undefined, observedSync);
       return;
     }
-    writeSeries(metrics, next, previous);
+    writeSeries(metrics, next, previous, observedSync);
   });
 }

@@ -4,6 +4,7 @@
  * check: pruning enabled, a clean snapshot, a non-empty snapshot, and a bounded
  * number of deletions. Deleting is two actions: scale to 0, then DeleteService.
  */
+import { KeyFormatError, parseKey } from '../keys/index.js';
 import type { Action, OwnedLiveService, PlanPruneInput, PruneBlockReason, PrunePlan } from './types.js';
 
 export function planPrune(input: PlanPruneInput): PrunePlan {
@@ -28,7 +29,9 @@ export function planPrune(input: PlanPruneInput): PrunePlan {
 }
 
 function deleteActions(svc: OwnedLiveService): Action[] {
-  const [, cluster = '', service = ''] = svc.key.split('/');
+  const key = parseKey(svc.key);
+  if (key.kind !== 'Service') throw new KeyFormatError(svc.key, 'an owned live service is keyed region/cluster/name');
+  const { cluster, name: service } = key;
   const actions: Action[] = [];
   if (svc.desiredCount > 0) actions.push({ kind: 'updateService', input: { cluster, service, desiredCount: 0 } });
   actions.push({ kind: 'deleteService', input: { cluster, service } });

@@ -5,7 +5,8 @@
  * re-checks services on its interval.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock, type Controller } from '../../src/controller/index.js';
+import { FakeClock } from '../../src/util/clock.js';
+import type { Controller } from '../../src/controller/index.js';
 import { createController } from '../../src/controller/controller.js';
 import { DEFAULT_RATE_LIMITS, scaleRateLimits } from '../../src/ecs/rate-limits.js';
 import type { EcsApi } from '../../src/ecs/ecs-api.js';

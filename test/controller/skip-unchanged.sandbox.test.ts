@@ -9,33 +9,25 @@
  * reconciler and through a whole controller's resync.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Applier } from '../../src/controller/applier.js';
 import { systemClock } from '../../src/util/clock.js';
 import type { Controller } from '../../src/controller/index.js';
 import { defaultPlanner } from '../../src/controller/planner.js';
-import { ServiceReconciler, type RegionAccess } from '../../src/controller/service-reconciler.js';
+import { RegionAccessPool } from '../../src/controller/regions.js';
+import { ServiceReconciler } from '../../src/controller/service/reconciler.js';
 import { StatusStore } from '../../src/controller/status.js';
-import { EcsReader } from '../../src/ecs/ecs-reader.js';
 import type { EcsApi } from '../../src/ecs/ecs-api.js';
 import type { DesiredService } from '../../src/manifests/types.js';
+import { servicePass } from './support/service-pass.js';
 import { ManifestDir, controllerFor, eventually, sandboxWorld, serviceManifest, type SandboxWorld } from './harness.js';
 
 const CLUSTER = 'demo';
 const NAME = 'web';
 
 function reconcilerOn(ecs: EcsApi) {
-  const reader = new EcsReader({ ecs, clock: systemClock });
-  const applier = new Applier({ ecs, reader });
-  const region: RegionAccess = {
-    reader, applier,
-    clusterDefaultStrategy: async (cluster, signal) => (await reader.describeCluster(cluster, signal))?.defaultCapacityProviderStrategy ?? [],
-  };
+  const region = new RegionAccessPool({ ecs, clock: systemClock, signal: new AbortController().signal, rateLimits: false }).get('eu-west-1');
   const status = new StatusStore();
-  const reconciler = new ServiceReconciler({ clock: systemClock, status, planner: defaultPlanner, controllerId: 'ecs-gitops', mode: 'auto', followRollouts: false });
-  return {
-    reconciler, status,
-    pass: (desired: DesiredService) => reconciler.reconcile({ desired, revision: 'rev-1', region, signal: new AbortController().signal }),
-  };
+  const reconciler = new ServiceReconciler({ clock: systemClock, planner: defaultPlanner, controllerId: 'ecs-gitops', mode: 'auto', followRollouts: false });
+  return { reconciler, status, pass: servicePass(reconciler, region, status) };
 }
 
 describe('skip-unchanged fast path', () => {

@@ -67,6 +67,19 @@ describe('bindServiceStatusMetrics', () => {
     expect(await valueOf(registry, 'ecs_gitops_drift_corrected_total', WEB)).toBe(1);
   });
 
+  it('counts drift found and corrected within one pass (one Synced write that observed OutOfSync) as detected and corrected', async () => {
+    const { registry, store } = setup();
+    store.update(KEY, { sync: 'Synced' }, initial(KEY));
+    store.apply(KEY, { kind: 'set', patch: { sync: 'Synced' }, initial: initial(KEY), observedSync: 'OutOfSync' });
+    expect(await valueOf(registry, 'ecs_gitops_drift_detected_total', WEB)).toBe(1);
+    expect(await valueOf(registry, 'ecs_gitops_drift_corrected_total', WEB)).toBe(1);
+    // Already counted as detected while OutOfSync: the correcting pass counts only the correction.
+    store.update(KEY, { sync: 'OutOfSync' });
+    store.apply(KEY, { kind: 'set', patch: { sync: 'Synced' }, initial: initial(KEY), observedSync: 'OutOfSync' });
+    expect(await valueOf(registry, 'ecs_gitops_drift_detected_total', WEB)).toBe(2);
+    expect(await valueOf(registry, 'ecs_gitops_drift_corrected_total', WEB)).toBe(2);
+  });
+
   it('removes every series of a service the store forgets', async () => {
     const { registry, store } = setup();
     store.update(KEY, { sync: 'OutOfSync', lastApplySucceeded: false, lastSyncTime: '2026-01-01T00:00:00Z' }, initial(KEY));

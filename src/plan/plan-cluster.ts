@@ -1,30 +1,29 @@
 /**
- * Reconciles one `kind: Cluster` manifest: create the cluster when missing,
- * otherwise update the settings, configuration, Service Connect defaults,
- * capacity providers and tags the manifest declares. Clusters are never
- * deleted by the controller.
+ * planCluster: the ECS calls that bring one cluster to its `kind: Cluster`
+ * manifest. Pure. Create the cluster when missing, otherwise update the
+ * settings, configuration, Service Connect defaults, capacity providers and
+ * tags the manifest declares; fields it leaves out are not its business.
+ * Clusters are never deleted by the controller, nor taken over from another.
  */
 import type * as ECS from '@aws-sdk/client-ecs';
-import { TAG_MANAGED_BY, TAG_REVISION, TAG_SOURCE, isSystemTagKey, tagsToList, tagsToMap } from '../diff/tags.js';
 import { deepEqual, isObject } from '../diff/json.js';
-import type { EcsApi } from '../ecs/ecs-api.js';
-import type { EcsReader } from '../ecs/ecs-reader.js';
+import { TAG_MANAGED_BY, TAG_REVISION, TAG_SOURCE, isSystemTagKey, tagsToList, tagsToMap } from '../diff/tags.js';
 import type { DesiredCluster } from '../manifests/types.js';
-import { tagValue } from '../plan/task-definition-input.js';
+import { tagValue } from './task-definition-input.js';
 
-export interface ClusterReconcileContext {
-  readonly ecs: EcsApi;
-  readonly reader: EcsReader;
+export type ClusterAction =
+  | { readonly operation: 'CreateCluster'; readonly input: ECS.CreateClusterRequest }
+  | { readonly operation: 'UpdateCluster'; readonly input: ECS.UpdateClusterRequest }
+  | { readonly operation: 'PutClusterCapacityProviders'; readonly input: ECS.PutClusterCapacityProvidersRequest }
+  | { readonly operation: 'TagResource'; readonly input: ECS.TagResourceRequest }
+  | { readonly operation: 'UntagResource'; readonly input: ECS.UntagResourceRequest };
+
+export interface PlanClusterInput {
+  readonly desired: DesiredCluster;
+  /** The live cluster (DescribeClusters with TAGS, SETTINGS, CONFIGURATIONS); undefined when missing or INACTIVE. */
+  readonly live: ECS.Cluster | undefined;
   readonly controllerId: string;
   readonly revision: string;
-  readonly mode: 'auto' | 'detect';
-  readonly signal: AbortSignal;
-}
-
-export interface ClusterReconcileResult {
-  readonly created: boolean;
-  /** ECS calls made (or, in detect mode, that would be made). */
-  readonly changes: readonly string[];
 }
 
 function sameSettings(desired: readonly ECS.ClusterSetting[], live: readonly ECS.ClusterSetting[] | undefined): boolean {
@@ -78,26 +77,25 @@ function strategyKey(items: readonly ECS.CapacityProviderStrategyItem[] | undefi
     .sort((a, b) => String(a.capacityProvider).localeCompare(String(b.capacityProvider)));
 }
 
-export async function reconcileCluster(desired: DesiredCluster, ctx: ClusterReconcileContext): Promise<ClusterReconcileResult> {
+export function planCluster({ desired, live, controllerId, revision }: PlanClusterInput): readonly ClusterAction[] {
   const spec = desired.manifest.spec;
-  const ownership = { [TAG_MANAGED_BY]: tagValue(ctx.controllerId), [TAG_SOURCE]: tagValue(desired.source.file), [TAG_REVISION]: tagValue(ctx.revision) };
-  const live = await ctx.reader.describeCluster(desired.name, ctx.signal);
+  const ownership = { [TAG_MANAGED_BY]: tagValue(controllerId), [TAG_SOURCE]: tagValue(desired.source.file), [TAG_REVISION]: tagValue(revision) };
   if (!live) {
-    if (ctx.mode === 'detect') return { created: false, changes: ['CreateCluster'] };
     const { tags, serviceConnectDefaults, ...rest } = spec;
-    await ctx.ecs.send('CreateCluster', {
-      ...rest,
-      // An empty namespace means "no defaults"; UpdateCluster understands it, CreateCluster needs the field left out.
-      ...(serviceConnectDefaults?.namespace ? { serviceConnectDefaults } : {}),
-      clusterName: desired.name,
-      tags: tagsToList({ ...(tags ?? {}), ...ownership }),
-    }, ctx.signal);
-    return { created: true, changes: ['CreateCluster'] };
+    return [{
+      operation: 'CreateCluster',
+      input: {
+        ...rest,
+        // An empty namespace means "no defaults"; UpdateCluster understands it, CreateCluster needs the field left out.
+        ...(serviceConnectDefaults?.namespace ? { serviceConnectDefaults } : {}),
+        clusterName: desired.name,
+        tags: tagsToList({ ...(tags ?? {}), ...ownership }),
+      },
+    }];
   }
 
-  const changes: string[] = [];
-  const clusterArn = live.clusterArn as string;
-  const apply = ctx.mode === 'auto';
+  const actions: ClusterAction[] = [];
+  const clusterArn = live.clusterArn ?? desired.name;
   const update: ECS.UpdateClusterRequest = { cluster: desired.name };
   if (spec.settings && !sameSettings(spec.settings, live.settings)) update.settings = spec.settings;
   if (spec.configuration && !coversDeclared(spec.configuration, live.configuration, CONFIGURATION_DEFAULTS)) {
@@ -108,23 +106,21 @@ export async function reconcileCluster(desired: DesiredCluster, ctx: ClusterReco
   if (namespace !== undefined && !sameNamespace(namespace, live.serviceConnectDefaults?.namespace)) {
     update.serviceConnectDefaults = { namespace };
   }
-  if (update.settings || update.configuration || update.serviceConnectDefaults) {
-    changes.push('UpdateCluster');
-    if (apply) await ctx.ecs.send('UpdateCluster', update, ctx.signal);
-  }
+  if (update.settings || update.configuration || update.serviceConnectDefaults) actions.push({ operation: 'UpdateCluster', input: update });
+
   const wantProviders = spec.capacityProviders;
   const wantStrategy = spec.defaultCapacityProviderStrategy;
   const providersDiffer = wantProviders !== undefined && !deepEqual([...wantProviders].sort(), [...(live.capacityProviders ?? [])].sort());
   const strategyDiffers = wantStrategy !== undefined && !deepEqual(strategyKey(wantStrategy), strategyKey(live.defaultCapacityProviderStrategy));
   if (providersDiffer || strategyDiffers) {
-    changes.push('PutClusterCapacityProviders');
-    if (apply) {
-      await ctx.ecs.send('PutClusterCapacityProviders', {
+    actions.push({
+      operation: 'PutClusterCapacityProviders',
+      input: {
         cluster: desired.name,
         capacityProviders: wantProviders ?? live.capacityProviders ?? [],
         defaultCapacityProviderStrategy: wantStrategy ?? live.defaultCapacityProviderStrategy ?? [],
-      }, ctx.signal);
-    }
+      },
+    });
   }
 
   const liveTags = tagsToMap(live.tags);
@@ -137,16 +133,10 @@ export async function reconcileCluster(desired: DesiredCluster, ctx: ClusterReco
   if (owner === undefined || owner === ownership[TAG_MANAGED_BY]) {
     const userTagsDiffer = Object.entries(wanted).some(([k, v]) => liveTags[k] !== v);
     const ownershipStale = owner === undefined || liveTags[TAG_SOURCE] !== ownership[TAG_SOURCE];
-    if (changes.length > 0 || userTagsDiffer || toRemove.length > 0 || ownershipStale) Object.assign(wanted, ownership);
+    if (actions.length > 0 || userTagsDiffer || toRemove.length > 0 || ownershipStale) Object.assign(wanted, ownership);
   }
   const toSet = Object.entries(wanted).filter(([k, v]) => liveTags[k] !== v);
-  if (toSet.length > 0) {
-    changes.push('TagResource');
-    if (apply) await ctx.ecs.send('TagResource', { resourceArn: clusterArn, tags: toSet.map(([key, value]) => ({ key, value })) }, ctx.signal);
-  }
-  if (toRemove.length > 0) {
-    changes.push('UntagResource');
-    if (apply) await ctx.ecs.send('UntagResource', { resourceArn: clusterArn, tagKeys: toRemove }, ctx.signal);
-  }
-  return { created: false, changes };
+  if (toSet.length > 0) actions.push({ operation: 'TagResource', input: { resourceArn: clusterArn, tags: toSet.map(([key, value]) => ({ key, value })) } });
+  if (toRemove.length > 0) actions.push({ operation: 'UntagResource', input: { resourceArn: clusterArn, tagKeys: toRemove } });
+  return actions;
 }

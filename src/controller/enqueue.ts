@@ -1,0 +1,51 @@
+/**
+ * Putting keys on the queue with read-ahead: declared services are queued in
+ * groups of up to 10 per cluster (DescribeServices' limit), and each group is
+ * announced to the region's reader (EcsReader.planBatch). The first reconcile
+ * of a group reads the whole group in one DescribeServices and the others
+ * take their answers from that read. Whole-fleet passes (the first snapshot
+ * after a start, a resync, a commit touching many services) cost
+ * ceil(n / 10) reads per cluster, and the answers are fresh however long the
+ * pass takes (10,000 services need about a minute of reads at ECS's rates).
+ */
+import type { DesiredService } from '../manifests/types.js';
+import { DESCRIBE_SERVICES_MAX } from '../ecs/ecs-reader.js';
+import { clusterIdentity } from '../keys/index.js';
+import type { DesiredIndex } from './reconciler.js';
+import type { RegionAccessPool } from './regions.js';
+import type { WorkQueue } from './workqueue.js';
+
+/** Declared services grouped by cluster, in the order given. */
+export function groupByCluster(services: Iterable<DesiredService>): Map<string, DesiredService[]> {
+  const byCluster = new Map<string, DesiredService[]>();
+  for (const s of services) {
+    const id = clusterIdentity(s.region, s.cluster);
+    const list = byCluster.get(id);
+    if (list) list.push(s);
+    else byCluster.set(id, [s]);
+  }
+  return byCluster;
+}
+
+/**
+ * Queues `queueKeys`. Keys of declared, unblocked services not being
+ * reconciled right now go in read-ahead groups; every other key (clusters,
+ * prune keys, removed or blocked services) is queued as it is.
+ */
+export function enqueueWithReadAhead(queueKeys: Iterable<string>, desired: DesiredIndex | undefined, queue: WorkQueue, regions: RegionAccessPool): void {
+  const processing = new Set(queue.processing);
+  const grouped: DesiredService[] = [];
+  for (const key of queueKeys) {
+    const s = desired?.services.get(key);
+    if (!s || desired?.snapshot.blockedKeys.has(key) || processing.has(key)) queue.add(key);
+    else grouped.push(s);
+  }
+  for (const list of groupByCluster(grouped).values()) {
+    for (let i = 0; i < list.length; i += DESCRIBE_SERVICES_MAX) {
+      const group = list.slice(i, i + DESCRIBE_SERVICES_MAX);
+      const first = group[0] as DesiredService;
+      regions.get(first.region).reader.planBatch(first.cluster, group.map((s) => s.name));
+      for (const s of group) queue.add(s.key);
+    }
+  }
+}

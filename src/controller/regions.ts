@@ -1,0 +1,108 @@
+/**
+ * ECS and ECR access per Region, made on first use and kept for the
+ * controller's life: the rate limiter (one set of token buckets per distinct
+ * EcsApi, since ECS's limits are per account and Region), the batched reader,
+ * the applier, the ECR image resolver and the cluster default-strategy cache.
+ * The controller and the `diff` command's read-only pass both take their
+ * access from here.
+ */
+import type * as ECS from '@aws-sdk/client-ecs';
+import type { EcsApi } from '../ecs/ecs-api.js';
+import { EcsReader } from '../ecs/ecs-reader.js';
+import type { EcrApi } from '../ecs/ecr-api.js';
+import { ImageResolver } from '../ecs/image-resolver.js';
+import { EcsRateLimiter } from '../ecs/rate-limited-ecs.js';
+import type { RateCategory } from '../ecs/rate-limits.js';
+import type { BucketLimits } from '../ecs/token-bucket.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { Clock } from '../util/clock.js';
+import { Applier } from './applier.js';
+
+/** How long a cluster's default capacity provider strategy is trusted. */
+const CLUSTER_STRATEGY_TTL_MS = 60_000;
+
+export interface RegionAccess {
+  readonly region: string;
+  /** Rate-limited ECS. */
+  readonly ecs: EcsApi;
+  readonly reader: EcsReader;
+  readonly applier: Applier;
+  /** ECR look-ups for `spec.sync.images` and image existence checks; absent = images deployed as written, unchecked. */
+  readonly images?: ImageResolver;
+  /** The cluster's default capacity provider strategy (cached for a minute). */
+  clusterDefaultStrategy(cluster: string, signal: AbortSignal): Promise<readonly ECS.CapacityProviderStrategyItem[]>;
+}
+
+export interface RegionAccessOptions {
+  /** ECS access for a region. A single EcsApi serves every region (tests, the sandbox). */
+  readonly ecs: EcsApi | ((region: string) => EcsApi);
+  /** Without it images are deployed as written, unchecked. */
+  readonly ecr?: EcrApi | ((region: string) => EcrApi);
+  /** How long an image tag's digest is trusted. @default 60000 */
+  readonly imageCacheTtlMs?: number;
+  readonly clock: Clock;
+  /** Lifetime signal for reads shared by several callers. */
+  readonly signal: AbortSignal;
+  /** Client-side limits per ECS category (defaults: ECS's published rates); false disables limiting. */
+  readonly rateLimits?: Partial<Record<RateCategory, BucketLimits>> | false;
+  readonly metrics?: Metrics;
+}
+
+export class RegionAccessPool {
+  readonly #options: RegionAccessOptions;
+  readonly #regions = new Map<string, RegionAccess>();
+  readonly #limited = new Map<EcsApi, EcsApi>();
+  /** One resolver for every Region: its cache is keyed by the image's own registry and Region. */
+  readonly images: ImageResolver | undefined;
+
+  constructor(options: RegionAccessOptions) {
+    this.#options = options;
+    const ecr = options.ecr;
+    this.images = ecr
+      ? new ImageResolver({
+        ecr: typeof ecr === 'function' ? ecr : () => ecr,
+        clock: options.clock,
+        ...(options.imageCacheTtlMs !== undefined ? { ttlMs: options.imageCacheTtlMs } : {}),
+        onCheck: (result) => options.metrics?.recordImageCheck(result),
+      })
+      : undefined;
+  }
+
+  get(region: string): RegionAccess {
+    const known = this.#regions.get(region);
+    if (known) return known;
+    const { clock, signal, metrics } = this.#options;
+    const ecs = this.#limit(typeof this.#options.ecs === 'function' ? this.#options.ecs(region) : this.#options.ecs);
+    const reader = new EcsReader({ ecs, clock, signal });
+    const applier = new Applier({ ecs, reader, onAction: (action, ok) => metrics?.recordApplyAction(action, ok ? 'success' : 'error') });
+    const strategies = new Map<string, { at: number; strategy: readonly ECS.CapacityProviderStrategyItem[] }>();
+    const access: RegionAccess = {
+      region, ecs, reader, applier,
+      ...(this.images ? { images: this.images } : {}),
+      async clusterDefaultStrategy(cluster, callerSignal) {
+        const cached = strategies.get(cluster);
+        if (cached && clock.now() - cached.at < CLUSTER_STRATEGY_TTL_MS) return cached.strategy;
+        const live = await reader.describeCluster(cluster, callerSignal);
+        const strategy = live?.defaultCapacityProviderStrategy ?? [];
+        strategies.set(cluster, { at: clock.now(), strategy });
+        return strategy;
+      },
+    };
+    this.#regions.set(region, access);
+    return access;
+  }
+
+  /** Buckets are per account and Region: one limiter per distinct EcsApi. */
+  #limit(raw: EcsApi): EcsApi {
+    const { rateLimits, clock, metrics } = this.#options;
+    if (rateLimits === false) return raw;
+    let limited = this.#limited.get(raw);
+    if (!limited) {
+      limited = new EcsRateLimiter({
+        clock, limits: rateLimits ?? {}, onWait: (bucket, seconds) => metrics?.recordRateLimiterWait(bucket, seconds),
+      }).wrap(raw);
+      this.#limited.set(raw, limited);
+    }
+    return limited;
+  }
+}

@@ -1,0 +1,366 @@
+/**
+ * Decide: what one pass over a service means, from what observe read and what
+ * the reconciler remembers about the key. Pure (no IO, the time is an input):
+ * ownership, "gone", the diff, health and the outcome of a followed rollout,
+ * the plan, and the status patch, in one place. `settle` finishes a decision
+ * once the applier has run its plan.
+ *
+ * Status is consistent by construction: `sync` and `diff` are only ever set
+ * together, by `compared` (Synced with no changes, OutOfSync with the changes
+ * that make it so) or `notCompared` (Unknown, no changes).
+ */
+import type * as ECS from '@aws-sdk/client-ecs';
+import { diffService, isServiceDraining, liveServiceFingerprint, maskChanges, type Change, type MaskOptions } from '../../diff/index.js';
+import type { ErrorCode } from '../../errors/index.js';
+import type { DesiredService, ServiceManifest, SyncMode } from '../../manifests/types.js';
+import type { RolloutResult } from '../../observe/metrics.js';
+import type { ActionKind, Plan } from '../../plan/types.js';
+import type { ApplyResult } from '../applier.js';
+import { errorCodeOf, errorMessage } from '../errors.js';
+import { imagePolicyOf, rememberDigests, type FollowedDigests, type ImagePolicyResult, type ImageUpdate } from '../image-policy.js';
+import type { Planner } from '../planner.js';
+import { assessRollout, type WatchedRollout } from '../rollout.js';
+import type { HealthStatus, ServiceStatus, StatusChange, StatusError } from '../status.js';
+import type { ServiceObserveResult } from './observe.js';
+
+/**
+ * Everything diffService reads for one service, by value or fingerprint: the
+ * manifest as declared (identity, so an in-memory edit that kept the hash is
+ * still compared), its content hash after the image policy (digests pinned),
+ * the live record minus its volatile fields (liveServiceFingerprint; it holds
+ * the task definition ARN, whose content never changes) and the cluster's
+ * default capacity provider strategy.
+ */
+export interface DiffInputs {
+  readonly declared: ServiceManifest;
+  readonly contentHash: string;
+  readonly live: string;
+  readonly strategy: string;
+}
+
+/** What the reconciler remembers about one key between its passes. Replaced, never mutated. */
+export interface ServiceMemory {
+  /** The rollout this controller started and is following. */
+  readonly watched?: WatchedRollout;
+  /** Manifest content whose rollout failed: not re-applied until the manifest changes. */
+  readonly failedContent?: string;
+  /** The diff inputs of the last pass that found the service Synced (skip-unchanged fast path). */
+  readonly syncedInputs?: DiffInputs;
+  /** follow-tag: digests deployed or first seen. */
+  readonly followed?: FollowedDigests;
+}
+
+export interface ServiceDecisionInput {
+  /** As declared in the snapshot (before the image policy). */
+  readonly desired: DesiredService;
+  readonly observed: ServiceObserveResult;
+  readonly memory: ServiceMemory;
+  readonly previous: ServiceStatus | undefined;
+  /** The controller's mode; a manifest's `spec.sync.mode: detect` always wins. */
+  readonly mode: SyncMode;
+  readonly controllerId: string;
+  readonly revision: string;
+  /** Clock time of the pass (ms). */
+  readonly now: number;
+  readonly planner: Planner;
+  readonly mask: MaskOptions;
+  readonly followRollouts: boolean;
+  readonly rolloutPollMs: number;
+  readonly rolloutTimeoutMs: number;
+}
+
+/** What to do to ECS, if anything; `settle` turns its result into the final outcome. */
+export type ServiceAct =
+  | { readonly kind: 'apply'; readonly plan: Plan; readonly policy?: ImagePolicyResult }
+  | { readonly kind: 'followTags'; readonly service: ECS.Service; readonly policy: ImagePolicyResult };
+
+export interface ServiceDecision {
+  readonly result: 'success' | 'error' | 'requeue';
+  readonly retry?: boolean;
+  readonly error?: StatusError;
+  readonly requeueAfterMs?: number;
+  /** The status patch; with `act`, the patch as it stands before acting. */
+  readonly patch: Partial<ServiceStatus>;
+  readonly mode: SyncMode;
+  readonly memory: ServiceMemory;
+  readonly rollout?: RolloutResult;
+  readonly imageUpdates?: { readonly updates: readonly ImageUpdate[]; readonly deployed: boolean };
+  /** With an act that succeeded: the sync found before acting (drift found and corrected in one pass). */
+  readonly observedSync?: ServiceStatus['sync'];
+  /** ECS actions the act step performed. */
+  readonly applied?: readonly ActionKind[];
+  /** The diff step ran: computed, or skipped because its inputs matched the last Synced pass. */
+  readonly diffReused?: boolean;
+  readonly diffComputed?: boolean;
+  readonly act?: ServiceAct;
+}
+
+type Comparison = Pick<ServiceStatus, 'sync' | 'diff'>;
+
+/** Synced with no changes, OutOfSync with the (masked) changes that make it so. */
+export function compared(changes: readonly Change[], mask: MaskOptions): Comparison {
+  if (changes.length === 0) return { sync: 'Synced', diff: [] };
+  const diff: StatusChange[] = maskChanges(changes, mask).map((c) => ({ pointer: c.pointer, kind: c.kind, scope: c.scope, desired: c.desired, live: c.live }));
+  return { sync: 'OutOfSync', diff };
+}
+
+/** Live state or the desired state could not be read: nothing was compared. */
+export function notCompared(): Comparison {
+  return { sync: 'Unknown', diff: [] };
+}
+
+function sameDiffInputs(a: DiffInputs | undefined, b: DiffInputs): boolean {
+  return a !== undefined && a.declared === b.declared && a.contentHash === b.contentHash && a.live === b.live && a.strategy === b.strategy;
+}
+
+function strategyOption(strategy: readonly ECS.CapacityProviderStrategyItem[] | undefined) {
+  return strategy ? { clusterDefaultCapacityProviderStrategy: strategy } : {};
+}
+
+interface HealthAssessment {
+  readonly health: HealthStatus;
+  readonly patch: Partial<ServiceStatus>;
+  readonly memory: ServiceMemory;
+  readonly rollout?: RolloutResult;
+}
+
+function assessHealth(input: ServiceDecisionInput, desired: DesiredService, service: ECS.Service | undefined, memory: ServiceMemory): HealthAssessment {
+  const at = new Date(input.now).toISOString();
+  let watch = memory.watched;
+  let next = memory;
+  if (watch && watch.contentHash !== desired.contentHash) {
+    // A newer manifest supersedes the rollout we were following.
+    next = { ...next, watched: undefined };
+    watch = undefined;
+  }
+  const assessment = assessRollout(service, watch);
+  if (!watch) return { health: assessment.health, patch: {}, memory: next };
+  if (assessment.outcome === 'in_progress') {
+    if (input.now - watch.startedAt <= input.rolloutTimeoutMs) return { health: 'Progressing', patch: {}, memory: next };
+    return {
+      health: 'Degraded', rollout: 'timed_out', memory: { ...next, watched: undefined },
+      patch: {
+        lastApplySucceeded: false,
+        lastError: { code: 'CONTROLLER_ROLLOUT_TIMED_OUT', message: `rollout of ${watch.taskDefinitionArn} did not finish in ${Math.round(input.rolloutTimeoutMs / 1000)} s`, at },
+      },
+    };
+  }
+  if (assessment.outcome === 'completed') {
+    return {
+      health: assessment.health, rollout: 'completed', memory: { ...next, watched: undefined },
+      patch: { lastApplySucceeded: true, lastAppliedRevision: watch.revision, lastError: undefined },
+    };
+  }
+  return {
+    health: 'Degraded', rollout: 'failed', memory: { ...next, watched: undefined, failedContent: watch.contentHash },
+    patch: {
+      lastApplySucceeded: false,
+      lastAttemptedRevision: input.revision,
+      lastError: { code: 'CONTROLLER_ROLLOUT_FAILED', message: `rollout of ${watch.taskDefinitionArn} failed: ${assessment.reason ?? 'deployment failed'}`, at },
+    },
+  };
+}
+
+export function decideService(input: ServiceDecisionInput): ServiceDecision {
+  const { observed, previous, revision, controllerId } = input;
+  const declared = input.desired;
+  const mode: SyncMode = declared.manifest.spec.sync?.mode === 'detect' ? 'detect' : input.mode;
+  const at = new Date(input.now).toISOString();
+  const failure = (code: ErrorCode, message: string): StatusError => ({ code, message, at });
+  let memory = input.memory;
+  const { live, described, owner, policy, strategy } = observed.observation;
+
+  // 1. Could everything be read?
+  if (!observed.complete && observed.step === 'live') {
+    const error = failure(errorCodeOf(observed.error, 'CONTROLLER_APPLY_FAILED'), errorMessage(observed.error));
+    return { result: 'error', retry: true, error, mode, memory, patch: { ...notCompared(), health: 'Unknown', lastError: error } };
+  }
+  if (isServiceDraining(described)) {
+    const error = failure('CONTROLLER_SERVICE_DRAINING',
+      `service ${declared.name} in cluster ${declared.cluster} is DRAINING after a deletion; it is re-created once ECS has removed it`);
+    return {
+      result: 'requeue', requeueAfterMs: Math.max(input.rolloutPollMs, 5000), mode, memory, error,
+      patch: { ...compared(diffService(declared.manifest, {}), input.mask), health: 'Missing', lastError: error },
+    };
+  }
+  if (owner !== undefined && owner !== controllerId) {
+    const error = failure('DIFF_OWNED_BY_OTHER_CONTROLLER',
+      `service ${declared.name} in cluster ${declared.cluster} is managed by controller "${owner}", not "${controllerId}"; left alone`);
+    return { result: 'error', error, mode, memory, patch: { ...notCompared(), health: 'Unknown', lastError: error } };
+  }
+  if (!observed.complete) {
+    // The image look-ups or the cluster's strategy could not be read: retried with backoff.
+    const error = failure(errorCodeOf(observed.error, 'CONTROLLER_APPLY_FAILED'), errorMessage(observed.error));
+    return { result: 'error', retry: true, error, mode, memory, patch: { ...notCompared(), lastError: error } };
+  }
+
+  // 2. An image about to be deployed that does not exist (or cannot be checked): nothing is applied.
+  if (policy?.problem) {
+    const lookupFailed = policy.problem.code === 'CONTROLLER_IMAGE_LOOKUP_FAILED';
+    // pin-digest compares digests: without the look-up there is nothing to compare with.
+    const comparison = lookupFailed && imagePolicyOf(declared) === 'pin-digest'
+      ? notCompared()
+      : compared(diffService(declared.manifest, live, strategyOption(strategy)), input.mask);
+    const health = lookupFailed && live.service ? assessRollout(live.service).health : 'Degraded';
+    const error = failure(policy.problem.code, policy.problem.message);
+    return {
+      result: 'error', ...(lookupFailed ? { retry: true } : {}), error, mode, memory,
+      patch: { ...comparison, health, lastAttemptedRevision: revision, lastApplySucceeded: false, lastError: error },
+    };
+  }
+  const desired = policy?.desired ?? declared;
+  // A failed manifest is held only while it stays the manifest: any other
+  // content (for pin-digest, another digest) releases it.
+  if (memory.failedContent !== undefined && memory.failedContent !== desired.contentHash) memory = { ...memory, failedContent: undefined };
+
+  // 3. Diff, unless nothing it reads changed since a pass found the service Synced.
+  let changes: Change[];
+  let diffReused = false;
+  try {
+    const fingerprint = live.service ? liveServiceFingerprint(live.service) : undefined;
+    const inputs: DiffInputs | undefined = fingerprint === undefined ? undefined : {
+      declared: declared.manifest, contentHash: desired.contentHash, live: fingerprint, strategy: JSON.stringify(strategy ?? null),
+    };
+    if (inputs && sameDiffInputs(memory.syncedInputs, inputs)) {
+      changes = [];
+      diffReused = true;
+    } else {
+      changes = diffService(desired.manifest, live, strategyOption(strategy));
+      memory = { ...memory, syncedInputs: inputs && changes.length === 0 ? inputs : undefined };
+    }
+  } catch (err) {
+    const error = failure(errorCodeOf(err, 'CONTROLLER_APPLY_FAILED'), errorMessage(err));
+    return { result: 'error', retry: true, error, mode, memory, patch: { ...notCompared(), lastError: error } };
+  }
+  const comparison = compared(changes, input.mask);
+
+  // 4. Health, and the outcome of a rollout we are following.
+  const assessed = assessHealth(input, desired, live.service, memory);
+  memory = assessed.memory;
+  const health = assessed.health;
+  const base: Partial<ServiceStatus> = {
+    ...comparison, health, lastSyncTime: at,
+    ...(live.service?.taskDefinition ? { liveTaskDefinition: live.service.taskDefinition } : {}),
+    ...(policy && Object.keys(policy.imageDigests).length > 0 ? { imageDigests: policy.imageDigests } : {}),
+    ...assessed.patch,
+  };
+  const common = { mode, diffReused, diffComputed: !diffReused, ...(assessed.rollout ? { rollout: assessed.rollout } : {}) };
+  const following = memory.watched !== undefined;
+  const requeueWhileProgressing = (): Pick<ServiceDecision, 'result' | 'requeueAfterMs'> =>
+    health === 'Progressing' && input.followRollouts ? { result: 'requeue', requeueAfterMs: input.rolloutPollMs } : { result: 'success' };
+  const plan = (planned: readonly Change[]): Plan => input.planner.planService(
+    { desired, live, changes: planned, controllerId, revision }, strategyOption(strategy),
+  );
+
+  if (comparison.sync === 'Synced' && health !== 'Degraded' && !assessed.patch.lastError) {
+    if (mode === 'auto' && live.service && owner === undefined) {
+      // Adoption: a service declared in Git but created elsewhere (say, one
+      // `ecs-gitops export` wrote a manifest for) gets the ownership tags and
+      // nothing else, so later changes pass the IAM policy's tag condition.
+      return applyOrBlock({ ...common, memory, patch: { ...base, lastAttemptedRevision: revision } }, plan([]), undefined, failure);
+    }
+    if (policy && policy.imageUpdates.length > 0 && live.service && !following && health !== 'Progressing') {
+      // follow-tag: a tag points at a new digest while the service is otherwise in sync. Not drift.
+      if (mode === 'detect') {
+        return { ...common, result: 'success', memory, patch: { ...base, lastError: undefined }, imageUpdates: { updates: policy.imageUpdates, deployed: false } };
+      }
+      return { ...common, result: 'success', memory, patch: base, act: { kind: 'followTags', service: live.service, policy } };
+    }
+    // The digests found are the ones running (remembered as the follow-tag baseline).
+    if (policy && policy.followDigests.size > 0) memory = { ...memory, followed: rememberDigests(memory.followed, policy.followDigests) };
+    // In sync and not failing: clear stale errors, note what is applied.
+    const clean: { -readonly [K in keyof ServiceStatus]?: ServiceStatus[K] } = { ...base, lastError: undefined };
+    if (!following && !('lastAppliedRevision' in assessed.patch)) {
+      clean.lastAppliedRevision = previous?.lastAppliedRevision ?? revision;
+      if (previous?.lastApplySucceeded === false && health === 'Healthy') clean.lastApplySucceeded = true;
+    }
+    return { ...common, memory, patch: clean, ...(following ? { result: 'requeue', requeueAfterMs: input.rolloutPollMs } : requeueWhileProgressing()) };
+  }
+  if (comparison.sync === 'Synced') {
+    return { ...common, memory, patch: base, ...(following ? { result: 'requeue' as const, requeueAfterMs: input.rolloutPollMs } : { result: 'success' as const }) };
+  }
+
+  // 5. Out of sync.
+  if (mode === 'detect') return { ...common, memory, patch: base, ...requeueWhileProgressing() };
+  if (memory.failedContent === desired.contentHash) {
+    // This exact manifest already failed to roll out: applying it again would
+    // loop through failing deployments. Wait for a fix in Git.
+    return { ...common, result: 'success', memory, patch: { ...base, health: 'Degraded' } };
+  }
+  if (memory.watched?.contentHash === desired.contentHash && health === 'Progressing') {
+    // Our own rollout is still replacing tasks; nothing new to apply.
+    return { ...common, result: 'requeue', requeueAfterMs: input.rolloutPollMs, memory, patch: base };
+  }
+  return applyOrBlock({ ...common, memory, patch: { ...base, lastAttemptedRevision: revision } }, plan(changes), policy, failure);
+}
+
+function applyOrBlock(
+  decision: Omit<ServiceDecision, 'result'>, plan: Plan, policy: ImagePolicyResult | undefined,
+  failure: (code: ErrorCode, message: string) => StatusError,
+): ServiceDecision {
+  if (plan.blocked) {
+    const error = failure(plan.blocked.code, plan.blocked.message);
+    return { ...decision, result: 'error', error, patch: { ...decision.patch, lastApplySucceeded: false, lastError: error } };
+  }
+  return { ...decision, result: 'success', act: { kind: 'apply', plan, ...(policy ? { policy } : {}) } };
+}
+
+/** What the applier did, or why it failed. */
+export type ActResult = { readonly ok: true; readonly result: ApplyResult } | { readonly ok: false; readonly error: unknown };
+
+/** The final decision once `decision.act` has run. Pure. */
+export function settle(input: ServiceDecisionInput, decision: ServiceDecision, acted: ActResult): ServiceDecision {
+  const act = decision.act;
+  if (!act) return decision;
+  const { act: _done, ...settled } = decision;
+  const rest: { -readonly [K in keyof typeof settled]: (typeof settled)[K] } = settled;
+  const at = new Date(input.now).toISOString();
+  if (!acted.ok) {
+    const error: StatusError = { code: errorCodeOf(acted.error, 'CONTROLLER_APPLY_FAILED'), message: errorMessage(acted.error), at };
+    return { ...rest, result: 'error', retry: true, error, patch: { ...decision.patch, lastApplySucceeded: false, lastError: error } };
+  }
+  const { result } = acted;
+  rest.applied = result.performed;
+  if (decision.patch.sync !== undefined) rest.observedSync = decision.patch.sync;
+  const desired = act.policy?.desired ?? input.desired;
+  let memory = decision.memory;
+
+  if (act.kind === 'followTags') {
+    const { policy, service } = act;
+    memory = { ...memory, followed: rememberDigests(memory.followed, policy.followDigests) };
+    const imageUpdates = { updates: policy.imageUpdates, deployed: true };
+    const patch = { ...decision.patch, health: 'Progressing' as const, lastError: undefined, imageDigests: Object.fromEntries(policy.followDigests) };
+    if (input.followRollouts && service.taskDefinition) {
+      memory = { ...memory, watched: { taskDefinitionArn: service.taskDefinition, revision: input.revision, contentHash: desired.contentHash, startedAt: input.now } };
+      return { ...rest, memory, result: 'requeue', requeueAfterMs: input.rolloutPollMs, patch, imageUpdates };
+    }
+    return { ...rest, memory, result: 'success', imageUpdates, patch: { ...patch, lastApplySucceeded: true, lastAppliedRevision: input.revision } };
+  }
+
+  // What was applied now matches the manifest.
+  const applied: { -readonly [K in keyof ServiceStatus]?: ServiceStatus[K] } = {
+    ...decision.patch, ...compared([], input.mask), lastError: undefined,
+  };
+  memory = { ...memory, failedContent: undefined };
+  const policy = act.policy;
+  // A new deployment resolves follow-tag tags again: remember what it got.
+  if (result.performed.length > 0 && policy) {
+    if (policy.followDigests.size > 0) memory = { ...memory, followed: rememberDigests(memory.followed, policy.followDigests) };
+    if (Object.keys(policy.targetDigests).length > 0) applied.imageDigests = policy.targetDigests;
+  }
+  if (result.deploymentStarted && result.taskDefinitionArn && input.followRollouts) {
+    memory = { ...memory, watched: { taskDefinitionArn: result.taskDefinitionArn, revision: input.revision, contentHash: desired.contentHash, startedAt: input.now } };
+    return {
+      ...rest, memory, result: 'requeue', requeueAfterMs: input.rolloutPollMs,
+      patch: { ...applied, health: 'Progressing', liveTaskDefinition: result.taskDefinitionArn },
+    };
+  }
+  return {
+    ...rest, memory, result: 'success',
+    patch: {
+      ...applied, lastApplySucceeded: true, lastAppliedRevision: input.revision,
+      ...(result.taskDefinitionArn ? { liveTaskDefinition: result.taskDefinitionArn } : {}),
+      ...(result.deploymentStarted ? { health: 'Progressing' as const } : {}),
+    },
+  };
+}

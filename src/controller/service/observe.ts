@@ -1,0 +1,97 @@
+/**
+ * Observe: every read a decision about one service needs, and nothing else.
+ * The reconciler and `ecs-gitops diff` both call it, so the command shows
+ * exactly what a reconcile would compare. Reads, in order:
+ *
+ * 1. the service (batched with other look-ups in its cluster, tags included)
+ *    and the task definition it runs (cached by ARN);
+ * 2. the image policy's ECR look-ups (`spec.sync.images`, and existence of
+ *    images about to be deployed);
+ * 3. the cluster's default capacity provider strategy, when the manifest
+ *    names neither a launch type nor a strategy (cached for a minute).
+ *
+ * A service that is draining, or that another controller owns, is not read
+ * further: nothing would be compared. A failed read ends the observation and
+ * says which step failed.
+ */
+import type * as ECS from '@aws-sdk/client-ecs';
+import { isServiceDraining, isServiceGone, TAG_MANAGED_BY, tagsToMap } from '../../diff/index.js';
+import type { DesiredService } from '../../manifests/types.js';
+import type { LiveServiceState } from '../../plan/types.js';
+import { applyImagePolicy, type FollowedDigests, type ImagePolicyResult } from '../image-policy.js';
+import type { RegionAccess } from '../regions.js';
+
+export interface ServiceObservation {
+  /** The record DescribeServices returned, a DRAINING or INACTIVE one included; undefined when MISSING. */
+  readonly described?: ECS.Service;
+  /** What the diff and the planner compare: the service and its task definition, empty when the service is gone. */
+  readonly live: LiveServiceState;
+  /** The live service's ecs-gitops/managed-by tag. */
+  readonly owner?: string;
+  /** With ECR access: the manifest after `spec.sync.images` (digests pinned) and what the look-ups found. */
+  readonly policy?: ImagePolicyResult;
+  /** The cluster's default strategy, read when the manifest leaves launch type and strategy to it. */
+  readonly strategy?: readonly ECS.CapacityProviderStrategyItem[];
+}
+
+export type ObserveStep = 'live' | 'images' | 'strategy';
+
+export type ServiceObserveResult =
+  | { readonly complete: true; readonly observation: ServiceObservation }
+  /** `observation` holds what was read before the failed step. */
+  | { readonly complete: false; readonly step: ObserveStep; readonly error: unknown; readonly observation: ServiceObservation };
+
+export interface ObserveOptions {
+  /** Stop after the live read when another controller owns the service. */
+  readonly controllerId?: string;
+  /** follow-tag: the digests this controller last deployed or saw, for this service. */
+  readonly followed?: FollowedDigests;
+}
+
+/** True when the cluster's default strategy decides how the service's tasks are placed. */
+export function usesClusterDefaultStrategy(desired: DesiredService): boolean {
+  return !desired.manifest.spec.launchType && !desired.manifest.spec.capacityProviderStrategy;
+}
+
+export async function observeService(
+  desired: DesiredService, region: RegionAccess, signal: AbortSignal, options: ObserveOptions = {},
+): Promise<ServiceObserveResult> {
+  let observation: ServiceObservation = { live: {} };
+  try {
+    const lookup = await region.reader.describeService(desired.cluster, desired.name, signal);
+    const service = isServiceGone(lookup.service) ? undefined : lookup.service;
+    const taskDefinition = service?.taskDefinition
+      ? (await region.reader.taskDefinition(service.taskDefinition, signal)).taskDefinition
+      : undefined;
+    const owner = service ? tagsToMap(service.tags)[TAG_MANAGED_BY] : undefined;
+    observation = {
+      ...(lookup.service ? { described: lookup.service } : {}),
+      live: { ...(service ? { service, tags: service.tags ?? [] } : {}), ...(taskDefinition ? { taskDefinition } : {}) },
+      ...(owner !== undefined ? { owner } : {}),
+    };
+  } catch (error) {
+    return { complete: false, step: 'live', error, observation };
+  }
+  if (isServiceDraining(observation.described)) return { complete: true, observation };
+  if (options.controllerId !== undefined && observation.owner !== undefined && observation.owner !== options.controllerId) {
+    return { complete: true, observation };
+  }
+
+  if (region.images) {
+    try {
+      const policy = await applyImagePolicy(desired, observation.live, region.images, options.followed, signal);
+      observation = { ...observation, policy };
+    } catch (error) {
+      return { complete: false, step: 'images', error, observation };
+    }
+  }
+
+  if (usesClusterDefaultStrategy(desired)) {
+    try {
+      observation = { ...observation, strategy: await region.clusterDefaultStrategy(desired.cluster, signal) };
+    } catch (error) {
+      return { complete: false, step: 'strategy', error, observation };
+    }
+  }
+  return { complete: true, observation };
+}

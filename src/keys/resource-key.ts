@@ -1,0 +1,155 @@
+/**
+ * Identities of the resources ecs-gitops manages, built and parsed in this one
+ * place. Two string forms:
+ *
+ * - the identity (`region/cluster/name` for a service, `region/cluster` for a
+ *   cluster): what manifests, status records, metrics labels, the status API
+ *   and snapshot changes carry;
+ * - the queue key: the identity with a kind prefix (`cluster:`, `prune:`); a
+ *   service's queue key is its identity, so status and queue agree on it.
+ *
+ * An account, when set, leads the identity as `account@region/...`. Nothing
+ * sets one yet; the form is reserved so that environments spanning accounts
+ * can share one queue without colliding (two accounts can each have
+ * `eu-west-1/demo/web`). Pure: no IO.
+ */
+
+/** Every kind the work queue carries; one reconciler per kind. */
+export type ResourceKind = 'Service' | 'Cluster' | 'ServicePrune';
+
+export const RESOURCE_KINDS: readonly ResourceKind[] = ['Service', 'Cluster', 'ServicePrune'];
+
+interface Scope {
+  /** AWS account id; undefined = the controller's own credentials' account. */
+  readonly account?: string;
+  readonly region: string;
+  readonly cluster: string;
+}
+
+export interface ServiceKey extends Scope {
+  readonly kind: 'Service';
+  readonly name: string;
+}
+
+export interface ClusterKey extends Scope {
+  readonly kind: 'Cluster';
+}
+
+/** Deleting an owned service that left the manifests (`--prune`): its own kind, so it never races the service's reconcile. */
+export interface ServicePruneKey extends Scope {
+  readonly kind: 'ServicePrune';
+  readonly name: string;
+}
+
+export type ResourceKey = ServiceKey | ClusterKey | ServicePruneKey;
+
+export type KeyOfKind<K extends ResourceKind> = Extract<ResourceKey, { kind: K }>;
+
+const QUEUE_PREFIX: Readonly<Record<ResourceKind, string>> = {
+  Service: '',
+  Cluster: 'cluster:',
+  ServicePrune: 'prune:',
+};
+
+/** Segments a name may not contain: they separate the parts of a key. */
+const RESERVED = /[/@:]/;
+
+export class KeyFormatError extends Error {
+  constructor(readonly key: string, reason: string) {
+    super(`not a resource key: ${JSON.stringify(key)} (${reason})`);
+    this.name = 'KeyFormatError';
+  }
+}
+
+function checkPart(what: string, value: string): void {
+  if (value === '' || RESERVED.test(value)) throw new KeyFormatError(value, `${what} must be non-empty and contain no '/', '@' or ':'`);
+}
+
+function scopePrefix(scope: Scope): string {
+  return `${scope.account !== undefined ? `${scope.account}@` : ''}${scope.region}/${scope.cluster}`;
+}
+
+/** `[account@]region/cluster[/name]`: the kind-free identity (status, metrics, manifests). */
+export function identityOf(key: ResourceKey): string {
+  return key.kind === 'Cluster' ? scopePrefix(key) : `${scopePrefix(key)}/${key.name}`;
+}
+
+/** The identity of the cluster a key lives in (`[account@]region/cluster`). */
+export function clusterIdentityOf(key: Scope): string {
+  return scopePrefix(key);
+}
+
+/** The string the work queue carries. */
+export function formatKey(key: ResourceKey): string {
+  checkPart('region', key.region);
+  checkPart('cluster', key.cluster);
+  if (key.account !== undefined) checkPart('account', key.account);
+  if (key.kind !== 'Cluster') checkPart('name', key.name);
+  return QUEUE_PREFIX[key.kind] + identityOf(key);
+}
+
+export function serviceKey(region: string, cluster: string, name: string, account?: string): ServiceKey {
+  return { kind: 'Service', region, cluster, name, ...(account !== undefined ? { account } : {}) };
+}
+
+export function clusterKey(region: string, cluster: string, account?: string): ClusterKey {
+  return { kind: 'Cluster', region, cluster, ...(account !== undefined ? { account } : {}) };
+}
+
+export function servicePruneKey(region: string, cluster: string, name: string, account?: string): ServicePruneKey {
+  return { kind: 'ServicePrune', region, cluster, name, ...(account !== undefined ? { account } : {}) };
+}
+
+/** A service's identity (`region/cluster/name`), the form status and manifests use. */
+export function serviceIdentity(region: string, cluster: string, name: string, account?: string): string {
+  return identityOf(serviceKey(region, cluster, name, account));
+}
+
+/** A cluster's identity (`region/cluster`). */
+export function clusterIdentity(region: string, cluster: string, account?: string): string {
+  return identityOf(clusterKey(region, cluster, account));
+}
+
+function parseIdentity(text: string, original: string): { scope: Scope; name?: string } {
+  const at = text.indexOf('@');
+  const account = at >= 0 ? text.slice(0, at) : undefined;
+  const parts = (at >= 0 ? text.slice(at + 1) : text).split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '' || RESERVED.test(p))) {
+    throw new KeyFormatError(original, 'expected [account@]region/cluster[/name]');
+  }
+  if (account !== undefined && (account === '' || RESERVED.test(account))) throw new KeyFormatError(original, 'empty or malformed account');
+  const [region, cluster, name] = parts as [string, string, string | undefined];
+  return { scope: { region, cluster, ...(account !== undefined ? { account } : {}) }, ...(name !== undefined ? { name } : {}) };
+}
+
+/** The inverse of formatKey; throws KeyFormatError for anything formatKey cannot produce. */
+export function parseKey(text: string): ResourceKey {
+  for (const kind of RESOURCE_KINDS) {
+    const prefix = QUEUE_PREFIX[kind];
+    if (prefix === '' || !text.startsWith(prefix)) continue;
+    const { scope, name } = parseIdentity(text.slice(prefix.length), text);
+    if (kind === 'Cluster') {
+      if (name !== undefined) throw new KeyFormatError(text, 'a cluster key has no service name');
+      return { kind, ...scope };
+    }
+    if (name === undefined) throw new KeyFormatError(text, 'a prune key names a service');
+    return { kind: 'ServicePrune', ...scope, name };
+  }
+  const { scope, name } = parseIdentity(text, text);
+  if (name === undefined) throw new KeyFormatError(text, 'a service key is region/cluster/name');
+  return { kind: 'Service', ...scope, name };
+}
+
+/** The queue key of the same resource under another kind (a service's prune key, say). */
+export function withKind<K extends 'Service' | 'ServicePrune'>(key: ServiceKey | ServicePruneKey, kind: K): KeyOfKind<K> {
+  return { ...key, kind } as KeyOfKind<K>;
+}
+
+/** True for `[account@]region/cluster/name` (blocked keys and snapshot changes mix service and cluster identities). */
+export function isServiceIdentity(text: string): boolean {
+  try {
+    return parseKey(text).kind === 'Service';
+  } catch {
+    return false;
+  }
+}
