@@ -8,12 +8,12 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { startSandbox } from '../src/sandbox/index.js';
+import { startServerProcess } from '../test/support/listen-retry.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ACCOUNT = '320000000001';
@@ -37,15 +37,6 @@ function manifest(name: string, image: string, desiredCount: number): string {
       },
       networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a'], securityGroups: ['sg-1'] } },
     },
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
   });
 }
 
@@ -75,16 +66,31 @@ async function main(): Promise<void> {
   git('add', '-A');
   git('commit', '-q', '-m', 'initial');
 
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/bin.ts'), 'run', '--repo', repo, '--path', 'manifests',
-    '--listen', `127.0.0.1:${port}`, '--resync', '10s', '--log-level', 'warn'], {
-    cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AWS_REGION: REGION,
-      AWS_ENDPOINT_URL_ECS: sandbox.endpoint, AWS_ENDPOINT_URL_ECR: sandbox.endpoint,
-      AWS_ACCESS_KEY_ID: ACCOUNT, AWS_SECRET_ACCESS_KEY: 'dummy-soak-key',
+  // The controller logs at warn (not its listen address), so it gets a picked port, retried on a fresh
+  // one when taken before it binds; the start counts once this process holds the port.
+  const controller = await startServerProcess({
+    program: 'the soak controller (ecs-gitops run)',
+    launch: (port) => {
+      const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/bin.ts'), 'run', '--repo', repo, '--path', 'manifests',
+        '--listen', `127.0.0.1:${port}`, '--resync', '10s', '--log-level', 'warn'], {
+        cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'],
+        env: {
+          PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AWS_REGION: REGION,
+          AWS_ENDPOINT_URL_ECS: sandbox.endpoint, AWS_ENDPOINT_URL_ECR: sandbox.endpoint,
+          AWS_ACCESS_KEY_ID: ACCOUNT, AWS_SECRET_ACCESS_KEY: 'dummy-soak-key',
+        },
+      });
+      let stderr = '';
+      proc.stderr?.on('data', (chunk: Buffer) => {
+        process.stderr.write(chunk);
+        stderr = (stderr + chunk.toString()).slice(-20_000);
+      });
+      return { child: proc, output: () => stderr };
     },
+    timeoutMs: 120_000,
   });
+  const child = controller.value.child;
+  const port = controller.port;
   const pid = child.pid ?? 0;
   const url = `http://127.0.0.1:${port}`;
   const status = async () => (await (await fetch(`${url}/api/v1/status`)).json()) as { services: Array<{ sync: string; health: string }> };

@@ -6,9 +6,9 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServerProcess } from '../../test/support/listen-retry.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -67,19 +67,6 @@ export function sandboxEnv(endpoint: string, accountId: string, region: string):
     AWS_ENDPOINT_URL_ECS: endpoint, AWS_ENDPOINT_URL_ECR: endpoint, AWS_REGION: region,
     AWS_ACCESS_KEY_ID: accountId, AWS_SECRET_ACCESS_KEY: 'bench-dummy-not-a-secret',
   };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface CliProcess {
@@ -172,11 +159,18 @@ export function procStat(pid: number): ProcStat {
   return { cpuSeconds: (utime + stime) / 100, rssBytes: rssKb * 1024 };
 }
 
-/** Starts a sandbox process on a free loopback port and waits for its health route. */
+/**
+ * Starts a sandbox process on a kernel-chosen loopback port (--port 0, so no
+ * other process can take the port first), reads the endpoint it prints and
+ * waits for its health route.
+ */
 export async function startSandboxProcess(throttling: string, clockSpeed: number): Promise<{ proc: CliProcess; endpoint: string }> {
-  const port = await freePort();
-  const proc = startCli(['sandbox', '--port', String(port), '--throttling', throttling, '--clock-speed', String(clockSpeed)]);
-  const endpoint = `http://127.0.0.1:${port}`;
+  const proc = startCli(['sandbox', '--port', '0', '--throttling', throttling, '--clock-speed', String(clockSpeed)]);
+  const endpoint = await waitFor('sandbox endpoint', async () => /ECS\/ECR sandbox listening on (http:\/\/\S+)/.exec(proc.output())?.[1], 60_000, 50, proc)
+    .catch(async (err: unknown) => {
+      await proc.stop(2000);
+      throw err;
+    });
   await waitFor('sandbox health', async () => ((await fetch(`${endpoint}/_sandbox/health`)).ok ? true : undefined), 60_000, 100, proc);
   return { proc, endpoint };
 }
@@ -189,7 +183,14 @@ export interface ControllerProcess {
   readonly spawnedAt: number;
 }
 
-/** Starts `ecs-gitops run --repo DIR --listen 127.0.0.1:PORT ...` against the sandbox. */
+/**
+ * Starts `ecs-gitops run --repo DIR --listen 127.0.0.1:PORT ...` against the
+ * sandbox and waits until it listens. At --log-level warn it does not log the
+ * address it bound, so it gets a picked port through startServerProcess: a
+ * port taken before the controller binds it (it exits "address already in
+ * use") is retried on a fresh one, and the start counts only once this
+ * process holds the port. spawnedAt is that of the attempt that started.
+ */
 export async function startControllerProcess(options: {
   readonly repo: string;
   readonly endpoint: string;
@@ -203,11 +204,19 @@ export async function startControllerProcess(options: {
   /** A cgroup directory the controller runs in (see startCli). */
   readonly cgroup?: string;
 }): Promise<ControllerProcess> {
-  const port = await freePort();
-  const spawnedAt = Date.now();
-  const proc = startCli([
-    'run', '--repo', options.repo, '--listen', `127.0.0.1:${port}`, '--resync', options.resync,
-    ...(options.workers ? ['--workers', String(options.workers)] : []), '--log-level', 'warn', ...(options.extraArgs ?? []),
-  ], sandboxEnv(options.endpoint, options.accountId, options.region), options.nodeArgs ?? [], options.cgroup);
-  return { proc, url: `http://127.0.0.1:${port}`, spawnedAt };
+  let spawnedAt = 0;
+  const started = await startServerProcess({
+    program: 'the bench controller (ecs-gitops run)',
+    launch: (port) => {
+      spawnedAt = Date.now();
+      return startCli([
+        'run', '--repo', options.repo, '--listen', `127.0.0.1:${port}`, '--resync', options.resync,
+        ...(options.workers ? ['--workers', String(options.workers)] : []), '--log-level', 'warn', ...(options.extraArgs ?? []),
+      ], sandboxEnv(options.endpoint, options.accountId, options.region), options.nodeArgs ?? [], options.cgroup);
+    },
+    // Listening is enough here: the scenarios time /readyz themselves.
+    timeoutMs: 180_000,
+    pollMs: 50,
+  });
+  return { proc: started.value, url: `http://127.0.0.1:${started.port}`, spawnedAt };
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { maskValue } from '../../src/diff/index.js';
 import { ManifestDir, eventually, serviceManifest, startCliInProcess } from '../controller/harness.js';
-import { freePort } from '../support/free-port.js';
+import { LISTEN_ANY_PORT, settled, waitForListenUrl } from '../support/listen-url.js';
 import { requireProgram } from '../support/programs.js';
 import { runCliCaptured } from '../support/run-cli.js';
 
@@ -35,9 +35,8 @@ describe('ecs-gitops run', () => {
   it('reconciles a watched directory against the sandbox, serves readiness and metrics, and drains on a signal', async () => {
     dir = await ManifestDir.create();
     await dir.write('svc.yaml', [serviceManifest({ name: 'web', desiredCount: 1 })]);
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const cli = startCliInProcess(['run', '--repo', dir.root, '--sandbox', '--listen', `127.0.0.1:${port}`, '--resync', '2s']);
+    const cli = startCliInProcess(['run', '--repo', dir.root, '--sandbox', '--listen', LISTEN_ANY_PORT, '--resync', '2s']);
+    const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), stopOnFailure: cli.stop });
     try {
       await waitUntilReady(url, cli);
       const status = (await (await fetch(`${url}/api/v1/status`)).json()) as { services: Array<{ key: string; sync: string }> };
@@ -68,12 +67,11 @@ describe('ecs-gitops run', () => {
     await dir.write('vault.yaml', [vault as unknown as Record<string, unknown>]);
     const keyFile = path.join(dir.root, '..', `${path.basename(dir.root)}.mask-key`);
     await writeFile(keyFile, 'installation-key\n');
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
     const cli = startCliInProcess([
-      'run', '--repo', dir.root, '--sandbox', '--listen', `127.0.0.1:${port}`,
+      'run', '--repo', dir.root, '--sandbox', '--listen', LISTEN_ANY_PORT,
       '--rate-limits', '{"service-modify": {"burst": 1, "refillPerSecond": 4}}', '--mask-key-file', keyFile,
     ], { ECS_GITOPS_SECRET_PATTERN: '_pin$' });
+    const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), stopOnFailure: cli.stop });
     try {
       await waitUntilReady(url, cli);
       const status = (await (await fetch(`${url}/api/v1/status`)).json()) as {
@@ -97,9 +95,8 @@ describe('ecs-gitops run', () => {
   it('waits --debounce (here from ECS_GITOPS_DEBOUNCE) after a change before reading the checkout', async () => {
     dir = await ManifestDir.create();
     await dir.write('svc.yaml', [serviceManifest({ name: 'web', desiredCount: 1 })]);
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const cli = startCliInProcess(['run', '--repo', dir.root, '--sandbox', '--listen', `127.0.0.1:${port}`], { ECS_GITOPS_DEBOUNCE: '1h' });
+    const cli = startCliInProcess(['run', '--repo', dir.root, '--sandbox', '--listen', LISTEN_ANY_PORT], { ECS_GITOPS_DEBOUNCE: '1h' });
+    const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), stopOnFailure: cli.stop });
     const statusOf = async () => (await (await fetch(`${url}/api/v1/status`)).json()) as { snapshotLoadedAt: string; services: Array<{ key: string }> };
     try {
       await waitUntilReady(url, cli);
@@ -132,7 +129,7 @@ describe('ecs-gitops run', () => {
 
   it('fails with the source error when the repository does not exist', async () => {
     const missing = path.join(await mkdtemp(path.join(os.tmpdir(), 'ecs-gitops-missing-')), 'nope');
-    const result = await runCliCaptured(['run', '--repo', missing, '--sandbox', '--listen', `127.0.0.1:${await freePort()}`]);
+    const result = await runCliCaptured(['run', '--repo', missing, '--sandbox', '--listen', LISTEN_ANY_PORT]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error SOURCE_[A-Z_]+: .*nope/m);
     await rm(path.dirname(missing), { recursive: true, force: true });
@@ -150,12 +147,11 @@ describe.skipIf(!requireProgram('git', 'apt-get install git'))('ecs-gitops run -
     git('commit', '-q', '-m', 'first');
     const secretFile = path.join(repo, '..', `${path.basename(repo)}.secret`);
     await writeFile(secretFile, 'hook-secret\n');
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
     const cli = startCliInProcess([
       'run', '--git-url', repo, '--git-ref', 'main', '--path', 'deploy', '--git-poll', '1h', '--sandbox',
-      '--listen', `127.0.0.1:${port}`, '--webhook-secret-file', secretFile,
+      '--listen', LISTEN_ANY_PORT, '--webhook-secret-file', secretFile,
     ]);
+    const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), stopOnFailure: cli.stop });
     const statusOf = async () => ((await (await fetch(`${url}/api/v1/status`)).json()) as { revision: string; services: Array<{ key: string; sync: string; lastAppliedRevision?: string }> });
     try {
       await eventually(async () => {
@@ -203,12 +199,11 @@ describe.skipIf(!requireProgram('git', 'apt-get install git'))('ecs-gitops run -
     const first = git('rev-parse', 'HEAD').toString().trim();
     const secretFile = `${repo}.secret`;
     await writeFile(secretFile, 'hook-secret\n');
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
     // Polling is off in practice (1 h): each fetch below is the webhook's, so the test decides when they happen.
     const cli = startCliInProcess([
-      'run', '--git-url', repo, '--git-poll', '1h', '--sandbox', '--listen', `127.0.0.1:${port}`, '--webhook-secret-file', secretFile,
+      'run', '--git-url', repo, '--git-poll', '1h', '--sandbox', '--listen', LISTEN_ANY_PORT, '--webhook-secret-file', secretFile,
     ]);
+    const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), stopOnFailure: cli.stop });
     interface Source { kind: string; url: string; ref: string; revision?: string; lastFetchAt?: string; lastSuccessfulFetchAt?: string; lastError?: { code: string; message: string; at: string }; consecutiveFailures: number }
     const statusOf = async () => (await (await fetch(`${url}/api/v1/status`)).json()) as { revision: string; source: Source };
     const push = async () => {

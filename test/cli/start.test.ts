@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ECSClient, DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import type { ServiceStatus } from '../../src/controller/status.js';
-import { freePort } from '../support/free-port.js';
+import { LISTEN_ANY_PORT, settled, waitForListenUrl } from '../support/listen-url.js';
 import { eventually, startCliInProcess } from '../controller/harness.js';
 
 async function statusOf(url: string): Promise<ServiceStatus[]> {
@@ -26,9 +26,8 @@ describe('ecs-gitops start (quick start)', () => {
   it('creates the example services in the sandbox, applies an edited manifest, and stops cleanly', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'ecs-gitops-start-'));
     await cp(path.resolve('manifests'), dir, { recursive: true });
-    const port = await freePort();
-    const cli = startCliInProcess(['start', dir, '--listen', `127.0.0.1:${port}`, '--log-format', 'json']);
-    const url = `http://127.0.0.1:${port}`;
+    const cli = startCliInProcess(['start', dir, '--listen', LISTEN_ANY_PORT, '--log-format', 'json']);
+    const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), stopOnFailure: cli.stop });
     try {
       await eventually(() => cli.stdout().includes('Try next:'), () => ({ out: cli.stdout(), err: cli.stderr() }));
       expect(cli.stdout()).toContain(`${url}/api/v1/status`);

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
-import { freePort } from '../support/free-port.js';
+import { LISTEN_ANY_PORT, waitForListenUrl } from '../support/listen-url.js';
 import { copySteps, jsonForm, npmCommands, parseDockerfile, type Stage } from './dockerfile.js';
 
 const run = promisify(execFile);
@@ -153,7 +153,6 @@ describe('the Dockerfile steps, performed in temporary directories', () => {
     await git('commit', '-q', '-m', 'manifests');
 
     const sandbox = await startSandbox({ throttling: 'off' });
-    const port = await freePort();
     const imageEnv = Object.fromEntries(
       (runtimeStage.instructions.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ').match(/\S+=\S+/g) ?? [])
         .map((pair) => pair.split('=') as [string, string]),
@@ -162,7 +161,8 @@ describe('the Dockerfile steps, performed in temporary directories', () => {
       cwd: runtimeDir,
       env: {
         PATH: process.env.PATH, HOME: work, ...imageEnv,
-        ECS_GITOPS_LISTEN: `127.0.0.1:${port}`,
+        // Port 0: the kernel picks it (no race for a pre-picked port); the controller logs the bound address.
+        ECS_GITOPS_LISTEN: LISTEN_ANY_PORT,
         ECS_GITOPS_GIT_URL: `file://${remote}`, ECS_GITOPS_GIT_REF: 'main', ECS_GITOPS_PATH: 'manifests', ECS_GITOPS_MODE: 'detect',
         AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_ECS: sandbox.endpoint,
         AWS_ACCESS_KEY_ID: '123456789012', AWS_SECRET_ACCESS_KEY: 'sandbox-not-a-secret',
@@ -174,15 +174,16 @@ describe('the Dockerfile steps, performed in temporary directories', () => {
     child.stderr.on('data', (c: Buffer) => { output += c.toString(); });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
+      const url = await waitForListenUrl(() => output, { what: 'the ENTRYPOINT program', stopped: () => child.exitCode !== null, timeoutMs: 30_000 });
       let healthy = false;
       for (let attempt = 0; attempt < 150 && !healthy && child.exitCode === null; attempt++) {
-        healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+        healthy = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
         if (!healthy) await new Promise((resolve) => setTimeout(resolve, 200));
       }
       expect(healthy, output).toBe(true);
       // The HEALTHCHECK command itself, pointed at this port.
       const health = jsonForm(runtimeStage.instructions.filter((i) => i.keyword === 'HEALTHCHECK').at(-1)) ?? [];
-      const probe = health.map((arg) => arg.replace('127.0.0.1:9400', `127.0.0.1:${port}`));
+      const probe = health.map((arg) => arg.replace('127.0.0.1:9400', new URL(url).host));
       await expect(run(process.execPath, probe.slice(1), { timeout: 30_000 })).resolves.toBeDefined();
       // It fetched the remote named only by the variables, at its HEAD.
       const head = (await git('rev-parse', 'HEAD')).stdout.trim();

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EcsApi } from '../../src/ecs/ecs-api.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { REGION, eventually, serviceManifest, startCliInProcess } from '../controller/harness.js';
-import { freePort } from '../support/free-port.js';
+import { LISTEN_ANY_PORT, settled, waitForListenUrl } from '../support/listen-url.js';
 import { requireProgram } from '../support/programs.js';
 import { directApi, liveServices } from './world.js';
 
@@ -58,12 +58,11 @@ describe('bad commits never delete or change what they do not clearly declare', 
     git('add', '-A');
     git('commit', '-q', '-m', 'ten services');
 
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
     const cli = startCliInProcess(
-      ['run', '--repo', repo, '--path', 'manifests', '--listen', `127.0.0.1:${port}`, '--resync', '1s', '--prune', '--max-prune', '20'],
+      ['run', '--repo', repo, '--path', 'manifests', '--listen', LISTEN_ANY_PORT, '--resync', '1s', '--prune', '--max-prune', '20'],
       { AWS_ENDPOINT_URL_ECS: sandbox.endpoint, AWS_ENDPOINT_URL_ECR: sandbox.endpoint, AWS_ACCESS_KEY_ID: ACCOUNT, AWS_SECRET_ACCESS_KEY: 'dummy-secret', AWS_REGION: REGION },
     );
+    const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), stopOnFailure: cli.stop });
     const statusJson = async () => (await (await fetch(`${url}/api/v1/status`)).json()) as {
       revision?: string; manifestProblems: number; services: Array<{ service: string; sync: string; health: string }>;
       prune?: { candidates: string[]; blocked?: { reason: string } };

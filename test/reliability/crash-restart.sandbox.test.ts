@@ -12,7 +12,7 @@ import type { EcsApi } from '../../src/ecs/ecs-api.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { ManifestDir, REGION, eventually, serviceManifest } from '../controller/harness.js';
 import { seededRandom } from '../support/fault-proxy.js';
-import { freePort } from '../support/free-port.js';
+import { LISTEN_ANY_PORT, waitForListenUrl } from '../support/listen-url.js';
 import { startControllerProcess, within, type ControllerProcess } from './controller-process.js';
 import { allTaskDefinitions, directApi, liveServices, reportFigures, revisionsPerFamily } from './world.js';
 
@@ -45,12 +45,15 @@ describe('SIGKILL at seeded points during mass changes, then restart', () => {
     }
   };
   const start = async () => {
-    const port = await freePort();
-    current = startControllerProcess({
+    // Port 0: the controller binds a kernel-chosen port and logs it (info level); no port to lose to a race.
+    const proc = startControllerProcess({
       endpoint: sandbox.endpoint, accountId: ACCOUNT, region: REGION,
-      args: ['--repo', dir.root, '--listen', `127.0.0.1:${port}`, '--resync', '3s', '--prune', '--log-level', 'info'],
+      args: ['--repo', dir.root, '--listen', LISTEN_ANY_PORT, '--resync', '3s', '--prune', '--log-level', 'info'],
     });
-    return { proc: current, url: `http://127.0.0.1:${port}` };
+    current = proc;
+    /** Its status server's URL, once logged (read only where a round uses it, so kill timing stays as it was). */
+    const url = () => waitForListenUrl(proc.output, { stopped: () => proc.child.exitCode !== null || proc.child.signalCode !== null });
+    return { proc, url };
   };
   const registersSince = (since: number) => sandbox.admin.callLog({ accountId: ACCOUNT, operation: 'RegisterTaskDefinition', since }).filter((r) => r.outcome === 'ok');
   const updatesSince = (since: number) => sandbox.admin.callLog({ accountId: ACCOUNT, operation: 'UpdateService', since }).filter((r) => r.outcome === 'ok');
@@ -94,7 +97,8 @@ describe('SIGKILL at seeded points during mass changes, then restart', () => {
     }
 
     // Final restart, no kill: converges on the last content.
-    const { proc, url } = await start();
+    const { proc, url: listenUrl } = await start();
+    const url = await listenUrl();
     const desiredSuffix = image;
     await eventually(async () => {
       const live = await liveServices(api, 'demo');

@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { serviceManifest } from '../controller/harness.js';
-import { freePort } from '../support/free-port.js';
+import { serviceManifest, startCliInProcess } from '../controller/harness.js';
+import { LISTEN_ANY_PORT, settled, waitForListenUrl } from '../support/listen-url.js';
 import { requireProgram } from '../support/programs.js';
 import { runCliCaptured } from '../support/run-cli.js';
 
@@ -36,11 +36,10 @@ describe('run --path stays inside the checkout', () => {
   });
 
   it.each([['../outside'], ['escape'], ['manifests/../../outside'], ['manifests/../escape']])('--path %s is refused', async (flag) => {
-    const port = await freePort();
     // Bounded: a controller that wrongly starts is stopped after 15 s and then fails the exit-code check.
     const stop = new AbortController();
     const timer = setTimeout(() => stop.abort(new Error('test bound')), 15_000);
-    const r = await runCliCaptured(['run', '--repo', repo, '--path', flag, '--sandbox', '--listen', `127.0.0.1:${port}`], { signal: stop.signal });
+    const r = await runCliCaptured(['run', '--repo', repo, '--path', flag, '--sandbox', '--listen', LISTEN_ANY_PORT], { signal: stop.signal });
     clearTimeout(timer);
     const output = r.stdout + r.stderr;
     expect(r.code, output.slice(-2000)).not.toBe(0);
@@ -49,18 +48,20 @@ describe('run --path stays inside the checkout', () => {
   }, 30_000);
 
   it('a --path inside the checkout still works', async () => {
-    const port = await freePort();
-    const stop = new AbortController();
-    const run = runCliCaptured(['run', '--repo', repo, '--path', 'manifests/./', '--sandbox', '--listen', `127.0.0.1:${port}`], { signal: stop.signal });
+    const cli = startCliInProcess(['run', '--repo', repo, '--path', 'manifests/./', '--sandbox', '--listen', LISTEN_ANY_PORT]);
     let ready = false;
-    for (let i = 0; i < 200 && !ready; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((res) => res.status === 200, () => false);
+    try {
+      const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), timeoutMs: 20_000 });
+      for (let i = 0; i < 200 && !ready; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        ready = await fetch(`${url}/readyz`).then((res) => res.status === 200, () => false);
+      }
+    } finally {
+      cli.stop();
     }
-    stop.abort(new Error('done'));
-    const r = await run;
-    expect(ready, r.stdout.slice(-2000)).toBe(true);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('demo/inside');
+    const code = await cli.exit;
+    expect(ready, cli.stdout().slice(-2000)).toBe(true);
+    expect(code).toBe(0);
+    expect(cli.stdout()).toContain('demo/inside');
   }, 40_000);
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { ManifestDir, REGION, eventually, serviceManifest, startCliInProcess } from '../controller/harness.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { freePort } from '../support/free-port.js';
+import { LISTEN_ANY_PORT, settled, waitForListenUrl } from '../support/listen-url.js';
 import { runCliCaptured } from '../support/run-cli.js';
 
 const ACCOUNT = '310000000004';
@@ -60,9 +60,8 @@ describe('planted secrets never leak', () => {
     await dir.write('vault.yaml', [secretService('vault', PLANTED.password)]);
     // Fails: an ECR image that does not exist (CONTROLLER_IMAGE_ACCESS_DENIED: no such repository), with the same secrets.
     await dir.write('missing.yaml', [secretService('missing', PLANTED.password, { image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/nope:1` })]);
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const cli = startCliInProcess(['run', '--repo', dir.root, '--listen', `127.0.0.1:${port}`, '--resync', '1s', '--log-level', 'trace', '--prune'], env);
+    const cli = startCliInProcess(['run', '--repo', dir.root, '--listen', LISTEN_ANY_PORT, '--resync', '1s', '--log-level', 'trace', '--prune'], env);
+    const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), stopOnFailure: cli.stop });
     const collected: string[] = [];
     const grab = async (path: string) => {
       const text = await (await fetch(`${url}${path}`)).text();

@@ -1,6 +1,9 @@
 /**
  * A real Prometheus + Alertmanager pair for alerting tests: temp config dirs,
- * loopback free ports, 1 s scrape and rule evaluation, the shipped rules file
+ * loopback ports (Alertmanager and Prometheus start through
+ * startServerProcess, which retries on a fresh port when one was taken and
+ * checks the process it started is the one answering; the webhook receiver
+ * binds port 0), 1 s scrape and rule evaluation, the shipped rules file
  * from deploy/prometheus, and a loopback webhook receiver that records what
  * Alertmanager notifies. Tests point it at one or more /metrics targets
  * (scraped as job "ecs-gitops") and assert through Alertmanager's API.
@@ -16,14 +19,14 @@
  * shortened; expressions, labels and annotations are byte-for-byte the
  * shipped ones (`templateRules` checks this and throws otherwise).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { freePort } from './free-port.js';
+import { spawnLauncher, startServerProcess, stopProcess, type Launched, type PortAttempt } from './listen-retry.js';
 import { hasProgram, requireProgram } from './programs.js';
 
 export const SHIPPED_RULES_FILE = fileURLToPath(new URL('../../deploy/prometheus/ecs-gitops.rules.yaml', import.meta.url));
@@ -49,8 +52,10 @@ export interface PrometheusStackOptions {
   readonly maxFor?: string;
   /** @default "1s" */
   readonly interval?: string;
-  /** How long to wait for both servers to become ready. @default 30000 */
+  /** How long to wait for each server to become ready. @default 30000 */
   readonly startTimeoutMs?: number;
+  /** Picks the ports of Alertmanager and Prometheus (tests of the retry). @default freePort */
+  readonly pickPort?: () => Promise<number>;
 }
 
 /** An alert as Alertmanager's /api/v2/alerts returns it (the fields tests use). */
@@ -75,6 +80,8 @@ export interface PrometheusStack {
   readonly alertmanagerUrl: string;
   /** The rules file Prometheus actually loaded (a templated copy when maxFor is set). */
   readonly rulesFile: string;
+  /** Start attempts whose port was already in use (retried on another port). */
+  readonly failedPortAttempts: readonly (PortAttempt & { readonly program: string })[];
   /** Active alerts in Alertmanager (GET /api/v2/alerts, resolved ones excluded). */
   alerts(): Promise<AlertmanagerAlert[]>;
   /** Every webhook notification received so far, oldest first. */
@@ -125,33 +132,7 @@ export function templateRules(source: string, maxFor: string): string {
 
 interface Child {
   readonly name: string;
-  readonly process: ChildProcess;
-  output: string;
-}
-
-function startChild(name: string, program: string, args: string[]): Child {
-  const child: Child = { name, process: spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] }), output: '' };
-  const keep = (chunk: Buffer) => {
-    child.output = (child.output + chunk.toString()).slice(-20_000);
-  };
-  child.process.stdout?.on('data', keep);
-  child.process.stderr?.on('data', keep);
-  return child;
-}
-
-async function stopChild(child: Child): Promise<void> {
-  const proc = child.process;
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-    }, 5000);
-    proc.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    proc.kill('SIGTERM');
-  });
+  readonly launched: Launched;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -175,7 +156,8 @@ function labelsMatch(labels: Readonly<Record<string, string>>, name: string, wan
   return labels.alertname === name && Object.entries(wanted).every(([k, v]) => labels[k] === v);
 }
 
-async function startReceiver(port: number, sink: AlertNotification[]): Promise<Server> {
+/** The webhook receiver on a kernel-chosen loopback port. */
+async function startReceiver(sink: AlertNotification[]): Promise<Server> {
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (c: Buffer) => chunks.push(c));
@@ -190,7 +172,7 @@ async function startReceiver(port: number, sink: AlertNotification[]): Promise<S
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => resolve());
   });
   return server;
 }
@@ -200,38 +182,19 @@ export async function startPrometheusStack(options: PrometheusStackOptions): Pro
   const interval = options.interval ?? '1s';
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const dir = await mkdtemp(path.join(tmpdir(), 'ecs-gitops-prom-'));
-  const [promPort, amPort, receiverPort] = [await freePort(), await freePort(), await freePort()];
-  const prometheusUrl = `http://127.0.0.1:${promPort}`;
-  const alertmanagerUrl = `http://127.0.0.1:${amPort}`;
   const notifications: AlertNotification[] = [];
   const children: Child[] = [];
+  const failedPortAttempts: (PortAttempt & { program: string })[] = [];
   let receiver: Server | undefined;
 
   const rulesSource = await readFile(options.rulesFile ?? SHIPPED_RULES_FILE, 'utf8');
   const rulesFile = path.join(dir, 'rules.yaml');
   await writeFile(rulesFile, options.maxFor ? templateRules(rulesSource, options.maxFor) : rulesSource);
 
-  await writeFile(
-    path.join(dir, 'alertmanager.yml'),
-    stringify({
-      route: { receiver: 'recorder', group_by: ['alertname', 'region', 'cluster', 'service'], group_wait: '0s', group_interval: '1s', repeat_interval: '1h' },
-      receivers: [{ name: 'recorder', webhook_configs: [{ url: `http://127.0.0.1:${receiverPort}/`, send_resolved: true }] }],
-    }),
-  );
-  await writeFile(
-    path.join(dir, 'prometheus.yml'),
-    stringify({
-      global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: interval },
-      rule_files: [rulesFile],
-      alerting: { alertmanagers: [{ api_version: 'v2', static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
-      scrape_configs: [{ job_name: 'ecs-gitops', static_configs: [{ targets: [...options.targets] }] }],
-    }),
-  );
-
-  const logs = () => children.map((c) => `--- ${c.name} ---\n${c.output}`).join('\n');
+  const logs = () => children.map((c) => `--- ${c.name} ---\n${c.launched.output()}`).join('\n');
   const stop = async (): Promise<void> => {
     process.off('exit', killNow);
-    await Promise.all(children.map(stopChild));
+    await Promise.all(children.map((c) => stopProcess(c.launched.child)));
     await new Promise<void>((resolve) => {
       if (!receiver) return resolve();
       receiver.close(() => resolve());
@@ -241,41 +204,88 @@ export async function startPrometheusStack(options: PrometheusStackOptions): Pro
   };
   // If the test process dies without stop(), do not leave servers behind.
   const killNow = () => {
-    for (const c of children) c.process.kill('SIGKILL');
+    for (const c of children) c.launched.child.kill('SIGKILL');
   };
   process.once('exit', killNow);
+  const retryOptions = (program: string) => ({
+    program,
+    timeoutMs: startTimeoutMs,
+    ...(options.pickPort ? { pickPort: options.pickPort } : {}),
+    onRetry: (attempt: PortAttempt) => {
+      failedPortAttempts.push({ program, ...attempt });
+      process.stderr.write(`[prometheus-stack] ${program}: port ${attempt.port} already in use (${attempt.reason}); retrying on a fresh port\n`);
+    },
+  });
+  /** Launches `program`; every launch is kept (for logs and stop) until the stack stops. */
+  const launcher = (name: string, program: string, args: (port: number) => string[]) => {
+    const spawnIt = spawnLauncher(program, args);
+    return (port: number): Launched => {
+      const launched = spawnIt(port);
+      children.push({ name: `${name} (port ${port})`, launched });
+      return launched;
+    };
+  };
 
+  let prometheusUrl: string;
+  let alertmanagerUrl: string;
   try {
-    receiver = await startReceiver(receiverPort, notifications);
-    children.push(
-      startChild('alertmanager', alertmanagerProgram(), [
+    receiver = await startReceiver(notifications);
+    const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`;
+    const alertmanagerConfig = stringify({
+      route: { receiver: 'recorder', group_by: ['alertname', 'region', 'cluster', 'service'], group_wait: '0s', group_interval: '1s', repeat_interval: '1h' },
+      receivers: [{ name: 'recorder', webhook_configs: [{ url: receiverUrl, send_resolved: true }] }],
+    });
+    await writeFile(path.join(dir, 'alertmanager.yml'), alertmanagerConfig);
+    const alertmanager = await startServerProcess({
+      ...retryOptions('alertmanager'),
+      launch: launcher('alertmanager', alertmanagerProgram(), (port) => [
         `--config.file=${path.join(dir, 'alertmanager.yml')}`,
-        `--storage.path=${path.join(dir, 'alertmanager-data')}`,
-        `--web.listen-address=127.0.0.1:${amPort}`,
+        `--storage.path=${path.join(dir, `alertmanager-data-${port}`)}`,
+        `--web.listen-address=127.0.0.1:${port}`,
         '--cluster.listen-address=', // no gossip port: single instance, loopback only
         '--log.level=warn',
       ]),
+      // Ready, and ours: it runs the config holding this stack's receiver (bound by this process, so unique).
+      ready: async (port) => {
+        if (!(await fetch(`http://127.0.0.1:${port}/-/ready`)).ok) return false;
+        const status = (await (await fetch(`http://127.0.0.1:${port}/api/v2/status`)).json()) as { config?: { original?: string } };
+        return status.config?.original?.includes(receiverUrl) === true;
+      },
+    });
+    alertmanagerUrl = `http://127.0.0.1:${alertmanager.port}`;
+
+    await writeFile(
+      path.join(dir, 'prometheus.yml'),
+      stringify({
+        global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: interval },
+        rule_files: [rulesFile],
+        alerting: { alertmanagers: [{ api_version: 'v2', static_configs: [{ targets: [`127.0.0.1:${alertmanager.port}`] }] }] },
+        scrape_configs: [{ job_name: 'ecs-gitops', static_configs: [{ targets: [...options.targets] }] }],
+      }),
     );
-    children.push(
-      startChild('prometheus', 'prometheus', [
+    const tsdbPath = (port: number) => path.join(dir, `prometheus-data-${port}`);
+    const prometheus = await startServerProcess({
+      ...retryOptions('prometheus'),
+      launch: launcher('prometheus', 'prometheus', (port) => [
         `--config.file=${path.join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${path.join(dir, 'prometheus-data')}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
+        `--storage.tsdb.path=${tsdbPath(port)}`,
+        `--web.listen-address=127.0.0.1:${port}`,
         '--rules.alert.resend-delay=1s',
         '--log.level=warn',
       ]),
-    );
-    for (const [name, url] of [['alertmanager', alertmanagerUrl], ['prometheus', prometheusUrl]] as const) {
-      await until(`${name} to be ready`, startTimeoutMs, async () => {
-        const exited = children.find((c) => c.process.exitCode !== null);
-        if (exited) throw new Error(`${exited.name} exited with code ${exited.process.exitCode}`);
-        const response = await fetch(`${url}/-/ready`);
-        return response.ok ? true : undefined;
-      }, logs);
-    }
+      // Ready, and ours: its TSDB is this attempt's directory.
+      ready: async (port) => {
+        if (!(await fetch(`http://127.0.0.1:${port}/-/ready`)).ok) return false;
+        const flags = (await (await fetch(`http://127.0.0.1:${port}/api/v1/status/flags`)).json()) as { data?: Record<string, string> };
+        return flags.data?.['storage.tsdb.path'] === tsdbPath(port);
+      },
+    });
+    prometheusUrl = `http://127.0.0.1:${prometheus.port}`;
+    const { child: am } = alertmanager.value;
+    if (am.exitCode !== null || am.signalCode !== null) throw new Error(`alertmanager on port ${alertmanager.port} exited (${am.exitCode ?? am.signalCode}) while Prometheus started`);
   } catch (err) {
     await stop();
-    throw err;
+    throw new Error(`${(err as Error).message}\n${logs()}`, { cause: err });
   }
 
   const alerts = async (): Promise<AlertmanagerAlert[]> => {
@@ -292,6 +302,7 @@ export async function startPrometheusStack(options: PrometheusStackOptions): Pro
     prometheusUrl,
     alertmanagerUrl,
     rulesFile,
+    failedPortAttempts,
     alerts,
     notifications: () => [...notifications],
     waitForAlert: (name, labels = {}, timeoutMs = 30_000) =>
