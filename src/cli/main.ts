@@ -3,7 +3,7 @@
  * (with ECS_GITOPS_* twins), run it, and map errors to exit codes. Nothing here
  * calls process.exit, so tests can run the CLI in-process.
  */
-import { GitopsError, isGitopsError } from '../errors/index.js';
+import { GitopsError, isGitopsError, type ErrorCode } from '../errors/index.js';
 import { closestMatch } from '../util/did-you-mean.js';
 import { VERSION } from '../version.js';
 import type { CommandContext } from './command.js';
@@ -18,7 +18,7 @@ export interface CliIo {
   readonly signal: AbortSignal;
 }
 
-const USAGE_ERROR_CODES = new Set([
+const USAGE_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'CLI_UNKNOWN_COMMAND', 'CLI_UNKNOWN_FLAG', 'CLI_BAD_FLAG_VALUE', 'CLI_MISSING_FLAG_VALUE',
   'CLI_TOO_MANY_ARGUMENTS', 'CLI_MISSING_ARGUMENT',
 ]);

@@ -4,7 +4,7 @@
  * Only the error's name, fault and HTTP status are read, so this module needs
  * no SDK import.
  */
-import { GitopsError } from '../errors/index.js';
+import { GitopsError, type AwsErrorCode } from '../errors/index.js';
 import type { AwsOutcome } from './ecs-api.js';
 
 interface SdkErrorShape {
@@ -21,12 +21,12 @@ const THROTTLE_NAMES = new Set([
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET']);
 
 /** A failed AWS call: code from AWS_ERROR_CODES plus the AWS error name and operation. */
-export class AwsCallError extends GitopsError {
+export class AwsCallError extends GitopsError<AwsErrorCode> {
   readonly awsName: string;
   readonly operation: string;
   readonly outcome: AwsOutcome;
 
-  constructor(code: string, message: string, awsName: string, operation: string, outcome: AwsOutcome, cause: unknown) {
+  constructor(code: AwsErrorCode, message: string, awsName: string, operation: string, outcome: AwsOutcome, cause: unknown) {
     super(code, message, { operation, awsError: awsName }, { cause });
     this.name = 'AwsCallError';
     this.awsName = awsName;
@@ -39,11 +39,6 @@ export function awsErrorName(err: unknown): string {
   if (err instanceof AwsCallError) return err.awsName;
   const shape = (err ?? {}) as SdkErrorShape;
   return shape.name ?? 'Error';
-}
-
-export function isAbortError(err: unknown): boolean {
-  const name = awsErrorName(err);
-  return name === 'AbortError' || (err instanceof AwsCallError && err.code === 'AWS_REQUEST_ABORTED');
 }
 
 export function classifyAwsError(err: unknown): AwsOutcome {
@@ -60,7 +55,7 @@ export function classifyAwsError(err: unknown): AwsOutcome {
   return status === undefined ? 'network_error' : 'client_error';
 }
 
-function codeFor(name: string, outcome: AwsOutcome, message: string): string {
+function codeFor(name: string, outcome: AwsOutcome, message: string): AwsErrorCode {
   if (name === 'AbortError') return 'AWS_REQUEST_ABORTED';
   if (outcome === 'throttled') return 'AWS_THROTTLED';
   if (name === 'CredentialsProviderError') return 'AWS_CREDENTIALS_MISSING';
@@ -73,6 +68,12 @@ function codeFor(name: string, outcome: AwsOutcome, message: string): string {
   if (outcome === 'server_error') return 'AWS_SERVER_ERROR';
   if (outcome === 'network_error') return 'AWS_NETWORK_ERROR';
   return 'AWS_INVALID_REQUEST';
+}
+
+/** The AWS_* code a failed AWS call (an SDK error, or anything shaped like one) maps to. */
+export function awsErrorCode(err: unknown): AwsErrorCode {
+  if (err instanceof AwsCallError) return err.code;
+  return codeFor(awsErrorName(err), classifyAwsError(err), (err as SdkErrorShape | undefined)?.message ?? String(err));
 }
 
 export function toAwsCallError(err: unknown, api: 'ecs' | 'ecr', operation: string): AwsCallError {

@@ -14,7 +14,7 @@ export {
   type ValidateOptions,
 } from './validate-documents.js';
 export { DEFAULT_MANIFEST_LIMITS, resolveLimits, type ManifestLimits } from './limits.js';
-export { formatProblem, sortProblems, compareProblems } from './problem-format.js';
+export { formatProblem, compareProblems } from './problem-format.js';
 export { canonicalJson, contentHash } from './canonical-json.js';
 export { MANIFEST_SCHEMA } from './manifest-schema.js';
 export { ECS_MODEL_SCHEMA } from './ecs-model.generated.js';

@@ -8,7 +8,7 @@
 import { statSync, type BigIntStats } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { GitopsError } from '../errors/index.js';
+import { GitopsError, type ManifestErrorCode } from '../errors/index.js';
 import { isInside } from '../util/path-inside.js';
 import { resolveLimits, type ManifestLimits } from './limits.js';
 import type { ManifestSnapshot } from './types.js';
@@ -160,7 +160,7 @@ export async function loadManifests(root: string, options: LoadOptions = {}): Pr
   }
 
   const files: (ManifestFileInput | ManifestFileFailure | ManifestFileReuse)[] = [];
-  const fail = (relative: string, code: string, message: string): void => {
+  const fail = (relative: string, code: ManifestErrorCode, message: string): void => {
     files.push({ path: relative, failure: { code, message } });
   };
   const visited = new Set<string>([realRoot]);

@@ -13,6 +13,3 @@ export function compareProblems(a: ManifestProblem, b: ManifestProblem): number 
   return a.line - b.line || a.column - b.column || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
 }
 
-export function sortProblems(problems: readonly ManifestProblem[]): ManifestProblem[] {
-  return [...problems].sort(compareProblems);
-}

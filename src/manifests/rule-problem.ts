@@ -1,6 +1,8 @@
+import type { ManifestErrorCode } from '../errors/index.js';
+
 /** A problem found in one document, before it is given a file and position. */
 export interface RuleProblem {
-  readonly code: string;
+  readonly code: ManifestErrorCode;
   /** What the problem is about (JSON pointer into the document). */
   readonly pointer: string;
   /** Where to point the reader when `pointer` itself is not written (a missing field): defaults to `pointer`. */

@@ -10,6 +10,7 @@ import type {
   CreateServiceRequest,
   RegisterTaskDefinitionRequest,
 } from '@aws-sdk/client-ecs';
+import type { ManifestErrorCode } from '../errors/index.js';
 
 export const API_VERSION = 'ecs-gitops/v1';
 
@@ -91,7 +92,7 @@ export interface DesiredCluster {
 
 export interface ManifestProblem {
   /** Stable code from MANIFEST_ERROR_CODES. */
-  readonly code: string;
+  readonly code: ManifestErrorCode;
   readonly file: string;
   readonly line: number;
   readonly column: number;

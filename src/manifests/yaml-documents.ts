@@ -6,6 +6,7 @@
  */
 import { Composer, LineCounter, Parser, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
 import type { CST } from 'yaml';
+import type { ManifestErrorCode } from '../errors/index.js';
 import { parsePointer } from './json-pointer.js';
 import type { ManifestLimits } from './limits.js';
 import { findExcessiveNesting, valueDepth } from './nesting-depth.js';
@@ -29,7 +30,7 @@ export interface ParsedDocument {
 }
 
 export interface ParseProblem {
-  readonly code: string;
+  readonly code: ManifestErrorCode;
   readonly message: string;
   readonly line: number;
   readonly column: number;
@@ -155,7 +156,11 @@ function duplicateKeyOffsets(doc: Document.Parsed): number[] {
   return offsets.sort((a, b) => a - b);
 }
 
-/** Thrown to stop parsing a file that is mostly errors: the first one is the one to fix. */
+/**
+ * Thrown to stop parsing a file that is mostly errors: the first one is the one to fix.
+ * A private control-flow sentinel, not a product error: parseManifestText catches it and
+ * reports MANIFEST_YAML_SYNTAX, so it never leaves this module (hence not a GitopsError).
+ */
 class SyntaxFlood extends Error {
   constructor(readonly offset: number, readonly detail: string) {
     super(detail);

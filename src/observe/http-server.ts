@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { StatusStore } from '../controller/status.js';
-import { GitopsError } from '../errors/index.js';
+import { GitopsError, type ErrorCode } from '../errors/index.js';
 import type { Logger } from './logger.js';
 import { scrubSecrets } from './secret-scrub.js';
 
@@ -59,14 +59,8 @@ export const SERVICE_PATH_PREFIX = '/api/v1/services/';
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const READ_METHODS = ['GET', 'HEAD'] as const;
 
-type HttpErrorCode =
-  | 'HTTP_NOT_FOUND'
-  | 'HTTP_METHOD_NOT_ALLOWED'
-  | 'HTTP_BODY_NOT_ALLOWED'
-  | 'HTTP_BODY_TOO_LARGE'
-  | 'HTTP_BAD_REQUEST'
-  | 'HTTP_REQUEST_TIMEOUT'
-  | 'HTTP_INTERNAL_ERROR';
+/** The `error.code` of the server's own JSON error bodies (the webhook handler answers with its SOURCE_* codes). */
+type HttpErrorCode = Extract<ErrorCode, `HTTP_${string}`> | 'CONTROLLER_NO_SNAPSHOT';
 
 interface Reply {
   readonly status: number;
@@ -79,8 +73,12 @@ function json(status: number, body: unknown, headers?: Record<string, string>): 
   return { status, contentType: 'application/json; charset=utf-8', body: `${JSON.stringify(body)}\n`, headers };
 }
 
+function errorBody(code: HttpErrorCode, message: string): { readonly error: { readonly code: HttpErrorCode; readonly message: string } } {
+  return { error: { code, message } };
+}
+
 function httpError(status: number, code: HttpErrorCode, message: string, headers?: Record<string, string>): Reply {
-  return json(status, { error: { code, message } }, headers);
+  return json(status, errorBody(code, message), headers);
 }
 
 function requestHasBody(headers: IncomingHttpHeaders): boolean {
@@ -89,6 +87,10 @@ function requestHasBody(headers: IncomingHttpHeaders): boolean {
   return headers['transfer-encoding'] !== undefined;
 }
 
+/**
+ * A private control-flow sentinel, not a product error (hence not a GitopsError):
+ * readBody rejects with it and handleWebhook turns it into 413 HTTP_BODY_TOO_LARGE.
+ */
 class BodyTooLarge extends Error {}
 
 /** Reads at most `limit` bytes; rejects with BodyTooLarge beyond that. */
@@ -160,7 +162,13 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     }
     const key = segments.join('/');
     const found = status.get(key);
-    if (!found) return httpError(404, 'HTTP_NOT_FOUND', `no managed service ${JSON.stringify(key)} (see /api/v1/status for the list)`);
+    if (!found) {
+      // Before the first snapshot no service is known yet: "not managed" would be a wrong answer, "not yet" is right.
+      if (status.snapshot().snapshotLoadedAt === undefined) {
+        return httpError(503, 'CONTROLLER_NO_SNAPSHOT', `no manifest snapshot loaded yet, so it is not known whether ${JSON.stringify(key)} is managed; retry (see source in /api/v1/status for why loading fails)`, { 'retry-after': '5' });
+      }
+      return httpError(404, 'HTTP_NOT_FOUND', `no managed service ${JSON.stringify(key)} (see /api/v1/status for the list)`);
+    }
     // Status diffs are masked by the controller; scrubbing again is cheap insurance.
     return json(200, scrubSecrets(found));
   }
@@ -251,11 +259,9 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return;
     const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    const body = JSON.stringify({
-      error: timedOut
-        ? { code: 'HTTP_REQUEST_TIMEOUT', message: 'request not received in time' }
-        : { code: 'HTTP_BAD_REQUEST', message: 'malformed HTTP request' },
-    });
+    const body = JSON.stringify(timedOut
+      ? errorBody('HTTP_REQUEST_TIMEOUT', 'request not received in time')
+      : errorBody('HTTP_BAD_REQUEST', 'malformed HTTP request'));
     socket.end(
       `HTTP/1.1 ${timedOut ? '408 Request Timeout' : '400 Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\n` +
         `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,

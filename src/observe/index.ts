@@ -1,6 +1,6 @@
 /**
  * The observe area's public surface: metrics, the status-to-metrics binding,
- * the logger, the HTTP server and readiness. Components import from here or
+ * the logger and the HTTP server (with its readiness probe). Components import from here or
  * from the individual modules; both are stable.
  */
 export * from './metrics.js';
@@ -17,5 +17,4 @@ export {
   type WebhookRequest,
   type WebhookResponse,
 } from './http-server.js';
-export { ReadinessTracker, SNAPSHOT_LOADED, LIVE_READ_DONE } from './readiness.js';
 export { parseListenAddress, DEFAULT_LISTEN, type ListenAddress } from './listen-address.js';

@@ -13,6 +13,7 @@ import type {
   UpdateServiceRequest,
 } from '@aws-sdk/client-ecs';
 import type { Change } from '../diff/types.js';
+import type { DiffErrorCode } from '../errors/index.js';
 import type { DesiredService } from '../manifests/types.js';
 
 /**
@@ -73,8 +74,7 @@ export type Action =
 export type ActionKind = Action['kind'];
 
 export interface PlanBlock {
-  /** A code from DIFF_ERROR_CODES. */
-  readonly code: string;
+  readonly code: DiffErrorCode;
   readonly message: string;
 }
 

@@ -2,7 +2,7 @@
  * Typed reads of request fields. A field of the wrong JSON type gets AWS's
  * SerializationException, as the real service answers a malformed body.
  */
-import { SandboxApiError, invalidParameter } from './api-error.js';
+import { SandboxApiError } from './api-error.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -14,12 +14,6 @@ export function optString(input: JsonObject, field: string): string | undefined 
   const v = input[field];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw wrongType(field, 'a string');
-  return v;
-}
-
-export function reqString(input: JsonObject, field: string, message?: string): string {
-  const v = optString(input, field);
-  if (v === undefined || v === '') throw invalidParameter(message ?? `${field} can not be blank.`);
   return v;
 }
 

@@ -25,7 +25,7 @@ export {
 } from './git-fetch-source.js';
 export type { GitCredentials } from './git-credentials.js';
 export { readConsistentSnapshot, type ConsistentSnapshotOptions, type ConsistentSnapshotResult } from './consistent-snapshot.js';
-export { readRevision, isUnversioned, snapshotContentHash, UNVERSIONED, DIRTY_SUFFIX } from './revision.js';
+export { readRevision, snapshotContentHash, UNVERSIONED, DIRTY_SUFFIX } from './revision.js';
 export {
   createWebhookHandler,
   refMatches,

@@ -13,11 +13,6 @@ import { runGit } from './git-command.js';
 export const UNVERSIONED = 'unversioned';
 export const DIRTY_SUFFIX = '-dirty';
 
-/** True for revisions of directories that are not Git checkouts. */
-export function isUnversioned(revision: string | undefined): boolean {
-  return revision === undefined || revision === UNVERSIONED || revision.startsWith(`${UNVERSIONED}:`);
-}
-
 /**
  * HEAD of the Git checkout containing `dir`, or `unversioned` when `dir` is not
  * inside a Git repository (or the repository has no commit yet).

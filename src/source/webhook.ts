@@ -10,7 +10,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { GitopsError } from '../errors/define.js';
+import { GitopsError, type SourceErrorCode } from '../errors/index.js';
 import { silentLogger, type SourceLogger } from './manifest-source.js';
 
 export interface WebhookRequest {
@@ -72,7 +72,7 @@ export function refMatches(configured: string, payloadRef: string): boolean {
   return payloadRef === `refs/heads/${configured}` || payloadRef === `refs/tags/${configured}`;
 }
 
-function error(status: number, code: string, message: string): WebhookResponse {
+function error(status: number, code: SourceErrorCode, message: string): WebhookResponse {
   return { status, body: { error: { code, message } } };
 }
 

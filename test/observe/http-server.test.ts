@@ -138,6 +138,22 @@ describe('startHttpServer', () => {
     expect(await encoded.json()).toMatchObject({ key: 'us-east-1/my cluster/api' });
   });
 
+  it('answers a service 503 CONTROLLER_NO_SNAPSHOT, not 404, until the first manifest snapshot is loaded', async () => {
+    const status = new StatusStore();
+    const { server } = await start({ status });
+    const early = await fetch(`${server.url}/api/v1/services/eu-west-1/prod/web`);
+    expect(early.status).toBe(503);
+    expect(early.headers.get('retry-after')).toBe('5');
+    expect(((await early.json()) as { error: { code: string } }).error.code).toBe('CONTROLLER_NO_SNAPSHOT');
+    // The status document still answers (its source section says why nothing loaded), and a malformed path is still 404.
+    expect((await fetch(`${server.url}/api/v1/status`)).status).toBe(200);
+    expect((await fetch(`${server.url}/api/v1/services/eu-west-1/prod`)).status).toBe(404);
+    status.setSnapshot('abc123', '2026-01-01T00:00:00Z', 0);
+    const unknown = await fetch(`${server.url}/api/v1/services/eu-west-1/prod/web`);
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('HTTP_NOT_FOUND');
+  });
+
   it.each([
     ['GET', '/api/v1/services/eu-west-1/prod/nope', 404, 'HTTP_NOT_FOUND'],
     ['GET', '/api/v1/services/eu-west-1/prod', 404, 'HTTP_NOT_FOUND'],

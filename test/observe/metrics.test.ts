@@ -167,7 +167,7 @@ describe('createMetrics', () => {
   it('keeps one revision series and one series per current manifest file', async () => {
     const registry = new Registry();
     const metrics = createMetrics(registry, { defaultMetrics: false });
-    const problem = (file: string) => ({ code: 'MANIFEST_X', file, line: 1, column: 1, pointer: '', message: 'bad' });
+    const problem = (file: string) => ({ code: 'MANIFEST_YAML_SYNTAX' as const, file, line: 1, column: 1, pointer: '', message: 'bad' });
     metrics.recordSnapshot({ revision: 'aaa', services: [], clusters: [], files: ['a.yaml', 'b.yaml'], problems: [problem('b.yaml'), problem('b.yaml')] }, 100);
     expect(await seriesOf(registry, 'ecs_gitops_source_revision_info')).toEqual([{ name: 'ecs_gitops_source_revision_info', labels: { revision: 'aaa' }, value: 1 }]);
     expect(await valueOf(registry, 'ecs_gitops_manifest_errors', { file: 'a.yaml' })).toBe(0);

@@ -53,6 +53,8 @@ describe('HTTP server under hostile requests', () => {
     const registry = new Registry();
     createMetrics(registry);
     const status = new StatusStore();
+    // A controller that has loaded its manifests: before that, service paths answer 503 CONTROLLER_NO_SNAPSHOT.
+    status.setSnapshot('abc123', '2026-01-01T00:00:00Z', 0);
     const webhook = createWebhookHandler({ secret: SECRET, ref: 'main', onPush: (event) => {
       webhookCalls.push(event);
     } });
