@@ -14,6 +14,7 @@ import type { MaskOptions } from '../diff/types.js';
 import { DEFAULT_RATE_LIMITS, RATE_CATEGORIES, type RateCategory } from '../ecs/rate-limits.js';
 import type { BucketLimits } from '../ecs/token-bucket.js';
 import { GitopsError } from '../errors/index.js';
+import { SYNC_MODES, type SyncMode } from '../manifests/types.js';
 import { createLogger, type CreateLoggerOptions, type Logger } from '../observe/logger.js';
 import { closestMatch } from '../util/did-you-mean.js';
 import type { CommandContext } from './command.js';
@@ -27,6 +28,17 @@ export const RATE_LIMITS_FLAG: FlagSpec = {
   description: 'ECS rate limits for accounts with raised quotas: JSON such as {"service-modify": {"burst": 100, "refillPerSecond": 10}}, '
     + `or a path to a JSON file; categories ${RATE_CATEGORIES.join(', ')}; what is left out keeps ECS's published limits`,
 };
+
+/** --mode of the commands that run the controller (run, sync). */
+export const MODE_FLAG: FlagSpec = {
+  name: 'mode', type: 'string', choices: SYNC_MODES, default: 'auto' satisfies SyncMode,
+  description: 'auto: apply and correct drift; detect: report only',
+};
+
+/** --mode (the flag parser has checked it is one of SYNC_MODES). */
+export function syncModeFrom(ctx: CommandContext): SyncMode {
+  return ctx.args.flags.mode as SyncMode;
+}
 
 /** Compiles --secret-pattern as the masker matches it: anywhere in the name, ignoring case. */
 function compileSecretPattern(source: string): RegExp {

@@ -5,7 +5,7 @@
  * no SDK import.
  */
 import { GitopsError, type AwsErrorCode } from '../errors/index.js';
-import type { AwsOutcome } from './ecs-api.js';
+import type { AwsApi, AwsOutcome } from './ecs-api.js';
 
 interface SdkErrorShape {
   name?: string;
@@ -76,7 +76,7 @@ export function awsErrorCode(err: unknown): AwsErrorCode {
   return codeFor(awsErrorName(err), classifyAwsError(err), (err as SdkErrorShape | undefined)?.message ?? String(err));
 }
 
-export function toAwsCallError(err: unknown, api: 'ecs' | 'ecr', operation: string): AwsCallError {
+export function toAwsCallError(err: unknown, api: AwsApi, operation: string): AwsCallError {
   if (err instanceof AwsCallError) return err;
   const name = awsErrorName(err);
   const outcome = classifyAwsError(err);

@@ -54,11 +54,15 @@ export interface EcsApi {
 }
 
 /** Outcome classes recorded for every AWS request (metric label `outcome`). */
-export type AwsOutcome = 'ok' | 'throttled' | 'client_error' | 'server_error' | 'network_error';
-export const AWS_OUTCOMES: readonly AwsOutcome[] = ['ok', 'throttled', 'client_error', 'server_error', 'network_error'];
+export const AWS_OUTCOMES = ['ok', 'throttled', 'client_error', 'server_error', 'network_error'] as const;
+export type AwsOutcome = (typeof AWS_OUTCOMES)[number];
+
+/** The AWS APIs ecs-gitops calls (metric label `api`). */
+export const AWS_APIS = ['ecs', 'ecr'] as const;
+export type AwsApi = (typeof AWS_APIS)[number];
 
 export interface AwsRequestEvent {
-  readonly api: 'ecs' | 'ecr';
+  readonly api: AwsApi;
   readonly operation: string;
   readonly outcome: AwsOutcome;
   readonly durationSeconds: number;

@@ -43,9 +43,13 @@ export function imageName(ref: EcrImageRef): string {
   return ref.digest ? `${ref.base}@${ref.digest}` : `${ref.base}:${ref.tag ?? 'latest'}`;
 }
 
+/** What a look-up answers (also the `result` label of ecs_gitops_image_checks_total). */
+export const IMAGE_LOOKUP_RESULTS = ['found', 'missing', 'denied', 'error'] as const;
+export type ImageLookupResult = (typeof IMAGE_LOOKUP_RESULTS)[number];
+
 export type ImageLookup =
   | { readonly result: 'found'; readonly digest: string; /** When the image was pushed (epoch ms), if ECR said. */ readonly pushedAt?: number }
-  | { readonly result: 'missing' | 'denied' | 'error'; readonly message: string };
+  | { readonly result: Exclude<ImageLookupResult, 'found'>; readonly message: string };
 
 /** ECR's DescribeImages rate is far above what one controller needs; this keeps bursts polite. */
 export const DEFAULT_ECR_RATE_LIMIT: BucketLimits = { burst: 10, refillPerSecond: 5 };

@@ -16,8 +16,12 @@ export const API_VERSION = 'ecs-gitops/v1';
 
 export type TagMap = Readonly<Record<string, string>>;
 
-export type SyncMode = 'auto' | 'detect';
-export type ImagePolicy = 'as-written' | 'pin-digest' | 'follow-tag';
+/** `auto` applies the manifests and corrects drift; `detect` only reports differences. */
+export const SYNC_MODES = ['auto', 'detect'] as const;
+export type SyncMode = (typeof SYNC_MODES)[number];
+/** How container images are resolved (`spec.sync.images`). */
+export const IMAGE_POLICIES = ['as-written', 'pin-digest', 'follow-tag'] as const;
+export type ImagePolicy = (typeof IMAGE_POLICIES)[number];
 
 /** Controller behaviour for one service (`spec.sync`). */
 export interface SyncPolicy {

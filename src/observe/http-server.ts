@@ -12,20 +12,14 @@ import type { StatusStore } from '../controller/status.js';
 import { GitopsError, type ErrorCode } from '../errors/index.js';
 import type { Logger } from './logger.js';
 import { scrubSecrets } from './secret-scrub.js';
+import type { WebhookHandler } from '../source/webhook.js';
+
+/** The webhook's request and answer are the webhook module's (src/source/webhook.ts). */
+export type { WebhookRequest, WebhookResponse } from '../source/webhook.js';
 
 export interface Readiness {
   readonly ready: boolean;
   readonly reasons: readonly string[];
-}
-
-export interface WebhookRequest {
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-export interface WebhookResponse {
-  readonly status: number;
-  readonly body: unknown;
 }
 
 export interface HttpServerOptions {
@@ -38,7 +32,7 @@ export interface HttpServerOptions {
   /** /readyz answers 200 only when this says ready; otherwise 503 with the reasons. */
   readonly readiness: () => Readiness;
   /** When given, POST /api/v1/webhook passes the raw body (for HMAC checks) to it. */
-  readonly webhook?: (request: WebhookRequest) => Promise<WebhookResponse>;
+  readonly webhook?: WebhookHandler;
   /** Largest webhook body accepted. @default 1 MiB */
   readonly maxBodyBytes?: number;
   /** Time allowed to receive a whole request. @default 30 s */

@@ -11,8 +11,8 @@ import pretty from 'pino-pretty';
 import { REDACTED, secretScrubber } from './secret-scrub.js';
 
 export type Logger = PinoLogger;
-export type LogFormat = 'json' | 'pretty';
-export const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export interface CreateLoggerOptions {

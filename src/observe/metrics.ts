@@ -7,7 +7,8 @@
  * created at 0 so that `rate()` and `increase()` work from the first scrape.
  */
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
-import { ECS_OPERATIONS, type AwsRequestObserver } from '../ecs/ecs-api.js';
+import { AWS_APIS, AWS_OUTCOMES, ECS_OPERATIONS, type AwsApi, type AwsOutcome, type AwsRequestObserver } from '../ecs/ecs-api.js';
+import { IMAGE_LOOKUP_RESULTS, type ImageLookupResult } from '../ecs/image-resolver.js';
 import { RATE_CATEGORIES } from '../ecs/rate-limits.js';
 import type { ManifestSnapshot } from '../manifests/types.js';
 import { VERSION } from '../version.js';
@@ -34,10 +35,8 @@ export type PruneBlockedReason = (typeof PRUNE_BLOCKED_REASONS)[number];
 export const ROLLOUT_RESULTS = ['completed', 'failed', 'timed_out'] as const;
 export type RolloutResult = (typeof ROLLOUT_RESULTS)[number];
 
-export const AWS_APIS = ['ecs', 'ecr'] as const;
-export type AwsApi = (typeof AWS_APIS)[number];
-export const AWS_OUTCOMES = ['ok', 'throttled', 'client_error', 'server_error', 'network_error'] as const;
-export type AwsOutcome = (typeof AWS_OUTCOMES)[number];
+/** Label values of `api` and `outcome`: the AWS layer's own (src/ecs/ecs-api.ts). */
+export { AWS_APIS, AWS_OUTCOMES, type AwsApi, type AwsOutcome };
 
 /**
  * Operations created at 0 for every outcome from the start (the ECS list is
@@ -49,8 +48,8 @@ export const KNOWN_AWS_OPERATIONS: Readonly<Record<AwsApi, readonly string[]>> =
   ecr: ['DescribeImages', 'BatchGetImage'],
 });
 
-export const IMAGE_CHECK_RESULTS = ['found', 'missing', 'denied', 'error'] as const;
-export type ImageCheckResult = (typeof IMAGE_CHECK_RESULTS)[number];
+/** Label values of image_checks_total: the image resolver's answers (src/ecs/image-resolver.ts). */
+export { IMAGE_LOOKUP_RESULTS as IMAGE_CHECK_RESULTS, type ImageLookupResult as ImageCheckResult };
 
 export interface ServiceIdentity {
   readonly region: string;
@@ -126,7 +125,7 @@ export interface Metrics {
   recordRateLimiterWait(bucket: string, seconds: number): void;
   /** Create a rate-limiter bucket's histogram series at 0. */
   initRateLimiterBucket(bucket: string): void;
-  recordImageCheck(result: ImageCheckResult): void;
+  recordImageCheck(result: ImageLookupResult): void;
   /**
    * A new manifest snapshot was loaded at `nowSeconds` (Unix seconds): updates
    * the revision, last-change time, per-file error counts and manifest count.
@@ -322,7 +321,7 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
   for (const action of APPLY_ACTIONS) for (const result of APPLY_RESULTS) applyActions.inc({ action, result }, 0);
   for (const reason of PRUNE_BLOCKED_REASONS) pruneBlocked.inc({ reason }, 0);
   for (const result of ROLLOUT_RESULTS) rollouts.inc({ result }, 0);
-  for (const result of IMAGE_CHECK_RESULTS) imageChecks.inc({ result }, 0);
+  for (const result of IMAGE_LOOKUP_RESULTS) imageChecks.inc({ result }, 0);
   const initAwsOperation = (api: AwsApi, operation: string): void => {
     for (const outcome of AWS_OUTCOMES) awsRequests.inc({ api, operation, outcome }, 0);
     awsRequestDuration.zero({ api, operation });

@@ -12,7 +12,8 @@ import { GitopsError } from '../errors/define.js';
 import { watchCheckout, type CheckoutWatcher } from './checkout-watcher.js';
 import { readConsistentSnapshot, requireDirectory, type RevisionedSnapshot } from './consistent-snapshot.js';
 import { createDebouncer } from './debouncer.js';
-import { silentLogger, type LoadManifests, type ManifestSource, type SnapshotListener, type SourceErrorListener, type SourceLogger } from './manifest-source.js';
+import { silentLogger } from '../observe/logger.js';
+import type { LoadManifests, ManifestSource, SnapshotListener, SourceErrorListener, SourceLogger } from './manifest-source.js';
 import { SnapshotPump } from './snapshot-pump.js';
 
 /** See CheckoutSourceOptions.debounceMs. */
@@ -57,7 +58,7 @@ export interface CheckoutSource extends ManifestSource {
 export function createCheckoutSource(options: CheckoutSourceOptions): CheckoutSource {
   const { root, load, clock = systemClock, maxReadAttempts, detectLocalChanges } = options;
   const subPath = options.path ?? '';
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? silentLogger();
   const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
   let watcher: CheckoutWatcher | undefined;
   let watching: Promise<void> = Promise.resolve();

@@ -18,7 +18,8 @@ import { readConsistentSnapshot, type RevisionedSnapshot } from './consistent-sn
 import { runGit } from './git-command.js';
 import { assertNoUrlPassword, resolveGitAuth, type GitCredentials } from './git-credentials.js';
 import { classifyFetchError } from './git-fetch-errors.js';
-import { silentLogger, type LoadManifests, type ManifestSource, type SnapshotListener, type SourceErrorListener, type SourceLogger } from './manifest-source.js';
+import { silentLogger } from '../observe/logger.js';
+import type { LoadManifests, ManifestSource, SnapshotListener, SourceErrorListener, SourceLogger } from './manifest-source.js';
 import { SnapshotPump } from './snapshot-pump.js';
 
 export interface SignatureVerification {
@@ -90,7 +91,7 @@ export function createGitFetchSource(options: GitFetchSourceOptions): GitFetchSo
   const jitter = options.jitter ?? 0.1;
   const maxBackoffMs = options.maxBackoffMs ?? Math.max(pollMs, 300_000);
   const fetchTimeoutMs = options.fetchTimeoutMs ?? 120_000;
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? silentLogger();
   if (!(pollMs > 0)) throw new RangeError(`pollMs must be positive, got ${pollMs}`);
   if (!(jitter >= 0 && jitter < 1)) throw new RangeError(`jitter must be in [0, 1), got ${jitter}`);
 

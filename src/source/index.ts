@@ -13,7 +13,6 @@ export type {
   SourceErrorListener,
   SourceLogger,
 } from './manifest-source.js';
-export { silentLogger } from './manifest-source.js';
 export { changedKeys, isEmptyChange } from './changed-keys.js';
 export { createCheckoutSource, type CheckoutSource, type CheckoutSourceOptions } from './checkout-source.js';
 export {

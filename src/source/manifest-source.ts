@@ -63,10 +63,3 @@ export interface SourceLogger {
 }
 
 export type SourceErrorListener = (error: GitopsError) => void;
-
-export const silentLogger: SourceLogger = Object.freeze({
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-});

@@ -11,7 +11,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GitopsError, type SourceErrorCode } from '../errors/index.js';
-import { silentLogger, type SourceLogger } from './manifest-source.js';
+import { silentLogger } from '../observe/logger.js';
+import type { SourceLogger } from './manifest-source.js';
 
 export interface WebhookRequest {
   readonly headers: IncomingHttpHeaders;
@@ -89,7 +90,7 @@ function parsePayload(body: Buffer, contentType: string | undefined): unknown {
 
 export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
   const { secret, ref, onPush, maxBodyBytes = DEFAULT_WEBHOOK_MAX_BODY_BYTES } = options;
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? silentLogger();
   if (typeof secret !== 'string' || secret.length === 0) {
     throw new GitopsError('SOURCE_WEBHOOK_SECRET_INVALID', 'the webhook secret is empty: put it in the file named by --webhook-secret-file, or set ECS_GITOPS_WEBHOOK_SECRET', { flag: '--webhook-secret-file' });
   }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { GitopsError } from '../../src/errors/define.js';
 import type { RevisionedSnapshot } from '../../src/source/consistent-snapshot.js';
-import { silentLogger } from '../../src/source/manifest-source.js';
+import { silentLogger } from '../../src/observe/logger.js';
 import { SnapshotPump } from '../../src/source/snapshot-pump.js';
 
 function snap(revision: string, hash = revision): RevisionedSnapshot {
@@ -44,7 +44,7 @@ describe('SnapshotPump', () => {
   it('coalesces requests made during a read into one follow-up read that sees only the newest revision', async () => {
     const { state, read } = fakeCheckout();
     const delivered: string[] = [];
-    const pump = new SnapshotPump({ read, logger: silentLogger });
+    const pump = new SnapshotPump({ read, logger: silentLogger() });
     pump.listen((s) => delivered.push(s.revision));
     state.gate = deferred();
     const first = pump.read();
@@ -65,7 +65,7 @@ describe('SnapshotPump', () => {
 
   it('delivers nothing when a read finds the same revision and content', async () => {
     const delivered: string[] = [];
-    const pump = new SnapshotPump({ read: () => Promise.resolve(snap('r1')), logger: silentLogger });
+    const pump = new SnapshotPump({ read: () => Promise.resolve(snap('r1')), logger: silentLogger() });
     pump.listen((s) => delivered.push(s.revision));
     expect(await pump.read()).toMatchObject({ ok: true, delivered: true });
     expect(await pump.read()).toMatchObject({ ok: true, delivered: false });
@@ -75,7 +75,7 @@ describe('SnapshotPump', () => {
   it('delivers a same-revision read whose content differs (an unversioned or dirty tree)', async () => {
     const reads = [snap('r1', 'h1'), snap('r1', 'h2')];
     const changes: string[][] = [];
-    const pump = new SnapshotPump({ read: () => Promise.resolve(reads.shift()), logger: silentLogger });
+    const pump = new SnapshotPump({ read: () => Promise.resolve(reads.shift()), logger: silentLogger() });
     pump.listen((_s, c) => changes.push([...c.changed]));
     await pump.read();
     await pump.read();
@@ -87,7 +87,7 @@ describe('SnapshotPump', () => {
     let fail = false;
     const pump = new SnapshotPump({
       read: () => (fail ? Promise.reject(new GitopsError('SOURCE_FETCH_FAILED', 'down')) : Promise.resolve(snap('r1'))),
-      logger: silentLogger,
+      logger: silentLogger(),
       onError: (e) => errors.push(e.code),
     });
     await pump.read();
@@ -99,7 +99,7 @@ describe('SnapshotPump', () => {
 
   it('wraps a non-Gitops failure as SOURCE_LOAD_FAILED and survives a throwing listener', async () => {
     let n = 0;
-    const pump = new SnapshotPump({ read: () => (n++ === 0 ? Promise.reject(new Error('disk')) : Promise.resolve(snap('r2'))), logger: silentLogger });
+    const pump = new SnapshotPump({ read: () => (n++ === 0 ? Promise.reject(new Error('disk')) : Promise.resolve(snap('r2'))), logger: silentLogger() });
     pump.listen(() => {
       throw new Error('listener bug');
     });
@@ -117,7 +117,7 @@ describe('SnapshotPump', () => {
             reject(signal.reason);
           }),
         ),
-      logger: silentLogger,
+      logger: silentLogger(),
     });
     const inFlight = pump.read();
     await pump.close();

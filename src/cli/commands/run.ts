@@ -13,7 +13,7 @@ import { LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../observe/logger.js
 import { DEFAULT_LISTEN, parseListenAddress } from '../../observe/listen-address.js';
 import { DEFAULT_DEBOUNCE_MS } from '../../source/checkout-source.js';
 import type { GitCredentials } from '../../source/git-credentials.js';
-import { loggerFrom, MASK_FLAGS, maskOptionsFrom, RATE_LIMITS_FLAG, rateLimitsFrom, secretFrom } from '../config-flags.js';
+import { loggerFrom, MASK_FLAGS, maskOptionsFrom, MODE_FLAG, RATE_LIMITS_FLAG, rateLimitsFrom, secretFrom, syncModeFrom } from '../config-flags.js';
 import type { FlagSpec } from '../flags.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 
@@ -24,13 +24,13 @@ export const CONTROLLER_FLAGS: readonly FlagSpec[] = [
   { name: 'resync', type: 'duration', default: '60s', description: 're-check every service this often (ECS cannot be watched)' },
   { name: 'prune', type: 'boolean', description: 'delete services this controller owns that left the manifests' },
   { name: 'max-prune', type: 'integer', default: 5, description: 'most services one revision may delete', validate: atLeast(0) },
-  { name: 'mode', type: 'string', choices: ['auto', 'detect'], default: 'auto', description: 'auto: apply and correct drift; detect: report only' },
+  MODE_FLAG,
   { name: 'listen', type: 'string', default: DEFAULT_LISTEN, description: 'metrics, health and status API address (host:port)' },
   { name: 'workers', type: 'integer', default: 64, description: 'services reconciled at once', validate: atLeast(1) },
   { name: 'region', type: 'string', description: 'default region (else AWS_REGION, us-east-1)' },
   { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'ownership tag value (ecs-gitops/managed-by); one per controller instance' },
-  { name: 'log-level', type: 'string', choices: [...LOG_LEVELS], default: 'info', description: 'log level' },
-  { name: 'log-format', type: 'string', choices: [...LOG_FORMATS], default: 'json', description: 'json lines, or pretty for people' },
+  { name: 'log-level', type: 'string', choices: LOG_LEVELS, default: 'info', description: 'log level' },
+  { name: 'log-format', type: 'string', choices: LOG_FORMATS, default: 'json', description: 'json lines, or pretty for people' },
   RATE_LIMITS_FLAG,
   ...MASK_FLAGS,
 ];
@@ -43,7 +43,7 @@ export function controllerConfigFrom(ctx: CommandContext, mask: MaskOptions) {
     resyncMs: flags.resync as number,
     prune: flags.prune === true,
     maxPrune: flags['max-prune'] as number,
-    mode: flags.mode === 'detect' ? 'detect' as const : 'auto' as const,
+    mode: syncModeFrom(ctx),
     workers: flags.workers as number,
     controllerId: String(flags['controller-id']),
     logger: loggerFrom(ctx, mask, { format: flags['log-format'] as LogFormat, destination: ctx.stdout }),

@@ -4,9 +4,10 @@
  */
 import path from 'node:path';
 import { GitopsError } from '../../errors/index.js';
+import type { ThrottlingOption } from '../../sandbox/index.js';
 import type { CommandSpec } from '../command.js';
 
-function parseThrottling(raw: string): 'real' | 'off' | { scale: number } | undefined {
+function parseThrottling(raw: string): ThrottlingOption | undefined {
   if (raw === 'real' || raw === 'off') return raw;
   const scale = Number(raw);
   return Number.isFinite(scale) && scale > 0 ? { scale } : undefined;

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { serveController, type ServeInfo } from '../../app/serve.js';
-import { createLogger, type LogFormat } from '../../observe/logger.js';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../observe/logger.js';
 import { parseListenAddress } from '../../observe/listen-address.js';
 import { QUICKSTART_SEED } from '../../sandbox/index.js';
 import type { CommandContext, CommandSpec } from '../command.js';
@@ -79,8 +79,8 @@ export const startCommand: CommandSpec = {
   flags: [
     { name: 'listen', type: 'string', default: '127.0.0.1:9400', description: 'metrics, health and status API address (host:port)' },
     { name: 'resync', type: 'duration', default: '15s', description: 're-check every service this often (drift correction)' },
-    { name: 'log-level', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
-    { name: 'log-format', type: 'string', choices: ['json', 'pretty'], default: 'pretty', description: 'pretty for people, json lines for tools' },
+    { name: 'log-level', type: 'string', choices: LOG_LEVELS, default: 'info', description: 'log level' },
+    { name: 'log-format', type: 'string', choices: LOG_FORMATS, default: 'pretty', description: 'pretty for people, json lines for tools' },
   ],
   run,
 };

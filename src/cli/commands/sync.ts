@@ -9,7 +9,8 @@ import { createController } from '../../controller/controller.js';
 import { connectEcs, printProblems, readSnapshot, resolveRegion } from '../../app/runtime.js';
 import type { ServiceStatus } from '../../controller/status.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec, } from '../command.js';
-import { loggerFrom, MASK_FLAGS, maskOptionsFrom, RATE_LIMITS_FLAG, rateLimitsFrom } from '../config-flags.js';
+import { LOG_LEVELS } from '../../observe/logger.js';
+import { loggerFrom, MASK_FLAGS, maskOptionsFrom, MODE_FLAG, RATE_LIMITS_FLAG, rateLimitsFrom, syncModeFrom } from '../config-flags.js';
 
 export const SYNC_EXIT = { ok: 0, failed: 1 } as const;
 
@@ -47,7 +48,7 @@ async function run(ctx: CommandContext): Promise<number> {
     ecr: (r) => connection.ecrFor(r),
     logger,
     controllerId: String(flags['controller-id']),
-    mode: flags.mode === 'detect' ? 'detect' : 'auto',
+    mode: syncModeFrom(ctx),
     workers: flags.workers as number,
     resyncMs: 0,
     prune: flags.prune === true,
@@ -118,11 +119,11 @@ export const syncCommand: CommandSpec = {
     { name: 'timeout', type: 'duration', default: '15m', description: 'give up waiting after this long' },
     { name: 'prune', type: 'boolean', description: 'delete services this controller owns that left the manifests' },
     { name: 'max-prune', type: 'integer', default: 5, description: 'most services one sync may delete', validate: (v) => (typeof v === 'number' && v >= 0 ? undefined : 'must be 0 or more') },
-    { name: 'mode', type: 'string', choices: ['auto', 'detect'], default: 'auto', description: 'detect: report only' },
+    MODE_FLAG,
     { name: 'workers', type: 'integer', default: 64, description: 'services reconciled at once', validate: (v) => (typeof v === 'number' && v >= 1 ? undefined : 'must be 1 or more') },
     { name: 'region', type: 'string', description: 'default region (else AWS_REGION, us-east-1)' },
     { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'ownership tag value (ecs-gitops/managed-by)' },
-    { name: 'log-level', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'warn', description: 'log level (logs go to stderr)' },
+    { name: 'log-level', type: 'string', choices: LOG_LEVELS, default: 'warn', description: 'log level (logs go to stderr)' },
     RATE_LIMITS_FLAG,
     ...MASK_FLAGS,
     OUTPUT_FLAG,
