@@ -1,5 +1,5 @@
 /**
- * Health from live ECS state, judged the way ECS-FACTS.md says to: from the
+ * Health from live ECS state, judged as docs/ecs-facts.md#deployments-and-rollouts says: from the
  * PRIMARY deployment's rolloutState and its task definition, never from
  * running == desired (the SDK's services-stable waiter calls a rolled-back
  * deployment "stable"). Pure: no IO, no clock.

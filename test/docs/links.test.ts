@@ -93,18 +93,6 @@ function commentsAndStrings(file: string): string[] {
   return [...found.values()];
 }
 
-/**
- * Citations in src/controller and src/app, which are being rewritten by
- * another change: `file -> document` pairs tolerated until that change cites
- * docs/ instead (docs/ecs-facts.md#deployments-and-rollouts and
- * docs/controller.md#one-reconcile-pass-srccontrollerservice-reconcilerts).
- * Delete an entry once its citation is gone.
- */
-const PENDING_REWRITE: ReadonlySet<string> = new Set([
-  'src/controller/rollout.ts -> ECS-FACTS.md',
-  'src/controller/service-reconciler.ts -> ARCHITECTURE.md',
-]);
-
 /** Bad citations in the comments and strings of one source file, as "file -> target". */
 function badCitations(file: string, snippets: readonly string[]): string[] {
   return snippets.flatMap((snippet) =>
@@ -112,7 +100,7 @@ function badCitations(file: string, snippets: readonly string[]): string[] {
       const cited = match[0];
       const [citedPath = '', anchor] = cited.split('#', 2);
       const entry = `${rel(file)} -> ${cited}`;
-      if (!repoMarkdownNames.has(path.basename(citedPath))) return PENDING_REWRITE.has(entry) ? [] : [entry];
+      if (!repoMarkdownNames.has(path.basename(citedPath))) return [entry];
       // A path into docs/ must name a real page (and heading): docs/x.md, ../../docs/x.md#part.
       const docsPath = /(?:^|\/)(docs\/[\w.-]+\.md)$/.exec(citedPath)?.[1];
       if (docsPath === undefined) return [];
