@@ -29,7 +29,7 @@ export {
   taskDefinitionSpecHash,
 } from './diff/index.js';
 export type { Change, DiffOptions, CanonicalTaskDefinition, CanonicalService } from './diff/index.js';
-export { planService, planService as planActions, planPrune, withRegisteredTaskDefinition } from './plan/index.js';
+export { planService, planPrune, planCluster, withRegisteredTaskDefinition } from './plan/index.js';
 export type { Plan, Action } from './plan/index.js';
 export { createController, StatusStore } from './controller/index.js';
 export type { Controller, ControllerOptions, ServiceStatus, ControllerStatus } from './controller/index.js';

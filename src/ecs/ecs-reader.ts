@@ -1,8 +1,9 @@
 /**
  * Batched, cached reads of live ECS state for the reconcilers:
  * - services: concurrent look-ups in one cluster are coalesced into one
- *   DescribeServices per 10 names (include TAGS); a resync pass can prefetch a
- *   whole cluster, and each prefetched entry is consumed once, within a TTL;
+ *   DescribeServices per 10 names (include TAGS); a pass over many services
+ *   plans read-ahead groups (planBatch), and each answer read ahead is
+ *   consumed once, within a TTL;
  * - task definitions: cached by ARN forever (revisions are immutable);
  * - lists: every page followed via nextToken.
  */
@@ -178,13 +179,6 @@ export class EcsReader {
     return call;
   }
 
-  /** Reads a batch ahead of the reconciles that will ask for it. */
-  async prefetchServices(cluster: string, names: readonly string[], signal?: AbortSignal): Promise<void> {
-    const found = await this.describeServices(cluster, names, signal);
-    const at = this.#clock.now();
-    for (const [name, lookup] of found) this.#prefetched.set(`${cluster}/${name}`, { lookup, at });
-  }
-
   /** Drops prefetched state for one service (after writing to it). */
   invalidateService(cluster: string, name: string): void {
     this.#prefetched.delete(`${cluster}/${name}`);
@@ -211,10 +205,6 @@ export class EcsReader {
   rememberTaskDefinition(value: LiveTaskDefinition): void {
     const arn = value.taskDefinition.taskDefinitionArn;
     if (arn) this.#taskDefinitions.set(arn, Promise.resolve(value));
-  }
-
-  get cachedTaskDefinitions(): number {
-    return this.#taskDefinitions.size;
   }
 
   /** Every service ARN in a cluster, all pages. */

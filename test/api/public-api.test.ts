@@ -6,7 +6,7 @@ describe('public API', () => {
   it('exports the functions docs/cli.md documents', () => {
     for (const name of [
       'loadManifests', 'validateDocuments', 'normalizeTaskDefinition', 'normalizeService',
-      'diffService', 'planActions', 'createController', 'startSandbox',
+      'diffService', 'planService', 'createController', 'startSandbox',
     ] as const) {
       expect(typeof api[name], name).toBe('function');
     }

@@ -6,6 +6,7 @@
  * shared by all workers and read across awaits, lost or misattributed them.
  * Against the in-memory ECS fake, so the passes interleave at every await.
  */
+import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createController, type Controller } from '../../src/controller/index.js';
@@ -40,7 +41,8 @@ describe('concurrent rollouts', () => {
     const write = (image: (name: string) => string) => dir!.write('services.yaml', names.map((name) => serviceManifest({ name, desiredCount: 1, image: image(name) })));
     await write(() => 'nginx:1.27');
     const lines: LogLine[] = [];
-    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) } });
+    const destination = new Writable({ write(chunk: Buffer, _encoding, done) { lines.push(JSON.parse(chunk.toString()) as LogLine); done(); } });
+    const logger = createLogger({ level: 'info', destination });
     const registry = new Registry();
     controller = createController({
       ecs, logger, metrics: createMetrics(registry), workers: 64, resyncMs: 0, rolloutPollMs: 5, rateLimits: false, backoffBaseMs: 10,

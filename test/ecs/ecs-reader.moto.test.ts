@@ -51,14 +51,16 @@ describe.skipIf(!hasMoto)('ECS access layer against moto', () => {
     expect(results[23]).toEqual({});
   });
 
-  it('serves a prefetched service once without another call', async () => {
+  it('reads a planned group on its first look-up and serves the others from that read, once', async () => {
     const reader = new EcsReader({ ecs: api, clock: systemClock });
-    await reader.prefetchServices('c1', ['s1', 's2']);
+    reader.planBatch('c1', ['s1', 's2']);
     counter.reset();
     expect((await reader.describeService('c1', 's1')).service?.serviceName).toBe('s1');
-    expect(counter.count('DescribeServices')).toBe(0);
-    await reader.describeService('c1', 's1');
     expect(counter.count('DescribeServices')).toBe(1);
+    expect((await reader.describeService('c1', 's2')).service?.serviceName).toBe('s2');
+    expect(counter.count('DescribeServices')).toBe(1);
+    await reader.describeService('c1', 's2');
+    expect(counter.count('DescribeServices')).toBe(2);
   });
 
   it('caches task definitions by ARN and finds a revision by its spec-hash tag', async () => {
