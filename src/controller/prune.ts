@@ -6,7 +6,8 @@
  * (level-triggered) and deletes only what this controller owns. With pruning
  * off the pass still runs, to report the orphans it would delete.
  */
-import { isServiceGone, TAG_MANAGED_BY, tagsToMap } from '../diff/index.js';
+import { isServiceGone } from '../diff/index.js';
+import { ownershipOf } from '../plan/ownership.js';
 import { errorCodeOf } from './errors.js';
 import { clusterIdentity, formatKey, identityOf, parseKey, serviceIdentity, servicePruneKey, type ServicePruneKey } from '../keys/index.js';
 import type { Logger } from '../observe/logger.js';
@@ -123,7 +124,7 @@ export class Pruner {
       const found = await access.reader.describeServices(cluster, names, signal);
       for (const [name, lookup] of found) {
         const svc = lookup.service;
-        if (isServiceGone(svc) || tagsToMap(svc?.tags)[TAG_MANAGED_BY] !== controllerId) continue;
+        if (isServiceGone(svc) || ownershipOf(svc?.tags, controllerId).kind !== 'ours') continue;
         owned.push({ key: serviceIdentity(region, cluster, name), arn: svc?.serviceArn ?? name, desiredCount: svc?.desiredCount ?? 0 });
       }
     }
@@ -171,7 +172,7 @@ export class ServicePruneReconciler implements Reconciler<'ServicePrune'> {
     const { reader, applier } = context.region;
     // Level-triggered: re-read before deleting, and only ever delete what we own.
     const live = (await reader.describeServices(key.cluster, [key.name], context.signal)).get(key.name)?.service;
-    if (isServiceGone(live) || tagsToMap(live?.tags)[TAG_MANAGED_BY] !== this.#controllerId) return SUCCESS;
+    if (isServiceGone(live) || ownershipOf(live?.tags, this.#controllerId).kind !== 'ours') return SUCCESS;
     const result = await applier.apply(pending.actions, context.signal);
     return {
       ...SUCCESS, applied: result.performed, status: { kind: 'remove' },

@@ -9,6 +9,7 @@ import type * as ECS from '@aws-sdk/client-ecs';
 import { deepEqual, isObject } from '../diff/json.js';
 import { TAG_MANAGED_BY, TAG_REVISION, TAG_SOURCE, isSystemTagKey, tagsToList, tagsToMap } from '../diff/tags.js';
 import type { DesiredCluster } from '../manifests/types.js';
+import { ownershipOf } from './ownership.js';
 import { tagValue } from './task-definition-input.js';
 
 export type ClusterAction =
@@ -79,7 +80,7 @@ function strategyKey(items: readonly ECS.CapacityProviderStrategyItem[] | undefi
 
 export function planCluster({ desired, live, controllerId, revision }: PlanClusterInput): readonly ClusterAction[] {
   const spec = desired.manifest.spec;
-  const ownership = { [TAG_MANAGED_BY]: tagValue(controllerId), [TAG_SOURCE]: tagValue(desired.source.file), [TAG_REVISION]: tagValue(revision) };
+  const ownershipTags = { [TAG_MANAGED_BY]: tagValue(controllerId), [TAG_SOURCE]: tagValue(desired.source.file), [TAG_REVISION]: tagValue(revision) };
   if (!live) {
     const { tags, serviceConnectDefaults, ...rest } = spec;
     return [{
@@ -89,7 +90,7 @@ export function planCluster({ desired, live, controllerId, revision }: PlanClust
         // An empty namespace means "no defaults"; UpdateCluster understands it, CreateCluster needs the field left out.
         ...(serviceConnectDefaults?.namespace ? { serviceConnectDefaults } : {}),
         clusterName: desired.name,
-        tags: tagsToList({ ...(tags ?? {}), ...ownership }),
+        tags: tagsToList({ ...(tags ?? {}), ...ownershipTags }),
       },
     }];
   }
@@ -124,16 +125,16 @@ export function planCluster({ desired, live, controllerId, revision }: PlanClust
   }
 
   const liveTags = tagsToMap(live.tags);
-  const owner = liveTags[TAG_MANAGED_BY];
+  const ownership = ownershipOf(liveTags, controllerId);
   const wanted: Record<string, string> = { ...(spec.tags ?? {}) };
   const toRemove = spec.tags === undefined ? [] : Object.keys(liveTags).filter((k) => !isSystemTagKey(k) && !(k in wanted));
   // Adopt a cluster we did not create, but never take one over from another controller.
   // As for services, the revision tag moves only together with another change, so a
   // new revision that leaves the cluster alone costs no call.
-  if (owner === undefined || owner === ownership[TAG_MANAGED_BY]) {
+  if (ownership.kind !== 'other') {
     const userTagsDiffer = Object.entries(wanted).some(([k, v]) => liveTags[k] !== v);
-    const ownershipStale = owner === undefined || liveTags[TAG_SOURCE] !== ownership[TAG_SOURCE];
-    if (actions.length > 0 || userTagsDiffer || toRemove.length > 0 || ownershipStale) Object.assign(wanted, ownership);
+    const ownershipStale = ownership.kind === 'unowned' || liveTags[TAG_SOURCE] !== ownershipTags[TAG_SOURCE];
+    if (actions.length > 0 || userTagsDiffer || toRemove.length > 0 || ownershipStale) Object.assign(wanted, ownershipTags);
   }
   const toSet = Object.entries(wanted).filter(([k, v]) => liveTags[k] !== v);
   if (toSet.length > 0) actions.push({ operation: 'TagResource', input: { resourceArn: clusterArn, tags: toSet.map(([key, value]) => ({ key, value })) } });

@@ -13,6 +13,7 @@ import { TAG_MANAGED_BY, TAG_REVISION, TAG_SOURCE, tagsToList, tagsToMap, userTa
 import type { Change } from '../diff/types.js';
 import type { DiffOptions } from '../diff/types.js';
 import type { DIFF_ERROR_CODES } from '../errors/diff-codes.js';
+import { ownershipOf } from './ownership.js';
 import { buildTaskDefinitionRegistration, tagValue } from './task-definition-input.js';
 import { REGISTERED_TASK_DEFINITION, type Action, type Plan, type PlanServiceInput } from './types.js';
 
@@ -35,11 +36,11 @@ export function planService(input: PlanServiceInput, options: Pick<DiffOptions, 
 
   const gone = isServiceGone(live.service);
   const liveTags = tagsToMap(live.tags ?? live.service?.tags);
-  const owner = liveTags[TAG_MANAGED_BY];
-  if (!gone && owner !== undefined && owner !== controllerId) {
+  const ownership = ownershipOf(liveTags, controllerId);
+  if (!gone && ownership.kind === 'other') {
     return blocked(
       'DIFF_OWNED_BY_OTHER_CONTROLLER',
-      `${desired.key} (${desired.source.file}): the live service is managed by controller "${owner}", not "${controllerId}"; leaving it alone`,
+      `${desired.key} (${desired.source.file}): the live service is managed by controller "${ownership.owner}", not "${controllerId}"; leaving it alone`,
     );
   }
 
@@ -107,13 +108,13 @@ export function planService(input: PlanServiceInput, options: Pick<DiffOptions, 
     .map((c) => ({ key: tagKey(c), value: c.desired as string }));
   const removeKeys = tagChanges.filter((c) => c.kind === 'removed').map(tagKey);
   // Ownership and source are kept true always; the revision tag moves only when something else is applied.
-  const ownershipStale = liveTags[TAG_MANAGED_BY] !== controllerId || liveTags[TAG_SOURCE] !== tagValue(desired.source.file);
+  const ownershipStale = ownership.kind !== 'ours' || liveTags[TAG_SOURCE] !== tagValue(desired.source.file);
   if (actions.length > 0 || setTags.length > 0 || removeKeys.length > 0 || ownershipStale) {
     const tagAction: Action = { kind: 'tagResource', resourceArn: serviceArn, tags: [...setTags, ...controllerTags] };
     // Adopting a service: claim it before changing it, because the least-privilege
     // IAM policy lets UpdateService touch only services tagged as ours.
     const updateAt = actions.findIndex((a) => a.kind === 'updateService');
-    if (liveTags[TAG_MANAGED_BY] === undefined && updateAt >= 0) actions.splice(updateAt, 0, tagAction);
+    if (ownership.kind === 'unowned' && updateAt >= 0) actions.splice(updateAt, 0, tagAction);
     else actions.push(tagAction);
   }
   if (removeKeys.length > 0) actions.push({ kind: 'untagResource', resourceArn: serviceArn, tagKeys: removeKeys });

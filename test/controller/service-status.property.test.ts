@@ -16,6 +16,7 @@ import type { ServiceObserveResult, ServiceObservation } from '../../src/control
 import type { ImagePolicyResult } from '../../src/controller/image-policy.js';
 import type { ServiceStatus } from '../../src/controller/status.js';
 import { GitopsError } from '../../src/errors/index.js';
+import { ownershipOf } from '../../src/plan/ownership.js';
 import { TD_ARN, baseSpec, clone, desiredOf, liveService, liveTaskDefinition, manifestOf } from '../diff/fixtures.js';
 
 const CONTROLLER = 'ecs-gitops';
@@ -56,7 +57,7 @@ function observed(options: {
   const observation: ServiceObservation = {
     ...(options.presence !== 'missing' ? { described: service as ECS.Service } : {}),
     live: active ? { service: service as ECS.Service, tags: service.tags, taskDefinition } : {},
-    ...(active && options.owner ? { owner: options.owner } : {}),
+    ...(active ? { ownership: ownershipOf(service.tags, CONTROLLER) } : {}),
     ...(options.withPolicy ? {
       policy: {
         desired: desired(options.detect), imageUpdates: [], imageDigests: {}, targetDigests: {}, followDigests: new Map(),
@@ -153,7 +154,7 @@ describe('Service status consistency', () => {
       observed: {
         complete: true,
         observation: {
-          described: live as ECS.Service, live: { service: live as ECS.Service, tags: live.tags, taskDefinition }, owner: CONTROLLER,
+          described: live as ECS.Service, live: { service: live as ECS.Service, tags: live.tags, taskDefinition }, ownership: { kind: 'ours' },
           policy: { desired: service, imageUpdates: [], imageDigests: {}, targetDigests: {}, followDigests: new Map(), problem: { code: 'CONTROLLER_IMAGE_NOT_FOUND', message: 'tag 9.9.9 not found' } },
         },
       },

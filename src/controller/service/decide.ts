@@ -168,7 +168,7 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
   const at = new Date(input.now).toISOString();
   const failure = (code: ErrorCode, message: string): StatusError => ({ code, message, at });
   let memory = input.memory;
-  const { live, described, owner, policy, strategy } = observed.observation;
+  const { live, described, ownership, policy, strategy } = observed.observation;
 
   // 1. Could everything be read?
   if (!observed.complete && observed.step === 'live') {
@@ -183,9 +183,9 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
       patch: { ...compared(diffService(declared.manifest, {}), input.mask), health: 'Missing', lastError: error },
     };
   }
-  if (owner !== undefined && owner !== controllerId) {
+  if (ownership?.kind === 'other') {
     const error = failure('DIFF_OWNED_BY_OTHER_CONTROLLER',
-      `service ${declared.name} in cluster ${declared.cluster} is managed by controller "${owner}", not "${controllerId}"; left alone`);
+      `service ${declared.name} in cluster ${declared.cluster} is managed by controller "${ownership.owner}", not "${controllerId}"; left alone`);
     return { result: 'error', error, mode, memory, patch: { ...notCompared(), health: 'Unknown', lastError: error } };
   }
   if (!observed.complete) {
@@ -253,7 +253,7 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
   );
 
   if (comparison.sync === 'Synced' && health !== 'Degraded' && !assessed.patch.lastError) {
-    if (mode === 'auto' && live.service && owner === undefined) {
+    if (mode === 'auto' && live.service && ownership?.kind === 'unowned') {
       // Adoption: a service declared in Git but created elsewhere (say, one
       // `ecs-gitops export` wrote a manifest for) gets the ownership tags and
       // nothing else, so later changes pass the IAM policy's tag condition.

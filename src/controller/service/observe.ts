@@ -15,7 +15,8 @@
  * says which step failed.
  */
 import type * as ECS from '@aws-sdk/client-ecs';
-import { isServiceDraining, isServiceGone, TAG_MANAGED_BY, tagsToMap } from '../../diff/index.js';
+import { isServiceDraining, isServiceGone } from '../../diff/index.js';
+import { ownershipOf, type Ownership } from '../../plan/ownership.js';
 import type { DesiredService } from '../../manifests/types.js';
 import type { LiveServiceState } from '../../plan/types.js';
 import { applyImagePolicy, type FollowedDigests, type ImagePolicyResult } from '../image-policy.js';
@@ -26,8 +27,8 @@ export interface ServiceObservation {
   readonly described?: ECS.Service;
   /** What the diff and the planner compare: the service and its task definition, empty when the service is gone. */
   readonly live: LiveServiceState;
-  /** The live service's ecs-gitops/managed-by tag. */
-  readonly owner?: string;
+  /** Whose the live service is (its ecs-gitops/managed-by tag); absent when it is gone. */
+  readonly ownership?: Ownership;
   /** With ECR access: the manifest after `spec.sync.images` (digests pinned) and what the look-ups found. */
   readonly policy?: ImagePolicyResult;
   /** The cluster's default strategy, read when the manifest leaves launch type and strategy to it. */
@@ -42,7 +43,7 @@ export type ServiceObserveResult =
   | { readonly complete: false; readonly step: ObserveStep; readonly error: unknown; readonly observation: ServiceObservation };
 
 export interface ObserveOptions {
-  /** Stop after the live read when another controller owns the service. */
+  /** Judge ownership for this controller, and stop after the live read when another controller owns the service. */
   readonly controllerId?: string;
   /** follow-tag: the digests this controller last deployed or saw, for this service. */
   readonly followed?: FollowedDigests;
@@ -63,19 +64,17 @@ export async function observeService(
     const taskDefinition = service?.taskDefinition
       ? (await region.reader.taskDefinition(service.taskDefinition, signal)).taskDefinition
       : undefined;
-    const owner = service ? tagsToMap(service.tags)[TAG_MANAGED_BY] : undefined;
+    const ownership = service && options.controllerId !== undefined ? ownershipOf(service.tags, options.controllerId) : undefined;
     observation = {
       ...(lookup.service ? { described: lookup.service } : {}),
       live: { ...(service ? { service, tags: service.tags ?? [] } : {}), ...(taskDefinition ? { taskDefinition } : {}) },
-      ...(owner !== undefined ? { owner } : {}),
+      ...(ownership ? { ownership } : {}),
     };
   } catch (error) {
     return { complete: false, step: 'live', error, observation };
   }
   if (isServiceDraining(observation.described)) return { complete: true, observation };
-  if (options.controllerId !== undefined && observation.owner !== undefined && observation.owner !== options.controllerId) {
-    return { complete: true, observation };
-  }
+  if (observation.ownership?.kind === 'other') return { complete: true, observation };
 
   if (region.images) {
     try {
