@@ -8,7 +8,7 @@
 import { diffService, serviceDiffResult, type ServiceDiffResult } from '../diff/index.js';
 import type { EcsApi } from '../ecs/ecs-api.js';
 import type { EcrApi } from '../ecs/ecr-api.js';
-import type { DesiredService } from '../manifests/types.js';
+import type { DesiredService, ImagePolicy } from '../manifests/types.js';
 import type { Clock } from '../util/clock.js';
 import { imagePolicyOf, imagesToPrefetch, type ImagePolicyProblem } from './image-policy.js';
 import { RegionAccessPool } from './regions.js';
@@ -17,7 +17,7 @@ import { observeService } from './service/observe.js';
 /** The digests a service's ECR tags resolve to, for services whose `spec.sync.images` uses digests. */
 export interface ServiceImageDigests {
   readonly key: string;
-  readonly policy: 'pin-digest' | 'follow-tag';
+  readonly policy: Exclude<ImagePolicy, 'as-written'>;
   /**
    * Container name -> { image as written, digest it resolves to now }; with
    * `pending`, follow-tag would start a new deployment for it (the image was

@@ -13,7 +13,7 @@ import type * as ECS from '@aws-sdk/client-ecs';
 import { diffService, isServiceDraining, liveServiceFingerprint, maskChanges, type Change, type MaskOptions } from '../../diff/index.js';
 import type { ErrorCode } from '../../errors/index.js';
 import type { DesiredService, ServiceManifest, SyncMode } from '../../manifests/types.js';
-import type { RolloutResult } from '../../observe/metrics.js';
+import type { ReconcileResult, RolloutResult } from '../../observe/metrics.js';
 import type { ActionKind, Plan } from '../../plan/types.js';
 import type { ApplyResult } from '../applier.js';
 import { errorCodeOf, errorMessage } from '../errors.js';
@@ -75,7 +75,7 @@ export type ServiceAct =
   | { readonly kind: 'followTags'; readonly service: ECS.Service; readonly policy: ImagePolicyResult };
 
 export interface ServiceDecision {
-  readonly result: 'success' | 'error' | 'requeue';
+  readonly result: ReconcileResult;
   readonly retry?: boolean;
   readonly error?: StatusError;
   readonly requeueAfterMs?: number;

@@ -53,11 +53,6 @@ export class ServiceReconciler implements Reconciler<'Service'> {
     this.#options = { rolloutPollMs: 2000, rolloutTimeoutMs: 1_800_000, followRollouts: true, mask: {}, ...options };
   }
 
-  /** What the reconciler remembers about a key (tests and the status API's debugging; read-only). */
-  memoryOf(identity: string): ServiceMemory | undefined {
-    return this.#memory.get(identity);
-  }
-
   forget(key: ServiceKey): void {
     this.#memory.delete(identityOf(key));
   }
