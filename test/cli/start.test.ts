@@ -51,6 +51,23 @@ describe('ecs-gitops start (quick start)', () => {
       }, () => cli.stdout().slice(-3000));
       ecs.destroy();
       await eventually(async () => (await statusOf(url)).find((s) => s.service === 'web')?.sync === 'Synced', () => 'web synced');
+
+      // Try next, step 2: a tag that is not in the sandbox ECR is held back, and the status shows what it holds back.
+      const scaled = await readFile(webFile, 'utf8');
+      expect(scaled).toContain(':1.4.2');
+      await writeFile(webFile, scaled.replace(':1.4.2', ':9.9.9'));
+      const web = async () => (await statusOf(url)).find((s) => s.service === 'web');
+      await eventually(async () => (await web())?.lastError?.code === 'CONTROLLER_IMAGE_NOT_FOUND', () => cli.stdout().slice(-3000));
+      const held = await web();
+      expect(held?.sync).toBe('OutOfSync');
+      expect(held?.diff).toEqual(expect.arrayContaining([expect.objectContaining({
+        pointer: '/spec/taskDefinition/containerDefinitions/0/image', desired: expect.stringContaining(':9.9.9'), live: expect.stringContaining(':1.4.2'),
+      })]));
+      await writeFile(webFile, scaled);
+      await eventually(async () => {
+        const healed = await web();
+        return healed?.sync === 'Synced' && healed.lastError === undefined;
+      }, async () => web());
     } finally {
       cli.stop();
     }
