@@ -96,8 +96,10 @@ export class Applier {
         ?.taskDefinition.taskDefinitionArn;
   }
 
-  #register(input: ECS.RegisterTaskDefinitionRequest, specHash: string, signal: AbortSignal): Promise<LiveTaskDefinition> {
+  /** The registration for `specHash`: this call's own (`sent`), or one already in flight or done. */
+  async #register(input: ECS.RegisterTaskDefinitionRequest, specHash: string, signal: AbortSignal): Promise<{ live: LiveTaskDefinition; sent: boolean }> {
     let entry = this.#bySpecHash.get(specHash);
+    const sent = !entry;
     if (!entry) {
       entry = (async () => {
         const out = await this.#ecs.send('RegisterTaskDefinition', input, signal);
@@ -113,7 +115,7 @@ export class Applier {
         this.#onAction?.('register_task_definition', false);
       });
     }
-    return entry;
+    return { live: await entry, sent };
   }
 
   async apply(actions: readonly Action[], signal: AbortSignal): Promise<ApplyResult> {
@@ -134,8 +136,10 @@ export class Applier {
               registered = existing;
               continue;
             }
-            const live = await this.#register(action.input, action.specHash, signal);
-            registered = live.taskDefinition.taskDefinitionArn;
+            const registration = await this.#register(action.input, action.specHash, signal);
+            registered = registration.live.taskDefinition.taskDefinitionArn;
+            // Another service's registration of the same content was shared: not this plan's call.
+            if (!registration.sent) continue;
             break;
           }
           case 'createService': {

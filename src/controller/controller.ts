@@ -161,7 +161,7 @@ export function createController(options: ControllerOptions): Controller {
   });
   const reconcilers: ReconcilerRegistry = {
     Service: services,
-    Cluster: new ClusterReconciler({ planner, controllerId, mode }),
+    Cluster: new ClusterReconciler({ clock, planner, controllerId, mode }),
     ServicePrune: new ServicePruneReconciler(pruner, controllerId),
   };
 

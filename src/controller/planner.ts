@@ -3,7 +3,7 @@
  * controller's tests can also prove what happens when a plan is blocked.
  */
 import type { CapacityProviderStrategyItem } from '@aws-sdk/client-ecs';
-import { planCluster, planPrune, planService, type ClusterAction, type PlanClusterInput } from '../plan/index.js';
+import { planCluster, planPrune, planService, type ClusterPlan, type PlanClusterInput } from '../plan/index.js';
 import type { Plan, PlanPruneInput, PlanServiceInput, PrunePlan } from '../plan/types.js';
 
 export interface Planner {
@@ -12,7 +12,7 @@ export interface Planner {
     options?: { clusterDefaultCapacityProviderStrategy?: readonly CapacityProviderStrategyItem[] },
   ): Plan;
   planPrune(input: PlanPruneInput): PrunePlan;
-  planCluster(input: PlanClusterInput): readonly ClusterAction[];
+  planCluster(input: PlanClusterInput): ClusterPlan;
 }
 
 export const defaultPlanner: Planner = { planService, planPrune, planCluster };

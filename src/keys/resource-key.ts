@@ -61,8 +61,10 @@ export class KeyFormatError extends Error {
   }
 }
 
-function checkPart(what: string, value: string): void {
-  if (value === '' || RESERVED.test(value)) throw new KeyFormatError(value, `${what} must be non-empty and contain no '/', '@' or ':'`);
+function checkPart(key: ResourceKey, what: string, value: string): void {
+  if (value === '' || RESERVED.test(value)) {
+    throw new KeyFormatError(QUEUE_PREFIX[key.kind] + identityOf(key), `${what} ${JSON.stringify(value)} must be non-empty and contain no '/', '@' or ':'`);
+  }
 }
 
 function scopePrefix(scope: Scope): string {
@@ -81,10 +83,10 @@ export function clusterIdentityOf(key: Scope): string {
 
 /** The string the work queue carries. */
 export function formatKey(key: ResourceKey): string {
-  checkPart('region', key.region);
-  checkPart('cluster', key.cluster);
-  if (key.account !== undefined) checkPart('account', key.account);
-  if (key.kind !== 'Cluster') checkPart('name', key.name);
+  checkPart(key, 'region', key.region);
+  checkPart(key, 'cluster', key.cluster);
+  if (key.account !== undefined) checkPart(key, 'account', key.account);
+  if (key.kind !== 'Cluster') checkPart(key, 'name', key.name);
   return QUEUE_PREFIX[key.kind] + identityOf(key);
 }
 

@@ -21,7 +21,7 @@ export type {
 export { REGISTERED_TASK_DEFINITION } from './types.js';
 export { planService, withRegisteredTaskDefinition } from './plan-service.js';
 export { planPrune } from './plan-prune.js';
-export { planCluster, type ClusterAction, type PlanClusterInput } from './plan-cluster.js';
+export { planCluster, type ClusterAction, type ClusterPlan, type PlanClusterInput } from './plan-cluster.js';
 export {
   buildTaskDefinitionRegistration,
   tagValue,

@@ -3,12 +3,14 @@
  * manifest. Pure. Create the cluster when missing, otherwise update the
  * settings, configuration, Service Connect defaults, capacity providers and
  * tags the manifest declares; fields it leaves out are not its business.
- * Clusters are never deleted by the controller, nor taken over from another.
+ * Clusters are never deleted by the controller, and one another controller
+ * manages is left alone (blocked, DIFF_OWNED_BY_OTHER_CONTROLLER).
  */
 import type * as ECS from '@aws-sdk/client-ecs';
 import { deepEqual, isObject } from '../diff/json.js';
 import { TAG_MANAGED_BY, TAG_REVISION, TAG_SOURCE, isSystemTagKey, tagsToList, tagsToMap } from '../diff/tags.js';
 import type { DesiredCluster } from '../manifests/types.js';
+import type { PlanBlock } from './types.js';
 import { ownershipOf } from './ownership.js';
 import { tagValue } from './task-definition-input.js';
 
@@ -18,6 +20,12 @@ export type ClusterAction =
   | { readonly operation: 'PutClusterCapacityProviders'; readonly input: ECS.PutClusterCapacityProvidersRequest }
   | { readonly operation: 'TagResource'; readonly input: ECS.TagResourceRequest }
   | { readonly operation: 'UntagResource'; readonly input: ECS.UntagResourceRequest };
+
+/** `actions` empty and no `blocked` = in sync. */
+export interface ClusterPlan {
+  readonly actions: readonly ClusterAction[];
+  readonly blocked?: PlanBlock;
+}
 
 export interface PlanClusterInput {
   readonly desired: DesiredCluster;
@@ -78,12 +86,12 @@ function strategyKey(items: readonly ECS.CapacityProviderStrategyItem[] | undefi
     .sort((a, b) => String(a.capacityProvider).localeCompare(String(b.capacityProvider)));
 }
 
-export function planCluster({ desired, live, controllerId, revision }: PlanClusterInput): readonly ClusterAction[] {
+export function planCluster({ desired, live, controllerId, revision }: PlanClusterInput): ClusterPlan {
   const spec = desired.manifest.spec;
   const ownershipTags = { [TAG_MANAGED_BY]: tagValue(controllerId), [TAG_SOURCE]: tagValue(desired.source.file), [TAG_REVISION]: tagValue(revision) };
   if (!live) {
     const { tags, serviceConnectDefaults, ...rest } = spec;
-    return [{
+    return { actions: [{
       operation: 'CreateCluster',
       input: {
         ...rest,
@@ -92,7 +100,19 @@ export function planCluster({ desired, live, controllerId, revision }: PlanClust
         clusterName: desired.name,
         tags: tagsToList({ ...(tags ?? {}), ...ownershipTags }),
       },
-    }];
+    }] };
+  }
+  const liveTags = tagsToMap(live.tags);
+  const ownership = ownershipOf(liveTags, controllerId);
+  if (ownership.kind === 'other') {
+    // Never taken over: not its settings, not its tags.
+    return {
+      actions: [],
+      blocked: {
+        code: 'DIFF_OWNED_BY_OTHER_CONTROLLER',
+        message: `cluster ${desired.name} (${desired.source.file}) is managed by controller "${ownership.owner}", not "${controllerId}"; left alone`,
+      },
+    };
   }
 
   const actions: ClusterAction[] = [];
@@ -124,20 +144,15 @@ export function planCluster({ desired, live, controllerId, revision }: PlanClust
     });
   }
 
-  const liveTags = tagsToMap(live.tags);
-  const ownership = ownershipOf(liveTags, controllerId);
   const wanted: Record<string, string> = { ...(spec.tags ?? {}) };
   const toRemove = spec.tags === undefined ? [] : Object.keys(liveTags).filter((k) => !isSystemTagKey(k) && !(k in wanted));
-  // Adopt a cluster we did not create, but never take one over from another controller.
-  // As for services, the revision tag moves only together with another change, so a
-  // new revision that leaves the cluster alone costs no call.
-  if (ownership.kind !== 'other') {
-    const userTagsDiffer = Object.entries(wanted).some(([k, v]) => liveTags[k] !== v);
-    const ownershipStale = ownership.kind === 'unowned' || liveTags[TAG_SOURCE] !== ownershipTags[TAG_SOURCE];
-    if (actions.length > 0 || userTagsDiffer || toRemove.length > 0 || ownershipStale) Object.assign(wanted, ownershipTags);
-  }
+  // Adopt a cluster we did not create. As for services, the revision tag moves only
+  // together with another change, so a new revision that leaves the cluster alone costs no call.
+  const userTagsDiffer = Object.entries(wanted).some(([k, v]) => liveTags[k] !== v);
+  const ownershipStale = ownership.kind === 'unowned' || liveTags[TAG_SOURCE] !== ownershipTags[TAG_SOURCE];
+  if (actions.length > 0 || userTagsDiffer || toRemove.length > 0 || ownershipStale) Object.assign(wanted, ownershipTags);
   const toSet = Object.entries(wanted).filter(([k, v]) => liveTags[k] !== v);
   if (toSet.length > 0) actions.push({ operation: 'TagResource', input: { resourceArn: clusterArn, tags: toSet.map(([key, value]) => ({ key, value })) } });
   if (toRemove.length > 0) actions.push({ operation: 'UntagResource', input: { resourceArn: clusterArn, tagKeys: toRemove } });
-  return actions;
+  return { actions };
 }

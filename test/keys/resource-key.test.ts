@@ -93,7 +93,15 @@ describe('formatKey / parseKey', () => {
 
   it.each(badParts)('formatKey refuses %s, saying which part', (_what, key, part) => {
     expect(() => formatKey(key)).toThrow(KeyFormatError);
-    expect(() => formatKey(key)).toThrow(new RegExp(`\\(${part} must be non-empty`));
+    expect(() => formatKey(key)).toThrow(new RegExp(`\\(${part} ".*" must be non-empty`));
+    // The error names the whole key it refuses, not just the part.
+    let refused: unknown;
+    try {
+      formatKey(key);
+    } catch (err) {
+      refused = err;
+    }
+    expect((refused as KeyFormatError).key).toContain(`${key.region}/${key.cluster}`);
   });
 });
 

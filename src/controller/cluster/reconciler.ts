@@ -1,17 +1,21 @@
 /**
  * The Cluster kind: observe the cluster (DescribeClusters), decide with the
  * pure planCluster, and in auto mode send its calls in order. Clusters have no
- * status record; what changed (or, in detect mode, would change) is logged.
+ * status record; what changed (or, in detect mode, would change) is logged,
+ * and a cluster another controller manages is a blocked pass (logged and
+ * counted as an error, never retried until something changes).
  * A declared cluster is reconciled before the services in it (the controller
  * holds their first reconcile until this pass ends).
  */
 import { identityOf, type ClusterKey } from '../../keys/index.js';
 import type { SyncMode } from '../../manifests/types.js';
 import type { ClusterAction } from '../../plan/index.js';
+import type { Clock } from '../../util/clock.js';
 import type { Planner } from '../planner.js';
 import { SUCCESS, type ReconcileContext, type ReconcileOutcome, type Reconciler } from '../reconciler.js';
 
 export interface ClusterReconcilerOptions {
+  readonly clock: Clock;
   readonly planner: Planner;
   readonly controllerId: string;
   readonly mode: SyncMode;
@@ -31,7 +35,11 @@ export class ClusterReconciler implements Reconciler<'Cluster'> {
     if (!desired || context.desired.snapshot.blockedKeys.has(identity)) return SUCCESS;
     const { region, signal } = context;
     const live = await region.reader.describeCluster(desired.name, signal);
-    const actions = this.#options.planner.planCluster({ desired, live, controllerId: this.#options.controllerId, revision: context.revision });
+    const plan = this.#options.planner.planCluster({ desired, live, controllerId: this.#options.controllerId, revision: context.revision });
+    if (plan.blocked) {
+      return { result: 'error', error: { ...plan.blocked, at: new Date(this.#options.clock.now()).toISOString() } };
+    }
+    const { actions } = plan;
     if (actions.length === 0) return SUCCESS;
     const { mode } = this.#options;
     if (mode === 'auto') for (const action of actions) await send(region.ecs, action, signal);

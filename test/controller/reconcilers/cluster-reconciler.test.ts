@@ -65,7 +65,7 @@ function world(mode: SyncMode = 'auto', controllerId = CONTROLLER) {
   const clock = new FakeClock();
   const ecs = new MemoryEcs();
   const region = new RegionAccessPool({ ecs, clock, signal: new AbortController().signal, rateLimits: false }).get(REGION);
-  const reconciler = new ClusterReconciler({ planner: defaultPlanner, controllerId, mode });
+  const reconciler = new ClusterReconciler({ clock, planner: defaultPlanner, controllerId, mode });
   const pass = async (spec: Spec, revision = 'rev-1'): Promise<ReconcileOutcome> => {
     const { snapshot } = await load(spec, revision);
     return reconciler.reconcile(clusterKey(REGION, NAME), {
@@ -204,16 +204,27 @@ describe('ClusterReconciler against MemoryEcs', () => {
     });
   });
 
-  it('a cluster owned by another controller is not re-tagged: no call, even at a new revision and another source', async () => {
+  it('a cluster owned by another controller is left alone: no call, even at a new revision and another source', async () => {
     const w = world();
     const theirs = [{ key: 'env', value: 'test' }, { key: 'ecs-gitops/managed-by', value: 'other' }, { key: 'ecs-gitops/source', value: 'theirs.yaml' }];
     w.ecs.seedCluster(NAME, {
       settings: BASE.settings, capacityProviders: ['FARGATE'], defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }], tags: theirs,
     });
     w.ecs.clearCalls();
-    expect(await w.pass(BASE, 'rev-9')).toEqual({ result: 'success' });
+    expect(await w.pass(BASE, 'rev-9')).toMatchObject({ result: 'error', error: { code: 'DIFF_OWNED_BY_OTHER_CONTROLLER' } });
     expect(writesOf(w.ecs)).toEqual([]);
     expect(await liveTags(w.ecs)).toEqual(tagMap(theirs));
+  });
+
+  it('a cluster owned by another controller keeps its settings and tags even where the manifest differs', async () => {
+    const w = world();
+    const theirs = [{ key: 'env', value: 'test' }, { key: 'ecs-gitops/managed-by', value: 'other' }];
+    w.ecs.seedCluster(NAME, { settings: [{ name: 'containerInsights', value: 'disabled' }], tags: theirs });
+    w.ecs.clearCalls();
+    const outcome = await w.pass({ ...BASE, settings: [{ name: 'containerInsights', value: 'enabled' }], tags: { env: 'prod' } });
+    expect(outcome).toMatchObject({ result: 'error', error: { code: 'DIFF_OWNED_BY_OTHER_CONTROLLER', message: expect.stringContaining('"other"') } });
+    expect(outcome.retry).toBeUndefined();
+    expect(writesOf(w.ecs)).toEqual([]);
   });
 
   it('a cluster nobody owns is adopted: TagResource with the ownership tags only', async () => {
@@ -234,7 +245,7 @@ describe('ClusterReconciler against MemoryEcs', () => {
     const w = world();
     const { snapshot } = await load(BASE);
     const context = { revision: 'rev-1', region: undefined as never, signal: new AbortController().signal, status: undefined, log: silentLogger() };
-    const reconciler = new ClusterReconciler({ planner: defaultPlanner, controllerId: CONTROLLER, mode: 'auto' });
+    const reconciler = new ClusterReconciler({ clock: new FakeClock(), planner: defaultPlanner, controllerId: CONTROLLER, mode: 'auto' });
     expect(await reconciler.reconcile(clusterKey(REGION, 'elsewhere'), { ...context, desired: indexSnapshot(snapshot) })).toEqual({ result: 'success' });
     const blocked = { ...snapshot, blockedKeys: new Set([`${REGION}/${NAME}`]) };
     expect(await reconciler.reconcile(clusterKey(REGION, NAME), { ...context, desired: indexSnapshot(blocked) })).toEqual({ result: 'success' });
@@ -260,6 +271,7 @@ describe('planCluster (pure)', () => {
     readonly revision?: string;
     readonly controllerId?: string;
     readonly actions: readonly ClusterAction[];
+    readonly blocked?: string;
   }
 
   const cases: readonly PlanCase[] = [
@@ -322,11 +334,12 @@ describe('planCluster (pure)', () => {
       }],
     },
     {
-      name: 'owned by another controller, declared fields in place: the ownership tags are not taken',
+      name: 'owned by another controller: blocked, the ownership tags are not taken',
       spec: BASE,
       live: liveOf({ tags: [{ key: 'env', value: 'test' }, { key: 'ecs-gitops/managed-by', value: 'other' }] }),
       revision: 'rev-2',
       actions: [],
+      blocked: 'DIFF_OWNED_BY_OTHER_CONTROLLER',
     },
     {
       name: 'another controller id sees our cluster as foreign',
@@ -334,6 +347,7 @@ describe('planCluster (pure)', () => {
       live: liveOf(),
       controllerId: 'ecs-gitops-b',
       actions: [],
+      blocked: 'DIFF_OWNED_BY_OTHER_CONTROLLER',
     },
     {
       name: 'declared tags drop an undeclared user tag but never a system tag',
@@ -349,6 +363,8 @@ describe('planCluster (pure)', () => {
 
   it.each(cases)('$name', async (c) => {
     const { desired } = await load(c.spec);
-    expect(planCluster({ desired, live: c.live, controllerId: c.controllerId ?? CONTROLLER, revision: c.revision ?? 'rev-1' })).toEqual(c.actions);
+    const plan = planCluster({ desired, live: c.live, controllerId: c.controllerId ?? CONTROLLER, revision: c.revision ?? 'rev-1' });
+    expect(plan.actions).toEqual(c.actions);
+    expect(plan.blocked?.code).toBe(c.blocked);
   });
 });

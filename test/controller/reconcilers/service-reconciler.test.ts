@@ -406,6 +406,8 @@ describe('ServiceReconciler against MemoryEcs', () => {
     expect([oa.result, ob.result]).toEqual(['requeue', 'requeue']);
     expect(oa.applied).toContain('createService');
     expect(ob.applied).toContain('createService');
+    // Only the pass that sent the shared registration reports it (one "applied" log line for one call).
+    expect([...(oa.applied ?? []), ...(ob.applied ?? [])].filter((a) => a === 'registerTaskDefinition')).toEqual(['registerTaskDefinition']);
   });
 
   it('a DRAINING service is re-created once ECS has removed it, reusing the task definition', async () => {
