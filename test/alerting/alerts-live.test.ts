@@ -7,6 +7,7 @@
  */
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { StatusStore, type ServiceStatus } from '../../src/controller/status.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/observe/http-server.js';
 import { createMetrics } from '../../src/observe/metrics.js';
@@ -31,6 +32,12 @@ describe('templateRules', () => {
     expect(out).toContain('for: 1s');
     expect(out.match(/for:/g)).toHaveLength(2);
     expect(out).toContain('expr: up == 0');
+  });
+
+  it('cuts an alert named in `keep` to its own duration instead', () => {
+    const source = 'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n        for: 5m\n      - alert: B\n        expr: up == 2\n        for: 5m\n';
+    const out = parse(templateRules(source, '2s', { A: '30s' })) as { groups: { rules: { alert: string; for: string }[] }[] };
+    expect(out.groups[0]?.rules.map((r) => [r.alert, r.for])).toEqual([['A', '30s'], ['B', '2s']]);
   });
 });
 
