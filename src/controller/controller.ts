@@ -91,8 +91,6 @@ export interface Controller {
   readonly status: StatusStore;
   readonly queue: WorkQueue;
   readonly controllerId: string;
-  /** The Service kind's reconciler (tests read its counters). */
-  readonly services: ServiceReconciler;
   /**
    * Takes a new snapshot: enqueues what changed, then runs a prune pass.
    * `changes` is what the source computed; without it (one-shot use) the
@@ -365,7 +363,7 @@ export function createController(options: ControllerOptions): Controller {
   }
 
   return {
-    status, queue, controllerId, services,
+    status, queue, controllerId,
     setSnapshot,
     snapshot: () => desired?.snapshot,
     async start() {
