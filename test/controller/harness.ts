@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { stringify } from 'yaml';
+import { afterAll, beforeAll } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { createController, type Controller, type ControllerOptions } from '../../src/controller/index.js';
 import { EcsCallCounter } from '../../src/ecs/call-counter.js';
@@ -105,6 +106,25 @@ export class ManifestDir {
   async dispose(): Promise<void> {
     await rm(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * A temp folder for one test file, removed after it, and a fresh subfolder of
+ * it per call: versions of one manifest never meet in a snapshot.
+ */
+export function manifestDirsForFile(): () => ManifestDir {
+  let root: ManifestDir | undefined;
+  let count = 0;
+  beforeAll(async () => {
+    root = await ManifestDir.create();
+  });
+  afterAll(async () => {
+    await root?.dispose();
+  });
+  return () => {
+    if (!root) throw new Error('manifestDirsForFile: call the returned function inside a test');
+    return new ManifestDir(path.join(root.root, `m${++count}`));
+  };
 }
 
 export interface SandboxWorld {

@@ -5,9 +5,8 @@
  * Manifests are real YAML loaded by loadManifests (sources and hashes are the
  * product's own).
  */
-import path from 'node:path';
 import type * as ECS from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClusterReconciler } from '../../../src/controller/cluster/reconciler.js';
 import { defaultPlanner } from '../../../src/controller/planner.js';
 import { indexSnapshot, type ReconcileOutcome } from '../../../src/controller/reconciler.js';
@@ -17,7 +16,7 @@ import type { DesiredCluster, ManifestSnapshot, SyncMode } from '../../../src/ma
 import { silentLogger } from '../../../src/observe/logger.js';
 import { planCluster, type ClusterAction } from '../../../src/plan/plan-cluster.js';
 import { FakeClock } from '../../../src/util/clock.js';
-import { ManifestDir, REGION } from '../harness.js';
+import { manifestDirsForFile, REGION } from '../harness.js';
 import { MemoryEcs } from '../support/memory-ecs.js';
 
 const CONTROLLER = 'ecs-gitops';
@@ -40,19 +39,11 @@ const BASE: Spec = {
   tags: { env: 'test' },
 };
 
-let dir: ManifestDir;
-let dirs = 0;
-
-beforeAll(async () => {
-  dir = await ManifestDir.create();
-});
-afterAll(async () => {
-  await dir.dispose();
-});
+const nextManifestDir = manifestDirsForFile();
 
 /** The snapshot loadManifests makes of one cluster manifest. */
 async function load(spec: Spec, revision = 'rev-1'): Promise<{ snapshot: ManifestSnapshot; desired: DesiredCluster }> {
-  const sub = new ManifestDir(path.join(dir.root, `c${++dirs}`));
+  const sub = nextManifestDir();
   await sub.write('clusters/ops.yaml', [{ apiVersion: 'ecs-gitops/v1', kind: 'Cluster', metadata: { name: NAME, region: REGION }, spec }]);
   const snapshot = await sub.load(revision);
   expect(snapshot.problems, JSON.stringify(snapshot.problems)).toEqual([]);

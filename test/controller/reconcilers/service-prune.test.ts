@@ -6,8 +6,7 @@
  * service (level-triggered) and never touches one another controller owns;
  * the guards (disabled, maxDeletes, manifest problems) block and report.
  */
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultPlanner } from '../../../src/controller/planner.js';
 import { ServicePruneReconciler, Pruner } from '../../../src/controller/prune.js';
 import { indexSnapshot, type DesiredIndex, type ReconcileOutcome } from '../../../src/controller/reconciler.js';
@@ -17,7 +16,7 @@ import { parseKey } from '../../../src/keys/index.js';
 import type { DesiredService, ManifestSnapshot } from '../../../src/manifests/types.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { FakeClock } from '../../../src/util/clock.js';
-import { ManifestDir, REGION, serviceManifest } from '../harness.js';
+import { manifestDirsForFile, REGION, serviceManifest } from '../harness.js';
 import { MemoryEcs } from '../support/memory-ecs.js';
 import { snapshotOf } from '../support/service-pass.js';
 
@@ -26,19 +25,11 @@ const CONTROLLER = 'ecs-gitops';
 const OURS = [{ key: 'ecs-gitops/managed-by', value: CONTROLLER }];
 const key = (name: string) => `${REGION}/${CLUSTER}/${name}`;
 
-let dir: ManifestDir;
-let dirs = 0;
-
-beforeAll(async () => {
-  dir = await ManifestDir.create();
-});
-afterAll(async () => {
-  await dir.dispose();
-});
+const nextManifestDir = manifestDirsForFile();
 
 /** Services loaded from real YAML, one file each. */
 async function declare(...names: string[]): Promise<DesiredService[]> {
-  const sub = new ManifestDir(path.join(dir.root, `p${++dirs}`));
+  const sub = nextManifestDir();
   for (const name of names) await sub.write(`${name}.yaml`, [serviceManifest({ name })]);
   const snapshot = await sub.load();
   expect(snapshot.problems).toEqual([]);

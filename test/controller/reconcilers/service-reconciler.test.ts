@@ -6,9 +6,8 @@
  * status write is applied. Manifests are real YAML loaded by loadManifests,
  * so content hashes and sources are the product's own.
  */
-import path from 'node:path';
 import { ServerException } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultPlanner } from '../../../src/controller/planner.js';
 import type { ReconcileOutcome } from '../../../src/controller/reconciler.js';
 import { RegionAccessPool } from '../../../src/controller/regions.js';
@@ -17,7 +16,7 @@ import { StatusStore, type ServiceStatus } from '../../../src/controller/status.
 import { diffService } from '../../../src/diff/index.js';
 import type { DesiredService } from '../../../src/manifests/types.js';
 import { FakeClock, type Clock } from '../../../src/util/clock.js';
-import { ManifestDir, serviceManifest, type ServiceDoc } from '../harness.js';
+import { manifestDirsForFile, serviceManifest, type ServiceDoc } from '../harness.js';
 import { MemoryEcs } from '../support/memory-ecs.js';
 import { servicePass, snapshotOf } from '../support/service-pass.js';
 
@@ -25,21 +24,13 @@ const CLUSTER = 'demo';
 const CONTROLLER = 'ecs-gitops';
 const POLL_MS = 2000;
 
-let dir: ManifestDir;
-let files = 0;
-
-beforeAll(async () => {
-  dir = await ManifestDir.create();
-});
-afterAll(async () => {
-  await dir.dispose();
-});
+const nextManifestDir = manifestDirsForFile();
 
 /** A service manifest as loadManifests reads it from a YAML file of its own. */
 async function manifest(doc: ServiceDoc): Promise<DesiredService> {
   // A directory per manifest: versions of one service never meet in a snapshot.
   const file = `${doc.name}.yaml`;
-  const sub = new ManifestDir(path.join(dir.root, `m${++files}`));
+  const sub = nextManifestDir();
   await sub.write(file, [serviceManifest(doc)]);
   const snapshot = await sub.load();
   const found = snapshot.services.find((s) => s.source.file === file);
