@@ -14,7 +14,7 @@ import { diffService, isServiceDraining, liveServiceFingerprint, maskChanges, ty
 import type { ErrorCode } from '../../errors/index.js';
 import type { DesiredService, ServiceManifest, SyncMode } from '../../manifests/types.js';
 import type { ReconcileResult, RolloutResult } from '../../observe/metrics.js';
-import type { ActionKind, Plan } from '../../plan/types.js';
+import type { ActionKind, LiveServiceState, Plan } from '../../plan/types.js';
 import type { ApplyResult } from '../applier.js';
 import { errorCodeOf, errorMessage } from '../errors.js';
 import { imagePolicyOf, rememberDigests, type FollowedDigests, type ImagePolicyResult, type ImageUpdate } from '../image-policy.js';
@@ -96,6 +96,7 @@ export interface ServiceDecision {
 }
 
 type Comparison = Pick<ServiceStatus, 'sync' | 'diff'>;
+type MutableStatus = { -readonly [K in keyof ServiceStatus]?: ServiceStatus[K] };
 
 /** Synced with no changes, OutOfSync with the (masked) changes that make it so. */
 export function compared(changes: readonly Change[], mask: MaskOptions): Comparison {
@@ -166,17 +167,16 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
   const declared = input.desired;
   const mode: SyncMode = declared.manifest.spec.sync?.mode === 'detect' ? 'detect' : input.mode;
   const at = new Date(input.now).toISOString();
-  const failure = (code: ErrorCode, message: string): StatusError => ({ code, message, at });
   let memory = input.memory;
   const { live, described, ownership, policy, strategy } = observed.observation;
 
   // 1. Could everything be read?
   if (!observed.complete && observed.step === 'live') {
-    const error = failure(errorCodeOf(observed.error, 'CONTROLLER_APPLY_FAILED'), errorMessage(observed.error));
+    const error = failure(at, errorCodeOf(observed.error, 'CONTROLLER_APPLY_FAILED'), errorMessage(observed.error));
     return { result: 'error', retry: true, error, mode, memory, patch: { ...notCompared(), health: 'Unknown', lastError: error } };
   }
   if (isServiceDraining(described)) {
-    const error = failure('CONTROLLER_SERVICE_DRAINING',
+    const error = failure(at, 'CONTROLLER_SERVICE_DRAINING',
       `service ${declared.name} in cluster ${declared.cluster} is DRAINING after a deletion; it is re-created once ECS has removed it`);
     return {
       result: 'requeue', requeueAfterMs: Math.max(input.rolloutPollMs, 5000), mode, memory, error,
@@ -184,13 +184,13 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
     };
   }
   if (ownership?.kind === 'other') {
-    const error = failure('DIFF_OWNED_BY_OTHER_CONTROLLER',
+    const error = failure(at, 'DIFF_OWNED_BY_OTHER_CONTROLLER',
       `service ${declared.name} in cluster ${declared.cluster} is managed by controller "${ownership.owner}", not "${controllerId}"; left alone`);
     return { result: 'error', error, mode, memory, patch: { ...notCompared(), health: 'Unknown', lastError: error } };
   }
   if (!observed.complete) {
     // The image look-ups or the cluster's strategy could not be read: retried with backoff.
-    const error = failure(errorCodeOf(observed.error, 'CONTROLLER_APPLY_FAILED'), errorMessage(observed.error));
+    const error = failure(at, errorCodeOf(observed.error, 'CONTROLLER_APPLY_FAILED'), errorMessage(observed.error));
     return { result: 'error', retry: true, error, mode, memory, patch: { ...notCompared(), lastError: error } };
   }
 
@@ -202,7 +202,7 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
       ? notCompared()
       : compared(diffService(declared.manifest, live, strategyOption(strategy)), input.mask);
     const health = lookupFailed && live.service ? assessRollout(live.service).health : 'Degraded';
-    const error = failure(policy.problem.code, policy.problem.message);
+    const error = failure(at, policy.problem.code, policy.problem.message);
     return {
       result: 'error', ...(lookupFailed ? { retry: true } : {}), error, mode, memory,
       patch: { ...comparison, health, lastAttemptedRevision: revision, lastApplySucceeded: false, lastError: error },
@@ -229,7 +229,7 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
       memory = { ...memory, syncedInputs: inputs && changes.length === 0 ? inputs : undefined };
     }
   } catch (err) {
-    const error = failure(errorCodeOf(err, 'CONTROLLER_APPLY_FAILED'), errorMessage(err));
+    const error = failure(at, errorCodeOf(err, 'CONTROLLER_APPLY_FAILED'), errorMessage(err));
     return { result: 'error', retry: true, error, mode, memory, patch: { ...notCompared(), lastError: error } };
   }
   const comparison = compared(changes, input.mask);
@@ -238,26 +238,22 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
   const assessed = assessHealth(input, desired, live.service, memory);
   memory = assessed.memory;
   const health = assessed.health;
-  const base: Partial<ServiceStatus> = {
-    ...comparison, health, lastSyncTime: at,
-    ...(live.service?.taskDefinition ? { liveTaskDefinition: live.service.taskDefinition } : {}),
-    ...(policy && Object.keys(policy.imageDigests).length > 0 ? { imageDigests: policy.imageDigests } : {}),
-    ...assessed.patch,
-  };
-  const common = { mode, diffReused, diffComputed: !diffReused, ...(assessed.rollout ? { rollout: assessed.rollout } : {}) };
+  // Built by assignment, not spreads: this is every service's path on every resync.
+  const base: MutableStatus = { sync: comparison.sync, diff: comparison.diff, health, lastSyncTime: at };
+  if (live.service?.taskDefinition) base.liveTaskDefinition = live.service.taskDefinition;
+  if (policy && Object.keys(policy.imageDigests).length > 0) base.imageDigests = policy.imageDigests;
+  Object.assign(base, assessed.patch);
+  const common: Pick<ServiceDecision, 'mode' | 'diffReused' | 'diffComputed' | 'rollout'> = assessed.rollout
+    ? { mode, diffReused, diffComputed: !diffReused, rollout: assessed.rollout }
+    : { mode, diffReused, diffComputed: !diffReused };
   const following = memory.watched !== undefined;
-  const requeueWhileProgressing = (): Pick<ServiceDecision, 'result' | 'requeueAfterMs'> =>
-    health === 'Progressing' && input.followRollouts ? { result: 'requeue', requeueAfterMs: input.rolloutPollMs } : { result: 'success' };
-  const plan = (planned: readonly Change[]): Plan => input.planner.planService(
-    { desired, live, changes: planned, controllerId, revision }, strategyOption(strategy),
-  );
 
   if (comparison.sync === 'Synced' && health !== 'Degraded' && !assessed.patch.lastError) {
     if (mode === 'auto' && live.service && ownership?.kind === 'unowned') {
       // Adoption: a service declared in Git but created elsewhere (say, one
       // `ecs-gitops export` wrote a manifest for) gets the ownership tags and
       // nothing else, so later changes pass the IAM policy's tag condition.
-      return applyOrBlock({ ...common, memory, patch: { ...base, lastAttemptedRevision: revision } }, plan([]), undefined, failure);
+      return applyOrBlock({ ...common, memory, patch: { ...base, lastAttemptedRevision: revision } }, planChanges(input, desired, live, [], strategy), undefined, at);
     }
     if (policy && policy.imageUpdates.length > 0 && live.service && !following && health !== 'Progressing') {
       // follow-tag: a tag points at a new digest while the service is otherwise in sync. Not drift.
@@ -268,20 +264,21 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
     }
     // The digests found are the ones running (remembered as the follow-tag baseline).
     if (policy && policy.followDigests.size > 0) memory = { ...memory, followed: rememberDigests(memory.followed, policy.followDigests) };
-    // In sync and not failing: clear stale errors, note what is applied.
-    const clean: { -readonly [K in keyof ServiceStatus]?: ServiceStatus[K] } = { ...base, lastError: undefined };
+    // In sync and not failing: clear stale errors, note what is applied (base is this pass's own object).
+    base.lastError = undefined;
     if (!following && !('lastAppliedRevision' in assessed.patch)) {
-      clean.lastAppliedRevision = previous?.lastAppliedRevision ?? revision;
-      if (previous?.lastApplySucceeded === false && health === 'Healthy') clean.lastApplySucceeded = true;
+      base.lastAppliedRevision = previous?.lastAppliedRevision ?? revision;
+      if (previous?.lastApplySucceeded === false && health === 'Healthy') base.lastApplySucceeded = true;
     }
-    return { ...common, memory, patch: clean, ...(following ? { result: 'requeue', requeueAfterMs: input.rolloutPollMs } : requeueWhileProgressing()) };
+    const next = following ? { result: 'requeue' as const, requeueAfterMs: input.rolloutPollMs } : requeueWhileProgressing(input, health);
+    return { ...common, memory, patch: base, ...next };
   }
   if (comparison.sync === 'Synced') {
     return { ...common, memory, patch: base, ...(following ? { result: 'requeue' as const, requeueAfterMs: input.rolloutPollMs } : { result: 'success' as const }) };
   }
 
   // 5. Out of sync.
-  if (mode === 'detect') return { ...common, memory, patch: base, ...requeueWhileProgressing() };
+  if (mode === 'detect') return { ...common, memory, patch: base, ...requeueWhileProgressing(input, health) };
   if (memory.failedContent === desired.contentHash) {
     // This exact manifest already failed to roll out: applying it again would
     // loop through failing deployments. Wait for a fix in Git.
@@ -291,15 +288,28 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
     // Our own rollout is still replacing tasks; nothing new to apply.
     return { ...common, result: 'requeue', requeueAfterMs: input.rolloutPollMs, memory, patch: base };
   }
-  return applyOrBlock({ ...common, memory, patch: { ...base, lastAttemptedRevision: revision } }, plan(changes), policy, failure);
+  return applyOrBlock({ ...common, memory, patch: { ...base, lastAttemptedRevision: revision } }, planChanges(input, desired, live, changes, strategy), policy, at);
 }
 
-function applyOrBlock(
-  decision: Omit<ServiceDecision, 'result'>, plan: Plan, policy: ImagePolicyResult | undefined,
-  failure: (code: ErrorCode, message: string) => StatusError,
-): ServiceDecision {
+// Module functions rather than closures inside decideService: it runs for every service of every resync.
+function failure(at: string, code: ErrorCode, message: string): StatusError {
+  return { code, message, at };
+}
+
+function requeueWhileProgressing(input: ServiceDecisionInput, health: HealthStatus): Pick<ServiceDecision, 'result' | 'requeueAfterMs'> {
+  return health === 'Progressing' && input.followRollouts ? { result: 'requeue', requeueAfterMs: input.rolloutPollMs } : { result: 'success' };
+}
+
+function planChanges(
+  input: ServiceDecisionInput, desired: DesiredService, live: LiveServiceState, changes: readonly Change[],
+  strategy: readonly ECS.CapacityProviderStrategyItem[] | undefined,
+): Plan {
+  return input.planner.planService({ desired, live, changes, controllerId: input.controllerId, revision: input.revision }, strategyOption(strategy));
+}
+
+function applyOrBlock(decision: Omit<ServiceDecision, 'result'>, plan: Plan, policy: ImagePolicyResult | undefined, at: string): ServiceDecision {
   if (plan.blocked) {
-    const error = failure(plan.blocked.code, plan.blocked.message);
+    const error = failure(at, plan.blocked.code, plan.blocked.message);
     return { ...decision, result: 'error', error, patch: { ...decision.patch, lastApplySucceeded: false, lastError: error } };
   }
   return { ...decision, result: 'success', act: { kind: 'apply', plan, ...(policy ? { policy } : {}) } };

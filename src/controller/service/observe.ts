@@ -57,19 +57,19 @@ export function usesClusterDefaultStrategy(desired: DesiredService): boolean {
 export async function observeService(
   desired: DesiredService, region: RegionAccess, signal: AbortSignal, options: ObserveOptions = {},
 ): Promise<ServiceObserveResult> {
-  let observation: ServiceObservation = { live: {} };
+  // Filled in step by step (one object per pass: this runs for every service of every resync).
+  const observation: { -readonly [K in keyof ServiceObservation]: ServiceObservation[K] } = { live: {} };
   try {
     const lookup = await region.reader.describeService(desired.cluster, desired.name, signal);
+    if (lookup.service) observation.described = lookup.service;
     const service = isServiceGone(lookup.service) ? undefined : lookup.service;
-    const taskDefinition = service?.taskDefinition
-      ? (await region.reader.taskDefinition(service.taskDefinition, signal)).taskDefinition
-      : undefined;
-    const ownership = service && options.controllerId !== undefined ? ownershipOf(service.tags, options.controllerId) : undefined;
-    observation = {
-      ...(lookup.service ? { described: lookup.service } : {}),
-      live: { ...(service ? { service, tags: service.tags ?? [] } : {}), ...(taskDefinition ? { taskDefinition } : {}) },
-      ...(ownership ? { ownership } : {}),
-    };
+    if (service) {
+      const taskDefinition = service.taskDefinition
+        ? (await region.reader.taskDefinition(service.taskDefinition, signal)).taskDefinition
+        : undefined;
+      observation.live = taskDefinition ? { service, tags: service.tags ?? [], taskDefinition } : { service, tags: service.tags ?? [] };
+      if (options.controllerId !== undefined) observation.ownership = ownershipOf(service.tags, options.controllerId);
+    }
   } catch (error) {
     return { complete: false, step: 'live', error, observation };
   }
@@ -78,8 +78,7 @@ export async function observeService(
 
   if (region.images) {
     try {
-      const policy = await applyImagePolicy(desired, observation.live, region.images, options.followed, signal);
-      observation = { ...observation, policy };
+      observation.policy = await applyImagePolicy(desired, observation.live, region.images, options.followed, signal);
     } catch (error) {
       return { complete: false, step: 'images', error, observation };
     }
@@ -87,7 +86,7 @@ export async function observeService(
 
   if (usesClusterDefaultStrategy(desired)) {
     try {
-      observation = { ...observation, strategy: await region.clusterDefaultStrategy(desired.cluster, signal) };
+      observation.strategy = await region.clusterDefaultStrategy(desired.cluster, signal);
     } catch (error) {
       return { complete: false, step: 'strategy', error, observation };
     }

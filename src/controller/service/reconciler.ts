@@ -68,9 +68,7 @@ export class ServiceReconciler implements Reconciler<'Service'> {
 
     const { region, signal } = context;
     const memory = this.#memory.get(identity) ?? {};
-    const observed = await observeService(desired, region, signal, {
-      controllerId: this.#options.controllerId, ...(memory.followed ? { followed: memory.followed } : {}),
-    });
+    const observed = await observeService(desired, region, signal, { controllerId: this.#options.controllerId, followed: memory.followed });
     const input: ServiceDecisionInput = {
       desired, observed, memory, previous: context.status, mode: this.#options.mode, controllerId: this.#options.controllerId,
       revision: context.revision, now: this.#options.clock.now(), planner: this.#options.planner, mask: this.#options.mask,
@@ -121,33 +119,45 @@ function blockedOutcome(identity: string, context: ReconcileContext, now: number
 function toOutcome(desired: DesiredService, decision: ServiceDecision, previous: ServiceStatus | undefined): ReconcileOutcome {
   const initial = initialStatus(desired, decision.mode);
   const patch: Partial<ServiceStatus> = { mode: decision.mode, source: desired.source.file, ...decision.patch };
-  return {
+  // One object per pass, filled in (this runs for every service of every resync).
+  const outcome: { -readonly [K in keyof ReconcileOutcome]: ReconcileOutcome[K] } = {
     result: decision.result,
-    ...(decision.retry ? { retry: true } : {}),
-    ...(decision.error ? { error: decision.error } : {}),
-    ...(decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {}),
-    ...(decision.rollout ? { rollout: decision.rollout } : {}),
-    ...(decision.applied ? { applied: decision.applied } : {}),
-    status: {
-      kind: 'set', patch, initial,
-      ...(decision.observedSync !== undefined && decision.observedSync !== patch.sync ? { observedSync: decision.observedSync } : {}),
-    },
-    notes: serviceNotes(decision, { ...initial, ...previous, ...patch }),
+    status: decision.observedSync !== undefined && decision.observedSync !== patch.sync
+      ? { kind: 'set', patch, initial, observedSync: decision.observedSync }
+      : { kind: 'set', patch, initial },
   };
+  if (decision.retry) outcome.retry = true;
+  if (decision.error) outcome.error = decision.error;
+  if (decision.requeueAfterMs !== undefined) outcome.requeueAfterMs = decision.requeueAfterMs;
+  if (decision.rollout) outcome.rollout = decision.rollout;
+  if (decision.applied) outcome.applied = decision.applied;
+  const notes = serviceNotes(decision, patch, previous ?? initial);
+  if (notes) outcome.notes = notes;
+  return outcome;
 }
 
-/** The pass's log lines, read off the decision and the record as it will be written. */
-function serviceNotes(decision: ServiceDecision, after: ServiceStatus): OutcomeNote[] {
+/** A field of the record as it will be written: the patch's, else the record's now. */
+function written<K extends keyof ServiceStatus>(patch: Partial<ServiceStatus>, current: ServiceStatus, field: K): ServiceStatus[K] | undefined {
+  return field in patch ? patch[field] : current[field];
+}
+
+/** The pass's log lines, read off the decision and the record as it will be written; none on most passes. */
+function serviceNotes(decision: ServiceDecision, patch: Partial<ServiceStatus>, current: ServiceStatus): OutcomeNote[] | undefined {
+  const lastApplySucceeded = written(patch, current, 'lastApplySucceeded');
+  const quiet = !decision.applied && !decision.imageUpdates && !decision.rollout && lastApplySucceeded !== false && decision.mode !== 'detect';
+  if (quiet) return undefined;
+  const after = <K extends keyof ServiceStatus>(field: K) => written(patch, current, field);
   const notes: OutcomeNote[] = [];
   // One line per action, so a log query for one kind of change (say every DeleteService) needs no array search.
-  for (const action of decision.applied ?? []) notes.push({ level: 'info', message: 'applied', fields: { action, taskDefinition: after.liveTaskDefinition } });
+  for (const action of decision.applied ?? []) notes.push({ level: 'info', message: 'applied', fields: { action, taskDefinition: after('liveTaskDefinition') } });
   for (const update of decision.imageUpdates?.updates ?? []) {
     const fields = { container: update.container, image: update.image, oldDigest: update.oldDigest ?? 'unknown (deployed before this controller started)', newDigest: update.newDigest };
     notes.push({ level: 'info', message: decision.imageUpdates?.deployed ? 'image updated' : 'image update available (detect mode: not deployed)', fields });
   }
-  if (decision.rollout === 'completed') notes.push({ level: 'info', message: 'rollout completed: Healthy', fields: { taskDefinition: after.liveTaskDefinition } });
-  else if (decision.rollout) notes.push({ level: 'error', message: `rollout ${decision.rollout.replace('_', ' ')}: Degraded`, fields: { error: after.lastError } });
-  else if (after.lastApplySucceeded === false && after.lastError && !decision.applied) notes.push({ level: 'warn', message: 'not applied', fields: { error: after.lastError } });
-  if (after.sync === 'OutOfSync' && after.mode === 'detect') notes.push({ level: 'info', message: 'drift detected (detect mode: not applied)', fields: { diff: after.diff.map((d) => d.pointer) } });
-  return notes;
+  const lastError = after('lastError');
+  if (decision.rollout === 'completed') notes.push({ level: 'info', message: 'rollout completed: Healthy', fields: { taskDefinition: after('liveTaskDefinition') } });
+  else if (decision.rollout) notes.push({ level: 'error', message: `rollout ${decision.rollout.replace('_', ' ')}: Degraded`, fields: { error: lastError } });
+  else if (lastApplySucceeded === false && lastError && !decision.applied) notes.push({ level: 'warn', message: 'not applied', fields: { error: lastError } });
+  if (after('sync') === 'OutOfSync' && decision.mode === 'detect') notes.push({ level: 'info', message: 'drift detected (detect mode: not applied)', fields: { diff: (after('diff') ?? []).map((d) => d.pointer) } });
+  return notes.length > 0 ? notes : undefined;
 }
