@@ -25,7 +25,7 @@ import type { ManifestSource, SnapshotChanges } from '../source/manifest-source.
 import { sleep, systemClock, untilAborted, type Clock } from '../util/clock.js';
 import { ClusterReconciler } from './cluster/reconciler.js';
 import { SharedDeadlines } from './deadlines.js';
-import { enqueueWithReadAhead, groupByCluster } from './enqueue.js';
+import { enqueueWithReadAhead } from './enqueue.js';
 import { ReconcileError, errorCodeOf, errorMessage } from './errors.js';
 import { imagesToPrefetch } from './image-policy.js';
 import { defaultPlanner, type Planner } from './planner.js';
@@ -313,7 +313,7 @@ export function createController(options: ControllerOptions): Controller {
     const fleet = index.snapshot.services.filter((s) => !index.snapshot.blockedKeys.has(s.key) && !processing.has(s.key));
     const pass = (async () => {
       // Tags resolved every pass, and images found missing or unreadable last time (pushed since?).
-      const refs = [...groupByCluster(fleet).values()].flat().flatMap((s) => [
+      const refs = fleet.flatMap((s) => [
         ...imagesToPrefetch(s), ...imagesToPrefetch(s, true).filter((ref) => regions.images?.needsRecheck(ref)),
       ]);
       await prefetchImages(refs);

@@ -16,7 +16,7 @@ import type { RegionAccessPool } from './regions.js';
 import type { WorkQueue } from './workqueue.js';
 
 /** Declared services grouped by cluster, in the order given. */
-export function groupByCluster(services: Iterable<DesiredService>): Map<string, DesiredService[]> {
+function groupByCluster(services: Iterable<DesiredService>): Map<string, DesiredService[]> {
   const byCluster = new Map<string, DesiredService[]>();
   for (const s of services) {
     const id = clusterIdentity(s.region, s.cluster);

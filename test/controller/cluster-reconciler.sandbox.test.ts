@@ -12,16 +12,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/controller/index.js';
 import type { EcsApi } from '../../src/ecs/ecs-api.js';
 import { createLogger } from '../../src/observe/logger.js';
-import { ManifestDir, REGION, controllerFor, sandboxWorld, type SandboxWorld } from './harness.js';
+import { ManifestDir, REGION, controllerFor, sandboxWorld, type ClusterSpec, type SandboxWorld } from './harness.js';
 
-interface ClusterSpec {
-  settings?: { name: 'containerInsights'; value: string }[];
-  configuration?: Record<string, unknown>;
-  serviceConnectDefaults?: { namespace: string };
-  capacityProviders?: string[];
-  defaultCapacityProviderStrategy?: { capacityProvider: string; weight?: number; base?: number }[];
-  tags?: Record<string, string>;
-}
 
 const clusterManifest = (spec: ClusterSpec) => ({ apiVersion: 'ecs-gitops/v1', kind: 'Cluster', metadata: { name: 'ops', region: REGION }, spec });
 

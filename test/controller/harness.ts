@@ -81,6 +81,16 @@ export function serviceManifest(doc: ServiceDoc): Record<string, unknown> {
   };
 }
 
+/** The `spec` of a `kind: Cluster` manifest, as the cluster tests write it. */
+export interface ClusterSpec {
+  settings?: { name: 'containerInsights'; value: string }[];
+  configuration?: Record<string, unknown>;
+  serviceConnectDefaults?: { namespace: string };
+  capacityProviders?: string[];
+  defaultCapacityProviderStrategy?: { capacityProvider: string; weight?: number; base?: number }[];
+  tags?: Record<string, string>;
+}
+
 export class ManifestDir {
   constructor(readonly root: string) {}
 

@@ -16,21 +16,14 @@ import type { DesiredCluster, ManifestSnapshot, SyncMode } from '../../../src/ma
 import { silentLogger } from '../../../src/observe/logger.js';
 import { planCluster, type ClusterAction } from '../../../src/plan/plan-cluster.js';
 import { FakeClock } from '../../../src/util/clock.js';
-import { manifestDirsForFile, REGION } from '../harness.js';
+import { manifestDirsForFile, REGION, type ClusterSpec } from '../harness.js';
 import { MemoryEcs } from '../support/memory-ecs.js';
 
 const CONTROLLER = 'ecs-gitops';
 const NAME = 'ops';
 const ARN = `arn:aws:ecs:${REGION}:123456789012:cluster/${NAME}`;
 
-interface Spec {
-  settings?: { name: 'containerInsights'; value: string }[];
-  configuration?: Record<string, unknown>;
-  serviceConnectDefaults?: { namespace: string };
-  capacityProviders?: string[];
-  defaultCapacityProviderStrategy?: { capacityProvider: string; weight?: number; base?: number }[];
-  tags?: Record<string, string>;
-}
+type Spec = ClusterSpec;
 
 const BASE: Spec = {
   settings: [{ name: 'containerInsights', value: 'enabled' }],
