@@ -323,15 +323,15 @@ export function settle(input: ServiceDecisionInput, decision: ServiceDecision, a
   const act = decision.act;
   if (!act) return decision;
   const { act: _done, ...settled } = decision;
-  const rest: { -readonly [K in keyof typeof settled]: (typeof settled)[K] } = settled;
   const at = new Date(input.now).toISOString();
   if (!acted.ok) {
     const error: StatusError = { code: errorCodeOf(acted.error, 'CONTROLLER_APPLY_FAILED'), message: errorMessage(acted.error), at };
-    return { ...rest, result: 'error', retry: true, error, patch: { ...decision.patch, lastApplySucceeded: false, lastError: error } };
+    return { ...settled, result: 'error', retry: true, error, patch: { ...decision.patch, lastApplySucceeded: false, lastError: error } };
   }
   const { result } = acted;
-  rest.applied = result.performed;
-  if (decision.patch.sync !== undefined) rest.observedSync = decision.patch.sync;
+  const rest: Omit<ServiceDecision, 'result'> = decision.patch.sync !== undefined
+    ? { ...settled, applied: result.performed, observedSync: decision.patch.sync }
+    : { ...settled, applied: result.performed };
   const desired = act.policy?.desired ?? input.desired;
   let memory = decision.memory;
 
