@@ -29,6 +29,7 @@ import { enqueueWithReadAhead } from './enqueue.js';
 import { ReconcileError, errorCodeOf, errorMessage } from './errors.js';
 import { imagesToPrefetch } from './image-policy.js';
 import { defaultPlanner, type Planner } from './planner.js';
+import type { AdoptionPolicy } from '../plan/ownership.js';
 import { Pruner, ServicePruneReconciler } from './prune.js';
 import { indexSnapshot, type DesiredIndex, type OutcomeNote, type ReconcileOutcome, type Reconciler, type ReconcilerRegistry } from './reconciler.js';
 import { RegionAccessPool } from './regions.js';
@@ -52,6 +53,11 @@ export interface ControllerOptions {
   readonly planner?: Planner;
   /** Written to ecs-gitops/managed-by; only services carrying it are ever pruned. @default 'ecs-gitops' */
   readonly controllerId?: string;
+  /**
+   * Which existing, untagged services and clusters may be adopted (tagged as
+   * ours, then reconciled). @default only those tagged ecs-gitops/adopt=<controllerId>
+   */
+  readonly adoption?: AdoptionPolicy;
   /** @default 'auto' */
   readonly mode?: SyncMode;
   /** Keys reconciled at the same time. @default 64 */
@@ -150,8 +156,9 @@ export function createController(options: ControllerOptions): Controller {
     enabled: options.prune ?? false, maxDeletes: options.maxPrune ?? 5,
     enqueue: (key) => queue.add(key), signal: lifetime.signal,
   });
+  const adoption = options.adoption ? { adoption: options.adoption } : {};
   const services = new ServiceReconciler({
-    clock, planner, controllerId, mode,
+    clock, planner, controllerId, mode, ...adoption,
     ...(options.rolloutPollMs !== undefined ? { rolloutPollMs: options.rolloutPollMs } : {}),
     ...(options.rolloutTimeoutMs !== undefined ? { rolloutTimeoutMs: options.rolloutTimeoutMs } : {}),
     ...(options.followRollouts !== undefined ? { followRollouts: options.followRollouts } : {}),
@@ -159,7 +166,7 @@ export function createController(options: ControllerOptions): Controller {
   });
   const reconcilers: ReconcilerRegistry = {
     Service: services,
-    Cluster: new ClusterReconciler({ clock, planner, controllerId, mode }),
+    Cluster: new ClusterReconciler({ clock, planner, controllerId, mode, ...adoption }),
     ServicePrune: new ServicePruneReconciler(pruner, controllerId),
   };
 

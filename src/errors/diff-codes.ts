@@ -10,6 +10,10 @@ export const DIFF_ERROR_CODES = defineErrorCodes({
     title: 'the live service is tagged ecs-gitops/managed-by with another controller id',
     hint: 'Only one controller may manage a service: remove the service from one of the repositories, or retag it deliberately.',
   },
+  DIFF_ADOPTION_NOT_ALLOWED: {
+    title: 'the live service or cluster exists, carries no ecs-gitops/managed-by tag, and nobody opted it in for adoption',
+    hint: 'To hand it to this controller, tag it ecs-gitops/adopt=<controller id> (aws ecs tag-resource), or start the controller with --adopt-clusters <cluster name or ARN pattern>; otherwise rename the manifest.',
+  },
   DIFF_PRUNE_BLOCKED: {
     title: 'pruning was skipped by a safety guard (disabled, manifest errors, empty snapshot or too many deletions)',
     hint: 'Fix the manifest errors, check the checkout is complete, or raise the prune limit if the deletions are intended.',

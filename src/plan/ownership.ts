@@ -1,8 +1,9 @@
 /**
  * Whose a live resource is, from its ecs-gitops/managed-by tag: the one
  * decision every kind makes before touching anything. Ours: reconciled (and
- * prunable). Unowned: adopted (tagged, then reconciled). Another
- * controller's: left alone, never changed, never deleted. Pure.
+ * prunable). Unowned: adopted (tagged, then reconciled) only when a person
+ * opted it in (adoptionRefusal), otherwise left alone. Another controller's:
+ * left alone, never changed, never deleted. Pure.
  */
 import type { Tag } from '@aws-sdk/client-ecs';
 import { TAG_MANAGED_BY } from '../diff/tags.js';
@@ -26,4 +27,66 @@ export function ownershipOf(tags: readonly Tag[] | Readonly<Record<string, strin
   if (owner === undefined) return UNOWNED;
   // What this controller writes is tagValue(controllerId): an id longer than a tag value is compared as written.
   return owner === controllerId || owner === tagValue(controllerId) ? OURS : { kind: 'other', owner };
+}
+
+/**
+ * Who may hand an existing, untagged resource to this controller. Adoption
+ * is never automatic: whoever can push a manifest must not be able to take
+ * over a service or cluster they merely name (docs/security.md). A resource
+ * is adoptable when a person tagged it `ecs-gitops/adopt=<controller id>`, or
+ * when its cluster is on the controller's allow-list (`--adopt-clusters`).
+ */
+export interface AdoptionPolicy {
+  /** Cluster names or ARNs, `*` matching any run of characters (`prod-*`, `arn:aws:ecs:eu-west-1:123456789012:cluster/*`). */
+  readonly clusters: readonly string[];
+}
+
+export const TAG_ADOPT = 'ecs-gitops/adopt';
+
+/** The cluster a resource lives in (a cluster is its own). The ARN is known once the resource was read. */
+export interface ClusterRef {
+  readonly name: string;
+  readonly arn?: string;
+}
+
+const patternCache = new Map<string, RegExp>();
+
+function globPattern(glob: string): RegExp {
+  let pattern = patternCache.get(glob);
+  if (!pattern) {
+    // Only `*` is special; everything else, regex metacharacters included, is literal.
+    pattern = new RegExp(`^${glob.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 's');
+    patternCache.set(glob, pattern);
+  }
+  return pattern;
+}
+
+/** True when `cluster` is on the allow-list, by name or by ARN. */
+export function clusterAllowsAdoption(policy: AdoptionPolicy | undefined, cluster: ClusterRef): boolean {
+  return (policy?.clusters ?? []).some((glob) => {
+    const pattern = globPattern(glob);
+    return pattern.test(cluster.name) || (cluster.arn !== undefined && pattern.test(cluster.arn));
+  });
+}
+
+/**
+ * Why this controller may not adopt an unowned live resource, or undefined
+ * when it may. `what` names the resource in the message ("service web in
+ * cluster prod").
+ */
+export function adoptionRefusal(
+  tags: readonly Tag[] | Readonly<Record<string, string>> | undefined,
+  controllerId: string,
+  cluster: ClusterRef,
+  policy: AdoptionPolicy | undefined,
+  what: string,
+): string | undefined {
+  const marked = Array.isArray(tags)
+    ? (tags as readonly Tag[]).find((t) => t.key === TAG_ADOPT)?.value
+    : (tags as Readonly<Record<string, string>> | undefined)?.[TAG_ADOPT];
+  if (marked !== undefined && (marked === controllerId || marked === tagValue(controllerId))) return undefined;
+  if (clusterAllowsAdoption(policy, cluster)) return undefined;
+  const wrongMark = marked === undefined ? '' : ` (its ${TAG_ADOPT} tag names "${marked}", not "${controllerId}")`;
+  return `${what} already exists and is not managed by ecs-gitops${wrongMark}; it is left alone until a person opts it in: ` +
+    `tag it ${TAG_ADOPT}=${controllerId}, or start the controller with --adopt-clusters ${cluster.name}`;
 }

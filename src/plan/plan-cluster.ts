@@ -4,14 +4,15 @@
  * settings, configuration, Service Connect defaults, capacity providers and
  * tags the manifest declares; fields it leaves out are not its business.
  * Clusters are never deleted by the controller, and one another controller
- * manages is left alone (blocked, DIFF_OWNED_BY_OTHER_CONTROLLER).
+ * manages is left alone (blocked, DIFF_OWNED_BY_OTHER_CONTROLLER), as is an
+ * untagged one nobody opted in for adoption (DIFF_ADOPTION_NOT_ALLOWED).
  */
 import type * as ECS from '@aws-sdk/client-ecs';
 import { deepEqual, isObject } from '../diff/json.js';
 import { TAG_MANAGED_BY, TAG_REVISION, TAG_SOURCE, isSystemTagKey, tagsToList, tagsToMap } from '../diff/tags.js';
 import type { DesiredCluster } from '../manifests/types.js';
 import type { PlanBlock } from './types.js';
-import { ownershipOf } from './ownership.js';
+import { adoptionRefusal, ownershipOf, type AdoptionPolicy } from './ownership.js';
 import { tagValue } from './task-definition-input.js';
 
 export type ClusterAction =
@@ -33,6 +34,8 @@ export interface PlanClusterInput {
   readonly live: ECS.Cluster | undefined;
   readonly controllerId: string;
   readonly revision: string;
+  /** Which untagged live clusters may be adopted; absent: only those tagged ecs-gitops/adopt=<controllerId>. */
+  readonly adoption?: AdoptionPolicy;
 }
 
 function sameSettings(desired: readonly ECS.ClusterSetting[], live: readonly ECS.ClusterSetting[] | undefined): boolean {
@@ -86,7 +89,7 @@ function strategyKey(items: readonly ECS.CapacityProviderStrategyItem[] | undefi
     .sort((a, b) => String(a.capacityProvider).localeCompare(String(b.capacityProvider)));
 }
 
-export function planCluster({ desired, live, controllerId, revision }: PlanClusterInput): ClusterPlan {
+export function planCluster({ desired, live, controllerId, revision, adoption }: PlanClusterInput): ClusterPlan {
   const spec = desired.manifest.spec;
   const ownershipTags = { [TAG_MANAGED_BY]: tagValue(controllerId), [TAG_SOURCE]: tagValue(desired.source.file), [TAG_REVISION]: tagValue(revision) };
   if (!live) {
@@ -113,6 +116,10 @@ export function planCluster({ desired, live, controllerId, revision }: PlanClust
         message: `cluster ${desired.name} (${desired.source.file}) is managed by controller "${ownership.owner}", not "${controllerId}"; left alone`,
       },
     };
+  }
+  if (ownership.kind === 'unowned') {
+    const refusal = adoptionRefusal(liveTags, controllerId, { name: desired.name, arn: live.clusterArn }, adoption, `cluster ${desired.name} (${desired.source.file})`);
+    if (refusal !== undefined) return { actions: [], blocked: { code: 'DIFF_ADOPTION_NOT_ALLOWED', message: refusal } };
   }
 
   const actions: ClusterAction[] = [];
@@ -152,7 +159,13 @@ export function planCluster({ desired, live, controllerId, revision }: PlanClust
   const ownershipStale = ownership.kind === 'unowned' || liveTags[TAG_SOURCE] !== ownershipTags[TAG_SOURCE];
   if (actions.length > 0 || userTagsDiffer || toRemove.length > 0 || ownershipStale) Object.assign(wanted, ownershipTags);
   const toSet = Object.entries(wanted).filter(([k, v]) => liveTags[k] !== v);
-  if (toSet.length > 0) actions.push({ operation: 'TagResource', input: { resourceArn: clusterArn, tags: toSet.map(([key, value]) => ({ key, value })) } });
+  if (toSet.length > 0) {
+    const tagAction: ClusterAction = { operation: 'TagResource', input: { resourceArn: clusterArn, tags: toSet.map(([key, value]) => ({ key, value })) } };
+    // Adopting: claim the cluster before changing it, because the least-privilege
+    // IAM policy lets UpdateCluster touch only clusters tagged as ours.
+    if (ownership.kind === 'unowned') actions.unshift(tagAction);
+    else actions.push(tagAction);
+  }
   if (toRemove.length > 0) actions.push({ operation: 'UntagResource', input: { resourceArn: clusterArn, tagKeys: toRemove } });
   return { actions };
 }

@@ -1,7 +1,7 @@
 /**
  * planService: the ECS calls that bring one service to its manifest, from the
- * changes diffService found. Pure policy: refuses replacements and services
- * another controller owns, registers a task definition only when its content
+ * changes diffService found. Pure policy: refuses replacements, services
+ * another controller owns and untagged services nobody opted in for adoption, registers a task definition only when its content
  * changed (reusing a revision with the same spec hash), and sends UpdateService
  * only the fields that differ.
  */
@@ -13,7 +13,7 @@ import { TAG_MANAGED_BY, TAG_REVISION, TAG_SOURCE, tagsToList, tagsToMap, userTa
 import type { Change } from '../diff/types.js';
 import type { DiffOptions } from '../diff/types.js';
 import type { DIFF_ERROR_CODES } from '../errors/diff-codes.js';
-import { ownershipOf } from './ownership.js';
+import { adoptionRefusal, ownershipOf } from './ownership.js';
 import { buildTaskDefinitionRegistration, tagValue } from './task-definition-input.js';
 import { REGISTERED_TASK_DEFINITION, type Action, type Plan, type PlanServiceInput } from './types.js';
 
@@ -42,6 +42,11 @@ export function planService(input: PlanServiceInput, options: Pick<DiffOptions, 
       'DIFF_OWNED_BY_OTHER_CONTROLLER',
       `${desired.key} (${desired.source.file}): the live service is managed by controller "${ownership.owner}", not "${controllerId}"; leaving it alone`,
     );
+  }
+  if (!gone && ownership.kind === 'unowned') {
+    const refusal = adoptionRefusal(liveTags, controllerId, { name: desired.cluster, arn: live.service?.clusterArn }, input.adoption,
+      `${desired.key} (${desired.source.file}): the live service`);
+    if (refusal !== undefined) return blocked('DIFF_ADOPTION_NOT_ALLOWED', refusal);
   }
 
   const stamp = { controllerId, revision, sourceFile: desired.source.file };

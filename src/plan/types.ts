@@ -15,6 +15,7 @@ import type {
 import type { Change } from '../diff/types.js';
 import type { DiffErrorCode } from '../errors/index.js';
 import type { DesiredService } from '../manifests/types.js';
+import type { AdoptionPolicy } from './ownership.js';
 
 /**
  * Placeholder in `createService.input.taskDefinition` / `updateService.input.taskDefinition`
@@ -101,6 +102,8 @@ export interface PlanServiceInput {
   readonly revision: string;
   /** ARN of an ACTIVE revision whose ecs-gitops/spec-hash tag equals the desired spec hash: reused instead of registering. */
   readonly existingRevisionForHash?: string;
+  /** Which untagged live services may be adopted; absent: only those tagged ecs-gitops/adopt=<controllerId>. */
+  readonly adoption?: AdoptionPolicy;
 }
 
 export interface OwnedLiveService {

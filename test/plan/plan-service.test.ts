@@ -14,6 +14,7 @@ import {
   type LiveServiceState,
   type Plan,
 } from '../../src/plan/index.js';
+import type { AdoptionPolicy } from '../../src/plan/ownership.js';
 import {
   baseSpec,
   container,
@@ -29,7 +30,7 @@ import {
 
 const CONTROLLER = 'controller-1';
 
-function plan(spec: SpecDraft, live: LiveServiceState, extra: { existingRevisionForHash?: string } = {}): Plan {
+function plan(spec: SpecDraft, live: LiveServiceState, extra: { existingRevisionForHash?: string; adoption?: AdoptionPolicy } = {}): Plan {
   const manifest = manifestOf(spec);
   const changes = diffService(manifest, live);
   return planService({ desired: desiredOf(manifest), live, changes, controllerId: CONTROLLER, revision: 'c0ffee', ...extra });
@@ -162,16 +163,45 @@ describe('planService', () => {
     expect(find(p, 'untagResource')).toEqual({ kind: 'untagResource', resourceArn: SERVICE_ARN, tagKeys: ['owner'] });
   });
 
-  it('adopts an untagged live service by tagging it, without touching anything else', () => {
+  it('refuses an untagged live service nobody opted in: no call at all, a cataloged code saying how to opt in', () => {
     const live = inSync();
-    live.tags = [];
+    live.tags = [{ key: 'team', value: 'payments' }];
+    live.service.desiredCount = 9;
+    const p = plan(baseSpec(), live);
+    expect(p.actions).toEqual([]);
+    expect(p.blocked?.code).toBe('DIFF_ADOPTION_NOT_ALLOWED');
+    expect(p.blocked?.message).toContain(`ecs-gitops/adopt=${CONTROLLER}`);
+    expect(p.blocked?.message).toContain('--adopt-clusters');
+    expect(Object.keys(ERROR_CATALOGS.diff ?? {})).toContain(p.blocked?.code);
+  });
+
+  it('an adopt tag naming another controller, or a cluster off the allow-list, is no opt-in', () => {
+    const live = inSync();
+    live.tags = [{ key: 'ecs-gitops/adopt', value: 'someone-else' }];
+    expect(plan(baseSpec(), live, { adoption: { clusters: ['staging-*'] } }).blocked?.code).toBe('DIFF_ADOPTION_NOT_ALLOWED');
+    expect(plan(baseSpec(), live).blocked?.message).toContain('names "someone-else"');
+  });
+
+  it('adopts an untagged live service a person tagged ecs-gitops/adopt=<id>, by tagging it, without touching anything else', () => {
+    const live = inSync();
+    live.tags = [{ key: 'ecs-gitops/adopt', value: CONTROLLER }];
     const p = plan(baseSpec(), live);
     expect(kinds(p)).toEqual(['tagResource']);
   });
 
-  it('adopting a drifted service tags it before updating it (the IAM policy only lets UpdateService touch owned services)', () => {
+  it('adopts an untagged live service in a cluster on the allow-list (by name pattern or ARN pattern)', () => {
     const live = inSync();
     live.tags = [];
+    const cluster = live.service.clusterArn ?? '';
+    expect(cluster).toMatch(/^arn:/);
+    expect(kinds(plan(baseSpec(), live, { adoption: { clusters: ['*'] } }))).toEqual(['tagResource']);
+    expect(kinds(plan(baseSpec(), live, { adoption: { clusters: [cluster.replace(/[^/]*$/, '*')] } }))).toEqual(['tagResource']);
+    expect(plan(baseSpec(), live, { adoption: { clusters: [`${cluster}x`] } }).blocked?.code).toBe('DIFF_ADOPTION_NOT_ALLOWED');
+  });
+
+  it('adopting a drifted service tags it before updating it (the IAM policy only lets UpdateService touch owned services)', () => {
+    const live = inSync();
+    live.tags = [{ key: 'ecs-gitops/adopt', value: CONTROLLER }];
     live.service.desiredCount = 9;
     const p = plan(baseSpec(), live);
     expect(kinds(p)).toEqual(['tagResource', 'updateService']);

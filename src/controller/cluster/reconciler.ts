@@ -12,6 +12,7 @@ import type { SyncMode } from '../../manifests/types.js';
 import type { ClusterAction } from '../../plan/index.js';
 import type { Clock } from '../../util/clock.js';
 import type { Planner } from '../planner.js';
+import type { AdoptionPolicy } from '../../plan/ownership.js';
 import { SUCCESS, type ReconcileContext, type ReconcileOutcome, type Reconciler } from '../reconciler.js';
 
 export interface ClusterReconcilerOptions {
@@ -19,6 +20,8 @@ export interface ClusterReconcilerOptions {
   readonly planner: Planner;
   readonly controllerId: string;
   readonly mode: SyncMode;
+  /** Untagged live clusters this controller may adopt; absent: only those tagged ecs-gitops/adopt. */
+  readonly adoption?: AdoptionPolicy;
 }
 
 export class ClusterReconciler implements Reconciler<'Cluster'> {
@@ -35,7 +38,8 @@ export class ClusterReconciler implements Reconciler<'Cluster'> {
     if (!desired || context.desired.snapshot.blockedKeys.has(identity)) return SUCCESS;
     const { region, signal } = context;
     const live = await region.reader.describeCluster(desired.name, signal);
-    const plan = this.#options.planner.planCluster({ desired, live, controllerId: this.#options.controllerId, revision: context.revision });
+    const { controllerId, adoption } = this.#options;
+    const plan = this.#options.planner.planCluster({ desired, live, controllerId, revision: context.revision, ...(adoption ? { adoption } : {}) });
     if (plan.blocked) {
       return { result: 'error', error: { ...plan.blocked, at: new Date(this.#options.clock.now()).toISOString() } };
     }

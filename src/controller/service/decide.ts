@@ -10,10 +10,11 @@
  * that make it so) or `notCompared` (Unknown, no changes).
  */
 import type * as ECS from '@aws-sdk/client-ecs';
-import { diffService, isServiceDraining, liveServiceFingerprint, maskChanges, type Change, type MaskOptions } from '../../diff/index.js';
+import { diffService, isServiceDraining, isServiceGone, liveServiceFingerprint, maskChanges, type Change, type MaskOptions } from '../../diff/index.js';
 import type { ErrorCode } from '../../errors/index.js';
 import type { DesiredService, ServiceManifest, SyncMode } from '../../manifests/types.js';
 import type { ReconcileResult, RolloutResult } from '../../observe/metrics.js';
+import { adoptionRefusal, type AdoptionPolicy } from '../../plan/ownership.js';
 import type { ActionKind, LiveServiceState, Plan } from '../../plan/types.js';
 import type { ApplyResult } from '../applier.js';
 import { errorCodeOf, errorMessage } from '../errors.js';
@@ -67,6 +68,8 @@ export interface ServiceDecisionInput {
   readonly followRollouts: boolean;
   readonly rolloutPollMs: number;
   readonly rolloutTimeoutMs: number;
+  /** Untagged live services this controller may adopt; undefined: only those tagged ecs-gitops/adopt. */
+  readonly adoption?: AdoptionPolicy | undefined;
 }
 
 /** What to do to ECS, if anything; `settle` turns its result into the final outcome. */
@@ -188,6 +191,14 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
       `service ${declared.name} in cluster ${declared.cluster} is managed by controller "${ownership.owner}", not "${controllerId}"; left alone`);
     return { result: 'error', error, mode, memory, patch: { ...notCompared(), health: 'Unknown', lastError: error } };
   }
+  if (ownership?.kind === 'unowned' && live.service && !isServiceGone(live.service)) {
+    const refusal = adoptionRefusal(live.tags ?? live.service.tags, controllerId, { name: declared.cluster, arn: live.service.clusterArn }, input.adoption,
+      `service ${declared.name} in cluster ${declared.cluster}`);
+    if (refusal !== undefined) {
+      const error = failure(at, 'DIFF_ADOPTION_NOT_ALLOWED', refusal);
+      return { result: 'error', error, mode, memory, patch: { ...notCompared(), health: 'Unknown', lastError: error } };
+    }
+  }
   if (!observed.complete) {
     // The image look-ups or the cluster's strategy could not be read: retried with backoff.
     const error = failure(at, errorCodeOf(observed.error, 'CONTROLLER_APPLY_FAILED'), errorMessage(observed.error));
@@ -304,7 +315,9 @@ function planChanges(
   input: ServiceDecisionInput, desired: DesiredService, live: LiveServiceState, changes: readonly Change[],
   strategy: readonly ECS.CapacityProviderStrategyItem[] | undefined,
 ): Plan {
-  return input.planner.planService({ desired, live, changes, controllerId: input.controllerId, revision: input.revision }, strategyOption(strategy));
+  return input.planner.planService({
+    desired, live, changes, controllerId: input.controllerId, revision: input.revision, ...(input.adoption ? { adoption: input.adoption } : {}),
+  }, strategyOption(strategy));
 }
 
 function applyOrBlock(decision: Omit<ServiceDecision, 'result'>, plan: Plan, policy: ImagePolicyResult | undefined, at: string): ServiceDecision {

@@ -17,6 +17,7 @@ import { SUCCESS, type OutcomeNote, type ReconcileContext, type ReconcileOutcome
 import type { ServiceStatus } from '../status.js';
 import type { Clock } from '../../util/clock.js';
 import { decideService, settle, type ActResult, type ServiceDecision, type ServiceDecisionInput, type ServiceMemory } from './decide.js';
+import type { AdoptionPolicy } from '../../plan/ownership.js';
 import { observeService } from './observe.js';
 
 export interface ServiceReconcilerOptions {
@@ -33,6 +34,8 @@ export interface ServiceReconcilerOptions {
   readonly followRollouts?: boolean;
   /** How the diffs in status are masked (--secret-pattern, mask key); the same options as every other rendering. @default {} */
   readonly mask?: MaskOptions;
+  /** Untagged live services this controller may adopt; absent: only those tagged ecs-gitops/adopt. */
+  readonly adoption?: AdoptionPolicy;
 }
 
 function initialStatus(desired: DesiredService, mode: SyncMode): ServiceStatus {
@@ -46,7 +49,7 @@ export class ServiceReconciler implements Reconciler<'Service'> {
   readonly kind = 'Service' as const;
   /** Diffs computed and diffs reused from a Synced pass with the same inputs (skip-unchanged fast path). */
   readonly diffCounts = { computed: 0, reused: 0 };
-  readonly #options: Required<ServiceReconcilerOptions>;
+  readonly #options: Required<Omit<ServiceReconcilerOptions, 'adoption'>> & Pick<ServiceReconcilerOptions, 'adoption'>;
   readonly #memory = new Map<string, ServiceMemory>();
 
   constructor(options: ServiceReconcilerOptions) {
@@ -73,6 +76,7 @@ export class ServiceReconciler implements Reconciler<'Service'> {
       desired, observed, memory, previous: context.status, mode: this.#options.mode, controllerId: this.#options.controllerId,
       revision: context.revision, now: this.#options.clock.now(), planner: this.#options.planner, mask: this.#options.mask,
       followRollouts: this.#options.followRollouts, rolloutPollMs: this.#options.rolloutPollMs, rolloutTimeoutMs: this.#options.rolloutTimeoutMs,
+      adoption: this.#options.adoption,
     };
     let decision = decideService(input);
     if (decision.diffReused) this.diffCounts.reused++;

@@ -15,6 +15,7 @@ import { clusterKey } from '../../../src/keys/index.js';
 import type { DesiredCluster, ManifestSnapshot, SyncMode } from '../../../src/manifests/types.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { planCluster, type ClusterAction } from '../../../src/plan/plan-cluster.js';
+import type { AdoptionPolicy } from '../../../src/plan/ownership.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { manifestDirsForFile, REGION, type ClusterSpec } from '../harness.js';
 import { MemoryEcs } from '../support/memory-ecs.js';
@@ -45,11 +46,11 @@ async function load(spec: Spec, revision = 'rev-1'): Promise<{ snapshot: Manifes
   return { snapshot, desired };
 }
 
-function world(mode: SyncMode = 'auto', controllerId = CONTROLLER) {
+function world(mode: SyncMode = 'auto', controllerId = CONTROLLER, adoption?: AdoptionPolicy) {
   const clock = new FakeClock();
   const ecs = new MemoryEcs();
   const region = new RegionAccessPool({ ecs, clock, signal: new AbortController().signal, rateLimits: false }).get(REGION);
-  const reconciler = new ClusterReconciler({ clock, planner: defaultPlanner, controllerId, mode });
+  const reconciler = new ClusterReconciler({ clock, planner: defaultPlanner, controllerId, mode, ...(adoption ? { adoption } : {}) });
   const pass = async (spec: Spec, revision = 'rev-1'): Promise<ReconcileOutcome> => {
     const { snapshot } = await load(spec, revision);
     return reconciler.reconcile(clusterKey(REGION, NAME), {
@@ -173,7 +174,7 @@ describe('ClusterReconciler against MemoryEcs', () => {
   });
 
   it('detect mode: a note listing the changes, no writes', async () => {
-    const w = world('detect');
+    const w = world('detect', CONTROLLER, { clusters: [NAME] });
     const missing = await w.pass(BASE);
     expect(writesOf(w.ecs)).toEqual([]);
     expect(missing.notes).toEqual([{ level: 'info', message: 'cluster differs (detect mode)', fields: { changes: ['CreateCluster'], mode: 'detect' } }]);
@@ -184,7 +185,7 @@ describe('ClusterReconciler against MemoryEcs', () => {
     expect(writesOf(w.ecs)).toEqual([]);
     expect(drifted).toEqual({
       result: 'success',
-      notes: [{ level: 'info', message: 'cluster differs (detect mode)', fields: { changes: ['UpdateCluster', 'PutClusterCapacityProviders', 'TagResource'], mode: 'detect' } }],
+      notes: [{ level: 'info', message: 'cluster differs (detect mode)', fields: { changes: ['TagResource', 'UpdateCluster', 'PutClusterCapacityProviders'], mode: 'detect' } }],
     });
   });
 
@@ -211,11 +212,29 @@ describe('ClusterReconciler against MemoryEcs', () => {
     expect(writesOf(w.ecs)).toEqual([]);
   });
 
-  it('a cluster nobody owns is adopted: TagResource with the ownership tags only', async () => {
+  it('a cluster nobody owns and nobody opted in is left alone: no write, a cataloged error saying how to opt in', async () => {
+    const w = world();
+    w.ecs.seedCluster(NAME, { settings: [{ name: 'containerInsights', value: 'disabled' }], tags: [{ key: 'env', value: 'test' }] });
+    w.ecs.clearCalls();
+    const outcome = await w.pass({ ...BASE, settings: [{ name: 'containerInsights', value: 'enabled' }] });
+    expect(outcome).toMatchObject({ result: 'error', error: { code: 'DIFF_ADOPTION_NOT_ALLOWED', message: expect.stringContaining(`ecs-gitops/adopt=${CONTROLLER}`) } });
+    expect(writesOf(w.ecs)).toEqual([]);
+  });
+
+  it('an opted-in cluster that differs is claimed before it is changed (IAM lets UpdateCluster touch owned clusters only)', async () => {
+    const w = world('auto', CONTROLLER, { clusters: [NAME] });
+    w.ecs.seedCluster(NAME, { settings: [{ name: 'containerInsights', value: 'disabled' }] });
+    w.ecs.clearCalls();
+    await w.pass({ ...BASE, settings: [{ name: 'containerInsights', value: 'enabled' }] });
+    expect(writesOf(w.ecs)[0]).toBe('TagResource');
+    expect(writesOf(w.ecs)).toContain('UpdateCluster');
+  });
+
+  it('a cluster a person tagged ecs-gitops/adopt=<id> is adopted: TagResource with the ownership tags only', async () => {
     const w = world();
     w.ecs.seedCluster(NAME, {
       settings: BASE.settings, capacityProviders: ['FARGATE'], defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
-      tags: [{ key: 'env', value: 'test' }],
+      tags: [{ key: 'env', value: 'test' }, { key: 'ecs-gitops/adopt', value: CONTROLLER }],
     });
     w.ecs.clearCalls();
     await w.pass(BASE);
