@@ -18,7 +18,7 @@ import type { SyncMode } from '../manifests/types.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { startHttpServer, type RunningHttpServer } from '../observe/http-server.js';
-import type { ListenAddress } from '../observe/listen-address.js';
+import { isLoopbackHost, type ListenAddress } from '../observe/listen-address.js';
 import { createCheckoutSource } from '../source/checkout-source.js';
 import { createGitFetchSource, type FetchResult } from '../source/git-fetch-source.js';
 import type { GitCredentials } from '../source/git-credentials.js';
@@ -39,6 +39,10 @@ export interface ServeConfig {
   readonly region: string;
   readonly sandbox?: { readonly seed?: SandboxOptions['seed']; readonly clockSpeed?: number };
   readonly listen: ListenAddress;
+  /** Bearer token `/api/*` requires (`--api-token-file`); without one the API is open to whoever reaches `listen`. */
+  readonly apiToken?: string;
+  /** Host names `/api/*` answers to besides IP literals, localhost and the listen host (`--api-allowed-hosts`). */
+  readonly apiAllowedHosts?: readonly string[];
   readonly resyncMs: number;
   readonly prune: boolean;
   readonly maxPrune: number;
@@ -55,6 +59,19 @@ export interface ServeConfig {
   readonly env: Env;
   readonly logger: Logger;
   readonly signal: AbortSignal;
+}
+
+/**
+ * The start-up warning for an API anyone on the network can read (manifest
+ * diffs, errors, revisions), or undefined when it is token-protected or
+ * loopback-only.
+ */
+export function exposedApiWarning(listen: ListenAddress, apiToken: string | undefined): string | undefined {
+  if (apiToken !== undefined || isLoopbackHost(listen.host)) return undefined;
+  const where = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  return `the status API (/api/v1/status, /api/v1/services/...: services, diffs, errors, revisions) is open without authentication `
+    + `to anyone who can reach ${where}:${listen.port}; set --api-token-file (or ECS_GITOPS_API_TOKEN) to require a bearer token, `
+    + `or listen on loopback only (--listen 127.0.0.1:${listen.port})`;
 }
 
 export interface ServeInfo {
@@ -184,6 +201,8 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
     let server: RunningHttpServer | undefined;
     server = await startHttpServer({
       host: config.listen.host, port: config.listen.port, registry, status, logger,
+      ...(config.apiToken !== undefined ? { apiToken: config.apiToken } : {}),
+      ...(config.apiAllowedHosts ? { apiAllowedHosts: config.apiAllowedHosts } : {}),
       ...(config.webhookSecret
         ? {
           webhook: createWebhookHandler({
@@ -204,6 +223,9 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
     });
     const running = server;
     cleanups.push(() => running.close());
+    // The bound port, not the configured one: --listen 0.0.0.0:0 names no port.
+    const exposed = exposedApiWarning({ host: config.listen.host, port: running.port }, config.apiToken);
+    if (exposed) logger.warn({ url: running.url }, exposed);
 
     await controller.start();
     logger.info({ url: server.url, region: config.region, mode: config.mode, prune: config.prune }, 'controller started');

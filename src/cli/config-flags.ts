@@ -1,8 +1,9 @@
 /**
  * Flags shared by several commands whose values need more than the flag
  * framework's scalar types: ECS rate limits (JSON), secret masking (a regular
- * expression and a key read from a file or the environment), and the logger
- * that honours the masking. Each parser
+ * expression and a key read from a file or the environment), access to the
+ * status API (a token read from a file or the environment, allowed Host
+ * names), and the logger that honours the masking. Each parser
  * checks the whole value before returning, so a command either gets complete,
  * valid options or fails with CLI_BAD_FLAG_VALUE naming the flag and the
  * offending key, before anything has started.
@@ -15,6 +16,7 @@ import { DEFAULT_RATE_LIMITS, RATE_CATEGORIES, type RateCategory } from '../ecs/
 import type { BucketLimits } from '../ecs/token-bucket.js';
 import { GitopsError } from '../errors/index.js';
 import { SYNC_MODES, type SyncMode } from '../manifests/types.js';
+import { splitHostHeader } from '../observe/api-access.js';
 import { createLogger, type CreateLoggerOptions, type Logger } from '../observe/logger.js';
 import { closestMatch } from '../util/did-you-mean.js';
 import type { CommandContext } from './command.js';
@@ -94,6 +96,56 @@ export async function maskOptionsFrom(ctx: CommandContext): Promise<MaskOptions>
   return {
     ...(typeof pattern === 'string' ? { secretNamePattern: compileSecretPattern(pattern) } : {}),
     ...(maskKey ? { maskKey } : {}),
+  };
+}
+
+/** What the long-running commands need to guard /api/* (docs/observability.md#who-may-call-the-api). */
+export interface ApiAccessOptions {
+  readonly apiToken?: string;
+  readonly apiAllowedHosts?: readonly string[];
+}
+
+export const API_ACCESS_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'api-token-file',
+    type: 'string',
+    description: 'file holding the bearer token every /api/* request must send (Authorization: Bearer <token>); '
+      + '/metrics, /healthz and /readyz stay open (or set ECS_GITOPS_API_TOKEN)',
+  },
+  {
+    name: 'api-allowed-hosts',
+    type: 'list',
+    description: 'comma-separated host names (name or name:port) /api/* answers to besides IP addresses, localhost and the --listen host, '
+      + 'e.g. the DNS name of a load balancer in front (protects against DNS rebinding)',
+    validate: (value) => {
+      const bad = ((value ?? []) as readonly string[]).find((entry) => splitHostHeader(entry) === undefined);
+      return bad === undefined ? undefined : `${JSON.stringify(bad)} is not a host name or host:port (no scheme, path or wildcard)`;
+    },
+  },
+];
+
+/**
+ * --api-token-file (or ECS_GITOPS_API_TOKEN) and --api-allowed-hosts. An
+ * empty or multi-line token is refused: it would either open the API or be
+ * impossible to send in a header.
+ */
+export async function apiAccessFrom(ctx: CommandContext): Promise<ApiAccessOptions> {
+  const fileFlag = ctx.args.flags['api-token-file'];
+  const fromFile = typeof fileFlag === 'string' && fileFlag !== '';
+  const origin = fromFile ? `--api-token-file: ${fileFlag}` : 'ECS_GITOPS_API_TOKEN';
+  const envSet = !fromFile && ctx.env.ECS_GITOPS_API_TOKEN !== undefined && ctx.env.ECS_GITOPS_API_TOKEN !== '';
+  const token = await secretFrom(ctx, 'api-token-file', 'ECS_GITOPS_API_TOKEN');
+  // An empty file is a failed secret mount, not a request for an open API.
+  if (token === '' && (fromFile || envSet)) {
+    throw new GitopsError('CLI_BAD_FLAG_VALUE', `${origin} is empty; put the API bearer token in it`, { flag: 'api-token-file' });
+  }
+  if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
+    throw new GitopsError('CLI_BAD_FLAG_VALUE', `${origin}: the API token must be one line of printable ASCII without spaces (it travels in an HTTP header)`, { flag: 'api-token-file' });
+  }
+  const hosts = ctx.args.flags['api-allowed-hosts'];
+  return {
+    ...(token ? { apiToken: token } : {}),
+    ...(Array.isArray(hosts) && hosts.length > 0 ? { apiAllowedHosts: hosts as readonly string[] } : {}),
   };
 }
 

@@ -13,6 +13,14 @@ export const OBSERVE_ERROR_CODES = defineErrorCodes({
     title: 'the --listen address is not host:port with a port from 0 to 65535',
     hint: 'Use for example --listen 127.0.0.1:9400 (or 0.0.0.0:9400 to be scraped from other hosts).',
   },
+  HTTP_UNAUTHORIZED: {
+    title: 'an /api request had no bearer token, or not the configured one',
+    hint: 'Send "Authorization: Bearer <token>" with the token from --api-token-file (or ECS_GITOPS_API_TOKEN); /metrics, /healthz and /readyz need none.',
+  },
+  HTTP_HOST_NOT_ALLOWED: {
+    title: 'an /api request named a Host the controller does not answer to (DNS rebinding protection)',
+    hint: 'Reach the API by IP address or localhost, or list the DNS name you use (a load balancer\'s, say) in --api-allowed-hosts.',
+  },
   HTTP_NOT_FOUND: {
     title: 'the HTTP path, or the service named in it, does not exist',
     hint: 'See docs/observability.md for the endpoints; /api/v1/status lists the managed services and their keys.',

@@ -4,12 +4,16 @@
  * Small on purpose (node:http, a fixed route table): every path is read-only
  * except the webhook, bodies are refused elsewhere and bounded there, every
  * error is JSON with a stable code, and no stack trace ever leaves the process.
+ * `/api/*` answers only to an allowed Host and, when a token is configured, to
+ * its bearer (api-access.ts); the probes and /metrics stay open for load
+ * balancers and Prometheus, and the webhook has its own signature check.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { StatusStore } from '../controller/status.js';
 import { GitopsError, type ErrorCode } from '../errors/index.js';
+import { checkApiAccess } from './api-access.js';
 import type { Logger } from './logger.js';
 import { scrubSecrets } from './secret-scrub.js';
 import type { WebhookHandler } from '../source/webhook.js';
@@ -37,6 +41,12 @@ export interface HttpServerOptions {
   readonly maxBodyBytes?: number;
   /** Time allowed to receive a whole request. @default 30 s */
   readonly requestTimeoutMs?: number;
+  /** `/api/*` (except the webhook) needs `Authorization: Bearer <apiToken>` when set (--api-token-file). */
+  readonly apiToken?: string;
+  /** Host names `/api/*` answers to besides IP literals, localhost and `host` (--api-allowed-hosts). */
+  readonly apiAllowedHosts?: readonly string[];
+  /** Connections held at once; more are dropped on accept, so a flood cannot exhaust the process's file descriptors. @default 256 */
+  readonly maxConnections?: number;
   readonly logger?: Logger;
 }
 
@@ -51,6 +61,9 @@ export interface RunningHttpServer {
 export const WEBHOOK_PATH = '/api/v1/webhook';
 export const SERVICE_PATH_PREFIX = '/api/v1/services/';
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** Far above what Prometheus, health checks and a Git host use at once (a handful), far below the default 1,024-descriptor limit. */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+const API_PATH_PREFIX = '/api/';
 const READ_METHODS = ['GET', 'HEAD'] as const;
 
 /** The `error.code` of the server's own JSON error bodies (the webhook handler answers with its SOURCE_* codes). */
@@ -136,6 +149,11 @@ function decodeSegments(rest: string): string[] | undefined {
 export function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { registry, status, readiness, webhook, logger } = options;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const accessPolicy = {
+    listenHost: options.host,
+    ...(options.apiToken !== undefined ? { token: options.apiToken } : {}),
+    ...(options.apiAllowedHosts ? { allowedHosts: options.apiAllowedHosts } : {}),
+  };
 
   async function metrics(): Promise<Reply> {
     return { status: 200, contentType: registry.contentType, body: await registry.metrics() };
@@ -168,6 +186,9 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
   }
 
   async function handleWebhook(request: IncomingMessage, handler: NonNullable<HttpServerOptions['webhook']>): Promise<Reply> {
+    // Unauthenticated senders are refused on their headers alone: no body is read for them.
+    const refused = handler.checkHeaders?.(request.headers);
+    if (refused) return json(refused.status, refused.body, { connection: 'close' });
     const declared = Number(request.headers['content-length'] ?? 0);
     if (Number.isFinite(declared) && declared > maxBodyBytes) {
       return httpError(413, 'HTTP_BODY_TOO_LARGE', `webhook body of ${declared} bytes is over the ${maxBodyBytes}-byte limit`, { connection: 'close' });
@@ -190,6 +211,10 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     if (pathname === WEBHOOK_PATH && webhook) {
       if (method !== 'POST') return httpError(405, 'HTTP_METHOD_NOT_ALLOWED', `${method} is not allowed on ${pathname}`, { allow: 'POST' });
       return handleWebhook(request, webhook);
+    }
+    if (pathname.startsWith(API_PATH_PREFIX)) {
+      const denied = checkApiAccess(request.headers, accessPolicy);
+      if (denied) return httpError(denied.status, denied.code, denied.message, { ...denied.headers });
     }
     let handler: (() => Reply | Promise<Reply>) | undefined;
     if (pathname === '/metrics') handler = metrics;
@@ -248,6 +273,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
   server.requestTimeout = options.requestTimeoutMs ?? 30_000;
   server.headersTimeout = Math.min(10_000, server.requestTimeout);
   server.keepAliveTimeout = 5_000;
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   server.setTimeout(60_000, (socket) => socket.destroy());
   // Malformed HTTP and timed-out requests: a JSON answer when the socket can still take one.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {

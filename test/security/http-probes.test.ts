@@ -74,7 +74,7 @@ describe('HTTP server under hostile requests', () => {
 
   it.each(['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE'])('refuses %s on every read-only path, with no stack trace', async (method) => {
     for (const path of ['/metrics', '/healthz', '/readyz', '/api/v1/status', '/api/v1/services/eu-west-1/demo/web']) {
-      const { text } = await raw(port, `${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+      const { text } = await raw(port, `${method} ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
       expect(statusOf(text), `${method} ${path}`).toBe(405);
       noStack(text);
     }
@@ -82,7 +82,7 @@ describe('HTTP server under hostile requests', () => {
 
   it('refuses CONNECT and garbage request lines with 400, no stack trace', async () => {
     for (const line of ['CONNECT 127.0.0.1:22 HTTP/1.1', 'GET', '\u0000\u0001\u0002 / HTTP/1.1', 'GET / HTTP/9.9', 'G\u00c9T / HTTP/1.1']) {
-      const { text } = await raw(port, `${line}\r\nHost: x\r\n\r\n`);
+      const { text } = await raw(port, `${line}\r\nHost: localhost\r\n\r\n`);
       expect([400, 404, 405, 505, 0]).toContain(statusOf(text));
       noStack(text);
     }
@@ -99,32 +99,33 @@ describe('HTTP server under hostile requests', () => {
     '//etc/passwd',
     '/metrics/../../etc/passwd',
   ])('path traversal %s is a 404/400 and reads no file', async (path) => {
-    const { text } = await raw(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    const { text } = await raw(port, `GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
     expect([400, 404]).toContain(statusOf(text));
     expect(text).not.toContain('root:');
     noStack(text);
   });
 
   it('refuses a huge header block (431) and a huge body without reading it all', async () => {
-    const big = await raw(port, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(128 * 1024)}\r\n\r\n`);
+    const big = await raw(port, `GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(128 * 1024)}\r\n\r\n`);
     // Node refuses it (HPE_HEADER_OVERFLOW); the server answers a JSON 400.
     expect([400, 431]).toContain(statusOf(big.text));
     expect(big.closed).toBe(true);
-    const many = await raw(port, `GET /healthz HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`);
+    const many = await raw(port, `GET /healthz HTTP/1.1\r\nHost: localhost\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`);
     expect([400, 431]).toContain(statusOf(many.text));
     const body = Buffer.alloc(1024 * 1024, 'a');
-    const huge = await raw(port, Buffer.concat([Buffer.from(`POST /api/v1/webhook HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`), body]));
+    // Signed (as far as headers tell): the size is what refuses it.
+    const huge = await raw(port, Buffer.concat([Buffer.from(`POST /api/v1/webhook HTTP/1.1\r\nHost: localhost\r\nX-Hub-Signature-256: sha256=${'0'.repeat(64)}\r\nContent-Length: ${body.length}\r\n\r\n`), body]));
     expect(statusOf(huge.text)).toBe(413);
     noStack(huge.text);
     // A body on a read-only path is refused, not read.
-    const getBody = await raw(port, `GET /api/v1/status HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello`);
+    const getBody = await raw(port, `GET /api/v1/status HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello`);
     expect(statusOf(getBody.text)).toBe(400);
   });
 
   it('the webhook is the only writable path and needs a valid signature', async () => {
     const payload = JSON.stringify({ ref: 'refs/heads/main', after: 'a'.repeat(40) });
-    const unsigned = await raw(port, `POST /api/v1/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\nContent-Length: ${payload.length}\r\nConnection: close\r\n\r\n${payload}`);
-    const forged = await raw(port, `POST /api/v1/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\nX-Hub-Signature-256: sha256=${'0'.repeat(64)}\r\nContent-Length: ${payload.length}\r\nConnection: close\r\n\r\n${payload}`);
+    const unsigned = await raw(port, `POST /api/v1/webhook HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\nContent-Length: ${payload.length}\r\nConnection: close\r\n\r\n${payload}`);
+    const forged = await raw(port, `POST /api/v1/webhook HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\nX-Hub-Signature-256: sha256=${'0'.repeat(64)}\r\nContent-Length: ${payload.length}\r\nConnection: close\r\n\r\n${payload}`);
     for (const r of [unsigned, forged]) {
       expect(statusOf(r.text)).toBeGreaterThanOrEqual(400);
       expect(statusOf(r.text)).toBeLessThan(500);
@@ -133,7 +134,7 @@ describe('HTTP server under hostile requests', () => {
     }
     expect(webhookCalls).toEqual([]);
     const signature = `sha256=${createHmac('sha256', SECRET).update(payload).digest('hex')}`;
-    const good = await raw(port, `POST /api/v1/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\nX-GitHub-Delivery: d1\r\nX-Hub-Signature-256: ${signature}\r\nContent-Length: ${payload.length}\r\nConnection: close\r\n\r\n${payload}`);
+    const good = await raw(port, `POST /api/v1/webhook HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\nX-GitHub-Delivery: d1\r\nX-Hub-Signature-256: ${signature}\r\nContent-Length: ${payload.length}\r\nConnection: close\r\n\r\n${payload}`);
     expect(statusOf(good.text), good.text).toBeLessThan(300);
     expect(webhookCalls).toHaveLength(1);
   });

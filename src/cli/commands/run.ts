@@ -13,7 +13,7 @@ import { LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../observe/logger.js
 import { DEFAULT_LISTEN, parseListenAddress } from '../../observe/listen-address.js';
 import { DEFAULT_DEBOUNCE_MS } from '../../source/checkout-source.js';
 import type { GitCredentials } from '../../source/git-credentials.js';
-import { loggerFrom, MASK_FLAGS, maskOptionsFrom, MODE_FLAG, RATE_LIMITS_FLAG, rateLimitsFrom, secretFrom, syncModeFrom } from '../config-flags.js';
+import { API_ACCESS_FLAGS, apiAccessFrom, loggerFrom, MASK_FLAGS, maskOptionsFrom, MODE_FLAG, RATE_LIMITS_FLAG, rateLimitsFrom, secretFrom, syncModeFrom } from '../config-flags.js';
 import type { FlagSpec } from '../flags.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 
@@ -26,6 +26,7 @@ export const CONTROLLER_FLAGS: readonly FlagSpec[] = [
   { name: 'max-prune', type: 'integer', default: 5, description: 'most services one revision may delete', validate: atLeast(0) },
   MODE_FLAG,
   { name: 'listen', type: 'string', default: DEFAULT_LISTEN, description: 'metrics, health and status API address (host:port)' },
+  ...API_ACCESS_FLAGS,
   { name: 'workers', type: 'integer', default: 64, description: 'services reconciled at once', validate: atLeast(1) },
   { name: 'region', type: 'string', description: 'default region (else AWS_REGION, us-east-1)' },
   { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'ownership tag value (ecs-gitops/managed-by); one per controller instance' },
@@ -79,8 +80,10 @@ async function run(ctx: CommandContext): Promise<number> {
   const webhookSecret = await secretFrom(ctx, 'webhook-secret-file', 'ECS_GITOPS_WEBHOOK_SECRET');
   const rateLimits = await rateLimitsFrom(ctx);
   const mask = await maskOptionsFrom(ctx);
+  const apiAccess = await apiAccessFrom(ctx);
   await serveController({
     ...controllerConfigFrom(ctx, mask),
+    ...apiAccess,
     ...(rateLimits ? { rateLimits } : {}),
     ...(repo ? { debounceMs: flags.debounce as number } : {}),
     ...(repo ? { repo } : {}),

@@ -9,6 +9,7 @@ import { serveController, type ServeInfo } from '../../app/serve.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../observe/logger.js';
 import { parseListenAddress } from '../../observe/listen-address.js';
 import { QUICKSTART_SEED } from '../../sandbox/index.js';
+import { API_ACCESS_FLAGS, apiAccessFrom } from '../config-flags.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 
 const QUICKSTART_REGION = 'eu-west-1';
@@ -45,6 +46,7 @@ function hint(dir: string, cwd: string, info: ServeInfo): string {
 async function run(ctx: CommandContext): Promise<number> {
   const flags = ctx.args.flags;
   const dir = path.resolve(ctx.cwd, ctx.args.positionals[0] ?? 'manifests');
+  const apiAccess = await apiAccessFrom(ctx);
   const logger = createLogger({
     level: String(flags['log-level']),
     format: flags['log-format'] as LogFormat,
@@ -56,6 +58,7 @@ async function run(ctx: CommandContext): Promise<number> {
     region: QUICKSTART_REGION,
     sandbox: { seed: QUICKSTART_SEED },
     listen: parseListenAddress(String(flags.listen)),
+    ...apiAccess,
     resyncMs: flags.resync as number,
     prune: false,
     maxPrune: 0,
@@ -79,6 +82,7 @@ export const startCommand: CommandSpec = {
   usageExitCode: 3,
   flags: [
     { name: 'listen', type: 'string', default: '127.0.0.1:9400', description: 'metrics, health and status API address (host:port)' },
+    ...API_ACCESS_FLAGS,
     { name: 'resync', type: 'duration', default: '15s', description: 're-check every service this often (drift correction)' },
     { name: 'log-level', type: 'string', choices: LOG_LEVELS, default: 'info', description: 'log level' },
     { name: 'log-format', type: 'string', choices: LOG_FORMATS, default: 'pretty', description: 'pretty for people, json lines for tools' },
