@@ -7,6 +7,13 @@
  */
 import { isObject } from './json.js';
 
+export { PROTOTYPE_TOKENS } from '../manifests/json-pointer.js';
+
+/** `node[key]` when `node` is a plain object holding `key` itself; never an inherited member such as `__proto__` or `toString`. */
+export function ownChild(node: unknown, key: string): unknown {
+  return isObject(node) && Object.hasOwn(node, key) ? node[key] : undefined;
+}
+
 /** An entry of a list matched by a key field; `extra` numbers live-only entries (0, 1, ...). */
 export interface NamedSegment {
   readonly by: string;
@@ -35,13 +42,13 @@ export function resolvePointer(root: unknown, path: readonly PathSegment[]): str
   for (const segment of path) {
     if (typeof segment === 'string') {
       tokens.push(segment);
-      node = isObject(node) ? node[segment] : undefined;
+      node = ownChild(node, segment);
     } else if (typeof segment === 'number') {
       tokens.push(String(segment));
       node = Array.isArray(node) ? node[segment] : undefined;
     } else {
       const list: unknown[] = Array.isArray(node) ? node : [];
-      const index = list.findIndex((entry) => isObject(entry) && entry[segment.by] === segment.name);
+      const index = list.findIndex((entry) => ownChild(entry, segment.by) === segment.name);
       const position = index >= 0 ? index : list.length + (segment.extra ?? 0);
       tokens.push(String(position));
       node = list[position];

@@ -1,5 +1,18 @@
 /** RFC 6901 JSON pointers: the address every problem and ignore rule uses. */
 
+/**
+ * Tokens that name JavaScript's object machinery rather than data. Walking a
+ * pointer through one of them reaches `Object.prototype` (or a constructor)
+ * instead of a manifest field, so one manifest's `ignoreDifferences` entry
+ * could change every object of the process. No ECS field has these names.
+ */
+export const PROTOTYPE_TOKENS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The first token of `segments` that names prototype machinery, if any. */
+export function prototypeToken(segments: readonly string[]): string | undefined {
+  return segments.find((segment) => PROTOTYPE_TOKENS.has(segment));
+}
+
 export function escapeSegment(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }

@@ -6,6 +6,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ECS_MODEL_SCHEMA } from './ecs-model.generated.js';
+import { PROTOTYPE_TOKENS } from './json-pointer.js';
 import { ECS_MODEL_SCHEMA_ID, MANIFEST_SCHEMA_ID, type JsonSchemaObject } from './json-schema.js';
 import { MANIFEST_SCHEMA } from './manifest-schema.js';
 
@@ -63,16 +64,27 @@ function deref(schema: JsonSchemaObject, base: string): { schema: JsonSchemaObje
   return current;
 }
 
+export type SpecPathReason = 'unknown-field' | 'not-an-index' | 'prototype-token' | 'past-a-scalar';
+
 export type SpecPathResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly failedAt: number; readonly reason: 'unknown-field' | 'not-an-index'; readonly candidates: readonly string[] };
+  | { readonly ok: false; readonly failedAt: number; readonly reason: SpecPathReason; readonly candidates: readonly string[] };
 
-/** Checks that `segments` (of a pointer relative to a Service `spec`) can name a value. */
+const SCALAR_TYPES: ReadonlySet<unknown> = new Set(['string', 'number', 'integer', 'boolean', 'null']);
+
+/**
+ * Checks that `segments` (of a pointer relative to a Service `spec`) can name
+ * a value. Map keys (tags, dockerLabels, log options) are free, except the
+ * prototype tokens, which are refused wherever they appear; a pointer that
+ * goes on below a string or number names nothing and is refused too.
+ */
 export function checkSpecPath(segments: readonly string[]): SpecPathResult {
   let current = deref({ $ref: '#/definitions/ServiceSpec' }, ECS_MODEL_SCHEMA_ID);
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i] as string;
+    if (PROTOTYPE_TOKENS.has(segment)) return { ok: false, failedAt: i, reason: 'prototype-token', candidates: [] };
     const { schema, base } = current;
+    if (SCALAR_TYPES.has(schema.type)) return { ok: false, failedAt: i, reason: 'past-a-scalar', candidates: [] };
     if (schema.type === 'array') {
       if (!/^(0|[1-9]\d*)$/.test(segment)) return { ok: false, failedAt: i, reason: 'not-an-index', candidates: [] };
       current = deref(schema.items as JsonSchemaObject, base);
@@ -84,8 +96,10 @@ export function checkSpecPath(segments: readonly string[]): SpecPathResult {
     } else if (schema.type === 'object' && typeof schema.additionalProperties === 'object') {
       current = deref(schema.additionalProperties as JsonSchemaObject, base);
     } else {
-      // Scalars and free-form documents: nothing further to check.
-      return { ok: true };
+      // Free-form documents (no type, or several): nothing further to check,
+      // but every later segment must still not be a prototype token.
+      const later = segments.slice(i + 1).findIndex((s) => PROTOTYPE_TOKENS.has(s));
+      return later < 0 ? { ok: true } : { ok: false, failedAt: i + 1 + later, reason: 'prototype-token', candidates: [] };
     }
   }
   return { ok: true };

@@ -72,6 +72,14 @@ function ignoreRules(sync: Rec | undefined): RuleProblem[] {
     if (result.ok) return;
     const segment = segments[result.failedAt] as string;
     const parent = `/${segments.slice(0, result.failedAt).join('/')}`.replace(/^\/$/, 'spec');
+    if (result.reason === 'prototype-token') {
+      bad(`uses "${segment}", which names JavaScript's object machinery, not a field; pointers may not contain __proto__, constructor or prototype`);
+      return;
+    }
+    if (result.reason === 'past-a-scalar') {
+      bad(`does not point into spec: ${parent} holds a single value, so "${segment}" under it names nothing`);
+      return;
+    }
     if (result.reason === 'not-an-index') {
       bad(`does not point into spec: "${segment}" under ${parent} must be a list index (0, 1, ...)`);
       return;

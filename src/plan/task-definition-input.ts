@@ -8,7 +8,7 @@
 import type { RegisterTaskDefinitionRequest, TaskDefinition } from '@aws-sdk/client-ecs';
 import { NAMED_LISTS } from '../diff/compare.js';
 import { isObject } from '../diff/json.js';
-import { pointerTokens } from '../diff/json-pointer.js';
+import { ownChild, pointerTokens, PROTOTYPE_TOKENS } from '../diff/json-pointer.js';
 import { taskDefinitionSpecHash } from '../diff/spec-hash.js';
 import { TAG_MANAGED_BY, TAG_REVISION, TAG_SOURCE, TAG_SPEC_HASH, tagsToList, userTags } from '../diff/tags.js';
 import type { ServiceManifest } from '../manifests/types.js';
@@ -58,26 +58,48 @@ export function buildTaskDefinitionRegistration(
   return { input, specHash };
 }
 
-/** Copies the live value at `tokens` into `desired` (matching named list entries by name); absent live = delete. */
+/** A list position written as a pointer token ("0", "12"), or undefined for anything else ("-", "1e3", "__proto__"). */
+function listIndex(token: string, list: readonly unknown[]): number | undefined {
+  if (!/^(0|[1-9]\d*)$/.test(token)) return undefined;
+  const index = Number(token);
+  return index < list.length ? index : undefined;
+}
+
+/** The entry of the live list that matches desired `entry` by the list's key field (or by position for unnamed lists). */
+function liveEntryFor(live: unknown, entry: unknown, index: number, listName: string, byPosition: boolean): unknown {
+  if (!Array.isArray(live)) return undefined;
+  const by = Object.hasOwn(NAMED_LISTS, listName) ? NAMED_LISTS[listName] : undefined;
+  if (by !== undefined && isObject(entry)) {
+    const name = ownChild(entry, by);
+    return live.find((x: unknown) => ownChild(x, by) === name);
+  }
+  return byPosition ? live[index] : undefined;
+}
+
+/**
+ * Copies the live value at `tokens` into `desired` (matching named list
+ * entries by name); absent live = delete. The pointer comes from a manifest:
+ * only own properties of plain objects are followed, a prototype token or a
+ * token below a string or number ends the walk with no change, so no pointer
+ * can reach (and write to or delete from) Object.prototype.
+ */
 function keepLiveValue(desired: unknown, live: unknown, tokens: readonly string[]): void {
+  if (tokens.some((token) => PROTOTYPE_TOKENS.has(token))) return;
   let d: unknown = desired;
   let l: unknown = live;
   let listName = '';
   for (let i = 0; i < tokens.length - 1; i++) {
     const token = tokens[i] as string;
     if (Array.isArray(d)) {
-      const index = Number(token);
+      const index = listIndex(token, d);
+      if (index === undefined) return;
       const entry: unknown = d[index];
-      const by = NAMED_LISTS[listName];
-      l = Array.isArray(l)
-        ? by !== undefined && isObject(entry)
-          ? l.find((x: unknown) => isObject(x) && x[by] === entry[by])
-          : l[index]
-        : undefined;
+      l = liveEntryFor(l, entry, index, listName, true);
       d = entry;
     } else if (isObject(d)) {
+      if (!Object.hasOwn(d, token)) return;
       d = d[token];
-      l = isObject(l) ? l[token] : undefined;
+      l = ownChild(l, token);
       listName = token;
     } else {
       return;
@@ -86,16 +108,14 @@ function keepLiveValue(desired: unknown, live: unknown, tokens: readonly string[
   const last = tokens[tokens.length - 1] as string;
   if (Array.isArray(d)) {
     // A whole list entry (e.g. one environment variable): take the live entry of the same name.
-    const index = Number(last);
-    const entry: unknown = d[index];
-    const by = NAMED_LISTS[listName];
-    const liveEntry: unknown =
-      Array.isArray(l) && by !== undefined && isObject(entry) ? l.find((x: unknown) => isObject(x) && x[by] === entry[by]) : undefined;
+    const index = listIndex(last, d);
+    if (index === undefined) return;
+    const liveEntry = liveEntryFor(l, d[index], index, listName, false);
     if (liveEntry !== undefined) d[index] = structuredClone(liveEntry);
     return;
   }
   if (!isObject(d)) return;
-  const liveValue = isObject(l) ? l[last] : undefined;
+  const liveValue = ownChild(l, last);
   if (liveValue === undefined) delete d[last];
   else d[last] = structuredClone(liveValue);
 }
