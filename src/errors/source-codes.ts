@@ -46,6 +46,10 @@ export const SOURCE_ERROR_CODES = defineErrorCodes({
     title: 'the Git credentials could not be read',
     hint: 'Check that the token file or SSH key file exists and is readable by the controller.',
   },
+  SOURCE_GIT_URL_REFUSED: {
+    title: 'the Git URL (--git-url) carries credentials, or would send the token in clear',
+    hint: 'Remove the user name/token from --git-url and pass the token with --git-token-file or ECS_GITOPS_GIT_TOKEN; a token needs an https:// URL.',
+  },
   SOURCE_UNSIGNED_REVISION: {
     title: 'the fetched commit is not signed by an allowed key',
     hint: 'The last good revision stays in use. Sign the commit, or add the key to the allowed signers / keyring given to the controller.',

@@ -72,7 +72,7 @@ export function createCheckoutSource(options: CheckoutSourceOptions): CheckoutSo
     read: async (signal) => {
       const result = await readConsistentSnapshot({ root, path: subPath, load, signal, maxAttempts: maxReadAttempts, detectLocalChanges });
       if (result.retries > 0) logger.debug({ retries: result.retries, revision: result.snapshot.revision }, 'checkout moved during read; read again');
-      if (watcher !== undefined && watcher.dir !== result.resolvedDir) await follow(result.resolvedDir);
+      if (watcher !== undefined && watcher.dir !== result.resolvedDir) await follow(result.resolvedDir, result.resolvedRoot);
       return result.snapshot;
     },
   });
@@ -91,12 +91,12 @@ export function createCheckoutSource(options: CheckoutSourceOptions): CheckoutSo
   };
 
   /** Re-points the watchers at a new link target; reads once more to cover events missed meanwhile. */
-  function follow(dir: string): Promise<void> {
+  function follow(dir: string, checkoutRoot: string): Promise<void> {
     watching = watching.then(async () => {
       if (closed || watcher?.dir === dir) return;
       const old = watcher;
       try {
-        watcher = await watchCheckout({ root, dir, onChange, logger, signal: pump.signal });
+        watcher = await watchCheckout({ root, dir, checkoutRoot, onChange, logger, signal: pump.signal });
       } catch (error) {
         logger.warn({ err: String(error), dir }, 'could not watch the new link target');
         return;
@@ -119,7 +119,7 @@ export function createCheckoutSource(options: CheckoutSourceOptions): CheckoutSo
       });
       await requireDirectory(path.join(resolved, subPath), root, subPath);
       // Watch before the first read, so nothing written during it is missed.
-      watcher = await watchCheckout({ root, dir: path.join(resolved, subPath), onChange, logger, signal: pump.signal }).catch(
+      watcher = await watchCheckout({ root, dir: path.join(resolved, subPath), checkoutRoot: resolved, onChange, logger, signal: pump.signal }).catch(
         (error: unknown) => {
           throw new GitopsError('SOURCE_ROOT_NOT_FOUND', `cannot watch ${path.join(root, subPath)}: ${String(error)}`, { root, path: subPath }, { cause: error });
         },

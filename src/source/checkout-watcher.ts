@@ -19,6 +19,8 @@ export interface CheckoutWatcherOptions {
   readonly root: string;
   /** The resolved directory holding the manifests (link target joined with the sub path). */
   readonly dir: string;
+  /** The resolved checkout root (the link target): git trusts it and looks for no repository above it. @default dir */
+  readonly checkoutRoot?: string;
   readonly onChange: (reason: string) => void;
   readonly logger: SourceLogger;
   readonly signal?: AbortSignal;
@@ -33,9 +35,9 @@ function ready(watcher: FSWatcher): Promise<void> {
   return new Promise((resolve) => watcher.once('ready', () => resolve()));
 }
 
-async function gitDirs(dir: string, signal?: AbortSignal): Promise<{ gitDir: string; commonDir: string } | undefined> {
+async function gitDirs(dir: string, checkoutRoot: string, signal?: AbortSignal): Promise<{ gitDir: string; commonDir: string } | undefined> {
   try {
-    const { stdout } = await runGit(['rev-parse', '--absolute-git-dir', '--git-common-dir'], { cwd: dir, signal });
+    const { stdout } = await runGit(['rev-parse', '--absolute-git-dir', '--git-common-dir'], { cwd: dir, trustedDir: checkoutRoot, signal });
     const [gitDir, common] = stdout.trim().split('\n');
     if (gitDir === undefined || common === undefined) return undefined;
     return { gitDir, commonDir: path.resolve(dir, common) };
@@ -52,7 +54,7 @@ function isRefPath(file: string, gitDir: string, commonDir: string): boolean {
 }
 
 export async function watchCheckout(options: CheckoutWatcherOptions): Promise<CheckoutWatcher> {
-  const { root, dir, onChange, logger, signal } = options;
+  const { root, dir, onChange, logger, signal, checkoutRoot = dir } = options;
   const watchers: FSWatcher[] = [];
   // Listen for 'ready' as soon as each watcher exists: a small tree is ready before the next await returns.
   const readies: Promise<void>[] = [];
@@ -69,7 +71,7 @@ export async function watchCheckout(options: CheckoutWatcherOptions): Promise<Ch
     onError: (error, where) => logger.warn({ err: String(error), dir: where }, 'file watcher error'),
   });
 
-  const git = await gitDirs(dir, signal);
+  const git = await gitDirs(dir, checkoutRoot, signal);
   if (git) {
     const targets = [...new Set([git.gitDir, git.commonDir])];
     const refs = watch([...targets, path.join(git.commonDir, 'refs')], {

@@ -34,6 +34,8 @@ export interface ConsistentSnapshotResult {
   readonly snapshot: RevisionedSnapshot;
   /** The directory actually read (the link target joined with `path`). */
   readonly resolvedDir: string;
+  /** The checkout root actually read (the link target). */
+  readonly resolvedRoot: string;
   /** Reads thrown away because the checkout moved underneath. */
   readonly retries: number;
 }
@@ -75,7 +77,7 @@ async function requireInside(resolvedRoot: string, dir: string, root: string, su
 async function position(root: string, subPath: string, signal?: AbortSignal): Promise<{ resolved: string; head: string } | undefined> {
   try {
     const resolved = await realpath(root);
-    const head = await readRevision(path.join(resolved, subPath), signal);
+    const head = await readRevision(path.join(resolved, subPath), signal, resolved);
     return { resolved, head };
   } catch (error) {
     if (signal?.aborted) throw error;
@@ -93,13 +95,13 @@ export async function readConsistentSnapshot(options: ConsistentSnapshotOptions)
     const dir = path.join(resolved, subPath);
     await requireDirectory(dir, root, subPath);
     await requireInside(resolved, dir, root, subPath);
-    const head = await readRevision(dir, signal);
+    const head = await readRevision(dir, signal, resolved);
 
     let loaded: ManifestSnapshot;
     let dirty = false;
     try {
       loaded = await load(dir, signal ?? new AbortController().signal);
-      if (head !== UNVERSIONED && detectLocalChanges) dirty = await hasLocalChanges(dir, signal);
+      if (head !== UNVERSIONED && detectLocalChanges) dirty = await hasLocalChanges(dir, signal, resolved);
     } catch (error) {
       if (signal?.aborted) throw error;
       // A worktree deleted under us (git-sync cleaning up) fails the load: that is movement, not a broken source.
@@ -119,7 +121,7 @@ export async function readConsistentSnapshot(options: ConsistentSnapshotOptions)
 
     const revision = head === UNVERSIONED ? unversionedRevision(loaded) : dirty ? `${head}${DIRTY_SUFFIX}` : head;
     const snapshot: RevisionedSnapshot = Object.freeze({ ...loaded, root: path.join(root, subPath), revision });
-    return { snapshot, resolvedDir: dir, retries: attempt };
+    return { snapshot, resolvedDir: dir, resolvedRoot: resolved, retries: attempt };
   }
   throw new GitopsError(
     'SOURCE_SNAPSHOT_UNSTABLE',

@@ -38,18 +38,42 @@ export interface GitAuth {
 
 const NO_AUTH: GitAuth = Object.freeze({ env: {}, secrets: [] });
 
-/** Throws when the URL carries a password: it would end up in argv and in .git/config. */
-export function assertNoUrlPassword(url: string): void {
-  let parsed: URL;
+/** `https://***@host/...`: the URL with its user info hidden, for messages. */
+function withoutUserInfo(parsed: URL): string {
+  const copy = new URL(parsed.href);
+  copy.username = '';
+  copy.password = '';
+  return copy.href.replace('://', '://***@');
+}
+
+/**
+ * Refuses a `--git-url` that would leak or expose a credential, before
+ * anything uses it: user info in an http(s) URL (`https://TOKEN@host/...`,
+ * `https://user:pw@host/...`) would appear in git's command line (`ps`),
+ * error messages, logs and the status API; a token with an `http://` URL
+ * would travel in clear. An SSH user name (`git@host:org/repo`,
+ * `ssh://git@host/...`) is not a secret and stays.
+ */
+export function assertGitUrlSafe(url: string, credentials: GitCredentials | undefined): void {
+  let parsed: URL | undefined;
   try {
     parsed = new URL(url);
   } catch {
-    return; // scp-like SSH address (git@host:org/repo.git): no password possible
+    parsed = undefined; // scp-like SSH address (git@host:org/repo.git) or a local path
   }
-  if (parsed.password !== '') {
+  const web = parsed !== undefined && (parsed.protocol === 'https:' || parsed.protocol === 'http:');
+  if (parsed !== undefined && (web ? parsed.username !== '' || parsed.password !== '' : parsed.password !== '')) {
     throw new GitopsError(
-      'SOURCE_CREDENTIALS_INVALID',
-      'the Git URL contains a password or token; pass it with ECS_GITOPS_GIT_TOKEN or --git-token-file instead',
+      'SOURCE_GIT_URL_REFUSED',
+      `--git-url must not contain a user name, password or token (${withoutUserInfo(parsed)}): ` +
+        'remove it from the URL and pass the token with --git-token-file or ECS_GITOPS_GIT_TOKEN',
+      { flag: '--git-url' },
+    );
+  }
+  if (credentials?.kind === 'https-token' && parsed?.protocol === 'http:') {
+    throw new GitopsError(
+      'SOURCE_GIT_URL_REFUSED',
+      `--git-url ${parsed.href} is plain http: the token (--git-token-file or ECS_GITOPS_GIT_TOKEN) would travel in clear; use an https:// URL`,
       { flag: '--git-url' },
     );
   }

@@ -15,8 +15,8 @@ import path from 'node:path';
 import { systemClock, type Clock } from '../util/clock.js';
 import { GitopsError, isGitopsError } from '../errors/define.js';
 import { readConsistentSnapshot, type RevisionedSnapshot } from './consistent-snapshot.js';
-import { runGit } from './git-command.js';
-import { assertNoUrlPassword, resolveGitAuth, type GitCredentials } from './git-credentials.js';
+import { runGit, type GitTransport } from './git-command.js';
+import { assertGitUrlSafe, resolveGitAuth, type GitCredentials } from './git-credentials.js';
 import { classifyFetchError } from './git-fetch-errors.js';
 import { silentLogger } from '../observe/logger.js';
 import type { LoadManifests, ManifestSource, SnapshotListener, SourceErrorListener, SourceLogger } from './manifest-source.js';
@@ -45,7 +45,11 @@ export interface FetchResult {
 }
 
 export interface GitFetchSourceOptions {
-  /** Remote URL: https://..., ssh://..., git@host:org/repo.git or a local path. No password in it. */
+  /**
+   * Remote URL: https://..., ssh://..., git@host:org/repo.git, or a local path
+   * or file:// URL. No user info in an http(s) URL (the token goes in
+   * `credentials`); a token needs https. Checked when the source is created.
+   */
   readonly url: string;
   /** Branch or tag name (`main`), or a full ref (`refs/heads/main`). */
   readonly ref: string;
@@ -84,6 +88,22 @@ export interface GitFetchSource extends ManifestSource {
 
 const TARGET_REF = 'refs/ecs-gitops/target';
 
+/**
+ * The transports a fetch of `url` may use: https and ssh always; plain http
+ * only when the URL itself is http (an unauthenticated internal mirror: a
+ * token is refused with it); local files only when the URL names a local
+ * repository. Everything else (ext::, fd::, git://, a file path reached by
+ * any other route) stays refused by `protocol.allow=never`.
+ */
+export function remoteTransports(url: string): GitTransport[] {
+  const transports: GitTransport[] = ['https', 'ssh'];
+  if (/^http:\/\//i.test(url)) transports.push('http');
+  // git's own rule: a local path has no `://` and no `:` before its first `/`.
+  const local = /^file:\/\//i.test(url) || (!url.includes('://') && !/^[^/]*:/.test(url));
+  if (local) transports.push('file');
+  return transports;
+}
+
 export function createGitFetchSource(options: GitFetchSourceOptions): GitFetchSource {
   const { url, ref, workdir, load, credentials, verifySignatures, clock = systemClock, random = Math.random } = options;
   const subPath = options.path ?? '';
@@ -94,6 +114,9 @@ export function createGitFetchSource(options: GitFetchSourceOptions): GitFetchSo
   const logger = options.logger ?? silentLogger();
   if (!(pollMs > 0)) throw new RangeError(`pollMs must be positive, got ${pollMs}`);
   if (!(jitter >= 0 && jitter < 1)) throw new RangeError(`jitter must be in [0, 1), got ${jitter}`);
+  // Before anything logs, stores or runs the URL: a token in it would be shown everywhere it goes.
+  assertGitUrlSafe(url, credentials);
+  const transports = remoteTransports(url);
 
   const mirror = path.join(workdir, 'mirror.git');
   const worktrees = path.join(workdir, 'worktrees');
@@ -108,8 +131,9 @@ export function createGitFetchSource(options: GitFetchSourceOptions): GitFetchSo
   let nextDelay: number | undefined;
   let linkedRevision: string | undefined;
 
-  const git = (args: string[], signal: AbortSignal, env: Readonly<Record<string, string>> = {}, secrets: readonly string[] = []) =>
-    runGit(['--git-dir', mirror, ...args], { env, signal, secrets });
+  // The mirror is the one repository these commands trust; only a fetch talks to the remote.
+  const git = (args: string[], signal?: AbortSignal, env: Readonly<Record<string, string>> = {}, secrets: readonly string[] = []) =>
+    runGit(['--git-dir', mirror, ...args], { trustedDir: mirror, env, ...(signal ? { signal } : {}), secrets, ...(args[0] === 'fetch' ? { transports } : {}) });
 
   function report(result: Omit<FetchResult, 'at' | 'consecutiveFailures'>): void {
     failures = result.ok ? 0 : failures + 1;
@@ -141,7 +165,7 @@ export function createGitFetchSource(options: GitFetchSourceOptions): GitFetchSo
     const args = verifySignatures.allowedSignersFile === undefined ? [] : ['-c', `gpg.ssh.allowedSignersFile=${verifySignatures.allowedSignersFile}`];
     const env: Record<string, string> = verifySignatures.gnupgHome === undefined ? {} : { GNUPGHOME: verifySignatures.gnupgHome };
     try {
-      await runGit([...args, '--git-dir', mirror, 'verify-commit', commit], { env, signal });
+      await runGit([...args, '--git-dir', mirror, 'verify-commit', commit], { trustedDir: mirror, env, signal });
     } catch (error) {
       if (signal.aborted) throw error;
       const stderr = isGitopsError(error) ? String(error.details.stderr ?? '') : String(error);
@@ -169,10 +193,10 @@ export function createGitFetchSource(options: GitFetchSourceOptions): GitFetchSo
     const names = await readdir(worktrees).catch(() => [] as string[]);
     for (const name of names) {
       if (name === keep) continue;
-      await runGit(['--git-dir', mirror, 'worktree', 'remove', '--force', path.join(worktrees, name)]).catch(() => undefined);
+      await git(['worktree', 'remove', '--force', path.join(worktrees, name)]).catch(() => undefined);
       await rm(path.join(worktrees, name), { recursive: true, force: true });
     }
-    await runGit(['--git-dir', mirror, 'worktree', 'prune']).catch(() => undefined);
+    await git(['worktree', 'prune']).catch(() => undefined);
   }
 
   const pump = new SnapshotPump({
@@ -218,11 +242,10 @@ export function createGitFetchSource(options: GitFetchSourceOptions): GitFetchSo
     async start(onSnapshot: SnapshotListener) {
       if (started) throw new Error('source already started');
       started = true;
-      assertNoUrlPassword(url);
       pump.listen(onSnapshot);
       await mkdir(workdir, { recursive: true, mode: 0o700 });
       await mkdir(worktrees, { recursive: true });
-      await runGit(['init', '--quiet', '--bare', mirror], { signal: pump.signal });
+      await runGit(['init', '--quiet', '--bare', mirror], { trustedDir: mirror, signal: pump.signal });
       const outcome = await pump.read();
       if (!outcome.ok) {
         await this.close();

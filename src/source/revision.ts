@@ -14,12 +14,15 @@ export const UNVERSIONED = 'unversioned';
 export const DIRTY_SUFFIX = '-dirty';
 
 /**
- * HEAD of the Git checkout containing `dir`, or `unversioned` when `dir` is not
- * inside a Git repository (or the repository has no commit yet).
+ * HEAD of the Git checkout rooted at `root` (`dir` is the manifests directory,
+ * `root` itself or below it), or `unversioned` when `root` is not a Git
+ * checkout (or the repository has no commit yet). A `.git` above `root` is
+ * never used: the revision of a folder inside someone else's repository is
+ * the folder's content hash, and that repository's config is never read.
  */
-export async function readRevision(dir: string, signal?: AbortSignal): Promise<string> {
+export async function readRevision(dir: string, signal?: AbortSignal, root: string = dir): Promise<string> {
   try {
-    const { stdout } = await runGit(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { cwd: dir, signal, okExitCodes: [1] });
+    const { stdout } = await runGit(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { cwd: dir, trustedDir: root, signal, okExitCodes: [1] });
     const head = stdout.trim();
     return /^[0-9a-f]{40,64}$/.test(head) ? head : UNVERSIONED;
   } catch (error) {
@@ -31,13 +34,46 @@ export async function readRevision(dir: string, signal?: AbortSignal): Promise<s
 }
 
 /**
+ * Configuration that empties the clean, smudge and process commands of every
+ * filter driver the checkout's config defines: `status` runs a file's clean
+ * filter to compare it with the index, so a checkout's config could otherwise
+ * run any program as the controller. An empty command means "no filter" to
+ * git; `required=false` keeps git from failing on the missing filter. Passed
+ * as GIT_CONFIG_KEY_n / GIT_CONFIG_VALUE_n, where a driver name may hold any
+ * character (`-c name=value` would split a name containing `=`).
+ */
+async function filterDriversOff(dir: string, root: string, signal?: AbortSignal): Promise<Record<string, string>> {
+  // Exit 1: no filter configured.
+  const { stdout } = await runGit(['config', '-z', '--name-only', '--get-regexp', '^filter\\.'], { cwd: dir, trustedDir: root, signal, okExitCodes: [1] });
+  const drivers = new Set<string>();
+  for (const key of stdout.split('\0')) {
+    const match = /^filter\.(.+)\.[^.]+$/s.exec(key);
+    if (match?.[1] !== undefined) drivers.add(match[1]);
+  }
+  const settings: Array<[string, string]> = [];
+  for (const name of drivers) {
+    for (const command of ['clean', 'smudge', 'process']) settings.push([`filter.${name}.${command}`, '']);
+    settings.push([`filter.${name}.required`, 'false']);
+  }
+  const env: Record<string, string> = { GIT_CONFIG_COUNT: String(settings.length) };
+  settings.forEach(([key, value], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = key;
+    env[`GIT_CONFIG_VALUE_${i}`] = value;
+  });
+  return env;
+}
+
+/**
  * True when files under `dir` differ from HEAD (modified, deleted or untracked).
  * `--no-optional-locks`: a background status must never take index.lock and
  * make the user's own `git commit` fail.
  */
-export async function hasLocalChanges(dir: string, signal?: AbortSignal): Promise<boolean> {
+export async function hasLocalChanges(dir: string, signal?: AbortSignal, root: string = dir): Promise<boolean> {
+  const filtersOff = await filterDriversOff(dir, root, signal);
   const { stdout } = await runGit(['--no-optional-locks', 'status', '--porcelain', '-z', '--untracked-files=all', '--', '.'], {
     cwd: dir,
+    trustedDir: root,
+    env: filtersOff,
     signal,
   });
   return stdout.length > 0;

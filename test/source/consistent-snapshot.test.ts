@@ -95,11 +95,20 @@ describe.skipIf(!hasGit)('readConsistentSnapshot', () => {
     expect(await readRevision(make())).toBe(expected);
   });
 
-  it('readRevision of a checkout is its HEAD commit, also from a subdirectory', async () => {
+  it('readRevision of a checkout is its HEAD commit, also from a subdirectory of the given root', async () => {
     const repo = initRepo();
     writeService(repo, 'deep/er/a.yaml', 'a', 'nginx:1');
     const head = commitAll(repo);
-    expect(await readRevision(path.join(repo, 'deep', 'er'))).toBe(head);
+    expect(await readRevision(path.join(repo, 'deep', 'er'), undefined, repo)).toBe(head);
     expect(git(repo, 'rev-parse', 'HEAD')).toBe(head);
+  });
+
+  it('a folder inside a repository, given as the root itself, is unversioned: the .git above it is not used', async () => {
+    const repo = initRepo();
+    writeService(repo, 'deep/a.yaml', 'a', 'nginx:1');
+    commitAll(repo);
+    expect(await readRevision(path.join(repo, 'deep'))).toBe('unversioned');
+    const { snapshot } = await readConsistentSnapshot({ root: path.join(repo, 'deep'), load: yamlLoad });
+    expect(snapshot.revision).toMatch(/^unversioned:[0-9a-f]{12}$/);
   });
 });

@@ -13,6 +13,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/util/clock.js';
 import type { GitopsError } from '../../src/errors/define.js';
 import { createGitFetchSource, type FetchResult, type GitFetchSource, type GitFetchSourceOptions } from '../../src/source/git-fetch-source.js';
+import { runGit } from '../../src/source/git-command.js';
+import { resolveGitAuth } from '../../src/source/git-credentials.js';
+import { classifyFetchError } from '../../src/source/git-fetch-errors.js';
 import { createWebhookHandler } from '../../src/source/webhook.js';
 import { requireProgram } from '../support/programs.js';
 import { commitAll, git, initRepo, key, removeTempDirs, tempDir, writeFile, writeService } from './support/git-fixture.js';
@@ -195,7 +198,7 @@ describe.skipIf(!hasGit)('git fetch source', () => {
     });
   });
 
-  it('fails to start with SOURCE_FETCH_AUTH_FAILED when the server refuses the token, without leaking it', async () => {
+  it('fails with SOURCE_FETCH_AUTH_FAILED when the server refuses the token, without leaking it on any command line or message', async () => {
     const seen: Array<string | undefined> = [];
     const server: Server = createServer((req, res) => {
       seen.push(req.headers.authorization);
@@ -207,18 +210,24 @@ describe.skipIf(!hasGit)('git fetch source', () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     const token = 'tok-THIS-MUST-NOT-LEAK-1234';
-    const { source } = create({ url: `http://127.0.0.1:${port}/org/repo.git`, credentials: { kind: 'https-token', token } });
+    // The source refuses a token over plain http (and this test has no TLS server), so the fetch it
+    // runs is run here directly: the same environment from resolveGitAuth, the same runGit.
+    const url = `http://127.0.0.1:${port}/org/repo.git`;
+    const mirror = path.join(tempDir(), 'mirror.git');
+    await runGit(['init', '--quiet', '--bare', mirror], { trustedDir: mirror });
+    const auth = await resolveGitAuth(url, { kind: 'https-token', token }, tempDir());
     // GIT_TRACE records every command line git and its helpers run: the token must not be on any.
     const traceFile = path.join(tempDir(), 'git-trace.log');
-    process.env.GIT_TRACE = traceFile;
-    const error = (await source.start(() => undefined).catch((e: unknown) => e).finally(() => delete process.env.GIT_TRACE)) as GitopsError;
+    const error = await runGit(['--git-dir', mirror, 'fetch', '--quiet', '--', url, 'main:refs/ecs-gitops/target'], {
+      trustedDir: mirror, env: { ...auth.env, GIT_TRACE: traceFile }, secrets: auth.secrets, transports: ['http'],
+    }).then(() => undefined, (e: unknown) => classifyFetchError(e, { url, ref: 'main' }));
     const trace = readFileSync(traceFile, 'utf8');
     expect(trace).toContain('git-remote-http');
     expect(trace).not.toContain(token);
     expect(trace).not.toContain(Buffer.from(`x-access-token:${token}`).toString('base64'));
     expect(error).toMatchObject({ code: 'SOURCE_FETCH_AUTH_FAILED' });
     expect(seen[0]).toBe(`Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`);
-    const everything = JSON.stringify({ message: error.message, details: error.details });
+    const everything = JSON.stringify({ message: error?.message, details: error?.details });
     expect(everything).not.toContain(token);
     expect(everything).not.toContain(Buffer.from(`x-access-token:${token}`).toString('base64'));
   });
@@ -240,6 +249,21 @@ describe.skipIf(!hasGit)('git fetch source', () => {
 
   it.each([
     ['a URL with a password', { url: 'https://user:secret@example.invalid/repo.git' }],
+    ['a URL with a token as user name', { url: 'https://secret@example.invalid/repo.git' }],
+    ['a token with a plain http URL', { url: 'http://example.invalid/repo.git', credentials: { kind: 'https-token' as const, token: 'secret' } }],
+  ])('refuses %s with SOURCE_GIT_URL_REFUSED when the source is created', (_name, overrides) => {
+    let error: GitopsError | undefined;
+    try {
+      create(overrides);
+    } catch (e) {
+      error = e as GitopsError;
+    }
+    expect(error?.code).toBe('SOURCE_GIT_URL_REFUSED');
+    expect(error?.message).toContain('--git-url');
+    expect(error?.message).not.toContain('secret');
+  });
+
+  it.each([
     ['a missing token file', { url: 'https://example.invalid/repo.git', credentials: { kind: 'https-token' as const, tokenFile: '/nonexistent/token' } }],
     ['a missing SSH key file', { url: 'ssh://git@example.invalid/repo.git', credentials: { kind: 'ssh' as const, keyFile: '/nonexistent/id_ed25519' } }],
   ])('refuses %s with SOURCE_CREDENTIALS_INVALID', async (_name, overrides) => {
