@@ -3,6 +3,7 @@
  * HTTP API and logs read. The controller is the only writer; readers get
  * immutable copies. Shape is part of the public API (/api/v1/status).
  */
+import { maskSecrets } from '../diff/secret-mask.js';
 import type { ErrorCode } from '../errors/index.js';
 import type { SyncMode } from '../manifests/types.js';
 import type { PruneBlockReason } from '../plan/types.js';
@@ -117,7 +118,12 @@ export type StatusWrite =
  */
 export type StatusListener = (key: string, next: ServiceStatus | undefined, previous: ServiceStatus | undefined, observedSync?: SyncStatus) => void;
 
-/** The single store of service status. Writes notify listeners (metrics) synchronously. */
+/**
+ * The single store of service status. Writes notify listeners (metrics) synchronously.
+ * Error messages and the source are masked on the way in (maskSecrets), so every
+ * reader (API, `sync` output, logs of status) gets them masked; diffs arrive
+ * masked already (decide.ts `compared`, with the user's mask options).
+ */
 export class StatusStore {
   readonly #services = new Map<string, ServiceStatus>();
   readonly #listeners = new Set<StatusListener>();
@@ -140,7 +146,9 @@ export class StatusStore {
     const previous = this.#services.get(key);
     const base = previous ?? initial;
     if (!base) throw new Error(`no status for ${key} and no initial value given`);
-    const next = Object.freeze({ ...base, ...patch, key });
+    // Error text comes from AWS, git and our own messages, which may quote a URL with a password or a `--token=` argument.
+    const masked = patch.lastError === undefined ? patch : { ...patch, lastError: maskSecrets(patch.lastError) };
+    const next = Object.freeze({ ...base, ...masked, key });
     this.#services.set(key, next);
     for (const listener of this.#listeners) listener(key, next, previous, observedSync);
     return next;
@@ -168,12 +176,12 @@ export class StatusStore {
 
   /** Records the outcome of a prune pass (shown in /api/v1/status). */
   setPrune(prune: PruneStatus): void {
-    this.#prune = Object.freeze({ ...prune });
+    this.#prune = Object.freeze(maskSecrets({ ...prune }));
   }
 
   /** Records the state of the manifest source (shown in /api/v1/status). */
   setSource(source: SourceStatus): void {
-    this.#source = Object.freeze({ ...source });
+    this.#source = Object.freeze(maskSecrets({ ...source }));
   }
 
   snapshot(): ControllerStatus {

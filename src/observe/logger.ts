@@ -3,12 +3,13 @@
  * want), pino-pretty when asked. Secrets never reach the output: fixed
  * redaction paths for the shapes we know (request headers, AWS credentials)
  * plus a key-based scrub of every record for what nests deeper (manifests,
- * diffs, SDK inputs). Components receive a Logger and make child loggers for
+ * diffs, SDK inputs), and of every message string and serialized error (a
+ * URL with a password, `--token=...` quoted in an AWS error). Components receive a Logger and make child loggers for
  * context (`logger.child({ key, revision, reconcileId })`).
  */
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
 import pretty from 'pino-pretty';
-import { REDACTED, secretScrubber } from './secret-scrub.js';
+import { REDACTED, secretScrubber, secretTextScrubber } from './secret-scrub.js';
 
 export type Logger = PinoLogger;
 export const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -69,7 +70,9 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   }
   const destination = options.destination ?? process.stdout;
   const format = options.format ?? 'json';
-  const scrubSecrets = secretScrubber(options.secretNamePattern ? { secretNamePattern: options.secretNamePattern } : {});
+  const scrubOptions = options.secretNamePattern ? { secretNamePattern: options.secretNamePattern } : {};
+  const scrubSecrets = secretScrubber(scrubOptions);
+  const scrubText = secretTextScrubber(scrubOptions);
   const stream: DestinationStream =
     format === 'pretty'
       ? pretty({
@@ -86,6 +89,19 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       base: options.base ?? null,
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: [...REDACT_PATHS], censor: REDACTED },
+      // The message (and printf arguments) never reach `formatters.log`, which only sees the merged object.
+      hooks: {
+        logMethod(args, method) {
+          for (let i = 0; i < args.length; i++) {
+            const arg: unknown = args[i];
+            if (typeof arg === 'string') (args as unknown[])[i] = scrubText(arg);
+          }
+          return method.apply(this, args);
+        },
+      },
+      // An Error is not a plain object, so the record scrub passes it by; scrub what pino makes of it.
+      // Most callers log `err` as a string (scrubbed with the record).
+      serializers: { err: (err: unknown) => (err instanceof Error ? scrubSecrets({ ...pino.stdSerializers.err(err) }) : err) },
       formatters: {
         level: (label) => ({ level: label }),
         log: (object) => scrubSecrets(object),

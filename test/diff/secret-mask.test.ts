@@ -77,7 +77,7 @@ describe('secret masking', () => {
     expect(secret).toBeDefined();
     const desired = (secret?.desired as { valueFrom: string }).valueFrom;
     const live = (secret?.live as { valueFrom: string }).valueFrom;
-    expect(desired).toMatch(/^\*\*\*sha256:[0-9a-f]{8}$/);
+    expect(desired).toMatch(/^\*\*\*sha256:[0-9a-f]{32}$/);
     expect(desired).not.toBe(live);
     expect(maskValue(PLANTED_ARN_DESIRED)).toBe(desired);
     // Masking twice changes nothing.
