@@ -240,7 +240,7 @@ describe('cluster reconciler against the sandbox', () => {
   });
 
   it('takes a configuration that spells out ECS defaults as equal to a cluster that sets nothing', async () => {
-    await world.api.send('CreateCluster', { clusterName: 'ops', settings: INITIAL.settings, capacityProviders: INITIAL.capacityProviders, defaultCapacityProviderStrategy: INITIAL.defaultCapacityProviderStrategy, tags: [{ key: 'env', value: 'test' }] });
+    await world.api.send('CreateCluster', { clusterName: 'ops', settings: INITIAL.settings, capacityProviders: INITIAL.capacityProviders, defaultCapacityProviderStrategy: INITIAL.defaultCapacityProviderStrategy, tags: [{ key: 'env', value: 'test' }, { key: 'ecs-gitops/adopt', value: 'ecs-gitops' }] });
     controller = controllerFor(world.controllerApi);
     await apply({
       ...INITIAL,

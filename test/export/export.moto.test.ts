@@ -98,6 +98,10 @@ describe.skipIf(motoEndpoint() === null)('export (moto)', () => {
         return raw.send(operation, input, signal);
       },
     });
+    // The opt-in a person makes with their own credentials: each service is tagged for adoption by this controller.
+    for (const name of ['api', 'batch']) {
+      await raw.send('TagResource', { resourceArn: `arn:aws:ecs:${region}:${accountId}:service/prod/${name}`, tags: [{ key: 'ecs-gitops/adopt', value: 'ecs-gitops' }] });
+    }
     // moto never progresses deployments: judge calls and sync, not health.
     const controller = createController({ ecs: api, workers: 4, resyncMs: 0, followRollouts: false, backoffBaseMs: 50, backoffMaxMs: 500 });
     const mutating = () => Object.fromEntries([...counter.counts].filter(([op]) => MUTATING_OPERATIONS.has(op)));

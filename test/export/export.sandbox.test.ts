@@ -126,8 +126,17 @@ describe('export (sandbox)', () => {
     expect(diff.code, diff.stdout + diff.stderr).toBe(0);
     expect(JSON.parse(diff.stdout)).toMatchObject({ summary: { services: 2, inSync: 2, outOfSync: 0, missing: 0 } });
 
+    // A manifest alone never hands an existing service over: without a person's
+    // opt-in, sync fails with the reason and writes nothing, not even a tag.
     sandbox.admin.resetCallCounts(ACCOUNT);
-    const sync = await runCliCaptured(['sync', 'out'], { env, cwd: work });
+    const refused = await runCliCaptured(['sync', 'out'], { env, cwd: work });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout + refused.stderr).toContain('DIFF_ADOPTION_NOT_ALLOWED');
+    expect(refused.stdout + refused.stderr).toContain('ecs-gitops/adopt=ecs-gitops');
+    for (const op of [...MUTATING, 'TagResource']) expect(sandbox.callCounts(ACCOUNT)[op] ?? 0, op).toBe(0);
+
+    sandbox.admin.resetCallCounts(ACCOUNT);
+    const sync = await runCliCaptured(['sync', 'out', '--adopt-clusters', 'demo'], { env, cwd: work });
     expect(sync.code, sync.stdout + sync.stderr).toBe(0);
     const counts = sandbox.callCounts(ACCOUNT);
     for (const op of MUTATING) expect(counts[op] ?? 0, op).toBe(0);

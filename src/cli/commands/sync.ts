@@ -11,6 +11,7 @@ import type { ServiceStatus } from '../../controller/status.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec, } from '../command.js';
 import { LOG_LEVELS } from '../../observe/logger.js';
 import { loggerFrom, MASK_FLAGS, maskOptionsFrom, MODE_FLAG, RATE_LIMITS_FLAG, rateLimitsFrom, syncModeFrom } from '../config-flags.js';
+import { ADOPT_CLUSTERS_FLAG, adoptionFrom } from '../adoption-flag.js';
 
 export const SYNC_EXIT = { ok: 0, failed: 1 } as const;
 
@@ -35,6 +36,7 @@ async function run(ctx: CommandContext): Promise<number> {
   // Checked before anything is read or applied: bad input never half-applies.
   const rateLimits = await rateLimitsFrom(ctx);
   const mask = await maskOptionsFrom(ctx);
+  const adoption = adoptionFrom(ctx);
   const snapshot = await readSnapshot(dir, region, ctx.signal);
   if (snapshot.problems.length > 0) {
     printProblems(snapshot, ctx.stderr);
@@ -49,6 +51,7 @@ async function run(ctx: CommandContext): Promise<number> {
     logger,
     controllerId: String(flags['controller-id']),
     mode: syncModeFrom(ctx),
+    ...(adoption ? { adoption } : {}),
     workers: flags.workers as number,
     resyncMs: 0,
     prune: flags.prune === true,
@@ -123,6 +126,7 @@ export const syncCommand: CommandSpec = {
     { name: 'workers', type: 'integer', default: 64, description: 'services reconciled at once', validate: (v) => (typeof v === 'number' && v >= 1 ? undefined : 'must be 1 or more') },
     { name: 'region', type: 'string', description: 'default region (else AWS_REGION, us-east-1)' },
     { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'ownership tag value (ecs-gitops/managed-by)' },
+    ADOPT_CLUSTERS_FLAG,
     { name: 'log-level', type: 'string', choices: LOG_LEVELS, default: 'warn', description: 'log level (logs go to stderr)' },
     RATE_LIMITS_FLAG,
     ...MASK_FLAGS,
