@@ -6,12 +6,16 @@
  * manifest does not manage). Arrays of objects are compared entry by entry,
  * by name for named lists; arrays of scalars as a whole.
  */
-import { deepEqual, isObject } from './json.js';
+import { deepEqual, isObject, ownValue } from './json.js';
 import type { PathSegment } from './json-pointer.js';
 import type { ChangeKind, JsonValue } from './types.js';
 
-/** Lists whose entries are identified by a field, wherever they appear. */
-export const NAMED_LISTS: Readonly<Record<string, string>> = {
+/**
+ * Lists whose entries are identified by a field, wherever they appear. No
+ * prototype: it is looked up with user keys (a tag or label named
+ * `constructor` must not find Object's constructor).
+ */
+export const NAMED_LISTS: Readonly<Record<string, string>> = Object.assign(Object.create(null) as Record<string, string>, {
   containerDefinitions: 'name',
   environment: 'name',
   secrets: 'name',
@@ -22,7 +26,7 @@ export const NAMED_LISTS: Readonly<Record<string, string>> = {
   dependsOn: 'containerName',
   resourceRequirements: 'type',
   capacityProviderStrategy: 'capacityProvider',
-};
+});
 
 /** Named lists whose entries are reported whole (name + value), so masking knows the name. */
 const WHOLE_ENTRY_LISTS = new Set(['environment', 'secrets', 'secretOptions']);
@@ -58,7 +62,7 @@ export function compareValues(
   if (isObject(desired) && isObject(live)) {
     const keys = mode === 'owned' ? Object.keys(desired) : [...new Set([...Object.keys(desired), ...Object.keys(live)])];
     for (const key of keys.sort()) {
-      compareValues(desired[key] as JsonValue | undefined, live[key] as JsonValue | undefined, [...path, key], mode, out);
+      compareValues(ownValue(desired, key), ownValue(live, key), [...path, key], mode, out);
     }
     return out;
   }
@@ -90,7 +94,7 @@ function compareLists(
     return;
   }
   const whole = WHOLE_ENTRY_LISTS.has(listName);
-  const nameOf = (entry: JsonValue): string => String((entry as Record<string, JsonValue>)[by]);
+  const nameOf = (entry: JsonValue): string => String(ownValue(entry as Record<string, JsonValue>, by));
   const liveByName = new Map(live.map((entry) => [nameOf(entry), entry] as const));
   const desiredNames = new Set<string>();
   for (const entry of desired) {

@@ -11,6 +11,22 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * `target[key] = value` as an own data property for every key. Plain
+ * assignment of `__proto__` (a valid tag key or label name) changes the
+ * target's prototype instead, so the key vanishes and reading it back finds
+ * another object's fields.
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
+}
+
+/** `value[key]` when `value` holds `key` itself; inherited members (`constructor`, `toString`, ...) are not fields. */
+export function ownValue<T>(value: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(value, key) ? value[key] : undefined;
+}
+
+/**
  * Plain JSON copy: undefined, null, functions and Dates disappear; inside
  * objects, empty arrays and empty objects disappear too, because ECS returns
  * `[]`/`{}` for what was never set (and omits what was set empty). Array
@@ -30,7 +46,7 @@ export function toCanonicalJson(value: unknown): JsonValue | undefined {
       if (item === undefined) continue;
       if (Array.isArray(item) && item.length === 0) continue;
       if (isObject(item) && Object.keys(item).length === 0) continue;
-      out[key] = item;
+      setOwn(out, key, item);
     }
     return out;
   }

@@ -5,6 +5,7 @@
  */
 import type { Tag } from '@aws-sdk/client-ecs';
 import type { TagMap } from '../manifests/types.js';
+import { setOwn } from './json.js';
 
 export const CONTROLLER_TAG_PREFIX = 'ecs-gitops/';
 export const TAG_MANAGED_BY = 'ecs-gitops/managed-by';
@@ -21,7 +22,7 @@ export function tagsToList(tags: TagMap | undefined): Tag[] {
 /** Later entries win, like repeated TagResource calls; entries without a key are skipped. */
 export function tagsToMap(tags: readonly Tag[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const tag of tags ?? []) if (tag.key !== undefined) out[tag.key] = tag.value ?? '';
+  for (const tag of tags ?? []) if (tag.key !== undefined) setOwn(out, tag.key, tag.value ?? '');
   return out;
 }
 

@@ -3,6 +3,8 @@
  * service (what runs, how many, how it is reached), then anything else
  * alphabetically, so repeated exports of the same state are byte-identical.
  */
+import { setOwn } from '../diff/json.js';
+
 const ORDER: Readonly<Record<string, readonly string[]>> = {
   manifest: ['apiVersion', 'kind', 'metadata', 'spec'],
   metadata: ['name', 'cluster', 'region'],
@@ -40,7 +42,8 @@ function ordered(obj: Record<string, unknown>, preferred: readonly string[]): st
 function orderFor(parentKey: string, inArray: boolean): readonly string[] {
   if (parentKey === 'containerDefinitions' && inArray) return ORDER.container ?? [];
   if (inArray) return ORDER.nameFirst ?? [];
-  return ORDER[parentKey] ?? [];
+  // parentKey may be a user's tag or label name, such as "constructor".
+  return (Object.hasOwn(ORDER, parentKey) ? ORDER[parentKey] : undefined) ?? [];
 }
 
 function sortValue(value: unknown, parentKey: string, inArray: boolean): unknown {
@@ -48,7 +51,7 @@ function sortValue(value: unknown, parentKey: string, inArray: boolean): unknown
   if (!isRecord(value)) return value;
   const out: Record<string, unknown> = {};
   // Tag maps and labels keep their own keys in plain alphabetical order.
-  for (const key of ordered(value, orderFor(parentKey, inArray))) out[key] = sortValue(value[key], key, false);
+  for (const key of ordered(value, orderFor(parentKey, inArray))) setOwn(out, key, sortValue(value[key], key, false));
   return out;
 }
 

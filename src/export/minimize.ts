@@ -5,6 +5,8 @@
  * fill in by default (or is read-only, or empty) — and the result is, by
  * construction, indistinguishable from the input to the diff. Pure.
  */
+import { setOwn } from '../diff/json.js';
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export type JsonTree = { [key: string]: Json };
@@ -50,7 +52,7 @@ export function minimize(tree: JsonTree, fingerprint: (candidate: JsonTree) => s
           removed++;
           continue;
         }
-        node[key] = saved;
+        setOwn(node, key, saved);
       }
       visit(saved, childPointer);
     }
