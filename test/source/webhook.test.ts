@@ -120,6 +120,29 @@ describe('webhook handler', () => {
     expect((await handler(github(pushBody()))).status).toBe(500);
   });
 
+  it('ignores a replay of a signed delivery: the second copy does not call onPush', async () => {
+    const { handler, pushes } = setup();
+    expect((await handler(github(pushBody()))).status).toBe(202);
+    const replay = await handler(github(pushBody()));
+    expect(replay).toEqual({ status: 200, body: expect.objectContaining({ triggered: false, duplicate: true }) });
+    expect(pushes).toHaveLength(1);
+    // A different push (another commit, another delivery) is not a replay.
+    const next = github(pushBody('refs/heads/main', 'c'.repeat(40)));
+    expect((await handler({ ...next, headers: { ...next.headers, 'x-github-delivery': 'd-2' } })).status).toBe(202);
+    expect(pushes).toHaveLength(2);
+  });
+
+  it('decides on the headers alone what needs no body', () => {
+    const { handler } = setup();
+    const check = handler.checkHeaders;
+    expect(check).toBeTypeOf('function');
+    expect(check?.({ 'x-github-event': 'push' })).toMatchObject({ status: 401, body: { error: { code: 'SOURCE_WEBHOOK_UNAUTHORIZED' } } });
+    expect(check?.({ 'x-gitlab-token': 'nope' })).toMatchObject({ status: 401 });
+    expect(check?.({ 'x-hub-signature-256': 'sha1=abc' })).toMatchObject({ status: 401 });
+    expect(check?.({ 'x-gitlab-token': SECRET })).toBeUndefined();
+    expect(check?.({ 'x-hub-signature-256': sign(pushBody()) })).toBeUndefined();
+  });
+
   it('refuses an empty secret', () => {
     expect(() => createWebhookHandler({ secret: '', ref: 'main', onPush: () => undefined })).toThrow(expect.objectContaining({ code: 'SOURCE_WEBHOOK_SECRET_INVALID' }));
   });
