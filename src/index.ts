@@ -24,6 +24,7 @@ export {
   normalizeService,
   diffService,
   maskChanges,
+  maskSecrets,
   renderDiffText,
   renderDiffJson,
   taskDefinitionSpecHash,

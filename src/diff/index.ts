@@ -29,7 +29,19 @@ export {
   serviceDiffStatus,
   type LiveService,
 } from './diff-service.js';
-export { DEFAULT_SECRET_NAME_PATTERN, isSecretName, MASK_PREFIX, maskChanges, maskValue } from './secret-mask.js';
+export {
+  DEFAULT_SECRET_NAME_PATTERN,
+  isSecretKey,
+  isSecretName,
+  MASK_PREFIX,
+  maskChanges,
+  maskSecrets,
+  maskSecretText,
+  maskValue,
+  secretMasker,
+  SecretWalker,
+  type SecretRules,
+} from './secret-mask.js';
 export {
   diffJson,
   renderDiffJson,

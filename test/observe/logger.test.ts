@@ -104,6 +104,34 @@ describe('createLogger', () => {
     }
   });
 
+  it.each([
+    ['a dockerLabel named like a secret', { spec: { containerDefinitions: [{ dockerLabels: { 'x-auth-token': SECRET } }] } }],
+    ['a log driver option named like a secret', { logConfiguration: { options: { 'splunk-token': SECRET } } }],
+    ['a URL password in an environment value', { environment: [{ name: 'DATABASE_URL', value: `postgres://app:${SECRET}@db/app` }] }],
+    ['a secret flag in a command', { command: ['serve', `--db-password=${SECRET}`] }],
+    ['a URL password in an error string', { err: `fetch https://ci:${SECRET}@git.example.com/repo.git failed` }],
+  ])('never writes a planted secret in %s (fields, bindings)', (_label, fields) => {
+    const out = captured();
+    out.logger.info(fields, 'with fields');
+    out.logger.child(fields).info('as bindings');
+    expect(out.text()).toContain('[REDACTED]');
+    expect(out.text()).not.toContain(SECRET);
+  });
+
+  it('scrubs the message text and logged Error objects too', () => {
+    for (const format of ['json', 'pretty'] as const) {
+      const out = captured({ format, colorize: false });
+      out.logger.error({ code: 'SOURCE_GIT_FETCH_FAILED' }, `git fetch https://x-access-token:${SECRET}@github.com/org/repo.git failed`);
+      out.logger.warn(`reconcile failed: InvalidParameterException: bad command --api-token=${SECRET}`);
+      out.logger.error({ err: new Error(`connect postgres://app:${SECRET}@db/app refused`) }, 'with an error');
+      const text = out.text();
+      expect(text, format).not.toContain(SECRET);
+      expect(text).toContain('https://x-access-token:[REDACTED]@github.com/org/repo.git');
+      expect(text).toContain('--api-token=[REDACTED]');
+      expect(text).toContain('refused');
+    }
+  });
+
   it('keeps ordinary environment values and does not mutate the logged object', () => {
     const out = captured();
     const fields = { environment: [{ name: 'LOG_LEVEL', value: 'debug' }, { name: 'DB_PASSWORD', value: SECRET }] };

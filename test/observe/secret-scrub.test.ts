@@ -55,6 +55,31 @@ describe('scrubSecrets', () => {
     expect(scrubSecrets('plain')).toBe('plain');
   });
 
+  it('masks secret-looking keys inside string maps by substring, URL user info and secret name=value in every string', () => {
+    const input = {
+      containerDefinitions: [{
+        command: ['serve', '--db-password=pw-1', '--auth-token', 'pw-2', '--port', '80'],
+        environment: [{ name: 'DATABASE_URL', value: 'postgres://app:pw-3@db:5432/app' }],
+        dockerLabels: { 'x-auth-token': 'pw-4', team: 'web' },
+        logConfiguration: { logDriver: 'splunk', options: { 'splunk-token': 'pw-5', 'splunk-url': 'https://splunk:8088' } },
+      }],
+      source: { url: 'https://pw-6@git.example.com/org/repo.git', lastError: { message: 'fetch https://ci:pw-7@git.example.com/org/repo.git failed' } },
+    };
+    const scrubbed = JSON.stringify(scrubSecrets(input));
+    for (const secret of ['pw-1', 'pw-2', 'pw-3', 'pw-4', 'pw-5', 'pw-6', 'pw-7']) expect(scrubbed).not.toContain(secret);
+    for (const kept of ['"team":"web"', 'https://splunk:8088', 'postgres://app:[REDACTED]@db:5432/app', '--db-password=[REDACTED]', '"--port","80"', 'https://ci:[REDACTED]@git.example.com']) {
+      expect(scrubbed).toContain(kept);
+    }
+  });
+
+  it('keeps values the diff masker already hashed (a status diff still shows a change) and awslogs options', () => {
+    const input = {
+      diff: [{ desired: { name: 'DB_PASSWORD', value: '***sha256:0123456789abcdef0123456789abcdef' }, live: { dockerLabels: { 'api-token': '***sha256:fedcba9876543210fedcba9876543210' } } }],
+      logConfiguration: { options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'eu-west-1', 'awslogs-stream-prefix': 'web' } },
+    };
+    expect(scrubSecrets(input)).toBe(input);
+  });
+
   it('property: scrubbing is idempotent', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
