@@ -13,6 +13,7 @@
  * Images outside ECR are deployed as written and never looked up.
  */
 import type * as ECS from '@aws-sdk/client-ecs';
+import { setOwn } from '../diff/json.js';
 import { imageName, parseEcrImage, type EcrImageRef, type ImageResolver } from '../ecs/image-resolver.js';
 import type { DesiredService, ImagePolicy } from '../manifests/types.js';
 import { primaryDeployment } from './rollout.js';
@@ -106,6 +107,7 @@ export async function applyImagePolicy(
   const deployedAt = primaryDeployment(live.service)?.createdAt?.getTime();
   const rewrites = new Map<string, string>();
   const imageUpdates: ImageUpdate[] = [];
+  // Keyed by container name, which may be `__proto__`: written with setOwn.
   const imageDigests: Record<string, string> = {};
   const targetDigests: Record<string, string> = {};
   const followDigests = new Map<string, string>();
@@ -126,11 +128,11 @@ export async function applyImagePolicy(
         // About to deploy an image that does not run yet: make sure it exists.
         const found = await resolver.lookup(ref, signal);
         if (found.result !== 'found') return failure(CODE[found.result], found.message, name);
-        targetDigests[name] = found.digest;
-        if (liveDigest) imageDigests[name] = liveDigest;
+        setOwn(targetDigests, name, found.digest);
+        if (liveDigest) setOwn(imageDigests, name, liveDigest);
       } else if (ref.digest) {
-        imageDigests[name] = ref.digest;
-        targetDigests[name] = ref.digest;
+        setOwn(imageDigests, name, ref.digest);
+        setOwn(targetDigests, name, ref.digest);
       }
       continue;
     }
@@ -140,8 +142,8 @@ export async function applyImagePolicy(
       const target = `${ref.base}@${found.digest}`;
       rewrites.set(name, target);
       // What runs is what the live revision names; it becomes `target` once applied.
-      imageDigests[name] = digestOf(liveImage) ?? found.digest;
-      targetDigests[name] = found.digest;
+      setOwn(imageDigests, name, digestOf(liveImage) ?? found.digest);
+      setOwn(targetDigests, name, found.digest);
       continue;
     }
     // follow-tag
@@ -152,12 +154,12 @@ export async function applyImagePolicy(
       // Nothing remembered (first look since a start): the PRIMARY deployment
       // resolved the tag when it was created, so an image pushed later is not what runs.
       imageUpdates.push({ container: name, image: imageName(ref), newDigest: found.digest });
-      targetDigests[name] = found.digest;
+      setOwn(targetDigests, name, found.digest);
       followDigests.set(name, found.digest);
       continue;
     }
-    imageDigests[name] = running ?? found.digest;
-    targetDigests[name] = found.digest;
+    setOwn(imageDigests, name, running ?? found.digest);
+    setOwn(targetDigests, name, found.digest);
     followDigests.set(name, found.digest);
   }
 
