@@ -15,6 +15,7 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { loadManifests, ManifestFileCache } from '../manifests/index.js';
 import type { SyncMode } from '../manifests/types.js';
+import type { AdoptionPolicy } from '../plan/ownership.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { startHttpServer, type RunningHttpServer } from '../observe/http-server.js';
@@ -49,6 +50,8 @@ export interface ServeConfig {
   readonly mode: SyncMode;
   readonly workers: number;
   readonly controllerId: string;
+  /** Which existing untagged services and clusters may be adopted (`--adopt-clusters`); absent: only those tagged ecs-gitops/adopt. */
+  readonly adoption?: AdoptionPolicy;
   /** Checkout watcher quiet period (`--debounce`). @default 50 */
   readonly debounceMs?: number;
   /** Client-side ECS limits per category (`--rate-limits`); categories left out keep ECS's published defaults. */
@@ -195,6 +198,7 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
       resyncMs: config.resyncMs, prune: config.prune, maxPrune: config.maxPrune,
       ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),
       ...(config.mask ? { mask: config.mask } : {}),
+      ...(config.adoption ? { adoption: config.adoption } : {}),
     });
     cleanups.push(() => controller.stop({ graceMs: config.shutdownGraceMs ?? 10_000 }));
 

@@ -22,6 +22,8 @@ import { parse } from 'yaml';
 import { envNameFor } from '../../src/cli/flags.js';
 import { runCommand } from '../../src/cli/commands/run.js';
 import { motoAccount, motoEndpoint } from '../support/moto.js';
+import { resolve } from './cfn-resolve.js';
+import { allowingStatements, type PolicyStatement } from './iam-evaluate.js';
 import { createVpc, motoQuery, xmlValue, type MotoQueryTarget } from './moto-query.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -29,10 +31,18 @@ const templateText = readFileSync(path.join(root, 'deploy/cloudformation/ecs-git
 const policy = JSON.parse(readFileSync(path.join(root, 'deploy/iam/ecs-gitops-policy.json'), 'utf8')) as unknown;
 
 interface Template {
-  Parameters: Record<string, unknown>;
+  Parameters: Record<string, { Default?: string }>;
+  Conditions: Record<string, unknown>;
   Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
 }
 const template = parse(templateText) as Template;
+
+/** The task role's policy as a stack with these parameters (over the defaults) would hold it. */
+function taskRolePolicy(parameters: Record<string, string>, pseudo: Record<string, string>): { Statement: PolicyStatement[] } {
+  const defaults = Object.fromEntries(Object.entries(template.Parameters).flatMap(([name, p]) => (p.Default === undefined ? [] : [[name, p.Default]])));
+  const policies = resource('TaskRole').Policies as { PolicyDocument: unknown }[];
+  return resolve(policies[0]?.PolicyDocument, { parameters: { ...defaults, ...parameters }, conditions: template.Conditions, pseudo }) as { Statement: PolicyStatement[] };
+}
 
 function resource(name: string): Record<string, unknown> {
   const r = template.Resources[name];
@@ -47,10 +57,54 @@ describe('deploy/cloudformation/ecs-gitops.yaml (static)', () => {
     ]));
   });
 
-  it("gives the task role exactly deploy/iam/ecs-gitops-policy.json", () => {
+  it("gives the task role exactly deploy/iam/ecs-gitops-policy.json with the default parameters", () => {
     const policies = resource('TaskRole').Policies as { PolicyName: string; PolicyDocument: unknown }[];
     expect(policies).toHaveLength(1);
-    expect(policies[0]?.PolicyDocument).toEqual(policy);
+    // The sample policy is written for any account (`*`) in the aws partition.
+    expect(taskRolePolicy({}, { 'AWS::Partition': 'aws', 'AWS::AccountId': '*', 'AWS::Region': 'eu-west-1' })).toEqual(policy);
+  });
+
+  it('binds the policy to ControllerId, ManagedClusterNamePattern, AdoptableClusterNamePattern and PassableRolePath', () => {
+    const statements = taskRolePolicy(
+      { ControllerId: 'team-a', ManagedClusterNamePattern: 'prod-*', AdoptableClusterNamePattern: 'legacy-*', PassableRolePath: '/apps/' },
+      { 'AWS::Partition': 'aws', 'AWS::AccountId': '123456789012', 'AWS::Region': 'eu-west-1' },
+    ).Statement;
+    const arn = (kind: string, name: string) => `arn:aws:ecs:eu-west-1:123456789012:${kind}/${name}`;
+    const allowed = (action: string, resource: string, context: Record<string, string>) => allowingStatements(statements, { action, resource, context }).length > 0;
+    const claim = { 'aws:RequestTag/ecs-gitops/managed-by': 'team-a' };
+    expect(allowed('ecs:UpdateService', arn('service', 'prod-eu/web'), { 'aws:ResourceTag/ecs-gitops/managed-by': 'team-a' })).toBe(true);
+    // Outside the managed clusters, even its own tag does not help.
+    expect(allowed('ecs:UpdateService', arn('service', 'ops/web'), { 'aws:ResourceTag/ecs-gitops/managed-by': 'team-a' })).toBe(false);
+    expect(allowed('ecs:UpdateService', arn('service', 'prod-eu/web'), { 'aws:ResourceTag/ecs-gitops/managed-by': 'ecs-gitops' })).toBe(false);
+    // Adoption: in an allow-listed cluster, or a resource a person tagged; never elsewhere, never another controller's.
+    expect(allowed('ecs:TagResource', arn('service', 'legacy-1/web'), claim)).toBe(true);
+    expect(allowed('ecs:TagResource', arn('service', 'legacy-1/web'), { ...claim, 'aws:ResourceTag/ecs-gitops/managed-by': 'other' })).toBe(false);
+    expect(allowed('ecs:TagResource', arn('service', 'prod-eu/web'), claim)).toBe(false);
+    expect(allowed('ecs:TagResource', arn('service', 'prod-eu/web'), { ...claim, 'aws:ResourceTag/ecs-gitops/adopt': 'team-a' })).toBe(true);
+    expect(allowed('iam:PassRole', 'arn:aws:iam::123456789012:role/apps/web', { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' })).toBe(true);
+    expect(allowed('iam:PassRole', 'arn:aws:iam::123456789012:role/ecs-gitops-TaskRole', { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' })).toBe(false);
+    // The allow-list statement exists only when the parameter is set.
+    expect(statements.map((st) => st.Sid)).toContain('AdoptInAllowListedClusters');
+    expect(taskRolePolicy({}, { 'AWS::Partition': 'aws', 'AWS::AccountId': '1', 'AWS::Region': 'x' }).Statement.map((st) => st.Sid)).not.toContain('AdoptInAllowListedClusters');
+  });
+
+  it('runs read-only with a writable /tmp, and generates its own mask key and API token in Secrets Manager', () => {
+    const container = (resource('TaskDefinition').ContainerDefinitions as Record<string, unknown>[])[0] as Record<string, unknown>;
+    expect(container.ReadonlyRootFilesystem).toBe(true);
+    expect(container.MountPoints).toEqual([{ SourceVolume: 'tmp', ContainerPath: '/tmp', ReadOnly: false }]);
+    expect(resource('TaskDefinition').Volumes).toEqual([{ Name: 'tmp' }]);
+    // Generated in the stack unless the person deploying names an existing secret.
+    for (const [name, condition, parameter] of [['MaskKeySecret', 'GenerateMaskKey', 'MaskKeySecretArn'], ['ApiTokenSecret', 'GenerateApiToken', 'ApiTokenSecretArn']] as const) {
+      expect(template.Resources[name]).toMatchObject({ Type: 'AWS::SecretsManager::Secret', Condition: condition });
+      expect(resource(name).GenerateSecretString, name).toMatchObject({ PasswordLength: 48 });
+      expect(template.Conditions[condition]).toEqual({ 'Fn::Equals': [{ Ref: parameter }, ''] });
+    }
+    const secretNames = (branch: unknown) => (branch as { Name: string }[]).map((e) => e.Name).sort();
+    const [, withGit, withoutGit] = (container.Secrets as { 'Fn::If': [string, unknown, unknown] })['Fn::If'];
+    expect(secretNames(withGit)).toEqual(['ECS_GITOPS_API_TOKEN', 'ECS_GITOPS_GIT_TOKEN', 'ECS_GITOPS_MASK_KEY']);
+    expect(secretNames(withoutGit)).toEqual(['ECS_GITOPS_API_TOKEN', 'ECS_GITOPS_MASK_KEY']);
+    // No default network for the API port: the person deploying names the one that scrapes it.
+    expect(template.Parameters.MetricsCidr?.Default).toBeUndefined();
   });
 
   it('maps every plain environment variable to a flag of `ecs-gitops run`', () => {
@@ -63,9 +117,12 @@ describe('deploy/cloudformation/ecs-gitops.yaml (static)', () => {
     const runSource = readFileSync(path.join(root, 'src/cli/commands/run.ts'), 'utf8');
     expect(JSON.stringify(container.Secrets)).toContain('"Name":"ECS_GITOPS_GIT_TOKEN"');
     expect(runSource).toContain('ctx.env.ECS_GITOPS_GIT_TOKEN');
+    // So do the mask key and the API token, read where their flags are.
+    const configSource = readFileSync(path.join(root, 'src/cli/config-flags.ts'), 'utf8');
+    for (const name of ['ECS_GITOPS_MASK_KEY', 'ECS_GITOPS_API_TOKEN']) expect(configSource, name).toContain(`'${name}'`);
   });
 
-  it('lets the execution role pull images and write logs, and read only the Git secret', () => {
+  it('lets the execution role pull images and write logs, and read only the Git secret and its own two', () => {
     const execution = resource('ExecutionRole');
     expect(execution.ManagedPolicyArns).toEqual(['arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy']);
     expect(execution.Policies).toBeUndefined();
@@ -76,6 +133,15 @@ describe('deploy/cloudformation/ecs-gitops.yaml (static)', () => {
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: 'GitCredentialsSecretArn' } }],
     });
+    expect((resource('ExecutionRoleSecretsPolicy').PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
+      {
+        Effect: 'Allow', Action: 'secretsmanager:GetSecretValue',
+        Resource: [
+          { 'Fn::If': ['GenerateMaskKey', { Ref: 'MaskKeySecret' }, { Ref: 'MaskKeySecretArn' }] },
+          { 'Fn::If': ['GenerateApiToken', { Ref: 'ApiTokenSecret' }, { Ref: 'ApiTokenSecretArn' }] },
+        ],
+      },
+    ]);
   });
 
   it('runs one controller at a time and exposes port 9400', () => {
@@ -92,6 +158,9 @@ describe.skipIf(motoEndpoint() === null)('deploy/cloudformation/ecs-gitops.yaml 
   let ecs: ECSClient;
   let vpc: { vpcId: string; subnets: string[] };
   const secretArn = `arn:aws:secretsmanager:${region}:123456789012:secret:git-token-AbCdEf`;
+  // moto's CloudFormation cannot create AWS::SecretsManager::Secret: the stacks name existing secrets (the generated ones are checked statically).
+  const maskKeyArn = `arn:aws:secretsmanager:${region}:123456789012:secret:mask-key-AbCdEf`;
+  const apiTokenArn = `arn:aws:secretsmanager:${region}:123456789012:secret:api-token-AbCdEf`;
   const stackName = 'ecs-gitops-test';
 
   beforeAll(async () => {
@@ -107,6 +176,9 @@ describe.skipIf(motoEndpoint() === null)('deploy/cloudformation/ecs-gitops.yaml 
       VpcId: vpc.vpcId,
       Subnets: vpc.subnets.join(','),
       Image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-gitops:0.1.0',
+      MetricsCidr: '10.1.2.0/24',
+      MaskKeySecretArn: maskKeyArn,
+      ApiTokenSecretArn: apiTokenArn,
     };
     const form: Record<string, string> = { StackName: stackName, TemplateBody: templateText, 'Capabilities.member.1': 'CAPABILITY_IAM' };
     Object.entries(parameters).forEach(([key, value], i) => {
@@ -150,14 +222,21 @@ describe.skipIf(motoEndpoint() === null)('deploy/cloudformation/ecs-gitops.yaml 
       ECS_GITOPS_LISTEN: '0.0.0.0:9400',
       AWS_REGION: region,
     });
-    expect(container?.secrets).toEqual([{ name: 'ECS_GITOPS_GIT_TOKEN', valueFrom: secretArn }]);
+    expect(container?.secrets).toEqual([
+      { name: 'ECS_GITOPS_GIT_TOKEN', valueFrom: secretArn },
+      { name: 'ECS_GITOPS_MASK_KEY', valueFrom: maskKeyArn },
+      { name: 'ECS_GITOPS_API_TOKEN', valueFrom: apiTokenArn },
+    ]);
     expect(container?.portMappings?.[0]).toMatchObject({ containerPort: 9400 });
     expect(container?.healthCheck?.command?.join(' ')).toContain('http://127.0.0.1:9400/healthz');
     expect(container?.logConfiguration?.options?.['awslogs-group']).toBe('/ecs/ecs-gitops/ecs-gitops');
   });
 
-  async function physicalId(logicalId: string): Promise<string> {
-    const xml = await motoQuery(target, 'cloudformation', 'DescribeStackResource', '2010-05-15', { StackName: stackName, LogicalResourceId: logicalId });
+  async function physicalId(logicalId: string, stack = stackName): Promise<string> {
+    // DescribeStackResources, not DescribeStackResource: moto 5.2.1's single-resource look-up fails (500)
+    // on a stack with a resource its Condition left out (the generated secrets, here).
+    const all = await motoQuery(target, 'cloudformation', 'DescribeStackResources', '2010-05-15', { StackName: stack });
+    const xml = [...all.matchAll(/<member>([\s\S]*?)<\/member>/g)].map((m) => m[1] ?? '').find((m) => xmlValue(m, 'LogicalResourceId') === logicalId) ?? '';
     expect(xmlValue(xml, 'ResourceStatus'), logicalId).toBe('CREATE_COMPLETE');
     const id = xmlValue(xml, 'PhysicalResourceId');
     if (!id) throw new Error(`no physical id for ${logicalId}: ${xml}`);
@@ -180,7 +259,10 @@ describe.skipIf(motoEndpoint() === null)('deploy/cloudformation/ecs-gitops.yaml 
     const inline = await motoQuery(target, 'iam', 'GetRolePolicy', '2010-05-08', { RoleName: roleName, PolicyName: 'ecs-gitops-controller' });
     const document = decodeURIComponent(xmlValue(inline, 'PolicyDocument') ?? '{}').replace(/&quot;|&#x27;|&#39;/g, '"');
     // moto keeps a CloudFormation-created inline policy as a Python dict repr: read its quotes as JSON's.
-    expect(JSON.parse(document.startsWith("{'") ? document.replace(/'/g, '"') : document)).toEqual(policy);
+    // It also keeps an Fn::If's AWS::NoValue in a list as None, where CloudFormation drops the element.
+    const stored = JSON.parse(document.startsWith("{'") ? document.replace(/'/g, '"').replace(/\bNone\b/g, 'null') : document) as { Statement: unknown[] };
+    expect({ ...stored, Statement: stored.Statement.filter((st) => st !== null) })
+      .toEqual(taskRolePolicy({}, { 'AWS::Partition': 'aws', 'AWS::AccountId': target.accountId, 'AWS::Region': region }));
 
     const executionRoleName = await physicalId('ExecutionRole');
     expect(executionRoleName).not.toBe(roleName);
@@ -189,9 +271,11 @@ describe.skipIf(motoEndpoint() === null)('deploy/cloudformation/ecs-gitops.yaml 
     expect(decodeURIComponent(xmlValue(secretPolicy, 'PolicyDocument') ?? '')).toContain(secretArn);
   });
 
-  it('deploys without Git credentials: no secret in the task, no secret policy on the execution role', async () => {
+  it('deploys without Git credentials: no Git secret in the task, no Git secret policy on the execution role', async () => {
     const form: Record<string, string> = { StackName: 'ecs-gitops-public', TemplateBody: templateText, 'Capabilities.member.1': 'CAPABILITY_IAM' };
-    const parameters = { GitUrl: 'https://git.example.com/public.git', VpcId: vpc.vpcId, Subnets: vpc.subnets.join(','), ClusterName: 'ecs-gitops-public' };
+    const parameters = { GitUrl: 'https://git.example.com/public.git', VpcId: vpc.vpcId, Subnets: vpc.subnets.join(','), ClusterName: 'ecs-gitops-public', MetricsCidr: '10.1.2.0/24',
+      MaskKeySecretArn: maskKeyArn, ApiTokenSecretArn: apiTokenArn,
+    };
     Object.entries(parameters).forEach(([key, value], i) => {
       form[`Parameters.member.${i + 1}.ParameterKey`] = key;
       form[`Parameters.member.${i + 1}.ParameterValue`] = value;
@@ -202,10 +286,9 @@ describe.skipIf(motoEndpoint() === null)('deploy/cloudformation/ecs-gitops.yaml 
     const services = await ecs.send(new DescribeServicesCommand({ cluster: 'ecs-gitops-public', services: ['ecs-gitops'] }));
     const { taskDefinition } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: services.services?.[0]?.taskDefinition }));
     const container = taskDefinition?.containerDefinitions?.[0];
-    expect(container?.secrets ?? []).toEqual([]);
+    expect((container?.secrets ?? []).map((x) => x.name).sort()).toEqual(['ECS_GITOPS_API_TOKEN', 'ECS_GITOPS_MASK_KEY']);
     expect(container?.image).toBe('ghcr.io/ecs-gitops/ecs-gitops:0.1.0');
-    const resource = await motoQuery(target, 'cloudformation', 'DescribeStackResource', '2010-05-15', { StackName: 'ecs-gitops-public', LogicalResourceId: 'ExecutionRole' });
-    const roleName = xmlValue(resource, 'PhysicalResourceId') ?? '';
+    const roleName = await physicalId('ExecutionRole', 'ecs-gitops-public');
     const policies = await motoQuery(target, 'iam', 'ListRolePolicies', '2010-05-08', { RoleName: roleName });
     expect(policies).not.toContain('read-git-credentials');
   });

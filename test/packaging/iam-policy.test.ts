@@ -1,14 +1,19 @@
 /**
  * The least-privilege policy (deploy/iam/ecs-gitops-policy.json) grants
  * exactly the AWS operations the code can call, found by scanning src/ for the
- * SDK commands it loads, and every mutating one is bounded by a tag condition.
+ * SDK commands it loads, every mutating one is bounded by the ownership tag
+ * equal to the controller id, and requests put to it as IAM evaluates them
+ * show the takeovers denied and the controller's own calls allowed.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ECS_OPERATIONS, MUTATING_OPERATIONS } from '../../src/ecs/index.js';
+import { allowingStatements } from './iam-evaluate.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
+/** The id the sample policy is written for: `--controller-id`'s default (the CloudFormation template's ControllerId parameter). */
+const CONTROLLER_ID = 'ecs-gitops';
 
 interface Statement {
   readonly Sid: string;
@@ -88,31 +93,65 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
     expect(new Set(policy.Statement.map((s) => s.Sid)).size).toBe(policy.Statement.length);
   });
 
-  it('bounds every mutating ECS action by an ecs-gitops tag condition', () => {
+  it('bounds every mutating ECS action by the ownership tag equal to this controller id, never by its mere presence', () => {
     for (const op of MUTATING_OPERATIONS) {
       const granting = policy.Statement.filter((s) => actionsOf(s).includes(`ecs:${op}`));
       expect(granting.length, op).toBeGreaterThan(0);
       for (const s of granting) {
-        const keys = Object.values(s.Condition ?? {}).flatMap((c) => Object.keys(c));
-        expect(keys.some((k) => k === 'aws:ResourceTag/ecs-gitops/managed-by' || k === 'aws:RequestTag/ecs-gitops/managed-by' || k === 'ecs:CreateAction'), `${op} in ${s.Sid}`).toBe(true);
+        const equals = { ...(s.Condition?.StringEquals ?? {}) };
+        const owner = equals['aws:ResourceTag/ecs-gitops/managed-by'] ?? equals['aws:RequestTag/ecs-gitops/managed-by'];
+        expect(owner, `${op} in ${s.Sid}`).toBe(CONTROLLER_ID);
+        expect(JSON.stringify(s.Condition?.Null ?? {}), `${op} in ${s.Sid}`).not.toContain('"false"');
       }
     }
   });
 
-  it('lets TagResource act only on create, on managed resources, or when adding the ownership tag', () => {
-    const tagging = policy.Statement.filter((s) => actionsOf(s).includes('ecs:TagResource'));
-    const conditions = tagging.map((s) => JSON.stringify(s.Condition));
-    expect(conditions.sort()).toEqual([
-      JSON.stringify({ Null: { 'aws:RequestTag/ecs-gitops/managed-by': 'false' } }),
-      JSON.stringify({ Null: { 'aws:ResourceTag/ecs-gitops/managed-by': 'false' } }),
-      JSON.stringify({ StringEquals: { 'ecs:CreateAction': ['CreateCluster', 'CreateService', 'RegisterTaskDefinition'] } }),
-    ].sort());
+  // Requests put to the policy as IAM would evaluate them: the takeover the
+  // security review found (tag any untagged resource, then change it) and the
+  // controller's own calls, which must all still pass.
+  const SERVICE = 'arn:aws:ecs:eu-west-1:123456789012:service/prod/web';
+  const CLUSTER = 'arn:aws:ecs:eu-west-1:123456789012:cluster/prod';
+  const TASK_DEFINITION = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3';
+  const OURS = { 'aws:ResourceTag/ecs-gitops/managed-by': CONTROLLER_ID };
+  const CLAIM = { 'aws:RequestTag/ecs-gitops/managed-by': CONTROLLER_ID };
+  const allowed = (action: string, resource: string, context: Record<string, string>) =>
+    allowingStatements(policy.Statement, { action, resource, context });
+
+  it.each([
+    ['claiming an untagged service by tagging it', 'ecs:TagResource', SERVICE, CLAIM],
+    ['claiming an untagged cluster by tagging it', 'ecs:TagResource', CLUSTER, CLAIM],
+    ["tagging another controller's service as ours", 'ecs:TagResource', SERVICE, { 'aws:ResourceTag/ecs-gitops/managed-by': 'other', ...CLAIM }],
+    ["updating another controller's service", 'ecs:UpdateService', SERVICE, { 'aws:ResourceTag/ecs-gitops/managed-by': 'other' }],
+    ["deleting another controller's service", 'ecs:DeleteService', SERVICE, { 'aws:ResourceTag/ecs-gitops/managed-by': 'other' }],
+    ['updating an untagged cluster', 'ecs:UpdateCluster', CLUSTER, {}],
+    ['handing our service to another controller', 'ecs:TagResource', SERVICE, { ...OURS, 'aws:RequestTag/ecs-gitops/managed-by': 'other' }],
+    ['adopting a resource opted in for another controller', 'ecs:TagResource', SERVICE, { 'aws:ResourceTag/ecs-gitops/adopt': 'other', ...CLAIM }],
+    ['creating a service owned by another id', 'ecs:CreateService', SERVICE, { 'aws:RequestTag/ecs-gitops/managed-by': 'other' }],
+    ['passing an arbitrary role to ECS tasks', 'iam:PassRole', 'arn:aws:iam::123456789012:role/admin', { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }],
+    ['passing a task role to another service', 'iam:PassRole', 'arn:aws:iam::123456789012:role/ecs-tasks/app', { 'iam:PassedToService': 'ec2.amazonaws.com' }],
+  ])('denies %s', (_what, action, resource, context) => {
+    expect(allowed(action, resource, context)).toEqual([]);
   });
 
-  it('passes roles to ECS tasks only', () => {
+  it.each([
+    ['creating a service it tags as its own', 'ecs:CreateService', SERVICE, CLAIM],
+    ['registering a task definition it tags as its own', 'ecs:RegisterTaskDefinition', TASK_DEFINITION, CLAIM],
+    ['tagging on create', 'ecs:TagResource', SERVICE, { 'ecs:CreateAction': 'CreateService', ...CLAIM }],
+    ['updating its own service', 'ecs:UpdateService', SERVICE, OURS],
+    ['re-stamping its own service', 'ecs:TagResource', SERVICE, { ...OURS, ...CLAIM }],
+    ['removing a user tag from its own cluster', 'ecs:UntagResource', CLUSTER, OURS],
+    ['deleting its own service (prune)', 'ecs:DeleteService', SERVICE, OURS],
+    ['adopting a service a person tagged ecs-gitops/adopt=<id>', 'ecs:TagResource', SERVICE, { 'aws:ResourceTag/ecs-gitops/adopt': CONTROLLER_ID, ...CLAIM }],
+    ['passing a role under the task role path to ECS tasks', 'iam:PassRole', 'arn:aws:iam::123456789012:role/ecs-tasks/app', { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }],
+  ])('allows %s', (_what, action, resource, context) => {
+    expect(allowed(action, resource, context).length).toBeGreaterThan(0);
+  });
+
+  it('passes only roles under one IAM path, to ECS tasks only', () => {
     const passRole = policy.Statement.filter((s) => actionsOf(s).includes('iam:PassRole'));
     expect(passRole).toHaveLength(1);
     expect(actionsOf(passRole[0] as Statement)).toEqual(['iam:PassRole']);
+    expect(passRole[0]?.Resource).toMatch(/^arn:aws:iam::[^:]*:role\/[\w+=,.@-]+\/\*$/);
     expect(passRole[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
   });
 

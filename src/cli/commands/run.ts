@@ -15,6 +15,7 @@ import { DEFAULT_DEBOUNCE_MS } from '../../source/checkout-source.js';
 import type { GitCredentials } from '../../source/git-credentials.js';
 import { API_ACCESS_FLAGS, apiAccessFrom, loggerFrom, MASK_FLAGS, maskOptionsFrom, MODE_FLAG, RATE_LIMITS_FLAG, rateLimitsFrom, secretFrom, syncModeFrom } from '../config-flags.js';
 import type { FlagSpec } from '../flags.js';
+import { ADOPT_CLUSTERS_FLAG, adoptionFrom } from '../adoption-flag.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 
 const atLeast = (min: number) => (v: unknown) => (typeof v === 'number' && v >= min ? undefined : `must be ${min} or more`);
@@ -30,11 +31,15 @@ export const CONTROLLER_FLAGS: readonly FlagSpec[] = [
   { name: 'workers', type: 'integer', default: 64, description: 'services reconciled at once', validate: atLeast(1) },
   { name: 'region', type: 'string', description: 'default region (else AWS_REGION, us-east-1)' },
   { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'ownership tag value (ecs-gitops/managed-by); one per controller instance' },
+  ADOPT_CLUSTERS_FLAG,
   { name: 'log-level', type: 'string', choices: LOG_LEVELS, default: 'info', description: 'log level' },
   { name: 'log-format', type: 'string', choices: LOG_FORMATS, default: 'json', description: 'json lines, or pretty for people' },
   RATE_LIMITS_FLAG,
   ...MASK_FLAGS,
 ];
+
+const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
+  (value === undefined ? {} : { [key]: value } as Record<K, V>);
 
 /** `mask` is what diffs and status use; the logger scrubs the same secret names. */
 export function controllerConfigFrom(ctx: CommandContext, mask: MaskOptions) {
@@ -47,6 +52,7 @@ export function controllerConfigFrom(ctx: CommandContext, mask: MaskOptions) {
     mode: syncModeFrom(ctx),
     workers: flags.workers as number,
     controllerId: String(flags['controller-id']),
+    ...optional('adoption', adoptionFrom(ctx)),
     logger: loggerFrom(ctx, mask, { format: flags['log-format'] as LogFormat, destination: ctx.stdout }),
     mask,
     ...(typeof flags.path === 'string' ? { path: flags.path } : {}),
