@@ -3,15 +3,29 @@
 # carries production dependencies only. Node 22 LTS: Node 20 is past its end
 # of life, and the code stays compatible with Node 20 for development.
 # test/packaging/ checks this file and performs its npm steps (no Docker needed).
-FROM node:22-bookworm-slim AS build
+#
+# Both stages start from node:22-bookworm-slim pinned by digest, so a tag
+# moved upstream (or a compromised mirror) cannot change what is built. The
+# digest is a required build argument, not written here, because it must be
+# read from the registry, not guessed; there is no default, so a build without
+# it fails at FROM ("invalid reference format") instead of silently taking
+# whatever the tag points to today. To get it, and to update it (when Node 22
+# or Debian ship a fix):
+#   docker buildx imagetools inspect node:22-bookworm-slim --format '{{.Manifest.Digest}}'
+#   docker build --build-arg NODE_IMAGE_DIGEST=sha256:<that digest> -t ecs-gitops:0.1.0 .
+# Record the digest you built with next to the image version you release.
+ARG NODE_IMAGE_DIGEST
+FROM node:22-bookworm-slim@${NODE_IMAGE_DIGEST} AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-RUN npm ci
+# --ignore-scripts: the build needs only tsc; the one dependency with an
+# install script (esbuild, under the test tools) is not used to build.
+RUN npm ci --ignore-scripts
 COPY src ./src
 COPY schema ./schema
 RUN npm run build
 
-FROM node:22-bookworm-slim AS runtime
+FROM node:22-bookworm-slim@${NODE_IMAGE_DIGEST} AS runtime
 LABEL org.opencontainers.image.title="ecs-gitops" \
       org.opencontainers.image.description="GitOps controller for Amazon ECS" \
       org.opencontainers.image.licenses="Apache-2.0"

@@ -3,10 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deployedNodeArgs } from '../../bench/lib/processes.js';
-import { copySteps, dockerIgnored, jsonForm, npmCommands, parseDockerfile, type Stage } from './dockerfile.js';
+import { copySteps, dockerIgnored, jsonForm, npmCommands, parseDockerfileWithArgs, type Stage } from './dockerfile.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const stages = parseDockerfile(readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
+const { globalArgs, stages } = parseDockerfileWithArgs(readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
 const runtime = stages.at(-1) as Stage;
 const build = stages[0] as Stage;
 const last = (stage: Stage, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword).at(-1);
@@ -21,10 +21,28 @@ describe('Dockerfile', () => {
     expect(build.name).toBe('build');
   });
 
-  it('builds with dev dependencies and ships production dependencies only', () => {
-    expect(npmCommands(build)).toEqual([['npm', 'ci'], ['npm', 'run', 'build']]);
+  it('pins every base image by digest, the tag kept for people', () => {
+    // image:tag@sha256:<64 hex>, or image:tag@${ARG} where the ARG is declared
+    // before the first FROM with no default (the build then fails without a
+    // digest instead of taking whatever the tag names) or a real-looking one.
+    for (const stage of stages) {
+      const match = /^[\w./-]+:[\w.-]+@(?:sha256:([0-9a-f]{64})|\$\{(\w+)\})$/.exec(stage.from);
+      expect(match, `${stage.from} is not pinned by digest`).not.toBeNull();
+      const argName = match?.[2];
+      if (argName === undefined) continue;
+      const arg = globalArgs.find((a) => a.name === argName);
+      expect(arg, `${argName} is not declared before the first FROM`).toBeDefined();
+      if (arg?.default !== undefined) expect(arg.default).toMatch(/^sha256:[0-9a-f]{64}$/);
+    }
+  });
+
+  it('builds with dev dependencies and ships production dependencies only, never running install scripts', () => {
+    expect(npmCommands(build)).toEqual([['npm', 'ci', '--ignore-scripts'], ['npm', 'run', 'build']]);
     const runtimeNpm = npmCommands(runtime);
     expect(runtimeNpm[0]?.slice(0, 3)).toEqual(['npm', 'ci', '--omit=dev']);
+    for (const stage of stages) {
+      for (const words of npmCommands(stage).filter((w) => w[1] === 'ci' || w[1] === 'install')) expect(words, stage.name).toContain('--ignore-scripts');
+    }
     expect(copySteps(runtime)).toContainEqual({ from: 'build', sources: ['/app/dist'], dest: './dist' });
     expect(runtime.instructions.find((i) => i.keyword === 'ENV')?.args).toContain('NODE_ENV=production');
   });

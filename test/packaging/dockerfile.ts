@@ -12,6 +12,12 @@ export interface Instruction {
   readonly args: string;
 }
 
+/** An ARG before the first FROM: usable in FROM lines. */
+export interface GlobalArg {
+  readonly name: string;
+  readonly default?: string;
+}
+
 export interface Stage {
   readonly from: string;
   readonly name?: string;
@@ -19,6 +25,10 @@ export interface Stage {
 }
 
 export function parseDockerfile(text: string): Stage[] {
+  return parseDockerfileWithArgs(text).stages;
+}
+
+export function parseDockerfileWithArgs(text: string): { globalArgs: GlobalArg[]; stages: Stage[] } {
   const instructions: Instruction[] = [];
   let pending = '';
   for (const raw of text.split('\n')) {
@@ -35,8 +45,12 @@ export function parseDockerfile(text: string): Stage[] {
     if (match?.[1] && match[2] !== undefined) instructions.push({ keyword: match[1].toUpperCase(), args: match[2].trim() });
   }
   const stages: { from: string; name?: string; instructions: Instruction[] }[] = [];
+  const globalArgs: GlobalArg[] = [];
   for (const instruction of instructions) {
-    if (instruction.keyword === 'FROM') {
+    if (instruction.keyword === 'ARG' && stages.length === 0) {
+      const [name = '', ...rest] = instruction.args.split('=');
+      globalArgs.push({ name: name.trim(), ...(rest.length > 0 ? { default: rest.join('=').trim() } : {}) });
+    } else if (instruction.keyword === 'FROM') {
       const [image = '', as, name] = instruction.args.split(/\s+/);
       stages.push({ from: image, ...(as?.toUpperCase() === 'AS' && name ? { name } : {}), instructions: [] });
     } else {
@@ -45,7 +59,7 @@ export function parseDockerfile(text: string): Stage[] {
       current.instructions.push(instruction);
     }
   }
-  return stages;
+  return { globalArgs, stages };
 }
 
 export interface CopyStep {

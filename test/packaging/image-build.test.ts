@@ -82,7 +82,8 @@ describe('the Dockerfile steps, performed in temporary directories', () => {
   });
 
   it('ran the build and production installs', () => {
-    expect(commands).toEqual(['npm ci', 'npm run build', 'npm ci --omit=dev --ignore-scripts']);
+    // The build, too, without any dependency's install script.
+    expect(commands).toEqual(['npm ci --ignore-scripts', 'npm run build', 'npm ci --omit=dev --ignore-scripts']);
   });
 
   it('ships no dev dependency in the runtime node_modules', async () => {
