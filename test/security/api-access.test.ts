@@ -156,6 +156,8 @@ describe('status API access', () => {
       expect(await cli.exit).toBe(0);
     });
     await eventually(() => cli.stdout().includes('Try next:'), () => cli.stdout().slice(-2000));
+    // The quick start's hint says the status link needs the token.
+    expect(cli.stdout()).toMatch(/status {5}http:\/\/[^ ]+\/api\/v1\/status \(send Authorization: Bearer/);
     expect(exposureWarnings(cli.stdout())).toEqual([]);
     expect((await get(url, '/api/v1/status')).status).toBe(401);
     expect((await get(url, '/api/v1/status', { authorization: 'Bearer from-the-environment' })).status).toBe(200);

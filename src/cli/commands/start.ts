@@ -15,7 +15,7 @@ import type { CommandContext, CommandSpec } from '../command.js';
 const QUICKSTART_REGION = 'eu-west-1';
 const QUICKSTART_ACCOUNT = '123456789012';
 
-function hint(dir: string, cwd: string, info: ServeInfo): string {
+function hint(dir: string, cwd: string, info: ServeInfo, tokenRequired: boolean): string {
   const rel = path.relative(cwd, dir) || '.';
   const snapshot = info.controller.snapshot();
   return [
@@ -23,7 +23,7 @@ function hint(dir: string, cwd: string, info: ServeInfo): string {
     'ecs-gitops quick start',
     `  manifests  ${rel}/ (${snapshot?.services.length ?? 0} services, ${snapshot?.clusters.length ?? 0} clusters, revision ${snapshot?.revision ?? '?'})`,
     `  sandbox    ${info.connection.endpoint} (in-memory ECS + ECR, account ${QUICKSTART_ACCOUNT}, ${QUICKSTART_REGION})`,
-    `  status     ${info.url}/api/v1/status`,
+    `  status     ${info.url}/api/v1/status${tokenRequired ? ' (send Authorization: Bearer <the --api-token-file token>)' : ''}`,
     `  metrics    ${info.url}/metrics`,
     '',
     'Try next:',
@@ -70,7 +70,7 @@ async function run(ctx: CommandContext): Promise<number> {
     env: {},
     logger,
     signal: ctx.signal,
-  }, (info) => ctx.stdout.write(hint(dir, ctx.cwd, info)));
+  }, (info) => ctx.stdout.write(hint(dir, ctx.cwd, info, apiAccess.apiToken !== undefined)));
   return 0;
 }
 
