@@ -14,6 +14,7 @@ export const MANIFEST_ERROR_CODES = defineErrorCodes({
   MANIFEST_SYMLINK_OUTSIDE_ROOT: { title: 'a symlink resolves outside the manifests root', hint: 'Copy the file into the repository instead of linking to it.' },
   MANIFEST_ROOT_UNREADABLE: { title: 'the manifests directory does not exist or cannot be read', hint: 'Pass the directory that holds your manifests (default: ./manifests).' },
   MANIFEST_UNREADABLE: { title: 'the file or directory could not be read', hint: 'Check its permissions.' },
+  MANIFEST_TOO_MUCH_INPUT: { title: 'the manifest files together are larger than the total size limit', hint: 'Point the controller at the manifests folder, not a whole repository; the limit follows the memory the controller has (docs/manifests.md, "Limits").' },
   MANIFEST_TOO_MANY_FILES: { title: 'the manifests root holds more files than the limit', hint: 'Point the controller at the manifests folder, not a whole repository.' },
   MANIFEST_NOT_A_MAPPING: { title: 'a document is not a mapping of field: value', hint: 'Each document starts with `apiVersion: ecs-gitops/v1`.' },
   MANIFEST_BAD_API_VERSION: { title: 'apiVersion is not ecs-gitops/v1', hint: 'Write `apiVersion: ecs-gitops/v1`.' },

@@ -122,25 +122,32 @@ async function reuseUnchanged(
   cache: ManifestFileCache,
   files: (ManifestFileInput | ManifestFileFailure | ManifestFileReuse)[],
   options: { loadStartNs: bigint; limits: ManifestLimits; defaultRegion: string | undefined; signal: AbortSignal | undefined },
-): Promise<{ relative: string; target: string }[]> {
+): Promise<{ mustRead: { relative: string; target: string }[]; reusedBytes: number }> {
   const mustRead: { relative: string; target: string }[] = [];
+  let reusedBytes = 0;
   for (let start = 0; start < candidates.length; start += STATS_PER_SLICE) {
     if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     options.signal?.throwIfAborted();
     for (const candidate of candidates.slice(start, start + STATS_PER_SLICE)) {
       let known: string | undefined;
+      let size = 0;
       try {
         const info = statSync(candidate.target, { bigint: true, throwIfNoEntry: false });
         known = info === undefined ? undefined : trustedFileStat(candidate.target, info, options.loadStartNs);
+        size = info === undefined ? 0 : Number(info.size);
       } catch {
         known = undefined; // unreadable: the read says why
       }
       const reuse = known === undefined ? undefined : cache.unchanged(candidate.relative, known, { defaultRegion: options.defaultRegion, limits: options.limits });
-      if (reuse) files.push({ path: candidate.relative, reuse });
-      else mustRead.push(candidate);
+      if (reuse) {
+        files.push({ path: candidate.relative, reuse });
+        reusedBytes += size;
+      } else {
+        mustRead.push(candidate);
+      }
     }
   }
-  return mustRead;
+  return { mustRead, reusedBytes };
 }
 
 export async function loadManifests(root: string, options: LoadOptions = {}): Promise<ManifestSnapshot> {
@@ -236,14 +243,32 @@ export async function loadManifests(root: string, options: LoadOptions = {}): Pr
   // sorts by path, so completion order does not matter. With a cache, a
   // file whose stat is the one its cached content was read under is not
   // opened at all: a stat costs a fraction of an open, read and hash.
-  const mustRead = cache ? await reuseUnchanged(toRead, cache, files, { loadStartNs, limits, defaultRegion: options.defaultRegion, signal }) : toRead;
+  const { mustRead, reusedBytes } = cache
+    ? await reuseUnchanged(toRead, cache, files, { loadStartNs, limits, defaultRegion: options.defaultRegion, signal })
+    : { mustRead: toRead, reusedBytes: 0 };
+  // Every text read stays in memory until validated: past maxTotalBytes (what
+  // the heap holds, limits.ts) the rest is refused, one problem per file, so
+  // the snapshot has problems and nothing is pruned for the files not read.
+  let totalBytes = reusedBytes;
+  const overBudget = (relative: string): void => {
+    fail(relative, 'MANIFEST_TOO_MUCH_INPUT', `the manifest files under the root are over the total size limit of ${limits.maxTotalBytes} bytes; this file is not read`);
+  };
   let next = 0;
   const readWorker = async (): Promise<void> => {
     while (next < mustRead.length) {
       signal?.throwIfAborted();
       const { relative, target } = mustRead[next++] as { relative: string; target: string };
+      if (totalBytes >= limits.maxTotalBytes) {
+        overBudget(relative);
+        continue;
+      }
       try {
-        const { content, info } = await readBounded(target, limits.maxFileBytes);
+        const { content, info } = await readBounded(target, Math.min(limits.maxFileBytes, limits.maxTotalBytes - totalBytes + 1));
+        totalBytes += content.length;
+        if (totalBytes > limits.maxTotalBytes && content.length <= limits.maxFileBytes) {
+          overBudget(relative);
+          continue;
+        }
         const fileStat = cache ? trustedFileStat(target, info, loadStartNs) : undefined;
         files.push({ path: relative, content, ...(fileStat === undefined ? {} : { fileStat }) });
       } catch (err) {

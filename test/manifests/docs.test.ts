@@ -15,7 +15,7 @@ describe('docs/manifests.md', () => {
   });
 
   it('states the default limits the code uses', () => {
-    expect(DEFAULT_MANIFEST_LIMITS).toEqual({ maxFileBytes: 256 * 1024, maxDocumentsPerFile: 200, maxAliasCount: 100, maxDepth: 32, maxFiles: 5000 });
+    expect(DEFAULT_MANIFEST_LIMITS).toEqual({ maxFileBytes: 256 * 1024, maxDocumentsPerFile: 200, maxAliasCount: 100, maxDepth: 32, maxFiles: 5000, maxTotalBytes: expect.any(Number) });
     for (const row of ['| file size | 256 KiB (about 80 services) |', '| documents per file | 200 |', '| YAML alias expansions per document | 100 |', '| nesting depth of mappings and lists | 32 |', '| manifest files under the root | 5000 |']) {
       expect(doc).toContain(row);
     }
