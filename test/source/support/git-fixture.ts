@@ -17,7 +17,7 @@ export const GIT_ENV: Record<string, string> = {
   GIT_TERMINAL_PROMPT: '0',
 };
 
-// The code under test runs git with process.env: keep it hermetic too.
+// The tests' own git calls that use process.env stay hermetic too (the code under test drops inherited GIT_* variables itself).
 Object.assign(process.env, { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' });
 
 export function git(cwd: string, ...args: string[]): string {
