@@ -197,8 +197,8 @@ function serviceRules(spec: Rec): RuleProblem[] {
     });
   }
 
-  problems.push(...containerRules(td, tdAt, { networkMode, ec2Only }));
-  problems.push(...loadBalancerRules(spec, td));
+  for (const problem of containerRules(td, tdAt, { networkMode, ec2Only })) problems.push(problem);
+  for (const problem of loadBalancerRules(spec, td)) problems.push(problem);
   return problems;
 }
 
@@ -301,9 +301,9 @@ export function semanticProblems(kind: ManifestKind, document: Rec): RuleProblem
   if (!spec) return [];
   const problems = reservedTags(spec.tags, '/spec/tags');
   if (kind === 'Service') {
-    problems.push(...reservedTags(rec(spec.taskDefinition)?.tags, '/spec/taskDefinition/tags'));
-    problems.push(...ignoreRules(rec(spec.sync)));
-    problems.push(...serviceRules(spec));
+    for (const problem of reservedTags(rec(spec.taskDefinition)?.tags, '/spec/taskDefinition/tags')) problems.push(problem);
+    for (const problem of ignoreRules(rec(spec.sync))) problems.push(problem);
+    for (const problem of serviceRules(spec)) problems.push(problem);
   }
   return problems;
 }

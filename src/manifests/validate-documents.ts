@@ -104,12 +104,26 @@ function identity(kind: ManifestKind, document: Readonly<Record<string, unknown>
   return { key: serviceIdentity(region, m.cluster, m.name), region };
 }
 
+/**
+ * Problems reported per document. A list of 130,000 wrong values fits in a
+ * 256 KiB file; one problem each, spread into push(), overflowed the call
+ * stack and failed the whole snapshot. The first ones say what is wrong.
+ */
+export const MAX_PROBLEMS_PER_DOCUMENT = 100;
+
+function appendCapped(problems: RuleProblem[], more: readonly RuleProblem[]): void {
+  for (const problem of more) {
+    if (problems.length >= MAX_PROBLEMS_PER_DOCUMENT) return;
+    problems.push(problem);
+  }
+}
+
 function checkDocument(doc: ParsedDocument): { kind?: ManifestKind; document?: Readonly<Record<string, unknown>>; problems: RuleProblem[] } {
   const envelope = checkEnvelope(doc.value);
   if (!envelope.ok) return { problems: [...envelope.problems] };
   const problems = [...envelope.problems];
-  problems.push(...schemaProblems(schemaErrors(envelope.kind, envelope.document)));
-  problems.push(...semanticProblems(envelope.kind, envelope.document));
+  appendCapped(problems, schemaProblems(schemaErrors(envelope.kind, envelope.document)));
+  appendCapped(problems, semanticProblems(envelope.kind, envelope.document));
   return { kind: envelope.kind, document: envelope.document, problems };
 }
 
