@@ -4,6 +4,7 @@
  * an in-process sandbox), the region, and one consistent manifest snapshot.
  * Kept out of the command files so they stay thin and share one behaviour.
  */
+import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { AwsRequestObserver, EcsApi } from '../ecs/ecs-api.js';
 import { createSdkEcsApi, type SdkEcsOptions } from '../ecs/sdk-adapter.js';
@@ -103,9 +104,19 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
 }
 
 /** One consistent read of `dir` (Git revision when it is a checkout, `unversioned` otherwise). */
-export async function readSnapshot(dir: string, defaultRegion: string, signal: AbortSignal): Promise<ManifestSnapshot> {
+/**
+ * The snapshot `diff` and `sync` work on. When DIR is inside the working
+ * directory the command runs in (`sync manifests` from a checkout's root),
+ * that directory is the checkout root and its commit the revision: it is the
+ * one the person chose. git never looks above it (docs/source.md, "Running
+ * git safely"), so a `.git` in a folder above is never used.
+ */
+export async function readSnapshot(dir: string, defaultRegion: string, signal: AbortSignal, cwd?: string): Promise<ManifestSnapshot> {
+  const inside = cwd === undefined ? undefined : path.relative(cwd, dir);
+  const underCwd = inside !== undefined && inside !== '' && !inside.startsWith('..') && !path.isAbsolute(inside);
   const result = await readConsistentSnapshot({
-    root: dir,
+    root: underCwd && cwd !== undefined ? cwd : dir,
+    ...(underCwd ? { path: inside } : {}),
     load: (root, loadSignal) => loadManifests(root, { defaultRegion, signal: loadSignal }),
     signal,
   });

@@ -10,7 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -25,10 +25,11 @@ const hasGit = requireProgram('git', 'apt-get install git');
 interface CliResult { code: number | null; stdout: string; stderr: string }
 
 /** `ecs-gitops ARGS` as a separate process with exactly `env` (plus PATH and HOME). */
-function cli(args: readonly string[], env: Record<string, string>): Promise<CliResult> {
+function cli(args: readonly string[], env: Record<string, string>, cwd = ROOT): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
-      cwd: ROOT,
+    // tsx by absolute URL: the working directory may be a repository of the test's own.
+    const child = spawn(process.execPath, ['--import', pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href, BIN, ...args], {
+      cwd,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 60_000,
@@ -118,6 +119,19 @@ describe.skipIf(!hasGit)('git never runs a program a checkout or the environment
     expect(existsSync(marker)).toBe(false);
     expect([0, 2], result.stderr).toContain(result.code);
     expect(revisionOf(result)).toMatch(/^unversioned:[0-9a-f]{12}$/);
+  }, 90_000);
+
+  it('diff DIR from the checkout root (sync manifests in CI): the commit is the revision, the working directory the trusted root, nothing run', async () => {
+    const repo = path.join(base, 'repo');
+    const head = hostileRepo(repo, 'manifests');
+    const result = await cli(['diff', 'manifests', '--output', 'json'], aws, repo);
+    expect(existsSync(marker)).toBe(false);
+    expect([0, 2], result.stderr).toContain(result.code);
+    expect(revisionOf(result)).toBe(head);
+    // From inside the manifests folder, the folder is the root: git does not look above it.
+    const inside = await cli(['diff', '.', '--output', 'json'], aws, path.join(repo, 'manifests'));
+    expect(revisionOf(inside)).toMatch(/^unversioned:[0-9a-f]{12}$/);
+    expect(existsSync(marker)).toBe(false);
   }, 90_000);
 
   it('inherited GIT_CONFIG_GLOBAL, GIT_DIR and GIT_OBJECT_DIRECTORY are not honoured', async () => {

@@ -17,7 +17,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const dir = path.resolve(ctx.cwd, ctx.args.positionals[0] ?? 'manifests');
   const region = resolveRegion(ctx.args.flags.region, ctx.env, 'us-east-1');
   const mask = await maskOptionsFrom(ctx);
-  const snapshot = await readSnapshot(dir, region, ctx.signal);
+  const snapshot = await readSnapshot(dir, region, ctx.signal, ctx.cwd);
   const cluster = ctx.args.flags.cluster;
   const service = ctx.args.flags.service;
   const selected = snapshot.services.filter((s) =>

@@ -37,7 +37,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const rateLimits = await rateLimitsFrom(ctx);
   const mask = await maskOptionsFrom(ctx);
   const adoption = adoptionFrom(ctx);
-  const snapshot = await readSnapshot(dir, region, ctx.signal);
+  const snapshot = await readSnapshot(dir, region, ctx.signal, ctx.cwd);
   if (snapshot.problems.length > 0) {
     printProblems(snapshot, ctx.stderr);
     ctx.stderr.write(`${snapshot.problems.length} manifest problem(s): services declared in those files are left alone\n`);
