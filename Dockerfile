@@ -48,6 +48,11 @@ COPY --from=build /app/dist ./dist
 COPY schema ./schema
 # The unprivileged user of the node image; Git work trees go to /tmp.
 USER node
+# The only place the controller writes. The CloudFormation template runs the
+# image with a read-only root file system and mounts a task volume here;
+# declaring it makes Fargate seed that volume from the image's /tmp
+# (world-writable, sticky), so the node user can write to it.
+VOLUME ["/tmp"]
 EXPOSE 9400
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9400/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

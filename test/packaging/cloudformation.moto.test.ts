@@ -93,6 +93,10 @@ describe('deploy/cloudformation/ecs-gitops.yaml (static)', () => {
     expect(container.ReadonlyRootFilesystem).toBe(true);
     expect(container.MountPoints).toEqual([{ SourceVolume: 'tmp', ContainerPath: '/tmp', ReadOnly: false }]);
     expect(resource('TaskDefinition').Volumes).toEqual([{ Name: 'tmp' }]);
+    // The image declares that volume, so Fargate seeds it with the image's world-writable /tmp for the node user.
+    expect(readFileSync(path.join(root, 'Dockerfile'), 'utf8')).toMatch(/^VOLUME \["\/tmp"\]$/m);
+    // The heap limit the manifest input limit is derived from fits the 1 GiB task.
+    expect(container.Environment).toContainEqual({ Name: 'NODE_OPTIONS', Value: '--max-old-space-size=768' });
     // Generated in the stack unless the person deploying names an existing secret.
     for (const [name, condition, parameter] of [['MaskKeySecret', 'GenerateMaskKey', 'MaskKeySecretArn'], ['ApiTokenSecret', 'GenerateApiToken', 'ApiTokenSecretArn']] as const) {
       expect(template.Resources[name]).toMatchObject({ Type: 'AWS::SecretsManager::Secret', Condition: condition });
