@@ -115,6 +115,12 @@ export interface ManifestSnapshot {
   readonly services: readonly DesiredService[];
   readonly clusters: readonly DesiredCluster[];
   readonly problems: readonly ManifestProblem[];
+  /**
+   * Things worth saying that do not make a file broken (read-only fields
+   * pasted from describe-task-definition, which are ignored): printed, never
+   * counted as problems, never blocking. Absent means none.
+   */
+  readonly warnings?: readonly ManifestProblem[];
   /** Every manifest file read (relative paths), with or without problems. */
   readonly files: readonly string[];
   /** Files that had at least one problem: nothing they declare may be applied or pruned. */
