@@ -80,6 +80,9 @@ export interface Metrics {
   readonly serviceLastSyncTimestamp: Gauge<ServiceLabel>;
   readonly driftDetected: Counter<ServiceLabel>;
   readonly driftCorrected: Counter<ServiceLabel>;
+  /** 1 while the controller holds back a change it applied again and again (a correction loop), else 0. */
+  readonly serviceCorrectionLoop: Gauge<ServiceLabel>;
+  readonly correctionLoops: Counter<ServiceLabel>;
 
   // Controller.
   readonly reconcileTotal: Counter<'result'>;
@@ -186,6 +189,19 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
   const driftCorrected = new Counter({
     name: name('drift_corrected_total'),
     help: 'Times the service came back in sync after being out of sync.',
+    labelNames: SERVICE_LABELS,
+    registers,
+  });
+
+  const serviceCorrectionLoop = new Gauge({
+    name: name('service_correction_loop'),
+    help: '1 while the same change was applied on consecutive passes and the controller holds it back (a correction loop: something reverts it), else 0.',
+    labelNames: SERVICE_LABELS,
+    registers,
+  });
+  const correctionLoops = new Counter({
+    name: name('correction_loops_total'),
+    help: 'Times a correction loop was detected on the service.',
     labelNames: SERVICE_LABELS,
     registers,
   });
@@ -369,6 +385,8 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     serviceLastSyncTimestamp,
     driftDetected,
     driftCorrected,
+    serviceCorrectionLoop,
+    correctionLoops,
     reconcileTotal,
     reconcileDuration,
     applyActions,

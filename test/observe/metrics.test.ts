@@ -19,6 +19,8 @@ const CONTRACT: ReadonlyArray<readonly [string, string, readonly string[]]> = [
   ['ecs_gitops_service_last_sync_timestamp_seconds', 'gauge', ['region', 'cluster', 'service']],
   ['ecs_gitops_drift_detected_total', 'counter', ['region', 'cluster', 'service']],
   ['ecs_gitops_drift_corrected_total', 'counter', ['region', 'cluster', 'service']],
+  ['ecs_gitops_service_correction_loop', 'gauge', ['region', 'cluster', 'service']],
+  ['ecs_gitops_correction_loops_total', 'counter', ['region', 'cluster', 'service']],
   ['ecs_gitops_reconcile_total', 'counter', ['result']],
   ['ecs_gitops_reconcile_duration_seconds', 'histogram', ['result']],
   ['ecs_gitops_apply_actions_total', 'counter', ['action', 'result']],
