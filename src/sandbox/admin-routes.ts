@@ -17,6 +17,7 @@
  *   POST   /_sandbox/services/scale         {accountId?, region?, cluster, service, desiredCount}
  *   POST   /_sandbox/services/task-definition {..., taskDefinition}
  *   POST   /_sandbox/services/update        {..., fields: {...}}
+ *   POST   /_sandbox/services/fighter       {..., fields?: {...}} (set fields again after every UpdateService; without fields: stop)
  *   POST   /_sandbox/tags                   {accountId?, region?, resourceArn, tags?: {k: v}, remove?: [k]}
  *   POST   /_sandbox/seed                   a seed document
  */
@@ -125,6 +126,13 @@ export function handleAdmin(core: SandboxCore, method: string, url: URL, rawBody
         const fields = body.fields;
         if (!isObject(fields)) throw new SandboxApiError('InvalidParameterException', 'fields must be an object');
         return { status: 200, body: { service: core.mutateService(address(body), fields) } };
+      }
+      case 'POST /services/fighter': {
+        const fields = body.fields;
+        if (fields !== undefined && !isObject(fields)) throw new SandboxApiError('InvalidParameterException', 'fields must be an object (omit it to stop the fighter)');
+        const target = address(body);
+        core.fightService(target, fields);
+        return { status: 200, body: { cluster: target.cluster, service: target.service, fighting: fields !== undefined } };
       }
       case 'POST /tags': {
         const resourceArn = str(body, 'resourceArn');

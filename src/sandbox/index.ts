@@ -73,6 +73,8 @@ export interface SandboxAdmin {
   setServiceTaskDefinition(address: ServiceAddress, taskDefinition: string): JsonObject;
   /** Console-style change of any service field (UpdateService fields or any other key, stored as given). */
   mutateService(address: ServiceAddress, fields: JsonObject): JsonObject;
+  /** Another tool fighting the service: `fields` are set again after every UpdateService of it; `undefined` stops it. */
+  fightService(address: ServiceAddress, fields: JsonObject | undefined): void;
   tagResource(target: { accountId?: string; region?: string; resourceArn: string }, tags: Record<string, string>, remove?: readonly string[]): void;
   seed(doc: SeedDocument): void;
 }
@@ -127,6 +129,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     scaleService: (address, n) => core.scaleService(address, n),
     setServiceTaskDefinition: (address, td) => core.setServiceTaskDefinition(address, td),
     mutateService: (address, fields) => core.mutateService(address, fields),
+    fightService: (address, fields) => core.fightService(address, fields),
     tagResource: (target, tags, remove) => core.tagResource(target, tags, remove),
     seed: (doc) => applySeed(core, doc),
   };

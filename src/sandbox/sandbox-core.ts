@@ -69,6 +69,8 @@ export class SandboxCore {
   readonly #logger: SandboxLogger | undefined;
   readonly #realNow: () => number;
   readonly #callLog: CallLog;
+  /** Services another tool keeps changing back (fightService): `account/region/cluster/service` -> the fields it sets. */
+  readonly #fighters = new Map<string, JsonObject>();
 
   constructor(options: SandboxCoreOptions = {}) {
     const realNow = options.realNow ?? Date.now;
@@ -138,6 +140,7 @@ export class SandboxCore {
     try {
       const output = impl(this.context(account, region), input);
       record('ok');
+      if (operation === 'UpdateService' && this.#fighters.size > 0) this.#fightBack(account, region, output);
       return output;
     } catch (err) {
       record('error');
@@ -184,6 +187,7 @@ export class SandboxCore {
 
   reset(accountId?: string): void {
     this.state.reset(accountId);
+    for (const key of this.#fighters.keys()) if (accountId === undefined || key.startsWith(`${accountId}/`)) this.#fighters.delete(key);
     this.resetCallCounts(accountId);
     this.#throttler.reset(accountId);
     if (accountId === undefined) this.images.clearCrashing();
@@ -262,6 +266,30 @@ export class SandboxCore {
     return applyServiceUpdate(ctx, svc, updates).service as JsonObject;
   }
 
+  /**
+   * Another tool fighting whoever updates the service: after every successful
+   * UpdateService of it, `fields` are set again as a console-style change
+   * (mutateService). `undefined` stops the fight. The UpdateService answer
+   * still shows what the caller asked for; the next DescribeServices does not.
+   */
+  fightService(address: ServiceAddress, fields: JsonObject | undefined): void {
+    const key = fighterKey(address.accountId ?? DEFAULT_ACCOUNT, address.region ?? DEFAULT_REGION, address.cluster, address.service);
+    if (fields === undefined) {
+      this.#fighters.delete(key);
+      return;
+    }
+    this.#service(address);
+    this.#fighters.set(key, fields);
+  }
+
+  #fightBack(account: string, region: string, output: JsonObject): void {
+    const service = output.service;
+    if (!isObject(service) || typeof service.serviceName !== 'string' || typeof service.clusterArn !== 'string') return;
+    const cluster = service.clusterArn.slice(service.clusterArn.lastIndexOf('/') + 1);
+    const fields = this.#fighters.get(fighterKey(account, region, cluster, service.serviceName));
+    if (fields) this.mutateService({ accountId: account, region, cluster, service: service.serviceName }, fields);
+  }
+
   scaleService(address: ServiceAddress, desiredCount: number): JsonObject {
     return this.mutateService(address, { desiredCount });
   }
@@ -278,6 +306,10 @@ export class SandboxCore {
     }
     if (remove.length > 0) ECS_OPERATIONS.UntagResource?.(ctx, { resourceArn: target.resourceArn, tagKeys: [...remove] });
   }
+}
+
+function fighterKey(account: string, region: string, cluster: string, service: string): string {
+  return `${account}/${region}/${cluster}/${service}`;
 }
 
 function jsonHeaders(requestId: string): Record<string, string> {
