@@ -3,7 +3,7 @@
  * asked) and machines (JSON). Both mask secrets themselves, so no caller can
  * print a secret by forgetting to.
  */
-import { serviceDiffStatus } from './diff-service.js';
+import { MISSING_SERVICE_POINTER, serviceDiffStatus } from './diff-service.js';
 import { maskChanges } from './secret-mask.js';
 import type { Change, MaskOptions, ServiceDiffResult, ServiceDiffStatus } from './types.js';
 
@@ -25,6 +25,16 @@ const SCOPE_LABEL: Readonly<Record<Change['scope'], string>> = {
   service: 'update service',
   replacement: 'REQUIRES REPLACEMENT',
 };
+
+/**
+ * The label of one change. A service that does not exist yet is one change
+ * of scope `service` at /spec (diffService), but applying it is a
+ * CreateService, not an update.
+ */
+export function changeLabel(change: Change, status: ServiceDiffStatus): string {
+  if (status === 'missing' && change.pointer === MISSING_SERVICE_POINTER && change.kind === 'added') return 'create service';
+  return SCOPE_LABEL[change.scope];
+}
 
 export function statusOf(result: ServiceDiffResult): ServiceDiffStatus {
   return result.status ?? serviceDiffStatus(result.changes);
@@ -57,7 +67,7 @@ export function renderDiffText(results: readonly ServiceDiffResult[], options: R
         : `${result.key}: out of sync (${changes.length} ${changes.length === 1 ? 'change' : 'changes'})`;
     lines.push(paint('bold', `--- ${result.key} (live)`), paint('bold', `+++ ${result.key} (manifest)`), paint('cyan', `@@ ${header} @@`));
     for (const change of changes) {
-      const label = SCOPE_LABEL[change.scope];
+      const label = changeLabel(change, status);
       lines.push(`${markerOf(change)} ${change.pointer}  ${paint(change.scope === 'replacement' ? 'yellow' : 'cyan', `[${label}]`)}`);
       if (change.live !== undefined) for (const line of valueLines(change.live)) lines.push(paint('red', `-   ${line}`));
       if (change.desired !== undefined) for (const line of valueLines(change.desired)) lines.push(paint('green', `+   ${line}`));
@@ -67,16 +77,29 @@ export function renderDiffText(results: readonly ServiceDiffResult[], options: R
   return `${lines.join('\n')}\n`;
 }
 
+/** What applying the manifest does to a service: the `action` of the JSON output, as the text labels say it. */
+export type ServiceDiffAction = 'create' | 'update' | 'none';
+
+const ACTION_OF_STATUS: Readonly<Record<ServiceDiffStatus, ServiceDiffAction>> = { 'in-sync': 'none', 'out-of-sync': 'update', missing: 'create' };
+
 export interface DiffJson {
   readonly summary: DiffSummary;
-  readonly services: readonly { readonly key: string; readonly status: ServiceDiffStatus; readonly changes: readonly Change[] }[];
+  readonly services: readonly {
+    readonly key: string;
+    readonly status: ServiceDiffStatus;
+    readonly action: ServiceDiffAction;
+    readonly changes: readonly Change[];
+  }[];
 }
 
 /** The `--output json` document (as an object; JSON.stringify it, or use renderDiffJson). */
 export function diffJson(results: readonly ServiceDiffResult[], options: MaskOptions = {}): DiffJson {
   return {
     summary: summarize(results),
-    services: results.map((result) => ({ key: result.key, status: statusOf(result), changes: maskChanges(result.changes, options) })),
+    services: results.map((result) => {
+      const status = statusOf(result);
+      return { key: result.key, status, action: ACTION_OF_STATUS[status], changes: maskChanges(result.changes, options) };
+    }),
   };
 }
 

@@ -36,7 +36,7 @@ describe('renderDiffText', () => {
       '--- eu-west-1/prod/c (live)',
       '+++ eu-west-1/prod/c (manifest)',
       '@@ eu-west-1/prod/c: missing (will be created) @@',
-      '+ /spec  [update service]',
+      '+ /spec  [create service]',
       '+   {',
       '+     "desiredCount": 1',
       '+   }',
@@ -68,6 +68,8 @@ describe('renderDiffJson', () => {
     const parsed = JSON.parse(renderDiffJson(results)) as DiffJson;
     expect(parsed.summary).toEqual({ services: 3, inSync: 1, outOfSync: 1, missing: 1 });
     expect(parsed.services.map((s) => s.status)).toEqual(['in-sync', 'out-of-sync', 'missing']);
+    // The service that does not exist yet is created, as the text label says, not updated.
+    expect(parsed.services.map((s) => s.action)).toEqual(['none', 'update', 'create']);
     expect(parsed.services[1]?.changes[0]).toEqual(imageChange);
   });
 });
