@@ -1,12 +1,15 @@
 /**
  * `ecs-gitops sync [DIR]`: apply the manifests once and exit. With --wait,
- * follow every rollout to its end (progress on a TTY). Exit 0 when every
- * service is in sync (and, with --wait, healthy); 1 on any failure, a manifest
- * problem, or a blocked prune that --prune asked for.
+ * follow every rollout to its end (progress on a TTY). Exit codes as the help
+ * text (SYNC_SUMMARY) and docs/cli.md say: without --wait, 0 means everything
+ * was applied (or already in sync) and nothing failed, though rollouts may
+ * still be in progress; with --wait, 0 means every service is synced and
+ * healthy. 1 on any failure, a manifest problem, a timeout, or a blocked prune
+ * that --prune asked for.
  */
 import path from 'node:path';
 import { createController } from '../../controller/controller.js';
-import { connectEcs, printProblems, readSnapshot, resolveRegion } from '../../app/runtime.js';
+import { connectEcs, printProblems, printWarnings, readSnapshot, resolveRegion } from '../../app/runtime.js';
 import type { ServiceStatus } from '../../controller/status.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec, } from '../command.js';
 import { LOG_LEVELS } from '../../observe/logger.js';
@@ -14,6 +17,17 @@ import { loggerFrom, MASK_FLAGS, maskOptionsFrom, MODE_FLAG, RATE_LIMITS_FLAG, r
 import { ADOPT_CLUSTERS_FLAG, adoptionFrom } from '../adoption-flag.js';
 
 export const SYNC_EXIT = { ok: 0, failed: 1 } as const;
+
+/** The `sync --help` text above the flags: what each exit code promises, with and without --wait. */
+export const SYNC_SUMMARY = [
+  'apply once and exit',
+  '',
+  'Exit codes:',
+  '  0  without --wait: every service was applied (or already in sync) and nothing failed;',
+  '     rollouts may still be in progress (use --wait to wait for them)',
+  '  0  with --wait: every service is synced and healthy (or scaled to zero)',
+  '  1  any failure: an ECS call, a failed or timed-out rollout, a manifest problem, a blocked prune',
+].join('\n');
 
 function failed(s: ServiceStatus, wait: boolean): boolean {
   if (s.sync !== 'Synced' || s.lastError !== undefined || s.lastApplySucceeded === false) return true;
@@ -38,6 +52,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const mask = await maskOptionsFrom(ctx);
   const adoption = adoptionFrom(ctx);
   const snapshot = await readSnapshot(dir, region, ctx.signal, ctx.cwd);
+  printWarnings(snapshot, ctx.stderr);
   if (snapshot.problems.length > 0) {
     printProblems(snapshot, ctx.stderr);
     ctx.stderr.write(`${snapshot.problems.length} manifest problem(s): services declared in those files are left alone\n`);
@@ -106,6 +121,9 @@ async function run(ctx: CommandContext): Promise<number> {
     if (prune?.deleted.length) ctx.stdout.write(`pruned: ${prune.deleted.join(', ')}\n`);
     if (prune?.blocked) ctx.stdout.write(`prune blocked (${prune.blocked.reason}): ${prune.blocked.message}\n`);
     if (timedOut) ctx.stdout.write(`CONTROLLER_WAIT_TIMED_OUT: gave up after ${Math.round(timeoutMs / 1000)} s; still progressing: ${statuses.filter((s) => s.health === 'Progressing').map((s) => s.key).join(', ')}\n`);
+    // Exit 0 without --wait promises no more than "applied": say which rollouts it did not wait for.
+    const rollingOut = wait ? [] : statuses.filter((s) => s.health === 'Progressing' && !failed(s, wait)).map((s) => s.key);
+    if (rollingOut.length > 0) ctx.stdout.write(`still rolling out (not waited for; use --wait): ${rollingOut.join(', ')}\n`);
     ctx.stdout.write(`${ok ? 'sync complete' : 'CONTROLLER_SYNC_FAILED: sync finished with failures'}: ${statuses.length - bad.length}/${statuses.length} services ok, revision ${snapshot.revision ?? 'unversioned'}\n`);
   }
   return ok ? SYNC_EXIT.ok : SYNC_EXIT.failed;
@@ -113,12 +131,12 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const syncCommand: CommandSpec = {
   name: 'sync',
-  summary: 'apply once and exit (0 all synced and healthy, 1 any failure)',
+  summary: SYNC_SUMMARY,
   usage: '[DIR]  (default: ./manifests)',
   maxPositionals: 1,
   usageExitCode: 1,
   flags: [
-    { name: 'wait', type: 'boolean', description: 'follow rollouts to the end and fail if any fails' },
+    { name: 'wait', type: 'boolean', description: 'follow rollouts to the end; exit 0 only when every service is healthy' },
     { name: 'timeout', type: 'duration', default: '15m', description: 'give up waiting after this long' },
     { name: 'prune', type: 'boolean', description: 'delete services this controller owns that left the manifests' },
     { name: 'max-prune', type: 'integer', default: 5, description: 'most services one sync may delete', validate: (v) => (typeof v === 'number' && v >= 0 ? undefined : 'must be 0 or more') },
