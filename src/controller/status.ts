@@ -7,6 +7,7 @@ import { maskSecrets } from '../diff/secret-mask.js';
 import type { ErrorCode } from '../errors/index.js';
 import type { SyncMode } from '../manifests/types.js';
 import type { PruneBlockReason } from '../plan/types.js';
+import type { UnverifiedImage } from './image-policy.js';
 
 export type SyncStatus = 'Synced' | 'OutOfSync' | 'Unknown';
 export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing' | 'Suspended' | 'Unknown';
@@ -19,6 +20,22 @@ export interface StatusError {
   /** Never contains secret values. */
   readonly message: string;
   readonly at: string; // ISO time
+}
+
+/**
+ * A correction loop (src/controller/service/correction-loop.ts): the same
+ * change applied on consecutive passes kept coming undone, so it is held back
+ * and only retried at a slow interval. Present while the loop lasts.
+ */
+export interface CorrectionLoopStatus {
+  /** ISO time the loop was detected. */
+  readonly since: string;
+  /** Consecutive passes that applied the change before it was held back. */
+  readonly corrections: number;
+  /** Slow retries made since. */
+  readonly retries: number;
+  /** ISO time of the next retry. */
+  readonly nextRetryAt: string;
 }
 
 /** One field-level difference, secrets already masked. */
@@ -53,6 +70,10 @@ export interface ServiceStatus {
   readonly liveTaskDefinition?: string;
   /** Container name -> image digest it runs, when known. */
   readonly imageDigests?: Readonly<Record<string, string>>;
+  /** ECR images deployed although the controller may not read them (spec.sync.imagePreflight: permissive), with why. */
+  readonly unverifiedImages?: readonly UnverifiedImage[];
+  /** Present while a correction loop holds the change in `diff` back (with `lastError` CONTROLLER_CORRECTION_LOOP). */
+  readonly correctionLoop?: CorrectionLoopStatus;
 }
 
 /** The last prune pass: what it found to delete, what it deleted, and why it held back. */

@@ -14,6 +14,10 @@ export const CONTROLLER_ERROR_CODES = defineErrorCodes({
     title: 'the file that declares this service has problems, so the service is left as it is',
     hint: 'Run `ecs-gitops validate` and fix the file; nothing it declares is applied or pruned until then.',
   },
+  CONTROLLER_CORRECTION_LOOP: {
+    title: 'the same change was applied on several passes in a row and came undone each time (a correction loop), so it is no longer re-applied on every pass',
+    hint: 'Something reverts the fields in the diff: another tool, an autoscaler, a person, or a field ECS stores differently from the manifest. Stop the other writer, or declare the field in spec.sync.ignoreDifferences; the controller retries the change at a slow interval and clears the loop once a pass finds the service in sync.',
+  },
   CONTROLLER_APPLY_FAILED: {
     title: 'an ECS call needed to apply the manifest failed',
     hint: 'The message names the action and the AWS error; the service is retried with backoff.',

@@ -24,6 +24,8 @@ function removeSeries(metrics: Metrics, status: ServiceStatus): void {
   metrics.serviceLastSyncTimestamp.remove(labels);
   metrics.driftDetected.remove(labels);
   metrics.driftCorrected.remove(labels);
+  metrics.serviceCorrectionLoop.remove(labels);
+  metrics.correctionLoops.remove(labels);
 }
 
 /**
@@ -39,6 +41,11 @@ function writeSeries(metrics: Metrics, next: ServiceStatus, previous: ServiceSta
   }
   if (statusChanged) metrics.serviceInfo.set({ ...labels, sync_status: next.sync, health_status: next.health }, 1);
   if (!previous || previous.sync !== next.sync) metrics.serviceDrift.set(labels, next.sync === 'OutOfSync' ? 1 : 0);
+  const looping = next.correctionLoop !== undefined;
+  if (!previous || (previous.correctionLoop !== undefined) !== looping) {
+    metrics.serviceCorrectionLoop.set(labels, looping ? 1 : 0);
+    if (looping && previous?.correctionLoop === undefined) metrics.correctionLoops.inc(labels);
+  }
 
   if (!previous || previous.lastApplySucceeded !== next.lastApplySucceeded) {
     if (next.lastApplySucceeded === undefined) metrics.serviceLastApplySuccess.remove(labels);
@@ -55,6 +62,7 @@ function writeSeries(metrics: Metrics, next: ServiceStatus, previous: ServiceSta
   if (!previous) {
     metrics.driftDetected.inc(labels, 0);
     metrics.driftCorrected.inc(labels, 0);
+    if (!looping) metrics.correctionLoops.inc(labels, 0);
   }
   // A pass that found drift and corrected it writes Synced once, saying what it observed.
   const wasOutOfSync = previous?.sync === 'OutOfSync';
@@ -72,6 +80,9 @@ function writeSeries(metrics: Metrics, next: ServiceStatus, previous: ServiceSta
  * Unknown or a new service); drift_corrected_total counts OutOfSync -> Synced.
  * A pass that finds drift and corrects it writes its status once (Synced)
  * with the sync it observed, and counts as both.
+ *
+ * service_correction_loop is 1 while the record holds a `correctionLoop`;
+ * correction_loops_total counts the records that gained one.
  */
 export function bindServiceStatusMetrics(metrics: Metrics, store: StatusStore): () => void {
   for (const status of store.list()) writeSeries(metrics, status, undefined);

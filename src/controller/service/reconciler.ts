@@ -4,9 +4,10 @@
  * outcome with the status patch, the log notes, the rollout result and a
  * requeue while a rollout is being followed (never blocking a worker).
  *
- * The only state kept between passes is per key (ServiceMemory), and the
- * queue never runs two passes of one key at once, so concurrent passes of
- * different keys share nothing.
+ * The only state kept between passes is per key (ServiceMemory, and the
+ * correction-loop count of correction-loop.ts), and the queue never runs two
+ * passes of one key at once, so concurrent passes of different keys share
+ * nothing.
  */
 import type { MaskOptions } from '../../diff/index.js';
 import type { ServiceKey } from '../../keys/index.js';
@@ -14,11 +15,15 @@ import { identityOf } from '../../keys/index.js';
 import type { DesiredService, SyncMode } from '../../manifests/types.js';
 import type { Planner } from '../planner.js';
 import { SUCCESS, type OutcomeNote, type ReconcileContext, type ReconcileOutcome, type Reconciler } from '../reconciler.js';
-import type { ServiceStatus } from '../status.js';
+import type { ServiceStatus, StatusError } from '../status.js';
 import type { Clock } from '../../util/clock.js';
 import { decideService, settle, type ActResult, type ServiceDecision, type ServiceDecisionInput, type ServiceMemory } from './decide.js';
 import type { AdoptionPolicy } from '../../plan/ownership.js';
 import { observeService } from './observe.js';
+import {
+  DEFAULT_CORRECTION_LOOP_POLICY, correctionLoopStatus, correctionSignature, judgeCorrection,
+  type CorrectionLoopPolicy, type CorrectionLoopState, type CorrectionVerdict,
+} from './correction-loop.js';
 
 export interface ServiceReconcilerOptions {
   readonly clock: Clock;
@@ -36,6 +41,8 @@ export interface ServiceReconcilerOptions {
   readonly mask?: MaskOptions;
   /** Untagged live services this controller may adopt; absent: only those tagged ecs-gitops/adopt. */
   readonly adoption?: AdoptionPolicy;
+  /** When the same change applied pass after pass is held back, and how often it is retried. @default DEFAULT_CORRECTION_LOOP_POLICY */
+  readonly correctionLoop?: Partial<CorrectionLoopPolicy>;
 }
 
 function initialStatus(desired: DesiredService, mode: SyncMode): ServiceStatus {
@@ -49,15 +56,22 @@ export class ServiceReconciler implements Reconciler<'Service'> {
   readonly kind = 'Service' as const;
   /** Diffs computed and diffs reused from a Synced pass with the same inputs (skip-unchanged fast path). */
   readonly diffCounts = { computed: 0, reused: 0 };
-  readonly #options: Required<Omit<ServiceReconcilerOptions, 'adoption'>> & Pick<ServiceReconcilerOptions, 'adoption'>;
+  readonly #options: Required<Omit<ServiceReconcilerOptions, 'adoption' | 'correctionLoop'>> & Pick<ServiceReconcilerOptions, 'adoption'>;
+  readonly #loopPolicy: CorrectionLoopPolicy;
   readonly #memory = new Map<string, ServiceMemory>();
+  /** Per key: the change last applied and how many passes in a row applied it (correction-loop.ts). */
+  readonly #loops = new Map<string, CorrectionLoopState>();
 
   constructor(options: ServiceReconcilerOptions) {
-    this.#options = { rolloutPollMs: 2000, rolloutTimeoutMs: 1_800_000, followRollouts: true, mask: {}, ...options };
+    const { correctionLoop, ...rest } = options;
+    this.#options = { rolloutPollMs: 2000, rolloutTimeoutMs: 1_800_000, followRollouts: true, mask: {}, ...rest };
+    this.#loopPolicy = { ...DEFAULT_CORRECTION_LOOP_POLICY, ...correctionLoop };
   }
 
   forget(key: ServiceKey): void {
-    this.#memory.delete(identityOf(key));
+    const identity = identityOf(key);
+    this.#memory.delete(identity);
+    this.#loops.delete(identity);
   }
 
   async reconcile(key: ServiceKey, context: ReconcileContext): Promise<ReconcileOutcome> {
@@ -82,12 +96,37 @@ export class ServiceReconciler implements Reconciler<'Service'> {
     if (decision.diffReused) this.diffCounts.reused++;
     else if (decision.diffComputed) this.diffCounts.computed++;
 
-    if (decision.act) {
+    const act = decision.act;
+    let notes: OutcomeNote[] | undefined;
+    if (act) {
+      // A change applied pass after pass is held back (correction-loop.ts); only applies are judged, so a
+      // pass with nothing to apply costs one Map look-up below.
+      let verdict: CorrectionVerdict | undefined;
+      if (act.kind === 'apply') {
+        const signature = correctionSignature((act.policy?.desired ?? desired).contentHash, decision.patch.diff ?? [], act.plan.actions);
+        verdict = judgeCorrection(this.#loops.get(identity), signature, input.now, this.#loopPolicy);
+        if (verdict.kind === 'hold') {
+          this.#loops.set(identity, verdict.state);
+          this.#memory.set(identity, decision.memory);
+          return toOutcome(desired, heldBack(decision, verdict, input.now), context.status, verdict.detected ? [detectedNote(decision, verdict)] : undefined);
+        }
+      }
+      const before = decision;
       const acted = await this.#act(desired, decision, signal, region);
       decision = settle(input, decision, acted);
+      // Only a change that was applied counts as a correction; a failed write is ReconcileFailing's business.
+      if (verdict && acted.ok) this.#loops.set(identity, verdict.state);
+      if (verdict?.kind === 'retry' && acted.ok) decision = retried(before, decision, verdict, input.now, this.#options.rolloutPollMs);
+    } else if (this.#loops.size > 0 && (decision.patch.sync === 'Synced' || decision.mode === 'detect')) {
+      // In sync (the fight is over), or nothing is applied any more: a later correction counts from one again.
+      this.#loops.delete(identity);
+    }
+    if (context.status?.correctionLoop && !this.#loops.get(identity)?.loop) {
+      decision = { ...decision, patch: { ...decision.patch, correctionLoop: undefined } };
+      notes = [{ level: 'info', message: 'correction loop over', fields: { sync: decision.patch.sync } }];
     }
     this.#memory.set(identity, decision.memory);
-    return toOutcome(desired, decision, context.status);
+    return toOutcome(desired, decision, context.status, notes);
   }
 
   async #act(desired: DesiredService, decision: ServiceDecision, signal: AbortSignal, region: ReconcileContext['region']): Promise<ActResult> {
@@ -120,7 +159,53 @@ function blockedOutcome(identity: string, context: ReconcileContext, now: number
   };
 }
 
-function toOutcome(desired: DesiredService, decision: ServiceDecision, previous: ServiceStatus | undefined): ReconcileOutcome {
+type LoopVerdict = Extract<CorrectionVerdict, { kind: 'hold' | 'retry' }>;
+
+function loopError(decision: ServiceDecision, verdict: LoopVerdict, now: number, retriedNow: boolean): StatusError {
+  const status = correctionLoopStatus(verdict.state);
+  const pointers = (decision.patch.diff ?? []).map((c) => c.pointer);
+  const what = pointers.length > 0 ? `the change to ${pointers.join(', ')}` : 'the same change';
+  const retry = retriedNow ? `applied once more; it is retried next at ${status.nextRetryAt} unless a pass finds the service in sync first`
+    : `not re-applied until ${status.nextRetryAt}`;
+  return {
+    code: 'CONTROLLER_CORRECTION_LOOP',
+    message: `correction loop: ${what} was applied on ${verdict.state.corrections} passes in a row and undone each time (another tool, or a field ECS stores differently); ${retry}`,
+    at: new Date(now).toISOString(),
+  };
+}
+
+/** The change is not applied: OutOfSync with the change that keeps coming undone, until the retry. */
+function heldBack(decision: ServiceDecision, verdict: LoopVerdict, now: number): ServiceDecision {
+  const { act: _held, ...rest } = decision;
+  const error = loopError(decision, verdict, now, false);
+  return {
+    ...rest, result: 'error', error, requeueAfterMs: Math.max(1, verdict.state.loop.retryAt - now),
+    patch: { ...decision.patch, lastError: error, correctionLoop: correctionLoopStatus(verdict.state) },
+  };
+}
+
+/**
+ * A slow retry was applied: the status still reports the loop (OutOfSync with
+ * the diff found before applying), so the drift gauge does not drop to 0 for
+ * one pass each retry; the pass that follows soon after says whether it held.
+ */
+function retried(before: ServiceDecision, settled: ServiceDecision, verdict: LoopVerdict, now: number, verifyAfterMs: number): ServiceDecision {
+  const { observedSync: _observed, ...rest } = settled;
+  const error = loopError(before, verdict, now, true);
+  return {
+    ...rest, requeueAfterMs: settled.requeueAfterMs ?? verifyAfterMs,
+    patch: { ...settled.patch, sync: before.patch.sync, diff: before.patch.diff, lastError: error, correctionLoop: correctionLoopStatus(verdict.state) },
+  };
+}
+
+function detectedNote(decision: ServiceDecision, verdict: LoopVerdict): OutcomeNote {
+  return {
+    level: 'warn', message: 'correction loop: the same change keeps coming undone; not re-applied on every pass',
+    fields: { diff: (decision.patch.diff ?? []).map((c) => c.pointer), corrections: verdict.state.corrections, nextRetryAt: correctionLoopStatus(verdict.state).nextRetryAt },
+  };
+}
+
+function toOutcome(desired: DesiredService, decision: ServiceDecision, previous: ServiceStatus | undefined, extraNotes?: readonly OutcomeNote[]): ReconcileOutcome {
   const initial = initialStatus(desired, decision.mode);
   const patch: Partial<ServiceStatus> = { mode: decision.mode, source: desired.source.file, ...decision.patch };
   // One object per pass, filled in (this runs for every service of every resync).
@@ -136,7 +221,8 @@ function toOutcome(desired: DesiredService, decision: ServiceDecision, previous:
   if (decision.rollout) outcome.rollout = decision.rollout;
   if (decision.applied) outcome.applied = decision.applied;
   const notes = serviceNotes(decision, patch, previous ?? initial);
-  if (notes) outcome.notes = notes;
+  if (notes && extraNotes) outcome.notes = [...extraNotes, ...notes];
+  else if (notes ?? extraNotes) outcome.notes = notes ?? extraNotes;
   return outcome;
 }
 
@@ -148,7 +234,7 @@ function written<K extends keyof ServiceStatus>(patch: Partial<ServiceStatus>, c
 /** The pass's log lines, read off the decision and the record as it will be written; none on most passes. */
 function serviceNotes(decision: ServiceDecision, patch: Partial<ServiceStatus>, current: ServiceStatus): OutcomeNote[] | undefined {
   const lastApplySucceeded = written(patch, current, 'lastApplySucceeded');
-  const quiet = !decision.applied && !decision.imageUpdates && !decision.rollout && lastApplySucceeded !== false && decision.mode !== 'detect';
+  const quiet = !decision.applied && !decision.imageUpdates && !decision.rollout && !decision.newlyUnverified && lastApplySucceeded !== false && decision.mode !== 'detect';
   if (quiet) return undefined;
   const after = <K extends keyof ServiceStatus>(field: K) => written(patch, current, field);
   const notes: OutcomeNote[] = [];
@@ -158,6 +244,8 @@ function serviceNotes(decision: ServiceDecision, patch: Partial<ServiceStatus>, 
     const fields = { container: update.container, image: update.image, oldDigest: update.oldDigest ?? 'unknown (deployed before this controller started)', newDigest: update.newDigest };
     notes.push({ level: 'info', message: decision.imageUpdates?.deployed ? 'image updated' : 'image update available (detect mode: not deployed)', fields });
   }
+  // imagePreflight: permissive: deployed (or to be) without a check; warned once, listed in status.unverifiedImages.
+  for (const u of decision.newlyUnverified ?? []) notes.push({ level: 'warn', message: 'image unverified: the controller cannot read its repository', fields: { container: u.container, image: u.image, reason: u.reason } });
   const lastError = after('lastError');
   if (decision.rollout === 'completed') notes.push({ level: 'info', message: 'rollout completed: Healthy', fields: { taskDefinition: after('liveTaskDefinition') } });
   else if (decision.rollout) notes.push({ level: 'error', message: `rollout ${decision.rollout.replace('_', ' ')}: Degraded`, fields: { error: lastError } });
