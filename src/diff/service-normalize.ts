@@ -68,6 +68,8 @@ export function normalizeService(svc: ServiceSpec | Service, context: NormalizeS
   normalizeLaunch(out, context.clusterDefaultCapacityProviderStrategy);
   out.deploymentConfiguration = normalizeDeploymentConfiguration(out.deploymentConfiguration, scheduling);
   if (isObject(out.networkConfiguration)) out.networkConfiguration = normalizeNetwork(out.networkConfiguration as JsonObject);
+  if (Array.isArray(out.placementStrategy)) out.placementStrategy = out.placementStrategy.map(normalizePlacementStrategy);
+  if (Array.isArray(out.volumeConfigurations)) out.volumeConfigurations = out.volumeConfigurations.map(normalizeVolumeConfiguration);
   if (typeof out.role === 'string') out.role = roleName(out.role);
 
   out.propagateTags ??= 'NONE';
@@ -138,6 +140,41 @@ function normalizeNetwork(value: JsonObject): JsonObject {
     if (Array.isArray(list)) out[set] = [...new Set(list.map(String))].sort();
   }
   return { ...value, awsvpcConfiguration: out };
+}
+
+/**
+ * ECS accepts binpack's `cpu`/`memory` in any case and returns them in upper
+ * case, and stores spread's `host` as `instanceId`: one spelling per meaning.
+ */
+export function normalizePlacementStrategy(entry: JsonValue): JsonValue {
+  if (!isObject(entry) || typeof entry.field !== 'string') return entry;
+  const field = entry.field.toLowerCase();
+  if (entry.type === 'binpack' && (field === 'cpu' || field === 'memory')) return { ...entry, field };
+  if (entry.type === 'spread' && (field === 'host' || field === 'instanceid')) return { ...entry, field: 'instanceId' };
+  return entry;
+}
+
+/** The gp3 baseline ECS (through EBS) provisions when iops/throughput are not given. */
+const GP3_BASELINE = { iops: 3000, throughput: 125 } as const;
+
+/**
+ * A volume configured at launch with the defaults ECS documents for
+ * ServiceManagedEBSVolumeConfiguration filled in, so writing a default and
+ * omitting it compare equal whichever way DescribeServices reports it:
+ * filesystemType `xfs`, `encrypted` true, volumeType `gp3` and, for gp3, the
+ * 3000 IOPS / 125 MiB/s baseline (docs/diff.md).
+ */
+export function normalizeVolumeConfiguration(entry: JsonValue): JsonValue {
+  if (!isObject(entry) || !isObject(entry.managedEBSVolume)) return entry;
+  const ebs: Mutable = { ...(entry.managedEBSVolume as JsonObject) };
+  ebs.filesystemType ??= 'xfs';
+  ebs.encrypted ??= true;
+  ebs.volumeType ??= 'gp3';
+  if (ebs.volumeType === 'gp3') {
+    ebs.iops ??= GP3_BASELINE.iops;
+    ebs.throughput ??= GP3_BASELINE.throughput;
+  }
+  return { ...entry, managedEBSVolume: ebs };
 }
 
 function hasItems(value: JsonValue | undefined): boolean {

@@ -15,7 +15,7 @@ import {
 } from './json-input.js';
 import type { OpContext } from './op-context.js';
 import { paginate } from './pagination.js';
-import { addEvent, markBusy, startDeployment, type RolloutDeps } from './rollout.js';
+import { addEvent, DEPLOYMENT_FIELDS, markBusy, startDeployment, type RolloutDeps } from './rollout.js';
 import type { ClusterRecord, DeploymentRecord, RegionState, ServiceRecord, TaskDefinitionRecord } from './state.js';
 import { addTags, parseTags, tagList } from './tags.js';
 
@@ -25,6 +25,8 @@ const PASSTHROUGH_FIELDS = [
   'volumeConfigurations', 'vpcLatticeConfigurations', 'availabilityZoneRebalancing',
 ] as const;
 const LIST_DEFAULTS: readonly string[] = ['loadBalancers', 'serviceRegistries', 'placementConstraints', 'placementStrategy'];
+/** ECS's default for ServiceManagedEBSVolumeConfiguration.filesystemType, filled in when not given. */
+const DEFAULT_EBS_FILESYSTEM = 'xfs';
 
 /** The rollout dependencies ride along on the context: ops never build their own. */
 export type ServiceOpContext = OpContext & { readonly rollout: RolloutDeps };
@@ -92,6 +94,48 @@ function mergeDeploymentConfiguration(base: JsonObject, given: JsonObject | unde
   return out;
 }
 
+/** Container name -> the containerPorts its portMappings expose. */
+function containerPorts(td: TaskDefinitionRecord): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const c of Array.isArray(td.body.containerDefinitions) ? td.body.containerDefinitions : []) {
+    if (!isObject(c) || typeof c.name !== 'string') continue;
+    const ports = new Set<number>();
+    for (const m of Array.isArray(c.portMappings) ? c.portMappings : []) {
+      if (isObject(m) && typeof m.containerPort === 'number') ports.add(m.containerPort);
+    }
+    out.set(c.name, ports);
+  }
+  return out;
+}
+
+/**
+ * ECS checks at CreateService/UpdateService that each load balancer and
+ * service registry names a container of the task definition and a port that
+ * container maps, with these messages (docs/ecs-facts.md).
+ */
+function checkContainerReferences(td: TaskDefinitionRecord, fields: JsonObject): void {
+  const ports = containerPorts(td);
+  for (const lb of Array.isArray(fields.loadBalancers) ? fields.loadBalancers : []) {
+    if (!isObject(lb) || typeof lb.containerName !== 'string') continue;
+    const mapped = ports.get(lb.containerName);
+    if (!mapped) throw invalidParameter(`The container ${lb.containerName} does not exist in the task definition.`);
+    if (typeof lb.containerPort === 'number' && !mapped.has(lb.containerPort)) {
+      throw invalidParameter(`The container ${lb.containerName} did not have a container port ${lb.containerPort} defined.`);
+    }
+  }
+  for (const registry of Array.isArray(fields.serviceRegistries) ? fields.serviceRegistries : []) {
+    if (!isObject(registry) || typeof registry.containerName !== 'string') continue;
+    const arn = typeof registry.registryArn === 'string' ? registry.registryArn : '';
+    const mapped = ports.get(registry.containerName);
+    if (!mapped) {
+      throw invalidParameter(`The container ${registry.containerName} is not valid. The value for 'containerName' must already be specified in the task definition. Registry: ${arn}`);
+    }
+    if (typeof registry.containerPort === 'number' && !mapped.has(registry.containerPort)) {
+      throw invalidParameter(`The container ${registry.containerName} did not have a container port ${registry.containerPort} defined. Registry: ${arn}`);
+    }
+  }
+}
+
 function checkDesired(value: number | undefined): void {
   if (value !== undefined && (!Number.isInteger(value) || value < 0)) throw invalidParameter('desiredCount must be a non-negative integer.');
 }
@@ -129,6 +173,7 @@ function deploymentView(svc: ServiceRecord, d: DeploymentRecord): JsonObject {
   if (d.platformVersion) view.platformVersion = d.platformVersion;
   if (d.platformFamily) view.platformFamily = d.platformFamily;
   if (d.networkConfiguration) view.networkConfiguration = d.networkConfiguration;
+  if (d.configurations) Object.assign(view, d.configurations);
   return view;
 }
 
@@ -160,7 +205,7 @@ export function serviceView(ctx: OpContext, svc: ServiceRecord, includeTags: boo
     createdAt: epochSeconds(svc.createdAt),
   });
   for (const key of LIST_DEFAULTS) view[key] = [];
-  Object.assign(view, svc.passthrough);
+  for (const [key, value] of Object.entries(svc.passthrough)) if (!(DEPLOYMENT_FIELDS as readonly string[]).includes(key)) view[key] = value;
   if (svc.networkConfiguration) view.networkConfiguration = svc.networkConfiguration;
   Object.assign(view, {
     healthCheckGracePeriodSeconds: svc.healthCheckGracePeriodSeconds,
@@ -175,11 +220,48 @@ export function serviceView(ctx: OpContext, svc: ServiceRecord, includeTags: boo
   return view;
 }
 
-function applyPassthrough(svc: ServiceRecord, input: JsonObject): void {
+/** ECS stores the volume configured at launch with its defaults filled in (filesystemType xfs). */
+function volumeConfigurationsWithDefaults(value: Json): Json {
+  if (!Array.isArray(value)) throw invalidParameter('volumeConfigurations must be a list.');
+  return value.map((entry) => {
+    if (!isObject(entry) || typeof entry.name !== 'string' || entry.name === '') throw invalidParameter('volumeConfigurations name can not be blank.');
+    const ebs = entry.managedEBSVolume;
+    if (!isObject(ebs)) return entry;
+    return { ...entry, managedEBSVolume: { ...ebs, filesystemType: ebs.filesystemType ?? DEFAULT_EBS_FILESYSTEM } };
+  });
+}
+
+/**
+ * PlacementStrategy.field as ECS stores it: binpack's `cpu`/`memory` in upper
+ * case (any case accepted), spread's `host` as `instanceId` (docs/ecs-facts.md).
+ */
+function placementStrategyAsStored(value: Json): Json {
+  if (!Array.isArray(value)) return value;
+  return value.map((entry) => {
+    if (!isObject(entry) || typeof entry.field !== 'string') return entry;
+    const field = entry.field;
+    if (entry.type === 'binpack' && ['cpu', 'memory'].includes(field.toLowerCase())) return { ...entry, field: field.toUpperCase() };
+    if (entry.type === 'spread' && ['host', 'instanceid'].includes(field.toLowerCase())) return { ...entry, field: 'instanceId' };
+    return entry;
+  });
+}
+
+/** The passthrough fields of `input` as ECS stores them (only the keys given). */
+function passthroughUpdates(input: JsonObject): JsonObject {
+  const out: JsonObject = {};
   for (const key of PASSTHROUGH_FIELDS) {
     const v = input[key];
-    if (v !== undefined && v !== null) svc.passthrough[key] = v;
+    if (v === undefined || v === null) continue;
+    if (key === 'volumeConfigurations') out[key] = volumeConfigurationsWithDefaults(v);
+    else if (key === 'placementStrategy') out[key] = placementStrategyAsStored(v);
+    else out[key] = v;
   }
+  return out;
+}
+
+/** True when an update changes a field ECS reports per deployment: that starts a new deployment. */
+function changesDeploymentFields(svc: ServiceRecord, updates: JsonObject): boolean {
+  return DEPLOYMENT_FIELDS.some((key) => updates[key] !== undefined && JSON.stringify(updates[key]) !== JSON.stringify(svc.passthrough[key]));
 }
 
 export function createService(ctx: ServiceOpContext, input: JsonObject): JsonObject {
@@ -226,6 +308,8 @@ export function createService(ctx: ServiceOpContext, input: JsonObject): JsonObj
   const propagateTags = optString(input, 'propagateTags') ?? 'NONE';
   if (!['NONE', 'SERVICE', 'TASK_DEFINITION'].includes(propagateTags)) throw invalidParameter(`Invalid propagateTags: ${propagateTags}`);
   const tags = parseTags(input.tags);
+  const passthrough = passthroughUpdates(input);
+  checkContainerReferences(td, passthrough);
 
   if (existing) forget(ctx.state, existing);
   const arn = serviceArn(ctx.state.region, ctx.state.account, cluster.name, name);
@@ -260,7 +344,7 @@ export function createService(ctx: ServiceOpContext, input: JsonObject): JsonObj
   if (networkConfiguration) svc.networkConfiguration = networkConfiguration;
   const role = optString(input, 'role');
   if (role) svc.passthrough.roleArn = role.startsWith('arn:') ? role : `arn:aws:iam::${ctx.state.account}:role/${role}`;
-  applyPassthrough(svc, input);
+  Object.assign(svc.passthrough, passthrough);
   cluster.services.set(name, svc);
   addTags(ctx.state, arn, tags);
   startDeployment(ctx.state, svc, ctx.now, ctx.rollout);
@@ -306,6 +390,10 @@ export function applyServiceUpdate(ctx: ServiceOpContext, svc: ServiceRecord, in
   if (platformVersion !== undefined && !isFargate(svc.launchType, strategy ?? svc.capacityProviderStrategy)) {
     throw invalidParameter('The platform version must be null when specifying an EC2 launch type.');
   }
+  const passthrough = passthroughUpdates(input);
+  if (td && (tdId !== undefined || passthrough.loadBalancers !== undefined || passthrough.serviceRegistries !== undefined)) {
+    checkContainerReferences(td, { ...svc.passthrough, ...passthrough });
+  }
 
   // All checks passed: apply.
   if (td && td.arn !== svc.taskDefinitionArn) {
@@ -338,7 +426,8 @@ export function applyServiceUpdate(ctx: ServiceOpContext, svc: ServiceRecord, in
   if (exec !== undefined) svc.enableExecuteCommand = exec;
   const grace = optNumber(input, 'healthCheckGracePeriodSeconds');
   if (grace !== undefined) svc.healthCheckGracePeriodSeconds = grace;
-  applyPassthrough(svc, input);
+  if (changesDeploymentFields(svc, passthrough)) redeploy = true;
+  Object.assign(svc.passthrough, passthrough);
   if (desiredCount !== undefined) svc.desiredCount = desiredCount;
   if (redeploy) startDeployment(ctx.state, svc, ctx.now, ctx.rollout);
   else markBusy(ctx.state, svc, ctx.now);

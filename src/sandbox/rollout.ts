@@ -18,7 +18,7 @@
  */
 import { taskArn } from './arn.js';
 import type { ImageOracle } from './image-oracle.js';
-import { epochSeconds, isObject } from './json-input.js';
+import { epochSeconds, isObject, type JsonObject } from './json-input.js';
 import type { DeploymentRecord, RegionState, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './state.js';
 
 export interface RolloutTimings {
@@ -68,6 +68,26 @@ export function markBusy(state: RegionState, svc: ServiceRecord, at: number): vo
   state.steps.push(svc, at);
 }
 
+/**
+ * Declared on CreateService/UpdateService but reported by DescribeServices only
+ * on each deployment (the Service shape has no such members, so an SDK drops
+ * them from the service): a deployment keeps the values it was started with,
+ * and a different value starts a new deployment (docs/ecs-facts.md).
+ */
+export const DEPLOYMENT_FIELDS = ['serviceConnectConfiguration', 'volumeConfigurations', 'vpcLatticeConfigurations'] as const;
+
+function deploymentConfigurations(svc: ServiceRecord): JsonObject | undefined {
+  let out: JsonObject | undefined;
+  for (const key of DEPLOYMENT_FIELDS) {
+    // An empty list clears the field: reported as absent.
+    const value = svc.passthrough[key];
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+    out ??= {};
+    out[key] = value;
+  }
+  return out;
+}
+
 /** Makes a new PRIMARY deployment of the service's current task definition. */
 export function startDeployment(state: RegionState, svc: ServiceRecord, now: number, deps: RolloutDeps): DeploymentRecord {
   for (const d of svc.deployments) d.status = 'ACTIVE';
@@ -88,6 +108,8 @@ export function startDeployment(state: RegionState, svc: ServiceRecord, now: num
   if (svc.platformFamily) deployment.platformFamily = svc.platformFamily;
   if (svc.capacityProviderStrategy) deployment.capacityProviderStrategy = svc.capacityProviderStrategy;
   if (svc.networkConfiguration) deployment.networkConfiguration = svc.networkConfiguration;
+  const configurations = deploymentConfigurations(svc);
+  if (configurations) deployment.configurations = configurations;
   svc.deployments.unshift(deployment);
   markBusy(state, svc, now);
   return deployment;

@@ -55,6 +55,8 @@ export interface DeploymentRecord {
   platformFamily?: string;
   capacityProviderStrategy?: Json[];
   networkConfiguration?: JsonObject;
+  /** serviceConnect/volume/vpcLattice configurations in force when it started (ECS reports them here, not on the service). */
+  configurations?: JsonObject;
   /** Image -> digest resolved by the first launch that found it (ECS versionConsistency). */
   pinnedDigests?: Map<string, string>;
 }
