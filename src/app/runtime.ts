@@ -10,7 +10,7 @@ import type { AwsRequestObserver, EcsApi } from '../ecs/ecs-api.js';
 import { createSdkEcsApi, type SdkEcsOptions } from '../ecs/sdk-adapter.js';
 import { createSdkEcrApi, type EcrApi } from '../ecs/ecr-api.js';
 import { GitopsError } from '../errors/index.js';
-import { formatProblem, loadManifests, type ManifestSnapshot } from '../manifests/index.js';
+import { formatProblem, formatWarning, loadManifests, type ManifestSnapshot } from '../manifests/index.js';
 import type { Sandbox, SandboxOptions } from '../sandbox/index.js';
 import { readConsistentSnapshot } from '../source/consistent-snapshot.js';
 import type { Env } from './region.js';
@@ -126,6 +126,11 @@ export async function readSnapshot(dir: string, defaultRegion: string, signal: A
 /** Prints manifest problems as `file:line:col: CODE message`, the format `validate` uses. */
 export function printProblems(snapshot: ManifestSnapshot, out: Writable): void {
   for (const problem of snapshot.problems) out.write(`${formatProblem(problem)}\n`);
+}
+
+/** Prints manifest warnings (read-only fields that are ignored): they block nothing, so they are printed even when all is valid. */
+export function printWarnings(snapshot: ManifestSnapshot, out: Writable): void {
+  for (const warning of snapshot.warnings ?? []) out.write(`${formatWarning(warning)}\n`);
 }
 
 /** A required flag or argument (used by `export --cluster`); CLI_MISSING_ARGUMENT when absent. */

@@ -6,6 +6,7 @@ export { loadManifests, type LoadOptions } from './load-manifests.js';
 export {
   validateDocuments,
   DEFAULT_REGION,
+  READ_ONLY_TASK_DEFINITION_FIELDS,
   ManifestFileCache,
   type ManifestFileInput,
   type ManifestFileFailure,
@@ -14,7 +15,7 @@ export {
   type ValidateOptions,
 } from './validate-documents.js';
 export { DEFAULT_MANIFEST_LIMITS, resolveLimits, type ManifestLimits } from './limits.js';
-export { formatProblem, compareProblems } from './problem-format.js';
+export { formatProblem, formatWarning, compareProblems } from './problem-format.js';
 export { canonicalJson, contentHash } from './canonical-json.js';
 export { MANIFEST_SCHEMA } from './manifest-schema.js';
 export { ECS_MODEL_SCHEMA } from './ecs-model.generated.js';

@@ -10,4 +10,6 @@ export interface RuleProblem {
   /** Locate the mapping key rather than the value (unknown fields, tag keys). */
   readonly target?: 'key' | 'value';
   readonly message: string;
+  /** A warning is printed but does not make the file broken; absent means an error. */
+  readonly severity?: 'warning';
 }

@@ -66,6 +66,16 @@ function schemaProperties(parentSchema: unknown): string[] {
   return [];
 }
 
+/**
+ * JSON exports and YAML templates often carry `null` for "not set"; ECS
+ * rejects null for every field, so the fix is to leave the field out.
+ */
+function nullHint(at: string): string {
+  return /\/(0|[1-9]\d*)$/.test(at)
+    ? '; remove the entry; ECS does not accept null here'
+    : '; remove the key; ECS does not accept null here';
+}
+
 function translate(error: ErrorObject): RuleProblem | undefined {
   const at = error.instancePath;
   const params = error.params as Record<string, unknown>;
@@ -100,7 +110,9 @@ function translate(error: ErrorObject): RuleProblem | undefined {
     }
     case 'type': {
       const expected = String(params.type);
-      const hint = SHAPE_HINTS.find((h) => h.at.test(at) && h.found(error.data))?.hint ?? typeHint(expected, error.data);
+      const hint = error.data === null
+        ? nullHint(at)
+        : (SHAPE_HINTS.find((h) => h.at.test(at) && h.found(error.data))?.hint ?? typeHint(expected, error.data));
       return {
         code: 'MANIFEST_WRONG_TYPE',
         pointer: at,

@@ -2,7 +2,8 @@
  * Rules the schema cannot express: reserved tag prefixes, ignore pointers
  * that must name a spec field, and the cross-field sanity ECS itself would
  * enforce at apply time (Fargate needs awsvpc and task-level cpu/memory,
- * launchType excludes capacityProviderStrategy, containers need unique names).
+ * launchType excludes capacityProviderStrategy, containers need unique names,
+ * names that point at a volume or container must find one).
  * Failing here, offline, is kinder than failing in the middle of a rollout.
  * Written defensively: they run on documents that may also have schema errors.
  */
@@ -153,13 +154,15 @@ function serviceRules(spec: Rec): RuleProblem[] {
         message: `${tdAt}/${field}: ${why} requires task-level ${field} (e.g. ${field === 'cpu' ? '"256"' : '"512"'})`,
       });
     }
-    if (fargateLaunch && !compat.includes('FARGATE')) {
+    // Left out, ECS computes the compatibilities at registration and a task
+    // definition that passes the rules above is Fargate-compatible
+    // (docs/ecs-facts.md, "requiresCompatibilities may be left out"). Written
+    // without FARGATE, it says this task definition is not for Fargate.
+    if (fargateLaunch && td.requiresCompatibilities !== undefined && !compat.includes('FARGATE')) {
       problems.push({
         code: 'MANIFEST_FARGATE_REQUIREMENT',
         pointer: `${tdAt}/requiresCompatibilities`,
-        locateAt: td.requiresCompatibilities === undefined ? tdAt : `${tdAt}/requiresCompatibilities`,
-        target: td.requiresCompatibilities === undefined ? 'key' : 'value',
-        message: `${tdAt}/requiresCompatibilities: ${why} needs requiresCompatibilities to include FARGATE, or ECS rejects the service`,
+        message: `${tdAt}/requiresCompatibilities: ${why} needs requiresCompatibilities to include FARGATE (or to be left out, so ECS computes it), or ECS rejects the service`,
       });
     }
     const cpu = cpuUnits(text(td.cpu) ?? '');
@@ -198,7 +201,97 @@ function serviceRules(spec: Rec): RuleProblem[] {
   }
 
   for (const problem of containerRules(td, tdAt, { networkMode, ec2Only })) problems.push(problem);
+  for (const problem of referenceRules(td, tdAt)) problems.push(problem);
   for (const problem of loadBalancerRules(spec, td)) problems.push(problem);
+  for (const problem of serviceRegistryRules(spec, td)) problems.push(problem);
+  return problems;
+}
+
+/** "; did you mean "x"?" or "; containers: a, b" (or nothing when there is nothing to name). */
+function candidatesText(name: string, candidates: readonly string[], what: string): string {
+  const suggestion = closestMatch(name, candidates);
+  if (suggestion) return `; did you mean "${suggestion}"?`;
+  return candidates.length > 0 ? `; ${what}: ${candidates.join(', ')}` : `; the task definition has no ${what}`;
+}
+
+/**
+ * Names inside a task definition that must point at another part of it.
+ * ECS refuses RegisterTaskDefinition when they do not (docs/ecs-facts.md,
+ * "Cross-references RegisterTaskDefinition checks"); saying so offline, at
+ * the field, beats a ClientException in the middle of a sync.
+ */
+function referenceRules(td: Rec, tdAt: string): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  if (!Array.isArray(td.containerDefinitions)) return problems;
+  const containers = td.containerDefinitions.map(rec);
+  const containerNames = containers.map((c) => text(c?.name)).filter((n): n is string => n !== undefined);
+  const volumeNames = list(td.volumes).map((v) => text(rec(v)?.name)).filter((n): n is string => n !== undefined);
+  const unknownContainer = (pointer: string, name: string, field: string): void => {
+    problems.push({
+      code: 'MANIFEST_UNKNOWN_REFERENCE',
+      pointer,
+      message: `${pointer}: ${field} "${name}" names no container in this task definition${candidatesText(name, containerNames, 'containers')}`,
+    });
+  };
+
+  containers.forEach((c, i) => {
+    if (!c) return;
+    const cAt = `${tdAt}/containerDefinitions/${i}`;
+    list(c.mountPoints).forEach((raw, j) => {
+      const mount = rec(raw);
+      if (!mount) return;
+      const at = `${cAt}/mountPoints/${j}`;
+      const source = mount.sourceVolume;
+      if (source === undefined) {
+        problems.push({
+          code: 'MANIFEST_MISSING_FIELD',
+          pointer: `${at}/sourceVolume`,
+          locateAt: at,
+          message: `${at}/sourceVolume: missing required field "sourceVolume": name one of the task definition's volumes (ECS refuses the mount point otherwise)`,
+        });
+      } else if (typeof source === 'string' && !volumeNames.includes(source)) {
+        problems.push({
+          code: 'MANIFEST_UNKNOWN_REFERENCE',
+          pointer: `${at}/sourceVolume`,
+          message: `${at}/sourceVolume: sourceVolume "${source}" names no volume in taskDefinition.volumes${candidatesText(source, volumeNames, 'volumes')}`,
+        });
+      }
+    });
+    list(c.volumesFrom).forEach((raw, j) => {
+      const source = text(rec(raw)?.sourceContainer);
+      if (source !== undefined && !containerNames.includes(source)) unknownContainer(`${cAt}/volumesFrom/${j}/sourceContainer`, source, 'volumesFrom.sourceContainer');
+    });
+    list(c.dependsOn).forEach((raw, j) => {
+      const target = text(rec(raw)?.containerName);
+      if (target !== undefined && !containerNames.includes(target)) unknownContainer(`${cAt}/dependsOn/${j}/containerName`, target, 'dependsOn.containerName');
+    });
+  });
+
+  const proxyContainer = text(rec(td.proxyConfiguration)?.containerName);
+  if (proxyContainer !== undefined && !containerNames.includes(proxyContainer)) {
+    unknownContainer(`${tdAt}/proxyConfiguration/containerName`, proxyContainer, 'proxyConfiguration.containerName');
+  }
+
+  const routers = containers.flatMap((c, i) => (c?.firelensConfiguration !== undefined ? [i] : []));
+  const firelensUsers = containers.flatMap((c, i) => (text(rec(c?.logConfiguration)?.logDriver) === 'awsfirelens' ? [i] : []));
+  if (routers.length === 0) {
+    for (const i of firelensUsers) {
+      const pointer = `${tdAt}/containerDefinitions/${i}/logConfiguration/logDriver`;
+      problems.push({
+        code: 'MANIFEST_FIRELENS',
+        pointer,
+        message: `${pointer}: logDriver awsfirelens needs a log router: no container in this task definition has firelensConfiguration`,
+      });
+    }
+  } else if (firelensUsers.length === 0) {
+    const pointer = `${tdAt}/containerDefinitions/${routers[0] as number}/firelensConfiguration`;
+    problems.push({
+      code: 'MANIFEST_FIRELENS',
+      pointer,
+      target: 'key',
+      message: `${pointer}: a FireLens log router needs at least one container with logConfiguration.logDriver awsfirelens; none has it`,
+    });
+  }
   return problems;
 }
 
@@ -288,6 +381,42 @@ function loadBalancerRules(spec: Rec, td: Rec): RuleProblem[] {
     if (typeof port === 'number' && !ports.includes(port)) {
       problems.push({
         code: 'MANIFEST_LOAD_BALANCER_TARGET',
+        pointer: `${at}/containerPort`,
+        message: `${at}/containerPort: container "${containerName}" has no portMappings entry with containerPort ${port}${ports.length > 0 ? ` (it maps ${ports.map(String).join(', ')})` : ''}`,
+      });
+    }
+  });
+  return problems;
+}
+
+/**
+ * A service registry's containerName/containerPort must name a container and
+ * one of its ports, as for load balancers. Whether they are needed at all
+ * depends on the Cloud Map service's record type, which validate cannot see.
+ */
+function serviceRegistryRules(spec: Rec, td: Rec): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const containers = list(td.containerDefinitions).map(rec).filter((c): c is Rec => c !== undefined);
+  const names = containers.map((c) => text(c.name)).filter((n): n is string => n !== undefined);
+  list(spec.serviceRegistries).forEach((raw, i) => {
+    const registry = rec(raw);
+    const containerName = text(registry?.containerName);
+    if (!registry || containerName === undefined) return;
+    const at = `/spec/serviceRegistries/${i}`;
+    const container = containers.find((c) => c.name === containerName);
+    if (!container) {
+      problems.push({
+        code: 'MANIFEST_SERVICE_REGISTRY_TARGET',
+        pointer: `${at}/containerName`,
+        message: `${at}/containerName: no container named "${containerName}" in the task definition${candidatesText(containerName, names, 'containers')}`,
+      });
+      return;
+    }
+    const port = registry.containerPort;
+    const ports = list(container.portMappings).map((pm) => rec(pm)?.containerPort);
+    if (typeof port === 'number' && !ports.includes(port)) {
+      problems.push({
+        code: 'MANIFEST_SERVICE_REGISTRY_TARGET',
         pointer: `${at}/containerPort`,
         message: `${at}/containerPort: container "${containerName}" has no portMappings entry with containerPort ${port}${ports.length > 0 ? ` (it maps ${ports.map(String).join(', ')})` : ''}`,
       });

@@ -118,18 +118,67 @@ function appendCapped(problems: RuleProblem[], more: readonly RuleProblem[]): vo
   }
 }
 
-function checkDocument(doc: ParsedDocument): { kind?: ManifestKind; document?: Readonly<Record<string, unknown>>; problems: RuleProblem[] } {
+/**
+ * Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not
+ * take: ECS sets them (docs/ecs-facts.md, "Read-only task definition
+ * fields"). The README promises that describe-task-definition output can be
+ * pasted under spec.taskDefinition, so they are accepted, dropped before
+ * validation and the manifest is built, and reported as warnings.
+ */
+export const READ_ONLY_TASK_DEFINITION_FIELDS: readonly string[] = [
+  'taskDefinitionArn',
+  'revision',
+  'status',
+  'compatibilities',
+  'requiresAttributes',
+  'registeredAt',
+  'registeredBy',
+  'deregisteredAt',
+];
+
+function plainRecord(value: unknown): Readonly<Record<string, unknown>> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Readonly<Record<string, unknown>>) : undefined;
+}
+
+/** The document without the read-only task definition fields, and one warning per field dropped. */
+function withoutReadOnlyFields(
+  kind: ManifestKind,
+  document: Readonly<Record<string, unknown>>,
+): { document: Readonly<Record<string, unknown>>; warnings: RuleProblem[] } {
+  const spec = plainRecord(document.spec);
+  const taskDefinition = plainRecord(spec?.taskDefinition);
+  if (kind !== 'Service' || !spec || !taskDefinition) return { document, warnings: [] };
+  const present = READ_ONLY_TASK_DEFINITION_FIELDS.filter((field) => Object.hasOwn(taskDefinition, field));
+  if (present.length === 0) return { document, warnings: [] };
+  const kept: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(taskDefinition)) if (!present.includes(field)) kept[field] = value;
+  const warnings = present.map((field): RuleProblem => {
+    const pointer = `/spec/taskDefinition/${field}`;
+    return {
+      code: 'MANIFEST_READ_ONLY_FIELD',
+      pointer,
+      target: 'key',
+      severity: 'warning',
+      message: `${pointer}: "${field}" is read-only: ECS sets it when it registers a revision (describe-task-definition output), so it is ignored; remove it to silence this warning`,
+    };
+  });
+  return { document: { ...document, spec: { ...spec, taskDefinition: kept } }, warnings };
+}
+
+function checkDocument(doc: ParsedDocument): { kind?: ManifestKind; document?: Readonly<Record<string, unknown>>; problems: RuleProblem[]; warnings: RuleProblem[] } {
   const envelope = checkEnvelope(doc.value);
-  if (!envelope.ok) return { problems: [...envelope.problems] };
+  if (!envelope.ok) return { problems: [...envelope.problems], warnings: [] };
   const problems = [...envelope.problems];
-  appendCapped(problems, schemaProblems(schemaErrors(envelope.kind, envelope.document)));
-  appendCapped(problems, semanticProblems(envelope.kind, envelope.document));
-  return { kind: envelope.kind, document: envelope.document, problems };
+  const { document, warnings } = withoutReadOnlyFields(envelope.kind, envelope.document);
+  appendCapped(problems, schemaProblems(schemaErrors(envelope.kind, document)));
+  appendCapped(problems, semanticProblems(envelope.kind, document));
+  return { kind: envelope.kind, document, problems, warnings };
 }
 
 /** What one file contributes: its own problems and its documents. Depends only on the file and the settings. */
 interface FileCheck {
   readonly problems: readonly ManifestProblem[];
+  readonly warnings: readonly ManifestProblem[];
   readonly candidates: readonly Candidate[];
 }
 
@@ -221,8 +270,9 @@ function fingerprintOf(input: ManifestFileInput | ManifestFileFailure, settings:
 
 function checkFile(input: ManifestFileInput | ManifestFileFailure, limits: ManifestLimits, defaultRegion: string): FileCheck {
   const problems: ManifestProblem[] = [];
+  const warnings: ManifestProblem[] = [];
   const candidates: Candidate[] = [];
-  const result: FileCheck = { problems, candidates };
+  const result: FileCheck = { problems, warnings, candidates };
   const file = input.path;
   if ('failure' in input) {
     problems.push({ ...input.failure, file, line: 1, column: 1, pointer: '' });
@@ -265,6 +315,10 @@ function checkFile(input: ManifestFileInput | ManifestFileFailure, limits: Manif
   }
   for (const doc of parsed.documents) {
     const checked = checkDocument(doc);
+    for (const rule of checked.warnings) {
+      const where = doc.locate(rule.locateAt ?? rule.pointer, rule.target);
+      warnings.push({ code: rule.code, file, line: where.line, column: where.column, pointer: rule.pointer, documentIndex: doc.index, message: rule.message });
+    }
     for (const rule of checked.problems) {
       const where = doc.locate(rule.locateAt ?? rule.pointer, rule.target);
       problems.push({
@@ -301,6 +355,7 @@ export function validateDocuments(
   const limits: ManifestLimits = resolveLimits(options.limits);
   const defaultRegion = options.defaultRegion ?? DEFAULT_REGION;
   const problems: ManifestProblem[] = [];
+  const warnings: ManifestProblem[] = [];
   const candidates: Candidate[] = [];
   const sorted = [...files].map((f) => ({ ...f, path: normalizePath(f.path) })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
@@ -322,6 +377,7 @@ export function validateDocuments(
       checked = checkFile(input, limits, defaultRegion);
     }
     problems.push(...checked.problems);
+    warnings.push(...checked.warnings);
     candidates.push(...checked.candidates);
   }
   cache?.retainOnly(new Set(sorted.map((f) => f.path)));
@@ -392,6 +448,7 @@ export function validateDocuments(
     services: Object.freeze(services),
     clusters: Object.freeze(clusters),
     problems: Object.freeze(problems.sort(compareProblems).map((p) => Object.freeze(p))),
+    warnings: Object.freeze(warnings.sort(compareProblems).map((p) => Object.freeze(p))),
     files: Object.freeze(sorted.map((f) => f.path)),
     filesWithProblems: freezeSet(filesWithProblems),
     blockedKeys: freezeSet(blockedKeys),

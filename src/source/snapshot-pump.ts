@@ -138,6 +138,10 @@ export class SnapshotPump {
       },
       'new manifest snapshot',
     );
+    // Warnings block nothing, so a running controller says them once per new snapshot.
+    for (const warning of snapshot.warnings ?? []) {
+      logger.warn({ file: warning.file, line: warning.line, column: warning.column, code: warning.code, revision: snapshot.revision }, warning.message);
+    }
     try {
       this.#listener?.(snapshot, changes);
     } catch (error) {

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { systemClock } from '../../util/clock.js';
 import { diffAgainstLive } from '../../controller/live-diff.js';
-import { connectEcs, printProblems, readSnapshot, resolveRegion } from '../../app/runtime.js';
+import { connectEcs, printProblems, printWarnings, readSnapshot, resolveRegion } from '../../app/runtime.js';
 import { diffJson, renderDiffText, summarize } from '../../diff/index.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec } from '../command.js';
 import { MASK_FLAGS, maskOptionsFrom } from '../config-flags.js';
@@ -18,6 +18,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const region = resolveRegion(ctx.args.flags.region, ctx.env, 'us-east-1');
   const mask = await maskOptionsFrom(ctx);
   const snapshot = await readSnapshot(dir, region, ctx.signal, ctx.cwd);
+  printWarnings(snapshot, ctx.stderr);
   const cluster = ctx.args.flags.cluster;
   const service = ctx.args.flags.service;
   const selected = snapshot.services.filter((s) =>

@@ -1,18 +1,20 @@
 /**
  * `ecs-gitops validate [DIR]`: offline check of every manifest. Prints each
- * problem as `file:line:col: CODE message` and a summary; exit 0 when valid,
- * 1 when problems were found, 3 for usage or IO errors (missing directory).
+ * problem as `file:line:col: CODE message`, each warning as
+ * `file:line:col: warning CODE message`, and a summary; exit 0 when valid
+ * (warnings or not), 1 when problems were found, 3 for usage or IO errors (missing directory).
  */
 import path from 'node:path';
 import { resolveRegion } from '../../app/region.js';
 import { isGitopsError } from '../../errors/index.js';
-import { formatProblem, loadManifests, type ManifestSnapshot } from '../../manifests/index.js';
+import { formatProblem, formatWarning, loadManifests, type ManifestSnapshot } from '../../manifests/index.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec } from '../command.js';
 
 export const VALIDATE_EXIT = { valid: 0, problems: 1, ioError: 3 } as const;
 
 const RED = '\u001b[31m';
 const GREEN = '\u001b[32m';
+const YELLOW = '\u001b[33m';
 const BOLD = '\u001b[1m';
 const RESET = '\u001b[0m';
 
@@ -28,7 +30,8 @@ function plural(n: number, word: string): string {
 function summary(snapshot: ManifestSnapshot): string {
   const counts = `${plural(snapshot.files.length, 'file')}, ${plural(snapshot.services.length, 'service')}, ${plural(snapshot.clusters.length, 'cluster')}`;
   if (snapshot.files.length === 0) return `valid: no manifest files (*.yaml, *.yml, *.json) under ${snapshot.root}`;
-  if (snapshot.problems.length === 0) return `valid: ${counts}`;
+  const warnings = snapshot.warnings?.length ?? 0;
+  if (snapshot.problems.length === 0) return `valid: ${counts}${warnings > 0 ? ` (${plural(warnings, 'warning')})` : ''}`;
   const valid = `${plural(snapshot.services.length, 'service')} and ${plural(snapshot.clusters.length, 'cluster')} valid`;
   return `${plural(snapshot.problems.length, 'problem')} in ${snapshot.filesWithProblems.size} of ${plural(snapshot.files.length, 'file')}; ${valid}`;
 }
@@ -40,6 +43,7 @@ function jsonReport(snapshot: ManifestSnapshot): unknown {
     services: snapshot.services.map((s) => ({ key: s.key, region: s.region, cluster: s.cluster, name: s.name, source: s.source, contentHash: s.contentHash })),
     clusters: snapshot.clusters.map((c) => ({ key: c.key, region: c.region, name: c.name, source: c.source, contentHash: c.contentHash })),
     problems: snapshot.problems,
+    warnings: snapshot.warnings ?? [],
   };
 }
 
@@ -62,6 +66,11 @@ async function run(ctx: CommandContext): Promise<number> {
     const colour = useColour(ctx.stdout, ctx.env);
     for (const problem of snapshot.problems) {
       ctx.stdout.write(colour ? `${colourProblem(formatProblem(problem), problem.code)}\n` : `${formatProblem(problem)}\n`);
+    }
+    // Warnings do not change the exit code: the file is valid and is applied.
+    for (const warning of snapshot.warnings ?? []) {
+      const line = formatWarning(warning);
+      ctx.stdout.write(colour ? `${line.replace(` warning ${warning.code} `, ` ${YELLOW}warning ${warning.code}${RESET} `)}\n` : `${line}\n`);
     }
     const text = summary(snapshot);
     ctx.stdout.write(colour ? `${snapshot.problems.length === 0 ? GREEN : RED}${text}${RESET}\n` : `${text}\n`);
