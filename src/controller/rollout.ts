@@ -46,7 +46,11 @@ export function assessRollout(service: ECS.Service | undefined, watched?: Watche
   if (service.status === 'DRAINING') return { health: 'Missing', reason: 'the service is draining' };
   const primary = primaryDeployment(service);
   if (!primary) return { health: 'Unknown', reason: 'ECS reports no PRIMARY deployment' };
-  if ((service.desiredCount ?? 0) === 0 && primary.rolloutState !== 'FAILED') {
+  // Zero desired tasks means "scaled to zero" only for REPLICA services. A DAEMON
+  // service's desired count is ECS's count of container instances it places on
+  // (docs/ecs-facts.md#daemon-services): 0 on a cluster without instances is
+  // the service doing what it should, judged by its deployment like any other.
+  if ((service.desiredCount ?? 0) === 0 && service.schedulingStrategy !== 'DAEMON' && primary.rolloutState !== 'FAILED') {
     return { health: 'Suspended', ...(watched ? { outcome: 'completed' } : {}) };
   }
 

@@ -17,7 +17,7 @@ describe('diff of a service that does not exist yet', () => {
   });
   afterAll(() => setup.close());
 
-  it('labels it `create service` in text and `action: create` in JSON; an existing one `update service`', async () => {
+  it('labels it `create service` in text and `action: create` in JSON; an existing one `update service`', { timeout: 120_000 }, async () => {
     const text = await runCliProcess(['diff', setup.dir.root], setup.env);
     expect(text.stderr).toBe('');
     expect(text.code).toBe(2);

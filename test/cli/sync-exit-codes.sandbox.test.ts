@@ -27,7 +27,7 @@ describe('sync exit codes with rollouts still in progress', () => {
     expect(help.stdout).not.toContain('0 all synced and healthy');
   });
 
-  it('without --wait exits 0 while the rollout is Progressing and names it; --wait exits 1 when the wait ends first, 0 once healthy', async () => {
+  it('without --wait exits 0 while the rollout is Progressing and names it; --wait exits 1 when the wait ends first, 0 once healthy', { timeout: 120_000 }, async () => {
     setup.sandbox.clock.setSpeed(0);
     const applied = await runCliProcess(['sync', setup.dir.root], setup.env);
     expect(applied.stderr).toBe('');
