@@ -63,6 +63,12 @@ export const MOTO_KNOWN_GAPS: Readonly<Record<string, string>> = {
     'moto has no 10-name limit (docs/ecs-facts.md#moto-521-vs-real-ecs)',
   'service: ListServices pages with nextToken':
     'moto has no pagination (docs/ecs-facts.md#moto-521-vs-real-ecs)',
+  'service: volumeConfigurations come back on the PRIMARY deployment with filesystemType xfs filled in':
+    'moto reports no volumeConfigurations on deployments (docs/ecs-facts.md#moto-521-vs-real-ecs)',
+  'service: placementStrategy binpack memory comes back as MEMORY and spread host as instanceId':
+    'moto returns no placementStrategy from DescribeServices (docs/ecs-facts.md#moto-521-vs-real-ecs)',
+  'service: a load balancer naming a container or port the task definition lacks is an InvalidParameterException':
+    'moto does not check load balancer containers against the task definition (docs/ecs-facts.md#moto-521-vs-real-ecs)',
   'ecr: PutImage digest is the sha256 of the manifest':
     'moto ECR digests are not content digests (docs/ecs-facts.md#moto-521-vs-real-ecs)',
 };

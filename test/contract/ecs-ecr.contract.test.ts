@@ -202,6 +202,44 @@ describe.each(backends)('contract: $name', (backend) => {
     expect(await errorName(a.ecs.send(new DescribeServicesCommand({ cluster: 'ghost', services: ['web'] })))).toBe('ClusterNotFoundException');
   });
 
+  contract('service: volumeConfigurations come back on the PRIMARY deployment with filesystemType xfs filled in', async (a) => {
+    await a.ecs.send(new CreateClusterCommand({ clusterName: 'c' }));
+    await a.ecs.send(new RegisterTaskDefinitionCommand({
+      family: 'db', networkMode: 'bridge', requiresCompatibilities: ['EC2'], memory: '512',
+      containerDefinitions: [{ name: 'db', image: 'postgres:16', mountPoints: [{ sourceVolume: 'data', containerPath: '/data' }] }],
+      volumes: [{ name: 'data', configuredAtLaunch: true }],
+    }));
+    const roleArn = `arn:aws:iam::${a.accountId}:role/ecsInfrastructureRole`;
+    await a.ecs.send(new CreateServiceCommand({
+      cluster: 'c', serviceName: 'db', taskDefinition: 'db', desiredCount: 0, launchType: 'EC2',
+      volumeConfigurations: [{ name: 'data', managedEBSVolume: { roleArn, sizeInGiB: 20, volumeType: 'gp3' } }],
+    }));
+    const live = (await a.ecs.send(new DescribeServicesCommand({ cluster: 'c', services: ['db'] }))).services?.[0];
+    const primary = live?.deployments?.find((d) => d.status === 'PRIMARY');
+    expect(primary?.volumeConfigurations).toEqual([{ name: 'data', managedEBSVolume: { roleArn, sizeInGiB: 20, volumeType: 'gp3', filesystemType: 'xfs' } }]);
+  });
+
+  contract('service: placementStrategy binpack memory comes back as MEMORY and spread host as instanceId', async (a) => {
+    await clusterAndTaskDefinition(a);
+    await a.ecs.send(new CreateServiceCommand({
+      cluster: 'c', serviceName: 'web', taskDefinition: 'web', desiredCount: 0, launchType: 'EC2',
+      placementStrategy: [{ type: 'spread', field: 'host' }, { type: 'binpack', field: 'memory' }],
+    }));
+    const live = (await a.ecs.send(new DescribeServicesCommand({ cluster: 'c', services: ['web'] }))).services?.[0];
+    expect(live?.placementStrategy).toEqual([{ type: 'spread', field: 'instanceId' }, { type: 'binpack', field: 'MEMORY' }]);
+  });
+
+  contract('service: a load balancer naming a container or port the task definition lacks is an InvalidParameterException', async (a) => {
+    await clusterAndTaskDefinition(a);
+    const targetGroupArn = `arn:aws:elasticloadbalancing:${a.region}:${a.accountId}:targetgroup/web/0123456789abcdef`;
+    const create = (containerName: string, containerPort: number) => a.ecs.send(new CreateServiceCommand({
+      cluster: 'c', serviceName: 'web', taskDefinition: 'web', desiredCount: 0, launchType: 'EC2',
+      loadBalancers: [{ targetGroupArn, containerName, containerPort }],
+    }));
+    expect(await errorName(create('ghost', 8080))).toBe('InvalidParameterException');
+    expect(await errorName(create('app', 80))).toBe('InvalidParameterException');
+  });
+
   // ---- tags ----
   contract('tags: tag, list and untag a cluster, a service and a task definition', async (a) => {
     await clusterAndTaskDefinition(a);
