@@ -9,6 +9,10 @@
  *   RolloutDegraded and ReconcileFailing reach Alertmanager; the fixed
  *   manifest resolves both.
  * - A console-style change to a detect-mode service: DriftPersisting fires.
+ * - Another tool reverting every correction of a service (the sandbox's
+ *   fighter): after three corrections the controller stops writing,
+ *   CorrectionLoop (and DriftPersisting) fire, and once the tool is gone the
+ *   slow retry (a minute later) ends the loop and resolves them.
  * - A secret planted in the manifests never appears in the logs, /metrics or
  *   the status API.
  *
@@ -30,6 +34,7 @@ const CRASHING_IMAGE = 'nginx:9.9-crash';
 
 const WEB = { region: REGION, cluster: 'demo', service: 'web' };
 const WORKER = { region: REGION, cluster: 'demo', service: 'worker' };
+const FOUGHT = { region: REGION, cluster: 'demo', service: 'fought' };
 const key = (service: string) => `${REGION}/demo/${service}`;
 
 function webManifest(image: string): Record<string, unknown> {
@@ -169,6 +174,36 @@ describe.runIf(runStack)('controller alerts end to end (sandbox, controller, Pro
     expect(status('web')).toMatchObject({ sync: 'Synced', health: 'Healthy' });
   }, 120_000);
 
+  it('another tool reverting every correction fires CorrectionLoop instead of endless writes; the slow retry resolves it once the tool is gone', async () => {
+    await dir.write('fought.yaml', [serviceManifest({ name: 'fought', image: 'nginx:1.27', desiredCount: 1 })]);
+    await eventually(() => status('fought')?.health === 'Healthy' && status('fought')?.sync === 'Synced', () => status('fought'), 60_000);
+    const updates = () => sandbox.admin.callLog({ operation: 'UpdateService' }).filter((c) => c.target === 'fought' && c.outcome === 'ok').length;
+    const before = updates();
+
+    sandbox.admin.fightService(FOUGHT, { desiredCount: 3 });
+    sandbox.admin.scaleService(FOUGHT, 3);
+    await eventually(() => status('fought')?.correctionLoop !== undefined, () => status('fought'), 30_000);
+    expect(status('fought')).toMatchObject({ sync: 'OutOfSync', lastError: { code: 'CONTROLLER_CORRECTION_LOOP' } });
+    expect(status('fought')?.diff.map((c) => c.pointer)).toEqual(['/spec/desiredCount']);
+
+    const loop = await stack.waitForAlert('CorrectionLoop', FOUGHT, 60_000);
+    expect(loop.labels.severity).toBe('warning');
+    expect(loop.annotations.runbook).toBe('docs/observability.md#correctionloop');
+    await stack.waitForNotification('firing', 'CorrectionLoop', FOUGHT);
+    await stack.waitForAlert('DriftPersisting', FOUGHT, 60_000);
+    // Resyncs every second meanwhile, and still three corrections only.
+    expect(updates() - before).toBe(3);
+    const looping = (await stack.alerts()).filter((a) => a.labels.service === 'fought').map((a) => a.labels.alertname).sort();
+    expect(looping).toEqual(['CorrectionLoop', 'DriftPersisting']);
+
+    // The other tool goes away; the first slow retry comes a minute after the loop was found.
+    sandbox.admin.fightService(FOUGHT, undefined);
+    await eventually(() => status('fought')?.sync === 'Synced' && status('fought')?.correctionLoop === undefined, () => status('fought'), 90_000);
+    expect(updates() - before).toBe(4);
+    await stack.waitForAlertGone('CorrectionLoop', FOUGHT, 60_000);
+    await stack.waitForNotification('resolved', 'CorrectionLoop', FOUGHT);
+  }, 240_000);
+
   it('never lets the planted secret out through logs, /metrics or the status API', async () => {
     for (const path of ['/metrics', '/api/v1/status', '/api/v1/services/eu-west-1/demo/web']) {
       served.push(await (await fetch(`${info.url}${path}`)).text());
@@ -186,6 +221,6 @@ describe.runIf(runStack)('controller alerts end to end (sandbox, controller, Pro
 
   it('raised no alert beyond the ones provoked', () => {
     const names = new Set(stack.notifications().flatMap((n) => n.alerts).map((a) => a.labels.alertname));
-    expect([...names].sort()).toEqual(['DriftPersisting', 'ReconcileFailing', 'RolloutDegraded']);
+    expect([...names].sort()).toEqual(['CorrectionLoop', 'DriftPersisting', 'ReconcileFailing', 'RolloutDegraded']);
   });
 });
