@@ -1,8 +1,12 @@
 /**
  * `spec.sync.images` for one service, before it is compared and applied:
  * - every policy: an ECR image that is about to be deployed (it differs from
- *   what runs) must exist, else the service is not applied (a typo in a tag
- *   fails fast instead of as a failed rollout);
+ *   what runs) must not be proven missing, else the service is not applied (a
+ *   typo in a tag fails fast instead of as a failed rollout). An image the
+ *   controller may not read (AccessDeniedException: AWS's own registries such
+ *   as aws-for-fluent-bit grant pulls to everyone and DescribeImages to
+ *   nobody) is deployed as written and reported unverified, unless
+ *   `spec.sync.imagePreflight: strict` asks for it to block;
  * - `pin-digest`: every pass resolves each tag to its digest (through the
  *   resolver's TTL cache) and the desired task definition names
  *   `repo@sha256:...`, so the diff compares digests: a tag pushed to a new
@@ -15,13 +19,21 @@
 import type * as ECS from '@aws-sdk/client-ecs';
 import { setOwn } from '../diff/json.js';
 import { imageName, parseEcrImage, type EcrImageRef, type ImageResolver } from '../ecs/image-resolver.js';
-import type { DesiredService, ImagePolicy } from '../manifests/types.js';
+import type { DesiredService, ImagePolicy, ImagePreflight } from '../manifests/types.js';
 import { primaryDeployment } from './rollout.js';
 
 
 export interface ImagePolicyProblem {
-  readonly code: 'CONTROLLER_IMAGE_NOT_FOUND' | 'CONTROLLER_IMAGE_ACCESS_DENIED' | 'CONTROLLER_IMAGE_LOOKUP_FAILED';
+  readonly code: 'CONTROLLER_IMAGE_NOT_FOUND' | 'CONTROLLER_IMAGE_ACCESS_DENIED' | 'CONTROLLER_IMAGE_DIGEST_UNREADABLE' | 'CONTROLLER_IMAGE_LOOKUP_FAILED';
   readonly message: string;
+}
+
+/** An ECR image deployed (or about to be) without the controller being able to read it. */
+export interface UnverifiedImage {
+  readonly container: string;
+  readonly image: string;
+  /** Why it could not be checked (the repository and ECR's error). */
+  readonly reason: string;
 }
 
 /** follow-tag: a container's tag now points at another digest than the one deployed. */
@@ -50,9 +62,12 @@ export interface ImagePolicyResult {
   readonly targetDigests: Readonly<Record<string, string>>;
   /** follow-tag: container -> digest to remember once a deployment of this manifest starts. */
   readonly followDigests: ReadonlyMap<string, string>;
+  /** ECR images the controller could not read, deployed as written (imagePreflight: permissive); absent or empty: none. */
+  readonly unverified?: readonly UnverifiedImage[];
 }
 
-const CODE = { missing: 'CONTROLLER_IMAGE_NOT_FOUND', denied: 'CONTROLLER_IMAGE_ACCESS_DENIED', error: 'CONTROLLER_IMAGE_LOOKUP_FAILED' } as const;
+/** Answers that block whatever the preflight says: proven missing, or the look-up failed (retried). */
+const CODE = { missing: 'CONTROLLER_IMAGE_NOT_FOUND', error: 'CONTROLLER_IMAGE_LOOKUP_FAILED' } as const;
 
 /**
  * follow-tag: the digest each container's tag had when this controller last
@@ -72,6 +87,24 @@ export function rememberDigests(remembered: FollowedDigests | undefined, digests
 
 export function imagePolicyOf(desired: DesiredService): ImagePolicy {
   return desired.manifest.spec.sync?.images ?? 'as-written';
+}
+
+export function imagePreflightOf(desired: DesiredService): ImagePreflight {
+  return desired.manifest.spec.sync?.imagePreflight ?? 'permissive';
+}
+
+/** strict: an image that cannot be read blocks, with what to do about it. */
+function deniedMessage(reason: string): string {
+  return `${reason}; spec.sync.imagePreflight is strict, so an image the controller cannot check is not deployed. `
+    + 'Allow the controller ecr:DescribeImages on the repository (for another account, its repository policy must allow it too), '
+    + 'or set spec.sync.imagePreflight: permissive to deploy it unverified (AWS-owned registries such as aws-for-fluent-bit never allow it)';
+}
+
+/** pin-digest: the digest is what gets deployed, and it cannot be read. */
+function unreadableDigestMessage(reason: string, image: string, base: string): string {
+  return `spec.sync.images: pin-digest needs the digest of ${image}, and it cannot be read: ${reason}. `
+    + `Write the digest in the manifest (${base}@sha256:...), which pin-digest deploys as written, `
+    + 'or use spec.sync.images: as-written or follow-tag for this service';
 }
 
 /**
@@ -111,8 +144,10 @@ export async function applyImagePolicy(
   const imageDigests: Record<string, string> = {};
   const targetDigests: Record<string, string> = {};
   const followDigests = new Map<string, string>();
+  const unverified: UnverifiedImage[] = [];
+  const strict = imagePreflightOf(desired) === 'strict';
   const failure = (code: ImagePolicyProblem['code'], message: string, name: string): ImagePolicyResult => ({
-    desired, imageUpdates: [], imageDigests: {}, targetDigests: {}, followDigests: new Map(),
+    desired, imageUpdates: [], imageDigests: {}, targetDigests: {}, followDigests: new Map(), unverified: [],
     problem: { code, message: `${message} (container ${name} of ${desired.key})` },
   });
 
@@ -125,18 +160,38 @@ export async function applyImagePolicy(
     if (ref.digest || policy === 'as-written') {
       const liveDigest = digestOf(liveImage);
       if (liveImage !== image) {
-        // About to deploy an image that does not run yet: make sure it exists.
+        // About to deploy an image that does not run yet: make sure it is not missing.
         const found = await resolver.lookup(ref, signal);
+        if (found.result === 'unverified') {
+          if (strict) return failure('CONTROLLER_IMAGE_ACCESS_DENIED', deniedMessage(found.message), name);
+          unverified.push({ container: name, image, reason: found.message });
+          if (ref.digest) setOwn(targetDigests, name, ref.digest);
+          if (liveDigest) setOwn(imageDigests, name, liveDigest);
+          continue;
+        }
         if (found.result !== 'found') return failure(CODE[found.result], found.message, name);
         setOwn(targetDigests, name, found.digest);
         if (liveDigest) setOwn(imageDigests, name, liveDigest);
-      } else if (ref.digest) {
-        setOwn(imageDigests, name, ref.digest);
-        setOwn(targetDigests, name, ref.digest);
+      } else {
+        // Runs already: not looked up again, but still unverified if that was the last answer.
+        const last = resolver.lastNegative(ref);
+        if (last?.result === 'unverified') unverified.push({ container: name, image, reason: last.message });
+        if (ref.digest) {
+          setOwn(imageDigests, name, ref.digest);
+          setOwn(targetDigests, name, ref.digest);
+        }
       }
       continue;
     }
     const found = await resolver.lookup(ref, signal);
+    if (found.result === 'unverified') {
+      if (policy === 'pin-digest') return failure('CONTROLLER_IMAGE_DIGEST_UNREADABLE', unreadableDigestMessage(found.message, image, ref.base), name);
+      // follow-tag: the tag is deployed as written (ECS resolves it when a
+      // deployment starts); what cannot be done is noticing that it moved.
+      if (strict && liveImage !== image) return failure('CONTROLLER_IMAGE_ACCESS_DENIED', deniedMessage(found.message), name);
+      unverified.push({ container: name, image, reason: `${found.message}; follow-tag cannot tell when this tag moves` });
+      continue;
+    }
     if (found.result !== 'found') return failure(CODE[found.result], found.message, name);
     if (policy === 'pin-digest') {
       const target = `${ref.base}@${found.digest}`;
@@ -163,7 +218,7 @@ export async function applyImagePolicy(
     followDigests.set(name, found.digest);
   }
 
-  const base = { imageUpdates, imageDigests, targetDigests, followDigests };
+  const base = { imageUpdates, imageDigests, targetDigests, followDigests, unverified };
   if (rewrites.size === 0) return { ...base, desired };
   const td = desired.manifest.spec.taskDefinition;
   const pinned = [...rewrites].sort(([a], [b]) => a.localeCompare(b)).map(([name, image]) => `${name}=${image}`).join(',');

@@ -43,8 +43,19 @@ export function imageName(ref: EcrImageRef): string {
   return ref.digest ? `${ref.base}@${ref.digest}` : `${ref.base}:${ref.tag ?? 'latest'}`;
 }
 
-/** What a look-up answers (also the `result` label of ecs_gitops_image_checks_total). */
-export const IMAGE_LOOKUP_RESULTS = ['found', 'missing', 'denied', 'error'] as const;
+/**
+ * What a look-up answers (also the `result` label of ecs_gitops_image_checks_total):
+ * - `found`: the image exists (with its digest);
+ * - `missing`: ECR said the tag, digest or repository does not exist, in a
+ *   registry the controller may read: the image is proven missing;
+ * - `unverified`: ECR would not let the controller read the repository
+ *   (AccessDeniedException). AWS's own registries in other accounts
+ *   (aws-for-fluent-bit, the App Mesh Envoy image, Deep Learning Containers)
+ *   let every account pull but grant ecr:DescribeImages to nobody, so whether
+ *   the image exists is unknown, not false;
+ * - `error`: the look-up itself failed (network, throttling).
+ */
+export const IMAGE_LOOKUP_RESULTS = ['found', 'missing', 'unverified', 'error'] as const;
 export type ImageLookupResult = (typeof IMAGE_LOOKUP_RESULTS)[number];
 
 export type ImageLookup =
@@ -86,8 +97,8 @@ export class ImageResolver {
   /** Batches being gathered this tick, by repository. */
   readonly #gathering = new Map<string, Batch>();
   readonly #bucket: TokenBucket | undefined;
-  /** Images last answered missing or denied. */
-  readonly #negative = new Set<string>();
+  /** Images last answered missing or unverified, with that answer (kept past the TTL, until an answer replaces it). */
+  readonly #negative = new Map<string, ImageLookup>();
 
   constructor(options: ImageResolverOptions) {
     this.#o = options;
@@ -102,9 +113,15 @@ export class ImageResolver {
     return this.#request(ref, signal);
   }
 
-  /** The last answer for `ref` was missing or denied: a new pass should ask again (the image may have been pushed). */
+  /** The last answer for `ref` was missing or unverified: a new pass should ask again (the image may have been pushed, or the policy changed). */
   needsRecheck(ref: EcrImageRef): boolean {
     return this.#negative.has(idKey(ref));
+  }
+
+  /** The last answer for `ref` when it was missing or unverified, without asking ECR (an image that runs already is not looked up again). */
+  lastNegative(ref: EcrImageRef): Exclude<ImageLookup, { result: 'found' }> | undefined {
+    const last = this.#negative.get(idKey(ref));
+    return last && last.result !== 'found' ? last : undefined;
   }
 
   /**
@@ -135,12 +152,12 @@ export class ImageResolver {
     batch.ids.set(id, ref.digest ? { imageDigest: ref.digest } : { imageTag: ref.tag ?? 'latest' });
     const value = batch.results.then((all) => all.get(id) ?? { result: 'error' as const, message: `no answer for ${id}` });
     this.#cache.set(id, { at: this.#o.clock.now(), value });
-    // A failed look-up is not cached (the retry asks again); `missing`/`denied`
+    // A failed look-up is not cached (the retry asks again); `missing`/`unverified`
     // are, for one pass: `needsRecheck` makes the next pass's prefetch ask again.
     void value.then((r) => {
       if (r.result === 'error' && this.#cache.get(id)?.value === value) this.#cache.delete(id);
-      if (r.result === 'missing' || r.result === 'denied') this.#negative.add(id);
-      else this.#negative.delete(id);
+      if (r.result === 'missing' || r.result === 'unverified') this.#negative.set(id, r);
+      else if (r.result === 'found') this.#negative.delete(id);
     });
     return value;
   }
@@ -171,10 +188,16 @@ export class ImageResolver {
       const name = awsErrorName(err);
       const message = err instanceof Error ? err.message : String(err);
       if (name === 'ImageNotFoundException' && ids.size === 1) return all({ result: 'missing', message: `image not found: ${imageName(ref)}` });
-      if (name === 'RepositoryNotFoundException' || name === 'AccessDeniedException') {
+      // ECR authorizes before it looks: only a caller allowed to read the
+      // registry hears that a repository does not exist (another account's
+      // registry answers AccessDeniedException whether or not it is there).
+      if (name === 'RepositoryNotFoundException') {
+        return all({ result: 'missing', message: `image not found: ${imageName(ref)} (repository ${ref.repository} does not exist in registry ${ref.registryId})` });
+      }
+      if (name === 'AccessDeniedException') {
         return all({
-          result: 'denied',
-          message: `repository ${ref.base} cannot be read by the controller (${name}: it does not exist in registry ${ref.registryId}, or its policy does not allow this controller to read it)`,
+          result: 'unverified',
+          message: `repository ${ref.base} cannot be read by the controller (${name}: ${message})`,
         });
       }
       if (name !== 'ImageNotFoundException') return all({ result: 'error', message: `ECR DescribeImages on ${ref.base} failed: ${message}` });

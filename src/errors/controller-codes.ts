@@ -27,12 +27,16 @@ export const CONTROLLER_ERROR_CODES = defineErrorCodes({
     hint: 'Wait: the controller re-creates it once ECS has finished draining it.',
   },
   CONTROLLER_IMAGE_NOT_FOUND: {
-    title: 'a container image in ECR does not exist (no such repository, tag or digest)',
+    title: 'a container image in ECR does not exist (no such repository, tag or digest, in a registry the controller may read)',
     hint: 'Push the image or fix the tag; the service is not applied until the image exists, so no failing deployment is started.',
   },
   CONTROLLER_IMAGE_ACCESS_DENIED: {
-    title: 'the ECR repository of a container image does not exist or the controller may not read it',
-    hint: 'Check the repository name and account in the image; grant ecr:DescribeImages on the repository (cross-account: in the repository policy too).',
+    title: 'the controller may not read the ECR repository of a container image, and spec.sync.imagePreflight: strict blocks images it cannot check',
+    hint: 'Allow the controller ecr:DescribeImages on the repository (another account\'s repository must allow it in its repository policy too), or set spec.sync.imagePreflight: permissive (the default) to deploy it and report it unverified. AWS-owned registries (aws-for-fluent-bit, App Mesh Envoy) never allow it.',
+  },
+  CONTROLLER_IMAGE_DIGEST_UNREADABLE: {
+    title: 'spec.sync.images: pin-digest needs the digest of an ECR image the controller may not read',
+    hint: 'Write the digest in the manifest (repo@sha256:...), which pin-digest deploys as written, or use spec.sync.images: as-written or follow-tag for this service.',
   },
   CONTROLLER_IMAGE_LOOKUP_FAILED: {
     title: 'an ECR image look-up failed for another reason (network, throttling)',

@@ -5,7 +5,7 @@
  * scripts/gen-ecs-schema.ts writes it to schema/manifest.schema.json for
  * editors (yaml-language-server, VS Code).
  */
-import { API_VERSION, IMAGE_POLICIES, SYNC_MODES } from './types.js';
+import { API_VERSION, IMAGE_POLICIES, IMAGE_PREFLIGHTS, SYNC_MODES } from './types.js';
 import { ECS_MODEL_SCHEMA_FILE, type JsonSchemaObject } from './json-schema.js';
 
 /** ECS names: services, clusters, families and containers share this rule. */
@@ -82,6 +82,7 @@ export const MANIFEST_SCHEMA: JsonSchemaObject = {
         mode: { type: 'string', enum: [...SYNC_MODES] },
         ignoreDifferences: { type: 'array', items: { type: 'string' } },
         images: { type: 'string', enum: [...IMAGE_POLICIES] },
+        imagePreflight: { type: 'string', enum: [...IMAGE_PREFLIGHTS] },
       },
     },
   },

@@ -22,6 +22,12 @@ export type SyncMode = (typeof SYNC_MODES)[number];
 /** How container images are resolved (`spec.sync.images`). */
 export const IMAGE_POLICIES = ['as-written', 'pin-digest', 'follow-tag'] as const;
 export type ImagePolicy = (typeof IMAGE_POLICIES)[number];
+/**
+ * What an ECR image the controller may not read means (`spec.sync.imagePreflight`):
+ * `permissive` deploys it and reports it unverified; `strict` does not deploy it.
+ */
+export const IMAGE_PREFLIGHTS = ['permissive', 'strict'] as const;
+export type ImagePreflight = (typeof IMAGE_PREFLIGHTS)[number];
 
 /** Controller behaviour for one service (`spec.sync`). */
 export interface SyncPolicy {
@@ -29,6 +35,8 @@ export interface SyncPolicy {
   /** JSON pointers relative to `spec` (e.g. `/desiredCount`) that are never compared. */
   readonly ignoreDifferences?: readonly string[];
   readonly images?: ImagePolicy;
+  /** @default "permissive" */
+  readonly imagePreflight?: ImagePreflight;
 }
 
 /** A RegisterTaskDefinition input, with tags as a map. `family` is required. */

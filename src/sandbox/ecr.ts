@@ -23,21 +23,141 @@ export function sha256Digest(manifest: string): string {
   return `sha256:${createHash('sha256').update(manifest, 'utf8').digest('hex')}`;
 }
 
-function requireRepo(ctx: OpContext, input: JsonObject): EcrRepositoryRecord {
-  const name = optString(input, 'repositoryName');
-  if (!name) throw invalidParameter("Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must not be blank'");
-  const registryId = optString(input, 'registryId');
-  if (registryId !== undefined && registryId !== ctx.state.account) throw repoNotFound(ctx.state, name);
-  const repo = ctx.state.repositories.get(name);
-  if (!repo) throw repoNotFound(ctx.state, name);
-  return repo;
+/** A repository named by a request, with the account whose registry holds it. */
+interface Located {
+  readonly repo: EcrRepositoryRecord;
+  /** The registry (account) the repository is in: the caller's, or the request's `registryId`. */
+  readonly registryId: string;
 }
 
-/** What IAM answers when neither the caller's policy nor the repository policy allows the read. */
+/**
+ * The repository a request names, in the caller's registry or, with a
+ * `registryId`, in another account's registry of the same Region. ECR
+ * authorizes before it looks: another account's repository answers
+ * AccessDeniedException unless its repository policy allows the caller the
+ * operation, whether or not it exists (only a caller allowed to read a
+ * registry hears RepositoryNotFoundException). In the caller's own registry
+ * IAM is taken to allow everything, except an explicit Deny in the repository
+ * policy (or the admin API's deny-reads).
+ */
+function locateRepo(ctx: OpContext, input: JsonObject, operation: string): Located {
+  const name = optString(input, 'repositoryName');
+  if (!name) throw invalidParameter("Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must not be blank'");
+  const registryId = optString(input, 'registryId') ?? ctx.state.account;
+  if (registryId === ctx.state.account) {
+    const repo = ctx.state.repositories.get(name);
+    if (!repo) throw repoNotFound(ctx.state, name);
+    if (policyDecision(POLICIES.get(repo), ctx.state.account, operation) === 'deny') throw accessDenied(ctx, repo.arn, operation, 'with an explicit deny in a resource-based policy');
+    return { repo, registryId };
+  }
+  const owner = ctx.all.peek(registryId, ctx.state.region);
+  const repo = owner?.repositories.get(name);
+  const decision = repo ? policyDecision(POLICIES.get(repo), ctx.state.account, operation) : 'none';
+  if (!repo || decision !== 'allow') {
+    throw accessDenied(ctx, repositoryArn(ctx.state.region, registryId, name), operation,
+      decision === 'deny' ? 'with an explicit deny in a resource-based policy' : undefined);
+  }
+  return { repo, registryId };
+}
+
+/** ECR's answer (HTTP 400) when neither the caller's identity policy nor the repository policy allows the call, or a Deny in the latter forbids it. */
+function accessDenied(ctx: OpContext, arn: string, operation: string, why = `because no resource-based policy allows the ecr:${operation} action`): SandboxApiError {
+  return new SandboxApiError('AccessDeniedException',
+    `User: arn:aws:sts::${ctx.state.account}:assumed-role/ecs-gitops/controller is not authorized to perform: ecr:${operation} on resource: ${arn} ${why}`);
+}
+
+/** What the admin API's deny-reads sets: image reads fail as for a repository policy that excludes the caller. */
 function requireReadable(ctx: OpContext, repo: EcrRepositoryRecord, operation: string): void {
-  if (!repo.readDenied) return;
-  throw new SandboxApiError('AccessDeniedException',
-    `User: arn:aws:sts::${ctx.state.account}:assumed-role/ecs-gitops/controller is not authorized to perform: ecr:${operation} on resource: ${repo.arn} because no resource-based policy allows the ecr:${operation} action`);
+  if (repo.readDenied) throw accessDenied(ctx, repo.arn, operation);
+}
+
+/** Repository policies (SetRepositoryPolicy, or `policy` in a seed), by repository: kept beside the record, gone with it. */
+const POLICIES = new WeakMap<EcrRepositoryRecord, { readonly text: string; readonly statements: readonly PolicyStatement[] }>();
+
+interface PolicyStatement {
+  readonly effect: 'Allow' | 'Deny';
+  /** AWS principals: "*", account ids, or ARNs of an account (its root, users and roles). */
+  readonly principals: readonly string[];
+  readonly actions: readonly string[];
+  /** Conditions are not evaluated: a statement with one never applies (documented in docs/sandbox.md). */
+  readonly conditional: boolean;
+}
+
+const invalidPolicy = (why: string): SandboxApiError =>
+  invalidParameter(`Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided' (${why})`);
+
+function asList(value: Json | undefined): Json[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Reads a repository policy document (IAM policy JSON): Effect, Principal and Action of each statement. */
+export function parseRepositoryPolicy(text: string): readonly PolicyStatement[] {
+  let doc: Json;
+  try {
+    doc = JSON.parse(text) as Json;
+  } catch {
+    throw invalidPolicy('not JSON');
+  }
+  if (!isObject(doc)) throw invalidPolicy('not a JSON object');
+  const statements = asList(doc.Statement);
+  if (statements.length === 0) throw invalidPolicy('no Statement');
+  return statements.map((st, i) => {
+    if (!isObject(st)) throw invalidPolicy(`Statement[${i}] is not an object`);
+    if (st.Effect !== 'Allow' && st.Effect !== 'Deny') throw invalidPolicy(`Statement[${i}].Effect must be Allow or Deny`);
+    const principal = st.Principal;
+    const principals = principal === '*' ? ['*'] : isObject(principal) ? asList(principal.AWS).filter((p): p is string => typeof p === 'string') : [];
+    if (principal === undefined) throw invalidPolicy(`Statement[${i}] has no Principal`);
+    const actions = asList(st.Action).filter((a): a is string => typeof a === 'string');
+    if (actions.length === 0) throw invalidPolicy(`Statement[${i}] has no Action`);
+    return { effect: st.Effect, principals, actions, conditional: st.Condition !== undefined };
+  });
+}
+
+function principalMatches(principal: string, account: string): boolean {
+  if (principal === '*' || principal === account) return true;
+  const arn = /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(principal);
+  return arn?.[1] === account;
+}
+
+function actionMatches(pattern: string, action: string): boolean {
+  const glob = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+  return glob.test(action);
+}
+
+/** An explicit Deny wins over an Allow; no matching statement is `none`. */
+function policyDecision(policy: { readonly statements: readonly PolicyStatement[] } | undefined, account: string, operation: string): 'allow' | 'deny' | 'none' {
+  let decision: 'allow' | 'none' = 'none';
+  for (const st of policy?.statements ?? []) {
+    if (st.conditional || !st.principals.some((p) => principalMatches(p, account)) || !st.actions.some((a) => actionMatches(a, `ecr:${operation}`))) continue;
+    if (st.effect === 'Deny') return 'deny';
+    decision = 'allow';
+  }
+  return decision;
+}
+
+/** Sets (or, with undefined, removes) a repository's policy; throws InvalidParameterException for a document it cannot read. */
+export function setRepositoryPolicyText(repo: EcrRepositoryRecord, text: string | undefined): void {
+  if (text === undefined) POLICIES.delete(repo);
+  else POLICIES.set(repo, { text, statements: parseRepositoryPolicy(text) });
+}
+
+export function setRepositoryPolicy(ctx: OpContext, input: JsonObject): JsonObject {
+  const { repo, registryId } = locateRepo(ctx, input, 'SetRepositoryPolicy');
+  const text = optString(input, 'policyText');
+  if (!text) throw invalidParameter("Invalid parameter at 'policyText' failed to satisfy constraint: 'must not be blank'");
+  setRepositoryPolicyText(repo, text);
+  return { registryId, repositoryName: repo.name, policyText: text };
+}
+
+export function getRepositoryPolicy(ctx: OpContext, input: JsonObject): JsonObject {
+  const { repo, registryId } = locateRepo(ctx, input, 'GetRepositoryPolicy');
+  const policy = POLICIES.get(repo);
+  if (!policy) {
+    throw new SandboxApiError('RepositoryPolicyNotFoundException',
+      `Repository policy does not exist for the repository with name '${repo.name}' in the registry with id '${registryId}'`);
+  }
+  return { registryId, repositoryName: repo.name, policyText: policy.text };
 }
 
 /** Admin API: makes image reads of a repository fail with AccessDeniedException (or work again). */
@@ -156,7 +276,7 @@ function manifestMediaType(manifest: string): string {
 }
 
 export function putImage(ctx: OpContext, input: JsonObject): JsonObject {
-  const repo = requireRepo(ctx, input);
+  const { repo, registryId } = locateRepo(ctx, input, 'PutImage');
   const manifest = optString(input, 'imageManifest');
   if (!manifest) throw invalidParameter("Invalid parameter at 'imageManifest' failed to satisfy constraint: 'must not be blank'");
   const tag = optString(input, 'imageTag');
@@ -164,11 +284,12 @@ export function putImage(ctx: OpContext, input: JsonObject): JsonObject {
   if (claimed !== undefined && claimed !== sha256Digest(manifest)) {
     throw new SandboxApiError('ImageDigestDoesNotMatchException', `The digest of the image manifest does not match the provided digest '${claimed}'.`);
   }
-  const image = putImageRecord(ctx.state, repo, manifest, tag, ctx.now, optString(input, 'imageManifestMediaType'));
+  const owner = ctx.all.peek(registryId, ctx.state.region) ?? ctx.state;
+  const image = putImageRecord(owner, repo, manifest, tag, ctx.now, optString(input, 'imageManifestMediaType'));
   const imageId: JsonObject = { imageDigest: image.digest };
   if (tag !== undefined) imageId.imageTag = tag;
   return {
-    image: { registryId: ctx.state.account, repositoryName: repo.name, imageId, imageManifest: image.manifest, imageManifestMediaType: image.mediaType },
+    image: { registryId, repositoryName: repo.name, imageId, imageManifest: image.manifest, imageManifestMediaType: image.mediaType },
   };
 }
 
@@ -190,9 +311,9 @@ function lookup(repo: EcrRepositoryRecord, id: Json): Lookup {
   return image ? { image } : { failureCode: 'ImageNotFound', failureReason: 'Requested image not found' };
 }
 
-function imageDetail(ctx: OpContext, repo: EcrRepositoryRecord, image: EcrImageRecord): JsonObject {
+function imageDetail(registryId: string, repo: EcrRepositoryRecord, image: EcrImageRecord): JsonObject {
   const detail: JsonObject = {
-    registryId: ctx.state.account,
+    registryId,
     repositoryName: repo.name,
     imageDigest: image.digest,
     imageSizeInBytes: image.sizeInBytes,
@@ -204,7 +325,7 @@ function imageDetail(ctx: OpContext, repo: EcrRepositoryRecord, image: EcrImageR
 }
 
 export function describeImages(ctx: OpContext, input: JsonObject): JsonObject {
-  const repo = requireRepo(ctx, input);
+  const { repo, registryId } = locateRepo(ctx, input, 'DescribeImages');
   requireReadable(ctx, repo, 'DescribeImages');
   const ids = input.imageIds;
   let images: EcrImageRecord[];
@@ -214,7 +335,7 @@ export function describeImages(ctx: OpContext, input: JsonObject): JsonObject {
       if (!found.image) {
         const tag = isObject(id) && typeof id.imageTag === 'string' ? id.imageTag : 'null';
         const digest = isObject(id) && typeof id.imageDigest === 'string' ? id.imageDigest : 'null';
-        throw new SandboxApiError('ImageNotFoundException', `The image with imageId {imageDigest:'${digest}', imageTag:'${tag}'} does not exist within the repository with name '${repo.name}' in the registry with id '${ctx.state.account}'`);
+        throw new SandboxApiError('ImageNotFoundException', `The image with imageId {imageDigest:'${digest}', imageTag:'${tag}'} does not exist within the repository with name '${repo.name}' in the registry with id '${registryId}'`);
       }
       return found.image;
     });
@@ -224,13 +345,13 @@ export function describeImages(ctx: OpContext, input: JsonObject): JsonObject {
     images = [...repo.images.values()].filter((i) => status === 'ANY' || (status === 'TAGGED' ? i.tags.size > 0 : i.tags.size === 0));
   }
   const page = paginate('DescribeImages', images, optNumber(input, 'maxResults'), optString(input, 'nextToken'), { min: 1, max: 1000, default: 100 });
-  const out: JsonObject = { imageDetails: page.items.map((i) => imageDetail(ctx, repo, i)) };
+  const out: JsonObject = { imageDetails: page.items.map((i) => imageDetail(registryId, repo, i)) };
   if (page.nextToken) out.nextToken = page.nextToken;
   return out;
 }
 
 export function batchGetImage(ctx: OpContext, input: JsonObject): JsonObject {
-  const repo = requireRepo(ctx, input);
+  const { repo, registryId } = locateRepo(ctx, input, 'BatchGetImage');
   requireReadable(ctx, repo, 'BatchGetImage');
   const ids = input.imageIds;
   if (!Array.isArray(ids) || ids.length === 0) throw invalidParameter("Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length greater than or equal to 1'");
@@ -242,7 +363,7 @@ export function batchGetImage(ctx: OpContext, input: JsonObject): JsonObject {
     if (found.image) {
       const imageId: JsonObject = { imageDigest: found.image.digest };
       if (isObject(id) && typeof id.imageTag === 'string') imageId.imageTag = id.imageTag;
-      images.push({ registryId: ctx.state.account, repositoryName: repo.name, imageId, imageManifest: found.image.manifest, imageManifestMediaType: found.image.mediaType });
+      images.push({ registryId, repositoryName: repo.name, imageId, imageManifest: found.image.manifest, imageManifestMediaType: found.image.mediaType });
     } else {
       failures.push({ imageId: isObject(id) ? id : {}, failureCode: found.failureCode ?? 'ImageNotFound', failureReason: found.failureReason ?? 'Requested image not found' });
     }

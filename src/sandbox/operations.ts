@@ -43,4 +43,6 @@ export const ECR_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
   PutImage: ecr.putImage,
   DescribeImages: ecr.describeImages,
   BatchGetImage: ecr.batchGetImage,
+  SetRepositoryPolicy: ecr.setRepositoryPolicy,
+  GetRepositoryPolicy: ecr.getRepositoryPolicy,
 };

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { GitopsError } from '../errors/index.js';
 import { SandboxApiError } from './api-error.js';
-import { createRepositoryRecord, putImageRecord, sha256Digest } from './ecr.js';
+import { createRepositoryRecord, parseRepositoryPolicy, putImageRecord, setRepositoryPolicyText, sha256Digest } from './ecr.js';
 import { createCluster } from './ecs-clusters.js';
 import { isObject, type Json, type JsonObject } from './json-input.js';
 import { DEFAULT_ACCOUNT, DEFAULT_REGION } from './request-identity.js';
@@ -26,6 +26,13 @@ export interface SeedImage {
 export interface SeedRepository {
   readonly name: string;
   readonly images?: readonly SeedImage[];
+  /**
+   * The repository policy (an IAM policy document, as a mapping or JSON
+   * text): what other accounts may do with the repository. Without one,
+   * another account's DescribeImages, BatchGetImage and PutImage answer
+   * AccessDeniedException, as in ECR.
+   */
+  readonly policy?: JsonObject | string;
 }
 
 export interface SeedCluster {
@@ -47,6 +54,35 @@ export interface SeedAccount {
 export interface SeedDocument {
   readonly accounts: readonly SeedAccount[];
 }
+
+/**
+ * Registries AWS runs for its own images in its own accounts, as the sandbox
+ * models them in `region`: every account may pull (the repository policy
+ * allows BatchGetImage and GetDownloadUrlForLayer to "*"), nobody else may
+ * DescribeImages. Task definitions name them by their registry host
+ * (docs/ecs-facts.md, "AWS-owned images"): aws-for-fluent-bit for FireLens,
+ * the App Mesh Envoy image, a Deep Learning Containers image.
+ */
+export function awsOwnedRegistriesSeed(region: string = DEFAULT_REGION): SeedDocument {
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'AllowPull', Effect: 'Allow', Principal: '*', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'] }],
+  };
+  return {
+    accounts: [
+      { accountId: AWS_OWNED_REGISTRIES.fluentBit, region, repositories: [{ name: 'aws-for-fluent-bit', policy, images: [{ tags: ['stable', 'latest'] }, { tags: ['2.32.4'] }] }] },
+      { accountId: AWS_OWNED_REGISTRIES.appMeshEnvoy, region, repositories: [{ name: 'aws-appmesh-envoy', policy, images: [{ tags: ['v1.29.12.1-prod'] }] }] },
+      { accountId: AWS_OWNED_REGISTRIES.deepLearningContainers, region, repositories: [{ name: 'pytorch-inference', policy, images: [{ tags: ['2.3.0-gpu-py311-cu121-ubuntu20.04-ec2'] }] }] },
+    ],
+  };
+}
+
+/** The accounts of AWS's own registries in most commercial Regions (opt-in Regions use others). */
+export const AWS_OWNED_REGISTRIES = {
+  fluentBit: '906394416424',
+  appMeshEnvoy: '840364872350',
+  deepLearningContainers: '763104351884',
+} as const;
 
 const bad = (where: string, message: string): GitopsError =>
   new GitopsError('CLI_BAD_FLAG_VALUE', `seed ${where}: ${message}`, { seed: where });
@@ -78,6 +114,15 @@ function checkSeed(doc: unknown, where: string): SeedDocument {
       if (!Array.isArray(list)) throw bad(`${at}.${key}`, 'must be a list');
       list.forEach((item, j) => {
         if (!isObject(item) || typeof item.name !== 'string' || item.name === '') throw bad(`${at}.${key}[${j}].name`, 'is required');
+        if (key === 'repositories' && item.policy !== undefined) {
+          const policy = item.policy;
+          if (typeof policy !== 'string' && !isObject(policy)) throw bad(`${at}.${key}[${j}].policy`, 'must be a policy document (a mapping with Statement) or its JSON text');
+          try {
+            parseRepositoryPolicy(typeof policy === 'string' ? policy : JSON.stringify(policy));
+          } catch (err) {
+            throw bad(`${at}.${key}[${j}].policy`, (err as Error).message);
+          }
+        }
         if (key === 'repositories' && item.images !== undefined) {
           if (!Array.isArray(item.images)) throw bad(`${at}.${key}[${j}].images`, 'must be a list');
           item.images.forEach((img, k) => {
@@ -110,6 +155,7 @@ export function applySeed(core: SandboxCore, doc: SeedDocument, where = 'documen
       }
       for (const r of account.repositories ?? []) {
         const repo = ctx.state.repositories.get(r.name) ?? createRepositoryRecord(ctx.state, r.name, now);
+        if (r.policy !== undefined) setRepositoryPolicyText(repo, typeof r.policy === 'string' ? r.policy : JSON.stringify(r.policy));
         for (const image of r.images ?? []) {
           const manifest = image.manifest ?? generatedManifest(r.name, image.tags[0] ?? 'untagged');
           const digest = sha256Digest(manifest);

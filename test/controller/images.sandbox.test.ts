@@ -1,7 +1,8 @@
 /**
  * Container images in ECR against the sandbox (real SDK over HTTP): the
  * preflight (a missing image never starts a rollout; error status, metric and
- * the ReconcileFailing expression), repositories the controller may not read,
+ * the ReconcileFailing expression), repositories the controller may not read
+ * with imagePreflight: strict (the permissive default: images-unverified.sandbox.test.ts),
  * pin-digest drift and correction, follow-tag redeploys, batching per
  * repository, and images outside ECR never looked up.
  */
@@ -196,30 +197,26 @@ describe('ECR images (sandbox)', () => {
     expect(c.status.get(key('web'))?.lastError?.message).toContain(`image not found: ${world.repositoryUri('web')}:1.1`);
   });
 
-  it.each([
-    ['a repository that does not exist', (w: SandboxWorld) => `${w.repositoryUri('nope')}:1.0`],
-    ['another account\'s registry', (w: SandboxWorld) => `${w.accountId === '111111111111' ? '222222222222' : '111111111111'}.dkr.ecr.${REGION}.amazonaws.com/web:1.0`],
-  ])('reports %s as not readable, distinct from a missing image', async (_name, imageOf) => {
-    await dir.write('svc.yaml', [serviceManifest({ name: 'web', image: imageOf(world) })]);
+  it('reports a repository missing from the controller\'s own registry as a missing image', async () => {
+    await dir.write('svc.yaml', [serviceManifest({ name: 'web', image: `${world.repositoryUri('nope')}:1.0` })]);
     const c = start();
     c.setSnapshot(await dir.load('rev-1'));
     await c.waitForIdle({ requeues: true });
     const error = c.status.get(key('web'))?.lastError;
-    expect(error?.code).toBe('CONTROLLER_IMAGE_ACCESS_DENIED');
-    expect(error?.message).toContain('cannot be read by the controller');
-    expect(error?.message).toContain('RepositoryNotFoundException');
+    expect(error?.code).toBe('CONTROLLER_IMAGE_NOT_FOUND');
+    expect(error?.message).toContain(`repository nope does not exist in registry ${world.accountId}`);
     expect(world.counter.mutatingCalls()).toBe(0);
-    expect(await valueOf(metrics.registry, 'ecs_gitops_image_checks_total', { result: 'denied' })).toBe(1);
-    expect(await valueOf(metrics.registry, 'ecs_gitops_image_checks_total', { result: 'missing' })).toBe(0);
+    expect(await valueOf(metrics.registry, 'ecs_gitops_image_checks_total', { result: 'missing' })).toBe(1);
+    expect(await valueOf(metrics.registry, 'ecs_gitops_image_checks_total', { result: 'unverified' })).toBe(0);
   });
 
-  it('reports AccessDeniedException (a repository policy that excludes the controller) as denied; deploys once allowed', async () => {
+  it('with imagePreflight: strict, blocks on AccessDeniedException (a repository policy that excludes the controller); deploys once allowed', async () => {
     const image = `${world.repositoryUri('web')}:1.0`;
     const denied = await fetch(`${world.sandbox.endpoint}/_sandbox/images/deny-reads`, {
       method: 'POST', body: JSON.stringify({ accountId: world.accountId, region: REGION, repository: 'web' }),
     });
     expect(denied.status).toBe(200);
-    await dir.write('svc.yaml', [serviceManifest({ name: 'web', image })]);
+    await dir.write('svc.yaml', [serviceManifest({ name: 'web', image, extra: { sync: { imagePreflight: 'strict' } } })]);
     const c = start();
     c.setSnapshot(await dir.load('rev-1'));
     await c.waitForIdle({ requeues: true });
@@ -228,12 +225,13 @@ describe('ECR images (sandbox)', () => {
     expect(error?.message).toContain('AccessDeniedException');
     expect(c.status.get(key('web'))?.health).toBe('Degraded');
     expect(world.counter.mutatingCalls()).toBe(0);
-    expect(await valueOf(metrics.registry, 'ecs_gitops_image_checks_total', { result: 'denied' })).toBe(1);
+    expect(await valueOf(metrics.registry, 'ecs_gitops_image_checks_total', { result: 'unverified' })).toBe(1);
 
     world.sandbox.admin.denyImageReads({ accountId: world.accountId, region: REGION, repository: 'web' }, false);
     await c.resync();
     await healthy(c);
     expect(await liveImage()).toBe(image);
+    expect(c.status.get(key('web'))?.unverifiedImages).toBeUndefined();
   });
 
   it.each(['as-written', 'pin-digest', 'follow-tag'])('never looks up images outside ECR (%s)', async (policy) => {

@@ -88,14 +88,20 @@ describe('ImageResolver (sandbox ECR)', () => {
     expect(checks.sort()).toEqual(['found', 'found', 'missing', 'missing']);
   });
 
-  it.each([
-    ['a missing repository', (w: SandboxWorld) => `${w.repositoryUri('nope')}:1.0`],
-    ['another registry', () => '999999999999.dkr.ecr.eu-west-1.amazonaws.com/web:1.0'],
-  ])('reports %s as denied, naming the repository', async (_name, image) => {
-    const answer = await resolver().lookup(ref(image(world)));
-    expect(answer.result).toBe('denied');
-    expect(answer.result !== 'found' && answer.message).toContain(`repository ${ref(image(world)).base} cannot be read`);
-    expect(checks).toEqual(['denied']);
+  it('reports a repository missing from a registry it may read as missing: the image is proven absent', async () => {
+    const image = ref(`${world.repositoryUri('nope')}:1.0`);
+    const answer = await resolver().lookup(image);
+    expect(answer.result).toBe('missing');
+    expect(answer.result !== 'found' && answer.message).toContain(`image not found: ${image.base}:1.0 (repository nope does not exist in registry ${world.accountId})`);
+    expect(checks).toEqual(['missing']);
+  });
+
+  it('reports another account\'s registry, which denies the read, as unverified, naming the repository', async () => {
+    const image = ref('999999999999.dkr.ecr.eu-west-1.amazonaws.com/web:1.0');
+    const answer = await resolver().lookup(image);
+    expect(answer.result).toBe('unverified');
+    expect(answer.result !== 'found' && answer.message).toContain(`repository ${image.base} cannot be read by the controller (AccessDeniedException`);
+    expect(checks).toEqual(['unverified']);
   });
 
   it('caches found digests for the TTL and re-checks missing images when asked', async () => {
@@ -136,12 +142,12 @@ describe('ImageResolver (sandbox ECR)', () => {
     expect(sent).toBe(2);
   });
 
-  it('classifies AccessDeniedException as denied and other AWS errors as error (narrow fake)', async () => {
+  it('classifies AccessDeniedException as unverified and other AWS errors as error (narrow fake)', async () => {
     const failing = (name: string): EcrApi => ({
       send: () => Promise.reject(Object.assign(new Error(`${name}: not allowed`), { name })),
     });
     const denied = await new ImageResolver({ ecr: () => failing('AccessDeniedException'), clock: systemClock, rateLimit: false }).lookup(web('1.0'));
-    expect(denied.result).toBe('denied');
+    expect(denied.result).toBe('unverified');
     const throttled = await new ImageResolver({ ecr: () => failing('ThrottlingException'), clock: systemClock, rateLimit: false }).lookup(web('1.0'));
     expect(throttled.result).toBe('error');
   });

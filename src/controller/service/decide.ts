@@ -18,7 +18,7 @@ import { adoptionRefusal, type AdoptionPolicy } from '../../plan/ownership.js';
 import type { ActionKind, LiveServiceState, Plan } from '../../plan/types.js';
 import type { ApplyResult } from '../applier.js';
 import { errorCodeOf, errorMessage } from '../errors.js';
-import { imagePolicyOf, rememberDigests, type FollowedDigests, type ImagePolicyResult, type ImageUpdate } from '../image-policy.js';
+import { imagePolicyOf, rememberDigests, type FollowedDigests, type ImagePolicyResult, type ImageUpdate, type UnverifiedImage } from '../image-policy.js';
 import type { Planner } from '../planner.js';
 import { assessRollout, type WatchedRollout } from '../rollout.js';
 import type { HealthStatus, ServiceStatus, StatusChange, StatusError } from '../status.js';
@@ -88,6 +88,8 @@ export interface ServiceDecision {
   readonly memory: ServiceMemory;
   readonly rollout?: RolloutResult;
   readonly imageUpdates?: { readonly updates: readonly ImageUpdate[]; readonly deployed: boolean };
+  /** ECR images found unverified this pass that the previous status did not list (logged once as a warning). */
+  readonly newlyUnverified?: readonly UnverifiedImage[];
   /** With an act that succeeded: the sync found before acting (drift found and corrected in one pass). */
   readonly observedSync?: ServiceStatus['sync'];
   /** ECS actions the act step performed. */
@@ -205,11 +207,14 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
     return { result: 'error', retry: true, error, mode, memory, patch: { ...notCompared(), lastError: error } };
   }
 
-  // 2. An image about to be deployed that does not exist (or cannot be checked): nothing is applied.
+  // 2. An image about to be deployed that is proven missing (or, with imagePreflight: strict,
+  // cannot be read; or whose digest pin-digest cannot read): nothing is applied.
+  // An image that merely cannot be read is deployed and listed in unverifiedImages below.
   if (policy?.problem) {
     const lookupFailed = policy.problem.code === 'CONTROLLER_IMAGE_LOOKUP_FAILED';
+    const noDigest = lookupFailed || policy.problem.code === 'CONTROLLER_IMAGE_DIGEST_UNREADABLE';
     // pin-digest compares digests: without the look-up there is nothing to compare with.
-    const comparison = lookupFailed && imagePolicyOf(declared) === 'pin-digest'
+    const comparison = noDigest && imagePolicyOf(declared) === 'pin-digest'
       ? notCompared()
       : compared(diffService(declared.manifest, live, strategyOption(strategy)), input.mask);
     const health = lookupFailed && live.service ? assessRollout(live.service).health : 'Degraded';
@@ -253,10 +258,16 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
   const base: MutableStatus = { sync: comparison.sync, diff: comparison.diff, health, lastSyncTime: at };
   if (live.service?.taskDefinition) base.liveTaskDefinition = live.service.taskDefinition;
   if (policy && Object.keys(policy.imageDigests).length > 0) base.imageDigests = policy.imageDigests;
+  // Cleared (undefined) once every image can be read again.
+  if (policy) base.unverifiedImages = policy.unverified && policy.unverified.length > 0 ? policy.unverified : undefined;
   Object.assign(base, assessed.patch);
-  const common: Pick<ServiceDecision, 'mode' | 'diffReused' | 'diffComputed' | 'rollout'> = assessed.rollout
+  const common: { -readonly [K in 'mode' | 'diffReused' | 'diffComputed' | 'rollout' | 'newlyUnverified']?: ServiceDecision[K] } & Pick<ServiceDecision, 'mode'> = assessed.rollout
     ? { mode, diffReused, diffComputed: !diffReused, rollout: assessed.rollout }
     : { mode, diffReused, diffComputed: !diffReused };
+  if (base.unverifiedImages) {
+    const fresh = newlyUnverified(base.unverifiedImages, previous?.unverifiedImages);
+    if (fresh.length > 0) common.newlyUnverified = fresh;
+  }
   const following = memory.watched !== undefined;
 
   if (comparison.sync === 'Synced' && health !== 'Degraded' && !assessed.patch.lastError) {
@@ -303,6 +314,11 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
 }
 
 // Module functions rather than closures inside decideService: it runs for every service of every resync.
+/** Unverified images the previous status did not list (same container and image), so each is warned about once, not every resync. */
+function newlyUnverified(now: readonly UnverifiedImage[], before: readonly UnverifiedImage[] | undefined): UnverifiedImage[] {
+  return now.filter((u) => !before?.some((b) => b.container === u.container && b.image === u.image));
+}
+
 function failure(at: string, code: ErrorCode, message: string): StatusError {
   return { code, message, at };
 }
