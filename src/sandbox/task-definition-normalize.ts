@@ -103,6 +103,7 @@ export function normalizeTaskDefinition(request: JsonObject, meta: RegistrationM
   });
 
   for (const key of ['volumes', 'placementConstraints']) if (!Array.isArray(input[key])) input[key] = [];
+  checkReferences(input, names);
   if (networkMode === 'awsvpc') attributes.add('ecs.capability.task-eni');
   if (input.taskRoleArn !== undefined) attributes.add('com.amazonaws.ecs.capability.task-iam-role');
 
@@ -120,6 +121,44 @@ export function normalizeTaskDefinition(request: JsonObject, meta: RegistrationM
     registeredBy: meta.registeredBy,
   };
   return body;
+}
+
+/**
+ * The names inside a task definition that must find another part of it, with
+ * the messages ECS answers when they do not (docs/ecs-facts.md,
+ * "Cross-references RegisterTaskDefinition checks"; the proxyConfiguration
+ * wording is ours, ECS's was not found).
+ */
+function checkReferences(input: JsonObject, containerNames: ReadonlySet<string>): void {
+  const volumes = new Set((input.volumes as Json[]).flatMap((v) => (isObject(v) && typeof v.name === 'string' ? [v.name] : [])));
+  const containers = (input.containerDefinitions as Json[]).filter(isObject);
+  for (const c of containers) {
+    for (const mount of Array.isArray(c.mountPoints) ? c.mountPoints : []) {
+      const source = isObject(mount) ? mount.sourceVolume : undefined;
+      if (typeof source !== 'string' || !volumes.has(source)) throw clientException(`Unknown volume '${typeof source === 'string' ? source : 'null'}'.`);
+    }
+    for (const from of Array.isArray(c.volumesFrom) ? c.volumesFrom : []) {
+      const source = isObject(from) ? from.sourceContainer : undefined;
+      if (typeof source === 'string' && !containerNames.has(source)) throw clientException(`Invalid 'volumesFrom' setting. Unknown container: '${source}'.`);
+    }
+    for (const dependency of Array.isArray(c.dependsOn) ? c.dependsOn : []) {
+      const target = isObject(dependency) ? dependency.containerName : undefined;
+      // ECS's message, "+" and all.
+      if (typeof target === 'string' && !containerNames.has(target)) throw clientException(`Cannot depend on container + '${target}' because it does not exist`);
+    }
+  }
+  const proxy = input.proxyConfiguration;
+  if (isObject(proxy) && typeof proxy.containerName === 'string' && !containerNames.has(proxy.containerName)) {
+    throw clientException(`Invalid proxyConfiguration: container '${proxy.containerName}' is not defined in the task definition.`);
+  }
+  const hasRouter = containers.some((c) => isObject(c.firelensConfiguration));
+  const logsToFirelens = containers.some((c) => isObject(c.logConfiguration) && c.logConfiguration.logDriver === 'awsfirelens');
+  if (logsToFirelens && !hasRouter) {
+    throw clientException('When awsfirelens log driver is specified in log configuration, a firelens configuration object must be configured in one of the containers.');
+  }
+  if (hasRouter && !logsToFirelens) {
+    throw clientException('When a firelensConfiguration object is specified, at least one container has to be configured with the awsfirelens log driver.');
+  }
 }
 
 function normalizeContainer(c: JsonObject, networkMode: string, attributes: Set<string>, hasExecutionRole: boolean): JsonObject {
