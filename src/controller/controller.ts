@@ -26,7 +26,7 @@ import { sleep, systemClock, untilAborted, type Clock } from '../util/clock.js';
 import { ClusterReconciler } from './cluster/reconciler.js';
 import { SharedDeadlines } from './deadlines.js';
 import { enqueueWithReadAhead } from './enqueue.js';
-import { ReconcileError, errorCodeOf, errorMessage } from './errors.js';
+import { ReconcileError, errorCodeOf, errorMessage, isPermanentFailure } from './errors.js';
 import { imagesToPrefetch } from './image-policy.js';
 import { defaultPlanner, type Planner } from './planner.js';
 import type { AdoptionPolicy } from '../plan/ownership.js';
@@ -38,6 +38,8 @@ import { StatusStore, type PruneStatus } from './status.js';
 import { WorkQueue } from './workqueue.js';
 
 export const DEFAULT_CONTROLLER_ID = 'ecs-gitops';
+
+const PERMANENT_FAILURE_NOTE = 'reconcile failed; not retried: the request cannot succeed unchanged (tried again on a new revision or the next resync)';
 
 export interface ControllerOptions {
   /** ECS access for a region. A single EcsApi serves every region (tests, the sandbox). */
@@ -187,6 +189,15 @@ export function createController(options: ControllerOptions): Controller {
     });
   }
 
+  /**
+   * Whether a failed pass is retried with backoff: the reconciler says the
+   * failure is transient, and its code is not one no retry can fix (the
+   * reconcilers flag every failed ECS call as transient; the code decides).
+   */
+  function retriesWithBackoff(outcome: ReconcileOutcome): boolean {
+    return outcome.result === 'error' && outcome.retry === true && !isPermanentFailure(outcome.error?.code);
+  }
+
   /** The one place a pass's outcome takes effect: status, logs, metrics, retry. */
   function record(key: ResourceKey, outcome: ReconcileOutcome, log: Logger, seconds: number): void {
     const identity = identityOf(key);
@@ -196,7 +207,8 @@ export function createController(options: ControllerOptions): Controller {
     if (outcome.rollout) metrics?.recordRollout(outcome.rollout);
     metrics?.recordReconcile(outcome.result, seconds);
     if (outcome.result === 'error') {
-      if (outcome.retry) log.warn({ code: outcome.error?.code, err: outcome.error?.message }, 'reconcile failed; retrying with backoff');
+      if (retriesWithBackoff(outcome)) log.warn({ code: outcome.error?.code, err: outcome.error?.message }, 'reconcile failed; retrying with backoff');
+      else if (outcome.retry) log.warn({ code: outcome.error?.code, err: outcome.error?.message }, PERMANENT_FAILURE_NOTE);
       else log.warn({ error: outcome.error }, 'reconcile blocked');
     } else {
       log.debug({ result: outcome.result }, 'reconciled');
@@ -222,7 +234,7 @@ export function createController(options: ControllerOptions): Controller {
       const outcome = await dispatch(key, index, deadline.signal, log);
       record(key, outcome, log, (clock.now() - started) / 1000);
       result = outcome.result;
-      if (outcome.result === 'error' && outcome.retry) {
+      if (retriesWithBackoff(outcome)) {
         throw new ReconcileError(outcome.error?.code ?? 'CONTROLLER_APPLY_FAILED', outcome.error?.message ?? 'reconcile failed', { key: queueKey });
       }
       return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs } : {};
@@ -230,7 +242,12 @@ export function createController(options: ControllerOptions): Controller {
       if (!(err instanceof ReconcileError)) {
         // Not an outcome: a bug, or a kind without status whose read or write failed (a cluster, a prune).
         metrics?.recordReconcile('error', (clock.now() - started) / 1000);
-        log.warn({ code: errorCodeOf(err, 'CONTROLLER_APPLY_FAILED'), err: errorMessage(err) }, 'reconcile failed; retrying with backoff');
+        const code = errorCodeOf(err, 'CONTROLLER_APPLY_FAILED');
+        if (isPermanentFailure(code)) {
+          log.warn({ code, err: errorMessage(err) }, PERMANENT_FAILURE_NOTE);
+          return {};
+        }
+        log.warn({ code, err: errorMessage(err) }, 'reconcile failed; retrying with backoff');
       }
       throw err;
     } finally {

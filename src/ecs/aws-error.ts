@@ -1,8 +1,10 @@
 /**
  * Turns whatever the SDK throws into a GitopsError with a stable AWS_* code,
- * and classifies it for the `outcome` label of ecs_gitops_aws_requests_total.
- * Only the error's name, fault and HTTP status are read, so this module needs
- * no SDK import.
+ * and classifies it for the `outcome` label of ecs_gitops_aws_requests_total
+ * and for retrying: a code in PERMANENT_AWS_CODES is a request that fails the
+ * same way however often it is sent, so it is not retried with backoff.
+ * Only the error's name, fault, HTTP status and message are read, so this
+ * module needs no SDK import.
  */
 import { GitopsError, type AwsErrorCode } from '../errors/index.js';
 import type { AwsApi, AwsOutcome } from './ecs-api.js';
@@ -19,6 +21,27 @@ const THROTTLE_NAMES = new Set([
   'ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'ThrottledException',
 ]);
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET']);
+
+/**
+ * ECS client errors (InvalidParameterException, ClientException) that are
+ * races with something created moments ago rather than bad requests: the
+ * service-linked role ECS creates on an account's first cluster or service,
+ * and a target group whose listener was just added (docs/ecs-facts.md#client-errors-that-a-retry-can-fix).
+ */
+const NOT_YET_CONSISTENT = [/unable to assume the service linked role/i, /does not have an associated load balancer/i];
+
+/**
+ * Codes of calls that fail the same way when sent again unchanged: the
+ * manifest or the controller's permissions must change first. Everything
+ * else (throttling, 5xx, network, a cluster or service not (yet) there, a
+ * deregistered revision the next attempt registers again) is retried.
+ */
+const PERMANENT_AWS_CODES: ReadonlySet<string> = new Set<AwsErrorCode>(['AWS_INVALID_REQUEST', 'AWS_ACCESS_DENIED']);
+
+/** Whether a failure with this code cannot succeed on a retry of the same request. */
+export function isPermanentAwsCode(code: string): boolean {
+  return PERMANENT_AWS_CODES.has(code);
+}
 
 /** A failed AWS call: code from AWS_ERROR_CODES plus the AWS error name and operation. */
 export class AwsCallError extends GitopsError<AwsErrorCode> {
@@ -65,6 +88,13 @@ function codeFor(name: string, outcome: AwsOutcome, message: string): AwsErrorCo
   if (name === 'ServiceNotActiveException') return 'AWS_SERVICE_NOT_ACTIVE';
   // ECS reports a missing cluster on some calls as ClientException with this text.
   if (/cluster not found/i.test(message)) return 'AWS_CLUSTER_NOT_FOUND';
+  if (outcome === 'client_error') {
+    // The same condition as ServiceNotActiveException, reported as a ClientException.
+    if (/service (?:was )?not active/i.test(message)) return 'AWS_SERVICE_NOT_ACTIVE';
+    // The applier forgets a revision that turned out deregistered and registers the manifest's again.
+    if (/task ?definition is inactive/i.test(message)) return 'AWS_TASK_DEFINITION_INACTIVE';
+    if (NOT_YET_CONSISTENT.some((pattern) => pattern.test(message))) return 'AWS_DEPENDENCY_NOT_READY';
+  }
   if (outcome === 'server_error') return 'AWS_SERVER_ERROR';
   if (outcome === 'network_error') return 'AWS_NETWORK_ERROR';
   return 'AWS_INVALID_REQUEST';

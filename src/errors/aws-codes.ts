@@ -8,7 +8,7 @@ export const AWS_ERROR_CODES = defineErrorCodes({
   },
   AWS_ACCESS_DENIED: {
     title: 'AWS refused the call for lack of permission (AccessDeniedException)',
-    hint: 'Grant the controller\'s IAM role the ECS action named in the message (see docs/controller.md for the policy).',
+    hint: 'Grant the controller\'s IAM role the ECS action named in the message (see docs/controller.md for the policy). Not retried: the controller tries again on the next resync.',
   },
   AWS_CREDENTIALS_MISSING: {
     title: 'no AWS credentials were found',
@@ -28,7 +28,15 @@ export const AWS_ERROR_CODES = defineErrorCodes({
   },
   AWS_INVALID_REQUEST: {
     title: 'ECS rejected the request as invalid (InvalidParameterException, ClientException)',
-    hint: 'The message quotes ECS; fix the manifest field it names.',
+    hint: 'The message quotes ECS; fix the manifest field it names. Not retried: `sync` fails at once, and the controller tries again on the next revision or resync.',
+  },
+  AWS_TASK_DEFINITION_INACTIVE: {
+    title: 'the task definition revision a service was to use has been deregistered (TaskDefinition is inactive)',
+    hint: 'It was deregistered outside Git; the retry registers the manifest\'s task definition again.',
+  },
+  AWS_DEPENDENCY_NOT_READY: {
+    title: 'ECS refused the call because something it depends on was created moments ago (the ECS service-linked role, a target group\'s load balancer listener)',
+    hint: 'Retried with backoff. If it persists, create what the message names: the AWSServiceRoleForECS service-linked role, or a listener that forwards to the target group.',
   },
   AWS_SERVER_ERROR: {
     title: 'AWS answered with a server error',

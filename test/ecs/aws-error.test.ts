@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyAwsError, toAwsCallError } from '../../src/ecs/aws-error.js';
+import { awsErrorCode, classifyAwsError, isPermanentAwsCode, toAwsCallError } from '../../src/ecs/aws-error.js';
 import { AWS_ERROR_CODES } from '../../src/errors/aws-codes.js';
 
 const sdkError = (name: string, fault: 'client' | 'server' | undefined, status: number | undefined) =>
@@ -23,5 +23,41 @@ describe('AWS error mapping', () => {
     expect(wrapped.outcome).toBe(outcome);
     expect(wrapped.message).toContain('ECS UpdateService failed');
     expect(Object.keys(AWS_ERROR_CODES)).toContain(code);
+  });
+});
+
+describe('which AWS failures a retry can fix', () => {
+  const ecsError = (name: string, message: string) => Object.assign(new Error(message), { name, $fault: 'client' as const, $metadata: { httpStatusCode: 400 } });
+
+  it.each([
+    // Bad requests and missing permissions fail the same way every time.
+    [ecsError('InvalidParameterException', 'minimumHealthyPercent must not be greater than maximumPercent.'), 'AWS_INVALID_REQUEST', true],
+    [ecsError('ClientException', 'Container.image should not be null or empty.'), 'AWS_INVALID_REQUEST', true],
+    [ecsError('InvalidParameterException', 'Creation of service was not idempotent.'), 'AWS_INVALID_REQUEST', true],
+    [ecsError('AccessDeniedException', 'User is not authorized to perform: ecs:CreateService'), 'AWS_ACCESS_DENIED', true],
+    // Client errors that are races or that the next attempt repairs.
+    [ecsError('ClientException', 'Cluster not found.'), 'AWS_CLUSTER_NOT_FOUND', false],
+    [ecsError('ClusterNotFoundException', 'Cluster not found.'), 'AWS_CLUSTER_NOT_FOUND', false],
+    [ecsError('ServiceNotActiveException', 'Service was not ACTIVE.'), 'AWS_SERVICE_NOT_ACTIVE', false],
+    [ecsError('ClientException', 'Service was not ACTIVE.'), 'AWS_SERVICE_NOT_ACTIVE', false],
+    [ecsError('ServiceNotFoundException', 'Service not found.'), 'AWS_SERVICE_NOT_FOUND', false],
+    [ecsError('ClientException', 'TaskDefinition is inactive: arn:aws:ecs:eu-west-1:1:task-definition/web:3'), 'AWS_TASK_DEFINITION_INACTIVE', false],
+    [ecsError('InvalidParameterException', 'Unable to assume the service linked role. Please verify that the ECS service linked role exists.'), 'AWS_DEPENDENCY_NOT_READY', false],
+    [ecsError('InvalidParameterException', 'The target group with targetGroupArn arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/web/1 does not have an associated load balancer.'),
+      'AWS_DEPENDENCY_NOT_READY', false],
+    // Throttling, server and network failures.
+    [ecsError('ThrottlingException', 'Rate exceeded'), 'AWS_THROTTLED', false],
+    [Object.assign(new Error('internal'), { name: 'ServerException', $fault: 'server', $metadata: { httpStatusCode: 500 } }), 'AWS_SERVER_ERROR', false],
+    [Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'AWS_NETWORK_ERROR', false],
+    [sdkError('CredentialsProviderError', undefined, undefined), 'AWS_CREDENTIALS_MISSING', false],
+  ] as const)('%s -> %s (permanent: %s)', (err, code, permanent) => {
+    expect(awsErrorCode(err)).toBe(code);
+    expect(toAwsCallError(err, 'ecs', 'CreateService').code).toBe(code);
+    expect(isPermanentAwsCode(code)).toBe(permanent);
+  });
+
+  it('calls no code outside the catalog permanent', () => {
+    expect(isPermanentAwsCode('CONTROLLER_APPLY_FAILED')).toBe(false);
+    expect(Object.keys(AWS_ERROR_CODES).filter(isPermanentAwsCode)).toEqual(['AWS_ACCESS_DENIED', 'AWS_INVALID_REQUEST']);
   });
 });
