@@ -71,4 +71,6 @@ export const MOTO_KNOWN_GAPS: Readonly<Record<string, string>> = {
     'moto does not check load balancer containers against the task definition (docs/ecs-facts.md#moto-521-vs-real-ecs)',
   'ecr: PutImage digest is the sha256 of the manifest':
     'moto ECR digests are not content digests (docs/ecs-facts.md#moto-521-vs-real-ecs)',
+  'ecr: another account\'s repository answers AccessDeniedException until its repository policy allows the caller':
+    'moto answers RepositoryNotFoundException for another account\'s registryId instead of AccessDeniedException (docs/ecs-facts.md#moto-521-vs-real-ecs)',
 };

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  BatchGetImageCommand, CreateRepositoryCommand, DescribeImagesCommand, DescribeRepositoriesCommand, PutImageCommand,
+  BatchGetImageCommand, CreateRepositoryCommand, DescribeImagesCommand, DescribeRepositoriesCommand, PutImageCommand, SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
 import {
   CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DeregisterTaskDefinitionCommand, DescribeClustersCommand,
@@ -298,6 +298,26 @@ describe.each(backends)('contract: $name', (backend) => {
     await a.ecr.send(new CreateRepositoryCommand({ repositoryName: 'web' }));
     const put = await a.ecr.send(new PutImageCommand({ repositoryName: 'web', imageManifest: MANIFEST(3), imageTag: 'x' }));
     expect(put.image?.imageId?.imageDigest).toBe(`sha256:${createHash('sha256').update(MANIFEST(3)).digest('hex')}`);
+  });
+
+  contract('ecr: another account\'s repository answers AccessDeniedException until its repository policy allows the caller', async (a) => {
+    const owner = backend.account();
+    await owner.ecr.send(new CreateRepositoryCommand({ repositoryName: 'shared' }));
+    const put = await owner.ecr.send(new PutImageCommand({ repositoryName: 'shared', imageManifest: MANIFEST(4), imageTag: '1.0' }));
+    const read = (repositoryName: string) => a.ecr.send(new DescribeImagesCommand({ registryId: owner.accountId, repositoryName, imageIds: [{ imageTag: '1.0' }] }));
+    // ECR authorizes before it looks: a repository that does not exist is denied the same way.
+    for (const name of ['shared', 'ghost']) {
+      const error = await read(name).then(() => undefined, (err: unknown) => err as Error & { $metadata?: { httpStatusCode?: number } });
+      expect(error?.name).toBe('AccessDeniedException');
+      expect(error?.$metadata?.httpStatusCode).toBe(400);
+      expect(error?.message).toContain(`is not authorized to perform: ecr:DescribeImages on resource: arn:aws:ecr:${a.region}:${owner.accountId}:repository/${name} because no resource-based policy allows the ecr:DescribeImages action`);
+    }
+    await owner.ecr.send(new SetRepositoryPolicyCommand({
+      repositoryName: 'shared',
+      policyText: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${a.accountId}:root` }, Action: ['ecr:DescribeImages'] }] }),
+    }));
+    const allowed = await read('shared');
+    expect(allowed.imageDetails?.[0]).toMatchObject({ registryId: owner.accountId, repositoryName: 'shared', imageDigest: put.image?.imageId?.imageDigest });
   });
 
   contract('ecr: unknown repository is RepositoryNotFoundException', async (a) => {
