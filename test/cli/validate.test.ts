@@ -76,6 +76,7 @@ describe('ecs-gitops validate', () => {
         contentHash: expect.stringMatching(/^[0-9a-f]{64}$/),
       }],
       clusters: [],
+      warnings: [],
       problems: [{
         code: 'MANIFEST_WRONG_TYPE',
         file: 'bad.yaml',
