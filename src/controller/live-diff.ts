@@ -10,7 +10,7 @@ import type { EcsApi } from '../ecs/ecs-api.js';
 import type { EcrApi } from '../ecs/ecr-api.js';
 import type { DesiredService, ImagePolicy } from '../manifests/types.js';
 import type { Clock } from '../util/clock.js';
-import { imagePolicyOf, imagesToPrefetch, type ImagePolicyProblem } from './image-policy.js';
+import { imagePolicyOf, imagesToPrefetch, type ImagePolicyProblem, type UnverifiedImage } from './image-policy.js';
 import { RegionAccessPool } from './regions.js';
 import { observeService } from './service/observe.js';
 
@@ -31,6 +31,8 @@ export interface LiveDiff {
   readonly images: readonly ServiceImageDigests[];
   /** Images that do not exist or cannot be read, per service key. */
   readonly imageProblems: ReadonlyArray<ImagePolicyProblem & { readonly key: string }>;
+  /** Images the controller cannot read (another account's registry), which applying would deploy as written, per service key. */
+  readonly unverifiedImages: ReadonlyArray<UnverifiedImage & { readonly key: string }>;
 }
 
 export interface LiveDiffOptions {
@@ -50,6 +52,7 @@ export async function diffAgainstLive(services: readonly DesiredService[], optio
   // Observed side by side: look-ups in one cluster made in the same turn share DescribeServices calls.
   const observed = await Promise.all(sorted.map((s) => observeService(s, regions.get(s.region), options.signal)));
   const imageProblems: Array<ImagePolicyProblem & { key: string }> = [];
+  const unverifiedImages: Array<UnverifiedImage & { key: string }> = [];
   const images: ServiceImageDigests[] = [];
   const results: ServiceDiffResult[] = [];
   sorted.forEach((declared, i) => {
@@ -58,6 +61,7 @@ export async function diffAgainstLive(services: readonly DesiredService[], optio
     if (!result.complete) throw result.error;
     const { live, policy, strategy } = result.observation;
     if (policy?.problem) imageProblems.push({ key: declared.key, ...policy.problem });
+    for (const image of policy?.unverified ?? []) unverifiedImages.push({ key: declared.key, ...image });
     const kind = imagePolicyOf(declared);
     if (policy && kind !== 'as-written' && Object.keys(policy.targetDigests).length > 0) {
       const written = new Map((declared.manifest.spec.taskDefinition.containerDefinitions ?? []).map((c) => [c.name ?? '', c.image ?? '']));
@@ -72,5 +76,5 @@ export async function diffAgainstLive(services: readonly DesiredService[], optio
     const changes = diffService(desired.manifest, live, strategy ? { clusterDefaultCapacityProviderStrategy: strategy } : {});
     results.push(serviceDiffResult(desired.key, changes));
   });
-  return { results, images, imageProblems };
+  return { results, images, imageProblems, unverifiedImages };
 }

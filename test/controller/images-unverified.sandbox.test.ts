@@ -128,6 +128,12 @@ describe('images the controller cannot read (sandbox)', () => {
     expect(out.code, out.stdout + out.stderr).toBe(0);
     const live = (await world.api.send('DescribeServices', { cluster: 'demo', services: ['mesh'] })).services?.[0];
     expect(live?.status).toBe('ACTIVE');
+    // diff says so too, without failing: in sync, with the unverified image named (text on stderr, and in the JSON).
+    const text = await runCliCaptured(['diff', dir.root], { env });
+    expect(text.code, text.stdout + text.stderr).toBe(0);
+    expect(text.stderr).toContain(`warning ${REGION}/demo/mesh: container app image ${ENVOY} cannot be verified and would be deployed as written`);
+    const diffJson = JSON.parse((await runCliCaptured(['diff', dir.root, '--output', 'json'], { env })).stdout) as { unverifiedImages?: unknown[] };
+    expect(diffJson.unverifiedImages).toEqual([{ key: `${REGION}/demo/mesh`, container: 'app', image: ENVOY, reason: expect.stringContaining('AccessDeniedException') as string }]);
   });
 
   it('imagePreflight: strict blocks an image it cannot read with CONTROLLER_IMAGE_ACCESS_DENIED and a hint that can be followed', async () => {

@@ -29,12 +29,16 @@ async function run(ctx: CommandContext): Promise<number> {
   }
   const connection = await connectEcs({ region, env: ctx.env });
   try {
-    const { results, images, imageProblems } = await diffAgainstLive(selected.filter((s) => !snapshot.blockedKeys.has(s.key)), {
+    const { results, images, imageProblems, unverifiedImages } = await diffAgainstLive(selected.filter((s) => !snapshot.blockedKeys.has(s.key)), {
       ecs: (r) => connection.ecsFor(r), ecr: (r) => connection.ecrFor(r), clock: systemClock, signal: ctx.signal,
     });
     for (const problem of imageProblems) ctx.stderr.write(`error ${problem.code}: ${problem.message}\n`);
+    // Not an error (applying deploys them, as ECS pulls them with the task's execution role), but said, as the controller says it.
+    for (const image of unverifiedImages) {
+      ctx.stderr.write(`warning ${image.key}: container ${image.container} image ${image.image} cannot be verified and would be deployed as written: ${image.reason}\n`);
+    }
     if (ctx.args.flags.output === 'json') {
-      ctx.stdout.write(`${JSON.stringify({ revision: snapshot.revision, ...diffJson(results, mask), ...(images.length > 0 ? { images } : {}) }, null, 2)}\n`);
+      ctx.stdout.write(`${JSON.stringify({ revision: snapshot.revision, ...diffJson(results, mask), ...(images.length > 0 ? { images } : {}), ...(unverifiedImages.length > 0 ? { unverifiedImages } : {}) }, null, 2)}\n`);
     } else {
       ctx.stdout.write(renderDiffText(results, { ...mask, colour: useColour(ctx.stdout, ctx.env) }));
       // Tags that pin-digest / follow-tag resolve: which digest applying would deploy.
