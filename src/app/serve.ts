@@ -16,6 +16,7 @@ import { Registry } from 'prom-client';
 import { loadManifests, ManifestFileCache } from '../manifests/index.js';
 import type { SyncMode } from '../manifests/types.js';
 import type { AdoptionPolicy } from '../plan/ownership.js';
+import type { CorrectionLoopPolicy } from '../controller/service/correction-loop.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { startHttpServer, type RunningHttpServer } from '../observe/http-server.js';
@@ -52,6 +53,8 @@ export interface ServeConfig {
   readonly controllerId: string;
   /** Which existing untagged services and clusters may be adopted (`--adopt-clusters`); absent: only those tagged ecs-gitops/adopt. */
   readonly adoption?: AdoptionPolicy;
+  /** Correction-loop hold-back and retry (`--correction-loop-retry`). */
+  readonly correctionLoop?: Partial<CorrectionLoopPolicy>;
   /** Checkout watcher quiet period (`--debounce`). @default 50 */
   readonly debounceMs?: number;
   /** Client-side ECS limits per category (`--rate-limits`); categories left out keep ECS's published defaults. */
@@ -199,6 +202,7 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
       ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),
       ...(config.mask ? { mask: config.mask } : {}),
       ...(config.adoption ? { adoption: config.adoption } : {}),
+      ...(config.correctionLoop ? { correctionLoop: config.correctionLoop } : {}),
     });
     cleanups.push(() => controller.stop({ graceMs: config.shutdownGraceMs ?? 10_000 }));
 

@@ -30,6 +30,7 @@ import { ReconcileError, errorCodeOf, errorMessage, isPermanentFailure } from '.
 import { imagesToPrefetch } from './image-policy.js';
 import { defaultPlanner, type Planner } from './planner.js';
 import type { AdoptionPolicy } from '../plan/ownership.js';
+import type { CorrectionLoopPolicy } from './service/correction-loop.js';
 import { Pruner, ServicePruneReconciler } from './prune.js';
 import { indexSnapshot, type DesiredIndex, type OutcomeNote, type ReconcileOutcome, type Reconciler, type ReconcilerRegistry } from './reconciler.js';
 import { RegionAccessPool } from './regions.js';
@@ -60,6 +61,11 @@ export interface ControllerOptions {
    * ours, then reconciled). @default only those tagged ecs-gitops/adopt=<controllerId>
    */
   readonly adoption?: AdoptionPolicy;
+  /**
+   * When a change that keeps coming undone is held back, and how slowly it is
+   * retried (docs/controller.md, "Correction loops"). @default 3 passes; 1 minute doubling to 10
+   */
+  readonly correctionLoop?: Partial<CorrectionLoopPolicy>;
   /** @default 'auto' */
   readonly mode?: SyncMode;
   /** Keys reconciled at the same time. @default 64 */
@@ -161,6 +167,7 @@ export function createController(options: ControllerOptions): Controller {
   const adoption = options.adoption ? { adoption: options.adoption } : {};
   const services = new ServiceReconciler({
     clock, planner, controllerId, mode, ...adoption,
+    ...(options.correctionLoop ? { correctionLoop: options.correctionLoop } : {}),
     ...(options.rolloutPollMs !== undefined ? { rolloutPollMs: options.rolloutPollMs } : {}),
     ...(options.rolloutTimeoutMs !== undefined ? { rolloutTimeoutMs: options.rolloutTimeoutMs } : {}),
     ...(options.followRollouts !== undefined ? { followRollouts: options.followRollouts } : {}),

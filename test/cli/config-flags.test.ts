@@ -216,3 +216,27 @@ describe('masking and rate limit flags against a sandbox', () => {
     expect(sandbox.admin.callLog({ accountId, operation: 'CreateService' })).toHaveLength(1);
   }, 60_000);
 });
+
+describe('run --correction-loop-retry', () => {
+  const configOf = (argv: readonly string[], env: Record<string, string> = {}) => {
+    const out = new PassThrough();
+    const ctx: CommandContext = {
+      args: parseArgs(['--repo', '.', ...argv], runCommand.flags, env, 0), stdout: out, stderr: out, env, cwd: process.cwd(), signal: new AbortController().signal,
+    };
+    return controllerConfigFrom(ctx, {}).correctionLoop;
+  };
+
+  it.each([
+    [[], {}, { firstRetryMs: 60_000, maxRetryMs: 600_000 }],
+    [['--correction-loop-retry', '90s'], {}, { firstRetryMs: 90_000, maxRetryMs: 600_000 }],
+    [[], { ECS_GITOPS_CORRECTION_LOOP_RETRY: '5m' }, { firstRetryMs: 300_000, maxRetryMs: 600_000 }],
+    // A first retry longer than ten minutes is also the longest.
+    [['--correction-loop-retry', '20m'], {}, { firstRetryMs: 1_200_000, maxRetryMs: 1_200_000 }],
+  ])('%j %j -> %j', (argv, env, expected) => {
+    expect(configOf(argv, env)).toEqual(expected);
+  });
+
+  it('refuses a retry under a second, naming the flag', () => {
+    expect(() => configOf(['--correction-loop-retry', '500ms'])).toThrow(/correction-loop-retry.*at least 1s/);
+  });
+});

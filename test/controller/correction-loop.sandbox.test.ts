@@ -147,6 +147,26 @@ describe('correction loops (controller on the sandbox, a second tool reverting d
     expect(await metric('ecs_gitops_correction_loops_total')).toBe(1);
   }, 60_000);
 
+  it('the controller\'s correctionLoop option sets when a change is held back and when it is retried', async () => {
+    await controller.stop({ graceMs: 100 });
+    controller = controllerFor(world.api, {
+      resyncMs: 100, resyncJitter: 0, clock, correctionLoop: { threshold: 2, firstRetryMs: 5_000 },
+      metrics: createMetrics(new Registry(), { defaultMetrics: false }),
+    });
+    controller.setSnapshot(await dir.load());
+    await controller.start();
+    await eventually(() => status()?.sync === 'Synced', () => status());
+    const before = await updates();
+    await fight({ desiredCount: 5 });
+    await admin('services/scale', { accountId: world.accountId, region: REGION, cluster: 'demo', service: 'web', desiredCount: 5 });
+    await eventually(() => status()?.correctionLoop !== undefined, () => status());
+    expect(status()?.correctionLoop).toMatchObject({ corrections: 2, retries: 0 });
+    expect(await updates() - before).toBe(2);
+    const retryIn = Date.parse(status()?.correctionLoop?.nextRetryAt ?? '') - clock.now();
+    expect(retryIn).toBeGreaterThan(3_000);
+    expect(retryIn).toBeLessThanOrEqual(5_000);
+  });
+
   it('a correction that sticks is no loop, however often the service drifts', async () => {
     const before = await updates();
     for (const count of [3, 4, 5, 6]) {

@@ -32,6 +32,11 @@ export const CONTROLLER_FLAGS: readonly FlagSpec[] = [
   { name: 'region', type: 'string', description: 'default region (else AWS_REGION, us-east-1)' },
   { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'ownership tag value (ecs-gitops/managed-by); one per controller instance' },
   ADOPT_CLUSTERS_FLAG,
+  {
+    name: 'correction-loop-retry', type: 'duration', default: '60s',
+    description: 'a change undone three passes in a row is held back and retried after this long, doubling up to 10m (or this, if longer)',
+    validate: (v) => (typeof v === 'number' && v >= 1000 ? undefined : 'must be at least 1s'),
+  },
   { name: 'log-level', type: 'string', choices: LOG_LEVELS, default: 'info', description: 'log level' },
   { name: 'log-format', type: 'string', choices: LOG_FORMATS, default: 'json', description: 'json lines, or pretty for people' },
   RATE_LIMITS_FLAG,
@@ -40,6 +45,11 @@ export const CONTROLLER_FLAGS: readonly FlagSpec[] = [
 
 const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
   (value === undefined ? {} : { [key]: value } as Record<K, V>);
+
+/** The first retry of a held-back correction; later ones double up to ten minutes, or to the first when it is longer. */
+function correctionLoopFrom(firstRetryMs: number): { firstRetryMs: number; maxRetryMs: number } {
+  return { firstRetryMs, maxRetryMs: Math.max(600_000, firstRetryMs) };
+}
 
 /** `mask` is what diffs and status use; the logger scrubs the same secret names. */
 export function controllerConfigFrom(ctx: CommandContext, mask: MaskOptions) {
@@ -53,6 +63,7 @@ export function controllerConfigFrom(ctx: CommandContext, mask: MaskOptions) {
     workers: flags.workers as number,
     controllerId: String(flags['controller-id']),
     ...optional('adoption', adoptionFrom(ctx)),
+    correctionLoop: correctionLoopFrom(flags['correction-loop-retry'] as number),
     logger: loggerFrom(ctx, mask, { format: flags['log-format'] as LogFormat, destination: ctx.stdout }),
     mask,
     ...(typeof flags.path === 'string' ? { path: flags.path } : {}),
