@@ -58,7 +58,7 @@ describe('planted secrets never leak', () => {
   it('across run (debug logs, metrics, status API), diff, sync and validate with failures', async () => {
     const env = { AWS_ENDPOINT_URL_ECS: proxy.url, AWS_ENDPOINT_URL_ECR: proxy.url, AWS_ACCESS_KEY_ID: ACCOUNT, AWS_SECRET_ACCESS_KEY: 'dummy-secret', AWS_REGION: REGION };
     await dir.write('vault.yaml', [secretService('vault', PLANTED.password)]);
-    // Fails: an ECR image that does not exist (CONTROLLER_IMAGE_ACCESS_DENIED: no such repository), with the same secrets.
+    // Fails: an ECR image that does not exist (CONTROLLER_IMAGE_NOT_FOUND: no such repository in a registry the controller may read), with the same secrets.
     await dir.write('missing.yaml', [secretService('missing', PLANTED.password, { image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/nope:1` })]);
     const cli = startCliInProcess(['run', '--repo', dir.root, '--listen', LISTEN_ANY_PORT, '--resync', '1s', '--log-level', 'trace', '--prune'], env);
     const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), stopOnFailure: cli.stop });
