@@ -202,8 +202,8 @@ function serviceRules(spec: Rec): RuleProblem[] {
 
   for (const problem of containerRules(td, tdAt, { networkMode, ec2Only })) problems.push(problem);
   for (const problem of referenceRules(td, tdAt)) problems.push(problem);
-  for (const problem of loadBalancerRules(spec, td)) problems.push(problem);
-  for (const problem of serviceRegistryRules(spec, td)) problems.push(problem);
+  for (const problem of containerTargetRules(spec, td, 'loadBalancers', 'MANIFEST_LOAD_BALANCER_TARGET')) problems.push(problem);
+  for (const problem of containerTargetRules(spec, td, 'serviceRegistries', 'MANIFEST_SERVICE_REGISTRY_TARGET')) problems.push(problem);
   return problems;
 }
 
@@ -357,66 +357,39 @@ function containerRules(td: Rec, tdAt: string, ctx: { networkMode: string | unde
   return problems;
 }
 
-function loadBalancerRules(spec: Rec, td: Rec): RuleProblem[] {
-  const problems: RuleProblem[] = [];
-  const containers = list(td.containerDefinitions).map(rec).filter((c): c is Rec => c !== undefined);
-  const names = containers.map((c) => text(c.name)).filter((n): n is string => n !== undefined);
-  list(spec.loadBalancers).forEach((raw, i) => {
-    const lb = rec(raw);
-    const containerName = text(lb?.containerName);
-    if (!lb || containerName === undefined) return;
-    const at = `/spec/loadBalancers/${i}`;
-    const container = containers.find((c) => c.name === containerName);
-    if (!container) {
-      const suggestion = closestMatch(containerName, names);
-      problems.push({
-        code: 'MANIFEST_LOAD_BALANCER_TARGET',
-        pointer: `${at}/containerName`,
-        message: `${at}/containerName: no container named "${containerName}" in the task definition${suggestion ? `; did you mean "${suggestion}"?` : names.length > 0 ? `; containers: ${names.join(', ')}` : ''}`,
-      });
-      return;
-    }
-    const port = lb.containerPort;
-    const ports = list(container.portMappings).map((pm) => rec(pm)?.containerPort);
-    if (typeof port === 'number' && !ports.includes(port)) {
-      problems.push({
-        code: 'MANIFEST_LOAD_BALANCER_TARGET',
-        pointer: `${at}/containerPort`,
-        message: `${at}/containerPort: container "${containerName}" has no portMappings entry with containerPort ${port}${ports.length > 0 ? ` (it maps ${ports.map(String).join(', ')})` : ''}`,
-      });
-    }
-  });
-  return problems;
-}
-
 /**
- * A service registry's containerName/containerPort must name a container and
- * one of its ports, as for load balancers. Whether they are needed at all
- * depends on the Cloud Map service's record type, which validate cannot see.
+ * A load balancer's or service registry's containerName/containerPort must
+ * name a container and one of its ports (ECS refuses CreateService otherwise).
+ * Whether a registry needs them at all depends on the Cloud Map service's
+ * record type, which validate cannot see.
  */
-function serviceRegistryRules(spec: Rec, td: Rec): RuleProblem[] {
+function containerTargetRules(
+  spec: Rec, td: Rec, field: 'loadBalancers' | 'serviceRegistries', code: 'MANIFEST_LOAD_BALANCER_TARGET' | 'MANIFEST_SERVICE_REGISTRY_TARGET',
+): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const containers = list(td.containerDefinitions).map(rec).filter((c): c is Rec => c !== undefined);
   const names = containers.map((c) => text(c.name)).filter((n): n is string => n !== undefined);
-  list(spec.serviceRegistries).forEach((raw, i) => {
-    const registry = rec(raw);
-    const containerName = text(registry?.containerName);
-    if (!registry || containerName === undefined) return;
-    const at = `/spec/serviceRegistries/${i}`;
+  list(spec[field]).forEach((raw, i) => {
+    const target = rec(raw);
+    const containerName = text(target?.containerName);
+    if (!target || containerName === undefined) return;
+    const at = `/spec/${field}/${i}`;
     const container = containers.find((c) => c.name === containerName);
     if (!container) {
+      // Load balancers have always listed nothing when there are no containers; registries say so.
+      const candidates = names.length === 0 && field === 'loadBalancers' ? '' : candidatesText(containerName, names, 'containers');
       problems.push({
-        code: 'MANIFEST_SERVICE_REGISTRY_TARGET',
+        code,
         pointer: `${at}/containerName`,
-        message: `${at}/containerName: no container named "${containerName}" in the task definition${candidatesText(containerName, names, 'containers')}`,
+        message: `${at}/containerName: no container named "${containerName}" in the task definition${candidates}`,
       });
       return;
     }
-    const port = registry.containerPort;
+    const port = target.containerPort;
     const ports = list(container.portMappings).map((pm) => rec(pm)?.containerPort);
     if (typeof port === 'number' && !ports.includes(port)) {
       problems.push({
-        code: 'MANIFEST_SERVICE_REGISTRY_TARGET',
+        code,
         pointer: `${at}/containerPort`,
         message: `${at}/containerPort: container "${containerName}" has no portMappings entry with containerPort ${port}${ports.length > 0 ? ` (it maps ${ports.map(String).join(', ')})` : ''}`,
       });
