@@ -8,6 +8,7 @@
 import type { Tag } from '@aws-sdk/client-ecs';
 import { TAG_MANAGED_BY } from '../diff/tags.js';
 import { tagValue } from './task-definition-input.js';
+import { globToRegExp } from '../util/glob.js';
 
 export type Ownership =
   | { readonly kind: 'ours' }
@@ -54,8 +55,7 @@ const patternCache = new Map<string, RegExp>();
 function globPattern(glob: string): RegExp {
   let pattern = patternCache.get(glob);
   if (!pattern) {
-    // Only `*` is special; everything else, regex metacharacters included, is literal.
-    pattern = new RegExp(`^${glob.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 's');
+    pattern = globToRegExp(glob);
     patternCache.set(glob, pattern);
   }
   return pattern;

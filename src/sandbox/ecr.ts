@@ -12,6 +12,7 @@ import type { OpContext } from './op-context.js';
 import { paginate } from './pagination.js';
 import type { EcrImageRecord, EcrRepositoryRecord, RegionState } from './state.js';
 import { addTags, parseTags } from './tags.js';
+import { globToRegExp } from '../util/glob.js';
 
 const REPO_NAME = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const DEFAULT_MEDIA_TYPE = 'application/vnd.docker.distribution.manifest.v2+json';
@@ -121,8 +122,7 @@ function principalMatches(principal: string, account: string): boolean {
 }
 
 function actionMatches(pattern: string, action: string): boolean {
-  const glob = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
-  return glob.test(action);
+  return globToRegExp(pattern, 'i').test(action);
 }
 
 /** An explicit Deny wins over an Allow; no matching statement is `none`. */

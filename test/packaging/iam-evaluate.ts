@@ -22,11 +22,12 @@ export interface PolicyRequest {
   readonly context: Readonly<Record<string, string>>;
 }
 
+import { globToRegExp } from '../../src/util/glob.js';
+
 const list = (value: string | readonly string[]): readonly string[] => (typeof value === 'string' ? [value] : value);
 
 function wildcardMatch(pattern: string, value: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 's');
-  return regex.test(value);
+  return globToRegExp(pattern).test(value);
 }
 
 function conditionHolds(operator: string, key: string, expected: readonly string[], context: PolicyRequest['context']): boolean {
