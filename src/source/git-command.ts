@@ -131,7 +131,8 @@ function childEnv(extra: Readonly<Record<string, string>> | undefined, trusted: 
  * former `(\w+:\/\/)` restarted its `\w+` at every character of a long word
  * (quadratic: seconds for 100 KB of a remote's sideband text).
  */
-const URL_USER_INFO = /(?<=\w:\/\/)[^/@\s]+@/g;
+// Up to the last @ before the path, query or fragment: a password may hold an @.
+const URL_USER_INFO = /(?<=\w:\/\/)[^/\s?#]*@/g;
 
 /** Replaces every secret (and URL userinfo) in `text` with `***`. */
 export function scrubSecrets(text: string, secrets: readonly string[] = []): string {

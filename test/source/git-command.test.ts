@@ -205,6 +205,9 @@ describe('scrubSecrets', () => {
     ['://user@host without a scheme', [], '://user@host without a scheme'],
     ['mail user@example.com', [], 'mail user@example.com'],
     ['https://host/path@v1', [], 'https://host/path@v1'],
+    // A password holding an @: everything up to the last @ before the host is user info.
+    ['https://user:p@ss@host/repo.git', [], 'https://***@host/repo.git'],
+    ['https://u:p@ss@host?x=1@y', [], 'https://***@host?x=1@y'],
   ])('%s', (input, secrets, expected) => {
     expect(scrubSecrets(input, secrets)).toBe(expected);
   });
