@@ -7,22 +7,13 @@
  */
 import type { RegisterTaskDefinitionRequest, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { TaskDefinitionSpec } from '../manifests/types.js';
+import { READ_ONLY_TASK_DEFINITION_FIELDS } from '../manifests/validate-documents.js';
 import { isObject, toCanonicalJson, toCanonicalObject } from './json.js';
 import type { CanonicalTaskDefinition, JsonObject, JsonValue } from './types.js';
 import { normalizeCpu, normalizeMemory } from './units.js';
 
-/** Fields ECS adds to a registered revision; never part of what a manifest declares. */
-export const TASK_DEFINITION_READ_ONLY_FIELDS = [
-  'taskDefinitionArn',
-  'revision',
-  'status',
-  'requiresAttributes',
-  'compatibilities',
-  'registeredAt',
-  'registeredBy',
-  'deregisteredAt',
-  'deleteRequestedAt',
-] as const;
+/** Fields ECS adds to a registered revision; never part of what a manifest declares (the list validate warns about). */
+export const TASK_DEFINITION_READ_ONLY_FIELDS = READ_ONLY_TASK_DEFINITION_FIELDS;
 
 /** Container booleans whose unset value is false: `false` and absent are the same container. */
 const FALSE_BY_DEFAULT = ['privileged', 'readonlyRootFilesystem', 'interactive', 'pseudoTerminal', 'disableNetworking'];

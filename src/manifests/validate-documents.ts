@@ -134,6 +134,7 @@ export const READ_ONLY_TASK_DEFINITION_FIELDS: readonly string[] = [
   'registeredAt',
   'registeredBy',
   'deregisteredAt',
+  'deleteRequestedAt',
 ];
 
 function plainRecord(value: unknown): Readonly<Record<string, unknown>> | undefined {

@@ -49,7 +49,7 @@ describe('pasted describe-task-definition output', () => {
     const snapshot = validateDocuments([{ path: 'web.json', content }], { defaultRegion: REGION });
     expect(snapshot.problems.map(formatProblem)).toEqual([]);
     expect(snapshot.services.map((s) => s.key)).toEqual([`${REGION}/demo/web`]);
-    // The fixture holds all eight; each is reported at its key.
+    // The fixture holds all nine (deleteRequestedAt added by hand: the sandbox does not delete revisions); each is reported at its key.
     expect(READ_ONLY_TASK_DEFINITION_FIELDS.every((field) => content.includes(`"${field}"`))).toBe(true);
     expect(snapshot.warnings?.map(formatWarning)).toEqual(
       READ_ONLY_TASK_DEFINITION_FIELDS
