@@ -50,6 +50,7 @@ describe('flag errors', () => {
     [['--rate-limits', '{"tag-read": '], expect.stringMatching(/^--rate-limits: not valid JSON: /)],
     [['--secret-pattern', '(PIN'], expect.stringMatching(/^--secret-pattern: not a valid regular expression: .*\(PIN/)],
     [['--secret-pattern', ''], '--secret-pattern: must not be empty (it would mark every environment variable secret)'],
+    [['--adopt-clusters', 'prod,legacy (old)'], '--adopt-clusters: "legacy (old)" is not a cluster name, ARN or * pattern'],
   ])('sync %j fails with CLI_BAD_FLAG_VALUE naming the flag', async (argv, message) => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'ecs-gitops-flags-'));
     // Nothing is read: the manifests directory does not even exist.
