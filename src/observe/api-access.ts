@@ -13,6 +13,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
+import { isLoopbackHost } from './listen-address.js';
 
 export interface ApiAccessPolicy {
   /** Every `/api/*` request must carry `Authorization: Bearer <token>`; undefined leaves the API open. */
@@ -29,9 +30,6 @@ export interface ApiAccessDenial {
   readonly message: string;
   readonly headers: Readonly<Record<string, string>>;
 }
-
-/** Names that always mean this machine; a DNS answer cannot re-point them. */
-const LOOPBACK_NAMES = new Set(['localhost']);
 
 /** Constant-time equality of two strings of any length (hash first, so lengths do not leak). */
 export function constantTimeEqual(a: string, b: string): boolean {
@@ -71,7 +69,8 @@ export function hostHeaderAllowed(host: string | undefined, policy: Pick<ApiAcce
   const parsed = splitHostHeader(host);
   if (!parsed) return false;
   const { name, port } = parsed;
-  if (isIP(name) !== 0 || LOOPBACK_NAMES.has(name)) return true;
+  // An address, or a name that always means this machine: a DNS answer cannot re-point them.
+  if (isIP(name) !== 0 || isLoopbackHost(name)) return true;
   if (policy.listenHost !== undefined && name === policy.listenHost.toLowerCase()) return true;
   for (const entry of policy.allowedHosts ?? []) {
     const allowed = splitHostHeader(entry);

@@ -67,14 +67,14 @@ export function assertGitUrlSafe(url: string, credentials: GitCredentials | unde
       'SOURCE_GIT_URL_REFUSED',
       `--git-url must not contain a user name, password or token (${withoutUserInfo(parsed)}): ` +
         'remove it from the URL and pass the token with --git-token-file or ECS_GITOPS_GIT_TOKEN',
-      { flag: '--git-url' },
+      { flag: 'git-url' },
     );
   }
   if (credentials?.kind === 'https-token' && parsed?.protocol === 'http:') {
     throw new GitopsError(
       'SOURCE_GIT_URL_REFUSED',
       `--git-url ${parsed.href} is plain http: the token (--git-token-file or ECS_GITOPS_GIT_TOKEN) would travel in clear; use an https:// URL`,
-      { flag: '--git-url' },
+      { flag: 'git-url' },
     );
   }
 }
@@ -112,7 +112,7 @@ export async function resolveGitAuth(url: string, credentials: GitCredentials | 
       const parsed = new URL(url);
       origin = `${parsed.protocol}//${parsed.host}/`;
     } catch {
-      throw new GitopsError('SOURCE_CREDENTIALS_INVALID', 'an HTTPS token was given but the Git URL is not an http(s) URL', { flag: '--git-url' });
+      throw new GitopsError('SOURCE_CREDENTIALS_INVALID', 'an HTTPS token was given but the Git URL is not an http(s) URL', { flag: 'git-url' });
     }
     const basic = Buffer.from(`${credentials.username ?? 'x-access-token'}:${token}`).toString('base64');
     return {
