@@ -10,7 +10,8 @@ export const QUICKSTART_SEED: SeedDocument = {
     {
       accountId: '123456789012',
       region: 'eu-west-1',
-      clusters: [{ name: 'demo', capacityProviders: ['FARGATE', 'FARGATE_SPOT'] }],
+      // Opted in for adoption by the quick start's controller, as a person would tag an existing cluster.
+      clusters: [{ name: 'demo', capacityProviders: ['FARGATE', 'FARGATE_SPOT'], tags: { 'ecs-gitops/adopt': 'ecs-gitops-quickstart' } }],
       repositories: [
         { name: 'web', images: [{ tags: ['1.4.2'] }] },
         { name: 'worker', images: [{ tags: ['2.0.1'] }] },

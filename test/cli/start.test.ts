@@ -7,7 +7,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ECSClient, DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { DescribeClustersCommand, DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import type { ServiceStatus } from '../../src/controller/status.js';
 import { LISTEN_ANY_PORT, settled, waitForListenUrl } from '../support/listen-url.js';
 import { eventually, startCliInProcess } from '../controller/harness.js';
@@ -38,6 +38,15 @@ describe('ecs-gitops start (quick start)', () => {
         const services = await statusOf(url);
         return services.length === 3 && services.every((s) => s.sync === 'Synced' && s.health === 'Healthy');
       }, () => cli.stdout().slice(-3000));
+
+      // The seeded demo cluster, opted in by its adopt tag, is adopted by clusters/demo.yaml, not refused.
+      const clusters = new ECSClient({ endpoint, region: 'eu-west-1', credentials: { accessKeyId: '123456789012', secretAccessKey: 'x' } });
+      await eventually(async () => {
+        const out = await clusters.send(new DescribeClustersCommand({ clusters: ['demo'], include: ['TAGS'] }));
+        return out.clusters?.[0]?.tags?.some((t) => t.key === 'ecs-gitops/managed-by' && t.value === 'ecs-gitops-quickstart') === true;
+      }, () => cli.stdout().slice(-3000));
+      clusters.destroy();
+      expect(cli.stdout()).not.toContain('DIFF_ADOPTION_NOT_ALLOWED');
 
       const webFile = path.join(dir, 'services', 'web.yaml');
       const text = await readFile(webFile, 'utf8');
