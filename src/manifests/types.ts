@@ -52,7 +52,99 @@ export type ServiceSpec = Omit<
   readonly taskDefinition: TaskDefinitionSpec;
   readonly tags?: TagMap;
   readonly sync?: SyncPolicy;
+  readonly autoScaling?: AutoScalingSpec;
 };
+
+/**
+ * `spec.autoScaling`: Application Auto Scaling for the service's desired count
+ * (docs/manifests.md, "Auto scaling"). Field names are the Application Auto
+ * Scaling and CloudWatch APIs' own in camelCase; the wire form is PascalCase
+ * (src/autoscaling/wire.ts converts). With this block declared the autoscaler
+ * owns `desiredCount` once the service exists.
+ */
+export interface AutoScalingSpec {
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly suspendedState?: {
+    readonly dynamicScalingInSuspended?: boolean;
+    readonly dynamicScalingOutSuspended?: boolean;
+    readonly scheduledScalingSuspended?: boolean;
+  };
+  readonly targetTracking?: readonly TargetTrackingPolicySpec[];
+  readonly stepScaling?: readonly StepScalingPolicySpec[];
+  readonly scheduled?: readonly ScheduledActionSpec[];
+}
+
+export const ECS_PREDEFINED_METRICS = ['ECSServiceAverageCPUUtilization', 'ECSServiceAverageMemoryUtilization', 'ALBRequestCountPerTarget'] as const;
+export type EcsPredefinedMetric = (typeof ECS_PREDEFINED_METRICS)[number];
+
+/** A metric dimension as CloudWatch and Application Auto Scaling take it. */
+export interface MetricDimensionSpec {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface TargetTrackingPolicySpec {
+  /** PolicyName: unique among the service's policies. */
+  readonly name: string;
+  readonly targetValue: number;
+  /** PredefinedMetricSpecification.PredefinedMetricType; exactly one of predefinedMetric and customizedMetric. */
+  readonly predefinedMetric?: EcsPredefinedMetric;
+  /** PredefinedMetricSpecification.ResourceLabel: required with ALBRequestCountPerTarget, refused otherwise. */
+  readonly resourceLabel?: string;
+  /** CustomizedMetricSpecification, camelCase (metricName, namespace, dimensions, statistic, unit, metrics). */
+  readonly customizedMetric?: Readonly<Record<string, unknown>>;
+  readonly scaleInCooldown?: number;
+  readonly scaleOutCooldown?: number;
+  readonly disableScaleIn?: boolean;
+}
+
+export interface StepAdjustmentSpec {
+  readonly metricIntervalLowerBound?: number;
+  readonly metricIntervalUpperBound?: number;
+  readonly scalingAdjustment: number;
+}
+
+/** The CloudWatch alarm the controller creates for a step scaling policy (PutMetricAlarm's fields). */
+export interface StepScalingAlarmSpec {
+  readonly metricName: string;
+  readonly namespace: string;
+  readonly dimensions?: readonly MetricDimensionSpec[];
+  readonly statistic?: 'SampleCount' | 'Average' | 'Sum' | 'Minimum' | 'Maximum';
+  readonly extendedStatistic?: string;
+  readonly unit?: string;
+  readonly period: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm?: number;
+  readonly threshold: number;
+  readonly comparisonOperator: string;
+  readonly treatMissingData?: 'breaching' | 'notBreaching' | 'ignore' | 'missing';
+}
+
+export interface StepScalingPolicySpec {
+  readonly name: string;
+  readonly adjustmentType: 'ChangeInCapacity' | 'PercentChangeInCapacity' | 'ExactCapacity';
+  readonly stepAdjustments: readonly StepAdjustmentSpec[];
+  readonly cooldown?: number;
+  readonly metricAggregationType?: 'Average' | 'Minimum' | 'Maximum';
+  readonly minAdjustmentMagnitude?: number;
+  readonly alarm: StepScalingAlarmSpec;
+}
+
+export interface ScheduledActionSpec {
+  /** ScheduledActionName: unique among the service's scheduled actions. */
+  readonly name: string;
+  /** `at(yyyy-mm-ddThh:mm:ss)`, `rate(N unit)` or `cron(6 fields)`. */
+  readonly schedule: string;
+  /** IANA time zone; UTC when absent. */
+  readonly timezone?: string;
+  /** ISO 8601 date-times. */
+  readonly startTime?: string;
+  readonly endTime?: string;
+  /** ScalableTargetAction; at least one of the two. */
+  readonly minCapacity?: number;
+  readonly maxCapacity?: number;
+}
 
 export interface ServiceManifest {
   readonly apiVersion: typeof API_VERSION;
