@@ -107,6 +107,19 @@ export function serviceIdentity(region: string, cluster: string, name: string, a
   return identityOf(serviceKey(region, cluster, name, account));
 }
 
+/**
+ * A capacity provider's identity, `capacity-provider:[account@]region/name`:
+ * capacity providers belong to an account and Region, not to a cluster, and
+ * the prefix keeps the identity apart from a cluster's `region/name`.
+ * (The work-queue kind is added with the CapacityProvider reconciler.)
+ */
+export function capacityProviderIdentity(region: string, name: string, account?: string): string {
+  for (const [what, value] of [['region', region], ['name', name], ...(account !== undefined ? [['account', account]] : [])] as const) {
+    if (value === '' || RESERVED.test(value)) throw new KeyFormatError(`capacity-provider:${region}/${name}`, `${what} ${JSON.stringify(value)} must be non-empty and contain no '/', '@' or ':'`);
+  }
+  return `capacity-provider:${account !== undefined ? `${account}@` : ''}${region}/${name}`;
+}
+
 /** A cluster's identity (`region/cluster`). */
 export function clusterIdentity(region: string, cluster: string, account?: string): string {
   return identityOf(clusterKey(region, cluster, account));

@@ -6,6 +6,7 @@
  * the SDK at run time.
  */
 import type {
+  CreateCapacityProviderRequest,
   CreateClusterRequest,
   CreateServiceRequest,
   RegisterTaskDefinitionRequest,
@@ -162,7 +163,22 @@ export interface ClusterManifest {
   readonly spec: ClusterSpec;
 }
 
-export type Manifest = ServiceManifest | ClusterManifest;
+/**
+ * `kind: CapacityProvider`: an Auto Scaling group capacity provider
+ * (CreateCapacityProvider's fields, camelCase as ECS's own API). Attached to
+ * clusters through `kind: Cluster`'s `capacityProviders` and
+ * `defaultCapacityProviderStrategy`.
+ */
+export type CapacityProviderSpec = Omit<CreateCapacityProviderRequest, 'name' | 'tags'> & { readonly tags?: TagMap };
+
+export interface CapacityProviderManifest {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: 'CapacityProvider';
+  readonly metadata: { readonly name: string; readonly region?: string };
+  readonly spec: CapacityProviderSpec;
+}
+
+export type Manifest = ServiceManifest | ClusterManifest | CapacityProviderManifest;
 
 /** Where a document came from: path relative to the manifests root, 1-based line/column. */
 export interface SourceLocation {
@@ -194,6 +210,16 @@ export interface DesiredCluster {
   readonly contentHash: string;
 }
 
+export interface DesiredCapacityProvider {
+  /** capacityProviderIdentity(region, name) from src/keys. */
+  readonly key: string;
+  readonly region: string;
+  readonly name: string;
+  readonly manifest: CapacityProviderManifest;
+  readonly source: SourceLocation;
+  readonly contentHash: string;
+}
+
 export interface ManifestProblem {
   /** Stable code from MANIFEST_ERROR_CODES. */
   readonly code: ManifestErrorCode;
@@ -214,6 +240,8 @@ export interface ManifestSnapshot {
   readonly revision?: string;
   readonly services: readonly DesiredService[];
   readonly clusters: readonly DesiredCluster[];
+  /** `kind: CapacityProvider` documents; absent in snapshots built before the kind existed (treated as none). */
+  readonly capacityProviders?: readonly DesiredCapacityProvider[];
   readonly problems: readonly ManifestProblem[];
   /**
    * Things worth saying that do not make a file broken (read-only fields
