@@ -8,6 +8,7 @@
  *
  * Adding a kind: see docs/controller.md, "Adding a kind".
  */
+import type { ScalingActionKind } from '../plan/scaling-types.js';
 import type { ActionKind } from '../plan/types.js';
 import type { ReconcileResult, RolloutResult } from '../observe/metrics.js';
 import type { KeyOfKind, ResourceKind } from '../keys/index.js';
@@ -40,7 +41,7 @@ export interface ReconcileOutcome {
   readonly requeueAfterMs?: number;
   readonly status?: StatusWrite;
   /** ECS actions this pass performed. */
-  readonly applied?: readonly ActionKind[];
+  readonly applied?: readonly (ActionKind | ScalingActionKind)[];
   /** A rollout the controller was following finished in this pass. */
   readonly rollout?: RolloutResult;
   readonly notes?: readonly OutcomeNote[];

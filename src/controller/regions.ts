@@ -17,6 +17,7 @@ import type { BucketLimits } from '../ecs/token-bucket.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Clock } from '../util/clock.js';
 import { Applier } from './applier.js';
+import type { ScalingAccess } from './scaling/access.js';
 
 /** How long a cluster's default capacity provider strategy is trusted. */
 const CLUSTER_STRATEGY_TTL_MS = 60_000;
@@ -29,6 +30,8 @@ export interface RegionAccess {
   readonly applier: Applier;
   /** ECR look-ups for `spec.sync.images` and image existence checks; absent = images deployed as written, unchecked. */
   readonly images?: ImageResolver;
+  /** Application Auto Scaling and CloudWatch alarms for `spec.autoScaling`; absent = scaling neither read nor managed. */
+  readonly scaling?: ScalingAccess;
   /** The cluster's default capacity provider strategy (cached for a minute). */
   clusterDefaultStrategy(cluster: string, signal: AbortSignal): Promise<readonly ECS.CapacityProviderStrategyItem[]>;
 }

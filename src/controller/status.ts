@@ -42,9 +42,34 @@ export interface CorrectionLoopStatus {
 export interface StatusChange {
   readonly pointer: string;
   readonly kind: 'added' | 'removed' | 'changed';
-  readonly scope: 'taskDefinition' | 'service' | 'replacement';
+  readonly scope: 'taskDefinition' | 'service' | 'replacement' | 'autoScaling';
   readonly desired: unknown;
   readonly live: unknown;
+}
+
+/**
+ * The service's auto scaling as last read: who owns the count (Git through
+ * `spec.autoScaling`, or a scalable target registered outside Git), the
+ * bounds, the count the autoscaler set, and its latest activity, so "why does
+ * ECS not run what Git says" has an answer. Absent when nothing scales the
+ * service.
+ */
+export interface AutoScalingStatus {
+  /** `git`: the manifest's autoScaling, registered by this controller; `external`: a target this controller did not register. */
+  readonly managedBy: 'git' | 'external';
+  /** False while the manifest declares scaling that is not (yet) registered live. */
+  readonly registered: boolean;
+  readonly minCapacity?: number;
+  readonly maxCapacity?: number;
+  /** The live desiredCount (the autoscaler's, not Git's). */
+  readonly desiredCount?: number;
+  /** Live policy and scheduled action names. */
+  readonly policies?: readonly string[];
+  readonly scheduledActions?: readonly string[];
+  /** The latest scaling activity Application Auto Scaling reports for the service. */
+  readonly lastActivity?: { readonly at: string; readonly description: string; readonly cause?: string; readonly statusCode?: string };
+  /** Why Git's desiredCount is not enforced. */
+  readonly note: string;
 }
 
 export interface ServiceStatus {
@@ -74,6 +99,8 @@ export interface ServiceStatus {
   readonly unverifiedImages?: readonly UnverifiedImage[];
   /** Present while a correction loop holds the change in `diff` back (with `lastError` CONTROLLER_CORRECTION_LOOP). */
   readonly correctionLoop?: CorrectionLoopStatus;
+  /** Present while an autoscaler owns the service's desiredCount. */
+  readonly autoScaling?: AutoScalingStatus;
 }
 
 /** The last prune pass: what it found to delete, what it deleted, and why it held back. */

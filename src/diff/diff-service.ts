@@ -98,13 +98,21 @@ function serviceScope(pointer: string): ChangeScope {
 
 /**
  * `sync.ignoreDifferences` and options.ignoreDifferences (relative to spec), plus
- * /desiredCount when the manifest omits it (autoscaling owns it) or declares a
- * DAEMON service (ECS runs one task per instance and reports that count).
+ * /desiredCount when the autoscaler owns it (the manifest omits it, declares
+ * `autoScaling`, or a scalable target registered outside Git scales the
+ * service) or the manifest declares a DAEMON service (ECS runs one task per
+ * instance and reports that count). An ignored desiredCount is never sent in
+ * an UpdateService: only CreateService starts the service with it.
  */
-export function ignoredPointers(desired: ServiceManifest, options: Pick<DiffOptions, 'ignoreDifferences'> = {}): string[] {
+export function ignoredPointers(desired: ServiceManifest, options: Pick<DiffOptions, 'ignoreDifferences' | 'desiredCountScaledExternally'> = {}): string[] {
   const relative = [...(desired.spec.sync?.ignoreDifferences ?? []), ...(options.ignoreDifferences ?? [])];
-  if (desired.spec.desiredCount === undefined || desired.spec.schedulingStrategy === 'DAEMON') relative.push('/desiredCount');
+  if (desiredCountOwnedByAutoscaler(desired, options) || desired.spec.schedulingStrategy === 'DAEMON') relative.push('/desiredCount');
   return relative.filter((p) => p.startsWith('/')).map((p) => `/spec${p}`);
+}
+
+/** True when the live desiredCount belongs to an autoscaler, so Git's count is only the count a new service starts with. */
+export function desiredCountOwnedByAutoscaler(desired: ServiceManifest, options: Pick<DiffOptions, 'desiredCountScaledExternally'> = {}): boolean {
+  return desired.spec.desiredCount === undefined || desired.spec.autoScaling !== undefined || options.desiredCountScaledExternally === true;
 }
 
 export function serviceDiffStatus(changes: readonly Change[]): ServiceDiffStatus {

@@ -21,6 +21,7 @@ export { normalizeService, taskDefinitionRef } from './service-normalize.js';
 export {
   diffService,
   ignoredPointers,
+  desiredCountOwnedByAutoscaler,
   isServiceGone,
   isServiceDraining,
   MISSING_SERVICE_POINTER,
@@ -67,3 +68,15 @@ export {
 } from './tags.js';
 export { escapePointerToken, pointerTokens, pointerWithin } from './json-pointer.js';
 export { normalizeCpu, normalizeMemory } from './units.js';
+export {
+  camelCaseKeys,
+  canonicalInstant,
+  canonicalSchedule,
+  normalizeDesiredScaling,
+  normalizeLiveScaling,
+  pascalCaseKeys,
+  scalingSummary,
+  type CanonicalScaling,
+  type ScalingSummary,
+} from './scaling-normalize.js';
+export { AUTO_SCALING_POINTER, diffScaling, type DiffScalingOptions } from './diff-scaling.js';

@@ -12,6 +12,13 @@ export const TAG_MANAGED_BY = 'ecs-gitops/managed-by';
 export const TAG_SOURCE = 'ecs-gitops/source';
 export const TAG_REVISION = 'ecs-gitops/revision';
 export const TAG_SPEC_HASH = 'ecs-gitops/spec-hash';
+/**
+ * On a service: this controller (the tag's value) registered the service's
+ * scalable target, so the target, its policies and scheduled actions are
+ * Git's. Written before the target is registered, so a crash in between never
+ * leaves a target of ours looking external.
+ */
+export const TAG_AUTOSCALING = 'ecs-gitops/autoscaling';
 
 export function tagsToList(tags: TagMap | undefined): Tag[] {
   return Object.entries(tags ?? {})

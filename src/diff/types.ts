@@ -31,10 +31,11 @@ export type ChangeKind = 'added' | 'removed' | 'changed';
 
 /**
  * What applying the change needs: a new task definition revision, an
- * UpdateService/TagResource call, or a new service (which the controller refuses
- * to do on its own: see DIFF_REQUIRES_REPLACEMENT).
+ * UpdateService/TagResource call, a new service (which the controller refuses
+ * to do on its own: see DIFF_REQUIRES_REPLACEMENT), or Application Auto
+ * Scaling / CloudWatch calls for `spec.autoScaling` (never an UpdateService).
  */
-export type ChangeScope = 'taskDefinition' | 'service' | 'replacement';
+export type ChangeScope = 'taskDefinition' | 'service' | 'replacement' | 'autoScaling';
 
 /**
  * One field-level difference. `kind` is from the point of view of applying the
@@ -69,6 +70,12 @@ export interface DiffOptions extends MaskOptions {
    * (ECS then uses launchType EC2).
    */
   readonly clusterDefaultCapacityProviderStrategy?: readonly CapacityProviderStrategyItem[];
+  /**
+   * A scalable target registered outside Git (not by this controller) scales
+   * the service, and its manifest declares no `autoScaling`: that target owns
+   * the count, so `desiredCount` is not compared (status says why).
+   */
+  readonly desiredCountScaledExternally?: boolean;
 }
 
 export interface NormalizeServiceContext {

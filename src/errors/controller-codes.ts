@@ -22,6 +22,10 @@ export const CONTROLLER_ERROR_CODES = defineErrorCodes({
     title: 'an ECS call needed to apply the manifest failed',
     hint: 'The message names the action and the AWS error; the service is retried with backoff.',
   },
+  CONTROLLER_SCALING_UNAVAILABLE: {
+    title: 'a manifest declares spec.autoScaling but the controller runs without Application Auto Scaling access',
+    hint: 'Start the controller through the ecs-gitops CLI (run, sync, start), which always gives it Application Auto Scaling and CloudWatch access; embedders pass `scaling` to createController.',
+  },
   CONTROLLER_SERVICE_DRAINING: {
     title: 'the service is being deleted in ECS (DRAINING) and cannot be updated or re-created yet',
     hint: 'Wait: the controller re-creates it once ECS has finished draining it.',

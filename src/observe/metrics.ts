@@ -7,6 +7,7 @@
  * created at 0 so that `rate()` and `increase()` work from the first scrape.
  */
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { APPLICATION_AUTOSCALING_OPERATIONS, CLOUDWATCH_OPERATIONS } from '../autoscaling/scaling-api.js';
 import { AWS_APIS, AWS_OUTCOMES, ECS_OPERATIONS, type AwsApi, type AwsOutcome, type AwsRequestObserver } from '../ecs/ecs-api.js';
 import { IMAGE_LOOKUP_RESULTS, type ImageLookupResult } from '../ecs/image-resolver.js';
 import { RATE_CATEGORIES } from '../ecs/rate-limits.js';
@@ -23,7 +24,12 @@ export type ServiceInfoLabel = (typeof SERVICE_INFO_LABELS)[number];
 export const RECONCILE_RESULTS = ['success', 'error', 'requeue'] as const;
 export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
 
-export const APPLY_ACTIONS = ['register_task_definition', 'create_service', 'update_service', 'delete_service', 'tag'] as const;
+export const APPLY_ACTIONS = [
+  'register_task_definition', 'create_service', 'update_service', 'delete_service', 'tag',
+  // Service auto scaling (Application Auto Scaling and the CloudWatch alarms of step scaling policies).
+  'register_scalable_target', 'deregister_scalable_target', 'put_scaling_policy', 'delete_scaling_policy',
+  'put_scheduled_action', 'delete_scheduled_action', 'put_metric_alarm', 'delete_alarms',
+] as const;
 export type ApplyAction = (typeof APPLY_ACTIONS)[number];
 export const APPLY_RESULTS = ['success', 'error'] as const;
 export type ApplyResult = (typeof APPLY_RESULTS)[number];
@@ -46,6 +52,8 @@ export { AWS_APIS, AWS_OUTCOMES, type AwsApi, type AwsOutcome };
 export const KNOWN_AWS_OPERATIONS: Readonly<Record<AwsApi, readonly string[]>> = Object.freeze({
   ecs: ECS_OPERATIONS,
   ecr: ['DescribeImages', 'BatchGetImage'],
+  'application-autoscaling': APPLICATION_AUTOSCALING_OPERATIONS,
+  cloudwatch: CLOUDWATCH_OPERATIONS,
 });
 
 /** Label values of image_checks_total: the image resolver's answers (src/ecs/image-resolver.ts). */
@@ -82,6 +90,8 @@ export interface Metrics {
   readonly driftCorrected: Counter<ServiceLabel>;
   /** 1 while the controller holds back a change it applied again and again (a correction loop), else 0. */
   readonly serviceCorrectionLoop: Gauge<ServiceLabel>;
+  /** min, max and desired task count of a service an autoscaler scales (status.autoScaling). */
+  readonly serviceAutoScalingCapacity: Gauge<ServiceLabel | 'bound' | 'managed_by'>;
   readonly correctionLoops: Counter<ServiceLabel>;
 
   // Controller.
@@ -197,6 +207,12 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     name: name('service_correction_loop'),
     help: '1 while the same change was applied on consecutive passes and the controller holds it back (a correction loop: something reverts it), else 0.',
     labelNames: SERVICE_LABELS,
+    registers,
+  });
+  const serviceAutoScalingCapacity = new Gauge({
+    name: name('service_autoscaling_capacity'),
+    help: 'Task counts of a service an autoscaler scales: bound="min"|"max" (the scalable target) and "desired" (the count the autoscaler set); managed_by="git" (spec.autoScaling) or "external" (a target registered outside Git). Absent for services nothing scales.',
+    labelNames: [...SERVICE_LABELS, 'bound', 'managed_by'] as const,
     registers,
   });
   const correctionLoops = new Counter({
@@ -386,6 +402,7 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     driftDetected,
     driftCorrected,
     serviceCorrectionLoop,
+    serviceAutoScalingCapacity,
     correctionLoops,
     reconcileTotal,
     reconcileDuration,

@@ -26,6 +26,31 @@ function removeSeries(metrics: Metrics, status: ServiceStatus): void {
   metrics.driftCorrected.remove(labels);
   metrics.serviceCorrectionLoop.remove(labels);
   metrics.correctionLoops.remove(labels);
+  removeScalingSeries(metrics, status);
+}
+
+const SCALING_BOUNDS = ['min', 'max', 'desired'] as const;
+
+function removeScalingSeries(metrics: Metrics, status: ServiceStatus): void {
+  const scaling = status.autoScaling;
+  if (!scaling) return;
+  for (const bound of SCALING_BOUNDS) metrics.serviceAutoScalingCapacity.remove({ ...identity(status), bound, managed_by: scaling.managedBy });
+}
+
+function writeScalingSeries(metrics: Metrics, next: ServiceStatus, previous: ServiceStatus | undefined): void {
+  const scaling = next.autoScaling;
+  const before = previous?.autoScaling;
+  if (scaling === before) return;
+  if (before && (!scaling || before.managedBy !== scaling.managedBy) && previous) removeScalingSeries(metrics, previous);
+  if (!scaling) return;
+  const labels = identity(next);
+  const values = { min: scaling.minCapacity, max: scaling.maxCapacity, desired: scaling.desiredCount };
+  for (const bound of SCALING_BOUNDS) {
+    const value = values[bound];
+    const series = { ...labels, bound, managed_by: scaling.managedBy };
+    if (value === undefined) metrics.serviceAutoScalingCapacity.remove(series);
+    else metrics.serviceAutoScalingCapacity.set(series, value);
+  }
 }
 
 /**
@@ -57,6 +82,8 @@ function writeSeries(metrics: Metrics, next: ServiceStatus, previous: ServiceSta
     if (Number.isNaN(syncedAt)) metrics.serviceLastSyncTimestamp.remove(labels);
     else metrics.serviceLastSyncTimestamp.set(labels, syncedAt / 1000);
   }
+
+  writeScalingSeries(metrics, next, previous);
 
   // Counters exist at 0 from the service's first status so increase() sees the first event.
   if (!previous) {

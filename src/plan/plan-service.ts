@@ -9,7 +9,7 @@ import type { CreateServiceRequest, Tag, UpdateServiceRequest } from '@aws-sdk/c
 import { isServiceGone } from '../diff/diff-service.js';
 import { pointerTokens, pointerWithin } from '../diff/json-pointer.js';
 import { normalizeService } from '../diff/service-normalize.js';
-import { TAG_MANAGED_BY, TAG_REVISION, TAG_SOURCE, tagsToList, tagsToMap, userTags } from '../diff/tags.js';
+import { TAG_AUTOSCALING, TAG_MANAGED_BY, TAG_REVISION, TAG_SOURCE, tagsToList, tagsToMap, userTags } from '../diff/tags.js';
 import type { Change } from '../diff/types.js';
 import type { DiffOptions } from '../diff/types.js';
 import type { DIFF_ERROR_CODES } from '../errors/diff-codes.js';
@@ -18,7 +18,7 @@ import { buildTaskDefinitionRegistration, tagValue } from './task-definition-inp
 import { REGISTERED_TASK_DEFINITION, type Action, type Plan, type PlanServiceInput } from './types.js';
 
 /** Manifest `spec` keys that are not CreateService fields. */
-const NOT_SERVICE_FIELDS = new Set(['taskDefinition', 'tags', 'sync']);
+const NOT_SERVICE_FIELDS = new Set(['taskDefinition', 'tags', 'sync', 'autoScaling']);
 
 export function planService(input: PlanServiceInput, options: Pick<DiffOptions, 'clusterDefaultCapacityProviderStrategy'> = {}): Plan {
   const { desired, live, changes, controllerId, revision } = input;
@@ -81,7 +81,8 @@ export function planService(input: PlanServiceInput, options: Pick<DiffOptions, 
         cluster: desired.cluster,
         serviceName: desired.name,
         taskDefinition: taskDefinitionArn,
-        tags: [...tagsToList(userTags({ ...spec.tags })), ...controllerTags],
+        // Declared scaling is claimed with the service, so the target registered right after is ours from the start.
+        tags: [...tagsToList(userTags({ ...spec.tags })), ...controllerTags, ...(spec.autoScaling ? [{ key: TAG_AUTOSCALING, value: tagValue(controllerId) }] : [])],
       },
     });
     return { actions };
@@ -94,6 +95,7 @@ export function planService(input: PlanServiceInput, options: Pick<DiffOptions, 
     const field = pointerTokens(change.pointer)[1];
     if (field === undefined) continue;
     // A list written as [] in the manifest is cleared with [] (canonical forms drop empty lists).
+    // desiredCount changes only reach here when Git owns the count (diff-service.ts ignores it otherwise).
     update[field] = field === 'desiredCount' ? spec.desiredCount : (canonical[field] ?? (change.kind === 'removed' ? [] : undefined));
   }
   // A new capacity provider strategy alone does not start a deployment.

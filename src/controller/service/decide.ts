@@ -10,11 +10,12 @@
  * that make it so) or `notCompared` (Unknown, no changes).
  */
 import type * as ECS from '@aws-sdk/client-ecs';
-import { diffService, isServiceDraining, isServiceGone, liveServiceFingerprint, maskChanges, type Change, type MaskOptions } from '../../diff/index.js';
+import { diffService, isServiceDraining, isServiceGone, liveServiceFingerprint, maskChanges, type Change, type DiffOptions, type MaskOptions } from '../../diff/index.js';
 import type { ErrorCode } from '../../errors/index.js';
 import type { DesiredService, ServiceManifest, SyncMode } from '../../manifests/types.js';
 import type { ReconcileResult, RolloutResult } from '../../observe/metrics.js';
 import { adoptionRefusal, type AdoptionPolicy } from '../../plan/ownership.js';
+import type { ScalingActionKind } from '../../plan/scaling-types.js';
 import type { ActionKind, LiveServiceState, Plan } from '../../plan/types.js';
 import type { ApplyResult } from '../applier.js';
 import { errorCodeOf, errorMessage } from '../errors.js';
@@ -37,6 +38,8 @@ export interface DiffInputs {
   readonly contentHash: string;
   readonly live: string;
   readonly strategy: string;
+  /** A target registered outside Git scales the service (desiredCount not compared). */
+  readonly scaledExternally: boolean;
 }
 
 /** What the reconciler remembers about one key between its passes. Replaced, never mutated. */
@@ -93,7 +96,7 @@ export interface ServiceDecision {
   /** With an act that succeeded: the sync found before acting (drift found and corrected in one pass). */
   readonly observedSync?: ServiceStatus['sync'];
   /** ECS actions the act step performed. */
-  readonly applied?: readonly ActionKind[];
+  readonly applied?: readonly (ActionKind | ScalingActionKind)[];
   /** The diff step ran: computed, or skipped because its inputs matched the last Synced pass. */
   readonly diffReused?: boolean;
   readonly diffComputed?: boolean;
@@ -116,11 +119,21 @@ export function notCompared(): Comparison {
 }
 
 function sameDiffInputs(a: DiffInputs | undefined, b: DiffInputs): boolean {
-  return a !== undefined && a.declared === b.declared && a.contentHash === b.contentHash && a.live === b.live && a.strategy === b.strategy;
+  return a !== undefined && a.declared === b.declared && a.contentHash === b.contentHash && a.live === b.live && a.strategy === b.strategy
+    && a.scaledExternally === b.scaledExternally;
 }
 
-function strategyOption(strategy: readonly ECS.CapacityProviderStrategyItem[] | undefined) {
-  return strategy ? { clusterDefaultCapacityProviderStrategy: strategy } : {};
+function diffOptionsFor(strategy: readonly ECS.CapacityProviderStrategyItem[] | undefined, scaledExternally: boolean): DiffOptions {
+  if (!scaledExternally) return strategy ? { clusterDefaultCapacityProviderStrategy: strategy } : {};
+  return strategy ? { clusterDefaultCapacityProviderStrategy: strategy, desiredCountScaledExternally: true } : { desiredCountScaledExternally: true };
+}
+
+/**
+ * A scalable target this controller did not register scales the service and
+ * the manifest declares no autoScaling: that target owns desiredCount.
+ */
+export function isScaledExternally(declared: DesiredService, observation: Pick<ServiceObserveResult['observation'], 'scaling' | 'scalingOwned'>): boolean {
+  return declared.manifest.spec.autoScaling === undefined && observation.scaling?.target !== undefined && observation.scalingOwned !== true;
 }
 
 interface HealthAssessment {
@@ -174,6 +187,7 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
   const at = new Date(input.now).toISOString();
   let memory = input.memory;
   const { live, described, ownership, policy, strategy } = observed.observation;
+  const scaledExternally = isScaledExternally(declared, observed.observation);
 
   // 1. Could everything be read?
   if (!observed.complete && observed.step === 'live') {
@@ -216,7 +230,7 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
     // pin-digest compares digests: without the look-up there is nothing to compare with.
     const comparison = noDigest && imagePolicyOf(declared) === 'pin-digest'
       ? notCompared()
-      : compared(diffService(declared.manifest, live, strategyOption(strategy)), input.mask);
+      : compared(diffService(declared.manifest, live, diffOptionsFor(strategy, scaledExternally)), input.mask);
     const health = lookupFailed && live.service ? assessRollout(live.service).health : 'Degraded';
     const error = failure(at, policy.problem.code, policy.problem.message);
     return {
@@ -235,13 +249,13 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
   try {
     const fingerprint = live.service ? liveServiceFingerprint(live.service) : undefined;
     const inputs: DiffInputs | undefined = fingerprint === undefined ? undefined : {
-      declared: declared.manifest, contentHash: desired.contentHash, live: fingerprint, strategy: JSON.stringify(strategy ?? null),
+      declared: declared.manifest, contentHash: desired.contentHash, live: fingerprint, strategy: JSON.stringify(strategy ?? null), scaledExternally,
     };
     if (inputs && sameDiffInputs(memory.syncedInputs, inputs)) {
       changes = [];
       diffReused = true;
     } else {
-      changes = diffService(desired.manifest, live, strategyOption(strategy));
+      changes = diffService(desired.manifest, live, diffOptionsFor(strategy, scaledExternally));
       memory = { ...memory, syncedInputs: inputs && changes.length === 0 ? inputs : undefined };
     }
   } catch (err) {
@@ -333,7 +347,7 @@ function planChanges(
 ): Plan {
   return input.planner.planService({
     desired, live, changes, controllerId: input.controllerId, revision: input.revision, ...(input.adoption ? { adoption: input.adoption } : {}),
-  }, strategyOption(strategy));
+  }, diffOptionsFor(strategy, false));
 }
 
 function applyOrBlock(decision: Omit<ServiceDecision, 'result'>, plan: Plan, policy: ImagePolicyResult | undefined, at: string): ServiceDecision {

@@ -19,6 +19,8 @@ import { isServiceDraining, isServiceGone } from '../../diff/index.js';
 import { ownershipOf, type Ownership } from '../../plan/ownership.js';
 import type { DesiredService } from '../../manifests/types.js';
 import type { LiveServiceState } from '../../plan/types.js';
+import type { LiveScaling } from '../../plan/scaling-types.js';
+import { TAG_AUTOSCALING, tagsToMap } from '../../diff/tags.js';
 import { applyImagePolicy, type FollowedDigests, type ImagePolicyResult } from '../image-policy.js';
 import type { RegionAccess } from '../regions.js';
 
@@ -33,9 +35,13 @@ export interface ServiceObservation {
   readonly policy?: ImagePolicyResult;
   /** The cluster's default strategy, read when the manifest leaves launch type and strategy to it. */
   readonly strategy?: readonly ECS.CapacityProviderStrategyItem[];
+  /** With auto scaling access and a live service: its scalable target, policies, scheduled actions and our alarms. */
+  readonly scaling?: LiveScaling;
+  /** The service carries this controller's ecs-gitops/autoscaling tag: its scalable target is Git's. */
+  readonly scalingOwned?: boolean;
 }
 
-export type ObserveStep = 'live' | 'images' | 'strategy';
+export type ObserveStep = 'live' | 'images' | 'strategy' | 'scaling';
 
 export type ServiceObserveResult =
   | { readonly complete: true; readonly observation: ServiceObservation }
@@ -81,6 +87,17 @@ export async function observeService(
       observation.policy = await applyImagePolicy(desired, observation.live, region.images, options.followed, signal);
     } catch (error) {
       return { complete: false, step: 'images', error, observation };
+    }
+  }
+
+  // Scaling is read for every live service, declared or not: a target registered
+  // outside Git owns the count, and enforcing Git's desiredCount would fight it.
+  if (region.scaling && observation.live.service) {
+    try {
+      observation.scaling = await region.scaling.reader.describe(desired.cluster, desired.name, signal);
+      observation.scalingOwned = options.controllerId !== undefined && tagsToMap(observation.live.tags)[TAG_AUTOSCALING] === options.controllerId;
+    } catch (error) {
+      return { complete: false, step: 'scaling', error, observation };
     }
   }
 

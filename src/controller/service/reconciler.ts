@@ -20,6 +20,8 @@ import type { Clock } from '../../util/clock.js';
 import { decideService, settle, type ActResult, type ServiceDecision, type ServiceDecisionInput, type ServiceMemory } from './decide.js';
 import type { AdoptionPolicy } from '../../plan/ownership.js';
 import { observeService } from './observe.js';
+import { reconcileScaling } from '../scaling/step.js';
+import type * as ECS from '@aws-sdk/client-ecs';
 import {
   DEFAULT_CORRECTION_LOOP_POLICY, correctionLoopStatus, correctionSignature, judgeCorrection,
   type CorrectionLoopPolicy, type CorrectionLoopState, type CorrectionVerdict,
@@ -98,6 +100,7 @@ export class ServiceReconciler implements Reconciler<'Service'> {
 
     const act = decision.act;
     let notes: OutcomeNote[] | undefined;
+    let created: ECS.Service | undefined;
     if (act) {
       // A change applied pass after pass is held back (correction-loop.ts); only applies are judged, so a
       // pass with nothing to apply costs one Map look-up below.
@@ -114,6 +117,7 @@ export class ServiceReconciler implements Reconciler<'Service'> {
       const before = decision;
       const acted = await this.#act(desired, decision, signal, region);
       decision = settle(input, decision, acted);
+      if (acted.ok) created = acted.result.service;
       // Only a change that was applied counts as a correction; a failed write is ReconcileFailing's business.
       if (verdict && acted.ok) this.#loops.set(identity, verdict.state);
       if (verdict?.kind === 'retry' && acted.ok) decision = retried(before, decision, verdict, input.now, this.#options.rolloutPollMs);
@@ -121,6 +125,10 @@ export class ServiceReconciler implements Reconciler<'Service'> {
       // In sync (the fight is over), or nothing is applied any more: a later correction counts from one again.
       this.#loops.delete(identity);
     }
+    decision = await reconcileScaling({
+      desired, decision, observed, created, region, signal, status: context.status,
+      controllerId: this.#options.controllerId, revision: context.revision, now: input.now, mask: this.#options.mask,
+    });
     if (context.status?.correctionLoop && !this.#loops.get(identity)?.loop) {
       decision = { ...decision, patch: { ...decision.patch, correctionLoop: undefined } };
       notes = [{ level: 'info', message: 'correction loop over', fields: { sync: decision.patch.sync } }];

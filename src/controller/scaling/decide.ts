@@ -1,0 +1,136 @@
+/**
+ * Decide, for one service's auto scaling: who owns the count, what differs
+ * from `spec.autoScaling`, what to apply, and the status to show. Pure (the
+ * time and every read are inputs). It runs in the Service reconciler's pass,
+ * after the service itself was decided and applied, so the scalable target is
+ * registered once the service exists and before the pass reports it Healthy,
+ * and the status record is still written once per pass.
+ *
+ * Ownership (docs/autoscaling.md): the service's ecs-gitops/autoscaling tag
+ * says this controller registered the target; a target without it is
+ * external and never touched.
+ */
+import type { ScalingActivity } from '@aws-sdk/client-application-auto-scaling';
+import { diffScaling } from '../../diff/diff-scaling.js';
+import type { Change } from '../../diff/index.js';
+import type { DesiredService, SyncMode } from '../../manifests/types.js';
+import { planScaling } from '../../plan/plan-scaling.js';
+import type { LiveScaling, ScalingAction } from '../../plan/scaling-types.js';
+import type { AutoScalingStatus, StatusError } from '../status.js';
+
+export interface ScalingDecisionInput {
+  readonly desired: DesiredService;
+  /** Undefined: the service does not exist live (nothing to scale yet). */
+  readonly live: LiveScaling | undefined;
+  /** The service carries this controller's ecs-gitops/autoscaling tag. */
+  readonly owned: boolean;
+  /** The service exists once this pass's own changes are applied (created now, or already there). */
+  readonly serviceExists: boolean;
+  /** The live service's desiredCount, the autoscaler's when it scales. */
+  readonly liveDesiredCount?: number;
+  readonly mode: SyncMode;
+  readonly controllerId: string;
+  readonly now: number;
+}
+
+/** The ecs-gitops/autoscaling tag on the service: claimed before the first registration, released after deregistration. */
+export type ScalingClaim = 'claim' | 'release';
+
+export interface ScalingDecision {
+  /** Differences between `spec.autoScaling` and live (pointers under /spec/autoScaling). */
+  readonly changes: readonly Change[];
+  /** What to apply (auto mode, service exists, target ours or none); empty otherwise. */
+  readonly actions: readonly ScalingAction[];
+  readonly claim?: ScalingClaim;
+  /** Why the manifest's scaling is not applied (a target registered outside Git). */
+  readonly blocked?: StatusError;
+  /** The status as read (before acting); `settleScaling` finishes it. */
+  readonly status?: AutoScalingStatus;
+}
+
+const NOTE_GIT = 'desiredCount belongs to the autoscaler (spec.autoScaling): Git\'s desiredCount only started the service, and the controller never sends it again';
+const NOTE_PENDING = 'spec.autoScaling is not registered yet: the scalable target is registered once the service exists';
+
+function externalNote(declared: boolean): string {
+  return declared
+    ? 'a scalable target registered outside Git (not by this controller) scales this service: spec.autoScaling is not applied; deregister that target or remove autoScaling from the manifest'
+    : 'desiredCount is not enforced: a scalable target registered outside Git (not by this controller) scales this service';
+}
+
+export function decideScaling(input: ScalingDecisionInput): ScalingDecision {
+  const { desired, live, owned } = input;
+  const spec = desired.manifest.spec.autoScaling;
+  const target = live?.target;
+  if (!input.serviceExists) return { changes: [], actions: [] };
+  if (target && !owned) {
+    const status = liveStatus(live, 'external', true, input.liveDesiredCount, externalNote(spec !== undefined));
+    if (!spec) return { changes: [], actions: [], status };
+    const changes = diffScaling(spec, live, { owned: false });
+    const message = `${desired.key} (${desired.source.file}): ${externalNote(true)}`;
+    return { changes, actions: [], status, blocked: { code: 'DIFF_SCALING_TARGET_NOT_OWNED', message, at: new Date(input.now).toISOString() } };
+  }
+  if (!spec && !(owned && target)) return { changes: [], actions: [] };
+
+  const changes = live === undefined ? diffScaling(spec, undefined, { owned }) : diffScaling(spec, live, { owned });
+  const status = spec
+    ? liveStatus(live, 'git', target !== undefined, input.liveDesiredCount, target ? NOTE_GIT : NOTE_PENDING)
+    : undefined;
+  if (changes.length === 0 || input.mode === 'detect') return { changes, actions: [], ...(status ? { status } : {}) };
+
+  const plan = planScaling({
+    cluster: desired.cluster, service: desired.name, desired: spec, live, owned, external: false, controllerId: input.controllerId,
+  });
+  if (plan.blocked) {
+    return { changes, actions: [], ...(status ? { status } : {}), blocked: { ...plan.blocked, at: new Date(input.now).toISOString() } };
+  }
+  const claim: ScalingClaim | undefined = spec && !owned ? 'claim' : !spec && owned ? 'release' : undefined;
+  return { changes, actions: plan.actions, ...(claim ? { claim } : {}), ...(status ? { status } : {}) };
+}
+
+/** The status once the decision's actions ran: what Git declares is now live. */
+export function appliedScalingStatus(decision: ScalingDecision, desired: DesiredService): AutoScalingStatus | undefined {
+  const spec = desired.manifest.spec.autoScaling;
+  if (!spec) return undefined;
+  const before = decision.status;
+  return {
+    managedBy: 'git', registered: true,
+    minCapacity: spec.minCapacity, maxCapacity: spec.maxCapacity,
+    ...(before?.desiredCount !== undefined ? { desiredCount: before.desiredCount } : {}),
+    policies: [...(spec.targetTracking ?? []), ...(spec.stepScaling ?? [])].map((p) => p.name).sort(),
+    scheduledActions: (spec.scheduled ?? []).map((s) => s.name).sort(),
+    ...(before?.lastActivity ? { lastActivity: before.lastActivity } : {}),
+    note: NOTE_GIT,
+  };
+}
+
+/** The latest activity as status shows it. */
+export function activityStatus(activity: ScalingActivity | undefined): AutoScalingStatus['lastActivity'] {
+  if (!activity?.StartTime || activity.Description === undefined) return undefined;
+  return {
+    at: new Date(activity.StartTime).toISOString(),
+    description: activity.Description,
+    ...(activity.Cause !== undefined ? { cause: activity.Cause } : {}),
+    ...(activity.StatusCode !== undefined ? { statusCode: activity.StatusCode } : {}),
+  };
+}
+
+/** Whether the pass should read the latest activity: the count moved since the status last showed it, or none is shown yet. */
+export function needsActivity(status: AutoScalingStatus | undefined, previous: AutoScalingStatus | undefined): boolean {
+  if (!status?.registered) return false;
+  return previous?.lastActivity === undefined || previous.desiredCount !== status.desiredCount;
+}
+
+function liveStatus(live: LiveScaling | undefined, managedBy: AutoScalingStatus['managedBy'], registered: boolean, desiredCount: number | undefined, note: string): AutoScalingStatus {
+  const target = live?.target;
+  return {
+    managedBy, registered,
+    ...(target?.MinCapacity !== undefined ? { minCapacity: target.MinCapacity } : {}),
+    ...(target?.MaxCapacity !== undefined ? { maxCapacity: target.MaxCapacity } : {}),
+    ...(desiredCount !== undefined ? { desiredCount } : {}),
+    ...(live ? {
+      policies: live.policies.flatMap((p) => (p.PolicyName ? [p.PolicyName] : [])).sort(),
+      scheduledActions: live.scheduledActions.flatMap((s) => (s.ScheduledActionName ? [s.ScheduledActionName] : [])).sort(),
+    } : {}),
+    note,
+  };
+}
