@@ -24,6 +24,7 @@ const SCOPE_LABEL: Readonly<Record<Change['scope'], string>> = {
   taskDefinition: 'new task definition revision',
   service: 'update service',
   replacement: 'REQUIRES REPLACEMENT',
+  autoScaling: 'update auto scaling',
 };
 
 /**

@@ -14,6 +14,10 @@ export const DIFF_ERROR_CODES = defineErrorCodes({
     title: 'the live service or cluster exists, carries no ecs-gitops/managed-by tag, and nobody opted it in for adoption',
     hint: 'To hand it to this controller, tag it ecs-gitops/adopt=<controller id> (aws ecs tag-resource), or start the controller with --adopt-clusters <cluster name or ARN pattern>; otherwise rename the manifest.',
   },
+  DIFF_SCALING_TARGET_NOT_OWNED: {
+    title: "the service's scalable target was registered outside Git (not by this controller), so the manifest's autoScaling is not applied",
+    hint: 'To hand the target to this controller, tag the service ecs-gitops/autoscaling=<controller id> (its policies and scheduled actions then become the manifest\'s whole set); otherwise remove autoScaling from the manifest and leave scaling to its owner.',
+  },
   DIFF_PRUNE_BLOCKED: {
     title: 'pruning was skipped by a safety guard (disabled, manifest errors, empty snapshot or too many deletions)',
     hint: 'Fix the manifest errors, check the checkout is complete, or raise the prune limit if the deletions are intended.',

@@ -29,3 +29,4 @@ export {
   type TaskDefinitionStamp,
 } from './task-definition-input.js';
 export { tagsToList, tagsToMap, userTags, isSystemTagKey } from '../diff/tags.js';
+export { planScaling, type PlanScalingInput } from './plan-scaling.js';
