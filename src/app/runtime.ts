@@ -9,6 +9,8 @@ import type { Writable } from 'node:stream';
 import type { AwsRequestObserver, EcsApi } from '../ecs/ecs-api.js';
 import { createSdkEcsApi, type SdkEcsOptions } from '../ecs/sdk-adapter.js';
 import { createSdkEcrApi, type EcrApi } from '../ecs/ecr-api.js';
+import type { ScalingApi } from '../autoscaling/scaling-api.js';
+import { createSdkScalingApi } from '../autoscaling/scaling-sdk-adapter.js';
 import { GitopsError } from '../errors/index.js';
 import { formatProblem, formatWarning, loadManifests, type ManifestSnapshot } from '../manifests/index.js';
 import type { Sandbox, SandboxOptions } from '../sandbox/index.js';
@@ -24,6 +26,8 @@ export interface EcsConnection {
   ecsFor(region: string): EcsApi;
   /** ECR access for any region (image checks and tag resolution). */
   ecrFor(region: string): EcrApi;
+  /** Application Auto Scaling and CloudWatch access for any region (spec.autoScaling). */
+  scalingFor(region: string): ScalingApi;
   readonly region: string;
   /** Where requests go, for messages ('' = the SDK's regional AWS endpoint). */
   readonly endpoint: string;
@@ -45,6 +49,9 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
   let sandbox: Sandbox | undefined;
   let endpoint = env.AWS_ENDPOINT_URL_ECS || env.AWS_ENDPOINT_URL || '';
   let ecrEndpoint = env.AWS_ENDPOINT_URL_ECR || env.AWS_ENDPOINT_URL || '';
+  // One endpoint serves Application Auto Scaling and CloudWatch. An ECS endpoint override alone
+  // means a local stand-in (the sandbox, moto) that serves every API; against AWS the SDK's chain applies.
+  let scalingEndpoint = env.AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_ECS || '';
   let credentials: SdkEcsOptions['credentials'] = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
     ? {
       accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
@@ -61,6 +68,7 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
     const config = sandbox.clientConfig({ region: options.region });
     endpoint = config.endpoint;
     ecrEndpoint = config.endpoint;
+    scalingEndpoint = config.endpoint;
     credentials = config.credentials;
   }
   const clients = new Map<string, { api: EcsApi; destroy: () => void }>();
@@ -93,11 +101,26 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
     }
     return entry.api;
   };
+  const scalingClients = new Map<string, { api: ScalingApi; destroy: () => void }>();
+  const scalingFor = (region: string): ScalingApi => {
+    let entry = scalingClients.get(region);
+    if (!entry) {
+      const { api, autoScaling, cloudWatch } = createSdkScalingApi({
+        region,
+        ...(scalingEndpoint ? { endpoint: scalingEndpoint } : {}),
+        ...(credentials ? { credentials } : {}),
+        ...(options.observer ? { observer: options.observer } : {}),
+      });
+      entry = { api, destroy: () => { autoScaling.destroy(); cloudWatch.destroy(); } };
+      scalingClients.set(region, entry);
+    }
+    return entry.api;
+  };
   return {
-    ecs: ecsFor(options.region), ecsFor, ecrFor, region: options.region, endpoint,
+    ecs: ecsFor(options.region), ecsFor, ecrFor, scalingFor, region: options.region, endpoint,
     ...(sandbox ? { sandbox } : {}),
     close: async () => {
-      for (const entry of [...clients.values(), ...ecrClients.values()]) entry.destroy();
+      for (const entry of [...clients.values(), ...ecrClients.values(), ...scalingClients.values()]) entry.destroy();
       await sandbox?.close();
     },
   };

@@ -196,6 +196,7 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
     const controller = createController({
       ecs: (region) => connection.ecsFor(region),
       ecr: (region) => connection.ecrFor(region),
+      scaling: (region) => connection.scalingFor(region),
       logger, metrics, status, source: reportingSource,
       controllerId: config.controllerId, mode: config.mode, workers: config.workers,
       resyncMs: config.resyncMs, prune: config.prune, maxPrune: config.maxPrune,

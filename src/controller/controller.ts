@@ -13,9 +13,10 @@ import { setMaxListeners } from 'node:events';
 import type { MaskOptions } from '../diff/types.js';
 import type { EcsApi } from '../ecs/ecs-api.js';
 import type { EcrApi } from '../ecs/ecr-api.js';
+import type { ScalingApi } from '../autoscaling/scaling-api.js';
 import type { RateCategory } from '../ecs/rate-limits.js';
 import type { BucketLimits } from '../ecs/token-bucket.js';
-import { clusterIdentity, clusterKey, formatKey, identityOf, isServiceIdentity, parseKey, withKind, type ResourceKey } from '../keys/index.js';
+import { capacityProviderKey, clusterIdentity, clusterKey, formatKey, identityOf, isServiceIdentity, parseKey, withKind, type ResourceKey } from '../keys/index.js';
 import type { ManifestSnapshot, SyncMode } from '../manifests/types.js';
 import { lazyChild, silentLogger, type Logger } from '../observe/logger.js';
 import type { Metrics, ReconcileResult } from '../observe/metrics.js';
@@ -24,6 +25,9 @@ import { changedKeys } from '../source/changed-keys.js';
 import type { ManifestSource, SnapshotChanges } from '../source/manifest-source.js';
 import { sleep, systemClock, untilAborted, type Clock } from '../util/clock.js';
 import { ClusterReconciler } from './cluster/reconciler.js';
+import {
+  CapacityProviderPruneScan, CapacityProviderReconciler, capacityProviderChanges, declaredCapacityProviders, declaredProvidersOfCluster,
+} from './capacity-provider/reconciler.js';
 import { SharedDeadlines } from './deadlines.js';
 import { enqueueWithReadAhead } from './enqueue.js';
 import { ReconcileError, errorCodeOf, errorMessage, isPermanentFailure } from './errors.js';
@@ -49,6 +53,8 @@ export interface ControllerOptions {
   readonly ecr?: EcrApi | ((region: string) => EcrApi);
   /** How long an image tag's digest is trusted. @default 60000 */
   readonly imageCacheTtlMs?: number;
+  /** Application Auto Scaling and CloudWatch for `spec.autoScaling`; without it scaling is neither read nor managed. */
+  readonly scaling?: ScalingApi | ((region: string) => ScalingApi);
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
@@ -153,6 +159,7 @@ export function createController(options: ControllerOptions): Controller {
   const regions = new RegionAccessPool({
     ecs: options.ecs, clock, signal: lifetime.signal, metrics,
     ...(options.ecr ? { ecr: options.ecr } : {}),
+    ...(options.scaling ? { scaling: options.scaling } : {}),
     ...(options.imageCacheTtlMs !== undefined ? { imageCacheTtlMs: options.imageCacheTtlMs } : {}),
     ...(options.rateLimits !== undefined ? { rateLimits: options.rateLimits } : {}),
   });
@@ -177,10 +184,14 @@ export function createController(options: ControllerOptions): Controller {
     Service: services,
     Cluster: new ClusterReconciler({ clock, planner, controllerId, mode, ...adoption }),
     ServicePrune: new ServicePruneReconciler(pruner, controllerId),
+    CapacityProvider: new CapacityProviderReconciler({ clock, controllerId, mode, prune: options.prune ?? false }),
   };
+  const capacityProviderScan = new CapacityProviderPruneScan(controllerId);
 
   /** Declared clusters being reconciled: their services wait so they are not created into nothing. */
   const clusterPending = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+  /** Declared capacity providers being reconciled: the clusters attaching them wait, as services wait for their cluster. */
+  const capacityProviderPending = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   const firstPassPending = new Set<string>();
   let isReady = false;
   let resyncCancel: (() => void) | undefined;
@@ -209,7 +220,7 @@ export function createController(options: ControllerOptions): Controller {
   function record(key: ResourceKey, outcome: ReconcileOutcome, log: Logger, seconds: number): void {
     const identity = identityOf(key);
     if (outcome.status) status.apply(identity, outcome.status);
-    if (outcome.status?.kind === 'remove' && key.kind !== 'Cluster') services.forget(withKind(key, 'Service'));
+    if (outcome.status?.kind === 'remove' && (key.kind === 'Service' || key.kind === 'ServicePrune')) services.forget(withKind(key, 'Service'));
     for (const note of outcome.notes ?? []) logNote(log, note);
     if (outcome.rollout) metrics?.recordRollout(outcome.rollout);
     metrics?.recordReconcile(outcome.result, seconds);
@@ -238,6 +249,8 @@ export function createController(options: ControllerOptions): Controller {
       }
       // A declared cluster is created first (its key was queued ahead of the services).
       if (key.kind === 'Service') await clusterPending.get(clusterIdentity(key.region, key.cluster, key.account))?.promise;
+      // A cluster attaching a declared capacity provider waits for that provider's pass (it must exist to be attached).
+      if (key.kind === 'Cluster') await Promise.all(declaredProvidersOfCluster(index.snapshot, key.region, key.cluster).map((id) => capacityProviderPending.get(id)?.promise));
       const outcome = await dispatch(key, index, deadline.signal, log);
       record(key, outcome, log, (clock.now() - started) / 1000);
       result = outcome.result;
@@ -259,10 +272,11 @@ export function createController(options: ControllerOptions): Controller {
       throw err;
     } finally {
       deadline.release();
-      if (key.kind === 'Cluster') {
+      if (key.kind === 'Cluster' || key.kind === 'CapacityProvider') {
         const id = identityOf(key);
-        clusterPending.get(id)?.resolve();
-        clusterPending.delete(id);
+        const pending = key.kind === 'Cluster' ? clusterPending : capacityProviderPending;
+        pending.get(id)?.resolve();
+        pending.delete(id);
       }
       options.hooks?.afterReconcile?.(queueKey, result);
       firstPassPending.delete(queueKey);
@@ -298,12 +312,23 @@ export function createController(options: ControllerOptions): Controller {
   function setSnapshot(snapshot: ManifestSnapshot, changes?: SnapshotChanges): void {
     if (stopped) return;
     const delta = changes ?? changedKeys(desired?.snapshot, snapshot);
+    const providerDelta = capacityProviderChanges(desired?.snapshot, snapshot);
     desired = indexSnapshot(snapshot);
     status.setSnapshot(snapshot.revision, new Date(clock.now()).toISOString(), snapshot.problems.length);
     metrics?.recordSnapshot(snapshot, clock.now() / 1000);
     pruner.remember(desired);
 
     const keys: string[] = [];
+    // Capacity providers first: the clusters attaching them wait for their pass. Removed ones are looked at once (pruned with --prune).
+    for (const id of [...providerDelta.changed, ...providerDelta.removed]) {
+      keys.push(id);
+      if (providerDelta.changed.includes(id) && !capacityProviderPending.has(id)) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        capacityProviderPending.set(id, { promise, resolve });
+      }
+    }
+    capacityProviderScan.remember(snapshot);
     for (const id of [...delta.clusters.added, ...delta.clusters.changed]) {
       const cluster = desired.clusters.get(id);
       if (!cluster) continue;
@@ -328,6 +353,17 @@ export function createController(options: ControllerOptions): Controller {
     enqueueWithReadAhead(keys, desired, queue, regions);
     logger.info({ revision: snapshot.revision, services: snapshot.services.length, problems: snapshot.problems.length, enqueued: keys.length }, 'manifest snapshot loaded');
     schedulePrune();
+    scanCapacityProviders();
+  }
+
+  /** With --prune: queue the owned capacity providers no manifest declares (their pass decides whether they may go). */
+  function scanCapacityProviders(): void {
+    const index = desired;
+    if (!options.prune || mode === 'detect' || stopped || !index) return;
+    const scan = capacityProviderScan.scan(index.snapshot, (region) => regions.get(region).ecs, (key) => queue.add(key), lifetime.signal)
+      .catch((err: unknown) => logger.warn({ code: errorCodeOf(err, 'CONTROLLER_APPLY_FAILED'), err: errorMessage(err) }, 'capacity provider prune scan failed; retried at the next resync'));
+    resyncs.add(scan);
+    void scan.finally(() => resyncs.delete(scan));
   }
 
   function prefetchImages(refs: ReturnType<typeof imagesToPrefetch>): Promise<void> {
@@ -348,12 +384,14 @@ export function createController(options: ControllerOptions): Controller {
         ...imagesToPrefetch(s), ...imagesToPrefetch(s, true).filter((ref) => regions.images?.needsRecheck(ref)),
       ]);
       await prefetchImages(refs);
+      for (const p of declaredCapacityProviders(index.snapshot).values()) queue.add(formatKey(capacityProviderKey(p.region, p.name)));
       for (const c of index.snapshot.clusters) queue.add(formatKey(clusterKey(c.region, c.name)));
       // Services are read in groups of 10 as their reconciles come.
       enqueueWithReadAhead(index.snapshot.services.map((s) => s.key), index, queue, regions);
       // With pruning off, the orphan report is refreshed on each new revision (setSnapshot) rather
       // than on every resync: listing every cluster each interval would double a drift scan's cost.
       if (options.prune) schedulePrune();
+      scanCapacityProviders();
     })();
     resyncs.add(pass);
     void pass.finally(() => resyncs.delete(pass));
@@ -412,7 +450,7 @@ export function createController(options: ControllerOptions): Controller {
       resyncCancel?.();
       gaugeCancel?.();
       await options.source?.close();
-      for (const pending of clusterPending.values()) pending.resolve();
+      for (const pending of [...clusterPending.values(), ...capacityProviderPending.values()]) pending.resolve();
       const graceMs = stopOptions.graceMs ?? 5000;
       // Batched reads run on the controller's own signal: abort it with the workers'.
       const cancelAbort = clock.setTimer(graceMs, () => lifetime.abort(new Error('controller stopped')));

@@ -5,13 +5,17 @@
  * by ARN, the image policy's ECR look-ups, the cluster's default capacity
  * provider strategy) and the same diff, never a write.
  */
-import { diffService, serviceDiffResult, type ServiceDiffResult } from '../diff/index.js';
+import { diffService, isServiceGone, serviceDiffResult, type ServiceDiffResult } from '../diff/index.js';
+import type { ScalingApi } from '../autoscaling/scaling-api.js';
+import { decideScaling } from './scaling/decide.js';
+import { isScaledExternally } from './service/decide.js';
 import type { EcsApi } from '../ecs/ecs-api.js';
 import type { EcrApi } from '../ecs/ecr-api.js';
 import type { DesiredService, ImagePolicy } from '../manifests/types.js';
 import type { Clock } from '../util/clock.js';
 import { imagePolicyOf, imagesToPrefetch, type ImagePolicyProblem, type UnverifiedImage } from './image-policy.js';
 import { RegionAccessPool } from './regions.js';
+import { DEFAULT_CONTROLLER_ID } from './controller.js';
 import { observeService } from './service/observe.js';
 
 /** The digests a service's ECR tags resolve to, for services whose `spec.sync.images` uses digests. */
@@ -39,18 +43,26 @@ export interface LiveDiffOptions {
   readonly ecs: (region: string) => EcsApi;
   /** With ECR access, `spec.sync.images` is applied and images about to be deployed are checked. */
   readonly ecr?: (region: string) => EcrApi;
+  /** With auto scaling access, `spec.autoScaling` is compared and a target registered outside Git exempts desiredCount. */
+  readonly scaling?: (region: string) => ScalingApi;
+  /** Whose scalable targets count as Git's (the service's ecs-gitops/autoscaling tag). @default 'ecs-gitops' */
+  readonly controllerId?: string;
   readonly clock: Clock;
   readonly signal: AbortSignal;
 }
 
 export async function diffAgainstLive(services: readonly DesiredService[], options: LiveDiffOptions): Promise<LiveDiff> {
   // The command's own access: the rate limits a controller would respect, no applier used.
-  const regions = new RegionAccessPool({ ecs: options.ecs, clock: options.clock, signal: options.signal, ...(options.ecr ? { ecr: options.ecr } : {}) });
+  const regions = new RegionAccessPool({
+    ecs: options.ecs, clock: options.clock, signal: options.signal,
+    ...(options.ecr ? { ecr: options.ecr } : {}), ...(options.scaling ? { scaling: options.scaling } : {}),
+  });
+  const controllerId = options.controllerId ?? DEFAULT_CONTROLLER_ID;
   // One batched look-up per repository for every image compared.
   await regions.images?.prefetch(services.flatMap((s) => imagesToPrefetch(s, true)), options.signal);
   const sorted = [...services].sort((a, b) => a.key.localeCompare(b.key));
   // Observed side by side: look-ups in one cluster made in the same turn share DescribeServices calls.
-  const observed = await Promise.all(sorted.map((s) => observeService(s, regions.get(s.region), options.signal)));
+  const observed = await Promise.all(sorted.map((s) => observeService(s, regions.get(s.region), options.signal, { controllerId })));
   const imageProblems: Array<ImagePolicyProblem & { key: string }> = [];
   const unverifiedImages: Array<UnverifiedImage & { key: string }> = [];
   const images: ServiceImageDigests[] = [];
@@ -73,8 +85,18 @@ export async function diffAgainstLive(services: readonly DesiredService[], optio
       });
     }
     const desired = policy?.desired ?? declared;
-    const changes = diffService(desired.manifest, live, strategy ? { clusterDefaultCapacityProviderStrategy: strategy } : {});
-    results.push(serviceDiffResult(desired.key, changes));
+    const scaledExternally = isScaledExternally(declared, result.observation);
+    const changes = diffService(desired.manifest, live, {
+      ...(strategy ? { clusterDefaultCapacityProviderStrategy: strategy } : {}), ...(scaledExternally ? { desiredCountScaledExternally: true } : {}),
+    });
+    // Scaling as a detect-mode pass sees it (nothing to scale while the service is missing).
+    const scaling = live.service && !isServiceGone(live.service)
+      ? decideScaling({
+        desired: declared, live: result.observation.scaling, owned: result.observation.scalingOwned === true, serviceExists: true,
+        mode: 'detect', controllerId, now: options.clock.now(),
+      }).changes
+      : [];
+    results.push(serviceDiffResult(desired.key, [...changes, ...scaling]));
   });
   return { results, images, imageProblems, unverifiedImages };
 }

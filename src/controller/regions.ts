@@ -18,6 +18,24 @@ import type { Metrics } from '../observe/metrics.js';
 import type { Clock } from '../util/clock.js';
 import { Applier } from './applier.js';
 import type { ScalingAccess } from './scaling/access.js';
+import type { ScalingApi } from '../autoscaling/scaling-api.js';
+import { ScalingApplier } from '../autoscaling/scaling-applier.js';
+import { ScalingReader } from '../autoscaling/scaling-reader.js';
+import { ScalingRateLimiter } from '../autoscaling/rate-limited-scaling.js';
+import type { ScalingActionKind } from '../plan/scaling-types.js';
+import type { ApplyAction } from '../observe/metrics.js';
+
+/** The apply_actions metric label of each scaling action. */
+const SCALING_APPLY_ACTION: Readonly<Record<ScalingActionKind, ApplyAction>> = {
+  registerScalableTarget: 'register_scalable_target',
+  deregisterScalableTarget: 'deregister_scalable_target',
+  putScalingPolicy: 'put_scaling_policy',
+  deleteScalingPolicy: 'delete_scaling_policy',
+  putScheduledAction: 'put_scheduled_action',
+  deleteScheduledAction: 'delete_scheduled_action',
+  putMetricAlarm: 'put_metric_alarm',
+  deleteAlarms: 'delete_alarms',
+};
 
 /** How long a cluster's default capacity provider strategy is trusted. */
 const CLUSTER_STRATEGY_TTL_MS = 60_000;
@@ -43,6 +61,8 @@ export interface RegionAccessOptions {
   readonly ecr?: EcrApi | ((region: string) => EcrApi);
   /** How long an image tag's digest is trusted. @default 60000 */
   readonly imageCacheTtlMs?: number;
+  /** Application Auto Scaling and CloudWatch for a region; without it scaling is neither read nor managed. */
+  readonly scaling?: ScalingApi | ((region: string) => ScalingApi);
   readonly clock: Clock;
   /** Lifetime signal for reads shared by several callers. */
   readonly signal: AbortSignal;
@@ -55,6 +75,7 @@ export class RegionAccessPool {
   readonly #options: RegionAccessOptions;
   readonly #regions = new Map<string, RegionAccess>();
   readonly #limited = new Map<EcsApi, EcsApi>();
+  readonly #limitedScaling = new Map<ScalingApi, ScalingApi>();
   /** One resolver for every Region: its cache is keyed by the image's own registry and Region. */
   readonly images: ImageResolver | undefined;
 
@@ -79,9 +100,11 @@ export class RegionAccessPool {
     const reader = new EcsReader({ ecs, clock, signal });
     const applier = new Applier({ ecs, reader, onAction: (action, ok) => metrics?.recordApplyAction(action, ok ? 'success' : 'error') });
     const strategies = new Map<string, { at: number; strategy: readonly ECS.CapacityProviderStrategyItem[] }>();
+    const scaling = this.#scalingAccess(region);
     const access: RegionAccess = {
       region, ecs, reader, applier,
       ...(this.images ? { images: this.images } : {}),
+      ...(scaling ? { scaling } : {}),
       async clusterDefaultStrategy(cluster, callerSignal) {
         const cached = strategies.get(cluster);
         if (cached && clock.now() - cached.at < CLUSTER_STRATEGY_TTL_MS) return cached.strategy;
@@ -93,6 +116,25 @@ export class RegionAccessPool {
     };
     this.#regions.set(region, access);
     return access;
+  }
+
+  /** The batched scaling reader and the applier over the Region's rate-limited scaling API. */
+  #scalingAccess(region: string): ScalingAccess | undefined {
+    const { scaling: option, rateLimits, clock, metrics, signal } = this.#options;
+    if (!option) return undefined;
+    const raw = typeof option === 'function' ? option(region) : option;
+    let api = this.#limitedScaling.get(raw);
+    if (!api) {
+      api = rateLimits === false ? raw : new ScalingRateLimiter({
+        clock, limits: rateLimits ?? {}, onWait: (bucket, seconds) => metrics?.recordRateLimiterWait(bucket, seconds),
+      }).wrap(raw);
+      this.#limitedScaling.set(raw, api);
+    }
+    const reader = new ScalingReader({ scaling: api, clock, signal });
+    const applier = new ScalingApplier({
+      scaling: api, reader, onAction: (kind, ok) => metrics?.recordApplyAction(SCALING_APPLY_ACTION[kind], ok ? 'success' : 'error'),
+    });
+    return { reader, applier };
   }
 
   /** Buckets are per account and Region: one limiter per distinct EcsApi. */

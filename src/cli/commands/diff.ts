@@ -30,7 +30,8 @@ async function run(ctx: CommandContext): Promise<number> {
   const connection = await connectEcs({ region, env: ctx.env });
   try {
     const { results, images, imageProblems, unverifiedImages } = await diffAgainstLive(selected.filter((s) => !snapshot.blockedKeys.has(s.key)), {
-      ecs: (r) => connection.ecsFor(r), ecr: (r) => connection.ecrFor(r), clock: systemClock, signal: ctx.signal,
+      ecs: (r) => connection.ecsFor(r), ecr: (r) => connection.ecrFor(r), scaling: (r) => connection.scalingFor(r),
+      controllerId: String(ctx.args.flags['controller-id']), clock: systemClock, signal: ctx.signal,
     });
     for (const problem of imageProblems) ctx.stderr.write(`error ${problem.code}: ${problem.message}\n`);
     // Not an error (applying deploys them, as ECS pulls them with the task's execution role), but said, as the controller says it.
@@ -67,6 +68,7 @@ export const diffCommand: CommandSpec = {
     { name: 'cluster', type: 'string', description: 'only services in this cluster' },
     { name: 'service', type: 'string', description: 'only services with this name' },
     { name: 'region', type: 'string', description: 'default region for manifests without metadata.region (else AWS_REGION, us-east-1)' },
+    { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'the controller whose scalable targets are Git\'s (the service tag ecs-gitops/autoscaling)' },
     ...MASK_FLAGS,
     OUTPUT_FLAG,
   ],

@@ -63,6 +63,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const controller = createController({
     ecs: (r) => connection.ecsFor(r),
     ecr: (r) => connection.ecrFor(r),
+    scaling: (r) => connection.scalingFor(r),
     logger,
     controllerId: String(flags['controller-id']),
     mode: syncModeFrom(ctx),
