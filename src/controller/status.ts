@@ -103,6 +103,31 @@ export interface ServiceStatus {
   readonly autoScaling?: AutoScalingStatus;
 }
 
+/**
+ * One `kind: CapacityProvider` (docs/controller.md, "Capacity providers"): its
+ * sync with the manifest and the last error, written once per pass. A provider
+ * has no health: ECS reports no rollout for it.
+ */
+export interface CapacityProviderStatus {
+  /** capacity-provider:region/name */
+  readonly key: string;
+  readonly region: string;
+  readonly name: string;
+  readonly sync: SyncStatus;
+  readonly mode: SyncMode;
+  /** Manifest file (relative to the root) that declares it; absent for an owned provider no longer declared. */
+  readonly source?: string;
+  readonly arn?: string;
+  readonly lastAppliedRevision?: string;
+  readonly lastAttemptedRevision?: string;
+  readonly lastApplySucceeded?: boolean;
+  readonly lastError?: StatusError;
+  /** ISO time of the last completed comparison with live state. */
+  readonly lastSyncTime?: string;
+  /** What differs (JSON pointers relative to `spec`; `''` = the provider is missing), empty when in sync. */
+  readonly diff: readonly string[];
+}
+
 /** The last prune pass: what it found to delete, what it deleted, and why it held back. */
 export interface PruneStatus {
   readonly at: string;
@@ -146,6 +171,8 @@ export interface ControllerStatus {
   readonly prune?: PruneStatus;
   /** Absent when the controller was handed snapshots directly (one-shot sync). */
   readonly source?: SourceStatus;
+  /** `kind: CapacityProvider` records; absent while there are none. */
+  readonly capacityProviders?: readonly CapacityProviderStatus[];
 }
 
 /** A status write a reconcile pass asks for: merge a patch (creating the record from `initial`), or drop the record. */
@@ -157,7 +184,10 @@ export type StatusWrite =
     /** The sync the pass found before it acted, when acting changed it (drift found and corrected in one pass). */
     readonly observedSync?: SyncStatus;
   }
-  | { readonly kind: 'remove' };
+  | { readonly kind: 'remove' }
+  /** A capacity provider's record (kept apart from services: no metrics series, no health). */
+  | { readonly kind: 'set-capacity-provider'; readonly patch: Partial<CapacityProviderStatus>; readonly initial: CapacityProviderStatus }
+  | { readonly kind: 'remove-capacity-provider' };
 
 /**
  * `observedSync`: what the writing pass found before it acted, when that
@@ -174,6 +204,7 @@ export type StatusListener = (key: string, next: ServiceStatus | undefined, prev
  */
 export class StatusStore {
   readonly #services = new Map<string, ServiceStatus>();
+  readonly #capacityProviders = new Map<string, CapacityProviderStatus>();
   readonly #listeners = new Set<StatusListener>();
   #revision: string | undefined;
   #snapshotLoadedAt: string | undefined;
@@ -205,7 +236,20 @@ export class StatusStore {
   /** Carries out a pass's status write. */
   apply(key: string, write: StatusWrite): void {
     if (write.kind === 'set') this.update(key, write.patch, write.initial, write.observedSync);
-    else this.remove(key);
+    else if (write.kind === 'remove') this.remove(key);
+    else if (write.kind === 'set-capacity-provider') {
+      const base = this.#capacityProviders.get(key) ?? write.initial;
+      const patch = write.patch.lastError === undefined ? write.patch : { ...write.patch, lastError: maskSecrets(write.patch.lastError) };
+      this.#capacityProviders.set(key, Object.freeze({ ...base, ...patch, key }));
+    } else this.#capacityProviders.delete(key);
+  }
+
+  getCapacityProvider(key: string): CapacityProviderStatus | undefined {
+    return this.#capacityProviders.get(key);
+  }
+
+  listCapacityProviders(): readonly CapacityProviderStatus[] {
+    return [...this.#capacityProviders.values()].sort((a, b) => a.key.localeCompare(b.key));
   }
 
   /** Forget a service that is no longer managed, so its metric series disappear. */
@@ -240,6 +284,7 @@ export class StatusStore {
       services: this.list(),
       ...(this.#prune ? { prune: this.#prune } : {}),
       ...(this.#source ? { source: this.#source } : {}),
+      ...(this.#capacityProviders.size > 0 ? { capacityProviders: this.listCapacityProviders() } : {}),
     };
   }
 

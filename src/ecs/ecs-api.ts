@@ -23,6 +23,12 @@ export interface EcsOperations {
   ListTagsForResource: { input: ECS.ListTagsForResourceRequest; output: ECS.ListTagsForResourceResponse };
   TagResource: { input: ECS.TagResourceRequest; output: ECS.TagResourceResponse };
   UntagResource: { input: ECS.UntagResourceRequest; output: ECS.UntagResourceResponse };
+  DescribeCapacityProviders: { input: ECS.DescribeCapacityProvidersRequest; output: ECS.DescribeCapacityProvidersResponse };
+  CreateCapacityProvider: { input: ECS.CreateCapacityProviderRequest; output: ECS.CreateCapacityProviderResponse };
+  UpdateCapacityProvider: { input: ECS.UpdateCapacityProviderRequest; output: ECS.UpdateCapacityProviderResponse };
+  DeleteCapacityProvider: { input: ECS.DeleteCapacityProviderRequest; output: ECS.DeleteCapacityProviderResponse };
+  /** Only before deleting a capacity provider: which clusters still attach it. */
+  ListClusters: { input: ECS.ListClustersRequest; output: ECS.ListClustersResponse };
 }
 
 export type EcsOperation = keyof EcsOperations;
@@ -34,12 +40,14 @@ export const ECS_OPERATIONS: readonly EcsOperation[] = [
   'DescribeServices', 'ListServices', 'CreateService', 'UpdateService', 'DeleteService',
   'DescribeTaskDefinition', 'ListTaskDefinitions', 'RegisterTaskDefinition',
   'ListTagsForResource', 'TagResource', 'UntagResource',
+  'DescribeCapacityProviders', 'CreateCapacityProvider', 'UpdateCapacityProvider', 'DeleteCapacityProvider', 'ListClusters',
 ];
 
 /** Operations that change ECS state (used by idempotency checks and detect mode). */
 export const MUTATING_OPERATIONS: ReadonlySet<EcsOperation> = new Set<EcsOperation>([
   'CreateCluster', 'UpdateCluster', 'PutClusterCapacityProviders', 'CreateService', 'UpdateService',
   'DeleteService', 'RegisterTaskDefinition', 'TagResource', 'UntagResource',
+  'CreateCapacityProvider', 'UpdateCapacityProvider', 'DeleteCapacityProvider',
 ]);
 
 /**

@@ -33,6 +33,12 @@ export const OPERATION_CATEGORY: Readonly<Record<EcsOperation, RateCategory>> = 
   ListTagsForResource: 'tag-read',
   TagResource: 'tag-modify',
   UntagResource: 'tag-modify',
+  // Capacity providers are account-level cluster resources: ECS counts them with the cluster APIs.
+  DescribeCapacityProviders: 'cluster-read',
+  ListClusters: 'cluster-read',
+  CreateCapacityProvider: 'cluster-modify',
+  UpdateCapacityProvider: 'cluster-modify',
+  DeleteCapacityProvider: 'cluster-modify',
 };
 
 /** ECS's published per-account, per-Region limits. */

@@ -5,7 +5,9 @@
  * it reports every request's outcome to an observer (metrics).
  */
 import {
-  CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DescribeClustersCommand,
+  CreateCapacityProviderCommand, CreateClusterCommand, CreateServiceCommand, DeleteCapacityProviderCommand,
+  DeleteServiceCommand, DescribeCapacityProvidersCommand, DescribeClustersCommand, ListClustersCommand,
+  UpdateCapacityProviderCommand,
   DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListServicesCommand,
   ListTagsForResourceCommand, ListTaskDefinitionsCommand, PutClusterCapacityProvidersCommand,
   RegisterTaskDefinitionCommand, TagResourceCommand, UntagResourceCommand, UpdateClusterCommand,
@@ -35,6 +37,11 @@ const COMMANDS: Readonly<Record<EcsOperation, AnyCommandCtor>> = {
   ListTagsForResource: ListTagsForResourceCommand,
   TagResource: TagResourceCommand,
   UntagResource: UntagResourceCommand,
+  DescribeCapacityProviders: DescribeCapacityProvidersCommand,
+  CreateCapacityProvider: CreateCapacityProviderCommand,
+  UpdateCapacityProvider: UpdateCapacityProviderCommand,
+  DeleteCapacityProvider: DeleteCapacityProviderCommand,
+  ListClusters: ListClustersCommand,
 };
 
 export interface SdkEcsOptions {

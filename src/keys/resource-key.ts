@@ -15,9 +15,9 @@
  */
 
 /** Every kind the work queue carries; one reconciler per kind. */
-export type ResourceKind = 'Service' | 'Cluster' | 'ServicePrune';
+export type ResourceKind = 'Service' | 'Cluster' | 'ServicePrune' | 'CapacityProvider';
 
-export const RESOURCE_KINDS: readonly ResourceKind[] = ['Service', 'Cluster', 'ServicePrune'];
+export const RESOURCE_KINDS: readonly ResourceKind[] = ['Service', 'Cluster', 'ServicePrune', 'CapacityProvider'];
 
 interface Scope {
   /** AWS account id; undefined = the controller's own credentials' account. */
@@ -41,7 +41,22 @@ export interface ServicePruneKey extends Scope {
   readonly name: string;
 }
 
-export type ResourceKey = ServiceKey | ClusterKey | ServicePruneKey;
+/**
+ * A capacity provider: it belongs to an account and Region, not to a cluster
+ * (clusters attach it by name). Its queue key and its identity are the same
+ * string, capacityProviderIdentity's `capacity-provider:[account@]region/name`.
+ */
+export interface CapacityProviderKey {
+  readonly kind: 'CapacityProvider';
+  readonly account?: string;
+  readonly region: string;
+  readonly name: string;
+}
+
+export type ResourceKey = ServiceKey | ClusterKey | ServicePruneKey | CapacityProviderKey;
+
+/** The kinds that live inside a cluster (their keys carry `cluster`). */
+export type ClusterScopedKey = ServiceKey | ClusterKey | ServicePruneKey;
 
 export type KeyOfKind<K extends ResourceKind> = Extract<ResourceKey, { kind: K }>;
 
@@ -49,7 +64,11 @@ const QUEUE_PREFIX: Readonly<Record<ResourceKind, string>> = {
   Service: '',
   Cluster: 'cluster:',
   ServicePrune: 'prune:',
+  // Part of the identity itself (status and manifests carry it too), so not added again.
+  CapacityProvider: '',
 };
+
+const CAPACITY_PROVIDER_PREFIX = 'capacity-provider:';
 
 /** Segments a name may not contain: they separate the parts of a key. */
 const RESERVED = /[/@:]/;
@@ -71,8 +90,12 @@ function scopePrefix(scope: Scope): string {
   return `${scope.account !== undefined ? `${scope.account}@` : ''}${scope.region}/${scope.cluster}`;
 }
 
-/** `[account@]region/cluster[/name]`: the kind-free identity (status, metrics, manifests). */
+/**
+ * `[account@]region/cluster[/name]`: the kind-free identity (status, metrics,
+ * manifests); for a capacity provider `capacity-provider:[account@]region/name`.
+ */
 export function identityOf(key: ResourceKey): string {
+  if (key.kind === 'CapacityProvider') return `${CAPACITY_PROVIDER_PREFIX}${key.account !== undefined ? `${key.account}@` : ''}${key.region}/${key.name}`;
   return key.kind === 'Cluster' ? scopePrefix(key) : `${scopePrefix(key)}/${key.name}`;
 }
 
@@ -84,7 +107,7 @@ export function clusterIdentityOf(key: Scope): string {
 /** The string the work queue carries. */
 export function formatKey(key: ResourceKey): string {
   checkPart(key, 'region', key.region);
-  checkPart(key, 'cluster', key.cluster);
+  if (key.kind !== 'CapacityProvider') checkPart(key, 'cluster', key.cluster);
   if (key.account !== undefined) checkPart(key, 'account', key.account);
   if (key.kind !== 'Cluster') checkPart(key, 'name', key.name);
   return QUEUE_PREFIX[key.kind] + identityOf(key);
@@ -96,6 +119,10 @@ export function serviceKey(region: string, cluster: string, name: string, accoun
 
 export function clusterKey(region: string, cluster: string, account?: string): ClusterKey {
   return { kind: 'Cluster', region, cluster, ...(account !== undefined ? { account } : {}) };
+}
+
+export function capacityProviderKey(region: string, name: string, account?: string): CapacityProviderKey {
+  return { kind: 'CapacityProvider', region, name, ...(account !== undefined ? { account } : {}) };
 }
 
 export function servicePruneKey(region: string, cluster: string, name: string, account?: string): ServicePruneKey {
@@ -110,14 +137,11 @@ export function serviceIdentity(region: string, cluster: string, name: string, a
 /**
  * A capacity provider's identity, `capacity-provider:[account@]region/name`:
  * capacity providers belong to an account and Region, not to a cluster, and
- * the prefix keeps the identity apart from a cluster's `region/name`.
- * (The work-queue kind is added with the CapacityProvider reconciler.)
+ * the prefix keeps the identity apart from a cluster's `region/name`. It is
+ * also the provider's work-queue key (formatKey of capacityProviderKey).
  */
 export function capacityProviderIdentity(region: string, name: string, account?: string): string {
-  for (const [what, value] of [['region', region], ['name', name], ...(account !== undefined ? [['account', account]] : [])] as const) {
-    if (value === '' || RESERVED.test(value)) throw new KeyFormatError(`capacity-provider:${region}/${name}`, `${what} ${JSON.stringify(value)} must be non-empty and contain no '/', '@' or ':'`);
-  }
-  return `capacity-provider:${account !== undefined ? `${account}@` : ''}${region}/${name}`;
+  return formatKey(capacityProviderKey(region, name, account));
 }
 
 /** A cluster's identity (`region/cluster`). */
@@ -137,8 +161,22 @@ function parseIdentity(text: string, original: string): { scope: Scope; name?: s
   return { scope: { region, cluster, ...(account !== undefined ? { account } : {}) }, ...(name !== undefined ? { name } : {}) };
 }
 
+function parseCapacityProviderKey(text: string): CapacityProviderKey {
+  const rest = text.slice(CAPACITY_PROVIDER_PREFIX.length);
+  const at = rest.indexOf('@');
+  const account = at >= 0 ? rest.slice(0, at) : undefined;
+  const parts = (at >= 0 ? rest.slice(at + 1) : rest).split('/');
+  if (parts.length !== 2 || parts.some((p) => p === '' || RESERVED.test(p))) {
+    throw new KeyFormatError(text, 'expected capacity-provider:[account@]region/name');
+  }
+  if (account !== undefined && (account === '' || RESERVED.test(account))) throw new KeyFormatError(text, 'empty or malformed account');
+  const [region, name] = parts as [string, string];
+  return capacityProviderKey(region, name, account);
+}
+
 /** The inverse of formatKey; throws KeyFormatError for anything formatKey cannot produce. */
 export function parseKey(text: string): ResourceKey {
+  if (text.startsWith(CAPACITY_PROVIDER_PREFIX)) return parseCapacityProviderKey(text);
   for (const kind of RESOURCE_KINDS) {
     const prefix = QUEUE_PREFIX[kind];
     if (prefix === '' || !text.startsWith(prefix)) continue;

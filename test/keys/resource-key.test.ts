@@ -8,8 +8,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  KeyFormatError, clusterIdentity, clusterIdentityOf, clusterKey, formatKey, identityOf, isServiceIdentity, parseKey,
-  serviceIdentity, serviceKey, servicePruneKey, withKind, type ResourceKey,
+  KeyFormatError, capacityProviderIdentity, capacityProviderKey, clusterIdentity, clusterIdentityOf, clusterKey, formatKey,
+  identityOf, isServiceIdentity, parseKey, serviceIdentity, serviceKey, servicePruneKey, withKind, type ClusterScopedKey, type ResourceKey,
 } from '../../src/keys/index.js';
 
 describe('formatKey / parseKey', () => {
@@ -20,8 +20,12 @@ describe('formatKey / parseKey', () => {
     { key: clusterKey('eu-west-1', 'demo', '123456789012'), text: 'cluster:123456789012@eu-west-1/demo', identity: '123456789012@eu-west-1/demo' },
     { key: servicePruneKey('eu-west-1', 'demo', 'web'), text: 'prune:eu-west-1/demo/web', identity: 'eu-west-1/demo/web' },
     { key: servicePruneKey('eu-west-1', 'demo', 'web', '123456789012'), text: 'prune:123456789012@eu-west-1/demo/web', identity: '123456789012@eu-west-1/demo/web' },
+    // A capacity provider's queue key is its identity (status and manifests carry the prefix too).
+    { key: capacityProviderKey('eu-west-1', 'ec2-spot'), text: 'capacity-provider:eu-west-1/ec2-spot', identity: 'capacity-provider:eu-west-1/ec2-spot' },
+    { key: capacityProviderKey('eu-west-1', 'ec2-spot', '123456789012'), text: 'capacity-provider:123456789012@eu-west-1/ec2-spot', identity: 'capacity-provider:123456789012@eu-west-1/ec2-spot' },
     // Names that spell a prefix or a kind are only names.
     { key: serviceKey('cluster', 'prune', 'Service'), text: 'cluster/prune/Service', identity: 'cluster/prune/Service' },
+    { key: capacityProviderKey('cluster', 'capacity-provider'), text: 'capacity-provider:cluster/capacity-provider', identity: 'capacity-provider:cluster/capacity-provider' },
   ];
 
   it.each(cases)('$text', ({ key, text, identity }) => {
@@ -42,6 +46,15 @@ describe('formatKey / parseKey', () => {
     expect(clusterIdentityOf(serviceKey('eu-west-1', 'demo', 'web', '1'))).toBe('1@eu-west-1/demo');
     expect(withKind(serviceKey('eu-west-1', 'demo', 'web'), 'ServicePrune')).toStrictEqual(servicePruneKey('eu-west-1', 'demo', 'web'));
     expect(withKind(servicePruneKey('eu-west-1', 'demo', 'web', '1'), 'Service')).toStrictEqual(serviceKey('eu-west-1', 'demo', 'web', '1'));
+    expect(capacityProviderIdentity('eu-west-1', 'ec2', '1')).toBe(identityOf(capacityProviderKey('eu-west-1', 'ec2', '1')));
+    expect(capacityProviderIdentity('eu-west-1', 'ec2')).toBe(formatKey(capacityProviderKey('eu-west-1', 'ec2')));
+    expect(Object.keys(parseKey('capacity-provider:r/n'))).toEqual(['kind', 'region', 'name']);
+  });
+
+  it('capacityProviderIdentity refuses the parts formatKey refuses', () => {
+    expect(() => capacityProviderIdentity('eu-west-1', 'a/b')).toThrow(/\(name "a\/b" must be non-empty/);
+    expect(() => capacityProviderIdentity('', 'ec2')).toThrow(/\(region "" must be non-empty/);
+    expect(() => capacityProviderIdentity('eu-west-1', 'ec2', '')).toThrow(/\(account "" must be non-empty/);
   });
 
   const refused: ReadonlyArray<readonly [string, string]> = [
@@ -65,6 +78,13 @@ describe('formatKey / parseKey', () => {
     ['other:eu-west-1/demo/web', 'an unknown prefix'],
     ['CLUSTER:eu-west-1/demo', 'a prefix in the wrong case'],
     ['prune:cluster:eu-west-1/demo/web', 'two prefixes'],
+    ['capacity-provider:', 'a bare capacity provider prefix'],
+    ['capacity-provider:eu-west-1', 'a capacity provider key with one segment'],
+    ['capacity-provider:eu-west-1/demo/ec2', 'a capacity provider key with a cluster'],
+    ['capacity-provider:eu-west-1/', 'a capacity provider key with an empty name'],
+    ['capacity-provider:@eu-west-1/ec2', 'a capacity provider key with an empty account'],
+    ['capacity-provider:cluster:eu-west-1/ec2', 'a capacity provider key with two prefixes'],
+    ['Capacity-Provider:eu-west-1/ec2', 'a capacity provider prefix in the wrong case'],
   ];
 
   it.each(refused)('refuses %j (%s) with a KeyFormatError naming it', (text) => {
@@ -80,7 +100,7 @@ describe('formatKey / parseKey', () => {
     expect(isServiceIdentity(text)).toBe(false);
   });
 
-  const badParts: ReadonlyArray<readonly [string, ResourceKey, string]> = [
+  const badParts: ReadonlyArray<readonly [string, ClusterScopedKey, string]> = [
     ['an empty region', serviceKey('', 'demo', 'web'), 'region'],
     ['an empty cluster', clusterKey('eu-west-1', ''), 'cluster'],
     ['an empty name', servicePruneKey('eu-west-1', 'demo', ''), 'name'],
@@ -113,6 +133,7 @@ describe('properties', () => {
     fc.tuple(part, part, part, account).map(([r, c, n, a]) => serviceKey(r, c, n, a)),
     fc.tuple(part, part, account).map(([r, c, a]) => clusterKey(r, c, a)),
     fc.tuple(part, part, part, account).map(([r, c, n, a]) => servicePruneKey(r, c, n, a)),
+    fc.tuple(part, part, account).map(([r, n, a]) => capacityProviderKey(r, n, a)),
   );
 
   it('parseKey(formatKey(k)) deep-equals k for every valid key', () => {
@@ -129,7 +150,7 @@ describe('properties', () => {
   });
 
   it('on any string parseKey refuses with KeyFormatError or returns the key that formats back to exactly it', () => {
-    const fragment = fc.constantFrom('a', 'b', '/', '@', ':', 'cluster:', 'prune:', '');
+    const fragment = fc.constantFrom('a', 'b', '/', '@', ':', 'cluster:', 'prune:', 'capacity-provider:', '');
     const text = fc.array(fragment, { maxLength: 10 }).map((xs) => xs.join(''));
     fc.assert(fc.property(fc.oneof(text, validKey.map(formatKey)), (s) => {
       let parsed: ResourceKey | undefined;

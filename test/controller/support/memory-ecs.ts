@@ -589,6 +589,15 @@ export class MemoryEcs implements EcsApi {
       for (const key of input.tagKeys) this.#tags.get(arn)?.delete(key);
       return {};
     },
+    // Capacity providers are not modelled in memory (the sandbox and moto tests cover them): none exist, none can be made.
+    DescribeCapacityProviders: (input) => ({
+      capacityProviders: [],
+      failures: (input.capacityProviders ?? []).map((name) => ({ arn: this.#arn(`capacity-provider/${name}`), reason: 'MISSING' })),
+    }),
+    CreateCapacityProvider: () => { throw clientException('capacity providers are not modelled by the in-memory ECS'); },
+    UpdateCapacityProvider: () => { throw clientException('capacity providers are not modelled by the in-memory ECS'); },
+    DeleteCapacityProvider: () => { throw clientException('capacity providers are not modelled by the in-memory ECS'); },
+    ListClusters: () => ({ clusterArns: [...this.#clusters.keys()].map((name) => this.#arn(`cluster/${name}`)) }),
   };
 
   #checkStrategy(strategy: ECS.CapacityProviderStrategyItem[] | undefined, providers: readonly string[]): ECS.CapacityProviderStrategyItem[] {

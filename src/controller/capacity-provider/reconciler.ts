@@ -1,0 +1,280 @@
+/**
+ * The CapacityProvider kind (docs/controller.md, "Capacity providers"):
+ * observe the provider (DescribeCapacityProviders with its tags), decide with
+ * the pure planCapacityProvider, and in auto mode send its calls in order.
+ * A key whose provider no manifest declares any more is a prune candidate:
+ * deleted only with --prune, only when this controller owns it, and never
+ * while a cluster attaches it (planCapacityProviderPrune). The outcome carries
+ * the provider's status record; the controller writes it once per pass.
+ *
+ * Also here: which provider keys a new snapshot changed (the controller
+ * queues them ahead of the clusters that attach them), and the scan that
+ * finds owned providers no manifest declares (run with --prune on each new
+ * revision and resync, since a provider removed while the controller was
+ * down is in no snapshot change).
+ */
+import type * as ECS from '@aws-sdk/client-ecs';
+import type { EcsApi } from '../../ecs/ecs-api.js';
+import { capacityProviderIdentity, capacityProviderKey, formatKey, identityOf, type CapacityProviderKey } from '../../keys/index.js';
+import type { DesiredCapacityProvider, ManifestSnapshot, SyncMode } from '../../manifests/types.js';
+import {
+  planCapacityProvider, planCapacityProviderPrune, type CapacityProviderAction,
+} from '../../plan/plan-capacity-provider.js';
+import { ownershipOf } from '../../plan/ownership.js';
+import type { Clock } from '../../util/clock.js';
+import { errorCodeOf, errorMessage } from '../errors.js';
+import { SUCCESS, type ReconcileContext, type ReconcileOutcome, type Reconciler } from '../reconciler.js';
+import type { CapacityProviderStatus, StatusError } from '../status.js';
+
+const byIdentity = new WeakMap<ManifestSnapshot, ReadonlyMap<string, DesiredCapacityProvider>>();
+
+/** The snapshot's providers by identity, indexed once per snapshot. */
+export function declaredCapacityProviders(snapshot: ManifestSnapshot): ReadonlyMap<string, DesiredCapacityProvider> {
+  let index = byIdentity.get(snapshot);
+  if (!index) {
+    index = new Map((snapshot.capacityProviders ?? []).map((p) => [p.key, p]));
+    byIdentity.set(snapshot, index);
+  }
+  return index;
+}
+
+/** Provider identities a new snapshot added, changed (content or blocked state) or removed, by content hash. */
+export function capacityProviderChanges(previous: ManifestSnapshot | undefined, next: ManifestSnapshot): { changed: string[]; removed: string[] } {
+  const before = previous ? declaredCapacityProviders(previous) : new Map<string, DesiredCapacityProvider>();
+  const after = declaredCapacityProviders(next);
+  const changed: string[] = [];
+  const removed: string[] = [];
+  for (const [key, p] of after) {
+    const old = before.get(key);
+    if (!old || old.contentHash !== p.contentHash || previous?.blockedKeys.has(key) !== next.blockedKeys.has(key)) changed.push(key);
+  }
+  for (const key of before.keys()) if (!after.has(key)) removed.push(key);
+  return { changed: changed.sort(), removed: removed.sort() };
+}
+
+/** Declared providers a cluster manifest attaches (`spec.capacityProviders`), as identities; FARGATE and providers declared nowhere are not waited for. */
+export function declaredProvidersOfCluster(snapshot: ManifestSnapshot, region: string, cluster: string): string[] {
+  const declared = declaredCapacityProviders(snapshot);
+  const manifest = snapshot.clusters.find((c) => c.region === region && c.name === cluster)?.manifest;
+  return (manifest?.spec.capacityProviders ?? []).map((name) => capacityProviderIdentity(region, name)).filter((id) => declared.has(id));
+}
+
+/** The live provider, or undefined when ECS does not know it or reports it INACTIVE (deleted). */
+export async function readCapacityProvider(ecs: EcsApi, name: string, signal: AbortSignal): Promise<ECS.CapacityProvider | undefined> {
+  const answer = await ecs.send('DescribeCapacityProviders', { capacityProviders: [name], include: ['TAGS'] }, signal);
+  const live = (answer.capacityProviders ?? []).find((p) => p.name === name);
+  return live && live.status !== 'INACTIVE' ? live : undefined;
+}
+
+/** Every provider of the account and Region (paginated; FARGATE and FARGATE_SPOT included), with tags. */
+export async function listCapacityProviders(ecs: EcsApi, signal: AbortSignal): Promise<ECS.CapacityProvider[]> {
+  const out: ECS.CapacityProvider[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ecs.send('DescribeCapacityProviders', { include: ['TAGS'], maxResults: 10, ...(nextToken ? { nextToken } : {}) }, signal);
+    out.push(...(page.capacityProviders ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return out;
+}
+
+const DESCRIBE_CLUSTERS_MAX = 100;
+
+/** Names of the clusters whose live capacityProviders list `name` (ListClusters, then DescribeClusters 100 at a time). */
+export async function clustersUsing(ecs: EcsApi, name: string, signal: AbortSignal): Promise<string[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ecs.send('ListClusters', { maxResults: 100, ...(nextToken ? { nextToken } : {}) }, signal);
+    arns.push(...(page.clusterArns ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const using: string[] = [];
+  for (let i = 0; i < arns.length; i += DESCRIBE_CLUSTERS_MAX) {
+    const answer = await ecs.send('DescribeClusters', { clusters: arns.slice(i, i + DESCRIBE_CLUSTERS_MAX) }, signal);
+    for (const cluster of answer.clusters ?? []) {
+      if (cluster.status !== 'INACTIVE' && (cluster.capacityProviders ?? []).includes(name)) using.push(cluster.clusterName ?? cluster.clusterArn ?? '?');
+    }
+  }
+  return using.sort();
+}
+
+export interface CapacityProviderReconcilerOptions {
+  readonly clock: Clock;
+  readonly controllerId: string;
+  readonly mode: SyncMode;
+  /** Delete owned providers that left the manifests. */
+  readonly prune: boolean;
+}
+
+export class CapacityProviderReconciler implements Reconciler<'CapacityProvider'> {
+  readonly kind = 'CapacityProvider' as const;
+  readonly #options: CapacityProviderReconcilerOptions;
+
+  constructor(options: CapacityProviderReconcilerOptions) {
+    this.#options = options;
+  }
+
+  async reconcile(key: CapacityProviderKey, context: ReconcileContext): Promise<ReconcileOutcome> {
+    const identity = identityOf(key);
+    const snapshot = context.desired.snapshot;
+    // Declared in a file with problems: neither applied nor pruned until the file is fixed.
+    if (snapshot.blockedKeys.has(identity)) return SUCCESS;
+    const desired = declaredCapacityProviders(snapshot).get(identity);
+    return desired ? this.#declared(key, desired, context) : this.#undeclared(key, context);
+  }
+
+  #now(): string {
+    return new Date(this.#options.clock.now()).toISOString();
+  }
+
+  #initial(key: CapacityProviderKey): CapacityProviderStatus {
+    return { key: identityOf(key), region: key.region, name: key.name, sync: 'Unknown', mode: this.#options.mode, diff: [] };
+  }
+
+  #write(key: CapacityProviderKey, patch: Partial<CapacityProviderStatus>): ReconcileOutcome['status'] {
+    return { kind: 'set-capacity-provider', patch, initial: this.#initial(key) };
+  }
+
+  #failed(key: CapacityProviderKey, err: unknown, patch: Partial<CapacityProviderStatus> = {}): ReconcileOutcome {
+    const error: StatusError = { code: errorCodeOf(err, 'CONTROLLER_APPLY_FAILED'), message: errorMessage(err), at: this.#now() };
+    // Every failed ECS call is marked transient; the controller retries it with backoff unless its code says no retry can help.
+    return { result: 'error', retry: true, error, status: this.#write(key, { ...patch, lastError: error }) };
+  }
+
+  async #declared(key: CapacityProviderKey, desired: DesiredCapacityProvider, context: ReconcileContext): Promise<ReconcileOutcome> {
+    const { region, signal, revision } = context;
+    const { controllerId, mode } = this.#options;
+    const source = desired.source.file;
+    let live: ECS.CapacityProvider | undefined;
+    try {
+      live = await readCapacityProvider(region.ecs, desired.name, signal);
+    } catch (err) {
+      return this.#failed(key, err, { source, mode });
+    }
+    const plan = planCapacityProvider({ desired, live, controllerId, revision });
+    const compared = { source, mode, lastSyncTime: this.#now(), diff: plan.changes, ...(live?.capacityProviderArn ? { arn: live.capacityProviderArn } : {}) };
+    if (plan.blocked) {
+      const error: StatusError = { ...plan.blocked, at: this.#now() };
+      return { result: 'error', error, status: this.#write(key, { ...compared, sync: 'OutOfSync', lastError: error }) };
+    }
+    if (plan.actions.length === 0) {
+      return { ...SUCCESS, status: this.#write(key, { ...compared, sync: 'Synced', lastError: undefined }) };
+    }
+    const changes = plan.actions.map((a) => a.operation);
+    if (mode === 'detect') {
+      return {
+        ...SUCCESS, status: this.#write(key, { ...compared, sync: 'OutOfSync', lastError: undefined }),
+        notes: [{ level: 'info', message: 'capacity provider differs (detect mode)', fields: { changes, diff: plan.changes } }],
+      };
+    }
+    let arn = live?.capacityProviderArn;
+    try {
+      for (const action of plan.actions) {
+        const answer = await send(region.ecs, action, signal);
+        arn = answer?.capacityProvider?.capacityProviderArn ?? arn;
+      }
+    } catch (err) {
+      return this.#failed(key, err, { ...compared, sync: 'OutOfSync', lastAttemptedRevision: revision, lastApplySucceeded: false });
+    }
+    return {
+      ...SUCCESS,
+      status: this.#write(key, {
+        ...compared, ...(arn ? { arn } : {}), sync: 'Synced', diff: [], lastAttemptedRevision: revision, lastAppliedRevision: revision,
+        lastApplySucceeded: true, lastError: undefined,
+      }),
+      notes: [{ level: 'info', message: live ? 'capacity provider updated' : 'capacity provider created', fields: { changes, diff: plan.changes, mode } }],
+    };
+  }
+
+  async #undeclared(key: CapacityProviderKey, context: ReconcileContext): Promise<ReconcileOutcome> {
+    const { region, signal } = context;
+    const snapshot = context.desired.snapshot;
+    const gone: ReconcileOutcome = { ...SUCCESS, status: { kind: 'remove-capacity-provider' } };
+    if (this.#options.mode === 'detect') return gone;
+    let live: ECS.CapacityProvider | undefined;
+    let attachedTo: string[] = [];
+    try {
+      live = await readCapacityProvider(region.ecs, key.name, signal);
+      const precheck = planCapacityProviderPrune(this.#pruneInput(key, live, snapshot, []));
+      // Listing the Region's clusters costs calls: only for a provider that would otherwise be deleted.
+      if (precheck.actions.length > 0) attachedTo = await clustersUsing(region.ecs, key.name, signal);
+    } catch (err) {
+      return this.#failed(key, err, { sync: 'OutOfSync', diff: [''] });
+    }
+    const plan = planCapacityProviderPrune(this.#pruneInput(key, live, snapshot, attachedTo));
+    if (plan.skipped) return gone;
+    if (plan.blocked) {
+      if (plan.blocked.reason === 'disabled') {
+        // As for services with pruning off: reported (logged), not an error, no status record to go stale.
+        return { ...gone, notes: [{ level: 'info', message: plan.blocked.message, fields: { reason: plan.blocked.reason } }] };
+      }
+      const error: StatusError = { code: 'DIFF_PRUNE_BLOCKED', message: plan.blocked.message, at: this.#now() };
+      return {
+        result: 'error', error,
+        status: this.#write(key, { sync: 'OutOfSync', diff: [''], lastSyncTime: this.#now(), lastError: error, ...(live?.capacityProviderArn ? { arn: live.capacityProviderArn } : {}) }),
+        notes: [{ level: 'warn', message: 'capacity provider prune blocked', fields: { reason: plan.blocked.reason, message: plan.blocked.message } }],
+      };
+    }
+    try {
+      for (const action of plan.actions) await send(region.ecs, action, signal);
+    } catch (err) {
+      return this.#failed(key, err, { sync: 'OutOfSync', diff: [''], lastApplySucceeded: false });
+    }
+    return {
+      ...SUCCESS, status: { kind: 'remove-capacity-provider' },
+      notes: [{ level: 'info', message: 'pruned capacity provider no longer in the manifests', fields: { arn: live?.capacityProviderArn } }],
+    };
+  }
+
+  #pruneInput(key: CapacityProviderKey, live: ECS.CapacityProvider | undefined, snapshot: ManifestSnapshot, attachedTo: string[]) {
+    const listedBy = snapshot.clusters
+      .filter((c) => c.region === key.region && (c.manifest.spec.capacityProviders ?? []).includes(key.name))
+      .map((c) => c.name);
+    return {
+      name: key.name, live, controllerId: this.#options.controllerId, pruneEnabled: this.#options.prune,
+      snapshotHasProblems: snapshot.problems.length > 0,
+      snapshotEmpty: snapshot.services.length === 0 && snapshot.clusters.length === 0 && (snapshot.capacityProviders ?? []).length === 0,
+      attachedTo, listedBy,
+    };
+  }
+}
+
+function send(ecs: EcsApi, action: CapacityProviderAction, signal: AbortSignal): Promise<{ capacityProvider?: ECS.CapacityProvider } | undefined> {
+  switch (action.operation) {
+    case 'CreateCapacityProvider': return ecs.send('CreateCapacityProvider', action.input, signal);
+    case 'UpdateCapacityProvider': return ecs.send('UpdateCapacityProvider', action.input, signal);
+    case 'DeleteCapacityProvider': return ecs.send('DeleteCapacityProvider', action.input, signal);
+    case 'TagResource': return ecs.send('TagResource', action.input, signal).then(() => undefined);
+    case 'UntagResource': return ecs.send('UntagResource', action.input, signal).then(() => undefined);
+  }
+}
+
+/**
+ * Finds the owned providers no manifest declares, in every Region a snapshot
+ * has named since the start, and hands their keys to the queue (their pass
+ * decides, level-triggered, whether they may go). Runs with --prune only.
+ */
+export class CapacityProviderPruneScan {
+  readonly #regions = new Set<string>();
+  readonly #controllerId: string;
+
+  constructor(controllerId: string) {
+    this.#controllerId = controllerId;
+  }
+
+  remember(snapshot: ManifestSnapshot): void {
+    for (const item of [...snapshot.services, ...snapshot.clusters, ...(snapshot.capacityProviders ?? [])]) this.#regions.add(item.region);
+  }
+
+  async scan(snapshot: ManifestSnapshot, ecsOf: (region: string) => EcsApi, enqueue: (queueKey: string) => void, signal: AbortSignal): Promise<void> {
+    const declared = declaredCapacityProviders(snapshot);
+    for (const region of this.#regions) {
+      for (const live of await listCapacityProviders(ecsOf(region), signal)) {
+        if (!live.name || ownershipOf(live.tags, this.#controllerId).kind !== 'ours') continue;
+        const key = capacityProviderKey(region, live.name);
+        if (!declared.has(identityOf(key))) enqueue(formatKey(key));
+      }
+    }
+  }
+}
