@@ -7,10 +7,11 @@
  * The manifest replaces a few request members (docs/manifests.md#spec): names and the
  * cluster live in `metadata`, `clientToken` is the controller's business,
  * `taskDefinition` is an inline RegisterTaskDefinition input rather than an ARN,
- * and tags are a string map. Those replacements are the table below; every
+ * `autoScaling` is ours (generated from the Application Auto Scaling model by
+ * autoscaling-schema-generator.ts), and tags are a string map. Those replacements are the table below; every
  * other member keeps the ECS model's own type, enum and required-ness.
  */
-import { ECS_MODEL_SCHEMA_FILE, MANIFEST_SCHEMA_FILE } from '../src/manifests/json-schema.js';
+import { AUTOSCALING_MODEL_SCHEMA_FILE, ECS_MODEL_SCHEMA_FILE, MANIFEST_SCHEMA_FILE } from '../src/manifests/json-schema.js';
 
 export interface BotocoreMember {
   readonly shape: string;
@@ -60,16 +61,27 @@ export const SPEC_SHAPES: Readonly<Record<string, SpecShape>> = {
       taskDefinition: '#/definitions/TaskDefinitionSpec',
       tags: TAG_MAP_REF,
       sync: `${MANIFEST_SCHEMA_FILE}#/definitions/SyncPolicy`,
+      autoScaling: `${AUTOSCALING_MODEL_SCHEMA_FILE}#/definitions/AutoScalingSpec`,
     },
     required: ['taskDefinition'],
   },
   TaskDefinitionSpec: { from: 'RegisterTaskDefinitionRequest', drop: [], replace: { tags: TAG_MAP_REF } },
   ClusterSpec: { from: 'CreateClusterRequest', drop: ['clusterName'], replace: { tags: TAG_MAP_REF } },
+  // `kind: CapacityProvider` declares an Auto Scaling group capacity provider
+  // (docs/manifests.md, "kind: CapacityProvider"): the name is metadata.name,
+  // and `cluster` / `managedInstancesProvider` belong to ECS Managed Instances
+  // providers, which live inside one cluster and are not managed by ecs-gitops.
+  CapacityProviderSpec: {
+    from: 'CreateCapacityProviderRequest',
+    drop: ['name', 'cluster', 'managedInstancesProvider'],
+    replace: { tags: TAG_MAP_REF },
+    required: ['autoScalingGroupProvider'],
+  },
 };
 
-function shapeOf(model: BotocoreModel, name: string): BotocoreShape {
+export function shapeOf(model: BotocoreModel, name: string): BotocoreShape {
   const shape = model.shapes[name];
-  if (!shape) throw new Error(`the ECS model has no shape named ${name}`);
+  if (!shape) throw new Error(`the ${model.metadata.serviceId} model has no shape named ${name}`);
   return shape;
 }
 
@@ -78,7 +90,7 @@ function shapeOf(model: BotocoreModel, name: string): BotocoreShape {
  * error parentSchema) sees the type where the member is; structures become
  * named definitions because they can be recursive and are shared.
  */
-function schemaFor(model: BotocoreModel, name: string, structures: Set<string>): JsonSchema {
+export function schemaFor(model: BotocoreModel, name: string, structures: Set<string>): JsonSchema {
   const shape = shapeOf(model, name);
   switch (shape.type) {
     case 'structure':

@@ -1,8 +1,11 @@
 /**
- * Regenerates the committed schemas from the ECS API model that botocore
+ * Regenerates the committed schemas from the API models that botocore
  * ships (installed with moto):
  *   schema/ecs-model.generated.json       ECS request shapes as JSON Schema
  *   src/manifests/ecs-model.generated.ts  the same, importable without fs
+ *   schema/autoscaling-model.generated.json       spec.autoScaling, from the Application
+ *                                                 Auto Scaling and CloudWatch models
+ *   src/manifests/autoscaling-model.generated.ts  the same, importable without fs
  *   schema/manifest.schema.json           the hand-written top-level schema, for editors
  * Run: npx tsx scripts/gen-ecs-schema.ts
  */
@@ -10,25 +13,41 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MANIFEST_SCHEMA } from '../src/manifests/manifest-schema.js';
 import { generateEcsModelSchema, renderJson, renderTsModule } from './ecs-schema-generator.js';
-import { locateBotocoreModel, readBotocoreModel } from './botocore-model.js';
+import { generateAutoScalingSchema } from './autoscaling-schema-generator.js';
+import { locateBotocoreModel, readBotocoreModel, type BotocoreModelName } from './botocore-model.js';
 
 export const OUTPUTS = {
   modelJson: 'schema/ecs-model.generated.json',
   modelTs: 'src/manifests/ecs-model.generated.ts',
+  autoScalingJson: 'schema/autoscaling-model.generated.json',
+  autoScalingTs: 'src/manifests/autoscaling-model.generated.ts',
   manifestJson: 'schema/manifest.schema.json',
 } as const;
 
 /** Every output file's expected content, keyed by repository-relative path. */
 export function renderOutputs(): Record<string, string> {
-  const located = locateBotocoreModel();
-  if (!located) {
-    throw new Error('botocore not found: install it (`pip install botocore`, it ships with moto) so python3 can import it');
-  }
-  const model = readBotocoreModel(located.modelPath);
-  const schema = generateEcsModelSchema(model, located.version);
+  const read = (name: BotocoreModelName) => {
+    const located = locateBotocoreModel(name);
+    if (!located) {
+      throw new Error(`botocore's ${name} model not found: install botocore (\`pip install botocore\`, it ships with moto) so python3 can import it`);
+    }
+    return { model: readBotocoreModel(located.modelPath), version: located.version };
+  };
+  const ecs = read('ecs');
+  const schema = generateEcsModelSchema(ecs.model, ecs.version);
+  const autoScaling = generateAutoScalingSchema(
+    { applicationAutoScaling: read('applicationAutoScaling').model, cloudWatch: read('cloudWatch').model },
+    ecs.version,
+  );
   return {
     [OUTPUTS.modelJson]: renderJson(schema),
-    [OUTPUTS.modelTs]: renderTsModule('ECS_MODEL_SCHEMA', schema, `ECS API model from botocore ${located.version}.`),
+    [OUTPUTS.modelTs]: renderTsModule('ECS_MODEL_SCHEMA', schema, `ECS API model from botocore ${ecs.version}.`),
+    [OUTPUTS.autoScalingJson]: renderJson(autoScaling),
+    [OUTPUTS.autoScalingTs]: renderTsModule(
+      'AUTOSCALING_MODEL_SCHEMA',
+      autoScaling,
+      `Application Auto Scaling and CloudWatch (PutMetricAlarm) API models from botocore ${ecs.version}.`,
+    ),
     [OUTPUTS.manifestJson]: renderJson(MANIFEST_SCHEMA),
   };
 }

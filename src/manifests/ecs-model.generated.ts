@@ -24,6 +24,35 @@ export const ECS_MODEL_SCHEMA: JsonSchemaObject = {
         }
       }
     },
+    "AutoScalingGroupProvider": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "autoScalingGroupArn": {
+          "type": "string"
+        },
+        "managedScaling": {
+          "$ref": "#/definitions/ManagedScaling"
+        },
+        "managedTerminationProtection": {
+          "type": "string",
+          "enum": [
+            "ENABLED",
+            "DISABLED"
+          ]
+        },
+        "managedDraining": {
+          "type": "string",
+          "enum": [
+            "ENABLED",
+            "DISABLED"
+          ]
+        }
+      },
+      "required": [
+        "autoScalingGroupArn"
+      ]
+    },
     "AwsVpcConfiguration": {
       "type": "object",
       "additionalProperties": false,
@@ -63,6 +92,21 @@ export const ECS_MODEL_SCHEMA: JsonSchemaObject = {
           "type": "integer"
         }
       }
+    },
+    "CapacityProviderSpec": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "autoScalingGroupProvider": {
+          "$ref": "#/definitions/AutoScalingGroupProvider"
+        },
+        "tags": {
+          "$ref": "manifest.schema.json#/definitions/TagMap"
+        }
+      },
+      "required": [
+        "autoScalingGroupProvider"
+      ]
     },
     "CapacityProviderStrategyItem": {
       "type": "object",
@@ -1008,6 +1052,39 @@ export const ECS_MODEL_SCHEMA: JsonSchemaObject = {
         "logDriver"
       ]
     },
+    "ManagedScaling": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "status": {
+          "type": "string",
+          "enum": [
+            "ENABLED",
+            "DISABLED"
+          ]
+        },
+        "targetCapacity": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 100
+        },
+        "minimumScalingStepSize": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 10000
+        },
+        "maximumScalingStepSize": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 10000
+        },
+        "instanceWarmupPeriod": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 10000
+        }
+      }
+    },
     "ManagedStorageConfiguration": {
       "type": "object",
       "additionalProperties": false,
@@ -1583,6 +1660,9 @@ export const ECS_MODEL_SCHEMA: JsonSchemaObject = {
         },
         "sync": {
           "$ref": "manifest.schema.json#/definitions/SyncPolicy"
+        },
+        "autoScaling": {
+          "$ref": "autoscaling-model.generated.json#/definitions/AutoScalingSpec"
         }
       },
       "required": [

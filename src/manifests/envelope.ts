@@ -4,12 +4,15 @@
  * of a schema's worth of confusion.
  */
 import { closestMatch } from '../util/did-you-mean.js';
+import { MANIFEST_KINDS } from './manifest-schema.js';
 import type { ManifestKind } from './manifest-validator.js';
 import type { RuleProblem } from './rule-problem.js';
 import { API_VERSION } from './types.js';
 import { describeValue } from './value-describe.js';
 
-const KINDS: readonly ManifestKind[] = ['Service', 'Cluster'];
+const KINDS: readonly ManifestKind[] = MANIFEST_KINDS;
+/** "Service, Cluster or CapacityProvider" */
+export const KINDS_TEXT = `${KINDS.slice(0, -1).join(', ')} or ${KINDS[KINDS.length - 1] as string}`;
 
 export type EnvelopeResult =
   | { readonly ok: true; readonly kind: ManifestKind; readonly document: Readonly<Record<string, unknown>>; readonly problems: readonly RuleProblem[] }
@@ -22,7 +25,7 @@ export function checkEnvelope(value: unknown): EnvelopeResult {
       problems: [{
         code: 'MANIFEST_NOT_A_MAPPING',
         pointer: '',
-        message: `the document is ${describeValue(value)}, not a mapping; a manifest starts with apiVersion: ${API_VERSION} and kind: Service or Cluster`,
+        message: `the document is ${describeValue(value)}, not a mapping; a manifest starts with apiVersion: ${API_VERSION} and kind: ${KINDS_TEXT}`,
       }],
     };
   }
@@ -36,7 +39,7 @@ export function checkEnvelope(value: unknown): EnvelopeResult {
   }
   const kind = document.kind;
   if (kind === undefined) {
-    problems.push({ code: 'MANIFEST_MISSING_FIELD', pointer: '/kind', locateAt: '', message: '/kind: missing required field "kind"; write kind: Service or kind: Cluster' });
+    problems.push({ code: 'MANIFEST_MISSING_FIELD', pointer: '/kind', locateAt: '', message: `/kind: missing required field "kind"; write kind: ${KINDS_TEXT}` });
     return { ok: false, problems };
   }
   if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind)) {
@@ -44,7 +47,7 @@ export function checkEnvelope(value: unknown): EnvelopeResult {
     problems.push({
       code: 'MANIFEST_UNKNOWN_KIND',
       pointer: '/kind',
-      message: `/kind: ${describeValue(kind)} is not a kind ecs-gitops knows; expected Service or Cluster${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
+      message: `/kind: ${describeValue(kind)} is not a kind ecs-gitops knows; expected ${KINDS_TEXT}${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
     });
     return { ok: false, problems };
   }

@@ -19,4 +19,5 @@ export { formatProblem, formatWarning, compareProblems } from './problem-format.
 export { canonicalJson, contentHash } from './canonical-json.js';
 export { MANIFEST_SCHEMA } from './manifest-schema.js';
 export { ECS_MODEL_SCHEMA } from './ecs-model.generated.js';
+export { AUTOSCALING_MODEL_SCHEMA } from './autoscaling-model.generated.js';
 export * from './types.js';

@@ -8,6 +8,8 @@ export type JsonSchemaObject = { readonly [keyword: string]: unknown };
  */
 export const ECS_MODEL_SCHEMA_FILE = 'ecs-model.generated.json';
 export const MANIFEST_SCHEMA_FILE = 'manifest.schema.json';
+export const AUTOSCALING_MODEL_SCHEMA_FILE = 'autoscaling-model.generated.json';
 export const SCHEMA_BASE = 'https://ecs-gitops.dev/schema/v1/';
 export const ECS_MODEL_SCHEMA_ID = `${SCHEMA_BASE}${ECS_MODEL_SCHEMA_FILE}`;
 export const MANIFEST_SCHEMA_ID = `${SCHEMA_BASE}${MANIFEST_SCHEMA_FILE}`;
+export const AUTOSCALING_MODEL_SCHEMA_ID = `${SCHEMA_BASE}${AUTOSCALING_MODEL_SCHEMA_FILE}`;

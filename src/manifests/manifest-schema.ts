@@ -1,7 +1,8 @@
 /**
  * The hand-written top-level schema for `ecs-gitops/v1` documents. It holds
  * what is ours (envelope, metadata, tag maps, sync policy) and refers to the
- * generated ECS model (ecs-model.generated.ts) for everything under `spec`.
+ * generated ECS model (ecs-model.generated.ts) for everything under `spec`
+ * (which refers to autoscaling-model.generated.ts for `spec.autoScaling`).
  * scripts/gen-ecs-schema.ts writes it to schema/manifest.schema.json for
  * editors (yaml-language-server, VS Code).
  */
@@ -11,19 +12,31 @@ import { ECS_MODEL_SCHEMA_FILE, type JsonSchemaObject } from './json-schema.js';
 /** ECS names: services, clusters, families and containers share this rule. */
 export const ECS_NAME_PATTERN = '^[A-Za-z0-9_-]{1,255}$';
 export const REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-[0-9]+$';
+/**
+ * ECS's capacity provider names: the ECS name rule, and no prefix aws, ecs or
+ * fargate in any case (CreateCapacityProvider refuses them).
+ */
+export const CAPACITY_PROVIDER_NAME_PATTERN = '^(?![Aa][Ww][Ss]|[Ee][Cc][Ss]|[Ff][Aa][Rr][Gg][Aa][Tt][Ee])[A-Za-z0-9_-]{1,255}$';
+
+/** Every kind a document may declare, in the order messages list them. */
+export const MANIFEST_KINDS = ['Service', 'Cluster', 'CapacityProvider'] as const;
 
 export const MANIFEST_SCHEMA: JsonSchemaObject = {
   $schema: 'http://json-schema.org/draft-07/schema#',
-  title: 'ecs-gitops/v1 manifest (kind: Service or kind: Cluster)',
+  title: 'ecs-gitops/v1 manifest (kind: Service, Cluster or CapacityProvider)',
   type: 'object',
   required: ['apiVersion', 'kind'],
   properties: {
     apiVersion: { $ref: '#/definitions/ApiVersion' },
-    kind: { type: 'string', enum: ['Service', 'Cluster'] },
+    kind: { type: 'string', enum: [...MANIFEST_KINDS] },
   },
   if: { properties: { kind: { const: 'Cluster' } } },
   then: { $ref: '#/definitions/ClusterManifest' },
-  else: { $ref: '#/definitions/ServiceManifest' },
+  else: {
+    if: { properties: { kind: { const: 'CapacityProvider' } } },
+    then: { $ref: '#/definitions/CapacityProviderManifest' },
+    else: { $ref: '#/definitions/ServiceManifest' },
+  },
   definitions: {
     ApiVersion: { const: API_VERSION },
     EcsName: { type: 'string', pattern: ECS_NAME_PATTERN },
@@ -65,6 +78,25 @@ export const MANIFEST_SCHEMA: JsonSchemaObject = {
           },
         },
         spec: { $ref: `${ECS_MODEL_SCHEMA_FILE}#/definitions/ClusterSpec` },
+      },
+    },
+    CapacityProviderManifest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['apiVersion', 'kind', 'metadata', 'spec'],
+      properties: {
+        apiVersion: { $ref: '#/definitions/ApiVersion' },
+        kind: { const: 'CapacityProvider' },
+        metadata: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          properties: {
+            name: { type: 'string', pattern: CAPACITY_PROVIDER_NAME_PATTERN },
+            region: { $ref: '#/definitions/Region' },
+          },
+        },
+        spec: { $ref: `${ECS_MODEL_SCHEMA_FILE}#/definitions/CapacityProviderSpec` },
       },
     },
     // A map in manifests, a key/value list on the wire; ECS allows 50 tags,

@@ -1,16 +1,17 @@
 /**
- * The ajv validators for `kind: Service` and `kind: Cluster`, compiled once
+ * The ajv validators for each kind (Service, Cluster, CapacityProvider), compiled once
  * (strict mode) from the hand-written and the generated schema, plus a walker
  * that answers "does this JSON pointer name a field of spec?" from the same
  * schemas, so ignore rules and validation never disagree.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { AUTOSCALING_MODEL_SCHEMA } from './autoscaling-model.generated.js';
 import { ECS_MODEL_SCHEMA } from './ecs-model.generated.js';
 import { PROTOTYPE_TOKENS } from './json-pointer.js';
-import { ECS_MODEL_SCHEMA_ID, MANIFEST_SCHEMA_ID, type JsonSchemaObject } from './json-schema.js';
-import { MANIFEST_SCHEMA } from './manifest-schema.js';
+import { AUTOSCALING_MODEL_SCHEMA_ID, ECS_MODEL_SCHEMA_ID, MANIFEST_SCHEMA_ID, type JsonSchemaObject } from './json-schema.js';
+import { MANIFEST_SCHEMA, type MANIFEST_KINDS } from './manifest-schema.js';
 
-export type ManifestKind = 'Service' | 'Cluster';
+export type ManifestKind = (typeof MANIFEST_KINDS)[number];
 
 interface Compiled {
   readonly validators: Readonly<Record<ManifestKind, ValidateFunction>>;
@@ -24,13 +25,16 @@ function compile(): Compiled {
   if (compiled) return compiled;
   const ajv = new Ajv({ strict: true, allErrors: true, verbose: true });
   ajv.addSchema(ECS_MODEL_SCHEMA, ECS_MODEL_SCHEMA_ID);
+  ajv.addSchema(AUTOSCALING_MODEL_SCHEMA, AUTOSCALING_MODEL_SCHEMA_ID);
   ajv.addSchema(MANIFEST_SCHEMA, MANIFEST_SCHEMA_ID);
   const get = (name: string): ValidateFunction => {
     const fn = ajv.getSchema(`${MANIFEST_SCHEMA_ID}#/definitions/${name}`);
     if (!fn) throw new Error(`manifest schema has no definition ${name}`);
     return fn;
   };
-  compiled = { validators: { Service: get('ServiceManifest'), Cluster: get('ClusterManifest') } };
+  compiled = {
+    validators: { Service: get('ServiceManifest'), Cluster: get('ClusterManifest'), CapacityProvider: get('CapacityProviderManifest') },
+  };
   return compiled;
 }
 
@@ -41,6 +45,7 @@ export function schemaErrors(kind: ManifestKind, value: unknown): readonly Error
 
 const SCHEMAS: Readonly<Record<string, JsonSchemaObject>> = {
   [ECS_MODEL_SCHEMA_ID]: ECS_MODEL_SCHEMA,
+  [AUTOSCALING_MODEL_SCHEMA_ID]: AUTOSCALING_MODEL_SCHEMA,
   [MANIFEST_SCHEMA_ID]: MANIFEST_SCHEMA,
 };
 

@@ -6,7 +6,7 @@ import type { ErrorObject } from 'ajv';
 import { closestMatch } from '../util/did-you-mean.js';
 import { ECS_MODEL_SCHEMA } from './ecs-model.generated.js';
 import { joinPointer } from './json-pointer.js';
-import { ECS_NAME_PATTERN, REGION_PATTERN } from './manifest-schema.js';
+import { CAPACITY_PROVIDER_NAME_PATTERN, ECS_NAME_PATTERN, REGION_PATTERN } from './manifest-schema.js';
 import type { RuleProblem } from './rule-problem.js';
 import { describeType, describeValue, typeHint } from './value-describe.js';
 
@@ -52,6 +52,8 @@ function misplaced(at: string, field: string, candidates: readonly string[]): st
 const PATTERN_TEXT: Readonly<Record<string, string>> = {
   [ECS_NAME_PATTERN]: 'is not a valid ECS name: use 1-255 letters, digits, hyphens (-) and underscores (_)',
   [REGION_PATTERN]: 'is not an AWS region name such as eu-west-1',
+  [CAPACITY_PROVIDER_NAME_PATTERN]:
+    'is not a valid capacity provider name: use 1-255 letters, digits, hyphens (-) and underscores (_), not starting with aws, ecs or fargate',
 };
 
 function listFields(candidates: readonly string[]): string {

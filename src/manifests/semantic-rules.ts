@@ -8,6 +8,8 @@
  * Written defensively: they run on documents that may also have schema errors.
  */
 import { closestMatch } from '../util/did-you-mean.js';
+import { autoScalingRules } from './autoscaling-rules.js';
+import { capacityProviderRules } from './capacity-provider-rules.js';
 import { checkFargateSize, cpuUnits, memoryMiB } from './fargate-sizes.js';
 import { joinPointer, parsePointer } from './json-pointer.js';
 import { checkSpecPath, type ManifestKind } from './manifest-validator.js';
@@ -406,6 +408,10 @@ export function semanticProblems(kind: ManifestKind, document: Rec): RuleProblem
     for (const problem of reservedTags(rec(spec.taskDefinition)?.tags, '/spec/taskDefinition/tags')) problems.push(problem);
     for (const problem of ignoreRules(rec(spec.sync))) problems.push(problem);
     for (const problem of serviceRules(spec)) problems.push(problem);
+    for (const problem of autoScalingRules(document, spec)) problems.push(problem);
+  }
+  if (kind === 'CapacityProvider') {
+    for (const problem of capacityProviderRules(spec)) problems.push(problem);
   }
   return problems;
 }

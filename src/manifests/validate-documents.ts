@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { ManifestErrorCode } from '../errors/index.js';
-import { clusterIdentity, serviceIdentity } from '../keys/index.js';
+import { capacityProviderIdentity, clusterIdentity, KeyFormatError, serviceIdentity } from '../keys/index.js';
 import { contentHash, deepFreeze } from './canonical-json.js';
-import { checkEnvelope } from './envelope.js';
+import { checkEnvelope, KINDS_TEXT } from './envelope.js';
 import { checkText, decodeManifestBytes, type DecodeResult } from './file-decode.js';
 import { strictJsonError } from './json-strict.js';
 import { resolveLimits, type ManifestLimits } from './limits.js';
@@ -18,7 +18,9 @@ import type { RuleProblem } from './rule-problem.js';
 import { schemaProblems } from './schema-problems.js';
 import { semanticProblems } from './semantic-rules.js';
 import type {
+  CapacityProviderManifest,
   ClusterManifest,
+  DesiredCapacityProvider,
   DesiredCluster,
   DesiredService,
   ManifestProblem,
@@ -100,6 +102,15 @@ function identity(kind: ManifestKind, document: Readonly<Record<string, unknown>
   if (typeof region !== 'string' || typeof m.name !== 'string') return { region: defaultRegion };
   // Built before validation: a name with a '/' still gets an identity, and its problem is reported by the rules.
   if (kind === 'Cluster') return { key: clusterIdentity(region, m.name), region };
+  if (kind === 'CapacityProvider') {
+    // capacityProviderIdentity refuses a name or region with '/', '@' or ':'; the schema reports those names.
+    try {
+      return { key: capacityProviderIdentity(region, m.name), region };
+    } catch (err) {
+      if (err instanceof KeyFormatError) return { region };
+      throw err;
+    }
+  }
   if (typeof m.cluster !== 'string') return { region };
   return { key: serviceIdentity(region, m.cluster, m.name), region };
 }
@@ -310,7 +321,7 @@ function checkFile(input: ManifestFileInput | ManifestFileFailure, limits: Manif
       line: 1,
       column: 1,
       pointer: '',
-      message: 'the file has no manifest documents; add one (apiVersion: ecs-gitops/v1, kind: Service or Cluster) or delete the file',
+      message: `the file has no manifest documents; add one (apiVersion: ecs-gitops/v1, kind: ${KINDS_TEXT}) or delete the file`,
     });
     return result;
   }
@@ -348,6 +359,8 @@ function checkFile(input: ManifestFileInput | ManifestFileFailure, limits: Manif
   }
   return result;
 }
+
+const KIND_LABEL: Readonly<Record<ManifestKind, string>> = { Service: 'service', Cluster: 'cluster', CapacityProvider: 'capacity provider' };
 
 export function validateDocuments(
   files: readonly (ManifestFileInput | ManifestFileFailure | ManifestFileReuse)[],
@@ -402,7 +415,7 @@ export function validateDocuments(
         column: c.nameAt.column,
         pointer: '/metadata/name',
         documentIndex: c.index,
-        message: `/metadata/name: ${c.kind.toLowerCase()} ${c.key as string} is also declared at ${others.join(', ')}; neither document is applied until one is removed`,
+        message: `/metadata/name: ${KIND_LABEL[c.kind]} ${c.key as string} is also declared at ${others.join(', ')}; neither document is applied until one is removed`,
       });
     }
   }
@@ -411,6 +424,7 @@ export function validateDocuments(
   const blockedKeys = new Set<string>(duplicated);
   const services: DesiredService[] = [];
   const clusters: DesiredCluster[] = [];
+  const capacityProviders: DesiredCapacityProvider[] = [];
   for (const c of candidates) {
     if (c.key === undefined) continue;
     if (filesWithProblems.has(c.file) || duplicated.has(c.key)) {
@@ -432,12 +446,21 @@ export function validateDocuments(
         source: Object.freeze(c.source),
         contentHash: hash,
       }));
-    } else {
+    } else if (c.kind === 'Cluster') {
       clusters.push(Object.freeze({
         key: c.key,
         region: c.region,
         name,
         manifest: manifest as unknown as ClusterManifest,
+        source: Object.freeze(c.source),
+        contentHash: hash,
+      }));
+    } else {
+      capacityProviders.push(Object.freeze({
+        key: c.key,
+        region: c.region,
+        name,
+        manifest: manifest as unknown as CapacityProviderManifest,
         source: Object.freeze(c.source),
         contentHash: hash,
       }));
@@ -448,6 +471,7 @@ export function validateDocuments(
     root: options.root ?? '',
     services: Object.freeze(services),
     clusters: Object.freeze(clusters),
+    capacityProviders: Object.freeze(capacityProviders),
     problems: Object.freeze(problems.sort(compareProblems).map((p) => Object.freeze(p))),
     warnings: Object.freeze(warnings.sort(compareProblems).map((p) => Object.freeze(p))),
     files: Object.freeze(sorted.map((f) => f.path)),

@@ -47,11 +47,12 @@ export function changedKeys(previous: ManifestSnapshot | undefined, next: Manife
   const prevBlocked = previous?.blockedKeys ?? NONE;
   const services = diffIdentities(previous?.services ?? [], next.services, prevBlocked, next.blockedKeys, next.filesWithProblems);
   const clusters = diffIdentities(previous?.clusters ?? [], next.clusters, prevBlocked, next.blockedKeys, next.filesWithProblems);
-  return { ...services, clusters };
+  const capacityProviders = diffIdentities(previous?.capacityProviders ?? [], next.capacityProviders ?? [], prevBlocked, next.blockedKeys, next.filesWithProblems);
+  return { ...services, clusters, capacityProviders };
 }
 
 /** True when nothing any reconciler reads differs. */
 export function isEmptyChange(changes: SnapshotChanges): boolean {
   const empty = (c: KeyChanges) => c.changed.length === 0 && c.added.length === 0 && c.removed.length === 0;
-  return empty(changes) && empty(changes.clusters);
+  return empty(changes) && empty(changes.clusters) && empty(changes.capacityProviders);
 }

@@ -35,6 +35,8 @@ export interface KeyChanges {
 /** Service keys (`region/cluster/name`) at the top level; cluster keys (`region/cluster`) under `clusters`. */
 export interface SnapshotChanges extends KeyChanges {
   readonly clusters: KeyChanges;
+  /** `kind: CapacityProvider` identities (capacityProviderIdentity). */
+  readonly capacityProviders: KeyChanges;
 }
 
 export type SnapshotListener = (snapshot: RevisionedSnapshot, changes: SnapshotChanges) => void;

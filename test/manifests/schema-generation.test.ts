@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ECS_MODEL_SCHEMA, MANIFEST_SCHEMA } from '../../src/manifests/index.js';
+import { AUTOSCALING_MODEL_SCHEMA, ECS_MODEL_SCHEMA, MANIFEST_SCHEMA } from '../../src/manifests/index.js';
 import { isCi } from '../support/programs.js';
-import { locateBotocoreModel } from '../../scripts/botocore-model.js';
+import { generateAutoScalingSchema } from '../../scripts/autoscaling-schema-generator.js';
+import { locateBotocoreModel, readBotocoreModel } from '../../scripts/botocore-model.js';
 import { OUTPUTS, renderOutputs } from '../../scripts/gen-ecs-schema.js';
 import { generateEcsModelSchema, type BotocoreModel } from '../../scripts/ecs-schema-generator.js';
 
@@ -23,6 +24,7 @@ describe('committed schemas', () => {
 
   it('embed the same schema the JSON files hold (no build step needs Python)', () => {
     expect(JSON.parse(repoFile(OUTPUTS.modelJson))).toEqual(ECS_MODEL_SCHEMA);
+    expect(JSON.parse(repoFile(OUTPUTS.autoScalingJson))).toEqual(AUTOSCALING_MODEL_SCHEMA);
     expect(JSON.parse(repoFile(OUTPUTS.manifestJson))).toEqual(MANIFEST_SCHEMA);
   });
 
@@ -30,16 +32,18 @@ describe('committed schemas', () => {
     // Registered under file URIs, as an editor loading schema/*.json would: the relative $refs must resolve.
     const ajv = new Ajv({ strict: true, allErrors: true });
     ajv.addSchema(JSON.parse(repoFile(OUTPUTS.modelJson)) as object, new URL(`../../${OUTPUTS.modelJson}`, import.meta.url).href);
+    ajv.addSchema(JSON.parse(repoFile(OUTPUTS.autoScalingJson)) as object, new URL(`../../${OUTPUTS.autoScalingJson}`, import.meta.url).href);
     ajv.addSchema(JSON.parse(repoFile(OUTPUTS.manifestJson)) as object, new URL(`../../${OUTPUTS.manifestJson}`, import.meta.url).href);
     const validate = ajv.getSchema(new URL(`../../${OUTPUTS.manifestJson}`, import.meta.url).href);
     if (!validate) throw new Error('top-level schema missing');
-    for (const file of ['manifests/services/web.yaml', 'manifests/services/worker.yaml', 'manifests/services/edge-proxy.yaml', 'manifests/clusters/demo.yaml']) {
+    for (const file of ['manifests/services/web.yaml', 'manifests/services/worker.yaml', 'manifests/services/edge-proxy.yaml', 'manifests/clusters/demo.yaml', 'test/manifests/fixtures/autoscaling/full.yaml']) {
       for (const doc of parseAllDocuments(repoFile(file)) as unknown as { toJS(): unknown }[]) {
         expect(validate(doc.toJS()), `${file}: ${JSON.stringify(validate.errors)}`).toBe(true);
       }
     }
     expect(validate({ apiVersion: 'ecs-gitops/v1', kind: 'Cluster', metadata: { name: 'demo', cluster: 'x' } })).toBe(false);
     expect(validate({ apiVersion: 'ecs-gitops/v1', kind: 'Service', metadata: { name: 'web' }, spec: {} })).toBe(false);
+    expect(validate({ apiVersion: 'ecs-gitops/v1', kind: 'CapacityProvider', metadata: { name: 'ecs-asg' }, spec: { autoScalingGroupProvider: { autoScalingGroupArn: 'x' } } })).toBe(false);
   });
 
   it('keep the ECS model\'s types, enums and required members, and apply the manifest replacements', () => {
@@ -54,6 +58,42 @@ describe('committed schemas', () => {
     expect(definitions.TaskDefinitionSpec?.required).toEqual(['family', 'containerDefinitions']);
     expect(definitions.ClusterSpec?.properties).not.toHaveProperty('clusterName');
     expect(definitions.ContainerDefinition?.properties.memory).toEqual({ type: 'integer' });
+    expect(service?.properties.autoScaling).toEqual({ $ref: 'autoscaling-model.generated.json#/definitions/AutoScalingSpec' });
+    const capacityProvider = definitions.CapacityProviderSpec;
+    expect(capacityProvider?.required).toEqual(['autoScalingGroupProvider']);
+    expect(Object.keys(capacityProvider?.properties ?? {})).toEqual(['autoScalingGroupProvider', 'tags']);
+    expect(definitions.ManagedScaling?.properties.targetCapacity).toEqual({ type: 'integer', minimum: 1, maximum: 100 });
+  });
+
+  it('take spec.autoScaling from the Application Auto Scaling and CloudWatch models, camelCased and narrowed to ECS', () => {
+    const definitions = AUTOSCALING_MODEL_SCHEMA.definitions as Record<string, { properties: Record<string, Record<string, unknown>>; required?: string[] }>;
+    expect(definitions.AutoScalingSpec?.required).toEqual(['minCapacity', 'maxCapacity']);
+    expect(definitions.TargetTrackingPolicySpec?.properties.predefinedMetric?.enum).toEqual(['ECSServiceAverageCPUUtilization', 'ECSServiceAverageMemoryUtilization', 'ALBRequestCountPerTarget']);
+    expect(definitions.TargetTrackingPolicySpec?.properties.scaleInCooldown).toEqual({ type: 'integer', minimum: 0, maximum: 86400 });
+    expect(definitions.TargetTrackingPolicySpec?.properties.customizedMetric).toEqual({ $ref: '#/definitions/CustomizedMetricSpecification' });
+    expect(Object.keys(definitions.CustomizedMetricSpecification?.properties ?? {})).toEqual(['metricName', 'namespace', 'dimensions', 'statistic', 'unit', 'metrics']);
+    expect(definitions.StepAdjustment?.required).toEqual(['scalingAdjustment']);
+    expect(definitions.StepScalingAlarmSpec?.properties.dimensions).toEqual({ type: 'array', items: { $ref: '#/definitions/Dimension' }, maxItems: 30 });
+    expect(Object.keys(definitions.ScheduledActionSpec?.properties ?? {})).toEqual(['name', 'schedule', 'timezone', 'startTime', 'endTime', 'minCapacity', 'maxCapacity']);
+  });
+});
+
+describe('generateAutoScalingSchema', () => {
+  it('fails loudly when a narrowed enum value left the model, or a member is gone', () => {
+    const aasModel = locateBotocoreModel('applicationAutoScaling');
+    const cwModel = locateBotocoreModel('cloudWatch');
+    if (!aasModel || !cwModel) return;
+    const applicationAutoScaling = readBotocoreModel(aasModel.modelPath);
+    const cloudWatch = readBotocoreModel(cwModel.modelPath);
+    const withoutAlb = structuredClone(applicationAutoScaling) as { shapes: Record<string, { enum?: string[] }> };
+    const metricType = withoutAlb.shapes.MetricType as { enum: string[] };
+    metricType.enum = metricType.enum.filter((v) => v !== 'ALBRequestCountPerTarget');
+    expect(() => generateAutoScalingSchema({ applicationAutoScaling: withoutAlb as unknown as BotocoreModel, cloudWatch }, '1'))
+      .toThrow("PredefinedMetricSpecification.PredefinedMetricType: the model's enum no longer has ALBRequestCountPerTarget");
+    const withoutCooldown = structuredClone(applicationAutoScaling) as { shapes: Record<string, { members?: Record<string, unknown> }> };
+    delete withoutCooldown.shapes.StepScalingPolicyConfiguration?.members?.Cooldown;
+    expect(() => generateAutoScalingSchema({ applicationAutoScaling: withoutCooldown as unknown as BotocoreModel, cloudWatch }, '1'))
+      .toThrow("the Application Auto Scaling model's StepScalingPolicyConfiguration has no member Cooldown");
   });
 });
 
@@ -83,6 +123,11 @@ describe('generateEcsModelSchema', () => {
       },
       RegisterTaskDefinitionRequest: { type: 'structure', required: ['family'], members: { family: { shape: 'String' }, tags: { shape: 'Tags' } } },
       CreateClusterRequest: { type: 'structure', members: { clusterName: { shape: 'String' }, tags: { shape: 'Tags' } } },
+      CreateCapacityProviderRequest: {
+        type: 'structure',
+        required: ['name'],
+        members: { name: { shape: 'String' }, cluster: { shape: 'String' }, autoScalingGroupProvider: { shape: 'String' }, managedInstancesProvider: { shape: 'String' }, tags: { shape: 'Tags' } },
+      },
       String: { type: 'string' },
       BoxedInteger: { type: 'integer', box: true } as BotocoreModel['shapes'][string],
       Weight: { type: 'integer', min: 0, max: 1000 },
@@ -102,7 +147,8 @@ describe('generateEcsModelSchema', () => {
     const schema = generateEcsModelSchema(tiny, '9.9.9');
     expect(schema.$comment).toContain('botocore 9.9.9 (ECS API 2014-11-13)');
     const d = schema.definitions as Record<string, { properties: Record<string, unknown>; required?: string[] }>;
-    expect(Object.keys(d)).toEqual(['ClusterSpec', 'Item', 'ServiceSpec', 'TaskDefinitionSpec']);
+    expect(Object.keys(d)).toEqual(['CapacityProviderSpec', 'ClusterSpec', 'Item', 'ServiceSpec', 'TaskDefinitionSpec']);
+    expect(d.CapacityProviderSpec?.properties).toEqual({ autoScalingGroupProvider: { type: 'string' }, tags: { $ref: 'manifest.schema.json#/definitions/TagMap' } });
     expect(d.ServiceSpec?.properties).toEqual({
       taskDefinition: { $ref: '#/definitions/TaskDefinitionSpec' },
       tags: { $ref: 'manifest.schema.json#/definitions/TagMap' },
@@ -115,6 +161,7 @@ describe('generateEcsModelSchema', () => {
       labels: { type: 'object', additionalProperties: { type: 'string' }, propertyNames: { type: 'string', minLength: 1, maxLength: 10 } },
       hook: {},
       sync: { $ref: 'manifest.schema.json#/definitions/SyncPolicy' },
+      autoScaling: { $ref: 'autoscaling-model.generated.json#/definitions/AutoScalingSpec' },
     });
     expect(d.ServiceSpec?.required).toEqual(['taskDefinition']);
     expect(d.Item?.properties.child).toEqual({ $ref: '#/definitions/Item' });
