@@ -18,6 +18,11 @@
  *   POST   /_sandbox/services/task-definition {..., taskDefinition}
  *   POST   /_sandbox/services/update        {..., fields: {...}}
  *   POST   /_sandbox/services/fighter       {..., fields?: {...}} (set fields again after every UpdateService; without fields: stop)
+ *   POST   /_sandbox/services/load          {accountId?, region?, cluster, service, cpu}
+ *          Sets the service's average CPU % now. It is kept as demand (cpu x desired count), so the
+ *          average falls as tasks are added. Every simulated minute the alarms on the service's
+ *          AWS/ECS CPUUtilization are evaluated from it, and target tracking and step scaling
+ *          policies of its scalable target act on the desired count (scaling-simulation.ts).
  *   POST   /_sandbox/tags                   {accountId?, region?, resourceArn, tags?: {k: v}, remove?: [k]}
  *   POST   /_sandbox/seed                   a seed document
  */
@@ -117,6 +122,12 @@ export function handleAdmin(core: SandboxCore, method: string, url: URL, rawBody
       case 'POST /services/scale':
         if (typeof body.desiredCount !== 'number') throw new SandboxApiError('InvalidParameterException', 'desiredCount is required');
         return { status: 200, body: { service: core.scaleService(address(body), body.desiredCount) } };
+      case 'POST /services/load': {
+        if (typeof body.cpu !== 'number') throw new SandboxApiError('InvalidParameterException', 'cpu is required (average CPU %)');
+        const target = address(body);
+        core.setServiceLoad(target, body.cpu);
+        return { status: 200, body: { cluster: target.cluster, service: target.service, cpu: body.cpu } };
+      }
       case 'POST /services/task-definition': {
         const td = str(body, 'taskDefinition');
         if (!td) throw new SandboxApiError('InvalidParameterException', 'taskDefinition is required');

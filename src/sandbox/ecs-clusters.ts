@@ -1,6 +1,7 @@
 /** ECS cluster operations: create, describe, list, update, capacity providers. */
 import { SandboxApiError, clusterNotFound, invalidParameter } from './api-error.js';
 import { clusterArn, nameFromIdentifier } from './arn.js';
+import { checkProvidersExist, checkProvidersNotInUse } from './ecs-capacity-providers.js';
 import { optArray, optNumber, optObject, optString, optStringArray, type Json, type JsonObject } from './json-input.js';
 import type { OpContext } from './op-context.js';
 import { paginate } from './pagination.js';
@@ -67,6 +68,7 @@ export function createCluster(ctx: OpContext, input: JsonObject): JsonObject {
   const existing = ctx.state.clusters.get(name);
   if (existing && existing.status === 'ACTIVE') return { cluster: clusterView(ctx, existing, WRITE_RESPONSE_INCLUDES) };
   const capacityProviders = optStringArray(input, 'capacityProviders') ?? [];
+  checkProvidersExist(ctx.state, capacityProviders);
   const cluster: ClusterRecord = {
     name,
     arn: clusterArn(ctx.state.region, ctx.state.account, name),
@@ -127,7 +129,10 @@ export function putClusterCapacityProviders(ctx: OpContext, input: JsonObject): 
   const strategy = optArray(input, 'defaultCapacityProviderStrategy');
   if (!providers) throw invalidParameter('capacityProviders can not be null.');
   if (!strategy) throw invalidParameter('defaultCapacityProviderStrategy can not be null.');
-  cluster.defaultCapacityProviderStrategy = checkStrategy(strategy, providers);
+  checkProvidersExist(ctx.state, providers);
+  const checkedStrategy = checkStrategy(strategy, providers);
+  checkProvidersNotInUse(ctx.state, cluster.name, providers);
+  cluster.defaultCapacityProviderStrategy = checkedStrategy;
   cluster.capacityProviders = providers;
   return { cluster: clusterView(ctx, cluster, WRITE_RESPONSE_INCLUDES) };
 }

@@ -1,6 +1,7 @@
 /** ECS tagging operations on clusters, services and task definitions, addressed by ARN. */
 import { SandboxApiError, invalidParameter } from './api-error.js';
 import { parseArn } from './arn.js';
+import { capacityProviderExists } from './ecs-capacity-providers.js';
 import { resolveTaskDefinition } from './ecs-task-definitions.js';
 import { optString, optStringArray, type JsonObject } from './json-input.js';
 import type { OpContext } from './op-context.js';
@@ -9,7 +10,7 @@ import { addTags, parseTags, tagList } from './tags.js';
 
 const notFound = (): SandboxApiError => new SandboxApiError('ResourceNotFoundException', 'The specified resource could not be found.');
 
-/** Throws unless `arn` names an existing cluster, service or task definition of this account and Region. */
+/** Throws unless `arn` names an existing cluster, service, task definition, task or capacity provider of this account and Region. */
 function requireResource(state: RegionState, arn: string | undefined): string {
   if (!arn) throw invalidParameter('resourceArn can not be blank.');
   const parsed = parseArn(arn);
@@ -23,6 +24,7 @@ function requireResource(state: RegionState, arn: string | undefined): string {
     exists = svc !== undefined && svc.status !== 'INACTIVE';
   } else if (kind === 'task-definition') exists = resolveTaskDefinition(state, arn) !== undefined && /:\d+$/.test(arn);
   else if (kind === 'task') exists = state.taskIndex.has(arn);
+  else if (kind === 'capacity-provider') exists = capacityProviderExists(state, rest.join('/'));
   else throw invalidParameter(`Invalid identifier: ${arn}`);
   if (!exists) throw notFound();
   return arn;

@@ -1,6 +1,7 @@
 /**
- * The sandbox on a loopback socket: AWS JSON 1.1 on `POST /` for the SDK and
- * the aws CLI, and the admin API under /_sandbox/.
+ * The sandbox on a loopback socket: AWS JSON 1.1 / 1.0 on `POST /` for the SDK
+ * and the aws CLI, Smithy RPC v2 CBOR on `POST /service/<name>/operation/<Op>`
+ * (the aws CLI's protocol for CloudWatch), and the admin API under /_sandbox/.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +9,13 @@ import { ADMIN_PREFIX, handleAdmin } from './admin-routes.js';
 import type { SandboxCore } from './sandbox-core.js';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+const RPC_V2_PATH = /^\/service\/([^/]+)\/operation\/([^/]+)$/;
+
+function headersOf(req: http.IncomingMessage): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  return headers;
+}
 
 export interface SandboxServer {
   readonly endpoint: string;
@@ -30,9 +38,16 @@ export async function listen(core: SandboxCore, host: string, port: number): Pro
     });
     req.on('end', () => {
       if (res.writableEnded) return;
-      const body = Buffer.concat(chunks).toString('utf8');
+      const raw = Buffer.concat(chunks);
+      const body = raw.toString('utf8');
       const url = new URL(req.url ?? '/', 'http://sandbox.local');
       try {
+        const rpc = RPC_V2_PATH.exec(url.pathname);
+        if (req.method === 'POST' && rpc) {
+          const out = core.handleRpcV2Cbor(rpc[1] as string, rpc[2] as string, raw, headersOf(req));
+          res.writeHead(out.status, { ...out.headers, 'content-length': out.body.length }).end(Buffer.from(out.body));
+          return;
+        }
         if (url.pathname.startsWith(ADMIN_PREFIX)) {
           const out = handleAdmin(core, req.method ?? 'GET', url, body);
           res.writeHead(out.status, { 'content-type': 'application/json' }).end(JSON.stringify(out.body));
@@ -43,8 +58,7 @@ export async function listen(core: SandboxCore, host: string, port: number): Pro
             .end(JSON.stringify({ __type: 'UnknownOperationException', message: `${req.method} ${url.pathname} is not an AWS JSON endpoint; POST / with X-Amz-Target` }));
           return;
         }
-        const headers: Record<string, string | undefined> = {};
-        for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(',') : v;
+        const headers = headersOf(req);
         const out = core.handle({ target: headers['x-amz-target'], body, headers });
         res.writeHead(out.status, { ...out.headers, 'content-length': Buffer.byteLength(out.body) }).end(out.body);
       } catch (err) {

@@ -1,6 +1,7 @@
 /**
  * The embedded ECS/ECR sandbox: `startSandbox()` serves a local, in-memory
- * ECS + ECR endpoint (AWS JSON 1.1 over loopback HTTP) that the unmodified
+ * ECS + ECR endpoint (AWS JSON 1.1 over loopback HTTP), with Application Auto
+ * Scaling and CloudWatch alarms at the same endpoint, that the unmodified
  * AWS SDK and aws CLI talk to, with an admin API and an in-process mode.
  * See docs/sandbox.md for the behaviour it models and its defaults.
  */
@@ -13,6 +14,7 @@ import { SandboxCore, type RawRequest, type RawResponse, type SandboxCoreOptions
 import { applySeed, loadSeed, type SeedDocument } from './seed.js';
 import type { CallLogFilter, CallRecord } from './call-log.js';
 import type { ThrottlingOption } from './throttle.js';
+import type { SandboxApi } from './operations.js';
 
 export type { ThrottlingOption } from './throttle.js';
 export { ECS_THROTTLE_CATEGORIES, OPERATION_CATEGORY } from './throttle.js';
@@ -23,6 +25,7 @@ export type { RawRequest, RawResponse, ServiceAddress, SandboxLogger } from './s
 export type { InProcessRequestHandler } from './in-process-handler.js';
 export type { CallRecord, CallOutcome, CallLogFilter } from './call-log.js';
 export type { Json, JsonObject } from './json-input.js';
+export type { SandboxApi } from './operations.js';
 export { DEFAULT_ACCOUNT, DEFAULT_REGION, ACCOUNT_HEADER } from './request-identity.js';
 
 export { QUICKSTART_SEED } from './quickstart-seed.js';
@@ -70,6 +73,8 @@ export interface SandboxAdmin {
   /** ECR image reads (DescribeImages, BatchGetImage) of a repository answer AccessDeniedException while `denied`. */
   denyImageReads(target: { accountId?: string; region?: string; repository: string }, denied?: boolean): void;
   scaleService(address: ServiceAddress, desiredCount: number): JsonObject;
+  /** Sets a service's average CPU % now; simulated auto scaling acts on it each simulated minute. */
+  setServiceLoad(address: ServiceAddress, cpu: number): void;
   setServiceTaskDefinition(address: ServiceAddress, taskDefinition: string): JsonObject;
   /** Console-style change of any service field (UpdateService fields or any other key, stored as given). */
   mutateService(address: ServiceAddress, fields: JsonObject): JsonObject;
@@ -101,7 +106,7 @@ export interface Sandbox {
   /** One AWS JSON 1.1 request without a socket. */
   handle(request: RawRequest): RawResponse;
   /** One operation without the wire format (counted and throttled); throws the AWS error on failure. */
-  call(operation: string, input: JsonObject, target?: { accountId?: string; region?: string; api?: 'ecs' | 'ecr' }): JsonObject;
+  call(operation: string, input: JsonObject, target?: { accountId?: string; region?: string; api?: SandboxApi }): JsonObject;
   /** SDK client settings for an account: the access key id is the account id, so accounts stay isolated. */
   clientConfig(options?: SandboxClientOptions): SandboxClientConfig;
   /** SDK `requestHandler` that answers in memory (no socket). */
@@ -127,6 +132,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     markImageCrashing: (image, crashing = true) => core.markImageCrashing(image, crashing),
     denyImageReads: (target, denied = true) => core.denyImageReads(target, denied),
     scaleService: (address, n) => core.scaleService(address, n),
+    setServiceLoad: (address, cpu) => core.setServiceLoad(address, cpu),
     setServiceTaskDefinition: (address, td) => core.setServiceTaskDefinition(address, td),
     mutateService: (address, fields) => core.mutateService(address, fields),
     fightService: (address, fields) => core.fightService(address, fields),

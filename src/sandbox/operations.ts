@@ -1,10 +1,13 @@
-/** The operation tables: wire name -> implementation, for ECS and ECR. */
+/** The operation tables: wire name -> implementation, for ECS, ECR, Application Auto Scaling and CloudWatch. */
 import * as clusters from './ecs-clusters.js';
 import * as services from './ecs-services.js';
 import * as tags from './ecs-tags.js';
 import * as tasks from './ecs-tasks.js';
 import * as taskDefinitions from './ecs-task-definitions.js';
 import * as ecr from './ecr.js';
+import * as aas from './application-autoscaling.js';
+import * as capacityProviders from './ecs-capacity-providers.js';
+import * as cloudwatch from './cloudwatch.js';
 import type { ServiceOpContext } from './ecs-services.js';
 import type { JsonObject } from './json-input.js';
 
@@ -12,6 +15,13 @@ export type OperationImpl = (ctx: ServiceOpContext, input: JsonObject) => JsonOb
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 export const ECR_TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
+export const AAS_TARGET_PREFIX = 'AnyScaleFrontendService.';
+/** CloudWatch's JSON 1.0 target prefix, and its service name in the rpc-v2-cbor path. */
+export const CLOUDWATCH_SERVICE = 'GraniteServiceVersion20100801';
+export const CLOUDWATCH_TARGET_PREFIX = `${CLOUDWATCH_SERVICE}.`;
+
+/** Which API an operation belongs to (the tables below, one each). */
+export type SandboxApi = 'ecs' | 'ecr' | 'application-autoscaling' | 'cloudwatch';
 
 export const ECS_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
   CreateCluster: clusters.createCluster,
@@ -35,6 +45,10 @@ export const ECS_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
   TagResource: tags.tagResource,
   UntagResource: tags.untagResource,
   ListTagsForResource: tags.listTagsForResource,
+  CreateCapacityProvider: capacityProviders.createCapacityProvider,
+  UpdateCapacityProvider: capacityProviders.updateCapacityProvider,
+  DeleteCapacityProvider: capacityProviders.deleteCapacityProvider,
+  DescribeCapacityProviders: capacityProviders.describeCapacityProviders,
 };
 
 export const ECR_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
@@ -45,4 +59,34 @@ export const ECR_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
   BatchGetImage: ecr.batchGetImage,
   SetRepositoryPolicy: ecr.setRepositoryPolicy,
   GetRepositoryPolicy: ecr.getRepositoryPolicy,
+};
+
+export const AAS_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
+  RegisterScalableTarget: aas.registerScalableTarget,
+  DeregisterScalableTarget: aas.deregisterScalableTarget,
+  DescribeScalableTargets: aas.describeScalableTargets,
+  PutScalingPolicy: aas.putScalingPolicy,
+  DeleteScalingPolicy: aas.deleteScalingPolicy,
+  DescribeScalingPolicies: aas.describeScalingPolicies,
+  PutScheduledAction: aas.putScheduledAction,
+  DeleteScheduledAction: aas.deleteScheduledAction,
+  DescribeScheduledActions: aas.describeScheduledActions,
+  DescribeScalingActivities: aas.describeScalingActivities,
+  TagResource: aas.tagResource,
+  UntagResource: aas.untagResource,
+  ListTagsForResource: aas.listTagsForResource,
+};
+
+export const CLOUDWATCH_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
+  PutMetricAlarm: cloudwatch.putMetricAlarm,
+  DescribeAlarms: cloudwatch.describeAlarms,
+  DeleteAlarms: cloudwatch.deleteAlarms,
+  ListTagsForResource: cloudwatch.listTagsForResource,
+};
+
+export const API_OPERATIONS: Readonly<Record<SandboxApi, Readonly<Record<string, OperationImpl>>>> = {
+  ecs: ECS_OPERATIONS,
+  ecr: ECR_OPERATIONS,
+  'application-autoscaling': AAS_OPERATIONS,
+  cloudwatch: CLOUDWATCH_OPERATIONS,
 };

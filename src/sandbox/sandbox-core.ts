@@ -10,7 +10,12 @@ import { findCluster } from './ecs-clusters.js';
 import { applyServiceUpdate, findService, type ServiceOpContext } from './ecs-services.js';
 import { ImageOracle } from './image-oracle.js';
 import { isObject, type Json, type JsonObject } from './json-input.js';
-import { ECR_OPERATIONS, ECR_TARGET_PREFIX, ECS_OPERATIONS, ECS_TARGET_PREFIX, type OperationImpl } from './operations.js';
+import {
+  AAS_TARGET_PREFIX, API_OPERATIONS, CLOUDWATCH_TARGET_PREFIX, ECR_TARGET_PREFIX, ECS_OPERATIONS, ECS_TARGET_PREFIX, type SandboxApi,
+} from './operations.js';
+import { CLOUDWATCH_QUERY_CODES } from './cloudwatch.js';
+import { decodeCborRequest, encodeCborResponse } from './rpc-v2-cbor.js';
+import { setServiceLoad, settleScaling } from './scaling-simulation.js';
 import { DEFAULT_ACCOUNT, DEFAULT_REGION, identify } from './request-identity.js';
 import { DEFAULT_TIMINGS, settleRegion, type RolloutDeps, type RolloutTimings } from './rollout.js';
 import { SimClock } from './sim-clock.js';
@@ -87,19 +92,22 @@ export class SandboxCore {
     return this.#timings;
   }
 
-  /** Handles one AWS JSON 1.1 request. Never throws: errors become AWS error bodies. */
+  /**
+   * Handles one AWS JSON request (1.1 for ECS, ECR and Application Auto
+   * Scaling; 1.0 with query-compatible errors for CloudWatch). Never throws:
+   * errors become AWS error bodies.
+   */
   handle(request: RawRequest): RawResponse {
     const requestId = randomUUID();
     const target = request.target ?? '';
+    const api = apiOfTarget(target);
+    const json = api === 'cloudwatch' ? '1.0' : '1.1';
     let operation = target;
     try {
-      let table: Readonly<Record<string, OperationImpl>> | undefined;
-      if (target.startsWith(ECS_TARGET_PREFIX)) table = ECS_OPERATIONS;
-      else if (target.startsWith(ECR_TARGET_PREFIX)) table = ECR_OPERATIONS;
-      operation = table ? target.slice(target.indexOf('.') + 1) : target;
+      operation = api ? target.slice(target.indexOf('.') + 1) : target;
       const identity = identify(request.headers);
-      const impl = table && Object.hasOwn(table, operation) ? table[operation] : undefined;
-      if (!impl) throw new SandboxApiError('UnknownOperationException', `Operation ${target || '(none)'} is not supported by this sandbox.`);
+      const table = api ? API_OPERATIONS[api] : undefined;
+      if (!api || !table || !Object.hasOwn(table, operation)) throw new SandboxApiError('UnknownOperationException', `Operation ${target || '(none)'} is not supported by this sandbox.`);
       let input: Json;
       try {
         input = request.body.trim() === '' ? {} : (JSON.parse(request.body) as Json);
@@ -107,23 +115,55 @@ export class SandboxCore {
         throw new SandboxApiError('SerializationException', 'Start of structure or map found where not expected.');
       }
       if (!isObject(input)) throw new SandboxApiError('SerializationException', 'Start of structure or map found where not expected.');
-      const output = this.call(operation, input, identity.account, identity.region, table === ECR_OPERATIONS ? 'ecr' : 'ecs');
+      const output = this.call(operation, input, identity.account, identity.region, api);
       this.#logger?.debug({ operation, account: identity.account, region: identity.region }, 'sandbox request');
-      return { status: 200, headers: jsonHeaders(requestId), body: JSON.stringify(output) };
+      return { status: 200, headers: jsonHeaders(requestId, json), body: JSON.stringify(output) };
     } catch (err) {
-      const apiError = err instanceof SandboxApiError ? err : new SandboxApiError('ServerException', err instanceof Error ? err.message : String(err), 500);
-      if (apiError.status >= 500) this.#logger?.warn({ operation, err }, 'sandbox internal error');
+      const apiError = this.#apiError(err, operation);
+      const headers: Record<string, string> = { ...jsonHeaders(requestId, json), 'x-amzn-errortype': apiError.type };
+      let type = apiError.type;
+      if (api === 'cloudwatch') {
+        type = `com.amazonaws.cloudwatch#${apiError.type}`;
+        headers['x-amzn-query-error'] = queryError(apiError);
+      }
+      return { status: apiError.status, headers, body: JSON.stringify({ __type: type, message: apiError.message }) };
+    }
+  }
+
+  /**
+   * Handles one Smithy RPC v2 CBOR request (`POST /service/<name>/operation/<Op>`),
+   * which the aws CLI v1 speaks to CloudWatch. Only CloudWatch is served this way.
+   */
+  handleRpcV2Cbor(service: string, operation: string, body: Uint8Array, headers: Readonly<Record<string, string | undefined>>): { status: number; headers: Record<string, string>; body: Uint8Array } {
+    const requestId = randomUUID();
+    const cborHeaders = { 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor', 'x-amzn-requestid': requestId };
+    try {
+      const identity = identify(headers);
+      if (apiOfTarget(`${service}.`) !== 'cloudwatch' || !Object.hasOwn(API_OPERATIONS.cloudwatch, operation)) {
+        throw new SandboxApiError('UnknownOperationException', `Operation ${service}.${operation} is not supported over rpc-v2-cbor by this sandbox.`);
+      }
+      const input = decodeCborRequest(body);
+      const output = this.call(operation, input, identity.account, identity.region, 'cloudwatch');
+      return { status: 200, headers: cborHeaders, body: encodeCborResponse(output) };
+    } catch (err) {
+      const apiError = this.#apiError(err, operation);
       return {
         status: apiError.status,
-        headers: { ...jsonHeaders(requestId), 'x-amzn-errortype': apiError.type },
-        body: JSON.stringify({ __type: apiError.type, message: apiError.message }),
+        headers: { ...cborHeaders, 'x-amzn-query-error': queryError(apiError) },
+        body: encodeCborResponse({ __type: `com.amazonaws.cloudwatch#${apiError.type}`, message: apiError.message }),
       };
     }
   }
 
+  #apiError(err: unknown, operation: string): SandboxApiError {
+    const apiError = err instanceof SandboxApiError ? err : new SandboxApiError('ServerException', err instanceof Error ? err.message : String(err), 500);
+    if (apiError.status >= 500) this.#logger?.warn({ operation, err }, 'sandbox internal error');
+    return apiError;
+  }
+
   /** Runs one operation for an account/Region without the wire format (counted and throttled like a request). */
-  call(operation: string, input: JsonObject, account = DEFAULT_ACCOUNT, region = DEFAULT_REGION, api: 'ecs' | 'ecr' = 'ecs'): JsonObject {
-    const table = api === 'ecs' ? ECS_OPERATIONS : ECR_OPERATIONS;
+  call(operation: string, input: JsonObject, account = DEFAULT_ACCOUNT, region = DEFAULT_REGION, api: SandboxApi = 'ecs'): JsonObject {
+    const table = API_OPERATIONS[api];
     const impl = Object.hasOwn(table, operation) ? table[operation] : undefined;
     if (!impl) throw new SandboxApiError('UnknownOperationException', `Operation ${operation} is not supported by this sandbox.`);
     this.#count(account, operation);
@@ -132,7 +172,8 @@ export class SandboxCore {
     const record = (outcome: CallRecord['outcome']) =>
       this.#callLog.add({ at, accountId: account, region, operation, ...(target !== undefined ? { target } : {}), outcome });
     try {
-      this.#throttler.take(`${account}/${region}`, operation);
+      // ECS's rates only: Application Auto Scaling and CloudWatch publish none the sandbox could model.
+      if (api === 'ecs' || api === 'ecr') this.#throttler.take(`${account}/${region}`, operation);
     } catch (err) {
       record('throttled');
       throw err;
@@ -158,9 +199,20 @@ export class SandboxCore {
       now,
       images: this.images,
       newId: randomUUID,
-      settle: (s: RegionState) => settleRegion(s, now, rollout),
+      settle: (s: RegionState) => this.#settleRegion(s, now, rollout),
       rollout,
     };
+  }
+
+  /** Runs scaling (scaling-simulation.ts) and rollouts of one Region up to `now`. */
+  #settleRegion(state: RegionState, now: number, rollout: RolloutDeps): void {
+    settleScaling(state, now, {
+      contextAt: (at) => ({
+        state, all: this.state, now: at, images: this.images, newId: randomUUID, settle: () => undefined, rollout,
+      }),
+      settleRolloutsTo: (at) => settleRegion(state, at, rollout),
+    });
+    settleRegion(state, now, rollout);
   }
 
   rolloutDeps(): RolloutDeps {
@@ -171,7 +223,7 @@ export class SandboxCore {
   settleAll(): void {
     const now = this.clock.now();
     const deps = this.rolloutDeps();
-    for (const region of this.state.regions()) settleRegion(region, now, deps);
+    for (const region of this.state.regions()) this.#settleRegion(region, now, deps);
   }
 
   #count(account: string, operation: string): void {
@@ -290,6 +342,16 @@ export class SandboxCore {
     if (fields) this.mutateService({ accountId: account, region, cluster, service: service.serviceName }, fields);
   }
 
+  /**
+   * Sets a service's average CPU % as of now (simulated scaling acts on it at
+   * the next simulated minute); the load is kept as demand, so adding tasks lowers it.
+   */
+  setServiceLoad(address: ServiceAddress, cpu: number): void {
+    if (!Number.isFinite(cpu) || cpu < 0) throw invalidParameter('cpu must be a number >= 0 (average CPU %).');
+    const { ctx, svc } = this.#service(address);
+    setServiceLoad(ctx.state, svc.cluster.name, svc.name, cpu, svc.desiredCount);
+  }
+
   scaleService(address: ServiceAddress, desiredCount: number): JsonObject {
     return this.mutateService(address, { desiredCount });
   }
@@ -312,6 +374,19 @@ function fighterKey(account: string, region: string, cluster: string, service: s
   return `${account}/${region}/${cluster}/${service}`;
 }
 
-function jsonHeaders(requestId: string): Record<string, string> {
-  return { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId };
+function jsonHeaders(requestId: string, version: '1.0' | '1.1' = '1.1'): Record<string, string> {
+  return { 'content-type': `application/x-amz-json-${version}`, 'x-amzn-requestid': requestId };
+}
+
+function apiOfTarget(target: string): SandboxApi | undefined {
+  if (target.startsWith(ECS_TARGET_PREFIX)) return 'ecs';
+  if (target.startsWith(ECR_TARGET_PREFIX)) return 'ecr';
+  if (target.startsWith(AAS_TARGET_PREFIX)) return 'application-autoscaling';
+  if (target.startsWith(CLOUDWATCH_TARGET_PREFIX)) return 'cloudwatch';
+  return undefined;
+}
+
+/** CloudWatch's `x-amzn-query-error` header: the query protocol's error code and fault side. */
+function queryError(error: SandboxApiError): string {
+  return `${CLOUDWATCH_QUERY_CODES[error.type] ?? error.type};${error.status >= 500 ? 'Receiver' : 'Sender'}`;
 }

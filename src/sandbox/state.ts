@@ -5,6 +5,7 @@
  * O(everything stored): benchmarks hold 10,000 services.
  */
 import type { Json, JsonObject } from './json-input.js';
+import { ScalingRegionState } from './scaling-state.js';
 import { StepQueue } from './step-queue.js';
 
 export type ServiceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE';
@@ -167,6 +168,8 @@ export class RegionState {
   readonly steps = new StepQueue();
   /** Task ARN -> owning service, for DescribeTasks by ARN. */
   readonly taskIndex = new Map<string, ServiceRecord>();
+  /** Application Auto Scaling, CloudWatch alarms and ECS capacity providers (scaling-state.ts). */
+  readonly scaling = new ScalingRegionState();
 
   constructor(
     readonly account: string,

@@ -5,6 +5,8 @@
 import { randomInt } from 'node:crypto';
 import { ECSClient, RegisterTaskDefinitionCommand, CreateClusterCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { ECRClient } from '@aws-sdk/client-ecr';
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 
 export interface SandboxAccount {
@@ -12,6 +14,8 @@ export interface SandboxAccount {
   readonly region: string;
   ecs(): ECSClient;
   ecr(): ECRClient;
+  autoScaling(): ApplicationAutoScalingClient;
+  cloudWatch(): CloudWatchClient;
 }
 
 export function freshAccountId(): string {
@@ -24,7 +28,13 @@ export async function testSandbox(options: SandboxOptions = {}): Promise<Sandbox
 
 export function accountOn(sandbox: Sandbox, region = 'eu-west-1', accountId = freshAccountId()): SandboxAccount {
   const config = { ...sandbox.clientConfig({ accountId, region }), maxAttempts: 1 };
-  return { accountId, region, ecs: () => new ECSClient(config), ecr: () => new ECRClient(config) };
+  return {
+    accountId, region,
+    ecs: () => new ECSClient(config),
+    ecr: () => new ECRClient(config),
+    autoScaling: () => new ApplicationAutoScalingClient(config),
+    cloudWatch: () => new CloudWatchClient(config),
+  };
 }
 
 /** A Fargate task definition input with one container. */
