@@ -138,7 +138,11 @@ function corrected(decision: ServiceDecision, applied: NonNullable<ServiceDecisi
     observedSync: decision.observedSync ?? 'OutOfSync',
     patch: {
       ...decision.patch,
-      ...(serviceFailed ? {} : { lastApplySucceeded: decision.patch.lastApplySucceeded ?? true, lastAppliedRevision: decision.patch.lastAppliedRevision ?? revision }),
+      lastAttemptedRevision: revision,
+      // A rollout being followed says when the revision is applied (its pass sets lastAppliedRevision).
+      ...(serviceFailed ? {} : decision.patch.health === 'Progressing' && decision.result === 'requeue'
+        ? { lastApplySucceeded: decision.patch.lastApplySucceeded ?? true }
+        : { lastApplySucceeded: decision.patch.lastApplySucceeded ?? true, lastAppliedRevision: revision }),
     },
   };
 }

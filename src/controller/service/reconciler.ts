@@ -88,7 +88,7 @@ export class ServiceReconciler implements Reconciler<'Service'> {
     const { region, signal } = context;
     const memory = this.#memory.get(identity) ?? {};
     const observed = await observeService(desired, region, signal, { controllerId: this.#options.controllerId, followed: memory.followed });
-    const input: ServiceDecisionInput = {
+    let input: ServiceDecisionInput = {
       desired, observed, memory, previous: context.status, mode: this.#options.mode, controllerId: this.#options.controllerId,
       revision: context.revision, now: this.#options.clock.now(), planner: this.#options.planner, mask: this.#options.mask,
       followRollouts: this.#options.followRollouts, rolloutPollMs: this.#options.rolloutPollMs, rolloutTimeoutMs: this.#options.rolloutTimeoutMs,
@@ -97,6 +97,16 @@ export class ServiceReconciler implements Reconciler<'Service'> {
     let decision = decideService(input);
     if (decision.diffReused) this.diffCounts.reused++;
     else if (decision.diffComputed) this.diffCounts.computed++;
+    if (setsDesiredCount(decision) && region.scaling && observed.complete) {
+      // Git is about to set the count, judged on a scaling listing that may be seconds old: a target
+      // registered since would own the count. Read this service's scaling afresh before fighting it.
+      region.scaling.reader.invalidate(desired.cluster, desired.name);
+      const scaling = await region.scaling.reader.describe(desired.cluster, desired.name, signal).catch(() => undefined);
+      if (scaling?.target && scaling.target !== observed.observation.scaling?.target) {
+        input = { ...input, observed: { ...observed, observation: { ...observed.observation, scaling } } };
+        decision = decideService(input);
+      }
+    }
 
     const act = decision.act;
     let notes: OutcomeNote[] | undefined;
@@ -126,7 +136,7 @@ export class ServiceReconciler implements Reconciler<'Service'> {
       this.#loops.delete(identity);
     }
     decision = await reconcileScaling({
-      desired, decision, observed, created, region, signal, status: context.status,
+      desired, decision, observed: input.observed, created, region, signal, status: context.status,
       controllerId: this.#options.controllerId, revision: context.revision, now: input.now, mask: this.#options.mask,
     });
     if (context.status?.correctionLoop && !this.#loops.get(identity)?.loop) {
@@ -152,6 +162,11 @@ export class ServiceReconciler implements Reconciler<'Service'> {
       region.reader.invalidateService(desired.cluster, desired.name);
     }
   }
+}
+
+/** The decision would send desiredCount to an existing service. */
+function setsDesiredCount(decision: ServiceDecision): boolean {
+  return decision.act?.kind === 'apply' && decision.act.plan.actions.some((a) => a.kind === 'updateService' && a.input.desiredCount !== undefined);
 }
 
 /** A manifest file with problems: the service is left as it is; an existing record says why. */
