@@ -135,13 +135,18 @@ export function parseInstant(text: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-let zones: ReadonlySet<string> | undefined;
+/** IANA's spelling: segments that start with a capital (Europe/Paris, Etc/GMT+5, EST5EDT, UTC). */
+const IANA_NAME = /^[A-Z][A-Za-z0-9_+-]*(\/[A-Z][A-Za-z0-9_+-]*)*$/;
 
-/** An IANA time zone name (Intl's list), UTC, or an Etc/ zone such as Etc/GMT+5. */
+/**
+ * An IANA time zone name, as Application Auto Scaling's Timezone takes
+ * (Europe/Paris, America/New_York, UTC, Etc/GMT+5). Checked against the ICU
+ * database Node carries by asking Intl.DateTimeFormat, not with
+ * Intl.supportedValuesOf: that lists only ICU's canonical names and so
+ * misses current IANA names such as Asia/Kolkata (ICU's Asia/Calcutta).
+ */
 export function isTimeZone(name: string): boolean {
-  zones ??= new Set(Intl.supportedValuesOf('timeZone'));
-  if (zones.has(name) || name === 'UTC') return true;
-  if (!name.startsWith('Etc/')) return false;
+  if (!IANA_NAME.test(name)) return false;
   try {
     new Intl.DateTimeFormat('en', { timeZone: name });
     return true;

@@ -49,6 +49,16 @@ function misplaced(at: string, field: string, candidates: readonly string[]): st
   return undefined;
 }
 
+/** CreateCapacityProvider members a `kind: CapacityProvider` spec leaves out (ecs-schema-generator.ts says why). */
+function capacityProviderField(at: string, field: string, candidates: readonly string[]): string | undefined {
+  if (at !== '/spec' || !candidates.includes('autoScalingGroupProvider')) return undefined;
+  if (field === 'name') return 'the capacity provider name is metadata.name';
+  if (field === 'cluster' || field === 'managedInstancesProvider') {
+    return 'ecs-gitops manages Auto Scaling group capacity providers, which belong to no cluster (attach one with the Cluster\'s capacityProviders); ECS Managed Instances providers are not supported';
+  }
+  return undefined;
+}
+
 const PATTERN_TEXT: Readonly<Record<string, string>> = {
   [ECS_NAME_PATTERN]: 'is not a valid ECS name: use 1-255 letters, digits, hyphens (-) and underscores (_)',
   [REGION_PATTERN]: 'is not an AWS region name such as eu-west-1',
@@ -101,7 +111,7 @@ function translate(error: ErrorObject): RuleProblem | undefined {
       const field = String(params.additionalProperty);
       const pointer = joinPointer(at, field);
       const candidates = schemaProperties(error.parentSchema);
-      const moved = MOVED_FIELDS[pointer] ?? misplaced(at, field, candidates);
+      const moved = capacityProviderField(at, field, candidates) ?? MOVED_FIELDS[pointer] ?? misplaced(at, field, candidates);
       const suggestion = closestMatch(field, candidates);
       const advice = moved
         ? `; ${moved}`
