@@ -77,6 +77,21 @@ describe('ecs-gitops start (quick start)', () => {
         const healed = await web();
         return healed?.sync === 'Synced' && healed.lastError === undefined;
       }, async () => web());
+
+      // Try next, step 5: the autoscaled worker's target is registered, and the count its policy sets under load is left alone.
+      const worker = async () => (await statusOf(url)).find((s) => s.service === 'worker');
+      await eventually(async () => (await worker())?.autoScaling?.registered === true, async () => worker());
+      expect((await worker())?.autoScaling).toMatchObject({ managedBy: 'git', minCapacity: 1, maxCapacity: 10, policies: ['cpu-60'], scheduledActions: ['weekday-morning'] });
+      const load = await fetch(`${endpoint}/_sandbox/services/load`, {
+        method: 'POST', body: JSON.stringify({ accountId: '123456789012', region: 'eu-west-1', cluster: 'demo', service: 'worker', cpu: 95 }),
+      });
+      expect(load.status, await load.text()).toBe(200);
+      const skip = await fetch(`${endpoint}/_sandbox/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: 300_000 }) });
+      expect(skip.status, await skip.text()).toBe(200);
+      await eventually(async () => {
+        const scaled = await worker();
+        return (scaled?.autoScaling?.desiredCount ?? 0) > 1 && scaled?.sync === 'Synced' && scaled.autoScaling?.lastActivity !== undefined;
+      }, async () => worker(), 30_000);
     } finally {
       cli.stop();
     }
