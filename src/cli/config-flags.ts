@@ -27,8 +27,9 @@ export type RateLimitOverrides = Partial<Record<RateCategory, BucketLimits>>;
 export const RATE_LIMITS_FLAG: FlagSpec = {
   name: 'rate-limits',
   type: 'string',
-  description: 'ECS rate limits for accounts with raised quotas: JSON such as {"service-modify": {"burst": 100, "refillPerSecond": 10}}, '
-    + `or a path to a JSON file; categories ${RATE_CATEGORIES.join(', ')}; what is left out keeps ECS's published limits`,
+  description: 'client-side rate limits for accounts with raised quotas: JSON such as {"service-modify": {"burst": 100, "refillPerSecond": 10}}, '
+    + `or a path to a JSON file; categories ${RATE_CATEGORIES.join(', ')}; what is left out keeps the defaults `
+    + '(ECS\'s published limits; conservative ones for Application Auto Scaling and CloudWatch)',
 };
 
 /** --mode of the commands that run the controller (run, sync). */
@@ -172,7 +173,7 @@ const ENTRY_SHAPE = '{"burst": n, "refillPerSecond": r}';
  * --rate-limits as per-category limits, or undefined when not given. A value
  * starting with `{` is the JSON itself; anything else names a JSON file
  * (relative to the working directory). Categories not listed, and fields not
- * given, keep ECS's published defaults.
+ * given, keep their defaults (DEFAULT_RATE_LIMITS).
  */
 export async function rateLimitsFrom(ctx: CommandContext): Promise<RateLimitOverrides | undefined> {
   const raw = ctx.args.flags['rate-limits'];

@@ -36,7 +36,28 @@ const NOT_YET_CONSISTENT = [/unable to assume the service linked role/i, /does n
  * else (throttling, 5xx, network, a cluster or service not (yet) there, a
  * deregistered revision the next attempt registers again) is retried.
  */
-const PERMANENT_AWS_CODES: ReadonlySet<string> = new Set<AwsErrorCode>(['AWS_INVALID_REQUEST', 'AWS_ACCESS_DENIED']);
+const PERMANENT_AWS_CODES: ReadonlySet<string> = new Set<AwsErrorCode>(['AWS_INVALID_REQUEST', 'AWS_ACCESS_DENIED', 'AWS_SCALING_LIMIT_EXCEEDED']);
+
+/**
+ * Error names of Application Auto Scaling and CloudWatch with codes of their
+ * own. Read only for those APIs: ECS has a LimitExceededException and a
+ * ResourceNotFoundException of its own, which keep their mapping. A
+ * ValidationException (or CloudWatch's InvalidParameter* errors) is a client
+ * error like any other: AWS_INVALID_REQUEST.
+ */
+const SCALING_ERROR_CODES: Readonly<Record<string, AwsErrorCode>> = {
+  ObjectNotFoundException: 'AWS_SCALING_OBJECT_NOT_FOUND',
+  ResourceNotFound: 'AWS_SCALING_OBJECT_NOT_FOUND',
+  ResourceNotFoundException: 'AWS_SCALING_OBJECT_NOT_FOUND',
+  ConcurrentUpdateException: 'AWS_SCALING_CONCURRENT_UPDATE',
+  LimitExceededException: 'AWS_SCALING_LIMIT_EXCEEDED',
+  LimitExceededFault: 'AWS_SCALING_LIMIT_EXCEEDED',
+  FailedResourceAccessException: 'AWS_SCALING_RESOURCE_ACCESS_FAILED',
+};
+
+function isScalingApi(api: AwsApi | undefined): boolean {
+  return api === 'application-autoscaling' || api === 'cloudwatch';
+}
 
 /** Whether a failure with this code cannot succeed on a retry of the same request. */
 export function isPermanentAwsCode(code: string): boolean {
@@ -78,9 +99,11 @@ export function classifyAwsError(err: unknown): AwsOutcome {
   return status === undefined ? 'network_error' : 'client_error';
 }
 
-function codeFor(name: string, outcome: AwsOutcome, message: string): AwsErrorCode {
+function codeFor(name: string, outcome: AwsOutcome, message: string, api?: AwsApi): AwsErrorCode {
   if (name === 'AbortError') return 'AWS_REQUEST_ABORTED';
   if (outcome === 'throttled') return 'AWS_THROTTLED';
+  const scalingCode = isScalingApi(api) && Object.hasOwn(SCALING_ERROR_CODES, name) ? SCALING_ERROR_CODES[name] : undefined;
+  if (scalingCode) return scalingCode;
   if (name === 'CredentialsProviderError') return 'AWS_CREDENTIALS_MISSING';
   if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException') return 'AWS_ACCESS_DENIED';
   if (name === 'ClusterNotFoundException') return 'AWS_CLUSTER_NOT_FOUND';
@@ -111,6 +134,6 @@ export function toAwsCallError(err: unknown, api: AwsApi, operation: string): Aw
   const name = awsErrorName(err);
   const outcome = classifyAwsError(err);
   const raw = (err as SdkErrorShape | undefined)?.message ?? String(err);
-  const code = codeFor(name, outcome, raw);
+  const code = codeFor(name, outcome, raw, api);
   return new AwsCallError(code, `${api.toUpperCase()} ${operation} failed: ${name}: ${raw}`, name, operation, outcome, err);
 }

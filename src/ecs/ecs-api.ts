@@ -66,7 +66,7 @@ export const AWS_OUTCOMES = ['ok', 'throttled', 'client_error', 'server_error', 
 export type AwsOutcome = (typeof AWS_OUTCOMES)[number];
 
 /** The AWS APIs ecs-gitops calls (metric label `api`). */
-export const AWS_APIS = ['ecs', 'ecr'] as const;
+export const AWS_APIS = ['ecs', 'ecr', 'application-autoscaling', 'cloudwatch'] as const;
 export type AwsApi = (typeof AWS_APIS)[number];
 
 export interface AwsRequestEvent {

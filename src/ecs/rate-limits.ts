@@ -1,21 +1,35 @@
 /**
  * ECS API throttling categories and their published token-bucket limits
  * (docs/ecs-facts.md#api-throttling): the defaults for the client-side limiter;
- * the margins kept below them: docs/controller.md#rate-limiting.
+ * the margins kept below them: docs/controller.md#rate-limiting. Also the
+ * buckets of the Application Auto Scaling and CloudWatch alarm calls
+ * (src/autoscaling/rate-limited-scaling.ts), whose defaults are our own
+ * conservative choice (see DEFAULT_RATE_LIMITS).
  */
 import type { BucketLimits } from './token-bucket.js';
 import type { EcsOperation } from './ecs-api.js';
 
-export type RateCategory =
+export type EcsRateCategory =
   | 'cluster-read' | 'cluster-modify'
   | 'task-definition-read' | 'task-definition-modify'
   | 'service-read' | 'service-modify'
   | 'tag-read' | 'tag-modify';
 
-export const RATE_CATEGORIES: readonly RateCategory[] = [
+/** Application Auto Scaling and CloudWatch alarm calls: one bucket per API and direction. */
+export type ScalingRateCategory = 'autoscaling-read' | 'autoscaling-modify' | 'cloudwatch-read' | 'cloudwatch-modify';
+
+export type RateCategory = EcsRateCategory | ScalingRateCategory;
+
+export const ECS_RATE_CATEGORIES: readonly EcsRateCategory[] = [
   'cluster-read', 'cluster-modify', 'task-definition-read', 'task-definition-modify',
   'service-read', 'service-modify', 'tag-read', 'tag-modify',
 ];
+
+export const SCALING_RATE_CATEGORIES: readonly ScalingRateCategory[] = [
+  'autoscaling-read', 'autoscaling-modify', 'cloudwatch-read', 'cloudwatch-modify',
+];
+
+export const RATE_CATEGORIES: readonly RateCategory[] = [...ECS_RATE_CATEGORIES, ...SCALING_RATE_CATEGORIES];
 
 export const OPERATION_CATEGORY: Readonly<Record<EcsOperation, RateCategory>> = {
   DescribeClusters: 'cluster-read',
@@ -41,7 +55,17 @@ export const OPERATION_CATEGORY: Readonly<Record<EcsOperation, RateCategory>> = 
   DeleteCapacityProvider: 'cluster-modify',
 };
 
-/** ECS's published per-account, per-Region limits. */
+/**
+ * ECS's published per-account, per-Region limits; for the scaling buckets,
+ * conservative limits of our own. Application Auto Scaling publishes no
+ * request rates, and the CloudWatch alarm calls share the account's quota
+ * with every dashboard, alerting tool and console user. Low rates cost
+ * little here: a pass reads a whole Region's scaling with a few listing pages
+ * (src/autoscaling/scaling-reader.ts), and scaling configuration changes far
+ * less often than images. A ThrottlingException slows a bucket down like
+ * ECS's (token-bucket.ts); --rate-limits raises them for an account that
+ * knows its quotas (docs/controller.md#rate-limiting).
+ */
 export const DEFAULT_RATE_LIMITS: Readonly<Record<RateCategory, BucketLimits>> = Object.freeze({
   'cluster-read': { burst: 50, refillPerSecond: 20 },
   'cluster-modify': { burst: 20, refillPerSecond: 1 },
@@ -51,6 +75,10 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<RateCategory, BucketLimits>> =
   'service-modify': { burst: 50, refillPerSecond: 5 },
   'tag-read': { burst: 50, refillPerSecond: 20 },
   'tag-modify': { burst: 20, refillPerSecond: 10 },
+  'autoscaling-read': { burst: 20, refillPerSecond: 5 },
+  'autoscaling-modify': { burst: 10, refillPerSecond: 1 },
+  'cloudwatch-read': { burst: 10, refillPerSecond: 3 },
+  'cloudwatch-modify': { burst: 3, refillPerSecond: 1 },
 });
 
 /**

@@ -38,6 +38,22 @@ export const AWS_ERROR_CODES = defineErrorCodes({
     title: 'ECS refused the call because something it depends on was created moments ago (the ECS service-linked role, a target group\'s load balancer listener)',
     hint: 'Retried with backoff. If it persists, create what the message names: the AWSServiceRoleForECS service-linked role, or a listener that forwards to the target group.',
   },
+  AWS_SCALING_OBJECT_NOT_FOUND: {
+    title: 'the scalable target, scaling policy, scheduled action or alarm a call named does not exist (ObjectNotFoundException, ResourceNotFound)',
+    hint: 'It was removed outside Git (or not yet visible) since the last read; the retry reads the service\'s scaling again and plans from what is there.',
+  },
+  AWS_SCALING_CONCURRENT_UPDATE: {
+    title: 'Application Auto Scaling refused a change because another change to the same target is in progress (ConcurrentUpdateException)',
+    hint: 'Retried with backoff. If it persists, another tool is changing the same scalable target.',
+  },
+  AWS_SCALING_LIMIT_EXCEEDED: {
+    title: 'an Application Auto Scaling or CloudWatch quota was reached (LimitExceededException, LimitExceededFault)',
+    hint: 'Remove scalable targets, policies, scheduled actions or alarms the account no longer needs, or ask AWS for a higher quota. Not retried with backoff: the controller tries again on the next resync.',
+  },
+  AWS_SCALING_RESOURCE_ACCESS_FAILED: {
+    title: 'Application Auto Scaling could not reach the ECS service or its alarms (FailedResourceAccessException)',
+    hint: 'Retried with backoff: it happens while the AWSServiceRoleForApplicationAutoScaling_ECSService role is created on first use. If it persists, check that role\'s permissions.',
+  },
   AWS_SERVER_ERROR: {
     title: 'AWS answered with a server error',
     hint: 'Transient on AWS\'s side; the reconcile is retried with backoff.',

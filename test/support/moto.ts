@@ -6,7 +6,10 @@
 import { randomInt } from 'node:crypto';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ECRClient } from '@aws-sdk/client-ecr';
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { inject } from 'vitest';
+import { addScalingRequestHeaders } from '../../src/autoscaling/scaling-sdk-adapter.js';
 import { addRequestHeaders } from '../../src/ecs/sdk-adapter.js';
 
 // Not frozen: the SDK stamps feature flags onto the credentials object.
@@ -18,6 +21,8 @@ export interface MotoAccount {
   readonly region: string;
   ecs(): ECSClient;
   ecr(): ECRClient;
+  autoScaling(): ApplicationAutoScalingClient;
+  cloudWatch(): CloudWatchClient;
 }
 
 /** The moto endpoint, or null when moto_server is not installed (never null with CI=true). */
@@ -36,5 +41,7 @@ export function motoAccount(region = 'eu-west-1'): MotoAccount {
     region,
     ecs: () => addRequestHeaders(new ECSClient(common), { 'x-moto-account-id': accountId }),
     ecr: () => addRequestHeaders(new ECRClient(common), { 'x-moto-account-id': accountId }),
+    autoScaling: () => addScalingRequestHeaders(new ApplicationAutoScalingClient(common), { 'x-moto-account-id': accountId }),
+    cloudWatch: () => addScalingRequestHeaders(new CloudWatchClient(common), { 'x-moto-account-id': accountId }),
   };
 }
