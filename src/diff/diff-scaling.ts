@@ -15,7 +15,7 @@ import type { LiveScaling } from '../plan/scaling-types.js';
 import { compareValues } from './compare.js';
 import { escapePointerToken, type PathSegment } from './json-pointer.js';
 import { normalizeDesiredScaling, normalizeLiveScaling } from './scaling-normalize.js';
-import type { Change } from './types.js';
+import type { Change, JsonObject, JsonValue } from './types.js';
 
 /** The pointer of the whole block: the single change when it is added or removed. */
 export const AUTO_SCALING_POINTER = '/spec/autoScaling';
@@ -44,13 +44,28 @@ export function diffScaling(desired: AutoScalingSpec | undefined, live: LiveScal
   if (live?.target === undefined) {
     return [{ pointer: AUTO_SCALING_POINTER, desired: desiredCanonical, live: undefined, kind: 'added', scope: 'autoScaling' }];
   }
-  return compareValues(desiredCanonical, liveCanonical, ['spec', 'autoScaling'], 'full').map((d) => ({
+  // A map of named items present on one side only is still compared name by name.
+  const [desiredSide, liveSide] = withNamedMapsOnBothSides(desiredCanonical, liveCanonical);
+  return compareValues(desiredSide, liveSide, ['spec', 'autoScaling'], 'full').map((d) => ({
     pointer: scalingPointer(d.path),
     desired: d.desired,
     live: d.live,
     kind: d.kind,
     scope: 'autoScaling' as const,
   }));
+}
+
+const NAMED_MAPS = ['targetTracking', 'stepScaling', 'scheduled', 'otherPolicies'] as const;
+
+function withNamedMapsOnBothSides(desired: JsonObject, live: JsonObject): [JsonObject, JsonObject] {
+  const d: Record<string, JsonValue> = { ...desired };
+  const l: Record<string, JsonValue> = { ...live };
+  for (const key of NAMED_MAPS) {
+    if (d[key] === undefined && l[key] === undefined) continue;
+    d[key] ??= {};
+    l[key] ??= {};
+  }
+  return [d, l];
 }
 
 /** Every segment is a key of the canonical form (names included) or a list index. */

@@ -53,7 +53,8 @@ export function planScaling(input: PlanScalingInput): ScalingPlan {
   const { cluster, service, desired, live, owned, external, controllerId } = input;
   const ourAlarms = (live?.alarms ?? [])
     .map((alarm) => alarm.AlarmName)
-    .filter((name): name is string => name !== undefined && name.startsWith(scalingAlarmPrefix(cluster, service)));
+    .filter((name): name is string => name !== undefined && name.startsWith(scalingAlarmPrefix(cluster, service)))
+    .sort();
   const target: TargetIdentity = { ServiceNamespace: ECS_SERVICE_NAMESPACE, ResourceId: scalingResourceId(cluster, service), ScalableDimension: ECS_DESIRED_COUNT_DIMENSION };
 
   if (external) {
@@ -157,12 +158,13 @@ export function planScaling(input: PlanScalingInput): ScalingPlan {
   // 5. Deletions: our alarms no declared step policy needs, then policies and scheduled actions Git no longer has.
   const stepNames = new Set(Object.keys(wantStep));
   actions.push(...deleteAlarms(ourAlarms.filter((alarmName) => !stepNames.has(alarmPolicyName(alarmName, { cluster, service }) ?? ''))));
-  for (const name of livePolicies.keys()) {
+  // Sorted: the plan does not depend on the order AWS listed things in.
+  for (const name of [...livePolicies.keys()].sort()) {
     if (!declaredType.has(name)) actions.push({ kind: 'deleteScalingPolicy', input: { ...target, PolicyName: name } });
   }
-  for (const action of live?.scheduledActions ?? []) {
-    const name = action.ScheduledActionName;
-    if (name !== undefined && !Object.hasOwn(wantScheduled, name)) actions.push({ kind: 'deleteScheduledAction', input: { ...target, ScheduledActionName: name } });
+  const liveScheduledNames = (live?.scheduledActions ?? []).map((a) => a.ScheduledActionName).filter((name): name is string => name !== undefined);
+  for (const name of [...new Set(liveScheduledNames)].sort()) {
+    if (!Object.hasOwn(wantScheduled, name)) actions.push({ kind: 'deleteScheduledAction', input: { ...target, ScheduledActionName: name } });
   }
   return { actions };
 }
