@@ -16,7 +16,7 @@ export const DIFF_ERROR_CODES = defineErrorCodes({
   },
   DIFF_SCALING_TARGET_NOT_OWNED: {
     title: "the service's scalable target was registered outside Git (not by this controller), so the manifest's autoScaling is not applied",
-    hint: 'To hand the target to this controller, tag the service ecs-gitops/autoscaling=<controller id> (its policies and scheduled actions then become the manifest\'s whole set); otherwise remove autoScaling from the manifest and leave scaling to its owner.',
+    hint: 'Deregister the other target where it was created (Terraform, the console, aws application-autoscaling deregister-scalable-target) so the controller registers its own, or remove autoScaling from the manifest and leave scaling to its owner.',
   },
   DIFF_PRUNE_BLOCKED: {
     title: 'pruning was skipped by a safety guard (disabled, manifest errors, empty snapshot or too many deletions)',
