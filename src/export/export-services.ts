@@ -14,6 +14,10 @@ import { EcsReader } from '../ecs/ecs-reader.js';
 import { GitopsError } from '../errors/index.js';
 import { closestMatch } from '../util/did-you-mean.js';
 import { manifestFromLive } from './manifest-from-live.js';
+import { autoScalingFromLive } from './scaling-from-live.js';
+import { orderManifestKeys } from './key-order.js';
+import type { ScalingApi } from '../autoscaling/scaling-api.js';
+import { ScalingReader } from '../autoscaling/scaling-reader.js';
 import { renderManifestYaml } from './manifest-yaml.js';
 
 export interface ExportOptions {
@@ -28,6 +32,8 @@ export interface ExportOptions {
   readonly force?: boolean;
   readonly signal?: AbortSignal;
   readonly secretNamePattern?: RegExp;
+  /** With Application Auto Scaling access, services with a scalable target are exported with `spec.autoScaling`. */
+  readonly scaling?: ScalingApi;
 }
 
 export interface ExportedFile {
@@ -82,6 +88,8 @@ export async function exportServices(options: ExportOptions): Promise<ExportRepo
   }
 
   const strategy = cluster.defaultCapacityProviderStrategy ?? [];
+  // One batched listing of the Region's scalable targets (and their policies) for every service.
+  const scalingReader = options.scaling ? new ScalingReader({ scaling: options.scaling, clock: options.clock, ...(signal ? { signal } : {}) }) : undefined;
   const planned: { file: string; service: string; text: string; flaggedSecrets: readonly string[]; residualChanges: readonly Change[] }[] = [];
   for (const name of names) {
     const service = found.get(name)?.service;
@@ -91,10 +99,12 @@ export async function exportServices(options: ExportOptions): Promise<ExportRepo
       region: options.region, cluster: options.cluster, service, taskDefinition: td.taskDefinition,
       taskDefinitionTags: td.tags, clusterDefaultCapacityProviderStrategy: strategy,
     });
-    const rendered = renderManifestYaml(exported.manifest, options.secretNamePattern ? { secretNamePattern: options.secretNamePattern } : {});
+    const scaling = scalingReader ? autoScalingFromLive(await scalingReader.describe(options.cluster, name, signal), options.cluster, name) : undefined;
+    const manifest = scaling ? orderManifestKeys({ ...exported.manifest, spec: { ...exported.manifest.spec, autoScaling: scaling.autoScaling } }) : exported.manifest;
+    const rendered = renderManifestYaml(manifest, options.secretNamePattern ? { secretNamePattern: options.secretNamePattern } : {});
     planned.push({
       file: path.join(options.outDir, options.cluster, `${name}.yaml`), service: name, text: rendered.text,
-      flaggedSecrets: rendered.flaggedSecrets, residualChanges: exported.residualChanges,
+      flaggedSecrets: rendered.flaggedSecrets, residualChanges: [...exported.residualChanges, ...(scaling?.residualChanges ?? [])],
     });
   }
 

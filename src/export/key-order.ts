@@ -12,8 +12,9 @@ const ORDER: Readonly<Record<string, readonly string[]>> = {
     'desiredCount', 'launchType', 'capacityProviderStrategy', 'platformVersion', 'schedulingStrategy',
     'taskDefinition', 'networkConfiguration', 'loadBalancers', 'serviceRegistries', 'serviceConnectConfiguration',
     'healthCheckGracePeriodSeconds', 'deploymentController', 'deploymentConfiguration', 'placementConstraints',
-    'placementStrategy', 'enableExecuteCommand', 'enableECSManagedTags', 'propagateTags', 'tags', 'sync',
+    'placementStrategy', 'enableExecuteCommand', 'enableECSManagedTags', 'propagateTags', 'autoScaling', 'tags', 'sync',
   ],
+  autoScaling: ['minCapacity', 'maxCapacity', 'suspendedState', 'targetTracking', 'stepScaling', 'scheduled'],
   taskDefinition: [
     'family', 'cpu', 'memory', 'networkMode', 'requiresCompatibilities', 'executionRoleArn', 'taskRoleArn',
     'runtimePlatform', 'containerDefinitions', 'volumes', 'tags',

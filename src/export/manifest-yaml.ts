@@ -26,7 +26,9 @@ export function renderManifestYaml(manifest: ServiceManifest, options: { secretN
   if (isMap(spec)) {
     const pair = (spec as YAMLMap).items.find((item) => isScalar(item.key) && item.key.value === 'desiredCount');
     if (pair && isScalar(pair.key)) {
-      pair.key.commentBefore = ' The count ECS reports now. Delete this line if Application Auto Scaling owns the count.';
+      pair.key.commentBefore = manifest.spec.autoScaling
+        ? ' The count ECS reports now: only the count a new service would start with; spec.autoScaling owns it afterwards.'
+        : ' The count ECS reports now. Delete this line if Application Auto Scaling owns the count.';
     }
   }
 

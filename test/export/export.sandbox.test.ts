@@ -160,6 +160,50 @@ describe('export (sandbox)', () => {
     expect(after.code, after.stdout).toBe(0);
   });
 
+  it('exports a service\'s scaling as spec.autoScaling, which diffs clean and comes along when the service is adopted', async () => {
+    const target = { accountId: ACCOUNT, region: REGION, api: 'application-autoscaling' as const };
+    const resource = { ServiceNamespace: 'ecs', ResourceId: 'service/demo/web', ScalableDimension: 'ecs:service:DesiredCount' };
+    sandbox.call('RegisterScalableTarget', { ...resource, MinCapacity: 2, MaxCapacity: 6 }, target);
+    sandbox.call('PutScalingPolicy', {
+      ...resource, PolicyName: 'cpu', PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: { TargetValue: 55, PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' }, ScaleOutCooldown: 60 },
+    }, target);
+    sandbox.call('PutScheduledAction', {
+      ...resource, ScheduledActionName: 'nightly', Schedule: 'cron(0 22 * * ? *)', Timezone: 'Europe/Paris', ScalableTargetAction: { MinCapacity: 2, MaxCapacity: 3 },
+    }, target);
+
+    const exported = await runCliCaptured(['export', '--cluster', 'demo', '--service', 'web', '--out', 'out', '--output', 'json'], { env, cwd: work });
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ files: [{ service: 'web', residualChanges: [] }] });
+    const text = await readFile(path.join(work, 'out', 'demo', 'web.yaml'), 'utf8');
+    const web = parse(text) as { spec: Record<string, unknown> };
+    expect(web.spec.autoScaling).toEqual({
+      minCapacity: 2, maxCapacity: 6,
+      targetTracking: [{ name: 'cpu', targetValue: 55, predefinedMetric: 'ECSServiceAverageCPUUtilization', scaleOutCooldown: 60 }],
+      scheduled: [{ name: 'nightly', schedule: 'cron(0 22 * * ? *)', timezone: 'Europe/Paris', minCapacity: 2, maxCapacity: 3 }],
+    });
+    expect(text).toContain('spec.autoScaling owns it afterwards');
+    expect((await runCliCaptured(['validate', 'out'], { env, cwd: work })).code).toBe(0);
+    const diff = await runCliCaptured(['diff', 'out', '--output', 'json'], { env, cwd: work });
+    expect(diff.code, diff.stdout + diff.stderr).toBe(0);
+
+    // Adopting the service (a person's opt-in) claims its target too: only tags are written, no scaling call.
+    sandbox.admin.resetCallCounts(ACCOUNT);
+    const sync = await runCliCaptured(['sync', 'out', '--adopt-clusters', 'demo'], { env, cwd: work });
+    expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+    const counts = sandbox.callCounts(ACCOUNT);
+    for (const op of [...MUTATING, 'RegisterScalableTarget', 'PutScalingPolicy', 'PutScheduledAction', 'DeregisterScalableTarget']) expect(counts[op] ?? 0, op).toBe(0);
+    const tags = sandbox.call('ListTagsForResource', { resourceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/demo/web` }, { accountId: ACCOUNT, region: REGION }).tags as { key: string; value: string }[];
+    expect(tags).toContainEqual({ key: 'ecs-gitops/autoscaling', value: 'ecs-gitops' });
+
+    // From now on Git owns the scaling: a change in the file is applied.
+    await writeFile(path.join(work, 'out', 'demo', 'web.yaml'), text.replace('maxCapacity: 6', 'maxCapacity: 9'));
+    const changed = await runCliCaptured(['sync', 'out'], { env, cwd: work });
+    expect(changed.code, changed.stdout + changed.stderr).toBe(0);
+    const targets = sandbox.call('DescribeScalableTargets', { ServiceNamespace: 'ecs', ResourceIds: ['service/demo/web'] }, target) as { ScalableTargets: { MaxCapacity: number }[] };
+    expect(targets.ScalableTargets.map((t) => t.MaxCapacity)).toEqual([9]);
+  });
+
   it('refuses to overwrite without --force, writing nothing, and re-exports byte-identically with it', async () => {
     expect((await runCliCaptured(['export', '--cluster', 'demo', '--out', 'out'], { env, cwd: work })).code).toBe(0);
     const file = path.join(work, 'out', 'demo', 'web.yaml');

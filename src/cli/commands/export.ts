@@ -33,7 +33,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const connection = await connectEcs({ region, env: ctx.env });
   try {
     const report = await exportServices({
-      ecs: connection.ecs, clock: systemClock, region, cluster, outDir, force: ctx.args.flags.force === true,
+      ecs: connection.ecs, scaling: connection.scalingFor(region), clock: systemClock, region, cluster, outDir, force: ctx.args.flags.force === true,
       signal: ctx.signal, ...(service !== undefined ? { service } : {}),
     });
     if (ctx.args.flags.output === 'json') {

@@ -24,6 +24,12 @@ export interface ScalingDecisionInput {
   readonly live: LiveScaling | undefined;
   /** The service carries this controller's ecs-gitops/autoscaling tag. */
   readonly owned: boolean;
+  /**
+   * The service itself is being adopted in this pass (a person opted it in:
+   * docs/controller.md, "Adoption"): a target registered for it outside Git
+   * comes with it when the manifest declares autoScaling.
+   */
+  readonly adopting?: boolean;
   /** The service exists once this pass's own changes are applied (created now, or already there). */
   readonly serviceExists: boolean;
   /** The live service's desiredCount, the autoscaler's when it scales. */
@@ -58,9 +64,10 @@ function externalNote(declared: boolean): string {
 }
 
 export function decideScaling(input: ScalingDecisionInput): ScalingDecision {
-  const { desired, live, owned } = input;
+  const { desired, live } = input;
   const spec = desired.manifest.spec.autoScaling;
   const target = live?.target;
+  const owned = input.owned || (input.adopting === true && spec !== undefined && target !== undefined);
   if (!input.serviceExists) return { changes: [], actions: [] };
   if (target && !owned) {
     const status = liveStatus(live, 'external', true, input.liveDesiredCount, externalNote(spec !== undefined));
@@ -75,7 +82,8 @@ export function decideScaling(input: ScalingDecisionInput): ScalingDecision {
   const status = spec
     ? liveStatus(live, 'git', target !== undefined, input.liveDesiredCount, target ? NOTE_GIT : NOTE_PENDING)
     : undefined;
-  if (changes.length === 0 || input.mode === 'detect') return { changes, actions: [], ...(status ? { status } : {}) };
+  const claim: ScalingClaim | undefined = spec && !input.owned ? 'claim' : !spec && owned ? 'release' : undefined;
+  if ((changes.length === 0 && !claim) || input.mode === 'detect') return { changes, actions: [], ...(status ? { status } : {}) };
 
   const plan = planScaling({
     cluster: desired.cluster, service: desired.name, desired: spec, live, owned, external: false, controllerId: input.controllerId,
@@ -83,7 +91,6 @@ export function decideScaling(input: ScalingDecisionInput): ScalingDecision {
   if (plan.blocked) {
     return { changes, actions: [], ...(status ? { status } : {}), blocked: { ...plan.blocked, at: new Date(input.now).toISOString() } };
   }
-  const claim: ScalingClaim | undefined = spec && !owned ? 'claim' : !spec && owned ? 'release' : undefined;
   return { changes, actions: plan.actions, ...(claim ? { claim } : {}), ...(status ? { status } : {}) };
 }
 

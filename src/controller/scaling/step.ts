@@ -63,13 +63,15 @@ export async function reconcileScaling(input: ScalingStepInput): Promise<Service
     // Created this pass: nothing can be registered for it yet.
     live: liveService ? (observed.observation.scaling ?? EMPTY_SCALING) : EMPTY_SCALING,
     owned: liveService ? observed.observation.scalingOwned === true : declared,
+    // Reaching here with an untagged service means its adoption was allowed (decide.ts refuses it otherwise).
+    adopting: liveService !== undefined && observed.observation.ownership?.kind === 'unowned',
     serviceExists: true,
     ...(service.desiredCount !== undefined ? { liveDesiredCount: service.desiredCount } : {}),
     mode: decision.mode, controllerId: input.controllerId, now: input.now,
   });
 
   if (scaling.blocked) return failed(withScalingStatus(decision, scaling.status, input.status), scaling.blocked, scaling.changes, input.mask, false);
-  if (scaling.actions.length === 0) {
+  if (scaling.actions.length === 0 && !scaling.claim) {
     const status = await withActivity(scaling.status, input);
     return withScalingStatus(outOfSyncWith(decision, scaling.changes, input.mask), status, input.status);
   }
@@ -79,13 +81,17 @@ export async function reconcileScaling(input: ScalingStepInput): Promise<Service
     if (scaling.claim === 'claim' && liveService?.serviceArn) {
       performed.push(...(await claimTag(region, liveService.serviceArn, input.controllerId, input.signal)));
     }
-    const outcome = await region.scaling.applier.apply(desired.cluster, desired.name, scaling.actions, input.signal);
+    const outcome = scaling.actions.length > 0
+      ? await region.scaling.applier.apply(desired.cluster, desired.name, scaling.actions, input.signal)
+      : { performed: [] };
     if (scaling.claim === 'release' && liveService?.serviceArn) {
       performed.push(...(await region.applier.apply([{ kind: 'untagResource', resourceArn: liveService.serviceArn, tagKeys: [TAG_AUTOSCALING] }], input.signal)).performed);
     }
     const applied = [...(decision.applied ?? []), ...performed, ...outcome.performed];
     const status = appliedScalingStatus(scaling, desired);
-    return withScalingStatus(corrected(decision, applied, input.revision), status, input.status);
+    // Claiming the target alone (an adoption) corrects no drift.
+    const next = scaling.changes.length > 0 ? corrected(decision, applied, input.revision) : { ...decision, applied };
+    return withScalingStatus(next, status, input.status);
   } catch (error) {
     const failure: StatusError = { code: errorCodeOf(error, 'CONTROLLER_APPLY_FAILED'), message: errorMessage(error), at };
     return failed(withScalingStatus(decision, scaling.status, input.status), failure, scaling.changes, input.mask, true);
