@@ -4,3 +4,5 @@ export { manifestFromLive, type ExportedService, type LiveServiceState } from '.
 export { renderManifestYaml, SECRET_COMMENT, type RenderedManifest } from './manifest-yaml.js';
 export { minimize, type JsonTree, type MinimizeOptions } from './minimize.js';
 export { orderManifestKeys } from './key-order.js';
+export { capacityProviderManifestFromLive, renderCapacityProviderYaml, type ExportedCapacityProvider } from './capacity-provider-from-live.js';
+export { exportCapacityProviders, type ExportCapacityProvidersOptions, type ExportedCapacityProviderFile } from './export-capacity-providers.js';
