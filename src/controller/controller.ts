@@ -26,7 +26,7 @@ import type { ManifestSource, SnapshotChanges } from '../source/manifest-source.
 import { sleep, systemClock, untilAborted, type Clock } from '../util/clock.js';
 import { ClusterReconciler } from './cluster/reconciler.js';
 import {
-  CapacityProviderPruneScan, CapacityProviderReconciler, capacityProviderChanges, declaredCapacityProviders, declaredProvidersOfCluster,
+  CapacityProviderPruneScan, CapacityProviderReconciler, declaredCapacityProviders, declaredProvidersOfCluster,
 } from './capacity-provider/reconciler.js';
 import { SharedDeadlines } from './deadlines.js';
 import { enqueueWithReadAhead } from './enqueue.js';
@@ -312,7 +312,6 @@ export function createController(options: ControllerOptions): Controller {
   function setSnapshot(snapshot: ManifestSnapshot, changes?: SnapshotChanges): void {
     if (stopped) return;
     const delta = changes ?? changedKeys(desired?.snapshot, snapshot);
-    const providerDelta = capacityProviderChanges(desired?.snapshot, snapshot);
     desired = indexSnapshot(snapshot);
     status.setSnapshot(snapshot.revision, new Date(clock.now()).toISOString(), snapshot.problems.length);
     metrics?.recordSnapshot(snapshot, clock.now() / 1000);
@@ -320,9 +319,10 @@ export function createController(options: ControllerOptions): Controller {
 
     const keys: string[] = [];
     // Capacity providers first: the clusters attaching them wait for their pass. Removed ones are looked at once (pruned with --prune).
-    for (const id of [...providerDelta.changed, ...providerDelta.removed]) {
+    const providerDelta = delta.capacityProviders;
+    for (const id of [...providerDelta.added, ...providerDelta.changed, ...providerDelta.removed]) {
       keys.push(id);
-      if (providerDelta.changed.includes(id) && !capacityProviderPending.has(id)) {
+      if (desired.snapshot.capacityProviders?.some((p) => p.key === id) && !capacityProviderPending.has(id)) {
         let resolve!: () => void;
         const promise = new Promise<void>((r) => (resolve = r));
         capacityProviderPending.set(id, { promise, resolve });

@@ -7,8 +7,8 @@
  * while a cluster attaches it (planCapacityProviderPrune). The outcome carries
  * the provider's status record; the controller writes it once per pass.
  *
- * Also here: which provider keys a new snapshot changed (the controller
- * queues them ahead of the clusters that attach them), and the scan that
+ * Also here: which declared providers a cluster waits for (the controller
+ * queues changed providers ahead of the clusters), and the scan that
  * finds owned providers no manifest declares (run with --prune on each new
  * revision and resync, since a provider removed while the controller was
  * down is in no snapshot change).
@@ -36,20 +36,6 @@ export function declaredCapacityProviders(snapshot: ManifestSnapshot): ReadonlyM
     byIdentity.set(snapshot, index);
   }
   return index;
-}
-
-/** Provider identities a new snapshot added, changed (content or blocked state) or removed, by content hash. */
-export function capacityProviderChanges(previous: ManifestSnapshot | undefined, next: ManifestSnapshot): { changed: string[]; removed: string[] } {
-  const before = previous ? declaredCapacityProviders(previous) : new Map<string, DesiredCapacityProvider>();
-  const after = declaredCapacityProviders(next);
-  const changed: string[] = [];
-  const removed: string[] = [];
-  for (const [key, p] of after) {
-    const old = before.get(key);
-    if (!old || old.contentHash !== p.contentHash || previous?.blockedKeys.has(key) !== next.blockedKeys.has(key)) changed.push(key);
-  }
-  for (const key of before.keys()) if (!after.has(key)) removed.push(key);
-  return { changed: changed.sort(), removed: removed.sort() };
 }
 
 /** Declared providers a cluster manifest attaches (`spec.capacityProviders`), as identities; FARGATE and providers declared nowhere are not waited for. */
