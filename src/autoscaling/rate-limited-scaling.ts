@@ -17,6 +17,7 @@ export const SCALING_OPERATION_CATEGORY: Readonly<Record<ScalingOperation, Scali
   DescribeScalingPolicies: 'autoscaling-read',
   DescribeScheduledActions: 'autoscaling-read',
   DescribeScalingActivities: 'autoscaling-read',
+  TagResource: 'autoscaling-modify',
   RegisterScalableTarget: 'autoscaling-modify',
   DeregisterScalableTarget: 'autoscaling-modify',
   PutScalingPolicy: 'autoscaling-modify',

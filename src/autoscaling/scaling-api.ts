@@ -21,6 +21,8 @@ export interface ScalingOperations {
   PutScheduledAction: { input: AAS.PutScheduledActionRequest; output: AAS.PutScheduledActionResponse };
   DeleteScheduledAction: { input: AAS.DeleteScheduledActionRequest; output: AAS.DeleteScheduledActionResponse };
   DescribeScalingActivities: { input: AAS.DescribeScalingActivitiesRequest; output: AAS.DescribeScalingActivitiesResponse };
+  /** Claims a target registered outside Git when its service is adopted (ecs-gitops/managed-by, which the IAM policy's conditions read). */
+  TagResource: { input: AAS.TagResourceRequest; output: AAS.TagResourceResponse };
   // CloudWatch (JSON 1.0 with query compatibility in SDK v3)
   DescribeAlarms: { input: CW.DescribeAlarmsInput; output: CW.DescribeAlarmsOutput };
   PutMetricAlarm: { input: CW.PutMetricAlarmInput; output: CW.PutMetricAlarmCommandOutput };
@@ -35,7 +37,7 @@ export const APPLICATION_AUTOSCALING_OPERATIONS = [
   'DescribeScalableTargets', 'RegisterScalableTarget', 'DeregisterScalableTarget',
   'DescribeScalingPolicies', 'PutScalingPolicy', 'DeleteScalingPolicy',
   'DescribeScheduledActions', 'PutScheduledAction', 'DeleteScheduledAction',
-  'DescribeScalingActivities',
+  'DescribeScalingActivities', 'TagResource',
 ] as const satisfies readonly ScalingOperation[];
 
 export const CLOUDWATCH_OPERATIONS = ['DescribeAlarms', 'PutMetricAlarm', 'DeleteAlarms'] as const satisfies readonly ScalingOperation[];
@@ -45,7 +47,7 @@ export const SCALING_OPERATIONS: readonly ScalingOperation[] = [...APPLICATION_A
 /** Operations that change state (detect mode never sends them). */
 export const MUTATING_SCALING_OPERATIONS: ReadonlySet<ScalingOperation> = new Set<ScalingOperation>([
   'RegisterScalableTarget', 'DeregisterScalableTarget', 'PutScalingPolicy', 'DeleteScalingPolicy',
-  'PutScheduledAction', 'DeleteScheduledAction', 'PutMetricAlarm', 'DeleteAlarms',
+  'PutScheduledAction', 'DeleteScheduledAction', 'PutMetricAlarm', 'DeleteAlarms', 'TagResource',
 ]);
 
 export interface ScalingApi {

@@ -16,7 +16,7 @@
 import {
   ApplicationAutoScalingClient, DeleteScalingPolicyCommand, DeleteScheduledActionCommand, DeregisterScalableTargetCommand,
   DescribeScalableTargetsCommand, DescribeScalingActivitiesCommand, DescribeScalingPoliciesCommand, DescribeScheduledActionsCommand,
-  PutScalingPolicyCommand, PutScheduledActionCommand, RegisterScalableTargetCommand,
+  PutScalingPolicyCommand, PutScheduledActionCommand, RegisterScalableTargetCommand, TagResourceCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { toAwsCallError } from '../ecs/aws-error.js';
@@ -40,6 +40,7 @@ const COMMANDS: Readonly<Record<ScalingOperation, { readonly api: ScalingAwsApi;
   PutScheduledAction: { api: 'application-autoscaling', Command: PutScheduledActionCommand },
   DeleteScheduledAction: { api: 'application-autoscaling', Command: DeleteScheduledActionCommand },
   DescribeScalingActivities: { api: 'application-autoscaling', Command: DescribeScalingActivitiesCommand },
+  TagResource: { api: 'application-autoscaling', Command: TagResourceCommand },
   DescribeAlarms: { api: 'cloudwatch', Command: DescribeAlarmsCommand },
   PutMetricAlarm: { api: 'cloudwatch', Command: PutMetricAlarmCommand },
   DeleteAlarms: { api: 'cloudwatch', Command: DeleteAlarmsCommand },

@@ -134,7 +134,13 @@ export class RegionAccessPool {
     const applier = new ScalingApplier({
       scaling: api, reader, onAction: (kind, ok) => metrics?.recordApplyAction(SCALING_APPLY_ACTION[kind], ok ? 'success' : 'error'),
     });
-    return { reader, applier };
+    const limited = api;
+    return {
+      reader, applier,
+      async tagTarget(targetArn, tags, signal) {
+        await limited.send('TagResource', { ResourceARN: targetArn, Tags: { ...tags } }, signal);
+      },
+    };
   }
 
   /** Buckets are per account and Region: one limiter per distinct EcsApi. */

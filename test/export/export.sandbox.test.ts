@@ -195,6 +195,10 @@ describe('export (sandbox)', () => {
     for (const op of [...MUTATING, 'RegisterScalableTarget', 'PutScalingPolicy', 'PutScheduledAction', 'DeregisterScalableTarget']) expect(counts[op] ?? 0, op).toBe(0);
     const tags = sandbox.call('ListTagsForResource', { resourceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/demo/web` }, { accountId: ACCOUNT, region: REGION }).tags as { key: string; value: string }[];
     expect(tags).toContainEqual({ key: 'ecs-gitops/autoscaling', value: 'ecs-gitops' });
+    // The target itself carries the ownership tag the IAM policy's conditions read.
+    const [claimed] = (sandbox.call('DescribeScalableTargets', { ServiceNamespace: 'ecs', ResourceIds: ['service/demo/web'] }, target) as { ScalableTargets: { ScalableTargetARN: string }[] }).ScalableTargets;
+    const targetTags = sandbox.call('ListTagsForResource', { ResourceARN: claimed?.ScalableTargetARN }, target) as { Tags: Record<string, string> };
+    expect(targetTags.Tags['ecs-gitops/managed-by']).toBe('ecs-gitops');
 
     // From now on Git owns the scaling: a change in the file is applied.
     await writeFile(path.join(work, 'out', 'demo', 'web.yaml'), text.replace('maxCapacity: 6', 'maxCapacity: 9'));

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ECS_OPERATIONS, MUTATING_OPERATIONS } from '../../src/ecs/index.js';
+import { MUTATING_SCALING_OPERATIONS, SCALING_OPERATIONS } from '../../src/autoscaling/scaling-api.js';
 import { allowingStatements } from './iam-evaluate.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -39,13 +40,28 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
+/** The IAM service prefix of each SDK client package the code loads. */
+const IAM_PREFIX: Readonly<Record<string, string>> = {
+  ecs: 'ecs', ecr: 'ecr', 'application-auto-scaling': 'application-autoscaling', cloudwatch: 'cloudwatch',
+};
+
 /**
- * `ecs:Xxx` / `ecr:Xxx` for every `XxxCommand` a run-time (non type-only)
- * import brings in from the SDK. The sandbox is an ECS fake, not a caller.
+ * Actions IAM checks that no SDK command names: tagging while registering a
+ * target or putting an alarm with Tags (application-autoscaling:TagResource is
+ * also called directly when an adopted target is claimed), the service-linked
+ * role Application Auto Scaling creates on the first registration, and the
+ * roles task definitions pass.
+ */
+const IMPLIED_ACTIONS = ['iam:PassRole', 'iam:CreateServiceLinkedRole', 'cloudwatch:TagResource'];
+
+/**
+ * `ecs:Xxx`, `ecr:Xxx`, `application-autoscaling:Xxx`, `cloudwatch:Xxx` for
+ * every `XxxCommand` a run-time (non type-only) import brings in from the SDK.
+ * The sandbox is a fake of those services, not a caller.
  */
 function actionsCalledBySource(): Set<string> {
   const found = new Set<string>();
-  const importRe = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-(ecs|ecr)'/g;
+  const importRe = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-(ecs|ecr|application-auto-scaling|cloudwatch)'/g;
   for (const file of sourceFiles(path.join(root, 'src'))) {
     if (file.includes(`${path.sep}sandbox${path.sep}`)) continue;
     const text = readFileSync(file, 'utf8');
@@ -55,8 +71,9 @@ function actionsCalledBySource(): Set<string> {
       for (const raw of (match[2] ?? '').split(',')) {
         const command = /^(\w+)Command$/.exec(raw.trim());
         if (command?.[1]) {
-          imported.set(command[1], `${match[3]}:${command[1]}`);
-          found.add(`${match[3]}:${command[1]}`);
+          const action = `${IAM_PREFIX[match[3] ?? ''] ?? ''}:${command[1]}`;
+          imported.set(command[1], action);
+          found.add(action);
         }
       }
     }
@@ -73,11 +90,11 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
   const policy = loadPolicy();
   const allActions = new Set(policy.Statement.flatMap(actionsOf));
 
-  it('grants exactly the operations the code calls, plus iam:PassRole', () => {
+  it('grants exactly the operations the code calls, plus the actions IAM checks beside them', () => {
     const called = actionsCalledBySource();
-    // The scan must find the adapter's commands; an empty scan would prove nothing.
-    expect(called.size).toBeGreaterThanOrEqual(ECS_OPERATIONS.length);
-    expect([...allActions].sort()).toEqual([...called, 'iam:PassRole'].sort());
+    // The scan must find the adapters' commands; an empty scan would prove nothing.
+    expect(called.size).toBeGreaterThanOrEqual(ECS_OPERATIONS.length + SCALING_OPERATIONS.length);
+    expect([...allActions].sort()).toEqual([...new Set([...called, ...IMPLIED_ACTIONS])].sort());
   });
 
   it('agrees with the EcsApi operation list', () => {
@@ -147,6 +164,44 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
     expect(allowed(action, resource, context).length).toBeGreaterThan(0);
   });
 
+  it('bounds every scaling write by the ownership tag or, for alarms, by the controller\'s alarm name prefix', () => {
+    for (const op of MUTATING_SCALING_OPERATIONS) {
+      const action = op === 'PutMetricAlarm' || op === 'DeleteAlarms' ? `cloudwatch:${op}` : `application-autoscaling:${op}`;
+      const granting = policy.Statement.filter((s) => actionsOf(s).includes(action));
+      expect(granting.length, action).toBeGreaterThan(0);
+      for (const s of granting) {
+        const equals = { ...(s.Condition?.StringEquals ?? {}) };
+        const owner = equals['aws:ResourceTag/ecs-gitops/managed-by'] ?? equals['aws:RequestTag/ecs-gitops/managed-by'];
+        if (action.startsWith('cloudwatch:')) expect(s.Resource, `${action} in ${s.Sid}`).toBe('arn:aws:cloudwatch:*:*:alarm:ecs-gitops/*');
+        else expect(owner, `${action} in ${s.Sid}`).toBe(CONTROLLER_ID);
+      }
+    }
+  });
+
+  const TARGET = 'arn:aws:application-autoscaling:eu-west-1:123456789012:scalable-target/0123456789abcdef0123456789abcdef';
+  it.each([
+    ['registering a scalable target tagged as its own', 'application-autoscaling:RegisterScalableTarget', TARGET, CLAIM],
+    ['changing the bounds of its own target', 'application-autoscaling:RegisterScalableTarget', TARGET, OURS],
+    ['putting a policy on its own target', 'application-autoscaling:PutScalingPolicy', TARGET, OURS],
+    ['deregistering its own target', 'application-autoscaling:DeregisterScalableTarget', TARGET, OURS],
+    ['putting a step scaling alarm it names', 'cloudwatch:PutMetricAlarm', 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:ecs-gitops/demo/web/backlog', CLAIM],
+    ['creating the ECS scaling service-linked role', 'iam:CreateServiceLinkedRole',
+      'arn:aws:iam::123456789012:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService',
+      { 'iam:AWSServiceName': 'ecs.application-autoscaling.amazonaws.com' }],
+  ])('allows %s', (_what, action, resource, context) => {
+    expect(allowed(action, resource, context).length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['putting a policy on a target registered outside Git', 'application-autoscaling:PutScalingPolicy', TARGET, {}],
+    ["deregistering another controller's target", 'application-autoscaling:DeregisterScalableTarget', TARGET, { 'aws:ResourceTag/ecs-gitops/managed-by': 'other' }],
+    ['changing an alarm it did not name', 'cloudwatch:PutMetricAlarm', 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:TargetTracking-service/demo/web-AlarmHigh-1', {}],
+    ['deleting an alarm it did not name', 'cloudwatch:DeleteAlarms', 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:billing', {}],
+    ['creating another service-linked role', 'iam:CreateServiceLinkedRole', 'arn:aws:iam::123456789012:role/aws-service-role/ec2.amazonaws.com/x', { 'iam:AWSServiceName': 'ec2.amazonaws.com' }],
+  ])('denies %s', (_what, action, resource, context) => {
+    expect(allowed(action, resource, context)).toEqual([]);
+  });
+
   it('passes only roles under one IAM path, to ECS tasks only', () => {
     const passRole = policy.Statement.filter((s) => actionsOf(s).includes('iam:PassRole'));
     expect(passRole).toHaveLength(1);
@@ -157,6 +212,6 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
 
   it('grants reads without conditions and nothing mutating among them', () => {
     const unconditioned = policy.Statement.filter((s) => s.Condition === undefined).flatMap(actionsOf);
-    for (const a of unconditioned) expect(a).toMatch(/^(ecs|ecr):(Describe|List)/);
+    for (const a of unconditioned) expect(a).toMatch(/^(ecs|ecr|application-autoscaling|cloudwatch):(Describe|List)/);
   });
 });

@@ -27,4 +27,6 @@ export interface ScalingApplierView {
 export interface ScalingAccess {
   readonly reader: ScalingReaderView;
   readonly applier: ScalingApplierView;
+  /** Tags a scalable target (claiming one registered outside Git when its service is adopted). */
+  tagTarget(targetArn: string, tags: Readonly<Record<string, string>>, signal: AbortSignal): Promise<void>;
 }

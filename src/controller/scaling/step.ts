@@ -9,7 +9,7 @@
  */
 import type * as ECS from '@aws-sdk/client-ecs';
 import { isServiceGone, maskChanges, type Change, type MaskOptions } from '../../diff/index.js';
-import { TAG_AUTOSCALING } from '../../diff/tags.js';
+import { TAG_AUTOSCALING, TAG_MANAGED_BY } from '../../diff/tags.js';
 import type { DesiredService } from '../../manifests/types.js';
 import type { LiveScaling } from '../../plan/scaling-types.js';
 import { tagValue } from '../../plan/task-definition-input.js';
@@ -80,6 +80,9 @@ export async function reconcileScaling(input: ScalingStepInput): Promise<Service
   try {
     if (scaling.claim === 'claim' && liveService?.serviceArn) {
       performed.push(...(await claimTag(region, liveService.serviceArn, input.controllerId, input.signal)));
+      // An adopted target registered outside Git gets our ownership tag too: the IAM policy's conditions read it.
+      const adoptedArn = observed.observation.scaling?.target?.ScalableTargetARN;
+      if (adoptedArn) await region.scaling.tagTarget(adoptedArn, { [TAG_MANAGED_BY]: tagValue(input.controllerId) }, input.signal);
     }
     const outcome = scaling.actions.length > 0
       ? await region.scaling.applier.apply(desired.cluster, desired.name, scaling.actions, input.signal)
