@@ -197,7 +197,7 @@ describe('export (sandbox)', () => {
     expect(tags).toContainEqual({ key: 'ecs-gitops/autoscaling', value: 'ecs-gitops' });
     // The target itself carries the ownership tag the IAM policy's conditions read.
     const [claimed] = (sandbox.call('DescribeScalableTargets', { ServiceNamespace: 'ecs', ResourceIds: ['service/demo/web'] }, target) as { ScalableTargets: { ScalableTargetARN: string }[] }).ScalableTargets;
-    const targetTags = sandbox.call('ListTagsForResource', { ResourceARN: claimed?.ScalableTargetARN }, target) as { Tags: Record<string, string> };
+    const targetTags = sandbox.call('ListTagsForResource', { ResourceARN: claimed?.ScalableTargetARN ?? '' }, target) as { Tags: Record<string, string> };
     expect(targetTags.Tags['ecs-gitops/managed-by']).toBe('ecs-gitops');
 
     // From now on Git owns the scaling: a change in the file is applied.
