@@ -7,7 +7,8 @@
  * the figures from outside: ECS calls from the sandbox's counts and call log,
  * CPU and RSS from /proc, readiness and status from the controller's HTTP API.
  * Scenarios (issue 9; BENCHMARKS.md has the results and how to read them):
- *   1 steady   one full resync of N services in sync: calls vs the ideal
+ *   1 steady   one full resync of N services in sync, a fifth of them autoscaled: ECS calls
+ *              and Application Auto Scaling + CloudWatch calls, each vs its ideal
  *   2 latency  commit -> UpdateService, one manifest at a time (issue 6)
  *   3 rollout  one commit changes the image of M services sharing task definitions
  *   4 scale    10x the services: RSS after, and CPU seconds of, one full resync
@@ -120,7 +121,10 @@ async function steadyGroup(label: 'steady' | 'scale', fleetSpec: ConstructorPara
   log(`[${label}] seeding ${fleet.spec.services} services in ${fleet.spec.clusters} clusters (${fleet.spec.families ?? fleet.spec.services} task definitions) ...`);
   const seeded = await seedFleet(fleet, sandbox.endpoint, accountId, lifetime.signal);
   if (seeded.synced !== fleet.spec.services) throw new Error(`seeding left ${fleet.spec.services - seeded.synced} services out of sync`);
-  log(`[${label}] seeded in ${seeded.seconds.toFixed(1)} s`);
+  const scalingCounts = fleet.scalingCounts;
+  if (seeded.autoScaled !== scalingCounts.targets) throw new Error(`seeding registered ${seeded.autoScaled} of ${scalingCounts.targets} scalable targets as Git's`);
+  log(`[${label}] seeded in ${seeded.seconds.toFixed(1)} s${scalingCounts.targets > 0
+    ? ` (${scalingCounts.targets} autoscaled: ${scalingCounts.policies} policies, ${scalingCounts.scheduledActions} scheduled actions, ${scalingCounts.alarms} alarms)` : ''}`);
   await admin.setThrottling(THROTTLING);
   await admin.resetCalls();
   const resyncSeconds = resyncSecondsFor(fleet);
@@ -135,11 +139,27 @@ async function steadyGroup(label: 'steady' | 'scale', fleetSpec: ConstructorPara
   if (resync.servicesChecked !== fleet.spec.services) throw new Error(`resync checked ${resync.servicesChecked} of ${fleet.spec.services} services`);
   const floor = await measureSdkFloor(sandbox.endpoint, accountId, admin, fleet, THROTTLING);
   const n = fleet.spec.services;
+  const sc = resync.scaling;
   if (label === 'steady') {
-    details.steady = { services: n, clusters: fleet.spec.clusters, resyncSeconds, calls: resync.calls, idealCalls: resync.idealCalls, coldStartCalls: cold.calls, sdkFloor: floor };
-    fig({ scenario: '1 steady', name: `API calls for one resync of ${n}`, value: resync.totalCalls, unit: 'calls' });
+    details.steady = {
+      services: n, clusters: fleet.spec.clusters, resyncSeconds, calls: resync.calls, idealCalls: resync.idealCalls, coldStartCalls: cold.calls, sdkFloor: floor,
+      scaling: { declared: scalingCounts, calls: sc.calls, ideal: sc.ideal, writes: sc.writes, activityReads: sc.activityReads, budget: sc.budget },
+    };
+    fig({ scenario: '1 steady', name: `ECS calls for one resync of ${n}`, value: resync.totalCalls, unit: 'calls' });
     fig({ scenario: '1 steady', name: 'ideal calls (DescribeServices, 10 per call)', value: resync.idealCalls, unit: 'calls' });
     fig({ scenario: '1 steady', name: 'ratio to ideal', value: round(resync.ratio, 3), unit: 'x', target: '1.0', met: resync.ratio <= 1.0 });
+    fig({
+      scenario: '1 steady', unit: 'calls', value: sc.totalCalls,
+      name: `Application Auto Scaling + CloudWatch calls for the resync (${scalingCounts.targets} targets, ${scalingCounts.policies} policies, ${scalingCounts.scheduledActions} scheduled actions, ${scalingCounts.alarms} alarms)`,
+    });
+    fig({ scenario: '1 steady', name: 'scaling ideal calls (listing pages: 50 targets, policies or scheduled actions, 100 alarms per call)', value: sc.ideal.total, unit: 'calls' });
+    fig({ scenario: '1 steady', name: 'scaling ratio to ideal', value: round(sc.ratio, 3), unit: 'x', target: '1.0', met: sc.ratio <= 1.0 });
+    fig({ scenario: '1 steady', name: 'scaling writes in the resync', value: sc.writes, unit: 'calls', target: '0', met: sc.writes === 0 });
+    fig({ scenario: '1 steady', name: 'DescribeScalingActivities in the resync', value: sc.activityReads, unit: 'calls', target: '0', met: sc.activityReads === 0 });
+    for (const [bucket, use] of Object.entries(sc.budget)) {
+      fig({ scenario: '1 steady', name: `${bucket} client burst used (${use.calls} of ${use.burst})`, value: round(use.burstShare, 3), unit: 'x', target: '<= 1', met: use.burstShare <= 1 });
+      fig({ scenario: '1 steady', name: `${bucket} client rate used by a resync every 60 s (${round(use.refillPerSecond, 2)}/s)`, value: round(use.rateShareAt60s, 3), unit: 'x' });
+    }
     fig({ scenario: '1 steady', name: 'ThrottlingExceptions', value: resync.throttles, unit: 'calls', target: '0', met: resync.throttles === 0 });
     fig({ scenario: '1 steady', name: 'resync wall time', value: round(resync.wallSeconds), unit: 's' });
     fig({ scenario: '1 steady', name: 'controller CPU for the resync', value: round(resync.cpuSeconds), unit: 'CPU-s' });
@@ -147,7 +167,10 @@ async function steadyGroup(label: 'steady' | 'scale', fleetSpec: ConstructorPara
     fig({ scenario: '1 steady', name: 'controller CPU / SDK floor', value: round(resync.cpuSeconds / floor.cpuSeconds), unit: 'x' });
     fig({ scenario: '1 steady', name: 'controller CPU while idle', value: round(resync.idleCpuSecondsPerMinute, 3), unit: 'CPU-s/min' });
   } else {
-    details.scale = { services: n, clusters: fleet.spec.clusters, families: fleet.spec.families, resyncSeconds, calls: resync.calls, coldStartCalls: cold.calls, sdkFloor: floor, memoryMb: resync.memoryMb };
+    details.scale = {
+      services: n, clusters: fleet.spec.clusters, families: fleet.spec.families, resyncSeconds, calls: resync.calls, coldStartCalls: cold.calls, sdkFloor: floor, memoryMb: resync.memoryMb,
+      scaling: { declared: scalingCounts, calls: sc.calls, ideal: sc.ideal },
+    };
     fig({ scenario: '4 scale', name: `controller RSS after a full resync of ${n}`, value: round(resync.rssMb, 1), unit: 'MB', target: '< 250', met: resync.rssMb < 250 });
     fig({ scenario: '4 scale', name: 'controller CPU per resync', value: round(resync.cpuSeconds), unit: 'CPU-s', target: '< 2', met: resync.cpuSeconds < 2 });
     fig({ scenario: '4 scale', name: `SDK floor: the same ${floor.calls} DescribeServices from a bare SDK client`, value: round(floor.cpuSeconds), unit: 'CPU-s' });
@@ -156,7 +179,7 @@ async function steadyGroup(label: 'steady' | 'scale', fleetSpec: ConstructorPara
     fig({ scenario: '4 scale', name: 'controller CPU per resync / paced SDK floor', value: round(resync.cpuSeconds / floor.pacedCpuSeconds), unit: 'x' });
     fig({ scenario: '4 scale', name: 'resync wall time (rate-limited reads)', value: round(resync.wallSeconds), unit: 's' });
     fig({ scenario: '4 scale', name: 'controller CPU while idle', value: round(resync.idleCpuSecondsPerMinute, 3), unit: 'CPU-s/min' });
-    fig({ scenario: '4 scale', name: 'API calls for the resync / ideal', value: round(resync.ratio, 3), unit: 'x', target: '1.0', met: resync.ratio <= 1.0 });
+    fig({ scenario: '4 scale', name: 'ECS calls for the resync / ideal', value: round(resync.ratio, 3), unit: 'x', target: '1.0', met: resync.ratio <= 1.0 });
     fig({ scenario: '4 scale', name: 'cold start to every service checked', value: round(cold.seconds), unit: 's' });
   }
   if (withCold) {
@@ -240,7 +263,7 @@ try {
   }
   const wantSteady = args.only.has('steady') || args.only.has('latency') || args.only.has('cold');
   if (wantSteady) {
-    await steadyGroup('steady', { services: size(1000), clusters: 10, prefix: 'st' }, args.only.has('latency'), args.only.has('cold'));
+    await steadyGroup('steady', { services: size(1000), clusters: 10, prefix: 'st', autoScaleEvery: 5 }, args.only.has('latency'), args.only.has('cold'));
   }
   if (args.only.has('rollout')) await rolloutGroup();
   if (args.only.has('scale')) await steadyGroup('scale', { services: size(10_000), clusters: 50, families: size(1000), prefix: 'sc', servicesPerFile: 10 }, false, false);

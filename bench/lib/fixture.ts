@@ -13,6 +13,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { createController } from '../../src/controller/index.js';
 import { readSnapshot } from '../../src/app/runtime.js';
+import { createSdkScalingApi } from '../../src/autoscaling/scaling-sdk-adapter.js';
 import { createSdkEcsApi } from '../../src/ecs/sdk-adapter.js';
 import { SandboxAdminClient } from './sandbox-admin.js';
 
@@ -30,6 +31,28 @@ export interface FleetSpec {
    * reads at most 5,000 files (src/manifests/limits.ts), so 10,000 services need several per file.
    */
   readonly servicesPerFile?: number;
+  /**
+   * Every k-th service of each cluster declares spec.autoScaling (5: a fifth
+   * of the fleet, spread over every cluster). Of those, every second also has
+   * a scheduled action and every fifth a step scaling policy with its alarm.
+   * Default: no service is autoscaled.
+   */
+  readonly autoScaleEvery?: number;
+}
+
+/** What an autoscaled service declares besides min/max and one target tracking policy. */
+export interface ServiceScaling {
+  readonly scheduled: boolean;
+  readonly step: boolean;
+}
+
+/** Live scaling objects a fleet declares, for the ideal cost of listing them. */
+export interface FleetScalingCounts {
+  readonly targets: number;
+  readonly policies: number;
+  readonly scheduledActions: number;
+  /** Alarms the controller owns (one per step scaling policy). */
+  readonly alarms: number;
 }
 
 export interface ServiceRef {
@@ -38,25 +61,48 @@ export interface ServiceRef {
   readonly cluster: string;
   readonly family: string;
   readonly file: string;
+  readonly scaling?: ServiceScaling;
 }
 
 export class Fleet {
   readonly refs: readonly ServiceRef[];
   readonly root: string;
   readonly #images = new Map<string, string>();
+  readonly #scheduledHour: number;
 
   constructor(readonly spec: FleetSpec, root?: string) {
     this.root = root ?? mkdtempSync(path.join(tmpdir(), `ecs-gitops-bench-${spec.prefix}-`));
     const families = spec.families ?? spec.services;
-    this.refs = Array.from({ length: spec.services }, (_, i) => ({
-      index: i,
-      name: `${spec.prefix}-svc-${i}`,
-      cluster: `${spec.prefix}-cluster-${i % spec.clusters}`,
-      family: `${spec.prefix}-td-${i % families}`,
-      file: (spec.servicesPerFile ?? 1) > 1
-        ? path.join(this.root, 'services', `${spec.prefix}-group-${Math.floor(i / (spec.servicesPerFile ?? 1))}.yaml`)
-        : path.join(this.root, 'services', `${spec.prefix}-svc-${i}.yaml`),
-    }));
+    let autoScaled = 0;
+    this.refs = Array.from({ length: spec.services }, (_, i) => {
+      const scaled = spec.autoScaleEvery !== undefined && Math.floor(i / spec.clusters) % spec.autoScaleEvery === 0;
+      const ordinal = scaled ? autoScaled++ : -1;
+      return {
+        index: i,
+        name: `${spec.prefix}-svc-${i}`,
+        cluster: `${spec.prefix}-cluster-${i % spec.clusters}`,
+        family: `${spec.prefix}-td-${i % families}`,
+        file: (spec.servicesPerFile ?? 1) > 1
+          ? path.join(this.root, 'services', `${spec.prefix}-group-${Math.floor(i / (spec.servicesPerFile ?? 1))}.yaml`)
+          : path.join(this.root, 'services', `${spec.prefix}-svc-${i}.yaml`),
+        ...(scaled ? { scaling: { scheduled: ordinal % 2 === 0, step: ordinal % 5 === 0 } } : {}),
+      };
+    });
+    // A daily scheduled action twelve hours from now: real-looking, and it never fires while a bench
+    // runs (the sandbox's clock starts at the real time), so no count moves in the steady state.
+    this.#scheduledHour = (new Date().getUTCHours() + 12) % 24;
+  }
+
+  /** Targets, policies, scheduled actions and owned alarms the fleet declares. */
+  get scalingCounts(): FleetScalingCounts {
+    const scaled = this.refs.filter((r) => r.scaling !== undefined);
+    const steps = scaled.filter((r) => r.scaling?.step).length;
+    return {
+      targets: scaled.length,
+      policies: scaled.length + steps,
+      scheduledActions: scaled.filter((r) => r.scaling?.scheduled).length,
+      alarms: steps,
+    };
   }
 
   get clusterNames(): string[] {
@@ -96,8 +142,36 @@ export class Fleet {
         },
         networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d4e5f60001'], securityGroups: ['sg-0a1b2c3d4e5f60003'] } },
         tags: { team: `team-${ref.index % 7}` },
+        ...(ref.scaling ? { autoScaling: this.#autoScaling(ref, ref.scaling) } : {}),
       },
     });
+  }
+
+  /** A worker's scaling as docs/manifests.md shows it: CPU target tracking, a queue-depth step policy, a daily schedule. */
+  #autoScaling(ref: ServiceRef, scaling: ServiceScaling): Record<string, unknown> {
+    return {
+      minCapacity: 1,
+      maxCapacity: 4,
+      targetTracking: [{
+        name: 'cpu', targetValue: 60, predefinedMetric: 'ECSServiceAverageCPUUtilization', scaleInCooldown: 300, scaleOutCooldown: 60,
+      }],
+      ...(scaling.step ? {
+        stepScaling: [{
+          name: 'queue-depth',
+          adjustmentType: 'ChangeInCapacity',
+          stepAdjustments: [{ metricIntervalLowerBound: 0, metricIntervalUpperBound: 100, scalingAdjustment: 1 }, { metricIntervalLowerBound: 100, scalingAdjustment: 2 }],
+          cooldown: 60,
+          // An SQS metric: the sandbox has no data for it, so the alarm never acts during a bench.
+          alarm: {
+            metricName: 'ApproximateNumberOfMessagesVisible', namespace: 'AWS/SQS', dimensions: [{ name: 'QueueName', value: `${ref.name}-jobs` }],
+            statistic: 'Average', period: 60, evaluationPeriods: 3, threshold: 100, comparisonOperator: 'GreaterThanOrEqualToThreshold', treatMissingData: 'notBreaching',
+          },
+        }],
+      } : {}),
+      ...(scaling.scheduled ? {
+        scheduled: [{ name: 'nightly', schedule: `cron(0 ${this.#scheduledHour} * * ? *)`, timezone: 'UTC', minCapacity: 1, maxCapacity: 2 }],
+      } : {}),
+    };
   }
 
   /** Writes the files holding `refs` (every service of each such file, as currently declared). */
@@ -139,31 +213,39 @@ export function git(cwd: string, ...args: string[]): string {
 }
 
 /**
- * Creates the fleet's clusters and services in the sandbox and lets their first
+ * Creates the fleet's clusters and services in the sandbox (with the scalable
+ * targets, policies, alarms and scheduled actions of the autoscaled ones: the
+ * controller registers them as it would in production) and lets their first
  * rollouts finish, so the measured controller starts from "everything in sync".
+ * `autoScaled` counts the services whose target Git now owns.
  * Leaves throttling off; the caller switches it on for the measured phase.
  */
-export async function seedFleet(fleet: Fleet, endpoint: string, accountId: string, signal: AbortSignal): Promise<{ seconds: number; synced: number }> {
+export async function seedFleet(fleet: Fleet, endpoint: string, accountId: string, signal: AbortSignal): Promise<{ seconds: number; synced: number; autoScaled: number }> {
   const started = Date.now();
   const admin = new SandboxAdminClient(endpoint, accountId);
   await admin.setThrottling('off');
   await admin.seed({
     accounts: [{ accountId, region: REGION, clusters: fleet.clusterNames.map((name) => ({ name, capacityProviders: ['FARGATE', 'FARGATE_SPOT'] })) }],
   });
-  const { api, client } = createSdkEcsApi({
-    endpoint, region: REGION, credentials: { accessKeyId: accountId, secretAccessKey: 'bench-dummy-not-a-secret' },
-  });
-  const controller = createController({ ecs: api, resyncMs: 0, followRollouts: false, workers: 16, rateLimits: false });
+  const credentials = { accessKeyId: accountId, secretAccessKey: 'bench-dummy-not-a-secret' };
+  const { api, client } = createSdkEcsApi({ endpoint, region: REGION, credentials });
+  // The sandbox serves Application Auto Scaling and CloudWatch at the same endpoint (as `run` finds it there).
+  const scaling = createSdkScalingApi({ endpoint, region: REGION, credentials });
+  const controller = createController({ ecs: api, scaling: scaling.api, resyncMs: 0, followRollouts: false, workers: 16, rateLimits: false });
   try {
     await controller.start();
     controller.setSnapshot(await readSnapshot(fleet.root, REGION, signal));
     await controller.waitForIdle({ requeues: true });
-    const synced = controller.status.list().filter((s) => s.sync === 'Synced').length;
+    const statuses = controller.status.list();
+    const synced = statuses.filter((s) => s.sync === 'Synced').length;
+    const autoScaled = statuses.filter((s) => s.autoScaling?.registered === true && s.autoScaling.managedBy === 'git').length;
     // Let every first deployment complete, so the measured controller sees steady services.
     await admin.advanceClock(10 * 60_000);
-    return { seconds: (Date.now() - started) / 1000, synced };
+    return { seconds: (Date.now() - started) / 1000, synced, autoScaled };
   } finally {
     await controller.stop({ graceMs: 5_000 });
     client.destroy();
+    scaling.autoScaling.destroy();
+    scaling.cloudWatch.destroy();
   }
 }

@@ -6,11 +6,16 @@
  * and RSS from /proc. The resync is the controller's own timer (--resync);
  * the interval is chosen longer than the cold start so the two never overlap.
  */
+import { SCALING_OPERATION_CATEGORY, ScalingRateLimiter } from '../../src/autoscaling/rate-limited-scaling.js';
+import { ALARM_PAGE_SIZE, SCALING_PAGE_SIZE } from '../../src/autoscaling/scaling-reader.js';
+import { MUTATING_SCALING_OPERATIONS, type ScalingOperation } from '../../src/autoscaling/scaling-api.js';
+import type { ScalingRateCategory } from '../../src/ecs/rate-limits.js';
+import { systemClock } from '../../src/util/clock.js';
 import { ECS_BUCKETS, earliestNth } from '../lib/rate-limit-ideal.js';
 import { procStat, type ControllerProcess, waitFor } from '../lib/processes.js';
 import type { SandboxAdminClient } from '../lib/sandbox-admin.js';
 import { sum } from '../lib/stats.js';
-import type { Fleet } from '../lib/fixture.js';
+import type { Fleet, FleetScalingCounts } from '../lib/fixture.js';
 
 export interface ColdStartResult {
   /** Process spawn to /readyz answering 200 (every service reconciled once). */
@@ -20,11 +25,14 @@ export interface ColdStartResult {
 }
 
 export interface ResyncResult {
+  /** Every call the sandbox answered during the resync, ECS and scaling, by operation. */
   readonly calls: Record<string, number>;
+  /** ECS calls only (the scaling ones are in `scaling`). */
   readonly totalCalls: number;
   readonly idealCalls: number;
   /** totalCalls / idealCalls. */
   readonly ratio: number;
+  readonly scaling: ScalingResyncCost;
   readonly throttles: number;
   /** Services whose lastSyncTime moved during the resync (must be all). */
   readonly servicesChecked: number;
@@ -37,6 +45,109 @@ export interface ResyncResult {
   readonly memoryMb: Record<string, number>;
   /** Wall-clock ms of the resync's first call (not a figure: for scheduling what follows). */
   readonly startedAtMs: number;
+}
+
+/** The Application Auto Scaling and CloudWatch side of a resync. */
+export interface ScalingResyncCost {
+  /** Application Auto Scaling and CloudWatch calls by operation. */
+  readonly calls: Record<string, number>;
+  readonly totalCalls: number;
+  readonly ideal: ScalingIdeal;
+  /** totalCalls / ideal.total. */
+  readonly ratio: number;
+  /** Register/Put/Delete calls (must be 0 in a steady state). */
+  readonly writes: number;
+  /** DescribeScalingActivities (read for status only when a count moved: 0 in a steady state). */
+  readonly activityReads: number;
+  /** Per read bucket of the controller's scaling limiter, how much of it one resync takes. */
+  readonly budget: Partial<Record<ScalingRateCategory, ScalingBudgetUse>>;
+}
+
+export interface ScalingIdeal {
+  readonly DescribeScalableTargets: number;
+  readonly DescribeScalingPolicies: number;
+  readonly DescribeScheduledActions: number;
+  readonly DescribeAlarms: number;
+  readonly total: number;
+}
+
+export interface ScalingBudgetUse {
+  readonly calls: number;
+  /** The controller's default client-side limit of the bucket (burst less a quarter second, 98 % of the rate). */
+  readonly burst: number;
+  readonly refillPerSecond: number;
+  /** calls / burst: above 1 the resync waits for tokens. */
+  readonly burstShare: number;
+  /** calls / (refill x 60 s): the share of the bucket's rate a resync every 60 s (`run`'s default) keeps using. */
+  readonly rateShareAt60s: number;
+}
+
+/** Operations the controller sends to Application Auto Scaling and CloudWatch (names distinct from ECS's). */
+const SCALING_OPS: ReadonlySet<string> = new Set(Object.keys(SCALING_OPERATION_CATEGORY));
+
+export function isScalingOperation(operation: string): boolean {
+  return SCALING_OPS.has(operation);
+}
+
+/** Splits the sandbox's per-operation counts into ECS's and the scaling APIs'. */
+export function splitCalls(calls: Readonly<Record<string, number>>): { ecs: Record<string, number>; scaling: Record<string, number> } {
+  const ecs: Record<string, number> = {};
+  const scaling: Record<string, number> = {};
+  for (const [op, n] of Object.entries(calls)) (isScalingOperation(op) ? scaling : ecs)[op] = n;
+  return { ecs, scaling };
+}
+
+/**
+ * The fewest scaling calls a drift scan of the fleet can make: the Region's
+ * scalable targets listed once in pages of 50 (one page even when there are
+ * none: nothing tells the controller so without asking), and, when any
+ * target exists, the policies and scheduled actions in pages of 50 and the
+ * controller's alarms in pages of 100 (src/autoscaling/scaling-reader.ts);
+ * nothing written, no activity read.
+ */
+export function idealScalingCalls(counts: FleetScalingCounts): ScalingIdeal {
+  const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));
+  const any = counts.targets > 0;
+  const ideal = {
+    DescribeScalableTargets: pages(counts.targets, SCALING_PAGE_SIZE),
+    DescribeScalingPolicies: any ? pages(counts.policies, SCALING_PAGE_SIZE) : 0,
+    DescribeScheduledActions: any ? pages(counts.scheduledActions, SCALING_PAGE_SIZE) : 0,
+    DescribeAlarms: any ? pages(counts.alarms, ALARM_PAGE_SIZE) : 0,
+  };
+  return { ...ideal, total: sum(Object.values(ideal)) };
+}
+
+/** How much of each scaling read bucket (the controller's defaults, rate-limited-scaling.ts) `calls` take. */
+export function scalingBudgetUse(calls: Readonly<Record<string, number>>): Partial<Record<ScalingRateCategory, ScalingBudgetUse>> {
+  const limiter = new ScalingRateLimiter({ clock: systemClock });
+  const perBucket = new Map<ScalingRateCategory, number>([['autoscaling-read', 0], ['cloudwatch-read', 0]]);
+  for (const [op, n] of Object.entries(calls)) {
+    if (!isScalingOperation(op)) continue;
+    const category = SCALING_OPERATION_CATEGORY[op as ScalingOperation];
+    perBucket.set(category, (perBucket.get(category) ?? 0) + n);
+  }
+  const budget: Partial<Record<ScalingRateCategory, ScalingBudgetUse>> = {};
+  for (const [category, n] of perBucket) {
+    const { burst, refillPerSecond } = limiter.bucket(category).limits;
+    budget[category] = { calls: n, burst, refillPerSecond, burstShare: n / burst, rateShareAt60s: n / (refillPerSecond * 60) };
+  }
+  return budget;
+}
+
+/** The scaling side of a resync's call counts, against the fleet's ideal. */
+export function scalingResyncCost(calls: Readonly<Record<string, number>>, counts: FleetScalingCounts): ScalingResyncCost {
+  const { scaling } = splitCalls(calls);
+  const ideal = idealScalingCalls(counts);
+  const totalCalls = sum(Object.values(scaling));
+  return {
+    calls: scaling,
+    totalCalls,
+    ideal,
+    ratio: totalCalls / ideal.total,
+    writes: sum(Object.entries(scaling).filter(([op]) => MUTATING_SCALING_OPERATIONS.has(op as ScalingOperation)).map(([, n]) => n)),
+    activityReads: scaling.DescribeScalingActivities ?? 0,
+    budget: scalingBudgetUse(scaling),
+  };
 }
 
 /** One DescribeServices per 10 declared services of a cluster: the ideal cost of a drift scan. */
@@ -127,10 +238,10 @@ export async function measureResync(
   const throttles = sum(Object.values(await admin.throttled()));
   const status = (await (await fetch(`${controller.url}/api/v1/status`)).json()) as StatusBody;
   const servicesChecked = status.services.filter((s) => s.lastSyncTime !== undefined && Date.parse(s.lastSyncTime) >= resetAt).length;
-  const totalCalls = sum(Object.values(calls));
+  const totalCalls = sum(Object.values(splitCalls(calls).ecs));
   const memoryMb = await controllerMemory(controller.url);
   return {
-    calls, totalCalls, idealCalls, ratio: totalCalls / idealCalls, throttles, servicesChecked,
+    calls, totalCalls, idealCalls, ratio: totalCalls / idealCalls, scaling: scalingResyncCost(calls, fleet.scalingCounts), throttles, servicesChecked,
     wallSeconds: (endedAt - startedAt) / 1000,
     cpuSeconds: after.cpuSeconds - before.cpuSeconds,
     rssMb: after.rssBytes / 1024 / 1024,

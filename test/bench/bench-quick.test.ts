@@ -3,6 +3,9 @@
  * user would (a separate process that itself starts the sandbox and the
  * controller as processes) and checks that it completes and reports every
  * figure as a number. Never asserts times: those are BENCHMARKS.md's job.
+ * It does assert the steady resync's call counts against their ideals (ECS's
+ * and, for the autoscaled fifth of the fleet, Application Auto Scaling's and
+ * CloudWatch's): counts, not timings, so a batching regression fails here.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -64,10 +67,16 @@ describe.skipIf(!hasGit)('npm run bench -- --quick --json', () => {
     }
     const names = result.figures.map((f) => `${f.scenario}: ${f.name}`);
     for (const expected of [
-      /1 steady: ratio to ideal/, /1 steady: API calls for one resync/, /2 latency: .*p50/, /2 latency: .*p99/,
+      /1 steady: ratio to ideal/, /1 steady: ECS calls for one resync/, /1 steady: scaling ratio to ideal/, /1 steady: Application Auto Scaling \+ CloudWatch calls/, /2 latency: .*p50/, /2 latency: .*p99/,
       /3 rollout: commit -> last UpdateService/, /3 rollout: RegisterTaskDefinition calls/, /3 rollout: ThrottlingExceptions/,
-      /4 scale: controller RSS/, /4 scale: controller CPU per resync/, /4 scale: SDK floor at ECS's rate/, /5 cold: process start to all/,
+      /4 scale: controller RSS/, /4 scale: ECS calls for the resync/, /4 scale: controller CPU per resync/, /4 scale: SDK floor at ECS's rate/, /5 cold: process start to all/,
     ]) expect(names.some((n) => expected.test(n)), String(expected)).toBe(true);
+    // Batching: one resync of the steady fleet costs exactly its ideal, on ECS and on the scaling APIs.
+    const steady = (name: string) => result.figures.find((f) => f.scenario === '1 steady' && f.name === name)?.value;
+    const scaling = (result.details.steady as { scaling: { declared: { targets: number }; calls: Record<string, number> } }).scaling;
+    expect(scaling.declared.targets, 'the steady fleet has autoscaled services').toBeGreaterThan(0);
+    expect(steady('ratio to ideal'), 'ECS calls / ideal').toBe(1);
+    expect(steady('scaling ratio to ideal'), `scaling calls / ideal: ${JSON.stringify(scaling.calls)}`).toBe(1);
     // The table went to stderr, with a verdict for every target.
     expect(stderr).toMatch(/ratio to ideal/);
     expect(stderr).toMatch(/sandbox throttling real/);
