@@ -6,6 +6,9 @@
  * (level-triggered) and deletes only what this controller owns. With pruning
  * off the pass still runs, to report the orphans it would delete.
  */
+import { planScaling } from '../plan/plan-scaling.js';
+import type { ScalingActionKind } from '../plan/scaling-types.js';
+import { TAG_AUTOSCALING, tagsToMap } from '../diff/tags.js';
 import { isServiceGone } from '../diff/index.js';
 import { ownershipOf } from '../plan/ownership.js';
 import { errorCodeOf } from './errors.js';
@@ -173,9 +176,20 @@ export class ServicePruneReconciler implements Reconciler<'ServicePrune'> {
     // Level-triggered: re-read before deleting, and only ever delete what we own.
     const live = (await reader.describeServices(key.cluster, [key.name], context.signal)).get(key.name)?.service;
     if (isServiceGone(live) || ownershipOf(live?.tags, this.#controllerId).kind !== 'ours') return SUCCESS;
+    // Its scaling goes first: a target left registered would scale the service back up while it is
+    // scaled to 0, and outlive it. Only a target this controller registered (the service's tag says so).
+    const scaling = context.region.scaling;
+    let scalingPerformed: readonly ScalingActionKind[] = [];
+    if (scaling && tagsToMap(live?.tags)[TAG_AUTOSCALING] === this.#controllerId) {
+      const liveScaling = await scaling.reader.describe(key.cluster, key.name, context.signal);
+      const plan = planScaling({
+        cluster: key.cluster, service: key.name, desired: undefined, live: liveScaling, owned: true, external: false, controllerId: this.#controllerId,
+      });
+      if (plan.actions.length > 0) scalingPerformed = (await scaling.applier.apply(key.cluster, key.name, plan.actions, context.signal)).performed;
+    }
     const result = await applier.apply(pending.actions, context.signal);
     return {
-      ...SUCCESS, applied: result.performed, status: { kind: 'remove' },
+      ...SUCCESS, applied: [...scalingPerformed, ...result.performed], status: { kind: 'remove' },
       notes: [{ level: 'info', message: 'pruned service no longer in the manifests', fields: { arn: pending.arn } }],
     };
   }

@@ -166,3 +166,41 @@ describe('auto scaling: the controller and the autoscaler never fight (sandbox)'
     expect(targets.ScalableTargets?.map((t) => t.MaxCapacity)).toEqual([5]);
   }, 60_000);
 });
+
+describe('auto scaling: pruning an autoscaled service (sandbox)', () => {
+  it('deregisters its target before scaling it to 0 and deleting it, so no autoscaler outlives it', async () => {
+    const world = await sandboxWorld();
+    const config = world.sandbox.clientConfig({ accountId: world.accountId, region: REGION });
+    const scalingClient = createSdkScalingApi({ endpoint: config.endpoint, region: REGION, credentials: config.credentials });
+    const dir = await ManifestDir.create();
+    const calls: Recorded<string>[] = [];
+    const controller = controllerFor(recording(world.controllerApi, calls), { scaling: recording(scalingClient.api, calls), prune: true });
+    const status = (name: string) => controller.status.get(`${REGION}/demo/${name}`);
+    try {
+      await dir.write('keep.yaml', [serviceManifest({ name: 'keep', desiredCount: 1 })]);
+      await dir.write('gone.yaml', [serviceManifest({ name: 'gone', desiredCount: 2, extra: { autoScaling: { minCapacity: 2, maxCapacity: 4, targetTracking: [TARGET_TRACKING] } } })]);
+      controller.setSnapshot(await dir.load('r1'));
+      await controller.start();
+      await eventually(() => status('gone')?.autoScaling?.registered === true && status('keep')?.health === 'Healthy', () => [status('gone'), status('keep')]);
+
+      await dir.remove('gone.yaml');
+      controller.setSnapshot(await dir.load('r2'));
+      await eventually(() => calls.some((c) => c.op === 'DeleteService'), () => calls.map((c) => c.op));
+      const ops = calls.map((c) => c.op);
+      expect(ops.indexOf('DeregisterScalableTarget')).toBeGreaterThanOrEqual(0);
+      const deregistered = ops.lastIndexOf('DeregisterScalableTarget');
+      const scaledToZero = calls.findIndex((c) => c.op === 'UpdateService' && c.input.service === 'gone' && c.input.desiredCount === 0);
+      expect(deregistered).toBeGreaterThanOrEqual(0);
+      expect(deregistered).toBeLessThan(scaledToZero);
+      expect(scaledToZero).toBeLessThan(ops.lastIndexOf('DeleteService'));
+      const targets = await scalingClient.autoScaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: ['service/demo/gone'] }));
+      expect(targets.ScalableTargets).toEqual([]);
+    } finally {
+      await controller.stop({ graceMs: 100 });
+      scalingClient.autoScaling.destroy();
+      scalingClient.cloudWatch.destroy();
+      await world.sandbox.close();
+      await dir.dispose();
+    }
+  }, 60_000);
+});
