@@ -81,6 +81,12 @@ describe('deploy/cloudformation/ecs-gitops.yaml (static)', () => {
     expect(allowed('ecs:TagResource', arn('service', 'legacy-1/web'), { ...claim, 'aws:ResourceTag/ecs-gitops/managed-by': 'other' })).toBe(false);
     expect(allowed('ecs:TagResource', arn('service', 'prod-eu/web'), claim)).toBe(false);
     expect(allowed('ecs:TagResource', arn('service', 'prod-eu/web'), { ...claim, 'aws:ResourceTag/ecs-gitops/adopt': 'team-a' })).toBe(true);
+    // Capacity providers are not in a cluster's ARN space: any name, bounded by the ownership and adopt tags only.
+    expect(allowed('ecs:UpdateCapacityProvider', arn('capacity-provider', 'workers'), { 'aws:ResourceTag/ecs-gitops/managed-by': 'team-a' })).toBe(true);
+    expect(allowed('ecs:DeleteCapacityProvider', arn('capacity-provider', 'workers'), { 'aws:ResourceTag/ecs-gitops/managed-by': 'ecs-gitops' })).toBe(false);
+    expect(allowed('ecs:CreateCapacityProvider', arn('capacity-provider', 'workers'), claim)).toBe(true);
+    expect(allowed('ecs:TagResource', arn('capacity-provider', 'workers'), claim)).toBe(false);
+    expect(allowed('ecs:TagResource', arn('capacity-provider', 'workers'), { ...claim, 'aws:ResourceTag/ecs-gitops/adopt': 'team-a' })).toBe(true);
     expect(allowed('iam:PassRole', 'arn:aws:iam::123456789012:role/apps/web', { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' })).toBe(true);
     expect(allowed('iam:PassRole', 'arn:aws:iam::123456789012:role/ecs-gitops-TaskRole', { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' })).toBe(false);
     // The allow-list statement exists only when the parameter is set.

@@ -164,6 +164,36 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
     expect(allowed(action, resource, context).length).toBeGreaterThan(0);
   });
 
+  // kind: CapacityProvider: the same ownership rules as clusters and services (docs/controller.md, Capacity providers).
+  const CAPACITY_PROVIDER = 'arn:aws:ecs:eu-west-1:123456789012:capacity-provider/workers';
+  it.each([
+    ['creating a capacity provider it tags as its own', 'ecs:CreateCapacityProvider', CAPACITY_PROVIDER, CLAIM],
+    ['tagging a capacity provider on create', 'ecs:TagResource', CAPACITY_PROVIDER, { 'ecs:CreateAction': 'CreateCapacityProvider', ...CLAIM }],
+    ['updating its own capacity provider', 'ecs:UpdateCapacityProvider', CAPACITY_PROVIDER, OURS],
+    ['deleting its own capacity provider (prune)', 'ecs:DeleteCapacityProvider', CAPACITY_PROVIDER, OURS],
+    ['adopting a capacity provider a person tagged ecs-gitops/adopt=<id>', 'ecs:TagResource', CAPACITY_PROVIDER, { 'aws:ResourceTag/ecs-gitops/adopt': CONTROLLER_ID, ...CLAIM }],
+    ['describing capacity providers', 'ecs:DescribeCapacityProviders', '*', {}],
+    ['listing the clusters that may attach a provider', 'ecs:ListClusters', '*', {}],
+  ])('allows %s', (_what, action, resource, context) => {
+    expect(allowed(action, resource, context).length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['creating a capacity provider without the ownership tag', 'ecs:CreateCapacityProvider', CAPACITY_PROVIDER, {}],
+    ['creating a capacity provider owned by another id', 'ecs:CreateCapacityProvider', CAPACITY_PROVIDER, { 'aws:RequestTag/ecs-gitops/managed-by': 'other' }],
+    ["updating another controller's capacity provider", 'ecs:UpdateCapacityProvider', CAPACITY_PROVIDER, { 'aws:ResourceTag/ecs-gitops/managed-by': 'other' }],
+    ["deleting another controller's capacity provider", 'ecs:DeleteCapacityProvider', CAPACITY_PROVIDER, { 'aws:ResourceTag/ecs-gitops/managed-by': 'other' }],
+    ['updating an untagged capacity provider', 'ecs:UpdateCapacityProvider', CAPACITY_PROVIDER, {}],
+    ['deleting an untagged capacity provider', 'ecs:DeleteCapacityProvider', CAPACITY_PROVIDER, {}],
+    ['claiming an untagged capacity provider by tagging it', 'ecs:TagResource', CAPACITY_PROVIDER, CLAIM],
+    ["tagging another controller's capacity provider as ours", 'ecs:TagResource', CAPACITY_PROVIDER, { 'aws:ResourceTag/ecs-gitops/managed-by': 'other', ...CLAIM }],
+    ['adopting a capacity provider opted in for another controller', 'ecs:TagResource', CAPACITY_PROVIDER, { 'aws:ResourceTag/ecs-gitops/adopt': 'other', ...CLAIM }],
+    ["adopting another controller's capacity provider even with the adopt tag", 'ecs:TagResource', CAPACITY_PROVIDER,
+      { 'aws:ResourceTag/ecs-gitops/adopt': CONTROLLER_ID, 'aws:ResourceTag/ecs-gitops/managed-by': 'other', ...CLAIM }],
+  ])('denies %s', (_what, action, resource, context) => {
+    expect(allowed(action, resource, context)).toEqual([]);
+  });
+
   it('bounds every scaling write by the ownership tag or, for alarms, by the controller\'s alarm name prefix', () => {
     for (const op of MUTATING_SCALING_OPERATIONS) {
       const action = op === 'PutMetricAlarm' || op === 'DeleteAlarms' ? `cloudwatch:${op}` : `application-autoscaling:${op}`;
