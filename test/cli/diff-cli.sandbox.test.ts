@@ -65,4 +65,21 @@ describe('ecs-gitops diff on the example manifests', () => {
       doc.services.map((s) => [s.key, s.key === `${REGION}/demo/web` ? ['/spec/healthCheckGracePeriodSeconds'] : []]),
     );
   });
+
+  it('shows a scaling policy changed behind the controller as a change under /spec/autoScaling, and the autoscaler\'s count as none', async () => {
+    const target = { accountId: ACCOUNT, region: REGION, api: 'application-autoscaling' as const };
+    const resource = { ServiceNamespace: 'ecs', ResourceId: 'service/demo/worker', ScalableDimension: 'ecs:service:DesiredCount' };
+    // The autoscaler moves the count: never a difference.
+    sandbox.admin.scaleService({ accountId: ACCOUNT, region: REGION, cluster: 'demo', service: 'worker' }, 6);
+    expect(pointersIn((await cli('diff', 'manifests', '--cluster', 'demo', '--service', 'worker')).stdout)).toEqual([]);
+    // Someone edits the policy by hand: a difference, named by policy.
+    sandbox.call('PutScalingPolicy', {
+      ...resource, PolicyName: 'cpu-60', PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: { TargetValue: 80, PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' }, ScaleOutCooldown: 60, ScaleInCooldown: 300 },
+    }, target);
+    const drifted = await cli('diff', 'manifests', '--cluster', 'demo', '--service', 'worker');
+    expect(drifted.stderr).toBe('');
+    expect(drifted.code).toBe(2);
+    expect(pointersIn(drifted.stdout)).toEqual(['/spec/autoScaling/targetTracking/cpu-60/targetValue']);
+  });
 });

@@ -167,6 +167,37 @@ describe('auto scaling: the controller and the autoscaler never fight (sandbox)'
   }, 60_000);
 });
 
+describe('auto scaling in detect mode (sandbox)', () => {
+  it('reports the scaling the manifest declares as differences and writes nothing to scaling', async () => {
+    const world = await sandboxWorld();
+    const config = world.sandbox.clientConfig({ accountId: world.accountId, region: REGION });
+    const scalingClient = createSdkScalingApi({ endpoint: config.endpoint, region: REGION, credentials: config.credentials });
+    const dir = await ManifestDir.create();
+    const calls: Recorded<string>[] = [];
+    const controller = controllerFor(world.controllerApi, { scaling: recording(scalingClient.api, calls) });
+    const status = () => controller.status.get(`${REGION}/demo/web`);
+    try {
+      // The service exists (created by hand); its manifest adds scaling, in detect mode.
+      await dir.write('web.yaml', [serviceManifest({ name: 'web', desiredCount: 2 })]);
+      controller.setSnapshot(await dir.load('r1'));
+      await controller.start();
+      await eventually(() => status()?.sync === 'Synced', () => status());
+      await dir.write('web.yaml', [serviceManifest({ name: 'web', desiredCount: 2, mode: 'detect', extra: { autoScaling: { minCapacity: 2, maxCapacity: 4, targetTracking: [TARGET_TRACKING] } } })]);
+      controller.setSnapshot(await dir.load('r2'));
+      await eventually(() => status()?.sync === 'OutOfSync', () => status());
+      expect(status()?.diff.map((c) => [c.pointer, c.scope])).toEqual([['/spec/autoScaling', 'autoScaling']]);
+      expect(status()?.autoScaling).toMatchObject({ managedBy: 'git', registered: false });
+      expect(calls.filter((c) => !c.op.startsWith('Describe')).map((c) => c.op)).toEqual([]);
+    } finally {
+      await controller.stop({ graceMs: 100 });
+      scalingClient.autoScaling.destroy();
+      scalingClient.cloudWatch.destroy();
+      await world.sandbox.close();
+      await dir.dispose();
+    }
+  }, 60_000);
+});
+
 describe('auto scaling: pruning an autoscaled service (sandbox)', () => {
   it('deregisters its target before scaling it to 0 and deleting it, so no autoscaler outlives it', async () => {
     const world = await sandboxWorld();

@@ -23,6 +23,23 @@ const WEB = { region: 'eu-west-1', cluster: 'prod', service: 'web' };
 const KEY = 'eu-west-1/prod/web';
 
 describe('bindServiceStatusMetrics', () => {
+  it('mirrors status.autoScaling in service_autoscaling_capacity, moving series when the owner changes and dropping them when scaling goes', async () => {
+    const { registry, store } = setup();
+    const scaling = { managedBy: 'git' as const, registered: true, minCapacity: 2, maxCapacity: 8, desiredCount: 5, note: 'n' };
+    store.update(KEY, { sync: 'Synced', autoScaling: scaling }, initial(KEY));
+    const series = async () => (await seriesOf(registry, 'ecs_gitops_service_autoscaling_capacity')).map((s) => [s.labels.bound, s.labels.managed_by, s.value]);
+    expect(await series()).toEqual([['min', 'git', 2], ['max', 'git', 8], ['desired', 'git', 5]]);
+    store.update(KEY, { autoScaling: { ...scaling, desiredCount: 7 } });
+    expect(await series()).toEqual([['min', 'git', 2], ['max', 'git', 8], ['desired', 'git', 7]]);
+    store.update(KEY, { autoScaling: { ...scaling, managedBy: 'external', minCapacity: 1 } });
+    expect(await series()).toEqual([['min', 'external', 1], ['max', 'external', 8], ['desired', 'external', 5]]);
+    store.update(KEY, { autoScaling: undefined });
+    expect(await series()).toEqual([]);
+    store.update(KEY, { autoScaling: scaling });
+    store.remove(KEY);
+    expect(await series()).toEqual([]);
+  });
+
   it('keeps exactly one service_info series per service, with the current statuses', async () => {
     const { registry, store } = setup();
     store.update(KEY, { sync: 'OutOfSync', health: 'Progressing' }, initial(KEY));
