@@ -41,7 +41,9 @@ const QUEUE = {
   alarm: QUEUE_ALARM,
 };
 const NIGHT = { name: 'night', schedule: 'cron(0 22 * * ? *)', timezone: 'Europe/Berlin', minCapacity: 1, maxCapacity: 2 };
-const FULL = { minCapacity: 1, maxCapacity: 6, targetTracking: [CPU], stepScaling: [QUEUE], scheduled: [NIGHT] };
+// No time zone: moto stores none and answers null, AWS answers UTC; both must read back as the manifest.
+const TICK = { name: 'tick', schedule: 'rate(6 hours)', maxCapacity: 6, startTime: '2030-01-01T00:00:00Z', endTime: '2030-06-01T00:00:00+02:00' };
+const FULL = { minCapacity: 1, maxCapacity: 6, targetTracking: [CPU], stepScaling: [QUEUE], scheduled: [NIGHT, TICK] };
 
 const scaledWeb = (autoScaling: Record<string, unknown> | undefined) =>
   serviceManifest({ name: 'web', moto: true, desiredCount: 2, ...(autoScaling ? { extra: { autoScaling } } : {}) });
@@ -108,7 +110,7 @@ describe.skipIf(motoEndpoint() === null)('auto scaling: the controller against m
 
   it('registers the target, both policies, the step policy\'s alarm and the scheduled action, claimed by the service tag', async () => {
     expect(ecsCalls.find((c) => c.op === 'CreateService')?.input.desiredCount).toBe(2);
-    expect(writesSince(0)).toEqual(['RegisterScalableTarget', 'PutScalingPolicy', 'PutScalingPolicy', 'PutMetricAlarm', 'PutScheduledAction']);
+    expect(writesSince(0)).toEqual(['RegisterScalableTarget', 'PutScalingPolicy', 'PutScalingPolicy', 'PutMetricAlarm', 'PutScheduledAction', 'PutScheduledAction']);
     expect((await targets('web')).map((t) => [t.MinCapacity, t.MaxCapacity])).toEqual([[1, 6]]);
     const byName = Object.fromEntries((await policies('web')).map((p) => [p.PolicyName, p]));
     expect(Object.keys(byName).sort()).toEqual(['cpu', 'queue']);
@@ -118,15 +120,22 @@ describe.skipIf(motoEndpoint() === null)('auto scaling: the controller against m
     const alarms = await ourAlarms('web');
     expect(alarms.map((a) => [a.AlarmName, a.AlarmActions, a.Threshold])).toEqual([['ecs-gitops/demo/web/queue', [byName.queue?.PolicyARN], 100]]);
     const scheduled = (await scalingClient.autoScaling.send(new DescribeScheduledActionsCommand({ ServiceNamespace: 'ecs', ResourceId: 'service/demo/web' }))).ScheduledActions;
-    expect(scheduled?.map((a) => [a.ScheduledActionName, a.Schedule, a.Timezone, a.ScalableTargetAction])).toEqual([['night', NIGHT.schedule, NIGHT.timezone, { MinCapacity: 1, MaxCapacity: 2 }]]);
+    expect(scheduled?.map((a) => [a.ScheduledActionName, a.Schedule, a.ScalableTargetAction])).toEqual([
+      ['night', NIGHT.schedule, { MinCapacity: 1, MaxCapacity: 2 }], ['tick', TICK.schedule, { MaxCapacity: 6 }],
+    ]);
+    expect(scheduled?.[0]?.Timezone).toBe('Europe/Berlin');
+    expect(scheduled?.[1]?.StartTime?.toISOString()).toBe('2030-01-01T00:00:00.000Z');
+    expect(scheduled?.[1]?.EndTime?.toISOString()).toBe('2030-05-31T22:00:00.000Z');
     const tags = Object.fromEntries(((await liveService('web'))?.tags ?? []).map((t) => [t.key, t.value]));
     expect(tags['ecs-gitops/autoscaling']).toBe('ecs-gitops');
-    expect(status()?.autoScaling).toMatchObject({ managedBy: 'git', registered: true, minCapacity: 1, maxCapacity: 6, policies: ['cpu', 'queue'], scheduledActions: ['night'] });
+    expect(status()?.autoScaling).toMatchObject({ managedBy: 'git', registered: true, minCapacity: 1, maxCapacity: 6, policies: ['cpu', 'queue'], scheduledActions: ['night', 'tick'] });
   });
 
-  it('reads what moto stored back as no drift: later passes make no scaling write and no UpdateService', async () => {
+  it('reads what moto stored back as no drift: later passes make no scaling write and no UpdateService', { timeout: 60_000 }, async () => {
     const from = scalingCalls.length;
     const ecsFrom = ecsCalls.length;
+    // Past the reader's freshness window (10 s): the Region is listed again from moto, and that listing is compared too.
+    await eventually(() => scalingCalls.slice(from).some((c) => c.op === 'DescribeScalingPolicies'), () => scalingCalls.slice(from).map((c) => c.op), 30_000);
     await passes(3);
     expect(writesSince(from)).toEqual([]);
     expect(ecsCalls.slice(ecsFrom).filter((c) => c.op === 'UpdateService' || c.op === 'RegisterTaskDefinition')).toEqual([]);
@@ -153,15 +162,26 @@ describe.skipIf(motoEndpoint() === null)('auto scaling: the controller against m
     expect(writesSince(from)).toEqual(['PutMetricAlarm']);
     expect((await ourAlarms('web')).map((a) => a.Threshold)).toEqual([250]);
 
+    // A step policy's own change is one PutScalingPolicy. moto gives the policy a new ARN on every put (AWS keeps it,
+    // see the contract suite), which leaves the alarm naming a stale ARN: the next pass sees that and re-wires it.
+    from = scalingCalls.length;
+    const slower = { ...changedAlarm, cooldown: 90 };
+    await apply('web.yaml', [scaledWeb({ ...FULL, minCapacity: 2, maxCapacity: 8, targetTracking: [{ ...CPU, targetValue: 65 }], stepScaling: [slower] })]);
+    await settled();
+    const queueArn = async () => (await policies('web')).find((p) => p.PolicyName === 'queue')?.PolicyARN;
+    await eventually(async () => (await ourAlarms('web'))[0]?.AlarmActions?.[0] === await queueArn(), async () => [await ourAlarms('web'), await queueArn()], 30_000);
+    expect(writesSince(from)).toEqual(['PutScalingPolicy', 'PutMetricAlarm']);
+    expect((await policies('web')).find((p) => p.PolicyName === 'queue')?.StepScalingPolicyConfiguration?.Cooldown).toBe(90);
+
     // Nothing more to do once each change is applied: still no false drift.
     from = scalingCalls.length;
     await passes(2);
     expect(writesSince(from)).toEqual([]);
 
     from = scalingCalls.length;
-    await apply('web.yaml', [scaledWeb({ minCapacity: 2, maxCapacity: 8, targetTracking: [{ ...CPU, targetValue: 65 }], scheduled: [NIGHT] })]);
+    await apply('web.yaml', [scaledWeb({ minCapacity: 2, maxCapacity: 8, targetTracking: [{ ...CPU, targetValue: 65 }], scheduled: [NIGHT, TICK] })]);
     await settled();
-    expect(writesSince(from).sort()).toEqual(['DeleteAlarms', 'DeleteScalingPolicy']);
+    expect(writesSince(from)).toEqual(['DeleteAlarms', 'DeleteScalingPolicy']);
     expect((await policies('web')).map((p) => p.PolicyName)).toEqual(['cpu']);
     expect(await ourAlarms('web')).toEqual([]);
 
