@@ -28,7 +28,11 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTF
  * service-linked role ECS creates on an account's first cluster or service,
  * and a target group whose listener was just added (docs/ecs-facts.md#client-errors-that-a-retry-can-fix).
  */
-const NOT_YET_CONSISTENT = [/unable to assume the service linked role/i, /does not have an associated load balancer/i];
+const NOT_YET_CONSISTENT = [
+  /unable to assume the service linked role/i, /does not have an associated load balancer/i,
+  // Application Auto Scaling right after CreateService, before it sees the new service.
+  /ECS service doesn't exist/i,
+];
 
 /**
  * Codes of calls that fail the same way when sent again unchanged: the

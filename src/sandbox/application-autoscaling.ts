@@ -178,7 +178,8 @@ export function registerScalableTarget(ctx: ServiceOpContext, input: JsonObject)
   checkCapacity('minCapacity', min);
   checkCapacity('maxCapacity', max);
   if (!liveService(ctx.state, key.cluster, key.service)) {
-    throw new SandboxApiError('FailedResourceAccessException', `ECS service doesn't exist: ${key.resourceId}`);
+    // AWS (and moto) answer ValidationException; AWS also does right after CreateService while ECS catches up.
+    throw new SandboxApiError('ValidationException', `ECS service doesn't exist: ${key.resourceId}`);
   }
   purgeOrphanTargets(ctx.state);
   const tags = parseTagMap(input.Tags);

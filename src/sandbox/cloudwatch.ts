@@ -195,10 +195,8 @@ export function deleteAlarms(ctx: OpContext, input: JsonObject): JsonObject {
   const names = optStringArray(input, 'AlarmNames');
   if (!names) throw missing('AlarmNames');
   if (names.length > 100) throw invalidValue('AlarmNames may hold at most 100 names.');
-  // CloudWatch deletes none when one name is unknown.
-  const unknown = names.filter((n) => !ctx.state.scaling.alarms.has(n));
-  if (unknown.length > 0) throw new SandboxApiError('ResourceNotFound', `${unknown.length} alarm(s) not found: ${unknown.join(', ')}`, 404);
-  deleteAlarmRecords(ctx.state, names);
+  // The CloudWatch API reference: alarms named correctly are deleted, unknown names are no error (moto agrees).
+  deleteAlarmRecords(ctx.state, names.filter((n) => ctx.state.scaling.alarms.has(n)));
   return {};
 }
 

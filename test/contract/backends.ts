@@ -121,12 +121,7 @@ export const MOTO_KNOWN_GAPS: Readonly<Record<string, string>> = {
  * current behaviour there), so until it lands the case runs as an expected
  * failure on the sandbox: fixing the sandbox flips it, and the entry goes.
  */
-export const SANDBOX_KNOWN_GAPS: Readonly<Record<string, string>> = {
-  'scalable target: a service ECS does not have is a ValidationException':
-    'the sandbox answers FailedResourceAccessException; AWS (and moto) answer ValidationException "ECS service doesn\'t exist: service/C/S", which the controller may see right after CreateService while ECS is eventually consistent',
-  'alarm: DeleteAlarms ignores an unknown name and still deletes the others':
-    'the sandbox answers ResourceNotFound and deletes nothing; the CloudWatch API reference says the alarms named correctly are still deleted and no error is returned (moto agrees)',
-};
+export const SANDBOX_KNOWN_GAPS: Readonly<Record<string, string>> = {};
 
 /**
  * The contract's case function for one backend. A documented gap runs as

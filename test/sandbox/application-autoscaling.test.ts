@@ -61,7 +61,7 @@ describe('scalable targets', () => {
 
   it('refuses what the API refuses, with its error names', async () => {
     const { aas } = await withServices(['web']);
-    expect((await rejectionOf(aas.send(new RegisterScalableTargetCommand({ ...target('ghost'), MinCapacity: 1, MaxCapacity: 2 })))).name).toBe('FailedResourceAccessException');
+    expect((await rejectionOf(aas.send(new RegisterScalableTargetCommand({ ...target('ghost'), MinCapacity: 1, MaxCapacity: 2 })))).name).toBe('ValidationException');
     expect((await rejectionOf(aas.send(new RegisterScalableTargetCommand({ ...target('web'), MinCapacity: 1 })))).name).toBe('ValidationException');
     expect((await rejectionOf(aas.send(new RegisterScalableTargetCommand({ ...target('web'), MinCapacity: 5, MaxCapacity: 2 })))).name).toBe('ValidationException');
     expect((await rejectionOf(aas.send(new DeregisterScalableTargetCommand(target('web'))))).name).toBe('ObjectNotFoundException');
