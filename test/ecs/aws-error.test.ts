@@ -45,6 +45,8 @@ describe('which AWS failures a retry can fix', () => {
     [ecsError('InvalidParameterException', 'Unable to assume the service linked role. Please verify that the ECS service linked role exists.'), 'AWS_DEPENDENCY_NOT_READY', false],
     [ecsError('InvalidParameterException', 'The target group with targetGroupArn arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/web/1 does not have an associated load balancer.'),
       'AWS_DEPENDENCY_NOT_READY', false],
+    // Application Auto Scaling registering a target for a service ECS created a moment ago.
+    [ecsError('ValidationException', "ECS service doesn't exist: service/demo/web"), 'AWS_DEPENDENCY_NOT_READY', false],
     // Throttling, server and network failures.
     [ecsError('ThrottlingException', 'Rate exceeded'), 'AWS_THROTTLED', false],
     [Object.assign(new Error('internal'), { name: 'ServerException', $fault: 'server', $metadata: { httpStatusCode: 500 } }), 'AWS_SERVER_ERROR', false],
