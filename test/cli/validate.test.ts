@@ -35,6 +35,47 @@ describe('ecs-gitops validate', () => {
     expect(result).toEqual({ code: 0, stdout: 'valid: 1 file, 1 service, 0 clusters\n', stderr: '' });
   });
 
+  const ASG = 'arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:0b2c9c5e-1111-2222-3333-444455556666:autoScalingGroupName/ec2-asg';
+  const PROVIDER = `apiVersion: ecs-gitops/v1
+kind: CapacityProvider
+metadata: {name: ec2}
+spec:
+  autoScalingGroupProvider:
+    autoScalingGroupArn: ${ASG}
+    managedScaling: {status: ENABLED, targetCapacity: 90}
+`;
+  const CLUSTER = `apiVersion: ecs-gitops/v1
+kind: Cluster
+metadata: {name: demo}
+spec:
+  capacityProviders: [ec2]
+`;
+
+  it('counts capacity providers in the summary and the JSON report when any is declared', async () => {
+    put('web.yaml', VALID);
+    put('clusters/demo.yaml', CLUSTER);
+    put('capacity-providers/ec2.yaml', PROVIDER);
+    const result = await runCliCaptured(['validate', dir]);
+    expect(result).toEqual({ code: 0, stdout: 'valid: 3 files, 1 service, 1 cluster, 1 capacity provider\n', stderr: '' });
+
+    put('capacity-providers/spot.yaml', PROVIDER.replace('name: ec2', 'name: spot').replace('ec2-asg', 'spot-asg'));
+    const json = await runCliCaptured(['validate', dir, '--output', 'json', '--region', 'eu-west-1']);
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as { capacityProviders: unknown[] }).capacityProviders).toEqual([
+      { key: 'capacity-provider:eu-west-1/ec2', region: 'eu-west-1', name: 'ec2', source: { file: 'capacity-providers/ec2.yaml', line: 1, column: 1 }, contentHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      { key: 'capacity-provider:eu-west-1/spot', region: 'eu-west-1', name: 'spot', source: { file: 'capacity-providers/spot.yaml', line: 1, column: 1 }, contentHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    ]);
+    expect((await runCliCaptured(['validate', dir])).stdout).toBe('valid: 4 files, 1 service, 1 cluster, 2 capacity providers\n');
+  });
+
+  it('counts the valid capacity providers when other files have problems', async () => {
+    put('web.yaml', VALID.replace('family: web', 'family: web\n    cpu: 256'));
+    put('capacity-providers/ec2.yaml', PROVIDER);
+    const result = await runCliCaptured(['validate', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('1 problem in 1 of 2 files; 0 services, 0 clusters and 1 capacity provider valid\n');
+  });
+
   it('validates ./manifests by default (the repository examples)', async () => {
     const repo = fileURLToPath(new URL('../..', import.meta.url));
     const result = await runCliCaptured(['validate'], { cwd: repo });
@@ -76,6 +117,7 @@ describe('ecs-gitops validate', () => {
         contentHash: expect.stringMatching(/^[0-9a-f]{64}$/),
       }],
       clusters: [],
+      capacityProviders: [],
       warnings: [],
       problems: [{
         code: 'MANIFEST_WRONG_TYPE',
