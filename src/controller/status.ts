@@ -4,6 +4,7 @@
  * immutable copies. Shape is part of the public API (/api/v1/status).
  */
 import { maskSecrets } from '../diff/secret-mask.js';
+import type { ChangeScope } from '../diff/types.js';
 import type { ErrorCode } from '../errors/index.js';
 import type { SyncMode } from '../manifests/types.js';
 import type { PruneBlockReason } from '../plan/types.js';
@@ -42,7 +43,7 @@ export interface CorrectionLoopStatus {
 export interface StatusChange {
   readonly pointer: string;
   readonly kind: 'added' | 'removed' | 'changed';
-  readonly scope: 'taskDefinition' | 'service' | 'replacement' | 'autoScaling';
+  readonly scope: ChangeScope;
   readonly desired: unknown;
   readonly live: unknown;
 }

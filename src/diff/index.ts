@@ -44,14 +44,17 @@ export {
   type SecretRules,
 } from './secret-mask.js';
 export {
+  CAPACITY_PROVIDER_NOUN,
   diffJson,
   renderDiffJson,
   renderDiffText,
+  SERVICE_NOUN,
   summarize,
   summaryLine,
   type DiffJson,
   type DiffSummary,
   type RenderOptions,
+  type SummaryNoun,
 } from './render.js';
 export { taskDefinitionSpecHash } from './spec-hash.js';
 export { liveServiceFingerprint, VOLATILE_SERVICE_FIELDS } from './live-fingerprint.js';

@@ -9,7 +9,18 @@ import type { Change, MaskOptions, ServiceDiffResult, ServiceDiffStatus } from '
 
 export interface RenderOptions extends MaskOptions {
   readonly colour: boolean;
+  /** What the summary line counts. @default SERVICE_NOUN */
+  readonly noun?: SummaryNoun;
 }
+
+/** The singular and plural the summary line counts results with. */
+export interface SummaryNoun {
+  readonly one: string;
+  readonly many: string;
+}
+
+export const SERVICE_NOUN: SummaryNoun = { one: 'service', many: 'services' };
+export const CAPACITY_PROVIDER_NOUN: SummaryNoun = { one: 'capacity provider', many: 'capacity providers' };
 
 export interface DiffSummary {
   readonly services: number;
@@ -25,6 +36,7 @@ const SCOPE_LABEL: Readonly<Record<Change['scope'], string>> = {
   service: 'update service',
   replacement: 'REQUIRES REPLACEMENT',
   autoScaling: 'update auto scaling',
+  capacityProvider: 'update capacity provider',
 };
 
 /**
@@ -33,7 +45,9 @@ const SCOPE_LABEL: Readonly<Record<Change['scope'], string>> = {
  * CreateService, not an update.
  */
 export function changeLabel(change: Change, status: ServiceDiffStatus): string {
-  if (status === 'missing' && change.pointer === MISSING_SERVICE_POINTER && change.kind === 'added') return 'create service';
+  if (status === 'missing' && change.pointer === MISSING_SERVICE_POINTER && change.kind === 'added') {
+    return change.scope === 'capacityProvider' ? 'create capacity provider' : 'create service';
+  }
   return SCOPE_LABEL[change.scope];
 }
 
@@ -46,9 +60,9 @@ export function summarize(results: readonly ServiceDiffResult[]): DiffSummary {
   return { services: results.length, inSync: count('in-sync'), outOfSync: count('out-of-sync'), missing: count('missing') };
 }
 
-/** "3 services: 1 in sync, 1 out of sync, 1 missing" */
-export function summaryLine(summary: DiffSummary): string {
-  const noun = summary.services === 1 ? 'service' : 'services';
+/** "3 services: 1 in sync, 1 out of sync, 1 missing" (`summary.services` is the count of whatever `noun` names) */
+export function summaryLine(summary: DiffSummary, nouns: SummaryNoun = SERVICE_NOUN): string {
+  const noun = summary.services === 1 ? nouns.one : nouns.many;
   return `${summary.services} ${noun}: ${summary.inSync} in sync, ${summary.outOfSync} out of sync, ${summary.missing} missing`;
 }
 
@@ -74,7 +88,7 @@ export function renderDiffText(results: readonly ServiceDiffResult[], options: R
       if (change.desired !== undefined) for (const line of valueLines(change.desired)) lines.push(paint('green', `+   ${line}`));
     }
   }
-  lines.push(summaryLine(summarize(results)));
+  lines.push(summaryLine(summarize(results), options.noun));
   return `${lines.join('\n')}\n`;
 }
 

@@ -32,10 +32,11 @@ export type ChangeKind = 'added' | 'removed' | 'changed';
 /**
  * What applying the change needs: a new task definition revision, an
  * UpdateService/TagResource call, a new service (which the controller refuses
- * to do on its own: see DIFF_REQUIRES_REPLACEMENT), or Application Auto
- * Scaling / CloudWatch calls for `spec.autoScaling` (never an UpdateService).
+ * to do on its own: see DIFF_REQUIRES_REPLACEMENT), Application Auto
+ * Scaling / CloudWatch calls for `spec.autoScaling` (never an UpdateService),
+ * or, for a `kind: CapacityProvider`, a Create/UpdateCapacityProvider or tag call.
  */
-export type ChangeScope = 'taskDefinition' | 'service' | 'replacement' | 'autoScaling';
+export type ChangeScope = 'taskDefinition' | 'service' | 'replacement' | 'autoScaling' | 'capacityProvider';
 
 /**
  * One field-level difference. `kind` is from the point of view of applying the

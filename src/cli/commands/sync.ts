@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { createController } from '../../controller/controller.js';
 import { connectEcs, printProblems, printWarnings, readSnapshot, resolveRegion } from '../../app/runtime.js';
-import type { ServiceStatus } from '../../controller/status.js';
+import type { CapacityProviderStatus, ServiceStatus } from '../../controller/status.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec, } from '../command.js';
 import { LOG_LEVELS } from '../../observe/logger.js';
 import { loggerFrom, MASK_FLAGS, maskOptionsFrom, MODE_FLAG, RATE_LIMITS_FLAG, rateLimitsFrom, syncModeFrom } from '../config-flags.js';
@@ -26,7 +26,8 @@ export const SYNC_SUMMARY = [
   '  0  without --wait: every service was applied (or already in sync) and nothing failed;',
   '     rollouts may still be in progress (use --wait to wait for them)',
   '  0  with --wait: every service is synced and healthy (or scaled to zero)',
-  '  1  any failure: an ECS call, a failed or timed-out rollout, a manifest problem, a blocked prune',
+  '  1  any failure: an ECS call, a failed or timed-out rollout, a manifest problem, a blocked prune,',
+  '     a capacity provider not applied',
 ].join('\n');
 
 function failed(s: ServiceStatus, wait: boolean): boolean {
@@ -34,11 +35,23 @@ function failed(s: ServiceStatus, wait: boolean): boolean {
   return wait ? s.health !== 'Healthy' && s.health !== 'Suspended' : s.health === 'Degraded';
 }
 
+/** A capacity provider has no rollout: it failed when it is not in sync or its last apply failed. */
+function providerFailed(p: CapacityProviderStatus): boolean {
+  return p.sync !== 'Synced' || p.lastError !== undefined || p.lastApplySucceeded === false;
+}
+
+function mark(bad: boolean, colour: boolean): string {
+  return colour ? (bad ? '\u001b[31m✗\u001b[0m' : '\u001b[32m✓\u001b[0m') : bad ? '✗' : '✓';
+}
+
 function line(s: ServiceStatus, wait: boolean, colour: boolean): string {
-  const bad = failed(s, wait);
-  const mark = colour ? (bad ? '\u001b[31m✗\u001b[0m' : '\u001b[32m✓\u001b[0m') : bad ? '✗' : '✓';
   const error = s.lastError ? `  ${s.lastError.code}: ${s.lastError.message}` : '';
-  return `${mark} ${s.key}  ${s.sync} ${s.health}${error}`;
+  return `${mark(failed(s, wait), colour)} ${s.key}  ${s.sync} ${s.health}${error}`;
+}
+
+function providerLine(p: CapacityProviderStatus, colour: boolean): string {
+  const error = p.lastError ? `  ${p.lastError.code}: ${p.lastError.message}` : '';
+  return `${mark(providerFailed(p), colour)} ${p.key}  ${p.sync}${error}`;
 }
 
 async function run(ctx: CommandContext): Promise<number> {
@@ -113,11 +126,14 @@ async function run(ctx: CommandContext): Promise<number> {
   const prune = controller.lastPrune();
   const pruneFailed = flags.prune === true && prune?.blocked !== undefined;
   const bad = statuses.filter((s) => failed(s, wait));
-  const ok = !timedOut && bad.length === 0 && snapshot.problems.length === 0 && !pruneFailed;
+  const providers = controller.status.listCapacityProviders();
+  const badProviders = providers.filter(providerFailed);
+  const ok = !timedOut && bad.length === 0 && badProviders.length === 0 && snapshot.problems.length === 0 && !pruneFailed;
   if (flags.output === 'json') {
-    ctx.stdout.write(`${JSON.stringify({ ok, revision: snapshot.revision, timedOut, services: statuses, prune, manifestProblems: snapshot.problems }, null, 2)}\n`);
+    ctx.stdout.write(`${JSON.stringify({ ok, revision: snapshot.revision, timedOut, services: statuses, capacityProviders: providers, prune, manifestProblems: snapshot.problems }, null, 2)}\n`);
   } else {
     const colour = useColour(ctx.stdout, ctx.env);
+    for (const p of providers) ctx.stdout.write(`${providerLine(p, colour)}\n`);
     for (const s of statuses) ctx.stdout.write(`${line(s, wait, colour)}\n`);
     if (prune?.deleted.length) ctx.stdout.write(`pruned: ${prune.deleted.join(', ')}\n`);
     if (prune?.blocked) ctx.stdout.write(`prune blocked (${prune.blocked.reason}): ${prune.blocked.message}\n`);
@@ -125,7 +141,8 @@ async function run(ctx: CommandContext): Promise<number> {
     // Exit 0 without --wait promises no more than "applied": say which rollouts it did not wait for.
     const rollingOut = wait ? [] : statuses.filter((s) => s.health === 'Progressing' && !failed(s, wait)).map((s) => s.key);
     if (rollingOut.length > 0) ctx.stdout.write(`still rolling out (not waited for; use --wait): ${rollingOut.join(', ')}\n`);
-    ctx.stdout.write(`${ok ? 'sync complete' : 'CONTROLLER_SYNC_FAILED: sync finished with failures'}: ${statuses.length - bad.length}/${statuses.length} services ok, revision ${snapshot.revision ?? 'unversioned'}\n`);
+    const providerCount = providers.length > 0 ? `, ${providers.length - badProviders.length}/${providers.length} capacity providers ok` : '';
+    ctx.stdout.write(`${ok ? 'sync complete' : 'CONTROLLER_SYNC_FAILED: sync finished with failures'}: ${statuses.length - bad.length}/${statuses.length} services ok${providerCount}, revision ${snapshot.revision ?? 'unversioned'}\n`);
   }
   return ok ? SYNC_EXIT.ok : SYNC_EXIT.failed;
 }
