@@ -6,7 +6,9 @@
  * `<out>/capacity-providers/<name>.yaml`. FARGATE and FARGATE_SPOT are ECS's
  * own and never written. As for services (export-services.ts), existing files
  * are never overwritten without `force`, and when any target exists nothing
- * is written.
+ * is written. planCapacityProviderExport and writeCapacityProviderExport are
+ * its two halves, for `ecs-gitops export`, which checks the providers' files
+ * before it writes any service's.
  */
 import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -42,7 +44,21 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-export async function exportCapacityProviders(options: ExportCapacityProvidersOptions): Promise<readonly ExportedCapacityProviderFile[]> {
+/** One file export would write; nothing is on disk yet. */
+export interface PlannedCapacityProviderFile {
+  /** Absolute path to write. */
+  readonly path: string;
+  readonly capacityProvider: string;
+  readonly text: string;
+  readonly residualChanges: readonly string[];
+}
+
+/**
+ * The read half of exportCapacityProviders: what would be written, with no
+ * write. `ecs-gitops export` plans the providers first so that, when one of
+ * their files exists, it refuses before writing any service file either.
+ */
+export async function planCapacityProviderExport(options: ExportCapacityProvidersOptions): Promise<readonly PlannedCapacityProviderFile[]> {
   const { ecs, signal } = options;
   const cluster = (await ecs.send('DescribeClusters', { clusters: [options.cluster] }, signal)).clusters?.find((c) => c.status !== 'INACTIVE');
   if (!cluster) {
@@ -53,20 +69,32 @@ export async function exportCapacityProviders(options: ExportCapacityProvidersOp
   const names = (cluster.capacityProviders ?? []).filter((name) => !FARGATE_CAPACITY_PROVIDERS.has(name)).sort();
   if (names.length === 0) return [];
   const live = (await ecs.send('DescribeCapacityProviders', { capacityProviders: names, include: ['TAGS'] }, signal)).capacityProviders ?? [];
-  const planned = live
+  return live
     .filter((p) => p.name !== undefined && p.status !== 'INACTIVE' && p.autoScalingGroupProvider !== undefined)
     .sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''))
     .map((p) => {
       const exported = capacityProviderManifestFromLive(options.region, p);
       return {
-        file: path.join(options.outDir, 'capacity-providers', `${p.name ?? ''}.yaml`), name: p.name ?? '',
+        path: path.join(options.outDir, 'capacity-providers', `${p.name ?? ''}.yaml`), capacityProvider: p.name ?? '',
         text: renderCapacityProviderYaml(exported.manifest), residualChanges: exported.residualChanges,
       };
     });
+}
 
+/** The planned files that already exist (what export refuses to overwrite without force). */
+export async function existingCapacityProviderFiles(planned: readonly PlannedCapacityProviderFile[]): Promise<string[]> {
+  const existing: string[] = [];
+  for (const p of planned) if (await exists(p.path)) existing.push(p.path);
+  return existing;
+}
+
+/** The write half: refuses (writing nothing) when a file exists, unless `force`. */
+export async function writeCapacityProviderExport(
+  planned: readonly PlannedCapacityProviderFile[], options: { readonly force?: boolean; readonly signal?: AbortSignal },
+): Promise<readonly ExportedCapacityProviderFile[]> {
+  const { signal } = options;
   if (!options.force) {
-    const existing: string[] = [];
-    for (const p of planned) if (await exists(p.file)) existing.push(p.file);
+    const existing = await existingCapacityProviderFiles(planned);
     if (existing.length > 0) {
       throw new GitopsError('EXPORT_FILE_EXISTS',
         `${existing.length} file(s) already exist, nothing written (--force overwrites): ${existing.join(', ')}`, { files: existing });
@@ -77,16 +105,21 @@ export async function exportCapacityProviders(options: ExportCapacityProvidersOp
   for (const p of planned) {
     signal?.throwIfAborted();
     try {
-      await mkdir(path.dirname(p.file), { recursive: true });
+      await mkdir(path.dirname(p.path), { recursive: true });
       // Write then rename: a reader (or the controller watching --out) never sees half a file.
-      const temp = `${p.file}.${process.pid}.tmp`;
+      const temp = `${p.path}.${process.pid}.tmp`;
       await writeFile(temp, p.text, { encoding: 'utf8', ...(signal ? { signal } : {}) });
-      await rename(temp, p.file);
+      await rename(temp, p.path);
     } catch (err) {
       if (signal?.aborted) throw err;
-      throw new GitopsError('EXPORT_WRITE_FAILED', `cannot write ${p.file}: ${(err as Error).message}`, { file: p.file }, { cause: err });
+      throw new GitopsError('EXPORT_WRITE_FAILED', `cannot write ${p.path}: ${(err as Error).message}`, { file: p.path }, { cause: err });
     }
-    files.push({ path: p.file, capacityProvider: p.name, residualChanges: p.residualChanges });
+    files.push({ path: p.path, capacityProvider: p.capacityProvider, residualChanges: p.residualChanges });
   }
   return files;
+}
+
+export async function exportCapacityProviders(options: ExportCapacityProvidersOptions): Promise<readonly ExportedCapacityProviderFile[]> {
+  const planned = await planCapacityProviderExport(options);
+  return writeCapacityProviderExport(planned, { force: options.force, signal: options.signal });
 }

@@ -5,4 +5,7 @@ export { renderManifestYaml, SECRET_COMMENT, type RenderedManifest } from './man
 export { minimize, type JsonTree, type MinimizeOptions } from './minimize.js';
 export { orderManifestKeys } from './key-order.js';
 export { capacityProviderManifestFromLive, renderCapacityProviderYaml, type ExportedCapacityProvider } from './capacity-provider-from-live.js';
-export { exportCapacityProviders, type ExportCapacityProvidersOptions, type ExportedCapacityProviderFile } from './export-capacity-providers.js';
+export {
+  exportCapacityProviders, existingCapacityProviderFiles, planCapacityProviderExport, writeCapacityProviderExport,
+  type ExportCapacityProvidersOptions, type ExportedCapacityProviderFile, type PlannedCapacityProviderFile,
+} from './export-capacity-providers.js';

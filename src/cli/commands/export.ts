@@ -1,18 +1,24 @@
 /**
  * `ecs-gitops export --cluster C [--service S] [--out DIR] [--region R] [--force]`:
  * write one manifest per live service so an existing cluster can be adopted
- * into Git. Read-only against ECS. Exit 0 when every file was written and
- * reads back in sync, 1 otherwise (errors, or a file that would not).
+ * into Git, and (for a whole cluster, not with --service) one
+ * `kind: CapacityProvider` manifest per Auto Scaling group provider the
+ * cluster attaches. Read-only against ECS. Exit 0 when every file was written
+ * and reads back in sync, 1 otherwise (errors, or a file that would not).
  */
 import path from 'node:path';
 import { systemClock } from '../../util/clock.js';
 import { connectEcs, requireDirectoryArgument, resolveRegion } from '../../app/runtime.js';
-import { exportServices, type ExportReport } from '../../export/index.js';
+import {
+  existingCapacityProviderFiles, exportServices, planCapacityProviderExport, writeCapacityProviderExport,
+  type ExportReport, type ExportedCapacityProviderFile, type PlannedCapacityProviderFile,
+} from '../../export/index.js';
+import { GitopsError } from '../../errors/index.js';
 import { OUTPUT_FLAG, type CommandContext, type CommandSpec } from '../command.js';
 
 export const EXPORT_EXIT = { ok: 0, error: 1 } as const;
 
-function printText(report: ExportReport, ctx: CommandContext): void {
+function printText(report: ExportReport, providers: readonly ExportedCapacityProviderFile[], outDir: string, ctx: CommandContext): void {
   for (const file of report.files) {
     ctx.stdout.write(`wrote ${path.relative(ctx.cwd, file.path) || file.path}\n`);
     for (const secret of file.flaggedSecrets) {
@@ -22,7 +28,25 @@ function printText(report: ExportReport, ctx: CommandContext): void {
       ctx.stderr.write(`error EXPORT_NOT_IN_SYNC: ${report.cluster}/${file.service}: the written file differs from live at ${file.residualChanges.map((c) => c.pointer).join(', ')}\n`);
     }
   }
-  ctx.stdout.write(`${report.files.length} service(s) exported from ${report.region}/${report.cluster}. Next: \`ecs-gitops diff ${path.relative(ctx.cwd, path.dirname(report.files[0]?.path ?? '.')) || '.'}\` should report no changes.\n`);
+  for (const file of providers) {
+    ctx.stdout.write(`wrote ${path.relative(ctx.cwd, file.path) || file.path}\n`);
+    if (file.residualChanges.length > 0) {
+      ctx.stderr.write(`error EXPORT_NOT_IN_SYNC: capacity provider ${file.capacityProvider}: the written file differs from live at ${file.residualChanges.join(', ')}\n`);
+    }
+  }
+  // With providers, the next diff reads the whole --out root: they sit beside the cluster's directory.
+  const diffDir = providers.length > 0 ? outDir : path.dirname(report.files[0]?.path ?? '.');
+  const attached = providers.length > 0 ? `, with ${providers.length} capacity provider(s) it attaches` : '';
+  ctx.stdout.write(`${report.files.length} service(s) exported from ${report.region}/${report.cluster}${attached}. Next: \`ecs-gitops diff ${path.relative(ctx.cwd, diffDir) || '.'}\` should report no changes.\n`);
+}
+
+/** Refuses before any service file is written when a provider's file exists (the same rule exportServices keeps for its own). */
+async function refuseExistingProviderFiles(planned: readonly PlannedCapacityProviderFile[]): Promise<void> {
+  const existing = await existingCapacityProviderFiles(planned);
+  if (existing.length > 0) {
+    throw new GitopsError('EXPORT_FILE_EXISTS',
+      `${existing.length} file(s) already exist, nothing written (--force overwrites): ${existing.join(', ')}`, { files: existing });
+  }
 }
 
 async function run(ctx: CommandContext): Promise<number> {
@@ -32,21 +56,30 @@ async function run(ctx: CommandContext): Promise<number> {
   const region = resolveRegion(ctx.args.flags.region, ctx.env, 'us-east-1');
   const connection = await connectEcs({ region, env: ctx.env });
   try {
+    const force = ctx.args.flags.force === true;
+    // Only a whole-cluster export brings the cluster's providers; --service exports that service alone.
+    const plannedProviders = service === undefined
+      ? await planCapacityProviderExport({ ecs: connection.ecs, region, cluster, outDir, signal: ctx.signal })
+      : [];
+    if (!force) await refuseExistingProviderFiles(plannedProviders);
     const report = await exportServices({
       ecs: connection.ecs, scaling: connection.scalingFor(region), clock: systemClock, region, cluster, outDir, force: ctx.args.flags.force === true,
       signal: ctx.signal, ...(service !== undefined ? { service } : {}),
     });
+    const providers = await writeCapacityProviderExport(plannedProviders, { force, signal: ctx.signal });
     if (ctx.args.flags.output === 'json') {
       ctx.stdout.write(`${JSON.stringify({
         region: report.region, cluster: report.cluster,
         files: report.files.map((f) => ({
           path: f.path, service: f.service, flaggedSecrets: f.flaggedSecrets, residualChanges: f.residualChanges.map((c) => c.pointer),
         })),
+        capacityProviders: providers.map((f) => ({ path: f.path, capacityProvider: f.capacityProvider, residualChanges: f.residualChanges })),
       }, null, 2)}\n`);
     } else {
-      printText(report, ctx);
+      printText(report, providers, outDir, ctx);
     }
-    return report.files.some((f) => f.residualChanges.length > 0) ? EXPORT_EXIT.error : EXPORT_EXIT.ok;
+    const notInSync = report.files.some((f) => f.residualChanges.length > 0) || providers.some((f) => f.residualChanges.length > 0);
+    return notInSync ? EXPORT_EXIT.error : EXPORT_EXIT.ok;
   } finally {
     await connection.close();
   }
@@ -54,14 +87,14 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const exportCommand: CommandSpec = {
   name: 'export',
-  summary: 'write manifests for existing services (adoption; read-only against ECS)',
+  summary: 'write manifests for existing services and the capacity providers their cluster attaches (adoption; read-only against ECS)',
   usage: '--cluster NAME [--service NAME] [--out DIR] [--region REGION] [--force]',
   maxPositionals: 0,
   usageExitCode: 1,
   flags: [
     { name: 'cluster', type: 'string', description: 'the cluster to export (required)' },
-    { name: 'service', type: 'string', description: 'only this service (default: every ACTIVE service in the cluster)' },
-    { name: 'out', type: 'string', default: 'manifests', description: 'manifests root; files go to <out>/<cluster>/<service>.yaml' },
+    { name: 'service', type: 'string', description: 'only this service, without capacity providers (default: every ACTIVE service in the cluster and the providers it attaches)' },
+    { name: 'out', type: 'string', default: 'manifests', description: 'manifests root; files go to <out>/<cluster>/<service>.yaml and <out>/capacity-providers/<name>.yaml' },
     { name: 'region', type: 'string', description: 'the Region (else AWS_REGION / AWS_DEFAULT_REGION, us-east-1)' },
     { name: 'force', type: 'boolean', default: false, description: 'overwrite existing files' },
     OUTPUT_FLAG,
