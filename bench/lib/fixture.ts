@@ -1,6 +1,7 @@
 /**
  * Benchmark fixtures: a real Git checkout of N service manifests (one file
- * each, spread over clusters, task definition families optionally shared),
+ * each, spread over clusters, task definition families optionally shared,
+ * optionally a share of them with spec.autoScaling),
  * edits committed with the `git` CLI, and seeding of the sandbox so the
  * services already exist and are in sync before a measured phase starts.
  * Seeding uses an in-process controller without client-side rate limits
