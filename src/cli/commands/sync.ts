@@ -156,7 +156,7 @@ export const syncCommand: CommandSpec = {
   flags: [
     { name: 'wait', type: 'boolean', description: 'follow rollouts to the end; exit 0 only when every service is healthy' },
     { name: 'timeout', type: 'duration', default: '15m', description: 'give up waiting after this long' },
-    { name: 'prune', type: 'boolean', description: 'delete services this controller owns that left the manifests' },
+    { name: 'prune', type: 'boolean', description: 'delete services (and capacity providers) this controller owns that left the manifests' },
     { name: 'max-prune', type: 'integer', default: 5, description: 'most services one sync may delete', validate: (v) => (typeof v === 'number' && v >= 0 ? undefined : 'must be 0 or more') },
     MODE_FLAG,
     { name: 'workers', type: 'integer', default: 64, description: 'services reconciled at once', validate: (v) => (typeof v === 'number' && v >= 1 ? undefined : 'must be 1 or more') },
