@@ -37,7 +37,7 @@ export interface ScalingReaderOptions {
   /** Rate-limited scaling API of the Region. */
   readonly scaling: ScalingApi;
   readonly clock: Clock;
-  /** How long a listing (and a service's targeted re-read, and its activities) is reused. @default 10000 */
+  /** How long a listing (and a service's targeted re-read, and its activities) is reused at most; the controller also starts a new listing at each resync (expireListing). @default 60000 */
   readonly maxAgeMs?: number;
   /** Lifetime signal for listings shared by several callers. */
   readonly signal?: AbortSignal;
@@ -116,7 +116,7 @@ export class ScalingReader {
   constructor(options: ScalingReaderOptions) {
     this.#scaling = options.scaling;
     this.#clock = options.clock;
-    this.#maxAgeMs = options.maxAgeMs ?? 10_000;
+    this.#maxAgeMs = options.maxAgeMs ?? 60_000;
     this.#signal = options.signal;
   }
 
@@ -151,6 +151,15 @@ export class ScalingReader {
     const reread = this.#reread.get(id);
     if (reread && this.#fresh(reread.startedAt)) return untilAborted(reread.value, signal);
     return untilAborted(this.#fromListing(id, this.#listingToUse(this.#currentListing())), signal);
+  }
+
+  /**
+   * The next describe starts a new listing, however young the current one:
+   * the controller calls this when a resync begins, so one listing serves the
+   * whole pass, however long it takes, and every pass sees fresh data.
+   */
+  expireListing(): void {
+    this.#listing = undefined;
   }
 
   /** The service was written to: its next describe reads it alone (and its activities again). */

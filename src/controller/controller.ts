@@ -378,6 +378,8 @@ export function createController(options: ControllerOptions): Controller {
     if (!index || stopped) return Promise.resolve();
     const processing = new Set(queue.processing);
     const fleet = index.snapshot.services.filter((s) => !index.snapshot.blockedKeys.has(s.key) && !processing.has(s.key));
+    // One scaling listing per Region serves the whole pass (however long), and is taken afresh for it.
+    regions.expireScalingListings();
     const pass = (async () => {
       // Tags resolved every pass, and images found missing or unreadable last time (pushed since?).
       const refs = fleet.flatMap((s) => [

@@ -118,6 +118,11 @@ export class RegionAccessPool {
     return access;
   }
 
+  /** A resync begins: every Region's scaling reader lists afresh once, for the whole pass. */
+  expireScalingListings(): void {
+    for (const access of this.#regions.values()) access.scaling?.reader.expireListing();
+  }
+
   /** The batched scaling reader and the applier over the Region's rate-limited scaling API. */
   #scalingAccess(region: string): ScalingAccess | undefined {
     const { scaling: option, rateLimits, clock, metrics, signal } = this.#options;

@@ -13,6 +13,8 @@ export interface ScalingReaderView {
   recentActivities(cluster: string, service: string, signal: AbortSignal): Promise<readonly ScalingActivity[]>;
   /** Written to: the next describe re-reads this service. */
   invalidate(cluster: string, service: string): void;
+  /** A resync begins: the next describe lists the Region afresh, and that listing serves the pass. */
+  expireListing(): void;
 }
 
 export interface ScalingApplyOutcome {

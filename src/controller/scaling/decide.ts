@@ -121,10 +121,14 @@ export function activityStatus(activity: ScalingActivity | undefined): AutoScali
   };
 }
 
-/** Whether the pass should read the latest activity: the count moved since the status last showed it, or none is shown yet. */
+/**
+ * Whether the pass should read the latest activity: only when the count moved
+ * since the last pass (one call per scaling event, never one per service per
+ * resync; a controller that just started shows none until the count moves).
+ */
 export function needsActivity(status: AutoScalingStatus | undefined, previous: AutoScalingStatus | undefined): boolean {
-  if (!status?.registered) return false;
-  return previous?.lastActivity === undefined || previous.desiredCount !== status.desiredCount;
+  if (!status?.registered || previous === undefined) return false;
+  return previous.desiredCount !== status.desiredCount;
 }
 
 function liveStatus(live: LiveScaling | undefined, managedBy: AutoScalingStatus['managedBy'], registered: boolean, desiredCount: number | undefined, note: string): AutoScalingStatus {
