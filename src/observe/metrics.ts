@@ -92,6 +92,8 @@ export interface Metrics {
   readonly serviceCorrectionLoop: Gauge<ServiceLabel>;
   /** min, max and desired task count of a service an autoscaler scales (status.autoScaling). */
   readonly serviceAutoScalingCapacity: Gauge<ServiceLabel | 'bound' | 'managed_by'>;
+  readonly capacityProviderDrift: Gauge<'region' | 'capacity_provider'>;
+  readonly capacityProviderLastApplySuccess: Gauge<'region' | 'capacity_provider'>;
   readonly correctionLoops: Counter<ServiceLabel>;
 
   // Controller.
@@ -147,6 +149,20 @@ export interface Metrics {
   recordSnapshot(snapshot: Pick<ManifestSnapshot, 'revision' | 'services' | 'clusters' | 'problems' | 'files'>, nowSeconds: number): void;
   /** Built-in fetch only: one fetch of the remote finished. */
   recordSourceFetch(ok: boolean, nowSeconds: number): void;
+  /**
+   * Where the capacity provider gauges read their records at scrape time (the
+   * status store); `undefined` stops them. Read, not pushed: there are few
+   * providers and no per-write bookkeeping to keep.
+   */
+  readCapacityProvidersFrom(source: (() => readonly CapacityProviderMetricRecord[]) | undefined): void;
+}
+
+/** What the capacity provider gauges need of a status record. */
+export interface CapacityProviderMetricRecord {
+  readonly region: string;
+  readonly name: string;
+  readonly sync: 'Synced' | 'OutOfSync' | 'Unknown';
+  readonly lastApplySucceeded?: boolean;
 }
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -208,6 +224,29 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     help: '1 while the same change was applied on consecutive passes and the controller holds it back (a correction loop: something reverts it), else 0.',
     labelNames: SERVICE_LABELS,
     registers,
+  });
+  let capacityProviders: (() => readonly CapacityProviderMetricRecord[]) | undefined;
+  const capacityProviderDrift = new Gauge({
+    name: name('capacity_provider_drift'),
+    help: '1 when a kind: CapacityProvider differs from its manifest (OutOfSync), else 0.',
+    labelNames: ['region', 'capacity_provider'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const p of capacityProviders?.() ?? []) this.set({ region: p.region, capacity_provider: p.name }, p.sync === 'OutOfSync' ? 1 : 0);
+    },
+  });
+  const capacityProviderLastApplySuccess = new Gauge({
+    name: name('capacity_provider_last_apply_success'),
+    help: 'Result of the last apply to a kind: CapacityProvider: 1 success, 0 failure. Absent before the first apply.',
+    labelNames: ['region', 'capacity_provider'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const p of capacityProviders?.() ?? []) {
+        if (p.lastApplySucceeded !== undefined) this.set({ region: p.region, capacity_provider: p.name }, p.lastApplySucceeded ? 1 : 0);
+      }
+    },
   });
   const serviceAutoScalingCapacity = new Gauge({
     name: name('service_autoscaling_capacity'),
@@ -403,6 +442,8 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     driftCorrected,
     serviceCorrectionLoop,
     serviceAutoScalingCapacity,
+    capacityProviderDrift,
+    capacityProviderLastApplySuccess,
     correctionLoops,
     reconcileTotal,
     reconcileDuration,
@@ -451,6 +492,9 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     },
     recordImageCheck(result) {
       imageChecks.inc({ result });
+    },
+    readCapacityProvidersFrom(source) {
+      capacityProviders = source;
     },
     recordSnapshot(snapshot, nowSeconds) {
       // Only the current revision has a series: cardinality never grows with history.

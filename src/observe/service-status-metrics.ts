@@ -113,7 +113,9 @@ function writeSeries(metrics: Metrics, next: ServiceStatus, previous: ServiceSta
  */
 export function bindServiceStatusMetrics(metrics: Metrics, store: StatusStore): () => void {
   for (const status of store.list()) writeSeries(metrics, status, undefined);
-  return store.subscribe((_key, next, previous, observedSync) => {
+  // Capacity providers are few: their gauges read the store at scrape time.
+  metrics.readCapacityProvidersFrom(() => store.listCapacityProviders());
+  const unsubscribe = store.subscribe((_key, next, previous, observedSync) => {
     if (!next) {
       if (previous) removeSeries(metrics, previous);
       return;
@@ -125,4 +127,8 @@ export function bindServiceStatusMetrics(metrics: Metrics, store: StatusStore): 
     }
     writeSeries(metrics, next, previous, observedSync);
   });
+  return () => {
+    unsubscribe();
+    metrics.readCapacityProvidersFrom(undefined);
+  };
 }

@@ -22,6 +22,8 @@ const CONTRACT: ReadonlyArray<readonly [string, string, readonly string[]]> = [
   ['ecs_gitops_service_correction_loop', 'gauge', ['region', 'cluster', 'service']],
   ['ecs_gitops_correction_loops_total', 'counter', ['region', 'cluster', 'service']],
   ['ecs_gitops_service_autoscaling_capacity', 'gauge', ['region', 'cluster', 'service', 'bound', 'managed_by']],
+  ['ecs_gitops_capacity_provider_drift', 'gauge', ['region', 'capacity_provider']],
+  ['ecs_gitops_capacity_provider_last_apply_success', 'gauge', ['region', 'capacity_provider']],
   ['ecs_gitops_reconcile_total', 'counter', ['result']],
   ['ecs_gitops_reconcile_duration_seconds', 'histogram', ['result']],
   ['ecs_gitops_apply_actions_total', 'counter', ['action', 'result']],

@@ -23,6 +23,21 @@ const WEB = { region: 'eu-west-1', cluster: 'prod', service: 'web' };
 const KEY = 'eu-west-1/prod/web';
 
 describe('bindServiceStatusMetrics', () => {
+  it('reads the capacity provider gauges from the store at scrape time, and stops when unbound', async () => {
+    const { registry, store, unbind } = setup();
+    const key = 'capacity-provider:eu-west-1/asg-a';
+    const initialProvider = { key, region: 'eu-west-1', name: 'asg-a', sync: 'Unknown' as const, mode: 'auto' as const, diff: [] };
+    store.apply(key, { kind: 'set-capacity-provider', patch: { sync: 'OutOfSync', diff: ['/autoScalingGroupProvider/managedScaling/targetCapacity'] }, initial: initialProvider });
+    const labels = { region: 'eu-west-1', capacity_provider: 'asg-a' };
+    expect(await valueOf(registry, 'ecs_gitops_capacity_provider_drift', labels)).toBe(1);
+    expect(await seriesOf(registry, 'ecs_gitops_capacity_provider_last_apply_success')).toEqual([]);
+    store.apply(key, { kind: 'set-capacity-provider', patch: { sync: 'Synced', diff: [], lastApplySucceeded: true }, initial: initialProvider });
+    expect(await valueOf(registry, 'ecs_gitops_capacity_provider_drift', labels)).toBe(0);
+    expect(await valueOf(registry, 'ecs_gitops_capacity_provider_last_apply_success', labels)).toBe(1);
+    unbind();
+    expect(await seriesOf(registry, 'ecs_gitops_capacity_provider_drift')).toEqual([]);
+  });
+
   it('mirrors status.autoScaling in service_autoscaling_capacity, moving series when the owner changes and dropping them when scaling goes', async () => {
     const { registry, store } = setup();
     const scaling = { managedBy: 'git' as const, registered: true, minCapacity: 2, maxCapacity: 8, desiredCount: 5, note: 'n' };
