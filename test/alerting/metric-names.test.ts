@@ -60,6 +60,11 @@ describe('metrics used by the rules and the dashboard', () => {
       key: 'eu-west-1/prod/web', region: 'eu-west-1', cluster: 'prod', service: 'web', sync: 'OutOfSync', health: 'Healthy',
       mode: 'auto', lastApplySucceeded: true, lastSyncTime: '2026-01-01T00:00:00Z', diff: [],
     });
+    const provider = 'capacity-provider:eu-west-1/asg-a';
+    status.apply(provider, {
+      kind: 'set-capacity-provider', patch: { lastApplySucceeded: true },
+      initial: { key: provider, region: 'eu-west-1', name: 'asg-a', sync: 'Synced', mode: 'auto', diff: [] },
+    });
     metrics.recordSnapshot({ revision: 'abc', services: [], clusters: [], files: ['web.yaml'], problems: [] }, 1);
     metrics.recordSourceFetch(true, 1);
     server = await startHttpServer({ host: '127.0.0.1', port: 0, registry, status, readiness: () => ({ ready: true, reasons: [] }) });
@@ -76,7 +81,7 @@ describe('metrics used by the rules and the dashboard', () => {
   it('alert rules query only served metrics', async () => {
     const rules = parse(await readFile(new URL('deploy/prometheus/ecs-gitops.rules.yaml', root), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
     const exprs = rules.groups.flatMap((g) => g.rules);
-    expect(exprs.length).toBe(8);
+    expect(exprs.length).toBe(9);
     for (const rule of exprs) {
       const names = metricNames(rule.expr);
       expect(names.length, rule.alert).toBeGreaterThan(0);
