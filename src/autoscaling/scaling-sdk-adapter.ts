@@ -21,7 +21,7 @@ import {
 import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { toAwsCallError } from '../ecs/aws-error.js';
 import type { AwsApi, AwsRequestObserver } from '../ecs/ecs-api.js';
-import type { SdkEcsOptions } from '../ecs/sdk-adapter.js';
+import { addRequestHeaders, type SdkEcsOptions } from '../ecs/sdk-adapter.js';
 import type { ScalingApi, ScalingInput, ScalingOperation, ScalingOutput } from './scaling-api.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SDK command constructors differ only in their I/O types, which ScalingOperations pins down.
@@ -97,17 +97,7 @@ export function dropScalingResponseLogging(client: ScalingClient): boolean {
 
 /** Sends `headers` on every request of `client` (test isolation: x-moto-account-id, x-sandbox-account-id). */
 export function addScalingRequestHeaders<Client extends ScalingClient>(client: Client, headers: Readonly<Record<string, string>>): Client {
-  // Both stacks differ only in their operation types; one cast lets one helper serve both.
-  (client.middlewareStack as ApplicationAutoScalingClient['middlewareStack']).add(
-    (next) => async (args) => {
-      const request = args.request as { headers?: Record<string, string> };
-      if (request.headers) Object.assign(request.headers, headers);
-      return next(args);
-    },
-    // Named by the header names: adding the same ones again replaces them, other ones add up.
-    { step: 'build', name: `ecsGitopsExtraHeaders:${Object.keys(headers).sort().join(',')}`, override: true },
-  );
-  return client;
+  return addRequestHeaders(client, headers);
 }
 
 /**

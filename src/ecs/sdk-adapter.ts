@@ -13,7 +13,6 @@ import {
   RegisterTaskDefinitionCommand, TagResourceCommand, UntagResourceCommand, UpdateClusterCommand,
   UpdateServiceCommand, type ECSClientConfig,
 } from '@aws-sdk/client-ecs';
-import type { ECRClient } from '@aws-sdk/client-ecr';
 import { toAwsCallError } from './aws-error.js';
 import { DirectAwsJson1_1Protocol } from './json-protocol.js';
 import type { AwsRequestObserver, EcsApi, EcsInput, EcsOperation, EcsOutput } from './ecs-api.js';
@@ -96,9 +95,14 @@ export function dropSdkResponseLogging(client: ECSClient): boolean {
   return client.middlewareStack.remove('loggerMiddleware');
 }
 
-/** Sends `headers` on every request of `client` (test isolation: x-moto-account-id, x-sandbox-account-id). ECR clients have the same stack. */
-export function addRequestHeaders<Client extends ECSClient | ECRClient>(client: Client, headers: Readonly<Record<string, string>>): Client {
-  // ECS and ECR stacks differ only in their operation types; one cast lets one helper serve both.
+/**
+ * Sends `headers` on every request of `client` (test isolation:
+ * x-moto-account-id, x-sandbox-account-id). Any SDK v3 client: ECS, ECR,
+ * Application Auto Scaling and CloudWatch stacks differ only in their
+ * operation types.
+ */
+export function addRequestHeaders<Client extends { readonly middlewareStack: unknown }>(client: Client, headers: Readonly<Record<string, string>>): Client {
+  // One cast lets one helper serve every client.
   (client.middlewareStack as ECSClient['middlewareStack']).add(
     (next) => async (args) => {
       const request = args.request as { headers?: Record<string, string> };

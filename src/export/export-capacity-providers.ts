@@ -10,10 +10,10 @@
  * its two halves, for `ecs-gitops export`, which checks the providers' files
  * before it writes any service's.
  */
-import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EcsApi } from '../ecs/ecs-api.js';
 import { GitopsError } from '../errors/index.js';
+import { existingFiles, refuseExistingFiles, writeFileAtomically } from './export-files.js';
 import { FARGATE_CAPACITY_PROVIDERS, capacityProviderManifestFromLive, renderCapacityProviderYaml } from './capacity-provider-from-live.js';
 
 export interface ExportCapacityProvidersOptions {
@@ -33,15 +33,6 @@ export interface ExportedCapacityProviderFile {
   readonly capacityProvider: string;
   /** Pointers (relative to `spec`) the controller would still find different (empty = reads back in sync). */
   readonly residualChanges: readonly string[];
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** One file export would write; nothing is on disk yet. */
@@ -83,37 +74,17 @@ export async function planCapacityProviderExport(options: ExportCapacityProvider
 
 /** The planned files that already exist (what export refuses to overwrite without force). */
 export async function existingCapacityProviderFiles(planned: readonly PlannedCapacityProviderFile[]): Promise<string[]> {
-  const existing: string[] = [];
-  for (const p of planned) if (await exists(p.path)) existing.push(p.path);
-  return existing;
+  return existingFiles(planned);
 }
 
 /** The write half: refuses (writing nothing) when a file exists, unless `force`. */
 export async function writeCapacityProviderExport(
   planned: readonly PlannedCapacityProviderFile[], options: { readonly force?: boolean; readonly signal?: AbortSignal },
 ): Promise<readonly ExportedCapacityProviderFile[]> {
-  const { signal } = options;
-  if (!options.force) {
-    const existing = await existingCapacityProviderFiles(planned);
-    if (existing.length > 0) {
-      throw new GitopsError('EXPORT_FILE_EXISTS',
-        `${existing.length} file(s) already exist, nothing written (--force overwrites): ${existing.join(', ')}`, { files: existing });
-    }
-  }
-
+  await refuseExistingFiles(planned, options.force);
   const files: ExportedCapacityProviderFile[] = [];
   for (const p of planned) {
-    signal?.throwIfAborted();
-    try {
-      await mkdir(path.dirname(p.path), { recursive: true });
-      // Write then rename: a reader (or the controller watching --out) never sees half a file.
-      const temp = `${p.path}.${process.pid}.tmp`;
-      await writeFile(temp, p.text, { encoding: 'utf8', ...(signal ? { signal } : {}) });
-      await rename(temp, p.path);
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      throw new GitopsError('EXPORT_WRITE_FAILED', `cannot write ${p.path}: ${(err as Error).message}`, { file: p.path }, { cause: err });
-    }
+    await writeFileAtomically(p, options.signal);
     files.push({ path: p.path, capacityProvider: p.capacityProvider, residualChanges: p.residualChanges });
   }
   return files;

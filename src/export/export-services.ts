@@ -5,7 +5,6 @@
  * Existing files are never overwritten without `force`; when any target
  * exists, nothing at all is written.
  */
-import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../util/clock.js';
 import { isServiceGone, type Change } from '../diff/index.js';
@@ -14,6 +13,7 @@ import { EcsReader } from '../ecs/ecs-reader.js';
 import { GitopsError } from '../errors/index.js';
 import { closestMatch } from '../util/did-you-mean.js';
 import { manifestFromLive } from './manifest-from-live.js';
+import { refuseExistingFiles, writeFileAtomically } from './export-files.js';
 import { autoScalingFromLive } from './scaling-from-live.js';
 import { orderManifestKeys } from './key-order.js';
 import type { ScalingApi } from '../autoscaling/scaling-api.js';
@@ -50,15 +50,6 @@ export interface ExportReport {
   readonly cluster: string;
   readonly region: string;
   readonly files: readonly ExportedFile[];
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function nameOf(arn: string): string {
@@ -108,28 +99,10 @@ export async function exportServices(options: ExportOptions): Promise<ExportRepo
     });
   }
 
-  if (!options.force) {
-    const existing: string[] = [];
-    for (const p of planned) if (await exists(p.file)) existing.push(p.file);
-    if (existing.length > 0) {
-      throw new GitopsError('EXPORT_FILE_EXISTS',
-        `${existing.length} file(s) already exist, nothing written (--force overwrites): ${existing.join(', ')}`, { files: existing });
-    }
-  }
-
+  await refuseExistingFiles(planned.map((p) => ({ path: p.file })), options.force);
   const files: ExportedFile[] = [];
   for (const p of planned) {
-    signal?.throwIfAborted();
-    try {
-      await mkdir(path.dirname(p.file), { recursive: true });
-      // Write then rename: a reader (or the controller watching --out) never sees half a file.
-      const temp = `${p.file}.${process.pid}.tmp`;
-      await writeFile(temp, p.text, { encoding: 'utf8', ...(signal ? { signal } : {}) });
-      await rename(temp, p.file);
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      throw new GitopsError('EXPORT_WRITE_FAILED', `cannot write ${p.file}: ${(err as Error).message}`, { file: p.file }, { cause: err });
-    }
+    await writeFileAtomically({ path: p.file, text: p.text }, signal);
     files.push({ path: p.file, service: p.service, flaggedSecrets: p.flaggedSecrets, residualChanges: p.residualChanges });
   }
   return { cluster: options.cluster, region: options.region, files };
