@@ -160,6 +160,8 @@ export class ScalingReader {
    */
   expireListing(): void {
     this.#listing = undefined;
+    // A service's targeted re-read is older than the listing about to be taken: that listing answers for it.
+    this.#reread.clear();
   }
 
   /** The service was written to: its next describe reads it alone (and its activities again). */

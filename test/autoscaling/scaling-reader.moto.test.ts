@@ -154,6 +154,22 @@ describe.skipIf(!hasMoto)('ScalingReader against moto', () => {
     // Both expired: a new listing answers, and its answer wins over the older re-read.
     expect((await reader.describe('c2', 's5')).target?.MaxCapacity).toBe(7);
   });
+
+  it('starts a fresh listing when a resync expires it, however young, and that listing supersedes re-reads', async () => {
+    const clock = new FakeClock();
+    const rec = recording(world.scaling);
+    const reader = new ScalingReader({ scaling: rec.api, clock, maxAgeMs: 60_000 });
+    await reader.describe('c2', 's5');
+    reader.invalidate('c2', 's5');
+    await reader.describe('c2', 's5');
+    await world.scaling.send('RegisterScalableTarget', { ...serviceTarget('c2', 's5'), MinCapacity: 1, MaxCapacity: 5 });
+    const before = rec.sent.filter((s) => s.operation === 'DescribeScalableTargets').length;
+    // Young listing and re-read: reused until the resync expires them.
+    expect((await reader.describe('c2', 's5')).target?.MaxCapacity).not.toBe(5);
+    reader.expireListing();
+    expect((await reader.describe('c2', 's5')).target?.MaxCapacity).toBe(5);
+    expect(rec.sent.filter((s) => s.operation === 'DescribeScalableTargets').length).toBeGreaterThan(before);
+  });
 });
 
 describe('ScalingReader without AWS', () => {

@@ -134,7 +134,7 @@ describe.skipIf(motoEndpoint() === null)('auto scaling: the controller against m
   it('reads what moto stored back as no drift: later passes make no scaling write and no UpdateService', { timeout: 60_000 }, async () => {
     const from = scalingCalls.length;
     const ecsFrom = ecsCalls.length;
-    // Past the reader's freshness window (10 s): the Region is listed again from moto, and that listing is compared too.
+    // Each resync lists the Region again from moto, and that listing is compared too.
     await eventually(() => scalingCalls.slice(from).some((c) => c.op === 'DescribeScalingPolicies'), () => scalingCalls.slice(from).map((c) => c.op), 30_000);
     await passes(3);
     expect(writesSince(from)).toEqual([]);
