@@ -40,7 +40,7 @@ export interface CapacityProviderPlan {
 
 export interface PlanCapacityProviderInput {
   readonly desired: DesiredCapacityProvider;
-  /** The live provider (DescribeCapacityProviders with TAGS); undefined when missing or INACTIVE. */
+  /** The live provider (DescribeCapacityProviders with TAGS); undefined when missing, INACTIVE or being deleted (capacityProviderGone). */
   readonly live: ECS.CapacityProvider | undefined;
   readonly controllerId: string;
   readonly revision: string;
@@ -157,9 +157,18 @@ export interface CapacityProviderPrunePlan {
   readonly blocked?: { readonly reason: CapacityProviderPruneBlockReason; readonly message: string };
 }
 
+/**
+ * Whether ECS reports the provider deleted or being deleted: INACTIVE, or an
+ * updateStatus of DELETE_IN_PROGRESS / DELETE_COMPLETE (ECS deletes a provider
+ * asynchronously; sending DeleteCapacityProvider again would only repeat it).
+ */
+export function capacityProviderGone(live: ECS.CapacityProvider | undefined): boolean {
+  return !live || live.status === 'INACTIVE' || live.updateStatus === 'DELETE_IN_PROGRESS' || live.updateStatus === 'DELETE_COMPLETE';
+}
+
 export function planCapacityProviderPrune(input: PlanCapacityProviderPruneInput): CapacityProviderPrunePlan {
   const { name, live } = input;
-  if (!live || live.status === 'INACTIVE') return { actions: [], skipped: 'gone' };
+  if (!live || capacityProviderGone(live)) return { actions: [], skipped: 'gone' };
   if (ownershipOf(live.tags, input.controllerId).kind !== 'ours') return { actions: [], skipped: 'not_owned' };
   const blocked = (reason: CapacityProviderPruneBlockReason, message: string): CapacityProviderPrunePlan =>
     ({ actions: [], blocked: { reason, message: `capacity provider ${name} is no longer declared but kept: ${message}` } });

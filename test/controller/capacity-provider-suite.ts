@@ -18,9 +18,9 @@ import { capacityProviderIdentity, clusterIdentity } from '../../src/keys/index.
 import type { CapacityProviderSpec, ClusterSpec, DesiredCapacityProvider, DesiredCluster, ManifestSnapshot } from '../../src/manifests/types.js';
 import { REGION, controllerFor } from './harness.js';
 
-const ASG = `arn:aws:autoscaling:${REGION}:123456789012:autoScalingGroup:0b2c9c5e-1111-2222-3333-444455556666:autoScalingGroupName/ec2-asg`;
+export const ASG = `arn:aws:autoscaling:${REGION}:123456789012:autoScalingGroup:0b2c9c5e-1111-2222-3333-444455556666:autoScalingGroupName/ec2-asg`;
 
-function provider(name: string, spec: CapacityProviderSpec): DesiredCapacityProvider {
+export function provider(name: string, spec: CapacityProviderSpec): DesiredCapacityProvider {
   return {
     key: capacityProviderIdentity(REGION, name), region: REGION, name,
     manifest: { apiVersion: 'ecs-gitops/v1', kind: 'CapacityProvider', metadata: { name, region: REGION }, spec },
@@ -28,7 +28,7 @@ function provider(name: string, spec: CapacityProviderSpec): DesiredCapacityProv
   };
 }
 
-function cluster(name: string, spec: ClusterSpec): DesiredCluster {
+export function cluster(name: string, spec: ClusterSpec): DesiredCluster {
   return {
     key: clusterIdentity(REGION, name), region: REGION, name,
     manifest: { apiVersion: 'ecs-gitops/v1', kind: 'Cluster', metadata: { name, region: REGION }, spec },
@@ -36,7 +36,7 @@ function cluster(name: string, spec: ClusterSpec): DesiredCluster {
   };
 }
 
-function snapshot(revision: string, parts: { providers?: DesiredCapacityProvider[]; clusters?: DesiredCluster[] }): ManifestSnapshot {
+export function snapshot(revision: string, parts: { providers?: DesiredCapacityProvider[]; clusters?: DesiredCluster[] }): ManifestSnapshot {
   return {
     root: '/manifests', revision, services: [], clusters: parts.clusters ?? [], capacityProviders: parts.providers ?? [],
     problems: [], files: [], filesWithProblems: new Set(), blockedKeys: new Set(),

@@ -186,6 +186,7 @@ describe('planCapacityProviderPrune', () => {
   it.each([
     ['missing', 'gone', { live: undefined }],
     ['INACTIVE (deleted)', 'gone', { live: { ...live(), status: 'INACTIVE' as const } }],
+    ['being deleted (DELETE_IN_PROGRESS)', 'gone', { live: { ...live(), updateStatus: 'DELETE_IN_PROGRESS' as const } }],
     ['untagged', 'not_owned', { live: live({}, []) }],
     ["another controller's", 'not_owned', { live: live({}, [{ key: 'ecs-gitops/managed-by', value: 'team-b' }]) }],
   ] as const)('never touches a provider that is %s', (_what, skipped, overrides) => {

@@ -18,7 +18,7 @@ import type { EcsApi } from '../../ecs/ecs-api.js';
 import { capacityProviderIdentity, capacityProviderKey, formatKey, identityOf, type CapacityProviderKey } from '../../keys/index.js';
 import type { DesiredCapacityProvider, ManifestSnapshot, SyncMode } from '../../manifests/types.js';
 import {
-  planCapacityProvider, planCapacityProviderPrune, type CapacityProviderAction,
+  capacityProviderGone, planCapacityProvider, planCapacityProviderPrune, type CapacityProviderAction,
 } from '../../plan/plan-capacity-provider.js';
 import { ownershipOf } from '../../plan/ownership.js';
 import type { Clock } from '../../util/clock.js';
@@ -45,11 +45,11 @@ export function declaredProvidersOfCluster(snapshot: ManifestSnapshot, region: s
   return (manifest?.spec.capacityProviders ?? []).map((name) => capacityProviderIdentity(region, name)).filter((id) => declared.has(id));
 }
 
-/** The live provider, or undefined when ECS does not know it or reports it INACTIVE (deleted). */
+/** The live provider, or undefined when ECS does not know it or reports it deleted or being deleted (capacityProviderGone). */
 export async function readCapacityProvider(ecs: EcsApi, name: string, signal: AbortSignal): Promise<ECS.CapacityProvider | undefined> {
   const answer = await ecs.send('DescribeCapacityProviders', { capacityProviders: [name], include: ['TAGS'] }, signal);
   const live = (answer.capacityProviders ?? []).find((p) => p.name === name);
-  return live && live.status !== 'INACTIVE' ? live : undefined;
+  return capacityProviderGone(live) ? undefined : live;
 }
 
 /** Every provider of the account and Region (paginated; FARGATE and FARGATE_SPOT included), with tags. */
@@ -195,21 +195,33 @@ export class CapacityProviderReconciler implements Reconciler<'CapacityProvider'
         // As for services with pruning off: reported (logged), not an error, no status record to go stale.
         return { ...gone, notes: [{ level: 'info', message: plan.blocked.message, fields: { reason: plan.blocked.reason } }] };
       }
-      const error: StatusError = { code: 'DIFF_PRUNE_BLOCKED', message: plan.blocked.message, at: this.#now() };
-      return {
-        result: 'error', error,
-        status: this.#write(key, { sync: 'OutOfSync', diff: [''], lastSyncTime: this.#now(), lastError: error, ...(live?.capacityProviderArn ? { arn: live.capacityProviderArn } : {}) }),
-        notes: [{ level: 'warn', message: 'capacity provider prune blocked', fields: { reason: plan.blocked.reason, message: plan.blocked.message } }],
-      };
+      return this.#pruneBlocked(key, live, plan.blocked.reason, plan.blocked.message);
     }
     try {
-      for (const action of plan.actions) await send(region.ecs, action, signal);
+      for (const action of plan.actions) {
+        const answer = await send(region.ecs, action, signal);
+        // ECS answers a delete it refuses (a cluster attached the provider since clustersUsing looked) with success and updateStatus DELETE_FAILED.
+        if (action.operation === 'DeleteCapacityProvider' && answer?.capacityProvider?.updateStatus === 'DELETE_FAILED') {
+          const reason = answer.capacityProvider.updateStatusReason ?? 'no reason given';
+          return this.#pruneBlocked(key, live, 'delete_failed', `capacity provider ${key.name} is no longer declared but ECS refused to delete it (DELETE_FAILED): ${reason}`);
+        }
+      }
     } catch (err) {
       return this.#failed(key, err, { sync: 'OutOfSync', diff: [''], lastApplySucceeded: false });
     }
     return {
       ...SUCCESS, status: { kind: 'remove-capacity-provider' },
       notes: [{ level: 'info', message: 'pruned capacity provider no longer in the manifests', fields: { arn: live?.capacityProviderArn } }],
+    };
+  }
+
+  /** A kept provider: its status record stays, saying why, until the next pass may delete it. */
+  #pruneBlocked(key: CapacityProviderKey, live: ECS.CapacityProvider | undefined, reason: string, message: string): ReconcileOutcome {
+    const error: StatusError = { code: 'DIFF_PRUNE_BLOCKED', message, at: this.#now() };
+    return {
+      result: 'error', error,
+      status: this.#write(key, { sync: 'OutOfSync', diff: [''], lastSyncTime: this.#now(), lastError: error, ...(live?.capacityProviderArn ? { arn: live.capacityProviderArn } : {}) }),
+      notes: [{ level: 'warn', message: 'capacity provider prune blocked', fields: { reason, message } }],
     };
   }
 
@@ -257,7 +269,7 @@ export class CapacityProviderPruneScan {
     const declared = declaredCapacityProviders(snapshot);
     for (const region of this.#regions) {
       for (const live of await listCapacityProviders(ecsOf(region), signal)) {
-        if (!live.name || ownershipOf(live.tags, this.#controllerId).kind !== 'ours') continue;
+        if (!live.name || capacityProviderGone(live) || ownershipOf(live.tags, this.#controllerId).kind !== 'ours') continue;
         const key = capacityProviderKey(region, live.name);
         if (!declared.has(identityOf(key))) enqueue(formatKey(key));
       }
