@@ -173,10 +173,11 @@ export class ScalingReader {
   }
 
   /** The latest scaling activities, newest first, cached per service for maxAgeMs (status only). */
-  recentActivities(cluster: string, service: string, signal?: AbortSignal): Promise<readonly AAS.ScalingActivity[]> {
+  recentActivities(cluster: string, service: string, signal?: AbortSignal, options: { readonly fresh?: boolean } = {}): Promise<readonly AAS.ScalingActivity[]> {
     const id = scalingResourceId(cluster, service);
     const cached = this.#activities.get(id);
-    if (cached && this.#fresh(cached.startedAt)) return untilAborted(cached.value, signal);
+    // `fresh`: the caller knows the count moved since the cached answer.
+    if (cached && !options.fresh && this.#fresh(cached.startedAt)) return untilAborted(cached.value, signal);
     const value = this.#send('DescribeScalingActivities', {
       ServiceNamespace: ECS_SERVICE_NAMESPACE, ResourceId: id, ScalableDimension: ECS_DESIRED_COUNT_DIMENSION, MaxResults: RECENT_ACTIVITIES,
     }, this.#signal).then((out) => out.ScalingActivities ?? []);

@@ -50,6 +50,13 @@ function reservedTags(tags: unknown, at: string): RuleProblem[] {
   return problems;
 }
 
+/**
+ * What `sync.ignoreDifferences` may name under `/autoScaling` ('' = the whole
+ * block): the scalable target's own fields, which the controller can leave as
+ * they are live. Policies and scheduled actions are applied whole.
+ */
+const IGNORABLE_SCALING_FIELDS: ReadonlySet<string> = new Set(['', 'minCapacity', 'maxCapacity', 'suspendedState']);
+
 function ignoreRules(sync: Rec | undefined): RuleProblem[] {
   const problems: RuleProblem[] = [];
   list(sync?.ignoreDifferences).forEach((entry, i) => {
@@ -72,7 +79,13 @@ function ignoreRules(sync: Rec | undefined): RuleProblem[] {
       return;
     }
     const result = checkSpecPath(segments);
-    if (result.ok) return;
+    if (result.ok) {
+      if (segments[0] === 'autoScaling' && !IGNORABLE_SCALING_FIELDS.has(segments[1] ?? '')) {
+        const allowed = [...IGNORABLE_SCALING_FIELDS].map((f) => (f === '' ? '/autoScaling' : `/autoScaling/${f}`)).join(', ');
+        bad(`names a part of autoScaling that cannot be ignored: only ${allowed} can (the live value is then kept; docs/autoscaling.md, "Ignoring differences")`);
+      }
+      return;
+    }
     const segment = segments[result.failedAt] as string;
     const parent = `/${segments.slice(0, result.failedAt).join('/')}`.replace(/^\/$/, 'spec');
     if (result.reason === 'prototype-token') {

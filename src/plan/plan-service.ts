@@ -82,7 +82,10 @@ export function planService(input: PlanServiceInput, options: Pick<DiffOptions, 
         serviceName: desired.name,
         taskDefinition: taskDefinitionArn,
         // Declared scaling is claimed with the service, so the target registered right after is ours from the start.
-        tags: [...tagsToList(userTags({ ...spec.tags })), ...controllerTags, ...(spec.autoScaling ? [{ key: TAG_AUTOSCALING, value: tagValue(controllerId) }] : [])],
+        tags: [
+          ...tagsToList(userTags({ ...spec.tags })), ...controllerTags,
+          ...(spec.autoScaling && !input.scalingTargetExists ? [{ key: TAG_AUTOSCALING, value: tagValue(controllerId) }] : []),
+        ],
       },
     });
     return { actions };

@@ -104,6 +104,12 @@ export interface PlanServiceInput {
   readonly existingRevisionForHash?: string;
   /** Which untagged live services may be adopted; absent: only those tagged ecs-gitops/adopt=<controllerId>. */
   readonly adoption?: AdoptionPolicy;
+  /**
+   * A scalable target already exists for the service's resource id (one left
+   * behind by a deleted service, or registered ahead by another tool): a new
+   * service does not claim it (no ecs-gitops/autoscaling tag on create).
+   */
+  readonly scalingTargetExists?: boolean;
 }
 
 export interface OwnedLiveService {

@@ -6,7 +6,7 @@
  * recorded, so the test can say exactly which calls a Git change made.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DescribeScalableTargetsCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import { DeregisterScalableTargetCommand, DescribeScalableTargetsCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { createSdkScalingApi } from '../../src/autoscaling/scaling-sdk-adapter.js';
 import type { ScalingApi, ScalingOperation } from '../../src/autoscaling/scaling-api.js';
 import type { Controller } from '../../src/controller/index.js';
@@ -188,6 +188,90 @@ describe('auto scaling in detect mode (sandbox)', () => {
       expect(status()?.diff.map((c) => [c.pointer, c.scope])).toEqual([['/spec/autoScaling', 'autoScaling']]);
       expect(status()?.autoScaling).toMatchObject({ managedBy: 'git', registered: false });
       expect(calls.filter((c) => !c.op.startsWith('Describe')).map((c) => c.op)).toEqual([]);
+    } finally {
+      await controller.stop({ graceMs: 100 });
+      scalingClient.autoScaling.destroy();
+      scalingClient.cloudWatch.destroy();
+      await world.sandbox.close();
+      await dir.dispose();
+    }
+  }, 60_000);
+});
+
+describe('auto scaling: sync.ignoreDifferences on the target\'s own fields (sandbox)', () => {
+  it('keeps a maxCapacity raised by hand (no drift, not reset), and sends the live value when Git changes minCapacity', async () => {
+    const world = await sandboxWorld();
+    const config = world.sandbox.clientConfig({ accountId: world.accountId, region: REGION });
+    const scalingClient = createSdkScalingApi({ endpoint: config.endpoint, region: REGION, credentials: config.credentials });
+    const dir = await ManifestDir.create();
+    const calls: Recorded<ScalingOperation>[] = [];
+    const controller = controllerFor(world.controllerApi, { scaling: recording(scalingClient.api, calls), resyncMs: 100, resyncJitter: 0 });
+    const status = () => controller.status.get(`${REGION}/demo/web`);
+    const web = (minCapacity: number) => serviceManifest({
+      name: 'web', desiredCount: minCapacity,
+      extra: { autoScaling: { minCapacity, maxCapacity: 4, targetTracking: [TARGET_TRACKING] }, sync: { ignoreDifferences: ['/autoScaling/maxCapacity'] } },
+    });
+    try {
+      await dir.write('web.yaml', [web(2)]);
+      controller.setSnapshot(await dir.load('r1'));
+      await controller.start();
+      await eventually(() => status()?.autoScaling?.registered === true && status()?.sync === 'Synced', () => status());
+      // An incident: someone raises the ceiling by hand.
+      await scalingClient.autoScaling.send(new RegisterScalableTargetCommand({
+        ServiceNamespace: 'ecs', ResourceId: 'service/demo/web', ScalableDimension: 'ecs:service:DesiredCount', MaxCapacity: 12,
+      }));
+      const from = calls.length;
+      await eventually(() => status()?.autoScaling?.maxCapacity === 12, () => status());
+      await eventually(() => calls.slice(from).filter((c) => c.op === 'DescribeScalableTargets').length >= 3, () => calls.length);
+      expect(calls.slice(from).filter((c) => !c.op.startsWith('Describe'))).toEqual([]);
+      expect(status()).toMatchObject({ sync: 'Synced', diff: [] });
+
+      // Git changes the floor: the registration carries the live ceiling, not the manifest's 4.
+      await dir.write('web.yaml', [web(3)]);
+      controller.setSnapshot(await dir.load('r2'));
+      await eventually(() => calls.some((c) => c.op === 'RegisterScalableTarget' && c.input.MinCapacity === 3), () => [status(), calls.filter((c) => !c.op.startsWith('Describe'))]);
+      const registered = calls.filter((c) => c.op === 'RegisterScalableTarget').at(-1);
+      expect(registered?.input).toMatchObject({ MinCapacity: 3, MaxCapacity: 12 });
+      const live = await scalingClient.autoScaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: ['service/demo/web'] }));
+      expect(live.ScalableTargets?.map((t) => [t.MinCapacity, t.MaxCapacity])).toEqual([[3, 12]]);
+    } finally {
+      await controller.stop({ graceMs: 100 });
+      scalingClient.autoScaling.destroy();
+      scalingClient.cloudWatch.destroy();
+      await world.sandbox.close();
+      await dir.dispose();
+    }
+  }, 60_000);
+});
+
+describe('auto scaling: claims that do not match a target (sandbox)', () => {
+  it('releases a claim whose target is gone, so a target another tool registers later is left alone', async () => {
+    const world = await sandboxWorld();
+    const config = world.sandbox.clientConfig({ accountId: world.accountId, region: REGION });
+    const scalingClient = createSdkScalingApi({ endpoint: config.endpoint, region: REGION, credentials: config.credentials });
+    const dir = await ManifestDir.create();
+    const calls: Recorded<string>[] = [];
+    const controller = controllerFor(world.controllerApi, { scaling: recording(scalingClient.api, calls), resyncMs: 100, resyncJitter: 0 });
+    const status = (name: string) => controller.status.get(`${REGION}/demo/${name}`);
+    const tagsOf = async (name: string) => ((await world.api.send('DescribeServices', { cluster: 'demo', services: [name], include: ['TAGS'] })).services?.[0]?.tags ?? []).map((t) => t.key);
+    const target = (name: string) => ({ ServiceNamespace: 'ecs', ResourceId: `service/demo/${name}`, ScalableDimension: 'ecs:service:DesiredCount' }) as const;
+    try {
+      // 1. Our target deregistered by hand, then autoScaling removed from Git: the claim goes too,
+      //    so a target another tool registers later is not taken for ours.
+      await dir.write('a.yaml', [serviceManifest({ name: 'a', desiredCount: 2, extra: { autoScaling: { minCapacity: 2, maxCapacity: 4 } } })]);
+      controller.setSnapshot(await dir.load('r1'));
+      await controller.start();
+      await eventually(() => status('a')?.autoScaling?.registered === true, () => status('a'));
+      await scalingClient.autoScaling.send(new DeregisterScalableTargetCommand(target('a')));
+      await dir.write('a.yaml', [serviceManifest({ name: 'a', desiredCount: 2 })]);
+      controller.setSnapshot(await dir.load('r2'));
+      await eventually(async () => !(await tagsOf('a')).includes('ecs-gitops/autoscaling'), async () => tagsOf('a'));
+      const from = calls.length;
+      await scalingClient.autoScaling.send(new RegisterScalableTargetCommand({ ...target('a'), MinCapacity: 1, MaxCapacity: 3 }));
+      await eventually(() => status('a')?.autoScaling?.managedBy === 'external', () => status('a'));
+      await eventually(() => calls.slice(from).filter((c) => c.op === 'DescribeScalableTargets').length >= 3, () => calls.length);
+      expect(calls.slice(from).filter((c) => !c.op.startsWith('Describe'))).toEqual([]);
+
     } finally {
       await controller.stop({ graceMs: 100 });
       scalingClient.autoScaling.destroy();

@@ -91,9 +91,10 @@ describe('valid auto scaling and capacity providers', () => {
     for (const bad of ['2025-06-01', '2025-06-01T08:00Z', '2025-13-01T08:00:00Z', '2025-06-31T08:00:00Z', '2025-06-01T08:00:00+25:00']) expect(parseInstant(bad), bad).toBeUndefined();
   });
 
-  it('sync.ignoreDifferences may point into autoScaling (the schema walker follows the generated file)', () => {
-    const content = `${HEADER}  autoScaling: {minCapacity: 1, maxCapacity: 2}\n  sync: {ignoreDifferences: [/autoScaling/maxCapacity, /autoScaling/scheduled/0/schedule, /autoScaling/minCapcity]}\n`;
+  it('sync.ignoreDifferences may name the target\'s own fields in autoScaling, and nothing below them', () => {
+    const content = `${HEADER}  autoScaling: {minCapacity: 1, maxCapacity: 2}\n  sync: {ignoreDifferences: [/autoScaling/maxCapacity, /autoScaling/scheduled/0/schedule, /autoScaling/minCapcity, /autoScaling/suspendedState/dynamicScalingInSuspended, /autoScaling]}\n`;
     expect(validate(content).problems.map((p) => `${p.code} ${p.message}`)).toEqual([
+      'MANIFEST_BAD_JSON_POINTER /spec/sync/ignoreDifferences/1: "/autoScaling/scheduled/0/schedule" names a part of autoScaling that cannot be ignored: only /autoScaling, /autoScaling/minCapacity, /autoScaling/maxCapacity, /autoScaling/suspendedState can (the live value is then kept; docs/autoscaling.md, "Ignoring differences")',
       'MANIFEST_BAD_JSON_POINTER /spec/sync/ignoreDifferences/2: "/autoScaling/minCapcity" does not point into spec: no field "minCapcity" under /autoScaling; did you mean "minCapacity"?',
     ]);
   });

@@ -30,7 +30,7 @@ import {
 
 const CONTROLLER = 'controller-1';
 
-function plan(spec: SpecDraft, live: LiveServiceState, extra: { existingRevisionForHash?: string; adoption?: AdoptionPolicy } = {}): Plan {
+function plan(spec: SpecDraft, live: LiveServiceState, extra: { existingRevisionForHash?: string; adoption?: AdoptionPolicy; scalingTargetExists?: boolean } = {}): Plan {
   const manifest = manifestOf(spec);
   const changes = diffService(manifest, live);
   return planService({ desired: desiredOf(manifest), live, changes, controllerId: CONTROLLER, revision: 'c0ffee', ...extra });
@@ -48,6 +48,15 @@ function find<K extends Action['kind']>(p: Plan, kind: K): Extract<Action, { kin
 }
 
 describe('planService', () => {
+  it('claims declared auto scaling on create, unless a scalable target is already registered for the service', () => {
+    const spec = { ...baseSpec(), autoScaling: { minCapacity: 1, maxCapacity: 3 } } as SpecDraft;
+    const claimed = find(plan(spec, { service: undefined }), 'createService').input.tags ?? [];
+    expect(claimed).toContainEqual({ key: 'ecs-gitops/autoscaling', value: CONTROLLER });
+    expect(find(plan(spec, { service: undefined }), 'createService').input).not.toHaveProperty('autoScaling');
+    const leftBehind = find(plan(spec, { service: undefined }, { scalingTargetExists: true }), 'createService').input.tags ?? [];
+    expect(leftBehind.map((t) => t.key)).not.toContain('ecs-gitops/autoscaling');
+  });
+
   it('in sync: no actions', () => {
     expect(plan(baseSpec(), inSync())).toEqual({ actions: [] });
   });

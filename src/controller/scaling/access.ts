@@ -10,7 +10,7 @@ export interface ScalingReaderView {
   /** The service's target, policies, scheduled actions and our alarms (from the batched listing when fresh). */
   describe(cluster: string, service: string, signal: AbortSignal): Promise<LiveScaling>;
   /** The latest scaling activities, newest first (cached; read only for status). */
-  recentActivities(cluster: string, service: string, signal: AbortSignal): Promise<readonly ScalingActivity[]>;
+  recentActivities(cluster: string, service: string, signal: AbortSignal, options?: { readonly fresh?: boolean }): Promise<readonly ScalingActivity[]>;
   /** Written to: the next describe re-reads this service. */
   invalidate(cluster: string, service: string): void;
   /** A resync begins: the next describe lists the Region afresh, and that listing serves the pass. */

@@ -13,7 +13,9 @@
 import type { ScalingActivity } from '@aws-sdk/client-application-auto-scaling';
 import { diffScaling } from '../../diff/diff-scaling.js';
 import type { Change } from '../../diff/index.js';
-import type { DesiredService, SyncMode } from '../../manifests/types.js';
+import type { ScalableTarget } from '@aws-sdk/client-application-auto-scaling';
+import { ignoredPointers } from '../../diff/diff-service.js';
+import type { AutoScalingSpec, DesiredService, SyncMode } from '../../manifests/types.js';
 import { planScaling } from '../../plan/plan-scaling.js';
 import type { LiveScaling, ScalingAction } from '../../plan/scaling-types.js';
 import type { AutoScalingStatus, StatusError } from '../status.js';
@@ -52,6 +54,8 @@ export interface ScalingDecision {
   readonly blocked?: StatusError;
   /** The status as read (before acting); `settleScaling` finishes it. */
   readonly status?: AutoScalingStatus;
+  /** The block the actions bring live: the manifest's, with ignored fields kept at their live values. */
+  readonly spec?: AutoScalingSpec;
 }
 
 const NOTE_GIT = 'desiredCount belongs to the autoscaler (spec.autoScaling): Git\'s desiredCount only started the service, and the controller never sends it again';
@@ -63,10 +67,44 @@ function externalNote(declared: boolean): string {
     : 'desiredCount is not enforced: a scalable target registered outside Git (not by this controller) scales this service';
 }
 
-export function decideScaling(input: ScalingDecisionInput): ScalingDecision {
-  const { desired, live } = input;
+/**
+ * `spec.autoScaling` with the fields `sync.ignoreDifferences` names replaced
+ * by the live target's (validate allows only the target's own fields there),
+ * so an ignored field is neither reported nor sent; `/autoScaling` itself
+ * leaves the whole block as it is live (undefined: nothing to compare).
+ */
+export function effectiveScalingSpec(desired: DesiredService, target: ScalableTarget | undefined): AutoScalingSpec | undefined | 'ignored' {
   const spec = desired.manifest.spec.autoScaling;
+  const ignored = ignoredPointers(desired.manifest).filter((p) => p === '/spec/autoScaling' || p.startsWith('/spec/autoScaling/'));
+  if (!spec || ignored.length === 0) return spec;
+  if (ignored.includes('/spec/autoScaling')) return 'ignored';
+  if (!target) return spec;
+  const out: { -readonly [K in keyof AutoScalingSpec]: AutoScalingSpec[K] } = { ...spec };
+  if (ignored.includes('/spec/autoScaling/minCapacity') && target.MinCapacity !== undefined) out.minCapacity = target.MinCapacity;
+  if (ignored.includes('/spec/autoScaling/maxCapacity') && target.MaxCapacity !== undefined) out.maxCapacity = target.MaxCapacity;
+  const live = target.SuspendedState ?? {};
+  const flags = [['dynamicScalingInSuspended', live.DynamicScalingInSuspended], ['dynamicScalingOutSuspended', live.DynamicScalingOutSuspended],
+    ['scheduledScalingSuspended', live.ScheduledScalingSuspended]] as const;
+  const suspended: Record<string, boolean | undefined> = { ...spec.suspendedState };
+  for (const [flag, value] of flags) {
+    if (ignored.includes('/spec/autoScaling/suspendedState') || ignored.includes(`/spec/autoScaling/suspendedState/${flag}`)) suspended[flag] = value ?? false;
+  }
+  if (ignored.some((p) => p.startsWith('/spec/autoScaling/suspendedState'))) out.suspendedState = suspended;
+  return out;
+}
+
+export function decideScaling(input: ScalingDecisionInput): ScalingDecision {
+  const { live } = input;
   const target = live?.target;
+  const effective = effectiveScalingSpec(input.desired, target);
+  if (effective === 'ignored') {
+    // Left as it is live: shown, never compared or written.
+    return { changes: [], actions: [], ...(target ? { status: liveStatus(live, input.owned ? 'git' : 'external', true, input.liveDesiredCount, 'spec.sync.ignoreDifferences names /autoScaling: the live scaling is left as it is') } : {}) };
+  }
+  const desired = effective === input.desired.manifest.spec.autoScaling
+    ? input.desired
+    : { ...input.desired, manifest: { ...input.desired.manifest, spec: { ...input.desired.manifest.spec, autoScaling: effective } } };
+  const spec = effective;
   const owned = input.owned || (input.adopting === true && spec !== undefined && target !== undefined);
   if (!input.serviceExists) return { changes: [], actions: [] };
   if (target && !owned) {
@@ -76,6 +114,9 @@ export function decideScaling(input: ScalingDecisionInput): ScalingDecision {
     const message = `${desired.key} (${desired.source.file}): ${externalNote(true)}`;
     return { changes, actions: [], status, blocked: { code: 'DIFF_SCALING_TARGET_NOT_OWNED', message, at: new Date(input.now).toISOString() } };
   }
+  // Our claim outlived our target (deregistered by hand, or the untag after deregistering failed):
+  // release it, or a target someone registers later would look like ours.
+  if (!spec && input.owned && !target) return { changes: [], actions: [], claim: 'release' };
   if (!spec && !(owned && target)) return { changes: [], actions: [] };
 
   const changes = live === undefined ? diffScaling(spec, undefined, { owned }) : diffScaling(spec, live, { owned });
@@ -91,21 +132,22 @@ export function decideScaling(input: ScalingDecisionInput): ScalingDecision {
   if (plan.blocked) {
     return { changes, actions: [], ...(status ? { status } : {}), blocked: { ...plan.blocked, at: new Date(input.now).toISOString() } };
   }
-  return { changes, actions: plan.actions, ...(claim ? { claim } : {}), ...(status ? { status } : {}) };
+  return { spec, changes, actions: plan.actions, ...(claim ? { claim } : {}), ...(status ? { status } : {}) };
 }
 
 /** The status once the decision's actions ran: what Git declares is now live. */
-export function appliedScalingStatus(decision: ScalingDecision, desired: DesiredService): AutoScalingStatus | undefined {
-  const spec = desired.manifest.spec.autoScaling;
+export function appliedScalingStatus(decision: ScalingDecision, desired: DesiredService, previous?: AutoScalingStatus): AutoScalingStatus | undefined {
+  const spec = decision.spec ?? desired.manifest.spec.autoScaling;
   if (!spec) return undefined;
   const before = decision.status;
+  const lastActivity = before?.lastActivity ?? previous?.lastActivity;
   return {
     managedBy: 'git', registered: true,
     minCapacity: spec.minCapacity, maxCapacity: spec.maxCapacity,
     ...(before?.desiredCount !== undefined ? { desiredCount: before.desiredCount } : {}),
     policies: [...(spec.targetTracking ?? []), ...(spec.stepScaling ?? [])].map((p) => p.name).sort(),
     scheduledActions: (spec.scheduled ?? []).map((s) => s.name).sort(),
-    ...(before?.lastActivity ? { lastActivity: before.lastActivity } : {}),
+    ...(lastActivity ? { lastActivity } : {}),
     note: NOTE_GIT,
   };
 }

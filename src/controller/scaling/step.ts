@@ -58,11 +58,13 @@ export async function reconcileScaling(input: ScalingStepInput): Promise<Service
   const service = input.created ?? liveService;
   if (!service) return withScalingStatus(decision, undefined, input.status);
 
+  const leftBehind = liveService ? undefined : observed.observation.scaling?.target;
   const scaling = decideScaling({
     desired,
-    // Created this pass: nothing can be registered for it yet.
-    live: liveService ? (observed.observation.scaling ?? EMPTY_SCALING) : EMPTY_SCALING,
-    owned: liveService ? observed.observation.scalingOwned === true : declared,
+    // Created this pass: nothing of ours is registered for it yet; a target already there (left behind by a
+    // deleted service of the same name, or another tool's) was not claimed at CreateService and is not ours.
+    live: liveService || leftBehind ? (observed.observation.scaling ?? EMPTY_SCALING) : EMPTY_SCALING,
+    owned: liveService ? observed.observation.scalingOwned === true : declared && leftBehind === undefined,
     // Reaching here with an untagged service means its adoption was allowed (decide.ts refuses it otherwise).
     adopting: liveService !== undefined && observed.observation.ownership?.kind === 'unowned',
     serviceExists: true,
@@ -79,10 +81,11 @@ export async function reconcileScaling(input: ScalingStepInput): Promise<Service
   const performed: ActionKind[] = [];
   try {
     if (scaling.claim === 'claim' && liveService?.serviceArn) {
-      performed.push(...(await claimTag(region, liveService.serviceArn, input.controllerId, input.signal)));
-      // An adopted target registered outside Git gets our ownership tag too: the IAM policy's conditions read it.
+      // An adopted target registered outside Git gets our ownership tag first (the IAM policy's conditions
+      // read it): were the service claimed first and this failed, later passes could not write to it.
       const adoptedArn = observed.observation.scaling?.target?.ScalableTargetARN;
       if (adoptedArn) await region.scaling.tagTarget(adoptedArn, { [TAG_MANAGED_BY]: tagValue(input.controllerId) }, input.signal);
+      performed.push(...(await claimTag(region, liveService.serviceArn, input.controllerId, input.signal)));
     }
     const outcome = scaling.actions.length > 0
       ? await region.scaling.applier.apply(desired.cluster, desired.name, scaling.actions, input.signal)
@@ -91,7 +94,7 @@ export async function reconcileScaling(input: ScalingStepInput): Promise<Service
       performed.push(...(await region.applier.apply([{ kind: 'untagResource', resourceArn: liveService.serviceArn, tagKeys: [TAG_AUTOSCALING] }], input.signal)).performed);
     }
     const applied = [...(decision.applied ?? []), ...performed, ...outcome.performed];
-    const status = appliedScalingStatus(scaling, desired);
+    const status = appliedScalingStatus(scaling, desired, input.status?.autoScaling);
     // Claiming the target alone (an adoption) corrects no drift.
     const next = scaling.changes.length > 0 ? corrected(decision, applied, input.revision) : { ...decision, applied };
     return withScalingStatus(next, status, input.status);
@@ -114,7 +117,8 @@ async function withActivity(status: AutoScalingStatus | undefined, input: Scalin
   if (!status) return undefined;
   if (!needsActivity(status, previous)) return previous?.lastActivity ? { ...status, lastActivity: previous.lastActivity } : status;
   try {
-    const activities = await input.region.scaling?.reader.recentActivities(input.desired.cluster, input.desired.name, input.signal);
+    // The count moved since the last pass: a cached answer would predate that move.
+    const activities = await input.region.scaling?.reader.recentActivities(input.desired.cluster, input.desired.name, input.signal, { fresh: true });
     const last = activityStatus(activities?.[0]);
     return last ? { ...status, lastActivity: last } : status;
   } catch {

@@ -129,11 +129,13 @@ function diffOptionsFor(strategy: readonly ECS.CapacityProviderStrategyItem[] | 
 }
 
 /**
- * A scalable target this controller did not register scales the service and
- * the manifest declares no autoScaling: that target owns desiredCount.
+ * A live scalable target scales the service and the manifest declares no
+ * autoScaling: that target owns desiredCount. One registered outside Git for
+ * good; one of ours until the scaling step (after this pass's service
+ * changes) has deregistered it, so the count is never set while it scales.
  */
-export function isScaledExternally(declared: DesiredService, observation: Pick<ServiceObserveResult['observation'], 'scaling' | 'scalingOwned'>): boolean {
-  return declared.manifest.spec.autoScaling === undefined && observation.scaling?.target !== undefined && observation.scalingOwned !== true;
+export function isScaledExternally(declared: DesiredService, observation: Pick<ServiceObserveResult['observation'], 'scaling'>): boolean {
+  return declared.manifest.spec.autoScaling === undefined && observation.scaling?.target !== undefined;
 }
 
 interface HealthAssessment {
@@ -345,8 +347,10 @@ function planChanges(
   input: ServiceDecisionInput, desired: DesiredService, live: LiveServiceState, changes: readonly Change[],
   strategy: readonly ECS.CapacityProviderStrategyItem[] | undefined,
 ): Plan {
+  const scalingTargetExists = input.observed.observation.scaling?.target !== undefined;
   return input.planner.planService({
     desired, live, changes, controllerId: input.controllerId, revision: input.revision, ...(input.adoption ? { adoption: input.adoption } : {}),
+    ...(scalingTargetExists ? { scalingTargetExists } : {}),
   }, diffOptionsFor(strategy, false));
 }
 

@@ -90,9 +90,10 @@ export async function observeService(
     }
   }
 
-  // Scaling is read for every live service, declared or not: a target registered
-  // outside Git owns the count, and enforcing Git's desiredCount would fight it.
-  if (region.scaling && observation.live.service) {
+  // Scaling is read for every service, declared or not, live or not: a target registered
+  // outside Git owns the count (enforcing Git's desiredCount would fight it), and one left
+  // behind by a deleted service of the same name must not be taken over by a new one.
+  if (region.scaling) {
     try {
       observation.scaling = await region.scaling.reader.describe(desired.cluster, desired.name, signal);
       observation.scalingOwned = options.controllerId !== undefined && tagsToMap(observation.live.tags)[TAG_AUTOSCALING] === options.controllerId;

@@ -101,9 +101,15 @@ export class ServiceReconciler implements Reconciler<'Service'> {
       // Git is about to set the count, judged on a scaling listing that may be seconds old: a target
       // registered since would own the count. Read this service's scaling afresh before fighting it.
       region.scaling.reader.invalidate(desired.cluster, desired.name);
-      const scaling = await region.scaling.reader.describe(desired.cluster, desired.name, signal).catch(() => undefined);
-      if (scaling?.target && scaling.target !== observed.observation.scaling?.target) {
-        input = { ...input, observed: { ...observed, observation: { ...observed.observation, scaling } } };
+      try {
+        const scaling = await region.scaling.reader.describe(desired.cluster, desired.name, signal);
+        if (scaling.target && scaling.target !== observed.observation.scaling?.target) {
+          input = { ...input, observed: { ...observed, observation: { ...observed.observation, scaling } } };
+          decision = decideService(input);
+        }
+      } catch (error) {
+        // Who owns the count cannot be read: never guess (the pass fails, as a failed observe does).
+        input = { ...input, observed: { complete: false, step: 'scaling', error, observation: observed.observation } };
         decision = decideService(input);
       }
     }
