@@ -18,17 +18,7 @@ import type { EcsApi, EcsOperation } from '../../src/ecs/ecs-api.js';
 import { ecsApiFromClient } from '../../src/ecs/sdk-adapter.js';
 import { dummyCredentials, motoAccount, motoEndpoint, type MotoAccount } from '../support/moto.js';
 import { ManifestDir, REGION, controllerFor, eventually, serviceManifest } from './harness.js';
-
-interface Recorded<Op> { readonly op: Op; readonly input: Record<string, unknown> }
-
-function recording<Api extends { send(op: never, input: never, signal?: AbortSignal): Promise<unknown> }, Op extends string>(api: Api, log: Recorded<Op>[]): Api {
-  return {
-    send: (op: Op, input: Record<string, unknown>, signal?: AbortSignal) => {
-      log.push({ op, input });
-      return (api.send as (o: Op, i: Record<string, unknown>, s?: AbortSignal) => Promise<unknown>)(op, input, signal);
-    },
-  } as unknown as Api;
-}
+import { recording, type Recorded } from './support/scaling-world.js';
 
 const CPU = { name: 'cpu', targetValue: 50, predefinedMetric: 'ECSServiceAverageCPUUtilization', scaleInCooldown: 120, scaleOutCooldown: 60 };
 const QUEUE_ALARM = {

@@ -12,17 +12,7 @@ import type { ScalingApi, ScalingOperation } from '../../src/autoscaling/scaling
 import type { Controller } from '../../src/controller/index.js';
 import type { EcsApi, EcsOperation } from '../../src/ecs/ecs-api.js';
 import { ManifestDir, REGION, controllerFor, eventually, sandboxWorld, serviceManifest, type SandboxWorld } from './harness.js';
-
-interface Recorded<Op> { readonly op: Op; readonly input: Record<string, unknown> }
-
-function recording<Api extends { send(op: never, input: never, signal?: AbortSignal): Promise<unknown> }, Op extends string>(api: Api, log: Recorded<Op>[]): Api {
-  return {
-    send: (op: Op, input: Record<string, unknown>, signal?: AbortSignal) => {
-      log.push({ op, input });
-      return (api.send as (o: Op, i: Record<string, unknown>, s?: AbortSignal) => Promise<unknown>)(op, input, signal);
-    },
-  } as unknown as Api;
-}
+import { recording, scalingSandbox, type Recorded } from './support/scaling-world.js';
 
 const TARGET_TRACKING = { name: 'cpu', targetValue: 50, predefinedMetric: 'ECSServiceAverageCPUUtilization', scaleOutCooldown: 0, scaleInCooldown: 0 };
 
@@ -169,13 +159,8 @@ describe('auto scaling: the controller and the autoscaler never fight (sandbox)'
 
 describe('auto scaling in detect mode (sandbox)', () => {
   it('reports the scaling the manifest declares as differences and writes nothing to scaling', async () => {
-    const world = await sandboxWorld();
-    const config = world.sandbox.clientConfig({ accountId: world.accountId, region: REGION });
-    const scalingClient = createSdkScalingApi({ endpoint: config.endpoint, region: REGION, credentials: config.credentials });
-    const dir = await ManifestDir.create();
-    const calls: Recorded<string>[] = [];
-    const controller = controllerFor(world.controllerApi, { scaling: recording(scalingClient.api, calls) });
-    const status = () => controller.status.get(`${REGION}/demo/web`);
+    const { dir, calls, controller, status: statusOf, close } = await scalingSandbox();
+    const status = () => statusOf('web');
     try {
       // The service exists (created by hand); its manifest adds scaling, in detect mode.
       await dir.write('web.yaml', [serviceManifest({ name: 'web', desiredCount: 2 })]);
@@ -189,24 +174,15 @@ describe('auto scaling in detect mode (sandbox)', () => {
       expect(status()?.autoScaling).toMatchObject({ managedBy: 'git', registered: false });
       expect(calls.filter((c) => !c.op.startsWith('Describe')).map((c) => c.op)).toEqual([]);
     } finally {
-      await controller.stop({ graceMs: 100 });
-      scalingClient.autoScaling.destroy();
-      scalingClient.cloudWatch.destroy();
-      await world.sandbox.close();
-      await dir.dispose();
+      await close();
     }
   }, 60_000);
 });
 
 describe('auto scaling: sync.ignoreDifferences on the target\'s own fields (sandbox)', () => {
   it('keeps a maxCapacity raised by hand (no drift, not reset), and sends the live value when Git changes minCapacity', async () => {
-    const world = await sandboxWorld();
-    const config = world.sandbox.clientConfig({ accountId: world.accountId, region: REGION });
-    const scalingClient = createSdkScalingApi({ endpoint: config.endpoint, region: REGION, credentials: config.credentials });
-    const dir = await ManifestDir.create();
-    const calls: Recorded<ScalingOperation>[] = [];
-    const controller = controllerFor(world.controllerApi, { scaling: recording(scalingClient.api, calls), resyncMs: 100, resyncJitter: 0 });
-    const status = () => controller.status.get(`${REGION}/demo/web`);
+    const { scalingClient, dir, calls, controller, status: statusOf, close } = await scalingSandbox({ resyncMs: 100, resyncJitter: 0 });
+    const status = () => statusOf('web');
     const web = (minCapacity: number) => serviceManifest({
       name: 'web', desiredCount: minCapacity,
       extra: { autoScaling: { minCapacity, maxCapacity: 4, targetTracking: [TARGET_TRACKING] }, sync: { ignoreDifferences: ['/autoScaling/maxCapacity'] } },
@@ -235,24 +211,14 @@ describe('auto scaling: sync.ignoreDifferences on the target\'s own fields (sand
       const live = await scalingClient.autoScaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: ['service/demo/web'] }));
       expect(live.ScalableTargets?.map((t) => [t.MinCapacity, t.MaxCapacity])).toEqual([[3, 12]]);
     } finally {
-      await controller.stop({ graceMs: 100 });
-      scalingClient.autoScaling.destroy();
-      scalingClient.cloudWatch.destroy();
-      await world.sandbox.close();
-      await dir.dispose();
+      await close();
     }
   }, 60_000);
 });
 
 describe('auto scaling: claims that do not match a target (sandbox)', () => {
   it('releases a claim whose target is gone, so a target another tool registers later is left alone', async () => {
-    const world = await sandboxWorld();
-    const config = world.sandbox.clientConfig({ accountId: world.accountId, region: REGION });
-    const scalingClient = createSdkScalingApi({ endpoint: config.endpoint, region: REGION, credentials: config.credentials });
-    const dir = await ManifestDir.create();
-    const calls: Recorded<string>[] = [];
-    const controller = controllerFor(world.controllerApi, { scaling: recording(scalingClient.api, calls), resyncMs: 100, resyncJitter: 0 });
-    const status = (name: string) => controller.status.get(`${REGION}/demo/${name}`);
+    const { world, scalingClient, dir, calls, controller, status, close } = await scalingSandbox({ resyncMs: 100, resyncJitter: 0 });
     const tagsOf = async (name: string) => ((await world.api.send('DescribeServices', { cluster: 'demo', services: [name], include: ['TAGS'] })).services?.[0]?.tags ?? []).map((t) => t.key);
     const target = (name: string) => ({ ServiceNamespace: 'ecs', ResourceId: `service/demo/${name}`, ScalableDimension: 'ecs:service:DesiredCount' }) as const;
     try {
@@ -273,24 +239,14 @@ describe('auto scaling: claims that do not match a target (sandbox)', () => {
       expect(calls.slice(from).filter((c) => !c.op.startsWith('Describe'))).toEqual([]);
 
     } finally {
-      await controller.stop({ graceMs: 100 });
-      scalingClient.autoScaling.destroy();
-      scalingClient.cloudWatch.destroy();
-      await world.sandbox.close();
-      await dir.dispose();
+      await close();
     }
   }, 60_000);
 });
 
 describe('auto scaling: pruning an autoscaled service (sandbox)', () => {
   it('deregisters its target before scaling it to 0 and deleting it, so no autoscaler outlives it', async () => {
-    const world = await sandboxWorld();
-    const config = world.sandbox.clientConfig({ accountId: world.accountId, region: REGION });
-    const scalingClient = createSdkScalingApi({ endpoint: config.endpoint, region: REGION, credentials: config.credentials });
-    const dir = await ManifestDir.create();
-    const calls: Recorded<string>[] = [];
-    const controller = controllerFor(recording(world.controllerApi, calls), { scaling: recording(scalingClient.api, calls), prune: true });
-    const status = (name: string) => controller.status.get(`${REGION}/demo/${name}`);
+    const { scalingClient, dir, calls, controller, status, close } = await scalingSandbox({ prune: true, recordEcs: true });
     try {
       await dir.write('keep.yaml', [serviceManifest({ name: 'keep', desiredCount: 1 })]);
       await dir.write('gone.yaml', [serviceManifest({ name: 'gone', desiredCount: 2, extra: { autoScaling: { minCapacity: 2, maxCapacity: 4, targetTracking: [TARGET_TRACKING] } } })]);
@@ -311,11 +267,7 @@ describe('auto scaling: pruning an autoscaled service (sandbox)', () => {
       const targets = await scalingClient.autoScaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: ['service/demo/gone'] }));
       expect(targets.ScalableTargets).toEqual([]);
     } finally {
-      await controller.stop({ graceMs: 100 });
-      scalingClient.autoScaling.destroy();
-      scalingClient.cloudWatch.destroy();
-      await world.sandbox.close();
-      await dir.dispose();
+      await close();
     }
   }, 60_000);
 });
