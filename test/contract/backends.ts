@@ -10,10 +10,10 @@ import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-a
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import { it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { motoAccount, motoEndpoint } from '../support/moto.js';
-import { accountOn } from '../sandbox/sandbox-harness.js';
+import { accountOn, testSandbox } from '../sandbox/sandbox-harness.js';
 
 export type BackendName = 'sandbox' | 'moto';
 
@@ -135,4 +135,25 @@ export function contractCase(backend: Backend): (title: string, body: (a: Contra
     if (gap) it.fails(`${title} [known ${backend.name} gap: ${gap}]`, () => body(backend.account()));
     else it(title, () => body(backend.account()));
   };
+}
+
+/**
+ * The backends of one contract file: a sandbox started before its cases and
+ * closed after them, and moto_server when it runs (never absent with CI=true).
+ */
+export function contractBackends(): Backend[] {
+  let sandbox: Sandbox | undefined;
+  beforeAll(async () => {
+    sandbox = await testSandbox();
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+  const backends: Backend[] = [sandboxBackend(() => {
+    if (!sandbox) throw new Error('contract sandbox not started');
+    return sandbox;
+  })];
+  const moto = motoBackend();
+  if (moto) backends.push(moto);
+  return backends;
 }

@@ -11,22 +11,10 @@ import {
   CreateCapacityProviderCommand, CreateClusterCommand, DeleteCapacityProviderCommand, DescribeCapacityProvidersCommand, DescribeClustersCommand,
   PutClusterCapacityProvidersCommand, UpdateCapacityProviderCommand, type CreateCapacityProviderCommandInput,
 } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import type { Sandbox } from '../../src/sandbox/index.js';
-import { testSandbox } from '../sandbox/sandbox-harness.js';
-import { contractCase, motoBackend, sandboxBackend, type Backend, type ContractAccount } from './backends.js';
+import { describe, expect } from 'vitest';
+import {type Backend, type ContractAccount, contractBackends, contractCase } from './backends.js';
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await testSandbox();
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-
-const backends: Backend[] = [sandboxBackend(() => sandbox)];
-const moto = motoBackend();
-if (moto) backends.push(moto);
+const backends: Backend[] = contractBackends();
 
 async function errorName(promise: Promise<unknown>): Promise<string> {
   try {

@@ -13,22 +13,10 @@ import {
   ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, TagResourceCommand, UntagResourceCommand, UpdateServiceCommand,
   type ECSClient,
 } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/sandbox/index.js';
-import { testSandbox } from '../sandbox/sandbox-harness.js';
-import { MOTO_KNOWN_GAPS, motoBackend, sandboxBackend, type Backend, type ContractAccount } from './backends.js';
+import { describe, expect, it } from 'vitest';
+import {type Backend, type ContractAccount, MOTO_KNOWN_GAPS, contractBackends } from './backends.js';
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await testSandbox();
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-
-const backends: Backend[] = [sandboxBackend(() => sandbox)];
-const moto = motoBackend();
-if (moto) backends.push(moto);
+const backends: Backend[] = contractBackends();
 
 const MANIFEST = (n: number): string => JSON.stringify({
   schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json',

@@ -7,23 +7,11 @@
  * that starts checking is noticed.
  */
 import { RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/sandbox/index.js';
-import { testSandbox } from '../sandbox/sandbox-harness.js';
+import { describe, expect, it } from 'vitest';
 import { REFERENCE_CASES, RESOLVED_REFERENCES } from '../sandbox/task-definition-reference-cases.js';
-import { motoBackend, sandboxBackend, type Backend } from './backends.js';
+import {type Backend, contractBackends } from './backends.js';
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await testSandbox();
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-
-const backends: Backend[] = [sandboxBackend(() => sandbox)];
-const moto = motoBackend();
-if (moto) backends.push(moto);
+const backends: Backend[] = contractBackends();
 
 const MOTO_GAP = 'moto registers task definitions without checking names against volumes and containers (docs/ecs-facts.md#moto-521-vs-real-ecs)';
 
