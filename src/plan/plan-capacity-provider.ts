@@ -17,9 +17,10 @@
  */
 import type * as ECS from '@aws-sdk/client-ecs';
 import { capacityProviderDifferences, liveManagedScaling, sameAutoScalingGroup } from '../diff/capacity-provider-normalize.js';
-import { TAG_MANAGED_BY, TAG_REVISION, TAG_SOURCE, isSystemTagKey, tagsToList, tagsToMap } from '../diff/tags.js';
+import { TAG_MANAGED_BY, TAG_REVISION, TAG_SOURCE, tagsToList, tagsToMap } from '../diff/tags.js';
 import type { DesiredCapacityProvider } from '../manifests/types.js';
 import { TAG_ADOPT, ownershipOf } from './ownership.js';
+import { planResourceTags } from './resource-tags.js';
 import { tagValue } from './task-definition-input.js';
 import type { PlanBlock, PruneBlockReason } from './types.js';
 
@@ -112,23 +113,18 @@ export function planCapacityProvider({ desired, live, controllerId, revision }: 
     changes.push(...differences.map((d) => d.pointer));
   }
 
-  const wanted: Record<string, string> = { ...(spec.tags ?? {}) };
-  const toRemove = spec.tags === undefined ? [] : Object.keys(liveTags).filter((k) => !isSystemTagKey(k) && !(k in wanted));
-  const userTagsDiffer = Object.entries(wanted).some(([k, v]) => liveTags[k] !== v);
-  if (userTagsDiffer || toRemove.length > 0) changes.push('/tags');
   // As for clusters: the revision tag moves only together with another change.
-  const ownershipStale = ownership.kind === 'unowned' || liveTags[TAG_SOURCE] !== ownershipTags[TAG_SOURCE];
-  if (actions.length > 0 || userTagsDiffer || toRemove.length > 0 || ownershipStale) Object.assign(wanted, ownershipTags);
-  const toSet = Object.entries(wanted).filter(([k, v]) => liveTags[k] !== v);
+  const { toSet, toRemove, userTagsDiffer } = planResourceTags({ declared: spec.tags, live: liveTags, ownershipTags, ownership, otherWrites: actions.length > 0 });
+  if (userTagsDiffer || toRemove.length > 0) changes.push('/tags');
   const arn = live.capacityProviderArn ?? desired.name;
   if (toSet.length > 0) {
-    const tagAction: CapacityProviderAction = { operation: 'TagResource', input: { resourceArn: arn, tags: toSet.map(([key, value]) => ({ key, value })) } };
+    const tagAction: CapacityProviderAction = { operation: 'TagResource', input: { resourceArn: arn, tags: [...toSet] } };
     // Adopting: claim it first, since the least-privilege IAM policy lets UpdateCapacityProvider touch only providers tagged as ours.
     if (ownership.kind === 'unowned') actions.unshift(tagAction);
     else actions.push(tagAction);
     if (!changes.includes('/tags') && ownership.kind === 'unowned') changes.push('/tags');
   }
-  if (toRemove.length > 0) actions.push({ operation: 'UntagResource', input: { resourceArn: arn, tagKeys: toRemove } });
+  if (toRemove.length > 0) actions.push({ operation: 'UntagResource', input: { resourceArn: arn, tagKeys: [...toRemove] } });
   return { actions, changes };
 }
 

@@ -9,10 +9,11 @@
  */
 import type * as ECS from '@aws-sdk/client-ecs';
 import { deepEqual, isObject } from '../diff/json.js';
-import { TAG_MANAGED_BY, TAG_REVISION, TAG_SOURCE, isSystemTagKey, tagsToList, tagsToMap } from '../diff/tags.js';
+import { TAG_MANAGED_BY, TAG_REVISION, TAG_SOURCE, tagsToList, tagsToMap } from '../diff/tags.js';
 import type { DesiredCluster } from '../manifests/types.js';
 import type { PlanBlock } from './types.js';
 import { adoptionRefusal, ownershipOf, type AdoptionPolicy } from './ownership.js';
+import { planResourceTags } from './resource-tags.js';
 import { tagValue } from './task-definition-input.js';
 
 export type ClusterAction =
@@ -151,21 +152,15 @@ export function planCluster({ desired, live, controllerId, revision, adoption }:
     });
   }
 
-  const wanted: Record<string, string> = { ...(spec.tags ?? {}) };
-  const toRemove = spec.tags === undefined ? [] : Object.keys(liveTags).filter((k) => !isSystemTagKey(k) && !(k in wanted));
-  // Adopt a cluster we did not create. As for services, the revision tag moves only
-  // together with another change, so a new revision that leaves the cluster alone costs no call.
-  const userTagsDiffer = Object.entries(wanted).some(([k, v]) => liveTags[k] !== v);
-  const ownershipStale = ownership.kind === 'unowned' || liveTags[TAG_SOURCE] !== ownershipTags[TAG_SOURCE];
-  if (actions.length > 0 || userTagsDiffer || toRemove.length > 0 || ownershipStale) Object.assign(wanted, ownershipTags);
-  const toSet = Object.entries(wanted).filter(([k, v]) => liveTags[k] !== v);
+  // Adopt a cluster we did not create: planResourceTags claims it along with any other write.
+  const { toSet, toRemove } = planResourceTags({ declared: spec.tags, live: liveTags, ownershipTags, ownership, otherWrites: actions.length > 0 });
   if (toSet.length > 0) {
-    const tagAction: ClusterAction = { operation: 'TagResource', input: { resourceArn: clusterArn, tags: toSet.map(([key, value]) => ({ key, value })) } };
+    const tagAction: ClusterAction = { operation: 'TagResource', input: { resourceArn: clusterArn, tags: [...toSet] } };
     // Adopting: claim the cluster before changing it, because the least-privilege
     // IAM policy lets UpdateCluster touch only clusters tagged as ours.
     if (ownership.kind === 'unowned') actions.unshift(tagAction);
     else actions.push(tagAction);
   }
-  if (toRemove.length > 0) actions.push({ operation: 'UntagResource', input: { resourceArn: clusterArn, tagKeys: toRemove } });
+  if (toRemove.length > 0) actions.push({ operation: 'UntagResource', input: { resourceArn: clusterArn, tagKeys: [...toRemove] } });
   return { actions };
 }
