@@ -10,7 +10,7 @@ import { planScaling } from '../plan/plan-scaling.js';
 import type { ScalingActionKind } from '../plan/scaling-types.js';
 import { TAG_AUTOSCALING, tagsToMap } from '../diff/tags.js';
 import { isServiceGone } from '../diff/index.js';
-import { ownershipOf } from '../plan/ownership.js';
+import { isControllerTagValue, ownershipOf } from '../plan/ownership.js';
 import { errorCodeOf } from './errors.js';
 import { clusterIdentity, formatKey, identityOf, parseKey, serviceIdentity, servicePruneKey, type ServicePruneKey } from '../keys/index.js';
 import type { Logger } from '../observe/logger.js';
@@ -180,7 +180,7 @@ export class ServicePruneReconciler implements Reconciler<'ServicePrune'> {
     // scaled to 0, and outlive it. Only a target this controller registered (the service's tag says so).
     const scaling = context.region.scaling;
     let scalingPerformed: readonly ScalingActionKind[] = [];
-    if (scaling && tagsToMap(live?.tags)[TAG_AUTOSCALING] === this.#controllerId) {
+    if (scaling && isControllerTagValue(tagsToMap(live?.tags)[TAG_AUTOSCALING], this.#controllerId)) {
       const liveScaling = await scaling.reader.describe(key.cluster, key.name, context.signal);
       const plan = planScaling({
         cluster: key.cluster, service: key.name, desired: undefined, live: liveScaling, owned: true, external: false, controllerId: this.#controllerId,

@@ -26,8 +26,15 @@ export function ownershipOf(tags: readonly Tag[] | Readonly<Record<string, strin
     ? (listed ? listed.value ?? '' : undefined)
     : (tags as Readonly<Record<string, string>> | undefined)?.[TAG_MANAGED_BY];
   if (owner === undefined) return UNOWNED;
-  // What this controller writes is tagValue(controllerId): an id longer than a tag value is compared as written.
-  return owner === controllerId || owner === tagValue(controllerId) ? OURS : { kind: 'other', owner };
+  return isControllerTagValue(owner, controllerId) ? OURS : { kind: 'other', owner };
+}
+
+/**
+ * Whether a tag value names this controller. What it writes is
+ * tagValue(controllerId): an id longer than a tag value is compared as written.
+ */
+export function isControllerTagValue(value: string | undefined, controllerId: string): boolean {
+  return value !== undefined && (value === controllerId || value === tagValue(controllerId));
 }
 
 /**

@@ -8,6 +8,7 @@
  * name prefix (scalingAlarmPrefix). Same plan in every mode: in detect mode
  * the controller reports it instead of applying it.
  */
+import { tagValue } from './task-definition-input.js';
 import type * as AAS from '@aws-sdk/client-application-auto-scaling';
 import type * as CW from '@aws-sdk/client-cloudwatch';
 import { ECS_DESIRED_COUNT_DIMENSION, ECS_SERVICE_NAMESPACE, scalingResourceId } from '../autoscaling/scaling-api.js';
@@ -94,7 +95,7 @@ export function planScaling(input: PlanScalingInput): ScalingPlan {
         MinCapacity: desired.minCapacity,
         MaxCapacity: desired.maxCapacity,
         SuspendedState: pascalCaseKeys(suspended) as AAS.SuspendedState,
-        ...(live?.target === undefined ? { Tags: { [TAG_MANAGED_BY]: controllerId } } : {}),
+        ...(live?.target === undefined ? { Tags: { [TAG_MANAGED_BY]: tagValue(controllerId) } } : {}),
       },
     });
   }
@@ -219,7 +220,7 @@ function metricAlarmInput(alarmName: string, alarm: JsonObject, policyArn: strin
     Threshold: alarm.threshold,
     ComparisonOperator: alarm.comparisonOperator,
     TreatMissingData: alarm.treatMissingData,
-    Tags: [{ Key: TAG_MANAGED_BY, Value: controllerId }],
+    Tags: [{ Key: TAG_MANAGED_BY, Value: tagValue(controllerId) }],
   }) as unknown as CW.PutMetricAlarmInput;
 }
 

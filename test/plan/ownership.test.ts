@@ -4,7 +4,7 @@
  * the controller's cluster allow-list).
  */
 import { describe, expect, it } from 'vitest';
-import { adoptionRefusal, clusterAllowsAdoption, ownershipOf, TAG_ADOPT } from '../../src/plan/ownership.js';
+import { adoptionRefusal, clusterAllowsAdoption, isControllerTagValue, ownershipOf, TAG_ADOPT } from '../../src/plan/ownership.js';
 
 const ARN = 'arn:aws:ecs:eu-west-1:123456789012:cluster/prod-eu';
 
@@ -16,6 +16,18 @@ describe('ownershipOf', () => {
     [[{ key: TAG_ADOPT, value: 'c1' }], 'unowned'],
   ] as const)('%j -> %s', (tags, kind) => {
     expect(ownershipOf(tags, 'c1').kind).toBe(kind);
+  });
+});
+
+describe('isControllerTagValue', () => {
+  it('matches an id longer than a tag value as the controller wrote it (its last 256 characters)', () => {
+    const long = `ctl-${'x'.repeat(300)}`;
+    expect(isControllerTagValue(long.slice(-256), long)).toBe(true);
+    expect(isControllerTagValue(long, long)).toBe(true);
+    expect(isControllerTagValue('c1', 'c1')).toBe(true);
+    expect(isControllerTagValue('c2', 'c1')).toBe(false);
+    expect(isControllerTagValue(undefined, 'c1')).toBe(false);
+    expect(ownershipOf([{ key: 'ecs-gitops/managed-by', value: long.slice(-256) }], long).kind).toBe('ours');
   });
 });
 

@@ -27,6 +27,18 @@ function plan(overrides: Partial<PlanScalingInput>) {
   return planScaling({ cluster: 'prod', service: 'web', desired: spec, live: stored(), owned: true, external: false, controllerId: 'ctl-1', ...overrides });
 }
 const kinds = (actions: readonly ScalingAction[]) => actions.map((a) => a.kind);
+
+describe('planScaling ownership tags', () => {
+  it('writes the controller id as a tag value (at most 256 characters) on a new target and its alarms', () => {
+    const long = `ctl-${'x'.repeat(300)}`;
+    const actions = plan({ live: undefined, owned: false, controllerId: long }).actions;
+    const register = actions.find((a) => a.kind === 'registerScalableTarget');
+    const alarm = actions.find((a) => a.kind === 'putMetricAlarm');
+    expect((register?.input as { Tags?: Record<string, string> }).Tags?.['ecs-gitops/managed-by']).toBe(long.slice(-256));
+    expect((alarm?.input as { Tags?: { Key?: string; Value?: string }[] }).Tags).toEqual([{ Key: 'ecs-gitops/managed-by', Value: long.slice(-256) }]);
+  });
+});
+
 const only = (overrides: Partial<PlanScalingInput>) => {
   const result = plan(overrides);
   expect(result.blocked).toBeUndefined();

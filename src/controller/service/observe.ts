@@ -16,7 +16,7 @@
  */
 import type * as ECS from '@aws-sdk/client-ecs';
 import { isServiceDraining, isServiceGone } from '../../diff/index.js';
-import { ownershipOf, type Ownership } from '../../plan/ownership.js';
+import { isControllerTagValue, ownershipOf, type Ownership } from '../../plan/ownership.js';
 import type { DesiredService } from '../../manifests/types.js';
 import type { LiveServiceState } from '../../plan/types.js';
 import type { LiveScaling } from '../../plan/scaling-types.js';
@@ -96,7 +96,7 @@ export async function observeService(
   if (region.scaling) {
     try {
       observation.scaling = await region.scaling.reader.describe(desired.cluster, desired.name, signal);
-      observation.scalingOwned = options.controllerId !== undefined && tagsToMap(observation.live.tags)[TAG_AUTOSCALING] === options.controllerId;
+      observation.scalingOwned = options.controllerId !== undefined && isControllerTagValue(tagsToMap(observation.live.tags)[TAG_AUTOSCALING], options.controllerId);
     } catch (error) {
       return { complete: false, step: 'scaling', error, observation };
     }
