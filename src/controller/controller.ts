@@ -8,6 +8,7 @@
  * `setSnapshot` for one-shot use). Region access, read-ahead enqueueing and
  * pruning live in regions.ts, enqueue.ts and prune.ts.
  */
+import { ScheduledTaskReconciler } from './scheduled-task/reconciler.js';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { MaskOptions } from '../diff/types.js';
@@ -185,6 +186,7 @@ export function createController(options: ControllerOptions): Controller {
     Cluster: new ClusterReconciler({ clock, planner, controllerId, mode, ...adoption }),
     ServicePrune: new ServicePruneReconciler(pruner, controllerId),
     CapacityProvider: new CapacityProviderReconciler({ clock, controllerId, mode, prune: options.prune ?? false }),
+    ScheduledTask: new ScheduledTaskReconciler(),
   };
   const capacityProviderScan = new CapacityProviderPruneScan(controllerId);
 

@@ -29,6 +29,11 @@ export interface EcsOperations {
   DeleteCapacityProvider: { input: ECS.DeleteCapacityProviderRequest; output: ECS.DeleteCapacityProviderResponse };
   /** Only before deleting a capacity provider: which clusters still attach it. */
   ListClusters: { input: ECS.ListClustersRequest; output: ECS.ListClustersResponse };
+  /** One-off tasks: deploy hooks (spec.hooks) and `ecs-gitops run-task`; last runs of scheduled tasks. */
+  RunTask: { input: ECS.RunTaskRequest; output: ECS.RunTaskResponse };
+  StopTask: { input: ECS.StopTaskRequest; output: ECS.StopTaskResponse };
+  DescribeTasks: { input: ECS.DescribeTasksRequest; output: ECS.DescribeTasksResponse };
+  ListTasks: { input: ECS.ListTasksRequest; output: ECS.ListTasksResponse };
 }
 
 export type EcsOperation = keyof EcsOperations;
@@ -41,6 +46,7 @@ export const ECS_OPERATIONS: readonly EcsOperation[] = [
   'DescribeTaskDefinition', 'ListTaskDefinitions', 'RegisterTaskDefinition',
   'ListTagsForResource', 'TagResource', 'UntagResource',
   'DescribeCapacityProviders', 'CreateCapacityProvider', 'UpdateCapacityProvider', 'DeleteCapacityProvider', 'ListClusters',
+  'RunTask', 'StopTask', 'DescribeTasks', 'ListTasks',
 ];
 
 /** Operations that change ECS state (used by idempotency checks and detect mode). */
@@ -48,6 +54,7 @@ export const MUTATING_OPERATIONS: ReadonlySet<EcsOperation> = new Set<EcsOperati
   'CreateCluster', 'UpdateCluster', 'PutClusterCapacityProviders', 'CreateService', 'UpdateService',
   'DeleteService', 'RegisterTaskDefinition', 'TagResource', 'UntagResource',
   'CreateCapacityProvider', 'UpdateCapacityProvider', 'DeleteCapacityProvider',
+  'RunTask', 'StopTask',
 ]);
 
 /**
@@ -66,7 +73,7 @@ export const AWS_OUTCOMES = ['ok', 'throttled', 'client_error', 'server_error', 
 export type AwsOutcome = (typeof AWS_OUTCOMES)[number];
 
 /** The AWS APIs ecs-gitops calls (metric label `api`). */
-export const AWS_APIS = ['ecs', 'ecr', 'application-autoscaling', 'cloudwatch'] as const;
+export const AWS_APIS = ['ecs', 'ecr', 'application-autoscaling', 'cloudwatch', 'scheduler'] as const;
 export type AwsApi = (typeof AWS_APIS)[number];
 
 export interface AwsRequestEvent {

@@ -13,7 +13,8 @@ export type EcsRateCategory =
   | 'cluster-read' | 'cluster-modify'
   | 'task-definition-read' | 'task-definition-modify'
   | 'service-read' | 'service-modify'
-  | 'tag-read' | 'tag-modify';
+  | 'tag-read' | 'tag-modify'
+  | 'task-read' | 'task-launch';
 
 /** Application Auto Scaling and CloudWatch alarm calls: one bucket per API and direction. */
 export type ScalingRateCategory = 'autoscaling-read' | 'autoscaling-modify' | 'cloudwatch-read' | 'cloudwatch-modify';
@@ -22,7 +23,7 @@ export type RateCategory = EcsRateCategory | ScalingRateCategory;
 
 export const ECS_RATE_CATEGORIES: readonly EcsRateCategory[] = [
   'cluster-read', 'cluster-modify', 'task-definition-read', 'task-definition-modify',
-  'service-read', 'service-modify', 'tag-read', 'tag-modify',
+  'service-read', 'service-modify', 'tag-read', 'tag-modify', 'task-read', 'task-launch',
 ];
 
 export const SCALING_RATE_CATEGORIES: readonly ScalingRateCategory[] = [
@@ -53,6 +54,11 @@ export const OPERATION_CATEGORY: Readonly<Record<EcsOperation, RateCategory>> = 
   CreateCapacityProvider: 'cluster-modify',
   UpdateCapacityProvider: 'cluster-modify',
   DeleteCapacityProvider: 'cluster-modify',
+  DescribeTasks: 'task-read',
+  ListTasks: 'task-read',
+  // ECS's task launch bucket (RunTask, StartTask); StopTask is counted with them here, at the same rate.
+  RunTask: 'task-launch',
+  StopTask: 'task-launch',
 };
 
 /**
@@ -75,6 +81,8 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<RateCategory, BucketLimits>> =
   'service-modify': { burst: 50, refillPerSecond: 5 },
   'tag-read': { burst: 50, refillPerSecond: 20 },
   'tag-modify': { burst: 20, refillPerSecond: 10 },
+  'task-read': { burst: 100, refillPerSecond: 20 },
+  'task-launch': { burst: 100, refillPerSecond: 40 },
   'autoscaling-read': { burst: 20, refillPerSecond: 5 },
   'autoscaling-modify': { burst: 10, refillPerSecond: 1 },
   'cloudwatch-read': { burst: 10, refillPerSecond: 3 },

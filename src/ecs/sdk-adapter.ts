@@ -11,7 +11,7 @@ import {
   DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListServicesCommand,
   ListTagsForResourceCommand, ListTaskDefinitionsCommand, PutClusterCapacityProvidersCommand,
   RegisterTaskDefinitionCommand, TagResourceCommand, UntagResourceCommand, UpdateClusterCommand,
-  UpdateServiceCommand, type ECSClientConfig,
+  UpdateServiceCommand, RunTaskCommand, StopTaskCommand, DescribeTasksCommand, ListTasksCommand, type ECSClientConfig,
 } from '@aws-sdk/client-ecs';
 import { toAwsCallError } from './aws-error.js';
 import { DirectAwsJson1_1Protocol } from './json-protocol.js';
@@ -41,6 +41,10 @@ const COMMANDS: Readonly<Record<EcsOperation, AnyCommandCtor>> = {
   UpdateCapacityProvider: UpdateCapacityProviderCommand,
   DeleteCapacityProvider: DeleteCapacityProviderCommand,
   ListClusters: ListClustersCommand,
+  RunTask: RunTaskCommand,
+  StopTask: StopTaskCommand,
+  DescribeTasks: DescribeTasksCommand,
+  ListTasks: ListTasksCommand,
 };
 
 export interface SdkEcsOptions {

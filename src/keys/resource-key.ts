@@ -15,9 +15,9 @@
  */
 
 /** Every kind the work queue carries; one reconciler per kind. */
-export type ResourceKind = 'Service' | 'Cluster' | 'ServicePrune' | 'CapacityProvider';
+export type ResourceKind = 'Service' | 'Cluster' | 'ServicePrune' | 'CapacityProvider' | 'ScheduledTask';
 
-export const RESOURCE_KINDS: readonly ResourceKind[] = ['Service', 'Cluster', 'ServicePrune', 'CapacityProvider'];
+export const RESOURCE_KINDS: readonly ResourceKind[] = ['Service', 'Cluster', 'ServicePrune', 'CapacityProvider', 'ScheduledTask'];
 
 interface Scope {
   /** AWS account id; undefined = the controller's own credentials' account. */
@@ -53,10 +53,21 @@ export interface CapacityProviderKey {
   readonly name: string;
 }
 
-export type ResourceKey = ServiceKey | ClusterKey | ServicePruneKey | CapacityProviderKey;
+/**
+ * An EventBridge Scheduler schedule that runs an ECS task in a cluster. Its
+ * queue key and its identity are the same string,
+ * scheduledTaskIdentity's `scheduled-task:[account@]region/cluster/name`.
+ * The reconciler handles both a declared schedule and one to prune.
+ */
+export interface ScheduledTaskKey extends Scope {
+  readonly kind: 'ScheduledTask';
+  readonly name: string;
+}
+
+export type ResourceKey = ServiceKey | ClusterKey | ServicePruneKey | CapacityProviderKey | ScheduledTaskKey;
 
 /** The kinds that live inside a cluster (their keys carry `cluster`). */
-export type ClusterScopedKey = ServiceKey | ClusterKey | ServicePruneKey;
+export type ClusterScopedKey = ServiceKey | ClusterKey | ServicePruneKey | ScheduledTaskKey;
 
 export type KeyOfKind<K extends ResourceKind> = Extract<ResourceKey, { kind: K }>;
 
@@ -66,9 +77,11 @@ const QUEUE_PREFIX: Readonly<Record<ResourceKind, string>> = {
   ServicePrune: 'prune:',
   // Part of the identity itself (status and manifests carry it too), so not added again.
   CapacityProvider: '',
+  ScheduledTask: '',
 };
 
 const CAPACITY_PROVIDER_PREFIX = 'capacity-provider:';
+const SCHEDULED_TASK_PREFIX = 'scheduled-task:';
 
 /** Segments a name may not contain: they separate the parts of a key. */
 const RESERVED = /[/@:]/;
@@ -96,6 +109,7 @@ function scopePrefix(scope: Scope): string {
  */
 export function identityOf(key: ResourceKey): string {
   if (key.kind === 'CapacityProvider') return `${CAPACITY_PROVIDER_PREFIX}${key.account !== undefined ? `${key.account}@` : ''}${key.region}/${key.name}`;
+  if (key.kind === 'ScheduledTask') return `${SCHEDULED_TASK_PREFIX}${scopePrefix(key)}/${key.name}`;
   return key.kind === 'Cluster' ? scopePrefix(key) : `${scopePrefix(key)}/${key.name}`;
 }
 
@@ -123,6 +137,15 @@ export function clusterKey(region: string, cluster: string, account?: string): C
 
 export function capacityProviderKey(region: string, name: string, account?: string): CapacityProviderKey {
   return { kind: 'CapacityProvider', region, name, ...(account !== undefined ? { account } : {}) };
+}
+
+export function scheduledTaskKey(region: string, cluster: string, name: string, account?: string): ScheduledTaskKey {
+  return { kind: 'ScheduledTask', region, cluster, name, ...(account !== undefined ? { account } : {}) };
+}
+
+/** A scheduled task's identity and queue key: `scheduled-task:[account@]region/cluster/name`. */
+export function scheduledTaskIdentity(region: string, cluster: string, name: string, account?: string): string {
+  return formatKey(scheduledTaskKey(region, cluster, name, account));
 }
 
 export function servicePruneKey(region: string, cluster: string, name: string, account?: string): ServicePruneKey {
@@ -177,6 +200,11 @@ function parseCapacityProviderKey(text: string): CapacityProviderKey {
 /** The inverse of formatKey; throws KeyFormatError for anything formatKey cannot produce. */
 export function parseKey(text: string): ResourceKey {
   if (text.startsWith(CAPACITY_PROVIDER_PREFIX)) return parseCapacityProviderKey(text);
+  if (text.startsWith(SCHEDULED_TASK_PREFIX)) {
+    const { scope, name } = parseIdentity(text.slice(SCHEDULED_TASK_PREFIX.length), text);
+    if (name === undefined) throw new KeyFormatError(text, 'expected scheduled-task:[account@]region/cluster/name');
+    return { kind: 'ScheduledTask', ...scope, name };
+  }
   for (const kind of RESOURCE_KINDS) {
     const prefix = QUEUE_PREFIX[kind];
     if (prefix === '' || !text.startsWith(prefix)) continue;

@@ -6,10 +6,17 @@
  * the SDK at run time.
  */
 import type {
+  AssignPublicIp,
+  CapacityProviderStrategyItem,
   CreateCapacityProviderRequest,
   CreateClusterRequest,
   CreateServiceRequest,
+  LaunchType,
+  NetworkConfiguration,
+  PlacementConstraint,
+  PlacementStrategy,
   RegisterTaskDefinitionRequest,
+  TaskOverride,
 } from '@aws-sdk/client-ecs';
 import type { ManifestErrorCode } from '../errors/index.js';
 
@@ -54,7 +61,44 @@ export type ServiceSpec = Omit<
   readonly tags?: TagMap;
   readonly sync?: SyncPolicy;
   readonly autoScaling?: AutoScalingSpec;
+  readonly hooks?: DeployHooksSpec;
 };
+
+/**
+ * `spec.hooks`: one-off tasks around a deploy (docs/scheduled-tasks.md,
+ * "Deploy hooks"). A hook runs once per distinct hook content (the task
+ * definition it runs, its overrides and its own fields), never on resync, and
+ * is found again after a restart by its `startedBy` before another is started.
+ */
+export interface DeployHooksSpec {
+  /** Run with the NEW task definition revision before UpdateService; every one must exit 0 for the deploy to proceed. */
+  readonly preDeploy?: readonly DeployHookSpec[];
+  /** Run after the rollout COMPLETED (smoke tests); a failure marks the deploy failed and Degraded. */
+  readonly postDeploy?: readonly DeployHookSpec[];
+  /** Roll the service back to the revision it ran before when a postDeploy hook fails. @default false */
+  readonly rollbackOnPostDeployFailure?: boolean;
+}
+
+export interface DeployHookSpec {
+  /** Unique among the service's hooks (pre and post together): `[A-Za-z0-9_-]{1,64}`. */
+  readonly name: string;
+  /** The command of `container` (default: the first essential container); exclusive with `overrides`. */
+  readonly command?: readonly string[];
+  /** Which container `command` replaces the command of. */
+  readonly container?: string;
+  /** RunTask's full `overrides` (containerOverrides, cpu, memory, taskRoleArn...); exclusive with `command`. */
+  readonly overrides?: TaskOverride;
+  /** Another task definition to run (embedded, registered like the service's); default: the service's new revision. */
+  readonly taskDefinition?: TaskDefinitionSpec;
+  /** Seconds the task may run before it is stopped (StopTask) and the hook reported timed out. @default 600 */
+  readonly timeout?: number;
+  /** Default: the service's networkConfiguration. */
+  readonly networkConfiguration?: NetworkConfiguration;
+  /** Default: the service's launchType / capacityProviderStrategy / platformVersion. */
+  readonly launchType?: LaunchType;
+  readonly capacityProviderStrategy?: readonly CapacityProviderStrategyItem[];
+  readonly platformVersion?: string;
+}
 
 /**
  * `spec.autoScaling`: Application Auto Scaling for the service's desired count
@@ -178,7 +222,71 @@ export interface CapacityProviderManifest {
   readonly spec: CapacityProviderSpec;
 }
 
-export type Manifest = ServiceManifest | ClusterManifest | CapacityProviderManifest;
+/**
+ * `kind: ScheduledTask`: an ECS task run on a schedule by EventBridge
+ * Scheduler (docs/scheduled-tasks.md). Field names are camelCase forms of
+ * CreateSchedule's (schedule, timezone, flexibleTimeWindow, startDate,
+ * endDate, state, description, kmsKeyArn, retryPolicy, deadLetterConfig,
+ * roleArn) and of its EcsParameters (launchType ... tags); the task
+ * definition is embedded exactly as in a Service.
+ */
+export interface ScheduledTaskSpec {
+  /** `at(yyyy-mm-ddThh:mm:ss)`, `rate(N unit)` or `cron(6 fields)`: ScheduleExpression. */
+  readonly schedule: string;
+  /** IANA time zone: ScheduleExpressionTimezone. @default "UTC" */
+  readonly timezone?: string;
+  /** @default { mode: OFF } */
+  readonly flexibleTimeWindow?: { readonly mode: 'OFF' | 'FLEXIBLE'; readonly maximumWindowInMinutes?: number };
+  /** ISO 8601 date-times. */
+  readonly startDate?: string;
+  readonly endDate?: string;
+  /** @default "ENABLED" */
+  readonly state?: 'ENABLED' | 'DISABLED';
+  readonly description?: string;
+  readonly kmsKeyArn?: string;
+  /** The IAM role EventBridge Scheduler assumes to call RunTask (Target.RoleArn). */
+  readonly roleArn: string;
+  /** @default { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 } */
+  readonly retryPolicy?: { readonly maximumEventAgeInSeconds?: number; readonly maximumRetryAttempts?: number };
+  /** An SQS queue ARN. */
+  readonly deadLetterConfig?: { readonly arn: string };
+  readonly taskDefinition: TaskDefinitionSpec;
+  readonly launchType?: LaunchType;
+  readonly capacityProviderStrategy?: readonly CapacityProviderStrategyItem[];
+  readonly platformVersion?: string;
+  readonly networkConfiguration?: {
+    readonly awsvpcConfiguration: {
+      readonly subnets: readonly string[];
+      readonly securityGroups?: readonly string[];
+      readonly assignPublicIp?: AssignPublicIp;
+    };
+  };
+  /** 1 to 10. @default 1 */
+  readonly taskCount?: number;
+  readonly propagateTags?: 'TASK_DEFINITION';
+  readonly enableECSManagedTags?: boolean;
+  readonly enableExecuteCommand?: boolean;
+  /** The task group; @default "scheduled-task:NAME" (how the controller finds the task's last runs). */
+  readonly group?: string;
+  readonly placementConstraints?: readonly PlacementConstraint[];
+  readonly placementStrategy?: readonly PlacementStrategy[];
+  readonly referenceId?: string;
+  /** RunTask's overrides, sent as the target's Input (Scheduler passes it to RunTask). */
+  readonly overrides?: TaskOverride;
+  /** Tags for the tasks it starts (EcsParameters.Tags); schedules themselves take no tags. */
+  readonly tags?: TagMap;
+  readonly sync?: Pick<SyncPolicy, 'mode' | 'ignoreDifferences' | 'images' | 'imagePreflight'>;
+}
+
+export interface ScheduledTaskManifest {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: 'ScheduledTask';
+  /** `name` is the schedule's name: `[0-9A-Za-z_.-]{1,64}`, unique per Region (one schedule group per controller and Region). */
+  readonly metadata: { readonly name: string; readonly cluster: string; readonly region?: string };
+  readonly spec: ScheduledTaskSpec;
+}
+
+export type Manifest = ServiceManifest | ClusterManifest | CapacityProviderManifest | ScheduledTaskManifest;
 
 /** Where a document came from: path relative to the manifests root, 1-based line/column. */
 export interface SourceLocation {
@@ -220,6 +328,17 @@ export interface DesiredCapacityProvider {
   readonly contentHash: string;
 }
 
+export interface DesiredScheduledTask {
+  /** scheduledTaskIdentity(region, cluster, name) from src/keys: `scheduled-task:[account@]region/cluster/name`. */
+  readonly key: string;
+  readonly region: string;
+  readonly cluster: string;
+  readonly name: string;
+  readonly manifest: ScheduledTaskManifest;
+  readonly source: SourceLocation;
+  readonly contentHash: string;
+}
+
 export interface ManifestProblem {
   /** Stable code from MANIFEST_ERROR_CODES. */
   readonly code: ManifestErrorCode;
@@ -242,6 +361,8 @@ export interface ManifestSnapshot {
   readonly clusters: readonly DesiredCluster[];
   /** `kind: CapacityProvider` documents; absent in snapshots built before the kind existed (treated as none). */
   readonly capacityProviders?: readonly DesiredCapacityProvider[];
+  /** `kind: ScheduledTask` documents; absent in snapshots built before the kind existed (treated as none). */
+  readonly scheduledTasks?: readonly DesiredScheduledTask[];
   readonly problems: readonly ManifestProblem[];
   /**
    * Things worth saying that do not make a file broken (read-only fields

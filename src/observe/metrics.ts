@@ -6,6 +6,7 @@
  * live in one place. Counters whose label values are known up front are
  * created at 0 so that `rate()` and `increase()` work from the first scrape.
  */
+import { SCHEDULER_OPERATIONS } from '../scheduler/scheduler-api.js';
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
 import { APPLICATION_AUTOSCALING_OPERATIONS, CLOUDWATCH_OPERATIONS } from '../autoscaling/scaling-api.js';
 import { AWS_APIS, AWS_OUTCOMES, ECS_OPERATIONS, type AwsApi, type AwsOutcome, type AwsRequestObserver } from '../ecs/ecs-api.js';
@@ -54,6 +55,7 @@ export const KNOWN_AWS_OPERATIONS: Readonly<Record<AwsApi, readonly string[]>> =
   ecr: ['DescribeImages', 'BatchGetImage'],
   'application-autoscaling': APPLICATION_AUTOSCALING_OPERATIONS,
   cloudwatch: CLOUDWATCH_OPERATIONS,
+  scheduler: SCHEDULER_OPERATIONS,
 });
 
 /** Label values of image_checks_total: the image resolver's answers (src/ecs/image-resolver.ts). */

@@ -128,8 +128,8 @@ describe('a reset connection', () => {
 
   it('retries only Describe* and List* operations', () => {
     expect([...READ_OPERATIONS].sort()).toEqual([
-      'DescribeCapacityProviders', 'DescribeClusters', 'DescribeServices', 'DescribeTaskDefinition', 'ListClusters', 'ListServices',
-      'ListTagsForResource', 'ListTaskDefinitions',
+      'DescribeCapacityProviders', 'DescribeClusters', 'DescribeServices', 'DescribeTaskDefinition', 'DescribeTasks', 'ListClusters', 'ListServices',
+      'ListTagsForResource', 'ListTaskDefinitions', 'ListTasks',
     ]);
   });
 });

@@ -598,6 +598,11 @@ export class MemoryEcs implements EcsApi {
     UpdateCapacityProvider: () => { throw clientException('capacity providers are not modelled by the in-memory ECS'); },
     DeleteCapacityProvider: () => { throw clientException('capacity providers are not modelled by the in-memory ECS'); },
     ListClusters: () => ({ clusterArns: [...this.#clusters.keys()].map((name) => this.#arn(`cluster/${name}`)) }),
+    // One-off tasks are not modelled here: hook and run-task tests run against the sandbox.
+    RunTask: () => { throw new Error('MemoryEcs does not model RunTask'); },
+    StopTask: () => { throw new Error('MemoryEcs does not model StopTask'); },
+    DescribeTasks: () => ({ tasks: [], failures: [] }),
+    ListTasks: () => ({ taskArns: [] }),
   };
 
   #checkStrategy(strategy: ECS.CapacityProviderStrategyItem[] | undefined, providers: readonly string[]): ECS.CapacityProviderStrategyItem[] {
