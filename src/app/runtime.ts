@@ -11,6 +11,8 @@ import { createSdkEcsApi, type SdkEcsOptions } from '../ecs/sdk-adapter.js';
 import { createSdkEcrApi, type EcrApi } from '../ecs/ecr-api.js';
 import type { ScalingApi } from '../autoscaling/scaling-api.js';
 import { createSdkScalingApi } from '../autoscaling/scaling-sdk-adapter.js';
+import type { SchedulerApi } from '../scheduler/scheduler-api.js';
+import { createSdkSchedulerApi } from '../scheduler/scheduler-sdk-adapter.js';
 import { GitopsError } from '../errors/index.js';
 import { formatProblem, formatWarning, loadManifests, type ManifestSnapshot } from '../manifests/index.js';
 import type { Sandbox, SandboxOptions } from '../sandbox/index.js';
@@ -28,6 +30,8 @@ export interface EcsConnection {
   ecrFor(region: string): EcrApi;
   /** Application Auto Scaling and CloudWatch access for any region (spec.autoScaling). */
   scalingFor(region: string): ScalingApi;
+  /** EventBridge Scheduler access for any region (kind: ScheduledTask). */
+  schedulerFor(region: string): SchedulerApi;
   readonly region: string;
   /** Where requests go, for messages ('' = the SDK's regional AWS endpoint). */
   readonly endpoint: string;
@@ -52,6 +56,8 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
   // One endpoint serves Application Auto Scaling and CloudWatch. An ECS endpoint override alone
   // means a local stand-in (the sandbox, moto) that serves every API; against AWS the SDK's chain applies.
   let scalingEndpoint = env.AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_ECS || '';
+  // The same for EventBridge Scheduler.
+  let schedulerEndpoint = env.AWS_ENDPOINT_URL_SCHEDULER || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_ECS || '';
   let credentials: SdkEcsOptions['credentials'] = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
     ? {
       accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
@@ -69,6 +75,7 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
     endpoint = config.endpoint;
     ecrEndpoint = config.endpoint;
     scalingEndpoint = config.endpoint;
+    schedulerEndpoint = config.endpoint;
     credentials = config.credentials;
   }
   const clients = new Map<string, { api: EcsApi; destroy: () => void }>();
@@ -116,11 +123,26 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
     }
     return entry.api;
   };
+  const schedulerClients = new Map<string, { api: SchedulerApi; destroy: () => void }>();
+  const schedulerFor = (region: string): SchedulerApi => {
+    let entry = schedulerClients.get(region);
+    if (!entry) {
+      const { api, client } = createSdkSchedulerApi({
+        region,
+        ...(schedulerEndpoint ? { endpoint: schedulerEndpoint } : {}),
+        ...(credentials ? { credentials } : {}),
+        ...(options.observer ? { observer: options.observer } : {}),
+      });
+      entry = { api, destroy: () => client.destroy() };
+      schedulerClients.set(region, entry);
+    }
+    return entry.api;
+  };
   return {
-    ecs: ecsFor(options.region), ecsFor, ecrFor, scalingFor, region: options.region, endpoint,
+    ecs: ecsFor(options.region), ecsFor, ecrFor, scalingFor, schedulerFor, region: options.region, endpoint,
     ...(sandbox ? { sandbox } : {}),
     close: async () => {
-      for (const entry of [...clients.values(), ...ecrClients.values(), ...scalingClients.values()]) entry.destroy();
+      for (const entry of [...clients.values(), ...ecrClients.values(), ...scalingClients.values(), ...schedulerClients.values()]) entry.destroy();
       await sandbox?.close();
     },
   };

@@ -15,6 +15,7 @@ import type { MaskOptions } from '../diff/types.js';
 import type { EcsApi } from '../ecs/ecs-api.js';
 import type { EcrApi } from '../ecs/ecr-api.js';
 import type { ScalingApi } from '../autoscaling/scaling-api.js';
+import type { SchedulerApi } from '../scheduler/scheduler-api.js';
 import type { RateCategory } from '../ecs/rate-limits.js';
 import type { BucketLimits } from '../ecs/token-bucket.js';
 import { capacityProviderKey, clusterIdentity, clusterKey, formatKey, identityOf, isServiceIdentity, parseKey, withKind, type ResourceKey } from '../keys/index.js';
@@ -56,6 +57,8 @@ export interface ControllerOptions {
   readonly imageCacheTtlMs?: number;
   /** Application Auto Scaling and CloudWatch for `spec.autoScaling`; without it scaling is neither read nor managed. */
   readonly scaling?: ScalingApi | ((region: string) => ScalingApi);
+  /** EventBridge Scheduler for `kind: ScheduledTask`; without it scheduled tasks are neither read nor managed. */
+  readonly scheduler?: SchedulerApi | ((region: string) => SchedulerApi);
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
@@ -161,6 +164,7 @@ export function createController(options: ControllerOptions): Controller {
     ecs: options.ecs, clock, signal: lifetime.signal, metrics,
     ...(options.ecr ? { ecr: options.ecr } : {}),
     ...(options.scaling ? { scaling: options.scaling } : {}),
+    ...(options.scheduler ? { scheduler: options.scheduler } : {}),
     ...(options.imageCacheTtlMs !== undefined ? { imageCacheTtlMs: options.imageCacheTtlMs } : {}),
     ...(options.rateLimits !== undefined ? { rateLimits: options.rateLimits } : {}),
   });

@@ -23,6 +23,8 @@ import { ScalingApplier } from '../autoscaling/scaling-applier.js';
 import { ScalingReader } from '../autoscaling/scaling-reader.js';
 import { ScalingRateLimiter } from '../autoscaling/rate-limited-scaling.js';
 import type { ScalingActionKind } from '../plan/scaling-types.js';
+import type { SchedulerApi } from '../scheduler/scheduler-api.js';
+import { SchedulerRateLimiter } from '../scheduler/rate-limited-scheduler.js';
 import type { ApplyAction } from '../observe/metrics.js';
 
 /** The apply_actions metric label of each scaling action. */
@@ -50,8 +52,16 @@ export interface RegionAccess {
   readonly images?: ImageResolver;
   /** Application Auto Scaling and CloudWatch alarms for `spec.autoScaling`; absent = scaling neither read nor managed. */
   readonly scaling?: ScalingAccess;
+  /** EventBridge Scheduler for `kind: ScheduledTask`; absent = scheduled tasks neither read nor managed. */
+  readonly scheduler?: SchedulerAccess;
   /** The cluster's default capacity provider strategy (cached for a minute). */
   clusterDefaultStrategy(cluster: string, signal: AbortSignal): Promise<readonly ECS.CapacityProviderStrategyItem[]>;
+}
+
+/** A Region's EventBridge Scheduler access. */
+export interface SchedulerAccess {
+  /** Rate-limited (scheduler-read, scheduler-modify buckets, shared by every worker of the Region). */
+  readonly api: SchedulerApi;
 }
 
 export interface RegionAccessOptions {
@@ -63,6 +73,8 @@ export interface RegionAccessOptions {
   readonly imageCacheTtlMs?: number;
   /** Application Auto Scaling and CloudWatch for a region; without it scaling is neither read nor managed. */
   readonly scaling?: ScalingApi | ((region: string) => ScalingApi);
+  /** EventBridge Scheduler for a region; without it scheduled tasks are neither read nor managed. */
+  readonly scheduler?: SchedulerApi | ((region: string) => SchedulerApi);
   readonly clock: Clock;
   /** Lifetime signal for reads shared by several callers. */
   readonly signal: AbortSignal;
@@ -76,6 +88,7 @@ export class RegionAccessPool {
   readonly #regions = new Map<string, RegionAccess>();
   readonly #limited = new Map<EcsApi, EcsApi>();
   readonly #limitedScaling = new Map<ScalingApi, ScalingApi>();
+  readonly #limitedScheduler = new Map<SchedulerApi, SchedulerApi>();
   /** One resolver for every Region: its cache is keyed by the image's own registry and Region. */
   readonly images: ImageResolver | undefined;
 
@@ -101,10 +114,12 @@ export class RegionAccessPool {
     const applier = new Applier({ ecs, reader, onAction: (action, ok) => metrics?.recordApplyAction(action, ok ? 'success' : 'error') });
     const strategies = new Map<string, { at: number; strategy: readonly ECS.CapacityProviderStrategyItem[] }>();
     const scaling = this.#scalingAccess(region);
+    const scheduler = this.#schedulerAccess(region);
     const access: RegionAccess = {
       region, ecs, reader, applier,
       ...(this.images ? { images: this.images } : {}),
       ...(scaling ? { scaling } : {}),
+      ...(scheduler ? { scheduler } : {}),
       async clusterDefaultStrategy(cluster, callerSignal) {
         const cached = strategies.get(cluster);
         if (cached && clock.now() - cached.at < CLUSTER_STRATEGY_TTL_MS) return cached.strategy;
@@ -146,6 +161,21 @@ export class RegionAccessPool {
         await limited.send('TagResource', { ResourceARN: targetArn, Tags: { ...tags } }, signal);
       },
     };
+  }
+
+  /** The Region's Scheduler API behind its own buckets: one limiter per distinct SchedulerApi, as for ECS. */
+  #schedulerAccess(region: string): SchedulerAccess | undefined {
+    const { scheduler: option, rateLimits, clock, metrics } = this.#options;
+    if (!option) return undefined;
+    const raw = typeof option === 'function' ? option(region) : option;
+    let api = this.#limitedScheduler.get(raw);
+    if (!api) {
+      api = rateLimits === false ? raw : new SchedulerRateLimiter({
+        clock, limits: rateLimits ?? {}, onWait: (bucket, seconds) => metrics?.recordRateLimiterWait(bucket, seconds),
+      }).wrap(raw);
+      this.#limitedScheduler.set(raw, api);
+    }
+    return { api };
   }
 
   /** Buckets are per account and Region: one limiter per distinct EcsApi. */

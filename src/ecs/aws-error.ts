@@ -40,7 +40,9 @@ const NOT_YET_CONSISTENT = [
  * else (throttling, 5xx, network, a cluster or service not (yet) there, a
  * deregistered revision the next attempt registers again) is retried.
  */
-const PERMANENT_AWS_CODES: ReadonlySet<string> = new Set<AwsErrorCode>(['AWS_INVALID_REQUEST', 'AWS_ACCESS_DENIED', 'AWS_SCALING_LIMIT_EXCEEDED']);
+const PERMANENT_AWS_CODES: ReadonlySet<string> = new Set<AwsErrorCode>([
+  'AWS_INVALID_REQUEST', 'AWS_ACCESS_DENIED', 'AWS_SCALING_LIMIT_EXCEEDED', 'AWS_SCHEDULER_QUOTA_EXCEEDED',
+]);
 
 /**
  * Error names of Application Auto Scaling and CloudWatch with codes of their
@@ -57,6 +59,17 @@ const SCALING_ERROR_CODES: Readonly<Record<string, AwsErrorCode>> = {
   LimitExceededException: 'AWS_SCALING_LIMIT_EXCEEDED',
   LimitExceededFault: 'AWS_SCALING_LIMIT_EXCEEDED',
   FailedResourceAccessException: 'AWS_SCALING_RESOURCE_ACCESS_FAILED',
+};
+
+/**
+ * Error names of EventBridge Scheduler with codes of their own, read only for
+ * that API (ECS has a ResourceNotFoundException of its own). Its
+ * ValidationException is AWS_INVALID_REQUEST like any client error.
+ */
+const SCHEDULER_ERROR_CODES: Readonly<Record<string, AwsErrorCode>> = {
+  ResourceNotFoundException: 'AWS_SCHEDULER_NOT_FOUND',
+  ConflictException: 'AWS_SCHEDULER_CONFLICT',
+  ServiceQuotaExceededException: 'AWS_SCHEDULER_QUOTA_EXCEEDED',
 };
 
 function isScalingApi(api: AwsApi | undefined): boolean {
@@ -108,6 +121,8 @@ function codeFor(name: string, outcome: AwsOutcome, message: string, api?: AwsAp
   if (outcome === 'throttled') return 'AWS_THROTTLED';
   const scalingCode = isScalingApi(api) && Object.hasOwn(SCALING_ERROR_CODES, name) ? SCALING_ERROR_CODES[name] : undefined;
   if (scalingCode) return scalingCode;
+  const schedulerCode = api === 'scheduler' && Object.hasOwn(SCHEDULER_ERROR_CODES, name) ? SCHEDULER_ERROR_CODES[name] : undefined;
+  if (schedulerCode) return schedulerCode;
   if (name === 'CredentialsProviderError') return 'AWS_CREDENTIALS_MISSING';
   if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException') return 'AWS_ACCESS_DENIED';
   if (name === 'ClusterNotFoundException') return 'AWS_CLUSTER_NOT_FOUND';

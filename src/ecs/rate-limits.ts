@@ -3,7 +3,8 @@
  * (docs/ecs-facts.md#api-throttling): the defaults for the client-side limiter;
  * the margins kept below them: docs/controller.md#rate-limiting. Also the
  * buckets of the Application Auto Scaling and CloudWatch alarm calls
- * (src/autoscaling/rate-limited-scaling.ts), whose defaults are our own
+ * (src/autoscaling/rate-limited-scaling.ts) and of the EventBridge Scheduler
+ * calls (src/scheduler/rate-limited-scheduler.ts), whose defaults are our own
  * conservative choice (see DEFAULT_RATE_LIMITS).
  */
 import type { BucketLimits } from './token-bucket.js';
@@ -19,7 +20,10 @@ export type EcsRateCategory =
 /** Application Auto Scaling and CloudWatch alarm calls: one bucket per API and direction. */
 export type ScalingRateCategory = 'autoscaling-read' | 'autoscaling-modify' | 'cloudwatch-read' | 'cloudwatch-modify';
 
-export type RateCategory = EcsRateCategory | ScalingRateCategory;
+/** EventBridge Scheduler calls (schedule groups and schedules): one bucket per direction. */
+export type SchedulerRateCategory = 'scheduler-read' | 'scheduler-modify';
+
+export type RateCategory = EcsRateCategory | ScalingRateCategory | SchedulerRateCategory;
 
 export const ECS_RATE_CATEGORIES: readonly EcsRateCategory[] = [
   'cluster-read', 'cluster-modify', 'task-definition-read', 'task-definition-modify',
@@ -30,7 +34,9 @@ export const SCALING_RATE_CATEGORIES: readonly ScalingRateCategory[] = [
   'autoscaling-read', 'autoscaling-modify', 'cloudwatch-read', 'cloudwatch-modify',
 ];
 
-export const RATE_CATEGORIES: readonly RateCategory[] = [...ECS_RATE_CATEGORIES, ...SCALING_RATE_CATEGORIES];
+export const SCHEDULER_RATE_CATEGORIES: readonly SchedulerRateCategory[] = ['scheduler-read', 'scheduler-modify'];
+
+export const RATE_CATEGORIES: readonly RateCategory[] = [...ECS_RATE_CATEGORIES, ...SCALING_RATE_CATEGORIES, ...SCHEDULER_RATE_CATEGORIES];
 
 export const OPERATION_CATEGORY: Readonly<Record<EcsOperation, RateCategory>> = {
   DescribeClusters: 'cluster-read',
@@ -71,6 +77,17 @@ export const OPERATION_CATEGORY: Readonly<Record<EcsOperation, RateCategory>> = 
  * less often than images. A ThrottlingException slows a bucket down like
  * ECS's (token-bucket.ts); --rate-limits raises them for an account that
  * knows its quotas (docs/controller.md#rate-limiting).
+ *
+ * EventBridge Scheduler publishes per-operation request rates rather than
+ * token buckets (its quotas page): hundreds of requests per second for the
+ * schedule operations (CreateSchedule, GetSchedule, DeleteSchedule: 250 in
+ * the smaller Regions, 1,000 or more in the larger ones) and 10 per second
+ * for CreateScheduleGroup. Ours sit
+ * far below both, with the modify bucket under CreateScheduleGroup's 10,
+ * because those quotas are the whole account's (every other tool that
+ * manages schedules shares them) and because the controller needs little:
+ * one listing and a few reads per Region and pass, and a write only when a
+ * manifest changed.
  */
 export const DEFAULT_RATE_LIMITS: Readonly<Record<RateCategory, BucketLimits>> = Object.freeze({
   'cluster-read': { burst: 50, refillPerSecond: 20 },
@@ -87,6 +104,8 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<RateCategory, BucketLimits>> =
   'autoscaling-modify': { burst: 10, refillPerSecond: 1 },
   'cloudwatch-read': { burst: 10, refillPerSecond: 3 },
   'cloudwatch-modify': { burst: 3, refillPerSecond: 1 },
+  'scheduler-read': { burst: 20, refillPerSecond: 10 },
+  'scheduler-modify': { burst: 10, refillPerSecond: 5 },
 });
 
 /**

@@ -54,6 +54,18 @@ export const AWS_ERROR_CODES = defineErrorCodes({
     title: 'Application Auto Scaling could not reach the ECS service or its alarms (FailedResourceAccessException)',
     hint: 'Retried with backoff: it happens while the AWSServiceRoleForApplicationAutoScaling_ECSService role is created on first use. If it persists, check that role\'s permissions.',
   },
+  AWS_SCHEDULER_NOT_FOUND: {
+    title: 'the EventBridge Scheduler schedule or schedule group a call named does not exist (ResourceNotFoundException)',
+    hint: 'It was deleted outside Git (or is not yet visible) since the last read; the retry reads again and creates what is missing.',
+  },
+  AWS_SCHEDULER_CONFLICT: {
+    title: 'EventBridge Scheduler refused a change that conflicts with the current state (ConflictException: the schedule or group already exists, or is being deleted)',
+    hint: 'Retried with backoff: the retry reads the schedule again and plans from what is there. If it persists, another tool is changing the same schedule group.',
+  },
+  AWS_SCHEDULER_QUOTA_EXCEEDED: {
+    title: 'an EventBridge Scheduler quota was reached (ServiceQuotaExceededException: schedules or schedule groups per Region)',
+    hint: 'Delete schedules or schedule groups the account no longer needs, or ask AWS for a higher quota. Not retried with backoff: the controller tries again on the next resync.',
+  },
   AWS_SERVER_ERROR: {
     title: 'AWS answered with a server error',
     hint: 'Transient on AWS\'s side; the reconcile is retried with backoff.',
