@@ -37,6 +37,7 @@ const SCOPE_LABEL: Readonly<Record<Change['scope'], string>> = {
   replacement: 'REQUIRES REPLACEMENT',
   autoScaling: 'update auto scaling',
   capacityProvider: 'update capacity provider',
+  scheduledTask: 'update schedule',
 };
 
 /**
@@ -46,7 +47,8 @@ const SCOPE_LABEL: Readonly<Record<Change['scope'], string>> = {
  */
 export function changeLabel(change: Change, status: ServiceDiffStatus): string {
   if (status === 'missing' && change.pointer === MISSING_SERVICE_POINTER && change.kind === 'added') {
-    return change.scope === 'capacityProvider' ? 'create capacity provider' : 'create service';
+    if (change.scope === 'capacityProvider') return 'create capacity provider';
+    return change.scope === 'scheduledTask' ? 'create schedule' : 'create service';
   }
   return SCOPE_LABEL[change.scope];
 }

@@ -34,9 +34,11 @@ export type ChangeKind = 'added' | 'removed' | 'changed';
  * UpdateService/TagResource call, a new service (which the controller refuses
  * to do on its own: see DIFF_REQUIRES_REPLACEMENT), Application Auto
  * Scaling / CloudWatch calls for `spec.autoScaling` (never an UpdateService),
- * or, for a `kind: CapacityProvider`, a Create/UpdateCapacityProvider or tag call.
+ * or, for a `kind: CapacityProvider`, a Create/UpdateCapacityProvider or tag
+ * call, or, for a `kind: ScheduledTask`, a Create/UpdateSchedule call
+ * (EventBridge Scheduler; its task definition's changes are `taskDefinition`).
  */
-export type ChangeScope = 'taskDefinition' | 'service' | 'replacement' | 'autoScaling' | 'capacityProvider';
+export type ChangeScope = 'taskDefinition' | 'service' | 'replacement' | 'autoScaling' | 'capacityProvider' | 'scheduledTask';
 
 /**
  * One field-level difference. `kind` is from the point of view of applying the

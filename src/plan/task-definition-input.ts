@@ -11,7 +11,7 @@ import { isObject } from '../diff/json.js';
 import { ownChild, pointerTokens, PROTOTYPE_TOKENS } from '../diff/json-pointer.js';
 import { taskDefinitionSpecHash } from '../diff/spec-hash.js';
 import { TAG_MANAGED_BY, TAG_REVISION, TAG_SOURCE, TAG_SPEC_HASH, tagsToList, userTags } from '../diff/tags.js';
-import type { ServiceManifest } from '../manifests/types.js';
+import type { TaskDefinitionSpec } from '../manifests/types.js';
 
 export interface TaskDefinitionStamp {
   readonly controllerId: string;
@@ -31,8 +31,21 @@ export function tagValue(value: string): string {
   return value.length <= 256 ? value : value.slice(value.length - 256);
 }
 
+/**
+ * What a registration needs from a manifest: its embedded task definition and
+ * `sync.ignoreDifferences`. A Service and a ScheduledTask manifest are both
+ * one, so an identical task definition gets the same input and spec hash
+ * (registered once, reused by both).
+ */
+export interface TaskDefinitionSource {
+  readonly spec: {
+    readonly taskDefinition: TaskDefinitionSpec;
+    readonly sync?: { readonly ignoreDifferences?: readonly string[] };
+  };
+}
+
 export function buildTaskDefinitionRegistration(
-  manifest: ServiceManifest,
+  manifest: TaskDefinitionSource,
   liveTaskDefinition: TaskDefinition | undefined,
   stamp: TaskDefinitionStamp,
 ): TaskDefinitionRegistration {
