@@ -13,6 +13,9 @@
  *   GET    /_sandbox/clock                  -> {now, speed}
  *   POST   /_sandbox/clock                  {speed?, advanceMs?}
  *   POST   /_sandbox/images/crashing        {image, crashing?=true}
+ *   POST   /_sandbox/images/exit            {image, exitCode, afterSeconds} | {image, clear: true}
+ *          One-off tasks (RunTask, schedule firings) whose container runs that image: it exits with
+ *          exitCode afterSeconds (simulated) after it starts. Default: exit 0 after 5 s.
  *   POST   /_sandbox/images/deny-reads      {accountId?, region?, repository, denied?=true}
  *   POST   /_sandbox/services/scale         {accountId?, region?, cluster, service, desiredCount}
  *   POST   /_sandbox/services/task-definition {..., taskDefinition}
@@ -110,6 +113,18 @@ export function handleAdmin(core: SandboxCore, method: string, url: URL, rawBody
         if (!image) throw new SandboxApiError('InvalidParameterException', 'image is required');
         core.markImageCrashing(image, body.crashing !== false);
         return { status: 200, body: { image, crashing: body.crashing !== false } };
+      }
+      case 'POST /images/exit': {
+        const image = str(body, 'image');
+        if (!image) throw new SandboxApiError('InvalidParameterException', 'image is required');
+        if (body.clear === true) {
+          core.setImageExit(image, undefined);
+          return { status: 200, body: { image, cleared: true } };
+        }
+        if (typeof body.exitCode !== 'number') throw new SandboxApiError('InvalidParameterException', 'exitCode is required (or clear: true)');
+        const afterSeconds = typeof body.afterSeconds === 'number' ? body.afterSeconds : 0;
+        core.setImageExit(image, { exitCode: body.exitCode, afterSeconds });
+        return { status: 200, body: { image, exitCode: body.exitCode, afterSeconds } };
       }
       case 'POST /images/deny-reads': {
         const repository = str(body, 'repository');

@@ -1,6 +1,7 @@
 /** ECS cluster operations: create, describe, list, update, capacity providers. */
 import { SandboxApiError, clusterNotFound, invalidParameter } from './api-error.js';
 import { clusterArn, nameFromIdentifier } from './arn.js';
+import { liveStandaloneCounts } from './ecs-run-task.js';
 import { checkProvidersExist, checkProvidersNotInUse } from './ecs-capacity-providers.js';
 import { optArray, optNumber, optObject, optString, optStringArray, type Json, type JsonObject } from './json-input.js';
 import type { OpContext } from './op-context.js';
@@ -30,6 +31,9 @@ function clusterView(ctx: OpContext, cluster: ClusterRecord, include: readonly s
       else if (t.lastStatus === 'PENDING') pending++;
     }
   }
+  const oneOff = liveStandaloneCounts(cluster.standaloneTasks);
+  running += oneOff.running;
+  pending += oneOff.pending;
   const view: JsonObject = {
     clusterArn: cluster.arn,
     clusterName: cluster.name,
@@ -143,11 +147,16 @@ export function deleteCluster(ctx: OpContext, input: JsonObject): JsonObject {
   for (const s of cluster.services.values()) {
     if (s.status !== 'INACTIVE') throw clusterContainsServices();
   }
+  const oneOff = liveStandaloneCounts(cluster.standaloneTasks);
+  if (oneOff.running + oneOff.pending > 0) throw clusterContainsTasks();
   cluster.status = 'INACTIVE';
   const view = clusterView(ctx, cluster, []);
   ctx.state.clusters.delete(cluster.name);
   return { cluster: view };
 }
+
+const clusterContainsTasks = (): SandboxApiError =>
+  new SandboxApiError('ClusterContainsTasksException', 'The Cluster cannot be deleted while Tasks are active.');
 
 const clusterContainsServices = (): SandboxApiError =>
   new SandboxApiError('ClusterContainsServicesException', 'The Cluster cannot be deleted while Services are active.');

@@ -35,16 +35,16 @@ export function findService(cluster: ClusterRecord, identifier: string): Service
   return cluster.services.get(nameFromIdentifier(identifier));
 }
 
-function isFargate(launchType: string | undefined, strategy: Json[] | undefined): boolean {
+export function isFargate(launchType: string | undefined, strategy: Json[] | undefined): boolean {
   if (launchType === 'FARGATE') return true;
   return (strategy ?? []).some((s) => isObject(s) && typeof s.capacityProvider === 'string' && s.capacityProvider.startsWith('FARGATE'));
 }
 
-function networkModeOf(td: TaskDefinitionRecord): string {
+export function networkModeOf(td: TaskDefinitionRecord): string {
   return typeof td.body.networkMode === 'string' ? td.body.networkMode : 'bridge';
 }
 
-function normalizeNetwork(raw: JsonObject | undefined, td: TaskDefinitionRecord): JsonObject | undefined {
+export function normalizeNetwork(raw: JsonObject | undefined, td: TaskDefinitionRecord): JsonObject | undefined {
   const mode = networkModeOf(td);
   if (!raw) {
     if (mode === 'awsvpc') throw invalidParameter("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
@@ -140,7 +140,7 @@ function checkDesired(value: number | undefined): void {
   if (value !== undefined && (!Number.isInteger(value) || value < 0)) throw invalidParameter('desiredCount must be a non-negative integer.');
 }
 
-function requireTaskDefinition(state: RegionState, identifier: string): TaskDefinitionRecord {
+export function requireTaskDefinition(state: RegionState, identifier: string): TaskDefinitionRecord {
   const td = resolveTaskDefinition(state, identifier);
   if (!td) throw clientException('TaskDefinition not found.');
   if (td.status !== 'ACTIVE') throw clientException(`TaskDefinition is inactive: ${td.arn}`);

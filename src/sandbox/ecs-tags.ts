@@ -23,7 +23,7 @@ function requireResource(state: RegionState, arn: string | undefined): string {
     const svc = state.clusters.get(rest[0] as string)?.services.get(rest[1] as string);
     exists = svc !== undefined && svc.status !== 'INACTIVE';
   } else if (kind === 'task-definition') exists = resolveTaskDefinition(state, arn) !== undefined && /:\d+$/.test(arn);
-  else if (kind === 'task') exists = state.taskIndex.has(arn);
+  else if (kind === 'task') exists = state.taskIndex.has(arn) || state.standaloneTaskIndex.has(arn);
   else if (kind === 'capacity-provider') exists = capacityProviderExists(state, rest.join('/'));
   else throw invalidParameter(`Invalid identifier: ${arn}`);
   if (!exists) throw notFound();

@@ -24,8 +24,16 @@ export interface ImageCheck {
   readonly digest?: string;
 }
 
+/** How a one-off task's container of an image ends (admin `POST /_sandbox/images/exit`). */
+export interface ImageExitRule {
+  readonly exitCode: number;
+  /** Simulated ms after the container starts RUNNING. */
+  readonly afterMs: number;
+}
+
 export class ImageOracle {
   readonly #crashing = new Set<string>();
+  readonly #exitRules = new Map<string, ImageExitRule>();
 
   constructor(private readonly state: SandboxState) {}
 
@@ -39,6 +47,27 @@ export class ImageOracle {
 
   clearCrashing(): void {
     this.#crashing.clear();
+    this.#exitRules.clear();
+  }
+
+  /**
+   * Sets (or with `undefined` clears) how containers of `image` in one-off
+   * tasks exit; keyed like crashing images (the image string, and its digest
+   * form for an ECR tag that exists now).
+   */
+  setExitRule(image: string, rule: ImageExitRule | undefined): void {
+    for (const key of [image, ...this.#digestForm(image)]) {
+      if (rule) this.#exitRules.set(key, rule);
+      else this.#exitRules.delete(key);
+    }
+  }
+
+  /** The exit rule for a container image, by its string or by the digest it resolved to. */
+  exitRule(image: string, digest?: string): ImageExitRule | undefined {
+    const direct = this.#exitRules.get(image);
+    if (direct) return direct;
+    const ecr = digest ? parseEcrImage(image) : undefined;
+    return ecr && digest ? this.#exitRules.get(`${repositoryUri(ecr.region, ecr.account, ecr.repository)}@${digest}`) : undefined;
   }
 
   /** Failure-free when a task with this image starts and keeps running; `pinned` is the deployment's digest for a tag. */

@@ -70,6 +70,11 @@ export interface SandboxAdmin {
   setThrottling(option: ThrottlingOption): void;
   /** Tasks of this image (as written in the task definition, or `<repoUri>@sha256:...`) start then exit with an error. */
   markImageCrashing(image: string, crashing?: boolean): void;
+  /**
+   * How containers of `image` in one-off tasks (RunTask, schedule firings) end: exit with `exitCode`
+   * `afterSeconds` simulated seconds after they start. `undefined` clears it (default: exit 0 after 5 s).
+   */
+  setImageExit(image: string, rule: { exitCode: number; afterSeconds: number } | undefined): void;
   /** ECR image reads (DescribeImages, BatchGetImage) of a repository answer AccessDeniedException while `denied`. */
   denyImageReads(target: { accountId?: string; region?: string; repository: string }, denied?: boolean): void;
   scaleService(address: ServiceAddress, desiredCount: number): JsonObject;
@@ -131,6 +136,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setThrottling: (option) => core.setThrottling(option),
     markImageCrashing: (image, crashing = true) => core.markImageCrashing(image, crashing),
     denyImageReads: (target, denied = true) => core.denyImageReads(target, denied),
+    setImageExit: (image, rule) => core.setImageExit(image, rule),
     scaleService: (address, n) => core.scaleService(address, n),
     setServiceLoad: (address, cpu) => core.setServiceLoad(address, cpu),
     setServiceTaskDefinition: (address, td) => core.setServiceTaskDefinition(address, td),

@@ -3,6 +3,7 @@ import * as clusters from './ecs-clusters.js';
 import * as services from './ecs-services.js';
 import * as tags from './ecs-tags.js';
 import * as tasks from './ecs-tasks.js';
+import * as runTasks from './ecs-run-task.js';
 import * as taskDefinitions from './ecs-task-definitions.js';
 import * as ecr from './ecr.js';
 import * as aas from './application-autoscaling.js';
@@ -42,6 +43,8 @@ export const ECS_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
   ListServices: services.listServices,
   ListTasks: tasks.listTasks,
   DescribeTasks: tasks.describeTasks,
+  RunTask: runTasks.runTask,
+  StopTask: runTasks.stopTask,
   TagResource: tags.tagResource,
   UntagResource: tags.untagResource,
   ListTagsForResource: tags.listTagsForResource,

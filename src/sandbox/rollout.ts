@@ -30,6 +30,10 @@ export interface RolloutTimings {
   readonly stepMs: number;
   /** How long an INACTIVE service stays describable. @default 3_600_000 */
   readonly inactiveRetentionMs: number;
+  /** How long a one-off task (RunTask) runs before its containers exit 0, without an exit rule for its image. @default 5000 */
+  readonly oneOffRunMs: number;
+  /** How long a stopped one-off task stays describable (ECS: at least an hour). @default 3_600_000 */
+  readonly stoppedTaskRetentionMs: number;
 }
 
 export const DEFAULT_TIMINGS: RolloutTimings = {
@@ -37,6 +41,8 @@ export const DEFAULT_TIMINGS: RolloutTimings = {
   crashAfterMs: 2000,
   stepMs: 1000,
   inactiveRetentionMs: 3_600_000,
+  oneOffRunMs: 5000,
+  stoppedTaskRetentionMs: 3_600_000,
 };
 
 const MAX_EVENTS = 100;
@@ -180,7 +186,7 @@ function launchTask(state: RegionState, svc: ServiceRecord, deployment: Deployme
 const CONTAINERS = new WeakMap<TaskDefinitionRecord, TaskRecord['containers']>();
 
 /** The (name, image) list of a task definition, computed once and shared by its tasks. */
-function containersOf(td: TaskDefinitionRecord): TaskRecord['containers'] {
+export function containersOf(td: TaskDefinitionRecord): TaskRecord['containers'] {
   let list = CONTAINERS.get(td);
   if (!list) {
     const defs = Array.isArray(td.body.containerDefinitions) ? td.body.containerDefinitions : [];

@@ -8,7 +8,8 @@ import { SandboxApiError, invalidParameter, serviceNotFound } from './api-error.
 import { setImageReadsDenied } from './ecr.js';
 import { findCluster } from './ecs-clusters.js';
 import { applyServiceUpdate, findService, type ServiceOpContext } from './ecs-services.js';
-import { ImageOracle } from './image-oracle.js';
+import { settleStandaloneTasks } from './ecs-run-task.js';
+import { ImageOracle, type ImageExitRule } from './image-oracle.js';
 import { isObject, type Json, type JsonObject } from './json-input.js';
 import {
   AAS_TARGET_PREFIX, API_OPERATIONS, CLOUDWATCH_TARGET_PREFIX, ECR_TARGET_PREFIX, ECS_OPERATIONS, ECS_TARGET_PREFIX, type SandboxApi,
@@ -213,6 +214,7 @@ export class SandboxCore {
       settleRolloutsTo: (at) => settleRegion(state, at, rollout),
     });
     settleRegion(state, now, rollout);
+    settleStandaloneTasks(state, now, rollout);
   }
 
   rolloutDeps(): RolloutDeps {
@@ -282,6 +284,23 @@ export class SandboxCore {
   markImageCrashing(image: string, crashing = true): void {
     if (!image) throw invalidParameter('image can not be blank.');
     this.images.markCrashing(image, crashing);
+  }
+
+  /**
+   * How containers of `image` in one-off tasks (RunTask, schedule firings)
+   * end: exit with `exitCode` `afterSeconds` simulated seconds after they
+   * start; `undefined` clears the rule (default: exit 0 after oneOffRunMs).
+   */
+  setImageExit(image: string, rule: { exitCode: number; afterSeconds: number } | undefined): void {
+    if (!image) throw invalidParameter('image can not be blank.');
+    if (rule === undefined) {
+      this.images.setExitRule(image, undefined);
+      return;
+    }
+    if (!Number.isInteger(rule.exitCode) || rule.exitCode < 0 || rule.exitCode > 255) throw invalidParameter('exitCode must be an integer from 0 to 255.');
+    if (!Number.isFinite(rule.afterSeconds) || rule.afterSeconds < 0) throw invalidParameter('afterSeconds must be a number >= 0 (simulated seconds).');
+    const exitRule: ImageExitRule = { exitCode: rule.exitCode, afterMs: Math.round(rule.afterSeconds * 1000) };
+    this.images.setExitRule(image, exitRule);
   }
 
   /** ECR reads of `repository` answer AccessDeniedException while `denied`. */

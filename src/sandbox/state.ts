@@ -6,6 +6,7 @@
  */
 import type { Json, JsonObject } from './json-input.js';
 import { ScalingRegionState } from './scaling-state.js';
+import { SchedulerRegionState } from './scheduler-state.js';
 import { StepQueue } from './step-queue.js';
 
 export type ServiceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE';
@@ -23,6 +24,8 @@ export interface ClusterRecord {
   defaultCapacityProviderStrategy: Json[];
   /** Services by name, in creation order (INACTIVE ones stay until purged). */
   readonly services: Map<string, ServiceRecord>;
+  /** One-off tasks (RunTask, schedule firings) by id, in start order; created on first use. */
+  standaloneTasks?: Map<string, StandaloneTaskRecord>;
 }
 
 export interface TaskDefinitionRecord {
@@ -88,6 +91,36 @@ export interface TaskRecord {
   cpu?: string;
   memory?: string;
   launchType?: string;
+}
+
+/** How one container of a one-off task ends once RUNNING: after `afterMs` with `exitCode`. */
+export interface ContainerExitPlan {
+  readonly afterMs: number;
+  readonly exitCode: number;
+}
+
+/**
+ * A task started by RunTask (or a schedule firing), not owned by a service.
+ * `deploymentId` is '' (there is none); startedBy and group are its own.
+ */
+export interface StandaloneTaskRecord extends TaskRecord {
+  readonly cluster: ClusterRecord;
+  readonly group: string;
+  readonly startedBy?: string;
+  /** TaskOverride as DescribeTasks returns it (a containerOverrides entry per container). */
+  readonly overrides: JsonObject;
+  /** Per container (task definition order). */
+  readonly essential: readonly boolean[];
+  readonly exitPlans: readonly ContainerExitPlan[];
+  /** Per container, once it exited or was stopped. */
+  containerExitCodes?: (number | undefined)[];
+  capacityProviderName?: string;
+  platformVersion?: string;
+  platformFamily?: string;
+  networkConfiguration?: JsonObject;
+  enableExecuteCommand: boolean;
+  /** Simulated time of the next lifecycle step (start, exit, forgetting); Infinity when none. */
+  nextStepAt: number;
 }
 
 /** Stored in wire form (createdAt in epoch seconds) so DescribeServices returns the list as is. */
@@ -168,6 +201,12 @@ export class RegionState {
   readonly steps = new StepQueue();
   /** Task ARN -> owning service, for DescribeTasks by ARN. */
   readonly taskIndex = new Map<string, ServiceRecord>();
+  /** One-off tasks by ARN (they also sit in their cluster's standaloneTasks). */
+  readonly standaloneTaskIndex = new Map<string, StandaloneTaskRecord>();
+  /** One-off tasks with a lifecycle step pending, by due time. */
+  readonly taskSteps = new StepQueue<StandaloneTaskRecord>();
+  /** EventBridge Scheduler's schedule groups and schedules (scheduler-state.ts). */
+  readonly scheduler = new SchedulerRegionState();
   /** Application Auto Scaling, CloudWatch alarms and ECS capacity providers (scaling-state.ts). */
   readonly scaling = new ScalingRegionState();
 

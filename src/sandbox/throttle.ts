@@ -23,6 +23,8 @@ export const ECS_THROTTLE_CATEGORIES = {
   'service-modify': { burst: 50, perSecond: 5 },
   // Not in docs/ecs-facts.md's table; ECS documents task reads with their own bucket of this size.
   'task-read': { burst: 100, perSecond: 20 },
+  // ECS's RunTask/StopTask bucket (the same figures as src/ecs/rate-limits.ts's task-launch).
+  'task-launch': { burst: 100, perSecond: 40 },
   'tag-read': { burst: 50, perSecond: 20 },
   'tag-modify': { burst: 20, perSecond: 10 },
 } as const satisfies Record<string, Category>;
@@ -48,6 +50,8 @@ export const OPERATION_CATEGORY: Readonly<Record<string, ThrottleCategory>> = {
   DeleteService: 'service-modify',
   ListTasks: 'task-read',
   DescribeTasks: 'task-read',
+  RunTask: 'task-launch',
+  StopTask: 'task-launch',
   ListTagsForResource: 'tag-read',
   TagResource: 'tag-modify',
   UntagResource: 'tag-modify',

@@ -73,6 +73,6 @@ describe('in-process', () => {
   it('call() runs an operation directly and throws the AWS error', () => {
     expect(sandbox.call('CreateCluster', { clusterName: 'direct' }, { accountId: '101010101010' })).toMatchObject({ cluster: { clusterName: 'direct' } });
     expect(() => sandbox.call('DescribeServices', { cluster: 'nope', services: ['x'] }, { accountId: '101010101010' })).toThrow('Cluster not found.');
-    expect(() => sandbox.call('RunTask', {})).toThrow(expect.objectContaining({ type: 'UnknownOperationException' }));
+    expect(() => sandbox.call('StartTask', {})).toThrow(expect.objectContaining({ type: 'UnknownOperationException' }));
   });
 });

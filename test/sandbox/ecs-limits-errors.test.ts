@@ -227,7 +227,7 @@ describe('errors', () => {
     const base = { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1' } };
     const unknown = await fetch(sandbox.endpoint, {
       ...base,
-      headers: { ...base.headers, 'x-amz-target': 'AmazonEC2ContainerServiceV20141113.RunTask', authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/ecs/aws4_request, SignedHeaders=host, Signature=abc' },
+      headers: { ...base.headers, 'x-amz-target': 'AmazonEC2ContainerServiceV20141113.StartTask', authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/ecs/aws4_request, SignedHeaders=host, Signature=abc' },
       body: '{}',
     });
     expect(unknown.status).toBe(400);
