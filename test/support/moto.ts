@@ -8,6 +8,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { inject } from 'vitest';
 import { addScalingRequestHeaders } from '../../src/autoscaling/scaling-sdk-adapter.js';
 import { addRequestHeaders } from '../../src/ecs/sdk-adapter.js';
@@ -23,6 +24,7 @@ export interface MotoAccount {
   ecr(): ECRClient;
   autoScaling(): ApplicationAutoScalingClient;
   cloudWatch(): CloudWatchClient;
+  scheduler(): SchedulerClient;
 }
 
 /** The moto endpoint, or null when moto_server is not installed (never null with CI=true). */
@@ -43,5 +45,6 @@ export function motoAccount(region = 'eu-west-1'): MotoAccount {
     ecr: () => addRequestHeaders(new ECRClient(common), { 'x-moto-account-id': accountId }),
     autoScaling: () => addScalingRequestHeaders(new ApplicationAutoScalingClient(common), { 'x-moto-account-id': accountId }),
     cloudWatch: () => addScalingRequestHeaders(new CloudWatchClient(common), { 'x-moto-account-id': accountId }),
+    scheduler: () => addRequestHeaders(new SchedulerClient(common), { 'x-moto-account-id': accountId }),
   };
 }
