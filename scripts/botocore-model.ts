@@ -1,5 +1,6 @@
 /**
- * Finds an AWS API model (ECS, Application Auto Scaling, CloudWatch) inside
+ * Finds an AWS API model (ECS, Application Auto Scaling, CloudWatch,
+ * EventBridge Scheduler) inside
  * the botocore Python package (the only place the generator touches Python)
  * and reads it, gzipped or not.
  */
@@ -19,6 +20,7 @@ export const BOTOCORE_MODELS = {
   ecs: { service: 'ecs', apiVersion: '2014-11-13' },
   applicationAutoScaling: { service: 'application-autoscaling', apiVersion: '2016-02-06' },
   cloudWatch: { service: 'cloudwatch', apiVersion: '2010-08-01' },
+  scheduler: { service: 'scheduler', apiVersion: '2021-06-30' },
 } as const;
 
 export type BotocoreModelName = keyof typeof BOTOCORE_MODELS;

@@ -8,10 +8,10 @@
  * cluster live in `metadata`, `clientToken` is the controller's business,
  * `taskDefinition` is an inline RegisterTaskDefinition input rather than an ARN,
  * `autoScaling` is ours (generated from the Application Auto Scaling model by
- * autoscaling-schema-generator.ts), and tags are a string map. Those replacements are the table below; every
+ * autoscaling-schema-generator.ts), so is `hooks` (scheduler-schema-generator.ts), and tags are a string map. Those replacements are the table below; every
  * other member keeps the ECS model's own type, enum and required-ness.
  */
-import { AUTOSCALING_MODEL_SCHEMA_FILE, ECS_MODEL_SCHEMA_FILE, MANIFEST_SCHEMA_FILE } from '../src/manifests/json-schema.js';
+import { AUTOSCALING_MODEL_SCHEMA_FILE, ECS_MODEL_SCHEMA_FILE, MANIFEST_SCHEMA_FILE, SCHEDULER_MODEL_SCHEMA_FILE } from '../src/manifests/json-schema.js';
 
 export interface BotocoreMember {
   readonly shape: string;
@@ -62,6 +62,7 @@ export const SPEC_SHAPES: Readonly<Record<string, SpecShape>> = {
       tags: TAG_MAP_REF,
       sync: `${MANIFEST_SCHEMA_FILE}#/definitions/SyncPolicy`,
       autoScaling: `${AUTOSCALING_MODEL_SCHEMA_FILE}#/definitions/AutoScalingSpec`,
+      hooks: `${SCHEDULER_MODEL_SCHEMA_FILE}#/definitions/DeployHooksSpec`,
     },
     required: ['taskDefinition'],
   },

@@ -6,6 +6,9 @@
  *   schema/autoscaling-model.generated.json       spec.autoScaling, from the Application
  *                                                 Auto Scaling and CloudWatch models
  *   src/manifests/autoscaling-model.generated.ts  the same, importable without fs
+ *   schema/scheduler-model.generated.json       kind: ScheduledTask and spec.hooks, from the
+ *                                               EventBridge Scheduler and ECS (RunTask) models
+ *   src/manifests/scheduler-model.generated.ts  the same, importable without fs
  *   schema/manifest.schema.json           the hand-written top-level schema, for editors
  * Run: npx tsx scripts/gen-ecs-schema.ts
  */
@@ -14,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { MANIFEST_SCHEMA } from '../src/manifests/manifest-schema.js';
 import { generateEcsModelSchema, renderJson, renderTsModule } from './ecs-schema-generator.js';
 import { generateAutoScalingSchema } from './autoscaling-schema-generator.js';
+import { generateSchedulerSchema } from './scheduler-schema-generator.js';
 import { locateBotocoreModel, readBotocoreModel, type BotocoreModelName } from './botocore-model.js';
 
 export const OUTPUTS = {
@@ -21,6 +25,8 @@ export const OUTPUTS = {
   modelTs: 'src/manifests/ecs-model.generated.ts',
   autoScalingJson: 'schema/autoscaling-model.generated.json',
   autoScalingTs: 'src/manifests/autoscaling-model.generated.ts',
+  schedulerJson: 'schema/scheduler-model.generated.json',
+  schedulerTs: 'src/manifests/scheduler-model.generated.ts',
   manifestJson: 'schema/manifest.schema.json',
 } as const;
 
@@ -39,6 +45,7 @@ export function renderOutputs(): Record<string, string> {
     { applicationAutoScaling: read('applicationAutoScaling').model, cloudWatch: read('cloudWatch').model },
     ecs.version,
   );
+  const scheduler = generateSchedulerSchema({ scheduler: read('scheduler').model, ecs: ecs.model, ecsSchema: schema }, ecs.version);
   return {
     [OUTPUTS.modelJson]: renderJson(schema),
     [OUTPUTS.modelTs]: renderTsModule('ECS_MODEL_SCHEMA', schema, `ECS API model from botocore ${ecs.version}.`),
@@ -47,6 +54,12 @@ export function renderOutputs(): Record<string, string> {
       'AUTOSCALING_MODEL_SCHEMA',
       autoScaling,
       `Application Auto Scaling and CloudWatch (PutMetricAlarm) API models from botocore ${ecs.version}.`,
+    ),
+    [OUTPUTS.schedulerJson]: renderJson(scheduler),
+    [OUTPUTS.schedulerTs]: renderTsModule(
+      'SCHEDULER_MODEL_SCHEMA',
+      scheduler,
+      `EventBridge Scheduler (CreateSchedule) and ECS (RunTask) API models from botocore ${ecs.version}.`,
     ),
     [OUTPUTS.manifestJson]: renderJson(MANIFEST_SCHEMA),
   };

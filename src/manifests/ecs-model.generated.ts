@@ -1663,6 +1663,9 @@ export const ECS_MODEL_SCHEMA: JsonSchemaObject = {
         },
         "autoScaling": {
           "$ref": "autoscaling-model.generated.json#/definitions/AutoScalingSpec"
+        },
+        "hooks": {
+          "$ref": "scheduler-model.generated.json#/definitions/DeployHooksSpec"
         }
       },
       "required": [

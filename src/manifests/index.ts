@@ -20,4 +20,5 @@ export { canonicalJson, contentHash } from './canonical-json.js';
 export { MANIFEST_SCHEMA } from './manifest-schema.js';
 export { ECS_MODEL_SCHEMA } from './ecs-model.generated.js';
 export { AUTOSCALING_MODEL_SCHEMA } from './autoscaling-model.generated.js';
+export { SCHEDULER_MODEL_SCHEMA } from './scheduler-model.generated.js';
 export * from './types.js';

@@ -2,12 +2,14 @@
  * The hand-written top-level schema for `ecs-gitops/v1` documents. It holds
  * what is ours (envelope, metadata, tag maps, sync policy) and refers to the
  * generated ECS model (ecs-model.generated.ts) for everything under `spec`
- * (which refers to autoscaling-model.generated.ts for `spec.autoScaling`).
+ * (which refers to autoscaling-model.generated.ts for `spec.autoScaling`), and
+ * to scheduler-model.generated.ts for a ScheduledTask's spec and a Service's
+ * `spec.hooks`.
  * scripts/gen-ecs-schema.ts writes it to schema/manifest.schema.json for
  * editors (yaml-language-server, VS Code).
  */
 import { API_VERSION, IMAGE_POLICIES, IMAGE_PREFLIGHTS, SYNC_MODES } from './types.js';
-import { ECS_MODEL_SCHEMA_FILE, type JsonSchemaObject } from './json-schema.js';
+import { ECS_MODEL_SCHEMA_FILE, SCHEDULER_MODEL_SCHEMA_FILE, type JsonSchemaObject } from './json-schema.js';
 
 /** ECS names: services, clusters, families and containers share this rule. */
 export const ECS_NAME_PATTERN = '^[A-Za-z0-9_-]{1,255}$';
@@ -17,13 +19,21 @@ export const REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-[0-9]+$';
  * fargate in any case (CreateCapacityProvider refuses them).
  */
 export const CAPACITY_PROVIDER_NAME_PATTERN = '^(?![Aa][Ww][Ss]|[Ee][Cc][Ss]|[Ff][Aa][Rr][Gg][Aa][Tt][Ee])[A-Za-z0-9_-]{1,255}$';
+/** EventBridge Scheduler's schedule names (CreateSchedule's Name): a ScheduledTask's metadata.name. */
+export const SCHEDULE_NAME_PATTERN = '^[0-9A-Za-z_.-]{1,64}$';
+/** Deploy hook names: they go into RunTask's startedBy (`ecs-gitops/hook/<name>/<hash16>`, at most 128 characters). */
+export const HOOK_NAME_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
+/** Hooks per phase (preDeploy, postDeploy): they run one after the other around a rollout, so a few are plenty. */
+export const MAX_HOOKS_PER_PHASE = 10;
+/** A hook may run up to a day; the default is 600 seconds (types.ts, DeployHookSpec). */
+export const MAX_HOOK_TIMEOUT_SECONDS = 86400;
 
 /** Every kind a document may declare, in the order messages list them. */
-export const MANIFEST_KINDS = ['Service', 'Cluster', 'CapacityProvider'] as const;
+export const MANIFEST_KINDS = ['Service', 'Cluster', 'CapacityProvider', 'ScheduledTask'] as const;
 
 export const MANIFEST_SCHEMA: JsonSchemaObject = {
   $schema: 'http://json-schema.org/draft-07/schema#',
-  title: 'ecs-gitops/v1 manifest (kind: Service, Cluster or CapacityProvider)',
+  title: 'ecs-gitops/v1 manifest (kind: Service, Cluster, CapacityProvider or ScheduledTask)',
   type: 'object',
   required: ['apiVersion', 'kind'],
   properties: {
@@ -35,7 +45,11 @@ export const MANIFEST_SCHEMA: JsonSchemaObject = {
   else: {
     if: { properties: { kind: { const: 'CapacityProvider' } } },
     then: { $ref: '#/definitions/CapacityProviderManifest' },
-    else: { $ref: '#/definitions/ServiceManifest' },
+    else: {
+      if: { properties: { kind: { const: 'ScheduledTask' } } },
+      then: { $ref: '#/definitions/ScheduledTaskManifest' },
+      else: { $ref: '#/definitions/ServiceManifest' },
+    },
   },
   definitions: {
     ApiVersion: { const: API_VERSION },
@@ -97,6 +111,26 @@ export const MANIFEST_SCHEMA: JsonSchemaObject = {
           },
         },
         spec: { $ref: `${ECS_MODEL_SCHEMA_FILE}#/definitions/CapacityProviderSpec` },
+      },
+    },
+    ScheduledTaskManifest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['apiVersion', 'kind', 'metadata', 'spec'],
+      properties: {
+        apiVersion: { $ref: '#/definitions/ApiVersion' },
+        kind: { const: 'ScheduledTask' },
+        metadata: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name', 'cluster'],
+          properties: {
+            name: { type: 'string', pattern: SCHEDULE_NAME_PATTERN },
+            cluster: { $ref: '#/definitions/EcsName' },
+            region: { $ref: '#/definitions/Region' },
+          },
+        },
+        spec: { $ref: `${SCHEDULER_MODEL_SCHEMA_FILE}#/definitions/ScheduledTaskSpec` },
       },
     },
     // A map in manifests, a key/value list on the wire; ECS allows 50 tags,

@@ -1,5 +1,5 @@
 /**
- * The ajv validators for each kind (Service, Cluster, CapacityProvider), compiled once
+ * The ajv validators for each kind (Service, Cluster, CapacityProvider, ScheduledTask), compiled once
  * (strict mode) from the hand-written and the generated schema, plus a walker
  * that answers "does this JSON pointer name a field of spec?" from the same
  * schemas, so ignore rules and validation never disagree.
@@ -8,8 +8,9 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { AUTOSCALING_MODEL_SCHEMA } from './autoscaling-model.generated.js';
 import { ECS_MODEL_SCHEMA } from './ecs-model.generated.js';
 import { PROTOTYPE_TOKENS } from './json-pointer.js';
-import { AUTOSCALING_MODEL_SCHEMA_ID, ECS_MODEL_SCHEMA_ID, MANIFEST_SCHEMA_ID, type JsonSchemaObject } from './json-schema.js';
+import { AUTOSCALING_MODEL_SCHEMA_ID, ECS_MODEL_SCHEMA_ID, MANIFEST_SCHEMA_ID, SCHEDULER_MODEL_SCHEMA_ID, type JsonSchemaObject } from './json-schema.js';
 import { MANIFEST_SCHEMA, type MANIFEST_KINDS } from './manifest-schema.js';
+import { SCHEDULER_MODEL_SCHEMA } from './scheduler-model.generated.js';
 
 export type ManifestKind = (typeof MANIFEST_KINDS)[number];
 
@@ -26,6 +27,7 @@ function compile(): Compiled {
   const ajv = new Ajv({ strict: true, allErrors: true, verbose: true });
   ajv.addSchema(ECS_MODEL_SCHEMA, ECS_MODEL_SCHEMA_ID);
   ajv.addSchema(AUTOSCALING_MODEL_SCHEMA, AUTOSCALING_MODEL_SCHEMA_ID);
+  ajv.addSchema(SCHEDULER_MODEL_SCHEMA, SCHEDULER_MODEL_SCHEMA_ID);
   ajv.addSchema(MANIFEST_SCHEMA, MANIFEST_SCHEMA_ID);
   const get = (name: string): ValidateFunction => {
     const fn = ajv.getSchema(`${MANIFEST_SCHEMA_ID}#/definitions/${name}`);
@@ -33,7 +35,12 @@ function compile(): Compiled {
     return fn;
   };
   compiled = {
-    validators: { Service: get('ServiceManifest'), Cluster: get('ClusterManifest'), CapacityProvider: get('CapacityProviderManifest') },
+    validators: {
+      Service: get('ServiceManifest'),
+      Cluster: get('ClusterManifest'),
+      CapacityProvider: get('CapacityProviderManifest'),
+      ScheduledTask: get('ScheduledTaskManifest'),
+    },
   };
   return compiled;
 }
@@ -46,6 +53,7 @@ export function schemaErrors(kind: ManifestKind, value: unknown): readonly Error
 const SCHEMAS: Readonly<Record<string, JsonSchemaObject>> = {
   [ECS_MODEL_SCHEMA_ID]: ECS_MODEL_SCHEMA,
   [AUTOSCALING_MODEL_SCHEMA_ID]: AUTOSCALING_MODEL_SCHEMA,
+  [SCHEDULER_MODEL_SCHEMA_ID]: SCHEDULER_MODEL_SCHEMA,
   [MANIFEST_SCHEMA_ID]: MANIFEST_SCHEMA,
 };
 
@@ -77,14 +85,22 @@ export type SpecPathResult =
 
 const SCALAR_TYPES: ReadonlySet<unknown> = new Set(['string', 'number', 'integer', 'boolean', 'null']);
 
+/** The spec definition a kind's `sync.ignoreDifferences` pointers are relative to. */
+const SPEC_ROOTS: Readonly<Partial<Record<ManifestKind, string>>> = {
+  Service: `${ECS_MODEL_SCHEMA_ID}#/definitions/ServiceSpec`,
+  ScheduledTask: `${SCHEDULER_MODEL_SCHEMA_ID}#/definitions/ScheduledTaskSpec`,
+};
+
 /**
- * Checks that `segments` (of a pointer relative to a Service `spec`) can name
- * a value. Map keys (tags, dockerLabels, log options) are free, except the
+ * Checks that `segments` (of a pointer relative to a Service's, or another
+ * kind's, `spec`) can name a value. Map keys (tags, dockerLabels, log options) are free, except the
  * prototype tokens, which are refused wherever they appear; a pointer that
  * goes on below a string or number names nothing and is refused too.
  */
-export function checkSpecPath(segments: readonly string[]): SpecPathResult {
-  let current = deref({ $ref: '#/definitions/ServiceSpec' }, ECS_MODEL_SCHEMA_ID);
+export function checkSpecPath(segments: readonly string[], kind: ManifestKind = 'Service'): SpecPathResult {
+  const root = SPEC_ROOTS[kind];
+  if (root === undefined) throw new Error(`kind ${kind} has no sync.ignoreDifferences`);
+  let current = deref({ $ref: root }, MANIFEST_SCHEMA_ID);
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i] as string;
     if (PROTOTYPE_TOKENS.has(segment)) return { ok: false, failedAt: i, reason: 'prototype-token', candidates: [] };

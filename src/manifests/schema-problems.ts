@@ -6,7 +6,7 @@ import type { ErrorObject } from 'ajv';
 import { closestMatch } from '../util/did-you-mean.js';
 import { ECS_MODEL_SCHEMA } from './ecs-model.generated.js';
 import { joinPointer } from './json-pointer.js';
-import { CAPACITY_PROVIDER_NAME_PATTERN, ECS_NAME_PATTERN, REGION_PATTERN } from './manifest-schema.js';
+import { CAPACITY_PROVIDER_NAME_PATTERN, ECS_NAME_PATTERN, HOOK_NAME_PATTERN, REGION_PATTERN, SCHEDULE_NAME_PATTERN } from './manifest-schema.js';
 import type { RuleProblem } from './rule-problem.js';
 import { describeType, describeValue, typeHint } from './value-describe.js';
 
@@ -16,6 +16,7 @@ const MOVED_FIELDS: Readonly<Record<string, string>> = {
   '/spec/cluster': 'the cluster is metadata.cluster',
   '/spec/clientToken': 'the controller sets clientToken itself',
   '/spec/clusterName': 'the cluster name is metadata.name',
+  '/spec/actionAfterCompletion': 'ecs-gitops does not offer actionAfterCompletion: DELETE would make the controller create a fired one-time schedule again (docs/manifests.md, "ScheduledTask")',
 };
 
 /** Habits from the ECS API and CLI that the manifest format does differently. */
@@ -64,6 +65,8 @@ const PATTERN_TEXT: Readonly<Record<string, string>> = {
   [REGION_PATTERN]: 'is not an AWS region name such as eu-west-1',
   [CAPACITY_PROVIDER_NAME_PATTERN]:
     'is not a valid capacity provider name: use 1-255 letters, digits, hyphens (-) and underscores (_), not starting with aws, ecs or fargate',
+  [SCHEDULE_NAME_PATTERN]: 'is not a valid schedule name: use 1-64 letters, digits, hyphens (-), underscores (_) and dots (.)',
+  [HOOK_NAME_PATTERN]: 'is not a valid hook name: use 1-64 letters, digits, hyphens (-) and underscores (_)',
 };
 
 function listFields(candidates: readonly string[]): string {

@@ -1,19 +1,20 @@
 /**
- * Rules the schema cannot express: reserved tag prefixes, ignore pointers
- * that must name a spec field, and the cross-field sanity ECS itself would
- * enforce at apply time (Fargate needs awsvpc and task-level cpu/memory,
- * launchType excludes capacityProviderStrategy, containers need unique names,
- * names that point at a volume or container must find one).
+ * Rules the schema cannot express, per kind: reserved tag prefixes, ignore
+ * pointers that must name a spec field, the cross-field sanity ECS itself
+ * would enforce at apply time (task-run-rules.ts), and each kind's own rules
+ * (auto scaling, deploy hooks, schedules, capacity providers).
  * Failing here, offline, is kinder than failing in the middle of a rollout.
  * Written defensively: they run on documents that may also have schema errors.
  */
 import { closestMatch } from '../util/did-you-mean.js';
 import { autoScalingRules } from './autoscaling-rules.js';
 import { capacityProviderRules } from './capacity-provider-rules.js';
-import { checkFargateSize, cpuUnits, memoryMiB } from './fargate-sizes.js';
-import { joinPointer, parsePointer } from './json-pointer.js';
+import { hookRules } from './hook-rules.js';
+import { scheduledTaskRules } from './scheduled-task-rules.js';
+import { parsePointer } from './json-pointer.js';
 import { checkSpecPath, type ManifestKind } from './manifest-validator.js';
 import type { RuleProblem } from './rule-problem.js';
+import { reservedTags, taskRunRules } from './task-run-rules.js';
 
 type Rec = Readonly<Record<string, unknown>>;
 
@@ -25,31 +26,6 @@ function list(value: unknown): readonly unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-const RESERVED_TAG_PREFIXES: readonly { prefix: string; why: string }[] = [
-  { prefix: 'ecs-gitops/', why: 'the controller writes ecs-gitops/ tags itself' },
-  { prefix: 'aws:', why: 'AWS reserves the aws: prefix' },
-];
-
-function reservedTags(tags: unknown, at: string): RuleProblem[] {
-  const problems: RuleProblem[] = [];
-  for (const key of Object.keys(rec(tags) ?? {})) {
-    const reserved = RESERVED_TAG_PREFIXES.find((r) => key.toLowerCase().startsWith(r.prefix));
-    if (!reserved) continue;
-    const pointer = joinPointer(at, key);
-    problems.push({
-      code: 'MANIFEST_RESERVED_TAG',
-      pointer,
-      target: 'key',
-      message: `${pointer}: tag "${key}" uses the reserved prefix "${reserved.prefix}"; ${reserved.why}`,
-    });
-  }
-  return problems;
-}
-
 /**
  * What `sync.ignoreDifferences` may name under `/autoScaling` ('' = the whole
  * block): the scalable target's own fields, which the controller can leave as
@@ -57,7 +33,7 @@ function reservedTags(tags: unknown, at: string): RuleProblem[] {
  */
 const IGNORABLE_SCALING_FIELDS: ReadonlySet<string> = new Set(['', 'minCapacity', 'maxCapacity', 'suspendedState']);
 
-function ignoreRules(sync: Rec | undefined): RuleProblem[] {
+function ignoreRules(sync: Rec | undefined, kind: ManifestKind): RuleProblem[] {
   const problems: RuleProblem[] = [];
   list(sync?.ignoreDifferences).forEach((entry, i) => {
     if (typeof entry !== 'string') return; // the schema reports the type
@@ -78,7 +54,7 @@ function ignoreRules(sync: Rec | undefined): RuleProblem[] {
       bad('points into sync, which is controller behaviour and never compared');
       return;
     }
-    const result = checkSpecPath(segments);
+    const result = checkSpecPath(segments, kind);
     if (result.ok) {
       if (segments[0] === 'autoScaling' && !IGNORABLE_SCALING_FIELDS.has(segments[1] ?? '')) {
         const allowed = [...IGNORABLE_SCALING_FIELDS].map((f) => (f === '' ? '/autoScaling' : `/autoScaling/${f}`)).join(', ');
@@ -106,322 +82,22 @@ function ignoreRules(sync: Rec | undefined): RuleProblem[] {
   return problems;
 }
 
-
-function serviceRules(spec: Rec): RuleProblem[] {
-  const problems: RuleProblem[] = [];
-  const td = rec(spec.taskDefinition);
-  const strategy = list(spec.capacityProviderStrategy);
-  const launchType = text(spec.launchType);
-
-  if (spec.launchType !== undefined && spec.capacityProviderStrategy !== undefined) {
-    problems.push({
-      code: 'MANIFEST_CONFLICTING_FIELDS',
-      pointer: '/spec/capacityProviderStrategy',
-      target: 'key',
-      message: '/spec/capacityProviderStrategy: launchType and capacityProviderStrategy cannot both be set; ECS takes one or the other',
-    });
-  }
-
-  if (!td) return problems;
-  const tdAt = '/spec/taskDefinition';
-  const networkMode = text(td.networkMode);
-  const compat = list(td.requiresCompatibilities);
-  const fargateStrategy = strategy.some((s) => ['FARGATE', 'FARGATE_SPOT'].includes(text(rec(s)?.capacityProvider) ?? ''));
-  const fargateLaunch = launchType === 'FARGATE' || fargateStrategy;
-  const fargate = fargateLaunch || compat.includes('FARGATE');
-  // Where ECS's defaults are documented (EC2: networkMode bridge, container
-  // memory required); other capacity (EXTERNAL, MANAGED_INSTANCES, a cluster
-  // default strategy) is left to ECS rather than guessed at.
-  const ec2Only = (launchType === 'EC2' || (launchType === undefined && spec.capacityProviderStrategy === undefined)) && compat.every((c) => c === 'EC2');
-
-  for (const [field, parse, example] of [
-    ['cpu', cpuUnits, '"256" or "0.25 vCPU"'],
-    ['memory', memoryMiB, '"512" or "1 GB"'],
-  ] as const) {
-    const value = text(td[field]);
-    if (value !== undefined && parse(value) === undefined) {
-      problems.push({
-        code: 'MANIFEST_INVALID_VALUE',
-        pointer: `${tdAt}/${field}`,
-        message: `${tdAt}/${field}: ${JSON.stringify(value)} is not a ${field === 'cpu' ? 'CPU' : 'memory'} size; write ${example}`,
-      });
-    }
-  }
-
-  if (fargate) {
-    const why = fargateLaunch ? (launchType === 'FARGATE' ? 'launchType FARGATE' : 'a FARGATE capacity provider') : 'requiresCompatibilities FARGATE';
-    if (networkMode !== 'awsvpc') {
-      problems.push({
-        code: 'MANIFEST_FARGATE_REQUIREMENT',
-        pointer: `${tdAt}/networkMode`,
-        locateAt: networkMode === undefined ? tdAt : `${tdAt}/networkMode`,
-        target: networkMode === undefined ? 'key' : 'value',
-        message: `${tdAt}/networkMode: ${why} requires networkMode awsvpc, found ${networkMode === undefined ? 'none (ECS would default to bridge)' : JSON.stringify(td.networkMode)}`,
-      });
-    }
-    for (const field of ['cpu', 'memory'] as const) {
-      if (td[field] !== undefined) continue;
-      problems.push({
-        code: 'MANIFEST_FARGATE_REQUIREMENT',
-        pointer: `${tdAt}/${field}`,
-        locateAt: tdAt,
-        target: 'key',
-        message: `${tdAt}/${field}: ${why} requires task-level ${field} (e.g. ${field === 'cpu' ? '"256"' : '"512"'})`,
-      });
-    }
-    // Left out, ECS computes the compatibilities at registration and a task
-    // definition that passes the rules above is Fargate-compatible
-    // (docs/ecs-facts.md, "requiresCompatibilities may be left out"). Written
-    // without FARGATE, it says this task definition is not for Fargate.
-    if (fargateLaunch && td.requiresCompatibilities !== undefined && !compat.includes('FARGATE')) {
-      problems.push({
-        code: 'MANIFEST_FARGATE_REQUIREMENT',
-        pointer: `${tdAt}/requiresCompatibilities`,
-        message: `${tdAt}/requiresCompatibilities: ${why} needs requiresCompatibilities to include FARGATE (or to be left out, so ECS computes it), or ECS rejects the service`,
-      });
-    }
-    const cpu = cpuUnits(text(td.cpu) ?? '');
-    const memory = memoryMiB(text(td.memory) ?? '');
-    if (cpu !== undefined && memory !== undefined) {
-      const size = checkFargateSize(cpu, memory);
-      if (!size.ok) {
-        problems.push({ code: 'MANIFEST_FARGATE_REQUIREMENT', pointer: `${tdAt}/${size.field}`, message: `${tdAt}/${size.field}: ${size.reason}` });
-      }
-    }
-    if (spec.schedulingStrategy === 'DAEMON') {
-      problems.push({
-        code: 'MANIFEST_CONFLICTING_FIELDS',
-        pointer: '/spec/schedulingStrategy',
-        message: '/spec/schedulingStrategy: Fargate does not support the DAEMON scheduling strategy; use REPLICA',
-      });
-    }
-  }
-
-  const awsvpc = rec(rec(spec.networkConfiguration)?.awsvpcConfiguration);
-  if (networkMode === 'awsvpc' && !awsvpc) {
-    problems.push({
-      code: 'MANIFEST_NETWORK_CONFIGURATION',
-      pointer: '/spec/networkConfiguration/awsvpcConfiguration',
-      locateAt: spec.networkConfiguration === undefined ? '/spec' : '/spec/networkConfiguration',
-      target: 'key',
-      message: '/spec/networkConfiguration/awsvpcConfiguration: networkMode awsvpc requires networkConfiguration.awsvpcConfiguration with subnets',
-    });
-  } else if (spec.networkConfiguration !== undefined && !fargate && (networkMode !== undefined ? networkMode !== 'awsvpc' : ec2Only)) {
-    problems.push({
-      code: 'MANIFEST_NETWORK_CONFIGURATION',
-      pointer: '/spec/networkConfiguration',
-      target: 'key',
-      message: `/spec/networkConfiguration: only valid with networkMode awsvpc, but the task definition's networkMode is ${networkMode ?? 'bridge (the default)'}`,
-    });
-  }
-
-  for (const problem of containerRules(td, tdAt, { networkMode, ec2Only })) problems.push(problem);
-  for (const problem of referenceRules(td, tdAt)) problems.push(problem);
-  for (const problem of containerTargetRules(spec, td, 'loadBalancers', 'MANIFEST_LOAD_BALANCER_TARGET')) problems.push(problem);
-  for (const problem of containerTargetRules(spec, td, 'serviceRegistries', 'MANIFEST_SERVICE_REGISTRY_TARGET')) problems.push(problem);
-  return problems;
-}
-
-/** "; did you mean "x"?" or "; containers: a, b" (or nothing when there is nothing to name). */
-function candidatesText(name: string, candidates: readonly string[], what: string): string {
-  const suggestion = closestMatch(name, candidates);
-  if (suggestion) return `; did you mean "${suggestion}"?`;
-  return candidates.length > 0 ? `; ${what}: ${candidates.join(', ')}` : `; the task definition has no ${what}`;
-}
-
-/**
- * Names inside a task definition that must point at another part of it.
- * ECS refuses RegisterTaskDefinition when they do not (docs/ecs-facts.md,
- * "Cross-references RegisterTaskDefinition checks"); saying so offline, at
- * the field, beats a ClientException in the middle of a sync.
- */
-function referenceRules(td: Rec, tdAt: string): RuleProblem[] {
-  const problems: RuleProblem[] = [];
-  if (!Array.isArray(td.containerDefinitions)) return problems;
-  const containers = td.containerDefinitions.map(rec);
-  const containerNames = containers.map((c) => text(c?.name)).filter((n): n is string => n !== undefined);
-  const volumeNames = list(td.volumes).map((v) => text(rec(v)?.name)).filter((n): n is string => n !== undefined);
-  const unknownContainer = (pointer: string, name: string, field: string): void => {
-    problems.push({
-      code: 'MANIFEST_UNKNOWN_REFERENCE',
-      pointer,
-      message: `${pointer}: ${field} "${name}" names no container in this task definition${candidatesText(name, containerNames, 'containers')}`,
-    });
-  };
-
-  containers.forEach((c, i) => {
-    if (!c) return;
-    const cAt = `${tdAt}/containerDefinitions/${i}`;
-    list(c.mountPoints).forEach((raw, j) => {
-      const mount = rec(raw);
-      if (!mount) return;
-      const at = `${cAt}/mountPoints/${j}`;
-      const source = mount.sourceVolume;
-      if (source === undefined) {
-        problems.push({
-          code: 'MANIFEST_MISSING_FIELD',
-          pointer: `${at}/sourceVolume`,
-          locateAt: at,
-          message: `${at}/sourceVolume: missing required field "sourceVolume": name one of the task definition's volumes (ECS refuses the mount point otherwise)`,
-        });
-      } else if (typeof source === 'string' && !volumeNames.includes(source)) {
-        problems.push({
-          code: 'MANIFEST_UNKNOWN_REFERENCE',
-          pointer: `${at}/sourceVolume`,
-          message: `${at}/sourceVolume: sourceVolume "${source}" names no volume in taskDefinition.volumes${candidatesText(source, volumeNames, 'volumes')}`,
-        });
-      }
-    });
-    list(c.volumesFrom).forEach((raw, j) => {
-      const source = text(rec(raw)?.sourceContainer);
-      if (source !== undefined && !containerNames.includes(source)) unknownContainer(`${cAt}/volumesFrom/${j}/sourceContainer`, source, 'volumesFrom.sourceContainer');
-    });
-    list(c.dependsOn).forEach((raw, j) => {
-      const target = text(rec(raw)?.containerName);
-      if (target !== undefined && !containerNames.includes(target)) unknownContainer(`${cAt}/dependsOn/${j}/containerName`, target, 'dependsOn.containerName');
-    });
-  });
-
-  const proxyContainer = text(rec(td.proxyConfiguration)?.containerName);
-  if (proxyContainer !== undefined && !containerNames.includes(proxyContainer)) {
-    unknownContainer(`${tdAt}/proxyConfiguration/containerName`, proxyContainer, 'proxyConfiguration.containerName');
-  }
-
-  const routers = containers.flatMap((c, i) => (c?.firelensConfiguration !== undefined ? [i] : []));
-  const firelensUsers = containers.flatMap((c, i) => (text(rec(c?.logConfiguration)?.logDriver) === 'awsfirelens' ? [i] : []));
-  if (routers.length === 0) {
-    for (const i of firelensUsers) {
-      const pointer = `${tdAt}/containerDefinitions/${i}/logConfiguration/logDriver`;
-      problems.push({
-        code: 'MANIFEST_FIRELENS',
-        pointer,
-        message: `${pointer}: logDriver awsfirelens needs a log router: no container in this task definition has firelensConfiguration`,
-      });
-    }
-  } else if (firelensUsers.length === 0) {
-    const pointer = `${tdAt}/containerDefinitions/${routers[0] as number}/firelensConfiguration`;
-    problems.push({
-      code: 'MANIFEST_FIRELENS',
-      pointer,
-      target: 'key',
-      message: `${pointer}: a FireLens log router needs at least one container with logConfiguration.logDriver awsfirelens; none has it`,
-    });
-  }
-  return problems;
-}
-
-function containerRules(td: Rec, tdAt: string, ctx: { networkMode: string | undefined; ec2Only: boolean }): RuleProblem[] {
-  const problems: RuleProblem[] = [];
-  const containers = td.containerDefinitions;
-  const at = `${tdAt}/containerDefinitions`;
-  if (!Array.isArray(containers)) return problems; // missing or mistyped: the schema says so
-  if (containers.length === 0) {
-    problems.push({ code: 'MANIFEST_CONTAINER_DEFINITIONS', pointer: at, message: `${at}: at least one container is required` });
-    return problems;
-  }
-  const firstByName = new Map<string, number>();
-  containers.forEach((raw, i) => {
-    const c = rec(raw);
-    if (!c) return;
-    const cAt = `${at}/${i}`;
-    for (const field of ['name', 'image'] as const) {
-      if (c[field] === undefined) {
-        problems.push({ code: 'MANIFEST_MISSING_FIELD', pointer: `${cAt}/${field}`, locateAt: cAt, message: `${cAt}/${field}: missing required field "${field}"` });
-      }
-    }
-    const name = text(c.name);
-    if (name !== undefined) {
-      const first = firstByName.get(name);
-      if (first !== undefined) {
-        problems.push({
-          code: 'MANIFEST_CONTAINER_DEFINITIONS',
-          pointer: `${cAt}/name`,
-          message: `${cAt}/name: container name "${name}" is already used by ${at}/${first}; names must be unique`,
-        });
-      } else {
-        firstByName.set(name, i);
-      }
-    }
-    if (td.memory === undefined && ctx.ec2Only && c.memory === undefined && c.memoryReservation === undefined) {
-      problems.push({
-        code: 'MANIFEST_CONTAINER_MEMORY',
-        pointer: cAt,
-        message: `${cAt}: container ${JSON.stringify(name ?? i)} needs memory or memoryReservation, because the task definition sets no task-level memory`,
-      });
-    }
-    if (ctx.networkMode === 'awsvpc' || ctx.networkMode === 'host') {
-      list(c.portMappings).forEach((pm, j) => {
-        const m = rec(pm);
-        if (m?.hostPort === undefined || m.containerPort === undefined || m.hostPort === m.containerPort) return;
-        const pAt = `${cAt}/portMappings/${j}/hostPort`;
-        problems.push({
-          code: 'MANIFEST_PORT_MAPPING',
-          pointer: pAt,
-          message: `${pAt}: under networkMode ${ctx.networkMode} hostPort must equal containerPort (${String(m.containerPort)}) or be omitted, found ${String(m.hostPort)}`,
-        });
-      });
-    }
-  });
-  if (containers.every((c) => rec(c)?.essential === false)) {
-    problems.push({
-      code: 'MANIFEST_CONTAINER_DEFINITIONS',
-      pointer: at,
-      message: `${at}: at least one container must be essential (essential defaults to true; remove essential: false from one)`,
-    });
-  }
-  return problems;
-}
-
-/**
- * A load balancer's or service registry's containerName/containerPort must
- * name a container and one of its ports (ECS refuses CreateService otherwise).
- * Whether a registry needs them at all depends on the Cloud Map service's
- * record type, which validate cannot see.
- */
-function containerTargetRules(
-  spec: Rec, td: Rec, field: 'loadBalancers' | 'serviceRegistries', code: 'MANIFEST_LOAD_BALANCER_TARGET' | 'MANIFEST_SERVICE_REGISTRY_TARGET',
-): RuleProblem[] {
-  const problems: RuleProblem[] = [];
-  const containers = list(td.containerDefinitions).map(rec).filter((c): c is Rec => c !== undefined);
-  const names = containers.map((c) => text(c.name)).filter((n): n is string => n !== undefined);
-  list(spec[field]).forEach((raw, i) => {
-    const target = rec(raw);
-    const containerName = text(target?.containerName);
-    if (!target || containerName === undefined) return;
-    const at = `/spec/${field}/${i}`;
-    const container = containers.find((c) => c.name === containerName);
-    if (!container) {
-      // Load balancers have always listed nothing when there are no containers; registries say so.
-      const candidates = names.length === 0 && field === 'loadBalancers' ? '' : candidatesText(containerName, names, 'containers');
-      problems.push({
-        code,
-        pointer: `${at}/containerName`,
-        message: `${at}/containerName: no container named "${containerName}" in the task definition${candidates}`,
-      });
-      return;
-    }
-    const port = target.containerPort;
-    const ports = list(container.portMappings).map((pm) => rec(pm)?.containerPort);
-    if (typeof port === 'number' && !ports.includes(port)) {
-      problems.push({
-        code,
-        pointer: `${at}/containerPort`,
-        message: `${at}/containerPort: container "${containerName}" has no portMappings entry with containerPort ${port}${ports.length > 0 ? ` (it maps ${ports.map(String).join(', ')})` : ''}`,
-      });
-    }
-  });
-  return problems;
-}
-
 export function semanticProblems(kind: ManifestKind, document: Rec): RuleProblem[] {
   const spec = rec(document.spec);
   if (!spec) return [];
   const problems = reservedTags(spec.tags, '/spec/tags');
   if (kind === 'Service') {
     for (const problem of reservedTags(rec(spec.taskDefinition)?.tags, '/spec/taskDefinition/tags')) problems.push(problem);
-    for (const problem of ignoreRules(rec(spec.sync))) problems.push(problem);
-    for (const problem of serviceRules(spec)) problems.push(problem);
+    for (const problem of ignoreRules(rec(spec.sync), kind)) problems.push(problem);
+    for (const problem of taskRunRules(spec)) problems.push(problem);
     for (const problem of autoScalingRules(document, spec)) problems.push(problem);
+    for (const problem of hookRules(spec)) problems.push(problem);
+  }
+  if (kind === 'ScheduledTask') {
+    for (const problem of reservedTags(rec(spec.taskDefinition)?.tags, '/spec/taskDefinition/tags')) problems.push(problem);
+    for (const problem of ignoreRules(rec(spec.sync), kind)) problems.push(problem);
+    for (const problem of taskRunRules(spec, { at: '/spec', what: 'scheduled task' })) problems.push(problem);
+    for (const problem of scheduledTaskRules(spec)) problems.push(problem);
   }
   if (kind === 'CapacityProvider') {
     for (const problem of capacityProviderRules(spec)) problems.push(problem);

@@ -2,11 +2,12 @@
  * The pure heart of manifest handling: files in, one immutable snapshot out.
  * Every problem in every file is reported; a file with any problem declares
  * nothing (its identities are blocked, never treated as deleted), and
- * duplicate identities block both documents.
+ * duplicate identities block both documents (as do two ScheduledTasks with
+ * one schedule name in one Region: one schedule group holds them).
  */
 import { createHash } from 'node:crypto';
 import type { ManifestErrorCode } from '../errors/index.js';
-import { capacityProviderIdentity, clusterIdentity, KeyFormatError, serviceIdentity } from '../keys/index.js';
+import { capacityProviderIdentity, clusterIdentity, KeyFormatError, scheduledTaskIdentity, serviceIdentity } from '../keys/index.js';
 import { contentHash, deepFreeze } from './canonical-json.js';
 import { checkEnvelope, KINDS_TEXT } from './envelope.js';
 import { checkText, decodeManifestBytes, type DecodeResult } from './file-decode.js';
@@ -22,9 +23,11 @@ import type {
   ClusterManifest,
   DesiredCapacityProvider,
   DesiredCluster,
+  DesiredScheduledTask,
   DesiredService,
   ManifestProblem,
   ManifestSnapshot,
+  ScheduledTaskManifest,
   ServiceManifest,
   SourceLocation,
 } from './types.js';
@@ -78,6 +81,8 @@ interface Candidate {
   readonly source: SourceLocation;
   readonly nameAt: SourceLocation;
   readonly region: string;
+  /** A ScheduledTask's metadata.name: unique per Region, whatever the cluster. */
+  readonly scheduleName?: string;
   readonly clean: boolean;
   /**
    * The manifest, for a clean document (only those can be applied). Built as
@@ -112,6 +117,15 @@ function identity(kind: ManifestKind, document: Readonly<Record<string, unknown>
     }
   }
   if (typeof m.cluster !== 'string') return { region };
+  if (kind === 'ScheduledTask') {
+    // scheduledTaskIdentity refuses '/', '@' and ':'; the schema reports such names.
+    try {
+      return { key: scheduledTaskIdentity(region, m.cluster, m.name), region };
+    } catch (err) {
+      if (err instanceof KeyFormatError) return { region };
+      throw err;
+    }
+  }
   return { key: serviceIdentity(region, m.cluster, m.name), region };
 }
 
@@ -159,7 +173,7 @@ function withoutReadOnlyFields(
 ): { document: Readonly<Record<string, unknown>>; warnings: RuleProblem[] } {
   const spec = plainRecord(document.spec);
   const taskDefinition = plainRecord(spec?.taskDefinition);
-  if (kind !== 'Service' || !spec || !taskDefinition) return { document, warnings: [] };
+  if ((kind !== 'Service' && kind !== 'ScheduledTask') || !spec || !taskDefinition) return { document, warnings: [] };
   const present = READ_ONLY_TASK_DEFINITION_FIELDS.filter((field) => Object.hasOwn(taskDefinition, field));
   if (present.length === 0) return { document, warnings: [] };
   const kept: Record<string, unknown> = {};
@@ -345,9 +359,11 @@ function checkFile(input: ManifestFileInput | ManifestFileFailure, limits: Manif
     }
     if (!checked.kind || !checked.document) continue;
     const { key, region } = identity(checked.kind, checked.document, defaultRegion);
+    const scheduleName = checked.kind === 'ScheduledTask' ? plainRecord(checked.document.metadata)?.name : undefined;
     candidates.push({
       kind: checked.kind,
       key,
+      ...(typeof scheduleName === 'string' ? { scheduleName } : {}),
       file,
       index: doc.index,
       source: { file, ...doc.start },
@@ -360,7 +376,33 @@ function checkFile(input: ManifestFileInput | ManifestFileFailure, limits: Manif
   return result;
 }
 
-const KIND_LABEL: Readonly<Record<ManifestKind, string>> = { Service: 'service', Cluster: 'cluster', CapacityProvider: 'capacity provider' };
+const KIND_LABEL: Readonly<Record<ManifestKind, string>> = { Service: 'service', Cluster: 'cluster', CapacityProvider: 'capacity provider', ScheduledTask: 'scheduled task' };
+
+const at = (c: Candidate): string => `${c.nameAt.file}:${c.nameAt.line}:${c.nameAt.column}`;
+
+/**
+ * ScheduledTasks whose schedule name another ScheduledTask of the same Region
+ * uses on another cluster: every schedule of a Region lives in the
+ * controller's one schedule group there (src/scheduler/scheduler-api.ts,
+ * scheduleGroupName), so the two would be one schedule. Same cluster too is a
+ * duplicate identity, reported there.
+ */
+function scheduleNameClashes(candidates: readonly Candidate[]): Map<Candidate, Candidate[]> {
+  const byName = new Map<string, Candidate[]>();
+  for (const c of candidates) {
+    if (c.kind !== 'ScheduledTask' || c.key === undefined || c.scheduleName === undefined) continue;
+    const id = `${c.region}\0${c.scheduleName}`;
+    byName.set(id, [...(byName.get(id) ?? []), c]);
+  }
+  const clashes = new Map<Candidate, Candidate[]>();
+  for (const group of byName.values()) {
+    for (const c of group) {
+      const others = group.filter((o) => o.key !== c.key);
+      if (others.length > 0) clashes.set(c, others);
+    }
+  }
+  return clashes;
+}
 
 export function validateDocuments(
   files: readonly (ManifestFileInput | ManifestFileFailure | ManifestFileReuse)[],
@@ -407,7 +449,7 @@ export function validateDocuments(
     if (group.length < 2) continue;
     for (const c of group) {
       duplicated.add(c.key as string);
-      const others = group.filter((o) => o !== c).map((o) => `${o.nameAt.file}:${o.nameAt.line}:${o.nameAt.column}`);
+      const others = group.filter((o) => o !== c).map(at);
       problems.push({
         code: 'MANIFEST_DUPLICATE_IDENTITY',
         file: c.file,
@@ -419,12 +461,25 @@ export function validateDocuments(
       });
     }
   }
+  for (const [c, others] of scheduleNameClashes(candidates)) {
+    duplicated.add(c.key as string);
+    problems.push({
+      code: 'MANIFEST_DUPLICATE_IDENTITY',
+      file: c.file,
+      line: c.nameAt.line,
+      column: c.nameAt.column,
+      pointer: '/metadata/name',
+      documentIndex: c.index,
+      message: `/metadata/name: schedule name "${c.scheduleName as string}" is also used in ${c.region} by ${others.map((o) => `${o.key as string} (${at(o)})`).join(', ')}; a Region's scheduled tasks share one schedule group, so names must be unique per Region, whatever the cluster; neither document is applied until one is renamed`,
+    });
+  }
 
   const filesWithProblems = new Set(problems.map((p) => p.file));
   const blockedKeys = new Set<string>(duplicated);
   const services: DesiredService[] = [];
   const clusters: DesiredCluster[] = [];
   const capacityProviders: DesiredCapacityProvider[] = [];
+  const scheduledTasks: DesiredScheduledTask[] = [];
   for (const c of candidates) {
     if (c.key === undefined) continue;
     if (filesWithProblems.has(c.file) || duplicated.has(c.key)) {
@@ -455,6 +510,16 @@ export function validateDocuments(
         source: Object.freeze(c.source),
         contentHash: hash,
       }));
+    } else if (c.kind === 'ScheduledTask') {
+      scheduledTasks.push(Object.freeze({
+        key: c.key,
+        region: c.region,
+        cluster: metadata.cluster as string,
+        name,
+        manifest: manifest as unknown as ScheduledTaskManifest,
+        source: Object.freeze(c.source),
+        contentHash: hash,
+      }));
     } else {
       capacityProviders.push(Object.freeze({
         key: c.key,
@@ -472,6 +537,7 @@ export function validateDocuments(
     services: Object.freeze(services),
     clusters: Object.freeze(clusters),
     capacityProviders: Object.freeze(capacityProviders),
+    scheduledTasks: Object.freeze(scheduledTasks),
     problems: Object.freeze(problems.sort(compareProblems).map((p) => Object.freeze(p))),
     warnings: Object.freeze(warnings.sort(compareProblems).map((p) => Object.freeze(p))),
     files: Object.freeze(sorted.map((f) => f.path)),

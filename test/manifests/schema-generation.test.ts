@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { AUTOSCALING_MODEL_SCHEMA, ECS_MODEL_SCHEMA, MANIFEST_SCHEMA } from '../../src/manifests/index.js';
+import { AUTOSCALING_MODEL_SCHEMA, ECS_MODEL_SCHEMA, MANIFEST_SCHEMA, SCHEDULER_MODEL_SCHEMA } from '../../src/manifests/index.js';
 import { isCi } from '../support/programs.js';
 import { generateAutoScalingSchema } from '../../scripts/autoscaling-schema-generator.js';
 import { locateBotocoreModel, readBotocoreModel } from '../../scripts/botocore-model.js';
 import { OUTPUTS, renderOutputs } from '../../scripts/gen-ecs-schema.js';
 import { generateEcsModelSchema, type BotocoreModel } from '../../scripts/ecs-schema-generator.js';
+import { generateSchedulerSchema } from '../../scripts/scheduler-schema-generator.js';
 
 const repoFile = (file: string): string => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
 
@@ -25,6 +26,7 @@ describe('committed schemas', () => {
   it('embed the same schema the JSON files hold (no build step needs Python)', () => {
     expect(JSON.parse(repoFile(OUTPUTS.modelJson))).toEqual(ECS_MODEL_SCHEMA);
     expect(JSON.parse(repoFile(OUTPUTS.autoScalingJson))).toEqual(AUTOSCALING_MODEL_SCHEMA);
+    expect(JSON.parse(repoFile(OUTPUTS.schedulerJson))).toEqual(SCHEDULER_MODEL_SCHEMA);
     expect(JSON.parse(repoFile(OUTPUTS.manifestJson))).toEqual(MANIFEST_SCHEMA);
   });
 
@@ -33,10 +35,11 @@ describe('committed schemas', () => {
     const ajv = new Ajv({ strict: true, allErrors: true });
     ajv.addSchema(JSON.parse(repoFile(OUTPUTS.modelJson)) as object, new URL(`../../${OUTPUTS.modelJson}`, import.meta.url).href);
     ajv.addSchema(JSON.parse(repoFile(OUTPUTS.autoScalingJson)) as object, new URL(`../../${OUTPUTS.autoScalingJson}`, import.meta.url).href);
+    ajv.addSchema(JSON.parse(repoFile(OUTPUTS.schedulerJson)) as object, new URL(`../../${OUTPUTS.schedulerJson}`, import.meta.url).href);
     ajv.addSchema(JSON.parse(repoFile(OUTPUTS.manifestJson)) as object, new URL(`../../${OUTPUTS.manifestJson}`, import.meta.url).href);
     const validate = ajv.getSchema(new URL(`../../${OUTPUTS.manifestJson}`, import.meta.url).href);
     if (!validate) throw new Error('top-level schema missing');
-    for (const file of ['manifests/services/web.yaml', 'manifests/services/worker.yaml', 'manifests/services/edge-proxy.yaml', 'manifests/clusters/demo.yaml', 'test/manifests/fixtures/autoscaling/full.yaml']) {
+    for (const file of ['manifests/services/web.yaml', 'manifests/services/worker.yaml', 'manifests/services/edge-proxy.yaml', 'manifests/clusters/demo.yaml', 'test/manifests/fixtures/autoscaling/full.yaml', 'test/manifests/fixtures/scheduled-tasks/full.yaml']) {
       for (const doc of parseAllDocuments(repoFile(file)) as unknown as { toJS(): unknown }[]) {
         expect(validate(doc.toJS()), `${file}: ${JSON.stringify(validate.errors)}`).toBe(true);
       }
@@ -44,6 +47,10 @@ describe('committed schemas', () => {
     expect(validate({ apiVersion: 'ecs-gitops/v1', kind: 'Cluster', metadata: { name: 'demo', cluster: 'x' } })).toBe(false);
     expect(validate({ apiVersion: 'ecs-gitops/v1', kind: 'Service', metadata: { name: 'web' }, spec: {} })).toBe(false);
     expect(validate({ apiVersion: 'ecs-gitops/v1', kind: 'CapacityProvider', metadata: { name: 'ecs-asg' }, spec: { autoScalingGroupProvider: { autoScalingGroupArn: 'x' } } })).toBe(false);
+    const scheduledTask = { apiVersion: 'ecs-gitops/v1', kind: 'ScheduledTask', metadata: { name: 'nightly.report', cluster: 'demo' }, spec: { schedule: 'rate(1 day)', roleArn: 'arn:aws:iam::123456789012:role/r', taskDefinition: { family: 'f', containerDefinitions: [] } } };
+    expect(validate(scheduledTask), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...scheduledTask, spec: { ...scheduledTask.spec, taskCount: 11 } })).toBe(false);
+    expect(validate({ ...scheduledTask, metadata: { name: 'nightly report', cluster: 'demo' } })).toBe(false);
   });
 
   it('keep the ECS model\'s types, enums and required members, and apply the manifest replacements', () => {
@@ -75,6 +82,55 @@ describe('committed schemas', () => {
     expect(definitions.StepAdjustment?.required).toEqual(['scalingAdjustment']);
     expect(definitions.StepScalingAlarmSpec?.properties.dimensions).toEqual({ type: 'array', items: { $ref: '#/definitions/Dimension' }, maxItems: 30 });
     expect(Object.keys(definitions.ScheduledActionSpec?.properties ?? {})).toEqual(['name', 'schedule', 'timezone', 'startTime', 'endTime', 'minCapacity', 'maxCapacity']);
+  });
+});
+
+describe('the ScheduledTask spec and spec.hooks', () => {
+  type Definitions = Record<string, { properties: Record<string, Record<string, unknown>>; required?: string[] }>;
+  const definitions = SCHEDULER_MODEL_SCHEMA.definitions as Definitions;
+
+  it('take CreateSchedule, Target and EcsParameters members, camelCased, with the models\' ranges and enums', () => {
+    const spec = definitions.ScheduledTaskSpec;
+    expect(spec?.required).toEqual(['schedule', 'roleArn', 'taskDefinition']);
+    expect(Object.keys(spec?.properties ?? {})).toEqual([
+      'schedule', 'timezone', 'flexibleTimeWindow', 'startDate', 'endDate', 'state', 'description', 'kmsKeyArn', 'roleArn', 'retryPolicy', 'deadLetterConfig',
+      'taskDefinition', 'launchType', 'capacityProviderStrategy', 'platformVersion', 'networkConfiguration', 'taskCount', 'propagateTags', 'enableECSManagedTags',
+      'enableExecuteCommand', 'group', 'placementConstraints', 'placementStrategy', 'referenceId', 'overrides', 'tags', 'sync',
+    ]);
+    expect(spec?.properties.taskCount).toEqual({ type: 'integer', minimum: 1, maximum: 10 });
+    expect(spec?.properties.group).toEqual({ type: 'string', minLength: 1, maxLength: 255 });
+    expect(spec?.properties.launchType).toEqual({ type: 'string', enum: ['EC2', 'FARGATE', 'EXTERNAL'] });
+    expect(spec?.properties.taskDefinition).toEqual({ $ref: 'ecs-model.generated.json#/definitions/TaskDefinitionSpec' });
+    expect(spec?.properties.overrides).toEqual({ $ref: '#/definitions/TaskOverride' });
+    expect(spec?.properties.sync).toEqual({ $ref: 'manifest.schema.json#/definitions/SyncPolicy' });
+    expect(definitions.FlexibleTimeWindow?.properties).toEqual({ maximumWindowInMinutes: { type: 'integer', minimum: 1, maximum: 1440 }, mode: { type: 'string', enum: ['OFF', 'FLEXIBLE'] } });
+    expect(definitions.FlexibleTimeWindow?.required).toEqual(['mode']);
+    expect(definitions.RetryPolicy?.properties).toEqual({ maximumEventAgeInSeconds: { type: 'integer', minimum: 60, maximum: 86400 }, maximumRetryAttempts: { type: 'integer', minimum: 0, maximum: 185 } });
+    expect(definitions.AwsVpcConfiguration?.required).toEqual(['subnets']);
+    // ECS's TaskOverride is defined here; what ecs-model.generated.json defines is referred to there.
+    expect(definitions.ContainerOverride?.properties.environment).toEqual({ type: 'array', items: { $ref: 'ecs-model.generated.json#/definitions/KeyValuePair' } });
+  });
+
+  it('give a hook the ECS RunTask members and its own name, command and timeout', () => {
+    const hook = definitions.DeployHookSpec;
+    expect(hook?.required).toEqual(['name']);
+    expect(hook?.properties.name).toEqual({ type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' });
+    expect(hook?.properties.timeout).toEqual({ type: 'integer', minimum: 1, maximum: 86400 });
+    expect(hook?.properties.networkConfiguration).toEqual({ $ref: 'ecs-model.generated.json#/definitions/NetworkConfiguration' });
+    expect(hook?.properties.launchType).toEqual({ type: 'string', enum: ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] });
+    expect(definitions.DeployHooksSpec?.properties.preDeploy).toEqual({ type: 'array', items: { $ref: '#/definitions/DeployHookSpec' }, maxItems: 10 });
+  });
+
+  it('fails loudly when a member left the model', () => {
+    const schedulerModel = locateBotocoreModel('scheduler');
+    if (!schedulerModel || !model) return;
+    const scheduler = readBotocoreModel(schedulerModel.modelPath) as unknown as { shapes: Record<string, { members?: Record<string, unknown> }> };
+    const ecs = readBotocoreModel(model.modelPath);
+    const ecsSchema = generateEcsModelSchema(ecs, '1');
+    expect(() => generateSchedulerSchema({ scheduler: scheduler as unknown as BotocoreModel, ecs, ecsSchema }, '1')).not.toThrow();
+    delete scheduler.shapes.EcsParameters?.members?.TaskCount;
+    expect(() => generateSchedulerSchema({ scheduler: scheduler as unknown as BotocoreModel, ecs, ecsSchema }, '1'))
+      .toThrow("the Scheduler model's EcsParameters has no member TaskCount");
   });
 });
 
@@ -162,6 +218,7 @@ describe('generateEcsModelSchema', () => {
       hook: {},
       sync: { $ref: 'manifest.schema.json#/definitions/SyncPolicy' },
       autoScaling: { $ref: 'autoscaling-model.generated.json#/definitions/AutoScalingSpec' },
+      hooks: { $ref: 'scheduler-model.generated.json#/definitions/DeployHooksSpec' },
     });
     expect(d.ServiceSpec?.required).toEqual(['taskDefinition']);
     expect(d.Item?.properties.child).toEqual({ $ref: '#/definitions/Item' });
