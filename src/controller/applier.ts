@@ -27,6 +27,8 @@ export const ACTION_LABEL: Readonly<Record<ActionKind, ApplyActionLabel>> = {
 export interface ApplyResult {
   /** Task definition the service now points at (registered or reused), when the plan set one. */
   readonly taskDefinitionArn?: string;
+  /** The revision a registerTaskDefinition action registered or reused (deploy hooks run it before the service points at it). */
+  readonly registeredTaskDefinitionArn?: string;
   /** The service as CreateService/UpdateService returned it. */
   readonly service?: ECS.Service;
   readonly performed: readonly ActionKind[];
@@ -184,6 +186,9 @@ export class Applier {
         throw new ApplyError(action.kind, err);
       }
     }
-    return { ...(taskDefinitionArn ? { taskDefinitionArn } : {}), ...(service ? { service } : {}), performed, deploymentStarted };
+    return {
+      ...(taskDefinitionArn ? { taskDefinitionArn } : {}), ...(registered ? { registeredTaskDefinitionArn: registered } : {}),
+      ...(service ? { service } : {}), performed, deploymentStarted,
+    };
   }
 }

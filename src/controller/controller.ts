@@ -184,6 +184,7 @@ export function createController(options: ControllerOptions): Controller {
     ...(options.rolloutTimeoutMs !== undefined ? { rolloutTimeoutMs: options.rolloutTimeoutMs } : {}),
     ...(options.followRollouts !== undefined ? { followRollouts: options.followRollouts } : {}),
     ...(options.mask ? { mask: options.mask } : {}),
+    ...(metrics ? { onHookFinished: (phase, result) => metrics.recordDeployHookRun(phase, result) } : {}),
   });
   const reconcilers: ReconcilerRegistry = {
     Service: services,

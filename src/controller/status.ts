@@ -73,6 +73,40 @@ export interface AutoScalingStatus {
   readonly note: string;
 }
 
+/**
+ * One deploy hook's task (spec.hooks, docs/controller.md "Deploy hooks"):
+ * found again by `startedBy` after a restart, so it never runs twice.
+ */
+export interface DeployHookRunStatus {
+  readonly name: string;
+  readonly state: 'pending' | 'running' | 'succeeded' | 'failed' | 'timed_out';
+  /** `ecs-gitops/hook/<name>/<hash16>`: the hook's content (service, task definition, hook fields). */
+  readonly startedBy: string;
+  readonly taskArn?: string;
+  /** The essential container's exit code, once stopped. */
+  readonly exitCode?: number;
+  /** ECS's stoppedReason (and the container's reason), or why the task could not start. */
+  readonly reason?: string;
+  /** Where the task logs (awslogs driver): group, and stream `<prefix>/<container>/<task id>`. */
+  readonly logGroup?: string;
+  readonly logStream?: string;
+  readonly startedAt?: string;
+  readonly stoppedAt?: string;
+}
+
+/** The deploy hooks of the latest deploy: which phase, for which content, and each hook's run. */
+export interface DeployHooksStatus {
+  readonly phase: 'preDeploy' | 'postDeploy';
+  /** The DesiredService.contentHash the deploy applies (a new commit is new content: its hooks run again). */
+  readonly contentHash: string;
+  readonly state: 'running' | 'succeeded' | 'failed';
+  /** The revision the hooks run (a hook's own taskDefinition aside). */
+  readonly taskDefinitionArn?: string;
+  readonly hooks: readonly DeployHookRunStatus[];
+  /** spec.hooks.rollbackOnPostDeployFailure: the revision the service was pointed back at. */
+  readonly rolledBackTo?: string;
+}
+
 export interface ServiceStatus {
   /** region/cluster/service */
   readonly key: string;
@@ -102,6 +136,8 @@ export interface ServiceStatus {
   readonly correctionLoop?: CorrectionLoopStatus;
   /** Present while an autoscaler owns the service's desiredCount. */
   readonly autoScaling?: AutoScalingStatus;
+  /** The deploy hooks (spec.hooks) of the latest deploy; absent for services without hooks. */
+  readonly hooks?: DeployHooksStatus;
 }
 
 /**

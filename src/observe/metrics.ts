@@ -42,6 +42,12 @@ export type PruneBlockedReason = (typeof PRUNE_BLOCKED_REASONS)[number];
 export const ROLLOUT_RESULTS = ['completed', 'failed', 'timed_out'] as const;
 export type RolloutResult = (typeof ROLLOUT_RESULTS)[number];
 
+/** Deploy hooks (spec.hooks): the phase a hook ran in and how its task ended. */
+export const DEPLOY_HOOK_PHASES = ['preDeploy', 'postDeploy'] as const;
+export type DeployHookPhase = (typeof DEPLOY_HOOK_PHASES)[number];
+export const DEPLOY_HOOK_RESULTS = ['succeeded', 'failed', 'timed_out'] as const;
+export type DeployHookResult = (typeof DEPLOY_HOOK_RESULTS)[number];
+
 /** Label values of `api` and `outcome`: the AWS layer's own (src/ecs/ecs-api.ts). */
 export { AWS_APIS, AWS_OUTCOMES, type AwsApi, type AwsOutcome };
 
@@ -104,6 +110,7 @@ export interface Metrics {
   readonly applyActions: Counter<'action' | 'result'>;
   readonly pruneBlocked: Counter<'reason'>;
   readonly rollouts: Counter<'result'>;
+  readonly deployHookRuns: Counter<'phase' | 'result'>;
   readonly workqueueDepth: Gauge;
   readonly workqueueAdds: Counter;
   readonly workqueueRetries: Counter;
@@ -133,6 +140,8 @@ export interface Metrics {
   recordApplyAction(action: ApplyAction, result: ApplyResult): void;
   recordPruneBlocked(reason: PruneBlockedReason): void;
   recordRollout(result: RolloutResult): void;
+  /** A deploy hook's task finished (once per hook task, whatever the number of passes that looked at it). */
+  recordDeployHookRun(phase: DeployHookPhase, result: DeployHookResult): void;
   /** One AWS API call (after the SDK's own retries), e.g. ('ecs', 'UpdateService', 'throttled', 0.12). */
   recordAwsRequest(api: AwsApi, operation: string, outcome: AwsOutcome, seconds: number): void;
   /** The same, shaped as src/ecs's AwsRequestObserver: pass it to the SDK adapter. */
@@ -295,6 +304,14 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     registers,
   });
 
+  const deployHookRuns = new Counter({
+    name: name('deploy_hook_runs_total'),
+    help: 'Deploy hook tasks (spec.hooks) that finished, by phase (preDeploy, postDeploy) and result (succeeded, failed, timed_out).',
+    labelNames: ['phase', 'result'] as const,
+    registers,
+  });
+  for (const phase of DEPLOY_HOOK_PHASES) for (const result of DEPLOY_HOOK_RESULTS) deployHookRuns.inc({ phase, result }, 0);
+
   const workqueueDepth = new Gauge({ name: name('workqueue_depth'), help: 'Keys waiting in the work queue.', registers });
   const workqueueAdds = new Counter({ name: name('workqueue_adds_total'), help: 'Keys added to the work queue.', registers });
   const workqueueRetries = new Counter({
@@ -452,6 +469,7 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     applyActions,
     pruneBlocked,
     rollouts,
+    deployHookRuns,
     workqueueDepth,
     workqueueAdds,
     workqueueRetries,
@@ -482,6 +500,9 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     },
     recordRollout(result) {
       rollouts.inc({ result });
+    },
+    recordDeployHookRun(phase, result) {
+      deployHookRuns.inc({ phase, result });
     },
     recordAwsRequest,
     initAwsOperation,

@@ -24,6 +24,7 @@ import type { Planner } from '../planner.js';
 import { assessRollout, type WatchedRollout } from '../rollout.js';
 import type { HealthStatus, ServiceStatus, StatusChange, StatusError } from '../status.js';
 import type { ServiceObserveResult } from './observe.js';
+import type { HookMemory } from '../hooks/step.js';
 
 /**
  * Everything diffService reads for one service, by value or fingerprint: the
@@ -52,6 +53,8 @@ export interface ServiceMemory {
   readonly syncedInputs?: DiffInputs;
   /** follow-tag: digests deployed or first seen. */
   readonly followed?: FollowedDigests;
+  /** Deploy hooks (spec.hooks) looked at for the latest content, and the revision to roll back to (../hooks/step.ts). */
+  readonly hooks?: HookMemory;
 }
 
 export interface ServiceDecisionInput {

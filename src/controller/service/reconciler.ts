@@ -21,6 +21,9 @@ import { decideService, settle, type ActResult, type ServiceDecision, type Servi
 import type { AdoptionPolicy } from '../../plan/ownership.js';
 import { observeService } from './observe.js';
 import { reconcileScaling } from '../scaling/step.js';
+import { followPostDeploy, gatePreDeploy, type DeployStarted, type HookStepInput } from '../hooks/step.js';
+import type { DeployHookPhase, DeployHookResult } from '../../observe/metrics.js';
+import { errorCodeOf, errorMessage } from '../errors.js';
 import type * as ECS from '@aws-sdk/client-ecs';
 import {
   DEFAULT_CORRECTION_LOOP_POLICY, correctionLoopStatus, correctionSignature, judgeCorrection,
@@ -45,6 +48,8 @@ export interface ServiceReconcilerOptions {
   readonly adoption?: AdoptionPolicy;
   /** When the same change applied pass after pass is held back, and how often it is retried. @default DEFAULT_CORRECTION_LOOP_POLICY */
   readonly correctionLoop?: Partial<CorrectionLoopPolicy>;
+  /** A deploy hook task finished (the controller counts it in ecs_gitops_deploy_hook_runs_total). */
+  readonly onHookFinished?: (phase: DeployHookPhase, result: DeployHookResult) => void;
 }
 
 function initialStatus(desired: DesiredService, mode: SyncMode): ServiceStatus {
@@ -58,7 +63,7 @@ export class ServiceReconciler implements Reconciler<'Service'> {
   readonly kind = 'Service' as const;
   /** Diffs computed and diffs reused from a Synced pass with the same inputs (skip-unchanged fast path). */
   readonly diffCounts = { computed: 0, reused: 0 };
-  readonly #options: Required<Omit<ServiceReconcilerOptions, 'adoption' | 'correctionLoop'>> & Pick<ServiceReconcilerOptions, 'adoption'>;
+  readonly #options: Required<Omit<ServiceReconcilerOptions, 'adoption' | 'correctionLoop' | 'onHookFinished'>> & Pick<ServiceReconcilerOptions, 'adoption' | 'onHookFinished'>;
   readonly #loopPolicy: CorrectionLoopPolicy;
   readonly #memory = new Map<string, ServiceMemory>();
   /** Per key: the change last applied and how many passes in a row applied it (correction-loop.ts). */
@@ -117,6 +122,13 @@ export class ServiceReconciler implements Reconciler<'Service'> {
     const act = decision.act;
     let notes: OutcomeNote[] | undefined;
     let created: ECS.Service | undefined;
+    const hookInput: HookStepInput = {
+      desired, observed: input.observed, region, signal, status: context.status, controllerId: this.#options.controllerId,
+      revision: context.revision, now: input.now, pollMs: this.#options.rolloutPollMs,
+      ...(this.#options.onHookFinished ? { onHookFinished: this.#options.onHookFinished } : {}),
+    };
+    let hookNotes: readonly OutcomeNote[] | undefined;
+    let deployed: DeployStarted | undefined;
     if (act) {
       // A change applied pass after pass is held back (correction-loop.ts); only applies are judged, so a
       // pass with nothing to apply costs one Map look-up below.
@@ -130,10 +142,22 @@ export class ServiceReconciler implements Reconciler<'Service'> {
           return toOutcome(desired, heldBack(decision, verdict, input.now), context.status, verdict.detected ? [detectedNote(decision, verdict)] : undefined);
         }
       }
+      // spec.hooks.preDeploy: the new revision's hooks run (one look per pass) before anything is applied.
+      const gate = await this.#hookStep(decision, () => gatePreDeploy(hookInput, decision), input.now);
+      if (!gate.proceed) {
+        this.#memory.set(identity, gate.decision.memory);
+        return toOutcome(desired, gate.decision, context.status, gate.notes);
+      }
+      decision = gate.decision;
+      hookNotes = gate.notes;
       const before = decision;
       const acted = await this.#act(desired, decision, signal, region);
       decision = settle(input, decision, acted);
       if (acted.ok) created = acted.result.service;
+      if (acted.ok && acted.result.deploymentStarted && acted.result.taskDefinitionArn) {
+        const previous = input.observed.observation.live.service?.taskDefinition;
+        deployed = { taskDefinitionArn: acted.result.taskDefinitionArn, ...(previous ? { previousTaskDefinition: previous } : {}) };
+      }
       // Only a change that was applied counts as a correction; a failed write is ReconcileFailing's business.
       if (verdict && acted.ok) this.#loops.set(identity, verdict.state);
       if (verdict?.kind === 'retry' && acted.ok) decision = retried(before, decision, verdict, input.now, this.#options.rolloutPollMs);
@@ -145,12 +169,31 @@ export class ServiceReconciler implements Reconciler<'Service'> {
       desired, decision, observed: input.observed, created, region, signal, status: context.status,
       controllerId: this.#options.controllerId, revision: context.revision, now: input.now, mask: this.#options.mask,
     });
+    if (desired.manifest.spec.hooks?.postDeploy?.length) {
+      const post = await this.#hookStep(decision, () => followPostDeploy(hookInput, decision, deployed), input.now);
+      decision = post.decision;
+      if (post.notes) hookNotes = [...(hookNotes ?? []), ...post.notes];
+    }
+    if (hookNotes) notes = [...hookNotes];
     if (context.status?.correctionLoop && !this.#loops.get(identity)?.loop) {
       decision = { ...decision, patch: { ...decision.patch, correctionLoop: undefined } };
-      notes = [{ level: 'info', message: 'correction loop over', fields: { sync: decision.patch.sync } }];
+      notes = [...(notes ?? []), { level: 'info', message: 'correction loop over', fields: { sync: decision.patch.sync } }];
     }
     this.#memory.set(identity, decision.memory);
     return toOutcome(desired, decision, context.status, notes);
+  }
+
+  /** A hook step whose ECS call failed (throttling, network): the pass fails and is retried with backoff; nothing is applied. */
+  async #hookStep<R extends { decision: ServiceDecision; notes?: readonly OutcomeNote[] }>(
+    decision: ServiceDecision, step: () => Promise<R>, now: number,
+  ): Promise<R | (R & { proceed: false })> {
+    try {
+      return await step();
+    } catch (err) {
+      const error: StatusError = { code: errorCodeOf(err, 'CONTROLLER_APPLY_FAILED'), message: `deploy hooks: ${errorMessage(err)}`, at: new Date(now).toISOString() };
+      const { act: _notNow, ...rest } = decision;
+      return { proceed: false, decision: { ...rest, result: 'error', retry: true, error, patch: { ...decision.patch, lastError: error } } } as unknown as R & { proceed: false };
+    }
   }
 
   async #act(desired: DesiredService, decision: ServiceDecision, signal: AbortSignal, region: ReconcileContext['region']): Promise<ActResult> {
