@@ -8,7 +8,8 @@
  * `setSnapshot` for one-shot use). Region access, read-ahead enqueueing and
  * pruning live in regions.ts, enqueue.ts and prune.ts.
  */
-import { ScheduledTaskReconciler } from './scheduled-task/reconciler.js';
+import { ScheduledTaskReconciler, declaredScheduledTasks } from './scheduled-task/reconciler.js';
+import { ScheduledTaskPruneScan } from './scheduled-task/prune-scan.js';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { MaskOptions } from '../diff/types.js';
@@ -19,9 +20,11 @@ import type { SchedulerApi } from '../scheduler/scheduler-api.js';
 import type { RateCategory } from '../ecs/rate-limits.js';
 import type { BucketLimits } from '../ecs/token-bucket.js';
 import { capacityProviderKey, clusterIdentity, clusterKey, formatKey, identityOf, isServiceIdentity, parseKey, withKind, type ResourceKey } from '../keys/index.js';
+import { scheduleGroupName } from '../scheduler/scheduler-api.js';
 import type { ManifestSnapshot, SyncMode } from '../manifests/types.js';
 import { lazyChild, silentLogger, type Logger } from '../observe/logger.js';
-import type { Metrics, ReconcileResult } from '../observe/metrics.js';
+import type { Metrics, PruneBlockedReason, ReconcileResult } from '../observe/metrics.js';
+import type { PruneBlockReason } from '../plan/types.js';
 import { bindServiceStatusMetrics } from '../observe/service-status-metrics.js';
 import { changedKeys } from '../source/changed-keys.js';
 import type { ManifestSource, SnapshotChanges } from '../source/manifest-source.js';
@@ -45,6 +48,13 @@ import { StatusStore, type PruneStatus } from './status.js';
 import { WorkQueue } from './workqueue.js';
 
 export const DEFAULT_CONTROLLER_ID = 'ecs-gitops';
+
+/** The prune_blocked_total reason of a scheduled task scan's guard. */
+const SCHEDULED_TASK_PRUNE_REASON: Readonly<Record<Exclude<PruneBlockReason, 'disabled'>, PruneBlockedReason>> = {
+  snapshot_errors: 'snapshot_errors',
+  empty_snapshot: 'snapshot_incomplete',
+  too_many: 'guard_exceeded',
+};
 
 const PERMANENT_FAILURE_NOTE = 'reconcile failed; not retried: the request cannot succeed unchanged (tried again on a new revision or the next resync)';
 
@@ -186,12 +196,19 @@ export function createController(options: ControllerOptions): Controller {
     ...(options.mask ? { mask: options.mask } : {}),
     ...(metrics ? { onHookFinished: (phase, result) => metrics.recordDeployHookRun(phase, result) } : {}),
   });
+  const scheduledTaskScan = new ScheduledTaskPruneScan({
+    controllerId, group: scheduleGroupName(controllerId), prune: options.prune ?? false, maxDeletes: options.maxPrune ?? 5, detect: mode === 'detect',
+  });
+  const scheduledTasks = new ScheduledTaskReconciler({
+    clock, controllerId, mode, scan: scheduledTaskScan, ...(options.mask ? { mask: options.mask } : {}),
+    onAction: (action, ok) => metrics?.recordApplyAction(action, ok ? 'success' : 'error'),
+  });
   const reconcilers: ReconcilerRegistry = {
     Service: services,
     Cluster: new ClusterReconciler({ clock, planner, controllerId, mode, ...adoption }),
     ServicePrune: new ServicePruneReconciler(pruner, controllerId),
     CapacityProvider: new CapacityProviderReconciler({ clock, controllerId, mode, prune: options.prune ?? false }),
-    ScheduledTask: new ScheduledTaskReconciler(),
+    ScheduledTask: scheduledTasks,
   };
   const capacityProviderScan = new CapacityProviderPruneScan(controllerId);
 
@@ -203,6 +220,7 @@ export function createController(options: ControllerOptions): Controller {
   let isReady = false;
   let resyncCancel: (() => void) | undefined;
   const unbindMetrics = metrics ? bindServiceStatusMetrics(metrics, status) : undefined;
+  metrics?.readScheduledTasksFrom(() => status.listScheduledTasks());
 
   const revisionOf = (snapshot: ManifestSnapshot | undefined) => snapshot?.revision ?? 'unversioned';
 
@@ -228,6 +246,7 @@ export function createController(options: ControllerOptions): Controller {
     const identity = identityOf(key);
     if (outcome.status) status.apply(identity, outcome.status);
     if (outcome.status?.kind === 'remove' && (key.kind === 'Service' || key.kind === 'ServicePrune')) services.forget(withKind(key, 'Service'));
+    if (outcome.status?.kind === 'remove-scheduled-task' && key.kind === 'ScheduledTask') scheduledTasks.forget(key);
     for (const note of outcome.notes ?? []) logNote(log, note);
     if (outcome.rollout) metrics?.recordRollout(outcome.rollout);
     metrics?.recordReconcile(outcome.result, seconds);
@@ -255,7 +274,7 @@ export function createController(options: ControllerOptions): Controller {
         return {};
       }
       // A declared cluster is created first (its key was queued ahead of the services).
-      if (key.kind === 'Service') await clusterPending.get(clusterIdentity(key.region, key.cluster, key.account))?.promise;
+      if (key.kind === 'Service' || key.kind === 'ScheduledTask') await clusterPending.get(clusterIdentity(key.region, key.cluster, key.account))?.promise;
       // A cluster attaching a declared capacity provider waits for that provider's pass (it must exist to be attached).
       if (key.kind === 'Cluster') await Promise.all(declaredProvidersOfCluster(index.snapshot, key.region, key.cluster).map((id) => capacityProviderPending.get(id)?.promise));
       const outcome = await dispatch(key, index, deadline.signal, log);
@@ -319,6 +338,7 @@ export function createController(options: ControllerOptions): Controller {
   function setSnapshot(snapshot: ManifestSnapshot, changes?: SnapshotChanges): void {
     if (stopped) return;
     const delta = changes ?? changedKeys(desired?.snapshot, snapshot);
+    const previousSnapshot = desired?.snapshot;
     desired = indexSnapshot(snapshot);
     status.setSnapshot(snapshot.revision, new Date(clock.now()).toISOString(), snapshot.problems.length);
     metrics?.recordSnapshot(snapshot, clock.now() / 1000);
@@ -346,6 +366,9 @@ export function createController(options: ControllerOptions): Controller {
         clusterPending.set(id, { promise, resolve });
       }
     }
+    // Scheduled tasks whose manifest is new or changed (or blocked: their record says why); removed ones are the prune scan's.
+    keys.push(...changedScheduledTasks(previousSnapshot, snapshot));
+    scheduledTaskScan.remember(snapshot);
     // Service identities are their queue keys; removed ones are looked at once so their status goes.
     const serviceKeys = new Set([...delta.added, ...delta.changed, ...delta.removed, ...[...snapshot.blockedKeys].filter(isServiceIdentity)]);
     keys.push(...serviceKeys);
@@ -361,6 +384,48 @@ export function createController(options: ControllerOptions): Controller {
     logger.info({ revision: snapshot.revision, services: snapshot.services.length, problems: snapshot.problems.length, enqueued: keys.length }, 'manifest snapshot loaded');
     schedulePrune();
     scanCapacityProviders();
+    scanScheduledTasks();
+  }
+
+  /** Scheduled task keys to look at after a snapshot: declared ones new or changed since `previous`, and blocked ones. */
+  function changedScheduledTasks(previous: ManifestSnapshot | undefined, next: ManifestSnapshot): string[] {
+    const before = previous ? declaredScheduledTasks(previous) : new Map<string, { contentHash: string }>();
+    const out: string[] = [];
+    for (const task of next.scheduledTasks ?? []) {
+      const was = before.get(task.key);
+      const unblocked = previous?.blockedKeys.has(task.key) === true && !next.blockedKeys.has(task.key);
+      if (!was || was.contentHash !== task.contentHash || unblocked || next.blockedKeys.has(task.key)) out.push(task.key);
+    }
+    for (const id of next.blockedKeys) if (id.startsWith('scheduled-task:') && !out.includes(id)) out.push(id);
+    return out;
+  }
+
+  /**
+   * Lists the controller's schedule group in each Region: schedules no
+   * manifest declares are queued with the scan's verdict (deleted only with
+   * --prune, under the prune guards; else recorded as left), and records of
+   * schedules no longer declared are looked at once more so they go.
+   */
+  function scanScheduledTasks(): void {
+    const index = desired;
+    if (stopped || !index) return;
+    const declared = declaredScheduledTasks(index.snapshot);
+    for (const record of status.listScheduledTasks()) {
+      if (!declared.has(record.key) && !index.snapshot.blockedKeys.has(record.key)) queue.add(record.key);
+    }
+    const scan = scheduledTaskScan.scan(index.snapshot, {
+      scheduler: (region) => regions.get(region).scheduler?.api,
+      groupState: (region, signal) => {
+        const api = regions.get(region).scheduler?.api;
+        return api ? scheduledTasks.groupState(region, api, signal) : Promise.resolve('missing' as const);
+      },
+    }, (key) => queue.add(key), lifetime.signal)
+      .then(({ blocked }) => {
+        if (blocked && blocked !== 'disabled') metrics?.recordPruneBlocked(SCHEDULED_TASK_PRUNE_REASON[blocked]);
+      })
+      .catch((err: unknown) => logger.warn({ code: errorCodeOf(err, 'CONTROLLER_APPLY_FAILED'), err: errorMessage(err) }, 'scheduled task scan failed; retried at the next resync'));
+    resyncs.add(scan);
+    void scan.finally(() => resyncs.delete(scan));
   }
 
   /** With --prune: queue the owned capacity providers no manifest declares (their pass decides whether they may go). */
@@ -395,12 +460,16 @@ export function createController(options: ControllerOptions): Controller {
       await prefetchImages(refs);
       for (const p of declaredCapacityProviders(index.snapshot).values()) queue.add(formatKey(capacityProviderKey(p.region, p.name)));
       for (const c of index.snapshot.clusters) queue.add(formatKey(clusterKey(c.region, c.name)));
+      // Each schedule is compared again (drift is corrected), its group and last runs read afresh once.
+      scheduledTasks.expire();
+      for (const t of index.snapshot.scheduledTasks ?? []) if (!index.snapshot.blockedKeys.has(t.key)) queue.add(t.key);
       // Services are read in groups of 10 as their reconciles come.
       enqueueWithReadAhead(index.snapshot.services.map((s) => s.key), index, queue, regions);
       // With pruning off, the orphan report is refreshed on each new revision (setSnapshot) rather
       // than on every resync: listing every cluster each interval would double a drift scan's cost.
       if (options.prune) schedulePrune();
       scanCapacityProviders();
+      scanScheduledTasks();
     })();
     resyncs.add(pass);
     void pass.finally(() => resyncs.delete(pass));
@@ -467,6 +536,7 @@ export function createController(options: ControllerOptions): Controller {
       cancelAbort();
       lifetime.abort(new Error('controller stopped'));
       unbindMetrics?.();
+      metrics?.readScheduledTasksFrom(undefined);
     },
   };
 }

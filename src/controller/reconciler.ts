@@ -9,6 +9,7 @@
  * Adding a kind: see docs/controller.md, "Adding a kind".
  */
 import type { ScalingActionKind } from '../plan/scaling-types.js';
+import type { ScheduledTaskActionKind } from '../plan/scheduled-task-types.js';
 import type { ActionKind } from '../plan/types.js';
 import type { ReconcileResult, RolloutResult } from '../observe/metrics.js';
 import type { KeyOfKind, ResourceKind } from '../keys/index.js';
@@ -40,8 +41,8 @@ export interface ReconcileOutcome {
   /** Look again after this long (a rollout being followed, a service draining). */
   readonly requeueAfterMs?: number;
   readonly status?: StatusWrite;
-  /** ECS actions this pass performed. */
-  readonly applied?: readonly (ActionKind | ScalingActionKind)[];
+  /** ECS (and Scheduler) actions this pass performed. */
+  readonly applied?: readonly (ActionKind | ScalingActionKind | ScheduledTaskActionKind)[];
   /** A rollout the controller was following finished in this pass. */
   readonly rollout?: RolloutResult;
   readonly notes?: readonly OutcomeNote[];

@@ -165,6 +165,58 @@ export interface CapacityProviderStatus {
   readonly diff: readonly string[];
 }
 
+/** One run of a scheduled task, read from ECS (the tasks of the schedule's task group). */
+export interface ScheduledTaskRun {
+  readonly taskArn: string;
+  /** ECS's lastStatus (RUNNING, STOPPED, ...). */
+  readonly lastStatus: string;
+  readonly startedAt?: string;
+  readonly stoppedAt?: string;
+  readonly stoppedReason?: string;
+  /** Exit code of each essential container (null: none reported), for a stopped task. */
+  readonly exitCodes?: Readonly<Record<string, number | null>>;
+  /** A stopped task: every essential container exited 0. Absent while it runs. */
+  readonly succeeded?: boolean;
+}
+
+/**
+ * One `kind: ScheduledTask` (docs/controller.md, "Scheduled tasks"): the
+ * schedule's sync with the manifest, when it fires next, how its last runs
+ * ended, and the last error, written once per pass.
+ */
+export interface ScheduledTaskStatus {
+  /** scheduled-task:region/cluster/name */
+  readonly key: string;
+  readonly region: string;
+  readonly cluster: string;
+  readonly name: string;
+  /** The schedule group it lives in (the controller's). */
+  readonly group: string;
+  readonly sync: SyncStatus;
+  readonly mode: SyncMode;
+  /** Manifest file (relative to the root) that declares it; absent for a schedule no longer declared. */
+  readonly source?: string;
+  readonly arn?: string;
+  /** The task definition revision the schedule runs. */
+  readonly taskDefinitionArn?: string;
+  readonly lastAppliedRevision?: string;
+  readonly lastAttemptedRevision?: string;
+  /** ISO time of the last successful write to the schedule. */
+  readonly lastAppliedAt?: string;
+  readonly lastApplySucceeded?: boolean;
+  readonly lastError?: StatusError & { readonly hint?: string };
+  /** ISO time of the last completed comparison with live state. */
+  readonly lastSyncTime?: string;
+  /** What differs, secrets masked; empty when in sync. */
+  readonly diff: readonly StatusChange[];
+  /** ISO time the schedule fires next, where computable (absent for a disabled or finished schedule). */
+  readonly nextFireAt?: string;
+  /** The last runs (at most 5, newest first). */
+  readonly lastRuns?: readonly ScheduledTaskRun[];
+  /** True for a schedule in the controller's group that no manifest declares, kept because pruning is off or blocked. */
+  readonly orphan?: boolean;
+}
+
 /** The last prune pass: what it found to delete, what it deleted, and why it held back. */
 export interface PruneStatus {
   readonly at: string;
@@ -210,6 +262,8 @@ export interface ControllerStatus {
   readonly source?: SourceStatus;
   /** `kind: CapacityProvider` records; absent while there are none. */
   readonly capacityProviders?: readonly CapacityProviderStatus[];
+  /** `kind: ScheduledTask` records (and orphan schedules of the controller's group); absent while there are none. */
+  readonly scheduledTasks?: readonly ScheduledTaskStatus[];
 }
 
 /** A status write a reconcile pass asks for: merge a patch (creating the record from `initial`), or drop the record. */
@@ -224,7 +278,10 @@ export type StatusWrite =
   | { readonly kind: 'remove' }
   /** A capacity provider's record (kept apart from services: no metrics series, no health). */
   | { readonly kind: 'set-capacity-provider'; readonly patch: Partial<CapacityProviderStatus>; readonly initial: CapacityProviderStatus }
-  | { readonly kind: 'remove-capacity-provider' };
+  | { readonly kind: 'remove-capacity-provider' }
+  /** A scheduled task's record (kept apart from services: its metrics are read at scrape time). */
+  | { readonly kind: 'set-scheduled-task'; readonly patch: Partial<ScheduledTaskStatus>; readonly initial: ScheduledTaskStatus }
+  | { readonly kind: 'remove-scheduled-task' };
 
 /**
  * `observedSync`: what the writing pass found before it acted, when that
@@ -242,6 +299,7 @@ export type StatusListener = (key: string, next: ServiceStatus | undefined, prev
 export class StatusStore {
   readonly #services = new Map<string, ServiceStatus>();
   readonly #capacityProviders = new Map<string, CapacityProviderStatus>();
+  readonly #scheduledTasks = new Map<string, ScheduledTaskStatus>();
   readonly #listeners = new Set<StatusListener>();
   #revision: string | undefined;
   #snapshotLoadedAt: string | undefined;
@@ -274,6 +332,11 @@ export class StatusStore {
   apply(key: string, write: StatusWrite): void {
     if (write.kind === 'set') this.update(key, write.patch, write.initial, write.observedSync);
     else if (write.kind === 'remove') this.remove(key);
+    else if (write.kind === 'set-scheduled-task') {
+      const base = this.#scheduledTasks.get(key) ?? write.initial;
+      const patch = write.patch.lastError === undefined ? write.patch : { ...write.patch, lastError: maskSecrets(write.patch.lastError) };
+      this.#scheduledTasks.set(key, Object.freeze({ ...base, ...patch, key }));
+    } else if (write.kind === 'remove-scheduled-task') this.#scheduledTasks.delete(key);
     else if (write.kind === 'set-capacity-provider') {
       const base = this.#capacityProviders.get(key) ?? write.initial;
       const patch = write.patch.lastError === undefined ? write.patch : { ...write.patch, lastError: maskSecrets(write.patch.lastError) };
@@ -287,6 +350,14 @@ export class StatusStore {
 
   listCapacityProviders(): readonly CapacityProviderStatus[] {
     return [...this.#capacityProviders.values()].sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  getScheduledTask(key: string): ScheduledTaskStatus | undefined {
+    return this.#scheduledTasks.get(key);
+  }
+
+  listScheduledTasks(): readonly ScheduledTaskStatus[] {
+    return [...this.#scheduledTasks.values()].sort((a, b) => a.key.localeCompare(b.key));
   }
 
   /** Forget a service that is no longer managed, so its metric series disappear. */
@@ -322,6 +393,7 @@ export class StatusStore {
       ...(this.#prune ? { prune: this.#prune } : {}),
       ...(this.#source ? { source: this.#source } : {}),
       ...(this.#capacityProviders.size > 0 ? { capacityProviders: this.listCapacityProviders() } : {}),
+      ...(this.#scheduledTasks.size > 0 ? { scheduledTasks: this.listScheduledTasks() } : {}),
     };
   }
 

@@ -30,6 +30,8 @@ export const APPLY_ACTIONS = [
   // Service auto scaling (Application Auto Scaling and the CloudWatch alarms of step scaling policies).
   'register_scalable_target', 'deregister_scalable_target', 'put_scaling_policy', 'delete_scaling_policy',
   'put_scheduled_action', 'delete_scheduled_action', 'put_metric_alarm', 'delete_alarms',
+  // kind: ScheduledTask (EventBridge Scheduler).
+  'create_schedule_group', 'create_schedule', 'update_schedule', 'delete_schedule',
 ] as const;
 export type ApplyAction = (typeof APPLY_ACTIONS)[number];
 export const APPLY_RESULTS = ['success', 'error'] as const;
@@ -102,6 +104,10 @@ export interface Metrics {
   readonly serviceAutoScalingCapacity: Gauge<ServiceLabel | 'bound' | 'managed_by'>;
   readonly capacityProviderDrift: Gauge<'region' | 'capacity_provider'>;
   readonly capacityProviderLastApplySuccess: Gauge<'region' | 'capacity_provider'>;
+  readonly scheduledTaskDrift: Gauge<ScheduledTaskLabel>;
+  readonly scheduledTaskLastApplySuccess: Gauge<ScheduledTaskLabel>;
+  readonly scheduledTaskNextFireTimestamp: Gauge<ScheduledTaskLabel>;
+  readonly scheduledTaskLastRunSuccess: Gauge<ScheduledTaskLabel>;
   readonly correctionLoops: Counter<ServiceLabel>;
 
   // Controller.
@@ -166,6 +172,26 @@ export interface Metrics {
    * providers and no per-write bookkeeping to keep.
    */
   readCapacityProvidersFrom(source: (() => readonly CapacityProviderMetricRecord[]) | undefined): void;
+  /** Where the scheduled task gauges read their records at scrape time (the status store); `undefined` stops them. */
+  readScheduledTasksFrom(source: (() => readonly ScheduledTaskMetricRecord[]) | undefined): void;
+}
+
+export const SCHEDULED_TASK_LABELS = ['region', 'cluster', 'scheduled_task'] as const;
+export type ScheduledTaskLabel = (typeof SCHEDULED_TASK_LABELS)[number];
+
+/** What the scheduled task gauges need of a status record. */
+export interface ScheduledTaskMetricRecord {
+  readonly region: string;
+  readonly cluster: string;
+  readonly name: string;
+  readonly sync: 'Synced' | 'OutOfSync' | 'Unknown';
+  readonly lastApplySucceeded?: boolean;
+  /** ISO time. */
+  readonly nextFireAt?: string;
+  /** Newest first; the first stopped run with `succeeded` set decides last_run_success. */
+  readonly lastRuns?: readonly { readonly succeeded?: boolean }[];
+  /** A schedule no manifest declares: no series (labels stay bounded by the manifests). */
+  readonly orphan?: boolean;
 }
 
 /** What the capacity provider gauges need of a status record. */
@@ -256,6 +282,55 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
       this.reset();
       for (const p of capacityProviders?.() ?? []) {
         if (p.lastApplySucceeded !== undefined) this.set({ region: p.region, capacity_provider: p.name }, p.lastApplySucceeded ? 1 : 0);
+      }
+    },
+  });
+  let scheduledTasks: (() => readonly ScheduledTaskMetricRecord[]) | undefined;
+  const declaredScheduledTasks = () => (scheduledTasks?.() ?? []).filter((t) => !t.orphan);
+  const scheduledTaskLabels = (t: ScheduledTaskMetricRecord) => ({ region: t.region, cluster: t.cluster, scheduled_task: t.name });
+  const scheduledTaskDrift = new Gauge({
+    name: name('scheduled_task_drift'),
+    help: '1 when a kind: ScheduledTask\'s schedule differs from its manifest (OutOfSync), else 0.',
+    labelNames: SCHEDULED_TASK_LABELS,
+    registers,
+    collect() {
+      this.reset();
+      for (const t of declaredScheduledTasks()) this.set(scheduledTaskLabels(t), t.sync === 'OutOfSync' ? 1 : 0);
+    },
+  });
+  const scheduledTaskLastApplySuccess = new Gauge({
+    name: name('scheduled_task_last_apply_success'),
+    help: 'Result of the last apply to a kind: ScheduledTask (its task definition and schedule): 1 success, 0 failure. Absent before the first apply.',
+    labelNames: SCHEDULED_TASK_LABELS,
+    registers,
+    collect() {
+      this.reset();
+      for (const t of declaredScheduledTasks()) if (t.lastApplySucceeded !== undefined) this.set(scheduledTaskLabels(t), t.lastApplySucceeded ? 1 : 0);
+    },
+  });
+  const scheduledTaskNextFireTimestamp = new Gauge({
+    name: name('scheduled_task_next_fire_timestamp_seconds'),
+    help: 'Unix time a kind: ScheduledTask fires next, where computable. Absent for a disabled or finished schedule.',
+    labelNames: SCHEDULED_TASK_LABELS,
+    registers,
+    collect() {
+      this.reset();
+      for (const t of declaredScheduledTasks()) {
+        const at = t.nextFireAt === undefined ? Number.NaN : Date.parse(t.nextFireAt);
+        if (Number.isFinite(at)) this.set(scheduledTaskLabels(t), at / 1000);
+      }
+    },
+  });
+  const scheduledTaskLastRunSuccess = new Gauge({
+    name: name('scheduled_task_last_run_success'),
+    help: 'How the latest stopped run of a kind: ScheduledTask ended: 1 every essential container exited 0, 0 otherwise. Absent before a run stopped.',
+    labelNames: SCHEDULED_TASK_LABELS,
+    registers,
+    collect() {
+      this.reset();
+      for (const t of declaredScheduledTasks()) {
+        const latest = (t.lastRuns ?? []).find((r) => r.succeeded !== undefined);
+        if (latest) this.set(scheduledTaskLabels(t), latest.succeeded ? 1 : 0);
       }
     },
   });
@@ -463,6 +538,10 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     serviceAutoScalingCapacity,
     capacityProviderDrift,
     capacityProviderLastApplySuccess,
+    scheduledTaskDrift,
+    scheduledTaskLastApplySuccess,
+    scheduledTaskNextFireTimestamp,
+    scheduledTaskLastRunSuccess,
     correctionLoops,
     reconcileTotal,
     reconcileDuration,
@@ -518,6 +597,9 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     },
     readCapacityProvidersFrom(source) {
       capacityProviders = source;
+    },
+    readScheduledTasksFrom(source) {
+      scheduledTasks = source;
     },
     recordSnapshot(snapshot, nowSeconds) {
       // Only the current revision has a series: cardinality never grows with history.
