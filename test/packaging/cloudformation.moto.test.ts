@@ -64,9 +64,12 @@ describe('deploy/cloudformation/ecs-gitops.yaml (static)', () => {
     expect(taskRolePolicy({}, { 'AWS::Partition': 'aws', 'AWS::AccountId': '*', 'AWS::Region': 'eu-west-1' })).toEqual(policy);
   });
 
-  it('binds the policy to ControllerId, ManagedClusterNamePattern, AdoptableClusterNamePattern and PassableRolePath', () => {
+  it('binds the policy to ControllerId, ManagedClusterNamePattern, AdoptableClusterNamePattern, PassableRolePath and SchedulerRolePath', () => {
     const statements = taskRolePolicy(
-      { ControllerId: 'team-a', ManagedClusterNamePattern: 'prod-*', AdoptableClusterNamePattern: 'legacy-*', PassableRolePath: '/apps/' },
+      {
+        ControllerId: 'team-a', ManagedClusterNamePattern: 'prod-*', AdoptableClusterNamePattern: 'legacy-*', PassableRolePath: '/apps/',
+        SchedulerRolePath: '/jobs/',
+      },
       { 'AWS::Partition': 'aws', 'AWS::AccountId': '123456789012', 'AWS::Region': 'eu-west-1' },
     ).Statement;
     const arn = (kind: string, name: string) => `arn:aws:ecs:eu-west-1:123456789012:${kind}/${name}`;
@@ -89,6 +92,18 @@ describe('deploy/cloudformation/ecs-gitops.yaml (static)', () => {
     expect(allowed('ecs:TagResource', arn('capacity-provider', 'workers'), { ...claim, 'aws:ResourceTag/ecs-gitops/adopt': 'team-a' })).toBe(true);
     expect(allowed('iam:PassRole', 'arn:aws:iam::123456789012:role/apps/web', { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' })).toBe(true);
     expect(allowed('iam:PassRole', 'arn:aws:iam::123456789012:role/ecs-gitops-TaskRole', { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' })).toBe(false);
+    // Schedule roles: their own path, to Scheduler only.
+    expect(allowed('iam:PassRole', 'arn:aws:iam::123456789012:role/jobs/nightly', { 'iam:PassedToService': 'scheduler.amazonaws.com' })).toBe(true);
+    expect(allowed('iam:PassRole', 'arn:aws:iam::123456789012:role/apps/web', { 'iam:PassedToService': 'scheduler.amazonaws.com' })).toBe(false);
+    expect(allowed('iam:PassRole', 'arn:aws:iam::123456789012:role/jobs/nightly', { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' })).toBe(false);
+    // Its schedule group carries its own id; another controller's group is not re-tagged.
+    const group = 'arn:aws:scheduler:eu-west-1:123456789012:schedule-group/ecs-gitops-team-a';
+    expect(allowed('scheduler:CreateScheduleGroup', group, claim)).toBe(true);
+    expect(allowed('scheduler:TagResource', group, { ...claim, 'aws:ResourceTag/ecs-gitops/managed-by': 'ecs-gitops' })).toBe(false);
+    // Hook tasks: its own task definitions, stopped only in the managed clusters.
+    expect(allowed('ecs:RunTask', 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3', { 'aws:ResourceTag/ecs-gitops/managed-by': 'team-a' })).toBe(true);
+    expect(allowed('ecs:StopTask', arn('task', 'prod-eu/abc'), { 'aws:ResourceTag/ecs-gitops/managed-by': 'team-a' })).toBe(true);
+    expect(allowed('ecs:StopTask', arn('task', 'ops/abc'), { 'aws:ResourceTag/ecs-gitops/managed-by': 'team-a' })).toBe(false);
     // The allow-list statement exists only when the parameter is set.
     expect(statements.map((st) => st.Sid)).toContain('AdoptInAllowListedClusters');
     expect(taskRolePolicy({}, { 'AWS::Partition': 'aws', 'AWS::AccountId': '1', 'AWS::Region': 'x' }).Statement.map((st) => st.Sid)).not.toContain('AdoptInAllowListedClusters');

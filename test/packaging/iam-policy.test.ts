@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ECS_OPERATIONS, MUTATING_OPERATIONS } from '../../src/ecs/index.js';
 import { MUTATING_SCALING_OPERATIONS, SCALING_OPERATIONS } from '../../src/autoscaling/scaling-api.js';
+import { MUTATING_SCHEDULER_OPERATIONS, SCHEDULER_OPERATIONS, scheduleGroupName } from '../../src/scheduler/scheduler-api.js';
 import { allowingStatements } from './iam-evaluate.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -42,7 +43,7 @@ function sourceFiles(dir: string): string[] {
 
 /** The IAM service prefix of each SDK client package the code loads. */
 const IAM_PREFIX: Readonly<Record<string, string>> = {
-  ecs: 'ecs', ecr: 'ecr', 'application-auto-scaling': 'application-autoscaling', cloudwatch: 'cloudwatch',
+  ecs: 'ecs', ecr: 'ecr', 'application-auto-scaling': 'application-autoscaling', cloudwatch: 'cloudwatch', scheduler: 'scheduler',
 };
 
 /**
@@ -50,18 +51,19 @@ const IAM_PREFIX: Readonly<Record<string, string>> = {
  * target or putting an alarm with Tags (application-autoscaling:TagResource is
  * also called directly when an adopted target is claimed), the service-linked
  * role Application Auto Scaling creates on the first registration, and the
- * roles task definitions pass.
+ * roles task definitions and schedules pass (a schedule's Target.RoleArn, to
+ * scheduler.amazonaws.com).
  */
 const IMPLIED_ACTIONS = ['iam:PassRole', 'iam:CreateServiceLinkedRole', 'cloudwatch:TagResource'];
 
 /**
- * `ecs:Xxx`, `ecr:Xxx`, `application-autoscaling:Xxx`, `cloudwatch:Xxx` for
- * every `XxxCommand` a run-time (non type-only) import brings in from the SDK.
+ * `ecs:Xxx`, `ecr:Xxx`, `application-autoscaling:Xxx`, `cloudwatch:Xxx`,
+ * `scheduler:Xxx` for every `XxxCommand` a run-time (non type-only) import brings in from the SDK.
  * The sandbox is a fake of those services, not a caller.
  */
 function actionsCalledBySource(): Set<string> {
   const found = new Set<string>();
-  const importRe = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-(ecs|ecr|application-auto-scaling|cloudwatch)'/g;
+  const importRe = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-(ecs|ecr|application-auto-scaling|cloudwatch|scheduler)'/g;
   for (const file of sourceFiles(path.join(root, 'src'))) {
     if (file.includes(`${path.sep}sandbox${path.sep}`)) continue;
     const text = readFileSync(file, 'utf8');
@@ -93,13 +95,18 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
   it('grants exactly the operations the code calls, plus the actions IAM checks beside them', () => {
     const called = actionsCalledBySource();
     // The scan must find the adapters' commands; an empty scan would prove nothing.
-    expect(called.size).toBeGreaterThanOrEqual(ECS_OPERATIONS.length + SCALING_OPERATIONS.length);
+    expect(called.size).toBeGreaterThanOrEqual(ECS_OPERATIONS.length + SCALING_OPERATIONS.length + SCHEDULER_OPERATIONS.length);
     expect([...allActions].sort()).toEqual([...new Set([...called, ...IMPLIED_ACTIONS])].sort());
   });
 
   it('agrees with the EcsApi operation list', () => {
     const ecsActions = [...allActions].filter((a) => a.startsWith('ecs:')).sort();
     expect(ecsActions).toEqual(ECS_OPERATIONS.map((op) => `ecs:${op}`).sort());
+  });
+
+  it('agrees with the SchedulerApi operation list', () => {
+    const schedulerActions = [...allActions].filter((a) => a.startsWith('scheduler:')).sort();
+    expect(schedulerActions).toEqual(SCHEDULER_OPERATIONS.map((op) => `scheduler:${op}`).sort());
   });
 
   it('has no wildcard actions and only Allow statements with unique Sids', () => {
@@ -232,16 +239,90 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
     expect(allowed(action, resource, context)).toEqual([]);
   });
 
-  it('passes only roles under one IAM path, to ECS tasks only', () => {
+  it('passes roles only under one IAM path per service: task roles to ECS tasks, schedule roles to Scheduler', () => {
     const passRole = policy.Statement.filter((s) => actionsOf(s).includes('iam:PassRole'));
-    expect(passRole).toHaveLength(1);
-    expect(actionsOf(passRole[0] as Statement)).toEqual(['iam:PassRole']);
-    expect(passRole[0]?.Resource).toMatch(/^arn:aws:iam::[^:]*:role\/[\w+=,.@-]+\/\*$/);
-    expect(passRole[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    expect(passRole.map((s) => s.Sid).sort()).toEqual(['PassSchedulerRolesToSchedulerOnly', 'PassTaskRolesToEcsTasksOnly']);
+    for (const s of passRole) {
+      expect(actionsOf(s)).toEqual(['iam:PassRole']);
+      expect(s.Resource).toMatch(/^arn:aws:iam::[^:]*:role\/[\w+=,.@-]+\/\*$/);
+    }
+    const bySid = (sid: string) => passRole.find((s) => s.Sid === sid) as Statement;
+    expect(bySid('PassTaskRolesToEcsTasksOnly').Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    expect(bySid('PassSchedulerRolesToSchedulerOnly').Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    // Two paths: a manifest cannot hand a task role to Scheduler, nor a schedule role to a task.
+    expect(bySid('PassSchedulerRolesToSchedulerOnly').Resource).not.toEqual(bySid('PassTaskRolesToEcsTasksOnly').Resource);
   });
 
-  it('grants reads without conditions and nothing mutating among them', () => {
-    const unconditioned = policy.Statement.filter((s) => s.Condition === undefined).flatMap(actionsOf);
-    for (const a of unconditioned) expect(a).toMatch(/^(ecs|ecr|application-autoscaling|cloudwatch):(Describe|List)/);
+  it('bounds every Scheduler write to the schedule groups named for the controller, and group writes by the ownership tag', () => {
+    for (const op of MUTATING_SCHEDULER_OPERATIONS) {
+      const action = `scheduler:${op}`;
+      const granting = policy.Statement.filter((s) => actionsOf(s).includes(action));
+      expect(granting.length, action).toBeGreaterThan(0);
+      for (const s of granting) {
+        const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+        // Schedules take no tags: their group's name is what bounds them.
+        if (op === 'CreateSchedule' || op === 'UpdateSchedule' || op === 'DeleteSchedule') {
+          expect(resources, `${action} in ${s.Sid}`).toEqual(['arn:aws:scheduler:*:*:schedule/ecs-gitops*/*']);
+        } else {
+          expect(resources, `${action} in ${s.Sid}`).toEqual(['arn:aws:scheduler:*:*:schedule-group/ecs-gitops*']);
+          expect(s.Condition?.StringEquals?.['aws:RequestTag/ecs-gitops/managed-by'], `${action} in ${s.Sid}`).toBe(CONTROLLER_ID);
+        }
+      }
+    }
+  });
+
+  // kind: ScheduledTask and deploy hooks, as IAM would evaluate them.
+  const GROUP = `arn:aws:scheduler:eu-west-1:123456789012:schedule-group/${scheduleGroupName(CONTROLLER_ID)}`;
+  const TEAM_GROUP = `arn:aws:scheduler:eu-west-1:123456789012:schedule-group/${scheduleGroupName('team-a')}`;
+  const SCHEDULE = `arn:aws:scheduler:eu-west-1:123456789012:schedule/${scheduleGroupName(CONTROLLER_ID)}/nightly`;
+  const TASK = 'arn:aws:ecs:eu-west-1:123456789012:task/prod/0123456789abcdef';
+  it.each([
+    ['creating its schedule group tagged as its own', 'scheduler:CreateScheduleGroup', GROUP, CLAIM],
+    ['tagging its group on create (no tags yet)', 'scheduler:TagResource', GROUP, CLAIM],
+    ["creating another controller id's group (ecs-gitops-<id>) tagged with this id", 'scheduler:CreateScheduleGroup', TEAM_GROUP, CLAIM],
+    ['re-stamping its own group', 'scheduler:TagResource', GROUP, { ...OURS, ...CLAIM }],
+    ['reading its group and its tags', 'scheduler:ListTagsForResource', GROUP, {}],
+    ['reading a schedule of its group', 'scheduler:GetSchedule', SCHEDULE, {}],
+    ['listing schedules', 'scheduler:ListSchedules', '*', {}],
+    ['creating a schedule in its group', 'scheduler:CreateSchedule', SCHEDULE, {}],
+    ['replacing a schedule of its group', 'scheduler:UpdateSchedule', SCHEDULE, {}],
+    ['deleting a schedule of its group (prune)', 'scheduler:DeleteSchedule', SCHEDULE, {}],
+    ['passing a schedule role under the Scheduler path to Scheduler', 'iam:PassRole', 'arn:aws:iam::123456789012:role/ecs-scheduler/nightly',
+      { 'iam:PassedToService': 'scheduler.amazonaws.com' }],
+    ['running a hook task from a task definition it registered', 'ecs:RunTask', TASK_DEFINITION, OURS],
+    ['tagging the hook task it starts as its own', 'ecs:TagResource', TASK, { 'ecs:CreateAction': 'RunTask', ...CLAIM }],
+    ['stopping a hook task it started (timeout)', 'ecs:StopTask', TASK, OURS],
+    ['reading tasks', 'ecs:DescribeTasks', '*', {}],
+  ])('allows %s', (_what, action, resource, context) => {
+    expect(allowed(action, resource, context).length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['creating a schedule group owned by another id', 'scheduler:CreateScheduleGroup', GROUP, { 'aws:RequestTag/ecs-gitops/managed-by': 'other' }],
+    ['creating a schedule group without the ownership tag', 'scheduler:CreateScheduleGroup', GROUP, {}],
+    ["claiming another controller's group", 'scheduler:TagResource', GROUP, { 'aws:ResourceTag/ecs-gitops/managed-by': 'other', ...CLAIM }],
+    ['handing its group to another controller', 'scheduler:TagResource', GROUP, { ...OURS, 'aws:RequestTag/ecs-gitops/managed-by': 'other' }],
+    ['creating a group not named for the controller', 'scheduler:CreateScheduleGroup', 'arn:aws:scheduler:eu-west-1:123456789012:schedule-group/default', CLAIM],
+    ["changing a schedule in another tool's group", 'scheduler:UpdateSchedule', 'arn:aws:scheduler:eu-west-1:123456789012:schedule/default/backup', {}],
+    ["deleting a schedule in another tool's group", 'scheduler:DeleteSchedule', 'arn:aws:scheduler:eu-west-1:123456789012:schedule/billing/close', {}],
+    ['passing a task role to Scheduler', 'iam:PassRole', 'arn:aws:iam::123456789012:role/ecs-tasks/app', { 'iam:PassedToService': 'scheduler.amazonaws.com' }],
+    ['passing a schedule role to ECS tasks', 'iam:PassRole', 'arn:aws:iam::123456789012:role/ecs-scheduler/nightly', { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }],
+    ['passing an arbitrary role to Scheduler', 'iam:PassRole', 'arn:aws:iam::123456789012:role/admin', { 'iam:PassedToService': 'scheduler.amazonaws.com' }],
+    ['running a task definition registered outside Git', 'ecs:RunTask', TASK_DEFINITION, {}],
+    ["running another controller's task definition", 'ecs:RunTask', TASK_DEFINITION, { 'aws:ResourceTag/ecs-gitops/managed-by': 'other' }],
+    ['stopping a task it did not start', 'ecs:StopTask', TASK, {}],
+    ['tagging a running task as its own outside RunTask', 'ecs:TagResource', TASK, CLAIM],
+  ])('denies %s', (_what, action, resource, context) => {
+    expect(allowed(action, resource, context)).toEqual([]);
+  });
+
+  it('grants reads without conditions and nothing mutating among them, but for schedules bounded by their group\'s name', () => {
+    for (const s of policy.Statement.filter((st) => st.Condition === undefined)) {
+      for (const a of actionsOf(s)) {
+        // Schedules take no tags (no condition can name their owner): their ARN names the controller's group instead.
+        if (s.Sid === 'WriteSchedulesInScheduleGroupsNamedForTheController') expect(s.Resource).toBe('arn:aws:scheduler:*:*:schedule/ecs-gitops*/*');
+        else expect(a).toMatch(/^(ecs|ecr|application-autoscaling|cloudwatch|scheduler):(Describe|List|Get)/);
+      }
+    }
   });
 });
