@@ -16,6 +16,7 @@
  *   POST   /_sandbox/images/exit            {image, exitCode, afterSeconds} | {image, clear: true}
  *          One-off tasks (RunTask, schedule firings) whose container runs that image: it exits with
  *          exitCode afterSeconds (simulated) after it starts. Default: exit 0 after 5 s.
+ *   GET    /_sandbox/schedules?accountId=ID&region=R -> {schedules: [{arn, name, groupName, state, nextFireAt, lastFiredAt, lastResult, firings, ...}]}
  *   POST   /_sandbox/images/deny-reads      {accountId?, region?, repository, denied?=true}
  *   POST   /_sandbox/services/scale         {accountId?, region?, cluster, service, desiredCount}
  *   POST   /_sandbox/services/task-definition {..., taskDefinition}
@@ -125,6 +126,11 @@ export function handleAdmin(core: SandboxCore, method: string, url: URL, rawBody
         const afterSeconds = typeof body.afterSeconds === 'number' ? body.afterSeconds : 0;
         core.setImageExit(image, { exitCode: body.exitCode, afterSeconds });
         return { status: 200, body: { image, exitCode: body.exitCode, afterSeconds } };
+      }
+      case 'GET /schedules': {
+        const region = url.searchParams.get('region') ?? undefined;
+        const schedules = core.schedules({ ...(accountParam ? { accountId: accountParam } : {}), ...(region ? { region } : {}) });
+        return { status: 200, body: { schedules } };
       }
       case 'POST /images/deny-reads': {
         const repository = str(body, 'repository');

@@ -1,12 +1,14 @@
 /**
  * The sandbox on a loopback socket: AWS JSON 1.1 / 1.0 on `POST /` for the SDK
  * and the aws CLI, Smithy RPC v2 CBOR on `POST /service/<name>/operation/<Op>`
- * (the aws CLI's protocol for CloudWatch), and the admin API under /_sandbox/.
+ * (the aws CLI's protocol for CloudWatch), EventBridge Scheduler's rest-json
+ * paths (/schedules, /schedule-groups, /tags), and the admin API under /_sandbox/.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ADMIN_PREFIX, handleAdmin } from './admin-routes.js';
 import type { SandboxCore } from './sandbox-core.js';
+import { isSchedulerPath } from './scheduler-rest.js';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const RPC_V2_PATH = /^\/service\/([^/]+)\/operation\/([^/]+)$/;
@@ -51,6 +53,11 @@ export async function listen(core: SandboxCore, host: string, port: number): Pro
         if (url.pathname.startsWith(ADMIN_PREFIX)) {
           const out = handleAdmin(core, req.method ?? 'GET', url, body);
           res.writeHead(out.status, { 'content-type': 'application/json' }).end(JSON.stringify(out.body));
+          return;
+        }
+        if (isSchedulerPath(url.pathname)) {
+          const out = core.handleRest(req.method ?? 'GET', url.pathname, url.searchParams, body, headersOf(req));
+          res.writeHead(out.status, { ...out.headers, 'content-length': Buffer.byteLength(out.body) }).end(out.body);
           return;
         }
         if (req.method !== 'POST' || url.pathname !== '/') {

@@ -5,10 +5,13 @@
  * structural subset of Smithy's HttpRequest/HttpResponse that the SDK uses.
  */
 import type { SandboxCore } from './sandbox-core.js';
+import { isSchedulerPath } from './scheduler-rest.js';
 
 export interface InProcessHttpRequest {
   readonly method: string;
   readonly path: string;
+  /** Query members (rest-json APIs such as EventBridge Scheduler). */
+  readonly query?: Record<string, string | readonly string[] | null | undefined>;
   readonly headers: Record<string, string>;
   readonly body?: unknown;
 }
@@ -44,7 +47,16 @@ export function inProcessHandler(core: SandboxCore): InProcessRequestHandler {
       }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = v;
-      const out = core.handle({ target: headers['x-amz-target'], body: bodyText(request.body), headers });
+      const path = request.path.split('?')[0] ?? '/';
+      let out;
+      if (isSchedulerPath(path)) {
+        const query = new URLSearchParams();
+        for (const [k, v] of Object.entries(request.query ?? {})) {
+          if (typeof v === 'string') query.append(k, v);
+          else if (Array.isArray(v)) for (const item of v as readonly string[]) query.append(k, item);
+        }
+        out = core.handleRest(request.method, path, query, bodyText(request.body), headers);
+      } else out = core.handle({ target: headers['x-amz-target'], body: bodyText(request.body), headers });
       return Promise.resolve({ response: { statusCode: out.status, headers: { ...out.headers }, body: Buffer.from(out.body, 'utf8') } });
     },
     updateHttpClientConfig() {},

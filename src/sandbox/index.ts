@@ -1,7 +1,7 @@
 /**
  * The embedded ECS/ECR sandbox: `startSandbox()` serves a local, in-memory
  * ECS + ECR endpoint (AWS JSON 1.1 over loopback HTTP), with Application Auto
- * Scaling and CloudWatch alarms at the same endpoint, that the unmodified
+ * Scaling, CloudWatch alarms and EventBridge Scheduler at the same endpoint, that the unmodified
  * AWS SDK and aws CLI talk to, with an admin API and an in-process mode.
  * See docs/sandbox.md for the behaviour it models and its defaults.
  */
@@ -75,6 +75,8 @@ export interface SandboxAdmin {
    * `afterSeconds` simulated seconds after they start. `undefined` clears it (default: exit 0 after 5 s).
    */
   setImageExit(image: string, rule: { exitCode: number; afterSeconds: number } | undefined): void;
+  /** Every schedule of an account and Region (defaults 123456789012, us-east-1) with nextFireAt, lastFiredAt, lastResult, firings. */
+  schedules(target?: { accountId?: string; region?: string }): JsonObject[];
   /** ECR image reads (DescribeImages, BatchGetImage) of a repository answer AccessDeniedException while `denied`. */
   denyImageReads(target: { accountId?: string; region?: string; repository: string }, denied?: boolean): void;
   scaleService(address: ServiceAddress, desiredCount: number): JsonObject;
@@ -137,6 +139,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     markImageCrashing: (image, crashing = true) => core.markImageCrashing(image, crashing),
     denyImageReads: (target, denied = true) => core.denyImageReads(target, denied),
     setImageExit: (image, rule) => core.setImageExit(image, rule),
+    schedules: (target) => core.schedules(target),
     scaleService: (address, n) => core.scaleService(address, n),
     setServiceLoad: (address, cpu) => core.setServiceLoad(address, cpu),
     setServiceTaskDefinition: (address, td) => core.setServiceTaskDefinition(address, td),

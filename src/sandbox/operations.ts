@@ -1,4 +1,4 @@
-/** The operation tables: wire name -> implementation, for ECS, ECR, Application Auto Scaling and CloudWatch. */
+/** The operation tables: wire name -> implementation, for ECS, ECR, Application Auto Scaling, CloudWatch and EventBridge Scheduler. */
 import * as clusters from './ecs-clusters.js';
 import * as services from './ecs-services.js';
 import * as tags from './ecs-tags.js';
@@ -9,6 +9,7 @@ import * as ecr from './ecr.js';
 import * as aas from './application-autoscaling.js';
 import * as capacityProviders from './ecs-capacity-providers.js';
 import * as cloudwatch from './cloudwatch.js';
+import * as scheduler from './scheduler.js';
 import type { ServiceOpContext } from './ecs-services.js';
 import type { JsonObject } from './json-input.js';
 
@@ -22,7 +23,7 @@ export const CLOUDWATCH_SERVICE = 'GraniteServiceVersion20100801';
 export const CLOUDWATCH_TARGET_PREFIX = `${CLOUDWATCH_SERVICE}.`;
 
 /** Which API an operation belongs to (the tables below, one each). */
-export type SandboxApi = 'ecs' | 'ecr' | 'application-autoscaling' | 'cloudwatch';
+export type SandboxApi = 'ecs' | 'ecr' | 'application-autoscaling' | 'cloudwatch' | 'scheduler';
 
 export const ECS_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
   CreateCluster: clusters.createCluster,
@@ -87,9 +88,26 @@ export const CLOUDWATCH_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
   ListTagsForResource: cloudwatch.listTagsForResource,
 };
 
+/** EventBridge Scheduler (rest-json; routes in scheduler-rest.ts). */
+export const SCHEDULER_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
+  CreateSchedule: scheduler.createSchedule,
+  GetSchedule: scheduler.getSchedule,
+  UpdateSchedule: scheduler.updateSchedule,
+  DeleteSchedule: scheduler.deleteSchedule,
+  ListSchedules: scheduler.listSchedules,
+  CreateScheduleGroup: scheduler.createScheduleGroup,
+  GetScheduleGroup: scheduler.getScheduleGroup,
+  DeleteScheduleGroup: scheduler.deleteScheduleGroup,
+  ListScheduleGroups: scheduler.listScheduleGroups,
+  TagResource: scheduler.tagResource,
+  UntagResource: scheduler.untagResource,
+  ListTagsForResource: scheduler.listTagsForResource,
+};
+
 export const API_OPERATIONS: Readonly<Record<SandboxApi, Readonly<Record<string, OperationImpl>>>> = {
   ecs: ECS_OPERATIONS,
   ecr: ECR_OPERATIONS,
   'application-autoscaling': AAS_OPERATIONS,
   cloudwatch: CLOUDWATCH_OPERATIONS,
+  scheduler: SCHEDULER_OPERATIONS,
 };

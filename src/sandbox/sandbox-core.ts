@@ -9,6 +9,9 @@ import { setImageReadsDenied } from './ecr.js';
 import { findCluster } from './ecs-clusters.js';
 import { applyServiceUpdate, findService, type ServiceOpContext } from './ecs-services.js';
 import { settleStandaloneTasks } from './ecs-run-task.js';
+import { schedulerOf } from './scheduler.js';
+import { scheduleStatus, settleSchedules } from './scheduler-firing.js';
+import { schedulerRoute } from './scheduler-rest.js';
 import { ImageOracle, type ImageExitRule } from './image-oracle.js';
 import { isObject, type Json, type JsonObject } from './json-input.js';
 import {
@@ -156,6 +159,37 @@ export class SandboxCore {
     }
   }
 
+  /**
+   * Handles one EventBridge Scheduler rest-json request (method, path and
+   * query name the operation). Never throws: errors are answered with
+   * `x-amzn-errortype` and `{Message}` at the status Scheduler uses.
+   */
+  handleRest(method: string, pathname: string, query: URLSearchParams, body: string, headers: Readonly<Record<string, string | undefined>>): RawResponse {
+    const requestId = randomUUID();
+    const restHeaders = { 'content-type': 'application/json', 'x-amzn-requestid': requestId };
+    let operation = `${method} ${pathname}`;
+    try {
+      const identity = identify(headers);
+      let input: Json = {};
+      try {
+        input = body.trim() === '' ? {} : (JSON.parse(body) as Json);
+      } catch {
+        throw new SandboxApiError('ValidationException', 'The request body is not valid JSON.');
+      }
+      if (!isObject(input)) throw new SandboxApiError('ValidationException', 'The request body must be a JSON object.');
+      const route = schedulerRoute(method, pathname, query, input);
+      if (!route) throw new SandboxApiError('UnknownOperationException', `${method} ${pathname} is not an EventBridge Scheduler operation.`, 404);
+      operation = route.operation;
+      const output = this.call(route.operation, route.input, identity.account, identity.region, 'scheduler');
+      return { status: 200, headers: restHeaders, body: JSON.stringify(output) };
+    } catch (err) {
+      let apiError = this.#apiError(err, operation);
+      if (apiError.type === 'SerializationException') apiError = new SandboxApiError('ValidationException', apiError.message);
+      // Scheduler's errors: the type in x-amzn-errortype, the message as the shape's Message member.
+      return { status: apiError.status, headers: { ...restHeaders, 'x-amzn-errortype': apiError.type }, body: JSON.stringify({ Message: apiError.message }) };
+    }
+  }
+
   #apiError(err: unknown, operation: string): SandboxApiError {
     const apiError = err instanceof SandboxApiError ? err : new SandboxApiError('ServerException', err instanceof Error ? err.message : String(err), 500);
     if (apiError.status >= 500) this.#logger?.warn({ operation, err }, 'sandbox internal error');
@@ -214,6 +248,8 @@ export class SandboxCore {
       settleRolloutsTo: (at) => settleRegion(state, at, rollout),
     });
     settleRegion(state, now, rollout);
+    // Schedules first: a firing starts tasks at its fire time, which the task step then carries to now.
+    settleSchedules(state, now, rollout);
     settleStandaloneTasks(state, now, rollout);
   }
 
@@ -301,6 +337,13 @@ export class SandboxCore {
     if (!Number.isFinite(rule.afterSeconds) || rule.afterSeconds < 0) throw invalidParameter('afterSeconds must be a number >= 0 (simulated seconds).');
     const exitRule: ImageExitRule = { exitCode: rule.exitCode, afterMs: Math.round(rule.afterSeconds * 1000) };
     this.images.setExitRule(image, exitRule);
+  }
+
+  /** Every schedule of an account and Region with its firing status (admin `GET /_sandbox/schedules`). */
+  schedules(target: { accountId?: string; region?: string } = {}): JsonObject[] {
+    const ctx = this.context(target.accountId ?? DEFAULT_ACCOUNT, target.region ?? DEFAULT_REGION);
+    ctx.settle(ctx.state);
+    return [...schedulerOf(ctx.state, ctx.now).schedules.values()].map(scheduleStatus);
   }
 
   /** ECR reads of `repository` answer AccessDeniedException while `denied`. */

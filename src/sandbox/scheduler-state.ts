@@ -4,7 +4,6 @@
  * The operations are in scheduler.ts, firing in scheduler-firing.ts.
  */
 import type { JsonObject } from './json-input.js';
-import type { Schedule } from './schedule.js';
 import { StepQueue } from './step-queue.js';
 
 export interface ScheduleGroupRecord {
@@ -33,8 +32,6 @@ export interface ScheduleRecord {
   body: JsonObject;
   readonly creationDate: number;
   lastModificationDate: number;
-  /** Parsed ScheduleExpression. */
-  parsed: Schedule;
   /** Simulated epoch ms of the next firing; Infinity when it will not fire (DISABLED, ended, not an ECS target). */
   nextStepAt: number;
   /** A rate() schedule counts from its StartDate, or from when it was created or last updated. */

@@ -7,6 +7,7 @@ import { ECSClient, RegisterTaskDefinitionCommand, CreateClusterCommand, type Re
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 
 export interface SandboxAccount {
@@ -16,6 +17,7 @@ export interface SandboxAccount {
   ecr(): ECRClient;
   autoScaling(): ApplicationAutoScalingClient;
   cloudWatch(): CloudWatchClient;
+  scheduler(): SchedulerClient;
 }
 
 export function freshAccountId(): string {
@@ -34,6 +36,7 @@ export function accountOn(sandbox: Sandbox, region = 'eu-west-1', accountId = fr
     ecr: () => new ECRClient(config),
     autoScaling: () => new ApplicationAutoScalingClient(config),
     cloudWatch: () => new CloudWatchClient(config),
+    scheduler: () => new SchedulerClient(config),
   };
 }
 
