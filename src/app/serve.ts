@@ -197,6 +197,7 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
       ecs: (region) => connection.ecsFor(region),
       ecr: (region) => connection.ecrFor(region),
       scaling: (region) => connection.scalingFor(region),
+      scheduler: (region) => connection.schedulerFor(region),
       logger, metrics, status, source: reportingSource,
       controllerId: config.controllerId, mode: config.mode, workers: config.workers,
       resyncMs: config.resyncMs, prune: config.prune, maxPrune: config.maxPrune,

@@ -9,3 +9,7 @@ export {
   exportCapacityProviders, existingCapacityProviderFiles, planCapacityProviderExport, writeCapacityProviderExport,
   type ExportCapacityProvidersOptions, type ExportedCapacityProviderFile, type PlannedCapacityProviderFile,
 } from './export-capacity-providers.js';
+export {
+  existingScheduledTaskFiles, planScheduledTaskExport, renderScheduledTaskYaml, writeScheduledTaskExport,
+  type ExportScheduledTasksOptions, type ExportedScheduledTaskFile, type PlannedScheduledTaskFile,
+} from './export-scheduled-tasks.js';

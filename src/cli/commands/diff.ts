@@ -1,6 +1,7 @@
 /**
  * `ecs-gitops diff [DIR]`: read live ECS and print what applying the manifests
- * would change, per service and per `kind: CapacityProvider`, secrets masked.
+ * would change, per service, per `kind: CapacityProvider` and per
+ * `kind: ScheduledTask` (its EventBridge Scheduler schedule), secrets masked.
  * Exit 0 no changes, 2 changes, 1 error (including manifest problems, which
  * are printed first).
  */
@@ -8,13 +9,22 @@ import path from 'node:path';
 import { systemClock } from '../../util/clock.js';
 import { diffAgainstLive } from '../../controller/live-diff.js';
 import { diffCapacityProvidersAgainstLive } from '../../controller/capacity-provider/live-diff.js';
+import { diffScheduledTasksAgainstLive } from '../../controller/scheduled-task/live-diff.js';
 import { connectEcs, printProblems, printWarnings, readSnapshot, resolveRegion } from '../../app/runtime.js';
-import { CAPACITY_PROVIDER_NOUN, diffJson, renderDiffText, summarize } from '../../diff/index.js';
-import type { DesiredCapacityProvider, ManifestSnapshot } from '../../manifests/types.js';
+import { CAPACITY_PROVIDER_NOUN, diffJson, renderDiffText, summarize, type SummaryNoun } from '../../diff/index.js';
+import type { DesiredCapacityProvider, DesiredScheduledTask, ManifestSnapshot } from '../../manifests/types.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec } from '../command.js';
 import { MASK_FLAGS, maskOptionsFrom } from '../config-flags.js';
 
 export const DIFF_EXIT = { inSync: 0, error: 1, changes: 2 } as const;
+
+const SCHEDULED_TASK_NOUN: SummaryNoun = { one: 'scheduled task', many: 'scheduled tasks' };
+
+/** The scheduled tasks compared: all of them, or those of --cluster; none with --service. */
+function selectedScheduledTasks(snapshot: ManifestSnapshot, cluster: unknown, service: unknown): DesiredScheduledTask[] {
+  if (typeof service === 'string') return [];
+  return (snapshot.scheduledTasks ?? []).filter((t) => !snapshot.blockedKeys.has(t.key) && (typeof cluster !== 'string' || t.cluster === cluster));
+}
 
 /**
  * The providers compared: all of them without filters; with --cluster, those
@@ -41,7 +51,7 @@ async function run(ctx: CommandContext): Promise<number> {
     (typeof cluster !== 'string' || s.cluster === cluster) && (typeof service !== 'string' || s.name === service));
   if (snapshot.problems.length > 0) {
     printProblems(snapshot, ctx.stderr);
-    ctx.stderr.write(`${snapshot.problems.length} manifest problem(s): services and capacity providers declared in those files are not compared\n`);
+    ctx.stderr.write(`${snapshot.problems.length} manifest problem(s): services, capacity providers and scheduled tasks declared in those files are not compared\n`);
   }
   const connection = await connectEcs({ region, env: ctx.env });
   try {
@@ -56,6 +66,11 @@ async function run(ctx: CommandContext): Promise<number> {
     // What sync would refuse (another controller's provider, one nobody opted in, another group): said, as sync would say it.
     for (const p of providers) if (p.blocked) ctx.stderr.write(`warning ${p.key}: sync would not apply it: ${p.blocked.code}: ${p.blocked.message}\n`);
     const providerSummary = summarize(providers);
+    const scheduled = await diffScheduledTasksAgainstLive(selectedScheduledTasks(snapshot, cluster, service), {
+      ecs: (r) => connection.ecsFor(r), scheduler: (r) => connection.schedulerFor(r), controllerId, signal: ctx.signal,
+    });
+    for (const t of scheduled) if (t.blocked) ctx.stderr.write(`warning ${t.key}: sync would not apply it: ${t.blocked.code}: ${t.blocked.message}\n`);
+    const scheduledSummary = summarize(scheduled);
     for (const problem of imageProblems) ctx.stderr.write(`error ${problem.code}: ${problem.message}\n`);
     // Not an error (applying deploys them, as ECS pulls them with the task's execution role), but said, as the controller says it.
     for (const image of unverifiedImages) {
@@ -64,18 +79,21 @@ async function run(ctx: CommandContext): Promise<number> {
     if (ctx.args.flags.output === 'json') {
       const services = diffJson(results, mask);
       const capacityProviders = diffJson(providers, mask).services.map((p, i) => ({ ...p, ...(providers[i]?.blocked ? { blocked: providers[i]?.blocked } : {}) }));
+      const scheduledTasks = diffJson(scheduled, mask).services.map((t, i) => ({ ...t, ...(scheduled[i]?.blocked ? { blocked: scheduled[i]?.blocked } : {}) }));
       ctx.stdout.write(`${JSON.stringify({
         revision: snapshot.revision,
         summary: {
           ...services.summary,
           capacityProviders: { total: providerSummary.services, inSync: providerSummary.inSync, outOfSync: providerSummary.outOfSync, missing: providerSummary.missing },
+          scheduledTasks: { total: scheduledSummary.services, inSync: scheduledSummary.inSync, outOfSync: scheduledSummary.outOfSync, missing: scheduledSummary.missing },
         },
-        services: services.services, capacityProviders,
+        services: services.services, capacityProviders, scheduledTasks,
         ...(images.length > 0 ? { images } : {}), ...(unverifiedImages.length > 0 ? { unverifiedImages } : {}),
       }, null, 2)}\n`);
     } else {
       ctx.stdout.write(renderDiffText(results, { ...mask, colour: useColour(ctx.stdout, ctx.env) }));
       if (providers.length > 0) ctx.stdout.write(renderDiffText(providers, { ...mask, colour: useColour(ctx.stdout, ctx.env), noun: CAPACITY_PROVIDER_NOUN }));
+      if (scheduled.length > 0) ctx.stdout.write(renderDiffText(scheduled, { ...mask, colour: useColour(ctx.stdout, ctx.env), noun: SCHEDULED_TASK_NOUN }));
       // Tags that pin-digest / follow-tag resolve: which digest applying would deploy.
       for (const service of images) {
         for (const [container, { image, digest, pending }] of Object.entries(service.containers)) {
@@ -86,7 +104,7 @@ async function run(ctx: CommandContext): Promise<number> {
     }
     if (snapshot.problems.length > 0 || imageProblems.length > 0) return DIFF_EXIT.error;
     const summary = summarize(results);
-    const changes = summary.outOfSync + summary.missing + providerSummary.outOfSync + providerSummary.missing;
+    const changes = summary.outOfSync + summary.missing + providerSummary.outOfSync + providerSummary.missing + scheduledSummary.outOfSync + scheduledSummary.missing;
     return changes > 0 ? DIFF_EXIT.changes : DIFF_EXIT.inSync;
   } finally {
     await connection.close();
@@ -95,13 +113,13 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const diffCommand: CommandSpec = {
   name: 'diff',
-  summary: 'show what would change in live ECS, services and capacity providers (exit 0 none, 2 changes, 1 error)',
+  summary: 'show what would change in live ECS and EventBridge Scheduler: services, capacity providers and scheduled tasks (exit 0 none, 2 changes, 1 error)',
   usage: '[DIR]  (default: ./manifests)',
   maxPositionals: 1,
   usageExitCode: 1,
   flags: [
-    { name: 'cluster', type: 'string', description: 'only services in this cluster (and the capacity providers its manifest attaches)' },
-    { name: 'service', type: 'string', description: 'only services with this name (no capacity providers)' },
+    { name: 'cluster', type: 'string', description: 'only services and scheduled tasks in this cluster (and the capacity providers its manifest attaches)' },
+    { name: 'service', type: 'string', description: 'only services with this name (no capacity providers or scheduled tasks)' },
     { name: 'region', type: 'string', description: 'default region for manifests without metadata.region (else AWS_REGION, us-east-1)' },
     { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'the controller whose scalable targets are Git\'s (the service tag ecs-gitops/autoscaling)' },
     ...MASK_FLAGS,

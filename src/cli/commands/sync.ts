@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { createController } from '../../controller/controller.js';
 import { connectEcs, printProblems, printWarnings, readSnapshot, resolveRegion } from '../../app/runtime.js';
-import type { CapacityProviderStatus, ServiceStatus } from '../../controller/status.js';
+import type { CapacityProviderStatus, ScheduledTaskStatus, ServiceStatus } from '../../controller/status.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec, } from '../command.js';
 import { LOG_LEVELS } from '../../observe/logger.js';
 import { loggerFrom, MASK_FLAGS, maskOptionsFrom, MODE_FLAG, RATE_LIMITS_FLAG, rateLimitsFrom, syncModeFrom } from '../config-flags.js';
@@ -27,7 +27,7 @@ export const SYNC_SUMMARY = [
   '     rollouts may still be in progress (use --wait to wait for them)',
   '  0  with --wait: every service is synced and healthy (or scaled to zero)',
   '  1  any failure: an ECS call, a failed or timed-out rollout, a manifest problem, a blocked prune,',
-  '     a capacity provider not applied',
+  '     a capacity provider or scheduled task not applied',
 ].join('\n');
 
 function failed(s: ServiceStatus, wait: boolean): boolean {
@@ -38,6 +38,19 @@ function failed(s: ServiceStatus, wait: boolean): boolean {
 /** A capacity provider has no rollout: it failed when it is not in sync or its last apply failed. */
 function providerFailed(p: CapacityProviderStatus): boolean {
   return p.sync !== 'Synced' || p.lastError !== undefined || p.lastApplySucceeded === false;
+}
+
+/** A scheduled task failed when its schedule is not in sync or its last apply failed; a schedule left because --prune is off is reported, not failed. */
+function scheduledTaskFailed(t: ScheduledTaskStatus): boolean {
+  if (t.orphan && t.lastError === undefined) return false;
+  return t.sync !== 'Synced' || t.lastError !== undefined || t.lastApplySucceeded === false;
+}
+
+function scheduledTaskLine(t: ScheduledTaskStatus, colour: boolean): string {
+  const error = t.lastError ? `  ${t.lastError.code}: ${t.lastError.message}` : '';
+  const orphan = t.orphan ? ' (no longer declared; kept: run with --prune to delete it)' : '';
+  const next = t.nextFireAt ? `  next ${t.nextFireAt}` : '';
+  return `${mark(scheduledTaskFailed(t), colour)} ${t.key}  ${t.sync}${orphan}${next}${error}`;
 }
 
 function mark(bad: boolean, colour: boolean): string {
@@ -77,6 +90,7 @@ async function run(ctx: CommandContext): Promise<number> {
     ecs: (r) => connection.ecsFor(r),
     ecr: (r) => connection.ecrFor(r),
     scaling: (r) => connection.scalingFor(r),
+    scheduler: (r) => connection.schedulerFor(r),
     logger,
     controllerId: String(flags['controller-id']),
     mode: syncModeFrom(ctx),
@@ -128,13 +142,16 @@ async function run(ctx: CommandContext): Promise<number> {
   const bad = statuses.filter((s) => failed(s, wait));
   const providers = controller.status.listCapacityProviders();
   const badProviders = providers.filter(providerFailed);
-  const ok = !timedOut && bad.length === 0 && badProviders.length === 0 && snapshot.problems.length === 0 && !pruneFailed;
+  const scheduledTasks = controller.status.listScheduledTasks();
+  const badScheduledTasks = scheduledTasks.filter(scheduledTaskFailed);
+  const ok = !timedOut && bad.length === 0 && badProviders.length === 0 && badScheduledTasks.length === 0 && snapshot.problems.length === 0 && !pruneFailed;
   if (flags.output === 'json') {
-    ctx.stdout.write(`${JSON.stringify({ ok, revision: snapshot.revision, timedOut, services: statuses, capacityProviders: providers, prune, manifestProblems: snapshot.problems }, null, 2)}\n`);
+    ctx.stdout.write(`${JSON.stringify({ ok, revision: snapshot.revision, timedOut, services: statuses, capacityProviders: providers, scheduledTasks, prune, manifestProblems: snapshot.problems }, null, 2)}\n`);
   } else {
     const colour = useColour(ctx.stdout, ctx.env);
     for (const p of providers) ctx.stdout.write(`${providerLine(p, colour)}\n`);
     for (const s of statuses) ctx.stdout.write(`${line(s, wait, colour)}\n`);
+    for (const t of scheduledTasks) ctx.stdout.write(`${scheduledTaskLine(t, colour)}\n`);
     if (prune?.deleted.length) ctx.stdout.write(`pruned: ${prune.deleted.join(', ')}\n`);
     if (prune?.blocked) ctx.stdout.write(`prune blocked (${prune.blocked.reason}): ${prune.blocked.message}\n`);
     if (timedOut) ctx.stdout.write(`CONTROLLER_WAIT_TIMED_OUT: gave up after ${Math.round(timeoutMs / 1000)} s; still progressing: ${statuses.filter((s) => s.health === 'Progressing').map((s) => s.key).join(', ')}\n`);
@@ -142,7 +159,8 @@ async function run(ctx: CommandContext): Promise<number> {
     const rollingOut = wait ? [] : statuses.filter((s) => s.health === 'Progressing' && !failed(s, wait)).map((s) => s.key);
     if (rollingOut.length > 0) ctx.stdout.write(`still rolling out (not waited for; use --wait): ${rollingOut.join(', ')}\n`);
     const providerCount = providers.length > 0 ? `, ${providers.length - badProviders.length}/${providers.length} capacity providers ok` : '';
-    ctx.stdout.write(`${ok ? 'sync complete' : 'CONTROLLER_SYNC_FAILED: sync finished with failures'}: ${statuses.length - bad.length}/${statuses.length} services ok${providerCount}, revision ${snapshot.revision ?? 'unversioned'}\n`);
+    const scheduledCount = scheduledTasks.length > 0 ? `, ${scheduledTasks.length - badScheduledTasks.length}/${scheduledTasks.length} scheduled tasks ok` : '';
+    ctx.stdout.write(`${ok ? 'sync complete' : 'CONTROLLER_SYNC_FAILED: sync finished with failures'}: ${statuses.length - bad.length}/${statuses.length} services ok${providerCount}${scheduledCount}, revision ${snapshot.revision ?? 'unversioned'}\n`);
   }
   return ok ? SYNC_EXIT.ok : SYNC_EXIT.failed;
 }
@@ -156,8 +174,8 @@ export const syncCommand: CommandSpec = {
   flags: [
     { name: 'wait', type: 'boolean', description: 'follow rollouts to the end; exit 0 only when every service is healthy' },
     { name: 'timeout', type: 'duration', default: '15m', description: 'give up waiting after this long' },
-    { name: 'prune', type: 'boolean', description: 'delete services (and capacity providers) this controller owns that left the manifests' },
-    { name: 'max-prune', type: 'integer', default: 5, description: 'most services one sync may delete', validate: (v) => (typeof v === 'number' && v >= 0 ? undefined : 'must be 0 or more') },
+    { name: 'prune', type: 'boolean', description: 'delete services (and capacity providers, and schedules of its schedule group) this controller owns that left the manifests' },
+    { name: 'max-prune', type: 'integer', default: 5, description: 'most services (and, apart, schedules) one sync may delete', validate: (v) => (typeof v === 'number' && v >= 0 ? undefined : 'must be 0 or more') },
     MODE_FLAG,
     { name: 'workers', type: 'integer', default: 64, description: 'services reconciled at once', validate: (v) => (typeof v === 'number' && v >= 1 ? undefined : 'must be 1 or more') },
     { name: 'region', type: 'string', description: 'default region (else AWS_REGION, us-east-1)' },
