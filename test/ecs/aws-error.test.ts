@@ -60,6 +60,6 @@ describe('which AWS failures a retry can fix', () => {
 
   it('calls no code outside the catalog permanent', () => {
     expect(isPermanentAwsCode('CONTROLLER_APPLY_FAILED')).toBe(false);
-    expect(Object.keys(AWS_ERROR_CODES).filter(isPermanentAwsCode)).toEqual(['AWS_ACCESS_DENIED', 'AWS_INVALID_REQUEST', 'AWS_SCALING_LIMIT_EXCEEDED']);
+    expect(Object.keys(AWS_ERROR_CODES).filter(isPermanentAwsCode)).toEqual(['AWS_ACCESS_DENIED', 'AWS_INVALID_REQUEST', 'AWS_SCALING_LIMIT_EXCEEDED', 'AWS_SCHEDULER_QUOTA_EXCEEDED']);
   });
 });
