@@ -17,10 +17,14 @@ const rec = (value: unknown): Rec | undefined =>
 const list = (value: unknown): readonly unknown[] => (Array.isArray(value) ? value : []);
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
-/** Scheduler's own patterns for these members (botocore's scheduler model: RoleArn, DeadLetterConfigArnString, KmsKeyArn). */
-export const IAM_ROLE_ARN = /^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-export const SQS_QUEUE_ARN = /^arn:aws(-[a-z]+)?:sqs:[a-z0-9-]+:\d{12}:[a-zA-Z0-9_-]+$/;
-export const KMS_KEY_ARN = /^arn:aws(-[a-z]+)?:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[0-9a-zA-Z_-]*$/;
+/**
+ * Scheduler's own patterns for these members (botocore's scheduler model:
+ * RoleArn, DeadLetterConfigArnString, KmsKeyArn), with any partition
+ * (aws-us-gov has two parts; the model's `aws(-[a-z]+)?` has room for one).
+ */
+export const IAM_ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+export const SQS_QUEUE_ARN = /^arn:aws(-[a-z]+)*:sqs:[a-z0-9-]+:\d{12}:[a-zA-Z0-9_-]+$/;
+export const KMS_KEY_ARN = /^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[0-9a-zA-Z_-]*$/;
 
 const AT = '/spec';
 
