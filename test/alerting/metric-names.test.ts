@@ -65,6 +65,12 @@ describe('metrics used by the rules and the dashboard', () => {
       kind: 'set-capacity-provider', patch: { lastApplySucceeded: true },
       initial: { key: provider, region: 'eu-west-1', name: 'asg-a', sync: 'Synced', mode: 'auto', diff: [] },
     });
+    const scheduled = 'scheduled-task:eu-west-1/prod/nightly';
+    status.apply(scheduled, {
+      kind: 'set-scheduled-task', patch: { lastApplySucceeded: true, nextFireAt: '2026-01-02T03:00:00Z', lastRuns: [{ taskArn: 't', lastStatus: 'STOPPED', succeeded: true }] },
+      initial: { key: scheduled, region: 'eu-west-1', cluster: 'prod', name: 'nightly', group: 'ecs-gitops', sync: 'Synced', mode: 'auto', diff: [] },
+    });
+    metrics.readScheduledTasksFrom(() => status.listScheduledTasks());
     metrics.recordSnapshot({ revision: 'abc', services: [], clusters: [], files: ['web.yaml'], problems: [] }, 1);
     metrics.recordSourceFetch(true, 1);
     server = await startHttpServer({ host: '127.0.0.1', port: 0, registry, status, readiness: () => ({ ready: true, reasons: [] }) });
@@ -81,7 +87,7 @@ describe('metrics used by the rules and the dashboard', () => {
   it('alert rules query only served metrics', async () => {
     const rules = parse(await readFile(new URL('deploy/prometheus/ecs-gitops.rules.yaml', root), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
     const exprs = rules.groups.flatMap((g) => g.rules);
-    expect(exprs.length).toBe(9);
+    expect(exprs.length).toBe(11);
     for (const rule of exprs) {
       const names = metricNames(rule.expr);
       expect(names.length, rule.alert).toBeGreaterThan(0);
