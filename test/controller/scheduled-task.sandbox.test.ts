@@ -1,0 +1,164 @@
+/**
+ * kind: ScheduledTask against the sandbox over HTTP with the real SDKs (ECS
+ * and EventBridge Scheduler), from manifest files through the loader: the
+ * schedule is created in the controller's tagged group, the sandbox fires it
+ * on its clock and the run (exit code included) shows in status; an edit is
+ * one UpdateSchedule; a schedule that left the manifests is kept without
+ * --prune and deleted with it.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Controller, ControllerOptions } from '../../src/controller/index.js';
+import { MUTATING_SCHEDULER_OPERATIONS, type SchedulerApi, type SchedulerOperation } from '../../src/scheduler/scheduler-api.js';
+import { createSdkSchedulerApi } from '../../src/scheduler/scheduler-sdk-adapter.js';
+import { scheduledTaskIdentity } from '../../src/keys/index.js';
+import { ManifestDir, REGION, controllerFor, eventually, sandboxWorld, type SandboxWorld } from './harness.js';
+
+const IMAGE = 'public.ecr.aws/docker/library/busybox:1.36';
+
+function job(name: string, spec: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    apiVersion: 'ecs-gitops/v1', kind: 'ScheduledTask', metadata: { name, cluster: 'demo', region: REGION },
+    spec: {
+      schedule: 'rate(1 minute)',
+      roleArn: 'arn:aws:iam::123456789012:role/ecs-gitops-scheduler',
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a'], securityGroups: ['sg-1'] } },
+      taskDefinition: {
+        family: name, cpu: '256', memory: '512', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'],
+        containerDefinitions: [{ name: 'app', image: IMAGE, command: ['run-report'] }],
+      },
+      ...spec,
+    },
+  };
+}
+
+/** Every Scheduler call, by operation. */
+function counted(inner: SchedulerApi): { api: SchedulerApi; calls: SchedulerOperation[]; mutating: () => SchedulerOperation[] } {
+  const calls: SchedulerOperation[] = [];
+  return {
+    calls,
+    mutating: () => calls.filter((op) => MUTATING_SCHEDULER_OPERATIONS.has(op)),
+    api: {
+      send(operation, input, signal) {
+        calls.push(operation);
+        return inner.send(operation, input, signal);
+      },
+    },
+  };
+}
+
+describe('kind: ScheduledTask against the sandbox', () => {
+  let world: SandboxWorld;
+  let dir: ManifestDir;
+  let scheduler: ReturnType<typeof counted>;
+  let destroy: () => void;
+  const controllers: Controller[] = [];
+
+  beforeEach(async () => {
+    world = await sandboxWorld();
+    dir = await ManifestDir.create();
+    const config = world.sandbox.clientConfig({ accountId: world.accountId, region: REGION });
+    const { api, client } = createSdkSchedulerApi({ endpoint: config.endpoint, region: config.region, credentials: config.credentials });
+    scheduler = counted(api);
+    destroy = () => client.destroy();
+  });
+  afterEach(async () => {
+    for (const c of controllers.splice(0)) await c.stop({ graceMs: 100 });
+    destroy();
+    await world.sandbox.close();
+    await dir.dispose();
+  });
+
+  function controller(overrides: Partial<ControllerOptions> = {}): Controller {
+    const c = controllerFor(world.controllerApi, { scheduler: scheduler.api, ...overrides });
+    controllers.push(c);
+    return c;
+  }
+
+  async function pass(c: Controller, revision?: string): Promise<void> {
+    if (revision) c.setSnapshot(await dir.load(revision));
+    else await c.resync();
+    await c.waitForIdle({ requeues: true });
+  }
+
+  it('creates the schedule in the tagged group, writes nothing on the next pass, and reports the runs the sandbox fires', async () => {
+    await dir.write('jobs/report.yaml', [job('report')]);
+    const c = controller();
+    await pass(c, 'rev-1');
+    expect(scheduler.mutating()).toEqual(['CreateScheduleGroup', 'CreateSchedule']);
+    const group = await scheduler.api.send('GetScheduleGroup', { Name: 'ecs-gitops' });
+    expect((await scheduler.api.send('ListTagsForResource', { ResourceArn: group.Arn ?? '' })).Tags).toEqual([{ Key: 'ecs-gitops/managed-by', Value: 'ecs-gitops' }]);
+    const live = await scheduler.api.send('GetSchedule', { Name: 'report', GroupName: 'ecs-gitops' });
+    expect(live.Target?.EcsParameters?.TaskDefinitionArn).toMatch(/task-definition\/report:1$/);
+    expect(c.status.snapshot().scheduledTasks).toEqual([expect.objectContaining({
+      key: scheduledTaskIdentity(REGION, 'demo', 'report'), sync: 'Synced', source: 'jobs/report.yaml', lastAppliedRevision: 'rev-1', diff: [],
+    })]);
+
+    scheduler.calls.length = 0;
+    world.counter.reset();
+    await pass(c);
+    expect(scheduler.mutating()).toEqual([]);
+    expect(world.counter.mutatingCalls()).toBe(0);
+
+    // Two simulated minutes: the schedule fires, its task runs 5 s and exits 0.
+    world.sandbox.clock.advance(120_000);
+    await eventually(async () => {
+      world.sandbox.clock.advance(10_000);
+      await pass(c);
+      return c.status.snapshot().scheduledTasks?.[0]?.lastRuns?.some((r) => r.succeeded === true) === true;
+    }, () => c.status.snapshot().scheduledTasks);
+    const run = c.status.snapshot().scheduledTasks?.[0]?.lastRuns?.find((r) => r.succeeded === true);
+    expect(run).toMatchObject({ lastStatus: 'STOPPED', exitCodes: { app: 0 } });
+
+    // The job starts failing: the latest run says so.
+    world.sandbox.admin.setImageExit(IMAGE, { exitCode: 3, afterSeconds: 2 });
+    await eventually(async () => {
+      world.sandbox.clock.advance(70_000);
+      await pass(c);
+      return c.status.snapshot().scheduledTasks?.[0]?.lastRuns?.find((r) => r.lastStatus === 'STOPPED')?.succeeded === false;
+    }, () => c.status.snapshot().scheduledTasks);
+    expect(c.status.snapshot().scheduledTasks?.[0]?.lastRuns?.find((r) => r.lastStatus === 'STOPPED')?.exitCodes).toEqual({ app: 3 });
+  });
+
+  it('an edit is one UpdateSchedule; a schedule removed from Git is kept without --prune and deleted with it', async () => {
+    await dir.write('jobs/report.yaml', [job('report')]);
+    await dir.write('jobs/cleanup.yaml', [job('cleanup', { schedule: 'cron(0 4 * * ? *)' })]);
+    const c = controller();
+    await pass(c, 'rev-1');
+
+    scheduler.calls.length = 0;
+    world.counter.reset();
+    await dir.write('jobs/report.yaml', [job('report', { schedule: 'rate(5 minutes)' })]);
+    await pass(c, 'rev-2');
+    expect(scheduler.mutating()).toEqual(['UpdateSchedule']);
+    expect(world.counter.mutatingCalls()).toBe(0);
+    expect((await scheduler.api.send('GetSchedule', { Name: 'report', GroupName: 'ecs-gitops' })).ScheduleExpression).toBe('rate(5 minutes)');
+
+    scheduler.calls.length = 0;
+    await dir.remove('jobs/cleanup.yaml');
+    await pass(c, 'rev-3');
+    expect(scheduler.mutating()).toEqual([]);
+    expect(c.status.snapshot().scheduledTasks?.find((t) => t.name === 'cleanup')).toMatchObject({ orphan: true, sync: 'OutOfSync' });
+
+    const pruning = controller({ prune: true });
+    await pass(pruning, 'rev-3');
+    expect(scheduler.mutating()).toEqual(['DeleteSchedule']);
+    await expect(scheduler.api.send('GetSchedule', { Name: 'cleanup', GroupName: 'ecs-gitops' })).rejects.toMatchObject({ code: 'AWS_SCHEDULER_NOT_FOUND' });
+    expect(pruning.status.snapshot().scheduledTasks?.map((t) => t.name)).toEqual(['report']);
+  });
+
+  it('drift: a schedule changed outside Git is put back at the next resync', async () => {
+    await dir.write('jobs/report.yaml', [job('report')]);
+    const c = controller();
+    await pass(c, 'rev-1');
+    const live = await scheduler.api.send('GetSchedule', { Name: 'report', GroupName: 'ecs-gitops' });
+    await scheduler.api.send('UpdateSchedule', {
+      Name: 'report', GroupName: 'ecs-gitops', ScheduleExpression: 'rate(2 hours)', FlexibleTimeWindow: { Mode: 'OFF' }, State: 'DISABLED',
+      ...(live.Target ? { Target: live.Target } : {}),
+    } as never);
+    scheduler.calls.length = 0;
+    await pass(c);
+    expect(scheduler.mutating()).toEqual(['UpdateSchedule']);
+    expect(await scheduler.api.send('GetSchedule', { Name: 'report', GroupName: 'ecs-gitops' })).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+  });
+});
