@@ -33,6 +33,7 @@ const CONTRACT: ReadonlyArray<readonly [string, string, readonly string[]]> = [
   ['ecs_gitops_apply_actions_total', 'counter', ['action', 'result']],
   ['ecs_gitops_prune_blocked_total', 'counter', ['reason']],
   ['ecs_gitops_rollouts_total', 'counter', ['result']],
+  ['ecs_gitops_deploy_hook_runs_total', 'counter', ['phase', 'result']],
   ['ecs_gitops_workqueue_depth', 'gauge', []],
   ['ecs_gitops_workqueue_adds_total', 'counter', []],
   ['ecs_gitops_workqueue_retries_total', 'counter', []],
@@ -101,6 +102,7 @@ describe('createMetrics', () => {
     expect(await valueOf(registry, 'ecs_gitops_aws_requests_total', { api: 'ecr', operation: 'DescribeImages', outcome: 'throttled' })).toBe(0);
     expect(await valueOf(registry, 'ecs_gitops_prune_blocked_total', { reason: 'guard_exceeded' })).toBe(0);
     expect(await valueOf(registry, 'ecs_gitops_rollouts_total', { result: 'failed' })).toBe(0);
+    expect(await valueOf(registry, 'ecs_gitops_deploy_hook_runs_total', { phase: 'postDeploy', result: 'timed_out' })).toBe(0);
     expect(await valueOf(registry, 'ecs_gitops_rate_limiter_wait_seconds_count', { bucket: 'service-modify' })).toBe(0);
     expect(await valueOf(registry, 'ecs_gitops_workqueue_depth')).toBe(0);
     expect(await valueOf(registry, 'ecs_gitops_source_fetch_errors_total')).toBe(0);
@@ -130,6 +132,7 @@ describe('createMetrics', () => {
     metrics.recordReconcile('success', 1);
     metrics.recordApplyAction('update_service', 'error');
     metrics.recordRollout('failed');
+    metrics.recordDeployHookRun('preDeploy', 'failed');
     metrics.recordPruneBlocked('snapshot_errors');
     metrics.recordImageCheck('missing');
     expect(await valueOf(registry, 'ecs_gitops_reconcile_total', { result: 'error' })).toBe(2);
@@ -137,6 +140,7 @@ describe('createMetrics', () => {
     expect(await valueOf(registry, 'ecs_gitops_reconcile_duration_seconds_sum', { result: 'error' })).toBeCloseTo(0.5);
     expect(await valueOf(registry, 'ecs_gitops_apply_actions_total', { action: 'update_service', result: 'error' })).toBe(1);
     expect(await valueOf(registry, 'ecs_gitops_rollouts_total', { result: 'failed' })).toBe(1);
+    expect(await valueOf(registry, 'ecs_gitops_deploy_hook_runs_total', { phase: 'preDeploy', result: 'failed' })).toBe(1);
     expect(await valueOf(registry, 'ecs_gitops_prune_blocked_total', { reason: 'snapshot_errors' })).toBe(1);
     expect(await valueOf(registry, 'ecs_gitops_image_checks_total', { result: 'missing' })).toBe(1);
   });
