@@ -10,6 +10,7 @@ import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-a
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { motoAccount, motoEndpoint } from '../support/moto.js';
@@ -24,6 +25,9 @@ export interface ContractAccount {
   readonly ecr: ECRClient;
   readonly autoScaling: ApplicationAutoScalingClient;
   readonly cloudWatch: CloudWatchClient;
+  readonly scheduler: SchedulerClient;
+  /** Moves the backend's clock forward (the sandbox's simulated clock); absent where time cannot be moved (moto). */
+  readonly advanceClock?: (ms: number) => void;
 }
 
 export interface Backend {
@@ -36,7 +40,10 @@ export function sandboxBackend(getSandbox: () => Sandbox): Backend {
     name: 'sandbox',
     account: () => {
       const a = accountOn(getSandbox());
-      return { accountId: a.accountId, region: a.region, ecs: a.ecs(), ecr: a.ecr(), autoScaling: a.autoScaling(), cloudWatch: a.cloudWatch() };
+      return {
+        accountId: a.accountId, region: a.region, ecs: a.ecs(), ecr: a.ecr(), autoScaling: a.autoScaling(), cloudWatch: a.cloudWatch(), scheduler: a.scheduler(),
+        advanceClock: (ms: number) => getSandbox().clock.advance(ms),
+      };
     },
   };
 }
@@ -47,7 +54,9 @@ export function motoBackend(): Backend | undefined {
     name: 'moto',
     account: () => {
       const a = motoAccount();
-      return { accountId: a.accountId, region: a.region, ecs: a.ecs(), ecr: a.ecr(), autoScaling: a.autoScaling(), cloudWatch: a.cloudWatch() };
+      return {
+        accountId: a.accountId, region: a.region, ecs: a.ecs(), ecr: a.ecr(), autoScaling: a.autoScaling(), cloudWatch: a.cloudWatch(), scheduler: a.scheduler(),
+      };
     },
   };
 }
@@ -113,6 +122,20 @@ export const MOTO_KNOWN_GAPS: Readonly<Record<string, string>> = {
     'moto lets several capacity providers share one Auto Scaling group',
   'capacity provider: creating one with a name that exists is a ClientException':
     'moto replaces the existing capacity provider instead of failing',
+  // One-off tasks (moto 5.2.1, moto/ecs/models.py run_task / stop_task)
+  'run task: StopTask records stopCode UserInitiated':
+    'moto sets desiredStatus and stoppedReason on StopTask but no stopCode',
+  'run task: a one-off task exits on its own and stops with its container exit code':
+    'moto\'s tasks never exit on their own (no container runtime or clock): they stay RUNNING until StopTask',
+  // EventBridge Scheduler (moto 5.2.1, moto/scheduler/models.py)
+  'scheduler: GetSchedule fills the default RetryPolicy, TaskCount and time zone':
+    'moto fills RetryPolicy (86400/185) but not EcsParameters.TaskCount 1',
+  'scheduler: a schedule in a missing group is a ResourceNotFoundException':
+    'moto fails with an internal error (HTML 500) instead of ResourceNotFoundException',
+  'scheduler: an invalid schedule expression is a ValidationException':
+    'moto stores any ScheduleExpression without checking it',
+  'scheduler: an ENABLED schedule targeting a cluster starts its task when it fires':
+    'moto never fires schedules (no clock): no task is started',
 };
 
 /**
