@@ -51,9 +51,13 @@ async function liveTaskDefinitionOf(ecs: EcsApi, live: GetScheduleOutput | undef
   }
 }
 
-/** The whole-spec change of a missing schedule under the pointer the renderers read as "missing (will be created)". */
+/**
+ * The plan's pointers (relative to `spec`) as the manifest's, as for services
+ * and capacity providers: the whole-spec change of a missing schedule becomes
+ * `/spec`, which the renderers read as "missing (will be created)".
+ */
 function rendered(changes: readonly Change[]): Change[] {
-  return changes.map((c) => (c.pointer === '' && c.kind === 'added' ? { ...c, pointer: MISSING_SERVICE_POINTER } : c));
+  return changes.map((c) => ({ ...c, pointer: `${MISSING_SERVICE_POINTER}${c.pointer}` }));
 }
 
 export async function diffScheduledTasksAgainstLive(
