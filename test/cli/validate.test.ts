@@ -68,6 +68,25 @@ spec:
     expect((await runCliCaptured(['validate', dir])).stdout).toBe('valid: 4 files, 1 service, 1 cluster, 2 capacity providers\n');
   });
 
+  it('counts scheduled tasks in the summary and the JSON report when any is declared', async () => {
+    put('web.yaml', VALID);
+    put('jobs/report.yaml', `apiVersion: ecs-gitops/v1
+kind: ScheduledTask
+metadata: {name: report, cluster: demo}
+spec:
+  schedule: rate(1 hour)
+  roleArn: arn:aws:iam::123456789012:role/scheduler
+  taskDefinition:
+    family: report
+    containerDefinitions: [{name: report, image: busybox, memory: 128}]
+`);
+    expect((await runCliCaptured(['validate', dir])).stdout).toBe('valid: 2 files, 1 service, 0 clusters, 1 scheduled task\n');
+    const json = await runCliCaptured(['validate', dir, '--output', 'json', '--region', 'eu-west-1']);
+    expect((JSON.parse(json.stdout) as { scheduledTasks: unknown[] }).scheduledTasks).toEqual([
+      { key: 'scheduled-task:eu-west-1/demo/report', region: 'eu-west-1', cluster: 'demo', name: 'report', source: { file: 'jobs/report.yaml', line: 1, column: 1 }, contentHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    ]);
+  });
+
   it('counts the valid capacity providers when other files have problems', async () => {
     put('web.yaml', VALID.replace('family: web', 'family: web\n    cpu: 256'));
     put('capacity-providers/ec2.yaml', PROVIDER);
@@ -118,6 +137,7 @@ spec:
       }],
       clusters: [],
       capacityProviders: [],
+      scheduledTasks: [],
       warnings: [],
       problems: [{
         code: 'MANIFEST_WRONG_TYPE',

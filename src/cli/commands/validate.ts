@@ -31,12 +31,14 @@ function summary(snapshot: ManifestSnapshot): string {
   // Capacity providers are counted when any is declared, so the summary of a Fargate-only repository reads as it always did.
   const providers = snapshot.capacityProviders?.length ?? 0;
   const providerCount = providers > 0 ? plural(providers, 'capacity provider') : undefined;
-  const counts = [plural(snapshot.files.length, 'file'), plural(snapshot.services.length, 'service'), plural(snapshot.clusters.length, 'cluster'), providerCount]
+  const scheduled = snapshot.scheduledTasks?.length ?? 0;
+  const scheduledCount = scheduled > 0 ? plural(scheduled, 'scheduled task') : undefined;
+  const counts = [plural(snapshot.files.length, 'file'), plural(snapshot.services.length, 'service'), plural(snapshot.clusters.length, 'cluster'), providerCount, scheduledCount]
     .filter((c) => c !== undefined).join(', ');
   if (snapshot.files.length === 0) return `valid: no manifest files (*.yaml, *.yml, *.json) under ${snapshot.root}`;
   const warnings = snapshot.warnings?.length ?? 0;
   if (snapshot.problems.length === 0) return `valid: ${counts}${warnings > 0 ? ` (${plural(warnings, 'warning')})` : ''}`;
-  const kinds = [plural(snapshot.services.length, 'service'), plural(snapshot.clusters.length, 'cluster'), providerCount].filter((c) => c !== undefined);
+  const kinds = [plural(snapshot.services.length, 'service'), plural(snapshot.clusters.length, 'cluster'), providerCount, scheduledCount].filter((c) => c !== undefined);
   const valid = `${kinds.slice(0, -1).join(', ')} and ${kinds[kinds.length - 1] ?? ''} valid`;
   return `${plural(snapshot.problems.length, 'problem')} in ${snapshot.filesWithProblems.size} of ${plural(snapshot.files.length, 'file')}; ${valid}`;
 }
@@ -48,6 +50,7 @@ function jsonReport(snapshot: ManifestSnapshot): unknown {
     services: snapshot.services.map((s) => ({ key: s.key, region: s.region, cluster: s.cluster, name: s.name, source: s.source, contentHash: s.contentHash })),
     clusters: snapshot.clusters.map((c) => ({ key: c.key, region: c.region, name: c.name, source: c.source, contentHash: c.contentHash })),
     capacityProviders: (snapshot.capacityProviders ?? []).map((p) => ({ key: p.key, region: p.region, name: p.name, source: p.source, contentHash: p.contentHash })),
+    scheduledTasks: (snapshot.scheduledTasks ?? []).map((t) => ({ key: t.key, region: t.region, cluster: t.cluster, name: t.name, source: t.source, contentHash: t.contentHash })),
     problems: snapshot.problems,
     warnings: snapshot.warnings ?? [],
   };
