@@ -201,7 +201,10 @@ export interface LogLocation {
 /** Where a container of the task writes with the awslogs driver, from the task definition's logConfiguration. */
 export function awslogsLocation(taskDefinition: ECS.TaskDefinition | undefined, container: string | undefined, taskArn: string | undefined): LogLocation | undefined {
   const definitions = taskDefinition?.containerDefinitions ?? [];
-  const definition = (container !== undefined ? definitions.find((c) => c.name === container) : undefined)
+  // The container named (the one that failed, or the one the command ran in) when it logs with awslogs, else
+  // the first essential one that does: the task's logs are still the place to look.
+  const awslogs = (c: ECS.ContainerDefinition) => c.logConfiguration?.logDriver === 'awslogs';
+  const definition = (container !== undefined ? definitions.find((c) => c.name === container && awslogs(c)) : undefined)
     ?? definitions.find((c) => c.essential !== false && c.logConfiguration?.logDriver === 'awslogs')
     ?? definitions.find((c) => c.logConfiguration?.logDriver === 'awslogs');
   const config = definition?.logConfiguration;
