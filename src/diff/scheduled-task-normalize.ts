@@ -15,6 +15,7 @@
 import type { GetScheduleOutput } from '@aws-sdk/client-scheduler';
 import type { ScheduledTaskSpec } from '../manifests/types.js';
 import { isObject, setOwn, toCanonicalJson, toCanonicalObject } from './json.js';
+import { canonicalInstant, canonicalSchedule } from './scaling-normalize.js';
 import type { JsonObject, JsonValue } from './types.js';
 
 /**
@@ -55,12 +56,12 @@ export interface ScheduledTaskNormalizeContext {
 type Mutable = Record<string, JsonValue>;
 
 /**
- * A manifest's ISO 8601 date-time as an instant. One without an offset is
- * read as UTC, never in the local zone of whoever runs the controller.
+ * A manifest's ISO 8601 date-time as an instant, read as canonicalInstant
+ * reads scaling dates: one without an offset is UTC, never the local zone of
+ * whoever runs the controller.
  */
 export function parseScheduleDate(value: string): Date | undefined {
-  const text = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value) ? `${value}Z` : value;
-  const ms = Date.parse(text);
+  const ms = Date.parse(canonicalInstant(value) ?? '');
   return Number.isFinite(ms) ? new Date(ms) : undefined;
 }
 
@@ -165,7 +166,7 @@ function finish(out: Record<string, unknown>): CanonicalScheduledTask {
 export function normalizeDesiredScheduledTask(spec: ScheduledTaskSpec, context: ScheduledTaskNormalizeContext): CanonicalScheduledTask {
   const network = spec.networkConfiguration?.awsvpcConfiguration;
   return finish({
-    schedule: spec.schedule,
+    schedule: canonicalSchedule(spec.schedule),
     timezone: spec.timezone ?? SCHEDULED_TASK_DEFAULTS.timezone,
     flexibleTimeWindow: flexibleTimeWindow(spec.flexibleTimeWindow?.mode, spec.flexibleTimeWindow?.maximumWindowInMinutes),
     startDate: canonicalScheduleDate(spec.startDate),
@@ -206,7 +207,7 @@ export function normalizeLiveScheduledTask(live: GetScheduleOutput): CanonicalSc
   const ecs = target?.EcsParameters;
   const network = ecs?.NetworkConfiguration?.awsvpcConfiguration;
   return finish({
-    schedule: live.ScheduleExpression,
+    schedule: canonicalSchedule(live.ScheduleExpression),
     timezone: live.ScheduleExpressionTimezone || SCHEDULED_TASK_DEFAULTS.timezone,
     flexibleTimeWindow: flexibleTimeWindow(live.FlexibleTimeWindow?.Mode, live.FlexibleTimeWindow?.MaximumWindowInMinutes),
     startDate: canonicalScheduleDate(live.StartDate),

@@ -55,8 +55,23 @@ describe('normalizeDesiredScheduledTask / normalizeLiveScheduledTask', () => {
     ['an ISO string with milliseconds (Scheduler keeps seconds)', '2030-05-01T10:00:00.750Z', '2030-05-01T10:00:00Z'],
     ['an ISO string without offset (read as UTC, never the local zone)', '2030-05-01T10:00:00', '2030-05-01T10:00:00Z'],
     ['no date at all (kept, so it differs)', 'tomorrow', 'tomorrow'],
+    ['a date alone (midnight UTC)', '2030-05-01', '2030-05-01T00:00:00Z'],
   ])('dates: %s', (_what, input, expected) => {
-    expect(canonicalScheduleDate(input)).toBe(expected);
+    const tz = process.env.TZ;
+    try {
+      for (const zone of ['UTC', 'America/Los_Angeles', 'Asia/Kolkata']) {
+        process.env.TZ = zone;
+        expect(canonicalScheduleDate(input)).toBe(expected);
+      }
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+  });
+
+  it('schedule expressions compare with their whitespace collapsed', () => {
+    const live = stored();
+    expect(normalizeLiveScheduledTask({ ...live, ScheduleExpression: ' cron(0  3 * * ? * ) ' }).schedule).toBe('cron(0 3 * * ? *)');
   });
 
   it('Input is read as RunTask overrides, whatever its key order or spacing; a non-object stays a string', () => {
