@@ -87,7 +87,7 @@ describe('metrics used by the rules and the dashboard', () => {
   it('alert rules query only served metrics', async () => {
     const rules = parse(await readFile(new URL('deploy/prometheus/ecs-gitops.rules.yaml', root), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
     const exprs = rules.groups.flatMap((g) => g.rules);
-    expect(exprs.length).toBe(11);
+    expect(exprs.length).toBe(12);
     for (const rule of exprs) {
       const names = metricNames(rule.expr);
       expect(names.length, rule.alert).toBeGreaterThan(0);
