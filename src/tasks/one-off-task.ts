@@ -32,6 +32,8 @@ export interface OneOffTaskRequest {
   readonly container?: string;
   /** RunTask's full overrides (exclusive with `command`). */
   readonly overrides?: ECS.TaskOverride;
+  /** Tags for the task (the controller's ownership tag: its IAM policy lets it stop only tasks tagged as its own). */
+  readonly tags?: readonly ECS.Tag[];
 }
 
 /** Placement fields given by a hook (or a flag) win over the service's; a launch type and a strategy exclude each other. */
@@ -94,6 +96,7 @@ export function buildRunTaskInput(request: OneOffTaskRequest): ECS.RunTaskReques
     ...(placement.capacityProviderStrategy ? { capacityProviderStrategy: [...placement.capacityProviderStrategy] } : {}),
     ...(placement.platformVersion ? { platformVersion: placement.platformVersion } : {}),
     ...(overrides ? { overrides } : {}),
+    ...(request.tags && request.tags.length > 0 ? { tags: [...request.tags] } : {}),
   };
 }
 

@@ -71,7 +71,9 @@ describe('deploy hooks (controller on the sandbox)', () => {
     const first = status()?.hooks?.hooks[0];
     expect(first?.logStream).toBe(`web/app/${first?.taskArn?.split('/').pop() ?? ''}`);
     // The hook ran the revision the service then got, with the command override.
-    const task = (await world.api.send('DescribeTasks', { cluster: 'demo', tasks: [first?.taskArn ?? ''] })).tasks?.[0];
+    const task = (await world.api.send('DescribeTasks', { cluster: 'demo', tasks: [first?.taskArn ?? ''], include: ['TAGS'] })).tasks?.[0];
+    // Tagged as the controller's: its IAM policy lets it stop (on a timeout) only tasks carrying the tag.
+    expect(task?.tags).toContainEqual({ key: 'ecs-gitops/managed-by', value: 'ecs-gitops' });
     expect(task?.taskDefinitionArn).toBe(await liveTaskDefinition());
     expect(task?.overrides?.containerOverrides?.find((c) => c.name === 'app')?.command).toEqual(['./migrate', 'up']);
     expect(task?.startedBy).toMatch(/^ecs-gitops\/hook\/migrate\/[0-9a-f]{16}$/);

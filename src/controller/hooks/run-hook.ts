@@ -26,6 +26,8 @@ export interface HookLook {
   readonly placement: TaskPlacement;
   /** This hook's record from the last pass, when it was for the same startedBy. */
   readonly previous: DeployHookRunStatus | undefined;
+  /** Tags the task is started with (the controller's ownership tag). */
+  readonly tags: readonly ECS.Tag[];
   /** Clock time of the pass (ms). */
   readonly now: number;
   readonly signal: AbortSignal;
@@ -60,7 +62,7 @@ export async function lookAtHook(look: HookLook): Promise<HookLookResult> {
     let started: ECS.Task;
     try {
       const input = buildRunTaskInput({
-        placement: mergePlacement(look.placement, hookPlacementFields(hook)), taskDefinition, startedBy,
+        placement: mergePlacement(look.placement, hookPlacementFields(hook)), taskDefinition, startedBy, tags: look.tags,
         ...(hook.command ? { command: hook.command } : {}), ...(hook.container ? { container: hook.container } : {}),
         ...(hook.overrides ? { overrides: hook.overrides } : {}),
       });

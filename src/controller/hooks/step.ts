@@ -21,10 +21,10 @@
  * Detect mode runs no hooks (the pass has nothing to apply).
  */
 import type * as ECS from '@aws-sdk/client-ecs';
-import { TAG_SPEC_HASH } from '../../diff/tags.js';
+import { TAG_MANAGED_BY, TAG_SPEC_HASH } from '../../diff/tags.js';
 import type { DeployHookSpec, DesiredService } from '../../manifests/types.js';
 import type { DeployHookPhase, DeployHookResult } from '../../observe/metrics.js';
-import { buildTaskDefinitionRegistration } from '../../plan/task-definition-input.js';
+import { buildTaskDefinitionRegistration, tagValue } from '../../plan/task-definition-input.js';
 import type { RegisterTaskDefinitionAction } from '../../plan/types.js';
 import type { OutcomeNote } from '../reconciler.js';
 import type { RegionAccess } from '../regions.js';
@@ -279,6 +279,8 @@ async function runHooks(
       ? { run: previous }
       : await lookAtHook({
         ecs: input.region.ecs, hook, startedBy, taskDefinition: await taskDefinition(), placement, previous, now: input.now, signal: input.signal,
+        // The IAM policy (deploy/iam/ecs-gitops-policy.json) lets the controller stop only tasks tagged as its own.
+        tags: [{ key: TAG_MANAGED_BY, value: tagValue(input.controllerId) }],
       });
     const run = look.run;
     runs.push(run);
