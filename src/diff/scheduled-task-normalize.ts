@@ -112,9 +112,11 @@ function capacityProviderStrategy(items: readonly { capacityProvider?: string; w
 }
 
 /**
- * EcsParameters.Tags is a list of maps: one `{key: value}` map per tag as the
- * controller writes it. A `{key, value}` pair map (RunTask's own tag shape)
- * is read as the tag it describes, so either spelling compares equal.
+ * EcsParameters.Tags is a list of maps. The controller writes one
+ * `{key: K, value: V}` map per tag, RunTask's own tag shape, which is the form
+ * Scheduler hands on to RunTask (and the one the AWS CDK's Scheduler target
+ * sends). A one-entry `{K: V}` map, which the model's TagMap also allows, is
+ * read as the tag it describes, so either spelling compares equal.
  */
 export function ecsTagsToMap(tags: readonly Readonly<Record<string, string>>[] | undefined): Record<string, string> | undefined {
   if (tags === undefined) return undefined;
@@ -131,14 +133,10 @@ export function ecsTagsToMap(tags: readonly Readonly<Record<string, string>>[] |
   return out;
 }
 
-/** The manifest's tag map in EcsParameters.Tags' shape: one `{key: value}` map per tag, sorted by key. */
+/** The manifest's tag map in EcsParameters.Tags' shape: one `{key, value}` map per tag, sorted by key. */
 export function ecsTagsFromMap(tags: Readonly<Record<string, string>> | undefined): Record<string, string>[] | undefined {
   if (tags === undefined) return undefined;
-  return Object.keys(tags).sort().map((key) => {
-    const entry: Record<string, string> = {};
-    setOwn(entry, key, tags[key] as string);
-    return entry;
-  });
+  return Object.keys(tags).sort().map((key) => ({ key, value: tags[key] as string }));
 }
 
 /**

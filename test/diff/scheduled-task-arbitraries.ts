@@ -102,5 +102,5 @@ export const scheduledTaskSpecArb: fc.Arbitrary<ScheduledTaskSpec> = fc.record({
 }).map(({ fields, launch: how }) => ({ ...fields, ...how }) as ScheduledTaskSpec);
 
 export const storeStyleArb: fc.Arbitrary<StoreStyle> = fc.record({
-  spellDefaults: fc.boolean(), reorderLists: fc.boolean(), reformatInput: fc.boolean(), keyValueTags: fc.boolean(),
+  spellDefaults: fc.boolean(), reorderLists: fc.boolean(), reformatInput: fc.boolean(), oneEntryTags: fc.boolean(),
 });

@@ -66,10 +66,10 @@ export interface StoreStyle {
   /** Re-serialize Input with keys in reverse order and spaces. */
   readonly reformatInput: boolean;
   /** EcsParameters.Tags as RunTask-style `{key, value}` maps. */
-  readonly keyValueTags: boolean;
+  readonly oneEntryTags: boolean;
 }
 
-export const PLAIN_STYLE: StoreStyle = { spellDefaults: true, reorderLists: false, reformatInput: false, keyValueTags: false };
+export const PLAIN_STYLE: StoreStyle = { spellDefaults: true, reorderLists: false, reformatInput: false, oneEntryTags: false };
 
 function reverseKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reverseKeys);
@@ -92,7 +92,8 @@ export function asSchedulerWouldStore(input: CreateScheduleInput, style: StoreSt
   const orEmpty = <T>(list: T[] | undefined): T[] | undefined => list ?? (style.spellDefaults ? [] : undefined);
   const tags = ecs?.Tags === undefined
     ? orEmpty(undefined)
-    : order(style.keyValueTags ? ecs.Tags.flatMap((m) => Object.entries(m).map(([key, value]) => ({ key, value }))) : ecs.Tags);
+    // The controller writes {key, value} pairs; one-entry {K: V} maps, which Scheduler's TagMap also allows, must read the same.
+    : order(style.oneEntryTags ? ecs.Tags.map((m) => ({ [String(m.key)]: String(m.value) })) : ecs.Tags);
   const group = input.GroupName ?? 'default';
   return {
     Arn: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${group}/${input.Name}`,

@@ -166,7 +166,7 @@ describe('scheduleInputFromManifest', () => {
           Group: 'scheduled-task:nightly-report',
           EnableExecuteCommand: true,
           PropagateTags: 'TASK_DEFINITION',
-          Tags: [{ team: 'data' }],
+          Tags: [{ key: 'team', value: 'data' }],
         },
       },
     });
