@@ -40,13 +40,15 @@ export interface SchedulerApi {
 
 /**
  * The schedule group a controller keeps its schedules in, one per Region:
- * `ecs-gitops` for the default controller id, else `ecs-gitops-<id>` with the
- * id's characters outside Scheduler's `[0-9A-Za-z_.-]` replaced by `-`, cut to
- * Scheduler's 64 characters. The group is tagged with the controller id
- * (ecs-gitops/managed-by), which is how the controller knows it owns the
- * schedules inside.
+ * the controller id itself when it already starts with `ecs-gitops`
+ * (`ecs-gitops`, `ecs-gitops-quickstart`), else `ecs-gitops-<id>`; characters
+ * outside Scheduler's `[0-9A-Za-z_.-]` become `-`, and the name is cut to
+ * Scheduler's 64 characters. Every name starts with `ecs-gitops`, the prefix
+ * the IAM policy scopes schedule writes to. The group is tagged with the
+ * controller id (ecs-gitops/managed-by), which is how the controller knows it
+ * owns the schedules inside.
  */
-export function scheduleGroupName(controllerId: string, defaultControllerId = 'ecs-gitops'): string {
-  if (controllerId === defaultControllerId) return 'ecs-gitops';
-  return `ecs-gitops-${controllerId.replace(/[^0-9A-Za-z_.-]/g, '-')}`.slice(0, 64);
+export function scheduleGroupName(controllerId: string): string {
+  const safe = controllerId.replace(/[^0-9A-Za-z_.-]/g, '-');
+  return (safe.startsWith('ecs-gitops') ? safe : `ecs-gitops-${safe}`).slice(0, 64);
 }
