@@ -103,6 +103,13 @@ export function listTasks(ctx: OpContext, input: JsonObject): JsonObject {
   if (!['RUNNING', 'PENDING', 'STOPPED'].includes(desiredStatus)) throw invalidParameter(`Invalid desiredStatus: ${desiredStatus}`);
   const startedBy = optString(input, 'startedBy');
   const launchType = optString(input, 'launchType');
+  // ECS's ListTasks reference: "When you specify startedBy as the filter, it must be the only filter that you
+  // use." desiredStatus is not a filter in that sense: ECS finds stopped tasks by startedBy with it
+  // (docs/ecs-facts.md, "ListTasks startedBy").
+  if (startedBy !== undefined) {
+    const others = (['family', 'serviceName', 'containerInstance', 'launchType'] as const).filter((name) => optString(input, name) !== undefined);
+    if (others.length > 0) throw invalidParameter(`startedBy must be the only filter when listing tasks (also given: ${others.join(', ')})`);
+  }
   let services: ServiceRecord[];
   if (serviceName !== undefined) {
     const svc = cluster.services.get(nameFromIdentifier(serviceName));

@@ -180,6 +180,18 @@ describe('RunTask lifecycle', () => {
     expect(await list({ startedBy: 'hook-a', desiredStatus: 'STOPPED' })).toEqual([a.taskArn]);
   });
 
+  it('ListTasks refuses startedBy with any other filter but desiredStatus, as ECS does', async () => {
+    const { ecs } = await setup();
+    const a = await run(ecs, { startedBy: 'hook-only' });
+    const list = (input: Record<string, unknown>) => ecs.send(new ListTasksCommand({ cluster: 'jobs', ...input }));
+    for (const other of [{ family: 'migrate' }, { serviceName: 'web' }, { containerInstance: 'ci-1' }, { launchType: 'FARGATE' }]) {
+      const err = await rejectionOf(list({ startedBy: 'hook-only', ...other }));
+      expect(err.name, JSON.stringify(other)).toBe('InvalidParameterException');
+      expect(err.message).toContain('startedBy');
+    }
+    expect((await list({ startedBy: 'hook-only', desiredStatus: 'RUNNING' })).taskArns).toEqual([a.taskArn]);
+  });
+
   it('stopped one-off tasks stay describable for one simulated hour, then are MISSING', async () => {
     const { ecs } = await setup();
     const task = await run(ecs);
