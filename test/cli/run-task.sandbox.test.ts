@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSdkEcsApi } from '../../src/ecs/sdk-adapter.js';
 import type { EcsApi } from '../../src/ecs/ecs-api.js';
 import { REGION } from '../controller/harness.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { runCliProcess } from './cli-process.js';
 import { startCliSandbox, type CliSandbox } from './cli-sandbox.js';
 
@@ -65,6 +66,34 @@ describe('ecs-gitops run-task (sandbox)', () => {
     expect(task?.startedBy).toMatch(/^ecs-gitops\/run-task\/worker\//);
     expect(task?.overrides?.containerOverrides?.find((c) => c.name === 'app')?.command).toEqual(['./manage.py', 'migrate', '--noinput']);
     expect(task?.launchType).toBe('FARGATE');
+    // The IAM policy lets StopTask act only on tasks tagged as the controller's (docs/security.md).
+    const tagged = (await api.send('DescribeTasks', { cluster: 'demo', tasks: [arn ?? ''], include: ['TAGS'] })).tasks?.[0];
+    expect(tagged?.tags).toContainEqual({ key: 'ecs-gitops/managed-by', value: 'ecs-gitops' });
+  });
+
+  it('tags the task with --controller-id', async () => {
+    const result = await runTask('--service', 'ok', '--controller-id', 'team-a');
+    expect(result.code, result.stderr).toBe(0);
+    const arn = /task (arn:aws:ecs:\S+) started/.exec(result.stdout)?.[1];
+    const task = (await api.send('DescribeTasks', { cluster: 'demo', tasks: [arn ?? ''], include: ['TAGS'] })).tasks?.[0];
+    expect(task?.tags).toContainEqual({ key: 'ecs-gitops/managed-by', value: 'team-a' });
+  });
+
+  it('a StopTask that fails on --timeout is reported and exits 1, not 124', async () => {
+    const proxy = await startFaultProxy({ target: world.sandbox.endpoint, seed: 20, rules: { StopTask: { rate: 1, kinds: ['http500'] } } });
+    try {
+      const result = await runCliProcess(
+        ['run-task', '--cluster', 'demo', '--poll-interval', '100ms', '--service', 'slow', '--timeout', '1', '--', 'sleep', 'forever'],
+        { ...world.env, AWS_ENDPOINT_URL_ECS: proxy.url, AWS_MAX_ATTEMPTS: '1' },
+      );
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toContain('StopTask failed');
+      expect(result.stderr).toContain('may still be running');
+      expect(result.stderr).not.toContain('was stopped');
+      expect(proxy.injected().StopTask?.http500 ?? 0).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('exits 0 when the task succeeds (default command: no override)', async () => {

@@ -10,18 +10,25 @@
  * Exit codes: the essential container's exit code (0 success); 124 the task
  * ran past --timeout and was stopped; 130 interrupted (the task is stopped);
  * 2 the task could not be started (no such service, RunTask refused, the task
- * failed to start).
+ * failed to start); 1 the task had to be stopped (timeout, Ctrl-C) and
+ * StopTask failed: it may still be running.
+ *
+ * The task carries the `ecs-gitops/managed-by=<--controller-id>` tag: the
+ * IAM policy (deploy/iam/ecs-gitops-policy.json) allows StopTask only on
+ * tasks so tagged.
  */
 import type * as ECS from '@aws-sdk/client-ecs';
 import { connectEcs, resolveRegion } from '../../app/runtime.js';
+import { TAG_MANAGED_BY } from '../../diff/tags.js';
 import type { EcsApi } from '../../ecs/ecs-api.js';
+import { tagValue } from '../../plan/task-definition-input.js';
 import {
   awslogsLocation, buildRunTaskInput, commandContainer, describeTask, judgeTask, placementOfService, runOneOffTask, stopTask, timeoutReason,
 } from '../../tasks/index.js';
 import { sleep, systemClock } from '../../util/clock.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 
-export const RUN_TASK_EXIT = { cannotStart: 2, timedOut: 124, interrupted: 130 } as const;
+export const RUN_TASK_EXIT = { stopFailed: 1, cannotStart: 2, timedOut: 124, interrupted: 130 } as const;
 
 class CannotStart extends Error {}
 
@@ -49,6 +56,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const timeoutSeconds = Number(flags.timeout);
   const pollMs = Number(flags['poll-interval']);
   const command = ctx.args.positionals;
+  const controllerId = String(flags['controller-id']);
   const out = (line: string) => ctx.stdout.write(`${line}\n`);
 
   const connection = await connectEcs({ region, env: ctx.env });
@@ -66,6 +74,7 @@ async function run(ctx: CommandContext): Promise<number> {
       if (container) commandContainer(taskDefinition, container);
       const input = buildRunTaskInput({
         placement: placementOfService(cluster, live), taskDefinition, startedBy: startedByFor(service, Date.now()),
+        tags: [{ key: TAG_MANAGED_BY, value: tagValue(controllerId) }],
         ...(command.length > 0 ? { command } : {}), ...(container ? { container } : {}),
       });
       const task = await runOneOffTask(ecs, input, ctx.signal);
@@ -98,7 +107,11 @@ async function run(ctx: CommandContext): Promise<number> {
         return verdict.exitCode;
       }
       if (Date.now() - started >= timeoutSeconds * 1000) {
-        await stopTask(ecs, cluster, taskArn, timeoutReason(timeoutSeconds), ctx.signal);
+        const stopError = await tryStop(ecs, cluster, taskArn, timeoutReason(timeoutSeconds));
+        if (stopError) {
+          ctx.stderr.write(`error: the task ran longer than --timeout ${timeoutSeconds}s and StopTask failed: ${stopError}; task ${taskArn} may still be running\n`);
+          return RUN_TASK_EXIT.stopFailed;
+        }
         ctx.stderr.write(`error: the task ran longer than --timeout ${timeoutSeconds}s and was stopped (StopTask)\n`);
         return RUN_TASK_EXIT.timedOut;
       }
@@ -107,13 +120,28 @@ async function run(ctx: CommandContext): Promise<number> {
   } catch (error) {
     if (ctx.signal.aborted && taskArn) {
       // Ctrl-C: the task is not left running behind the user's back.
-      await stopTask(ecs, cluster, taskArn, 'ecs-gitops run-task: interrupted').catch(() => undefined);
+      const stopError = await tryStop(ecs, cluster, taskArn, 'ecs-gitops run-task: interrupted');
+      if (stopError) {
+        ctx.stderr.write(`interrupted: StopTask failed: ${stopError}; task ${taskArn} may still be running\n`);
+        return RUN_TASK_EXIT.stopFailed;
+      }
       ctx.stderr.write(`interrupted: task ${taskArn} stopped\n`);
       return RUN_TASK_EXIT.interrupted;
     }
     throw error;
   } finally {
     await connection.close();
+  }
+}
+
+/** StopTask, never aborted by the command's own signal (Ctrl-C is why it is sent); its error message, or undefined once sent. */
+async function tryStop(ecs: EcsApi, cluster: string, taskArn: string, reason: string): Promise<string | undefined> {
+  try {
+    await stopTask(ecs, cluster, taskArn, reason);
+    return undefined;
+  } catch (error) {
+    const name = error instanceof Error && error.name !== 'Error' ? `${error.name}: ` : '';
+    return `${name}${error instanceof Error ? error.message : String(error)}`;
   }
 }
 
@@ -135,6 +163,7 @@ export const runTaskCommand: CommandSpec = {
     { name: 'service', type: 'string', description: 'the service whose task definition, network configuration and launch type or capacity provider strategy the task uses' },
     { name: 'cluster', type: 'string', default: 'default', description: 'the service\'s cluster' },
     { name: 'region', type: 'string', description: 'AWS Region (else AWS_REGION, us-east-1)' },
+    { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'the task\'s ownership tag value (ecs-gitops/managed-by): the IAM policy lets only tasks so tagged be stopped' },
     { name: 'container', type: 'string', description: 'the container whose command is replaced (default: the first essential container)' },
     {
       name: 'timeout', type: 'integer', default: 600, description: 'seconds to wait before the task is stopped (StopTask) and the command exits 124',
