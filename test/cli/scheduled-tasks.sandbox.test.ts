@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { REGION } from '../controller/harness.js';
+import { REGION, serviceManifest } from '../controller/harness.js';
 import { runCliCaptured } from '../support/run-cli.js';
 import { startCliSandbox, type CliSandbox } from './cli-sandbox.js';
 
@@ -104,5 +104,25 @@ describe('diff, sync and export with kind: ScheduledTask (sandbox)', () => {
     const again = await run(['export', '--cluster', 'demo', '--out', 'exported']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('EXPORT_FILE_EXISTS');
+  });
+
+  it('one-shot sync lists the group of a Region whose last scheduled task left: reported without --prune, deleted with it', async () => {
+    // A service stays declared in the Region; no scheduled task does.
+    await setup.dir.write('web.yaml', [serviceManifest({ name: 'web' })]);
+    await setup.dir.write('jobs/report.yaml', [job('rate(6 hours)')]);
+    const first = await run(['sync', '.']);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    await setup.dir.remove('jobs/report.yaml');
+
+    setup.sandbox.admin.resetCallCounts(ACCOUNT);
+    const kept = await run(['sync', '.', '--output', 'json']);
+    expect(writes()).toEqual({ CreateScheduleGroup: 0, CreateSchedule: 0, UpdateSchedule: 0, DeleteSchedule: 0 });
+    expect((JSON.parse(kept.stdout) as { scheduledTasks?: { key: string; orphan?: boolean }[] }).scheduledTasks)
+      .toEqual([expect.objectContaining({ key: KEY, orphan: true })]);
+
+    const pruned = await run(['sync', '.', '--prune']);
+    expect(writes()).toEqual({ CreateScheduleGroup: 0, CreateSchedule: 0, UpdateSchedule: 0, DeleteSchedule: 1 });
+    expect(pruned.code, pruned.stdout + pruned.stderr).toBe(0);
+    expect(setup.sandbox.admin.schedules({ accountId: ACCOUNT, region: REGION }).filter((s) => s.name === 'report')).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import type { Controller, ControllerOptions } from '../../src/controller/index.j
 import { MUTATING_SCHEDULER_OPERATIONS, type SchedulerApi, type SchedulerOperation } from '../../src/scheduler/scheduler-api.js';
 import { createSdkSchedulerApi } from '../../src/scheduler/scheduler-sdk-adapter.js';
 import { scheduledTaskIdentity } from '../../src/keys/index.js';
-import { ManifestDir, REGION, controllerFor, eventually, sandboxWorld, type SandboxWorld } from './harness.js';
+import { ManifestDir, REGION, controllerFor, eventually, sandboxWorld, serviceManifest, type SandboxWorld } from './harness.js';
 
 const IMAGE = 'public.ecr.aws/docker/library/busybox:1.36';
 
@@ -160,5 +160,43 @@ describe('kind: ScheduledTask against the sandbox', () => {
     await pass(c);
     expect(scheduler.mutating()).toEqual(['UpdateSchedule']);
     expect(await scheduler.api.send('GetSchedule', { Name: 'report', GroupName: 'ecs-gitops' })).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+  });
+
+  it('a restarted controller lists the group of a Region whose last scheduled task left: orphan without --prune, DeleteSchedule with it', async () => {
+    // The Region keeps a service (detect mode: nothing written for it) but no scheduled task any more.
+    await dir.write('web.yaml', [serviceManifest({ name: 'web', mode: 'detect' })]);
+    await dir.write('jobs/report.yaml', [job('report')]);
+    await pass(controller(), 'rev-1');
+    await dir.remove('jobs/report.yaml');
+
+    scheduler.calls.length = 0;
+    const restarted = controller();
+    await pass(restarted, 'rev-2');
+    expect(scheduler.calls).toContain('ListSchedules');
+    expect(scheduler.mutating()).toEqual([]);
+    expect(restarted.status.snapshot().scheduledTasks).toEqual([expect.objectContaining({ name: 'report', orphan: true, sync: 'OutOfSync' })]);
+
+    const pruning = controller({ prune: true });
+    await pass(pruning, 'rev-2');
+    expect(scheduler.mutating()).toEqual(['DeleteSchedule']);
+    await expect(scheduler.api.send('GetSchedule', { Name: 'report', GroupName: 'ecs-gitops' })).rejects.toMatchObject({ code: 'AWS_SCHEDULER_NOT_FOUND' });
+    expect(pruning.status.snapshot().scheduledTasks ?? []).toEqual([]);
+  });
+
+  it('a ScheduledTask moved to another cluster leaves no orphan record of its old key, and its schedule is not deleted', async () => {
+    world.sandbox.admin.seed({ accounts: [{ accountId: world.accountId, region: REGION, clusters: [{ name: 'batch', capacityProviders: ['FARGATE'] }] }] });
+    await dir.write('jobs/report.yaml', [job('report')]);
+    const c = controller({ prune: true });
+    await pass(c, 'rev-1');
+    const moved = job('report');
+    (moved.metadata as Record<string, unknown>).cluster = 'batch';
+    await dir.write('jobs/report.yaml', [moved]);
+    scheduler.calls.length = 0;
+    await pass(c, 'rev-2');
+    expect(scheduler.mutating()).toEqual(['UpdateSchedule']);
+    expect((await scheduler.api.send('GetSchedule', { Name: 'report', GroupName: 'ecs-gitops' })).Target?.Arn).toMatch(/cluster\/batch$/);
+    expect(c.status.snapshot().scheduledTasks).toEqual([expect.objectContaining({
+      key: scheduledTaskIdentity(REGION, 'batch', 'report'), sync: 'Synced',
+    })]);
   });
 });

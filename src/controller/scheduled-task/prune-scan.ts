@@ -1,6 +1,11 @@
 /**
  * Finds the schedules of the controller's group that no manifest declares,
- * in every Region a snapshot has named since the start, and decides once per
+ * in every Region the controller has reason to look at: every Region a
+ * snapshot named since the start (services, clusters, capacity providers,
+ * scheduled tasks, blocked keys), the default Region, and every Region a
+ * scheduled-task status record was written for. A Region whose last
+ * scheduled task left the manifests is still listed, so a restarted
+ * controller or a one-shot `sync --prune` finds its schedule. It decides once per
  * scan, under the service prune guards (docs/controller.md, "Pruning"), which
  * of them may go: pruning enabled, no manifest problems, a snapshot that
  * declares something, and no more than the prune limit at once. Each
@@ -34,6 +39,8 @@ export interface ScheduledTaskScanOptions {
   readonly maxDeletes: number;
   /** Global detect mode: never delete, only report. */
   readonly detect: boolean;
+  /** The Region manifests without metadata.region are in: always scanned. */
+  readonly defaultRegion?: string;
 }
 
 export interface ScanAccess {
@@ -62,29 +69,58 @@ function namesByRegion(snapshot: ManifestSnapshot): Map<string, Set<string>> {
   return out;
 }
 
+/** Every Region a snapshot names, whatever the kind (and its blocked keys). */
+function regionsOf(snapshot: ManifestSnapshot): Set<string> {
+  const out = new Set<string>();
+  for (const s of snapshot.services) out.add(s.region);
+  for (const c of snapshot.clusters) out.add(c.region);
+  for (const p of snapshot.capacityProviders ?? []) out.add(p.region);
+  for (const t of snapshot.scheduledTasks ?? []) out.add(t.region);
+  for (const id of snapshot.blockedKeys) {
+    try {
+      out.add(parseKey(id).region);
+    } catch {
+      // not a key this controller can place in a Region
+    }
+  }
+  return out;
+}
+
 export class ScheduledTaskPruneScan {
   readonly #regions = new Set<string>();
   readonly #options: ScheduledTaskScanOptions;
-  readonly #verdicts = new Map<string, PruneVerdict>();
+  /** Each verdict with the snapshot it was decided for: a pass under another snapshot ignores it. */
+  readonly #verdicts = new Map<string, { readonly verdict: PruneVerdict; readonly snapshot: ManifestSnapshot }>();
 
   constructor(options: ScheduledTaskScanOptions) {
     this.#options = options;
+    if (options.defaultRegion) this.#regions.add(options.defaultRegion);
   }
 
+  /** Every Region the snapshot names joins the scanned ones (and stays: its schedules may leave later). */
   remember(snapshot: ManifestSnapshot): void {
-    for (const t of snapshot.scheduledTasks ?? []) this.#regions.add(t.region);
+    for (const region of regionsOf(snapshot)) this.#regions.add(region);
   }
 
-  /** Regions scanned (every Region a snapshot's scheduled task named). */
+  /** A Region a scheduled-task status record was written for: scanned from now on. */
+  rememberRegion(region: string): void {
+    this.#regions.add(region);
+  }
+
+  /** Regions scanned. */
   regions(): readonly string[] {
     return [...this.#regions];
   }
 
-  /** The verdict of the last scan for a key, taken once (its pass consumes it). */
-  take(identity: string): PruneVerdict | undefined {
-    const verdict = this.#verdicts.get(identity);
+  /**
+   * The verdict of the last scan for a key, taken once (its pass consumes
+   * it), and only under the snapshot it was decided for: a schedule declared
+   * again (or removed again, under other guards) since is decided afresh.
+   */
+  take(identity: string, snapshot: ManifestSnapshot): PruneVerdict | undefined {
+    const entry = this.#verdicts.get(identity);
     this.#verdicts.delete(identity);
-    return verdict;
+    return entry?.snapshot === snapshot ? entry.verdict : undefined;
   }
 
   /**
@@ -93,6 +129,8 @@ export class ScheduledTaskPruneScan {
    * back, why.
    */
   async scan(snapshot: ManifestSnapshot, access: ScanAccess, enqueue: (queueKey: string) => void, signal: AbortSignal): Promise<{ candidates: string[]; blocked?: PruneBlockReason }> {
+    // Decisions of an earlier scan were for an earlier snapshot: none outlives the next scan.
+    this.#verdicts.clear();
     const declared = namesByRegion(snapshot);
     const candidates: string[] = [];
     for (const region of this.#regions) {
@@ -109,7 +147,7 @@ export class ScheduledTaskPruneScan {
     }
     const verdict = this.#verdict(snapshot, candidates);
     for (const id of candidates) {
-      this.#verdicts.set(id, verdict);
+      this.#verdicts.set(id, { verdict, snapshot });
       enqueue(formatKey(parseKey(id)));
     }
     return { candidates, ...(verdict.kind === 'keep' && verdict.reason !== 'detect' && candidates.length > 0 ? { blocked: verdict.reason } : {}) };

@@ -24,7 +24,7 @@ import { maskChanges } from '../../diff/secret-mask.js';
 import { nextFireTime } from '../../diff/schedule-next-fire.js';
 import type { MaskOptions } from '../../diff/types.js';
 import { ERROR_CATALOGS, type ErrorCode } from '../../errors/index.js';
-import { identityOf, type ScheduledTaskKey } from '../../keys/index.js';
+import { identityOf, parseKey, type ScheduledTaskKey } from '../../keys/index.js';
 import type { DesiredScheduledTask, ManifestSnapshot, SyncMode } from '../../manifests/types.js';
 import type { ApplyAction } from '../../observe/metrics.js';
 import { planScheduledTask } from '../../plan/plan-scheduled-task.js';
@@ -37,7 +37,7 @@ import { SUCCESS, type ReconcileContext, type ReconcileOutcome, type Reconciler 
 import type { RegionAccess } from '../regions.js';
 import type { ScheduledTaskRun, ScheduledTaskStatus, StatusChange, StatusError } from '../status.js';
 import {
-  ScheduledTaskCache, isConflict, isNotFound, readGroupState, readLastRuns, readSchedule, taskGroupOf, type GroupState,
+  ScheduledTaskCache, clusterNameOfArn, isConflict, isNotFound, readGroupState, readLastRuns, readSchedule, taskGroupOf, type GroupState,
 } from './observe.js';
 import type { ScheduledTaskPruneScan } from './prune-scan.js';
 
@@ -156,6 +156,8 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
   }
 
   #write(key: ScheduledTaskKey, desired: DesiredScheduledTask | undefined, patch: Partial<ScheduledTaskStatus>): ReconcileOutcome['status'] {
+    // A Region with a record stays scanned, so the record goes (or its schedule is pruned) once its manifest does.
+    this.#options.scan?.rememberRegion(key.region);
     return { kind: 'set-scheduled-task', patch, initial: this.#initial(key, desired) };
   }
 
@@ -353,7 +355,8 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
   async #undeclared(key: ScheduledTaskKey, scheduler: SchedulerApi, context: ReconcileContext): Promise<ReconcileOutcome> {
     const { signal } = context;
     const identity = identityOf(key);
-    const verdict = this.#options.scan?.take(identity);
+    const snapshot = context.desired.snapshot;
+    const verdict = this.#options.scan?.take(identity, snapshot);
     const gone: ReconcileOutcome = { ...SUCCESS, status: { kind: 'remove-scheduled-task' } };
     let live: GetScheduleOutput | undefined;
     try {
@@ -364,6 +367,12 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
       return this.#failed(key, undefined, err, { sync: 'OutOfSync' });
     }
     if (!live) {
+      this.cache.forget(identity);
+      return gone;
+    }
+    // The schedule is another key's: its manifest moved it to another cluster (names are unique per
+    // Region), or it targets another cluster. This key's record goes; the schedule is not touched.
+    if (clusterNameOfArn(live.Target?.Arn) !== key.cluster || nameDeclaredInRegion(snapshot, key)) {
       this.cache.forget(identity);
       return gone;
     }
@@ -395,6 +404,21 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
       notes: [{ level: 'info', message: 'pruned schedule no longer in the manifests', fields: { arn: live.Arn } }],
     };
   }
+}
+
+/** Whether a ScheduledTask of the key's Region (declared or blocked, on any cluster) uses the key's name. */
+function nameDeclaredInRegion(snapshot: ManifestSnapshot, key: ScheduledTaskKey): boolean {
+  if ((snapshot.scheduledTasks ?? []).some((t) => t.region === key.region && t.name === key.name)) return true;
+  for (const id of snapshot.blockedKeys) {
+    if (!id.startsWith('scheduled-task:')) continue;
+    try {
+      const blocked = parseKey(id);
+      if (blocked.kind === 'ScheduledTask' && blocked.region === key.region && blocked.name === key.name) return true;
+    } catch {
+      // not a scheduled task key
+    }
+  }
+  return false;
 }
 
 /** The action with the registered revision in place of REGISTERED_TASK_DEFINITION. */
