@@ -137,10 +137,20 @@ describe('deploy hooks (controller on the sandbox)', () => {
     expect(count('UpdateService')).toBe(updatesBefore);
     expect(status()?.lastError?.code).toBe('CONTROLLER_HOOK_FAILED');
 
+    // Any commit to the service is new content, even one that leaves the task definition and the hook as they
+    // were (the migration was fixed in the database, say): the hook runs again and the deploy proceeds.
+    await sandboxAdmin(world, 'images/exit', { image: 'app:bad', clear: true });
+    const retried = hookedService('app:bad', hooks) as { spec: Record<string, unknown> };
+    retried.spec.desiredCount = 2;
+    await deploy(retried);
+    await eventually(async () => status()?.sync === 'Synced' && status()?.health === 'Healthy' && (await imageOf(await liveTaskDefinition())) === 'app:bad', () => ({ status: status(), calls: calls() }));
+    expect(count('RunTask')).toBe(runTasks + 1);
+    expect(status()?.hooks?.hooks[0]).toMatchObject({ state: 'succeeded', exitCode: 0 });
+
     // A fixed commit (another image) is new content: its hook runs and the deploy proceeds.
     await deploy(hookedService('app:fixed', hooks));
     await eventually(async () => status()?.sync === 'Synced' && status()?.health === 'Healthy' && (await imageOf(await liveTaskDefinition())) === 'app:fixed', () => status());
-    expect(count('RunTask')).toBe(runTasks + 1);
+    expect(count('RunTask')).toBe(runTasks + 2);
     expect(status()?.lastError).toBeUndefined();
   });
 

@@ -78,11 +78,13 @@ describe('buildRunTaskInput', () => {
 describe('hookStartedBy', () => {
   const hook = { name: 'migrate', command: ['./migrate'] };
   it('is stable for the same content and changes with the service, the task definition or the hook', () => {
-    const a = hookStartedBy('eu-west-1/demo/web', 'h1', hook);
+    const a = hookStartedBy('eu-west-1/demo/web', 'c1', 'h1', hook);
     expect(a).toMatch(/^ecs-gitops\/hook\/migrate\/[0-9a-f]{16}$/);
-    expect(hookStartedBy('eu-west-1/demo/web', 'h1', { command: ['./migrate'], name: 'migrate' })).toBe(a);
-    expect(hookStartedBy('eu-west-1/demo/api', 'h1', hook)).not.toBe(a);
-    expect(hookStartedBy('eu-west-1/demo/web', 'h2', hook)).not.toBe(a);
-    expect(hookStartedBy('eu-west-1/demo/web', 'h1', { ...hook, timeout: 60 })).not.toBe(a);
+    expect(hookStartedBy('eu-west-1/demo/web', 'c1', 'h1', { command: ['./migrate'], name: 'migrate' })).toBe(a);
+    expect(hookStartedBy('eu-west-1/demo/api', 'c1', 'h1', hook)).not.toBe(a);
+    expect(hookStartedBy('eu-west-1/demo/web', 'c1', 'h2', hook)).not.toBe(a);
+    expect(hookStartedBy('eu-west-1/demo/web', 'c1', 'h1', { ...hook, timeout: 60 })).not.toBe(a);
+    // Any change to the manifest is new content: a held failure retries on the next commit.
+    expect(hookStartedBy('eu-west-1/demo/web', 'c2', 'h1', hook)).not.toBe(a);
   });
 });

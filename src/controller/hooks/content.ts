@@ -3,11 +3,12 @@
  *
  * A hook runs once per distinct content: its RunTask `startedBy` is
  * `ecs-gitops/hook/<name>/<hash16>`, hash16 the first 16 hex of sha256 over
- * the canonical JSON of {service identity, spec hash of the task definition
- * the hook runs, the hook's own fields}. The same content (a resync, a
- * restart, a drift correction re-pointing the service at the same revision)
- * finds the task it started before instead of starting another; a new commit
- * that changes the task definition or the hook is new content and runs again.
+ * the canonical JSON of {service identity, the desired manifest's
+ * contentHash, spec hash of the task definition the hook runs, the hook's own
+ * fields}. The same content (a resync, a restart, a drift correction
+ * re-pointing the service at the same revision) finds the task it started
+ * before instead of starting another; any commit that changes the service's
+ * manifest is new content and runs its hooks again (a held failure retries).
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../manifests/canonical-json.js';
@@ -19,8 +20,8 @@ export const HOOK_STARTED_BY_PREFIX = 'ecs-gitops/hook/';
 /** spec.hooks[].timeout when absent (seconds). */
 export const DEFAULT_HOOK_TIMEOUT_SECONDS = 600;
 
-export function hookStartedBy(serviceIdentity: string, taskDefinitionSpecHash: string, hook: DeployHookSpec): string {
-  const hash = createHash('sha256').update(canonicalJson({ service: serviceIdentity, taskDefinition: taskDefinitionSpecHash, hook })).digest('hex');
+export function hookStartedBy(serviceIdentity: string, contentHash: string, taskDefinitionSpecHash: string, hook: DeployHookSpec): string {
+  const hash = createHash('sha256').update(canonicalJson({ service: serviceIdentity, content: contentHash, taskDefinition: taskDefinitionSpecHash, hook })).digest('hex');
   return `${HOOK_STARTED_BY_PREFIX}${hook.name}/${hash.slice(0, 16)}`;
 }
 

@@ -261,7 +261,7 @@ async function runHooks(
     const own = hook.taskDefinition
       ? buildTaskDefinitionRegistration({ ...applied.manifest, spec: { ...applied.manifest.spec, taskDefinition: hook.taskDefinition, sync: undefined } }, undefined, stamp(input))
       : undefined;
-    const startedBy = hookStartedBy(input.desired.key, own?.specHash ?? revision.specHash, hook);
+    const startedBy = hookStartedBy(input.desired.key, applied.contentHash, own?.specHash ?? revision.specHash, hook);
     if (state !== 'succeeded') {
       runs.push({ name: hook.name, state: 'pending', startedBy });
       continue;
