@@ -63,6 +63,17 @@ export function firingStartedBy(record: ScheduleRecord): string {
   return `scheduler/${record.groupName}/${record.name}`.replace(/[^a-zA-Z0-9_/-]/g, '_').slice(0, 128);
 }
 
+/**
+ * One entry of EcsParameters.Tags as RunTask tags: a `{key, value}` map is
+ * one tag (RunTask's own shape, the one the controller and the AWS CDK
+ * write); any other map is a tag per entry (`{team: data}`).
+ */
+function runTaskTagsOf(map: JsonObject): JsonObject[] {
+  const keys = Object.keys(map);
+  if (keys.length === 2 && typeof map.key === 'string' && typeof map.value === 'string') return [{ key: map.key, value: map.value }];
+  return Object.entries(map).map(([key, value]) => ({ key, value }));
+}
+
 const lowerFirst = (key: string): string => key.charAt(0).toLowerCase() + key.slice(1);
 
 /** The RunTask request a firing sends: EcsParameters in ECS's spelling, Input as overrides. */
@@ -88,9 +99,7 @@ export function runTaskInputOf(state: RegionState, record: ScheduleRecord): Json
       },
     };
   }
-  if (Array.isArray(ecs.Tags)) {
-    input.tags = ecs.Tags.filter(isObject).flatMap((map) => Object.entries(map).map(([key, value]) => ({ key, value })));
-  }
+  if (Array.isArray(ecs.Tags)) input.tags = ecs.Tags.filter(isObject).flatMap(runTaskTagsOf);
   if (typeof target.Input === 'string') {
     let overrides: Json;
     try {

@@ -209,6 +209,23 @@ describe('firing on the simulated clock', () => {
     expect((await adminSchedules(account))[0]?.firings).toBe(3);
   });
 
+  it('a firing hands the controller\'s {key, value} tags to RunTask as one tag each (one-entry maps as before), with the overrides and group', async () => {
+    const { account, scheduler, ecs } = await withGroup();
+    const input = scheduleInput(account, 'tagged');
+    input.Target!.EcsParameters!.Tags = [{ key: 'team', value: 'data' }, { key: 'env', value: 'prod' }, { owner: 'ops' }];
+    input.Target!.EcsParameters!.Group = 'nightly-jobs';
+    input.Target!.Input = JSON.stringify({ containerOverrides: [{ name: 'app', command: ['report', '--full'], environment: [{ name: 'MODE', value: 'full' }] }] });
+    await scheduler.send(new CreateScheduleCommand(input));
+    await advance(10 * 60_000);
+    const [arn] = (await ecs.send(new ListTasksCommand({ cluster: 'jobs', family: 'report' }))).taskArns ?? [];
+    const task = (await ecs.send(new DescribeTasksCommand({ cluster: 'jobs', tasks: [arn as string], include: ['TAGS'] }))).tasks?.[0];
+    expect(task?.group).toBe('nightly-jobs');
+    expect(task?.overrides?.containerOverrides).toEqual([expect.objectContaining({ name: 'app', command: ['report', '--full'], environment: [{ name: 'MODE', value: 'full' }] })]);
+    expect([...(task?.tags ?? [])].sort((a, b) => (a.key ?? '').localeCompare(b.key ?? ''))).toEqual([
+      { key: 'env', value: 'prod' }, { key: 'owner', value: 'ops' }, { key: 'team', value: 'data' },
+    ]);
+  });
+
   it('DISABLED schedules, schedules past their EndDate and non-ECS targets do not fire; a one-time at() fires once', async () => {
     const { account, scheduler, ecs } = await withGroup();
     const now = sandbox.clock.now();
