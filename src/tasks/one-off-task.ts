@@ -100,14 +100,33 @@ export function buildRunTaskInput(request: OneOffTaskRequest): ECS.RunTaskReques
   };
 }
 
-/** Starts the task; throws with ECS's failure reasons when none started. */
+/**
+ * RunTask answered but started no task: its `failures[]`. `transient` when
+ * every reason is one a later try can clear: no room right now
+ * (`RESOURCE:CPU`, `RESOURCE:MEMORY`, `RESOURCE:PORTS`, ...), an agent not
+ * connected (`AGENT`), capacity unavailable. Other reasons (`ATTRIBUTE`: a
+ * placement constraint nothing satisfies, `MISSING`) do not clear by waiting.
+ */
+export class RunTaskFailures extends Error {
+  override readonly name = 'RunTaskFailures';
+  readonly transient: boolean;
+  constructor(readonly failures: readonly ECS.Failure[]) {
+    const reasons = failures.map((f) => [f.arn, f.reason, f.detail].filter(Boolean).join(': ')).join('; ');
+    super(`RunTask started no task${reasons ? `: ${reasons}` : ''}`);
+    this.transient = failures.length > 0 && failures.every((f) => isTransientRunTaskFailure(f.reason));
+  }
+}
+
+export function isTransientRunTaskFailure(reason: string | undefined): boolean {
+  if (reason === undefined) return false;
+  return reason.startsWith('RESOURCE:') || reason === 'AGENT' || /capacity/i.test(reason);
+}
+
+/** Starts the task; throws RunTaskFailures with ECS's failure reasons when none started. */
 export async function runOneOffTask(ecs: EcsApi, input: ECS.RunTaskRequest, signal?: AbortSignal): Promise<ECS.Task> {
   const out = await ecs.send('RunTask', input, signal);
   const task = out.tasks?.[0];
-  if (!task?.taskArn) {
-    const reasons = (out.failures ?? []).map((f) => [f.arn, f.reason, f.detail].filter(Boolean).join(': ')).join('; ');
-    throw new Error(`RunTask started no task${reasons ? `: ${reasons}` : ''}`);
-  }
+  if (!task?.taskArn) throw new RunTaskFailures(out.failures ?? []);
   return task;
 }
 

@@ -11,7 +11,7 @@ import type { DeployHookSpec } from '../../manifests/types.js';
 import type { DeployHookResult } from '../../observe/metrics.js';
 import {
   awslogsLocation, buildRunTaskInput, commandContainer, describeTask, epochMs, findTasksByStartedBy, judgeTask, mergePlacement, pickTask,
-  runOneOffTask, stopTask, timeoutReason, type TaskPlacement,
+  RunTaskFailures, runOneOffTask, stopTask, timeoutReason, type TaskPlacement,
 } from '../../tasks/index.js';
 import type { DeployHookRunStatus } from '../status.js';
 import { hookPlacementFields, hookTimeoutSeconds } from './content.js';
@@ -68,8 +68,9 @@ export async function lookAtHook(look: HookLook): Promise<HookLookResult> {
       });
       started = await runOneOffTask(ecs, input, signal);
     } catch (error) {
-      // ECS answered but started nothing (failures[], a container the task definition lacks): the hook failed;
-      // a failed call (throttling, network) is not the hook's outcome and fails the pass for a retry.
+      // ECS answered but cannot ever start it (a placement nothing satisfies, a container the task definition
+      // lacks): the hook failed. No room right now (failures[] RESOURCE:*, AGENT, capacity) or a failed call
+      // (throttling, network) is not the hook's outcome: it fails the pass, retried with backoff.
       if (isRunTaskRefusal(error)) {
         const run: DeployHookRunStatus = { name: hook.name, state: 'failed', startedBy, reason: `could not start: ${(error as Error).message}` };
         return { run, finished: 'failed' };
@@ -119,5 +120,6 @@ function withLogs(run: DeployHookRunStatus, taskDefinition: ECS.TaskDefinition, 
 /** RunTask's own refusal (no task started, or a request the task definition cannot satisfy), as opposed to a failed call. */
 function isRunTaskRefusal(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  return error.message.startsWith('RunTask started no task') || error.message.includes('has no container');
+  if (error instanceof RunTaskFailures) return !error.transient;
+  return error.message.includes('has no container');
 }
