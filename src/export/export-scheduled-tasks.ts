@@ -49,12 +49,17 @@ export interface PlannedScheduledTaskFile extends ExportedScheduledTaskFile {
 }
 
 /** The manifest as YAML, with a header that says where it came from and what the controller will do with it. */
-export function renderScheduledTaskYaml(manifest: ScheduledTaskManifest, group: string, controllerGroup: string): string {
+export function renderScheduledTaskYaml(
+  manifest: ScheduledTaskManifest, group: string, controllerGroup: string, options: { readonly defaultGroupAdded?: boolean } = {},
+): string {
   const doc = new Document(manifest);
   const moved = group === controllerGroup ? ''
     : `\n The controller creates it in its own schedule group (${controllerGroup}); delete the original in ${group} once it runs there, or both fire.`;
+  const taskGroup = options.defaultGroupAdded
+    ? `\n The live schedule names no task group; the controller gives its tasks the group scheduled-task:${manifest.metadata.name} (how their runs are found).`
+    : '';
   doc.commentBefore = ` Exported by \`ecs-gitops export\` from schedule ${group}/${manifest.metadata.name} (${manifest.metadata.region ?? ''}).\n` +
-    ` Review it, then commit (docs/controller.md, "Scheduled tasks").${moved}`;
+    ` Review it, then commit (docs/controller.md, "Scheduled tasks").${moved}${taskGroup}`;
   return doc.toString({ lineWidth: 0 });
 }
 
@@ -97,7 +102,7 @@ export async function planScheduledTaskExport(options: ExportScheduledTasksOptio
       seen.add(summary.name);
       planned.push({
         path: path.join(options.outDir, 'scheduled-tasks', `${summary.name}.yaml`), scheduledTask: summary.name, group,
-        text: renderScheduledTaskYaml(exported.manifest, group, controllerGroup),
+        text: renderScheduledTaskYaml(exported.manifest, group, controllerGroup, { defaultGroupAdded: exported.defaultGroupAdded === true }),
         residualChanges: exported.residualChanges.map((c) => c.pointer),
       });
     }

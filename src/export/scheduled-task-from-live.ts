@@ -46,6 +46,13 @@ export interface ExportedScheduledTask {
   readonly manifest: ScheduledTaskManifest;
   /** What diffScheduledTask still reports against live (empty for a faithful export). */
   readonly residualChanges: readonly Change[];
+  /**
+   * The live schedule names no task group (the console, Copilot and the AWS
+   * CDK leave EcsParameters.Group out): the manifest leaves `group` out too,
+   * and the controller writes its default group (`scheduled-task:<name>`)
+   * when it adopts the schedule. Not counted as a residual change.
+   */
+  readonly defaultGroupAdded?: boolean;
 }
 
 /** The cluster name of an ECS cluster ARN; undefined for any other target. */
@@ -151,8 +158,11 @@ export function scheduledTaskManifestFromLive(live: LiveScheduledTaskState): Exp
     metadata: { name: schedule.Name, cluster, region: live.region },
     spec: orderedSpec as unknown as ScheduledTaskManifest['spec'],
   };
-  const residualChanges = diffScheduledTask(manifest, schedule, {
+  const diff = diffScheduledTask(manifest, schedule, {
     taskDefinition: live.taskDefinition, tags: live.taskDefinitionTags,
   }, { clusterArn: target?.Arn });
-  return { manifest, residualChanges };
+  const groupAbsent = ecs.Group === undefined || ecs.Group === '';
+  // The controller's default group is what the adopted schedule will carry: the one difference that is expected.
+  const residualChanges = groupAbsent ? diff.filter((c) => c.pointer !== '/group') : diff;
+  return { manifest, residualChanges, ...(groupAbsent ? { defaultGroupAdded: true } : {}) };
 }

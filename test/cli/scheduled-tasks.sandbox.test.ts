@@ -10,6 +10,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REGION, serviceManifest } from '../controller/harness.js';
+import { createSdkEcsApi } from '../../src/ecs/sdk-adapter.js';
+import { createSdkSchedulerApi } from '../../src/scheduler/scheduler-sdk-adapter.js';
 import { runCliCaptured } from '../support/run-cli.js';
 import { startCliSandbox, type CliSandbox } from './cli-sandbox.js';
 
@@ -124,5 +126,36 @@ describe('diff, sync and export with kind: ScheduledTask (sandbox)', () => {
     expect(writes()).toEqual({ CreateScheduleGroup: 0, CreateSchedule: 0, UpdateSchedule: 0, DeleteSchedule: 1 });
     expect(pruned.code, pruned.stdout + pruned.stderr).toBe(0);
     expect(setup.sandbox.admin.schedules({ accountId: ACCOUNT, region: REGION }).filter((s) => s.name === 'report')).toEqual([]);
+  });
+
+  it('export --schedule-group default: a console-made schedule without a task group exports in sync (the controller adds its group on adoption)', async () => {
+    const config = setup.sandbox.clientConfig({ accountId: ACCOUNT, region: REGION });
+    const { api: ecs } = createSdkEcsApi({ endpoint: config.endpoint, region: config.region, credentials: config.credentials });
+    const { api: scheduler, client } = createSdkSchedulerApi({ endpoint: config.endpoint, region: config.region, credentials: config.credentials });
+    try {
+      const td = await ecs.send('RegisterTaskDefinition', {
+        family: 'console-job', cpu: '256', memory: '512', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'],
+        containerDefinitions: [{ name: 'app', image: 'busybox:1.36', command: ['run'] }],
+      });
+      const cluster = (await ecs.send('DescribeClusters', { clusters: ['demo'] })).clusters?.[0]?.clusterArn ?? '';
+      await scheduler.send('CreateSchedule', {
+        Name: 'console-job', GroupName: 'default', ScheduleExpression: 'rate(1 hour)', FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: {
+          Arn: cluster, RoleArn: `arn:aws:iam::${ACCOUNT}:role/ecs-scheduler/console-job`,
+          EcsParameters: {
+            TaskDefinitionArn: td.taskDefinition?.taskDefinitionArn ?? '', LaunchType: 'FARGATE',
+            NetworkConfiguration: { awsvpcConfiguration: { Subnets: ['subnet-a'] } },
+          },
+        },
+      });
+    } finally {
+      client.destroy();
+    }
+    const exported = await run(['export', '--cluster', 'demo', '--out', 'exported', '--schedule-group', 'default']);
+    expect(exported.stderr).not.toContain('EXPORT_NOT_IN_SYNC');
+    expect(exported.code, exported.stdout + exported.stderr).toBe(0);
+    const text = await readFile(path.join(setup.dir.root, 'exported', 'scheduled-tasks', 'console-job.yaml'), 'utf8');
+    expect(text).not.toContain('group:');
+    expect(text).toContain('the controller gives its tasks the group scheduled-task:console-job');
   });
 });
