@@ -16,7 +16,7 @@
 import { invalidParameter } from './api-error.js';
 import { taskArn } from './arn.js';
 import { findCluster } from './ecs-clusters.js';
-import { isFargate, networkModeOf, normalizeNetwork, requireTaskDefinition, type ServiceOpContext } from './ecs-services.js';
+import { requireTaskDefinition, resolveLaunch, type ServiceOpContext } from './ecs-services.js';
 import { findTask, serviceTaskView, standaloneTaskView } from './ecs-tasks.js';
 import { isObject, optArray, optBoolean, optNumber, optObject, optString, type Json, type JsonObject } from './json-input.js';
 import { containersOf, markBusy, type RolloutDeps } from './rollout.js';
@@ -89,25 +89,7 @@ export function launchOneOffTasks(state: RegionState, now: number, deps: Rollout
   const count = optNumber(input, 'count') ?? 1;
   if (!Number.isInteger(count) || count < 1 || count > MAX_RUN_TASK_COUNT) throw invalidParameter(`count must be between 1 and ${MAX_RUN_TASK_COUNT}.`);
 
-  let launchType = optString(input, 'launchType');
-  let strategy = optArray(input, 'capacityProviderStrategy');
-  if (launchType && strategy && strategy.length > 0) {
-    throw invalidParameter('Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.');
-  }
-  if (launchType && !['EC2', 'FARGATE', 'EXTERNAL'].includes(launchType)) throw invalidParameter(`Invalid launchType: ${launchType}`);
-  if (!launchType && (!strategy || strategy.length === 0)) {
-    if (cluster.defaultCapacityProviderStrategy.length > 0) strategy = cluster.defaultCapacityProviderStrategy;
-    else launchType = 'EC2';
-  }
-  if (strategy && strategy.length === 0) strategy = undefined;
-  const fargate = isFargate(launchType, strategy);
-  const compat = Array.isArray(td.body.compatibilities) ? td.body.compatibilities : [];
-  if (fargate && (networkModeOf(td) !== 'awsvpc' || !compat.includes('FARGATE'))) {
-    throw invalidParameter('Task definition does not support launch_type FARGATE.');
-  }
-  const platformVersion = optString(input, 'platformVersion');
-  if (platformVersion && !fargate) throw invalidParameter('The platform version must be null when specifying an EC2 launch type.');
-  const networkConfiguration = normalizeNetwork(optObject(input, 'networkConfiguration'), td);
+  const { launchType, strategy, fargate, platformVersion, networkConfiguration } = resolveLaunch(cluster, td, input);
 
   const startedBy = optString(input, 'startedBy');
   if (startedBy !== undefined && !STARTED_BY.test(startedBy)) {

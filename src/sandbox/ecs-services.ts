@@ -66,6 +66,39 @@ export function normalizeNetwork(raw: JsonObject | undefined, td: TaskDefinition
   return { awsvpcConfiguration: out };
 }
 
+/** How a CreateService or RunTask request launches its tasks, checked as ECS checks it (both calls share these rules). */
+export interface ResolvedLaunch {
+  readonly launchType: string | undefined;
+  readonly strategy: Json[] | undefined;
+  readonly fargate: boolean;
+  readonly platformVersion: string | undefined;
+  readonly networkConfiguration: JsonObject | undefined;
+}
+
+export function resolveLaunch(cluster: ClusterRecord, td: TaskDefinitionRecord, input: JsonObject): ResolvedLaunch {
+  let launchType = optString(input, 'launchType');
+  let strategy = optArray(input, 'capacityProviderStrategy');
+  if (launchType && strategy && strategy.length > 0) {
+    throw invalidParameter('Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.');
+  }
+  if (launchType && !['EC2', 'FARGATE', 'EXTERNAL'].includes(launchType)) throw invalidParameter(`Invalid launchType: ${launchType}`);
+  if (!launchType && (!strategy || strategy.length === 0)) {
+    // The cluster's default strategy applies to requests that set neither.
+    if (cluster.defaultCapacityProviderStrategy.length > 0) strategy = cluster.defaultCapacityProviderStrategy;
+    else launchType = 'EC2';
+  }
+  if (strategy && strategy.length === 0) strategy = undefined;
+  const fargate = isFargate(launchType, strategy);
+  const compat = Array.isArray(td.body.compatibilities) ? td.body.compatibilities : [];
+  if (fargate && (networkModeOf(td) !== 'awsvpc' || !compat.includes('FARGATE'))) {
+    throw invalidParameter('Task definition does not support launch_type FARGATE.');
+  }
+  const platformVersion = optString(input, 'platformVersion');
+  if (platformVersion && !fargate) throw invalidParameter('The platform version must be null when specifying an EC2 launch type.');
+  const networkConfiguration = normalizeNetwork(optObject(input, 'networkConfiguration'), td);
+  return { launchType, strategy, fargate, platformVersion, networkConfiguration };
+}
+
 function defaultDeploymentConfiguration(scheduling: string): JsonObject {
   return {
     deploymentCircuitBreaker: { enable: false, rollback: false },
@@ -280,26 +313,7 @@ export function createService(ctx: ServiceOpContext, input: JsonObject): JsonObj
   if (!tdId) throw invalidParameter('TaskDefinition can not be blank.');
   const td = requireTaskDefinition(ctx.state, tdId);
 
-  let launchType = optString(input, 'launchType');
-  let strategy = optArray(input, 'capacityProviderStrategy');
-  if (launchType && strategy && strategy.length > 0) {
-    throw invalidParameter('Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.');
-  }
-  if (launchType && !['EC2', 'FARGATE', 'EXTERNAL'].includes(launchType)) throw invalidParameter(`Invalid launchType: ${launchType}`);
-  if (!launchType && (!strategy || strategy.length === 0)) {
-    // The cluster's default strategy shows up on services that set neither.
-    if (cluster.defaultCapacityProviderStrategy.length > 0) strategy = cluster.defaultCapacityProviderStrategy;
-    else launchType = 'EC2';
-  }
-  if (strategy && strategy.length === 0) strategy = undefined;
-  const fargate = isFargate(launchType, strategy);
-  const compat = Array.isArray(td.body.compatibilities) ? td.body.compatibilities : [];
-  if (fargate && (networkModeOf(td) !== 'awsvpc' || !compat.includes('FARGATE'))) {
-    throw invalidParameter('Task definition does not support launch_type FARGATE.');
-  }
-  const platformVersion = optString(input, 'platformVersion');
-  if (platformVersion && !fargate) throw invalidParameter('The platform version must be null when specifying an EC2 launch type.');
-  const networkConfiguration = normalizeNetwork(optObject(input, 'networkConfiguration'), td);
+  const { launchType, strategy, fargate, platformVersion, networkConfiguration } = resolveLaunch(cluster, td, input);
   const scheduling = optString(input, 'schedulingStrategy') ?? 'REPLICA';
   if (scheduling !== 'REPLICA' && scheduling !== 'DAEMON') throw invalidParameter(`Invalid schedulingStrategy: ${scheduling}`);
   if (scheduling === 'DAEMON' && fargate) throw invalidParameter('Fargate does not support the DAEMON scheduling strategy.');
