@@ -77,13 +77,22 @@ export function diffScheduledTask(
  * The task definition part alone (pointers under `/taskDefinition`): nothing
  * when the live revision carries the desired spec hash, otherwise the
  * field-level differences of the canonical forms; the whole task definition
- * as `added` when the schedule's revision could not be read.
+ * as `added` when the schedule's revision could not be read, and as `changed`
+ * when it is deregistered (INACTIVE: ECS runs no new task from it), whatever
+ * its content.
  */
 export function diffScheduledTaskDefinition(desired: ScheduledTaskManifest, live: LiveScheduledTaskDefinition | undefined): Change[] {
   const spec = desired.spec;
   const desiredTd = normalizeTaskDefinition(spec.taskDefinition);
   if (live === undefined) {
     return [{ pointer: '/taskDefinition', desired: desiredTd, live: undefined, kind: 'added', scope: 'taskDefinition' }];
+  }
+  // ECS refuses RunTask on a deregistered revision: the schedule would stop running its job unnoticed.
+  if (live.taskDefinition.status === 'INACTIVE') {
+    return [{
+      pointer: '/taskDefinition', desired: desiredTd, kind: 'changed', scope: 'taskDefinition',
+      live: { taskDefinitionArn: live.taskDefinition.taskDefinitionArn ?? null, status: 'INACTIVE' },
+    }];
   }
   const liveHash = tagsToMap(live.tags === undefined ? undefined : [...live.tags])[TAG_SPEC_HASH];
   if (liveHash !== undefined && liveHash === taskDefinitionSpecHash(spec.taskDefinition)) return [];

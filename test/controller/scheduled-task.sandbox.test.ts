@@ -199,4 +199,28 @@ describe('kind: ScheduledTask against the sandbox', () => {
       key: scheduledTaskIdentity(REGION, 'batch', 'report'), sync: 'Synced',
     })]);
   });
+
+  it('a deregistered (INACTIVE) revision behind the schedule is drift: an ACTIVE one is registered and the schedule updated', async () => {
+    await dir.write('jobs/report.yaml', [job('report')]);
+    const c = controller();
+    await pass(c, 'rev-1');
+    const first = (await scheduler.api.send('GetSchedule', { Name: 'report', GroupName: 'ecs-gitops' })).Target?.EcsParameters?.TaskDefinitionArn ?? '';
+    world.sandbox.call('DeregisterTaskDefinition', { taskDefinition: first }, { accountId: world.accountId, region: REGION, api: 'ecs' });
+
+    scheduler.calls.length = 0;
+    world.counter.reset();
+    await pass(c);
+    expect(world.counter.mutatingCalls()).toBe(1);
+    expect(scheduler.mutating()).toEqual(['UpdateSchedule']);
+    const now = (await scheduler.api.send('GetSchedule', { Name: 'report', GroupName: 'ecs-gitops' })).Target?.EcsParameters?.TaskDefinitionArn ?? '';
+    expect(now).not.toBe(first);
+    expect((await world.api.send('DescribeTaskDefinition', { taskDefinition: now })).taskDefinition?.status).toBe('ACTIVE');
+    expect(c.status.snapshot().scheduledTasks?.[0]).toMatchObject({ sync: 'Synced', taskDefinitionArn: now });
+
+    scheduler.calls.length = 0;
+    world.counter.reset();
+    await pass(c);
+    expect(scheduler.mutating()).toEqual([]);
+    expect(world.counter.mutatingCalls()).toBe(0);
+  });
 });

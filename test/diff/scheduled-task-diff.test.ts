@@ -186,6 +186,14 @@ describe('diffScheduledTask', () => {
       ]);
     });
 
+    it('a deregistered (INACTIVE) revision is a change even with the desired spec hash: ECS runs no task from it', () => {
+      const live = registeredTaskDefinition(manifest);
+      live.taskDefinition.status = 'INACTIVE';
+      expect(diffScheduledTask(manifest, stored(), live)).toEqual([expect.objectContaining({
+        pointer: '/taskDefinition', kind: 'changed', scope: 'taskDefinition', live: { taskDefinitionArn: live.taskDefinition.taskDefinitionArn ?? null, status: 'INACTIVE' },
+      })]);
+    });
+
     it('an unreadable revision is the whole task definition to register', () => {
       expect(diffScheduledTask(manifest, stored(), undefined)).toEqual([expect.objectContaining({ pointer: '/taskDefinition', kind: 'added', scope: 'taskDefinition' })]);
     });

@@ -13,6 +13,7 @@ import type * as ECS from '@aws-sdk/client-ecs';
 import type { GetScheduleOutput } from '@aws-sdk/client-scheduler';
 import { awsErrorName } from '../../ecs/aws-error.js';
 import type { EcsApi } from '../../ecs/ecs-api.js';
+import type { LiveTaskDefinition } from '../../ecs/ecs-reader.js';
 import { TAG_MANAGED_BY } from '../../diff/tags.js';
 import { isControllerTagValue } from '../../plan/ownership.js';
 import type { ScheduledTaskSpec } from '../../manifests/types.js';
@@ -133,11 +134,28 @@ export class ScheduledTaskCache {
   readonly #groups = new Map<string, Promise<GroupState>>();
   readonly #runs = new Map<string, ScheduledTaskRun[]>();
   readonly #clusterArns = new Map<string, string>();
+  readonly #taskDefinitions = new Map<string, Promise<LiveTaskDefinition | undefined>>();
 
-  /** A resync begins: groups and runs are read again, once. */
+  /** A resync begins: groups, runs and the revisions schedules run (their status may have changed) are read again, once. */
   expire(): void {
     this.#groups.clear();
     this.#runs.clear();
+    this.#taskDefinitions.clear();
+  }
+
+  /**
+   * The revision a schedule runs, read once per resync: its content never
+   * changes, but its status does (a deregistered revision is INACTIVE), and
+   * the ECS reader keeps revisions for good.
+   */
+  taskDefinition(arn: string, read: () => Promise<LiveTaskDefinition | undefined>): Promise<LiveTaskDefinition | undefined> {
+    let entry = this.#taskDefinitions.get(arn);
+    if (!entry) {
+      entry = read();
+      this.#taskDefinitions.set(arn, entry);
+      entry.catch(() => this.#taskDefinitions.delete(arn));
+    }
+    return entry;
   }
 
   group(region: string, read: () => Promise<GroupState>): Promise<GroupState> {

@@ -193,7 +193,11 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
     const arn = live?.Target?.EcsParameters?.TaskDefinitionArn;
     if (!arn) return undefined;
     try {
-      return await region.reader.taskDefinition(arn, signal);
+      // Read afresh once per resync (not from the reader's lasting cache): a deregistered revision turns INACTIVE.
+      return await this.cache.taskDefinition(arn, async () => {
+        const out = await region.ecs.send('DescribeTaskDefinition', { taskDefinition: arn, include: ['TAGS'] }, signal);
+        return out.taskDefinition ? { taskDefinition: out.taskDefinition, tags: out.tags ?? [] } : undefined;
+      });
     } catch (err) {
       // ECS answers an unknown revision with a client error: the plan then sees the difference and registers.
       if (errorCodeOf(err, 'CONTROLLER_APPLY_FAILED') === 'AWS_INVALID_REQUEST') return undefined;
@@ -225,6 +229,7 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
     let live: GetScheduleOutput | undefined;
     let plan: ScheduledTaskPlan;
     let groupState: GroupState;
+    let liveTaskDefinitionInactive = false;
     try {
       groupState = await this.groupState(key.region, scheduler, signal);
       const clusterArn = await this.#clusterArn(key, region, signal);
@@ -233,6 +238,7 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
       }
       live = groupState === 'missing' ? undefined : await readSchedule(scheduler, this.#group, key.name, signal);
       const liveTaskDefinition = await this.#liveTaskDefinition(region, live, signal);
+      liveTaskDefinitionInactive = liveTaskDefinition?.taskDefinition.status === 'INACTIVE';
       plan = planScheduledTask({
         desired, live, ...(liveTaskDefinition ? { liveTaskDefinition } : {}),
         group: { name: this.#group, state: groupState }, clusterArn, controllerId: this.#options.controllerId, revision,
@@ -271,6 +277,8 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
       let registered: string | undefined;
       for (const action of plan.actions) {
         if (action.kind === 'registerTaskDefinition') {
+          // The applier may remember the deregistered revision for this content: never hand it out again.
+          if (liveTaskDefinitionInactive) region.applier.forget(action.specHash);
           const result = await region.applier.apply([action], signal);
           registered = result.registeredTaskDefinitionArn;
           applied.push(...result.performed);
