@@ -21,7 +21,7 @@ import { normalizeDesiredScheduledTask, normalizeLiveScheduledTask } from './sch
 import { taskDefinitionSpecHash } from './spec-hash.js';
 import { TAG_SPEC_HASH, tagsToMap } from './tags.js';
 import { normalizeTaskDefinition } from './task-definition-normalize.js';
-import type { Change, JsonValue } from './types.js';
+import type { Change, JsonObject, JsonValue } from './types.js';
 
 /** The pointer of the single change reported for a schedule that does not exist live: the whole spec. */
 export const MISSING_SCHEDULE_POINTER = '';
@@ -44,6 +44,13 @@ export interface DiffScheduledTaskOptions {
   readonly ignoreDifferences?: readonly string[];
   /** The ARN of the cluster `metadata.cluster` names; Target.Arn is compared only when it is known. */
   readonly clusterArn?: string;
+  /**
+   * Epoch ms now. With it, a desired startDate already past equals a live
+   * StartDate that is absent or past too: the controller sends no past
+   * StartDate (Scheduler refuses one more than 5 minutes ago), and a start in
+   * the past changes nothing about when the schedule fires.
+   */
+  readonly now?: number;
 }
 
 export function diffScheduledTask(
@@ -64,13 +71,24 @@ export function diffScheduledTask(
   if (options.clusterArn !== undefined && liveTarget !== options.clusterArn) {
     changes.push({ pointer: TARGET_CLUSTER_POINTER, desired: options.clusterArn, live: liveTarget, kind: liveTarget === undefined ? 'added' : 'changed', scope: 'scheduledTask' });
   }
-  for (const d of compareValues(normalizeDesiredScheduledTask(spec, context), normalizeLiveScheduledTask(live), [], 'full')) {
+  const [desiredForm, liveForm] = withoutPastStartDates(normalizeDesiredScheduledTask(spec, context), normalizeLiveScheduledTask(live), options.now);
+  for (const d of compareValues(desiredForm, liveForm, [], 'full')) {
     changes.push({ pointer: resolvePointer(spec, d.path), desired: d.desired, live: d.live, kind: d.kind, scope: 'scheduledTask' });
   }
   changes.push(...diffScheduledTaskDefinition(desired, liveTaskDefinition));
 
   const ignored = scheduledTaskIgnoredPointers(desired, options);
   return changes.filter((change) => !ignored.some((base) => pointerWithin(change.pointer, base)));
+}
+
+/** Both canonical forms without startDate when the desired one is past and the live one absent or past as well. */
+function withoutPastStartDates(desired: JsonObject, live: JsonObject, now: number | undefined): [JsonObject, JsonObject] {
+  if (now === undefined) return [desired, live];
+  const past = (value: JsonValue | undefined) => typeof value === 'string' && Date.parse(value) <= now;
+  if (!past(desired.startDate) || (live.startDate !== undefined && !past(live.startDate))) return [desired, live];
+  const { startDate: _desired, ...desiredRest } = desired;
+  const { startDate: _live, ...liveRest } = live;
+  return [desiredRest, liveRest];
 }
 
 /**

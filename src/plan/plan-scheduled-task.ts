@@ -29,6 +29,8 @@ export interface ScheduleTargetContext {
   readonly clusterArn: string;
   /** An ARN, or REGISTERED_TASK_DEFINITION when a registerTaskDefinition precedes the action. */
   readonly taskDefinitionArn: string;
+  /** Epoch ms now: a startDate not after it is left out (Scheduler refuses one more than 5 minutes ago; a past start changes nothing). */
+  readonly now?: number;
 }
 
 /** A copy without the keys whose value is undefined (the SDK would skip them; tests and logs read cleaner). */
@@ -59,6 +61,13 @@ function ecsParameters(manifest: ScheduledTaskManifest, taskDefinitionArn: strin
   });
 }
 
+/** spec.startDate as a Date, unless it is not after `now` (when given). */
+function futureStartDate(startDate: string | undefined, now: number | undefined): Date | undefined {
+  const date = startDate === undefined ? undefined : parseScheduleDate(startDate);
+  if (date === undefined || now === undefined) return date;
+  return date.getTime() > now ? date : undefined;
+}
+
 /**
  * The whole CreateSchedule input for a manifest (UpdateSchedule takes the
  * same fields). Defaults that a later UpdateSchedule would otherwise reset
@@ -85,7 +94,7 @@ export function scheduleInputFromManifest(manifest: ScheduledTaskManifest, conte
     GroupName: context.groupName,
     ScheduleExpression: spec.schedule,
     ScheduleExpressionTimezone: spec.timezone,
-    StartDate: spec.startDate === undefined ? undefined : parseScheduleDate(spec.startDate),
+    StartDate: futureStartDate(spec.startDate, context.now),
     EndDate: spec.endDate === undefined ? undefined : parseScheduleDate(spec.endDate),
     Description: spec.description,
     State: spec.state ?? SCHEDULED_TASK_DEFAULTS.state,
@@ -131,7 +140,7 @@ export function planScheduledTask(input: PlanScheduledTaskInput): ScheduledTaskP
   // A missing group holds no schedule, whatever a stale read said.
   const live = groupMissing ? undefined : input.live;
   const liveTaskDefinition: LiveScheduledTaskDefinition | undefined = input.liveTaskDefinition;
-  const changes = diffScheduledTask(manifest, live, liveTaskDefinition, { clusterArn: input.clusterArn });
+  const changes = diffScheduledTask(manifest, live, liveTaskDefinition, { clusterArn: input.clusterArn, ...(input.now !== undefined ? { now: input.now } : {}) });
 
   const refusal = blockedByGroup(input, changes);
   if (refusal !== undefined) return refusal;
@@ -160,7 +169,9 @@ export function planScheduledTask(input: PlanScheduledTaskInput): ScheduledTaskP
     actions.push({ kind: 'registerTaskDefinition', input: registration.input, specHash: registration.specHash });
     taskDefinitionArn = REGISTERED_TASK_DEFINITION;
   }
-  const scheduleInput = scheduleInputFromManifest(manifest, { groupName: group.name, clusterArn: input.clusterArn, taskDefinitionArn });
+  const scheduleInput = scheduleInputFromManifest(manifest, {
+    groupName: group.name, clusterArn: input.clusterArn, taskDefinitionArn, ...(input.now !== undefined ? { now: input.now } : {}),
+  });
   actions.push(live === undefined
     ? { kind: 'createSchedule', input: scheduleInput }
     : { kind: 'updateSchedule', input: scheduleInput as UpdateScheduleInput });

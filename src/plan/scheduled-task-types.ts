@@ -38,6 +38,13 @@ export interface PlanScheduledTaskInput {
   readonly revision: string;
   /** A revision this controller already registered with the desired spec hash, if known (applier.knownRevision). */
   readonly existingRevisionForHash?: string;
+  /**
+   * Epoch ms the plan is made at. With it, a spec.startDate already past is
+   * not sent (Scheduler refuses a StartDate more than 5 minutes ago) and
+   * equals a live StartDate that is absent or past too. Without it, dates
+   * are sent and compared as written.
+   */
+  readonly now?: number;
 }
 
 export interface ScheduledTaskPlan {

@@ -137,7 +137,10 @@ function target(raw: JsonObject | undefined): JsonObject {
 }
 
 /** The schedule body GetSchedule returns (minus Arn, Name, GroupName and the dates), from a Create/Update request. */
-function scheduleBody(input: JsonObject): JsonObject {
+/** How far in the past Scheduler still accepts a StartDate (docs/sandbox.md, "EventBridge Scheduler"). */
+export const START_DATE_TOLERANCE_MS = 5 * 60_000;
+
+function scheduleBody(input: JsonObject, now: number): JsonObject {
   checkClientToken(input);
   const expression = optString(input, 'ScheduleExpression');
   if (!expression) throw validation("1 validation error detected: Value null at 'scheduleExpression' failed to satisfy constraint: Member must not be null");
@@ -157,6 +160,7 @@ function scheduleBody(input: JsonObject): JsonObject {
   if (description !== undefined && description.length > 512) throw validation("Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 512");
   const start = optNumber(input, 'StartDate');
   const end = optNumber(input, 'EndDate');
+  if (start !== undefined && start * 1000 < now - START_DATE_TOLERANCE_MS) throw validation('The StartDate you specify cannot be earlier than 5 minutes ago.');
   if (start !== undefined && end !== undefined && end <= start) throw validation('The EndDate you specify must be after the StartDate.');
   const body: JsonObject = {
     ScheduleExpression: expression,
@@ -192,7 +196,7 @@ export function createSchedule(ctx: OpContext, input: JsonObject): JsonObject {
   const scheduler = schedulerOf(ctx.state, ctx.now);
   const name = checkName(optString(input, 'Name'), 'name');
   const group = groupNameOf(input);
-  const body = scheduleBody(input);
+  const body = scheduleBody(input, ctx.now);
   requireGroup(scheduler, group);
   const key = scheduleKey(group, name);
   if (scheduler.schedules.has(key)) throw conflict(`Schedule ${name} already exists.`);
@@ -211,7 +215,7 @@ export function updateSchedule(ctx: OpContext, input: JsonObject): JsonObject {
   const scheduler = schedulerOf(ctx.state, ctx.now);
   const name = checkName(optString(input, 'Name'), 'name');
   const group = groupNameOf(input);
-  const body = scheduleBody(input);
+  const body = scheduleBody(input, ctx.now);
   requireGroup(scheduler, group);
   const record = requireSchedule(scheduler, group, name);
   // UpdateSchedule replaces the whole schedule: fields left out return to their defaults.

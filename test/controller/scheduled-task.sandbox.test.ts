@@ -223,4 +223,18 @@ describe('kind: ScheduledTask against the sandbox', () => {
     expect(scheduler.mutating()).toEqual([]);
     expect(world.counter.mutatingCalls()).toBe(0);
   });
+
+  it('a startDate already past is not sent (Scheduler refuses one more than 5 minutes ago) and is no drift on the next pass', async () => {
+    await dir.write('jobs/report.yaml', [job('report', { startDate: '2020-01-01T00:00:00Z' })]);
+    const c = controller();
+    await pass(c, 'rev-1');
+    expect(scheduler.mutating()).toEqual(['CreateScheduleGroup', 'CreateSchedule']);
+    expect(c.status.snapshot().scheduledTasks?.[0]).toMatchObject({ sync: 'Synced', diff: [] });
+    expect((await scheduler.api.send('GetSchedule', { Name: 'report', GroupName: 'ecs-gitops' })).StartDate).toBeUndefined();
+
+    scheduler.calls.length = 0;
+    await pass(c);
+    expect(scheduler.mutating()).toEqual([]);
+    expect(c.status.snapshot().scheduledTasks?.[0]).toMatchObject({ sync: 'Synced', diff: [] });
+  });
 });

@@ -133,6 +133,42 @@ describe('planScheduledTask', () => {
   });
 });
 
+describe('a startDate in the past (Scheduler refuses a StartDate more than 5 minutes ago)', () => {
+  const NOW = Date.parse('2026-06-01T12:00:00Z');
+  const withStart = (startDate: string | undefined): ScheduledSpecDraft => {
+    const spec = baseScheduledSpec();
+    if (startDate === undefined) delete spec.startDate;
+    else spec.startDate = startDate;
+    return spec;
+  };
+  const liveWith = (start: Date | undefined): GetScheduleOutput => {
+    const live = input().live!;
+    return { ...live, ...(start ? { StartDate: start } : { StartDate: undefined }) };
+  };
+
+  it.each<[string, string, Date | undefined, string[]]>([
+    ['past desired, no live StartDate', '2026-01-01T00:00:00Z', undefined, []],
+    ['past desired, another past live StartDate', '2026-01-01T00:00:00Z', new Date('2025-03-01T00:00:00Z'), []],
+    ['past desired, a future live StartDate', '2026-01-01T00:00:00Z', new Date('2027-01-01T00:00:00Z'), ['updateSchedule']],
+    ['future desired, no live StartDate', '2027-01-01T00:00:00Z', undefined, ['updateSchedule']],
+    ['future desired, the same live StartDate', '2027-01-01T00:00:00Z', new Date('2027-01-01T00:00:00Z'), []],
+  ])('%s', (_name, startDate, liveStart, expected) => {
+    const plan = planScheduledTask(input({ live: liveWith(liveStart), now: NOW }, withStart(startDate)));
+    expect(kinds(plan)).toEqual(expected);
+  });
+
+  it('a past startDate is not sent; a future one is; without `now` it is sent as written', () => {
+    const create = (startDate: string, now?: number) => scheduleInputOf(planScheduledTask(input({
+      live: undefined, liveTaskDefinition: undefined, ...(now !== undefined ? { now } : {}),
+    }, withStart(startDate))), 'createSchedule');
+    expect(create('2026-01-01T00:00:00Z', NOW).StartDate).toBeUndefined();
+    expect(create('2027-01-01T00:00:00Z', NOW).StartDate).toEqual(new Date('2027-01-01T00:00:00Z'));
+    expect(create('2026-01-01T00:00:00Z').StartDate).toEqual(new Date('2026-01-01T00:00:00Z'));
+    const update = scheduleInputOf(planScheduledTask(input({ live: liveWith(new Date('2027-01-01T00:00:00Z')), now: NOW }, withStart('2026-01-01T00:00:00Z'))), 'updateSchedule');
+    expect(update.StartDate).toBeUndefined();
+  });
+});
+
 describe('scheduleInputFromManifest', () => {
   it('writes every field in Scheduler\'s shape, with the defaults an update would otherwise reset', () => {
     const spec = baseScheduledSpec();

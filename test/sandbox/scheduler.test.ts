@@ -149,6 +149,18 @@ describe('schedule groups and schedules through the SDK', () => {
     expect(await rejectionOf(scheduler.send(new CreateScheduleCommand(scheduleInput(account, 'bad name'))))).toBeInstanceOf(ValidationException);
   });
 
+  it('refuses a StartDate more than 5 minutes in the past, on create and on update, like Scheduler; a recent one is accepted', async () => {
+    const { account, scheduler } = await withGroup();
+    const now = sandbox.clock.now();
+    const late = await rejectionOf(scheduler.send(new CreateScheduleCommand(scheduleInput(account, 'late', { StartDate: new Date(now - 10 * 60_000) }))));
+    expect(late).toBeInstanceOf(ValidationException);
+    expect(late.message).toContain('StartDate');
+    await scheduler.send(new CreateScheduleCommand(scheduleInput(account, 'recent', { StartDate: new Date(now - 2 * 60_000) })));
+    await scheduler.send(new CreateScheduleCommand(scheduleInput(account, 'plain')));
+    expect(await rejectionOf(scheduler.send(new UpdateScheduleCommand(scheduleInput(account, 'plain', { StartDate: new Date('2020-01-01T00:00:00Z') })))))
+      .toBeInstanceOf(ValidationException);
+  });
+
   it('manages groups and their tags; deleting a group deletes its schedules; default always exists', async () => {
     const { account, scheduler } = await withGroup();
     const arn = `arn:aws:scheduler:eu-west-1:${account.accountId}:schedule-group/ecs-gitops`;

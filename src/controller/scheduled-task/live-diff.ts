@@ -37,6 +37,8 @@ export interface ScheduledTaskDiffOptions {
   readonly scheduler: (region: string) => SchedulerApi;
   readonly controllerId: string;
   readonly signal: AbortSignal;
+  /** Epoch ms now (a past startDate is neither sent nor drift). @default Date.now() */
+  readonly now?: number;
 }
 
 async function liveTaskDefinitionOf(ecs: EcsApi, live: GetScheduleOutput | undefined, signal: AbortSignal): Promise<LiveTaskDefinition | undefined> {
@@ -82,6 +84,7 @@ export async function diffScheduledTasksAgainstLive(
     const clusterArn = cluster?.clusterArn ?? live?.Target?.Arn ?? `arn:aws:ecs:${desired.region}::cluster/${desired.cluster}`;
     const input = {
       desired, live, ...(liveTaskDefinition ? { liveTaskDefinition } : {}), clusterArn, controllerId, revision: '',
+      now: options.now ?? Date.now(),
     };
     const plan = planScheduledTask({ ...input, group: { name: group, state } });
     const compared = plan.blocked ? planScheduledTask({ ...input, group: { name: group, state: 'owned' } }) : plan;

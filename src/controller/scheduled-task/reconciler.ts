@@ -242,6 +242,7 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
       plan = planScheduledTask({
         desired, live, ...(liveTaskDefinition ? { liveTaskDefinition } : {}),
         group: { name: this.#group, state: groupState }, clusterArn, controllerId: this.#options.controllerId, revision,
+        now: this.#options.clock.now(),
       });
     } catch (err) {
       return this.#failed(key, desired, err, { source, mode });
