@@ -92,6 +92,14 @@ export interface DeployHookRunStatus {
   readonly logStream?: string;
   readonly startedAt?: string;
   readonly stoppedAt?: string;
+  /** The hook's timeout (s), kept with a started run: still enforced when newer content waits for the task to stop. */
+  readonly timeoutSeconds?: number;
+}
+
+/** A hook task of earlier content still running when newer content arrived: the newer hooks wait for it to stop. */
+export interface EarlierDeployHookRunStatus extends DeployHookRunStatus {
+  /** The content the task was started for. */
+  readonly contentHash: string;
 }
 
 /** The deploy hooks of the latest deploy: which phase, for which content, and each hook's run. */
@@ -105,6 +113,8 @@ export interface DeployHooksStatus {
   readonly hooks: readonly DeployHookRunStatus[];
   /** spec.hooks.rollbackOnPostDeployFailure: the revision the service was pointed back at. */
   readonly rolledBackTo?: string;
+  /** Hook tasks of earlier content not yet seen stopped: no hook of this content starts until they have. */
+  readonly earlier?: readonly EarlierDeployHookRunStatus[];
 }
 
 export interface ServiceStatus {

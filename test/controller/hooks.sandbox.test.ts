@@ -171,6 +171,52 @@ describe('deploy hooks (controller on the sandbox)', () => {
     expect(count('StopTask')).toBe(1);
   });
 
+  it('a new commit while a hook task runs waits for it to stop (Progressing, naming it) before its own hooks start', async () => {
+    const hooks = { preDeploy: [{ name: 'migrate', command: ['./migrate'] }] };
+    // 120 simulated seconds: 3 s at the harness's clock speed.
+    await exitRule('app:long', 0, 120);
+    await deploy(hookedService('app:long', hooks));
+    await eventually(() => status()?.hooks?.hooks[0]?.state === 'running', () => ({ status: status(), calls: calls() }));
+    const first = status()?.hooks?.hooks[0]?.taskArn ?? '';
+    const firstContent = status()?.hooks?.contentHash;
+
+    await deploy(hookedService('app:next', hooks));
+    await eventually(() => status()?.hooks?.contentHash !== firstContent && status()?.hooks?.hooks[0]?.state === 'pending', () => ({ status: status(), calls: calls() }));
+    const waiting = status();
+    expect(waiting?.health).toBe('Progressing');
+    expect(waiting?.hooks?.state).toBe('running');
+    expect(waiting?.hooks?.hooks[0]?.reason).toContain(first);
+    // The earlier run stays known in the status record while it runs.
+    expect(waiting?.hooks?.earlier).toEqual([expect.objectContaining({ name: 'migrate', taskArn: first, contentHash: firstContent, state: 'running' })]);
+    expect(count('RunTask')).toBe(1);
+
+    await eventually(async () => status()?.sync === 'Synced' && (await imageOf(await liveTaskDefinition())) === 'app:next', () => ({ status: status(), calls: calls() }), 30_000);
+    expect(count('RunTask')).toBe(2);
+    expect(count('CreateService')).toBe(1);
+    const second = status()?.hooks?.hooks[0]?.taskArn ?? '';
+    const [a, b] = (await world.api.send('DescribeTasks', { cluster: 'demo', tasks: [first, second] })).tasks ?? [];
+    // Never at once: the new content's migration was created after the earlier one stopped.
+    expect(a?.lastStatus).toBe('STOPPED');
+    expect((b?.createdAt?.getTime() ?? 0)).toBeGreaterThanOrEqual(a?.stoppedAt?.getTime() ?? Number.POSITIVE_INFINITY);
+    expect(status()?.hooks?.earlier).toBeUndefined();
+  });
+
+  it('while a new commit waits, the earlier hook task\'s timeout is still enforced (StopTask), then the new hooks run', async () => {
+    await exitRule('app:stuck', 0, 3600);
+    await deploy(hookedService('app:stuck', { preDeploy: [{ name: 'migrate', command: ['./migrate'], timeout: 2 }] }));
+    await eventually(() => status()?.hooks?.hooks[0]?.state === 'running', () => ({ status: status(), calls: calls() }));
+    const first = status()?.hooks?.hooks[0]?.taskArn ?? '';
+    await deploy(hookedService('app:next', { preDeploy: [{ name: 'migrate', command: ['./migrate'] }] }));
+    await eventually(() => status()?.hooks?.hooks[0]?.reason?.includes(first) === true, () => ({ status: status(), calls: calls() }));
+    expect(count('StopTask')).toBe(0);
+
+    await eventually(async () => status()?.sync === 'Synced' && (await imageOf(await liveTaskDefinition())) === 'app:next', () => ({ status: status(), calls: calls() }), 30_000);
+    expect(count('StopTask')).toBe(1);
+    const stopped = (await world.api.send('DescribeTasks', { cluster: 'demo', tasks: [first] })).tasks?.[0];
+    expect(stopped?.stoppedReason).toContain('timed out after 2s');
+    expect(count('RunTask')).toBe(2);
+  });
+
   it('detect mode runs no hooks', async () => {
     const doc = hookedService('app:1', { preDeploy: [{ name: 'migrate', command: ['./migrate'] }] }) as { spec: Record<string, unknown> };
     doc.spec.sync = { mode: 'detect' };

@@ -77,13 +77,15 @@ export async function lookAtHook(look: HookLook): Promise<HookLookResult> {
       }
       throw error;
     }
-    const run = withLogs({ name: hook.name, state: 'running', startedBy, taskArn: started.taskArn as string, startedAt: new Date(now).toISOString() }, taskDefinition, hook);
+    const run = withLogs({
+      name: hook.name, state: 'running', startedBy, taskArn: started.taskArn as string, startedAt: new Date(now).toISOString(), timeoutSeconds,
+    }, taskDefinition, hook);
     return { run, timeoutInMs: timeoutSeconds * 1000 };
   }
 
   const startedAtMs = (previous?.startedAt ? Date.parse(previous.startedAt) : undefined) ?? epochMs(task.startedAt) ?? epochMs(task.createdAt) ?? now;
   const base: DeployHookRunStatus = withLogs({
-    name: hook.name, state: 'running', startedBy, taskArn: task.taskArn as string, startedAt: new Date(startedAtMs).toISOString(),
+    name: hook.name, state: 'running', startedBy, taskArn: task.taskArn as string, startedAt: new Date(startedAtMs).toISOString(), timeoutSeconds,
   }, taskDefinition, hook);
   const verdict = judgeTask(task, taskDefinition);
   if (verdict.state === 'running') {

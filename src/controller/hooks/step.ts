@@ -12,11 +12,18 @@
  *   content: nothing further is applied, the service is Degraded with
  *   CONTROLLER_HOOK_FAILED, and the hook is not run again for that content.
  * - `followPostDeploy`, after the pass: once the rollout the controller
- *   followed COMPLETED, the postDeploy hooks run the same way; a failure
+ *   followed COMPLETED, the postDeploy hooks are due (`markPostDeployDue`,
+ *   kept in memory and the status record until they finished, so a failed
+ *   call on that pass does not skip them) and run the same way; a failure
  *   marks the deploy failed and Degraded and, with
  *   spec.hooks.rollbackOnPostDeployFailure, points the service back at the
- *   revision it ran before the deploy and holds the content as a failed
- *   rollout is held (ServiceMemory.failedContent).
+ *   last revision whose deploy completed (the one it ran when last Synced
+ *   and Healthy, else ECS's COMPLETED deployment) and holds the content as a
+ *   failed rollout is held (ServiceMemory.failedContent).
+ * - Two contents' hook tasks never run at once: a hook task of earlier
+ *   content still running when newer content arrives stays known (memory and
+ *   `hooks.earlier` in the status), its timeout is still enforced (StopTask),
+ *   and no hook of the newer content starts until it stopped.
  *
  * Detect mode runs no hooks (the pass has nothing to apply).
  */
@@ -30,8 +37,9 @@ import type { OutcomeNote } from '../reconciler.js';
 import type { RegionAccess } from '../regions.js';
 import type { ServiceDecision, ServiceMemory } from '../service/decide.js';
 import type { ServiceObserveResult } from '../service/observe.js';
-import type { DeployHookRunStatus, DeployHooksStatus, ServiceStatus, StatusError } from '../status.js';
-import { deployedRevision, hookStartedBy, servicePlacement } from './content.js';
+import { describeTask, epochMs, stopTask, timeoutReason } from '../../tasks/index.js';
+import type { DeployHookRunStatus, DeployHooksStatus, EarlierDeployHookRunStatus, ServiceStatus, StatusError } from '../status.js';
+import { DEFAULT_HOOK_TIMEOUT_SECONDS, deployedRevision, hookStartedBy, servicePlacement } from './content.js';
 import { isFinal, lookAtHook } from './run-hook.js';
 
 export interface HookStepInput {
@@ -67,8 +75,14 @@ export interface HookMemory {
   readonly contentHash: string;
   /** Every hook run looked at for that content, both phases, by startedBy. */
   readonly runs: readonly DeployHookRunStatus[];
-  /** The revision the service ran before this content's deploy started (rollbackOnPostDeployFailure). */
+  /** The last revision whose deploy completed, when this content's deploy started (rollbackOnPostDeployFailure). */
   readonly rollbackTo?: string;
+  /** Hook tasks of earlier content not yet seen stopped: no hook of this content starts until they have. */
+  readonly earlier?: readonly EarlierDeployHookRunStatus[];
+  /** This content's rollout completed: its postDeploy hooks are due until they finished. */
+  readonly postDeployDue?: boolean;
+  /** The revision the service ran when last Synced and Healthy with its hooks done (kept across contents). */
+  readonly lastHealthyRevision?: string;
 }
 
 function hooksOf(desired: DesiredService): { pre: readonly DeployHookSpec[]; post: readonly DeployHookSpec[]; rollback: boolean } {
@@ -81,8 +95,29 @@ function appliedDesired(input: HookStepInput): DesiredService {
   return input.observed.observation.policy?.desired ?? input.desired;
 }
 
-function memoryFor(memory: ServiceMemory, contentHash: string): HookMemory {
-  return memory.hooks?.contentHash === contentHash ? memory.hooks : { contentHash, runs: [] };
+/**
+ * The hook memory of `contentHash`. New content starts with no runs, but a hook task of the earlier content
+ * that may still run (running, or stopped on its timeout and not yet seen STOPPED) is carried over as
+ * `earlier`, from memory or, when memory lacks it, from the status record.
+ */
+function memoryFor(memory: ServiceMemory, contentHash: string, record: DeployHooksStatus | undefined): HookMemory {
+  const hooks = memory.hooks;
+  if (hooks?.contentHash === contentHash) return hooks;
+  const earlier = new Map<string, EarlierDeployHookRunStatus>();
+  const carry = (run: DeployHookRunStatus, content: string) => {
+    if (run.taskArn && (run.state === 'running' || run.state === 'timed_out') && !earlier.has(run.taskArn)) earlier.set(run.taskArn, { ...run, contentHash: content });
+  };
+  for (const run of hooks?.earlier ?? []) carry(run, run.contentHash);
+  if (hooks) for (const run of hooks.runs) carry(run, hooks.contentHash);
+  if (record && record.contentHash !== contentHash) {
+    for (const run of record.earlier ?? []) carry(run, run.contentHash);
+    for (const run of record.hooks) carry(run, record.contentHash);
+  }
+  return {
+    contentHash, runs: [],
+    ...(earlier.size > 0 ? { earlier: [...earlier.values()] } : {}),
+    ...(hooks?.lastHealthyRevision ? { lastHealthyRevision: hooks.lastHealthyRevision } : {}),
+  };
 }
 
 function once<T>(make: () => Promise<T>): () => Promise<T> {
@@ -124,7 +159,7 @@ export async function gatePreDeploy(input: HookStepInput, decision: ServiceDecis
     };
   }
 
-  const outcome = await runHooks(input, 'preDeploy', pre, revision, applied, memoryFor(decision.memory, applied.contentHash));
+  const outcome = await runHooks(input, 'preDeploy', pre, revision, applied, memoryFor(decision.memory, applied.contentHash, input.status?.hooks));
   const memory: ServiceMemory = { ...decision.memory, hooks: outcome.memory };
   const patch = { ...decision.patch, hooks: outcome.record };
   if (outcome.record.state === 'succeeded') return { decision: { ...decision, memory, patch }, proceed: true, ...notesOf(outcome.notes) };
@@ -133,7 +168,7 @@ export async function gatePreDeploy(input: HookStepInput, decision: ServiceDecis
   if (outcome.record.state === 'running') {
     return {
       proceed: false, ...notesOf(outcome.notes),
-      decision: { ...rest, memory, result: 'requeue', requeueAfterMs: outcome.requeueAfterMs ?? input.pollMs, patch },
+      decision: { ...rest, memory, result: 'requeue', requeueAfterMs: outcome.requeueAfterMs ?? input.pollMs, patch: { ...patch, health: 'Progressing' } },
     };
   }
   const error = hookError(input, 'preDeploy', outcome.failed);
@@ -155,14 +190,67 @@ export interface DeployStarted {
   readonly taskDefinitionArn: string;
 }
 
-/** After the pass: remember what a deploy replaced, and run the postDeploy hooks once the followed rollout completed. */
+/**
+ * The pass that saw this content's rollout COMPLETED makes its postDeploy hooks due: in memory and in the
+ * status record (`hooks`: postDeploy, running), kept until they finished. The reconciler marks it before the
+ * hook step, so a failed call in that step (retried with backoff) keeps them due instead of skipping them.
+ */
+export function markPostDeployDue(input: HookStepInput, decision: ServiceDecision): ServiceDecision {
+  const { post } = hooksOf(input.desired);
+  if (post.length === 0 || decision.rollout !== 'completed' || decision.mode === 'detect') return decision;
+  const applied = appliedDesired(input);
+  const hooks = memoryFor(decision.memory, applied.contentHash, input.status?.hooks);
+  if (hooks.postDeployDue) return decision;
+  const record = input.status?.hooks;
+  const current = record?.phase === 'postDeploy' && record.contentHash === applied.contentHash ? record : undefined;
+  if (current?.state === 'succeeded' || current?.state === 'failed') return decision;
+  // The deploy is not done until its postDeploy hooks are: Progressing, and the apply's outcome not yet written.
+  const { lastApplySucceeded: _pending, lastAppliedRevision: _notYet, ...waiting } = decision.patch;
+  return {
+    ...decision,
+    memory: { ...decision.memory, hooks: { ...hooks, postDeployDue: true } },
+    patch: {
+      ...waiting, health: 'Progressing',
+      hooks: current ?? { phase: 'postDeploy', contentHash: applied.contentHash, state: 'running', hooks: [], ...(hooks.earlier ? { earlier: hooks.earlier } : {}) },
+    },
+  };
+}
+
+/** After the pass: remember what a deploy may roll back to, and run the postDeploy hooks while they are due. */
 export async function followPostDeploy(input: HookStepInput, decision: ServiceDecision, deployed: DeployStarted | undefined): Promise<HookStepResult> {
+  const result = await postDeployStep(input, markPostDeployDue(input, decision), deployed);
+  return { ...result, decision: rememberHealthy(input, result.decision) };
+}
+
+/** A pass that leaves the service Synced and Healthy with no postDeploy hooks pending: its revision completed its deploy. */
+function rememberHealthy(input: HookStepInput, decision: ServiceDecision): ServiceDecision {
+  const hooks = decision.memory.hooks;
+  if (!hooks || hooks.postDeployDue || decision.mode === 'detect' || decision.result === 'error') return decision;
+  const sync = decision.patch.sync ?? input.status?.sync;
+  const health = decision.patch.health ?? input.status?.health;
+  const live = decision.patch.liveTaskDefinition ?? input.observed.observation.live.service?.taskDefinition;
+  if (sync !== 'Synced' || health !== 'Healthy' || !live || hooks.lastHealthyRevision === live) return decision;
+  return { ...decision, memory: { ...decision.memory, hooks: { ...hooks, lastHealthyRevision: live } } };
+}
+
+/** The revision of ECS's newest deployment whose rollout COMPLETED (the PRIMARY one first), when the service shows one. */
+function completedRevision(service: ECS.Service | undefined): string | undefined {
+  const deployments = service?.deployments ?? [];
+  const completed = deployments.filter((d) => d.rolloutState === 'COMPLETED' && d.taskDefinition);
+  return (completed.find((d) => d.status === 'PRIMARY') ?? completed.sort((a, b) => (epochMs(b.createdAt) ?? 0) - (epochMs(a.createdAt) ?? 0))[0])?.taskDefinition;
+}
+
+async function postDeployStep(input: HookStepInput, decision: ServiceDecision, deployed: DeployStarted | undefined): Promise<HookStepResult> {
   const { post, rollback } = hooksOf(input.desired);
   const applied = appliedDesired(input);
   if (post.length === 0) return { decision };
-  let hooks = memoryFor(decision.memory, applied.contentHash);
-  if (deployed && rollback && deployed.previousTaskDefinition && deployed.previousTaskDefinition !== deployed.taskDefinitionArn) {
-    hooks = { ...hooks, rollbackTo: deployed.previousTaskDefinition };
+  let hooks = memoryFor(decision.memory, applied.contentHash, input.status?.hooks);
+  if (deployed && rollback) {
+    // Never a revision from a failed or unfinished rollout: the one the service ran when last Synced and
+    // Healthy, else the one ECS's COMPLETED deployment runs (observed before this pass's UpdateService).
+    const target = hooks.lastHealthyRevision ?? completedRevision(input.observed.observation.live.service);
+    const { rollbackTo: _replaced, ...rest } = hooks;
+    hooks = target && target !== deployed.taskDefinitionArn ? { ...rest, rollbackTo: target } : rest;
   }
   let memory: ServiceMemory = { ...decision.memory, hooks };
   if (decision.mode === 'detect') return { decision: { ...decision, memory } };
@@ -175,8 +263,15 @@ export async function followPostDeploy(input: HookStepInput, decision: ServiceDe
     const error = input.status?.lastError?.code === 'CONTROLLER_HOOK_FAILED' ? input.status.lastError : hookError(input, 'postDeploy', failed);
     return { decision: { ...decision, memory, patch: { ...decision.patch, health: 'Degraded', lastApplySucceeded: false, lastError: error } } };
   }
-  const starts = decision.rollout === 'completed' && current?.state !== 'succeeded';
-  if (!starts && current?.state !== 'running') return { decision: { ...decision, memory } };
+  if (!hooks.postDeployDue && current?.state !== 'running') {
+    if (!hooks.earlier?.length) return { decision: { ...decision, memory } };
+    // No hook of this content runs yet, but an earlier content's still may: its timeout is enforced meanwhile.
+    const settled = await settleEarlier(input, hooks.earlier);
+    const { earlier: _before, ...rest } = hooks;
+    memory = { ...memory, hooks: { ...rest, ...(settled.earlier.length > 0 ? { earlier: settled.earlier } : {}) } };
+    const watch = settled.earlier.length > 0 && decision.result === 'success' ? { result: 'requeue' as const, requeueAfterMs: settled.requeueAfterMs } : {};
+    return { ...notesOf(settled.notes), decision: { ...decision, memory, ...watch } };
+  }
 
   const liveArn = decision.patch.liveTaskDefinition ?? input.observed.observation.live.service?.taskDefinition;
   if (!liveArn) return { decision: { ...decision, memory } };
@@ -187,7 +282,9 @@ export async function followPostDeploy(input: HookStepInput, decision: ServiceDe
     taskDefinition: async () => (await described()).taskDefinition,
   };
   const outcome = await runHooks(input, 'postDeploy', post, revision, applied, hooks);
-  memory = { ...memory, hooks: outcome.memory };
+  const finished = outcome.record.state !== 'running';
+  const { postDeployDue: _done, ...doneMemory } = outcome.memory;
+  memory = { ...memory, hooks: finished ? doneMemory : { ...outcome.memory, postDeployDue: true } };
   const patch = { ...decision.patch, hooks: outcome.record };
   if (outcome.record.state === 'running') {
     // The deploy is not done until its postDeploy hooks are: Progressing, and the apply's outcome not yet written.
@@ -198,7 +295,10 @@ export async function followPostDeploy(input: HookStepInput, decision: ServiceDe
     };
   }
   if (outcome.record.state === 'succeeded') {
-    return { ...notesOf(outcome.notes), decision: { ...decision, memory, patch: { ...patch, lastApplySucceeded: true, lastAppliedRevision: input.revision, lastError: undefined } } };
+    return {
+      ...notesOf(outcome.notes),
+      decision: { ...decision, memory, patch: { ...patch, health: decision.rollout === 'completed' ? 'Healthy' : decision.patch.health, lastApplySucceeded: true, lastAppliedRevision: input.revision, lastError: undefined } },
+    };
   }
 
   const error = hookError(input, 'postDeploy', outcome.failed);
@@ -216,7 +316,10 @@ export async function followPostDeploy(input: HookStepInput, decision: ServiceDe
     appliedActions = [...(appliedActions ?? []), 'updateService'];
     notes.push({ level: 'warn', message: 'postDeploy hook failed: service rolled back', fields: { taskDefinition: target } });
     // Held like a failed rollout: the content is not re-applied until Git changes.
-    memory = { ...memory, failedContent: applied.contentHash, watched: undefined, hooks: { ...outcome.memory, rollbackTo: undefined } };
+    const { rollbackTo: _used, ...kept } = doneMemory;
+    memory = { ...memory, failedContent: applied.contentHash, watched: undefined, hooks: kept };
+  } else if (rollback) {
+    notes.push({ level: 'warn', message: 'postDeploy hook failed: not rolled back, no earlier revision is known to have completed its deploy' });
   }
   return {
     notes,
@@ -257,6 +360,10 @@ async function runHooks(
   let justFailed = false;
   let requeueAfterMs: number | undefined;
   const placement = servicePlacement(input.desired);
+  // Hook tasks of earlier content first: one still running blocks every hook of this content from starting.
+  const settled = memory.earlier && memory.earlier.length > 0 ? await settleEarlier(input, memory.earlier) : undefined;
+  const earlier = settled?.earlier ?? [];
+  if (settled) notes.push(...settled.notes);
   for (const hook of hooks) {
     const own = hook.taskDefinition
       ? buildTaskDefinitionRegistration({ ...applied.manifest, spec: { ...applied.manifest.spec, taskDefinition: hook.taskDefinition, sync: undefined } }, undefined, stamp(input))
@@ -267,6 +374,18 @@ async function runHooks(
       continue;
     }
     const previous = known.find((r) => r.startedBy === startedBy);
+    const blocking = earlier[0];
+    if (blocking && !previous?.taskArn && !isFinal(previous)) {
+      // Two migrations never run at once: this hook waits (it is not looked up or started) until the earlier task stopped.
+      const content = blocking.contentHash.slice(0, 12);
+      runs.push({
+        name: hook.name, state: 'pending', startedBy,
+        reason: `waiting for hook task ${blocking.taskArn ?? ''} ("${blocking.name}" of earlier content ${content}) to stop: hook tasks of two contents never run at once`,
+      });
+      state = 'running';
+      requeueAfterMs = settled?.requeueAfterMs ?? input.pollMs;
+      continue;
+    }
     const taskDefinition = own
       ? async () => {
         // A hook's own task definition is registered (or reused by spec hash) like the service's.
@@ -306,11 +425,47 @@ async function runHooks(
   const liveArn = await revisionArn(revision);
   const record: DeployHooksStatus = {
     phase, contentHash: applied.contentHash, state, hooks: runs, ...(liveArn ? { taskDefinitionArn: liveArn } : {}),
+    ...(earlier.length > 0 ? { earlier } : {}),
   };
+  const { earlier: _before, ...rest } = memory;
   return {
-    record, memory: { ...memory, runs: known }, justFailed, notes,
+    record, memory: { ...rest, runs: known, ...(earlier.length > 0 ? { earlier } : {}) }, justFailed, notes,
     ...(failed ? { failed } : {}), ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}),
   };
+}
+
+/**
+ * One look at each hook task of earlier content: gone from ECS or STOPPED, it is dropped; still running past
+ * its timeout, it is stopped (StopTask, once) and kept until seen STOPPED; else kept, with how soon its
+ * timeout falls due.
+ */
+async function settleEarlier(input: HookStepInput, earlier: readonly EarlierDeployHookRunStatus[]): Promise<{
+  readonly earlier: readonly EarlierDeployHookRunStatus[]; readonly requeueAfterMs: number; readonly notes: readonly OutcomeNote[];
+}> {
+  const remaining: EarlierDeployHookRunStatus[] = [];
+  const notes: OutcomeNote[] = [];
+  let requeueAfterMs = input.pollMs;
+  for (const run of earlier) {
+    const taskArn = run.taskArn;
+    if (!taskArn) continue;
+    const task = await describeTask(input.region.ecs, input.desired.cluster, taskArn, input.signal);
+    if (!task || task.lastStatus === 'STOPPED') {
+      notes.push({ level: 'info', message: 'earlier hook task stopped', fields: { hook: run.name, taskArn } });
+      continue;
+    }
+    const timeoutSeconds = run.timeoutSeconds ?? DEFAULT_HOOK_TIMEOUT_SECONDS;
+    const startedAtMs = (run.startedAt ? Date.parse(run.startedAt) : undefined) ?? epochMs(task.startedAt) ?? epochMs(task.createdAt) ?? input.now;
+    const leftMs = startedAtMs + timeoutSeconds * 1000 - input.now;
+    if (leftMs <= 0 && run.state === 'running') {
+      await stopTask(input.region.ecs, input.desired.cluster, taskArn, timeoutReason(timeoutSeconds), input.signal);
+      notes.push({ level: 'error', message: 'earlier hook task timed out: stopped (StopTask)', fields: { hook: run.name, taskArn } });
+      remaining.push({ ...run, state: 'timed_out', reason: `timed out after ${timeoutSeconds}s: stopped (StopTask)`, stoppedAt: new Date(input.now).toISOString() });
+      continue;
+    }
+    remaining.push(run);
+    if (leftMs > 0) requeueAfterMs = Math.min(requeueAfterMs, leftMs);
+  }
+  return { earlier: remaining, requeueAfterMs: Math.max(1, requeueAfterMs), notes };
 }
 
 /** The revision's ARN when it is already known (never registers just to name it). */

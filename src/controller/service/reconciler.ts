@@ -21,7 +21,7 @@ import { decideService, settle, type ActResult, type ServiceDecision, type Servi
 import type { AdoptionPolicy } from '../../plan/ownership.js';
 import { observeService } from './observe.js';
 import { reconcileScaling } from '../scaling/step.js';
-import { followPostDeploy, gatePreDeploy, type DeployStarted, type HookStepInput } from '../hooks/step.js';
+import { followPostDeploy, gatePreDeploy, markPostDeployDue, type DeployStarted, type HookStepInput } from '../hooks/step.js';
 import type { DeployHookPhase, DeployHookResult } from '../../observe/metrics.js';
 import { errorCodeOf, errorMessage } from '../errors.js';
 import type * as ECS from '@aws-sdk/client-ecs';
@@ -170,7 +170,9 @@ export class ServiceReconciler implements Reconciler<'Service'> {
       controllerId: this.#options.controllerId, revision: context.revision, now: input.now, mask: this.#options.mask,
     });
     if (desired.manifest.spec.hooks?.postDeploy?.length) {
-      const post = await this.#hookStep(decision, () => followPostDeploy(hookInput, decision, deployed), input.now);
+      // Due from the pass that saw the rollout complete until the hooks finished, even when this step fails.
+      const due = markPostDeployDue(hookInput, decision);
+      const post = await this.#hookStep(due, () => followPostDeploy(hookInput, due, deployed), input.now);
       decision = post.decision;
       if (post.notes) hookNotes = [...(hookNotes ?? []), ...post.notes];
     }
