@@ -8,6 +8,7 @@ import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/controller/index.js';
 import type { ServiceStatus } from '../../src/controller/status.js';
+import type { EcsApi } from '../../src/ecs/ecs-api.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { valueOf } from '../observe/metric-values.js';
 import { ManifestDir, REGION, controllerFor, eventually, sandboxWorld, serviceManifest, type SandboxWorld } from './harness.js';
@@ -250,6 +251,59 @@ describe('deploy hooks (controller on the sandbox)', () => {
     expect(count('RunTask')).toBe(runTasks);
     expect(status()?.health).toBe('Degraded');
     expect(await hookRuns('postDeploy', 'failed')).toBe(1);
+  });
+
+  /** This test's own controller (the one beforeEach started is stopped). */
+  const replaceController = async (api: EcsApi, options: Parameters<typeof controllerFor>[1] = {}) => {
+    await controller.stop({ graceMs: 100 });
+    controller = controllerFor(api, { metrics: createMetrics(registry = new Registry(), { defaultMetrics: false }), ...options });
+    await controller.start();
+  };
+
+  it('a failed call on the pass that saw the rollout complete does not skip the postDeploy hooks: they stay due and run on the retry', async () => {
+    let failures = 0;
+    // The first RunTask (the postDeploy hook's, on the pass that saw the rollout complete) never reaches ECS.
+    const flaky = {
+      send: (operation: string, input: unknown, signal?: AbortSignal) => {
+        if (operation === 'RunTask' && failures++ === 0) return Promise.reject(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
+        return (world.api.send as (o: string, i: unknown, s?: AbortSignal) => Promise<unknown>)(operation, input, signal);
+      },
+    } as EcsApi;
+    await replaceController(flaky);
+    await deploy(hookedService('app:1', { postDeploy: [{ name: 'smoke', command: ['./smoke'] }] }));
+    await eventually(() => status()?.hooks?.state === 'succeeded' && status()?.health === 'Healthy', () => ({ status: status(), calls: calls() }));
+    expect(failures).toBeGreaterThan(1);
+    expect(count('RunTask')).toBe(1);
+    expect(status()?.lastApplySucceeded).toBe(true);
+    expect(status()?.hooks?.hooks[0]).toMatchObject({ name: 'smoke', state: 'succeeded', exitCode: 0 });
+  });
+
+  it('rollbackOnPostDeployFailure goes back to the last revision whose deploy completed, never to one from an unfinished rollout', async () => {
+    // A rollout still IN_PROGRESS after 1.5 s is judged timed out (Degraded, held): the service is left on that revision.
+    await replaceController(world.api, { rolloutTimeoutMs: 1500 });
+    const hooks = { postDeploy: [{ name: 'smoke', command: ['./smoke'] }], rollbackOnPostDeployFailure: true };
+    // No circuit breaker: ECS does not roll a crashing revision back itself.
+    const service = (image: string) => {
+      const doc = hookedService(image, hooks) as { spec: Record<string, unknown> };
+      doc.spec.deploymentConfiguration = { deploymentCircuitBreaker: { enable: false, rollback: false } };
+      return doc;
+    };
+    await deploy(service('app:1'));
+    await eventually(() => status()?.sync === 'Synced' && status()?.health === 'Healthy' && status()?.hooks?.state === 'succeeded', () => status());
+    const good = await liveTaskDefinition();
+
+    await sandboxAdmin(world, 'images/crashing', { image: 'app:crash' });
+    await deploy(service('app:crash'));
+    await eventually(async () => status()?.health === 'Degraded' && (await imageOf(await liveTaskDefinition())) === 'app:crash', () => ({ status: status(), calls: calls() }));
+    const unfinished = await liveTaskDefinition();
+    expect(unfinished).not.toBe(good);
+
+    await exitRule('app:3', 1, 1);
+    await deploy(service('app:3'));
+    await eventually(() => status()?.hooks?.rolledBackTo !== undefined, () => ({ status: status(), calls: calls() }), 30_000);
+    expect(status()?.hooks?.rolledBackTo).toBe(good);
+    expect(await liveTaskDefinition()).toBe(good);
+    expect(status()?.lastError?.code).toBe('CONTROLLER_HOOK_FAILED');
   });
 
   it('with rollbackOnPostDeployFailure, a failed postDeploy hook points the service back at the revision it ran before, and the content is held', async () => {
