@@ -24,7 +24,7 @@ function job(schedule: string): Record<string, unknown> {
     apiVersion: 'ecs-gitops/v1', kind: 'ScheduledTask', metadata: { name: 'report', cluster: 'demo' },
     spec: {
       schedule, timezone: 'Europe/Paris',
-      roleArn: `arn:aws:iam::${ACCOUNT}:role/ecs-gitops-scheduler`,
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/ecs-scheduler/report`,
       launchType: 'FARGATE',
       networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a'], securityGroups: ['sg-1'] } },
       taskDefinition: {

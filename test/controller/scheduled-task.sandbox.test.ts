@@ -11,6 +11,7 @@ import type { Controller, ControllerOptions } from '../../src/controller/index.j
 import { MUTATING_SCHEDULER_OPERATIONS, type SchedulerApi, type SchedulerOperation } from '../../src/scheduler/scheduler-api.js';
 import { createSdkSchedulerApi } from '../../src/scheduler/scheduler-sdk-adapter.js';
 import { scheduledTaskIdentity } from '../../src/keys/index.js';
+import { systemClock } from '../../src/util/clock.js';
 import { ManifestDir, REGION, controllerFor, eventually, sandboxWorld, serviceManifest, type SandboxWorld } from './harness.js';
 
 const IMAGE = 'public.ecr.aws/docker/library/busybox:1.36';
@@ -20,7 +21,7 @@ function job(name: string, spec: Record<string, unknown> = {}): Record<string, u
     apiVersion: 'ecs-gitops/v1', kind: 'ScheduledTask', metadata: { name, cluster: 'demo', region: REGION },
     spec: {
       schedule: 'rate(1 minute)',
-      roleArn: 'arn:aws:iam::123456789012:role/ecs-gitops-scheduler',
+      roleArn: 'arn:aws:iam::123456789012:role/ecs-scheduler/report',
       launchType: 'FARGATE',
       networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a'], securityGroups: ['sg-1'] } },
       taskDefinition: {
@@ -236,5 +237,29 @@ describe('kind: ScheduledTask against the sandbox', () => {
     await pass(c);
     expect(scheduler.mutating()).toEqual([]);
     expect(c.status.snapshot().scheduledTasks?.[0]).toMatchObject({ sync: 'Synced', diff: [] });
+  });
+
+  it('nextFireAt of a rate() counts from the last update, as Scheduler (and the sandbox) restart the period', async () => {
+    // The controller reads the sandbox's clock, stopped, so both compute from the same instants.
+    world.sandbox.clock.setSpeed(0);
+    const simulated = { now: () => world.sandbox.clock.now(), setTimer: systemClock.setTimer };
+    await dir.write('jobs/report.yaml', [job('report', { schedule: 'rate(1 hour)' })]);
+    const c = controller({ clock: simulated });
+    await pass(c, 'rev-1');
+    const sandboxNext = () => world.sandbox.admin.schedules({ accountId: world.accountId, region: REGION }).find((s) => s.name === 'report')?.nextFireAt;
+    const statusNext = () => Date.parse(c.status.snapshot().scheduledTasks?.[0]?.nextFireAt ?? '');
+    expect(statusNext()).toBe(sandboxNext());
+
+    world.sandbox.clock.advance(25 * 60_000);
+    await dir.write('jobs/report.yaml', [job('report', { schedule: 'rate(1 hour)', description: 'hourly' })]);
+    scheduler.calls.length = 0;
+    await pass(c, 'rev-2');
+    expect(scheduler.mutating()).toEqual(['UpdateSchedule']);
+    expect(statusNext()).toBe(sandboxNext());
+
+    // The next resync reads LastModificationDate: still the sandbox's time.
+    await pass(c);
+    expect(scheduler.mutating()).toEqual(['UpdateSchedule']);
+    expect(statusNext()).toBe(sandboxNext());
   });
 });

@@ -70,12 +70,22 @@ export function hintOf(code: ErrorCode): string | undefined {
   return undefined;
 }
 
-/** When the schedule fires next (undefined: disabled, finished, or not computable). */
+/**
+ * When the schedule fires next (undefined: disabled, finished, or not
+ * computable). A rate() without a (future) startDate counts from the schedule's last
+ * modification (its creation when never updated): an UpdateSchedule restarts
+ * the period (docs/scheduled-tasks.md, "Status and metrics"), as the sandbox
+ * does; without a live schedule, from `now` (it is being created).
+ */
 export function nextFireAt(desired: DesiredScheduledTask, live: GetScheduleOutput | undefined, now: number): string | undefined {
   const spec = desired.manifest.spec;
   if ((spec.state ?? 'ENABLED') === 'DISABLED') return undefined;
   const date = (value: string | undefined) => (value === undefined || Number.isNaN(Date.parse(value)) ? undefined : new Date(value));
-  const next = nextFireTime(spec.schedule, spec.timezone, date(spec.startDate), date(spec.endDate), new Date(now), live?.CreationDate ? new Date(live.CreationDate) : new Date(now));
+  const anchor = live?.LastModificationDate ?? live?.CreationDate;
+  // The start Scheduler holds: the live one, or (being written) the desired one unless past, which is not sent.
+  const desiredStart = date(spec.startDate);
+  const start = live ? (live.StartDate ? new Date(live.StartDate) : undefined) : desiredStart && desiredStart.getTime() > now ? desiredStart : undefined;
+  const next = nextFireTime(spec.schedule, spec.timezone, start, date(spec.endDate), new Date(now), anchor ? new Date(anchor) : new Date(now));
   return next?.toISOString();
 }
 
@@ -299,14 +309,15 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
       };
     }
     const now = this.#now();
+    const scheduleWritten = applied.includes('createSchedule') || applied.includes('updateSchedule');
     return {
       ...SUCCESS, applied,
       status: this.#write(key, desired, {
         ...compared, sync: 'Synced', diff: [], lastAttemptedRevision: revision, lastAppliedRevision: revision, lastAppliedAt: now,
         lastApplySucceeded: true, lastError: undefined,
         ...(arn ? { arn } : {}), ...(taskDefinitionArn ? { taskDefinitionArn } : {}),
-        // The schedule's creation is the anchor of a rate() without startDate.
-        nextFireAt: live ? next : nextFireAt(desired, undefined, this.#options.clock.now()),
+        // A schedule just created or updated counts a rate() without startDate from now.
+        nextFireAt: scheduleWritten ? nextFireAt(desired, undefined, this.#options.clock.now()) : next,
       }),
       notes: [{ level: 'info', message: live ? 'scheduled task updated' : 'scheduled task created', fields: { changes, diff: diff.map((c) => c.pointer), mode } }],
     };
