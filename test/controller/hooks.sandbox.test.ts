@@ -218,6 +218,71 @@ describe('deploy hooks (controller on the sandbox)', () => {
     expect(count('RunTask')).toBe(2);
   });
 
+  it('a hook with its own taskDefinition and overrides runs that revision (registered like the service\'s) with them', async () => {
+    const migrator = {
+      family: 'web-migrate', cpu: '256', memory: '512', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'],
+      containerDefinitions: [{ name: 'tool', image: 'migrator:1', essential: true }],
+    };
+    const overrides = { containerOverrides: [{ name: 'tool', command: ['migrate', '--up'], environment: [{ name: 'TARGET', value: 'web' }] }] };
+    await deploy(hookedService('app:1', { preDeploy: [{ name: 'migrate', taskDefinition: migrator, overrides }] }));
+    await eventually(() => status()?.sync === 'Synced' && status()?.health === 'Healthy', () => ({ status: status(), calls: calls() }));
+    const run = status()?.hooks?.hooks[0];
+    expect(run).toMatchObject({ name: 'migrate', state: 'succeeded', exitCode: 0 });
+    const task = (await world.api.send('DescribeTasks', { cluster: 'demo', tasks: [run?.taskArn ?? ''] })).tasks?.[0];
+    expect(task?.taskDefinitionArn).toMatch(/:task-definition\/web-migrate:1$/);
+    expect(task?.overrides?.containerOverrides?.find((c) => c.name === 'tool')).toMatchObject({ command: ['migrate', '--up'], environment: [{ name: 'TARGET', value: 'web' }] });
+    expect(await liveTaskDefinition()).toMatch(/:task-definition\/web:1$/);
+  });
+
+  it('a hook\'s container names whose command it replaces', async () => {
+    const doc = hookedService('app:1', { preDeploy: [{ name: 'migrate', container: 'tools', command: ['./migrate'] }] }) as {
+      spec: { taskDefinition: { containerDefinitions: Record<string, unknown>[] } };
+    };
+    doc.spec.taskDefinition.containerDefinitions.push({ name: 'tools', image: 'tools:1', essential: false });
+    await deploy(doc);
+    await eventually(() => status()?.sync === 'Synced' && status()?.health === 'Healthy', () => ({ status: status(), calls: calls() }));
+    const run = status()?.hooks?.hooks[0];
+    const task = (await world.api.send('DescribeTasks', { cluster: 'demo', tasks: [run?.taskArn ?? ''] })).tasks?.[0];
+    expect(task?.overrides?.containerOverrides?.find((c) => c.name === 'tools')?.command).toEqual(['./migrate']);
+    expect(task?.overrides?.containerOverrides?.find((c) => c.name === 'app')?.command).toBeUndefined();
+  });
+
+  it('a hook whose image cannot be pulled (TaskFailedToStart) is a failed hook with the pull error as its reason', async () => {
+    const migrator = {
+      family: 'web-migrate', cpu: '256', memory: '512', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'],
+      containerDefinitions: [{ name: 'tool', image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/nothing:1', essential: true }],
+    };
+    await deploy(hookedService('app:1', { preDeploy: [{ name: 'migrate', taskDefinition: migrator }] }));
+    await eventually(() => status()?.lastError?.code === 'CONTROLLER_HOOK_FAILED', () => ({ status: status(), calls: calls() }));
+    const run = status()?.hooks?.hooks[0];
+    expect(run).toMatchObject({ name: 'migrate', state: 'failed' });
+    expect(run?.exitCode).toBeUndefined();
+    expect(run?.reason).toMatch(/CannotPullContainerError/);
+    expect(status()?.lastError?.message).toContain('no exit code');
+    expect(status()?.lastError?.message).toMatch(/stopped reason: CannotPullContainerError/);
+    expect(count('CreateService')).toBe(0);
+  });
+
+  it('a held failed preDeploy survives a controller restart: the stopped task is found by startedBy, not run again, the deploy still held', async () => {
+    const hooks = { preDeploy: [{ name: 'migrate', command: ['./migrate'] }] };
+    await exitRule('app:broken', 1, 1);
+    await deploy(hookedService('app:broken', hooks));
+    await eventually(() => status()?.lastError?.code === 'CONTROLLER_HOOK_FAILED', () => ({ status: status(), calls: calls() }));
+    const failedTask = status()?.hooks?.hooks[0]?.taskArn;
+    expect(count('RunTask')).toBe(1);
+
+    // A fresh controller on the same sandbox (no memory, no status) within the hour ECS lists stopped tasks.
+    await replaceController(world.api);
+    controller.setSnapshot(await dir.load(`r${revision}`));
+    await eventually(() => status()?.lastError?.code === 'CONTROLLER_HOOK_FAILED', () => ({ status: status(), calls: calls() }));
+    await controller.waitForIdle({ requeues: true });
+    expect(count('RunTask')).toBe(1);
+    expect(count('CreateService')).toBe(0);
+    expect(count('UpdateService')).toBe(0);
+    expect(status()?.hooks?.hooks[0]).toMatchObject({ state: 'failed', exitCode: 1, taskArn: failedTask });
+    expect(status()?.health).toBe('Degraded');
+  });
+
   it('detect mode runs no hooks', async () => {
     const doc = hookedService('app:1', { preDeploy: [{ name: 'migrate', command: ['./migrate'] }] }) as { spec: Record<string, unknown> };
     doc.spec.sync = { mode: 'detect' };
