@@ -262,4 +262,62 @@ describe('kind: ScheduledTask against the sandbox', () => {
     expect(scheduler.mutating()).toEqual(['UpdateSchedule']);
     expect(statusNext()).toBe(sandboxNext());
   });
+
+  it('a schedule with every field round-trips through the sandbox: the next pass finds nothing to change', async () => {
+    await dir.write('jobs/full.yaml', [job('full', {
+      schedule: 'cron(15 3 ? * MON-FRI *)', timezone: 'Europe/Paris',
+      startDate: '2035-01-01T00:00:00+01:00', endDate: '2036-06-30T23:59:59Z',
+      flexibleTimeWindow: { mode: 'FLEXIBLE', maximumWindowInMinutes: 15 },
+      state: 'ENABLED', description: 'every field',
+      kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 3 },
+      deadLetterConfig: { arn: 'arn:aws:sqs:eu-west-1:123456789012:report-dlq' },
+      launchType: undefined,
+      capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1, base: 1 }],
+      platformVersion: 'LATEST',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-b', 'subnet-a'], securityGroups: ['sg-2', 'sg-1'], assignPublicIp: 'ENABLED' } },
+      taskCount: 2, group: 'nightly', propagateTags: 'TASK_DEFINITION', enableECSManagedTags: true, enableExecuteCommand: true,
+      referenceId: 'ref-1',
+      placementConstraints: [{ type: 'distinctInstance' }],
+      placementStrategy: [{ type: 'spread', field: 'attribute:ecs.availability-zone' }],
+      overrides: { containerOverrides: [{ name: 'app', command: ['run-report', '--full'], environment: [{ name: 'MODE', value: 'full' }] }], cpu: '256' },
+      tags: { team: 'data', env: 'prod' },
+    })]);
+    const c = controller();
+    await pass(c, 'rev-1');
+    expect(scheduler.mutating()).toEqual(['CreateScheduleGroup', 'CreateSchedule']);
+    expect(c.status.snapshot().scheduledTasks?.[0]).toMatchObject({ sync: 'Synced', lastError: undefined });
+    const live = await scheduler.api.send('GetSchedule', { Name: 'full', GroupName: 'ecs-gitops' });
+    expect(live).toMatchObject({
+      ScheduleExpressionTimezone: 'Europe/Paris', FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 15 },
+      StartDate: new Date('2034-12-31T23:00:00Z'), EndDate: new Date('2036-06-30T23:59:59Z'),
+      Target: expect.objectContaining({ DeadLetterConfig: { Arn: 'arn:aws:sqs:eu-west-1:123456789012:report-dlq' }, RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 3 } }),
+    });
+
+    scheduler.calls.length = 0;
+    world.counter.reset();
+    await pass(c);
+    expect(scheduler.mutating()).toEqual([]);
+    expect(world.counter.mutatingCalls()).toBe(0);
+    expect(c.status.snapshot().scheduledTasks?.[0]).toMatchObject({ sync: 'Synced', diff: [] });
+  });
+
+  it('a task definition a Service and a ScheduledTask both declare is registered once', async () => {
+    const taskDefinition = {
+      family: 'shared', cpu: '256', memory: '512', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'],
+      containerDefinitions: [{ name: 'app', image: IMAGE, command: ['serve'] }],
+    };
+    const service = serviceManifest({ name: 'web', desiredCount: 1 });
+    (service.spec as Record<string, unknown>).taskDefinition = taskDefinition;
+    await dir.write('web.yaml', [service]);
+    await dir.write('jobs/report.yaml', [job('report', { taskDefinition })]);
+    world.counter.reset();
+    const c = controller();
+    await pass(c, 'rev-1');
+    expect(world.counter.count('RegisterTaskDefinition')).toBe(1);
+    const scheduled = (await scheduler.api.send('GetSchedule', { Name: 'report', GroupName: 'ecs-gitops' })).Target?.EcsParameters?.TaskDefinitionArn;
+    const running = (await world.api.send('DescribeServices', { cluster: 'demo', services: ['web'] })).services?.[0]?.taskDefinition;
+    expect(scheduled).toMatch(/task-definition\/shared:1$/);
+    expect(running).toBe(scheduled);
+  });
 });
