@@ -194,6 +194,7 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
     };
 
     const controller = createController({
+      defaultRegion: config.region,
       ecs: (region) => connection.ecsFor(region),
       ecr: (region) => connection.ecrFor(region),
       scaling: (region) => connection.scalingFor(region),

@@ -59,6 +59,11 @@ const SCHEDULED_TASK_PRUNE_REASON: Readonly<Record<Exclude<PruneBlockReason, 'di
 const PERMANENT_FAILURE_NOTE = 'reconcile failed; not retried: the request cannot succeed unchanged (tried again on a new revision or the next resync)';
 
 export interface ControllerOptions {
+  /**
+   * The Region manifests without `metadata.region` default to: always scanned for scheduled tasks to
+   * prune, even when no manifest names it any more (the last one was removed while the controller was down).
+   */
+  readonly defaultRegion?: string;
   /** ECS access for a region. A single EcsApi serves every region (tests, the sandbox). */
   readonly ecs: EcsApi | ((region: string) => EcsApi);
   /** ECR access for image checks and `spec.sync.images`; without it images are deployed as written, unchecked. */
@@ -198,6 +203,7 @@ export function createController(options: ControllerOptions): Controller {
   });
   const scheduledTaskScan = new ScheduledTaskPruneScan({
     controllerId, group: scheduleGroupName(controllerId), prune: options.prune ?? false, maxDeletes: options.maxPrune ?? 5, detect: mode === 'detect',
+    ...(options.defaultRegion !== undefined ? { defaultRegion: options.defaultRegion } : {}),
   });
   const scheduledTasks = new ScheduledTaskReconciler({
     clock, controllerId, mode, scan: scheduledTaskScan, ...(options.mask ? { mask: options.mask } : {}),

@@ -87,6 +87,7 @@ async function run(ctx: CommandContext): Promise<number> {
   // Values masked in the diffs (--secret-pattern) are scrubbed from log lines too.
   const logger = loggerFrom(ctx, mask, { destination: ctx.stderr, format: 'pretty', colorize: false });
   const controller = createController({
+    defaultRegion: region,
     ecs: (r) => connection.ecsFor(r),
     ecr: (r) => connection.ecrFor(r),
     scaling: (r) => connection.scalingFor(r),
