@@ -202,6 +202,23 @@ describe('deploy hooks (controller on the sandbox)', () => {
     expect(status()?.hooks?.earlier).toBeUndefined();
   });
 
+  it('a revert to the content whose hook task still runs follows that task again as its own: no wait, no second task', async () => {
+    const hooks = { preDeploy: [{ name: 'migrate', command: ['./migrate'] }] };
+    await exitRule('app:long', 0, 120);
+    await deploy(hookedService('app:long', hooks));
+    await eventually(() => status()?.hooks?.hooks[0]?.state === 'running', () => ({ status: status(), calls: calls() }));
+    const first = status()?.hooks?.hooks[0]?.taskArn;
+    const firstContent = status()?.hooks?.contentHash;
+    await deploy(hookedService('app:next', hooks));
+    await eventually(() => status()?.hooks?.hooks[0]?.state === 'pending', () => status());
+    await deploy(hookedService('app:long', hooks));
+    await eventually(() => status()?.hooks?.contentHash === firstContent, () => status());
+    expect(status()?.hooks?.hooks[0]).toMatchObject({ state: 'running', taskArn: first });
+    expect(status()?.hooks?.earlier).toBeUndefined();
+    await eventually(async () => status()?.sync === 'Synced' && (await imageOf(await liveTaskDefinition())) === 'app:long', () => status(), 30_000);
+    expect(count('RunTask')).toBe(1);
+  });
+
   it('while a new commit waits, the earlier hook task\'s timeout is still enforced (StopTask), then the new hooks run', async () => {
     await exitRule('app:stuck', 0, 3600);
     await deploy(hookedService('app:stuck', { preDeploy: [{ name: 'migrate', command: ['./migrate'], timeout: 2 }] }));

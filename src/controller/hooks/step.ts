@@ -113,9 +113,13 @@ function memoryFor(memory: ServiceMemory, contentHash: string, record: DeployHoo
     for (const run of record.earlier ?? []) carry(run, run.contentHash);
     for (const run of record.hooks) carry(run, record.contentHash);
   }
+  // Back to a content whose task is still running (a revert): that task is this content's own run again.
+  const carried = [...earlier.values()];
+  const own: DeployHookRunStatus[] = carried.filter((r) => r.contentHash === contentHash).map(({ contentHash: _own, ...run }) => run);
+  const others = carried.filter((r) => r.contentHash !== contentHash);
   return {
-    contentHash, runs: [],
-    ...(earlier.size > 0 ? { earlier: [...earlier.values()] } : {}),
+    contentHash, runs: own,
+    ...(others.length > 0 ? { earlier: others } : {}),
     ...(hooks?.lastHealthyRevision ? { lastHealthyRevision: hooks.lastHealthyRevision } : {}),
   };
 }
