@@ -148,6 +148,8 @@ async function steadyGroup(label: 'steady' | 'scale', fleetSpec: ConstructorPara
     fig({ scenario: '1 steady', name: `ECS calls for one resync of ${n}`, value: resync.totalCalls, unit: 'calls' });
     fig({ scenario: '1 steady', name: 'ideal calls (DescribeServices, 10 per call)', value: resync.idealCalls, unit: 'calls' });
     fig({ scenario: '1 steady', name: 'ratio to ideal', value: round(resync.ratio, 3), unit: 'x', target: '1.0', met: resync.ratio <= 1.0 });
+    // No scheduled task is declared: the prune scan still looks for the controller's schedule group, one call per Region.
+    fig({ scenario: '1 steady', name: 'EventBridge Scheduler calls for the resync (no scheduled tasks; 1 Region)', value: resync.schedulerCalls, unit: 'calls', target: '<= 1', met: resync.schedulerCalls <= 1 });
     fig({
       scenario: '1 steady', unit: 'calls', value: sc.totalCalls,
       name: `Application Auto Scaling + CloudWatch calls for the resync (${scalingCounts.targets} targets, ${scalingCounts.policies} policies, ${scalingCounts.scheduledActions} scheduled actions, ${scalingCounts.alarms} alarms)`,

@@ -27,8 +27,10 @@ export interface ColdStartResult {
 export interface ResyncResult {
   /** Every call the sandbox answered during the resync, ECS and scaling, by operation. */
   readonly calls: Record<string, number>;
-  /** ECS calls only (the scaling ones are in `scaling`). */
+  /** ECS calls only (the scaling ones are in `scaling`, EventBridge Scheduler's in `schedulerCalls`). */
   readonly totalCalls: number;
+  /** EventBridge Scheduler calls: the scheduled-task prune scan lists the controller's group once per Region and resync. */
+  readonly schedulerCalls: number;
   readonly idealCalls: number;
   /** totalCalls / idealCalls. */
   readonly ratio: number;
@@ -89,12 +91,20 @@ export function isScalingOperation(operation: string): boolean {
   return SCALING_OPS.has(operation);
 }
 
-/** Splits the sandbox's per-operation counts into ECS's and the scaling APIs'. */
-export function splitCalls(calls: Readonly<Record<string, number>>): { ecs: Record<string, number>; scaling: Record<string, number> } {
+/**
+ * EventBridge Scheduler operations whose names ECS does not also use (its
+ * TagResource and ListTagsForResource share ECS's names and are counted with
+ * ECS's: a steady resync sends neither).
+ */
+const SCHEDULER_OPS: ReadonlySet<string> = new Set(['CreateScheduleGroup', 'GetScheduleGroup', 'CreateSchedule', 'GetSchedule', 'UpdateSchedule', 'DeleteSchedule', 'ListSchedules']);
+
+/** Splits the sandbox's per-operation counts into ECS's, the scaling APIs' and EventBridge Scheduler's. */
+export function splitCalls(calls: Readonly<Record<string, number>>): { ecs: Record<string, number>; scaling: Record<string, number>; scheduler: Record<string, number> } {
   const ecs: Record<string, number> = {};
   const scaling: Record<string, number> = {};
-  for (const [op, n] of Object.entries(calls)) (isScalingOperation(op) ? scaling : ecs)[op] = n;
-  return { ecs, scaling };
+  const scheduler: Record<string, number> = {};
+  for (const [op, n] of Object.entries(calls)) (isScalingOperation(op) ? scaling : SCHEDULER_OPS.has(op) ? scheduler : ecs)[op] = n;
+  return { ecs, scaling, scheduler };
 }
 
 /**
@@ -238,10 +248,12 @@ export async function measureResync(
   const throttles = sum(Object.values(await admin.throttled()));
   const status = (await (await fetch(`${controller.url}/api/v1/status`)).json()) as StatusBody;
   const servicesChecked = status.services.filter((s) => s.lastSyncTime !== undefined && Date.parse(s.lastSyncTime) >= resetAt).length;
-  const totalCalls = sum(Object.values(splitCalls(calls).ecs));
+  const split = splitCalls(calls);
+  const totalCalls = sum(Object.values(split.ecs));
+  const schedulerCalls = sum(Object.values(split.scheduler));
   const memoryMb = await controllerMemory(controller.url);
   return {
-    calls, totalCalls, idealCalls, ratio: totalCalls / idealCalls, scaling: scalingResyncCost(calls, fleet.scalingCounts), throttles, servicesChecked,
+    calls, totalCalls, schedulerCalls, idealCalls, ratio: totalCalls / idealCalls, scaling: scalingResyncCost(calls, fleet.scalingCounts), throttles, servicesChecked,
     wallSeconds: (endedAt - startedAt) / 1000,
     cpuSeconds: after.cpuSeconds - before.cpuSeconds,
     rssMb: after.rssBytes / 1024 / 1024,
