@@ -38,6 +38,13 @@ describe('splitCalls and scalingResyncCost', () => {
     expect(splitCalls(calls)).toEqual({
       ecs: { DescribeServices: 100 },
       scaling: { DescribeScalableTargets: 4, DescribeScalingPolicies: 5, DescribeScheduledActions: 2, DescribeAlarms: 1 },
+      scheduler: {},
+    });
+  });
+
+  it('puts EventBridge Scheduler operations apart from ECS (the prune scan is not an ECS call)', () => {
+    expect(splitCalls({ DescribeServices: 10, GetScheduleGroup: 1, ListSchedules: 2 })).toEqual({
+      ecs: { DescribeServices: 10 }, scaling: {}, scheduler: { GetScheduleGroup: 1, ListSchedules: 2 },
     });
   });
 
