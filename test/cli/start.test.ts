@@ -31,6 +31,7 @@ describe('ecs-gitops start (quick start)', () => {
     try {
       await eventually(() => cli.stdout().includes('Try next:'), () => ({ out: cli.stdout(), err: cli.stderr() }));
       expect(cli.stdout()).toContain(`${url}/api/v1/status`);
+      expect(cli.stdout()).toMatch(/manifests {2}\S+\/ \(3 services, 1 cluster, 1 scheduled task, revision /);
       const endpoint = /sandbox\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(cli.stdout())?.[1] as string;
       expect(endpoint).toBeDefined();
 

@@ -15,13 +15,17 @@ import type { CommandContext, CommandSpec } from '../command.js';
 const QUICKSTART_REGION = 'eu-west-1';
 const QUICKSTART_ACCOUNT = '123456789012';
 
+function count(n: number | undefined, noun: string): string {
+  return `${n ?? 0} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function hint(dir: string, cwd: string, info: ServeInfo, tokenRequired: boolean): string {
   const rel = path.relative(cwd, dir) || '.';
   const snapshot = info.controller.snapshot();
   return [
     '',
     'ecs-gitops quick start',
-    `  manifests  ${rel}/ (${snapshot?.services.length ?? 0} services, ${snapshot?.clusters.length ?? 0} clusters, ${snapshot?.scheduledTasks?.length ?? 0} scheduled tasks, revision ${snapshot?.revision ?? '?'})`,
+    `  manifests  ${rel}/ (${count(snapshot?.services.length, 'service')}, ${count(snapshot?.clusters.length, 'cluster')}, ${count(snapshot?.scheduledTasks?.length, 'scheduled task')}, revision ${snapshot?.revision ?? '?'})`,
     `  sandbox    ${info.connection.endpoint} (in-memory ECS + ECR, account ${QUICKSTART_ACCOUNT}, ${QUICKSTART_REGION})`,
     `  status     ${info.url}/api/v1/status${tokenRequired ? ' (send Authorization: Bearer <the --api-token-file token>)' : ''}`,
     `  metrics    ${info.url}/metrics`,
