@@ -7,14 +7,13 @@
  * duplicates from re-registering), nothing is deleted or stuck. Then SIGTERM
  * during work: the process exits 0 and a restart converges.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EcsApi } from '../../src/ecs/ecs-api.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { ManifestDir, REGION, eventually, serviceManifest } from '../controller/harness.js';
+import { describe, expect, it } from 'vitest';
+import { REGION, eventually, serviceManifest } from '../controller/harness.js';
 import { seededRandom } from '../support/fault-proxy.js';
 import { LISTEN_ANY_PORT, waitForListenUrl } from '../support/listen-url.js';
-import { startControllerProcess, within, type ControllerProcess } from './controller-process.js';
-import { allTaskDefinitions, directApi, liveServices, reportFigures, revisionsPerFamily } from './world.js';
+import { useCrashWorld } from './crash-world.js';
+import { startControllerProcess, within } from './controller-process.js';
+import { allTaskDefinitions, liveServices, reportFigures, revisionsPerFamily } from './world.js';
 
 const ACCOUNT = '310000000002';
 const SERVICES = 20;
@@ -22,41 +21,26 @@ const KILLS = 12;
 const names = Array.from({ length: SERVICES }, (_, i) => `crash-${String(i).padStart(2, '0')}`);
 
 describe('SIGKILL at seeded points during mass changes, then restart', () => {
-  let sandbox: Sandbox;
-  let dir: ManifestDir;
-  let api: EcsApi;
-  let current: ControllerProcess | undefined;
-
-  beforeAll(async () => {
-    sandbox = await startSandbox({ clockSpeed: 50, throttling: 'off' });
-    sandbox.admin.seed({ accounts: [{ accountId: ACCOUNT, region: REGION, clusters: [{ name: 'demo', capacityProviders: ['FARGATE'] }] }] });
-    dir = await ManifestDir.create();
-    api = directApi(sandbox, ACCOUNT, REGION);
-  });
-  afterAll(async () => {
-    if (current && current.child.exitCode === null) current.child.kill('SIGKILL');
-    await sandbox?.close();
-    await dir?.dispose();
-  });
+  const world = useCrashWorld(ACCOUNT);
 
   const writeImage = async (image: string) => {
     for (let f = 0; f < SERVICES / 5; f++) {
-      await dir.write(`f${f}.yaml`, names.slice(f * 5, f * 5 + 5).map((name) => serviceManifest({ name, desiredCount: 1, image })));
+      await world.dir.write(`f${f}.yaml`, names.slice(f * 5, f * 5 + 5).map((name) => serviceManifest({ name, desiredCount: 1, image })));
     }
   };
   const start = async () => {
     // Port 0: the controller binds a kernel-chosen port and logs it (info level); no port to lose to a race.
     const proc = startControllerProcess({
-      endpoint: sandbox.endpoint, accountId: ACCOUNT, region: REGION,
-      args: ['--repo', dir.root, '--listen', LISTEN_ANY_PORT, '--resync', '3s', '--prune', '--log-level', 'info'],
+      endpoint: world.sandbox.endpoint, accountId: ACCOUNT, region: REGION,
+      args: ['--repo', world.dir.root, '--listen', LISTEN_ANY_PORT, '--resync', '3s', '--prune', '--log-level', 'info'],
     });
-    current = proc;
+    world.current = proc;
     /** Its status server's URL, once logged (read only where a round uses it, so kill timing stays as it was). */
     const url = () => waitForListenUrl(proc.output, { stopped: () => proc.child.exitCode !== null || proc.child.signalCode !== null });
     return { proc, url };
   };
-  const registersSince = (since: number) => sandbox.admin.callLog({ accountId: ACCOUNT, operation: 'RegisterTaskDefinition', since }).filter((r) => r.outcome === 'ok');
-  const updatesSince = (since: number) => sandbox.admin.callLog({ accountId: ACCOUNT, operation: 'UpdateService', since }).filter((r) => r.outcome === 'ok');
+  const registersSince = (since: number) => world.sandbox.admin.callLog({ accountId: ACCOUNT, operation: 'RegisterTaskDefinition', since }).filter((r) => r.outcome === 'ok');
+  const updatesSince = (since: number) => world.sandbox.admin.callLog({ accountId: ACCOUNT, operation: 'UpdateService', since }).filter((r) => r.outcome === 'ok');
 
   it('converges after 12 kills with no duplicate revisions, nothing deleted and nothing stuck; SIGTERM exits 0', async () => {
     const random = seededRandom(1122);
@@ -101,12 +85,12 @@ describe('SIGKILL at seeded points during mass changes, then restart', () => {
     const url = await listenUrl();
     const desiredSuffix = image;
     await eventually(async () => {
-      const live = await liveServices(api, 'demo');
+      const live = await liveServices(world.api, 'demo');
       if (live.length !== SERVICES) return false;
       for (const s of live) {
         if (s.status !== 'ACTIVE' || s.primary?.rolloutState !== 'COMPLETED' || s.primary.taskDefinition !== s.taskDefinition) return false;
       }
-      const images = await Promise.all(live.map(async (s) => (await api.send('DescribeTaskDefinition', { taskDefinition: s.taskDefinition })).taskDefinition?.containerDefinitions?.[0]?.image));
+      const images = await Promise.all(live.map(async (s) => (await world.api.send('DescribeTaskDefinition', { taskDefinition: s.taskDefinition })).taskDefinition?.containerDefinitions?.[0]?.image));
       if (!images.every((i) => i === desiredSuffix)) return false;
       try {
         const status = (await (await fetch(`${url}/api/v1/status`)).json()) as { services: Array<{ sync: string; health: string }> };
@@ -117,18 +101,18 @@ describe('SIGKILL at seeded points during mass changes, then restart', () => {
     }, () => ({ kills: killLog, tail: proc.output().slice(-3000) }), 90_000);
 
     // No duplicate revisions: per family, every revision holds a distinct image, at most one per desired content.
-    const tds = await allTaskDefinitions(api);
+    const tds = await allTaskDefinitions(world.api);
     const perFamily = revisionsPerFamily(tds);
     expect(Object.keys(perFamily).sort()).toEqual([...names].sort());
     for (const family of names) {
       const images: string[] = [];
       for (const arn of tds.filter((a) => a.includes(`task-definition/${family}:`))) {
-        images.push((await api.send('DescribeTaskDefinition', { taskDefinition: arn })).taskDefinition?.containerDefinitions?.[0]?.image ?? '');
+        images.push((await world.api.send('DescribeTaskDefinition', { taskDefinition: arn })).taskDefinition?.containerDefinitions?.[0]?.image ?? '');
       }
       expect(new Set(images).size, `${family}: ${images.join(', ')}`).toBe(images.length);
       expect(images.every((i) => desiredImages.has(i))).toBe(true);
     }
-    expect(sandbox.admin.callLog({ accountId: ACCOUNT, operation: 'DeleteService' })).toHaveLength(0);
+    expect(world.sandbox.admin.callLog({ accountId: ACCOUNT, operation: 'DeleteService' })).toHaveLength(0);
     expect(killedAfterRegister).toBe(KILLS / 2);
     // The interesting case happened: some registrations were left without their UpdateService by a kill.
     expect(orphanedRegistrations).toBeGreaterThan(0);
@@ -144,8 +128,8 @@ describe('SIGKILL at seeded points during mass changes, then restart', () => {
     expect(exit, proc.output().slice(-3000)).toEqual({ code: 0, signal: null });
     expect(proc.output()).toContain('"msg":"stopped"');
     // Clean: every service points at an existing ACTIVE revision of its own family.
-    const afterTerm = await liveServices(api, 'demo');
-    const activeTds = new Set(await allTaskDefinitions(api));
+    const afterTerm = await liveServices(world.api, 'demo');
+    const activeTds = new Set(await allTaskDefinitions(world.api));
     for (const s of afterTerm) {
       expect(activeTds.has(s.taskDefinition)).toBe(true);
       expect(s.taskDefinition).toContain(`task-definition/${s.name}:`);
@@ -153,8 +137,8 @@ describe('SIGKILL at seeded points during mass changes, then restart', () => {
     // And a restart finishes the change.
     const again = await start();
     await eventually(async () => {
-      const live = await liveServices(api, 'demo');
-      const images = await Promise.all(live.map(async (s) => (await api.send('DescribeTaskDefinition', { taskDefinition: s.taskDefinition })).taskDefinition?.containerDefinitions?.[0]?.image));
+      const live = await liveServices(world.api, 'demo');
+      const images = await Promise.all(live.map(async (s) => (await world.api.send('DescribeTaskDefinition', { taskDefinition: s.taskDefinition })).taskDefinition?.containerDefinitions?.[0]?.image));
       return live.length === SERVICES && images.every((i) => i === termImage) && live.every((s) => s.primary?.rolloutState === 'COMPLETED');
     }, () => again.proc.output().slice(-2000), 60_000);
     again.proc.child.kill('SIGTERM');
