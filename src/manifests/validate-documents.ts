@@ -491,45 +491,13 @@ export function validateDocuments(
     const { manifest, hash } = c.built;
     const metadata = manifest.metadata as Readonly<Record<string, unknown>>;
     const name = metadata.name as string;
-    if (c.kind === 'Service') {
-      services.push(Object.freeze({
-        key: c.key,
-        region: c.region,
-        cluster: metadata.cluster as string,
-        name,
-        manifest: manifest as unknown as ServiceManifest,
-        source: Object.freeze(c.source),
-        contentHash: hash,
-      }));
-    } else if (c.kind === 'Cluster') {
-      clusters.push(Object.freeze({
-        key: c.key,
-        region: c.region,
-        name,
-        manifest: manifest as unknown as ClusterManifest,
-        source: Object.freeze(c.source),
-        contentHash: hash,
-      }));
-    } else if (c.kind === 'ScheduledTask') {
-      scheduledTasks.push(Object.freeze({
-        key: c.key,
-        region: c.region,
-        cluster: metadata.cluster as string,
-        name,
-        manifest: manifest as unknown as ScheduledTaskManifest,
-        source: Object.freeze(c.source),
-        contentHash: hash,
-      }));
-    } else {
-      capacityProviders.push(Object.freeze({
-        key: c.key,
-        region: c.region,
-        name,
-        manifest: manifest as unknown as CapacityProviderManifest,
-        source: Object.freeze(c.source),
-        contentHash: hash,
-      }));
-    }
+    // What every kind's Desired* record carries; services and scheduled tasks add their cluster.
+    const common = { key: c.key, region: c.region, name, source: Object.freeze(c.source), contentHash: hash };
+    const cluster = metadata.cluster as string;
+    if (c.kind === 'Service') services.push(Object.freeze({ ...common, cluster, manifest: manifest as unknown as ServiceManifest }));
+    else if (c.kind === 'Cluster') clusters.push(Object.freeze({ ...common, manifest: manifest as unknown as ClusterManifest }));
+    else if (c.kind === 'ScheduledTask') scheduledTasks.push(Object.freeze({ ...common, cluster, manifest: manifest as unknown as ScheduledTaskManifest }));
+    else capacityProviders.push(Object.freeze({ ...common, manifest: manifest as unknown as CapacityProviderManifest }));
   }
 
   return Object.freeze({
