@@ -191,11 +191,14 @@ function requireSchedule(scheduler: SchedulerRegionState, group: string, name: s
   return s;
 }
 
-export function createSchedule(ctx: OpContext, input: JsonObject): JsonObject {
+/** What every schedule operation starts with: the Region's state settled to now, and the schedule's name and group from the request. */
+function scheduleRequest(ctx: OpContext, input: JsonObject): { scheduler: SchedulerRegionState; name: string; group: string } {
   ctx.settle(ctx.state);
-  const scheduler = schedulerOf(ctx.state, ctx.now);
-  const name = checkName(optString(input, 'Name'), 'name');
-  const group = groupNameOf(input);
+  return { scheduler: schedulerOf(ctx.state, ctx.now), name: checkName(optString(input, 'Name'), 'name'), group: groupNameOf(input) };
+}
+
+export function createSchedule(ctx: OpContext, input: JsonObject): JsonObject {
+  const { scheduler, name, group } = scheduleRequest(ctx, input);
   const body = scheduleBody(input, ctx.now);
   requireGroup(scheduler, group);
   const key = scheduleKey(group, name);
@@ -211,10 +214,7 @@ export function createSchedule(ctx: OpContext, input: JsonObject): JsonObject {
 }
 
 export function updateSchedule(ctx: OpContext, input: JsonObject): JsonObject {
-  ctx.settle(ctx.state);
-  const scheduler = schedulerOf(ctx.state, ctx.now);
-  const name = checkName(optString(input, 'Name'), 'name');
-  const group = groupNameOf(input);
+  const { scheduler, name, group } = scheduleRequest(ctx, input);
   const body = scheduleBody(input, ctx.now);
   requireGroup(scheduler, group);
   const record = requireSchedule(scheduler, group, name);
@@ -227,18 +227,12 @@ export function updateSchedule(ctx: OpContext, input: JsonObject): JsonObject {
 }
 
 export function getSchedule(ctx: OpContext, input: JsonObject): JsonObject {
-  ctx.settle(ctx.state);
-  const scheduler = schedulerOf(ctx.state, ctx.now);
-  const name = checkName(optString(input, 'Name'), 'name');
-  const group = groupNameOf(input);
+  const { scheduler, name, group } = scheduleRequest(ctx, input);
   return scheduleView(requireSchedule(scheduler, group, name));
 }
 
 export function deleteSchedule(ctx: OpContext, input: JsonObject): JsonObject {
-  ctx.settle(ctx.state);
-  const scheduler = schedulerOf(ctx.state, ctx.now);
-  const name = checkName(optString(input, 'Name'), 'name');
-  const group = groupNameOf(input);
+  const { scheduler, name, group } = scheduleRequest(ctx, input);
   checkClientToken(input);
   const record = requireSchedule(scheduler, group, name);
   removeSchedule(scheduler, record);
