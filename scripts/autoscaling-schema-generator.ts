@@ -25,23 +25,27 @@ export interface AutoScalingModels {
 
 type ModelName = keyof AutoScalingModels;
 
-/** A manifest member that is an API member (of `shape` in `model`), optionally narrowed. */
-interface FromModel {
-  readonly model: ModelName;
+/** A manifest member that is an API member (of `shape` in `model`), optionally narrowed. Shared by the generators that camelCase a botocore model. */
+export interface ModelMember<M extends string> {
+  readonly model: M;
   readonly shape: string;
   readonly member: string;
   readonly narrow?: JsonSchema;
 }
 
-/** A manifest member that is ours (the lists and the alarm that group the API's calls). */
-interface Own {
+/** A manifest member that is ours (for auto scaling: the lists and the alarm that group the API's calls). */
+export interface OwnMember {
   readonly own: JsonSchema;
 }
 
-interface ManifestDefinition {
-  readonly members: Readonly<Record<string, FromModel | Own>>;
+export interface ManifestDefinitionOf<M extends string> {
+  readonly members: Readonly<Record<string, ModelMember<M> | OwnMember>>;
   readonly required: readonly string[];
 }
+
+type FromModel = ModelMember<ModelName>;
+type Own = OwnMember;
+type ManifestDefinition = ManifestDefinitionOf<ModelName>;
 
 const aas = (shape: string, member: string, narrow?: JsonSchema): FromModel => ({ model: 'applicationAutoScaling', shape, member, ...(narrow ? { narrow } : {}) });
 const alarm = (member: string, narrow?: JsonSchema): FromModel => ({ model: 'cloudWatch', shape: 'PutMetricAlarmInput', member, ...(narrow ? { narrow } : {}) });
@@ -143,7 +147,8 @@ export function camelCaseMember(member: string): string {
   return member.charAt(0).toLowerCase() + member.slice(1);
 }
 
-function narrowed(generated: JsonSchema, narrow: JsonSchema | undefined, where: string): JsonSchema {
+/** The model's schema for a member with the manifest's narrowing applied; fails when the model no longer allows what the narrowing names. */
+export function narrowed(generated: JsonSchema, narrow: JsonSchema | undefined, where: string): JsonSchema {
   if (!narrow) return generated;
   if (generated.$ref !== undefined) throw new Error(`${where}: a structure cannot be narrowed`);
   const allowed = generated.enum as readonly unknown[] | undefined;

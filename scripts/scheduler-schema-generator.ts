@@ -19,7 +19,7 @@
  */
 import { ECS_MODEL_SCHEMA_FILE, MANIFEST_SCHEMA_FILE, SCHEDULER_MODEL_SCHEMA_FILE } from '../src/manifests/json-schema.js';
 import { HOOK_NAME_PATTERN, MAX_HOOK_TIMEOUT_SECONDS, MAX_HOOKS_PER_PHASE } from '../src/manifests/manifest-schema.js';
-import { camelCaseMember } from './autoscaling-schema-generator.js';
+import { camelCaseMember, narrowed, type ManifestDefinitionOf, type ModelMember, type OwnMember } from './autoscaling-schema-generator.js';
 import { schemaFor, shapeOf, type BotocoreModel, type JsonSchema } from './ecs-schema-generator.js';
 
 export interface SchedulerModels {
@@ -31,23 +31,9 @@ export interface SchedulerModels {
 
 type ModelName = 'scheduler' | 'ecs';
 
-/** A manifest member that is an API member (of `shape` in `model`), optionally narrowed. */
-interface FromModel {
-  readonly model: ModelName;
-  readonly shape: string;
-  readonly member: string;
-  readonly narrow?: JsonSchema;
-}
-
-/** A manifest member that is ours. */
-interface Own {
-  readonly own: JsonSchema;
-}
-
-interface ManifestDefinition {
-  readonly members: Readonly<Record<string, FromModel | Own>>;
-  readonly required: readonly string[];
-}
+type FromModel = ModelMember<ModelName>;
+type Own = OwnMember;
+type ManifestDefinition = ManifestDefinitionOf<ModelName>;
 
 const schedule = (member: string, narrow?: JsonSchema): FromModel => ({ model: 'scheduler', shape: 'CreateScheduleInput', member, ...(narrow ? { narrow } : {}) });
 const target = (member: string): FromModel => ({ model: 'scheduler', shape: 'Target', member });
@@ -115,16 +101,6 @@ export const SCHEDULER_DEFINITIONS: Readonly<Record<string, ManifestDefinition>>
     required: ['name'],
   },
 };
-
-function narrowed(generated: JsonSchema, narrow: JsonSchema | undefined, where: string): JsonSchema {
-  if (!narrow) return generated;
-  if (generated.$ref !== undefined) throw new Error(`${where}: a structure cannot be narrowed`);
-  const allowed = generated.enum as readonly unknown[] | undefined;
-  const wanted = narrow.enum as readonly unknown[] | undefined;
-  const unknown = allowed && wanted ? wanted.filter((value) => !allowed.includes(value)) : [];
-  if (unknown.length > 0) throw new Error(`${where}: the model's enum no longer has ${unknown.map(String).join(', ')}`);
-  return { ...generated, ...narrow };
-}
 
 /** Rewrites local `#/definitions/X` references with `rename(X)` (deeply). */
 function relink(schema: unknown, rename: (name: string) => string): unknown {
