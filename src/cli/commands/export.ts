@@ -119,7 +119,7 @@ export const exportCommand: CommandSpec = {
     { name: 'cluster', type: 'string', description: 'the cluster to export (required)' },
     { name: 'service', type: 'string', description: 'only this service, without capacity providers or scheduled tasks (default: every ACTIVE service in the cluster, the providers it attaches and its scheduled tasks)' },
     { name: 'out', type: 'string', default: 'manifests', description: 'manifests root; files go to <out>/<cluster>/<service>.yaml, <out>/capacity-providers/<name>.yaml and <out>/scheduled-tasks/<name>.yaml' },
-    { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'the controller whose schedule group (ecs-gitops[-<id>]) scheduled tasks are exported from' },
+    { name: 'controller-id', type: 'string', default: 'ecs-gitops', description: 'the controller whose schedule group (its id when that starts with ecs-gitops, else ecs-gitops-<id>) scheduled tasks are exported from' },
     { name: 'schedule-group', type: 'list', description: 'also export the cluster\'s schedules of these EventBridge Scheduler groups (e.g. default); the controller re-creates them in its own group' },
     { name: 'region', type: 'string', description: 'the Region (else AWS_REGION / AWS_DEFAULT_REGION, us-east-1)' },
     { name: 'force', type: 'boolean', default: false, description: 'overwrite existing files' },
