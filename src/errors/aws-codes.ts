@@ -14,6 +14,10 @@ export const AWS_ERROR_CODES = defineErrorCodes({
     title: 'no AWS credentials were found',
     hint: 'Set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run with --sandbox.',
   },
+  AWS_ASSUME_ROLE_FAILED: {
+    title: 'the controller could not assume an environment\'s role (STS AssumeRole was refused, or its credentials could not be refreshed)',
+    hint: 'Check the role\'s trust policy names the controller\'s role and the external ID (deploy/iam/ecs-gitops-target-role.json), and that the controller may call sts:AssumeRole on it. Only that account\'s work stops; runbook: docs/observability.md#accountaccessfailing.',
+  },
   AWS_CLUSTER_NOT_FOUND: {
     title: 'the ECS cluster named by a manifest does not exist',
     hint: 'Create it, or declare it with a `kind: Cluster` manifest so the controller creates it.',

@@ -14,6 +14,10 @@ export const CONTROLLER_ERROR_CODES = defineErrorCodes({
     title: 'a deploy hook (spec.hooks preDeploy or postDeploy) did not stop with exit code 0 in its essential containers, or timed out, so the deploy is held (preDeploy: nothing applied) or marked failed (postDeploy)',
     hint: 'The message names the hook, its exit code, ECS\'s stopped reason and the awslogs group and stream to read. The same content is not run again; push a fix to Git (a changed task definition or hook retries). Runbook: docs/observability.md#deployhookfailed.',
   },
+  CONTROLLER_LOOKUP_FAILED: {
+    title: 'an `${ssm:…}` or `${cfn:…}` lookup in the manifest could not be resolved (the parameter or stack output does not exist, is a SecureString, or cannot be read), so nothing was applied',
+    hint: 'The message names the lookup, the account and Region it was read in, and AWS\'s answer. Secrets belong in the task definition\'s `secrets` (valueFrom), never in a lookup. Retried with backoff.',
+  },
   CONTROLLER_MANIFEST_BLOCKED: {
     title: 'the file that declares this service has problems, so the service is left as it is',
     hint: 'Run `ecs-gitops validate` and fix the file; nothing it declares is applied or pruned until then.',

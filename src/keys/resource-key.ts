@@ -8,10 +8,14 @@
  * - the queue key: the identity with a kind prefix (`cluster:`, `prune:`); a
  *   service's queue key is its identity, so status and queue agree on it.
  *
- * An account, when set, leads the identity as `account@region/...`. Nothing
- * sets one yet; the form is reserved so that environments spanning accounts
- * can share one queue without colliding (two accounts can each have
- * `eu-west-1/demo/web`). Pure: no IO.
+ * An account, when set, leads the identity as `account@region/...`: every
+ * resource an Environment (docs/environments.md) renders carries its
+ * environment's account, so two accounts can each have `eu-west-1/demo/web`
+ * in one queue. Resources declared without environments carry none (the
+ * controller's own credentials' account). Pure: no IO.
+ *
+ * A location, `[account@]region`, is where AWS calls for a key go: one set of
+ * clients, credentials and rate-limit buckets per location.
  */
 
 /** Every kind the work queue carries; one reconciler per kind. */
@@ -233,4 +237,25 @@ export function isServiceIdentity(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Where a resource's AWS calls go: an account (absent = the controller's own credentials) and a Region. */
+export interface Location {
+  readonly account?: string;
+  readonly region: string;
+}
+
+/** `[account@]region`: the string form of a Location (access pools, client caches and bucket sets are keyed by it). */
+export function locationOf(scope: Location): string {
+  return scope.account !== undefined ? `${scope.account}@${scope.region}` : scope.region;
+}
+
+/** The inverse of locationOf; throws KeyFormatError for an empty or malformed part. */
+export function parseLocation(text: string): Location {
+  const at = text.indexOf('@');
+  const account = at >= 0 ? text.slice(0, at) : undefined;
+  const region = at >= 0 ? text.slice(at + 1) : text;
+  if (region === '' || RESERVED.test(region)) throw new KeyFormatError(text, 'expected [account@]region');
+  if (account !== undefined && (account === '' || RESERVED.test(account))) throw new KeyFormatError(text, 'empty or malformed account');
+  return account !== undefined ? { account, region } : { region };
 }

@@ -191,6 +191,24 @@ export interface ScheduledActionSpec {
   readonly maxCapacity?: number;
 }
 
+
+/**
+ * What a source document may add to opt in to environments
+ * (docs/environments.md): `metadata.environments` lists them and
+ * `spec.environments.<name>` patches the spec for one. The manifest types
+ * below are the rendered form (Desired*.manifest): neither field is left in
+ * it, and its metadata.region (and metadata.cluster when the document leaves
+ * it out) come from the environment.
+ */
+export interface EnvironmentOptIn {
+  readonly environments?: readonly string[];
+}
+
+/** `spec.environments`: per-environment JSON Merge Patches over the rest of the spec. */
+export interface EnvironmentOverrides {
+  readonly environments?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
 export interface ServiceManifest {
   readonly apiVersion: typeof API_VERSION;
   readonly kind: 'Service';
@@ -286,7 +304,72 @@ export interface ScheduledTaskManifest {
   readonly spec: ScheduledTaskSpec;
 }
 
-export type Manifest = ServiceManifest | ClusterManifest | CapacityProviderManifest | ScheduledTaskManifest;
+/**
+ * `kind: Environment` (docs/environments.md): a named target (dev, staging,
+ * prod...) in one account and Region. Services, clusters and scheduled tasks
+ * opt in with `metadata.environments: [names]` and are rendered once per
+ * environment: `spec.environments.<name>` patched over the spec (a JSON Merge
+ * Patch whose arrays of named items merge by name), then `${var.NAME}`,
+ * `${env.name}`, `${env.account}` and `${env.region}` substituted.
+ */
+export interface EnvironmentSpec {
+  /** 12 digits: the account the environment's resources live in. */
+  readonly account: string;
+  readonly region: string;
+  /** The role to assume in `account` (STS AssumeRole); absent = the controller's own credentials, which must be in `account`. */
+  readonly roleArn?: string;
+  readonly externalId?: string;
+  /** @default "ecs-gitops-<controller id>" */
+  readonly sessionName?: string;
+  /** metadata.cluster for documents that leave it out. */
+  readonly cluster?: string;
+  /** `${var.NAME}` values: names `[A-Za-z_][A-Za-z0-9_]*`. */
+  readonly variables?: Readonly<Record<string, string>>;
+  /** Client-side limits per rate category in this account and Region (raised ECS quotas); as --rate-limits. */
+  readonly rateLimits?: Readonly<Record<string, { readonly burst?: number; readonly refillPerSecond?: number }>>;
+  readonly sync?: {
+    /** spec.sync.mode for rendered documents that do not set one (prod may be `detect`). */
+    readonly mode?: SyncMode;
+    /** false: nothing in this environment is pruned, even with --prune. @default true */
+    readonly prune?: boolean;
+  };
+}
+
+export interface EnvironmentManifest {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: 'Environment';
+  /** `name`: `[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?`, unique among environments. */
+  readonly metadata: { readonly name: string };
+  readonly spec: EnvironmentSpec;
+}
+
+export type Manifest = ServiceManifest | ClusterManifest | CapacityProviderManifest | ScheduledTaskManifest | EnvironmentManifest;
+
+/**
+ * A value the controller looks up at apply time, written in a string as
+ * `${ssm:/path/to/param}` (SSM Parameter Store: String or StringList) or
+ * `${cfn:STACK.OutputKey}` (a CloudFormation stack output), in the
+ * document's own account and Region.
+ */
+export type LookupRef =
+  | { readonly source: 'ssm'; readonly parameter: string; /** `${ssm:...}` as written */ readonly text: string }
+  | { readonly source: 'cfn'; readonly stack: string; readonly output: string; readonly text: string };
+
+/** A lookup and the string it sits in within the rendered manifest (JSON pointer into the manifest, e.g. `/spec/networkConfiguration/awsvpcConfiguration/subnets/0`). */
+export interface LookupUse {
+  readonly pointer: string;
+  readonly lookup: LookupRef;
+}
+
+/** What every rendered (or single-target) Desired record of an environment-aware kind carries besides its manifest. */
+export interface RenderedFrom {
+  /** The environment it was rendered for; absent for a document without metadata.environments. */
+  readonly environment?: string;
+  /** The environment's account (also the key's `account@`); absent = the controller's own account. */
+  readonly account?: string;
+  /** Lookups left in the manifest's strings for the controller to resolve before it plans; absent = none. */
+  readonly lookups?: readonly LookupUse[];
+}
 
 /** Where a document came from: path relative to the manifests root, 1-based line/column. */
 export interface SourceLocation {
@@ -295,7 +378,7 @@ export interface SourceLocation {
   readonly column: number;
 }
 
-export interface DesiredService {
+export interface DesiredService extends RenderedFrom {
   /** `region/cluster/name`: the work-queue key. */
   readonly key: string;
   readonly region: string;
@@ -308,7 +391,7 @@ export interface DesiredService {
   readonly contentHash: string;
 }
 
-export interface DesiredCluster {
+export interface DesiredCluster extends RenderedFrom {
   /** `region/cluster` */
   readonly key: string;
   readonly region: string;
@@ -318,7 +401,7 @@ export interface DesiredCluster {
   readonly contentHash: string;
 }
 
-export interface DesiredCapacityProvider {
+export interface DesiredCapacityProvider extends RenderedFrom {
   /** capacityProviderIdentity(region, name) from src/keys. */
   readonly key: string;
   readonly region: string;
@@ -328,13 +411,24 @@ export interface DesiredCapacityProvider {
   readonly contentHash: string;
 }
 
-export interface DesiredScheduledTask {
+export interface DesiredScheduledTask extends RenderedFrom {
   /** scheduledTaskIdentity(region, cluster, name) from src/keys: `scheduled-task:[account@]region/cluster/name`. */
   readonly key: string;
   readonly region: string;
   readonly cluster: string;
   readonly name: string;
   readonly manifest: ScheduledTaskManifest;
+  readonly source: SourceLocation;
+  readonly contentHash: string;
+}
+
+export interface DesiredEnvironment {
+  /** `environment:<name>` */
+  readonly key: string;
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+  readonly manifest: EnvironmentManifest;
   readonly source: SourceLocation;
   readonly contentHash: string;
 }
@@ -363,6 +457,8 @@ export interface ManifestSnapshot {
   readonly capacityProviders?: readonly DesiredCapacityProvider[];
   /** `kind: ScheduledTask` documents; absent in snapshots built before the kind existed (treated as none). */
   readonly scheduledTasks?: readonly DesiredScheduledTask[];
+  /** `kind: Environment` documents; absent = none. */
+  readonly environments?: readonly DesiredEnvironment[];
   readonly problems: readonly ManifestProblem[];
   /**
    * Things worth saying that do not make a file broken (read-only fields

@@ -1,0 +1,53 @@
+/**
+ * The contract of rendering (docs/environments.md): one source document and
+ * one Environment in, one concrete manifest out, with every problem located
+ * in the source document. Pure: no IO. validate-documents.ts renders every
+ * document this way (a document without metadata.environments is rendered
+ * with no environment: only its lookups are collected and stray `${var.…}`
+ * reported).
+ */
+import type { EnvironmentManifest, LookupUse } from '../manifests/types.js';
+import type { RuleProblem } from '../manifests/rule-problem.js';
+
+/** What `${var.NAME}` and `${env.FIELD}` read while rendering for one environment. */
+export interface RenderScope {
+  readonly environment: string;
+  readonly account: string;
+  readonly region: string;
+  readonly variables: Readonly<Record<string, string>>;
+}
+
+/**
+ * Maps a JSON pointer into a rendered manifest back to the pointer, in the
+ * source document, of the text that produced it: the override
+ * (`/spec/environments/prod/...`) where the patch set the value, the base
+ * (`/spec/...`) otherwise. Array indices are translated (named items merge by
+ * name, so `containerDefinitions/1` in the result may be `/0` in the base or
+ * in the patch). A pointer below a value taken whole from one side maps
+ * segment by segment; a pointer to something neither side wrote (a field the
+ * environment filled in, such as metadata.region) maps to the nearest written
+ * ancestor.
+ */
+export type OriginOf = (renderedPointer: string) => string;
+
+export interface RenderResult {
+  /** The rendered document (apiVersion, kind, metadata with region and cluster set, spec without `environments`), or undefined when a problem prevents rendering it. */
+  readonly manifest: Readonly<Record<string, unknown>> | undefined;
+  /** `${ssm:…}` and `${cfn:…}` left in strings for the controller to resolve, with their pointers into `manifest`. */
+  readonly lookups: readonly LookupUse[];
+  /**
+   * Rendering problems: unknown environment in spec.environments, unknown or
+   * malformed variables, lookups in static fields, a region written beside
+   * environments. `pointer` is into the rendered manifest, `locateAt` into the
+   * source document (always set).
+   */
+  readonly problems: readonly RuleProblem[];
+  readonly originOf: OriginOf;
+}
+
+export interface RenderOptions {
+  /** The environment to render for; undefined renders a document without metadata.environments (no merge, no variables). */
+  readonly environment?: EnvironmentManifest;
+  /** Every declared environment's name (to tell a misspelt spec.environments key from one this document simply does not list). */
+  readonly declaredEnvironments: ReadonlySet<string>;
+}
