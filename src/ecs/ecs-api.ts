@@ -73,7 +73,7 @@ export const AWS_OUTCOMES = ['ok', 'throttled', 'client_error', 'server_error', 
 export type AwsOutcome = (typeof AWS_OUTCOMES)[number];
 
 /** The AWS APIs ecs-gitops calls (metric label `api`). */
-export const AWS_APIS = ['ecs', 'ecr', 'application-autoscaling', 'cloudwatch', 'scheduler'] as const;
+export const AWS_APIS = ['ecs', 'ecr', 'application-autoscaling', 'cloudwatch', 'scheduler', 'ssm', 'cloudformation'] as const;
 export type AwsApi = (typeof AWS_APIS)[number];
 
 export interface AwsRequestEvent {

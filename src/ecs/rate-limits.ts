@@ -4,8 +4,9 @@
  * the margins kept below them: docs/controller.md#rate-limiting. Also the
  * buckets of the Application Auto Scaling and CloudWatch alarm calls
  * (src/autoscaling/rate-limited-scaling.ts) and of the EventBridge Scheduler
- * calls (src/scheduler/rate-limited-scheduler.ts), whose defaults are our own
- * conservative choice (see DEFAULT_RATE_LIMITS).
+ * calls (src/scheduler/rate-limited-scheduler.ts) and of the lookups' SSM and
+ * CloudFormation reads (src/lookups/rate-limited-lookups.ts), whose defaults
+ * are our own conservative choice (see DEFAULT_RATE_LIMITS).
  */
 import type { BucketLimits } from './token-bucket.js';
 import type { EcsOperation } from './ecs-api.js';
@@ -23,7 +24,10 @@ export type ScalingRateCategory = 'autoscaling-read' | 'autoscaling-modify' | 'c
 /** EventBridge Scheduler calls (schedule groups and schedules): one bucket per direction. */
 export type SchedulerRateCategory = 'scheduler-read' | 'scheduler-modify';
 
-export type RateCategory = EcsRateCategory | ScalingRateCategory | SchedulerRateCategory;
+/** The lookups' reads (`${ssm:…}`: GetParameter; `${cfn:…}`: DescribeStacks), one bucket per API. */
+export type LookupRateCategory = 'ssm-read' | 'cloudformation-read';
+
+export type RateCategory = EcsRateCategory | ScalingRateCategory | SchedulerRateCategory | LookupRateCategory;
 
 export const ECS_RATE_CATEGORIES: readonly EcsRateCategory[] = [
   'cluster-read', 'cluster-modify', 'task-definition-read', 'task-definition-modify',
@@ -36,7 +40,11 @@ export const SCALING_RATE_CATEGORIES: readonly ScalingRateCategory[] = [
 
 export const SCHEDULER_RATE_CATEGORIES: readonly SchedulerRateCategory[] = ['scheduler-read', 'scheduler-modify'];
 
-export const RATE_CATEGORIES: readonly RateCategory[] = [...ECS_RATE_CATEGORIES, ...SCALING_RATE_CATEGORIES, ...SCHEDULER_RATE_CATEGORIES];
+export const LOOKUP_RATE_CATEGORIES: readonly LookupRateCategory[] = ['ssm-read', 'cloudformation-read'];
+
+export const RATE_CATEGORIES: readonly RateCategory[] = [
+  ...ECS_RATE_CATEGORIES, ...SCALING_RATE_CATEGORIES, ...SCHEDULER_RATE_CATEGORIES, ...LOOKUP_RATE_CATEGORIES,
+];
 
 export const OPERATION_CATEGORY: Readonly<Record<EcsOperation, RateCategory>> = {
   DescribeClusters: 'cluster-read',
@@ -88,6 +96,16 @@ export const OPERATION_CATEGORY: Readonly<Record<EcsOperation, RateCategory>> = 
  * manages schedules shares them) and because the controller needs little:
  * one listing and a few reads per Region and pass, and a write only when a
  * manifest changed.
+ *
+ * The lookup buckets (docs/ecs-facts.md#lookups-ssm-parameters-and-cloudformation-outputs):
+ * Parameter Store's default throughput is 40 transactions per second per
+ * account and Region, shared by GetParameter, GetParameters and
+ * GetParametersByPath with every application, and with ECS itself when it
+ * injects `secrets` from SSM at task launch; ours takes a quarter of it, so a
+ * burst of task launches never competes with the controller. CloudFormation
+ * publishes no rate for DescribeStacks and throttles it low; 5 per second
+ * (burst 10) is our choice. Both are read once per value and cache TTL, not
+ * per pass (src/lookups/lookup-resolver.ts).
  */
 export const DEFAULT_RATE_LIMITS: Readonly<Record<RateCategory, BucketLimits>> = Object.freeze({
   'cluster-read': { burst: 50, refillPerSecond: 20 },
@@ -106,6 +124,8 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<RateCategory, BucketLimits>> =
   'cloudwatch-modify': { burst: 3, refillPerSecond: 1 },
   'scheduler-read': { burst: 20, refillPerSecond: 10 },
   'scheduler-modify': { burst: 10, refillPerSecond: 5 },
+  'ssm-read': { burst: 20, refillPerSecond: 10 },
+  'cloudformation-read': { burst: 10, refillPerSecond: 5 },
 });
 
 /**

@@ -64,6 +64,9 @@ export const KNOWN_AWS_OPERATIONS: Readonly<Record<AwsApi, readonly string[]>> =
   'application-autoscaling': APPLICATION_AUTOSCALING_OPERATIONS,
   cloudwatch: CLOUDWATCH_OPERATIONS,
   scheduler: SCHEDULER_OPERATIONS,
+  // The lookups' reads (src/lookups/lookup-sdk-adapter.ts).
+  ssm: ['GetParameter'],
+  cloudformation: ['DescribeStacks'],
 });
 
 /** Label values of image_checks_total: the image resolver's answers (src/ecs/image-resolver.ts). */

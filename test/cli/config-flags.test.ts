@@ -40,7 +40,7 @@ describe('flag errors', () => {
   it.each([
     [['--rate-limits', '{"service-modfy": {"burst": 100}}'],
       '--rate-limits: unknown rate category "service-modfy" (did you mean "service-modify"?); categories: cluster-read, cluster-modify, task-definition-read, task-definition-modify, service-read, service-modify, tag-read, tag-modify, '
-        + 'task-read, task-launch, autoscaling-read, autoscaling-modify, cloudwatch-read, cloudwatch-modify, scheduler-read, scheduler-modify'],
+        + 'task-read, task-launch, autoscaling-read, autoscaling-modify, cloudwatch-read, cloudwatch-modify, scheduler-read, scheduler-modify, ssm-read, cloudformation-read'],
     [['--rate-limits', '{"service-modify": {"burst": 0}}'], '--rate-limits: "service-modify".burst must be a whole number of 1 or more, got 0'],
     [['--rate-limits', '{"service-modify": {"burst": 2.5}}'], '--rate-limits: "service-modify".burst must be a whole number of 1 or more, got 2.5'],
     [['--rate-limits', '{"tag-read": {"refillPerSecond": "fast"}}'], '--rate-limits: "tag-read".refillPerSecond must be a number above 0, got "fast"'],
