@@ -36,10 +36,14 @@ export interface RenderResult {
   /** `${ssm:…}` and `${cfn:…}` left in strings for the controller to resolve, with their pointers into `manifest`. */
   readonly lookups: readonly LookupUse[];
   /**
-   * Rendering problems: unknown environment in spec.environments, unknown or
-   * malformed variables, lookups in static fields, a region written beside
-   * environments. `pointer` is into the rendered manifest, `locateAt` into the
-   * source document (always set).
+   * Rendering problems: an override that is not a mapping or breaks the
+   * merge rules, unknown or malformed variables, lookups in static fields, a
+   * region written beside environments, no cluster. `pointer` is into the
+   * rendered manifest, `locateAt` into the source document (always set);
+   * with an environment, messages start with `[environment NAME] `.
+   * References to environments (unknown, unlisted, malformed
+   * metadata.environments) are CheckEnvironmentReferences's, said once per
+   * document.
    */
   readonly problems: readonly RuleProblem[];
   readonly originOf: OriginOf;
@@ -51,3 +55,11 @@ export interface RenderOptions {
   /** Every declared environment's name (to tell a misspelt spec.environments key from one this document simply does not list). */
   readonly declaredEnvironments: ReadonlySet<string>;
 }
+
+/**
+ * The document-level checks of environment references, run once per
+ * document: metadata.environments is a non-empty list of distinct declared
+ * names; spec.environments needs it, is a mapping, and names only listed
+ * environments. Pointers are into the source document.
+ */
+export type CheckEnvironmentReferences = (document: Readonly<Record<string, unknown>>, declared: ReadonlySet<string>) => RuleProblem[];
