@@ -9,10 +9,12 @@
  *   mapping patched over a non-mapping (or nothing) is applied to `{}`, so
  *   its nulls vanish.
  * - EXCEPT arrays of named items, merged by key. An array member is "named"
- *   when the patch array is not empty, every patch item is a mapping with a
- *   string `name`, and the base is absent or an array whose every item is a
- *   mapping with a string `name`. For a member called `portMappings` the key
- *   is `containerPort` (a number) instead of `name`. This covers
+ *   when the patch array is not empty and every patch item is a mapping with
+ *   a string `name` (for a member called `portMappings`: a number
+ *   `containerPort`, the key it merges by). When the base's value is an array
+ *   whose every item has that key too, the two merge; over anything else
+ *   (absent, a scalar, an array with an unnamed item) the patch items apply
+ *   to nothing, as a mapping patch does over a non-mapping. This covers
  *   containerDefinitions, environment, secrets, volumes, mountPoints,
  *   autoScaling targetTracking/stepScaling/scheduled, hooks
  *   preDeploy/postDeploy, overrides.containerOverrides, cluster settings...
@@ -122,8 +124,13 @@ function mergeValue(
   if (isMapping(patch)) return mergeMapping(base, patch, basePointer, patchPointer, resultPointer, problems);
   if (Array.isArray(patch)) {
     const keyField = member === 'portMappings' ? 'containerPort' : 'name';
-    if (isNamedArray(patch, keyField) && (base === undefined || (Array.isArray(base) && isNamedArray(base, keyField, true)))) {
-      return mergeNamedArray(base as readonly unknown[] | undefined, patch, keyField, basePointer, patchPointer, resultPointer, problems);
+    if (isNamedArray(patch, keyField)) {
+      // Like a mapping patched over a non-mapping: over anything but an array
+      // of named items, the patch applies to nothing (so nulls and $patch in
+      // its items act the same whatever they replace, and applying it twice
+      // equals applying it once).
+      const named = Array.isArray(base) && isNamedArray(base, keyField, true);
+      return mergeNamedArray(named ? base : undefined, patch, keyField, named ? basePointer : undefined, patchPointer, resultPointer, problems);
     }
     patch.forEach((item, index) => {
       if (isMapping(item) && Object.hasOwn(item, '$patch')) {
