@@ -29,12 +29,19 @@
  *          policies of its scalable target act on the desired count (scaling-simulation.ts).
  *   POST   /_sandbox/tags                   {accountId?, region?, resourceArn, tags?: {k: v}, remove?: [k]}
  *   POST   /_sandbox/seed                   a seed document
+ *   POST   /_sandbox/sts/roles              {roleArn, denied?=false, externalId?} (AssumeRole of it: AccessDenied while denied, or without that external ID)
+ *   POST   /_sandbox/sts/session-seconds    {seconds} (lifetime of credentials issued from now on; default 3600, min 1)
+ *   POST   /_sandbox/sts/expire             {} -> {expired: n} (every issued credential expires now)
+ *   GET    /_sandbox/sts/calls              -> {assumeRole: {roleArn: n}}
+ *   POST   /_sandbox/cloudformation/stacks  {accountId?, region?, stackName, outputs: {Key: Value | {value, description?, exportName?}}}
+ *   POST   /_sandbox/ssm/parameters         {accountId?, region?, name, value, type?}
  */
 import { SandboxApiError } from './api-error.js';
 import { isObject, type Json, type JsonObject } from './json-input.js';
 import type { SandboxCore, ServiceAddress } from './sandbox-core.js';
 import { applySeed, type SeedDocument } from './seed.js';
 import type { ThrottlingOption } from './throttle.js';
+import type { StackOutputInput } from './cloudformation.js';
 import { isGitopsError } from '../errors/index.js';
 
 export const ADMIN_PREFIX = '/_sandbox/';
@@ -175,6 +182,44 @@ export function handleAdmin(core: SandboxCore, method: string, url: URL, rawBody
         const region = str(body, 'region');
         core.tagResource({ resourceArn, ...(accountId ? { accountId } : {}), ...(region ? { region } : {}) }, tags, remove);
         return { status: 200, body: { resourceArn } };
+      }
+      case 'POST /sts/roles': {
+        const roleArn = str(body, 'roleArn');
+        if (!roleArn) throw new SandboxApiError('InvalidParameterException', 'roleArn is required');
+        if (body.denied !== undefined && typeof body.denied !== 'boolean') throw new SandboxApiError('InvalidParameterException', 'denied must be true or false');
+        if (body.externalId !== undefined && typeof body.externalId !== 'string') throw new SandboxApiError('InvalidParameterException', 'externalId must be a string');
+        const externalId = str(body, 'externalId');
+        core.setRole(roleArn, { denied: body.denied === true, ...(externalId !== undefined ? { externalId } : {}) });
+        return { status: 200, body: { roleArn, denied: body.denied === true, ...(externalId !== undefined ? { externalId } : {}) } };
+      }
+      case 'POST /sts/session-seconds': {
+        if (typeof body.seconds !== 'number') throw new SandboxApiError('InvalidParameterException', 'seconds is required (a whole number >= 1)');
+        core.setSessionSeconds(body.seconds);
+        return { status: 200, body: { seconds: body.seconds } };
+      }
+      case 'POST /sts/expire':
+        return { status: 200, body: { expired: core.expireCredentials() } };
+      case 'GET /sts/calls':
+        return { status: 200, body: { assumeRole: core.assumeRoleCalls() } };
+      case 'POST /cloudformation/stacks': {
+        const stackName = str(body, 'stackName');
+        if (!stackName) throw new SandboxApiError('InvalidParameterException', 'stackName is required');
+        if (body.outputs !== undefined && !isObject(body.outputs)) throw new SandboxApiError('InvalidParameterException', 'outputs must be an object {Key: Value}');
+        const accountId = str(body, 'accountId');
+        const region = str(body, 'region');
+        const outputs = (body.outputs ?? {}) as unknown as Record<string, StackOutputInput>;
+        const { stackId } = core.putStack({ stackName, outputs, ...(accountId ? { accountId } : {}), ...(region ? { region } : {}) });
+        return { status: 200, body: { stackName, stackId } };
+      }
+      case 'POST /ssm/parameters': {
+        const name = str(body, 'name');
+        const value = str(body, 'value');
+        if (!name || value === undefined) throw new SandboxApiError('InvalidParameterException', 'name and value are required');
+        const accountId = str(body, 'accountId');
+        const region = str(body, 'region');
+        const type = str(body, 'type');
+        const { version } = core.putParameter({ name, value, ...(type ? { type } : {}), ...(accountId ? { accountId } : {}), ...(region ? { region } : {}) });
+        return { status: 200, body: { name, version } };
       }
       case 'POST /seed':
         applySeed(core, body as unknown as SeedDocument, 'request body');

@@ -1,6 +1,7 @@
 /**
  * The sandbox on a loopback socket: AWS JSON 1.1 / 1.0 on `POST /` for the SDK
- * and the aws CLI, Smithy RPC v2 CBOR on `POST /service/<name>/operation/<Op>`
+ * and the aws CLI, the query protocol (a form-encoded `POST /`: STS and
+ * CloudFormation, told apart from JSON by the content type), Smithy RPC v2 CBOR on `POST /service/<name>/operation/<Op>`
  * (the aws CLI's protocol for CloudWatch), EventBridge Scheduler's rest-json
  * paths (/schedules, /schedule-groups, /tags), and the admin API under /_sandbox/.
  */
@@ -62,7 +63,7 @@ export async function listen(core: SandboxCore, host: string, port: number): Pro
         }
         if (req.method !== 'POST' || url.pathname !== '/') {
           res.writeHead(404, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ __type: 'UnknownOperationException', message: `${req.method} ${url.pathname} is not an AWS JSON endpoint; POST / with X-Amz-Target` }));
+            .end(JSON.stringify({ __type: 'UnknownOperationException', message: `${req.method} ${url.pathname} is not an AWS endpoint; POST / with X-Amz-Target (JSON) or a form body (query)` }));
           return;
         }
         const headers = headersOf(req);

@@ -1,7 +1,8 @@
 /**
  * The embedded ECS/ECR sandbox: `startSandbox()` serves a local, in-memory
  * ECS + ECR endpoint (AWS JSON 1.1 over loopback HTTP), with Application Auto
- * Scaling, CloudWatch alarms and EventBridge Scheduler at the same endpoint, that the unmodified
+ * Scaling, CloudWatch alarms, EventBridge Scheduler, STS (AssumeRole), SSM
+ * Parameter Store and CloudFormation stack outputs at the same endpoint, that the unmodified
  * AWS SDK and aws CLI talk to, with an admin API and an in-process mode.
  * See docs/sandbox.md for the behaviour it models and its defaults.
  */
@@ -15,6 +16,8 @@ import { applySeed, loadSeed, type SeedDocument } from './seed.js';
 import type { CallLogFilter, CallRecord } from './call-log.js';
 import type { ThrottlingOption } from './throttle.js';
 import type { SandboxApi } from './operations.js';
+import type { StackOutputInput } from './cloudformation.js';
+import type { ParameterType } from './ssm.js';
 
 export type { ThrottlingOption } from './throttle.js';
 export { ECS_THROTTLE_CATEGORIES, OPERATION_CATEGORY } from './throttle.js';
@@ -26,6 +29,8 @@ export type { InProcessRequestHandler } from './in-process-handler.js';
 export type { CallRecord, CallOutcome, CallLogFilter } from './call-log.js';
 export type { Json, JsonObject } from './json-input.js';
 export type { SandboxApi } from './operations.js';
+export type { StackOutputInput } from './cloudformation.js';
+export type { ParameterType } from './ssm.js';
 export { DEFAULT_ACCOUNT, DEFAULT_REGION, ACCOUNT_HEADER } from './request-identity.js';
 
 export { QUICKSTART_SEED } from './quickstart-seed.js';
@@ -89,6 +94,21 @@ export interface SandboxAdmin {
   fightService(address: ServiceAddress, fields: JsonObject | undefined): void;
   tagResource(target: { accountId?: string; region?: string; resourceArn: string }, tags: Record<string, string>, remove?: readonly string[]): void;
   seed(doc: SeedDocument): void;
+  /**
+   * STS: AssumeRole of `roleArn` answers AccessDenied while `denied` (its trust policy does not name the
+   * caller), or when `externalId` is set and the caller sends another or none.
+   */
+  setRole(roleArn: string, settings: { denied?: boolean; externalId?: string }): void;
+  /** STS: lifetime (wall-clock seconds, >= 1) of credentials issued from now on; DurationSeconds can only shorten it. @default 3600 */
+  setSessionSeconds(seconds: number): void;
+  /** STS: every credential issued so far expires now (requests with it answer ExpiredToken); returns how many were valid. */
+  expireCredentials(): number;
+  /** STS: AssumeRole calls per role ARN (refused ones included). */
+  assumeRoleCalls(): Record<string, number>;
+  /** CloudFormation: a CREATE_COMPLETE stack with these outputs (an existing one's outputs are replaced). */
+  putStack(target: { accountId?: string; region?: string; stackName: string; outputs: Readonly<Record<string, StackOutputInput>> }): { stackId: string };
+  /** SSM Parameter Store: a new version of a parameter (type default String; overwrites). */
+  putParameter(target: { accountId?: string; region?: string; name: string; value: string; type?: ParameterType }): { version: number };
 }
 
 export interface SandboxClientOptions {
@@ -147,6 +167,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     fightService: (address, fields) => core.fightService(address, fields),
     tagResource: (target, tags, remove) => core.tagResource(target, tags, remove),
     seed: (doc) => applySeed(core, doc),
+    setRole: (roleArn, settings) => core.setRole(roleArn, settings),
+    setSessionSeconds: (seconds) => core.setSessionSeconds(seconds),
+    expireCredentials: () => core.expireCredentials(),
+    assumeRoleCalls: () => core.assumeRoleCalls(),
+    putStack: (target) => core.putStack(target),
+    putParameter: (target) => core.putParameter(target),
   };
   const clock: SandboxClock = {
     now: () => core.clock.now(),

@@ -1,4 +1,7 @@
-/** The operation tables: wire name -> implementation, for ECS, ECR, Application Auto Scaling, CloudWatch and EventBridge Scheduler. */
+/**
+ * The operation tables: wire name -> implementation, for ECS, ECR, Application
+ * Auto Scaling, CloudWatch, EventBridge Scheduler, STS, SSM Parameter Store and CloudFormation.
+ */
 import * as clusters from './ecs-clusters.js';
 import * as services from './ecs-services.js';
 import * as tags from './ecs-tags.js';
@@ -10,6 +13,9 @@ import * as aas from './application-autoscaling.js';
 import * as capacityProviders from './ecs-capacity-providers.js';
 import * as cloudwatch from './cloudwatch.js';
 import * as scheduler from './scheduler.js';
+import * as sts from './sts.js';
+import * as ssm from './ssm.js';
+import * as cloudformation from './cloudformation.js';
 import type { ServiceOpContext } from './ecs-services.js';
 import type { JsonObject } from './json-input.js';
 
@@ -21,9 +27,10 @@ export const AAS_TARGET_PREFIX = 'AnyScaleFrontendService.';
 /** CloudWatch's JSON 1.0 target prefix, and its service name in the rpc-v2-cbor path. */
 export const CLOUDWATCH_SERVICE = 'GraniteServiceVersion20100801';
 export const CLOUDWATCH_TARGET_PREFIX = `${CLOUDWATCH_SERVICE}.`;
+export const SSM_TARGET_PREFIX = 'AmazonSSM.';
 
 /** Which API an operation belongs to (the tables below, one each). */
-export type SandboxApi = 'ecs' | 'ecr' | 'application-autoscaling' | 'cloudwatch' | 'scheduler';
+export type SandboxApi = 'ecs' | 'ecr' | 'application-autoscaling' | 'cloudwatch' | 'scheduler' | 'sts' | 'ssm' | 'cloudformation';
 
 export const ECS_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
   CreateCluster: clusters.createCluster,
@@ -104,10 +111,31 @@ export const SCHEDULER_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
   ListTagsForResource: scheduler.listTagsForResource,
 };
 
+/** STS (query protocol; query-protocol.ts). */
+export const STS_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
+  AssumeRole: sts.assumeRole,
+  GetCallerIdentity: sts.getCallerIdentity,
+};
+
+export const SSM_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
+  PutParameter: ssm.putParameter,
+  GetParameter: ssm.getParameter,
+  GetParameters: ssm.getParameters,
+  DeleteParameter: ssm.deleteParameter,
+};
+
+/** CloudFormation (query protocol): stack outputs only. */
+export const CLOUDFORMATION_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
+  DescribeStacks: cloudformation.describeStacks,
+};
+
 export const API_OPERATIONS: Readonly<Record<SandboxApi, Readonly<Record<string, OperationImpl>>>> = {
   ecs: ECS_OPERATIONS,
   ecr: ECR_OPERATIONS,
   'application-autoscaling': AAS_OPERATIONS,
   cloudwatch: CLOUDWATCH_OPERATIONS,
   scheduler: SCHEDULER_OPERATIONS,
+  sts: STS_OPERATIONS,
+  ssm: SSM_OPERATIONS,
+  cloudformation: CLOUDFORMATION_OPERATIONS,
 };

@@ -15,12 +15,15 @@ import { schedulerRoute } from './scheduler-rest.js';
 import { ImageOracle, type ImageExitRule } from './image-oracle.js';
 import { isObject, type Json, type JsonObject } from './json-input.js';
 import {
-  AAS_TARGET_PREFIX, API_OPERATIONS, CLOUDWATCH_TARGET_PREFIX, ECR_TARGET_PREFIX, ECS_OPERATIONS, ECS_TARGET_PREFIX, type SandboxApi,
+  AAS_TARGET_PREFIX, API_OPERATIONS, CLOUDWATCH_TARGET_PREFIX, ECR_TARGET_PREFIX, ECS_OPERATIONS, ECS_TARGET_PREFIX, SSM_TARGET_PREFIX, type SandboxApi,
 } from './operations.js';
+import { QUERY_APIS, QUERY_ERROR_CODES, isQueryRequest, parseQueryBody, queryErrorResponse, queryResponse } from './query-protocol.js';
+import { putStack, type StackOutputInput } from './cloudformation.js';
+import { putParameterRecord } from './ssm.js';
 import { CLOUDWATCH_QUERY_CODES } from './cloudwatch.js';
 import { decodeCborRequest, encodeCborResponse } from './rpc-v2-cbor.js';
 import { setServiceLoad, settleScaling } from './scaling-simulation.js';
-import { DEFAULT_ACCOUNT, DEFAULT_REGION, identify } from './request-identity.js';
+import { DEFAULT_ACCOUNT, DEFAULT_REGION, identify, type CallerPrincipal } from './request-identity.js';
 import { DEFAULT_TIMINGS, settleRegion, type RolloutDeps, type RolloutTimings } from './rollout.js';
 import { SimClock } from './sim-clock.js';
 import { SandboxState, type RegionState, type ServiceRecord } from './state.js';
@@ -69,7 +72,7 @@ export interface ServiceAddress {
 }
 
 export class SandboxCore {
-  readonly state = new SandboxState();
+  readonly state: SandboxState;
   readonly clock: SimClock;
   readonly images: ImageOracle;
   readonly #throttler: Throttler;
@@ -84,6 +87,7 @@ export class SandboxCore {
   constructor(options: SandboxCoreOptions = {}) {
     const realNow = options.realNow ?? Date.now;
     this.#realNow = realNow;
+    this.state = new SandboxState(realNow);
     this.#callLog = new CallLog(options.callLogCapacity);
     this.clock = new SimClock({ speed: options.clockSpeed ?? 1, realNow });
     this.#throttler = new Throttler(options.throttling ?? 'real', realNow);
@@ -106,10 +110,11 @@ export class SandboxCore {
     const target = request.target ?? '';
     const api = apiOfTarget(target);
     const json = api === 'cloudwatch' ? '1.0' : '1.1';
+    if (api === undefined && isQueryRequestBody(request)) return this.handleQuery(request.body, request.headers);
     let operation = target;
     try {
       operation = api ? target.slice(target.indexOf('.') + 1) : target;
-      const identity = identify(request.headers);
+      const identity = identify(request.headers, this.state.sts);
       const table = api ? API_OPERATIONS[api] : undefined;
       if (!api || !table || !Object.hasOwn(table, operation)) throw new SandboxApiError('UnknownOperationException', `Operation ${target || '(none)'} is not supported by this sandbox.`);
       let input: Json;
@@ -119,7 +124,7 @@ export class SandboxCore {
         throw new SandboxApiError('SerializationException', 'Start of structure or map found where not expected.');
       }
       if (!isObject(input)) throw new SandboxApiError('SerializationException', 'Start of structure or map found where not expected.');
-      const output = this.call(operation, input, identity.account, identity.region, api);
+      const output = this.call(operation, input, identity.account, identity.region, api, identity.caller);
       this.#logger?.debug({ operation, account: identity.account, region: identity.region }, 'sandbox request');
       return { status: 200, headers: jsonHeaders(requestId, json), body: JSON.stringify(output) };
     } catch (err) {
@@ -142,7 +147,7 @@ export class SandboxCore {
     const requestId = randomUUID();
     const cborHeaders = { 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor', 'x-amzn-requestid': requestId };
     try {
-      const identity = identify(headers);
+      const identity = identify(headers, this.state.sts);
       if (apiOfTarget(`${service}.`) !== 'cloudwatch' || !Object.hasOwn(API_OPERATIONS.cloudwatch, operation)) {
         throw new SandboxApiError('UnknownOperationException', `Operation ${service}.${operation} is not supported over rpc-v2-cbor by this sandbox.`);
       }
@@ -169,7 +174,7 @@ export class SandboxCore {
     const restHeaders = { 'content-type': 'application/json', 'x-amzn-requestid': requestId };
     let operation = `${method} ${pathname}`;
     try {
-      const identity = identify(headers);
+      const identity = identify(headers, this.state.sts);
       let input: Json = {};
       try {
         input = body.trim() === '' ? {} : (JSON.parse(body) as Json);
@@ -190,6 +195,33 @@ export class SandboxCore {
     }
   }
 
+  /**
+   * Handles one query-protocol request (STS, CloudFormation: a form-encoded
+   * POST / whose Version names the API). Never throws: errors are answered as
+   * an XML ErrorResponse in the API's namespace.
+   */
+  handleQuery(body: string, headers: Readonly<Record<string, string | undefined>>): RawResponse {
+    const requestId = randomUUID();
+    const request = parseQueryBody(body);
+    const known = QUERY_APIS[request.version];
+    const namespace = known?.namespace ?? QUERY_APIS['2011-06-15']?.namespace ?? '';
+    const xmlHeaders = { 'content-type': 'text/xml', 'x-amzn-requestid': requestId };
+    try {
+      const identity = identify(headers, this.state.sts);
+      if (!known || !Object.hasOwn(API_OPERATIONS[known.api], request.action)) {
+        throw new SandboxApiError('UnknownOperationException', `Could not find operation ${request.action || '(none)'} for version ${request.version || '(none)'}.`);
+      }
+      const output = this.call(request.action, { ...request.params }, identity.account, identity.region, known.api, identity.caller);
+      this.#logger?.debug({ operation: request.action, account: identity.account, region: identity.region }, 'sandbox request');
+      return { status: 200, headers: xmlHeaders, body: queryResponse(request.action, namespace, output, requestId) };
+    } catch (err) {
+      const apiError = this.#apiError(err, request.action);
+      const mapped = QUERY_ERROR_CODES[apiError.type];
+      const status = mapped?.status ?? apiError.status;
+      return { status, headers: xmlHeaders, body: queryErrorResponse(namespace, mapped?.code ?? apiError.type, apiError.message, status, requestId) };
+    }
+  }
+
   #apiError(err: unknown, operation: string): SandboxApiError {
     const apiError = err instanceof SandboxApiError ? err : new SandboxApiError('ServerException', err instanceof Error ? err.message : String(err), 500);
     if (apiError.status >= 500) this.#logger?.warn({ operation, err }, 'sandbox internal error');
@@ -197,7 +229,7 @@ export class SandboxCore {
   }
 
   /** Runs one operation for an account/Region without the wire format (counted and throttled like a request). */
-  call(operation: string, input: JsonObject, account = DEFAULT_ACCOUNT, region = DEFAULT_REGION, api: SandboxApi = 'ecs'): JsonObject {
+  call(operation: string, input: JsonObject, account = DEFAULT_ACCOUNT, region = DEFAULT_REGION, api: SandboxApi = 'ecs', caller?: CallerPrincipal): JsonObject {
     const table = API_OPERATIONS[api];
     const impl = Object.hasOwn(table, operation) ? table[operation] : undefined;
     if (!impl) throw new SandboxApiError('UnknownOperationException', `Operation ${operation} is not supported by this sandbox.`);
@@ -214,7 +246,7 @@ export class SandboxCore {
       throw err;
     }
     try {
-      const output = impl(this.context(account, region), input);
+      const output = impl(this.context(account, region, caller), input);
       record('ok');
       if (operation === 'UpdateService' && this.#fighters.size > 0) this.#fightBack(account, region, output);
       return output;
@@ -224,7 +256,7 @@ export class SandboxCore {
     }
   }
 
-  context(account: string, region: string): ServiceOpContext {
+  context(account: string, region: string, caller?: CallerPrincipal): ServiceOpContext {
     const state = this.state.region(account, region);
     const rollout = this.rolloutDeps();
     const now = this.clock.now();
@@ -236,6 +268,7 @@ export class SandboxCore {
       newId: randomUUID,
       settle: (s: RegionState) => this.#settleRegion(s, now, rollout),
       rollout,
+      ...(caller ? { caller } : {}),
     };
   }
 
@@ -422,6 +455,41 @@ export class SandboxCore {
     return this.mutateService(address, { taskDefinition });
   }
 
+  // ---- STS, SSM and CloudFormation admin ----
+
+  /** AssumeRole of `roleArn` answers AccessDenied while `denied`, or unless the caller sends `externalId` when one is set. */
+  setRole(roleArn: string, settings: { denied?: boolean; externalId?: string }): void {
+    this.state.sts.setRole(roleArn, { denied: settings.denied === true, ...(settings.externalId !== undefined ? { externalId: settings.externalId } : {}) });
+  }
+
+  /** Lifetime (wall-clock seconds) of credentials AssumeRole issues from now on. @default 3600 */
+  setSessionSeconds(seconds: number): void {
+    this.state.sts.setSessionSeconds(seconds);
+  }
+
+  /** Every credential issued so far expires now; returns how many were still valid. */
+  expireCredentials(): number {
+    return this.state.sts.expireAll();
+  }
+
+  /** AssumeRole calls per role ARN. */
+  assumeRoleCalls(): Record<string, number> {
+    return this.state.sts.assumeRoleCalls();
+  }
+
+  /** Creates a CloudFormation stack with these outputs (or replaces an existing one's outputs). */
+  putStack(target: { accountId?: string; region?: string; stackName: string; outputs: Readonly<Record<string, StackOutputInput>> }): { stackId: string } {
+    const state = this.state.region(target.accountId ?? DEFAULT_ACCOUNT, target.region ?? DEFAULT_REGION);
+    return { stackId: putStack(state, this.clock.now(), target.stackName, target.outputs).id };
+  }
+
+  /** Stores a new version of an SSM parameter (created as `type`, default String; overwritten when it exists). */
+  putParameter(target: { accountId?: string; region?: string; name: string; value: string; type?: string }): { version: number } {
+    const state = this.state.region(target.accountId ?? DEFAULT_ACCOUNT, target.region ?? DEFAULT_REGION);
+    const type = target.type ?? (state.parameters.has(target.name) ? undefined : 'String');
+    return { version: putParameterRecord(state, this.clock.now(), { name: target.name, value: target.value, ...(type ? { type } : {}), overwrite: true }) };
+  }
+
   /** Sets (and with `remove`, deletes) tags on any resource ARN, bypassing throttling and call counts. */
   tagResource(target: { accountId?: string; region?: string; resourceArn: string }, tags: Record<string, string>, remove: readonly string[] = []): void {
     const ctx = this.context(target.accountId ?? DEFAULT_ACCOUNT, target.region ?? DEFAULT_REGION);
@@ -445,7 +513,13 @@ function apiOfTarget(target: string): SandboxApi | undefined {
   if (target.startsWith(ECR_TARGET_PREFIX)) return 'ecr';
   if (target.startsWith(AAS_TARGET_PREFIX)) return 'application-autoscaling';
   if (target.startsWith(CLOUDWATCH_TARGET_PREFIX)) return 'cloudwatch';
+  if (target.startsWith(SSM_TARGET_PREFIX)) return 'ssm';
   return undefined;
+}
+
+/** A query-protocol request reaches handle() when a caller does not route it itself: no X-Amz-Target, a form body. */
+function isQueryRequestBody(request: RawRequest): boolean {
+  return request.target === undefined && isQueryRequest(request.headers);
 }
 
 /** CloudWatch's `x-amzn-query-error` header: the query protocol's error code and fault side. */

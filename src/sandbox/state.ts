@@ -8,6 +8,7 @@ import type { Json, JsonObject } from './json-input.js';
 import { ScalingRegionState } from './scaling-state.js';
 import { SchedulerRegionState } from './scheduler-state.js';
 import { StepQueue } from './step-queue.js';
+import { StsState } from './sts.js';
 
 export type ServiceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE';
 export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
@@ -209,6 +210,10 @@ export class RegionState {
   readonly scheduler = new SchedulerRegionState();
   /** Application Auto Scaling, CloudWatch alarms and ECS capacity providers (scaling-state.ts). */
   readonly scaling = new ScalingRegionState();
+  /** SSM Parameter Store parameters by name (ssm.ts). */
+  readonly parameters = new Map<string, ParameterRecord>();
+  /** CloudFormation stacks by name, outputs only (cloudformation.ts). */
+  readonly stacks = new Map<string, StackRecord>();
 
   constructor(
     readonly account: string,
@@ -216,9 +221,46 @@ export class RegionState {
   ) {}
 }
 
-/** All accounts and Regions the sandbox has seen, created on first use. */
+/** One version of an SSM parameter. */
+export interface ParameterVersion {
+  readonly type: 'String' | 'StringList' | 'SecureString';
+  readonly value: string;
+  readonly version: number;
+  /** Simulated epoch ms. */
+  readonly lastModified: number;
+  readonly description?: string;
+}
+
+export interface ParameterRecord {
+  readonly name: string;
+  /** Oldest first; the last is the current version. */
+  readonly versions: ParameterVersion[];
+}
+
+export interface StackOutput {
+  readonly OutputKey: string;
+  readonly OutputValue: string;
+  readonly Description?: string;
+  readonly ExportName?: string;
+}
+
+export interface StackRecord {
+  readonly name: string;
+  readonly id: string;
+  /** Simulated epoch ms. */
+  readonly createdAt: number;
+  outputs: StackOutput[];
+}
+
+/** All accounts and Regions the sandbox has seen, created on first use, and STS's sessions (which span accounts). */
 export class SandboxState {
   readonly #accounts = new Map<string, Map<string, RegionState>>();
+  readonly sts: StsState;
+
+  /** `realNow`: the wall clock STS sessions expire by. */
+  constructor(realNow: () => number = Date.now) {
+    this.sts = new StsState(realNow);
+  }
 
   region(account: string, region: string): RegionState {
     let regions = this.#accounts.get(account);
@@ -246,5 +288,6 @@ export class SandboxState {
   reset(account?: string): void {
     if (account === undefined) this.#accounts.clear();
     else this.#accounts.delete(account);
+    this.sts.reset(account);
   }
 }
