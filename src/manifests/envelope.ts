@@ -11,7 +11,7 @@ import { API_VERSION } from './types.js';
 import { describeValue } from './value-describe.js';
 
 const KINDS: readonly ManifestKind[] = MANIFEST_KINDS;
-/** "Service, Cluster, CapacityProvider or ScheduledTask" */
+/** "Service, Cluster, CapacityProvider, ScheduledTask or Environment" */
 export const KINDS_TEXT = `${KINDS.slice(0, -1).join(', ')} or ${KINDS[KINDS.length - 1] as string}`;
 
 export type EnvelopeResult =

@@ -8,6 +8,7 @@
  * scripts/gen-ecs-schema.ts writes it to schema/manifest.schema.json for
  * editors (yaml-language-server, VS Code).
  */
+import { RATE_CATEGORIES } from '../ecs/rate-limits.js';
 import { API_VERSION, IMAGE_POLICIES, IMAGE_PREFLIGHTS, SYNC_MODES } from './types.js';
 import { ECS_MODEL_SCHEMA_FILE, SCHEDULER_MODEL_SCHEMA_FILE, type JsonSchemaObject } from './json-schema.js';
 
@@ -28,12 +29,25 @@ export const MAX_HOOKS_PER_PHASE = 10;
 /** A hook may run up to a day; the default is 600 seconds (types.ts, DeployHookSpec). */
 export const MAX_HOOK_TIMEOUT_SECONDS = 86400;
 
+/** An Environment's metadata.name: short, lower case, usable in keys, labels and file names. */
+export const ENVIRONMENT_NAME_PATTERN = '^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$';
+/** An AWS account id. */
+export const ACCOUNT_PATTERN = '^[0-9]{12}$';
+/** An IAM role ARN in any partition; the role path may hold slashes. */
+export const ROLE_ARN_PATTERN = '^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]{1,512}$';
+/** STS AssumeRole's ExternalId: 2 to 1224 of these characters. */
+export const EXTERNAL_ID_PATTERN = '^[A-Za-z0-9_+=,.@:/-]{2,1224}$';
+/** STS AssumeRole's RoleSessionName: 2 to 64 of these characters. */
+export const SESSION_NAME_PATTERN = '^[A-Za-z0-9_+=,.@-]{2,64}$';
+/** `${var.NAME}` names. */
+export const VARIABLE_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+
 /** Every kind a document may declare, in the order messages list them. */
-export const MANIFEST_KINDS = ['Service', 'Cluster', 'CapacityProvider', 'ScheduledTask'] as const;
+export const MANIFEST_KINDS = ['Service', 'Cluster', 'CapacityProvider', 'ScheduledTask', 'Environment'] as const;
 
 export const MANIFEST_SCHEMA: JsonSchemaObject = {
   $schema: 'http://json-schema.org/draft-07/schema#',
-  title: 'ecs-gitops/v1 manifest (kind: Service, Cluster, CapacityProvider or ScheduledTask)',
+  title: 'ecs-gitops/v1 manifest (kind: Service, Cluster, CapacityProvider, ScheduledTask or Environment)',
   type: 'object',
   required: ['apiVersion', 'kind'],
   properties: {
@@ -48,7 +62,11 @@ export const MANIFEST_SCHEMA: JsonSchemaObject = {
     else: {
       if: { properties: { kind: { const: 'ScheduledTask' } } },
       then: { $ref: '#/definitions/ScheduledTaskManifest' },
-      else: { $ref: '#/definitions/ServiceManifest' },
+      else: {
+        if: { properties: { kind: { const: 'Environment' } } },
+        then: { $ref: '#/definitions/EnvironmentManifest' },
+        else: { $ref: '#/definitions/ServiceManifest' },
+      },
     },
   },
   definitions: {
@@ -131,6 +149,64 @@ export const MANIFEST_SCHEMA: JsonSchemaObject = {
           },
         },
         spec: { $ref: `${SCHEDULER_MODEL_SCHEMA_FILE}#/definitions/ScheduledTaskSpec` },
+      },
+    },
+    // Ours, not an AWS API's: docs/manifests.md, "Environments". The string
+    // formats are checked again by environment-rules.ts, with clearer words.
+    EnvironmentManifest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['apiVersion', 'kind', 'metadata', 'spec'],
+      properties: {
+        apiVersion: { $ref: '#/definitions/ApiVersion' },
+        kind: { const: 'Environment' },
+        metadata: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          properties: { name: { type: 'string', pattern: ENVIRONMENT_NAME_PATTERN } },
+        },
+        spec: { $ref: '#/definitions/EnvironmentSpec' },
+      },
+    },
+    EnvironmentSpec: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['account', 'region'],
+      properties: {
+        account: { type: 'string', pattern: ACCOUNT_PATTERN },
+        region: { $ref: '#/definitions/Region' },
+        roleArn: { type: 'string', pattern: ROLE_ARN_PATTERN },
+        externalId: { type: 'string', pattern: EXTERNAL_ID_PATTERN },
+        sessionName: { type: 'string', pattern: SESSION_NAME_PATTERN },
+        cluster: { $ref: '#/definitions/EcsName' },
+        variables: {
+          type: 'object',
+          propertyNames: { pattern: VARIABLE_NAME_PATTERN },
+          additionalProperties: { type: 'string' },
+        },
+        // The same buckets and bounds as --rate-limits (src/cli/config-flags.ts, parseRateLimits).
+        rateLimits: {
+          type: 'object',
+          additionalProperties: false,
+          properties: Object.fromEntries(RATE_CATEGORIES.map((category) => [category, { $ref: '#/definitions/RateLimitBucket' }])),
+        },
+        sync: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            mode: { type: 'string', enum: [...SYNC_MODES] },
+            prune: { type: 'boolean' },
+          },
+        },
+      },
+    },
+    RateLimitBucket: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        burst: { type: 'integer', minimum: 1 },
+        refillPerSecond: { type: 'number', exclusiveMinimum: 0 },
       },
     },
     // A map in manifests, a key/value list on the wire; ECS allows 50 tags,

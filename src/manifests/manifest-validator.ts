@@ -40,6 +40,7 @@ function compile(): Compiled {
       Cluster: get('ClusterManifest'),
       CapacityProvider: get('CapacityProviderManifest'),
       ScheduledTask: get('ScheduledTaskManifest'),
+      Environment: get('EnvironmentManifest'),
     },
   };
   return compiled;

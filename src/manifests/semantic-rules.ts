@@ -2,13 +2,14 @@
  * Rules the schema cannot express, per kind: reserved tag prefixes, ignore
  * pointers that must name a spec field, the cross-field sanity ECS itself
  * would enforce at apply time (task-run-rules.ts), and each kind's own rules
- * (auto scaling, deploy hooks, schedules, capacity providers).
+ * (auto scaling, deploy hooks, schedules, capacity providers, environments).
  * Failing here, offline, is kinder than failing in the middle of a rollout.
  * Written defensively: they run on documents that may also have schema errors.
  */
 import { closestMatch } from '../util/did-you-mean.js';
 import { autoScalingRules } from './autoscaling-rules.js';
 import { capacityProviderRules } from './capacity-provider-rules.js';
+import { environmentRules } from './environment-rules.js';
 import { hookRules } from './hook-rules.js';
 import { scheduledTaskRules } from './scheduled-task-rules.js';
 import { parsePointer } from './json-pointer.js';
@@ -83,6 +84,7 @@ function ignoreRules(sync: Rec | undefined, kind: ManifestKind): RuleProblem[] {
 }
 
 export function semanticProblems(kind: ManifestKind, document: Rec): RuleProblem[] {
+  if (kind === 'Environment') return environmentRules(document);
   const spec = rec(document.spec);
   if (!spec) return [];
   const problems = reservedTags(spec.tags, '/spec/tags');

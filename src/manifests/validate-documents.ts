@@ -3,14 +3,22 @@
  * Every problem in every file is reported; a file with any problem declares
  * nothing (its identities are blocked, never treated as deleted), and
  * duplicate identities block both documents (as do two ScheduledTasks with
- * one schedule name in one Region: one schedule group holds them).
+ * one schedule name in one account and Region: one schedule group holds them).
+ *
+ * Environments (docs/manifests.md, "Environments"): a document with
+ * metadata.environments is a template, rendered once per listed
+ * `kind: Environment` after every file is read (src/render), and each
+ * rendered instance is checked like any other document; its problems point
+ * into the template (the override or the base) and name the environment.
  */
 import { createHash } from 'node:crypto';
 import type { ManifestErrorCode } from '../errors/index.js';
-import { capacityProviderIdentity, clusterIdentity, KeyFormatError, scheduledTaskIdentity, serviceIdentity } from '../keys/index.js';
+import { capacityProviderIdentity, clusterIdentity, KeyFormatError, locationOf, scheduledTaskIdentity, serviceIdentity } from '../keys/index.js';
+import { checkEnvironmentReferences, renderDocument } from '../render/index.js';
 import { contentHash, deepFreeze } from './canonical-json.js';
 import { checkEnvelope, KINDS_TEXT } from './envelope.js';
 import { checkText, decodeManifestBytes, type DecodeResult } from './file-decode.js';
+import { accountConflicts, environmentRuleCovers, type EnvironmentAccess } from './environment-rules.js';
 import { strictJsonError } from './json-strict.js';
 import { resolveLimits, type ManifestLimits } from './limits.js';
 import { schemaErrors, type ManifestKind } from './manifest-validator.js';
@@ -22,11 +30,15 @@ import type {
   CapacityProviderManifest,
   ClusterManifest,
   DesiredCapacityProvider,
+  EnvironmentManifest,
+  LookupUse,
   DesiredCluster,
+  DesiredEnvironment,
   DesiredScheduledTask,
   DesiredService,
   ManifestProblem,
   ManifestSnapshot,
+  RenderedFrom,
   ScheduledTaskManifest,
   ServiceManifest,
   SourceLocation,
@@ -81,8 +93,14 @@ interface Candidate {
   readonly source: SourceLocation;
   readonly nameAt: SourceLocation;
   readonly region: string;
-  /** A ScheduledTask's metadata.name: unique per Region, whatever the cluster. */
+  /** A rendered instance's environment and account (RenderedFrom), and the lookups left in its manifest. */
+  readonly rendered?: RenderedFrom;
+  /** A rendered instance's Environment file: a problem there blocks the instance too. */
+  readonly environmentFile?: string;
+  /** A ScheduledTask's metadata.name: unique per account and Region, whatever the cluster. */
   readonly scheduleName?: string;
+  /** An Environment document's fields the checks across documents need. */
+  readonly environmentFacts?: EnvironmentFacts;
   readonly clean: boolean;
   /**
    * The manifest, for a clean document (only those can be applied). Built as
@@ -95,22 +113,56 @@ interface Candidate {
   readonly built: BuiltManifest | undefined;
 }
 
+/** What the checks across documents read from one Environment document (any field may be missing or mistyped). */
+interface EnvironmentFacts {
+  readonly name: string;
+  readonly account: string | undefined;
+  readonly region: string | undefined;
+  readonly cluster: string | undefined;
+  readonly roleArn: string | undefined;
+  readonly externalId: string | undefined;
+  /** Where spec.account, spec.roleArn and spec.externalId are written (conflicts point there). */
+  readonly at: Readonly<Record<'account' | 'roleArn' | 'externalId', SourceLocation>>;
+}
+
+/**
+ * A document with metadata.environments (or a stray spec.environments): it
+ * is rendered per environment once every file is read, so the file's result
+ * keeps the document and its locator (rendering needs both, and the file's
+ * cache entry keeps them for the next snapshot).
+ */
+interface TemplateDocument {
+  readonly kind: ManifestKind;
+  readonly file: string;
+  readonly document: Readonly<Record<string, unknown>>;
+  readonly parsed: ParsedDocument;
+}
+
 function normalizePath(p: string): string {
   return p.replace(/\\/g, '/').replace(/^\.\//, '');
 }
 
-function identity(kind: ManifestKind, document: Readonly<Record<string, unknown>>, defaultRegion: string): { key?: string; region: string } {
+function identity(
+  kind: ManifestKind,
+  document: Readonly<Record<string, unknown>>,
+  defaultRegion: string,
+  account?: string,
+): { key?: string; region: string } {
   const metadata = document.metadata;
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return { region: defaultRegion };
   const m = metadata as Readonly<Record<string, unknown>>;
+  if (kind === 'Environment') {
+    const region = plainRecord(document.spec)?.region;
+    return { ...(typeof m.name === 'string' ? { key: environmentIdentity(m.name) } : {}), region: typeof region === 'string' ? region : defaultRegion };
+  }
   const region = m.region === undefined ? defaultRegion : m.region;
   if (typeof region !== 'string' || typeof m.name !== 'string') return { region: defaultRegion };
   // Built before validation: a name with a '/' still gets an identity, and its problem is reported by the rules.
-  if (kind === 'Cluster') return { key: clusterIdentity(region, m.name), region };
+  if (kind === 'Cluster') return { key: clusterIdentity(region, m.name, account), region };
   if (kind === 'CapacityProvider') {
     // capacityProviderIdentity refuses a name or region with '/', '@' or ':'; the schema reports those names.
     try {
-      return { key: capacityProviderIdentity(region, m.name), region };
+      return { key: capacityProviderIdentity(region, m.name, account), region };
     } catch (err) {
       if (err instanceof KeyFormatError) return { region };
       throw err;
@@ -120,13 +172,18 @@ function identity(kind: ManifestKind, document: Readonly<Record<string, unknown>
   if (kind === 'ScheduledTask') {
     // scheduledTaskIdentity refuses '/', '@' and ':'; the schema reports such names.
     try {
-      return { key: scheduledTaskIdentity(region, m.cluster, m.name), region };
+      return { key: scheduledTaskIdentity(region, m.cluster, m.name, account), region };
     } catch (err) {
       if (err instanceof KeyFormatError) return { region };
       throw err;
     }
   }
-  return { key: serviceIdentity(region, m.cluster, m.name), region };
+  return { key: serviceIdentity(region, m.cluster, m.name, account), region };
+}
+
+/** An Environment's identity in the snapshot (DesiredEnvironment.key). */
+function environmentIdentity(name: string): string {
+  return `environment:${name}`;
 }
 
 /**
@@ -191,14 +248,53 @@ function withoutReadOnlyFields(
   return { document: { ...document, spec: { ...spec, taskDefinition: kept } }, warnings };
 }
 
-function checkDocument(doc: ParsedDocument): { kind?: ManifestKind; document?: Readonly<Record<string, unknown>>; problems: RuleProblem[]; warnings: RuleProblem[] } {
+/**
+ * A document rendered per environment: it lists environments, or has a
+ * spec.environments (which checkEnvironmentReferences then reports, with the
+ * declared environments at hand). Environments themselves are never templates.
+ */
+function isTemplate(kind: ManifestKind, document: Readonly<Record<string, unknown>>): boolean {
+  if (kind === 'Environment') return false;
+  return plainRecord(document.metadata)?.environments !== undefined || Object.hasOwn(plainRecord(document.spec) ?? {}, 'environments');
+}
+
+const NO_ENVIRONMENTS: ReadonlySet<string> = new Set();
+
+/** Schema and semantic problems of one concrete manifest (a plain document or a rendered instance). */
+function manifestProblems(kind: ManifestKind, manifest: Readonly<Record<string, unknown>>): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  // An Environment's string formats are reported by environment-rules.ts in its own words, not as bare patterns.
+  const errors = kind === 'Environment' ? schemaErrors(kind, manifest).filter((e) => !environmentRuleCovers(e)) : schemaErrors(kind, manifest);
+  appendCapped(problems, schemaProblems(errors));
+  appendCapped(problems, semanticProblems(kind, manifest));
+  return problems;
+}
+
+interface DocumentCheck {
+  readonly kind?: ManifestKind;
+  readonly document?: Readonly<Record<string, unknown>>;
+  readonly template?: boolean;
+  readonly lookups?: readonly LookupUse[];
+  readonly problems: RuleProblem[];
+  readonly warnings: RuleProblem[];
+}
+
+function checkDocument(doc: ParsedDocument): DocumentCheck {
   const envelope = checkEnvelope(doc.value);
   if (!envelope.ok) return { problems: [...envelope.problems], warnings: [] };
   const problems = [...envelope.problems];
+  if (isTemplate(envelope.kind, envelope.document)) return { kind: envelope.kind, document: envelope.document, template: true, problems, warnings: [] };
   const { document, warnings } = withoutReadOnlyFields(envelope.kind, envelope.document);
-  appendCapped(problems, schemaProblems(schemaErrors(envelope.kind, document)));
-  appendCapped(problems, semanticProblems(envelope.kind, document));
-  return { kind: envelope.kind, document, problems, warnings };
+  if (envelope.kind === 'Environment') {
+    appendCapped(problems, manifestProblems(envelope.kind, document));
+    return { kind: envelope.kind, document, problems, warnings };
+  }
+  // Rendered with no environment: the document stays as it is; its lookups
+  // are collected and a stray ${var.…} or misplaced lookup reported.
+  const rendered = renderDocument(document, { declaredEnvironments: NO_ENVIRONMENTS });
+  appendCapped(problems, rendered.problems);
+  appendCapped(problems, manifestProblems(envelope.kind, document));
+  return { kind: envelope.kind, document, problems, warnings, ...(rendered.lookups.length > 0 ? { lookups: rendered.lookups } : {}) };
 }
 
 /** What one file contributes: its own problems and its documents. Depends only on the file and the settings. */
@@ -206,6 +302,8 @@ interface FileCheck {
   readonly problems: readonly ManifestProblem[];
   readonly warnings: readonly ManifestProblem[];
   readonly candidates: readonly Candidate[];
+  /** Documents rendered per environment once every file is read. */
+  readonly templates: readonly TemplateDocument[];
 }
 
 /** One cache entry; opaque outside this module (the loader only passes it back). */
@@ -270,6 +368,29 @@ export class ManifestFileCache {
     for (const path of this.#entries.keys()) if (!paths.has(path)) this.#entries.delete(path);
   }
 
+  /**
+   * Rendered instances (and a template's environment references), keyed by
+   * the template file's fingerprint, the document's index, the declared
+   * environments and the environment's content hash: an unchanged snapshot
+   * neither re-renders nor re-validates them.
+   */
+  readonly #memo = new Map<string, unknown>();
+
+  /** @internal */
+  memoLookup(id: string): unknown {
+    return this.#memo.get(id);
+  }
+
+  /** @internal */
+  memoStore(id: string, value: unknown): void {
+    this.#memo.set(id, value);
+  }
+
+  /** @internal Drops the entries the last snapshot did not use. */
+  memoRetainOnly(ids: ReadonlySet<string>): void {
+    for (const id of this.#memo.keys()) if (!ids.has(id)) this.#memo.delete(id);
+  }
+
   get size(): number {
     return this.#entries.size;
   }
@@ -287,6 +408,103 @@ function buildManifest(document: Readonly<Record<string, unknown>>, region: stri
   return { manifest, hash: contentHash(manifest) };
 }
 
+/** An Environment's manifest: it has no metadata.region (its spec names the Region). */
+function buildAsIs(document: Readonly<Record<string, unknown>>): BuiltManifest {
+  const manifest = deepFreeze(structuredClone(document));
+  return { manifest, hash: contentHash(manifest) };
+}
+
+/** RenderedFrom's fields as a Desired record carries them: only those set (a plain document's record is as it always was). */
+function renderedFrom(rendered: RenderedFrom | undefined): RenderedFrom {
+  if (rendered === undefined) return {};
+  return {
+    ...(rendered.environment !== undefined ? { environment: rendered.environment } : {}),
+    ...(rendered.account !== undefined ? { account: rendered.account } : {}),
+    ...(rendered.lookups !== undefined && rendered.lookups.length > 0 ? { lookups: rendered.lookups } : {}),
+  };
+}
+
+/** A template's rule problems, given their file, position (in the template) and document index. */
+function locateAll(template: TemplateDocument, rules: readonly RuleProblem[]): ManifestProblem[] {
+  const located: ManifestProblem[] = [];
+  for (const rule of rules) {
+    if (located.length >= MAX_PROBLEMS_PER_DOCUMENT) break;
+    const where = template.parsed.locate(rule.locateAt ?? rule.pointer, rule.target);
+    located.push({ code: rule.code, file: template.file, line: where.line, column: where.column, pointer: rule.pointer, documentIndex: template.parsed.index, message: rule.message });
+  }
+  return located;
+}
+
+/** What rendering one template for one environment gives: its located problems and warnings, and the candidate when it rendered. */
+interface InstanceCheck {
+  readonly problems: readonly ManifestProblem[];
+  readonly warnings: readonly ManifestProblem[];
+  readonly candidate: Candidate | undefined;
+}
+
+/**
+ * Renders a template for one environment and checks the result as any other
+ * document. Every problem's pointer is into the rendered manifest; it is
+ * located through originOf in the template (the override that wrote the
+ * value, or the base) and its message names the environment.
+ */
+function renderInstance(template: TemplateDocument, environment: EnvironmentManifest, declared: ReadonlySet<string>, defaultRegion: string): InstanceCheck {
+  const name = environment.metadata.name;
+  const rendered = renderDocument(template.document, { environment, declaredEnvironments: declared });
+  const rules: RuleProblem[] = [];
+  appendCapped(rules, rendered.problems);
+  const prefix = `[environment ${name}] `;
+  const fromRendered = (rule: RuleProblem): RuleProblem => ({
+    ...rule,
+    locateAt: rendered.originOf(rule.locateAt ?? rule.pointer),
+    message: rule.message.startsWith(prefix) ? rule.message : `${prefix}${rule.message}`,
+  });
+  let warnings: ManifestProblem[] = [];
+  let manifest: Readonly<Record<string, unknown>> | undefined;
+  if (rendered.manifest !== undefined) {
+    const stripped = withoutReadOnlyFields(template.kind, rendered.manifest);
+    manifest = stripped.document;
+    warnings = locateAll(template, stripped.warnings.map(fromRendered));
+    for (const rule of manifestProblems(template.kind, manifest)) if (rules.length < MAX_PROBLEMS_PER_DOCUMENT) rules.push(fromRendered(rule));
+  }
+  const problems = locateAll(template, rules);
+  if (manifest === undefined) return { problems, warnings, candidate: undefined };
+  const account = environment.spec.account;
+  const { key, region } = identity(template.kind, manifest, defaultRegion, account);
+  const scheduleName = template.kind === 'ScheduledTask' ? plainRecord(manifest.metadata)?.name : undefined;
+  const clean = problems.length === 0;
+  return {
+    problems,
+    warnings,
+    candidate: {
+      kind: template.kind,
+      key,
+      file: template.file,
+      index: template.parsed.index,
+      source: { file: template.file, ...template.parsed.start },
+      nameAt: { file: template.file, ...template.parsed.locate('/metadata/name') },
+      region,
+      rendered: { environment: name, account, lookups: rendered.lookups },
+      ...(typeof scheduleName === 'string' ? { scheduleName } : {}),
+      clean,
+      built: clean ? buildManifest(manifest, region) : undefined,
+    },
+  };
+}
+
+/**
+ * The identity a template would have in an environment it could not be
+ * rendered for (the environment or the template has problems), so it is
+ * blocked rather than taken for deleted; undefined when it cannot be told.
+ */
+function unrenderedKey(template: TemplateDocument, environment: EnvironmentFacts | undefined): string | undefined {
+  if (environment?.account === undefined || environment.region === undefined) return undefined;
+  const metadata = plainRecord(template.document.metadata) ?? {};
+  const cluster = metadata.cluster ?? environment.cluster;
+  const document = { ...template.document, metadata: { ...metadata, region: environment.region, ...(cluster !== undefined ? { cluster } : {}) } };
+  return identity(template.kind, document, environment.region, environment.account).key;
+}
+
 function fingerprintOf(input: ManifestFileInput | ManifestFileFailure, settings: string): string {
   const hash = createHash('sha256').update(settings);
   if ('failure' in input) hash.update('failure\0').update(input.failure.code).update('\0').update(input.failure.message);
@@ -298,7 +516,8 @@ function checkFile(input: ManifestFileInput | ManifestFileFailure, limits: Manif
   const problems: ManifestProblem[] = [];
   const warnings: ManifestProblem[] = [];
   const candidates: Candidate[] = [];
-  const result: FileCheck = { problems, warnings, candidates };
+  const templates: TemplateDocument[] = [];
+  const result: FileCheck = { problems, warnings, candidates, templates };
   const file = input.path;
   if ('failure' in input) {
     problems.push({ ...input.failure, file, line: 1, column: 1, pointer: '' });
@@ -358,31 +577,65 @@ function checkFile(input: ManifestFileInput | ManifestFileFailure, limits: Manif
       });
     }
     if (!checked.kind || !checked.document) continue;
+    if (checked.template) {
+      templates.push({ kind: checked.kind, file, document: checked.document, parsed: doc });
+      continue;
+    }
     const { key, region } = identity(checked.kind, checked.document, defaultRegion);
     const scheduleName = checked.kind === 'ScheduledTask' ? plainRecord(checked.document.metadata)?.name : undefined;
+    const environmentFacts = checked.kind === 'Environment' ? factsOf(checked.document, (pointer) => ({ file, ...doc.locate(pointer) })) : undefined;
     candidates.push({
       kind: checked.kind,
       key,
       ...(typeof scheduleName === 'string' ? { scheduleName } : {}),
+      ...(environmentFacts ? { environmentFacts } : {}),
+      ...(checked.lookups ? { rendered: { lookups: checked.lookups } } : {}),
       file,
       index: doc.index,
       source: { file, ...doc.start },
       nameAt: { file, ...doc.locate('/metadata/name') },
       region,
       clean: checked.problems.length === 0,
-      built: checked.problems.length === 0 ? buildManifest(checked.document, region) : undefined,
+      built: checked.problems.length === 0 ? (checked.kind === 'Environment' ? buildAsIs(checked.document) : buildManifest(checked.document, region)) : undefined,
     });
   }
   return result;
 }
 
-const KIND_LABEL: Readonly<Record<ManifestKind, string>> = { Service: 'service', Cluster: 'cluster', CapacityProvider: 'capacity provider', ScheduledTask: 'scheduled task' };
+function factsOf(document: Readonly<Record<string, unknown>>, locate: (pointer: string) => SourceLocation): EnvironmentFacts | undefined {
+  const name = plainRecord(document.metadata)?.name;
+  if (typeof name !== 'string') return undefined;
+  const spec = plainRecord(document.spec);
+  const text = (field: string): string | undefined => (typeof spec?.[field] === 'string' ? (spec[field] as string) : undefined);
+  return {
+    name,
+    account: text('account'),
+    region: text('region'),
+    cluster: text('cluster'),
+    roleArn: text('roleArn'),
+    externalId: text('externalId'),
+    at: { account: locate('/spec/account'), roleArn: locate('/spec/roleArn'), externalId: locate('/spec/externalId') },
+  };
+}
 
-const at = (c: Candidate): string => `${c.nameAt.file}:${c.nameAt.line}:${c.nameAt.column}`;
+const KIND_LABEL: Readonly<Record<ManifestKind, string>> = {
+  Service: 'service',
+  Cluster: 'cluster',
+  CapacityProvider: 'capacity provider',
+  ScheduledTask: 'scheduled task',
+  Environment: 'environment',
+};
+
+/** Where a candidate is declared; a rendered instance also names its environment. */
+const at = (c: Candidate): string =>
+  `${c.nameAt.file}:${c.nameAt.line}:${c.nameAt.column}${c.rendered?.environment !== undefined ? ` (environment ${c.rendered.environment})` : ''}`;
+
+/** `[environment E] ` before a rendered instance's messages; nothing for other documents. */
+const environmentPrefix = (c: Candidate): string => (c.rendered?.environment !== undefined ? `[environment ${c.rendered.environment}] ` : '');
 
 /**
- * ScheduledTasks whose schedule name another ScheduledTask of the same Region
- * uses on another cluster: every schedule of a Region lives in the
+ * ScheduledTasks whose schedule name another ScheduledTask of the same
+ * account and Region uses on another cluster: every schedule of a Region lives in the
  * controller's one schedule group there (src/scheduler/scheduler-api.ts,
  * scheduleGroupName), so the two would be one schedule. Same cluster too is a
  * duplicate identity, reported there.
@@ -391,7 +644,7 @@ function scheduleNameClashes(candidates: readonly Candidate[]): Map<Candidate, C
   const byName = new Map<string, Candidate[]>();
   for (const c of candidates) {
     if (c.kind !== 'ScheduledTask' || c.key === undefined || c.scheduleName === undefined) continue;
-    const id = `${c.region}\0${c.scheduleName}`;
+    const id = `${locationOf({ region: c.region, ...(c.rendered?.account !== undefined ? { account: c.rendered.account } : {}) })}\0${c.scheduleName}`;
     byName.set(id, [...(byName.get(id) ?? []), c]);
   }
   const clashes = new Map<Candidate, Candidate[]>();
@@ -417,15 +670,18 @@ export function validateDocuments(
 
   const settings = settingsKey(defaultRegion, limits);
   const cache = options.cache;
+  const templates: { readonly template: TemplateDocument; readonly fingerprint: string | undefined }[] = [];
   for (const input of sorted) {
     let checked: FileCheck;
+    let fingerprint: string | undefined;
     if ('reuse' in input) {
       // The loader vouches the file is unchanged; an entry from other settings would be a wrong answer.
       if (input.reuse.settings !== settings) throw new Error(`cached result for ${input.path} was computed with other settings`);
       checked = input.reuse.result;
+      fingerprint = input.reuse.fingerprint;
       cache?.store(input.path, input.reuse);
     } else if (cache) {
-      const fingerprint = fingerprintOf(input, settings);
+      fingerprint = fingerprintOf(input, settings);
       const fileStat = 'content' in input ? input.fileStat : undefined;
       checked = cache.lookup(input.path, fingerprint)?.result ?? checkFile(input, limits, defaultRegion);
       cache.store(input.path, { fingerprint, settings, fileStat, result: checked });
@@ -435,8 +691,83 @@ export function validateDocuments(
     problems.push(...checked.problems);
     warnings.push(...checked.warnings);
     candidates.push(...checked.candidates);
+    for (const template of checked.templates) templates.push({ template, fingerprint });
   }
   cache?.retainOnly(new Set(sorted.map((f) => f.path)));
+
+  // Environments, then every template rendered for each environment it lists.
+  const environmentCandidates = candidates.filter((c) => c.environmentFacts !== undefined);
+  const declared = new Set(environmentCandidates.map((c) => (c.environmentFacts as EnvironmentFacts).name));
+  const environmentConflicts = accountConflicts(
+    environmentCandidates.filter((c) => c.clean).map((c) => ({ ...(c.environmentFacts as EnvironmentFacts), account: c.environmentFacts?.account ?? '', candidate: c })),
+  );
+  const conflicted = new Set<Candidate>();
+  for (const [e, { field, others }] of environmentConflicts) {
+    conflicted.add(e.candidate);
+    const where = e[field] === undefined ? e.at.account : e.at[field];
+    const pointer = e[field] === undefined ? '/spec/account' : `/spec/${field}`;
+    const written = (o: EnvironmentAccess): string => (o[field] === undefined ? `no ${field}` : `${field} ${o[field] as string}`);
+    problems.push({
+      code: 'MANIFEST_ENVIRONMENT_CONFLICT',
+      file: e.candidate.file,
+      line: where.line,
+      column: where.column,
+      pointer,
+      documentIndex: e.candidate.index,
+      message: `${pointer}: environment "${e.name}" reaches account ${e.account} with ${written(e)}, but ${others.map((o) => `"${o.name}" (${at(o.candidate)}) with ${written(o)}`).join(', ')}; the controller holds one set of credentials per account, so environments in one account must name the same roleArn and externalId`,
+    });
+  }
+  const usable = new Map<string, Candidate>();
+  const nameCount = new Map<string, number>();
+  for (const c of environmentCandidates) nameCount.set((c.environmentFacts as EnvironmentFacts).name, (nameCount.get((c.environmentFacts as EnvironmentFacts).name) ?? 0) + 1);
+  for (const c of environmentCandidates) {
+    const name = (c.environmentFacts as EnvironmentFacts).name;
+    if (c.clean && c.built !== undefined && nameCount.get(name) === 1 && !conflicted.has(c)) usable.set(name, c);
+  }
+  const declaredKey = [...declared].sort().join(',');
+  const memoUsed = new Set<string>();
+  const memo = <T>(id: string | undefined, compute: () => T): T => {
+    if (id === undefined || !cache) return compute();
+    memoUsed.add(id);
+    const hit = cache.memoLookup(id) as T | undefined;
+    if (hit !== undefined) return hit;
+    const value = compute();
+    cache.memoStore(id, value);
+    return value;
+  };
+  const blockedInstances = new Set<string>();
+  for (const { template, fingerprint } of templates) {
+    const id = fingerprint === undefined ? undefined : `${fingerprint}\0${template.parsed.index}\0${declaredKey}`;
+    const references = memo(id === undefined ? undefined : `references\0${id}`, () => locateAll(template, checkEnvironmentReferences(template.document, declared)));
+    problems.push(...references);
+    const listed = plainRecord(template.document.metadata)?.environments;
+    if (!Array.isArray(listed)) {
+      // No environment to render for: its identity, as a single-target document's, is still blocked by its problems.
+      const { key } = identity(template.kind, template.document, defaultRegion);
+      if (key !== undefined) blockedInstances.add(key);
+      continue;
+    }
+    for (const name of new Set(listed.filter((n): n is string => typeof n === 'string' && declared.has(n)))) {
+      const environment = usable.get(name);
+      if (environment === undefined) {
+        const facts = environmentCandidates.find((c) => c.environmentFacts?.name === name)?.environmentFacts as EnvironmentFacts;
+        const key = unrenderedKey(template, facts);
+        if (key !== undefined) blockedInstances.add(key);
+        continue;
+      }
+      const built = environment.built as BuiltManifest;
+      const instance = memo(id === undefined ? undefined : `instance\0${id}\0${built.hash}`, () =>
+        renderInstance(template, built.manifest as unknown as EnvironmentManifest, declared, defaultRegion));
+      problems.push(...instance.problems);
+      warnings.push(...instance.warnings);
+      if (instance.candidate) candidates.push({ ...instance.candidate, environmentFile: environment.file });
+      else {
+        const key = unrenderedKey(template, environment.environmentFacts as EnvironmentFacts);
+        if (key !== undefined) blockedInstances.add(key);
+      }
+    }
+  }
+  cache?.memoRetainOnly(memoUsed);
 
   const byKey = new Map<string, Candidate[]>();
   for (const c of candidates) {
@@ -457,7 +788,7 @@ export function validateDocuments(
         column: c.nameAt.column,
         pointer: '/metadata/name',
         documentIndex: c.index,
-        message: `/metadata/name: ${KIND_LABEL[c.kind]} ${c.key as string} is also declared at ${others.join(', ')}; neither document is applied until one is removed`,
+        message: `${environmentPrefix(c)}/metadata/name: ${KIND_LABEL[c.kind]} ${c.key as string} is also declared at ${others.join(', ')}; neither document is applied until one is removed`,
       });
     }
   }
@@ -470,19 +801,20 @@ export function validateDocuments(
       column: c.nameAt.column,
       pointer: '/metadata/name',
       documentIndex: c.index,
-      message: `/metadata/name: schedule name "${c.scheduleName as string}" is also used in ${c.region} by ${others.map((o) => `${o.key as string} (${at(o)})`).join(', ')}; a Region's scheduled tasks share one schedule group, so names must be unique per Region, whatever the cluster; neither document is applied until one is renamed`,
+      message: `${environmentPrefix(c)}/metadata/name: schedule name "${c.scheduleName as string}" is also used in ${locationOf({ region: c.region, ...(c.rendered?.account !== undefined ? { account: c.rendered.account } : {}) })} by ${others.map((o) => `${o.key as string} (${at(o)})`).join(', ')}; a Region's scheduled tasks share one schedule group, so names must be unique per Region, whatever the cluster; neither document is applied until one is renamed`,
     });
   }
 
   const filesWithProblems = new Set(problems.map((p) => p.file));
-  const blockedKeys = new Set<string>(duplicated);
+  const blockedKeys = new Set<string>([...duplicated, ...blockedInstances]);
   const services: DesiredService[] = [];
   const clusters: DesiredCluster[] = [];
   const capacityProviders: DesiredCapacityProvider[] = [];
   const scheduledTasks: DesiredScheduledTask[] = [];
+  const environments: DesiredEnvironment[] = [];
   for (const c of candidates) {
     if (c.key === undefined) continue;
-    if (filesWithProblems.has(c.file) || duplicated.has(c.key)) {
+    if (filesWithProblems.has(c.file) || (c.environmentFile !== undefined && filesWithProblems.has(c.environmentFile)) || duplicated.has(c.key)) {
       blockedKeys.add(c.key);
       continue;
     }
@@ -492,9 +824,12 @@ export function validateDocuments(
     const metadata = manifest.metadata as Readonly<Record<string, unknown>>;
     const name = metadata.name as string;
     // What every kind's Desired* record carries; services and scheduled tasks add their cluster.
-    const common = { key: c.key, region: c.region, name, source: Object.freeze(c.source), contentHash: hash };
+    const common = { key: c.key, region: c.region, name, source: Object.freeze(c.source), contentHash: hash, ...renderedFrom(c.rendered) };
     const cluster = metadata.cluster as string;
-    if (c.kind === 'Service') services.push(Object.freeze({ ...common, cluster, manifest: manifest as unknown as ServiceManifest }));
+    if (c.kind === 'Environment') {
+      const spec = manifest.spec as Readonly<Record<string, unknown>>;
+      environments.push(Object.freeze({ key: c.key, name, account: spec.account as string, region: c.region, manifest: manifest as unknown as EnvironmentManifest, source: common.source, contentHash: hash }));
+    } else if (c.kind === 'Service') services.push(Object.freeze({ ...common, cluster, manifest: manifest as unknown as ServiceManifest }));
     else if (c.kind === 'Cluster') clusters.push(Object.freeze({ ...common, manifest: manifest as unknown as ClusterManifest }));
     else if (c.kind === 'ScheduledTask') scheduledTasks.push(Object.freeze({ ...common, cluster, manifest: manifest as unknown as ScheduledTaskManifest }));
     else capacityProviders.push(Object.freeze({ ...common, manifest: manifest as unknown as CapacityProviderManifest }));
@@ -506,6 +841,7 @@ export function validateDocuments(
     clusters: Object.freeze(clusters),
     capacityProviders: Object.freeze(capacityProviders),
     scheduledTasks: Object.freeze(scheduledTasks),
+    environments: Object.freeze(environments),
     problems: Object.freeze(problems.sort(compareProblems).map((p) => Object.freeze(p))),
     warnings: Object.freeze(warnings.sort(compareProblems).map((p) => Object.freeze(p))),
     files: Object.freeze(sorted.map((f) => f.path)),
