@@ -1,7 +1,9 @@
 /**
  * What the commands (run, sync, diff, start) build before a controller can
  * work: AWS access (real AWS through the SDK chain, an endpoint override, or
- * an in-process sandbox), the region, and one consistent manifest snapshot.
+ * an in-process sandbox) per location, `[account@]region`, with an
+ * environment's role assumed for its account (docs/security.md, "Credentials
+ * per account"), the region, and one consistent manifest snapshot.
  * Kept out of the command files so they stay thin and share one behaviour.
  */
 import path from 'node:path';
@@ -14,6 +16,15 @@ import { createSdkScalingApi } from '../autoscaling/scaling-sdk-adapter.js';
 import type { SchedulerApi } from '../scheduler/scheduler-api.js';
 import { createSdkSchedulerApi } from '../scheduler/scheduler-sdk-adapter.js';
 import { GitopsError } from '../errors/index.js';
+import type { AccountDirectory, AccountRole } from '../accounts/account-directory.js';
+import {
+  createAssumeRoleProvider, createStsClient, type AssumeRoleAttempt, type AssumeRoleCredentialProvider,
+} from '../accounts/assume-role-credentials.js';
+import { AwsCallError, EXPIRED_CREDENTIAL_NAMES } from '../ecs/aws-error.js';
+import { parseLocation } from '../keys/index.js';
+import type { LookupApi } from '../lookups/lookup-api.js';
+import { createSdkLookupApi } from '../lookups/lookup-sdk-adapter.js';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { formatProblem, formatWarning, loadManifests, type ManifestSnapshot } from '../manifests/index.js';
 import type { Sandbox, SandboxOptions } from '../sandbox/index.js';
 import { readConsistentSnapshot } from '../source/consistent-snapshot.js';
@@ -24,19 +35,32 @@ export { resolveRegion, type Env } from './region.js';
 export interface EcsConnection {
   /** ECS access for the default region. */
   readonly ecs: EcsApi;
-  /** ECS access for any region (one SDK client per region, created on first use). */
-  ecsFor(region: string): EcsApi;
-  /** ECR access for any region (image checks and tag resolution). */
-  ecrFor(region: string): EcrApi;
-  /** Application Auto Scaling and CloudWatch access for any region (spec.autoScaling). */
-  scalingFor(region: string): ScalingApi;
-  /** EventBridge Scheduler access for any region (kind: ScheduledTask). */
-  schedulerFor(region: string): SchedulerApi;
+  /**
+   * ECS access for a location, `[account@]region` (src/keys: a plain Region
+   * is a location in the controller's own account). One SDK client per
+   * location and role, created on first use.
+   */
+  ecsFor(location: string): EcsApi;
+  /** ECR access for a location (image checks and tag resolution). */
+  ecrFor(location: string): EcrApi;
+  /** Application Auto Scaling and CloudWatch access for a location (spec.autoScaling). */
+  scalingFor(location: string): ScalingApi;
+  /** EventBridge Scheduler access for a location (kind: ScheduledTask). */
+  schedulerFor(location: string): SchedulerApi;
+  /** SSM Parameter Store and CloudFormation access for a location (the lookups, docs/environments.md). */
+  lookupFor(location: string): LookupApi;
   readonly region: string;
   /** Where requests go, for messages ('' = the SDK's regional AWS endpoint). */
   readonly endpoint: string;
   readonly sandbox?: Sandbox;
   close(): Promise<void>;
+}
+
+/** Whether a location's credentials worked, for ecs_gitops_account_access (reported when it changes). */
+export interface AccountAccessEvent {
+  readonly account: string;
+  readonly region: string;
+  readonly ok: boolean;
 }
 
 export interface ConnectOptions {
@@ -45,6 +69,98 @@ export interface ConnectOptions {
   readonly observer?: AwsRequestObserver;
   /** Start an in-process sandbox (listening on a free loopback port) and talk to it. */
   readonly sandbox?: { readonly seed?: SandboxOptions['seed']; readonly clockSpeed?: number };
+  /**
+   * The role to assume per account (from the environments). An `account@`
+   * location whose account has a role gets clients with that role's
+   * credentials; without one, the controller's own.
+   */
+  readonly accounts?: AccountDirectory;
+  /** --controller-id: the default STS session name is made from it. @default 'ecs-gitops' */
+  readonly controllerId?: string;
+  /** Every STS AssumeRole attempt (ecs_gitops_assume_role_total). */
+  readonly onAssumeRole?: (attempt: AssumeRoleAttempt) => void;
+  /** An `account@` location's credentials started or stopped working (ecs_gitops_account_access). */
+  readonly onAccountAccess?: (event: AccountAccessEvent) => void;
+  /** Requested lifetime of assumed-role credentials (tests use STS's minimum). @default 3600 */
+  readonly assumeRoleDurationSeconds?: number;
+}
+
+/** What every client of one location is built with. */
+interface LocationAccess {
+  readonly account?: string;
+  readonly region: string;
+  readonly credentials?: SdkEcsOptions['credentials'];
+  /** The role identity the clients were made for ('' = the controller's own credentials). */
+  readonly identity: string;
+  /** Set for `account@` locations: reports access and retries a call refused for expired credentials. */
+  readonly guard?: AccessGuard;
+}
+
+interface Made<T> {
+  readonly api: T;
+  destroy(): void;
+}
+
+/** Answers that say the signing credentials (not the caller's permissions) were refused. */
+const REFUSED_CREDENTIAL_NAMES: ReadonlySet<string> = new Set(['UnrecognizedClientException', 'InvalidClientTokenId']);
+
+/**
+ * One `account@` location's watch over its credentials: a call refused
+ * because they expired drops an assumed role's cached credentials and is sent
+ * once more (the credentials were refreshed too late, or the clock is off);
+ * a success or a credential failure is reported when it changes the
+ * location's state.
+ */
+class AccessGuard {
+  #ok: boolean | undefined;
+
+  constructor(
+    readonly account: string,
+    readonly region: string,
+    private readonly provider: AssumeRoleCredentialProvider | undefined,
+    private readonly report: ((event: AccountAccessEvent) => void) | undefined,
+  ) {}
+
+  async run<T>(send: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    try {
+      return this.#succeeded(await send());
+    } catch (err) {
+      if (this.provider && !signal?.aborted && err instanceof AwsCallError && EXPIRED_CREDENTIAL_NAMES.has(err.awsName)) {
+        this.provider.invalidate();
+        try {
+          return this.#succeeded(await send());
+        } catch (again) {
+          this.#failed(again, signal);
+          throw again;
+        }
+      }
+      this.#failed(err, signal);
+      throw err;
+    }
+  }
+
+  #succeeded<T>(output: T): T {
+    this.#set(true);
+    return output;
+  }
+
+  #failed(err: unknown, signal: AbortSignal | undefined): void {
+    if (signal?.aborted || !(err instanceof AwsCallError)) return;
+    if (err.code === 'AWS_ASSUME_ROLE_FAILED' || err.code === 'AWS_CREDENTIALS_EXPIRED' || REFUSED_CREDENTIAL_NAMES.has(err.awsName)) this.#set(false);
+  }
+
+  #set(ok: boolean): void {
+    if (this.#ok === ok) return;
+    this.#ok = ok;
+    this.report?.({ account: this.account, region: this.region, ok });
+  }
+}
+
+/** `api` whose every send goes through the location's guard. Every Api of this package has send(operation, input, signal). */
+function guarded<T extends object>(api: T, guard: AccessGuard): T {
+  const target = api as unknown as { send(operation: string, input: unknown, signal?: AbortSignal): Promise<unknown> };
+  const send = (operation: string, input: unknown, signal?: AbortSignal) => guard.run(() => target.send(operation, input, signal), signal);
+  return { ...api, send } as T;
 }
 
 /** AWS access: an in-process sandbox, or the SDK with AWS_ENDPOINT_URL_ECS and credentials from `env` when set. */
@@ -56,8 +172,10 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
   // One endpoint serves Application Auto Scaling and CloudWatch. An ECS endpoint override alone
   // means a local stand-in (the sandbox, moto) that serves every API; against AWS the SDK's chain applies.
   let scalingEndpoint = env.AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_ECS || '';
-  // The same for EventBridge Scheduler.
+  // The same for EventBridge Scheduler, STS (AssumeRole) and the lookups (SSM and CloudFormation on one address).
   let schedulerEndpoint = env.AWS_ENDPOINT_URL_SCHEDULER || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_ECS || '';
+  let stsEndpoint = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_ECS || '';
+  let lookupEndpoint = env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_ECS || '';
   let credentials: SdkEcsOptions['credentials'] = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
     ? {
       accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
@@ -76,73 +194,112 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
     ecrEndpoint = config.endpoint;
     scalingEndpoint = config.endpoint;
     schedulerEndpoint = config.endpoint;
+    stsEndpoint = config.endpoint;
+    lookupEndpoint = config.endpoint;
+    // The sandbox's dummy keys act in its default account: the controller's own.
     credentials = config.credentials;
   }
-  const clients = new Map<string, { api: EcsApi; destroy: () => void }>();
-  const ecsFor = (region: string): EcsApi => {
-    let entry = clients.get(region);
-    if (!entry) {
-      const { api, client } = createSdkEcsApi({
-        region,
-        ...(endpoint ? { endpoint } : {}),
+
+  // AssumeRole is called with the controller's own credentials; one STS client, one provider per role.
+  let sts: STSClient | undefined;
+  const providers = new Map<string, AssumeRoleCredentialProvider>();
+  const providerFor = (role: AccountRole, identity: string): AssumeRoleCredentialProvider => {
+    let provider = providers.get(identity);
+    if (!provider) {
+      sts ??= createStsClient({
+        region: options.region,
+        ...(stsEndpoint ? { endpoint: stsEndpoint } : {}),
         ...(credentials ? { credentials } : {}),
-        ...(options.observer ? { observer: options.observer } : {}),
       });
-      entry = { api, destroy: () => client.destroy() };
-      clients.set(region, entry);
+      provider = createAssumeRoleProvider({
+        role, sts, controllerId: options.controllerId ?? 'ecs-gitops',
+        ...(options.assumeRoleDurationSeconds !== undefined ? { durationSeconds: options.assumeRoleDurationSeconds } : {}),
+        ...(options.onAssumeRole ? { onAttempt: options.onAssumeRole } : {}),
+      });
+      providers.set(identity, provider);
     }
-    return entry.api;
+    return provider;
   };
-  const ecrClients = new Map<string, { api: EcrApi; destroy: () => void }>();
-  const ecrFor = (region: string): EcrApi => {
-    let entry = ecrClients.get(region);
-    if (!entry) {
-      const { api, client } = createSdkEcrApi({
-        region,
-        ...(ecrEndpoint ? { endpoint: ecrEndpoint } : {}),
+
+  // A location's credentials, worked out again only when the roles changed (AccountDirectory.generation).
+  const accessCache = new Map<string, { generation: number; access: LocationAccess }>();
+  const accessFor = (location: string): LocationAccess => {
+    const generation = options.accounts?.generation ?? 0;
+    const known = accessCache.get(location);
+    if (known && known.generation === generation) return known.access;
+    const { account, region } = parseLocation(location);
+    const role = account !== undefined ? options.accounts?.roleFor(account) : undefined;
+    const identity = role ? JSON.stringify([role.roleArn, role.externalId ?? null, role.sessionName ?? null]) : '';
+    let access: LocationAccess;
+    if (known && known.access.identity === identity) access = known.access;
+    else if (role) {
+      const provider = providerFor(role, identity);
+      access = { account, region, credentials: provider, identity, guard: new AccessGuard(role.account, region, provider, options.onAccountAccess) };
+    } else {
+      access = {
+        ...(account !== undefined ? { account } : {}), region, identity,
         ...(credentials ? { credentials } : {}),
-        ...(options.observer ? { observer: options.observer } : {}),
-      });
-      entry = { api, destroy: () => client.destroy() };
-      ecrClients.set(region, entry);
+        ...(account !== undefined ? { guard: new AccessGuard(account, region, undefined, options.onAccountAccess) } : {}),
+      };
     }
-    return entry.api;
+    accessCache.set(location, { generation, access });
+    return access;
   };
-  const scalingClients = new Map<string, { api: ScalingApi; destroy: () => void }>();
-  const scalingFor = (region: string): ScalingApi => {
-    let entry = scalingClients.get(region);
-    if (!entry) {
-      const { api, autoScaling, cloudWatch } = createSdkScalingApi({
-        region,
-        ...(scalingEndpoint ? { endpoint: scalingEndpoint } : {}),
-        ...(credentials ? { credentials } : {}),
-        ...(options.observer ? { observer: options.observer } : {}),
-      });
-      entry = { api, destroy: () => { autoScaling.destroy(); cloudWatch.destroy(); } };
-      scalingClients.set(region, entry);
-    }
-    return entry.api;
+
+  // One client per location and role; a client made for a role that changed is replaced (and closed with the connection).
+  const pools: Map<string, Made<unknown> & { identity: string }>[] = [];
+  const replaced: Made<unknown>[] = [];
+  const pool = <T extends object>(make: (access: LocationAccess) => Made<T>) => {
+    const entries = new Map<string, Made<T> & { identity: string }>();
+    pools.push(entries as Map<string, Made<unknown> & { identity: string }>);
+    return (location: string): T => {
+      const access = accessFor(location);
+      let entry = entries.get(location);
+      if (entry && entry.identity !== access.identity) {
+        replaced.push(entry);
+        entry = undefined;
+      }
+      if (!entry) {
+        const made = make(access);
+        entry = { api: access.guard ? guarded(made.api, access.guard) : made.api, destroy: () => made.destroy(), identity: access.identity };
+        entries.set(location, entry);
+      }
+      return entry.api;
+    };
   };
-  const schedulerClients = new Map<string, { api: SchedulerApi; destroy: () => void }>();
-  const schedulerFor = (region: string): SchedulerApi => {
-    let entry = schedulerClients.get(region);
-    if (!entry) {
-      const { api, client } = createSdkSchedulerApi({
-        region,
-        ...(schedulerEndpoint ? { endpoint: schedulerEndpoint } : {}),
-        ...(credentials ? { credentials } : {}),
-        ...(options.observer ? { observer: options.observer } : {}),
-      });
-      entry = { api, destroy: () => client.destroy() };
-      schedulerClients.set(region, entry);
-    }
-    return entry.api;
-  };
+  const common = (access: LocationAccess, at: string) => ({
+    region: access.region,
+    ...(at ? { endpoint: at } : {}),
+    ...(access.credentials ? { credentials: access.credentials } : {}),
+    ...(options.observer ? { observer: options.observer } : {}),
+  });
+
+  const ecsFor = pool((access) => {
+    const { api, client } = createSdkEcsApi(common(access, endpoint));
+    return { api, destroy: () => client.destroy() };
+  });
+  const ecrFor = pool((access) => {
+    const { api, client } = createSdkEcrApi(common(access, ecrEndpoint));
+    return { api, destroy: () => client.destroy() };
+  });
+  const scalingFor = pool((access) => {
+    const { api, autoScaling, cloudWatch } = createSdkScalingApi(common(access, scalingEndpoint));
+    return { api, destroy: () => { autoScaling.destroy(); cloudWatch.destroy(); } };
+  });
+  const schedulerFor = pool((access) => {
+    const { api, client } = createSdkSchedulerApi(common(access, schedulerEndpoint));
+    return { api, destroy: () => client.destroy() };
+  });
+  const lookupFor = pool((access) => {
+    const { api, destroy } = createSdkLookupApi(common(access, lookupEndpoint));
+    return { api, destroy };
+  });
   return {
-    ecs: ecsFor(options.region), ecsFor, ecrFor, scalingFor, schedulerFor, region: options.region, endpoint,
+    ecs: ecsFor(options.region), ecsFor, ecrFor, scalingFor, schedulerFor, lookupFor, region: options.region, endpoint,
     ...(sandbox ? { sandbox } : {}),
     close: async () => {
-      for (const entry of [...clients.values(), ...ecrClients.values(), ...scalingClients.values(), ...schedulerClients.values()]) entry.destroy();
+      for (const entry of [...pools.flatMap((entries) => [...entries.values()]), ...replaced]) entry.destroy();
+      sts?.destroy();
       await sandbox?.close();
     },
   };

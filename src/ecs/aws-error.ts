@@ -20,6 +20,13 @@ interface SdkErrorShape {
 const THROTTLE_NAMES = new Set([
   'ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'ThrottledException',
 ]);
+/**
+ * Names AWS answers with when the signing credentials had expired (an STS
+ * session, assumed-role credentials) or the request's time is too far off.
+ * Not permanent: fresh credentials fix it (src/app/runtime.ts retries such a
+ * call once after dropping an assumed role's cached credentials).
+ */
+export const EXPIRED_CREDENTIAL_NAMES: ReadonlySet<string> = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired']);
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET']);
 
 /**
@@ -87,8 +94,11 @@ export class AwsCallError extends GitopsError<AwsErrorCode> {
   readonly operation: string;
   readonly outcome: AwsOutcome;
 
-  constructor(code: AwsErrorCode, message: string, awsName: string, operation: string, outcome: AwsOutcome, cause: unknown) {
-    super(code, message, { operation, awsError: awsName }, { cause });
+  constructor(
+    code: AwsErrorCode, message: string, awsName: string, operation: string, outcome: AwsOutcome, cause: unknown,
+    details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(code, message, { ...details, operation, awsError: awsName }, { cause });
     this.name = 'AwsCallError';
     this.awsName = awsName;
     this.operation = operation;
@@ -124,6 +134,7 @@ function codeFor(name: string, outcome: AwsOutcome, message: string, api?: AwsAp
   const schedulerCode = api === 'scheduler' && Object.hasOwn(SCHEDULER_ERROR_CODES, name) ? SCHEDULER_ERROR_CODES[name] : undefined;
   if (schedulerCode) return schedulerCode;
   if (name === 'CredentialsProviderError') return 'AWS_CREDENTIALS_MISSING';
+  if (EXPIRED_CREDENTIAL_NAMES.has(name)) return 'AWS_CREDENTIALS_EXPIRED';
   if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException') return 'AWS_ACCESS_DENIED';
   if (name === 'ClusterNotFoundException') return 'AWS_CLUSTER_NOT_FOUND';
   if (name === 'ServiceNotFoundException') return 'AWS_SERVICE_NOT_FOUND';
@@ -145,11 +156,23 @@ function codeFor(name: string, outcome: AwsOutcome, message: string, api?: AwsAp
 /** The AWS_* code a failed AWS call (an SDK error, or anything shaped like one) maps to. */
 export function awsErrorCode(err: unknown): AwsErrorCode {
   if (err instanceof AwsCallError) return err.code;
+  if (isAssumeRoleFailure(err)) return 'AWS_ASSUME_ROLE_FAILED';
   return codeFor(awsErrorName(err), classifyAwsError(err), (err as SdkErrorShape | undefined)?.message ?? String(err));
+}
+
+/** The credential provider of an assumed role (src/accounts/assume-role-credentials.ts) could not get credentials. */
+function isAssumeRoleFailure(err: unknown): err is GitopsError<'AWS_ASSUME_ROLE_FAILED'> {
+  return err instanceof GitopsError && err.code === 'AWS_ASSUME_ROLE_FAILED';
 }
 
 export function toAwsCallError(err: unknown, api: AwsApi, operation: string): AwsCallError {
   if (err instanceof AwsCallError) return err;
+  // The SDK asked the assumed-role provider for credentials before sending: no request went out.
+  // Its message (account, role ARN, STS's answer) and details pass through unchanged.
+  if (isAssumeRoleFailure(err)) {
+    const stsError = typeof err.details.awsError === 'string' ? err.details.awsError : 'AssumeRoleFailed';
+    return new AwsCallError('AWS_ASSUME_ROLE_FAILED', err.message, stsError, operation, 'client_error', err, err.details);
+  }
   const name = awsErrorName(err);
   const outcome = classifyAwsError(err);
   const raw = (err as SdkErrorShape | undefined)?.message ?? String(err);
