@@ -1,5 +1,6 @@
 /**
- * Seeding: clusters, ECR repositories and tagged images created at start-up
+ * Seeding: clusters, ECR repositories and tagged images, SSM parameters and
+ * CloudFormation stack outputs created at start-up
  * from a YAML or JSON document (or every *.yaml/*.yml/*.json file of a
  * folder). The format is documented in docs/sandbox.md; src/sandbox/quickstart-seed.yaml
  * is the quick start's seed.
@@ -11,6 +12,8 @@ import { GitopsError } from '../errors/index.js';
 import { SandboxApiError } from './api-error.js';
 import { createRepositoryRecord, parseRepositoryPolicy, putImageRecord, setRepositoryPolicyText, sha256Digest } from './ecr.js';
 import { createCluster } from './ecs-clusters.js';
+import { putStack, type StackOutputInput } from './cloudformation.js';
+import { PARAMETER_TYPES, putParameterRecord, type ParameterType } from './ssm.js';
 import { isObject, type Json, type JsonObject } from './json-input.js';
 import { DEFAULT_ACCOUNT, DEFAULT_REGION } from './request-identity.js';
 import type { SandboxCore } from './sandbox-core.js';
@@ -42,6 +45,21 @@ export interface SeedCluster {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+/** An SSM parameter; seeding again with another value or type stores a new version. */
+export interface SeedParameter {
+  readonly name: string;
+  readonly value: string;
+  /** @default "String" */
+  readonly type?: ParameterType;
+}
+
+/** A CloudFormation stack (CREATE_COMPLETE): outputs only, there is no template. */
+export interface SeedStack {
+  readonly name: string;
+  /** OutputKey -> OutputValue, or {value, description?, exportName?}. */
+  readonly outputs?: Readonly<Record<string, StackOutputInput>>;
+}
+
 export interface SeedAccount {
   /** @default "123456789012" */
   readonly accountId?: string;
@@ -49,6 +67,8 @@ export interface SeedAccount {
   readonly region?: string;
   readonly clusters?: readonly SeedCluster[];
   readonly repositories?: readonly SeedRepository[];
+  readonly parameters?: readonly SeedParameter[];
+  readonly stacks?: readonly SeedStack[];
 }
 
 export interface SeedDocument {
@@ -98,6 +118,32 @@ export function generatedManifest(repository: string, tag: string): string {
   });
 }
 
+function checkParameters(list: Json | undefined, at: string): void {
+  if (list === undefined) return;
+  if (!Array.isArray(list)) throw bad(at, 'must be a list');
+  list.forEach((p, i) => {
+    if (!isObject(p)) throw bad(`${at}[${i}]`, 'must be a mapping with name and value');
+    if (typeof p.name !== 'string' || p.name === '') throw bad(`${at}[${i}].name`, 'is required');
+    if (typeof p.value !== 'string' || p.value === '') throw bad(`${at}[${i}].value`, 'is required (a non-empty string; quote numbers)');
+    if (p.type !== undefined && !(PARAMETER_TYPES as readonly Json[]).includes(p.type)) throw bad(`${at}[${i}].type`, `must be one of ${PARAMETER_TYPES.join(', ')}`);
+  });
+}
+
+function checkStacks(list: Json | undefined, at: string): void {
+  if (list === undefined) return;
+  if (!Array.isArray(list)) throw bad(at, 'must be a list');
+  list.forEach((st, i) => {
+    if (!isObject(st) || typeof st.name !== 'string' || st.name === '') throw bad(`${at}[${i}].name`, 'is required');
+    if (st.outputs === undefined) return;
+    if (!isObject(st.outputs)) throw bad(`${at}[${i}].outputs`, 'must be a mapping OutputKey: value');
+    for (const [key, out] of Object.entries(st.outputs)) {
+      const ok = typeof out === 'string' || (isObject(out) && typeof out.value === 'string'
+        && (out.description === undefined || typeof out.description === 'string') && (out.exportName === undefined || typeof out.exportName === 'string'));
+      if (!ok) throw bad(`${at}[${i}].outputs.${key}`, 'must be a string, or {value, description?, exportName?} with string fields');
+    }
+  });
+}
+
 function checkSeed(doc: unknown, where: string): SeedDocument {
   if (!isObject(doc as Json)) throw bad(where, 'expected a mapping with an `accounts` list');
   const accounts = (doc as JsonObject).accounts;
@@ -133,6 +179,8 @@ function checkSeed(doc: unknown, where: string): SeedDocument {
         }
       });
     }
+    checkParameters(a.parameters, `${at}.parameters`);
+    checkStacks(a.stacks, `${at}.stacks`);
   });
   return doc as SeedDocument;
 }
@@ -163,6 +211,14 @@ export function applySeed(core: SandboxCore, doc: SeedDocument, where = 'documen
           for (const tag of image.tags) if (repo.tags.get(tag) !== digest) putImageRecord(ctx.state, repo, manifest, tag, now);
         }
       }
+      for (const p of account.parameters ?? []) {
+        const existing = ctx.state.parameters.get(p.name);
+        const current = existing?.versions[existing.versions.length - 1];
+        const type = p.type ?? 'String';
+        if (current?.value === p.value && current.type === type) continue;
+        putParameterRecord(ctx.state, now, { name: p.name, value: p.value, type, overwrite: true });
+      }
+      for (const st of account.stacks ?? []) putStack(ctx.state, now, st.name, st.outputs ?? {});
     } catch (err) {
       if (err instanceof SandboxApiError) throw bad(`${where}: account ${ctx.state.account} ${ctx.state.region}`, err.message);
       throw err;
