@@ -175,6 +175,12 @@ describe('renderDocument: problems located in the source', () => {
     for (const problem of result.problems) expect(problem.locateAt).toBe(problem.code === 'MANIFEST_INVALID_VALUE' ? problem.locateAt : result.originOf(problem.pointer));
   });
 
+  it('locates the environment\'s region at a metadata.region written beside environments', () => {
+    const result = render(service({}, { region: 'us-east-1' }));
+    expect((result.manifest?.metadata as Record<string, unknown>).region).toBe('eu-central-1');
+    expect(result.originOf('/metadata/region')).toBe('/metadata/region');
+  });
+
   it('refuses an override that is not a mapping', () => {
     const result = render(service({ environments: { prod: ['desiredCount: 2'] } }));
     expect(result.manifest).toBeUndefined();
