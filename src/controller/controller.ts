@@ -5,8 +5,12 @@
  * this loop alone acts on it: it writes the status patch (once per pass),
  * logs the pass's notes, records metrics and decides retries and requeues
  * (controller-runtime's split). Snapshots come from a ManifestSource (or
- * `setSnapshot` for one-shot use). Region access, read-ahead enqueueing and
- * pruning live in regions.ts, enqueue.ts and prune.ts.
+ * `setSnapshot` for one-shot use). Access per location (account and Region),
+ * read-ahead enqueueing, pruning and lookups live in regions.ts, enqueue.ts,
+ * prune.ts and lookups.ts. Every key's calls go to its own location
+ * (locationOf in src/keys), so one account's failure (a role that cannot be
+ * assumed, AccessDenied) is that location's keys' errors only
+ * (docs/controller.md, "Many accounts and Regions").
  */
 import { ScheduledTaskReconciler, declaredScheduledTasks } from './scheduled-task/reconciler.js';
 import { ScheduledTaskPruneScan } from './scheduled-task/prune-scan.js';
@@ -19,7 +23,12 @@ import type { ScalingApi } from '../autoscaling/scaling-api.js';
 import type { SchedulerApi } from '../scheduler/scheduler-api.js';
 import type { RateCategory } from '../ecs/rate-limits.js';
 import type { BucketLimits } from '../ecs/token-bucket.js';
-import { capacityProviderKey, clusterIdentity, clusterKey, formatKey, identityOf, isServiceIdentity, parseKey, withKind, type ResourceKey } from '../keys/index.js';
+import {
+  capacityProviderKey, clusterIdentity, clusterKey, formatKey, identityOf, isServiceIdentity, locationOf, parseKey, withKind, type ResourceKey,
+} from '../keys/index.js';
+import type { AccountDirectory } from '../accounts/account-directory.js';
+import type { LookupResolver } from '../lookups/lookup-api.js';
+import { lookupFailedOutcome, recordWithLookups, resolveRecord, withResolved } from './lookups.js';
 import { scheduleGroupName } from '../scheduler/scheduler-api.js';
 import type { ManifestSnapshot, SyncMode } from '../manifests/types.js';
 import { lazyChild, silentLogger, type Logger } from '../observe/logger.js';
@@ -64,16 +73,29 @@ export interface ControllerOptions {
    * prune, even when no manifest names it any more (the last one was removed while the controller was down).
    */
   readonly defaultRegion?: string;
-  /** ECS access for a region. A single EcsApi serves every region (tests, the sandbox). */
-  readonly ecs: EcsApi | ((region: string) => EcsApi);
-  /** ECR access for image checks and `spec.sync.images`; without it images are deployed as written, unchecked. */
-  readonly ecr?: EcrApi | ((region: string) => EcrApi);
+  /**
+   * ECS access for a location (`[account@]region`, src/keys: a bare Region is
+   * the controller's own credentials). A single EcsApi serves every location
+   * (tests, the sandbox's one account).
+   */
+  readonly ecs: EcsApi | ((location: string) => EcsApi);
+  /** ECR access for image checks and `spec.sync.images` (asked by the registry's Region); without it images are deployed as written, unchecked. */
+  readonly ecr?: EcrApi | ((location: string) => EcrApi);
   /** How long an image tag's digest is trusted. @default 60000 */
   readonly imageCacheTtlMs?: number;
   /** Application Auto Scaling and CloudWatch for `spec.autoScaling`; without it scaling is neither read nor managed. */
-  readonly scaling?: ScalingApi | ((region: string) => ScalingApi);
+  readonly scaling?: ScalingApi | ((location: string) => ScalingApi);
   /** EventBridge Scheduler for `kind: ScheduledTask`; without it scheduled tasks are neither read nor managed. */
-  readonly scheduler?: SchedulerApi | ((region: string) => SchedulerApi);
+  readonly scheduler?: SchedulerApi | ((location: string) => SchedulerApi);
+  /**
+   * What the declared environments say per account and location (roles, rate
+   * limits, prune policy). Updated from every snapshot without problems (the
+   * last good one is kept otherwise); the same directory the connection makes
+   * clients from (src/app/runtime.ts). Absent = no environment is honoured.
+   */
+  readonly accounts?: AccountDirectory;
+  /** Resolves `${ssm:…}` and `${cfn:…}` lookups before a key is reconciled; absent = a record with lookups fails (CONTROLLER_LOOKUP_FAILED). */
+  readonly lookups?: LookupResolver;
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
@@ -175,8 +197,11 @@ export function createController(options: ControllerOptions): Controller {
   // Every in-flight SDK call and timer listens on it; hundreds at once is normal here.
   setMaxListeners(0, lifetime.signal);
 
+  const accounts = options.accounts;
+  const pruneAllowed = (location: string): boolean => accounts?.pruneAllowed(location) ?? true;
   const regions = new RegionAccessPool({
     ecs: options.ecs, clock, signal: lifetime.signal, metrics,
+    ...(accounts ? { accounts } : {}),
     ...(options.ecr ? { ecr: options.ecr } : {}),
     ...(options.scaling ? { scaling: options.scaling } : {}),
     ...(options.scheduler ? { scheduler: options.scheduler } : {}),
@@ -188,7 +213,7 @@ export function createController(options: ControllerOptions): Controller {
   let stopped = false;
   const pruner = new Pruner({
     regions, planner, status, clock, logger, metrics, controllerId,
-    enabled: options.prune ?? false, maxDeletes: options.maxPrune ?? 5,
+    enabled: options.prune ?? false, maxDeletes: options.maxPrune ?? 5, pruneAllowed,
     enqueue: (key) => queue.add(key), signal: lifetime.signal,
   });
   const adoption = options.adoption ? { adoption: options.adoption } : {};
@@ -202,7 +227,7 @@ export function createController(options: ControllerOptions): Controller {
     ...(metrics ? { onHookFinished: (phase, result) => metrics.recordDeployHookRun(phase, result) } : {}),
   });
   const scheduledTaskScan = new ScheduledTaskPruneScan({
-    controllerId, group: scheduleGroupName(controllerId), prune: options.prune ?? false, maxDeletes: options.maxPrune ?? 5, detect: mode === 'detect',
+    controllerId, group: scheduleGroupName(controllerId), prune: options.prune ?? false, maxDeletes: options.maxPrune ?? 5, detect: mode === 'detect', pruneAllowed,
     ...(options.defaultRegion !== undefined ? { defaultRegion: options.defaultRegion } : {}),
   });
   const scheduledTasks = new ScheduledTaskReconciler({
@@ -213,7 +238,7 @@ export function createController(options: ControllerOptions): Controller {
     Service: services,
     Cluster: new ClusterReconciler({ clock, planner, controllerId, mode, ...adoption }),
     ServicePrune: new ServicePruneReconciler(pruner, controllerId),
-    CapacityProvider: new CapacityProviderReconciler({ clock, controllerId, mode, prune: options.prune ?? false }),
+    CapacityProvider: new CapacityProviderReconciler({ clock, controllerId, mode, prune: options.prune ?? false, pruneAllowed }),
     ScheduledTask: scheduledTasks,
   };
   const capacityProviderScan = new CapacityProviderPruneScan(controllerId);
@@ -230,11 +255,30 @@ export function createController(options: ControllerOptions): Controller {
 
   const revisionOf = (snapshot: ManifestSnapshot | undefined) => snapshot?.revision ?? 'unversioned';
 
-  function dispatch<K extends ResourceKey>(key: K, index: DesiredIndex, signal: AbortSignal, log: Logger): Promise<ReconcileOutcome> {
+  /**
+   * One pass over a key, with its location's access. A record whose rendered
+   * manifest carries lookups is resolved first, in that location, and the
+   * reconciler sees the resolved record (lookups.ts); a failed lookup is the
+   * key's error outcome, nothing applied.
+   */
+  async function dispatch<K extends ResourceKey>(key: K, index: DesiredIndex, signal: AbortSignal, log: Logger): Promise<ReconcileOutcome> {
     const reconciler = reconcilers[key.kind] as unknown as Reconciler<K['kind']>;
+    const identity = identityOf(key);
+    const location = locationOf(key);
+    const current = status.get(identity);
+    let desiredIndex = index;
+    const record = index.snapshot.blockedKeys.has(identity) ? undefined : recordWithLookups(key, identity, index);
+    if (record) {
+      try {
+        desiredIndex = withResolved(index, identity, await resolveRecord(record, options.lookups, location, signal));
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const error = { code: errorCodeOf(err, 'CONTROLLER_LOOKUP_FAILED'), message: errorMessage(err), at: new Date(clock.now()).toISOString() };
+        return lookupFailedOutcome(record, error, { controllerMode: mode, scheduleGroup: scheduledTasks.group, status: current });
+      }
+    }
     return reconciler.reconcile(key as never, {
-      desired: index, revision: revisionOf(index.snapshot), region: regions.get(key.region), signal,
-      status: status.get(identityOf(key)), log,
+      desired: desiredIndex, revision: revisionOf(index.snapshot), region: regions.get(location), signal, status: current, log,
     });
   }
 
@@ -282,7 +326,7 @@ export function createController(options: ControllerOptions): Controller {
       // A declared cluster is created first (its key was queued ahead of the services).
       if (key.kind === 'Service' || key.kind === 'ScheduledTask') await clusterPending.get(clusterIdentity(key.region, key.cluster, key.account))?.promise;
       // A cluster attaching a declared capacity provider waits for that provider's pass (it must exist to be attached).
-      if (key.kind === 'Cluster') await Promise.all(declaredProvidersOfCluster(index.snapshot, key.region, key.cluster).map((id) => capacityProviderPending.get(id)?.promise));
+      if (key.kind === 'Cluster') await Promise.all(declaredProvidersOfCluster(index.snapshot, key.region, key.cluster, key.account).map((id) => capacityProviderPending.get(id)?.promise));
       const outcome = await dispatch(key, index, deadline.signal, log);
       record(key, outcome, log, (clock.now() - started) / 1000);
       result = outcome.result;
@@ -345,6 +389,8 @@ export function createController(options: ControllerOptions): Controller {
     if (stopped) return;
     const delta = changes ?? changedKeys(desired?.snapshot, snapshot);
     const previousSnapshot = desired?.snapshot;
+    // A broken Environment file must not take an account's role or limits away mid-run: the last good environments stay.
+    if (snapshot.problems.length === 0) accounts?.update(snapshot.environments ?? []);
     desired = indexSnapshot(snapshot);
     status.setSnapshot(snapshot.revision, new Date(clock.now()).toISOString(), snapshot.problems.length);
     metrics?.recordSnapshot(snapshot, clock.now() / 1000);
@@ -361,11 +407,11 @@ export function createController(options: ControllerOptions): Controller {
         capacityProviderPending.set(id, { promise, resolve });
       }
     }
-    capacityProviderScan.remember(snapshot);
+    capacityProviderScan.remember(snapshot, accounts?.locations() ?? []);
     for (const id of [...delta.clusters.added, ...delta.clusters.changed]) {
       const cluster = desired.clusters.get(id);
       if (!cluster) continue;
-      keys.push(formatKey(clusterKey(cluster.region, cluster.name)));
+      keys.push(formatKey(clusterKey(cluster.region, cluster.name, cluster.account)));
       if (!clusterPending.has(id)) {
         let resolve!: () => void;
         const promise = new Promise<void>((r) => (resolve = r));
@@ -407,7 +453,7 @@ export function createController(options: ControllerOptions): Controller {
   }
 
   /**
-   * Lists the controller's schedule group in each Region: schedules no
+   * Lists the controller's schedule group in each location: schedules no
    * manifest declares are queued with the scan's verdict (deleted only with
    * --prune, under the prune guards; else recorded as left), and records of
    * schedules no longer declared are looked at once more so they go.
@@ -420,14 +466,17 @@ export function createController(options: ControllerOptions): Controller {
       if (!declared.has(record.key) && !index.snapshot.blockedKeys.has(record.key)) queue.add(record.key);
     }
     const scan = scheduledTaskScan.scan(index.snapshot, {
-      scheduler: (region) => regions.get(region).scheduler?.api,
-      groupState: (region, signal) => {
-        const api = regions.get(region).scheduler?.api;
-        return api ? scheduledTasks.groupState(region, api, signal) : Promise.resolve('missing' as const);
+      scheduler: (location) => regions.get(location).scheduler?.api,
+      groupState: (location, signal) => {
+        const api = regions.get(location).scheduler?.api;
+        return api ? scheduledTasks.groupState(location, api, signal) : Promise.resolve('missing' as const);
       },
     }, (key) => queue.add(key), lifetime.signal)
-      .then(({ blocked }) => {
+      .then(({ blocked, failed }) => {
         if (blocked && blocked !== 'disabled') metrics?.recordPruneBlocked(SCHEDULED_TASK_PRUNE_REASON[blocked]);
+        for (const { location, error } of failed) {
+          logger.warn({ location, code: errorCodeOf(error, 'CONTROLLER_APPLY_FAILED'), err: errorMessage(error) }, 'scheduled task scan could not read a location; retried at the next resync');
+        }
       })
       .catch((err: unknown) => logger.warn({ code: errorCodeOf(err, 'CONTROLLER_APPLY_FAILED'), err: errorMessage(err) }, 'scheduled task scan failed; retried at the next resync'));
     resyncs.add(scan);
@@ -438,7 +487,12 @@ export function createController(options: ControllerOptions): Controller {
   function scanCapacityProviders(): void {
     const index = desired;
     if (!options.prune || mode === 'detect' || stopped || !index) return;
-    const scan = capacityProviderScan.scan(index.snapshot, (region) => regions.get(region).ecs, (key) => queue.add(key), lifetime.signal)
+    const scan = capacityProviderScan.scan(index.snapshot, (location) => regions.get(location).ecs, (key) => queue.add(key), lifetime.signal)
+      .then(({ failed }) => {
+        for (const { location, error } of failed) {
+          logger.warn({ location, code: errorCodeOf(error, 'CONTROLLER_APPLY_FAILED'), err: errorMessage(error) }, 'capacity provider prune scan could not read a location; retried at the next resync');
+        }
+      })
       .catch((err: unknown) => logger.warn({ code: errorCodeOf(err, 'CONTROLLER_APPLY_FAILED'), err: errorMessage(err) }, 'capacity provider prune scan failed; retried at the next resync'));
     resyncs.add(scan);
     void scan.finally(() => resyncs.delete(scan));
@@ -464,8 +518,8 @@ export function createController(options: ControllerOptions): Controller {
         ...imagesToPrefetch(s), ...imagesToPrefetch(s, true).filter((ref) => regions.images?.needsRecheck(ref)),
       ]);
       await prefetchImages(refs);
-      for (const p of declaredCapacityProviders(index.snapshot).values()) queue.add(formatKey(capacityProviderKey(p.region, p.name)));
-      for (const c of index.snapshot.clusters) queue.add(formatKey(clusterKey(c.region, c.name)));
+      for (const p of declaredCapacityProviders(index.snapshot).values()) queue.add(formatKey(capacityProviderKey(p.region, p.name, p.account)));
+      for (const c of index.snapshot.clusters) queue.add(formatKey(clusterKey(c.region, c.name, c.account)));
       // Each schedule is compared again (drift is corrected), its group and last runs read afresh once.
       scheduledTasks.expire();
       for (const t of index.snapshot.scheduledTasks ?? []) if (!index.snapshot.blockedKeys.has(t.key)) queue.add(t.key);

@@ -1,7 +1,8 @@
 /**
  * Putting keys on the queue with read-ahead: declared services are queued in
  * groups of up to 10 per cluster (DescribeServices' limit), and each group is
- * announced to the region's reader (EcsReader.planBatch). The first reconcile
+ * announced to its location's reader (EcsReader.planBatch; one per account
+ * and Region). The first reconcile
  * of a group reads the whole group in one DescribeServices and the others
  * take their answers from that read. Whole-fleet passes (the first snapshot
  * after a start, a resync, a commit touching many services) cost
@@ -10,7 +11,7 @@
  */
 import type { DesiredService } from '../manifests/types.js';
 import { DESCRIBE_SERVICES_MAX } from '../ecs/ecs-reader.js';
-import { clusterIdentity } from '../keys/index.js';
+import { clusterIdentity, locationOf } from '../keys/index.js';
 import type { DesiredIndex } from './reconciler.js';
 import type { RegionAccessPool } from './regions.js';
 import type { WorkQueue } from './workqueue.js';
@@ -19,7 +20,7 @@ import type { WorkQueue } from './workqueue.js';
 function groupByCluster(services: Iterable<DesiredService>): Map<string, DesiredService[]> {
   const byCluster = new Map<string, DesiredService[]>();
   for (const s of services) {
-    const id = clusterIdentity(s.region, s.cluster);
+    const id = clusterIdentity(s.region, s.cluster, s.account);
     const list = byCluster.get(id);
     if (list) list.push(s);
     else byCluster.set(id, [s]);
@@ -44,7 +45,11 @@ export function enqueueWithReadAhead(queueKeys: Iterable<string>, desired: Desir
     for (let i = 0; i < list.length; i += DESCRIBE_SERVICES_MAX) {
       const group = list.slice(i, i + DESCRIBE_SERVICES_MAX);
       const first = group[0] as DesiredService;
-      regions.get(first.region).reader.planBatch(first.cluster, group.map((s) => s.name));
+      try {
+        regions.get(locationOf(first)).reader.planBatch(first.cluster, group.map((s) => s.name));
+      } catch {
+        // Read-ahead only saves calls: a location whose access cannot be made fails in its own reconciles.
+      }
       for (const s of group) queue.add(s.key);
     }
   }

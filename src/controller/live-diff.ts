@@ -14,9 +14,12 @@ import type { EcrApi } from '../ecs/ecr-api.js';
 import type { DesiredService, ImagePolicy } from '../manifests/types.js';
 import type { Clock } from '../util/clock.js';
 import { imagePolicyOf, imagesToPrefetch, type ImagePolicyProblem, type UnverifiedImage } from './image-policy.js';
-import { RegionAccessPool } from './regions.js';
+import { RegionAccessPool, type LocationDirectory } from './regions.js';
 import { DEFAULT_CONTROLLER_ID } from './controller.js';
 import { observeService } from './service/observe.js';
+import { locationOf } from '../keys/index.js';
+import type { LookupResolver } from '../lookups/lookup-api.js';
+import { resolveRecord } from './lookups.js';
 
 /** The digests a service's ECR tags resolve to, for services whose `spec.sync.images` uses digests. */
 export interface ServiceImageDigests {
@@ -40,29 +43,37 @@ export interface LiveDiff {
 }
 
 export interface LiveDiffOptions {
-  readonly ecs: (region: string) => EcsApi;
+  /** ECS per location (`[account@]region`, src/keys): each service is read in its own account and Region. */
+  readonly ecs: (location: string) => EcsApi;
   /** With ECR access, `spec.sync.images` is applied and images about to be deployed are checked. */
-  readonly ecr?: (region: string) => EcrApi;
+  readonly ecr?: (location: string) => EcrApi;
   /** With auto scaling access, `spec.autoScaling` is compared and a target registered outside Git exempts desiredCount. */
-  readonly scaling?: (region: string) => ScalingApi;
+  readonly scaling?: (location: string) => ScalingApi;
+  /** The environments' rate limits per location (AccountDirectory). */
+  readonly accounts?: LocationDirectory;
+  /** Resolves `${ssm:…}`/`${cfn:…}` lookups first, in each service's location; without it a service with lookups fails (CONTROLLER_LOOKUP_FAILED). */
+  readonly lookups?: LookupResolver;
   /** Whose scalable targets count as Git's (the service's ecs-gitops/autoscaling tag). @default 'ecs-gitops' */
   readonly controllerId?: string;
   readonly clock: Clock;
   readonly signal: AbortSignal;
 }
 
-export async function diffAgainstLive(services: readonly DesiredService[], options: LiveDiffOptions): Promise<LiveDiff> {
+export async function diffAgainstLive(declaredServices: readonly DesiredService[], options: LiveDiffOptions): Promise<LiveDiff> {
+  // Lookups resolved in each service's own account and Region, as the controller would before applying.
+  const services = await Promise.all(declaredServices.map((s) => resolveRecord(s, options.lookups, locationOf(s), options.signal)));
   // The command's own access: the rate limits a controller would respect, no applier used.
   const regions = new RegionAccessPool({
     ecs: options.ecs, clock: options.clock, signal: options.signal,
     ...(options.ecr ? { ecr: options.ecr } : {}), ...(options.scaling ? { scaling: options.scaling } : {}),
+    ...(options.accounts ? { accounts: options.accounts } : {}),
   });
   const controllerId = options.controllerId ?? DEFAULT_CONTROLLER_ID;
   // One batched look-up per repository for every image compared.
   await regions.images?.prefetch(services.flatMap((s) => imagesToPrefetch(s, true)), options.signal);
   const sorted = [...services].sort((a, b) => a.key.localeCompare(b.key));
   // Observed side by side: look-ups in one cluster made in the same turn share DescribeServices calls.
-  const observed = await Promise.all(sorted.map((s) => observeService(s, regions.get(s.region), options.signal, { controllerId })));
+  const observed = await Promise.all(sorted.map((s) => observeService(s, regions.get(locationOf(s)), options.signal, { controllerId })));
   const imageProblems: Array<ImagePolicyProblem & { key: string }> = [];
   const unverifiedImages: Array<UnverifiedImage & { key: string }> = [];
   const images: ServiceImageDigests[] = [];

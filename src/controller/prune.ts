@@ -5,6 +5,13 @@
  * The ServicePrune reconciler re-reads the service before deleting it
  * (level-triggered) and deletes only what this controller owns. With pruning
  * off the pass still runs, to report the orphans it would delete.
+ *
+ * Clusters are known by location and name (`[account@]region/cluster`): the
+ * same cluster name in two accounts is two clusters. A location whose
+ * environment sets `sync.prune: false` keeps its orphans (reported like
+ * pruning disabled), and a location that cannot be listed (its role cannot be
+ * assumed, access denied) is skipped and logged: the others are pruned all
+ * the same (docs/controller.md, "Many accounts and Regions").
  */
 import { planScaling } from '../plan/plan-scaling.js';
 import type { ScalingActionKind } from '../plan/scaling-types.js';
@@ -12,7 +19,9 @@ import { TAG_AUTOSCALING, tagsToMap } from '../diff/tags.js';
 import { isServiceGone } from '../diff/index.js';
 import { isControllerTagValue, ownershipOf } from '../plan/ownership.js';
 import { errorCodeOf } from './errors.js';
-import { clusterIdentity, formatKey, identityOf, parseKey, serviceIdentity, servicePruneKey, type ServicePruneKey } from '../keys/index.js';
+import {
+  clusterIdentity, formatKey, identityOf, locationOf, parseKey, serviceIdentity, servicePruneKey, type ServicePruneKey,
+} from '../keys/index.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics, PruneBlockedReason } from '../observe/metrics.js';
 import type { Action, PruneBlockReason } from '../plan/types.js';
@@ -39,6 +48,8 @@ export interface PrunerOptions {
   readonly controllerId: string;
   /** Delete owned services that left the manifests. */
   readonly enabled: boolean;
+  /** False for a location (`[account@]region`) whose environment sets `sync.prune: false`. @default always true */
+  readonly pruneAllowed?: (location: string) => boolean;
   /** Most services one pass may delete. */
   readonly maxDeletes: number;
   /** Where deletions go: the controller's queue. */
@@ -50,7 +61,7 @@ export interface PrunerOptions {
 export class Pruner {
   readonly #options: PrunerOptions;
   /** Clusters any snapshot named: a cluster whose last manifest went away may still hold owned services. */
-  readonly #knownClusters = new Map<string, { readonly region: string; readonly cluster: string }>();
+  readonly #knownClusters = new Map<string, { readonly account?: string; readonly region: string; readonly cluster: string }>();
   readonly #pendingDeletes = new Map<string, { readonly arn: string; readonly actions: readonly Action[] }>();
   #last: PruneStatus | undefined;
   #running: Promise<void> | undefined;
@@ -71,8 +82,13 @@ export class Pruner {
   }
 
   remember(desired: DesiredIndex): void {
-    for (const s of desired.snapshot.services) this.#knownClusters.set(clusterIdentity(s.region, s.cluster), { region: s.region, cluster: s.cluster });
-    for (const c of desired.snapshot.clusters) this.#knownClusters.set(c.key, { region: c.region, cluster: c.name });
+    const add = (account: string | undefined, region: string, cluster: string) => {
+      this.#knownClusters.set(clusterIdentity(region, cluster, account), { ...(account !== undefined ? { account } : {}), region, cluster });
+    };
+    for (const s of desired.snapshot.services) add(s.account, s.region, s.cluster);
+    for (const c of desired.snapshot.clusters) add(c.account, c.region, c.name);
+    // An environment's default cluster: its services may all have left the manifests.
+    for (const e of desired.snapshot.environments ?? []) if (e.manifest.spec.cluster) add(e.account, e.region, e.manifest.spec.cluster);
   }
 
   /** The deletion planned for a service, taken once (its ServicePrune pass consumes it). */
@@ -108,40 +124,70 @@ export class Pruner {
     const { regions, controllerId, signal, status, clock, metrics, logger } = this.#options;
     const snapshot = desired.snapshot;
     const owned: Array<{ key: string; arn: string; desiredCount: number }> = [];
+    /** Orphans in locations whose environment forbids pruning: reported, never planned. */
+    const kept: Array<{ key: string; location: string }> = [];
     const desiredKeys = new Set<string>([...desired.services.keys(), ...snapshot.blockedKeys]);
-    for (const { region, cluster } of this.#knownClusters.values()) {
-      const access = regions.get(region);
+    const unreadable = new Set<string>();
+    for (const { account, region, cluster } of this.#knownClusters.values()) {
+      const location = locationOf({ ...(account !== undefined ? { account } : {}), region });
+      // One failure (an unassumable role, access denied) is enough for the location this pass.
+      if (unreadable.has(location)) continue;
       let arns: string[];
+      let found: Awaited<ReturnType<ReturnType<RegionAccessPool['get']>['reader']['describeServices']>>;
+      let access: ReturnType<RegionAccessPool['get']>;
       try {
-        arns = await access.reader.listServiceArns(cluster, signal);
+        access = regions.get(location);
+        try {
+          arns = await access.reader.listServiceArns(cluster, signal);
+        } catch (err) {
+          // A cluster that does not exist (yet) holds nothing to prune.
+          if (errorCodeOf(err, 'CONTROLLER_APPLY_FAILED') === 'AWS_CLUSTER_NOT_FOUND') continue;
+          throw err;
+        }
+        // Only undeclared services can be candidates; declared ones are read by their own
+        // reconciles, so a pass costs ListServices pages plus the orphans' reads.
+        const names = arns.map((arn) => arn.split('/').pop() ?? '')
+          .filter((n) => n.length > 0 && !desiredKeys.has(serviceIdentity(region, cluster, n, account)));
+        if (names.length === 0) continue;
+        found = await access.reader.describeServices(cluster, names, signal);
       } catch (err) {
-        // A cluster that does not exist (yet) holds nothing to prune.
-        if (errorCodeOf(err, 'CONTROLLER_APPLY_FAILED') === 'AWS_CLUSTER_NOT_FOUND') continue;
-        throw err;
+        if (signal.aborted) throw err;
+        unreadable.add(location);
+        logger.warn({ location, code: errorCodeOf(err, 'CONTROLLER_APPLY_FAILED'), err: err instanceof Error ? err.message : String(err) },
+          'prune pass could not read a location; its orphans are looked for again at the next pass, the other locations are pruned');
+        continue;
       }
-      // Only undeclared services can be candidates; declared ones are read by their own
-      // reconciles, so a pass costs ListServices pages plus the orphans' reads.
-      const names = arns.map((arn) => arn.split('/').pop() ?? '')
-        .filter((n) => n.length > 0 && !desiredKeys.has(serviceIdentity(region, cluster, n)));
-      if (names.length === 0) continue;
-      const found = await access.reader.describeServices(cluster, names, signal);
+      const allowed = this.#options.pruneAllowed?.(location) ?? true;
       for (const [name, lookup] of found) {
         const svc = lookup.service;
         if (isServiceGone(svc) || ownershipOf(svc?.tags, controllerId).kind !== 'ours') continue;
-        owned.push({ key: serviceIdentity(region, cluster, name), arn: svc?.serviceArn ?? name, desiredCount: svc?.desiredCount ?? 0 });
+        const key = serviceIdentity(region, cluster, name, account);
+        if (allowed) owned.push({ key, arn: svc?.serviceArn ?? name, desiredCount: svc?.desiredCount ?? 0 });
+        else kept.push({ key, location });
       }
     }
     const plan = this.#options.planner.planPrune({
       ownedLive: owned, desiredKeys, snapshotHasProblems: snapshot.problems.length > 0,
       pruneEnabled: this.#options.enabled, maxDeletes: this.#options.maxDeletes,
     });
+    const keptBlock = kept.length > 0
+      ? {
+        reason: 'disabled' as const,
+        message: `pruning is off in ${[...new Set(kept.map((k) => k.location))].sort().join(', ')} (the environment sets sync.prune: false): ${kept.length} service(s) no longer in the manifests were kept (${kept.map((k) => k.key).join(', ')})`,
+      }
+      : undefined;
+    const blocked = plan.blocked ?? keptBlock;
     const report: PruneStatus = {
       at: new Date(clock.now()).toISOString(), ...(snapshot.revision !== undefined ? { revision: snapshot.revision } : {}),
-      candidates: plan.candidates.map((c) => c.key), deleted: plan.deletes.map((d) => d.key),
-      ...(plan.blocked ? { blocked: { reason: plan.blocked.reason, message: plan.blocked.message } } : {}),
+      candidates: [...plan.candidates.map((c) => c.key), ...kept.map((k) => k.key)], deleted: plan.deletes.map((d) => d.key),
+      ...(blocked ? { blocked: { reason: blocked.reason, message: blocked.message } } : {}),
     };
     this.#last = report;
-    if (plan.candidates.length > 0 || status.snapshot().prune) status.setPrune(report);
+    if (report.candidates.length > 0 || status.snapshot().prune) status.setPrune(report);
+    if (keptBlock) {
+      metrics?.recordPruneBlocked(PRUNE_REASON_METRIC.disabled);
+      logger.warn({ reason: keptBlock.reason, candidates: kept.map((k) => k.key) }, `prune blocked: ${keptBlock.message}`);
+    }
     if (plan.blocked) {
       metrics?.recordPruneBlocked(PRUNE_REASON_METRIC[plan.blocked.reason]);
       logger.warn({ reason: plan.blocked.reason, candidates: report.candidates }, `prune blocked: ${plan.blocked.message}`);

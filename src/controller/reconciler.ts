@@ -14,7 +14,7 @@ import type { ActionKind } from '../plan/types.js';
 import type { ReconcileResult, RolloutResult } from '../observe/metrics.js';
 import type { KeyOfKind, ResourceKind } from '../keys/index.js';
 import type { Logger } from '../observe/logger.js';
-import type { DesiredCluster, DesiredService, ManifestSnapshot } from '../manifests/types.js';
+import type { DesiredCluster, DesiredScheduledTask, DesiredService, ManifestSnapshot } from '../manifests/types.js';
 import type { RegionAccess } from './regions.js';
 import type { ServiceStatus, StatusError, StatusWrite } from './status.js';
 
@@ -53,6 +53,7 @@ export interface DesiredIndex {
   readonly snapshot: ManifestSnapshot;
   readonly services: ReadonlyMap<string, DesiredService>;
   readonly clusters: ReadonlyMap<string, DesiredCluster>;
+  readonly scheduledTasks: ReadonlyMap<string, DesiredScheduledTask>;
 }
 
 export function indexSnapshot(snapshot: ManifestSnapshot): DesiredIndex {
@@ -60,6 +61,7 @@ export function indexSnapshot(snapshot: ManifestSnapshot): DesiredIndex {
     snapshot,
     services: new Map(snapshot.services.map((s) => [s.key, s])),
     clusters: new Map(snapshot.clusters.map((c) => [c.key, c])),
+    scheduledTasks: new Map((snapshot.scheduledTasks ?? []).map((t) => [t.key, t])),
   };
 }
 
@@ -68,7 +70,7 @@ export interface ReconcileContext {
   readonly desired: DesiredIndex;
   /** snapshot.revision, or `unversioned`. */
   readonly revision: string;
-  /** Rate-limited reads and writes for the key's region. */
+  /** Rate-limited reads and writes for the key's location (its account and Region). */
   readonly region: RegionAccess;
   /** The reconcile deadline joined with shutdown. */
   readonly signal: AbortSignal;

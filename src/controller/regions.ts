@@ -1,10 +1,14 @@
 /**
- * ECS and ECR access per Region, made on first use and kept for the
- * controller's life: the rate limiter (one set of token buckets per distinct
- * EcsApi, since ECS's limits are per account and Region), the batched reader,
- * the applier, the ECR image resolver and the cluster default-strategy cache.
- * The controller and the `diff` command's read-only pass both take their
- * access from here.
+ * AWS access per location (`[account@]region`, src/keys: where a key's calls
+ * go), made on first use and kept for the controller's life: the rate limiter
+ * (one set of token buckets per location, since ECS's limits are per account
+ * and Region), the batched reader, the applier, the ECR image resolver and
+ * the cluster default-strategy cache. A location's buckets take the
+ * controller's limits with its environment's own (raised quotas,
+ * docs/environments.md) over them; when those limits or an account's role
+ * change, the location's access is made afresh on its next use. The
+ * controller and the `diff` command's read-only pass both take their access
+ * from here (docs/controller.md, "Many accounts and Regions").
  */
 import type * as ECS from '@aws-sdk/client-ecs';
 import type { EcsApi } from '../ecs/ecs-api.js';
@@ -13,6 +17,8 @@ import type { EcrApi } from '../ecs/ecr-api.js';
 import { ImageResolver } from '../ecs/image-resolver.js';
 import { EcsRateLimiter } from '../ecs/rate-limited-ecs.js';
 import type { RateCategory } from '../ecs/rate-limits.js';
+import { parseLocation } from '../keys/index.js';
+import type { LocationRateLimits } from '../accounts/account-directory.js';
 import type { BucketLimits } from '../ecs/token-bucket.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Clock } from '../util/clock.js';
@@ -43,6 +49,10 @@ const SCALING_APPLY_ACTION: Readonly<Record<ScalingActionKind, ApplyAction>> = {
 const CLUSTER_STRATEGY_TTL_MS = 60_000;
 
 export interface RegionAccess {
+  /** `[account@]region`: the pool's key for this access. */
+  readonly location: string;
+  /** The account the calls act in; undefined = the controller's own credentials' account. */
+  readonly account?: string;
   readonly region: string;
   /** Rate-limited ECS. */
   readonly ecs: EcsApi;
@@ -64,17 +74,35 @@ export interface SchedulerAccess {
   readonly api: SchedulerApi;
 }
 
+/** What the pool reads of the declared environments (AccountDirectory, src/accounts). */
+export interface LocationDirectory {
+  /** The environment's limits at a location, over the controller's; undefined = the controller's. */
+  rateLimitsFor(location: string): LocationRateLimits | undefined;
+  /** Bumped when some account's role changes: accesses made before hold clients of the old role. */
+  readonly generation: number;
+}
+
 export interface RegionAccessOptions {
-  /** ECS access for a region. A single EcsApi serves every region (tests, the sandbox). */
-  readonly ecs: EcsApi | ((region: string) => EcsApi);
-  /** Without it images are deployed as written, unchecked. */
-  readonly ecr?: EcrApi | ((region: string) => EcrApi);
+  /**
+   * ECS access for a location (`[account@]region`: a bare Region is the
+   * controller's own account). A single EcsApi serves every location (tests,
+   * the sandbox's one account).
+   */
+  readonly ecs: EcsApi | ((location: string) => EcsApi);
+  /**
+   * ECR for image checks; without it images are deployed as written,
+   * unchecked. The image resolver asks by the image's registry Region (a bare
+   * location: the controller's own credentials).
+   */
+  readonly ecr?: EcrApi | ((location: string) => EcrApi);
   /** How long an image tag's digest is trusted. @default 60000 */
   readonly imageCacheTtlMs?: number;
-  /** Application Auto Scaling and CloudWatch for a region; without it scaling is neither read nor managed. */
-  readonly scaling?: ScalingApi | ((region: string) => ScalingApi);
-  /** EventBridge Scheduler for a region; without it scheduled tasks are neither read nor managed. */
-  readonly scheduler?: SchedulerApi | ((region: string) => SchedulerApi);
+  /** Application Auto Scaling and CloudWatch for a location; without it scaling is neither read nor managed. */
+  readonly scaling?: ScalingApi | ((location: string) => ScalingApi);
+  /** EventBridge Scheduler for a location; without it scheduled tasks are neither read nor managed. */
+  readonly scheduler?: SchedulerApi | ((location: string) => SchedulerApi);
+  /** The environments' rate limits per location and the roles' generation; absent = the controller's limits everywhere. */
+  readonly accounts?: LocationDirectory;
   readonly clock: Clock;
   /** Lifetime signal for reads shared by several callers. */
   readonly signal: AbortSignal;
@@ -83,13 +111,17 @@ export interface RegionAccessOptions {
   readonly metrics?: Metrics;
 }
 
+/** One location's access and what it was made under (rebuilt when either changes). */
+interface PoolEntry {
+  readonly access: RegionAccess;
+  readonly limitsSignature: string;
+  readonly generation: number;
+}
+
 export class RegionAccessPool {
   readonly #options: RegionAccessOptions;
-  readonly #regions = new Map<string, RegionAccess>();
-  readonly #limited = new Map<EcsApi, EcsApi>();
-  readonly #limitedScaling = new Map<ScalingApi, ScalingApi>();
-  readonly #limitedScheduler = new Map<SchedulerApi, SchedulerApi>();
-  /** One resolver for every Region: its cache is keyed by the image's own registry and Region. */
+  readonly #locations = new Map<string, PoolEntry>();
+  /** One resolver for every location: its cache is keyed by the image's own registry and Region. */
   readonly images: ImageResolver | undefined;
 
   constructor(options: RegionAccessOptions) {
@@ -105,18 +137,47 @@ export class RegionAccessPool {
       : undefined;
   }
 
-  get(region: string): RegionAccess {
-    const known = this.#regions.get(region);
-    if (known) return known;
+  /** The access for `location` (`[account@]region`, locationOf in src/keys). */
+  get(location: string): RegionAccess {
+    const limits = this.#limitsFor(location);
+    const limitsSignature = JSON.stringify(limits);
+    const generation = this.#options.accounts?.generation ?? 0;
+    const known = this.#locations.get(location);
+    if (known && known.limitsSignature === limitsSignature && known.generation === generation) return known.access;
+    const access = this.#make(location, limits);
+    this.#locations.set(location, { access, limitsSignature, generation });
+    return access;
+  }
+
+  /** Locations with access made so far. */
+  locations(): readonly string[] {
+    return [...this.#locations.keys()];
+  }
+
+  /** A resync begins: every location's scaling reader lists afresh once, for the whole pass. */
+  expireScalingListings(): void {
+    for (const { access } of this.#locations.values()) access.scaling?.reader.expireListing();
+  }
+
+  /** The controller's limits with the location's environment limits over them; false = no limiting. */
+  #limitsFor(location: string): Partial<Record<RateCategory, BucketLimits>> | false {
+    const { rateLimits, accounts } = this.#options;
+    if (rateLimits === false) return false;
+    const own = accounts?.rateLimitsFor(location);
+    return own ? { ...rateLimits, ...own } : { ...rateLimits };
+  }
+
+  #make(location: string, limits: Partial<Record<RateCategory, BucketLimits>> | false): RegionAccess {
     const { clock, signal, metrics } = this.#options;
-    const ecs = this.#limit(typeof this.#options.ecs === 'function' ? this.#options.ecs(region) : this.#options.ecs);
+    const { account, region } = parseLocation(location);
+    const ecs = this.#limitEcs(pick(this.#options.ecs, location), limits);
     const reader = new EcsReader({ ecs, clock, signal });
     const applier = new Applier({ ecs, reader, onAction: (action, ok) => metrics?.recordApplyAction(action, ok ? 'success' : 'error') });
     const strategies = new Map<string, { at: number; strategy: readonly ECS.CapacityProviderStrategyItem[] }>();
-    const scaling = this.#scalingAccess(region);
-    const scheduler = this.#schedulerAccess(region);
-    const access: RegionAccess = {
-      region, ecs, reader, applier,
+    const scaling = this.#scalingAccess(location, limits);
+    const scheduler = this.#schedulerAccess(location, limits);
+    return {
+      location, region, ...(account !== undefined ? { account } : {}), ecs, reader, applier,
       ...(this.images ? { images: this.images } : {}),
       ...(scaling ? { scaling } : {}),
       ...(scheduler ? { scheduler } : {}),
@@ -129,66 +190,50 @@ export class RegionAccessPool {
         return strategy;
       },
     };
-    this.#regions.set(region, access);
-    return access;
   }
 
-  /** A resync begins: every Region's scaling reader lists afresh once, for the whole pass. */
-  expireScalingListings(): void {
-    for (const access of this.#regions.values()) access.scaling?.reader.expireListing();
-  }
-
-  /** The batched scaling reader and the applier over the Region's rate-limited scaling API. */
-  #scalingAccess(region: string): ScalingAccess | undefined {
-    const { scaling: option, rateLimits, clock, metrics, signal } = this.#options;
+  /** The batched scaling reader and the applier over the location's rate-limited scaling API. */
+  #scalingAccess(location: string, limits: Partial<Record<RateCategory, BucketLimits>> | false): ScalingAccess | undefined {
+    const { scaling: option, clock, metrics, signal } = this.#options;
     if (!option) return undefined;
-    const raw = typeof option === 'function' ? option(region) : option;
-    let api = this.#limitedScaling.get(raw);
-    if (!api) {
-      api = rateLimits === false ? raw : new ScalingRateLimiter({
-        clock, limits: rateLimits ?? {}, onWait: (bucket, seconds) => metrics?.recordRateLimiterWait(bucket, seconds),
-      }).wrap(raw);
-      this.#limitedScaling.set(raw, api);
-    }
+    const raw = pick(option, location);
+    const api = limits === false ? raw : new ScalingRateLimiter({
+      clock, limits, onWait: (bucket, seconds) => metrics?.recordRateLimiterWait(bucket, seconds),
+    }).wrap(raw);
     const reader = new ScalingReader({ scaling: api, clock, signal });
     const applier = new ScalingApplier({
       scaling: api, reader, onAction: (kind, ok) => metrics?.recordApplyAction(SCALING_APPLY_ACTION[kind], ok ? 'success' : 'error'),
     });
-    const limited = api;
     return {
       reader, applier,
       async tagTarget(targetArn, tags, signal) {
-        await limited.send('TagResource', { ResourceARN: targetArn, Tags: { ...tags } }, signal);
+        await api.send('TagResource', { ResourceARN: targetArn, Tags: { ...tags } }, signal);
       },
     };
   }
 
-  /** The Region's Scheduler API behind its own buckets: one limiter per distinct SchedulerApi, as for ECS. */
-  #schedulerAccess(region: string): SchedulerAccess | undefined {
-    const { scheduler: option, rateLimits, clock, metrics } = this.#options;
+  /** The location's Scheduler API behind its own buckets, as for ECS. */
+  #schedulerAccess(location: string, limits: Partial<Record<RateCategory, BucketLimits>> | false): SchedulerAccess | undefined {
+    const { scheduler: option, clock, metrics } = this.#options;
     if (!option) return undefined;
-    const raw = typeof option === 'function' ? option(region) : option;
-    let api = this.#limitedScheduler.get(raw);
-    if (!api) {
-      api = rateLimits === false ? raw : new SchedulerRateLimiter({
-        clock, limits: rateLimits ?? {}, onWait: (bucket, seconds) => metrics?.recordRateLimiterWait(bucket, seconds),
-      }).wrap(raw);
-      this.#limitedScheduler.set(raw, api);
-    }
+    const raw = pick(option, location);
+    const api = limits === false ? raw : new SchedulerRateLimiter({
+      clock, limits, onWait: (bucket, seconds) => metrics?.recordRateLimiterWait(bucket, seconds),
+    }).wrap(raw);
     return { api };
   }
 
-  /** Buckets are per account and Region: one limiter per distinct EcsApi. */
-  #limit(raw: EcsApi): EcsApi {
-    const { rateLimits, clock, metrics } = this.#options;
-    if (rateLimits === false) return raw;
-    let limited = this.#limited.get(raw);
-    if (!limited) {
-      limited = new EcsRateLimiter({
-        clock, limits: rateLimits ?? {}, onWait: (bucket, seconds) => metrics?.recordRateLimiterWait(bucket, seconds),
-      }).wrap(raw);
-      this.#limited.set(raw, limited);
-    }
-    return limited;
+  /** Buckets are per account and Region: one limiter per location. */
+  #limitEcs(raw: EcsApi, limits: Partial<Record<RateCategory, BucketLimits>> | false): EcsApi {
+    const { clock, metrics } = this.#options;
+    if (limits === false) return raw;
+    return new EcsRateLimiter({
+      clock, limits, onWait: (bucket, seconds) => metrics?.recordRateLimiterWait(bucket, seconds),
+    }).wrap(raw);
   }
+}
+
+/** One API for every location, or the factory's for this one. */
+function pick<T extends object>(option: T | ((location: string) => T), location: string): T {
+  return typeof option === 'function' ? (option as (location: string) => T)(location) : option;
 }

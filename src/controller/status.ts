@@ -118,8 +118,12 @@ export interface DeployHooksStatus {
 }
 
 export interface ServiceStatus {
-  /** region/cluster/service */
+  /** [account@]region/cluster/service */
   readonly key: string;
+  /** The account it lives in (the key's `account@`); absent = the controller's own credentials' account. */
+  readonly account?: string;
+  /** The Environment it was rendered for (docs/environments.md); absent for a document without environments. */
+  readonly environment?: string;
   readonly region: string;
   readonly cluster: string;
   readonly service: string;
@@ -156,8 +160,10 @@ export interface ServiceStatus {
  * has no health: ECS reports no rollout for it.
  */
 export interface CapacityProviderStatus {
-  /** capacity-provider:region/name */
+  /** capacity-provider:[account@]region/name */
   readonly key: string;
+  /** The account it lives in (the key's `account@`); absent = the controller's own credentials' account. */
+  readonly account?: string;
   readonly region: string;
   readonly name: string;
   readonly sync: SyncStatus;
@@ -195,8 +201,12 @@ export interface ScheduledTaskRun {
  * ended, and the last error, written once per pass.
  */
 export interface ScheduledTaskStatus {
-  /** scheduled-task:region/cluster/name */
+  /** scheduled-task:[account@]region/cluster/name */
   readonly key: string;
+  /** The account it lives in (the key's `account@`); absent = the controller's own credentials' account. */
+  readonly account?: string;
+  /** The Environment it was rendered for (docs/environments.md); absent for a document without environments. */
+  readonly environment?: string;
   readonly region: string;
   readonly cluster: string;
   readonly name: string;

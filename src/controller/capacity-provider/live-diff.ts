@@ -20,6 +20,7 @@ import type { EcsApi } from '../../ecs/ecs-api.js';
 import type { ErrorCode } from '../../errors/index.js';
 import type { DesiredCapacityProvider } from '../../manifests/types.js';
 import { planCapacityProvider, type CapacityProviderPlan } from '../../plan/plan-capacity-provider.js';
+import { locationOf } from '../../keys/index.js';
 import { readCapacityProvider } from './reconciler.js';
 
 /** One provider's comparison, in the shape the diff renderers take (ServiceDiffResult), plus why `sync` would refuse it. */
@@ -33,7 +34,8 @@ export interface CapacityProviderDiffResult {
 }
 
 export interface CapacityProviderDiffOptions {
-  readonly ecs: (region: string) => EcsApi;
+  /** ECS per location (`[account@]region`, src/keys). */
+  readonly ecs: (location: string) => EcsApi;
   readonly controllerId: string;
   readonly signal: AbortSignal;
 }
@@ -73,7 +75,7 @@ export async function diffCapacityProvidersAgainstLive(
   providers: readonly DesiredCapacityProvider[], options: CapacityProviderDiffOptions,
 ): Promise<CapacityProviderDiffResult[]> {
   const sorted = [...providers].sort((a, b) => a.key.localeCompare(b.key));
-  const lives = await Promise.all(sorted.map((p) => readCapacityProvider(options.ecs(p.region), p.name, options.signal)));
+  const lives = await Promise.all(sorted.map((p) => readCapacityProvider(options.ecs(locationOf(p)), p.name, options.signal)));
   return sorted.map((desired, i) => {
     const live = lives[i];
     // The revision only stamps tags on a write; a comparison never writes.

@@ -15,7 +15,9 @@
  */
 import type * as ECS from '@aws-sdk/client-ecs';
 import type { EcsApi } from '../../ecs/ecs-api.js';
-import { capacityProviderIdentity, capacityProviderKey, formatKey, identityOf, type CapacityProviderKey } from '../../keys/index.js';
+import {
+  capacityProviderIdentity, capacityProviderKey, formatKey, identityOf, locationOf, parseLocation, type CapacityProviderKey,
+} from '../../keys/index.js';
 import type { DesiredCapacityProvider, ManifestSnapshot, SyncMode } from '../../manifests/types.js';
 import {
   capacityProviderGone, planCapacityProvider, planCapacityProviderPrune, type CapacityProviderAction,
@@ -39,10 +41,10 @@ export function declaredCapacityProviders(snapshot: ManifestSnapshot): ReadonlyM
 }
 
 /** Declared providers a cluster manifest attaches (`spec.capacityProviders`), as identities; FARGATE and providers declared nowhere are not waited for. */
-export function declaredProvidersOfCluster(snapshot: ManifestSnapshot, region: string, cluster: string): string[] {
+export function declaredProvidersOfCluster(snapshot: ManifestSnapshot, region: string, cluster: string, account?: string): string[] {
   const declared = declaredCapacityProviders(snapshot);
-  const manifest = snapshot.clusters.find((c) => c.region === region && c.name === cluster)?.manifest;
-  return (manifest?.spec.capacityProviders ?? []).map((name) => capacityProviderIdentity(region, name)).filter((id) => declared.has(id));
+  const manifest = snapshot.clusters.find((c) => c.region === region && c.name === cluster && c.account === account)?.manifest;
+  return (manifest?.spec.capacityProviders ?? []).map((name) => capacityProviderIdentity(region, name, account)).filter((id) => declared.has(id));
 }
 
 /** The live provider, or undefined when ECS does not know it or reports it deleted or being deleted (capacityProviderGone). */
@@ -91,6 +93,8 @@ export interface CapacityProviderReconcilerOptions {
   readonly mode: SyncMode;
   /** Delete owned providers that left the manifests. */
   readonly prune: boolean;
+  /** False for a location (`[account@]region`) whose environment sets `sync.prune: false`: nothing there is pruned. @default always true */
+  readonly pruneAllowed?: (location: string) => boolean;
 }
 
 export class CapacityProviderReconciler implements Reconciler<'CapacityProvider'> {
@@ -115,7 +119,10 @@ export class CapacityProviderReconciler implements Reconciler<'CapacityProvider'
   }
 
   #initial(key: CapacityProviderKey): CapacityProviderStatus {
-    return { key: identityOf(key), region: key.region, name: key.name, sync: 'Unknown', mode: this.#options.mode, diff: [] };
+    return {
+      key: identityOf(key), region: key.region, ...(key.account !== undefined ? { account: key.account } : {}), name: key.name,
+      sync: 'Unknown', mode: this.#options.mode, diff: [],
+    };
   }
 
   #write(key: CapacityProviderKey, patch: Partial<CapacityProviderStatus>): ReconcileOutcome['status'] {
@@ -227,10 +234,11 @@ export class CapacityProviderReconciler implements Reconciler<'CapacityProvider'
 
   #pruneInput(key: CapacityProviderKey, live: ECS.CapacityProvider | undefined, snapshot: ManifestSnapshot, attachedTo: string[]) {
     const listedBy = snapshot.clusters
-      .filter((c) => c.region === key.region && (c.manifest.spec.capacityProviders ?? []).includes(key.name))
+      .filter((c) => c.region === key.region && c.account === key.account && (c.manifest.spec.capacityProviders ?? []).includes(key.name))
       .map((c) => c.name);
+    const pruneEnabled = this.#options.prune && (this.#options.pruneAllowed?.(locationOf(key)) ?? true);
     return {
-      name: key.name, live, controllerId: this.#options.controllerId, pruneEnabled: this.#options.prune,
+      name: key.name, live, controllerId: this.#options.controllerId, pruneEnabled,
       snapshotHasProblems: snapshot.problems.length > 0,
       snapshotEmpty: snapshot.services.length === 0 && snapshot.clusters.length === 0 && (snapshot.capacityProviders ?? []).length === 0,
       attachedTo, listedBy,
@@ -249,30 +257,47 @@ function send(ecs: EcsApi, action: CapacityProviderAction, signal: AbortSignal):
 }
 
 /**
- * Finds the owned providers no manifest declares, in every Region a snapshot
- * has named since the start, and hands their keys to the queue (their pass
- * decides, level-triggered, whether they may go). Runs with --prune only.
+ * Finds the owned providers no manifest declares, in every location
+ * (`[account@]region`) a snapshot has named since the start, and hands their
+ * keys to the queue (their pass decides, level-triggered, whether they may
+ * go). Runs with --prune only. A location that cannot be listed (its role
+ * cannot be assumed, access denied) is skipped and reported in `failed`; the
+ * others are still scanned.
  */
 export class CapacityProviderPruneScan {
-  readonly #regions = new Set<string>();
+  readonly #locations = new Set<string>();
   readonly #controllerId: string;
 
   constructor(controllerId: string) {
     this.#controllerId = controllerId;
   }
 
-  remember(snapshot: ManifestSnapshot): void {
-    for (const item of [...snapshot.services, ...snapshot.clusters, ...(snapshot.capacityProviders ?? [])]) this.#regions.add(item.region);
+  remember(snapshot: ManifestSnapshot, extraLocations: readonly string[] = []): void {
+    for (const item of [...snapshot.services, ...snapshot.clusters, ...(snapshot.capacityProviders ?? [])]) this.#locations.add(locationOf(item));
+    for (const location of extraLocations) this.#locations.add(location);
   }
 
-  async scan(snapshot: ManifestSnapshot, ecsOf: (region: string) => EcsApi, enqueue: (queueKey: string) => void, signal: AbortSignal): Promise<void> {
+  async scan(
+    snapshot: ManifestSnapshot, ecsOf: (location: string) => EcsApi, enqueue: (queueKey: string) => void, signal: AbortSignal,
+  ): Promise<{ failed: Array<{ location: string; error: unknown }> }> {
     const declared = declaredCapacityProviders(snapshot);
-    for (const region of this.#regions) {
-      for (const live of await listCapacityProviders(ecsOf(region), signal)) {
+    const failed: Array<{ location: string; error: unknown }> = [];
+    for (const location of this.#locations) {
+      const { account, region } = parseLocation(location);
+      let lives: ECS.CapacityProvider[];
+      try {
+        lives = await listCapacityProviders(ecsOf(location), signal);
+      } catch (error) {
+        if (signal.aborted) throw error;
+        failed.push({ location, error });
+        continue;
+      }
+      for (const live of lives) {
         if (!live.name || capacityProviderGone(live) || ownershipOf(live.tags, this.#controllerId).kind !== 'ours') continue;
-        const key = capacityProviderKey(region, live.name);
+        const key = capacityProviderKey(region, live.name, account);
         if (!declared.has(identityOf(key))) enqueue(formatKey(key));
       }
     }
+    return { failed };
   }
 }

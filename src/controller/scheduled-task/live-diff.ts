@@ -20,11 +20,14 @@ import type { DesiredScheduledTask } from '../../manifests/types.js';
 import { planScheduledTask } from '../../plan/plan-scheduled-task.js';
 import { scheduleGroupName, type SchedulerApi } from '../../scheduler/scheduler-api.js';
 import { errorCodeOf } from '../errors.js';
+import { locationOf } from '../../keys/index.js';
+import type { LookupResolver } from '../../lookups/lookup-api.js';
+import { resolveRecord } from '../lookups.js';
 import { readGroupState, readSchedule, type GroupState } from './observe.js';
 
 /** One scheduled task's comparison, in the shape the diff renderers take (ServiceDiffResult), plus why `sync` would refuse it. */
 export interface ScheduledTaskDiffResult {
-  /** `scheduled-task:region/cluster/name` */
+  /** `scheduled-task:[account@]region/cluster/name` */
   readonly key: string;
   readonly changes: readonly Change[];
   readonly status: ServiceDiffStatus;
@@ -33,8 +36,11 @@ export interface ScheduledTaskDiffResult {
 }
 
 export interface ScheduledTaskDiffOptions {
-  readonly ecs: (region: string) => EcsApi;
-  readonly scheduler: (region: string) => SchedulerApi;
+  /** Access per location (`[account@]region`, src/keys). */
+  readonly ecs: (location: string) => EcsApi;
+  readonly scheduler: (location: string) => SchedulerApi;
+  /** Resolves lookups in the schedule's location first; without it a schedule with lookups fails (CONTROLLER_LOOKUP_FAILED). */
+  readonly lookups?: LookupResolver;
   readonly controllerId: string;
   readonly signal: AbortSignal;
   /** Epoch ms now (a past startDate is neither sent nor drift). @default Date.now() */
@@ -67,18 +73,20 @@ export async function diffScheduledTasksAgainstLive(
 ): Promise<ScheduledTaskDiffResult[]> {
   const group = scheduleGroupName(options.controllerId);
   const groups = new Map<string, Promise<GroupState>>();
-  const groupOf = (region: string): Promise<GroupState> => {
-    let entry = groups.get(region);
-    if (!entry) groups.set(region, (entry = readGroupState(options.scheduler(region), group, options.controllerId, options.signal)));
+  const groupOf = (location: string): Promise<GroupState> => {
+    let entry = groups.get(location);
+    if (!entry) groups.set(location, (entry = readGroupState(options.scheduler(location), group, options.controllerId, options.signal)));
     return entry;
   };
   const sorted = [...tasks].sort((a, b) => a.key.localeCompare(b.key));
-  return Promise.all(sorted.map(async (desired): Promise<ScheduledTaskDiffResult> => {
+  return Promise.all(sorted.map(async (declared): Promise<ScheduledTaskDiffResult> => {
     const { signal, controllerId } = options;
-    const ecs = options.ecs(desired.region);
-    const state = await groupOf(desired.region);
+    const location = locationOf(declared);
+    const desired = await resolveRecord(declared, options.lookups, location, signal);
+    const ecs = options.ecs(location);
+    const state = await groupOf(location);
     // Another controller's or an untagged group is read as if ours: what differs is shown, the refusal said apart.
-    const live = state === 'missing' ? undefined : await readSchedule(options.scheduler(desired.region), group, desired.name, signal);
+    const live = state === 'missing' ? undefined : await readSchedule(options.scheduler(location), group, desired.name, signal);
     const liveTaskDefinition = await liveTaskDefinitionOf(ecs, live, signal);
     const cluster = (await ecs.send('DescribeClusters', { clusters: [desired.cluster] }, signal)).clusters?.find((c) => c.status !== 'INACTIVE');
     const clusterArn = cluster?.clusterArn ?? live?.Target?.Arn ?? `arn:aws:ecs:${desired.region}::cluster/${desired.cluster}`;
@@ -90,7 +98,7 @@ export async function diffScheduledTasksAgainstLive(
     const compared = plan.blocked ? planScheduledTask({ ...input, group: { name: group, state: 'owned' } }) : plan;
     const changes = rendered(compared.changes);
     const blocked = plan.blocked
-      ?? (cluster ? undefined : { code: 'AWS_CLUSTER_NOT_FOUND' as const, message: `cluster ${desired.cluster} does not exist in ${desired.region}: the schedule's target` });
+      ?? (cluster ? undefined : { code: 'AWS_CLUSTER_NOT_FOUND' as const, message: `cluster ${desired.cluster} does not exist in ${location}: the schedule's target` });
     return {
       key: desired.key, changes, status: serviceDiffStatus(changes),
       ...(blocked ? { blocked: { code: blocked.code, message: blocked.message } } : {}),

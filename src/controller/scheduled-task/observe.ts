@@ -6,8 +6,8 @@
  * inside), one schedule (GetSchedule), and a schedule's last runs (ListTasks
  * by cluster and family, STOPPED and RUNNING, then DescribeTasks, kept to the
  * tasks of the schedule's task group). Group and runs are kept until the
- * next resync (expire()), so a resync reads each once per Region and per
- * schedule however many passes ask.
+ * next resync (expire()), so a resync reads each once per location
+ * (`[account@]region`) and per schedule however many passes ask.
  */
 import type * as ECS from '@aws-sdk/client-ecs';
 import type { GetScheduleOutput } from '@aws-sdk/client-scheduler';
@@ -21,7 +21,7 @@ import type { SchedulerApi } from '../../scheduler/scheduler-api.js';
 import { errorCodeOf } from '../errors.js';
 import type { ScheduledTaskRun } from '../status.js';
 
-/** Where the controller's group stands in one Region. */
+/** Where the controller's group stands in one location (account and Region). */
 export type GroupState = 'missing' | 'owned' | { readonly ownedBy: string | undefined };
 
 /** Most runs kept in status. */
@@ -126,7 +126,7 @@ export async function readLastRuns(
 }
 
 /**
- * What the reconciler keeps between passes: each Region's group state and
+ * What the reconciler keeps between passes: each location's group state and
  * each schedule's last runs, both until the next resync; in-flight reads
  * are shared.
  */
@@ -158,23 +158,24 @@ export class ScheduledTaskCache {
     return entry;
   }
 
-  group(region: string, read: () => Promise<GroupState>): Promise<GroupState> {
-    let entry = this.#groups.get(region);
+  /** Keyed by location (`[account@]region`): each account has its own group. */
+  group(location: string, read: () => Promise<GroupState>): Promise<GroupState> {
+    let entry = this.#groups.get(location);
     if (!entry) {
       entry = read();
-      this.#groups.set(region, entry);
+      this.#groups.set(location, entry);
       // A failed read is not kept.
-      entry.catch(() => this.#groups.delete(region));
+      entry.catch(() => this.#groups.delete(location));
     }
     return entry;
   }
 
-  setGroup(region: string, state: GroupState): void {
-    this.#groups.set(region, Promise.resolve(state));
+  setGroup(location: string, state: GroupState): void {
+    this.#groups.set(location, Promise.resolve(state));
   }
 
-  dropGroup(region: string): void {
-    this.#groups.delete(region);
+  dropGroup(location: string): void {
+    this.#groups.delete(location);
   }
 
   runs(identity: string): ScheduledTaskRun[] | undefined {
@@ -189,11 +190,11 @@ export class ScheduledTaskCache {
     this.#runs.delete(identity);
   }
 
-  clusterArn(region: string, cluster: string): string | undefined {
-    return this.#clusterArns.get(`${region}/${cluster}`);
+  clusterArn(location: string, cluster: string): string | undefined {
+    return this.#clusterArns.get(`${location}/${cluster}`);
   }
 
-  setClusterArn(region: string, cluster: string, arn: string): void {
-    this.#clusterArns.set(`${region}/${cluster}`, arn);
+  setClusterArn(location: string, cluster: string, arn: string): void {
+    this.#clusterArns.set(`${location}/${cluster}`, arn);
   }
 }

@@ -1,9 +1,13 @@
 /**
  * Finds the schedules of the controller's group that no manifest declares,
- * in every Region the controller has reason to look at: every Region a
- * snapshot named since the start (services, clusters, capacity providers,
- * scheduled tasks, blocked keys), the default Region, and every Region a
- * scheduled-task status record was written for. A Region whose last
+ * in every location (`[account@]region`, src/keys) the controller has reason
+ * to look at: every location a snapshot named since the start (services,
+ * clusters, capacity providers, scheduled tasks, blocked keys, environments),
+ * the default Region, and every location a scheduled-task status record was
+ * written for. A location that cannot be read (its role cannot be assumed,
+ * access denied) is skipped and reported; the others are scanned all the
+ * same. A location whose environment sets `sync.prune: false` keeps its
+ * candidates (reported like pruning disabled). A location whose last
  * scheduled task left the manifests is still listed, so a restarted
  * controller or a one-shot `sync --prune` finds its schedule. It decides once per
  * scan, under the service prune guards (docs/controller.md, "Pruning"), which
@@ -19,7 +23,7 @@
  * unique per Region, so it is that manifest's schedule, moved to another
  * cluster, and its own pass updates it.
  */
-import { formatKey, identityOf, parseKey, scheduledTaskKey } from '../../keys/index.js';
+import { formatKey, identityOf, locationOf, parseKey, parseLocation, scheduledTaskKey } from '../../keys/index.js';
 import type { ManifestSnapshot } from '../../manifests/types.js';
 import type { PruneBlockReason } from '../../plan/types.js';
 import type { SchedulerApi } from '../../scheduler/scheduler-api.js';
@@ -41,27 +45,29 @@ export interface ScheduledTaskScanOptions {
   readonly detect: boolean;
   /** The Region manifests without metadata.region are in: always scanned. */
   readonly defaultRegion?: string;
+  /** False for a location whose environment sets `sync.prune: false`. @default always true */
+  readonly pruneAllowed?: (location: string) => boolean;
 }
 
 export interface ScanAccess {
-  scheduler(region: string): SchedulerApi | undefined;
-  groupState(region: string, signal: AbortSignal): Promise<GroupState>;
+  scheduler(location: string): SchedulerApi | undefined;
+  groupState(location: string, signal: AbortSignal): Promise<GroupState>;
 }
 
-/** The snapshot's scheduled tasks (and blocked ones) by Region, as names. */
-function namesByRegion(snapshot: ManifestSnapshot): Map<string, Set<string>> {
+/** The snapshot's scheduled tasks (and blocked ones) by location, as names. */
+function namesByLocation(snapshot: ManifestSnapshot): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  const add = (region: string, name: string) => {
-    let names = out.get(region);
-    if (!names) out.set(region, (names = new Set()));
+  const add = (location: string, name: string) => {
+    let names = out.get(location);
+    if (!names) out.set(location, (names = new Set()));
     names.add(name);
   };
-  for (const t of snapshot.scheduledTasks ?? []) add(t.region, t.name);
+  for (const t of snapshot.scheduledTasks ?? []) add(locationOf(t), t.name);
   for (const id of snapshot.blockedKeys) {
     if (!id.startsWith('scheduled-task:')) continue;
     try {
       const key = parseKey(id);
-      if (key.kind === 'ScheduledTask') add(key.region, key.name);
+      if (key.kind === 'ScheduledTask') add(locationOf(key), key.name);
     } catch {
       // not a scheduled task key
     }
@@ -69,47 +75,48 @@ function namesByRegion(snapshot: ManifestSnapshot): Map<string, Set<string>> {
   return out;
 }
 
-/** Every Region a snapshot names, whatever the kind (and its blocked keys). */
-function regionsOf(snapshot: ManifestSnapshot): Set<string> {
+/** Every location a snapshot names, whatever the kind (its blocked keys and environments too). */
+function locationsOf(snapshot: ManifestSnapshot): Set<string> {
   const out = new Set<string>();
-  for (const s of snapshot.services) out.add(s.region);
-  for (const c of snapshot.clusters) out.add(c.region);
-  for (const p of snapshot.capacityProviders ?? []) out.add(p.region);
-  for (const t of snapshot.scheduledTasks ?? []) out.add(t.region);
+  for (const s of snapshot.services) out.add(locationOf(s));
+  for (const c of snapshot.clusters) out.add(locationOf(c));
+  for (const p of snapshot.capacityProviders ?? []) out.add(locationOf(p));
+  for (const t of snapshot.scheduledTasks ?? []) out.add(locationOf(t));
+  for (const e of snapshot.environments ?? []) out.add(locationOf(e));
   for (const id of snapshot.blockedKeys) {
     try {
-      out.add(parseKey(id).region);
+      out.add(locationOf(parseKey(id)));
     } catch {
-      // not a key this controller can place in a Region
+      // not a key this controller can place in a location
     }
   }
   return out;
 }
 
 export class ScheduledTaskPruneScan {
-  readonly #regions = new Set<string>();
+  readonly #locations = new Set<string>();
   readonly #options: ScheduledTaskScanOptions;
   /** Each verdict with the snapshot it was decided for: a pass under another snapshot ignores it. */
   readonly #verdicts = new Map<string, { readonly verdict: PruneVerdict; readonly snapshot: ManifestSnapshot }>();
 
   constructor(options: ScheduledTaskScanOptions) {
     this.#options = options;
-    if (options.defaultRegion) this.#regions.add(options.defaultRegion);
+    if (options.defaultRegion) this.#locations.add(options.defaultRegion);
   }
 
-  /** Every Region the snapshot names joins the scanned ones (and stays: its schedules may leave later). */
+  /** Every location the snapshot names joins the scanned ones (and stays: its schedules may leave later). */
   remember(snapshot: ManifestSnapshot): void {
-    for (const region of regionsOf(snapshot)) this.#regions.add(region);
+    for (const location of locationsOf(snapshot)) this.#locations.add(location);
   }
 
-  /** A Region a scheduled-task status record was written for: scanned from now on. */
-  rememberRegion(region: string): void {
-    this.#regions.add(region);
+  /** A location (`[account@]region`) a scheduled-task status record was written for: scanned from now on. */
+  rememberRegion(location: string): void {
+    this.#locations.add(location);
   }
 
-  /** Regions scanned. */
+  /** Locations scanned (`[account@]region`). */
   regions(): readonly string[] {
-    return [...this.#regions];
+    return [...this.#locations];
   }
 
   /**
@@ -124,33 +131,58 @@ export class ScheduledTaskPruneScan {
   }
 
   /**
-   * Lists the group in each Region, decides, and enqueues each candidate.
-   * Returns the candidates' identities and, when the guards held every one
-   * back, why.
+   * Lists the group in each location, decides, and enqueues each candidate.
+   * Returns the candidates' identities, when the guards held every one back,
+   * why, and the locations that could not be read (with the error).
    */
-  async scan(snapshot: ManifestSnapshot, access: ScanAccess, enqueue: (queueKey: string) => void, signal: AbortSignal): Promise<{ candidates: string[]; blocked?: PruneBlockReason }> {
+  async scan(
+    snapshot: ManifestSnapshot, access: ScanAccess, enqueue: (queueKey: string) => void, signal: AbortSignal,
+  ): Promise<{ candidates: string[]; blocked?: PruneBlockReason; failed: Array<{ location: string; error: unknown }> }> {
     // Decisions of an earlier scan were for an earlier snapshot: none outlives the next scan.
     this.#verdicts.clear();
-    const declared = namesByRegion(snapshot);
+    const declared = namesByLocation(snapshot);
     const candidates: string[] = [];
-    for (const region of this.#regions) {
-      const scheduler = access.scheduler(region);
-      if (!scheduler) continue;
-      if ((await access.groupState(region, signal)) !== 'owned') continue;
-      for (const live of await listGroupSchedules(scheduler, this.#options.group, signal)) {
-        if (declared.get(region)?.has(live.name)) continue;
+    const failed: Array<{ location: string; error: unknown }> = [];
+    for (const location of this.#locations) {
+      const { account, region } = parseLocation(location);
+      let lives: Array<{ name: string; targetArn?: string }>;
+      try {
+        const scheduler = access.scheduler(location);
+        if (!scheduler) continue;
+        if ((await access.groupState(location, signal)) !== 'owned') continue;
+        lives = await listGroupSchedules(scheduler, this.#options.group, signal);
+      } catch (error) {
+        // One account's refusal is that account's: the other locations are still scanned.
+        if (signal.aborted) throw error;
+        failed.push({ location, error });
+        continue;
+      }
+      for (const live of lives) {
+        if (declared.get(location)?.has(live.name)) continue;
         // A target that is no ECS cluster cannot be keyed (nor was it written by this controller).
         const cluster = clusterNameOfArn(live.targetArn);
         if (!cluster) continue;
-        candidates.push(identityOf(scheduledTaskKey(region, cluster, live.name)));
+        candidates.push(identityOf(scheduledTaskKey(region, cluster, live.name, account)));
       }
     }
-    const verdict = this.#verdict(snapshot, candidates);
-    for (const id of candidates) {
+    const pruneAllowed = this.#options.pruneAllowed ?? (() => true);
+    const kept = candidates.filter((id) => !pruneAllowed(locationOf(parseKey(id) as { account?: string; region: string })));
+    const open = candidates.filter((id) => !kept.includes(id));
+    const verdict = this.#verdict(snapshot, open);
+    for (const id of open) {
       this.#verdicts.set(id, { verdict, snapshot });
       enqueue(formatKey(parseKey(id)));
     }
-    return { candidates, ...(verdict.kind === 'keep' && verdict.reason !== 'detect' && candidates.length > 0 ? { blocked: verdict.reason } : {}) };
+    for (const id of kept) {
+      const where = locationOf(parseKey(id) as { account?: string; region: string });
+      this.#verdicts.set(id, {
+        verdict: { kind: 'keep', reason: 'disabled', message: `pruning is off in ${where} (its environment sets sync.prune: false): schedule ${id.slice('scheduled-task:'.length)} is no longer declared and is kept` },
+        snapshot,
+      });
+      enqueue(formatKey(parseKey(id)));
+    }
+    const blocked = verdict.kind === 'keep' && verdict.reason !== 'detect' && open.length > 0 ? verdict.reason : kept.length > 0 ? 'disabled' : undefined;
+    return { candidates, ...(blocked ? { blocked } : {}), failed };
   }
 
   #verdict(snapshot: ManifestSnapshot, candidates: readonly string[]): PruneVerdict {

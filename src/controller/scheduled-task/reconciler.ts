@@ -24,7 +24,7 @@ import { maskChanges } from '../../diff/secret-mask.js';
 import { nextFireTime } from '../../diff/schedule-next-fire.js';
 import type { MaskOptions } from '../../diff/types.js';
 import { ERROR_CATALOGS, type ErrorCode } from '../../errors/index.js';
-import { identityOf, parseKey, type ScheduledTaskKey } from '../../keys/index.js';
+import { identityOf, locationOf, parseKey, type ScheduledTaskKey } from '../../keys/index.js';
 import type { DesiredScheduledTask, ManifestSnapshot, SyncMode } from '../../manifests/types.js';
 import type { ApplyAction } from '../../observe/metrics.js';
 import { planScheduledTask } from '../../plan/plan-scheduled-task.js';
@@ -136,15 +136,16 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
     this.cache.forget(identityOf(key));
   }
 
-  /** The group's ownership in a Region, read once per resync. */
-  groupState(region: string, scheduler: SchedulerApi, signal: AbortSignal): Promise<GroupState> {
-    return this.cache.group(region, () => readGroupState(scheduler, this.#group, this.#options.controllerId, signal));
+  /** The group's ownership in a location (`[account@]region`), read once per resync. */
+  groupState(location: string, scheduler: SchedulerApi, signal: AbortSignal): Promise<GroupState> {
+    return this.cache.group(location, () => readGroupState(scheduler, this.#group, this.#options.controllerId, signal));
   }
 
   async reconcile(key: ScheduledTaskKey, context: ReconcileContext): Promise<ReconcileOutcome> {
     const identity = identityOf(key);
     const snapshot = context.desired.snapshot;
-    const desired = declaredScheduledTasks(snapshot).get(identity);
+    // From the index, not the snapshot: the controller puts the record with its lookups resolved there (lookups.ts).
+    const desired = context.desired.scheduledTasks.get(identity);
     if (snapshot.blockedKeys.has(identity)) return this.#blocked(key, desired);
     const scheduler = schedulerOf(context.region);
     if (!scheduler) {
@@ -160,14 +161,16 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
 
   #initial(key: ScheduledTaskKey, desired: DesiredScheduledTask | undefined): ScheduledTaskStatus {
     return {
-      key: identityOf(key), region: key.region, cluster: key.cluster, name: key.name, group: this.#group,
+      key: identityOf(key), region: key.region, ...(key.account !== undefined ? { account: key.account } : {}),
+      ...(desired?.environment !== undefined ? { environment: desired.environment } : {}),
+      cluster: key.cluster, name: key.name, group: this.#group,
       sync: 'Unknown', mode: effectiveMode(this.#options.mode, desired), diff: [],
     };
   }
 
   #write(key: ScheduledTaskKey, desired: DesiredScheduledTask | undefined, patch: Partial<ScheduledTaskStatus>): ReconcileOutcome['status'] {
-    // A Region with a record stays scanned, so the record goes (or its schedule is pruned) once its manifest does.
-    this.#options.scan?.rememberRegion(key.region);
+    // A location with a record stays scanned, so the record goes (or its schedule is pruned) once its manifest does.
+    this.#options.scan?.rememberRegion(locationOf(key));
     return { kind: 'set-scheduled-task', patch, initial: this.#initial(key, desired) };
   }
 
@@ -191,10 +194,10 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
 
   /** The cluster's ARN (the schedule's target), read once and kept: a cluster's ARN never changes. */
   async #clusterArn(key: ScheduledTaskKey, region: RegionAccess, signal: AbortSignal): Promise<string | undefined> {
-    const known = this.cache.clusterArn(key.region, key.cluster);
+    const known = this.cache.clusterArn(locationOf(key), key.cluster);
     if (known) return known;
     const arn = (await region.reader.describeCluster(key.cluster, signal))?.clusterArn;
-    if (arn) this.cache.setClusterArn(key.region, key.cluster, arn);
+    if (arn) this.cache.setClusterArn(locationOf(key), key.cluster, arn);
     return arn;
   }
 
@@ -241,10 +244,10 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
     let groupState: GroupState;
     let liveTaskDefinitionInactive = false;
     try {
-      groupState = await this.groupState(key.region, scheduler, signal);
+      groupState = await this.groupState(locationOf(key), scheduler, signal);
       const clusterArn = await this.#clusterArn(key, region, signal);
       if (!clusterArn) {
-        return this.#failed(key, desired, { code: 'AWS_CLUSTER_NOT_FOUND', message: `cluster ${key.cluster} does not exist in ${key.region}: the schedule's target` }, { source, mode, sync: 'OutOfSync' });
+        return this.#failed(key, desired, { code: 'AWS_CLUSTER_NOT_FOUND', message: `cluster ${key.cluster} does not exist in ${locationOf(key)}: the schedule's target` }, { source, mode, sync: 'OutOfSync' });
       }
       live = groupState === 'missing' ? undefined : await readSchedule(scheduler, this.#group, key.name, signal);
       const liveTaskDefinition = await this.#liveTaskDefinition(region, live, signal);
@@ -295,7 +298,7 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
           applied.push(...result.performed);
           continue;
         }
-        const answer = await this.#send(scheduler, key.region, withTaskDefinition(action, registered), signal);
+        const answer = await this.#send(scheduler, locationOf(key), withTaskDefinition(action, registered), signal);
         if (answer?.ScheduleArn) arn = answer.ScheduleArn;
         if (action.kind === 'createSchedule' || action.kind === 'updateSchedule') {
           taskDefinitionArn = withTaskDefinition(action, registered).input.Target?.EcsParameters?.TaskDefinitionArn ?? taskDefinitionArn;
@@ -323,14 +326,14 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
     };
   }
 
-  /** One Scheduler write, counted; the group's creation is shared by the Region's passes and tolerates a race. */
-  async #send(scheduler: SchedulerApi, region: string, action: Exclude<ScheduledTaskAction, { kind: 'registerTaskDefinition' }>, signal: AbortSignal): Promise<{ ScheduleArn?: string } | undefined> {
+  /** One Scheduler write, counted; the group's creation is shared by the location's passes and tolerates a race. */
+  async #send(scheduler: SchedulerApi, location: string, action: Exclude<ScheduledTaskAction, { kind: 'registerTaskDefinition' }>, signal: AbortSignal): Promise<{ ScheduleArn?: string } | undefined> {
     const label = SCHEDULED_TASK_ACTION_LABEL[action.kind];
     try {
       let answer: { ScheduleArn?: string } | undefined;
       switch (action.kind) {
         case 'createScheduleGroup':
-          await this.#createGroup(scheduler, region, action, signal);
+          await this.#createGroup(scheduler, location, action, signal);
           break;
         case 'createSchedule':
           answer = await scheduler.send('CreateSchedule', action.input, signal);
@@ -351,23 +354,23 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
   }
 
   async #createGroup(
-    scheduler: SchedulerApi, region: string, action: Extract<ScheduledTaskAction, { kind: 'createScheduleGroup' }>, signal: AbortSignal,
+    scheduler: SchedulerApi, location: string, action: Extract<ScheduledTaskAction, { kind: 'createScheduleGroup' }>, signal: AbortSignal,
   ): Promise<void> {
-    let creation = this.#groupCreations.get(region);
+    let creation = this.#groupCreations.get(location);
     if (!creation) {
       creation = (async () => {
         try {
           await scheduler.send('CreateScheduleGroup', { Name: action.name, Tags: action.tags.map((t) => ({ ...t })) }, signal);
-          this.cache.setGroup(region, 'owned');
+          this.cache.setGroup(location, 'owned');
         } catch (err) {
           // Created meanwhile (another pass, a restart): whose it is decides.
           if (!isConflict(err)) throw err;
-          this.cache.dropGroup(region);
-          const state = await this.groupState(region, scheduler, signal);
+          this.cache.dropGroup(location);
+          const state = await this.groupState(location, scheduler, signal);
           if (state !== 'owned') throw err;
         }
-      })().finally(() => this.#groupCreations.delete(region));
-      this.#groupCreations.set(region, creation);
+      })().finally(() => this.#groupCreations.delete(location));
+      this.#groupCreations.set(location, creation);
     }
     await creation;
   }
@@ -381,7 +384,7 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
     let live: GetScheduleOutput | undefined;
     try {
       // Not ours to touch (or to report) unless the group is.
-      if ((await this.groupState(key.region, scheduler, signal)) !== 'owned') return gone;
+      if ((await this.groupState(locationOf(key), scheduler, signal)) !== 'owned') return gone;
       live = await readSchedule(scheduler, this.#group, key.name, signal);
     } catch (err) {
       return this.#failed(key, undefined, err, { sync: 'OutOfSync' });
@@ -414,7 +417,7 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
       return { ...SUCCESS, status: this.#write(key, undefined, { ...base, lastError: undefined }), notes: [{ level: 'info', message, fields: { reason: verdict?.reason ?? 'no_scan' } }] };
     }
     try {
-      await this.#send(scheduler, key.region, { kind: 'deleteSchedule', input: { Name: key.name, GroupName: this.#group } }, signal);
+      await this.#send(scheduler, locationOf(key), { kind: 'deleteSchedule', input: { Name: key.name, GroupName: this.#group } }, signal);
     } catch (err) {
       if (!isNotFound(err)) return this.#failed(key, undefined, err, { ...base, lastApplySucceeded: false });
     }
@@ -426,14 +429,14 @@ export class ScheduledTaskReconciler implements Reconciler<'ScheduledTask'> {
   }
 }
 
-/** Whether a ScheduledTask of the key's Region (declared or blocked, on any cluster) uses the key's name. */
+/** Whether a ScheduledTask of the key's location (declared or blocked, on any cluster) uses the key's name: names are unique per account and Region. */
 function nameDeclaredInRegion(snapshot: ManifestSnapshot, key: ScheduledTaskKey): boolean {
-  if ((snapshot.scheduledTasks ?? []).some((t) => t.region === key.region && t.name === key.name)) return true;
+  if ((snapshot.scheduledTasks ?? []).some((t) => t.region === key.region && t.account === key.account && t.name === key.name)) return true;
   for (const id of snapshot.blockedKeys) {
     if (!id.startsWith('scheduled-task:')) continue;
     try {
       const blocked = parseKey(id);
-      if (blocked.kind === 'ScheduledTask' && blocked.region === key.region && blocked.name === key.name) return true;
+      if (blocked.kind === 'ScheduledTask' && blocked.region === key.region && blocked.account === key.account && blocked.name === key.name) return true;
     } catch {
       // not a scheduled task key
     }

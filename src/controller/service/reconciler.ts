@@ -55,6 +55,8 @@ export interface ServiceReconcilerOptions {
 function initialStatus(desired: DesiredService, mode: SyncMode): ServiceStatus {
   return {
     key: desired.key, region: desired.region, cluster: desired.cluster, service: desired.name,
+    ...(desired.account !== undefined ? { account: desired.account } : {}),
+    ...(desired.environment !== undefined ? { environment: desired.environment } : {}),
     sync: 'Unknown', health: 'Unknown', mode, source: desired.source.file, diff: [],
   };
 }
