@@ -28,6 +28,7 @@ import { createWebhookHandler } from '../source/webhook.js';
 import type { LoadManifests, ManifestSource } from '../source/manifest-source.js';
 import { createController, type Controller } from '../controller/controller.js';
 import { connectEcs, type EcsConnection, type Env } from './runtime.js';
+import { AccountDirectory } from '../accounts/account-directory.js';
 import { StatusStore, type SourceStatus } from '../controller/status.js';
 
 export interface ServeConfig {
@@ -136,8 +137,13 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
     }
   };
   try {
+    // The environments' roles per account: the controller updates it from each good snapshot, the connection reads it.
+    const accounts = new AccountDirectory();
     const connection = await connectEcs({
       region: config.region, env: config.env, observer: metrics.observeAwsRequest,
+      accounts, controllerId: config.controllerId,
+      onAssumeRole: ({ account, ok }) => metrics.recordAssumeRole(account, ok),
+      onAccountAccess: ({ account, region, ok }) => metrics.recordAccountAccess(account, region, ok),
       ...(config.sandbox ? { sandbox: config.sandbox } : {}),
     });
     cleanups.push(() => connection.close());
@@ -199,7 +205,7 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
       ecr: (region) => connection.ecrFor(region),
       scaling: (region) => connection.scalingFor(region),
       scheduler: (region) => connection.schedulerFor(region),
-      logger, metrics, status, source: reportingSource,
+      logger, metrics, status, source: reportingSource, accounts,
       controllerId: config.controllerId, mode: config.mode, workers: config.workers,
       resyncMs: config.resyncMs, prune: config.prune, maxPrune: config.maxPrune,
       ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),

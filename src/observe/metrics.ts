@@ -17,7 +17,12 @@ import { VERSION } from '../version.js';
 
 export const METRIC_PREFIX = 'ecs_gitops_';
 
-export const SERVICE_LABELS = ['region', 'cluster', 'service'] as const;
+/**
+ * `account` is the account an Environment (docs/environments.md) puts the
+ * resource in, '' for the controller's own credentials' account: bounded by
+ * the accounts the environments name.
+ */
+export const SERVICE_LABELS = ['account', 'region', 'cluster', 'service'] as const;
 export const SERVICE_INFO_LABELS = [...SERVICE_LABELS, 'sync_status', 'health_status'] as const;
 export type ServiceLabel = (typeof SERVICE_LABELS)[number];
 export type ServiceInfoLabel = (typeof SERVICE_INFO_LABELS)[number];
@@ -73,6 +78,8 @@ export const KNOWN_AWS_OPERATIONS: Readonly<Record<AwsApi, readonly string[]>> =
 export { IMAGE_LOOKUP_RESULTS as IMAGE_CHECK_RESULTS, type ImageLookupResult as ImageCheckResult };
 
 export interface ServiceIdentity {
+  /** '' = the controller's own credentials' account. */
+  readonly account: string;
   readonly region: string;
   readonly cluster: string;
   readonly service: string;
@@ -105,8 +112,8 @@ export interface Metrics {
   readonly serviceCorrectionLoop: Gauge<ServiceLabel>;
   /** min, max and desired task count of a service an autoscaler scales (status.autoScaling). */
   readonly serviceAutoScalingCapacity: Gauge<ServiceLabel | 'bound' | 'managed_by'>;
-  readonly capacityProviderDrift: Gauge<'region' | 'capacity_provider'>;
-  readonly capacityProviderLastApplySuccess: Gauge<'region' | 'capacity_provider'>;
+  readonly capacityProviderDrift: Gauge<CapacityProviderLabel>;
+  readonly capacityProviderLastApplySuccess: Gauge<CapacityProviderLabel>;
   readonly scheduledTaskDrift: Gauge<ScheduledTaskLabel>;
   readonly scheduledTaskLastApplySuccess: Gauge<ScheduledTaskLabel>;
   readonly scheduledTaskNextFireTimestamp: Gauge<ScheduledTaskLabel>;
@@ -132,6 +139,9 @@ export interface Metrics {
   readonly awsRequestDuration: Histogram<'api' | 'operation'>;
   readonly rateLimiterWait: Histogram<'bucket'>;
   readonly imageChecks: Counter<'result'>;
+  /** 1 while the last AssumeRole or call with an account's credentials in a Region worked, 0 after one failed. */
+  readonly accountAccess: Gauge<'account' | 'region'>;
+  readonly assumeRoleTotal: Counter<'account' | 'result'>;
 
   // Source.
   readonly sourceRevisionInfo: Gauge<'revision'>;
@@ -161,6 +171,10 @@ export interface Metrics {
   /** Create a rate-limiter bucket's histogram series at 0. */
   initRateLimiterBucket(bucket: string): void;
   recordImageCheck(result: ImageLookupResult): void;
+  /** One STS AssumeRole for an account's role (src/accounts/assume-role-credentials.ts). */
+  recordAssumeRole(account: string, ok: boolean): void;
+  /** An `account@` location's credentials started or stopped working (src/app/runtime.ts reports changes only). */
+  recordAccountAccess(account: string, region: string, ok: boolean): void;
   /**
    * A new manifest snapshot was loaded at `nowSeconds` (Unix seconds): updates
    * the revision, last-change time, per-file error counts and manifest count.
@@ -179,11 +193,13 @@ export interface Metrics {
   readScheduledTasksFrom(source: (() => readonly ScheduledTaskMetricRecord[]) | undefined): void;
 }
 
-export const SCHEDULED_TASK_LABELS = ['region', 'cluster', 'scheduled_task'] as const;
+export const SCHEDULED_TASK_LABELS = ['account', 'region', 'cluster', 'scheduled_task'] as const;
 export type ScheduledTaskLabel = (typeof SCHEDULED_TASK_LABELS)[number];
 
 /** What the scheduled task gauges need of a status record. */
 export interface ScheduledTaskMetricRecord {
+  /** Absent = the controller's own credentials' account (label ''). */
+  readonly account?: string;
   readonly region: string;
   readonly cluster: string;
   readonly name: string;
@@ -198,7 +214,14 @@ export interface ScheduledTaskMetricRecord {
 }
 
 /** What the capacity provider gauges need of a status record. */
+export const CAPACITY_PROVIDER_LABELS = ['account', 'region', 'capacity_provider'] as const;
+export type CapacityProviderLabel = (typeof CAPACITY_PROVIDER_LABELS)[number];
+
+export const ASSUME_ROLE_RESULTS = ['success', 'error'] as const;
+
 export interface CapacityProviderMetricRecord {
+  /** Absent = the controller's own credentials' account (label ''). */
+  readonly account?: string;
   readonly region: string;
   readonly name: string;
   readonly sync: 'Synced' | 'OutOfSync' | 'Unknown';
@@ -266,31 +289,32 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     registers,
   });
   let capacityProviders: (() => readonly CapacityProviderMetricRecord[]) | undefined;
+  const capacityProviderLabels = (p: CapacityProviderMetricRecord) => ({ account: p.account ?? '', region: p.region, capacity_provider: p.name });
   const capacityProviderDrift = new Gauge({
     name: name('capacity_provider_drift'),
     help: '1 when a kind: CapacityProvider differs from its manifest (OutOfSync), else 0.',
-    labelNames: ['region', 'capacity_provider'] as const,
+    labelNames: CAPACITY_PROVIDER_LABELS,
     registers,
     collect() {
       this.reset();
-      for (const p of capacityProviders?.() ?? []) this.set({ region: p.region, capacity_provider: p.name }, p.sync === 'OutOfSync' ? 1 : 0);
+      for (const p of capacityProviders?.() ?? []) this.set(capacityProviderLabels(p), p.sync === 'OutOfSync' ? 1 : 0);
     },
   });
   const capacityProviderLastApplySuccess = new Gauge({
     name: name('capacity_provider_last_apply_success'),
     help: 'Result of the last apply to a kind: CapacityProvider: 1 success, 0 failure. Absent before the first apply.',
-    labelNames: ['region', 'capacity_provider'] as const,
+    labelNames: CAPACITY_PROVIDER_LABELS,
     registers,
     collect() {
       this.reset();
       for (const p of capacityProviders?.() ?? []) {
-        if (p.lastApplySucceeded !== undefined) this.set({ region: p.region, capacity_provider: p.name }, p.lastApplySucceeded ? 1 : 0);
+        if (p.lastApplySucceeded !== undefined) this.set(capacityProviderLabels(p), p.lastApplySucceeded ? 1 : 0);
       }
     },
   });
   let scheduledTasks: (() => readonly ScheduledTaskMetricRecord[]) | undefined;
   const declaredScheduledTasks = () => (scheduledTasks?.() ?? []).filter((t) => !t.orphan);
-  const scheduledTaskLabels = (t: ScheduledTaskMetricRecord) => ({ region: t.region, cluster: t.cluster, scheduled_task: t.name });
+  const scheduledTaskLabels = (t: ScheduledTaskMetricRecord) => ({ account: t.account ?? '', region: t.region, cluster: t.cluster, scheduled_task: t.name });
   const scheduledTaskDrift = new Gauge({
     name: name('scheduled_task_drift'),
     help: '1 when a kind: ScheduledTask\'s schedule differs from its manifest (OutOfSync), else 0.',
@@ -441,6 +465,18 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     labelNames: ['result'] as const,
     registers,
   });
+  const accountAccess = new Gauge({
+    name: name('account_access'),
+    help: 'Per account and Region an Environment names: 1 while the last STS AssumeRole or call with that account\'s credentials worked, 0 after one failed (role refused, credentials expired or not recognised). Absent until first used.',
+    labelNames: ['account', 'region'] as const,
+    registers,
+  });
+  const assumeRoleTotal = new Counter({
+    name: name('assume_role_total'),
+    help: 'STS AssumeRole calls for an account\'s role, by account and result (success, error).',
+    labelNames: ['account', 'result'] as const,
+    registers,
+  });
 
   const sourceRevisionInfo = new Gauge({
     name: name('source_revision_info'),
@@ -562,6 +598,8 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     awsRequestDuration,
     rateLimiterWait,
     imageChecks,
+    accountAccess,
+    assumeRoleTotal,
     sourceRevisionInfo,
     sourceLastChangeTimestamp,
     sourceLastSuccessfulFetchTimestamp,
@@ -597,6 +635,14 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     },
     recordImageCheck(result) {
       imageChecks.inc({ result });
+    },
+    recordAssumeRole(account, ok) {
+      // Both series of an account from its first attempt, so increase() sees the first error.
+      for (const result of ASSUME_ROLE_RESULTS) assumeRoleTotal.inc({ account, result }, 0);
+      assumeRoleTotal.inc({ account, result: ok ? 'success' : 'error' });
+    },
+    recordAccountAccess(account, region, ok) {
+      accountAccess.set({ account, region }, ok ? 1 : 0);
     },
     readCapacityProvidersFrom(source) {
       capacityProviders = source;

@@ -9,11 +9,11 @@ import type { ServiceStatus, StatusStore, SyncStatus } from '../controller/statu
 import type { Metrics, ServiceIdentity } from './metrics.js';
 
 function identity(status: ServiceStatus): ServiceIdentity {
-  return { region: status.region, cluster: status.cluster, service: status.service };
+  return { account: status.account ?? '', region: status.region, cluster: status.cluster, service: status.service };
 }
 
 function sameIdentity(a: ServiceIdentity, b: ServiceIdentity): boolean {
-  return a.region === b.region && a.cluster === b.cluster && a.service === b.service;
+  return a.account === b.account && a.region === b.region && a.cluster === b.cluster && a.service === b.service;
 }
 
 function removeSeries(metrics: Metrics, status: ServiceStatus): void {

@@ -91,7 +91,7 @@ describe('startHttpServer', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await response.text();
     expect(text).toContain('ecs_gitops_reconcile_total{result="error"} 0');
-    expect(text).toContain('ecs_gitops_service_info{region="eu-west-1",cluster="prod",service="web",sync_status="OutOfSync",health_status="Degraded"} 1');
+    expect(text).toContain('ecs_gitops_service_info{account="",region="eu-west-1",cluster="prod",service="web",sync_status="OutOfSync",health_status="Degraded"} 1');
   });
 
   it('answers /healthz while alive', async () => {

@@ -19,7 +19,7 @@ function setup() {
   return { registry, store, unbind };
 }
 
-const WEB = { region: 'eu-west-1', cluster: 'prod', service: 'web' };
+const WEB = { account: '', region: 'eu-west-1', cluster: 'prod', service: 'web' };
 const KEY = 'eu-west-1/prod/web';
 
 describe('bindServiceStatusMetrics', () => {
@@ -28,7 +28,7 @@ describe('bindServiceStatusMetrics', () => {
     const key = 'capacity-provider:eu-west-1/asg-a';
     const initialProvider = { key, region: 'eu-west-1', name: 'asg-a', sync: 'Unknown' as const, mode: 'auto' as const, diff: [] };
     store.apply(key, { kind: 'set-capacity-provider', patch: { sync: 'OutOfSync', diff: ['/autoScalingGroupProvider/managedScaling/targetCapacity'] }, initial: initialProvider });
-    const labels = { region: 'eu-west-1', capacity_provider: 'asg-a' };
+    const labels = { account: '', region: 'eu-west-1', capacity_provider: 'asg-a' };
     expect(await valueOf(registry, 'ecs_gitops_capacity_provider_drift', labels)).toBe(1);
     expect(await seriesOf(registry, 'ecs_gitops_capacity_provider_last_apply_success')).toEqual([]);
     store.apply(key, { kind: 'set-capacity-provider', patch: { sync: 'Synced', diff: [], lastApplySucceeded: true }, initial: initialProvider });
