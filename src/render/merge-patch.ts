@@ -33,10 +33,13 @@
  * the result back to the source text that produced it (render-api.ts,
  * OriginOf). A value taken whole from one side is one leaf node (its
  * descendants map segment by segment); only values both sides wrote get
- * children. The work is linear in the size of base plus patch.
+ * children, and there the patch's members win (a patched named item's
+ * `name` is the patch's, which wrote it too). The work is linear in the size
+ * of base plus patch.
  */
 import type { ManifestErrorCode } from '../errors/index.js';
 import { escapeSegment } from '../manifests/json-pointer.js';
+import { closestMatch } from '../util/did-you-mean.js';
 
 /**
  * Where a value of the result came from: `at` is a pointer into the source
@@ -270,7 +273,7 @@ function mergeNamedArray(
           code: 'MANIFEST_INVALID_VALUE',
           pointer: resultPointer,
           locateAt: itemPointer,
-          message: `$patch: delete names the item with ${describeKey(keyField, key)}, which the base does not have${suggestKeys(baseIndex, keyField)}`,
+          message: `$patch: delete names the item with ${describeKey(keyField, key)}, which the base does not have${suggestKeys(baseIndex, key)}`,
         });
         return;
       }
@@ -307,10 +310,13 @@ function mergeNamedArray(
   return { value, origin: { at: basePointer ?? patchPointer, children } };
 }
 
-function suggestKeys(index: ReadonlyMap<ItemKey, number>, keyField: string): string {
+/** What the base has instead, for a delete that names nothing: a close name first, at most ten listed. */
+function suggestKeys(index: ReadonlyMap<ItemKey, number>, missing: ItemKey): string {
   if (index.size === 0) return ' (it has no items)';
-  const keys = [...index.keys()].map((key) => (keyField === 'name' ? String(key) : String(key)));
-  return ` (it has ${keys.join(', ')})`;
+  const keys = [...index.keys()].map(String);
+  const guess = typeof missing === 'string' ? closestMatch(missing, keys) : undefined;
+  const listed = keys.length > 10 ? `${keys.slice(0, 10).join(', ')} and ${keys.length - 10} more` : keys.join(', ');
+  return ` (${guess === undefined ? '' : `did you mean ${guess}? `}it has ${listed})`;
 }
 
 export function describeType(value: unknown): string {

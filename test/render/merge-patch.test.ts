@@ -179,10 +179,10 @@ describe('mergeNamedPatch: problems, located at the patch text', () => {
   it.each([
     {
       name: 'deleting a name the base lacks',
-      base: { environment: [{ name: 'A', value: '1' }] },
-      patch: { environment: [{ name: 'Z', $patch: 'delete' }] },
-      expected: [{ code: 'MANIFEST_INVALID_VALUE', pointer: '/spec/environment', locateAt: '/spec/environments/prod/environment/0', message: '$patch: delete names the item with name "Z", which the base does not have (it has A)' }],
-      value: { environment: [{ name: 'A', value: '1' }] },
+      base: { environment: [{ name: 'STAGE', value: '1' }] },
+      patch: { environment: [{ name: 'LOG_LEVEL', $patch: 'delete' }] },
+      expected: [{ code: 'MANIFEST_INVALID_VALUE', pointer: '/spec/environment', locateAt: '/spec/environments/prod/environment/0', message: '$patch: delete names the item with name "LOG_LEVEL", which the base does not have (it has STAGE)' }],
+      value: { environment: [{ name: 'STAGE', value: '1' }] },
     },
     {
       name: 'deleting from an array the base does not have',

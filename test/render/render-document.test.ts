@@ -161,7 +161,7 @@ describe('renderDocument: problems located in the source', () => {
     {
       name: 'a delete of a container the base lacks',
       document: service({ environments: { prod: { taskDefinition: { containerDefinitions: [{ name: 'wbe', $patch: 'delete' }] } } } }),
-      expected: [{ code: 'MANIFEST_INVALID_VALUE', pointer: '/spec/taskDefinition/containerDefinitions', locateAt: '/spec/environments/prod/taskDefinition/containerDefinitions/0', message: '[environment prod] /spec/taskDefinition/containerDefinitions: $patch: delete names the item with name "wbe", which the base does not have (it has web)' }],
+      expected: [{ code: 'MANIFEST_INVALID_VALUE', pointer: '/spec/taskDefinition/containerDefinitions', locateAt: '/spec/environments/prod/taskDefinition/containerDefinitions/0', message: '[environment prod] /spec/taskDefinition/containerDefinitions: $patch: delete names the item with name "wbe", which the base does not have (did you mean web? it has web)' }],
     },
     {
       name: 'an override that sets environments',
