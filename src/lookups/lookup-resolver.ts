@@ -19,7 +19,7 @@
  * CONTROLLER_LOOKUP_FAILED naming the lookup as written, the account and
  * Region, and AWS's error code and message.
  */
-import { awsErrorName } from '../ecs/aws-error.js';
+import { AwsCallError, awsErrorName } from '../ecs/aws-error.js';
 import { GitopsError } from '../errors/index.js';
 import { parseLocation } from '../keys/index.js';
 import type { LookupRef, LookupUse } from '../manifests/types.js';
@@ -150,7 +150,9 @@ export class CachingLookupResolver implements LookupResolver {
   #readFailed(lookup: LookupRef, location: string, err: unknown): GitopsError {
     if (err instanceof GitopsError && err.code === 'CONTROLLER_LOOKUP_FAILED') return err;
     const name = awsErrorName(err);
-    const message = err instanceof Error ? err.message : String(err);
+    // AWS's own words: an AwsCallError's message repeats the API, operation and name, its cause is the SDK's error.
+    const source = err instanceof AwsCallError && err.cause instanceof Error ? err.cause : err;
+    const message = source instanceof Error ? source.message : String(source);
     const what = lookup.source === 'ssm'
       ? (name === 'ParameterNotFound' ? `parameter ${lookup.parameter} does not exist` : `parameter ${lookup.parameter} could not be read`)
       : (/does not exist/i.test(message) ? `stack ${lookup.stack} does not exist` : `stack ${lookup.stack} could not be read`);
