@@ -6,6 +6,7 @@ import type { CommandSpec } from '../command.js';
 
 export const COMMAND_LOADERS: Readonly<Record<string, { summary: string; load: () => Promise<CommandSpec> }>> = {
   validate: { summary: 'check every manifest offline', load: async () => (await import('./validate.js')).validateCommand },
+  render: { summary: 'print every manifest as it will be applied, once per environment', load: async () => (await import('./render.js')).renderCommand },
   diff: { summary: 'show what would change in live ECS', load: async () => (await import('./diff.js')).diffCommand },
   sync: { summary: 'apply once and exit', load: async () => (await import('./sync.js')).syncCommand },
   run: { summary: 'run the controller until stopped', load: async () => (await import('./run.js')).runCommand },

@@ -33,24 +33,36 @@ function summary(snapshot: ManifestSnapshot): string {
   const providerCount = providers > 0 ? plural(providers, 'capacity provider') : undefined;
   const scheduled = snapshot.scheduledTasks?.length ?? 0;
   const scheduledCount = scheduled > 0 ? plural(scheduled, 'scheduled task') : undefined;
-  const counts = [plural(snapshot.files.length, 'file'), plural(snapshot.services.length, 'service'), plural(snapshot.clusters.length, 'cluster'), providerCount, scheduledCount]
+  // Environments likewise; services, clusters and scheduled tasks count every rendered instance (one per environment).
+  const environments = snapshot.environments?.length ?? 0;
+  const environmentCount = environments > 0 ? plural(environments, 'environment') : undefined;
+  const counts = [plural(snapshot.files.length, 'file'), plural(snapshot.services.length, 'service'), plural(snapshot.clusters.length, 'cluster'), providerCount, scheduledCount, environmentCount]
     .filter((c) => c !== undefined).join(', ');
   if (snapshot.files.length === 0) return `valid: no manifest files (*.yaml, *.yml, *.json) under ${snapshot.root}`;
   const warnings = snapshot.warnings?.length ?? 0;
   if (snapshot.problems.length === 0) return `valid: ${counts}${warnings > 0 ? ` (${plural(warnings, 'warning')})` : ''}`;
-  const kinds = [plural(snapshot.services.length, 'service'), plural(snapshot.clusters.length, 'cluster'), providerCount, scheduledCount].filter((c) => c !== undefined);
+  const kinds = [plural(snapshot.services.length, 'service'), plural(snapshot.clusters.length, 'cluster'), providerCount, scheduledCount, environmentCount].filter((c) => c !== undefined);
   const valid = `${kinds.slice(0, -1).join(', ')} and ${kinds[kinds.length - 1] ?? ''} valid`;
   return `${plural(snapshot.problems.length, 'problem')} in ${snapshot.filesWithProblems.size} of ${plural(snapshot.files.length, 'file')}; ${valid}`;
+}
+
+/** The environment and account of a rendered instance; nothing for a single-target document (its record reads as it always did). */
+function renderedFields(record: { readonly environment?: string; readonly account?: string }): Record<string, string> {
+  return { ...(record.environment !== undefined ? { environment: record.environment } : {}), ...(record.account !== undefined ? { account: record.account } : {}) };
 }
 
 function jsonReport(snapshot: ManifestSnapshot): unknown {
   return {
     valid: snapshot.problems.length === 0,
     files: snapshot.files,
-    services: snapshot.services.map((s) => ({ key: s.key, region: s.region, cluster: s.cluster, name: s.name, source: s.source, contentHash: s.contentHash })),
-    clusters: snapshot.clusters.map((c) => ({ key: c.key, region: c.region, name: c.name, source: c.source, contentHash: c.contentHash })),
-    capacityProviders: (snapshot.capacityProviders ?? []).map((p) => ({ key: p.key, region: p.region, name: p.name, source: p.source, contentHash: p.contentHash })),
-    scheduledTasks: (snapshot.scheduledTasks ?? []).map((t) => ({ key: t.key, region: t.region, cluster: t.cluster, name: t.name, source: t.source, contentHash: t.contentHash })),
+    services: snapshot.services.map((s) => ({ key: s.key, region: s.region, cluster: s.cluster, name: s.name, ...renderedFields(s), source: s.source, contentHash: s.contentHash })),
+    clusters: snapshot.clusters.map((c) => ({ key: c.key, region: c.region, name: c.name, ...renderedFields(c), source: c.source, contentHash: c.contentHash })),
+    capacityProviders: (snapshot.capacityProviders ?? []).map((p) => ({ key: p.key, region: p.region, name: p.name, ...renderedFields(p), source: p.source, contentHash: p.contentHash })),
+    scheduledTasks: (snapshot.scheduledTasks ?? []).map((t) => ({ key: t.key, region: t.region, cluster: t.cluster, name: t.name, ...renderedFields(t), source: t.source, contentHash: t.contentHash })),
+    // Only when there are some: the report of manifests without environments reads as it always did.
+    ...((snapshot.environments?.length ?? 0) > 0
+      ? { environments: (snapshot.environments ?? []).map((e) => ({ key: e.key, name: e.name, account: e.account, region: e.region, source: e.source, contentHash: e.contentHash })) }
+      : {}),
     problems: snapshot.problems,
     warnings: snapshot.warnings ?? [],
   };
