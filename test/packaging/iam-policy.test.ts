@@ -44,6 +44,7 @@ function sourceFiles(dir: string): string[] {
 /** The IAM service prefix of each SDK client package the code loads. */
 const IAM_PREFIX: Readonly<Record<string, string>> = {
   ecs: 'ecs', ecr: 'ecr', 'application-auto-scaling': 'application-autoscaling', cloudwatch: 'cloudwatch', scheduler: 'scheduler',
+  ssm: 'ssm', cloudformation: 'cloudformation', sts: 'sts',
 };
 
 /**
@@ -58,12 +59,14 @@ const IMPLIED_ACTIONS = ['iam:PassRole', 'iam:CreateServiceLinkedRole', 'cloudwa
 
 /**
  * `ecs:Xxx`, `ecr:Xxx`, `application-autoscaling:Xxx`, `cloudwatch:Xxx`,
- * `scheduler:Xxx` for every `XxxCommand` a run-time (non type-only) import brings in from the SDK.
+ * `scheduler:Xxx`, `ssm:Xxx`, `cloudformation:Xxx` (the lookups), `sts:Xxx`
+ * (environments' roles) for every
+ * `XxxCommand` a run-time (non type-only) import brings in from the SDK.
  * The sandbox is a fake of those services, not a caller.
  */
 function actionsCalledBySource(): Set<string> {
   const found = new Set<string>();
-  const importRe = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-(ecs|ecr|application-auto-scaling|cloudwatch|scheduler)'/g;
+  const importRe = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-(ecs|ecr|application-auto-scaling|cloudwatch|scheduler|ssm|cloudformation|sts)'/g;
   for (const file of sourceFiles(path.join(root, 'src'))) {
     if (file.includes(`${path.sep}sandbox${path.sep}`)) continue;
     const text = readFileSync(file, 'utf8');
@@ -316,12 +319,39 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
     expect(allowed(action, resource, context)).toEqual([]);
   });
 
-  it('grants reads without conditions and nothing mutating among them, but for schedules bounded by their group\'s name', () => {
+  // Lookups (docs/environments.md): parameters read without decryption, stack outputs; nothing else of SSM or CloudFormation.
+  it.each([
+    ['reading a parameter for ${ssm:/network/private-subnets}', 'ssm:GetParameter', 'arn:aws:ssm:eu-west-1:123456789012:parameter/network/private-subnets'],
+    ['reading a stack\'s outputs for ${cfn:net.Vpc}', 'cloudformation:DescribeStacks', 'arn:aws:cloudformation:eu-west-1:123456789012:stack/net/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab'],
+  ])('allows %s', (_what, action, resource) => {
+    expect(allowed(action, resource, {}).length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['reading every parameter under a path at once', 'ssm:GetParametersByPath', 'arn:aws:ssm:eu-west-1:123456789012:parameter/network'],
+    ['decrypting a SecureString', 'kms:Decrypt', 'arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab'],
+    ['changing a parameter', 'ssm:PutParameter', 'arn:aws:ssm:eu-west-1:123456789012:parameter/network/private-subnets'],
+    ['reading a secret', 'secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf'],
+    ['reading a stack\'s template', 'cloudformation:GetTemplate', 'arn:aws:cloudformation:eu-west-1:123456789012:stack/net/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab'],
+  ])('denies %s', (_what, action, resource) => {
+    expect(allowed(action, resource, {})).toEqual([]);
+  });
+
+  it.each([
+    ['assuming an environment\'s role in another account', 'sts:AssumeRole', 'arn:aws:iam::222222222222:role/ecs-gitops-target', true],
+    ['assuming any other role', 'sts:AssumeRole', 'arn:aws:iam::222222222222:role/admin', false],
+  ])('%s: allowed %s', (_what, action, resource, expected) => {
+    expect(allowed(action, resource, {}).length > 0).toBe(expected);
+  });
+
+  it('grants reads without conditions and nothing mutating among them, but for schedules bounded by their group\'s name and environments\' roles by theirs', () => {
     for (const s of policy.Statement.filter((st) => st.Condition === undefined)) {
       for (const a of actionsOf(s)) {
         // Schedules take no tags (no condition can name their owner): their ARN names the controller's group instead.
         if (s.Sid === 'WriteSchedulesInScheduleGroupsNamedForTheController') expect(s.Resource).toBe('arn:aws:scheduler:*:*:schedule/ecs-gitops*/*');
-        else expect(a).toMatch(/^(ecs|ecr|application-autoscaling|cloudwatch|scheduler):(Describe|List|Get)/);
+        // A role's trust policy, in its own account, decides who may assume it; the name pattern keeps the controller to environments' roles.
+        else if (s.Sid === 'AssumeEnvironmentRoles') expect(s.Resource).toBe('arn:aws:iam::*:role/ecs-gitops-target*');
+        else expect(a).toMatch(/^(ecs|ecr|application-autoscaling|cloudwatch|scheduler|ssm|cloudformation):(Describe|List|Get)/);
       }
     }
   });
