@@ -27,6 +27,8 @@ import type { GitCredentials } from '../source/git-credentials.js';
 import { createWebhookHandler } from '../source/webhook.js';
 import type { LoadManifests, ManifestSource } from '../source/manifest-source.js';
 import { createController, type Controller } from '../controller/controller.js';
+import { createLookupResolver } from '../controller/lookups.js';
+import { systemClock } from '../util/clock.js';
 import { connectEcs, type EcsConnection, type Env } from './runtime.js';
 import { AccountDirectory } from '../accounts/account-directory.js';
 import { StatusStore, type SourceStatus } from '../controller/status.js';
@@ -206,6 +208,12 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
       scaling: (region) => connection.scalingFor(region),
       scheduler: (region) => connection.schedulerFor(region),
       logger, metrics, status, source: reportingSource, accounts,
+      // ${ssm:}/${cfn:} lookups read in each key's location, behind that location's buckets.
+      lookups: createLookupResolver({
+        lookupFor: (location) => connection.lookupFor(location), accounts, clock: systemClock,
+        ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),
+        onWait: (bucket, seconds) => metrics.recordRateLimiterWait(bucket, seconds),
+      }),
       controllerId: config.controllerId, mode: config.mode, workers: config.workers,
       resyncMs: config.resyncMs, prune: config.prune, maxPrune: config.maxPrune,
       ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),

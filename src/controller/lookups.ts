@@ -14,7 +14,13 @@
  */
 import { GitopsError } from '../errors/index.js';
 import type { ResourceKey } from '../keys/index.js';
-import type { LookupResolver } from '../lookups/lookup-api.js';
+import type { AccountDirectory } from '../accounts/account-directory.js';
+import type { RateCategory } from '../ecs/rate-limits.js';
+import type { BucketLimits } from '../ecs/token-bucket.js';
+import type { LookupApi, LookupResolver } from '../lookups/lookup-api.js';
+import { CachingLookupResolver } from '../lookups/lookup-resolver.js';
+import { LocationLookupLimiters } from '../lookups/rate-limited-lookups.js';
+import type { Clock } from '../util/clock.js';
 import { contentHash as hashOf } from '../manifests/canonical-json.js';
 import type { DesiredCluster, DesiredScheduledTask, DesiredService, LookupUse, SyncMode } from '../manifests/types.js';
 import type { DesiredIndex, ReconcileOutcome } from './reconciler.js';
@@ -129,4 +135,27 @@ export function lookupFailedOutcome(
     return { ...base, status: { kind: 'set-scheduled-task', patch: { lastError: error }, initial } };
   }
   return base;
+}
+
+export interface LookupAccessOptions {
+  /** SSM and CloudFormation for a location (EcsConnection.lookupFor). */
+  readonly lookupFor: (location: string) => LookupApi;
+  /** The environments' limits per location over `rateLimits`. */
+  readonly accounts?: Pick<AccountDirectory, 'rateLimitsFor'>;
+  readonly clock: Clock;
+  /** The controller's limits (--rate-limits); false = lookups unlimited, as ECS. */
+  readonly rateLimits?: Partial<Record<RateCategory, BucketLimits>> | false;
+  readonly onWait?: (bucket: string, seconds: number) => void;
+}
+
+/** The resolver the commands give the controller: cached answers, reads behind each location's own buckets. */
+export function createLookupResolver(options: LookupAccessOptions): LookupResolver {
+  const { lookupFor, accounts, clock, rateLimits, onWait } = options;
+  if (rateLimits === false) return new CachingLookupResolver({ api: lookupFor, clock });
+  const limiters = new LocationLookupLimiters({
+    clock, ...(rateLimits ? { limits: rateLimits } : {}),
+    ...(accounts ? { limitsFor: (location: string) => accounts.rateLimitsFor(location) } : {}),
+    ...(onWait ? { onWait } : {}),
+  });
+  return new CachingLookupResolver({ api: (location) => limiters.wrap(location, lookupFor(location)), clock });
 }

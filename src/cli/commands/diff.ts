@@ -8,6 +8,8 @@
 import path from 'node:path';
 import { systemClock } from '../../util/clock.js';
 import { diffAgainstLive } from '../../controller/live-diff.js';
+import { createLookupResolver } from '../../controller/lookups.js';
+import { AccountDirectory } from '../../accounts/account-directory.js';
 import { diffCapacityProvidersAgainstLive } from '../../controller/capacity-provider/live-diff.js';
 import { diffScheduledTasksAgainstLive } from '../../controller/scheduled-task/live-diff.js';
 import { connectEcs, printProblems, printWarnings, readSnapshot, resolveRegion } from '../../app/runtime.js';
@@ -53,12 +55,16 @@ async function run(ctx: CommandContext): Promise<number> {
     printProblems(snapshot, ctx.stderr);
     ctx.stderr.write(`${snapshot.problems.length} manifest problem(s): services, capacity providers and scheduled tasks declared in those files are not compared\n`);
   }
-  const connection = await connectEcs({ region, env: ctx.env });
+  const controllerId = String(ctx.args.flags['controller-id']);
+  // Each service is read in its environment's account (its role) and Region, as the controller would.
+  const accounts = new AccountDirectory();
+  if (snapshot.problems.length === 0) accounts.update(snapshot.environments ?? []);
+  const connection = await connectEcs({ region, env: ctx.env, accounts, controllerId });
+  const lookups = createLookupResolver({ lookupFor: (location) => connection.lookupFor(location), accounts, clock: systemClock });
   try {
-    const controllerId = String(ctx.args.flags['controller-id']);
     const { results, images, imageProblems, unverifiedImages } = await diffAgainstLive(selected.filter((s) => !snapshot.blockedKeys.has(s.key)), {
       ecs: (r) => connection.ecsFor(r), ecr: (r) => connection.ecrFor(r), scaling: (r) => connection.scalingFor(r),
-      controllerId, clock: systemClock, signal: ctx.signal,
+      accounts, lookups, controllerId, clock: systemClock, signal: ctx.signal,
     });
     const providers = await diffCapacityProvidersAgainstLive(selectedCapacityProviders(snapshot, cluster, service), {
       ecs: (r) => connection.ecsFor(r), controllerId, signal: ctx.signal,
@@ -67,7 +73,7 @@ async function run(ctx: CommandContext): Promise<number> {
     for (const p of providers) if (p.blocked) ctx.stderr.write(`warning ${p.key}: sync would not apply it: ${p.blocked.code}: ${p.blocked.message}\n`);
     const providerSummary = summarize(providers);
     const scheduled = await diffScheduledTasksAgainstLive(selectedScheduledTasks(snapshot, cluster, service), {
-      ecs: (r) => connection.ecsFor(r), scheduler: (r) => connection.schedulerFor(r), controllerId, signal: ctx.signal,
+      ecs: (r) => connection.ecsFor(r), scheduler: (r) => connection.schedulerFor(r), lookups, controllerId, signal: ctx.signal,
     });
     for (const t of scheduled) if (t.blocked) ctx.stderr.write(`warning ${t.key}: sync would not apply it: ${t.blocked.code}: ${t.blocked.message}\n`);
     const scheduledSummary = summarize(scheduled);

@@ -9,6 +9,9 @@
  */
 import path from 'node:path';
 import { createController } from '../../controller/controller.js';
+import { createLookupResolver } from '../../controller/lookups.js';
+import { systemClock } from '../../util/clock.js';
+import { AccountDirectory } from '../../accounts/account-directory.js';
 import { connectEcs, printProblems, printWarnings, readSnapshot, resolveRegion } from '../../app/runtime.js';
 import type { CapacityProviderStatus, ScheduledTaskStatus, ServiceStatus } from '../../controller/status.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec, } from '../command.js';
@@ -83,7 +86,10 @@ async function run(ctx: CommandContext): Promise<number> {
     printProblems(snapshot, ctx.stderr);
     ctx.stderr.write(`${snapshot.problems.length} manifest problem(s): services declared in those files are left alone\n`);
   }
-  const connection = await connectEcs({ region, env: ctx.env });
+  // The environments' roles, limits and prune policy: one directory for the connection's clients and the controller (it updates it).
+  const accounts = new AccountDirectory();
+  const controllerId = String(flags['controller-id']);
+  const connection = await connectEcs({ region, env: ctx.env, accounts, controllerId });
   // Values masked in the diffs (--secret-pattern) are scrubbed from log lines too.
   const logger = loggerFrom(ctx, mask, { destination: ctx.stderr, format: 'pretty', colorize: false });
   const controller = createController({
@@ -92,8 +98,12 @@ async function run(ctx: CommandContext): Promise<number> {
     ecr: (r) => connection.ecrFor(r),
     scaling: (r) => connection.scalingFor(r),
     scheduler: (r) => connection.schedulerFor(r),
+    accounts,
+    lookups: createLookupResolver({
+      lookupFor: (location) => connection.lookupFor(location), accounts, clock: systemClock, ...(rateLimits ? { rateLimits } : {}),
+    }),
     logger,
-    controllerId: String(flags['controller-id']),
+    controllerId,
     mode: syncModeFrom(ctx),
     ...(adoption ? { adoption } : {}),
     workers: flags.workers as number,
