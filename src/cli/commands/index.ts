@@ -11,6 +11,7 @@ export const COMMAND_LOADERS: Readonly<Record<string, { summary: string; load: (
   sync: { summary: 'apply once and exit', load: async () => (await import('./sync.js')).syncCommand },
   run: { summary: 'run the controller until stopped', load: async () => (await import('./run.js')).runCommand },
   'run-task': { summary: 'run a one-off task from a service\'s definition and exit with its exit code', load: async () => (await import('./run-task.js')).runTaskCommand },
+  promote: { summary: 'write the images one environment runs into another\'s override (review and commit)', load: async () => (await import('./promote.js')).promoteCommand },
   export: { summary: 'write manifests for existing services', load: async () => (await import('./export.js')).exportCommand },
   sandbox: { summary: 'serve the embedded ECS/ECR sandbox', load: async () => (await import('./sandbox.js')).sandboxCommand },
   start: { summary: 'the quick start: controller on manifests/ against an in-process sandbox', load: async () => (await import('./start.js')).startCommand },
