@@ -2,10 +2,12 @@
  * Puts resolved lookup values into a rendered manifest (docs/environments.md,
  * "Lookups"). Pure: no IO; the resolver (lookup-resolver.ts) reads the values.
  *
- * - Each LookupUse names a string (a JSON pointer into the manifest) and one
- *   `${ssm:…}` or `${cfn:…}` it holds; a string may hold several. Every
- *   occurrence of a lookup's text in that string is replaced by its value, in
- *   one pass: inserted values are never scanned again.
+ * - Each LookupUse names a string (a JSON pointer into the manifest), one
+ *   `${ssm:…}` or `${cfn:…}` it holds and the offset of its `${` there; a
+ *   string may hold several. Exactly the text at each use's offset is
+ *   replaced (the last first, so earlier offsets stay true): the same text
+ *   elsewhere in the string is not a lookup (an escaped `$${ssm:/a}` renders
+ *   to `${ssm:/a}`), and inserted values are never scanned again.
  * - A StringList value in a string that is exactly one lookup and is an item
  *   of an array becomes as many items, in order (`subnets:
  *   ["${ssm:/net/private-subnets}"]` gives the three subnet ids). Anywhere
@@ -14,8 +16,9 @@
  *   on the way to a replaced string are copied, everything else is shared.
  *   Without lookups the input itself is returned.
  *
- * A pointer that does not lead to a string holding its lookup breaks the
- * render contract (src/render/render-api.ts): CONTROLLER_LOOKUP_FAILED names it.
+ * A pointer that does not lead to a string, an offset where the string does
+ * not hold the lookup's text, or two uses overlapping break the render
+ * contract (src/render/render-api.ts): CONTROLLER_LOOKUP_FAILED names it.
  */
 import { GitopsError } from '../errors/index.js';
 import type { LookupRef, LookupUse } from '../manifests/types.js';
@@ -34,8 +37,8 @@ interface Node {
 const newNode = (): Node => ({ children: new Map(), uses: [] });
 
 function contractError(use: LookupUse, why: string): GitopsError {
-  return new GitopsError('CONTROLLER_LOOKUP_FAILED', `lookup ${use.lookup.text} at ${use.pointer}: ${why}`, {
-    lookup: use.lookup.text, pointer: use.pointer,
+  return new GitopsError('CONTROLLER_LOOKUP_FAILED', `lookup ${use.lookup.text} at ${use.pointer} (offset ${String(use.offset)}): ${why}`, {
+    lookup: use.lookup.text, pointer: use.pointer, offset: use.offset,
   });
 }
 
@@ -43,10 +46,6 @@ function contractError(use: LookupUse, why: string): GitopsError {
 function segmentsOf(use: LookupUse): string[] {
   if (!use.pointer.startsWith('/')) throw contractError(use, 'the pointer does not start with "/"');
   return use.pointer.slice(1).split('/').map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
@@ -121,12 +120,19 @@ function replaceString(value: unknown, node: Node, inArray: boolean, valueOf: (l
   const first = node.uses[0] as LookupUse;
   if (node.children.size > 0) throw contractError(first, 'a pointer goes below a string');
   if (typeof value !== 'string') throw contractError(first, `the manifest holds ${value === null ? 'null' : typeof value} there, not a string`);
-  const values = new Map<string, LookupValue>();
-  for (const use of node.uses) {
-    if (!value.includes(use.lookup.text)) throw contractError(use, `the string there does not contain ${use.lookup.text}`);
-    if (!values.has(use.lookup.text)) values.set(use.lookup.text, valueOf(use.lookup));
+  const uses = [...node.uses].sort((a, b) => a.offset - b.offset);
+  let previousEnd = 0;
+  for (const use of uses) {
+    if (!Number.isSafeInteger(use.offset) || use.offset < 0) throw contractError(use, 'the offset is not an index into the string');
+    if (!value.startsWith(use.lookup.text, use.offset)) {
+      throw contractError(use, `the string there holds ${JSON.stringify(value.slice(use.offset, use.offset + use.lookup.text.length))} at that offset, not the lookup`);
+    }
+    if (use.offset < previousEnd) throw contractError(use, 'it overlaps another lookup of the same string');
+    previousEnd = use.offset + use.lookup.text.length;
   }
-  if (values.size === 1 && inArray && value === first.lookup.text) {
+  const values = new Map<string, LookupValue>();
+  for (const use of uses) if (!values.has(use.lookup.text)) values.set(use.lookup.text, valueOf(use.lookup));
+  if (uses.length === 1 && inArray && value === first.lookup.text) {
     const only = values.get(value) as LookupValue;
     if (only.kind === 'list') {
       const marker = { expand: only.items };
@@ -134,8 +140,11 @@ function replaceString(value: unknown, node: Node, inArray: boolean, valueOf: (l
       return marker;
     }
   }
-  // Longest text first, so no text is matched by a shorter one inside it.
-  const texts = [...values.keys()].sort((a, b) => b.length - a.length);
-  const pattern = new RegExp(texts.map(escapeRegExp).join('|'), 'g');
-  return value.replace(pattern, (text) => (values.get(text) as LookupValue).text);
+  // The last first: replacing it leaves the offsets before it true.
+  let out = value;
+  for (let i = uses.length - 1; i >= 0; i -= 1) {
+    const use = uses[i] as LookupUse;
+    out = out.slice(0, use.offset) + (values.get(use.lookup.text) as LookupValue).text + out.slice(use.offset + use.lookup.text.length);
+  }
+  return out;
 }

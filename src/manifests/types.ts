@@ -359,6 +359,12 @@ export type LookupRef =
 export interface LookupUse {
   readonly pointer: string;
   readonly lookup: LookupRef;
+  /**
+   * Index of the lookup's `${` in that string of the rendered manifest. Each
+   * occurrence is its own use: an escaped `$${ssm:…}` beside a real
+   * `${ssm:…}` renders to the same text, and only the offset tells them apart.
+   */
+  readonly offset: number;
 }
 
 /** What every rendered (or single-target) Desired record of an environment-aware kind carries besides its manifest. */

@@ -289,12 +289,15 @@ function checkDocument(doc: ParsedDocument): DocumentCheck {
     appendCapped(problems, manifestProblems(envelope.kind, document));
     return { kind: envelope.kind, document, problems, warnings };
   }
-  // Rendered with no environment: the document stays as it is; its lookups
-  // are collected and a stray ${var.…} or misplaced lookup reported.
+  // Rendered with no environment: escapes undone (the same rule as in a
+  // template), lookups collected, a stray ${var.…} or misplaced lookup
+  // reported. Without escapes the rendered manifest is the document itself,
+  // so its content hash is what it was before environments existed.
   const rendered = renderDocument(document, { declaredEnvironments: NO_ENVIRONMENTS });
+  const manifest = rendered.manifest ?? document;
   appendCapped(problems, rendered.problems);
-  appendCapped(problems, manifestProblems(envelope.kind, document));
-  return { kind: envelope.kind, document, problems, warnings, ...(rendered.lookups.length > 0 ? { lookups: rendered.lookups } : {}) };
+  appendCapped(problems, manifestProblems(envelope.kind, manifest));
+  return { kind: envelope.kind, document: manifest, problems, warnings, ...(rendered.lookups.length > 0 ? { lookups: rendered.lookups } : {}) };
 }
 
 /** What one file contributes: its own problems and its documents. Depends only on the file and the settings. */

@@ -6,4 +6,4 @@ export type { CheckEnvironmentReferences, OriginOf, RenderOptions, RenderResult,
 export { renderDocument, scopeOf } from './render-document.js';
 export { checkEnvironmentReferences } from './environment-references.js';
 export { mergeNamedPatch, sourcePointerOf, type MergePointers, type MergeResult, type Origin, type PatchProblem } from './merge-patch.js';
-export { isStaticField, substituteString, substituteTree, ENV_FIELDS, type SubstitutedString, type SubstitutedTree } from './substitute.js';
+export { isStaticField, substituteString, substituteTree, ENV_FIELDS, type FoundLookup, type SubstitutedString, type SubstitutedTree } from './substitute.js';

@@ -2,9 +2,10 @@
  * The contract of rendering (docs/environments.md): one source document and
  * one Environment in, one concrete manifest out, with every problem located
  * in the source document. Pure: no IO. validate-documents.ts renders every
- * document this way (a document without metadata.environments is rendered
- * with no environment: only its lookups are collected and stray `${var.…}`
- * reported).
+ * document this way, and every Desired manifest is the rendered one (a
+ * document without metadata.environments is rendered with no environment:
+ * its escapes are undone, its lookups collected and a stray `${var.…}`
+ * reported; without escapes it renders to itself).
  */
 import type { EnvironmentManifest, LookupUse } from '../manifests/types.js';
 import type { RuleProblem } from '../manifests/rule-problem.js';
@@ -33,7 +34,7 @@ export type OriginOf = (renderedPointer: string) => string;
 export interface RenderResult {
   /** The rendered document (apiVersion, kind, metadata with region and cluster set, spec without `environments`), or undefined when a problem prevents rendering it. */
   readonly manifest: Readonly<Record<string, unknown>> | undefined;
-  /** `${ssm:…}` and `${cfn:…}` left in strings for the controller to resolve, with their pointers into `manifest`. */
+  /** `${ssm:…}` and `${cfn:…}` left in strings for the controller to resolve: each occurrence, with its pointer into `manifest` and the offset of its `${` in that string. */
   readonly lookups: readonly LookupUse[];
   /**
    * Rendering problems: an override that is not a mapping or breaks the

@@ -11,8 +11,12 @@
  * spec strings (substitute.ts). What the environment itself fills in is not
  * substituted: the Environment's values are data, not templates.
  *
- * Without an environment the document is the manifest as written: only
- * `$${` escapes are undone, lookups collected and stray `${var.…}` reported.
+ * Without an environment the manifest is the document as written, except
+ * that the escapes `$${var.`, `$${env.`, `$${ssm:` and `$${cfn:` lose their
+ * first `$` (the one escape rule of every document, substitute.ts); lookups
+ * are collected and stray `${var.…}` reported. A document with no such
+ * escape is returned as it is (the same object), so a manifest written before
+ * environments existed keeps its content hash.
  */
 import type { ManifestErrorCode } from '../errors/index.js';
 import { parsePointer } from '../manifests/json-pointer.js';
@@ -49,22 +53,30 @@ function originOfTree(root: Origin, manifest: unknown): OriginOf {
 
 function renderWithoutEnvironment(document: Readonly<Record<string, unknown>>): RenderResult {
   const kind = typeof document.kind === 'string' ? document.kind : '';
-  const manifest: Record<string, unknown> = {};
+  let manifest: Record<string, unknown> | undefined;
   const lookups: LookupUse[] = [];
   const problems: RuleProblem[] = [];
-  for (const key of Object.keys(document)) {
-    if (key !== 'metadata' && key !== 'spec') {
-      setOwn(manifest, key, document[key]);
-      continue;
-    }
+  for (const key of ['metadata', 'spec']) {
+    if (!Object.hasOwn(document, key)) continue;
     const substituted = substituteTree(document[key], [key], kind, undefined);
-    setOwn(manifest, key, substituted.value);
+    if (substituted.value !== document[key]) {
+      manifest ??= copyOf(document);
+      setOwn(manifest, key, substituted.value);
+    }
     lookups.push(...substituted.lookups);
     for (const problem of substituted.problems) {
       problems.push({ code: problem.code, pointer: problem.pointer, locateAt: problem.pointer, message: `${problem.pointer}: ${problem.message}` });
     }
   }
-  return { manifest, lookups, problems, originOf: originOfTree({ at: '' }, manifest) };
+  const rendered = manifest ?? document;
+  return { manifest: rendered, lookups, problems, originOf: originOfTree({ at: '' }, rendered) };
+}
+
+/** A shallow copy keeping the key order (and own `__proto__` keys). */
+function copyOf(document: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(document)) setOwn(copy, key, document[key]);
+  return copy;
 }
 
 function renderForEnvironment(document: Readonly<Record<string, unknown>>, environment: EnvironmentManifest): RenderResult {

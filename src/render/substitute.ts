@@ -6,7 +6,11 @@
  * - `${var.NAME}` (NAME `[A-Za-z_][A-Za-z0-9_]*`) is the Environment's
  *   spec.variables.NAME; `${env.name}`, `${env.account}`, `${env.region}`
  *   the Environment's name, account and Region.
- * - `$${` is a literal `${`: nothing after it is interpreted.
+ * - `$${var.`, `$${env.`, `$${ssm:` and `$${cfn:` are escapes: they become
+ *   `${var.` (and so on) and nothing after them is interpreted. Any other
+ *   `$${` is left exactly as written (a shell's `$${HOME}` in a command stays
+ *   `$${HOME}`), so a manifest written before environments existed renders
+ *   to itself (docs/manifests.md, "Variables").
  * - Any other `${...}` (`${HOME}`, `${FOO:-bar}`, shell or container syntax)
  *   is left untouched.
  * - A `${var.`, `${env.`, `${ssm:` or `${cfn:` that does not continue as its
@@ -25,7 +29,7 @@
  * No expressions, no code. Each string is scanned once, left to right.
  */
 import type { ManifestErrorCode } from '../errors/index.js';
-import type { LookupRef } from '../manifests/types.js';
+import type { LookupRef, LookupUse } from '../manifests/types.js';
 import { closestMatch } from '../util/did-you-mean.js';
 import type { RenderScope } from './render-api.js';
 import { isMapping, setOwn } from './merge-patch.js';
@@ -39,9 +43,15 @@ export interface SubstitutionProblem {
   readonly message: string;
 }
 
+/** A lookup found in a string, and the index of its `${` in the substituted text. */
+export interface FoundLookup {
+  readonly lookup: LookupRef;
+  readonly offset: number;
+}
+
 export interface SubstitutedString {
   readonly text: string;
-  readonly lookups: readonly LookupRef[];
+  readonly lookups: readonly FoundLookup[];
   readonly problems: readonly SubstitutionProblem[];
 }
 
@@ -49,6 +59,8 @@ const VAR_REFERENCE = /\$\{var\.([A-Za-z_][A-Za-z0-9_]*)\}/y;
 const ENV_REFERENCE = /\$\{env\.([A-Za-z_][A-Za-z0-9_]*)\}/y;
 const SSM_REFERENCE = /\$\{ssm:([A-Za-z0-9_./-]{1,2048})\}/y;
 const CFN_REFERENCE = /\$\{cfn:([A-Za-z][A-Za-z0-9-]{0,127})\.([A-Za-z0-9]+)\}/y;
+/** What follows `$${` in an escape; any other `$${` is not one. */
+const ESCAPED = /^(var\.|env\.|ssm:|cfn:)/;
 
 const GRAMMAR: Readonly<Record<string, string>> = {
   var: '${var.NAME} with NAME of letters, digits and _ (not starting with a digit)',
@@ -77,23 +89,24 @@ function listVariables(variables: Readonly<Record<string, string>>): string {
 /** Substitutes one string: variables replaced, lookups collected, problems described. */
 export function substituteString(text: string, scope: RenderScope | undefined): SubstitutedString {
   if (!text.includes('$')) return { text, lookups: [], problems: [] };
-  const lookups: LookupRef[] = [];
+  const lookups: FoundLookup[] = [];
   const problems: SubstitutionProblem[] = [];
   let out = '';
   let copiedUpTo = 0;
   let at = text.indexOf('$');
   while (at !== -1) {
-    if (text.startsWith('$${', at)) {
-      out += text.slice(copiedUpTo, at) + '${';
-      copiedUpTo = at + 3;
-      at = text.indexOf('$', copiedUpTo);
+    if (text.startsWith('$${', at) && ESCAPED.test(text.slice(at + 3, at + 7))) {
+      // The escape's `$` is dropped; the reference after it is copied as text.
+      out += text.slice(copiedUpTo, at);
+      copiedUpTo = at + 1;
+      at = text.indexOf('$', at + 3);
       continue;
     }
     if (!text.startsWith('${', at)) {
       at = text.indexOf('$', at + 1);
       continue;
     }
-    const prefix = /^(var\.|env\.|ssm:|cfn:)/.exec(text.slice(at + 2, at + 6))?.[1];
+    const prefix = ESCAPED.exec(text.slice(at + 2, at + 6))?.[1];
     if (prefix === undefined) {
       // Not ours (`${HOME}`): left as written.
       at = text.indexOf('$', at + 2);
@@ -103,12 +116,14 @@ export function substituteString(text: string, scope: RenderScope | undefined): 
     const pattern = kind === 'var' ? VAR_REFERENCE : kind === 'env' ? ENV_REFERENCE : kind === 'ssm' ? SSM_REFERENCE : CFN_REFERENCE;
     const match = matchAt(pattern, text, at);
     if (match === null) {
-      problems.push({ code: 'MANIFEST_BAD_SUBSTITUTION', message: `malformed reference ${JSON.stringify(excerpt(text, at))}: write ${GRAMMAR[kind] ?? ''}; write $\${ for a literal \${` });
+      problems.push({ code: 'MANIFEST_BAD_SUBSTITUTION', message: `malformed reference ${JSON.stringify(excerpt(text, at))}: write ${GRAMMAR[kind] ?? ''}; write $\${${prefix} for a literal \${${prefix}` });
       at = text.indexOf('$', at + 2);
       continue;
     }
     const end = at + match[0].length;
-    const replacement = kind === 'ssm' || kind === 'cfn' ? collectLookup(kind, match, lookups) : resolve(kind, match[1] as string, scope, problems);
+    // A lookup's offset in the substituted text: what is already out, plus the text copied since.
+    const offset = out.length + (at - copiedUpTo);
+    const replacement = kind === 'ssm' || kind === 'cfn' ? collectLookup(kind, match, offset, lookups) : resolve(kind, match[1] as string, scope, problems);
     if (replacement !== undefined) {
       out += text.slice(copiedUpTo, at) + replacement;
       copiedUpTo = end;
@@ -119,9 +134,11 @@ export function substituteString(text: string, scope: RenderScope | undefined): 
   return { text: out + text.slice(copiedUpTo), lookups, problems };
 }
 
-function collectLookup(kind: string, match: RegExpExecArray, lookups: LookupRef[]): undefined {
-  if (kind === 'ssm') lookups.push({ source: 'ssm', parameter: match[1] as string, text: match[0] });
-  else lookups.push({ source: 'cfn', stack: match[1] as string, output: match[2] as string, text: match[0] });
+function collectLookup(kind: string, match: RegExpExecArray, offset: number, lookups: FoundLookup[]): undefined {
+  const lookup: LookupRef = kind === 'ssm'
+    ? { source: 'ssm', parameter: match[1] as string, text: match[0] }
+    : { source: 'cfn', stack: match[1] as string, output: match[2] as string, text: match[0] };
+  lookups.push({ lookup, offset });
   return undefined;
 }
 
@@ -193,7 +210,7 @@ export interface TreeProblem extends SubstitutionProblem {
 export interface SubstitutedTree {
   /** The same object when no string changed (copy on write). */
   readonly value: unknown;
-  readonly lookups: readonly { readonly pointer: string; readonly lookup: LookupRef }[];
+  readonly lookups: readonly LookupUse[];
   readonly problems: readonly TreeProblem[];
 }
 
@@ -203,7 +220,7 @@ export interface SubstitutedTree {
  * strings that changed.
  */
 export function substituteTree(value: unknown, segments: readonly string[], kind: string, scope: RenderScope | undefined): SubstitutedTree {
-  const lookups: { pointer: string; lookup: LookupRef }[] = [];
+  const lookups: LookupUse[] = [];
   const problems: TreeProblem[] = [];
   const path = [...segments];
   const pointerOf = (): string => path.map((segment) => `/${escapeSegment(segment)}`).join('');
@@ -221,10 +238,10 @@ export function substituteTree(value: unknown, segments: readonly string[], kind
           problems.push({
             code: 'MANIFEST_LOOKUP_IN_STATIC_FIELD',
             pointer,
-            message: `${result.lookups.map((lookup) => lookup.text).join(', ')} cannot be used here: this field must be known without calling AWS (identity, sync settings, names); write the value itself or a \${var.NAME}`,
+            message: `${result.lookups.map((found) => found.lookup.text).join(', ')} cannot be used here: this field must be known without calling AWS (identity, sync settings, names); write the value itself or a \${var.NAME}`,
           });
         } else {
-          for (const lookup of result.lookups) lookups.push({ pointer, lookup });
+          for (const found of result.lookups) lookups.push({ pointer, lookup: found.lookup, offset: found.offset });
         }
       }
       return result.text;

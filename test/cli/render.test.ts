@@ -122,7 +122,7 @@ describe('ecs-gitops render', () => {
       ['Service', '111111111111@eu-west-1/main/web', 'dev', '111111111111', 'eu-west-1', { file: 'services/web.yaml', line: 1, column: 1 }],
     ]);
     expect(report[0]?.lookups).toEqual([
-      { pointer: '/spec/taskDefinition/containerDefinitions/0/environment/1/value', lookup: { source: 'ssm', parameter: '/net/subnet', text: '${ssm:/net/subnet}' } },
+      { pointer: '/spec/taskDefinition/containerDefinitions/0/environment/1/value', lookup: { source: 'ssm', parameter: '/net/subnet', text: '${ssm:/net/subnet}' }, offset: 0 },
     ]);
   });
 

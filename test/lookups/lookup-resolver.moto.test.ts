@@ -20,7 +20,7 @@ import { dummyCredentials, motoEndpoint } from '../support/moto.js';
 
 const ssm = (parameter: string): LookupRef => ({ source: 'ssm', parameter, text: `\${ssm:${parameter}}` });
 const cfn = (stack: string, output: string): LookupRef => ({ source: 'cfn', stack, output, text: `\${cfn:${stack}.${output}}` });
-const use = (pointer: string, lookup: LookupRef): LookupUse => ({ pointer, lookup });
+const use = (pointer: string, lookup: LookupRef, offset = 0): LookupUse => ({ pointer, lookup, offset });
 
 /** The error a promise rejects with (the test fails if it resolves). */
 async function rejection(promise: Promise<unknown>): Promise<GitopsError> {
@@ -46,7 +46,7 @@ const lookups: LookupUse[] = [
   use('/spec/networkConfiguration/awsvpcConfiguration/subnets/0', ssm('/net/private-subnets')),
   use('/spec/networkConfiguration/awsvpcConfiguration/securityGroups/0', cfn('net', 'WebSecurityGroup')),
   use('/spec/loadBalancers/0/targetGroupArn', cfn('net', 'TargetGroupArn')),
-  use('/spec/env', ssm('/app/level')),
+  use('/spec/env', ssm('/app/level'), 'level='.length),
 ];
 
 describe.skipIf(endpoint === null)('CachingLookupResolver against moto_server', () => {
@@ -114,7 +114,7 @@ describe.skipIf(endpoint === null)('CachingLookupResolver against moto_server', 
   it('answers from its cache until the TTL passes, then reads AWS again and sees a changed value', async () => {
     const { r, clock, counted } = resolver({ ttlMs: 60_000 });
     const signal = new AbortController().signal;
-    const level = [use('/spec/env', ssm('/app/level'))];
+    const level = [use('/spec/env', ssm('/app/level'), 'level='.length)];
     await r.resolve(manifest, level, location, signal);
     const start = calls.length;
     await ssmClient.send(new PutParameterCommand({ Name: '/app/level', Type: 'String', Value: 'debug', Overwrite: true }));
@@ -138,7 +138,7 @@ describe.skipIf(endpoint === null)('CachingLookupResolver against moto_server', 
       },
       clock: new FakeClock(),
     });
-    const level = [use('/spec/env', ssm('/app/level'))];
+    const level = [use('/spec/env', ssm('/app/level'), 'level='.length)];
     const signal = new AbortController().signal;
     await r.resolve(manifest, level, location, signal);
     await r.resolve(manifest, level, other, signal);

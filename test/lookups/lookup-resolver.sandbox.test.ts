@@ -19,7 +19,7 @@ import { freshAccountId, testSandbox } from '../sandbox/sandbox-harness.js';
 
 const ssm = (parameter: string): LookupRef => ({ source: 'ssm', parameter, text: `\${ssm:${parameter}}` });
 const cfn = (stack: string, output: string): LookupRef => ({ source: 'cfn', stack, output, text: `\${cfn:${stack}.${output}}` });
-const use = (pointer: string, lookup: LookupRef): LookupUse => ({ pointer, lookup });
+const use = (pointer: string, lookup: LookupRef, offset = 0): LookupUse => ({ pointer, lookup, offset });
 
 const manifest = Object.freeze({
   spec: Object.freeze({

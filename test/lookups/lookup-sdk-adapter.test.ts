@@ -20,7 +20,7 @@ import { dummyCredentials } from '../support/moto.js';
 
 const ssm = (parameter: string): LookupRef => ({ source: 'ssm', parameter, text: `\${ssm:${parameter}}` });
 const cfn = (stack: string, output: string): LookupRef => ({ source: 'cfn', stack, output, text: `\${cfn:${stack}.${output}}` });
-const use = (pointer: string, lookup: LookupRef): LookupUse => ({ pointer, lookup });
+const use = (pointer: string, lookup: LookupRef, offset = 0): LookupUse => ({ pointer, lookup, offset });
 
 /** The error a promise rejects with (the test fails if it resolves). */
 async function rejection(promise: Promise<unknown>): Promise<GitopsError> {

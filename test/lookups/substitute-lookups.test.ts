@@ -13,7 +13,7 @@ import { substituteLookups, type LookupValue } from '../../src/lookups/substitut
 
 const ssm = (parameter: string): LookupRef => ({ source: 'ssm', parameter, text: `\${ssm:${parameter}}` });
 const cfn = (stack: string, output: string): LookupRef => ({ source: 'cfn', stack, output, text: `\${cfn:${stack}.${output}}` });
-const use = (pointer: string, lookup: LookupRef): LookupUse => ({ pointer, lookup });
+const use = (pointer: string, lookup: LookupRef, offset = 0): LookupUse => ({ pointer, lookup, offset });
 
 const VALUES: Readonly<Record<string, LookupValue>> = {
   '${ssm:/net/private-subnets}': { kind: 'list', items: ['subnet-a', 'subnet-b', 'subnet-c'], text: 'subnet-a,subnet-b,subnet-c' },
@@ -41,9 +41,18 @@ function deepFreeze<T>(value: T): T {
 describe('substituteLookups', () => {
   it.each<[string, unknown, LookupUse[], unknown]>([
     ['a whole string', { spec: { a: '${ssm:/net/sg}' } }, [use('/spec/a', ssm('/net/sg'))], { spec: { a: 'sg-123' } }],
-    ['inside text', { spec: { a: 'level=${ssm:/app/level};' } }, [use('/spec/a', ssm('/app/level'))], { spec: { a: 'level=warn;' } }],
-    ['twice in one string', { a: '${ssm:/app/level}-${ssm:/app/level}' }, [use('/a', ssm('/app/level'))], { a: 'warn-warn' }],
-    ['two lookups in one string', { a: '${cfn:net.Vpc}/${ssm:/net/sg}' }, [use('/a', cfn('net', 'Vpc')), use('/a', ssm('/net/sg'))], { a: 'vpc-9/sg-123' }],
+    ['inside text', { spec: { a: 'level=${ssm:/app/level};' } }, [use('/spec/a', ssm('/app/level'), 6)], { spec: { a: 'level=warn;' } }],
+    ['twice in one string', { a: '${ssm:/app/level}-${ssm:/app/level}' }, [use('/a', ssm('/app/level')), use('/a', ssm('/app/level'), 18)], { a: 'warn-warn' }],
+    ['two lookups in one string', { a: '${cfn:net.Vpc}/${ssm:/net/sg}' }, [use('/a', cfn('net', 'Vpc')), use('/a', ssm('/net/sg'), 15)], { a: 'vpc-9/sg-123' }],
+    ['two lookups in one string, listed last first', { a: '${cfn:net.Vpc}/${ssm:/net/sg}' }, [use('/a', ssm('/net/sg'), 15), use('/a', cfn('net', 'Vpc'))], { a: 'vpc-9/sg-123' }],
+    // An escaped `$${ssm:/app/level}` renders to the lookup's text; only the use's offset is replaced.
+    ['the same text beside the lookup is left alone', { a: '${ssm:/app/level} ${ssm:/app/level}' }, [use('/a', ssm('/app/level'), 18)], { a: '${ssm:/app/level} warn' }],
+    ['a lookup beside the same text after it', { a: '${ssm:/app/level} ${ssm:/app/level}' }, [use('/a', ssm('/app/level'))], { a: 'warn ${ssm:/app/level}' }],
+    ['a value longer than its lookup before another', { a: '${ssm:/net/sg}${cfn:net.TargetGroupArn}.' }, [use('/a', ssm('/net/sg')), use('/a', cfn('net', 'TargetGroupArn'), 14)],
+      { a: 'sg-123arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/web/abc.' }],
+    ['a StringList that is the whole item but beside nothing else expands; one after other text does not',
+      { s: ['${ssm:/net/private-subnets}', 'x${ssm:/net/private-subnets}'] }, [use('/s/0', ssm('/net/private-subnets')), use('/s/1', ssm('/net/private-subnets'), 1)],
+      { s: ['subnet-a', 'subnet-b', 'subnet-c', 'xsubnet-a,subnet-b,subnet-c'] }],
     ['a StringList that is a whole array item becomes that many items',
       { spec: { subnets: ['${ssm:/net/private-subnets}'] } }, [use('/spec/subnets/0', ssm('/net/private-subnets'))],
       { spec: { subnets: ['subnet-a', 'subnet-b', 'subnet-c'] } }],
@@ -58,14 +67,14 @@ describe('substituteLookups', () => {
       { env: { value: '${ssm:/net/private-subnets}' } }, [use('/env/value', ssm('/net/private-subnets'))],
       { env: { value: 'subnet-a,subnet-b,subnet-c' } }],
     ['a StringList beside text in an array item inserts its text',
-      { args: ['--subnets=${ssm:/net/private-subnets}'] }, [use('/args/0', ssm('/net/private-subnets'))],
+      { args: ['--subnets=${ssm:/net/private-subnets}'] }, [use('/args/0', ssm('/net/private-subnets'), '--subnets='.length)],
       { args: ['--subnets=subnet-a,subnet-b,subnet-c'] }],
     ['a StringList in a nested array of objects',
       { c: [{ name: 'app', environment: [{ name: 'S', value: 'x' }] }], n: { subnets: ['${ssm:/net/private-subnets}'] } },
       [use('/n/subnets/0', ssm('/net/private-subnets'))],
       { c: [{ name: 'app', environment: [{ name: 'S', value: 'x' }] }], n: { subnets: ['subnet-a', 'subnet-b', 'subnet-c'] } }],
     ['a value that looks like a lookup is not resolved again', { a: '${ssm:/tricky}' }, [use('/a', ssm('/tricky'))], { a: '${ssm:/net/sg}' }],
-    ['other ${...} text is left alone', { a: '${HOME}/${ssm:/net/sg}' }, [use('/a', ssm('/net/sg'))], { a: '${HOME}/sg-123' }],
+    ['other ${...} text is left alone', { a: '${HOME}/${ssm:/net/sg}' }, [use('/a', ssm('/net/sg'), 8)], { a: '${HOME}/sg-123' }],
     ['a key with / and ~ (escaped in the pointer)', { tags: { 'a/b~c': '${ssm:/net/sg}' } }, [use('/tags/a~1b~0c', ssm('/net/sg'))], { tags: { 'a/b~c': 'sg-123' } }],
   ])('%s', (_what, manifest, lookups, expected) => {
     const input = deepFreeze(structuredClone(manifest));
@@ -84,7 +93,7 @@ describe('substituteLookups', () => {
 
   it('asks for each value once per string, however often it occurs', () => {
     const asked: string[] = [];
-    substituteLookups({ a: '${ssm:/app/level}${ssm:/app/level}' }, [use('/a', ssm('/app/level')), use('/a', ssm('/app/level'))], (lookup) => {
+    substituteLookups({ a: '${ssm:/app/level}${ssm:/app/level}' }, [use('/a', ssm('/app/level')), use('/a', ssm('/app/level'), 17)], (lookup) => {
       asked.push(lookup.text);
       return valueOf(lookup);
     });
@@ -98,18 +107,23 @@ describe('substituteLookups', () => {
     })).toThrow(refused);
   });
 
-  it.each<[string, unknown, LookupUse, string]>([
-    ['a missing field', { spec: {} }, use('/spec/a', ssm('/net/sg')), 'lookup ${ssm:/net/sg} at /spec/a: the manifest has no field "a" there'],
-    ['an index past the end', { s: [] }, use('/s/0', ssm('/net/sg')), 'lookup ${ssm:/net/sg} at /s/0: the manifest\'s array has no item "0"'],
-    ['a non-index in an array', { s: ['x'] }, use('/s/-', ssm('/net/sg')), 'lookup ${ssm:/net/sg} at /s/-: the manifest\'s array has no item "-"'],
-    ['a number where the string should be', { a: 3 }, use('/a', ssm('/net/sg')), 'lookup ${ssm:/net/sg} at /a: the manifest holds number there, not a string'],
-    ['a string without the lookup', { a: 'plain' }, use('/a', ssm('/net/sg')), 'lookup ${ssm:/net/sg} at /a: the string there does not contain ${ssm:/net/sg}'],
-    ['a path through a string', { a: 'x' }, use('/a/b', ssm('/net/sg')), 'lookup ${ssm:/net/sg} at /a/b: the manifest holds string on the way, not an object or array'],
-    ['a pointer without a leading slash', { a: 'x' }, use('a', ssm('/net/sg')), 'lookup ${ssm:/net/sg} at a: the pointer does not start with "/"'],
-  ])('names the pointer when the render contract is broken: %s', (_what, manifest, lookup, message) => {
+  it.each<[string, unknown, LookupUse[], string]>([
+    ['a missing field', { spec: {} }, [use('/spec/a', ssm('/net/sg'))], 'lookup ${ssm:/net/sg} at /spec/a (offset 0): the manifest has no field "a" there'],
+    ['an index past the end', { s: [] }, [use('/s/0', ssm('/net/sg'))], 'lookup ${ssm:/net/sg} at /s/0 (offset 0): the manifest\'s array has no item "0"'],
+    ['a non-index in an array', { s: ['x'] }, [use('/s/-', ssm('/net/sg'))], 'lookup ${ssm:/net/sg} at /s/- (offset 0): the manifest\'s array has no item "-"'],
+    ['a number where the string should be', { a: 3 }, [use('/a', ssm('/net/sg'))], 'lookup ${ssm:/net/sg} at /a (offset 0): the manifest holds number there, not a string'],
+    ['a string without the lookup', { a: 'plain' }, [use('/a', ssm('/net/sg'))], 'lookup ${ssm:/net/sg} at /a (offset 0): the string there holds "plain" at that offset, not the lookup'],
+    ['the lookup elsewhere than its offset', { a: 'x ${ssm:/net/sg}' }, [use('/a', ssm('/net/sg'), 1)], 'lookup ${ssm:/net/sg} at /a (offset 1): the string there holds " ${ssm:/net/sg" at that offset, not the lookup'],
+    ['an offset past the end', { a: '${ssm:/net/sg}' }, [use('/a', ssm('/net/sg'), 20)], 'lookup ${ssm:/net/sg} at /a (offset 20): the string there holds "" at that offset, not the lookup'],
+    ['a negative offset', { a: '${ssm:/net/sg}' }, [use('/a', ssm('/net/sg'), -1)], 'lookup ${ssm:/net/sg} at /a (offset -1): the offset is not an index into the string'],
+    ['a fractional offset', { a: '${ssm:/net/sg}' }, [use('/a', ssm('/net/sg'), 0.5)], 'lookup ${ssm:/net/sg} at /a (offset 0.5): the offset is not an index into the string'],
+    ['two uses of one occurrence', { a: '${ssm:/net/sg}' }, [use('/a', ssm('/net/sg')), use('/a', ssm('/net/sg'))], 'lookup ${ssm:/net/sg} at /a (offset 0): it overlaps another lookup of the same string'],
+    ['a path through a string', { a: 'x' }, [use('/a/b', ssm('/net/sg'))], 'lookup ${ssm:/net/sg} at /a/b (offset 0): the manifest holds string on the way, not an object or array'],
+    ['a pointer without a leading slash', { a: 'x' }, [use('a', ssm('/net/sg'))], 'lookup ${ssm:/net/sg} at a (offset 0): the pointer does not start with "/"'],
+  ])('names the pointer and offset when the render contract is broken: %s', (_what, manifest, lookups, message) => {
     let caught: unknown;
     try {
-      substituteLookups(manifest, [lookup], valueOf);
+      substituteLookups(manifest, lookups, valueOf);
     } catch (err) {
       caught = err;
     }
@@ -160,7 +174,7 @@ describe('substituteLookups', () => {
         const lookup = ssm(`/p${i}`);
         setAt(manifest, pointer, `pre-${lookup.text}-post`);
         setAt(expected, pointer, `pre-value of /p${i}-post`);
-        return use(pointer, lookup);
+        return use(pointer, lookup, 'pre-'.length);
       });
       const frozen = deepFreeze(structuredClone(manifest));
       const out = substituteLookups(frozen, lookups, (lookup) => ({ kind: 'text', text: `value of ${(lookup as { parameter: string }).parameter}` }));

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatProblem, ManifestFileCache, validateDocuments, type ManifestFileInput } from '../../src/manifests/index.js';
+import { substituteLookups } from '../../src/lookups/substitute-lookups.js';
 
 function environment(name: string, account: string, region = 'eu-west-1', extra = ''): string {
   return `apiVersion: ecs-gitops/v1
@@ -145,8 +146,8 @@ describe('rendering through validateDocuments', () => {
     expect(snapshot.problems.map(formatProblem)).toEqual([]);
     expect(snapshot.services[0]?.key).toBe('us-east-1/main/web');
     expect(snapshot.services[0]?.lookups).toEqual([
-      { pointer: '/spec/taskDefinition/containerDefinitions/0/environment/0/value', lookup: { source: 'cfn', stack: 'network', output: 'LogLevel', text: '${cfn:network.LogLevel}' } },
-      { pointer: '/spec/networkConfiguration/awsvpcConfiguration/subnets/0', lookup: { source: 'ssm', parameter: '/net/subnets', text: '${ssm:/net/subnets}' } },
+      { pointer: '/spec/taskDefinition/containerDefinitions/0/environment/0/value', lookup: { source: 'cfn', stack: 'network', output: 'LogLevel', text: '${cfn:network.LogLevel}' }, offset: 0 },
+      { pointer: '/spec/networkConfiguration/awsvpcConfiguration/subnets/0', lookup: { source: 'ssm', parameter: '/net/subnets', text: '${ssm:/net/subnets}' }, offset: 0 },
     ]);
     expect(snapshot.services[0]?.manifest.spec.networkConfiguration?.awsvpcConfiguration?.subnets).toEqual(['${ssm:/net/subnets}']);
   });
@@ -260,5 +261,43 @@ spec:
     const single = service().replace('  environments: [dev, prod]\n', '  cluster: main\n').replace(/ {2}environments:\n {4}prod:\n {6}desiredCount: 3\n/, '').replace('${var.level}', 'info');
     const record = check({ 'web.yaml': single }).services[0];
     expect(Object.keys(record ?? {}).sort()).toEqual(['cluster', 'contentHash', 'key', 'manifest', 'name', 'region', 'source']);
+  });
+});
+
+describe('escapes: one rule for every document', () => {
+  /** The service template with `command` added to its container (a YAML flow list). */
+  const withCommand = (text: string, command: string): string => text.replace('        image: nginx\n', () => `        image: nginx\n        command: ${command}\n`);
+  const single = (text: string): string => text.replace('  environments: [dev, prod]\n', '  cluster: main\n').replace(/ {2}environments:\n {4}prod:\n {6}desiredCount: 3\n/, '').replace('${var.level}', 'info');
+
+  it('applies a document without environments as it renders: `$${var.` becomes `${var.`, a shell\'s `$${HOME}` stays', () => {
+    const snapshot = check({ 'web.yaml': withCommand(single(service()), "[sh, -c, 'echo $${HOME} ${HOME} $${var.TAG} $${env.name} $${cfn:a.B}']") });
+    expect(snapshot.problems.map(formatProblem)).toEqual([]);
+    expect(snapshot.services[0]?.manifest.spec.taskDefinition.containerDefinitions?.[0]?.command).toEqual(['sh', '-c', 'echo $${HOME} ${HOME} ${var.TAG} ${env.name} ${cfn:a.B}']);
+    expect(snapshot.services[0]?.lookups).toBeUndefined();
+  });
+
+  it('renders a template with the same rule', () => {
+    const snapshot = check({ 'envs.yaml': ENVIRONMENTS, 'web.yaml': withCommand(service(), "[sh, -c, 'echo $${HOME} ${HOME} $${var.level} ${var.level}']") });
+    expect(snapshot.problems.map(formatProblem)).toEqual([]);
+    expect(snapshot.services.map((s) => s.manifest.spec.taskDefinition.containerDefinitions?.[0]?.command?.[2])).toEqual([
+      'echo $${HOME} ${HOME} ${var.level} info',
+      'echo $${HOME} ${HOME} ${var.level} info',
+    ]);
+  });
+
+  it.each([
+    ['a document without environments', (command: string) => ({ 'web.yaml': withCommand(single(service()), command) })],
+    ['a template', (command: string) => ({ 'envs.yaml': ENVIRONMENTS, 'web.yaml': withCommand(service(), command) })],
+  ])('in %s, an escaped lookup beside a real one: only the real one is listed, at its offset, and only it is resolved', (_what, files) => {
+    const snapshot = check(files("[sh, -c, 'echo $${ssm:/a} ${ssm:/a}']"));
+    expect(snapshot.problems.map(formatProblem)).toEqual([]);
+    expect(snapshot.services.length).toBeGreaterThan(0);
+    for (const record of snapshot.services) {
+      const pointer = '/spec/taskDefinition/containerDefinitions/0/command/2';
+      expect(record.manifest.spec.taskDefinition.containerDefinitions?.[0]?.command?.[2]).toBe('echo ${ssm:/a} ${ssm:/a}');
+      expect(record.lookups).toEqual([{ pointer, lookup: { source: 'ssm', parameter: '/a', text: '${ssm:/a}' }, offset: 15 }]);
+      const resolved = substituteLookups(record.manifest, record.lookups ?? [], () => ({ kind: 'text', text: 'subnet-1' }));
+      expect(resolved.spec.taskDefinition.containerDefinitions?.[0]?.command?.[2]).toBe('echo ${ssm:/a} subnet-1');
+    }
   });
 });

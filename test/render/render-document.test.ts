@@ -58,8 +58,8 @@ describe('renderDocument for an environment', () => {
       },
     });
     expect(result.lookups).toEqual([
-      { pointer: '/spec/taskDefinition/containerDefinitions/0/environment/1/value', lookup: { source: 'cfn', stack: 'db-prod', output: 'Endpoint', text: '${cfn:db-prod.Endpoint}' } },
-      { pointer: '/spec/networkConfiguration/awsvpcConfiguration/subnets/1', lookup: { source: 'ssm', parameter: '/net/extra', text: '${ssm:/net/extra}' } },
+      { pointer: '/spec/taskDefinition/containerDefinitions/0/environment/1/value', lookup: { source: 'cfn', stack: 'db-prod', output: 'Endpoint', text: '${cfn:db-prod.Endpoint}' }, offset: 0 },
+      { pointer: '/spec/networkConfiguration/awsvpcConfiguration/subnets/1', lookup: { source: 'ssm', parameter: '/net/extra', text: '${ssm:/net/extra}' }, offset: 0 },
     ]);
     expect(result.originOf('/spec/desiredCount')).toBe('/spec/environments/prod/desiredCount');
     expect(result.originOf('/spec/taskDefinition/containerDefinitions/0/image')).toBe('/spec/taskDefinition/containerDefinitions/0/image');
@@ -136,7 +136,7 @@ describe('renderDocument: problems located in the source', () => {
     {
       name: 'a malformed reference in the override',
       document: service({ environments: { prod: { taskDefinition: { executionRoleArn: 'arn:${env.account' } } } }),
-      expected: [{ code: 'MANIFEST_BAD_SUBSTITUTION', pointer: '/spec/taskDefinition/executionRoleArn', locateAt: '/spec/environments/prod/taskDefinition/executionRoleArn', message: '[environment prod] /spec/taskDefinition/executionRoleArn: malformed reference "${env.account": write ${env.name}, ${env.account} or ${env.region}; write $${ for a literal ${' }],
+      expected: [{ code: 'MANIFEST_BAD_SUBSTITUTION', pointer: '/spec/taskDefinition/executionRoleArn', locateAt: '/spec/environments/prod/taskDefinition/executionRoleArn', message: '[environment prod] /spec/taskDefinition/executionRoleArn: malformed reference "${env.account": write ${env.name}, ${env.account} or ${env.region}; write $${env. for a literal ${env.' }],
     },
     {
       name: 'a lookup in the task definition family',
@@ -204,13 +204,37 @@ describe('renderDocument without an environment', () => {
     spec: { taskDefinition: { family: 'api', containerDefinitions: [{ name: 'web', image: 'x', command: ['sh', '-c', 'echo $${HOME} ${HOME}'], environment: [{ name: 'A', value: '${ssm:/a}' }] }] } },
   };
 
-  it('is the document as written, `$${` unescaped, lookups collected', () => {
+  it('is the document as written (the same object, a shell\'s `$${HOME}` kept), lookups collected', () => {
     const result = render(single, null);
     expect(result.problems).toEqual([]);
-    expect(result.manifest).toEqual({ ...single, spec: { taskDefinition: { family: 'api', containerDefinitions: [{ name: 'web', image: 'x', command: ['sh', '-c', 'echo ${HOME} ${HOME}'], environment: [{ name: 'A', value: '${ssm:/a}' }] }] } } });
-    expect(result.lookups).toEqual([{ pointer: '/spec/taskDefinition/containerDefinitions/0/environment/0/value', lookup: { source: 'ssm', parameter: '/a', text: '${ssm:/a}' } }]);
+    expect(result.manifest).toBe(single);
+    expect(result.lookups).toEqual([{ pointer: '/spec/taskDefinition/containerDefinitions/0/environment/0/value', lookup: { source: 'ssm', parameter: '/a', text: '${ssm:/a}' }, offset: 0 }]);
     expect(result.originOf('/spec/taskDefinition/containerDefinitions/0/image')).toBe('/spec/taskDefinition/containerDefinitions/0/image');
     expect(result.originOf('/spec/taskDefinition/cpu')).toBe('/spec/taskDefinition');
+  });
+
+  it('undoes only the escapes `$${var.`, `$${env.`, `$${ssm:`, `$${cfn:`, copying only the path to what changed', () => {
+    const escaped = {
+      ...single,
+      metadata: { ...single.metadata },
+      spec: {
+        taskDefinition: {
+          ...single.spec.taskDefinition,
+          containerDefinitions: [{ name: 'web', image: 'x', command: ['sh', '-c', 'echo $${HOME} $${var.TAG} ${HOME}'], environment: [{ name: 'A', value: '$${ssm:/a} ${ssm:/a}' }] }],
+        },
+        tags: { team: 'a' },
+      },
+    };
+    const result = render(escaped, null);
+    expect(result.problems).toEqual([]);
+    expect(result.manifest).toEqual({
+      ...escaped,
+      spec: { ...escaped.spec, taskDefinition: { ...escaped.spec.taskDefinition, containerDefinitions: [{ name: 'web', image: 'x', command: ['sh', '-c', 'echo $${HOME} ${var.TAG} ${HOME}'], environment: [{ name: 'A', value: '${ssm:/a} ${ssm:/a}' }] }] } },
+    });
+    expect(result.manifest?.metadata).toBe(escaped.metadata);
+    expect((result.manifest?.spec as { tags: unknown }).tags).toBe(escaped.spec.tags);
+    // Only the real lookup, at its offset in the rendered string.
+    expect(result.lookups).toEqual([{ pointer: '/spec/taskDefinition/containerDefinitions/0/environment/0/value', lookup: { source: 'ssm', parameter: '/a', text: '${ssm:/a}' }, offset: 10 }]);
   });
 
   it('reports a stray variable, unprefixed', () => {

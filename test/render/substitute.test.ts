@@ -16,11 +16,21 @@ describe('substituteString: variables and escapes', () => {
     ['${var.DB_HOST}:5432/${env.name}', 'db.prod.internal:5432/prod'],
     ['${env.name}-${env.account}-${env.region}', 'prod-222222222222-eu-central-1'],
     ['[${var.EMPTY}]', '[]'],
-    // `$${` is a literal `${`, whatever follows.
+    // `$${var.`, `$${env.`, `$${ssm:` and `$${cfn:` are escapes: the reference is written literally.
     ['$${var.TAG}', '${var.TAG}'],
-    ['$${HOME}', '${HOME}'],
+    ['$${env.name}', '${env.name}'],
     ['$${ssm:/a}', '${ssm:/a}'],
-    ['a $${ b', 'a ${ b'],
+    ['$${cfn:net.Vpc}', '${cfn:net.Vpc}'],
+    ['$${var.}', '${var.}'],
+    ['$$${var.TAG}', '$${var.TAG}'],
+    ['x$${var.TAG}y${var.TAG}', 'x${var.TAG}yv1.2.3'],
+    // Any other `$${` is left exactly as written (a shell's escape in a command).
+    ['$${HOME}', '$${HOME}'],
+    ['echo $${HOME} ${HOME}', 'echo $${HOME} ${HOME}'],
+    ['a $${ b', 'a $${ b'],
+    ['$${', '$${'],
+    ['$${var', '$${var'],
+    ['$${Var.TAG}', '$${Var.TAG}'],
     // Not ours: left as written.
     ['${HOME}/bin', '${HOME}/bin'],
     ['${FOO:-default}', '${FOO:-default}'],
@@ -43,42 +53,57 @@ describe('substituteString: variables and escapes', () => {
 
 describe('substituteString: lookups stay in the string and are reported', () => {
   it.each([
-    ['${ssm:/app/prod/subnet}', [{ source: 'ssm', parameter: '/app/prod/subnet', text: '${ssm:/app/prod/subnet}' }]],
-    ['${ssm:plain_name.v-1}', [{ source: 'ssm', parameter: 'plain_name.v-1', text: '${ssm:plain_name.v-1}' }]],
-    ['${cfn:network-prod.PrivateSubnetA}', [{ source: 'cfn', stack: 'network-prod', output: 'PrivateSubnetA', text: '${cfn:network-prod.PrivateSubnetA}' }]],
+    ['${ssm:/app/prod/subnet}', '${ssm:/app/prod/subnet}', [{ lookup: { source: 'ssm', parameter: '/app/prod/subnet', text: '${ssm:/app/prod/subnet}' }, offset: 0 }]],
+    ['${ssm:plain_name.v-1}', '${ssm:plain_name.v-1}', [{ lookup: { source: 'ssm', parameter: 'plain_name.v-1', text: '${ssm:plain_name.v-1}' }, offset: 0 }]],
+    ['${cfn:network-prod.PrivateSubnetA}', '${cfn:network-prod.PrivateSubnetA}',
+      [{ lookup: { source: 'cfn', stack: 'network-prod', output: 'PrivateSubnetA', text: '${cfn:network-prod.PrivateSubnetA}' }, offset: 0 }]],
     [
       'arn:${cfn:lb.TargetGroup}/${ssm:/x}-${var.TAG}',
+      'arn:${cfn:lb.TargetGroup}/${ssm:/x}-v1.2.3',
       [
-        { source: 'cfn', stack: 'lb', output: 'TargetGroup', text: '${cfn:lb.TargetGroup}' },
-        { source: 'ssm', parameter: '/x', text: '${ssm:/x}' },
+        { lookup: { source: 'cfn', stack: 'lb', output: 'TargetGroup', text: '${cfn:lb.TargetGroup}' }, offset: 4 },
+        { lookup: { source: 'ssm', parameter: '/x', text: '${ssm:/x}' }, offset: 26 },
       ],
     ],
-    [`\${ssm:/${'a'.repeat(2047)}}`, [{ source: 'ssm', parameter: `/${'a'.repeat(2047)}`, text: `\${ssm:/${'a'.repeat(2047)}}` }]],
-  ])('%s', (text, expected) => {
+    // Offsets are into the substituted text: a variable before a lookup moves it.
+    ['${var.TAG}:${ssm:/x}', 'v1.2.3:${ssm:/x}', [{ lookup: { source: 'ssm', parameter: '/x', text: '${ssm:/x}' }, offset: 7 }]],
+    ['${var.EMPTY}${ssm:/x}', '${ssm:/x}', [{ lookup: { source: 'ssm', parameter: '/x', text: '${ssm:/x}' }, offset: 0 }]],
+    // An escaped lookup renders to the same text as a real one; only the real one is reported, at its own offset.
+    ['$${ssm:/a} ${ssm:/a}', '${ssm:/a} ${ssm:/a}', [{ lookup: { source: 'ssm', parameter: '/a', text: '${ssm:/a}' }, offset: 10 }]],
+    ['${ssm:/a} $${ssm:/a}', '${ssm:/a} ${ssm:/a}', [{ lookup: { source: 'ssm', parameter: '/a', text: '${ssm:/a}' }, offset: 0 }]],
+    ['$${cfn:s.O}${cfn:s.O}$${cfn:s.O}', '${cfn:s.O}${cfn:s.O}${cfn:s.O}', [{ lookup: { source: 'cfn', stack: 's', output: 'O', text: '${cfn:s.O}' }, offset: 10 }]],
+    ['$${HOME} ${ssm:/a}', '$${HOME} ${ssm:/a}', [{ lookup: { source: 'ssm', parameter: '/a', text: '${ssm:/a}' }, offset: 9 }]],
+    ['${ssm:/a}${ssm:/a}', '${ssm:/a}${ssm:/a}', [
+      { lookup: { source: 'ssm', parameter: '/a', text: '${ssm:/a}' }, offset: 0 },
+      { lookup: { source: 'ssm', parameter: '/a', text: '${ssm:/a}' }, offset: 9 },
+    ]],
+    [`\${ssm:/${'a'.repeat(2047)}}`, `\${ssm:/${'a'.repeat(2047)}}`, [{ lookup: { source: 'ssm', parameter: `/${'a'.repeat(2047)}`, text: `\${ssm:/${'a'.repeat(2047)}}` }, offset: 0 }]],
+  ])('%s', (text, rendered, expected) => {
     const result = substituteString(text, SCOPE);
     expect(result.problems).toEqual([]);
     expect(result.lookups).toEqual(expected);
-    expect(result.text).toBe(text.replace('${var.TAG}', 'v1.2.3'));
+    expect(result.text).toBe(rendered);
+    for (const found of result.lookups) expect(result.text.startsWith(found.lookup.text, found.offset)).toBe(true);
   });
 
   it('collects lookups without an environment too', () => {
-    expect(substituteString('${ssm:/a}', undefined)).toEqual({ text: '${ssm:/a}', lookups: [{ source: 'ssm', parameter: '/a', text: '${ssm:/a}' }], problems: [] });
+    expect(substituteString('${ssm:/a}', undefined)).toEqual({ text: '${ssm:/a}', lookups: [{ lookup: { source: 'ssm', parameter: '/a', text: '${ssm:/a}' }, offset: 0 }], problems: [] });
   });
 });
 
 describe('substituteString: problems', () => {
   it.each([
-    ['${var.}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${var.}": write ${var.NAME} with NAME of letters, digits and _ (not starting with a digit); write $${ for a literal ${'],
-    ['${var.1A}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${var.1A}": write ${var.NAME} with NAME of letters, digits and _ (not starting with a digit); write $${ for a literal ${'],
-    ['x ${var.TAG', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${var.TAG": write ${var.NAME} with NAME of letters, digits and _ (not starting with a digit); write $${ for a literal ${'],
-    ['${var.A-B}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${var.A-B}": write ${var.NAME} with NAME of letters, digits and _ (not starting with a digit); write $${ for a literal ${'],
-    ['${env.}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${env.}": write ${env.name}, ${env.account} or ${env.region}; write $${ for a literal ${'],
-    ['${ssm:}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${ssm:}": write ${ssm:NAME} with an SSM parameter name of 1 to 2048 letters, digits and _ . - /; write $${ for a literal ${'],
-    ['${ssm:/a b}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${ssm:/a b}": write ${ssm:NAME} with an SSM parameter name of 1 to 2048 letters, digits and _ . - /; write $${ for a literal ${'],
-    [`\${ssm:/${'a'.repeat(2048)}}`, 'MANIFEST_BAD_SUBSTITUTION', `malformed reference "\${ssm:/${'a'.repeat(33)}…": write \${ssm:NAME} with an SSM parameter name of 1 to 2048 letters, digits and _ . - /; write $\${ for a literal \${`],
-    ['${cfn:stack}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${cfn:stack}": write ${cfn:STACK.OutputKey}: a stack name (a letter, then up to 127 letters, digits and -), a dot, an output key of letters and digits; write $${ for a literal ${'],
-    ['${cfn:1stack.Out}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${cfn:1stack.Out}": write ${cfn:STACK.OutputKey}: a stack name (a letter, then up to 127 letters, digits and -), a dot, an output key of letters and digits; write $${ for a literal ${'],
-    ['${cfn:stack.Out-Key}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${cfn:stack.Out-Key}": write ${cfn:STACK.OutputKey}: a stack name (a letter, then up to 127 letters, digits and -), a dot, an output key of letters and digits; write $${ for a literal ${'],
+    ['${var.}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${var.}": write ${var.NAME} with NAME of letters, digits and _ (not starting with a digit); write $${var. for a literal ${var.'],
+    ['${var.1A}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${var.1A}": write ${var.NAME} with NAME of letters, digits and _ (not starting with a digit); write $${var. for a literal ${var.'],
+    ['x ${var.TAG', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${var.TAG": write ${var.NAME} with NAME of letters, digits and _ (not starting with a digit); write $${var. for a literal ${var.'],
+    ['${var.A-B}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${var.A-B}": write ${var.NAME} with NAME of letters, digits and _ (not starting with a digit); write $${var. for a literal ${var.'],
+    ['${env.}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${env.}": write ${env.name}, ${env.account} or ${env.region}; write $${env. for a literal ${env.'],
+    ['${ssm:}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${ssm:}": write ${ssm:NAME} with an SSM parameter name of 1 to 2048 letters, digits and _ . - /; write $${ssm: for a literal ${ssm:'],
+    ['${ssm:/a b}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${ssm:/a b}": write ${ssm:NAME} with an SSM parameter name of 1 to 2048 letters, digits and _ . - /; write $${ssm: for a literal ${ssm:'],
+    [`\${ssm:/${'a'.repeat(2048)}}`, 'MANIFEST_BAD_SUBSTITUTION', `malformed reference "\${ssm:/${'a'.repeat(33)}…": write \${ssm:NAME} with an SSM parameter name of 1 to 2048 letters, digits and _ . - /; write $\${ssm: for a literal \${ssm:`],
+    ['${cfn:stack}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${cfn:stack}": write ${cfn:STACK.OutputKey}: a stack name (a letter, then up to 127 letters, digits and -), a dot, an output key of letters and digits; write $${cfn: for a literal ${cfn:'],
+    ['${cfn:1stack.Out}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${cfn:1stack.Out}": write ${cfn:STACK.OutputKey}: a stack name (a letter, then up to 127 letters, digits and -), a dot, an output key of letters and digits; write $${cfn: for a literal ${cfn:'],
+    ['${cfn:stack.Out-Key}', 'MANIFEST_BAD_SUBSTITUTION', 'malformed reference "${cfn:stack.Out-Key}": write ${cfn:STACK.OutputKey}: a stack name (a letter, then up to 127 letters, digits and -), a dot, an output key of letters and digits; write $${cfn: for a literal ${cfn:'],
     ['${var.TGA}', 'MANIFEST_UNKNOWN_VARIABLE', "${var.TGA} is not defined in environment prod's spec.variables: it defines TAG, DB_HOST, LOOKS_LIKE_VAR, LOOKS_LIKE_SSM, EMPTY (did you mean ${var.TAG}?)"],
     ['${var.NOPE_AT_ALL}', 'MANIFEST_UNKNOWN_VARIABLE', "${var.NOPE_AT_ALL} is not defined in environment prod's spec.variables: it defines TAG, DB_HOST, LOOKS_LIKE_VAR, LOOKS_LIKE_SSM, EMPTY"],
     // An inherited member is no variable.
@@ -112,11 +137,12 @@ describe('substituteString: problems', () => {
   });
 
   it('scans a long string in linear time', () => {
-    const text = '${var.TAG} $${x} ${HOME} '.repeat(20000);
+    const text = '${var.TAG} $${x} $${var.X} ${HOME} '.repeat(20000);
     const started = performance.now();
     const result = substituteString(text, SCOPE);
     expect(performance.now() - started).toBeLessThan(500);
     expect(result.text.length).toBe(text.length + 20000 * ('v1.2.3'.length - '${var.TAG}'.length - 1));
+    expect(result.text.startsWith('v1.2.3 $${x} ${var.X} ${HOME} v1.2.3')).toBe(true);
   });
 });
 
