@@ -1,12 +1,14 @@
 /**
- * Resolves the CloudFormation intrinsics the template uses (Ref, Fn::Sub in
- * its string form, Fn::If over Fn::Equals/Fn::Not conditions, AWS::NoValue)
- * for given parameter values, so tests can compare what a stack would
- * contain with deploy/iam/ecs-gitops-policy.json. Anything else fails loudly.
+ * Resolves the CloudFormation intrinsics the templates use (Ref, Fn::Sub in
+ * its string form, Fn::Join, Fn::If over Fn::Equals/Fn::Not conditions,
+ * AWS::NoValue) for given parameter values, so tests can compare what a stack
+ * would contain with the documents in deploy/iam/. A list parameter
+ * (CommaDelimitedList) is given as an array: Ref yields the array, as in
+ * CloudFormation. Anything else fails loudly.
  */
 
 export interface ResolveInput {
-  readonly parameters: Readonly<Record<string, string>>;
+  readonly parameters: Readonly<Record<string, string | readonly string[]>>;
   readonly conditions: Readonly<Record<string, unknown>>;
   /** AWS::Partition, AWS::AccountId, AWS::Region. */
   readonly pseudo: Readonly<Record<string, string>>;
@@ -14,9 +16,15 @@ export interface ResolveInput {
 
 const NO_VALUE = Symbol('AWS::NoValue');
 
-function lookup(name: string, input: ResolveInput): string {
+function lookup(name: string, input: ResolveInput): string | readonly string[] {
   const value = input.parameters[name] ?? input.pseudo[name];
   if (value === undefined) throw new Error(`cfn-resolve: no value for ${name}`);
+  return value;
+}
+
+function lookupString(name: string, input: ResolveInput): string {
+  const value = lookup(name, input);
+  if (typeof value !== 'string') throw new Error(`cfn-resolve: \${${name}} in Fn::Sub is a list`);
   return value;
 }
 
@@ -49,7 +57,13 @@ function resolveOrNoValue(value: unknown, input: ResolveInput): unknown {
     if (fn === 'Ref') return args === 'AWS::NoValue' ? NO_VALUE : lookup(args as string, input);
     if (fn === 'Fn::Sub') {
       if (typeof args !== 'string') throw new Error('cfn-resolve: only the string form of Fn::Sub is modelled');
-      return args.replace(/\$\{([\w:]+)\}/g, (_m, name: string) => lookup(name, input));
+      return args.replace(/\$\{([\w:]+)\}/g, (_m, name: string) => lookupString(name, input));
+    }
+    if (fn === 'Fn::Join') {
+      const [delimiter, items] = args as [string, unknown];
+      const list = resolveOrNoValue(items, input);
+      if (!Array.isArray(list) || list.some((item) => typeof item !== 'string')) throw new Error('cfn-resolve: Fn::Join needs a list of strings');
+      return (list as string[]).join(delimiter);
     }
     if (fn === 'Fn::If') {
       const [name, whenTrue, whenFalse] = args as [string, unknown, unknown];

@@ -23,6 +23,7 @@ import { envNameFor } from '../../src/cli/flags.js';
 import { runCommand } from '../../src/cli/commands/run.js';
 import { motoAccount, motoEndpoint } from '../support/moto.js';
 import { resolve } from './cfn-resolve.js';
+import { stackParameters, type Template as CfnTemplate } from './cfn-template.js';
 import { allowingStatements, type PolicyStatement } from './iam-evaluate.js';
 import { createVpc, motoQuery, xmlValue, type MotoQueryTarget } from './moto-query.js';
 
@@ -31,7 +32,7 @@ const templateText = readFileSync(path.join(root, 'deploy/cloudformation/ecs-git
 const policy = JSON.parse(readFileSync(path.join(root, 'deploy/iam/ecs-gitops-policy.json'), 'utf8')) as unknown;
 
 interface Template {
-  Parameters: Record<string, { Default?: string }>;
+  Parameters: Record<string, { Type: string; Default?: string }>;
   Conditions: Record<string, unknown>;
   Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
 }
@@ -39,9 +40,10 @@ const template = parse(templateText) as Template;
 
 /** The task role's policy as a stack with these parameters (over the defaults) would hold it. */
 function taskRolePolicy(parameters: Record<string, string>, pseudo: Record<string, string>): { Statement: PolicyStatement[] } {
-  const defaults = Object.fromEntries(Object.entries(template.Parameters).flatMap(([name, p]) => (p.Default === undefined ? [] : [[name, p.Default]])));
   const policies = resource('TaskRole').Policies as { PolicyDocument: unknown }[];
-  return resolve(policies[0]?.PolicyDocument, { parameters: { ...defaults, ...parameters }, conditions: template.Conditions, pseudo }) as { Statement: PolicyStatement[] };
+  return resolve(policies[0]?.PolicyDocument, {
+    parameters: stackParameters(template as unknown as CfnTemplate, parameters), conditions: template.Conditions, pseudo,
+  }) as { Statement: PolicyStatement[] };
 }
 
 function resource(name: string): Record<string, unknown> {
@@ -101,7 +103,9 @@ describe('deploy/cloudformation/ecs-gitops.yaml (static)', () => {
     expect(allowed('scheduler:CreateScheduleGroup', group, claim)).toBe(true);
     expect(allowed('scheduler:TagResource', group, { ...claim, 'aws:ResourceTag/ecs-gitops/managed-by': 'ecs-gitops' })).toBe(false);
     // Hook tasks: its own task definitions, stopped only in the managed clusters.
-    expect(allowed('ecs:RunTask', 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3', { 'aws:ResourceTag/ecs-gitops/managed-by': 'team-a' })).toBe(true);
+    const ownTaskDefinition = { 'aws:ResourceTag/ecs-gitops/managed-by': 'team-a' };
+    expect(allowed('ecs:RunTask', 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3', { ...ownTaskDefinition, 'ecs:cluster': arn('cluster', 'prod-eu') })).toBe(true);
+    expect(allowed('ecs:RunTask', 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3', { ...ownTaskDefinition, 'ecs:cluster': arn('cluster', 'ops') })).toBe(false);
     expect(allowed('ecs:StopTask', arn('task', 'prod-eu/abc'), { 'aws:ResourceTag/ecs-gitops/managed-by': 'team-a' })).toBe(true);
     expect(allowed('ecs:StopTask', arn('task', 'ops/abc'), { 'aws:ResourceTag/ecs-gitops/managed-by': 'team-a' })).toBe(false);
     // The allow-list statement exists only when the parameter is set.

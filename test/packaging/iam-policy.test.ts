@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ECS_OPERATIONS, MUTATING_OPERATIONS } from '../../src/ecs/index.js';
 import { MUTATING_SCALING_OPERATIONS, SCALING_OPERATIONS } from '../../src/autoscaling/scaling-api.js';
 import { MUTATING_SCHEDULER_OPERATIONS, SCHEDULER_OPERATIONS, scheduleGroupName } from '../../src/scheduler/scheduler-api.js';
-import { allowingStatements } from './iam-evaluate.js';
+import { allowingStatements, trustingStatements, type TrustStatement } from './iam-evaluate.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 /** The id the sample policy is written for: `--controller-id`'s default (the CloudFormation template's ControllerId parameter). */
@@ -292,7 +292,7 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
     ['deleting a schedule of its group (prune)', 'scheduler:DeleteSchedule', SCHEDULE, {}],
     ['passing a schedule role under the Scheduler path to Scheduler', 'iam:PassRole', 'arn:aws:iam::123456789012:role/ecs-scheduler/nightly',
       { 'iam:PassedToService': 'scheduler.amazonaws.com' }],
-    ['running a hook task from a task definition it registered', 'ecs:RunTask', TASK_DEFINITION, OURS],
+    ['running a hook task from a task definition it registered', 'ecs:RunTask', TASK_DEFINITION, { ...OURS, 'ecs:cluster': CLUSTER }],
     ['tagging the hook task it starts as its own', 'ecs:TagResource', TASK, { 'ecs:CreateAction': 'RunTask', ...CLAIM }],
     ['stopping a hook task it started (timeout)', 'ecs:StopTask', TASK, OURS],
     ['reading tasks', 'ecs:DescribeTasks', '*', {}],
@@ -311,8 +311,9 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
     ['passing a task role to Scheduler', 'iam:PassRole', 'arn:aws:iam::123456789012:role/ecs-tasks/app', { 'iam:PassedToService': 'scheduler.amazonaws.com' }],
     ['passing a schedule role to ECS tasks', 'iam:PassRole', 'arn:aws:iam::123456789012:role/ecs-scheduler/nightly', { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }],
     ['passing an arbitrary role to Scheduler', 'iam:PassRole', 'arn:aws:iam::123456789012:role/admin', { 'iam:PassedToService': 'scheduler.amazonaws.com' }],
-    ['running a task definition registered outside Git', 'ecs:RunTask', TASK_DEFINITION, {}],
-    ["running another controller's task definition", 'ecs:RunTask', TASK_DEFINITION, { 'aws:ResourceTag/ecs-gitops/managed-by': 'other' }],
+    ['running a task definition registered outside Git', 'ecs:RunTask', TASK_DEFINITION, { 'ecs:cluster': CLUSTER }],
+    ['running its task definition where ECS names no cluster', 'ecs:RunTask', TASK_DEFINITION, OURS],
+    ["running another controller's task definition", 'ecs:RunTask', TASK_DEFINITION, { 'aws:ResourceTag/ecs-gitops/managed-by': 'other', 'ecs:cluster': CLUSTER }],
     ['stopping a task it did not start', 'ecs:StopTask', TASK, {}],
     ['tagging a running task as its own outside RunTask', 'ecs:TagResource', TASK, CLAIM],
   ])('denies %s', (_what, action, resource, context) => {
@@ -353,6 +354,82 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
         else if (s.Sid === 'AssumeEnvironmentRoles') expect(s.Resource).toBe('arn:aws:iam::*:role/ecs-gitops-target*');
         else expect(a).toMatch(/^(ecs|ecr|application-autoscaling|cloudwatch|scheduler|ssm|cloudformation):(Describe|List|Get)/);
       }
+    }
+  });
+});
+
+// Many accounts (docs/deploy.md#many-accounts): the controller's role only assumes the
+// environments' roles, and each target account's role holds the controller's
+// permissions for that account, trusting only the controller's role with the external ID.
+describe('deploy/iam: the target role and the narrowed controller role', () => {
+  const load = <T>(file: string): T => JSON.parse(readFileSync(path.join(root, 'deploy/iam', file), 'utf8')) as T;
+  const controller = loadPolicy();
+  const target = load<{ Version: string; Statement: Statement[] }>('ecs-gitops-target-role-policy.json');
+  const assumeOnly = load<{ Version: string; Statement: Statement[] }>('ecs-gitops-controller-assume-only-policy.json');
+  const trust = load<{ Version: string; Statement: TrustStatement[] }>('ecs-gitops-target-role-trust.json');
+  const CONTROLLER_ROLE = 'arn:aws:iam::111111111111:role/ecs-gitops-TaskRole-EXAMPLE';
+  const TARGET_ROLE = 'arn:aws:iam::222222222222:role/ecs-gitops-target';
+  const PROD_SERVICE = 'arn:aws:ecs:eu-west-1:222222222222:service/prod/web';
+  const OURS = { 'aws:ResourceTag/ecs-gitops/managed-by': CONTROLLER_ID };
+
+  it('gives the target role the controller\'s policy without sts:AssumeRole: a target role never assumes another', () => {
+    expect(target).toEqual({ ...controller, Statement: controller.Statement.filter((s) => s.Sid !== 'AssumeEnvironmentRoles') });
+    expect(target.Statement.flatMap(actionsOf).filter((a) => a.startsWith('sts:'))).toEqual([]);
+  });
+
+  it('narrows the controller to the one statement that assumes the environments\' roles, the same as in its full policy', () => {
+    expect(assumeOnly.Statement).toEqual(controller.Statement.filter((s) => s.Sid === 'AssumeEnvironmentRoles'));
+    expect(assumeOnly.Statement.flatMap(actionsOf)).toEqual(['sts:AssumeRole']);
+  });
+
+  it('between the narrowed controller and the target role, grants exactly the operations the code calls, sts:AssumeRole included', () => {
+    const called = actionsCalledBySource();
+    expect(called).toContain('sts:AssumeRole');
+    const granted = new Set([...assumeOnly.Statement, ...target.Statement].flatMap(actionsOf));
+    expect([...granted].sort()).toEqual([...new Set([...called, ...IMPLIED_ACTIONS])].sort());
+  });
+
+  it.each([
+    ['assumes an environment\'s role', assumeOnly, 'sts:AssumeRole', TARGET_ROLE, {}, true],
+    ['assumes no other role', assumeOnly, 'sts:AssumeRole', 'arn:aws:iam::222222222222:role/admin', {}, false],
+    ['cannot update a service, not even its own', assumeOnly, 'ecs:UpdateService', PROD_SERVICE, OURS, false],
+    ['cannot create a service', assumeOnly, 'ecs:CreateService', PROD_SERVICE, { 'aws:RequestTag/ecs-gitops/managed-by': CONTROLLER_ID }, false],
+    ['cannot read lookups itself', assumeOnly, 'ssm:GetParameter', 'arn:aws:ssm:eu-west-1:111111111111:parameter/net', {}, false],
+    ['cannot pass a task role', assumeOnly, 'iam:PassRole', 'arn:aws:iam::111111111111:role/ecs-tasks/app', { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }, false],
+  ] as const)('the narrowed controller role %s', (_what, document, action, resource, context, expected) => {
+    expect(allowingStatements(document.Statement, { action, resource, context }).length > 0).toBe(expected);
+  });
+
+  it.each([
+    ['updates its own service', 'ecs:UpdateService', PROD_SERVICE, OURS, true],
+    ['reads a lookup of its account', 'ssm:GetParameter', 'arn:aws:ssm:eu-west-1:222222222222:parameter/net/subnets', {}, true],
+    ['does not update a service it does not own', 'ecs:UpdateService', PROD_SERVICE, {}, false],
+    ['does not assume another environment\'s role', 'sts:AssumeRole', 'arn:aws:iam::333333333333:role/ecs-gitops-target', {}, false],
+  ] as const)('the target role %s', (_what, action, resource, context, expected) => {
+    expect(allowingStatements(target.Statement, { action, resource, context }).length > 0).toBe(expected);
+  });
+
+  const trusted = (principal: string, context: Record<string, string>) =>
+    trustingStatements(trust.Statement, { principal: { AWS: principal }, action: 'sts:AssumeRole', context });
+  it('trusts the controller\'s role only when it sends the external ID', () => {
+    expect(trusted(CONTROLLER_ROLE, { 'sts:ExternalId': 'ecs-gitops-prod' })).toEqual(['TheControllerWithTheExternalId']);
+    expect(trusted(CONTROLLER_ROLE, {})).toEqual([]);
+    expect(trusted(CONTROLLER_ROLE, { 'sts:ExternalId': 'ecs-gitops-dev' })).toEqual([]);
+  });
+
+  it.each([
+    ['another role of the controller\'s account', 'arn:aws:iam::111111111111:role/deployer'],
+    ['the controller\'s account as a whole', 'arn:aws:iam::111111111111:root'],
+    ['a role of the same name in another account', 'arn:aws:iam::999999999999:role/ecs-gitops-TaskRole-EXAMPLE'],
+  ])('does not trust %s, even with the external ID', (_what, principal) => {
+    expect(trusted(principal, { 'sts:ExternalId': 'ecs-gitops-prod' })).toEqual([]);
+  });
+
+  it('names one role as principal, never a wildcard, and only sts:AssumeRole', () => {
+    for (const s of trust.Statement) {
+      expect(s.Principal).toEqual({ AWS: CONTROLLER_ROLE });
+      expect(s.Action).toBe('sts:AssumeRole');
+      expect(s.Condition).toEqual({ StringEquals: { 'sts:ExternalId': 'ecs-gitops-prod' } });
     }
   });
 });

@@ -60,3 +60,43 @@ export async function createVpc(target: MotoQueryTarget): Promise<{ vpcId: strin
   if (!securityGroup) throw new MotoQueryError(`CreateSecurityGroup returned no groupId: ${group}`);
   return { vpcId, subnets, securityGroup };
 }
+
+/** CreateStack with `parameters`, then waits for it to leave CREATE_IN_PROGRESS; returns the final status. */
+export async function createStack(
+  target: MotoQueryTarget, stackName: string, templateBody: string, parameters: Record<string, string>,
+  capability: 'CAPABILITY_IAM' | 'CAPABILITY_NAMED_IAM' = 'CAPABILITY_IAM',
+): Promise<string | undefined> {
+  const form: Record<string, string> = { StackName: stackName, TemplateBody: templateBody, 'Capabilities.member.1': capability };
+  Object.entries(parameters).forEach(([key, value], i) => {
+    form[`Parameters.member.${i + 1}.ParameterKey`] = key;
+    form[`Parameters.member.${i + 1}.ParameterValue`] = value;
+  });
+  await motoQuery(target, 'cloudformation', 'CreateStack', '2010-05-15', form);
+  let status: string | undefined;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    status = xmlValue(await motoQuery(target, 'cloudformation', 'DescribeStacks', '2010-05-15', { StackName: stackName }), 'StackStatus');
+    if (status !== 'CREATE_IN_PROGRESS') break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return status;
+}
+
+/** A stack's outputs by key. */
+export async function stackOutputs(target: MotoQueryTarget, stackName: string): Promise<Record<string, string>> {
+  const xml = await motoQuery(target, 'cloudformation', 'DescribeStacks', '2010-05-15', { StackName: stackName });
+  const outputs = xmlValue(xml, 'Outputs') ?? '';
+  return Object.fromEntries([...outputs.matchAll(/<member>([\s\S]*?)<\/member>/g)].map((m) => [xmlValue(m[1] ?? '', 'OutputKey'), xmlValue(m[1] ?? '', 'OutputValue')]));
+}
+
+/**
+ * A policy document as IAM's Get*Policy returns it (URL-encoded JSON in the XML).
+ * moto keeps an inline policy CloudFormation created as a Python dict repr: its
+ * quotes are read as JSON's, and an Fn::If's AWS::NoValue in a list, kept as None
+ * where CloudFormation drops the element, is dropped here.
+ */
+export function storedPolicyDocument<T>(xml: string, tag: 'PolicyDocument' | 'AssumeRolePolicyDocument'): T {
+  const document = decodeURIComponent(xmlValue(xml, tag) ?? '{}').replace(/&quot;|&#x27;|&#39;/g, '"');
+  const parsed = JSON.parse(document.startsWith("{'") ? document.replace(/'/g, '"').replace(/\bNone\b/g, 'null').replace(/\bTrue\b/g, 'true') : document) as
+    { Statement?: unknown[] };
+  return (parsed.Statement ? { ...parsed, Statement: parsed.Statement.filter((s) => s !== null) } : parsed) as T;
+}
