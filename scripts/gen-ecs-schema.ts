@@ -9,12 +9,13 @@
  *   schema/scheduler-model.generated.json       kind: ScheduledTask and spec.hooks, from the
  *                                               EventBridge Scheduler and ECS (RunTask) models
  *   src/manifests/scheduler-model.generated.ts  the same, importable without fs
- *   schema/manifest.schema.json           the hand-written top-level schema, for editors
+ *   schema/manifest.schema.json           the hand-written top-level schema, for editors: it
+ *                                         also accepts templates (src/manifests/editor-schema.ts)
  * Run: npx tsx scripts/gen-ecs-schema.ts
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MANIFEST_SCHEMA } from '../src/manifests/manifest-schema.js';
+import { EDITOR_MANIFEST_SCHEMA } from '../src/manifests/editor-schema.js';
 import { generateEcsModelSchema, renderJson, renderTsModule } from './ecs-schema-generator.js';
 import { generateAutoScalingSchema } from './autoscaling-schema-generator.js';
 import { generateSchedulerSchema } from './scheduler-schema-generator.js';
@@ -61,7 +62,7 @@ export function renderOutputs(): Record<string, string> {
       scheduler,
       `EventBridge Scheduler (CreateSchedule) and ECS (RunTask) API models from botocore ${ecs.version}.`,
     ),
-    [OUTPUTS.manifestJson]: renderJson(MANIFEST_SCHEMA),
+    [OUTPUTS.manifestJson]: renderJson(EDITOR_MANIFEST_SCHEMA),
   };
 }
 

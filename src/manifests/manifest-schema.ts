@@ -5,8 +5,10 @@
  * (which refers to autoscaling-model.generated.ts for `spec.autoScaling`), and
  * to scheduler-model.generated.ts for a ScheduledTask's spec and a Service's
  * `spec.hooks`.
- * scripts/gen-ecs-schema.ts writes it to schema/manifest.schema.json for
- * editors (yaml-language-server, VS Code).
+ * It validates concrete and rendered manifests, so it refuses
+ * metadata.environments and spec.environments; editor-schema.ts widens it to
+ * accept templates, and scripts/gen-ecs-schema.ts writes that to
+ * schema/manifest.schema.json for editors (yaml-language-server, VS Code).
  */
 import { RATE_CATEGORIES } from '../ecs/rate-limits.js';
 import { API_VERSION, IMAGE_POLICIES, IMAGE_PREFLIGHTS, SYNC_MODES } from './types.js';

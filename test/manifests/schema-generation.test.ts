@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { AUTOSCALING_MODEL_SCHEMA, ECS_MODEL_SCHEMA, MANIFEST_SCHEMA, SCHEDULER_MODEL_SCHEMA } from '../../src/manifests/index.js';
+import { AUTOSCALING_MODEL_SCHEMA, ECS_MODEL_SCHEMA, formatProblem, SCHEDULER_MODEL_SCHEMA, validateDocuments } from '../../src/manifests/index.js';
+import { EDITOR_MANIFEST_SCHEMA } from '../../src/manifests/editor-schema.js';
+import { schemaErrors } from '../../src/manifests/manifest-validator.js';
 import { isCi } from '../support/programs.js';
 import { generateAutoScalingSchema } from '../../scripts/autoscaling-schema-generator.js';
 import { locateBotocoreModel, readBotocoreModel } from '../../scripts/botocore-model.js';
@@ -27,7 +29,70 @@ describe('committed schemas', () => {
     expect(JSON.parse(repoFile(OUTPUTS.modelJson))).toEqual(ECS_MODEL_SCHEMA);
     expect(JSON.parse(repoFile(OUTPUTS.autoScalingJson))).toEqual(AUTOSCALING_MODEL_SCHEMA);
     expect(JSON.parse(repoFile(OUTPUTS.schedulerJson))).toEqual(SCHEDULER_MODEL_SCHEMA);
-    expect(JSON.parse(repoFile(OUTPUTS.manifestJson))).toEqual(MANIFEST_SCHEMA);
+    expect(JSON.parse(repoFile(OUTPUTS.manifestJson))).toEqual(EDITOR_MANIFEST_SCHEMA);
+  });
+
+  describe('templates (metadata.environments, spec.environments)', () => {
+    const TEMPLATE = 'test/manifests/fixtures/environments/template.yaml';
+    const editor = (): ValidateFunction => {
+      const ajv = new Ajv({ strict: true, allErrors: true });
+      for (const file of [OUTPUTS.modelJson, OUTPUTS.autoScalingJson, OUTPUTS.schedulerJson, OUTPUTS.manifestJson]) {
+        ajv.addSchema(JSON.parse(repoFile(file)) as object, new URL(`../../${file}`, import.meta.url).href);
+      }
+      const validate = ajv.getSchema(new URL(`../../${OUTPUTS.manifestJson}`, import.meta.url).href);
+      if (!validate) throw new Error('top-level schema missing');
+      return validate;
+    };
+    const documents = (): Record<string, unknown>[] => (parseAllDocuments(repoFile(TEMPLATE)) as unknown as { toJS(): Record<string, unknown> }[]).map((doc) => doc.toJS());
+
+    it('the editor schema accepts a template file that ecs-gitops renders without problems', () => {
+      const validate = editor();
+      const docs = documents();
+      expect(docs.map((doc) => doc.kind)).toEqual(['Environment', 'Environment', 'Cluster', 'Service', 'ScheduledTask']);
+      for (const doc of docs) expect(validate(doc), `${String(doc.kind)}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      const snapshot = validateDocuments([{ path: 'template.yaml', content: repoFile(TEMPLATE) }]);
+      expect(snapshot.problems.map(formatProblem)).toEqual([]);
+      expect([snapshot.clusters.length, snapshot.services.length, snapshot.scheduledTasks?.length]).toEqual([2, 2, 2]);
+    });
+
+    it('the editor schema still checks the template: names, the base spec, overrides as mappings', () => {
+      const validate = editor();
+      const [, , cluster, service, task] = documents() as [unknown, unknown, Record<string, Record<string, unknown>>, Record<string, Record<string, unknown>>, Record<string, Record<string, unknown>>];
+      const withMetadata = (doc: Record<string, Record<string, unknown>>, metadata: Record<string, unknown>) => ({ ...doc, metadata: { ...doc.metadata, ...metadata } });
+      const withSpec = (doc: Record<string, Record<string, unknown>>, spec: Record<string, unknown>) => ({ ...doc, spec: { ...doc.spec, ...spec } });
+      expect(validate(withMetadata(service, { environments: [] }))).toBe(false);
+      expect(validate(withMetadata(service, { environments: ['dev', 'dev'] }))).toBe(false);
+      expect(validate(withMetadata(service, { environments: ['Prod'] }))).toBe(false);
+      expect(validate(withMetadata(service, { environments: 'dev' }))).toBe(false);
+      expect(validate(withSpec(service, { environments: { prod: 3 } }))).toBe(false);
+      expect(validate(withSpec(service, { environments: { 'not a name': {} } }))).toBe(false);
+      expect(validate(withSpec(service, { desiredCount: 'three' }))).toBe(false);
+      expect(validate(withSpec(service, { unknownField: 1 }))).toBe(false);
+      expect(validate(withSpec(cluster, { environments: { prod: [] } }))).toBe(false);
+      expect(validate(withSpec(task, { taskCount: 11 }))).toBe(false);
+      // Without environments a Service and a ScheduledTask still need a cluster; with them the environment may give it.
+      const { environments: _listed, ...single } = service.metadata as Record<string, unknown>;
+      expect(validate({ ...service, metadata: single })).toBe(false);
+      expect(validate({ ...service, metadata: { ...single, cluster: 'main' } })).toBe(true);
+      expect(validate(withMetadata(task, { cluster: 'main' }))).toBe(true);
+    });
+
+    it('the validator of rendered instances refuses both fields', () => {
+      const [, , cluster, service, task] = documents() as [unknown, unknown, Record<string, Record<string, unknown>>, Record<string, Record<string, unknown>>, Record<string, Record<string, unknown>>];
+      const concrete = (doc: Record<string, Record<string, unknown>>, kind: 'Service' | 'Cluster' | 'ScheduledTask') => {
+        const { environments: _listed, ...metadata } = doc.metadata as Record<string, unknown>;
+        const { environments: _overrides, ...spec } = doc.spec as Record<string, unknown>;
+        const rendered = { ...doc, metadata: { ...metadata, region: 'eu-west-1', ...(kind === 'Cluster' ? {} : { cluster: 'main' }) }, spec: JSON.parse(JSON.stringify(spec).replaceAll(/\$\{[^}]*\}/g, 'x')) as unknown };
+        expect(schemaErrors(kind, rendered), kind).toEqual([]);
+        const listed = schemaErrors(kind, { ...rendered, metadata: { ...rendered.metadata, environments: ['dev'] } });
+        expect(listed.map((e) => [e.instancePath, e.keyword, e.params]), kind).toEqual([['/metadata', 'additionalProperties', { additionalProperty: 'environments' }]]);
+        const overridden = schemaErrors(kind, { ...rendered, spec: { ...(rendered.spec as object), environments: {} } });
+        expect(overridden.map((e) => [e.instancePath, e.keyword, e.params]), kind).toEqual([['/spec', 'additionalProperties', { additionalProperty: 'environments' }]]);
+      };
+      concrete(cluster, 'Cluster');
+      concrete(service, 'Service');
+      concrete(task, 'ScheduledTask');
+    });
   });
 
   it('compile in ajv strict mode as editors use them (top level, kind chosen by if/then/else)', () => {
