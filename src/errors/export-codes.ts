@@ -18,6 +18,10 @@ export const EXPORT_ERROR_CODES = defineErrorCodes({
     title: 'an exported manifest does not read back in sync with the live service',
     hint: 'The file was written; the message lists the fields that differ. Edit them by hand before committing, and report the case.',
   },
+  EXPORT_MANIFESTS_INVALID: {
+    title: 'export --env reads the environment from the manifests under --out, and they have problems',
+    hint: 'Nothing was read from AWS or written. The problems are printed above; fix them (`ecs-gitops validate` on the --out directory) and export again.',
+  },
   EXPORT_WRITE_FAILED: {
     title: 'an exported manifest could not be written',
     hint: 'Check that the --out directory is writable.',

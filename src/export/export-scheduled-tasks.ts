@@ -18,7 +18,9 @@ import type { EcsApi } from '../ecs/ecs-api.js';
 import type { SchedulerApi } from '../scheduler/scheduler-api.js';
 import { existingFiles, refuseExistingFiles, writeFileAtomically } from './export-files.js';
 import { clusterNameOfTarget, scheduledTaskManifestFromLive } from './scheduled-task-from-live.js';
-import type { ScheduledTaskManifest } from '../manifests/types.js';
+import type { EnvironmentManifest, ScheduledTaskManifest } from '../manifests/types.js';
+import { diffScheduledTask } from '../diff/diff-scheduled-task.js';
+import { environmentOrigin, renderWrittenTemplate, templateForEnvironment } from './environment-template.js';
 
 export interface ExportScheduledTasksOptions {
   readonly ecs: EcsApi;
@@ -31,6 +33,8 @@ export interface ExportScheduledTasksOptions {
   readonly outDir: string;
   readonly force?: boolean;
   readonly signal?: AbortSignal;
+  /** Export templates for this environment (`export --env`): `ecs` and `scheduler` act in its account and Region. */
+  readonly environment?: EnvironmentManifest;
 }
 
 export interface ExportedScheduledTaskFile {
@@ -41,6 +45,8 @@ export interface ExportedScheduledTaskFile {
   readonly group: string;
   /** Pointers (relative to `spec`) the controller would still find different (empty = reads back in sync). */
   readonly residualChanges: readonly string[];
+  /** Why the written template does not render for its environment as written (`export --env` only; empty = it does). */
+  readonly readBackProblems: readonly string[];
 }
 
 /** One file export would write; nothing is on disk yet. */
@@ -50,7 +56,8 @@ export interface PlannedScheduledTaskFile extends ExportedScheduledTaskFile {
 
 /** The manifest as YAML, with a header that says where it came from and what the controller will do with it. */
 export function renderScheduledTaskYaml(
-  manifest: ScheduledTaskManifest, group: string, controllerGroup: string, options: { readonly defaultGroupAdded?: boolean } = {},
+  manifest: ScheduledTaskManifest, group: string, controllerGroup: string,
+  options: { readonly defaultGroupAdded?: boolean; /** A template's origin (environmentOrigin); its metadata has no region. */ readonly origin?: string } = {},
 ): string {
   const doc = new Document(manifest);
   const moved = group === controllerGroup ? ''
@@ -58,8 +65,11 @@ export function renderScheduledTaskYaml(
   const taskGroup = options.defaultGroupAdded
     ? `\n The live schedule names no task group; the controller gives its tasks the group scheduled-task:${manifest.metadata.name} (how their runs are found).`
     : '';
-  doc.commentBefore = ` Exported by \`ecs-gitops export\` from schedule ${group}/${manifest.metadata.name} (${manifest.metadata.region ?? ''}).\n` +
-    ` Review it, then commit (docs/controller.md, "Scheduled tasks").${moved}${taskGroup}`;
+  const from = options.origin === undefined
+    ? ` Exported by \`ecs-gitops export\` from schedule ${group}/${manifest.metadata.name} (${manifest.metadata.region ?? ''}).\n`
+    : ` Exported by \`ecs-gitops export --env\` from schedule ${group}/${manifest.metadata.name} in ${options.origin}.\n`
+      + ' A template for that environment: list more in metadata.environments, their differences in spec.environments.<name> (docs/environments.md).\n';
+  doc.commentBefore = `${from} Review it, then commit (docs/controller.md, "Scheduled tasks").${moved}${taskGroup}`;
   return doc.toString({ lineWidth: 0 });
 }
 
@@ -100,10 +110,29 @@ export async function planScheduledTaskExport(options: ExportScheduledTasksOptio
       });
       if (!exported) continue;
       seen.add(summary.name);
+      const file = path.join(options.outDir, 'scheduled-tasks', `${summary.name}.yaml`);
+      const defaultGroupAdded = exported.defaultGroupAdded === true;
+      const environment = options.environment;
+      if (environment === undefined) {
+        planned.push({
+          path: file, scheduledTask: summary.name, group,
+          text: renderScheduledTaskYaml(exported.manifest, group, controllerGroup, { defaultGroupAdded }),
+          residualChanges: exported.residualChanges.map((c) => c.pointer), readBackProblems: [],
+        });
+        continue;
+      }
+      const template = templateForEnvironment(exported.manifest, environment) as unknown as ScheduledTaskManifest;
+      const text = renderScheduledTaskYaml(template, group, controllerGroup, { defaultGroupAdded, origin: environmentOrigin(environment) });
+      // What diff will compare: the written template rendered for the environment, against the schedule and its task definition.
+      const readBack = renderWrittenTemplate(text, environment);
+      const residual = readBack.manifest === undefined ? [] : diffScheduledTask(readBack.manifest as unknown as ScheduledTaskManifest, schedule, {
+        taskDefinition: td.taskDefinition, tags: td.tags,
+      }, { clusterArn: schedule.Target?.Arn });
       planned.push({
-        path: path.join(options.outDir, 'scheduled-tasks', `${summary.name}.yaml`), scheduledTask: summary.name, group,
-        text: renderScheduledTaskYaml(exported.manifest, group, controllerGroup, { defaultGroupAdded: exported.defaultGroupAdded === true }),
-        residualChanges: exported.residualChanges.map((c) => c.pointer),
+        path: file, scheduledTask: summary.name, group, text,
+        // The controller's default group is what the adopted schedule will carry (as scheduledTaskManifestFromLive says).
+        residualChanges: residual.filter((c) => !(defaultGroupAdded && c.pointer === '/group')).map((c) => c.pointer),
+        readBackProblems: readBack.problems,
       });
     }
   }
@@ -123,7 +152,7 @@ export async function writeScheduledTaskExport(
   const files: ExportedScheduledTaskFile[] = [];
   for (const p of planned) {
     await writeFileAtomically(p, options.signal);
-    files.push({ path: p.path, scheduledTask: p.scheduledTask, group: p.group, residualChanges: p.residualChanges });
+    files.push({ path: p.path, scheduledTask: p.scheduledTask, group: p.group, residualChanges: p.residualChanges, readBackProblems: p.readBackProblems });
   }
   return files;
 }

@@ -17,10 +17,26 @@ export interface RenderedManifest {
 
 export const SECRET_COMMENT = ' ecs-gitops export: this name looks like a secret. Move it to `secrets` (valueFrom an SSM parameter or Secrets Manager ARN) so the value is not stored in Git.';
 
-export function renderManifestYaml(manifest: ServiceManifest, options: { secretNamePattern?: RegExp } = {}): RenderedManifest {
+/** A Service manifest, or the template `export --env` writes (metadata.environments, no region, perhaps no cluster). */
+export interface ServiceManifestToRender {
+  readonly metadata: { readonly name: string; readonly cluster?: string; readonly region?: string; readonly environments?: readonly string[] };
+  readonly spec: ServiceManifest['spec'];
+}
+
+export interface RenderManifestOptions {
+  readonly secretNamePattern?: RegExp;
+  /** Where a template came from: `cluster/name in account A, Region R (environment E)` (see environmentOrigin). */
+  readonly origin?: string;
+}
+
+export function renderManifestYaml(manifest: ServiceManifestToRender, options: RenderManifestOptions = {}): RenderedManifest {
   const doc = new Document(manifest);
   const { name, cluster, region } = manifest.metadata;
-  doc.commentBefore = ` Exported by \`ecs-gitops export\` from ${region ?? ''}/${cluster}/${name}.\n Review it, then commit: \`ecs-gitops diff\` over this file reports no changes.`;
+  doc.commentBefore = options.origin === undefined
+    ? ` Exported by \`ecs-gitops export\` from ${region ?? ''}/${cluster ?? ''}/${name}.\n Review it, then commit: \`ecs-gitops diff\` over this file reports no changes.`
+    : ` Exported by \`ecs-gitops export --env\` from ${options.origin}.\n`
+      + ' A template for that environment: list more in metadata.environments, their differences in spec.environments.<name> (docs/environments.md).\n'
+      + ' Review it, then commit: `ecs-gitops diff` over this file reports no changes.';
 
   const spec = doc.get('spec', true);
   if (isMap(spec)) {
