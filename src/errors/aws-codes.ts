@@ -16,7 +16,7 @@ export const AWS_ERROR_CODES = defineErrorCodes({
   },
   AWS_ASSUME_ROLE_FAILED: {
     title: 'the controller could not assume an environment\'s role (STS AssumeRole was refused, or its credentials could not be refreshed)',
-    hint: 'Check the role\'s trust policy names the controller\'s role and the external ID (deploy/iam/ecs-gitops-target-role.json), and that the controller may call sts:AssumeRole on it. Only that account\'s work stops; runbook: docs/observability.md#accountaccessfailing.',
+    hint: 'Check the role\'s trust policy names the controller\'s role and the external ID (deploy/iam/ecs-gitops-target-role-trust.json), and that the controller may call sts:AssumeRole on it. Only that account\'s work stops; runbook: docs/observability.md#accountaccessfailing.',
   },
   AWS_CREDENTIALS_EXPIRED: {
     title: 'AWS refused a call because the credentials it was signed with had expired (ExpiredToken, RequestExpired)',
