@@ -127,6 +127,18 @@ describe('ecs-gitops export --env (sandbox, a second account)', () => {
     expect(diffed.code, diffed.stdout + diffed.stderr).toBe(0);
   }, 120_000);
 
+  it('--force --output json rewrites the same bytes and reports the environment, its account and the providers skipped', async () => {
+    const file = path.join(world.dir.root, 'exported', 'apps', 'web.yaml');
+    const before = await readFile(file, 'utf8');
+    const again = await run('export', '--env', 'prod', '--out', 'exported', '--force', '--output', 'json');
+    expect(again.code, again.stderr).toBe(0);
+    const report = JSON.parse(again.stdout) as Record<string, unknown> & { files: unknown[]; scheduledTasks: unknown[] };
+    expect(report).toMatchObject({ region: REGION, cluster: 'apps', environment: 'prod', account: PROD, skippedCapacityProviders: ['workers'], capacityProviders: [] });
+    expect(report.files).toEqual([expect.objectContaining({ service: 'web', residualChanges: [], readBackProblems: [] })]);
+    expect(report.scheduledTasks).toEqual([expect.objectContaining({ scheduledTask: 'report', residualChanges: [], readBackProblems: [] })]);
+    expect(await readFile(file, 'utf8')).toBe(before);
+  });
+
   it('refuses an unknown environment, naming the flag and the declared ones, before any read', async () => {
     const result = await run('export', '--env', 'prdo', '--out', 'exported');
     expect(result.code).toBe(1);
