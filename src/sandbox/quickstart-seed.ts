@@ -15,7 +15,31 @@ export const QUICKSTART_SEED: SeedDocument = {
       repositories: [
         { name: 'web', images: [{ tags: ['1.4.2'] }] },
         { name: 'worker', images: [{ tags: ['2.0.1'] }] },
+        {
+          name: 'api',
+          images: [{ tags: ['1.0.0'] }, { tags: ['1.1.0'] }],
+          // Built once here, pulled by the dev and prod accounts' tasks.
+          policy: {
+            Version: '2012-10-17',
+            Statement: [{
+              Effect: 'Allow',
+              Principal: { AWS: ['arn:aws:iam::111111111111:root', 'arn:aws:iam::222222222222:root'] },
+              Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+            }],
+          },
+        },
       ],
+    },
+    // The dev and prod environments' accounts: the subnets their manifests look up.
+    {
+      accountId: '111111111111',
+      region: 'eu-west-1',
+      parameters: [{ name: '/network/private-subnets', value: 'subnet-0dev0000000000001,subnet-0dev0000000000002', type: 'StringList' }],
+    },
+    {
+      accountId: '222222222222',
+      region: 'eu-west-1',
+      parameters: [{ name: '/network/private-subnets', value: 'subnet-0prod000000000001,subnet-0prod000000000002,subnet-0prod000000000003', type: 'StringList' }],
     },
   ],
 };

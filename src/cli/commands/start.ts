@@ -8,6 +8,7 @@ import path from 'node:path';
 import { serveController, type ServeInfo } from '../../app/serve.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../observe/logger.js';
 import { parseListenAddress } from '../../observe/listen-address.js';
+import type { DesiredEnvironment } from '../../manifests/types.js';
 import { QUICKSTART_SEED } from '../../sandbox/index.js';
 import { API_ACCESS_FLAGS, apiAccessFrom } from '../config-flags.js';
 import type { CommandContext, CommandSpec } from '../command.js';
@@ -19,14 +20,22 @@ function count(n: number | undefined, noun: string): string {
   return `${n ?? 0} ${noun}${n === 1 ? '' : 's'}`;
 }
 
+/** `environments dev (account 111111111111, eu-west-1), prod (...)`: what the environments' services run in. */
+function environmentLines(environments: readonly DesiredEnvironment[]): string[] {
+  if (environments.length === 0) return [];
+  const listed = environments.map((e) => `${e.name} (account ${e.account}, ${e.region})`).join(', ');
+  return [`  envs       ${listed}, through STS AssumeRole on the sandbox`];
+}
+
 function hint(dir: string, cwd: string, info: ServeInfo, tokenRequired: boolean): string {
   const rel = path.relative(cwd, dir) || '.';
   const snapshot = info.controller.snapshot();
   return [
     '',
     'ecs-gitops quick start',
-    `  manifests  ${rel}/ (${count(snapshot?.services.length, 'service')}, ${count(snapshot?.clusters.length, 'cluster')}, ${count(snapshot?.scheduledTasks?.length, 'scheduled task')}, revision ${snapshot?.revision ?? '?'})`,
+    `  manifests  ${rel}/ (${count(snapshot?.services.length, 'service')}, ${count(snapshot?.clusters.length, 'cluster')}, ${count(snapshot?.scheduledTasks?.length, 'scheduled task')}, ${count(snapshot?.environments?.length, 'environment')}, revision ${snapshot?.revision ?? '?'})`,
     `  sandbox    ${info.connection.endpoint} (in-memory ECS + ECR, account ${QUICKSTART_ACCOUNT}, ${QUICKSTART_REGION})`,
+    ...environmentLines(snapshot?.environments ?? []),
     `  status     ${info.url}/api/v1/status${tokenRequired ? ' (send Authorization: Bearer <the --api-token-file token>)' : ''}`,
     `  metrics    ${info.url}/metrics`,
     '',
@@ -56,6 +65,13 @@ function hint(dir: string, cwd: string, info: ServeInfo, tokenRequired: boolean)
     '     skip the sandbox clock 15 minutes and its run shows under scheduledTasks in the status, with the next',
     '     fire time:',
     `       curl -X POST ${info.connection.endpoint}/_sandbox/clock -d '{"advanceMs":900000}'`,
+    `  8. One manifest, two accounts: ${rel}/services/api.yaml lists environments dev and prod (${rel}/environments/),`,
+    '     each its own account reached with STS AssumeRole. See what prod gets (its override: 2 tasks, image 1.0.0):',
+    `       npm run -s ecs-gitops -- render ${rel} --env prod`,
+    `  9. Promote the image dev runs to prod: promote writes it into prod's override in ${rel}/services/api.yaml`,
+    '     (review it with git diff); the controller then deploys it in the prod account:',
+    `       AWS_ENDPOINT_URL=${info.connection.endpoint} AWS_ACCESS_KEY_ID=${QUICKSTART_ACCOUNT} AWS_SECRET_ACCESS_KEY=x AWS_REGION=${QUICKSTART_REGION} \\`,
+    `         npm run -s ecs-gitops -- promote api --from dev --to prod ${rel}`,
     '',
     'Press Ctrl-C to stop.',
     '',
