@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --json] [-- --only steady,latency,rollout,scale,cold] [-- --cpu-prof DIR] [-- --workers N]`
+ * `npm run bench [-- --quick] [-- --json] [-- --only steady,latency,rollout,scale,cold,accounts] [-- --cpu-prof DIR] [-- --workers N]`
  *
  * Measures ecs-gitops as a whole process: every scenario starts the sandbox
  * (`ecs-gitops sandbox`, ECS's real rate limits) and the controller
@@ -15,12 +15,15 @@
  *              (1 and 4 also report the CPU of the same DescribeServices from a bare SDK
  *              client: the floor no resync can go under, scenarios/sdk-floor.ts)
  *   5 cold     process start -> every service checked
+ *   6 accounts one full resync of a fleet in 8 Environments (4 accounts x 2 Regions, AssumeRole):
+ *              ECS calls per location vs its ideal, AssumeRole calls, wall time vs the slowest
+ *              location's bucket and vs one shared bucket (issue 21; buckets scaled on both sides)
  * --quick runs each at a tenth of the size (the CI smoke test uses it).
  * The table goes to stdout, or to stderr with --json (stdout is then one JSON document).
  */
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
-import { Fleet, REGION, seedFleet } from './lib/fixture.js';
+import { EnvironmentFleet, Fleet, REGION, seedEnvironmentFleet, seedFleet } from './lib/fixture.js';
 import { measureSdkFloor } from './scenarios/sdk-floor.js';
 import { buildCli, deployedNodeArgs, RUNNER, startControllerProcess, startSandboxProcess, type CliProcess } from './lib/processes.js';
 import { SandboxAdminClient } from './lib/sandbox-admin.js';
@@ -29,8 +32,11 @@ import { DEFAULT_DEBOUNCE_MS } from '../src/source/checkout-source.js';
 import { measureCommitLatency } from './scenarios/commit-to-apply.js';
 import { measureMassRollout } from './scenarios/mass-rollout.js';
 import { measureColdStart, measureResync, resyncSecondsFor } from './scenarios/steady-state.js';
+import {
+  ACCOUNTS_THROTTLING_SCALE, accountsResyncSeconds, benchEnvironments, coldStartBoundSeconds, CONTROLLER_ACCOUNT, locationWindows, measureAccountsResync, scaledEcsQuotas,
+} from './scenarios/accounts.js';
 
-const SCENARIOS = ['steady', 'latency', 'rollout', 'scale', 'cold'] as const;
+const SCENARIOS = ['steady', 'latency', 'rollout', 'scale', 'cold', 'accounts'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Args {
@@ -88,7 +94,7 @@ const details: Record<string, unknown> = {};
 const out = args.json ? process.stderr : process.stdout;
 const log = (line: string) => out.write(`${line}\n`);
 const children: CliProcess[] = [];
-const fleets: Fleet[] = [];
+const fleets: (Fleet | EnvironmentFleet)[] = [];
 const lifetime = new AbortController();
 const THROTTLING = 'real';
 
@@ -243,6 +249,78 @@ async function rolloutGroup(): Promise<void> {
   await sandbox.proc.stop();
 }
 
+/** Scenario 6: one resync of a fleet in 8 Environments, 4 accounts x 2 Regions (scenarios/accounts.ts). */
+async function accountsGroup(): Promise<void> {
+  const scale = ACCOUNTS_THROTTLING_SCALE;
+  const environments = benchEnvironments();
+  const accounts = new Set(environments.map((e) => e.account)).size;
+  const fleet = new EnvironmentFleet({
+    templates: Math.ceil(size(1000) / environments.length), clusters: 10, families: 10, prefix: 'ac', environments, rateLimits: scaledEcsQuotas(scale),
+  });
+  fleets.push(fleet);
+  fleet.init();
+  const sandbox = await startSandboxProcess(String(scale), 10);
+  children.push(sandbox.proc);
+  const admin = new SandboxAdminClient(sandbox.endpoint);
+  const n = fleet.services;
+  const locations = fleet.locations.length;
+  log(`[accounts] seeding ${fleet.spec.templates} services x ${locations} environments (${accounts} accounts x ${locations / accounts} Regions) = ${n} ...`);
+  const seeded = await seedEnvironmentFleet(fleet, sandbox.endpoint, lifetime.signal);
+  if (seeded.synced !== n) throw new Error(`seeding left ${n - seeded.synced} of ${n} services out of sync`);
+  log(`[accounts] seeded in ${seeded.seconds.toFixed(1)} s; ECS buckets at ${scale} of ECS's on both sides (sandbox --throttling ${scale}, each Environment's spec.rateLimits)`);
+  await admin.setThrottling(scale);
+  await admin.resetCalls();
+  const resyncSeconds = accountsResyncSeconds(fleet, scale);
+  const controller = await startControllerProcess({
+    repo: fleet.root, endpoint: sandbox.endpoint, accountId: CONTROLLER_ACCOUNT, region: REGION, resync: `${resyncSeconds}s`, nodeArgs: controllerNodeArgs('accounts'), cgroup: controllerCgroup,
+    ...(args.workers ? { workers: args.workers } : {}),
+  });
+  children.push(controller.proc);
+  // Not bounded by the resync interval: a cold start longer than it delays the measured resync by a tick.
+  const cold = await measureColdStart(controller, admin, 600_000);
+  const coldWindows = await locationWindows(admin, fleet.locations, controller.spawnedAt);
+  log(`[accounts] cold start ${cold.seconds.toFixed(1)} s; waiting for the resync timer (--resync ${resyncSeconds}s) ...`);
+  const r = await measureAccountsResync(controller, admin, fleet, resyncSeconds, scale);
+  if (r.servicesChecked !== n) throw new Error(`resync checked ${r.servicesChecked} of ${n} services`);
+  const assumed = await admin.assumeRoleCalls();
+  const assumedTotal = Object.values(assumed).reduce((a, b) => a + b, 0);
+  const bucket = scaledEcsQuotas(scale)['service-read'];
+  details.accounts = {
+    services: n, templates: fleet.spec.templates, environments: environments.length, accounts, clustersPerLocation: fleet.spec.clusters, familiesPerLocation: fleet.spec.families,
+    throttlingScale: scale, serviceReadQuota: bucket, resyncSeconds, coldStartSeconds: cold.seconds, coldStartCalls: cold.calls, coldStartThrottles: cold.throttles, coldStartWindows: coldWindows,
+    assumeRole: assumed, resync: r,
+  };
+  const sc = '6 accounts';
+  fig({ scenario: sc, name: `ECS calls for one resync of ${n} (${fleet.spec.templates} services x ${locations} environments, ${accounts} accounts)`, value: r.totalCalls, unit: 'calls' });
+  fig({ scenario: sc, name: 'ideal calls (DescribeServices, 10 per call, per cluster and location)', value: r.idealCalls, unit: 'calls' });
+  fig({ scenario: sc, name: 'ratio to ideal, all locations', value: round(r.ratio, 3), unit: 'x', target: '1.0', met: r.ratio <= 1.0 });
+  for (const loc of r.locations) {
+    fig({ scenario: sc, name: `ratio to ideal at ${loc.location} (${loc.totalCalls} / ${loc.idealCalls})`, value: round(loc.ratio, 3), unit: 'x', target: '1.0', met: loc.ratio <= 1.0 });
+  }
+  fig({ scenario: sc, name: `AssumeRole calls in the whole run (${accounts} accounts, cold start included)`, value: assumedTotal, unit: 'calls', target: `${accounts}`, met: assumedTotal === accounts });
+  fig({ scenario: sc, name: 'AssumeRole calls during the resync', value: r.assumeRoleDuringResync, unit: 'calls', target: '0', met: r.assumeRoleDuringResync === 0 });
+  fig({ scenario: sc, name: 'ThrottlingExceptions (cold start and resync)', value: cold.throttles + r.throttles, unit: 'calls', target: '0', met: cold.throttles + r.throttles === 0 });
+  fig({ scenario: sc, name: 'resync wall time', value: round(r.wallSeconds), unit: 's' });
+  fig({ scenario: sc, name: `slowest location's bound (${r.idealCalls / locations} DescribeServices, bucket ${bucket.burst} + ${round(bucket.refillPerSecond, 2)}/s)`, value: round(r.slowestBoundSeconds), unit: 's' });
+  fig({ scenario: sc, name: `one shared bucket's bound (all ${r.idealCalls} DescribeServices)`, value: round(r.sharedBucketBoundSeconds), unit: 's' });
+  fig({ scenario: sc, name: 'wall / slowest location\'s bound', value: round(r.wallSeconds / r.slowestBoundSeconds, 3), unit: 'x', target: '<= 1.5', met: r.wallSeconds / r.slowestBoundSeconds <= 1.5 });
+  fig({ scenario: sc, name: `wall / slowest location's bound under the controller's own margins (${round(r.slowestClientBoundSeconds)} s)`, value: round(r.wallSeconds / r.slowestClientBoundSeconds, 3), unit: 'x' });
+  const sharedTarget = round(2 / locations, 3);
+  fig({ scenario: sc, name: 'wall / one shared bucket\'s bound', value: round(r.wallSeconds / r.sharedBucketBoundSeconds, 3), unit: 'x', target: `<= ${sharedTarget}`, met: r.wallSeconds / r.sharedBucketBoundSeconds <= sharedTarget });
+  const lastStart = Math.max(...r.locations.map((l) => l.firstCallSeconds));
+  fig({ scenario: sc, name: 'last location\'s first call after the resync\'s first call', value: round(lastStart), unit: 's', target: '< 1', met: lastStart < 1 });
+  fig({ scenario: sc, name: 'controller CPU for the resync', value: round(r.cpuSeconds), unit: 'CPU-s' });
+  fig({ scenario: sc, name: `process start to all ${n} services checked`, value: round(cold.seconds), unit: 's' });
+  // Every location's cold-start reads run in its own buckets: they should start together.
+  const coldBound = coldStartBoundSeconds(fleet, scale);
+  fig({ scenario: sc, name: `cold start / one location's cold-start reads at the controller's limits (${round(coldBound)} s)`, value: round(cold.seconds / coldBound, 3), unit: 'x' });
+  const firstDescribes = coldWindows.map((w) => w.firstDescribeSeconds);
+  const coldStagger = Math.max(...firstDescribes) - Math.min(...firstDescribes);
+  fig({ scenario: sc, name: 'cold start: last location\'s first DescribeServices after the first location\'s', value: round(coldStagger), unit: 's', target: '< 1', met: coldStagger < 1 });
+  await controller.proc.stop();
+  await sandbox.proc.stop();
+}
+
 function printTable(): void {
   const rows = figures.map((f) => [f.scenario, f.name, f.value === null ? 'n/a' : `${f.value} ${f.unit}`.trim(), f.target ?? '', f.met === undefined ? '' : f.met ? 'met' : 'MISSED']);
   const header = ['scenario', 'figure', 'value', 'target', ''];
@@ -272,6 +350,7 @@ try {
   }
   if (args.only.has('rollout')) await rolloutGroup();
   if (args.only.has('scale')) await steadyGroup('scale', { services: size(10_000), clusters: 50, families: size(1000), prefix: 'sc', servicesPerFile: 10 }, false, false);
+  if (args.only.has('accounts')) await accountsGroup();
 } catch (err) {
   failure = err;
 } finally {

@@ -17,6 +17,8 @@ import { readSnapshot } from '../../src/app/runtime.js';
 import { createSdkScalingApi } from '../../src/autoscaling/scaling-sdk-adapter.js';
 import { createSdkEcsApi } from '../../src/ecs/sdk-adapter.js';
 import { SandboxAdminClient } from './sandbox-admin.js';
+import { AccountDirectory } from '../../src/accounts/account-directory.js';
+import { locationOf } from '../../src/keys/index.js';
 
 export const REGION = 'eu-west-1';
 
@@ -132,17 +134,7 @@ export class Fleet {
       kind: 'Service',
       metadata: { name: ref.name, cluster: ref.cluster, region: REGION },
       spec: {
-        desiredCount: 1,
-        launchType: 'FARGATE',
-        taskDefinition: {
-          family: ref.family, cpu: '256', memory: '512', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'],
-          containerDefinitions: [{
-            name: 'app', image: this.image(ref.family), portMappings: [{ containerPort: 8080 }],
-            environment: [{ name: 'FAMILY', value: ref.family }],
-          }],
-        },
-        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d4e5f60001'], securityGroups: ['sg-0a1b2c3d4e5f60003'] } },
-        tags: { team: `team-${ref.index % 7}` },
+        ...fargateServiceSpec(ref, this.image(ref.family)),
         ...(ref.scaling ? { autoScaling: this.#autoScaling(ref, ref.scaling) } : {}),
       },
     });
@@ -200,6 +192,173 @@ export class Fleet {
 
   remove(): void {
     rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** The spec every bench service declares (one Fargate container, 0.25 vCPU), without auto scaling. */
+function fargateServiceSpec(ref: Pick<ServiceRef, 'index' | 'family'>, image: string): Record<string, unknown> {
+  return {
+    desiredCount: 1,
+    launchType: 'FARGATE',
+    taskDefinition: {
+      family: ref.family, cpu: '256', memory: '512', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'],
+      containerDefinitions: [{
+        name: 'app', image, portMappings: [{ containerPort: 8080 }],
+        environment: [{ name: 'FAMILY', value: ref.family }],
+      }],
+    },
+    networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d4e5f60001'], securityGroups: ['sg-0a1b2c3d4e5f60003'] } },
+    tags: { team: `team-${ref.index % 7}` },
+  };
+}
+
+/** Where an Environment puts what is rendered for it: an account and a Region (docs/environments.md). */
+export interface FleetEnvironment {
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+}
+
+export interface EnvironmentFleetSpec {
+  /** Service documents; each lists every environment, so the fleet has templates x environments services. */
+  readonly templates: number;
+  /** Clusters per environment (the same names in each account and Region); template i uses cluster i mod clusters. */
+  readonly clusters: number;
+  /** Task definition families per environment; template i uses family i mod families. */
+  readonly families: number;
+  readonly prefix: string;
+  readonly environments: readonly FleetEnvironment[];
+  /** Every environment's spec.rateLimits (the ECS quotas the controller assumes there); absent: the controller's defaults. */
+  readonly rateLimits?: Readonly<Record<string, { readonly burst: number; readonly refillPerSecond: number }>>;
+}
+
+/** One template: a service document rendered in every environment. */
+export interface TemplateRef {
+  readonly index: number;
+  readonly name: string;
+  readonly cluster: string;
+  readonly family: string;
+}
+
+/** The role each bench environment names: the sandbox lets anyone assume any role, acting in the role's account. */
+export const targetRoleArn = (account: string): string => `arn:aws:iam::${account}:role/ecs-gitops-target`;
+
+/**
+ * A checkout with `kind: Environment` documents (one per account and Region,
+ * each with a roleArn) and service templates listing all of them
+ * (docs/manifests.md, "Environments"): the shape of one team's services in
+ * dev, staging and prod, many accounts from one controller.
+ */
+export class EnvironmentFleet {
+  readonly templates: readonly TemplateRef[];
+  readonly root: string;
+
+  constructor(readonly spec: EnvironmentFleetSpec) {
+    if (spec.environments.length === 0) throw new Error('an environment fleet needs at least one environment');
+    this.root = mkdtempSync(path.join(tmpdir(), `ecs-gitops-bench-${spec.prefix}-`));
+    this.templates = Array.from({ length: spec.templates }, (_, i) => ({
+      index: i,
+      name: `${spec.prefix}-svc-${i}`,
+      cluster: `${spec.prefix}-cluster-${i % spec.clusters}`,
+      family: `${spec.prefix}-td-${i % spec.families}`,
+    }));
+  }
+
+  /** Rendered services: every template in every environment. */
+  get services(): number {
+    return this.spec.templates * this.spec.environments.length;
+  }
+
+  /** Each environment's location, `account@region` (src/keys: locationOf). */
+  get locations(): string[] {
+    return this.spec.environments.map((e) => locationOf({ account: e.account, region: e.region }));
+  }
+
+  get clusterNames(): string[] {
+    return [...new Set(this.templates.map((t) => t.cluster))];
+  }
+
+  /** Services per cluster in one location (every location has the same). */
+  get servicesPerCluster(): number[] {
+    const counts = new Map<string, number>();
+    for (const t of this.templates) counts.set(t.cluster, (counts.get(t.cluster) ?? 0) + 1);
+    return [...counts.values()];
+  }
+
+  environmentDocuments(): string {
+    return this.spec.environments.map((e) => stringify({
+      apiVersion: 'ecs-gitops/v1',
+      kind: 'Environment',
+      metadata: { name: e.name },
+      spec: {
+        account: e.account, region: e.region, roleArn: targetRoleArn(e.account),
+        ...(this.spec.rateLimits ? { rateLimits: this.spec.rateLimits } : {}),
+      },
+    })).join('---\n');
+  }
+
+  manifest(ref: TemplateRef): string {
+    return stringify({
+      apiVersion: 'ecs-gitops/v1',
+      kind: 'Service',
+      metadata: { name: ref.name, cluster: ref.cluster, environments: this.spec.environments.map((e) => e.name) },
+      spec: fargateServiceSpec(ref, 'public.ecr.aws/nginx/nginx:1.27.0'),
+    });
+  }
+
+  /** Writes environments.yaml and one file per template, and makes the first commit. */
+  init(): void {
+    mkdirSync(path.join(this.root, 'services'), { recursive: true });
+    git(this.root, 'init', '-q', '-b', 'main');
+    writeFileSync(path.join(this.root, 'environments.yaml'), this.environmentDocuments());
+    for (const ref of this.templates) writeFileSync(path.join(this.root, 'services', `${ref.name}.yaml`), this.manifest(ref));
+    git(this.root, 'add', '-A');
+    git(this.root, 'commit', '-q', '-m', 'initial fleet in every environment');
+  }
+
+  remove(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Creates an environment fleet's clusters and services in every account and
+ * Region of the sandbox, as seedFleet does for one: an in-process controller
+ * without client-side limits, throttling off. Its clients sign with each
+ * account's id as the access key (the sandbox acts in that account), so no
+ * AssumeRole is counted before the measured controller's own.
+ */
+export async function seedEnvironmentFleet(fleet: EnvironmentFleet, endpoint: string, signal: AbortSignal): Promise<{ seconds: number; synced: number }> {
+  const started = Date.now();
+  const admin = new SandboxAdminClient(endpoint);
+  await admin.setThrottling('off');
+  await admin.seed({
+    accounts: fleet.spec.environments.map((e) => ({
+      accountId: e.account, region: e.region, clusters: fleet.clusterNames.map((name) => ({ name, capacityProviders: ['FARGATE', 'FARGATE_SPOT'] })),
+    })),
+  });
+  const clients = new Map(fleet.spec.environments.map((e) => [
+    locationOf({ account: e.account, region: e.region }),
+    createSdkEcsApi({ endpoint, region: e.region, credentials: { accessKeyId: e.account, secretAccessKey: 'bench-dummy-not-a-secret' } }),
+  ]));
+  const ecsFor = (location: string) => {
+    const made = clients.get(location);
+    if (!made) throw new Error(`seeding: no environment at ${location}`);
+    return made.api;
+  };
+  const controller = createController({ ecs: ecsFor, accounts: new AccountDirectory(), resyncMs: 0, followRollouts: false, workers: 16, rateLimits: false });
+  try {
+    await controller.start();
+    const snapshot = await readSnapshot(fleet.root, REGION, signal);
+    if (snapshot.problems.length > 0) throw new Error(`the environment fleet does not validate: ${JSON.stringify(snapshot.problems.slice(0, 3))}`);
+    controller.setSnapshot(snapshot);
+    await controller.waitForIdle({ requeues: true });
+    const synced = controller.status.list().filter((s) => s.sync === 'Synced').length;
+    await admin.advanceClock(10 * 60_000);
+    return { seconds: (Date.now() - started) / 1000, synced };
+  } finally {
+    await controller.stop({ graceMs: 5_000 });
+    for (const { client } of clients.values()) client.destroy();
   }
 }
 

@@ -13,7 +13,13 @@ export interface CallRecord {
 }
 
 export class SandboxAdminClient {
-  constructor(readonly endpoint: string, readonly accountId: string) {}
+  /** Without `accountId`, the call counts, throttles and log are every account's (summed). */
+  constructor(readonly endpoint: string, readonly accountId?: string) {}
+
+  /** `?accountId=ID`, or nothing for every account. */
+  get #accountQuery(): string {
+    return this.accountId === undefined ? '' : `?accountId=${this.accountId}`;
+  }
 
   async #request<T>(method: string, route: string, body?: unknown): Promise<T> {
     const res = await fetch(`${this.endpoint}/_sandbox/${route}`, {
@@ -27,22 +33,22 @@ export class SandboxAdminClient {
   }
 
   async callCounts(): Promise<Record<string, number>> {
-    return (await this.#request<{ counts: Record<string, number> }>('GET', `calls?accountId=${this.accountId}`)).counts;
+    return (await this.#request<{ counts: Record<string, number> }>('GET', `calls${this.#accountQuery}`)).counts;
   }
 
   async throttled(): Promise<Record<string, number>> {
-    return (await this.#request<{ throttled: Record<string, number> }>('GET', `calls/throttled?accountId=${this.accountId}`)).throttled;
+    return (await this.#request<{ throttled: Record<string, number> }>('GET', `calls/throttled${this.#accountQuery}`)).throttled;
   }
 
   async callLog(filter: { operation?: string; since?: number } = {}): Promise<CallRecord[]> {
-    const params = new URLSearchParams({ accountId: this.accountId });
+    const params = new URLSearchParams(this.accountId === undefined ? {} : { accountId: this.accountId });
     if (filter.operation) params.set('operation', filter.operation);
     if (filter.since !== undefined) params.set('since', String(filter.since));
     return (await this.#request<{ calls: CallRecord[] }>('GET', `calls/log?${params.toString()}`)).calls;
   }
 
   async resetCalls(): Promise<void> {
-    await this.#request('DELETE', `calls?accountId=${this.accountId}`);
+    await this.#request('DELETE', `calls${this.#accountQuery}`);
   }
 
   /** 'real', 'off' or a scale factor; every bucket starts full again. */
@@ -52,6 +58,11 @@ export class SandboxAdminClient {
 
   async advanceClock(ms: number): Promise<void> {
     await this.#request('POST', 'clock', { advanceMs: ms });
+  }
+
+  /** STS AssumeRole calls per role ARN since the sandbox started (refused ones included; not cleared by resetCalls). */
+  async assumeRoleCalls(): Promise<Record<string, number>> {
+    return (await this.#request<{ assumeRole: Record<string, number> }>('GET', 'sts/calls')).assumeRole;
   }
 
   async seed(doc: unknown): Promise<void> {

@@ -286,7 +286,7 @@ async function controllerMemory(url: string): Promise<Record<string, number>> {
  * Waits (at most 30 s) until the process used less than 5 % of a CPU over
  * `windowMs`, so the cold start's tail is not counted in the resync.
  */
-async function cpuQuiet(pid: number, windowMs: number): Promise<void> {
+export async function cpuQuiet(pid: number, windowMs: number): Promise<void> {
   const deadline = Date.now() + 30_000;
   let last = procStat(pid).cpuSeconds;
   while (Date.now() < deadline) {
