@@ -257,6 +257,34 @@ spec:
     expect(changed.services[1]?.manifest).toBe(first.services[1]?.manifest);
   });
 
+  it('hands an unchanged snapshot the very same Desired records (built once per rendered instance or document)', () => {
+    const cache = new ManifestFileCache();
+    const single = service({ name: 'api' }).replace('  environments: [dev, prod]\n', '  cluster: main\n').replace(/ {2}environments:\n {4}prod:\n {6}desiredCount: 3\n/, '').replace('${var.level}', 'info');
+    const files = { 'envs.yaml': ENVIRONMENTS, 'web.yaml': service(), 'api.yaml': single };
+    const first = check(files, cache);
+    expect(first.services.map((s) => s.key)).toEqual(['us-east-1/main/api', '111111111111@eu-west-1/main/web', '222222222222@eu-west-1/main/web']);
+    const second = check(files, cache);
+    second.services.forEach((record, i) => expect(record).toBe(first.services[i]));
+    expect(second.environments?.[0]).toBe(first.environments?.[0]);
+    const changed = check({ ...files, 'envs.yaml': ENVIRONMENTS.replace('level: info', 'level: debug') }, cache);
+    expect(changed.services[0]).toBe(first.services[0]);
+    expect(changed.services[1]).not.toBe(first.services[1]);
+    expect(changed.services[2]).toBe(first.services[2]);
+  });
+
+  it('blocks a cached instance when its environment moves, unchanged, into a file with a problem', () => {
+    const cache = new ManifestFileCache();
+    const dev = environment('dev', '111111111111');
+    const prod = environment('prod', '222222222222');
+    const first = check({ 'dev.yaml': dev, 'prod.yaml': prod, 'web.yaml': service() }, cache);
+    expect(first.services.map((s) => s.key)).toEqual(['111111111111@eu-west-1/main/web', '222222222222@eu-west-1/main/web']);
+    // prod, byte for byte the same, now sits beside a broken document.
+    const moved = check({ 'dev.yaml': dev, 'more.yaml': `${prod}---\napiVersion: ecs-gitops/v1\nkind: Cluster\nmetadata: { name: "bad name" }\n`, 'web.yaml': service() }, cache);
+    expect(moved.filesWithProblems.has('more.yaml')).toBe(true);
+    expect(moved.services.map((s) => s.key)).toEqual(['111111111111@eu-west-1/main/web']);
+    expect(moved.blockedKeys.has('222222222222@eu-west-1/main/web')).toBe(true);
+  });
+
   it('gives a plain document the snapshot record it always had (no environment, account or lookups)', () => {
     const single = service().replace('  environments: [dev, prod]\n', '  cluster: main\n').replace(/ {2}environments:\n {4}prod:\n {6}desiredCount: 3\n/, '').replace('${var.level}', 'info');
     const record = check({ 'web.yaml': single }).services[0];
