@@ -31,7 +31,8 @@ describe('example manifests in manifests/', () => {
     const clusters = new Set(snapshot.clusters.map((c) => c.key));
     for (const s of snapshot.services) {
       expect(s.region).toBe('eu-west-1');
-      expect(clusters.has(`${s.region}/${s.cluster}`)).toBe(true);
+      // A rendered service's cluster is in its own account (keys: [account@]region/name).
+      expect(clusters.has(`${s.account === undefined ? '' : `${s.account}@`}${s.region}/${s.cluster}`), s.key).toBe(true);
     }
   });
 
