@@ -149,7 +149,7 @@ describe('ECR images (sandbox)', () => {
     expect(world.counter.mutatingCalls()).toBe(0);
     expect(world.counter.count('RegisterTaskDefinition')).toBe(0);
     expect(await valueOf(metrics.registry, 'ecs_gitops_image_checks_total', { result: 'missing' })).toBe(1);
-    expect(await valueOf(metrics.registry, 'ecs_gitops_service_last_apply_success', { region: REGION, cluster: 'demo', service: 'web' })).toBe(0);
+    expect(await valueOf(metrics.registry, 'ecs_gitops_service_last_apply_success', { account: '', region: REGION, cluster: 'demo', service: 'web' })).toBe(0);
     expect(logLines.some((l) => l.msg === 'reconcile blocked')).toBe(true);
     if (hasPromtool) {
       const evaluated = await reconcileFailingSamples(metrics.registry);

@@ -239,7 +239,7 @@ describe('kind: ScheduledTask (in-memory ECS and Scheduler)', () => {
       { taskArn: 'arn:t/1', lastStatus: 'STOPPED', startedAt: at(0).toISOString(), stoppedAt: at(1).toISOString(), stoppedReason: 'Essential container in task exited', exitCodes: { app: 0 }, succeeded: true },
     ]);
     const text = await registry.metrics();
-    const labels = `region="${REGION}",cluster="demo",scheduled_task="nightly"`;
+    const labels = `account="",region="${REGION}",cluster="demo",scheduled_task="nightly"`;
     expect(text).toContain(`ecs_gitops_scheduled_task_drift{${labels}} 0`);
     expect(text).toContain(`ecs_gitops_scheduled_task_last_apply_success{${labels}} 1`);
     expect(text).toContain(`ecs_gitops_scheduled_task_last_run_success{${labels}} 0`);
@@ -258,7 +258,7 @@ describe('kind: ScheduledTask (in-memory ECS and Scheduler)', () => {
     expect(record).toMatchObject({ sync: 'OutOfSync', lastApplySucceeded: false, lastAttemptedRevision: 'rev-1' });
     expect(record?.lastError?.code).toBe('AWS_INVALID_REQUEST');
     const text = await registry.metrics();
-    expect(text).toContain(`ecs_gitops_scheduled_task_last_apply_success{region="${REGION}",cluster="demo",scheduled_task="nightly"} 0`);
+    expect(text).toContain(`ecs_gitops_scheduled_task_last_apply_success{account="",region="${REGION}",cluster="demo",scheduled_task="nightly"} 0`);
     expect(text).toMatch(/ecs_gitops_apply_actions_total\{action="create_schedule",result="error"\} 1/);
   });
 });
