@@ -213,6 +213,7 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
         lookupFor: (location) => connection.lookupFor(location), accounts, clock: systemClock,
         ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),
         onWait: (bucket, seconds) => metrics.recordRateLimiterWait(bucket, seconds),
+        onLookup: (source, result) => metrics.recordLookup(source, result),
       }),
       controllerId: config.controllerId, mode: config.mode, workers: config.workers,
       resyncMs: config.resyncMs, prune: config.prune, maxPrune: config.maxPrune,

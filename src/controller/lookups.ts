@@ -18,7 +18,7 @@ import type { AccountDirectory } from '../accounts/account-directory.js';
 import type { RateCategory } from '../ecs/rate-limits.js';
 import type { BucketLimits } from '../ecs/token-bucket.js';
 import type { LookupApi, LookupResolver } from '../lookups/lookup-api.js';
-import { CachingLookupResolver } from '../lookups/lookup-resolver.js';
+import { CachingLookupResolver, type CachingLookupResolverOptions } from '../lookups/lookup-resolver.js';
 import { LocationLookupLimiters } from '../lookups/rate-limited-lookups.js';
 import type { Clock } from '../util/clock.js';
 import { contentHash as hashOf } from '../manifests/canonical-json.js';
@@ -146,16 +146,19 @@ export interface LookupAccessOptions {
   /** The controller's limits (--rate-limits); false = lookups unlimited, as ECS. */
   readonly rateLimits?: Partial<Record<RateCategory, BucketLimits>> | false;
   readonly onWait?: (bucket: string, seconds: number) => void;
+  /** Each distinct value a resolve needed, by source and result (ecs_gitops_lookups_total). */
+  readonly onLookup?: CachingLookupResolverOptions['onLookup'];
 }
 
 /** The resolver the commands give the controller: cached answers, reads behind each location's own buckets. */
 export function createLookupResolver(options: LookupAccessOptions): LookupResolver {
-  const { lookupFor, accounts, clock, rateLimits, onWait } = options;
-  if (rateLimits === false) return new CachingLookupResolver({ api: lookupFor, clock });
+  const { lookupFor, accounts, clock, rateLimits, onWait, onLookup } = options;
+  const observed = onLookup ? { onLookup } : {};
+  if (rateLimits === false) return new CachingLookupResolver({ api: lookupFor, clock, ...observed });
   const limiters = new LocationLookupLimiters({
     clock, ...(rateLimits ? { limits: rateLimits } : {}),
     ...(accounts ? { limitsFor: (location: string) => accounts.rateLimitsFor(location) } : {}),
     ...(onWait ? { onWait } : {}),
   });
-  return new CachingLookupResolver({ api: (location) => limiters.wrap(location, lookupFor(location)), clock });
+  return new CachingLookupResolver({ api: (location) => limiters.wrap(location, lookupFor(location)), clock, ...observed });
 }

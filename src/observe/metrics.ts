@@ -12,6 +12,7 @@ import { APPLICATION_AUTOSCALING_OPERATIONS, CLOUDWATCH_OPERATIONS } from '../au
 import { AWS_APIS, AWS_OUTCOMES, ECS_OPERATIONS, type AwsApi, type AwsOutcome, type AwsRequestObserver } from '../ecs/ecs-api.js';
 import { IMAGE_LOOKUP_RESULTS, type ImageLookupResult } from '../ecs/image-resolver.js';
 import { RATE_CATEGORIES } from '../ecs/rate-limits.js';
+import { LOOKUP_RESULTS, LOOKUP_SOURCES, type LookupResult, type LookupSource } from '../lookups/lookup-resolver.js';
 import type { ManifestSnapshot } from '../manifests/types.js';
 import { VERSION } from '../version.js';
 
@@ -77,6 +78,9 @@ export const KNOWN_AWS_OPERATIONS: Readonly<Record<AwsApi, readonly string[]>> =
 /** Label values of image_checks_total: the image resolver's answers (src/ecs/image-resolver.ts). */
 export { IMAGE_LOOKUP_RESULTS as IMAGE_CHECK_RESULTS, type ImageLookupResult as ImageCheckResult };
 
+/** Label values of lookups_total: the lookup resolver's own (src/lookups/lookup-resolver.ts). */
+export { LOOKUP_RESULTS, LOOKUP_SOURCES, type LookupResult, type LookupSource };
+
 export interface ServiceIdentity {
   /** '' = the controller's own credentials' account. */
   readonly account: string;
@@ -139,6 +143,8 @@ export interface Metrics {
   readonly awsRequestDuration: Histogram<'api' | 'operation'>;
   readonly rateLimiterWait: Histogram<'bucket'>;
   readonly imageChecks: Counter<'result'>;
+  /** `${ssm:…}`/`${cfn:…}` values the resolver needed, by source and result (hit: cached, miss: read, error). */
+  readonly lookups: Counter<'source' | 'result'>;
   /** 1 while the last AssumeRole or call with an account's credentials in a Region worked, 0 after one failed. */
   readonly accountAccess: Gauge<'account' | 'region'>;
   readonly assumeRoleTotal: Counter<'account' | 'result'>;
@@ -171,6 +177,8 @@ export interface Metrics {
   /** Create a rate-limiter bucket's histogram series at 0. */
   initRateLimiterBucket(bucket: string): void;
   recordImageCheck(result: ImageLookupResult): void;
+  /** One distinct value a lookup resolve needed (the resolver's onLookup, src/controller/lookups.ts). */
+  recordLookup(source: LookupSource, result: LookupResult): void;
   /** One STS AssumeRole for an account's role (src/accounts/assume-role-credentials.ts). */
   recordAssumeRole(account: string, ok: boolean): void;
   /** An `account@` location's credentials started or stopped working (src/app/runtime.ts reports changes only). */
@@ -465,6 +473,12 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     labelNames: ['result'] as const,
     registers,
   });
+  const lookups = new Counter({
+    name: name('lookups_total'),
+    help: 'Values the ${ssm:...} and ${cfn:...} lookups needed, by source (ssm, cloudformation) and result: hit (the cache, or a read already in flight), miss (read from AWS), error (failed or refused).',
+    labelNames: ['source', 'result'] as const,
+    registers,
+  });
   const accountAccess = new Gauge({
     name: name('account_access'),
     help: 'Per account and Region an Environment names: 1 while the last STS AssumeRole or call with that account\'s credentials worked, 0 after one failed (role refused, credentials expired or not recognised). Absent until first used.',
@@ -526,6 +540,7 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
   for (const reason of PRUNE_BLOCKED_REASONS) pruneBlocked.inc({ reason }, 0);
   for (const result of ROLLOUT_RESULTS) rollouts.inc({ result }, 0);
   for (const result of IMAGE_LOOKUP_RESULTS) imageChecks.inc({ result }, 0);
+  for (const source of LOOKUP_SOURCES) for (const result of LOOKUP_RESULTS) lookups.inc({ source, result }, 0);
   const initAwsOperation = (api: AwsApi, operation: string): void => {
     for (const outcome of AWS_OUTCOMES) awsRequests.inc({ api, operation, outcome }, 0);
     awsRequestDuration.zero({ api, operation });
@@ -598,6 +613,7 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     awsRequestDuration,
     rateLimiterWait,
     imageChecks,
+    lookups,
     accountAccess,
     assumeRoleTotal,
     sourceRevisionInfo,
@@ -635,6 +651,9 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     },
     recordImageCheck(result) {
       imageChecks.inc({ result });
+    },
+    recordLookup(source, result) {
+      lookups.inc({ source, result });
     },
     recordAssumeRole(account, ok) {
       // Both series of an account from its first attempt, so increase() sees the first error.

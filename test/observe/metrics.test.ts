@@ -44,6 +44,7 @@ const CONTRACT: ReadonlyArray<readonly [string, string, readonly string[]]> = [
   ['ecs_gitops_aws_request_duration_seconds', 'histogram', ['api', 'operation']],
   ['ecs_gitops_rate_limiter_wait_seconds', 'histogram', ['bucket']],
   ['ecs_gitops_image_checks_total', 'counter', ['result']],
+  ['ecs_gitops_lookups_total', 'counter', ['source', 'result']],
   ['ecs_gitops_account_access', 'gauge', ['account', 'region']],
   ['ecs_gitops_assume_role_total', 'counter', ['account', 'result']],
   ['ecs_gitops_source_revision_info', 'gauge', ['revision']],
