@@ -5,7 +5,8 @@
  * figure as a number. Never asserts times: those are BENCHMARKS.md's job.
  * It does assert the steady resync's call counts against their ideals (ECS's
  * and, for the autoscaled fifth of the fleet, Application Auto Scaling's and
- * CloudWatch's): counts, not timings, so a batching regression fails here.
+ * CloudWatch's), and the accounts scenario's per-location calls and
+ * AssumeRole count: counts, not timings, so a batching regression fails here.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -54,7 +55,7 @@ describe.skipIf(!hasGit)('npm run bench -- --quick --json', () => {
     expect(result.quick).toBe(true);
     expect(result.throttling).toMatchObject({ sandbox: 'real', scale: 1 });
     expect(result.machine.cpus).toBeGreaterThan(0);
-    expect(new Set(result.figures.map((f) => f.scenario))).toEqual(new Set(['1 steady', '2 latency', '3 rollout', '4 scale', '5 cold']));
+    expect(new Set(result.figures.map((f) => f.scenario))).toEqual(new Set(['1 steady', '2 latency', '3 rollout', '4 scale', '5 cold', '6 accounts']));
     for (const f of result.figures) {
       if (f.value === null) {
         // Only the rollout ratio may be absent, and only when its yardstick is 0 (everything fits in the bursts).
@@ -77,6 +78,13 @@ describe.skipIf(!hasGit)('npm run bench -- --quick --json', () => {
     expect(scaling.declared.targets, 'the steady fleet has autoscaled services').toBeGreaterThan(0);
     expect(steady('ratio to ideal'), 'ECS calls / ideal').toBe(1);
     expect(steady('scaling ratio to ideal'), `scaling calls / ideal: ${JSON.stringify(scaling.calls)}`).toBe(1);
+    // Many accounts (issue 21): every location's resync at its ideal, one AssumeRole per account for the whole run.
+    const accounts = result.figures.filter((f) => f.scenario === '6 accounts');
+    const perLocation = accounts.filter((f) => /^ratio to ideal at \d{12}@/.test(f.name));
+    expect(perLocation, 'one ratio per account and Region').toHaveLength(8);
+    for (const f of perLocation) expect(f.value, f.name).toBe(1);
+    expect(accounts.find((f) => f.name.startsWith('AssumeRole calls in the whole run'))?.value).toBe(4);
+    expect(accounts.find((f) => f.name === 'AssumeRole calls during the resync')?.value).toBe(0);
     // The table went to stderr, with a verdict for every target.
     expect(stderr).toMatch(/ratio to ideal/);
     expect(stderr).toMatch(/sandbox throttling real/);
