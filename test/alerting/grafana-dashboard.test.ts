@@ -43,7 +43,7 @@ describe('Grafana dashboard', () => {
 
   it('queries through the datasource variable, with a refId per target', () => {
     const variables = dashboard.templating.list.map((v) => v.name);
-    expect(variables).toEqual(['datasource', 'region', 'cluster']);
+    expect(variables).toEqual(['datasource', 'account', 'region', 'cluster']);
     for (const panel of dashboard.panels.filter((p) => p.type !== 'row')) {
       expect(panel.datasource?.uid, panel.title).toBe('${datasource}');
       expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
@@ -51,6 +51,12 @@ describe('Grafana dashboard', () => {
       expect(new Set(refIds).size, panel.title).toBe(refIds.length);
       for (const target of panel.targets ?? []) expect(target.expr.length).toBeGreaterThan(0);
     }
+  });
+
+  it('filters every per-service query by the account variable too (the same service name in two accounts is two series)', () => {
+    const filtered = dashboard.panels.flatMap((p) => p.targets ?? []).filter((t) => t.expr.includes('region=~"$region"'));
+    expect(filtered.length).toBeGreaterThan(0);
+    for (const target of filtered) expect(target.expr).toContain('account=~"$account", region=~"$region"');
   });
 
   it.each([
