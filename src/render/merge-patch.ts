@@ -10,21 +10,26 @@
  *   its nulls vanish.
  * - EXCEPT arrays of named items, merged by key. An array member is "named"
  *   when the patch array is not empty and every patch item is a mapping with
- *   a string `name` (for a member called `portMappings`: a number
- *   `containerPort`, the key it merges by). When the base's value is an array
- *   whose every item has that key too, the two merge; over anything else
- *   (absent, a scalar, an array with an unnamed item) the patch items apply
- *   to nothing, as a mapping patch does over a non-mapping. This covers
- *   containerDefinitions, environment, secrets, volumes, mountPoints,
- *   autoScaling targetTracking/stepScaling/scheduled, hooks
+ *   its key: a string `name`, or, for a member called `portMappings`, a
+ *   number `containerPort` with a string `protocol` or none (the key is the
+ *   pair, protocol defaulting to tcp as in ECS, so 53/tcp and 53/udp are two
+ *   items). When the base's value is an array whose every item has that key
+ *   too, the two merge; over anything else (absent, a scalar, an array with
+ *   an unkeyed item) the patch items apply to nothing, as a mapping patch
+ *   does over a non-mapping. By `name`: containerDefinitions, environment,
+ *   secrets, volumes, autoScaling targetTracking/stepScaling/scheduled, hooks
  *   preDeploy/postDeploy, overrides.containerOverrides, cluster settings...
+ *   Items with no `name` (mountPoints, whose key would be sourceVolume;
+ *   placementStrategy; loadBalancers...) make an unnamed array, replaced whole.
  *   - Result order: the base's items in base order (a patched item stays in
  *     place, merged recursively with these same rules), then the patch's new
  *     items in patch order.
  *   - `{name: X, $patch: delete}` removes X. Naming an X the base lacks is a
  *     problem (MANIFEST_INVALID_VALUE at that patch item), as is `$patch` with
  *     any other value, `$patch` anywhere but an item of a named array, and
- *     one key twice in one patch array.
+ *     one key twice in one patch array, or twice in a base array that a patch
+ *     merges into (at the second item: which one the patch means is unknown;
+ *     it merges into the first).
  *   - An empty patch array is not named: it replaces the base's array
  *     (`secrets: []` means no secrets), as in RFC 7386.
  * - A patch that is not a mapping is a problem (MANIFEST_WRONG_TYPE).
@@ -126,7 +131,7 @@ function mergeValue(
 ): Merged {
   if (isMapping(patch)) return mergeMapping(base, patch, basePointer, patchPointer, resultPointer, problems);
   if (Array.isArray(patch)) {
-    const keyField = member === 'portMappings' ? 'containerPort' : 'name';
+    const keyField: KeyField = member === 'portMappings' ? 'containerPort' : 'name';
     if (isNamedArray(patch, keyField)) {
       // Like a mapping patched over a non-mapping: over anything but an array
       // of named items, the patch applies to nothing (so nulls and $patch in
@@ -142,7 +147,7 @@ function mergeValue(
           pointer: resultPointer,
           locateAt: child(child(patchPointer, index), '$patch'),
           target: 'key',
-          message: `$patch works only on an item of an array whose every item, in the base and the patch, has a ${keyField === 'name' ? 'string name' : 'numeric containerPort'}: this array is replaced whole`,
+          message: `$patch works only on an item of an array whose every item, in the base and the patch, has a ${keyField === 'name' ? 'string name' : 'numeric containerPort (and a string protocol or none)'}: this array is replaced whole`,
         });
       }
     });
@@ -201,28 +206,39 @@ function mergeMapping(
   return { value: out, origin: { at: targetPointer ?? patchPointer, children } };
 }
 
-type ItemKey = string | number;
+/** `name` for every named array but portMappings, whose items are keyed by (containerPort, protocol). */
+type KeyField = 'name' | 'containerPort';
 
-function keyOf(item: unknown, keyField: string): ItemKey | undefined {
+/** An item's key: its name, or for a port mapping `containerPort/protocol` (e.g. `53/udp`). */
+type ItemKey = string;
+
+/** ECS's protocol when a port mapping has none: a patch item without one means this. */
+const DEFAULT_PORT_PROTOCOL = 'tcp';
+
+function keyOf(item: unknown, keyField: KeyField): ItemKey | undefined {
   if (!isMapping(item) || !Object.hasOwn(item, keyField)) return undefined;
   const key = item[keyField];
-  if (keyField === 'containerPort') return typeof key === 'number' ? key : undefined;
-  return typeof key === 'string' ? key : undefined;
+  if (keyField === 'name') return typeof key === 'string' ? key : undefined;
+  if (typeof key !== 'number') return undefined;
+  const protocol = Object.hasOwn(item, 'protocol') ? item.protocol : DEFAULT_PORT_PROTOCOL;
+  return typeof protocol === 'string' ? `${key}/${protocol}` : undefined;
 }
 
-function isNamedArray(items: readonly unknown[], keyField: string, emptyIsNamed = false): boolean {
+function isNamedArray(items: readonly unknown[], keyField: KeyField, emptyIsNamed = false): boolean {
   if (items.length === 0) return emptyIsNamed;
   return items.every((item) => keyOf(item, keyField) !== undefined);
 }
 
-function describeKey(keyField: string, key: ItemKey): string {
-  return keyField === 'name' ? `name ${JSON.stringify(key)}` : `${keyField} ${String(key)}`;
+function describeKey(keyField: KeyField, key: ItemKey): string {
+  if (keyField === 'name') return `name ${JSON.stringify(key)}`;
+  const slash = key.indexOf('/');
+  return `containerPort ${key.slice(0, slash)} and protocol ${key.slice(slash + 1)}`;
 }
 
 function mergeNamedArray(
   base: readonly unknown[] | undefined,
   patch: readonly unknown[],
-  keyField: string,
+  keyField: KeyField,
   basePointer: string | undefined,
   patchPointer: string,
   resultPointer: string,
@@ -232,7 +248,19 @@ function mergeNamedArray(
   const baseIndex = new Map<ItemKey, number>();
   baseItems.forEach((item, index) => {
     const key = keyOf(item, keyField) as ItemKey;
-    if (!baseIndex.has(key)) baseIndex.set(key, index);
+    const first = baseIndex.get(key);
+    if (first === undefined) {
+      baseIndex.set(key, index);
+      return;
+    }
+    // Two base items with one key: a patch item with that key could mean
+    // either, so say so rather than silently patch the first.
+    problems.push({
+      code: 'MANIFEST_INVALID_VALUE',
+      pointer: resultPointer,
+      locateAt: child(basePointer as string, index),
+      message: `item ${index} has the same ${describeKey(keyField, key)} as item ${first}: a list merged by ${keyField === 'name' ? 'name' : 'containerPort and protocol'} needs each key once (the override merges into item ${first})`,
+    });
   });
 
   // First pass: which base items go, which patch items merge into which base
@@ -273,7 +301,7 @@ function mergeNamedArray(
           code: 'MANIFEST_INVALID_VALUE',
           pointer: resultPointer,
           locateAt: itemPointer,
-          message: `$patch: delete names the item with ${describeKey(keyField, key)}, which the base does not have${suggestKeys(baseIndex, key)}`,
+          message: `$patch: delete names the item with ${describeKey(keyField, key)}, which the base does not have${suggestKeys(baseIndex, key, keyField)}`,
         });
         return;
       }
@@ -311,10 +339,10 @@ function mergeNamedArray(
 }
 
 /** What the base has instead, for a delete that names nothing: a close name first, at most ten listed. */
-function suggestKeys(index: ReadonlyMap<ItemKey, number>, missing: ItemKey): string {
+function suggestKeys(index: ReadonlyMap<ItemKey, number>, missing: ItemKey, keyField: KeyField): string {
   if (index.size === 0) return ' (it has no items)';
   const keys = [...index.keys()].map(String);
-  const guess = typeof missing === 'string' ? closestMatch(missing, keys) : undefined;
+  const guess = keyField === 'name' ? closestMatch(missing, keys) : undefined;
   const listed = keys.length > 10 ? `${keys.slice(0, 10).join(', ')} and ${keys.length - 10} more` : keys.join(', ');
   return ` (${guess === undefined ? '' : `did you mean ${guess}? `}it has ${listed})`;
 }

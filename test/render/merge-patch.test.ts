@@ -47,6 +47,36 @@ const MERGE_BY_NAME: readonly MergeCase[] = [
     expected: { portMappings: [{ name: 'web', containerPort: 80 }] },
   },
   {
+    name: 'portMappings: a patch item without protocol means tcp, wherever the tcp item is',
+    base: { portMappings: [{ containerPort: 53, protocol: 'udp' }, { containerPort: 53, protocol: 'tcp' }] },
+    patch: { portMappings: [{ containerPort: 53, hostPort: 5353 }] },
+    expected: { portMappings: [{ containerPort: 53, protocol: 'udp' }, { containerPort: 53, protocol: 'tcp', hostPort: 5353 }] },
+  },
+  {
+    name: 'portMappings: a udp patch item merges into the udp item only',
+    base: { portMappings: [{ containerPort: 53 }, { containerPort: 53, protocol: 'udp' }] },
+    patch: { portMappings: [{ containerPort: 53, protocol: 'udp', hostPort: 5353 }] },
+    expected: { portMappings: [{ containerPort: 53 }, { containerPort: 53, protocol: 'udp', hostPort: 5353 }] },
+  },
+  {
+    name: 'portMappings: one port in both protocols in one patch is two items',
+    base: { portMappings: [{ containerPort: 53, protocol: 'tcp' }] },
+    patch: { portMappings: [{ containerPort: 53, hostPort: 53 }, { containerPort: 53, protocol: 'udp', hostPort: 53 }] },
+    expected: { portMappings: [{ containerPort: 53, protocol: 'tcp', hostPort: 53 }, { containerPort: 53, protocol: 'udp', hostPort: 53 }] },
+  },
+  {
+    name: 'portMappings: deleting 53/udp keeps 53/tcp',
+    base: { portMappings: [{ containerPort: 53, protocol: 'tcp' }, { containerPort: 53, protocol: 'udp' }] },
+    patch: { portMappings: [{ containerPort: 53, protocol: 'udp', $patch: 'delete' }] },
+    expected: { portMappings: [{ containerPort: 53, protocol: 'tcp' }] },
+  },
+  {
+    name: 'mountPoints have no name: a patch list replaces the base list whole',
+    base: { mountPoints: [{ sourceVolume: 'data', containerPath: '/data' }, { sourceVolume: 'logs', containerPath: '/logs' }] },
+    patch: { mountPoints: [{ sourceVolume: 'data', containerPath: '/srv' }] },
+    expected: { mountPoints: [{ sourceVolume: 'data', containerPath: '/srv' }] },
+  },
+  {
     name: 'hooks: preDeploy patched by name, postDeploy added',
     base: { hooks: { preDeploy: [{ name: 'migrate', command: ['migrate', 'up'], timeout: 600 }] } },
     patch: { hooks: { preDeploy: [{ name: 'migrate', timeout: 1200 }], postDeploy: [{ name: 'smoke', command: ['smoke'] }] } },
@@ -220,6 +250,34 @@ describe('mergeNamedPatch: problems, located at the patch text', () => {
       value: { environment: [{ name: 'A', value: '2' }] },
     },
     {
+      name: 'one name twice in the base array a patch merges into',
+      base: { environment: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }, { name: 'A', value: '3' }] },
+      patch: { environment: [{ name: 'A', value: 'one' }] },
+      expected: [{ code: 'MANIFEST_INVALID_VALUE', pointer: '/spec/environment', locateAt: '/spec/environment/2', message: 'item 2 has the same name "A" as item 0: a list merged by name needs each key once (the override merges into item 0)' }],
+      value: { environment: [{ name: 'A', value: 'one' }, { name: 'B', value: '2' }, { name: 'A', value: '3' }] },
+    },
+    {
+      name: 'one port twice in the base, once with the default protocol',
+      base: { portMappings: [{ containerPort: 80 }, { containerPort: 80, protocol: 'tcp', hostPort: 8080 }] },
+      patch: { portMappings: [{ containerPort: 80, hostPort: 80 }] },
+      expected: [{ code: 'MANIFEST_INVALID_VALUE', pointer: '/spec/portMappings', locateAt: '/spec/portMappings/1', message: 'item 1 has the same containerPort 80 and protocol tcp as item 0: a list merged by containerPort and protocol needs each key once (the override merges into item 0)' }],
+      value: { portMappings: [{ containerPort: 80, hostPort: 80 }, { containerPort: 80, protocol: 'tcp', hostPort: 8080 }] },
+    },
+    {
+      name: 'one port and protocol twice in a patch array',
+      base: { portMappings: [{ containerPort: 53, protocol: 'udp' }] },
+      patch: { portMappings: [{ containerPort: 53, protocol: 'udp', hostPort: 1 }, { containerPort: 53, protocol: 'udp', hostPort: 2 }] },
+      expected: [{ code: 'MANIFEST_INVALID_VALUE', pointer: '/spec/portMappings', locateAt: '/spec/environments/prod/portMappings/1', message: 'the patch names the item with containerPort 53 and protocol udp twice: patch each item once' }],
+      value: { portMappings: [{ containerPort: 53, protocol: 'udp', hostPort: 1 }] },
+    },
+    {
+      name: 'deleting a port mapping whose protocol the base lacks',
+      base: { portMappings: [{ containerPort: 53 }] },
+      patch: { portMappings: [{ containerPort: 53, protocol: 'udp', $patch: 'delete' }] },
+      expected: [{ code: 'MANIFEST_INVALID_VALUE', pointer: '/spec/portMappings', locateAt: '/spec/environments/prod/portMappings/0', message: '$patch: delete names the item with containerPort 53 and protocol udp, which the base does not have (it has 53/tcp)' }],
+      value: { portMappings: [{ containerPort: 53 }] },
+    },
+    {
       name: 'a nested problem points at the item where it lands in the result',
       base: { containerDefinitions: [container('a'), container('b')] },
       patch: { containerDefinitions: [{ name: 'a', $patch: 'delete' }, { name: 'b', environment: [{ name: 'X', $patch: 'delete' }] }] },
@@ -290,15 +348,19 @@ describe('mergeNamedPatch: provenance', () => {
 });
 
 // Generated documents: mappings over a few keys, named arrays (with and
-// without portMappings' containerPort), scalar arrays; patches add nulls and
+// without portMappings' containerPort and protocol), scalar arrays; patches add nulls and
 // deletions.
 const KEYS = ['a', 'b', 'image', 'environment', 'portMappings', 'x~y/z'] as const;
+// A port mapping's protocol: absent (tcp), tcp written out, or udp.
+const protocol = fc.constantFrom({}, { protocol: 'tcp' }, { protocol: 'udp' });
 const scalar = fc.oneof(fc.string({ maxLength: 3 }), fc.integer({ min: 0, max: 9 }), fc.boolean());
 const documents = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, scalar, fc.array(scalar, { maxLength: 3 }), tie('mapping'), tie('named')),
   mapping: fc.dictionary(fc.constantFrom(...KEYS), tie('value'), { maxKeys: 4 }),
   named: fc.array(
-    fc.tuple(fc.constantFrom('p', 'q', 'r'), fc.constantFrom(80, 81, 82), tie('mapping')).map(([name, containerPort, rest]) => ({ ...(rest as object), name, containerPort })),
+    fc
+      .tuple(fc.constantFrom('p', 'q', 'r'), fc.constantFrom(80, 81, 82), protocol, tie('mapping'))
+      .map(([name, containerPort, protocolField, rest]) => ({ ...(rest as object), name, containerPort, ...protocolField })),
     { maxLength: 4 },
   ),
 }));
@@ -307,8 +369,8 @@ const patches = fc.letrec((tie) => ({
   mapping: fc.dictionary(fc.constantFrom(...KEYS), tie('value'), { maxKeys: 4 }),
   named: fc.array(
     fc
-      .tuple(fc.constantFrom('p', 'q', 'r', 's'), fc.constantFrom(80, 81, 82, 83), fc.oneof({ weight: 4, arbitrary: tie('mapping') }, { weight: 1, arbitrary: fc.constant('delete') }))
-      .map(([name, containerPort, rest]) => (rest === 'delete' ? { name, containerPort, $patch: 'delete' } : { ...(rest as object), name, containerPort })),
+      .tuple(fc.constantFrom('p', 'q', 'r', 's'), fc.constantFrom(80, 81, 82, 83), protocol, fc.oneof({ weight: 4, arbitrary: tie('mapping') }, { weight: 1, arbitrary: fc.constant('delete') }))
+      .map(([name, containerPort, protocolField, rest]) => (rest === 'delete' ? { name, containerPort, ...protocolField, $patch: 'delete' } : { ...(rest as object), name, containerPort, ...protocolField })),
     { maxLength: 4 },
   ),
 }));
