@@ -41,16 +41,31 @@ export function enqueueWithReadAhead(queueKeys: Iterable<string>, desired: Desir
     if (!s || desired?.snapshot.blockedKeys.has(key) || processing.has(key)) queue.add(key);
     else grouped.push(s);
   }
+  // Groups are queued taking turns between locations: each location has its own buckets, and a worker
+  // waiting for a token keeps its slot, so keys queued location after location let the first location's
+  // waits hold every worker while the other locations' buckets sat idle (BENCHMARKS.md, issue 21).
+  const byLocation = new Map<string, DesiredService[][]>();
   for (const list of groupByCluster(grouped).values()) {
-    for (let i = 0; i < list.length; i += DESCRIBE_SERVICES_MAX) {
-      const group = list.slice(i, i + DESCRIBE_SERVICES_MAX);
-      const first = group[0] as DesiredService;
-      try {
-        regions.get(locationOf(first)).reader.planBatch(first.cluster, group.map((s) => s.name));
-      } catch {
-        // Read-ahead only saves calls: a location whose access cannot be made fails in its own reconciles.
-      }
-      for (const s of group) queue.add(s.key);
+    const location = locationOf(list[0] as DesiredService);
+    const groups = byLocation.get(location) ?? [];
+    for (let i = 0; i < list.length; i += DESCRIBE_SERVICES_MAX) groups.push(list.slice(i, i + DESCRIBE_SERVICES_MAX));
+    byLocation.set(location, groups);
+  }
+  for (const group of takingTurns([...byLocation.values()])) {
+    const first = group[0] as DesiredService;
+    try {
+      regions.get(locationOf(first)).reader.planBatch(first.cluster, group.map((s) => s.name));
+    } catch {
+      // Read-ahead only saves calls: a location whose access cannot be made fails in its own reconciles.
     }
+    for (const s of group) queue.add(s.key);
+  }
+}
+
+/** The first item of each list, then the second of each, and so on: [[a1, a2], [b1]] gives a1, b1, a2. */
+export function* takingTurns<T>(lists: readonly (readonly T[])[]): Generator<T> {
+  const longest = Math.max(0, ...lists.map((list) => list.length));
+  for (let turn = 0; turn < longest; turn++) {
+    for (const list of lists) if (turn < list.length) yield list[turn] as T;
   }
 }
