@@ -2,11 +2,17 @@
  * What the declared environments say about each account and location
  * (docs/environments.md): the role to assume in an account, the rate limits
  * of a location (raised ECS quotas) and whether pruning is allowed there.
- * Updated from every snapshot; read by the connection when it makes a
- * location's clients and by the controller when it builds a location's
- * buckets or prunes. A snapshot with problems never reaches it (the
- * controller keeps the last good environments), so a broken Environment file
- * cannot take credentials away mid-run.
+ * Updated from every snapshot, problems or not (a snapshot's environments
+ * are only its clean Environment documents); read by the connection when it
+ * makes a location's clients and by the controller when it builds a
+ * location's buckets or prunes. An Environment that disappears (removed, or
+ * its file broken) takes its role with it: its account's calls then fail
+ * (AWS_ACCOUNT_WITHOUT_ROLE) rather than go out with the controller's own
+ * credentials.
+ *
+ * It also carries the controller's own account, as the connection learns it
+ * (STS GetCallerIdentity, src/app/runtime.ts): the prune passes need it to
+ * see `OWN@region/...` and `region/...` as one resource (own-account.ts).
  */
 import { locationOf } from '../keys/index.js';
 import { DEFAULT_RATE_LIMITS, RATE_CATEGORIES, type RateCategory } from '../ecs/rate-limits.js';
@@ -29,6 +35,7 @@ export class AccountDirectory {
   #pruneDenied = new Set<string>();
   #environments: readonly DesiredEnvironment[] = [];
   #generation = 0;
+  #ownAccount: (() => Promise<string>) | undefined;
 
   /**
    * Takes the environments of a snapshot. validate-documents refuses two
@@ -60,7 +67,24 @@ export class AccountDirectory {
     this.#environments = environments;
   }
 
-  /** The role to assume in `account`; undefined = the controller's own credentials. */
+  /** Where the controller's own account is learned from (the connection sets it). */
+  learnOwnAccountFrom(source: () => Promise<string>): void {
+    this.#ownAccount = source;
+  }
+
+  /**
+   * The account of the controller's own credentials; undefined when nothing
+   * can tell (no connection, as in tests over a single fake API). Rejects
+   * when it could not be learned: callers must not guess.
+   */
+  async ownAccount(): Promise<string | undefined> {
+    return this.#ownAccount ? this.#ownAccount() : undefined;
+  }
+
+  /**
+   * The role to assume in `account`; undefined = none is declared, and the
+   * connection acts there only if `account` is the controller's own.
+   */
   roleFor(account: string): AccountRole | undefined {
     return this.#roles.get(account);
   }

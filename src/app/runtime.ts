@@ -4,6 +4,11 @@
  * an in-process sandbox) per location, `[account@]region`, with an
  * environment's role assumed for its account (docs/security.md, "Credentials
  * per account"), the region, and one consistent manifest snapshot.
+ * An `account@` location never acts with the wrong credentials: without a
+ * declared role it is served with the controller's own credentials only
+ * when STS GetCallerIdentity says they are in that account; otherwise every
+ * call fails with AWS_ACCOUNT_WITHOUT_ROLE and nothing is sent
+ * (docs/controller.md, "Many accounts and Regions").
  * Kept out of the command files so they stay thin and share one behaviour.
  */
 import path from 'node:path';
@@ -24,7 +29,7 @@ import { AwsCallError, EXPIRED_CREDENTIAL_NAMES } from '../ecs/aws-error.js';
 import { parseLocation } from '../keys/index.js';
 import type { LookupApi } from '../lookups/lookup-api.js';
 import { createSdkLookupApi } from '../lookups/lookup-sdk-adapter.js';
-import type { STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { formatProblem, formatWarning, loadManifests, type ManifestSnapshot } from '../manifests/index.js';
 import type { Sandbox, SandboxOptions } from '../sandbox/index.js';
 import { readConsistentSnapshot } from '../source/consistent-snapshot.js';
@@ -49,6 +54,12 @@ export interface EcsConnection {
   schedulerFor(location: string): SchedulerApi;
   /** SSM Parameter Store and CloudFormation access for a location (the lookups, docs/environments.md). */
   lookupFor(location: string): LookupApi;
+  /**
+   * The account of the controller's own credentials (STS GetCallerIdentity,
+   * asked once and kept; a failure is held a few seconds, then asked again).
+   * Rejects when STS cannot tell.
+   */
+  ownAccount(): Promise<string>;
   readonly region: string;
   /** Where requests go, for messages ('' = the SDK's regional AWS endpoint). */
   readonly endpoint: string;
@@ -72,7 +83,8 @@ export interface ConnectOptions {
   /**
    * The role to assume per account (from the environments). An `account@`
    * location whose account has a role gets clients with that role's
-   * credentials; without one, the controller's own.
+   * credentials; without one, the controller's own, and only when they are
+   * in that account. The connection tells it the own account's source.
    */
   readonly accounts?: AccountDirectory;
   /** --controller-id: the default STS session name is made from it. @default 'ecs-gitops' */
@@ -101,6 +113,9 @@ interface Made<T> {
   destroy(): void;
 }
 
+/** After GetCallerIdentity failed, the failure is answered for this long before STS is asked again. */
+const OWN_ACCOUNT_FAILURE_HOLD_MS = 5_000;
+
 /** Answers that say the signing credentials (not the caller's permissions) were refused. */
 const REFUSED_CREDENTIAL_NAMES: ReadonlySet<string> = new Set(['UnrecognizedClientException', 'InvalidClientTokenId']);
 
@@ -119,9 +134,17 @@ class AccessGuard {
     readonly region: string,
     private readonly provider: AssumeRoleCredentialProvider | undefined,
     private readonly report: ((event: AccountAccessEvent) => void) | undefined,
+    /** Throws when the location's credentials must not be used (run before every call, nothing sent when it throws). */
+    private readonly precheck?: (operation: string) => Promise<void>,
   ) {}
 
-  async run<T>(send: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  async run<T>(operation: string, send: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    try {
+      await this.precheck?.(operation);
+    } catch (err) {
+      this.#failed(err, signal);
+      throw err;
+    }
     try {
       return this.#succeeded(await send());
     } catch (err) {
@@ -146,7 +169,7 @@ class AccessGuard {
 
   #failed(err: unknown, signal: AbortSignal | undefined): void {
     if (signal?.aborted || !(err instanceof AwsCallError)) return;
-    if (err.code === 'AWS_ASSUME_ROLE_FAILED' || err.code === 'AWS_CREDENTIALS_EXPIRED' || REFUSED_CREDENTIAL_NAMES.has(err.awsName)) this.#set(false);
+    if (err.code === 'AWS_ASSUME_ROLE_FAILED' || err.code === 'AWS_ACCOUNT_WITHOUT_ROLE' || err.code === 'AWS_CREDENTIALS_EXPIRED' || REFUSED_CREDENTIAL_NAMES.has(err.awsName)) this.#set(false);
   }
 
   #set(ok: boolean): void {
@@ -159,7 +182,7 @@ class AccessGuard {
 /** `api` whose every send goes through the location's guard. Every Api of this package has send(operation, input, signal). */
 function guarded<T extends object>(api: T, guard: AccessGuard): T {
   const target = api as unknown as { send(operation: string, input: unknown, signal?: AbortSignal): Promise<unknown> };
-  const send = (operation: string, input: unknown, signal?: AbortSignal) => guard.run(() => target.send(operation, input, signal), signal);
+  const send = (operation: string, input: unknown, signal?: AbortSignal) => guard.run(operation, () => target.send(operation, input, signal), signal);
   return { ...api, send } as T;
 }
 
@@ -200,19 +223,66 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
     credentials = config.credentials;
   }
 
-  // AssumeRole is called with the controller's own credentials; one STS client, one provider per role.
+  // AssumeRole and GetCallerIdentity are called with the controller's own credentials; one STS client, one provider per role.
   let sts: STSClient | undefined;
+  const stsClient = (): STSClient => {
+    sts ??= createStsClient({
+      region: options.region,
+      ...(stsEndpoint ? { endpoint: stsEndpoint } : {}),
+      ...(credentials ? { credentials } : {}),
+    });
+    return sts;
+  };
+
+  // Asked only when an `account@` location without a role is used: a single-account controller never calls STS.
+  let ownAccountAnswer: { promise: Promise<string>; failedAt?: number } | undefined;
+  const ownAccount = (): Promise<string> => {
+    const failedAt = ownAccountAnswer?.failedAt;
+    if (!ownAccountAnswer || (failedAt !== undefined && Date.now() - failedAt >= OWN_ACCOUNT_FAILURE_HOLD_MS)) {
+      const answer: { promise: Promise<string>; failedAt?: number } = {
+        promise: stsClient().send(new GetCallerIdentityCommand({})).then((output) => {
+          if (!output.Account || !/^\d{12}$/.test(output.Account)) throw new Error(`GetCallerIdentity answered without a 12-digit account (${JSON.stringify(output.Account ?? null)})`);
+          return output.Account;
+        }),
+      };
+      answer.promise.catch(() => {
+        answer.failedAt = Date.now();
+      });
+      ownAccountAnswer = answer;
+    }
+    return ownAccountAnswer.promise;
+  };
+  options.accounts?.learnOwnAccountFrom(ownAccount);
+
+  /** Before each call of an `account@` location without a role: its account must be the controller's own. */
+  const ownAccountCheck = (account: string, region: string) => async (operation: string): Promise<void> => {
+    let own: string;
+    try {
+      own = await ownAccount();
+    } catch (err) {
+      const name = (err as { name?: string } | undefined)?.name ?? 'Error';
+      const message = scrubCredentials((err as { message?: string } | undefined)?.message ?? String(err));
+      throw new AwsCallError(
+        'AWS_ACCOUNT_WITHOUT_ROLE',
+        `cannot act in account ${account} (${region}): no Environment gives a roleArn for it, and the account of the controller's own credentials could not be learned (STS GetCallerIdentity failed: ${name}: ${message}); nothing was sent`,
+        name, operation, 'client_error', undefined, { account, region },
+      );
+    }
+    if (own !== account) {
+      throw new AwsCallError(
+        'AWS_ACCOUNT_WITHOUT_ROLE',
+        `cannot act in account ${account} (${region}): no Environment gives a roleArn for it, and the controller's own credentials are in account ${own}; nothing was sent with them`,
+        'NoRoleForAccount', operation, 'client_error', undefined, { account, region, ownAccount: own },
+      );
+    }
+  };
+
   const providers = new Map<string, AssumeRoleCredentialProvider>();
   const providerFor = (role: AccountRole, identity: string): AssumeRoleCredentialProvider => {
     let provider = providers.get(identity);
     if (!provider) {
-      sts ??= createStsClient({
-        region: options.region,
-        ...(stsEndpoint ? { endpoint: stsEndpoint } : {}),
-        ...(credentials ? { credentials } : {}),
-      });
       provider = createAssumeRoleProvider({
-        role, sts, controllerId: options.controllerId ?? 'ecs-gitops',
+        role, sts: stsClient(), controllerId: options.controllerId ?? 'ecs-gitops',
         ...(options.assumeRoleDurationSeconds !== undefined ? { durationSeconds: options.assumeRoleDurationSeconds } : {}),
         ...(options.onAssumeRole ? { onAttempt: options.onAssumeRole } : {}),
       });
@@ -239,7 +309,7 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
       access = {
         ...(account !== undefined ? { account } : {}), region, identity,
         ...(credentials ? { credentials } : {}),
-        ...(account !== undefined ? { guard: new AccessGuard(account, region, undefined, options.onAccountAccess) } : {}),
+        ...(account !== undefined ? { guard: new AccessGuard(account, region, undefined, options.onAccountAccess, ownAccountCheck(account, region)) } : {}),
       };
     }
     accessCache.set(location, { generation, access });
@@ -295,7 +365,7 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
     return { api, destroy };
   });
   return {
-    ecs: ecsFor(options.region), ecsFor, ecrFor, scalingFor, schedulerFor, lookupFor, region: options.region, endpoint,
+    ecs: ecsFor(options.region), ecsFor, ecrFor, scalingFor, schedulerFor, lookupFor, ownAccount, region: options.region, endpoint,
     ...(sandbox ? { sandbox } : {}),
     close: async () => {
       for (const entry of [...pools.flatMap((entries) => [...entries.values()]), ...replaced]) entry.destroy();
@@ -305,7 +375,11 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
   };
 }
 
-/** One consistent read of `dir` (Git revision when it is a checkout, `unversioned` otherwise). */
+/** Anything shaped like an access key id or a long base64 secret is cut out of an AWS message before it is shown. */
+function scrubCredentials(message: string): string {
+  return message.replace(/\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b/g, '<access key id>').replace(/[A-Za-z0-9+/=]{40,}/g, '<redacted>');
+}
+
 /**
  * The snapshot `diff` and `sync` work on. When DIR is inside the working
  * directory the command runs in (`sync manifests` from a checkout's root),

@@ -89,9 +89,10 @@ export interface ControllerOptions {
   readonly scheduler?: SchedulerApi | ((location: string) => SchedulerApi);
   /**
    * What the declared environments say per account and location (roles, rate
-   * limits, prune policy). Updated from every snapshot without problems (the
-   * last good one is kept otherwise); the same directory the connection makes
-   * clients from (src/app/runtime.ts). Absent = no environment is honoured.
+   * limits, prune policy). Updated from every snapshot (its environments are
+   * only the clean Environment documents); the same directory the connection
+   * makes clients from (src/app/runtime.ts), which tells it the controller's
+   * own account for the prune passes. Absent = no environment is honoured.
    */
   readonly accounts?: AccountDirectory;
   /** Resolves `${ssm:…}` and `${cfn:…}` lookups before a key is reconciled; absent = a record with lookups fails (CONTROLLER_LOOKUP_FAILED). */
@@ -199,6 +200,8 @@ export function createController(options: ControllerOptions): Controller {
 
   const accounts = options.accounts;
   const pruneAllowed = (location: string): boolean => accounts?.pruneAllowed(location) ?? true;
+  // The prune passes see `OWN@region/...` and `region/...` as one resource (src/accounts/own-account.ts).
+  const ownAccount = (): Promise<string | undefined> => accounts?.ownAccount() ?? Promise.resolve(undefined);
   const regions = new RegionAccessPool({
     ecs: options.ecs, clock, signal: lifetime.signal, metrics,
     ...(accounts ? { accounts } : {}),
@@ -213,7 +216,7 @@ export function createController(options: ControllerOptions): Controller {
   let stopped = false;
   const pruner = new Pruner({
     regions, planner, status, clock, logger, metrics, controllerId,
-    enabled: options.prune ?? false, maxDeletes: options.maxPrune ?? 5, pruneAllowed,
+    enabled: options.prune ?? false, maxDeletes: options.maxPrune ?? 5, pruneAllowed, ownAccount,
     enqueue: (key) => queue.add(key), signal: lifetime.signal,
   });
   const adoption = options.adoption ? { adoption: options.adoption } : {};
@@ -227,7 +230,7 @@ export function createController(options: ControllerOptions): Controller {
     ...(metrics ? { onHookFinished: (phase, result) => metrics.recordDeployHookRun(phase, result) } : {}),
   });
   const scheduledTaskScan = new ScheduledTaskPruneScan({
-    controllerId, group: scheduleGroupName(controllerId), prune: options.prune ?? false, maxDeletes: options.maxPrune ?? 5, detect: mode === 'detect', pruneAllowed,
+    controllerId, group: scheduleGroupName(controllerId), prune: options.prune ?? false, maxDeletes: options.maxPrune ?? 5, detect: mode === 'detect', pruneAllowed, ownAccount,
     ...(options.defaultRegion !== undefined ? { defaultRegion: options.defaultRegion } : {}),
   });
   const scheduledTasks = new ScheduledTaskReconciler({
@@ -238,10 +241,10 @@ export function createController(options: ControllerOptions): Controller {
     Service: services,
     Cluster: new ClusterReconciler({ clock, planner, controllerId, mode, ...adoption }),
     ServicePrune: new ServicePruneReconciler(pruner, controllerId),
-    CapacityProvider: new CapacityProviderReconciler({ clock, controllerId, mode, prune: options.prune ?? false, pruneAllowed }),
+    CapacityProvider: new CapacityProviderReconciler({ clock, controllerId, mode, prune: options.prune ?? false, pruneAllowed, ownAccount }),
     ScheduledTask: scheduledTasks,
   };
-  const capacityProviderScan = new CapacityProviderPruneScan(controllerId);
+  const capacityProviderScan = new CapacityProviderPruneScan(controllerId, ownAccount);
 
   /** Declared clusters being reconciled: their services wait so they are not created into nothing. */
   const clusterPending = new Map<string, { promise: Promise<void>; resolve: () => void }>();
@@ -389,8 +392,10 @@ export function createController(options: ControllerOptions): Controller {
     if (stopped) return;
     const delta = changes ?? changedKeys(desired?.snapshot, snapshot);
     const previousSnapshot = desired?.snapshot;
-    // A broken Environment file must not take an account's role or limits away mid-run: the last good environments stay.
-    if (snapshot.problems.length === 0) accounts?.update(snapshot.environments ?? []);
+    // Every snapshot's clean environments, problems elsewhere or not: a role kept from an older snapshot could act for an
+    // account no Environment names any more, and none at all sent `account@` work with the own credentials. An account
+    // left without a role fails its calls (src/app/runtime.ts); pruning still waits for a snapshot without problems.
+    accounts?.update(snapshot.environments ?? []);
     desired = indexSnapshot(snapshot);
     status.setSnapshot(snapshot.revision, new Date(clock.now()).toISOString(), snapshot.problems.length);
     metrics?.recordSnapshot(snapshot, clock.now() / 1000);

@@ -12,13 +12,21 @@
  * pruning disabled), and a location that cannot be listed (its role cannot be
  * assumed, access denied) is skipped and logged: the others are pruned all
  * the same (docs/controller.md, "Many accounts and Regions").
+ *
+ * The controller's own account has two spellings, `OWN@region/cluster` and
+ * `region/cluster` (an Environment in that account names the first, a plain
+ * manifest the second): a live service counts as declared under either, and
+ * each real cluster is listed once (src/accounts/own-account.ts). While the
+ * own account cannot be learned and some cluster names an account, no pass
+ * runs: a wrong guess would delete declared services.
  */
 import { planScaling } from '../plan/plan-scaling.js';
 import type { ScalingActionKind } from '../plan/scaling-types.js';
 import { TAG_AUTOSCALING, tagsToMap } from '../diff/tags.js';
 import { isServiceGone } from '../diff/index.js';
 import { isControllerTagValue, ownershipOf } from '../plan/ownership.js';
-import { errorCodeOf } from './errors.js';
+import { namesAnAccount, normalizeIdentity, otherSpelling, ownSpellings } from '../accounts/own-account.js';
+import { errorCodeOf, errorMessage } from './errors.js';
 import {
   clusterIdentity, formatKey, identityOf, locationOf, parseKey, serviceIdentity, servicePruneKey, type ServicePruneKey,
 } from '../keys/index.js';
@@ -52,6 +60,11 @@ export interface PrunerOptions {
   readonly pruneAllowed?: (location: string) => boolean;
   /** Most services one pass may delete. */
   readonly maxDeletes: number;
+  /**
+   * The account of the controller's own credentials (rejects when unknown);
+   * asked only when some cluster names an account. @default none: every key is taken as spelled
+   */
+  readonly ownAccount?: () => Promise<string | undefined>;
   /** Where deletions go: the controller's queue. */
   readonly enqueue: (queueKey: string) => void;
   readonly signal: AbortSignal;
@@ -66,6 +79,8 @@ export class Pruner {
   #last: PruneStatus | undefined;
   #running: Promise<void> | undefined;
   #again = false;
+  /** The own account the last pass compared with (for the ServicePrune pass's re-check). */
+  #own: string | undefined;
 
   constructor(options: PrunerOptions) {
     this.#options = options;
@@ -89,6 +104,12 @@ export class Pruner {
     for (const c of desired.snapshot.clusters) add(c.account, c.region, c.name);
     // An environment's default cluster: its services may all have left the manifests.
     for (const e of desired.snapshot.environments ?? []) if (e.manifest.spec.cluster) add(e.account, e.region, e.manifest.spec.cluster);
+  }
+
+  /** Whether a service is declared (or blocked) under its identity or the own account's other spelling of it. */
+  isDeclared(identity: string, desired: DesiredIndex): boolean {
+    const other = otherSpelling(identity, this.#own);
+    return [identity, ...(other !== undefined ? [other] : [])].some((id) => desired.services.has(id) || desired.snapshot.blockedKeys.has(id));
   }
 
   /** The deletion planned for a service, taken once (its ServicePrune pass consumes it). */
@@ -127,8 +148,29 @@ export class Pruner {
     /** Orphans in locations whose environment forbids pruning: reported, never planned. */
     const kept: Array<{ key: string; location: string }> = [];
     const desiredKeys = new Set<string>([...desired.services.keys(), ...snapshot.blockedKeys]);
+    const known = [...this.#knownClusters.values()];
+    let own: string | undefined;
+    if (namesAnAccount(known.map((c) => locationOf(c)))) {
+      try {
+        own = await this.#options.ownAccount?.();
+      } catch (err) {
+        if (signal.aborted) throw err;
+        logger.warn({ code: errorCodeOf(err, 'CONTROLLER_APPLY_FAILED'), err: errorMessage(err) },
+          'prune pass skipped: the controller\'s own account could not be learned (STS GetCallerIdentity), so OWN@region and region clusters cannot be told apart; retried at the next pass');
+        return;
+      }
+    }
+    this.#own = own;
+    // Declared under either spelling of the own account; each real cluster listed once (its `account@` spelling when named so).
+    const declaredKeys = new Set([...desiredKeys].map((k) => normalizeIdentity(k, own)));
+    const clusters = new Map<string, { readonly account?: string; readonly region: string; readonly cluster: string }>();
+    for (const c of known) {
+      const normal = normalizeIdentity(clusterIdentity(c.region, c.cluster, c.account), own);
+      const chosen = clusters.get(normal);
+      if (!chosen || (chosen.account === undefined && c.account !== undefined)) clusters.set(normal, c);
+    }
     const unreadable = new Set<string>();
-    for (const { account, region, cluster } of this.#knownClusters.values()) {
+    for (const { account, region, cluster } of clusters.values()) {
       const location = locationOf({ ...(account !== undefined ? { account } : {}), region });
       // One failure (an unassumable role, access denied) is enough for the location this pass.
       if (unreadable.has(location)) continue;
@@ -147,7 +189,7 @@ export class Pruner {
         // Only undeclared services can be candidates; declared ones are read by their own
         // reconciles, so a pass costs ListServices pages plus the orphans' reads.
         const names = arns.map((arn) => arn.split('/').pop() ?? '')
-          .filter((n) => n.length > 0 && !desiredKeys.has(serviceIdentity(region, cluster, n, account)));
+          .filter((n) => n.length > 0 && !declaredKeys.has(normalizeIdentity(serviceIdentity(region, cluster, n, account), own)));
         if (names.length === 0) continue;
         found = await access.reader.describeServices(cluster, names, signal);
       } catch (err) {
@@ -157,7 +199,8 @@ export class Pruner {
           'prune pass could not read a location; its orphans are looked for again at the next pass, the other locations are pruned');
         continue;
       }
-      const allowed = this.#options.pruneAllowed?.(location) ?? true;
+      // `sync.prune: false` on either spelling of an own-account location holds its orphans.
+      const allowed = ownSpellings(location, own).every((l) => this.#options.pruneAllowed?.(l) ?? true);
       for (const [name, lookup] of found) {
         const svc = lookup.service;
         if (isServiceGone(svc) || ownershipOf(svc?.tags, controllerId).kind !== 'ours') continue;
@@ -217,7 +260,7 @@ export class ServicePruneReconciler implements Reconciler<'ServicePrune'> {
     const pending = this.#pruner.takeDelete(key);
     const identity = identityOf(key);
     // Declared again (or in a file with problems) since the pass chose it: keep it.
-    if (!pending || context.desired.services.has(identity) || context.desired.snapshot.blockedKeys.has(identity)) return SUCCESS;
+    if (!pending || this.#pruner.isDeclared(identity, context.desired)) return SUCCESS;
     const { reader, applier } = context.region;
     // Level-triggered: re-read before deleting, and only ever delete what we own.
     const live = (await reader.describeServices(key.cluster, [key.name], context.signal)).get(key.name)?.service;

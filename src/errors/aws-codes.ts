@@ -18,6 +18,10 @@ export const AWS_ERROR_CODES = defineErrorCodes({
     title: 'the controller could not assume an environment\'s role (STS AssumeRole was refused, or its credentials could not be refreshed)',
     hint: 'Check the role\'s trust policy names the controller\'s role and the external ID (deploy/iam/ecs-gitops-target-role-trust.json), and that the controller may call sts:AssumeRole on it. Only that account\'s work stops; runbook: docs/observability.md#accountaccessfailing.',
   },
+  AWS_ACCOUNT_WITHOUT_ROLE: {
+    title: 'no Environment gives a roleArn for an account the manifests act in, and the controller\'s own credentials are in another account (or their account could not be learned through STS GetCallerIdentity)',
+    hint: 'Give that account\'s Environment spec.roleArn (deploy/cloudformation/ecs-gitops-target-role.yaml makes the role), or leave roleArn out only for the controller\'s own account. Nothing is sent to that account with the controller\'s own credentials; only its work stops, retried with backoff. Runbook: docs/observability.md#accountaccessfailing.',
+  },
   AWS_CREDENTIALS_EXPIRED: {
     title: 'AWS refused a call because the credentials it was signed with had expired (ExpiredToken, RequestExpired)',
     hint: 'Assumed-role credentials are refreshed before expiry, and a call refused this way is retried once with fresh ones. If it persists, check the host\'s clock (NTP) and how the controller\'s own credentials are renewed; the reconcile is retried with backoff.',

@@ -94,11 +94,40 @@ describe('connectEcs with accounts (sandbox)', () => {
     expect(access).toContainEqual({ account: PROD, region: 'us-east-1', ok: true });
   });
 
-  it('uses the controller\'s own credentials for an account whose environment names no role', async () => {
-    const { connection, attempts } = await connect(directory(environment('dev', DEV, 'eu-west-1')));
-    const created = await connection.ecsFor(`${DEV}@eu-west-1`).send('CreateCluster', { clusterName: 'no-role' });
+  it('uses the controller\'s own credentials for an account without a role only when it is the own account (STS GetCallerIdentity, asked once)', async () => {
+    const { connection, attempts, access } = await connect(directory(environment('dev', DEV, 'eu-west-1'), environment('own', OWN, 'eu-west-1')));
+    const created = await connection.ecsFor(`${OWN}@eu-west-1`).send('CreateCluster', { clusterName: 'no-role' });
     expect(created.cluster?.clusterArn).toBe(`arn:aws:ecs:eu-west-1:${OWN}:cluster/no-role`);
+    await expect(connection.ownAccount()).resolves.toBe(OWN);
+    // Another account without a role: refused before anything is sent, naming both accounts.
+    const refused = await connection.ecsFor(`${DEV}@eu-west-1`).send('CreateCluster', { clusterName: 'wrong-account' }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(AwsCallError);
+    expect((refused as AwsCallError).code).toBe('AWS_ACCOUNT_WITHOUT_ROLE');
+    expect((refused as AwsCallError).message).toContain(`account ${DEV}`);
+    expect((refused as AwsCallError).message).toContain(`own credentials are in account ${OWN}`);
+    await expect(connection.lookupFor(`${DEV}@eu-west-1`).send('GetParameter', { Name: '/x' })).rejects.toMatchObject({ code: 'AWS_ACCOUNT_WITHOUT_ROLE' });
+    expect(createdIn(connection)).toEqual({ 'no-role': OWN });
+    expect(connection.sandbox?.admin.callLog({ operation: 'GetCallerIdentity' }).length).toBe(1);
+    expect(access).toContainEqual({ account: DEV, region: 'eu-west-1', ok: false });
     expect(attempts).toEqual([]);
+  });
+
+  it('fails an account@ location without a role when the own account cannot be learned: nothing is sent', async () => {
+    const accounts = directory(environment('own', OWN, 'eu-west-1'));
+    // A wrong STS endpoint: GetCallerIdentity cannot answer, the own credentials are never guessed to be OWN's.
+    const { connection } = await connect(accounts);
+    const broken = await connectEcs({
+      region: 'eu-west-1', accounts, controllerId: 'ecs-gitops-test',
+      env: { AWS_ENDPOINT_URL_ECS: connection.endpoint, AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'x'.repeat(40) },
+    });
+    try {
+      const refused = await broken.ecsFor(`${OWN}@eu-west-1`).send('CreateCluster', { clusterName: 'guess' }).catch((err: unknown) => err);
+      expect((refused as AwsCallError).code).toBe('AWS_ACCOUNT_WITHOUT_ROLE');
+      expect((refused as AwsCallError).message).toContain('could not be learned');
+      expect(createdIn(connection)).toEqual({});
+    } finally {
+      await broken.close();
+    }
   });
 
   it('refreshes credentials before they expire: no call fails during the run', async () => {

@@ -56,9 +56,10 @@ async function run(ctx: CommandContext): Promise<number> {
     ctx.stderr.write(`${snapshot.problems.length} manifest problem(s): services, capacity providers and scheduled tasks declared in those files are not compared\n`);
   }
   const controllerId = String(ctx.args.flags['controller-id']);
-  // Each service is read in its environment's account (its role) and Region, as the controller would.
+  // Each service is read in its environment's account (its role) and Region, as the controller would: the clean
+  // environments count whatever problems other files have (an account without a role is never read with the own credentials).
   const accounts = new AccountDirectory();
-  if (snapshot.problems.length === 0) accounts.update(snapshot.environments ?? []);
+  accounts.update(snapshot.environments ?? []);
   const connection = await connectEcs({ region, env: ctx.env, accounts, controllerId });
   const lookups = createLookupResolver({ lookupFor: (location) => connection.lookupFor(location), accounts, clock: systemClock });
   try {

@@ -12,8 +12,14 @@
  * finds owned providers no manifest declares (run with --prune on each new
  * revision and resync, since a provider removed while the controller was
  * down is in no snapshot change).
+ *
+ * The controller's own account has two spellings of a location (`OWN@region`
+ * and `region`, src/accounts/own-account.ts): a provider declared under
+ * either is declared, never pruned through the other, and the scan lists
+ * each real location once.
  */
 import type * as ECS from '@aws-sdk/client-ecs';
+import { distinctLocations, namesAnAccount, normalizeIdentity, otherSpelling, ownSpellings } from '../../accounts/own-account.js';
 import type { EcsApi } from '../../ecs/ecs-api.js';
 import {
   capacityProviderIdentity, capacityProviderKey, formatKey, identityOf, locationOf, parseLocation, type CapacityProviderKey,
@@ -95,6 +101,11 @@ export interface CapacityProviderReconcilerOptions {
   readonly prune: boolean;
   /** False for a location (`[account@]region`) whose environment sets `sync.prune: false`: nothing there is pruned. @default always true */
   readonly pruneAllowed?: (location: string) => boolean;
+  /**
+   * The account of the controller's own credentials (rejects when unknown);
+   * asked only for an undeclared provider when some spelling names an account. @default none
+   */
+  readonly ownAccount?: () => Promise<string | undefined>;
 }
 
 export class CapacityProviderReconciler implements Reconciler<'CapacityProvider'> {
@@ -187,15 +198,22 @@ export class CapacityProviderReconciler implements Reconciler<'CapacityProvider'
     if (this.#options.mode === 'detect') return gone;
     let live: ECS.CapacityProvider | undefined;
     let attachedTo: string[] = [];
+    let own: string | undefined;
     try {
+      // Declared (or blocked) under the own account's other spelling: the same provider, that key's to reconcile.
+      if (key.account !== undefined || namesAnAccount((snapshot.capacityProviders ?? []).map((p) => locationOf(p)))) {
+        own = await this.#options.ownAccount?.();
+        const other = otherSpelling(identityOf(key), own);
+        if (other !== undefined && (declaredCapacityProviders(snapshot).has(other) || snapshot.blockedKeys.has(other))) return gone;
+      }
       live = await readCapacityProvider(region.ecs, key.name, signal);
-      const precheck = planCapacityProviderPrune(this.#pruneInput(key, live, snapshot, []));
+      const precheck = planCapacityProviderPrune(this.#pruneInput(key, live, snapshot, [], own));
       // Listing the Region's clusters costs calls: only for a provider that would otherwise be deleted.
       if (precheck.actions.length > 0) attachedTo = await clustersUsing(region.ecs, key.name, signal);
     } catch (err) {
       return this.#failed(key, err, { sync: 'OutOfSync', diff: [''] });
     }
-    const plan = planCapacityProviderPrune(this.#pruneInput(key, live, snapshot, attachedTo));
+    const plan = planCapacityProviderPrune(this.#pruneInput(key, live, snapshot, attachedTo, own));
     if (plan.skipped) return gone;
     if (plan.blocked) {
       if (plan.blocked.reason === 'disabled') {
@@ -232,11 +250,14 @@ export class CapacityProviderReconciler implements Reconciler<'CapacityProvider'
     };
   }
 
-  #pruneInput(key: CapacityProviderKey, live: ECS.CapacityProvider | undefined, snapshot: ManifestSnapshot, attachedTo: string[]) {
+  #pruneInput(key: CapacityProviderKey, live: ECS.CapacityProvider | undefined, snapshot: ManifestSnapshot, attachedTo: string[], own?: string) {
+    // A cluster of either spelling of the own account's location lists it: the same account and Region.
+    const sameAccount = (account: string | undefined) => (account ?? own) === (key.account ?? own);
     const listedBy = snapshot.clusters
-      .filter((c) => c.region === key.region && c.account === key.account && (c.manifest.spec.capacityProviders ?? []).includes(key.name))
+      .filter((c) => c.region === key.region && sameAccount(c.account) && (c.manifest.spec.capacityProviders ?? []).includes(key.name))
       .map((c) => c.name);
-    const pruneEnabled = this.#options.prune && (this.#options.pruneAllowed?.(locationOf(key)) ?? true);
+    const pruneAllowed = this.#options.pruneAllowed ?? (() => true);
+    const pruneEnabled = this.#options.prune && ownSpellings(locationOf(key), own).every(pruneAllowed);
     return {
       name: key.name, live, controllerId: this.#options.controllerId, pruneEnabled,
       snapshotHasProblems: snapshot.problems.length > 0,
@@ -267,9 +288,12 @@ function send(ecs: EcsApi, action: CapacityProviderAction, signal: AbortSignal):
 export class CapacityProviderPruneScan {
   readonly #locations = new Set<string>();
   readonly #controllerId: string;
+  readonly #ownAccount: (() => Promise<string | undefined>) | undefined;
 
-  constructor(controllerId: string) {
+  /** `ownAccount`: the controller's own account (rejects when unknown), asked only when some location names an account. */
+  constructor(controllerId: string, ownAccount?: () => Promise<string | undefined>) {
     this.#controllerId = controllerId;
+    this.#ownAccount = ownAccount;
   }
 
   remember(snapshot: ManifestSnapshot, extraLocations: readonly string[] = []): void {
@@ -280,9 +304,11 @@ export class CapacityProviderPruneScan {
   async scan(
     snapshot: ManifestSnapshot, ecsOf: (location: string) => EcsApi, enqueue: (queueKey: string) => void, signal: AbortSignal,
   ): Promise<{ failed: Array<{ location: string; error: unknown }> }> {
-    const declared = declaredCapacityProviders(snapshot);
+    // A scan that needs the own account and cannot learn it fails as a whole (the controller logs it; next resync).
+    const own = namesAnAccount(this.#locations) ? await this.#ownAccount?.() : undefined;
+    const declared = new Set([...declaredCapacityProviders(snapshot).keys(), ...snapshot.blockedKeys].map((id) => normalizeIdentity(id, own)));
     const failed: Array<{ location: string; error: unknown }> = [];
-    for (const location of this.#locations) {
+    for (const location of distinctLocations(this.#locations, own)) {
       const { account, region } = parseLocation(location);
       let lives: ECS.CapacityProvider[];
       try {
@@ -295,7 +321,7 @@ export class CapacityProviderPruneScan {
       for (const live of lives) {
         if (!live.name || capacityProviderGone(live) || ownershipOf(live.tags, this.#controllerId).kind !== 'ours') continue;
         const key = capacityProviderKey(region, live.name, account);
-        if (!declared.has(identityOf(key))) enqueue(formatKey(key));
+        if (!declared.has(normalizeIdentity(identityOf(key), own))) enqueue(formatKey(key));
       }
     }
     return { failed };

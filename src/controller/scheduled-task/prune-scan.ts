@@ -22,7 +22,13 @@
  * Region uses is never a candidate, whatever cluster it targets: names are
  * unique per Region, so it is that manifest's schedule, moved to another
  * cluster, and its own pass updates it.
+ *
+ * The controller's own account has two spellings of a location (`OWN@region`
+ * and `region`, src/accounts/own-account.ts): a schedule declared under
+ * either is declared, and the group of one real location is listed once. A
+ * scan that needs the own account and cannot learn it fails as a whole.
  */
+import { distinctLocations, namesAnAccount, normalizeLocation, ownSpellings } from '../../accounts/own-account.js';
 import { formatKey, identityOf, locationOf, parseKey, parseLocation, scheduledTaskKey } from '../../keys/index.js';
 import type { ManifestSnapshot } from '../../manifests/types.js';
 import type { PruneBlockReason } from '../../plan/types.js';
@@ -47,6 +53,11 @@ export interface ScheduledTaskScanOptions {
   readonly defaultRegion?: string;
   /** False for a location whose environment sets `sync.prune: false`. @default always true */
   readonly pruneAllowed?: (location: string) => boolean;
+  /**
+   * The account of the controller's own credentials (rejects when unknown);
+   * asked only when some scanned location names an account. @default none: locations are taken as spelled
+   */
+  readonly ownAccount?: () => Promise<string | undefined>;
 }
 
 export interface ScanAccess {
@@ -54,10 +65,11 @@ export interface ScanAccess {
   groupState(location: string, signal: AbortSignal): Promise<GroupState>;
 }
 
-/** The snapshot's scheduled tasks (and blocked ones) by location, as names. */
-function namesByLocation(snapshot: ManifestSnapshot): Map<string, Set<string>> {
+/** The snapshot's scheduled tasks (and blocked ones) by location (the own account's `account@` dropped), as names. */
+function namesByLocation(snapshot: ManifestSnapshot, own: string | undefined): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  const add = (location: string, name: string) => {
+  const add = (spelled: string, name: string) => {
+    const location = normalizeLocation(spelled, own);
     let names = out.get(location);
     if (!names) out.set(location, (names = new Set()));
     names.add(name);
@@ -140,10 +152,11 @@ export class ScheduledTaskPruneScan {
   ): Promise<{ candidates: string[]; blocked?: PruneBlockReason; failed: Array<{ location: string; error: unknown }> }> {
     // Decisions of an earlier scan were for an earlier snapshot: none outlives the next scan.
     this.#verdicts.clear();
-    const declared = namesByLocation(snapshot);
+    const own = namesAnAccount(this.#locations) ? await this.#options.ownAccount?.() : undefined;
+    const declared = namesByLocation(snapshot, own);
     const candidates: string[] = [];
     const failed: Array<{ location: string; error: unknown }> = [];
-    for (const location of this.#locations) {
+    for (const location of distinctLocations(this.#locations, own)) {
       const { account, region } = parseLocation(location);
       let lives: Array<{ name: string; targetArn?: string }>;
       try {
@@ -158,14 +171,16 @@ export class ScheduledTaskPruneScan {
         continue;
       }
       for (const live of lives) {
-        if (declared.get(location)?.has(live.name)) continue;
+        if (declared.get(normalizeLocation(location, own))?.has(live.name)) continue;
         // A target that is no ECS cluster cannot be keyed (nor was it written by this controller).
         const cluster = clusterNameOfArn(live.targetArn);
         if (!cluster) continue;
         candidates.push(identityOf(scheduledTaskKey(region, cluster, live.name, account)));
       }
     }
-    const pruneAllowed = this.#options.pruneAllowed ?? (() => true);
+    const allowedAt = this.#options.pruneAllowed ?? (() => true);
+    // `sync.prune: false` on either spelling of an own-account location holds its schedules.
+    const pruneAllowed = (location: string) => ownSpellings(location, own).every(allowedAt);
     const kept = candidates.filter((id) => !pruneAllowed(locationOf(parseKey(id) as { account?: string; region: string })));
     const open = candidates.filter((id) => !kept.includes(id));
     const verdict = this.#verdict(snapshot, open);
