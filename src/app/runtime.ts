@@ -21,7 +21,10 @@ import { createSdkScalingApi } from '../autoscaling/scaling-sdk-adapter.js';
 import type { SchedulerApi } from '../scheduler/scheduler-api.js';
 import { createSdkSchedulerApi } from '../scheduler/scheduler-sdk-adapter.js';
 import { GitopsError } from '../errors/index.js';
-import type { AccountDirectory, AccountRole } from '../accounts/account-directory.js';
+import { AccountDirectory, type AccountRole } from '../accounts/account-directory.js';
+import { createLookupResolver } from '../controller/lookups.js';
+import type { LookupResolver } from '../lookups/lookup-api.js';
+import { systemClock } from '../util/clock.js';
 import {
   createAssumeRoleProvider, createStsClient, type AssumeRoleAttempt, type AssumeRoleCredentialProvider,
 } from '../accounts/assume-role-credentials.js';
@@ -413,4 +416,27 @@ export function printWarnings(snapshot: ManifestSnapshot, out: Writable): void {
 export function requireDirectoryArgument(value: string | undefined, what: string): string {
   if (!value) throw new GitopsError('CLI_MISSING_ARGUMENT', `${what} is required`);
   return value;
+}
+
+/** What a one-shot command needs to read a snapshot's resources where they live. */
+export interface SnapshotAccess {
+  readonly connection: EcsConnection;
+  /** The snapshot's environments: each account's role, each location's rate limits. */
+  readonly accounts: AccountDirectory;
+  /** `${ssm:…}`/`${cfn:…}` resolved in each resource's own location, as the controller resolves them. */
+  readonly lookups: LookupResolver;
+}
+
+/**
+ * The connection `diff`, `promote` and `render --resolve` read through: each
+ * environment's account through its role (the snapshot's clean Environment
+ * documents, problems elsewhere or not, as the controller takes them) and
+ * lookups resolved the controller's way. The caller closes the connection.
+ */
+export async function connectForSnapshot(snapshot: ManifestSnapshot, options: { readonly region: string; readonly env: Env; readonly controllerId: string }): Promise<SnapshotAccess> {
+  const accounts = new AccountDirectory();
+  accounts.update(snapshot.environments ?? []);
+  const connection = await connectEcs({ region: options.region, env: options.env, accounts, controllerId: options.controllerId });
+  const lookups = createLookupResolver({ lookupFor: (location) => connection.lookupFor(location), accounts, clock: systemClock });
+  return { connection, accounts, lookups };
 }

@@ -8,11 +8,9 @@
 import path from 'node:path';
 import { systemClock } from '../../util/clock.js';
 import { diffAgainstLive } from '../../controller/live-diff.js';
-import { createLookupResolver } from '../../controller/lookups.js';
-import { AccountDirectory } from '../../accounts/account-directory.js';
 import { diffCapacityProvidersAgainstLive } from '../../controller/capacity-provider/live-diff.js';
 import { diffScheduledTasksAgainstLive } from '../../controller/scheduled-task/live-diff.js';
-import { connectEcs, printProblems, printWarnings, readSnapshot, resolveRegion } from '../../app/runtime.js';
+import { connectForSnapshot, printProblems, printWarnings, readSnapshot, resolveRegion } from '../../app/runtime.js';
 import { CAPACITY_PROVIDER_NOUN, diffJson, renderDiffText, summarize, type SummaryNoun } from '../../diff/index.js';
 import type { DesiredCapacityProvider, DesiredScheduledTask, ManifestSnapshot } from '../../manifests/types.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec } from '../command.js';
@@ -58,10 +56,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const controllerId = String(ctx.args.flags['controller-id']);
   // Each service is read in its environment's account (its role) and Region, as the controller would: the clean
   // environments count whatever problems other files have (an account without a role is never read with the own credentials).
-  const accounts = new AccountDirectory();
-  accounts.update(snapshot.environments ?? []);
-  const connection = await connectEcs({ region, env: ctx.env, accounts, controllerId });
-  const lookups = createLookupResolver({ lookupFor: (location) => connection.lookupFor(location), accounts, clock: systemClock });
+  const { connection, accounts, lookups } = await connectForSnapshot(snapshot, { region, env: ctx.env, controllerId });
   try {
     const { results, images, imageProblems, unverifiedImages } = await diffAgainstLive(selected.filter((s) => !snapshot.blockedKeys.has(s.key)), {
       ecs: (r) => connection.ecsFor(r), ecr: (r) => connection.ecrFor(r), scaling: (r) => connection.scalingFor(r),

@@ -11,10 +11,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as ECS from '@aws-sdk/client-ecs';
-import { AccountDirectory } from '../../accounts/account-directory.js';
-import { connectEcs, printProblems, readSnapshot, resolveRegion } from '../../app/runtime.js';
+import { connectForSnapshot, printProblems, readSnapshot, resolveRegion } from '../../app/runtime.js';
 import { diffAgainstLive } from '../../controller/live-diff.js';
-import { createLookupResolver } from '../../controller/lookups.js';
 import { GitopsError } from '../../errors/index.js';
 import { locationOf } from '../../keys/index.js';
 import { resolveLimits } from '../../manifests/limits.js';
@@ -85,11 +83,8 @@ async function run(ctx: CommandContext): Promise<number> {
   const source = instanceOf(snapshot, service, from, cluster, 'from');
   const target = instanceOf(snapshot, service, to, cluster ?? source.cluster, 'to');
 
-  const accounts = new AccountDirectory();
-  accounts.update(snapshot.environments ?? []);
   const controllerId = String(flags['controller-id']);
-  const connection = await connectEcs({ region, env: ctx.env, accounts, controllerId });
-  const lookups = createLookupResolver({ lookupFor: (location) => connection.lookupFor(location), accounts, clock: systemClock });
+  const { connection, accounts, lookups } = await connectForSnapshot(snapshot, { region, env: ctx.env, controllerId });
   try {
     const sourceLocation = locationOf(source);
     const ecs = connection.ecsFor(sourceLocation);

@@ -15,13 +15,10 @@
 import path from 'node:path';
 import { Document } from 'yaml';
 import { resolveRegion } from '../../app/region.js';
-import { AccountDirectory } from '../../accounts/account-directory.js';
-import { connectEcs } from '../../app/runtime.js';
-import { createLookupResolver } from '../../controller/lookups.js';
+import { connectForSnapshot } from '../../app/runtime.js';
 import { GitopsError, isGitopsError } from '../../errors/index.js';
 import { locationOf } from '../../keys/index.js';
 import { formatProblem, loadManifests, type LookupUse, type ManifestSnapshot, type SourceLocation } from '../../manifests/index.js';
-import { systemClock } from '../../util/clock.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 
 /** problems: the manifests have problems, or (--resolve) a lookup of some instance failed. */
@@ -94,11 +91,8 @@ async function resolveInstances(
   instances: readonly RenderedInstance[], snapshot: ManifestSnapshot, ctx: CommandContext, defaultRegion: string,
 ): Promise<{ instances: RenderedInstance[]; failures: { instance: RenderedInstance; error: unknown }[] }> {
   if (!instances.some((i) => (i.lookups ?? []).length > 0)) return { instances: [...instances], failures: [] };
-  const accounts = new AccountDirectory();
-  accounts.update(snapshot.environments ?? []);
-  const connection = await connectEcs({ region: defaultRegion, env: ctx.env, accounts, controllerId: String(ctx.args.flags['controller-id']) });
+  const { connection, lookups: resolver } = await connectForSnapshot(snapshot, { region: defaultRegion, env: ctx.env, controllerId: String(ctx.args.flags['controller-id']) });
   try {
-    const resolver = createLookupResolver({ lookupFor: (location) => connection.lookupFor(location), accounts, clock: systemClock });
     const outcomes = await Promise.allSettled(instances.map(async (instance): Promise<RenderedInstance> => {
       const lookups = instance.lookups ?? [];
       if (lookups.length === 0) return instance;
