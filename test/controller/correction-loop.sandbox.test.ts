@@ -19,7 +19,7 @@ import { valueOf } from '../observe/metric-values.js';
 import { ManifestDir, REGION, controllerFor, eventually, sandboxWorld, serviceManifest, type SandboxWorld } from './harness.js';
 
 const KEY = `${REGION}/demo/web`;
-const LABELS = { region: REGION, cluster: 'demo', service: 'web' };
+const LABELS = { account: '', region: REGION, cluster: 'demo', service: 'web' };
 
 /** The wall clock plus an offset a test can move forward. */
 function movableClock(): Clock & { skip(ms: number): void } {
