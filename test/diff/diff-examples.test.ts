@@ -62,7 +62,9 @@ beforeAll(async () => {
   ecs = new ECSClient({ ...sandbox.clientConfig({ region: 'eu-west-1' }), maxAttempts: 1 });
   const snapshot = await loadManifests(ROOT, { defaultRegion: 'eu-west-1' });
   expect(snapshot.problems).toEqual([]);
-  services = snapshot.services;
+  // The services of the controller's own account: the environments' instances (other accounts, looked-up
+  // subnets) go through the controller in test/cli/start-environments.test.ts.
+  services = snapshot.services.filter((s) => s.account === undefined);
   for (const svc of services) await syncOnce(svc);
 });
 
