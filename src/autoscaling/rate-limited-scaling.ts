@@ -6,10 +6,8 @@
  * that still gets through slows its bucket down and is re-thrown; a read
  * whose connection was reset is sent once more, a write never.
  */
-import { clientSideLimits, sendThroughBucket } from '../ecs/rate-limited-ecs.js';
-import { DEFAULT_RATE_LIMITS, SCALING_RATE_CATEGORIES, type RateCategory, type ScalingRateCategory } from '../ecs/rate-limits.js';
-import { TokenBucket, type BucketLimits } from '../ecs/token-bucket.js';
-import type { Clock } from '../util/clock.js';
+import { CategoryRateLimiter, type CategoryRateLimiterOptions } from '../ecs/rate-limited-ecs.js';
+import { SCALING_RATE_CATEGORIES, type ScalingRateCategory } from '../ecs/rate-limits.js';
 import { MUTATING_SCALING_OPERATIONS, type ScalingApi, type ScalingInput, type ScalingOperation, type ScalingOutput } from './scaling-api.js';
 
 export const SCALING_OPERATION_CATEGORY: Readonly<Record<ScalingOperation, ScalingRateCategory>> = {
@@ -29,55 +27,19 @@ export const SCALING_OPERATION_CATEGORY: Readonly<Record<ScalingOperation, Scali
   DeleteAlarms: 'cloudwatch-modify',
 };
 
-export interface ScalingRateLimiterOptions {
-  readonly clock: Clock;
-  /**
-   * Per-category limits; missing categories use DEFAULT_RATE_LIMITS. The
-   * same object as the ECS limiter's (`--rate-limits`): ECS categories in it
-   * are ignored here.
-   */
-  readonly limits?: Partial<Readonly<Record<RateCategory, BucketLimits>>>;
-  /** As RateLimiterOptions.rateHeadroom (src/ecs/rate-limited-ecs.ts). @default 0.02 */
-  readonly rateHeadroom?: number;
-  /** As RateLimiterOptions.jitterSeconds. @default 0.25 */
-  readonly jitterSeconds?: number;
-  /** Seconds each call waited for a token (metric ecs_gitops_rate_limiter_wait_seconds). */
-  readonly onWait?: (bucket: ScalingRateCategory, seconds: number) => void;
-}
+export type ScalingRateLimiterOptions = CategoryRateLimiterOptions<ScalingRateCategory>;
 
-export class ScalingRateLimiter {
-  readonly buckets: ReadonlyMap<ScalingRateCategory, TokenBucket>;
-  readonly #onWait: ScalingRateLimiterOptions['onWait'];
-
+/** Application Auto Scaling and CloudWatch alarm calls: one bucket per API and direction. */
+export class ScalingRateLimiter extends CategoryRateLimiter<ScalingRateCategory> {
   constructor(options: ScalingRateLimiterOptions) {
-    const rateHeadroom = options.rateHeadroom ?? 0.02;
-    const jitterSeconds = options.jitterSeconds ?? 0.25;
-    if (!(rateHeadroom >= 0 && rateHeadroom < 1)) throw new RangeError(`rateHeadroom must be in [0, 1), got ${rateHeadroom}`);
-    if (!(jitterSeconds >= 0 && Number.isFinite(jitterSeconds))) throw new RangeError(`jitterSeconds must be a finite number >= 0, got ${jitterSeconds}`);
-    const buckets = new Map<ScalingRateCategory, TokenBucket>();
-    for (const category of SCALING_RATE_CATEGORIES) {
-      const limits = options.limits?.[category] ?? DEFAULT_RATE_LIMITS[category];
-      buckets.set(category, new TokenBucket(category, clientSideLimits(limits, rateHeadroom, jitterSeconds), options.clock));
-    }
-    this.buckets = buckets;
-    this.#onWait = options.onWait;
-  }
-
-  bucket(category: ScalingRateCategory): TokenBucket {
-    return this.buckets.get(category) as TokenBucket;
+    super(SCALING_RATE_CATEGORIES, options);
   }
 
   /** Wraps `inner` so every call (and a read's one retry after a reset connection) first takes a token of its category. */
   wrap(inner: ScalingApi): ScalingApi {
     return {
-      send: <Op extends ScalingOperation>(operation: Op, input: ScalingInput<Op>, signal?: AbortSignal): Promise<ScalingOutput<Op>> => {
-        const category = SCALING_OPERATION_CATEGORY[operation];
-        return sendThroughBucket(this.bucket(category), () => inner.send(operation, input, signal), {
-          idempotent: !MUTATING_SCALING_OPERATIONS.has(operation),
-          ...(signal ? { signal } : {}),
-          ...(this.#onWait ? { onWait: (seconds: number) => this.#onWait?.(category, seconds) } : {}),
-        });
-      },
+      send: <Op extends ScalingOperation>(operation: Op, input: ScalingInput<Op>, signal?: AbortSignal): Promise<ScalingOutput<Op>> =>
+        this.through(SCALING_OPERATION_CATEGORY[operation], () => inner.send(operation, input, signal), !MUTATING_SCALING_OPERATIONS.has(operation), signal),
     };
   }
 }

@@ -17,9 +17,15 @@ import { READ_OPERATIONS, type EcsApi, type EcsInput, type EcsOperation, type Ec
 import { DEFAULT_RATE_LIMITS, OPERATION_CATEGORY, RATE_CATEGORIES, type RateCategory } from './rate-limits.js';
 import { TokenBucket, type BucketLimits } from './token-bucket.js';
 
-export interface RateLimiterOptions {
+/** How a category limiter is set up (every API's limiter takes the same options). */
+export interface CategoryRateLimiterOptions<C extends RateCategory> {
   readonly clock: Clock;
-  /** Per-category limits; missing categories use ECS's published defaults. */
+  /**
+   * Per-category limits; missing categories use DEFAULT_RATE_LIMITS (ECS's
+   * published rates, and our choices for the other APIs). The same object
+   * serves every API's limiter (`--rate-limits`, an Environment's
+   * rateLimits): categories of other APIs in it are ignored.
+   */
   readonly limits?: Partial<Readonly<Record<RateCategory, BucketLimits>>>;
   /**
    * Share of each refill rate left unused, for differences between our clock
@@ -38,20 +44,31 @@ export interface RateLimiterOptions {
    */
   readonly jitterSeconds?: number;
   /** Called with the seconds each call waited for a token (metric ecs_gitops_rate_limiter_wait_seconds). */
-  readonly onWait?: (bucket: RateCategory, seconds: number) => void;
+  readonly onWait?: (bucket: C, seconds: number) => void;
 }
 
-export class EcsRateLimiter {
-  readonly buckets: ReadonlyMap<RateCategory, TokenBucket>;
-  readonly #onWait: RateLimiterOptions['onWait'];
+export type RateLimiterOptions = CategoryRateLimiterOptions<RateCategory>;
 
-  constructor(options: RateLimiterOptions) {
+/**
+ * One token bucket per rate category of an API, shared by every caller of
+ * that API in one account and Region. Each API's limiter (ECS here,
+ * Application Auto Scaling and CloudWatch, EventBridge Scheduler, the
+ * lookups) extends it with a `wrap` that sends each operation through its
+ * category's bucket (`through`): a ThrottlingException that still gets
+ * through slows the bucket down and is re-thrown; a read whose connection was
+ * reset is sent once more, a write never.
+ */
+export class CategoryRateLimiter<C extends RateCategory> {
+  readonly buckets: ReadonlyMap<C, TokenBucket>;
+  readonly #onWait: CategoryRateLimiterOptions<C>['onWait'];
+
+  constructor(categories: readonly C[], options: CategoryRateLimiterOptions<C>) {
     const rateHeadroom = options.rateHeadroom ?? 0.02;
     const jitterSeconds = options.jitterSeconds ?? 0.25;
     if (!(rateHeadroom >= 0 && rateHeadroom < 1)) throw new RangeError(`rateHeadroom must be in [0, 1), got ${rateHeadroom}`);
     if (!(jitterSeconds >= 0 && Number.isFinite(jitterSeconds))) throw new RangeError(`jitterSeconds must be a finite number >= 0, got ${jitterSeconds}`);
-    const buckets = new Map<RateCategory, TokenBucket>();
-    for (const category of RATE_CATEGORIES) {
+    const buckets = new Map<C, TokenBucket>();
+    for (const category of categories) {
       const limits = options.limits?.[category] ?? DEFAULT_RATE_LIMITS[category];
       buckets.set(category, new TokenBucket(category, clientSideLimits(limits, rateHeadroom, jitterSeconds), options.clock));
     }
@@ -59,21 +76,30 @@ export class EcsRateLimiter {
     this.#onWait = options.onWait;
   }
 
-  bucket(category: RateCategory): TokenBucket {
+  bucket(category: C): TokenBucket {
     return this.buckets.get(category) as TokenBucket;
+  }
+
+  /** `call` once a token of `category` is taken (and, when `idempotent`, once more after a reset connection). */
+  protected through<T>(category: C, call: () => Promise<T>, idempotent: boolean, signal: AbortSignal | undefined): Promise<T> {
+    return sendThroughBucket(this.bucket(category), call, {
+      idempotent,
+      ...(signal ? { signal } : {}),
+      ...(this.#onWait ? { onWait: (seconds: number) => this.#onWait?.(category, seconds) } : {}),
+    });
+  }
+}
+
+export class EcsRateLimiter extends CategoryRateLimiter<RateCategory> {
+  constructor(options: RateLimiterOptions) {
+    super(RATE_CATEGORIES, options);
   }
 
   /** Wraps `inner` so every call (and a read's one retry after a reset connection) first takes a token of its category. */
   wrap(inner: EcsApi): EcsApi {
     return {
-      send: <Op extends EcsOperation>(operation: Op, input: EcsInput<Op>, signal?: AbortSignal): Promise<EcsOutput<Op>> => {
-        const category = OPERATION_CATEGORY[operation];
-        return sendThroughBucket(this.bucket(category), () => inner.send(operation, input, signal), {
-          idempotent: READ_OPERATIONS.has(operation),
-          ...(signal ? { signal } : {}),
-          ...(this.#onWait ? { onWait: (seconds: number) => this.#onWait?.(category, seconds) } : {}),
-        });
-      },
+      send: <Op extends EcsOperation>(operation: Op, input: EcsInput<Op>, signal?: AbortSignal): Promise<EcsOutput<Op>> =>
+        this.through(OPERATION_CATEGORY[operation], () => inner.send(operation, input, signal), READ_OPERATIONS.has(operation), signal),
     };
   }
 }

@@ -8,10 +8,8 @@
  * through slows its bucket down and is re-thrown; both calls are reads, so one
  * whose connection was reset is sent once more.
  */
-import { clientSideLimits, sendThroughBucket } from '../ecs/rate-limited-ecs.js';
-import { DEFAULT_RATE_LIMITS, LOOKUP_RATE_CATEGORIES, type LookupRateCategory, type RateCategory } from '../ecs/rate-limits.js';
-import { TokenBucket, type BucketLimits } from '../ecs/token-bucket.js';
-import type { Clock } from '../util/clock.js';
+import { CategoryRateLimiter, type CategoryRateLimiterOptions } from '../ecs/rate-limited-ecs.js';
+import { LOOKUP_RATE_CATEGORIES, type LookupRateCategory } from '../ecs/rate-limits.js';
 import type { LookupApi, LookupOperation } from './lookup-api.js';
 
 export const LOOKUP_OPERATION_CATEGORY: Readonly<Record<LookupOperation, LookupRateCategory>> = {
@@ -19,39 +17,12 @@ export const LOOKUP_OPERATION_CATEGORY: Readonly<Record<LookupOperation, LookupR
   DescribeStacks: 'cloudformation-read',
 };
 
-export interface LookupRateLimiterOptions {
-  readonly clock: Clock;
-  /** Per-category limits; missing categories use DEFAULT_RATE_LIMITS. Other categories (the `--rate-limits` object's ECS ones) are ignored. */
-  readonly limits?: Partial<Readonly<Record<RateCategory, BucketLimits>>>;
-  /** As RateLimiterOptions.rateHeadroom (src/ecs/rate-limited-ecs.ts). @default 0.02 */
-  readonly rateHeadroom?: number;
-  /** As RateLimiterOptions.jitterSeconds. @default 0.25 */
-  readonly jitterSeconds?: number;
-  /** Seconds each call waited for a token (metric ecs_gitops_rate_limiter_wait_seconds). */
-  readonly onWait?: (bucket: LookupRateCategory, seconds: number) => void;
-}
+export type LookupRateLimiterOptions = CategoryRateLimiterOptions<LookupRateCategory>;
 
 /** The lookup buckets of one location. */
-export class LookupRateLimiter {
-  readonly buckets: ReadonlyMap<LookupRateCategory, TokenBucket>;
-  readonly #onWait: LookupRateLimiterOptions['onWait'];
-
+export class LookupRateLimiter extends CategoryRateLimiter<LookupRateCategory> {
   constructor(options: LookupRateLimiterOptions) {
-    const rateHeadroom = options.rateHeadroom ?? 0.02;
-    const jitterSeconds = options.jitterSeconds ?? 0.25;
-    if (!(rateHeadroom >= 0 && rateHeadroom < 1)) throw new RangeError(`rateHeadroom must be in [0, 1), got ${rateHeadroom}`);
-    if (!(jitterSeconds >= 0 && Number.isFinite(jitterSeconds))) throw new RangeError(`jitterSeconds must be a finite number >= 0, got ${jitterSeconds}`);
-    const buckets = new Map<LookupRateCategory, TokenBucket>();
-    for (const category of LOOKUP_RATE_CATEGORIES) {
-      const limits = options.limits?.[category] ?? DEFAULT_RATE_LIMITS[category];
-      buckets.set(category, new TokenBucket(category, clientSideLimits(limits, rateHeadroom, jitterSeconds), options.clock));
-    }
-    this.buckets = buckets;
-    this.#onWait = options.onWait;
-  }
-
-  bucket(category: LookupRateCategory): TokenBucket {
-    return this.buckets.get(category) as TokenBucket;
+    super(LOOKUP_RATE_CATEGORIES, options);
   }
 
   /** Wraps `inner` so every call (and its one retry after a reset connection) first takes a token of its category. */
@@ -60,11 +31,8 @@ export class LookupRateLimiter {
       send: (operation, input, signal) => {
         const category = LOOKUP_OPERATION_CATEGORY[operation];
         if (category === undefined) throw new TypeError(`unknown lookup operation ${JSON.stringify(operation)}`);
-        return sendThroughBucket(this.bucket(category), () => inner.send(operation, input, signal), {
-          idempotent: true,
-          ...(signal ? { signal } : {}),
-          ...(this.#onWait ? { onWait: (seconds: number) => this.#onWait?.(category, seconds) } : {}),
-        });
+        // Both are reads: one whose connection was reset is sent once more.
+        return this.through(category, () => inner.send(operation, input, signal), true, signal);
       },
     };
   }
