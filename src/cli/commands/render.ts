@@ -14,7 +14,7 @@
  */
 import path from 'node:path';
 import { Document } from 'yaml';
-import { resolveRegion } from '../../app/region.js';
+import { regionFlagProblem, resolveRegion } from '../../app/region.js';
 import { connectForSnapshot } from '../../app/runtime.js';
 import { GitopsError, isGitopsError } from '../../errors/index.js';
 import { locationOf } from '../../keys/index.js';
@@ -175,10 +175,7 @@ export const renderCommand: CommandSpec = {
       name: 'region',
       type: 'string',
       description: 'region for documents without metadata.region and without environments (else AWS_REGION, AWS_DEFAULT_REGION, us-east-1)',
-      validate: (value) =>
-        value === undefined || (typeof value === 'string' && /^[a-z]{2}(-[a-z]+)+-[0-9]+$/.test(value))
-          ? undefined
-          : `expected a region name such as eu-west-1, got ${JSON.stringify(value)}`,
+      validate: regionFlagProblem,
     },
   ],
   usageExitCode: RENDER_EXIT.ioError,

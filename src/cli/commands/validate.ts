@@ -5,7 +5,7 @@
  * (warnings or not), 1 when problems were found, 3 for usage or IO errors (missing directory).
  */
 import path from 'node:path';
-import { resolveRegion } from '../../app/region.js';
+import { regionFlagProblem, resolveRegion } from '../../app/region.js';
 import { isGitopsError } from '../../errors/index.js';
 import { formatProblem, formatWarning, loadManifests, type ManifestSnapshot } from '../../manifests/index.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec } from '../command.js';
@@ -110,10 +110,7 @@ export const validateCommand: CommandSpec = {
       name: 'region',
       type: 'string',
       description: 'region for manifests without metadata.region (else AWS_REGION, AWS_DEFAULT_REGION, us-east-1)',
-      validate: (value) =>
-        value === undefined || (typeof value === 'string' && /^[a-z]{2}(-[a-z]+)+-[0-9]+$/.test(value))
-          ? undefined
-          : `expected a region name such as eu-west-1, got ${JSON.stringify(value)}`,
+      validate: regionFlagProblem,
     },
   ],
   usageExitCode: VALIDATE_EXIT.ioError,
