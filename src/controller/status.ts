@@ -117,6 +117,41 @@ export interface DeployHooksStatus {
   readonly earlier?: readonly EarlierDeployHookRunStatus[];
 }
 
+export type DeploymentStrategy = 'ROLLING' | 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
+
+/**
+ * The rollout ECS is running, or last ran, for the service (docs/deployments.md):
+ * read from ECS's deployments API (DescribeServiceDeployments, by the ARN of
+ * the service deployment) where ECS provides it, else from the PRIMARY
+ * deployment's rolloutState (moto, deployment controllers other than ECS).
+ */
+export interface RolloutStatus {
+  /** deploymentConfiguration.strategy; ROLLING when the service declares none. */
+  readonly strategy: DeploymentStrategy;
+  /** Where the rest comes from: `service-deployment` (the deployments API) or `rollout-state` (the fallback). */
+  readonly source: 'service-deployment' | 'rollout-state';
+  readonly serviceDeploymentArn?: string;
+  /** ECS's status: PENDING, IN_PROGRESS, SUCCESSFUL, STOPPED, ROLLBACK_SUCCESSFUL, ... (on the fallback path the rolloutState). */
+  readonly state: string;
+  /** ECS's lifecycleStage (RECONCILE_SERVICE, SCALE_UP, TEST_TRAFFIC_SHIFT, ..., BAKE_TIME, CLEAN_UP). */
+  readonly lifecycleStage?: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  /** Tasks of the revision being rolled out. */
+  readonly desiredCount?: number;
+  readonly runningCount?: number;
+  readonly pendingCount?: number;
+  /** Percent of test and production traffic the new revision receives (BLUE_GREEN, LINEAR, CANARY). */
+  readonly testTrafficPercent?: number;
+  readonly productionTrafficPercent?: number;
+  /** During BAKE_TIME: seconds left before the old revision is removed. */
+  readonly bakeTimeRemainingSeconds?: number;
+  /** A lifecycle hook holds the deployment until `ecs-gitops continue` (or its timeout). */
+  readonly waitingForApproval?: { readonly stage: string; readonly hookId?: string; readonly since: string; readonly expiresAt?: string };
+  /** `ecs-gitops rollback` stopped the deployment: its content is held until Git changes. */
+  readonly rolledBackByHandAt?: string;
+}
+
 export interface ServiceStatus {
   /** [account@]region/cluster/service */
   readonly key: string;
@@ -152,6 +187,8 @@ export interface ServiceStatus {
   readonly autoScaling?: AutoScalingStatus;
   /** The deploy hooks (spec.hooks) of the latest deploy; absent for services without hooks. */
   readonly hooks?: DeployHooksStatus;
+  /** The rollout being followed, or the last one followed; absent before the first apply. */
+  readonly rollout?: RolloutStatus;
 }
 
 /**

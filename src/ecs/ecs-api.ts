@@ -34,6 +34,13 @@ export interface EcsOperations {
   StopTask: { input: ECS.StopTaskRequest; output: ECS.StopTaskResponse };
   DescribeTasks: { input: ECS.DescribeTasksRequest; output: ECS.DescribeTasksResponse };
   ListTasks: { input: ECS.ListTasksRequest; output: ECS.ListTasksResponse };
+  /** ECS's deployments API (docs/deployments.md): a watched rollout is read by its service deployment ARN. */
+  DescribeServiceDeployments: { input: ECS.DescribeServiceDeploymentsRequest; output: ECS.DescribeServiceDeploymentsResponse };
+  ListServiceDeployments: { input: ECS.ListServiceDeploymentsRequest; output: ECS.ListServiceDeploymentsResponse };
+  /** `ecs-gitops rollback` (stopType ROLLBACK). */
+  StopServiceDeployment: { input: ECS.StopServiceDeploymentRequest; output: ECS.StopServiceDeploymentResponse };
+  /** `ecs-gitops continue`: a deployment paused at a lifecycle hook goes on (or rolls back). */
+  ContinueServiceDeployment: { input: ECS.ContinueServiceDeploymentRequest; output: ECS.ContinueServiceDeploymentResponse };
 }
 
 export type EcsOperation = keyof EcsOperations;
@@ -47,6 +54,7 @@ export const ECS_OPERATIONS: readonly EcsOperation[] = [
   'ListTagsForResource', 'TagResource', 'UntagResource',
   'DescribeCapacityProviders', 'CreateCapacityProvider', 'UpdateCapacityProvider', 'DeleteCapacityProvider', 'ListClusters',
   'RunTask', 'StopTask', 'DescribeTasks', 'ListTasks',
+  'DescribeServiceDeployments', 'ListServiceDeployments', 'StopServiceDeployment', 'ContinueServiceDeployment',
 ];
 
 /** Operations that change ECS state (used by idempotency checks and detect mode). */
@@ -54,7 +62,7 @@ export const MUTATING_OPERATIONS: ReadonlySet<EcsOperation> = new Set<EcsOperati
   'CreateCluster', 'UpdateCluster', 'PutClusterCapacityProviders', 'CreateService', 'UpdateService',
   'DeleteService', 'RegisterTaskDefinition', 'TagResource', 'UntagResource',
   'CreateCapacityProvider', 'UpdateCapacityProvider', 'DeleteCapacityProvider',
-  'RunTask', 'StopTask',
+  'RunTask', 'StopTask', 'StopServiceDeployment', 'ContinueServiceDeployment',
 ]);
 
 /**

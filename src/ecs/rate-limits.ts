@@ -73,6 +73,11 @@ export const OPERATION_CATEGORY: Readonly<Record<EcsOperation, RateCategory>> = 
   // ECS's task launch bucket (RunTask, StartTask); StopTask is counted with them here, at the same rate.
   RunTask: 'task-launch',
   StopTask: 'task-launch',
+  // The deployments API is about services: ECS publishes no bucket of its own for it, so it shares the service ones.
+  DescribeServiceDeployments: 'service-read',
+  ListServiceDeployments: 'service-read',
+  StopServiceDeployment: 'service-modify',
+  ContinueServiceDeployment: 'service-modify',
 };
 
 /**

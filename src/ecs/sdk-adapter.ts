@@ -12,6 +12,7 @@ import {
   ListTagsForResourceCommand, ListTaskDefinitionsCommand, PutClusterCapacityProvidersCommand,
   RegisterTaskDefinitionCommand, TagResourceCommand, UntagResourceCommand, UpdateClusterCommand,
   UpdateServiceCommand, RunTaskCommand, StopTaskCommand, DescribeTasksCommand, ListTasksCommand, type ECSClientConfig,
+  DescribeServiceDeploymentsCommand, ListServiceDeploymentsCommand, StopServiceDeploymentCommand, ContinueServiceDeploymentCommand,
 } from '@aws-sdk/client-ecs';
 import { toAwsCallError } from './aws-error.js';
 import { DirectAwsJson1_1Protocol } from './json-protocol.js';
@@ -45,6 +46,10 @@ const COMMANDS: Readonly<Record<EcsOperation, AnyCommandCtor>> = {
   StopTask: StopTaskCommand,
   DescribeTasks: DescribeTasksCommand,
   ListTasks: ListTasksCommand,
+  DescribeServiceDeployments: DescribeServiceDeploymentsCommand,
+  ListServiceDeployments: ListServiceDeploymentsCommand,
+  StopServiceDeployment: StopServiceDeploymentCommand,
+  ContinueServiceDeployment: ContinueServiceDeploymentCommand,
 };
 
 export interface SdkEcsOptions {

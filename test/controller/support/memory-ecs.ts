@@ -603,6 +603,11 @@ export class MemoryEcs implements EcsApi {
     StopTask: () => { throw new Error('MemoryEcs does not model StopTask'); },
     DescribeTasks: () => ({ tasks: [], failures: [] }),
     ListTasks: () => ({ taskArns: [] }),
+    // Like moto: no deployments API (services carry no currentServiceDeployment), so the rolloutState path is what runs here.
+    DescribeServiceDeployments: () => { throw clientException('MemoryEcs has no deployments API'); },
+    ListServiceDeployments: () => { throw clientException('MemoryEcs has no deployments API'); },
+    StopServiceDeployment: () => { throw clientException('MemoryEcs has no deployments API'); },
+    ContinueServiceDeployment: () => { throw clientException('MemoryEcs has no deployments API'); },
   };
 
   #checkStrategy(strategy: ECS.CapacityProviderStrategyItem[] | undefined, providers: readonly string[]): ECS.CapacityProviderStrategyItem[] {
