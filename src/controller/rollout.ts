@@ -2,10 +2,15 @@
  * Health from live ECS state, judged as docs/ecs-facts.md#deployments-and-rollouts says: from the
  * PRIMARY deployment's rolloutState and its task definition, never from
  * running == desired (the SDK's services-stable waiter calls a rolled-back
- * deployment "stable"). Pure: no IO, no clock.
+ * deployment "stable"). Where ECS exposes the rollout as a service deployment
+ * (DescribeServiceDeployments, docs/deployments.md), a followed rollout is
+ * judged from that instead: its status is exact (a rollback is
+ * ROLLBACK_SUCCESSFUL, not a guess from which task definition is PRIMARY), and
+ * it names the lifecycle stage, the hooks and what triggered a rollback.
+ * Pure: no IO, no clock.
  */
 import type * as ECS from '@aws-sdk/client-ecs';
-import type { HealthStatus } from './status.js';
+import type { DeploymentStrategy, HealthStatus, RolloutStatus } from './status.js';
 
 /** A rollout the controller started and is following. */
 export interface WatchedRollout {
@@ -17,6 +22,17 @@ export interface WatchedRollout {
   readonly contentHash: string;
   /** Clock time the update was applied (ms). */
   readonly startedAt: number;
+  /**
+   * The service deployment the update started (CreateService/UpdateService's
+   * `service.currentServiceDeployment`, else DescribeServices' once the
+   * PRIMARY runs the watched task definition); absent where ECS has no
+   * deployments API: the rolloutState path judges the rollout.
+   */
+  readonly serviceDeploymentArn?: string;
+  /** The lifecycle stage seen last and the clock time (ms) it was first seen: bake time remaining. */
+  readonly stage?: { readonly name: string; readonly since: number };
+  /** The hook seen awaiting action and the clock time (ms) it was first seen so. */
+  readonly waiting?: { readonly hookId: string; readonly stage: string; readonly since: number };
 }
 
 export type RolloutOutcome = 'in_progress' | 'completed' | 'failed' | 'rolled_back';
@@ -27,6 +43,11 @@ export interface RolloutAssessment {
   readonly outcome?: RolloutOutcome;
   /** Human-readable reason (ECS's rolloutStateReason or our words). */
   readonly reason?: string;
+  /**
+   * A service deployment rolled back with no circuit breaker, alarm or hook
+   * having triggered: StopServiceDeployment (`ecs-gitops rollback`) stopped it.
+   */
+  readonly rolledBackByHand?: boolean;
 }
 
 export function primaryDeployment(service: ECS.Service | undefined): ECS.Deployment | undefined {
@@ -76,4 +97,178 @@ export function assessRollout(service: ECS.Service | undefined, watched?: Watche
       return { health: settled ? 'Healthy' : 'Progressing', ...(watched ? { outcome: settled ? 'completed' : 'in_progress' } : {}) };
     }
   }
+}
+
+/** The hook a deployment waits on (a PAUSE hook, or one answering IN_PROGRESS past its call) until ContinueServiceDeployment. */
+export function awaitingHook(deployment: ECS.ServiceDeployment): ECS.DeploymentLifecycleHookDetail | undefined {
+  return deployment.lifecycleHookDetails?.find((h) => h.status === 'AWAITING_ACTION');
+}
+
+function failedHook(deployment: ECS.ServiceDeployment): ECS.DeploymentLifecycleHookDetail | undefined {
+  return deployment.lifecycleHookDetails?.find((h) => h.status === 'FAILED' || h.status === 'TIMED_OUT');
+}
+
+function hookName(hook: ECS.DeploymentLifecycleHookDetail): string {
+  return hook.targetType === 'PAUSE' || !hook.targetArn ? `${hook.targetType ?? 'hook'} ${hook.hookId ?? ''}`.trim() : hook.targetArn;
+}
+
+/**
+ * Why a service deployment rolls back, and whether anything in ECS triggered
+ * it: a failed or timed-out lifecycle hook (named with its stage), the
+ * circuit breaker, CloudWatch alarms. Nothing triggered means a
+ * StopServiceDeployment with stopType ROLLBACK.
+ */
+function rollbackCause(deployment: ECS.ServiceDeployment): { readonly text: string; readonly triggered: boolean } {
+  const ecsSays = deployment.rollback?.reason ?? deployment.statusReason;
+  const parts: string[] = [];
+  const hook = failedHook(deployment);
+  if (hook) {
+    const how = hook.status === 'TIMED_OUT' ? 'timed out' : 'failed';
+    const named = hook.targetArn ?? hook.hookId ?? '';
+    // ECS's own reason names the stage it failed at; the stage reported now may be a later one.
+    parts.push(ecsSays && named && ecsSays.includes(named) ? ecsSays
+      : `lifecycle hook ${hookName(hook)} ${how}${deployment.lifecycleStage ? ` at ${deployment.lifecycleStage}` : ''}${ecsSays ? `: ${ecsSays}` : ''}`);
+  }
+  const breaker = deployment.deploymentCircuitBreaker;
+  if (breaker?.status === 'TRIGGERED') parts.push(`the deployment circuit breaker triggered${breaker.failureCount !== undefined ? ` (${breaker.failureCount} failed tasks)` : ''}`);
+  const alarms = deployment.alarms;
+  if (alarms?.status === 'TRIGGERED') parts.push(`CloudWatch alarm${(alarms.triggeredAlarmNames?.length ?? 0) === 1 ? '' : 's'} ${(alarms.triggeredAlarmNames ?? []).join(', ') || '(unnamed)'} triggered`);
+  if (parts.length > 0) {
+    if (!hook && ecsSays) parts.push(ecsSays);
+    return { text: parts.join('; '), triggered: true };
+  }
+  return { text: ecsSays ?? 'stopped with a rollback', triggered: false };
+}
+
+/**
+ * A followed rollout judged from its service deployment (ECS's deployments
+ * API). PENDING and IN_PROGRESS are Progressing (a hook awaiting action:
+ * "waiting for approval at STAGE"); a rollback under way is still Progressing;
+ * SUCCESSFUL completes it; ROLLBACK_SUCCESSFUL is Degraded and names what
+ * triggered it (or says it was rolled back by hand); ROLLBACK_FAILED and
+ * STOPPED fail it.
+ */
+export function assessServiceDeployment(deployment: ECS.ServiceDeployment): RolloutAssessment & { readonly outcome: RolloutOutcome } {
+  switch (deployment.status) {
+    case 'SUCCESSFUL':
+      return { health: 'Healthy', outcome: 'completed' };
+    case 'ROLLBACK_REQUESTED':
+    case 'ROLLBACK_IN_PROGRESS':
+      return { health: 'Progressing', outcome: 'in_progress', reason: `rolling back: ${rollbackCause(deployment).text}` };
+    case 'ROLLBACK_SUCCESSFUL': {
+      const cause = rollbackCause(deployment);
+      return {
+        health: 'Degraded', outcome: 'rolled_back', reason: `rolled back: ${cause.text}`, ...(cause.triggered ? {} : { rolledBackByHand: true }),
+      };
+    }
+    case 'ROLLBACK_FAILED':
+      return { health: 'Degraded', outcome: 'failed', reason: `the rollback failed: ${deployment.statusReason ?? rollbackCause(deployment).text}` };
+    case 'STOPPED':
+      return { health: 'Degraded', outcome: 'failed', reason: `the deployment was stopped${deployment.statusReason ? `: ${deployment.statusReason}` : ''}` };
+    case 'STOP_REQUESTED':
+      return { health: 'Progressing', outcome: 'in_progress', reason: `stopping${deployment.statusReason ? `: ${deployment.statusReason}` : ''}` };
+    default: {
+      // PENDING, IN_PROGRESS (and any status newer than this code: not finished as far as we know).
+      const hook = awaitingHook(deployment);
+      if (hook) return { health: 'Progressing', outcome: 'in_progress', reason: `waiting for approval at ${deployment.lifecycleStage ?? 'an unnamed stage'}` };
+      return { health: 'Progressing', outcome: 'in_progress', ...(deployment.statusReason ? { reason: deployment.statusReason } : {}) };
+    }
+  }
+}
+
+const iso = (at: Date | number | undefined): string | undefined => (at === undefined ? undefined : new Date(at).toISOString());
+
+/** The strategy a service deploys with (deploymentConfiguration.strategy); ROLLING when it declares none. */
+export function strategyOf(configuration: ECS.DeploymentConfiguration | undefined): DeploymentStrategy {
+  const strategy = configuration?.strategy;
+  return strategy === 'BLUE_GREEN' || strategy === 'LINEAR' || strategy === 'CANARY' ? strategy : 'ROLLING';
+}
+
+/**
+ * status.rollout from a service deployment as read this pass. `watch` carries
+ * the clock times the controller first saw the current stage and the hook
+ * awaiting action (ECS reports neither); `now` is the pass's time (ms).
+ */
+export function rolloutStatusFromDeployment(deployment: ECS.ServiceDeployment, watch: WatchedRollout, now: number): RolloutStatus {
+  const target = deployment.targetServiceRevision;
+  const status: { -readonly [K in keyof RolloutStatus]?: RolloutStatus[K] } = {
+    strategy: strategyOf(deployment.deploymentConfiguration),
+    source: 'service-deployment',
+    state: deployment.status ?? 'UNKNOWN',
+  };
+  if (deployment.serviceDeploymentArn) status.serviceDeploymentArn = deployment.serviceDeploymentArn;
+  if (deployment.lifecycleStage) status.lifecycleStage = deployment.lifecycleStage;
+  const startedAt = iso(deployment.startedAt ?? deployment.createdAt);
+  if (startedAt) status.startedAt = startedAt;
+  const finishedAt = iso(deployment.finishedAt ?? deployment.stoppedAt);
+  if (finishedAt) status.finishedAt = finishedAt;
+  if (target?.requestedTaskCount !== undefined) status.desiredCount = target.requestedTaskCount;
+  if (target?.runningTaskCount !== undefined) status.runningCount = target.runningTaskCount;
+  if (target?.pendingTaskCount !== undefined) status.pendingCount = target.pendingTaskCount;
+  if (target?.requestedTestTrafficWeight !== undefined) status.testTrafficPercent = target.requestedTestTrafficWeight;
+  if (target?.requestedProductionTrafficWeight !== undefined) status.productionTrafficPercent = target.requestedProductionTrafficWeight;
+  const bakeMinutes = deployment.deploymentConfiguration?.bakeTimeInMinutes;
+  if (deployment.lifecycleStage === 'BAKE_TIME' && bakeMinutes !== undefined && watch.stage?.name === 'BAKE_TIME') {
+    status.bakeTimeRemainingSeconds = Math.max(0, Math.round(bakeMinutes * 60 - (now - watch.stage.since) / 1000));
+  }
+  const hook = awaitingHook(deployment);
+  if (hook && watch.waiting) {
+    status.waitingForApproval = {
+      stage: watch.waiting.stage, ...(hook.hookId ? { hookId: hook.hookId } : {}), since: new Date(watch.waiting.since).toISOString(),
+      ...(hook.expiresAt ? { expiresAt: hook.expiresAt.toISOString() } : {}),
+    };
+  }
+  return status as RolloutStatus;
+}
+
+/** status.rollout on the fallback path: the PRIMARY deployment's rolloutState (moto, controllers other than ECS, older ECS). */
+export function rolloutStatusFromService(service: ECS.Service | undefined, watch: WatchedRollout, strategy: DeploymentStrategy): RolloutStatus {
+  const primary = primaryDeployment(service);
+  const status: { -readonly [K in keyof RolloutStatus]?: RolloutStatus[K] } = {
+    strategy, source: 'rollout-state', state: primary?.rolloutState ?? 'UNKNOWN', startedAt: new Date(watch.startedAt).toISOString(),
+  };
+  if (primary?.desiredCount !== undefined) status.desiredCount = primary.desiredCount;
+  if (primary?.runningCount !== undefined) status.runningCount = primary.runningCount;
+  if (primary?.pendingCount !== undefined) status.pendingCount = primary.pendingCount;
+  return status as RolloutStatus;
+}
+
+/**
+ * The watch with this pass's stage and awaiting hook noted (first-seen times
+ * kept while they stay the same), and the deployment's ARN once known.
+ */
+export function observeWatch(watch: WatchedRollout, deployment: ECS.ServiceDeployment | undefined, arn: string | undefined, now: number): WatchedRollout {
+  let next: WatchedRollout = watch;
+  if (arn !== undefined && watch.serviceDeploymentArn !== arn) next = { ...next, serviceDeploymentArn: arn };
+  if (!deployment) return next;
+  const stageName = deployment.lifecycleStage;
+  if (stageName === undefined) {
+    if (next.stage) next = withoutKey(next, 'stage');
+  } else if (next.stage?.name !== stageName) next = { ...next, stage: { name: stageName, since: now } };
+  const hook = awaitingHook(deployment);
+  const hookId = hook ? hook.hookId ?? hook.targetArn ?? '' : undefined;
+  if (hookId === undefined) {
+    if (next.waiting) next = withoutKey(next, 'waiting');
+  } else if (next.waiting?.hookId !== hookId || next.waiting.stage !== (stageName ?? '')) {
+    next = { ...next, waiting: { hookId, stage: stageName ?? '', since: now } };
+  }
+  return next;
+}
+
+function withoutKey<K extends 'stage' | 'waiting'>(watch: WatchedRollout, key: K): WatchedRollout {
+  const { [key]: _dropped, ...rest } = watch;
+  return rest as WatchedRollout;
+}
+
+/**
+ * The service deployment ARN of the watched rollout: the one the apply
+ * returned, else DescribeServices' currentServiceDeployment once the PRIMARY
+ * runs the watched task definition (before that, it may still name an older
+ * deployment).
+ */
+export function serviceDeploymentArnFor(watch: WatchedRollout, service: ECS.Service | undefined): string | undefined {
+  if (watch.serviceDeploymentArn) return watch.serviceDeploymentArn;
+  const current = service?.currentServiceDeployment;
+  if (!current) return undefined;
+  return primaryDeployment(service)?.taskDefinition === watch.taskDefinitionArn ? current : undefined;
 }

@@ -150,7 +150,11 @@ export interface RolloutStatus {
   readonly waitingForApproval?: { readonly stage: string; readonly hookId?: string; readonly since: string; readonly expiresAt?: string };
   /** `ecs-gitops rollback` stopped the deployment: its content is held until Git changes. */
   readonly rolledBackByHandAt?: string;
+  /** How the followed rollout ended; absent while it runs (ecs_gitops_deployment_duration_seconds{result} observes it once). */
+  readonly result?: RolloutResultStatus;
 }
+
+export type RolloutResultStatus = 'completed' | 'failed' | 'rolled_back' | 'timed_out';
 
 export interface ServiceStatus {
   /** [account@]region/cluster/service */

@@ -10,6 +10,10 @@ export const CONTROLLER_ERROR_CODES = defineErrorCodes({
     title: 'the deployment did not finish within the rollout timeout',
     hint: 'Check the service events in ECS; raise the rollout timeout if deployments are legitimately slow.',
   },
+  CONTROLLER_ROLLOUT_ROLLED_BACK_BY_HAND: {
+    title: 'the deployment of the applied change was rolled back by hand (StopServiceDeployment with ROLLBACK, e.g. `ecs-gitops rollback`), so its content is held as failed',
+    hint: 'Git still declares what was rolled back: fix it or revert it in Git. Any change to the manifest applies again; until then the controller does not re-apply the rolled-back content (docs/deployments.md).',
+  },
   CONTROLLER_HOOK_FAILED: {
     title: 'a deploy hook (spec.hooks preDeploy or postDeploy) did not stop with exit code 0 in its essential containers, or timed out, so the deploy is held (preDeploy: nothing applied) or marked failed (postDeploy)',
     hint: 'The message names the hook, its exit code, ECS\'s stopped reason and the awslogs group and stream to read. The same content is not run again; push a fix to Git (a changed task definition or hook retries). Runbook: docs/observability.md#deployhookfailed.',

@@ -50,6 +50,13 @@ export type PruneBlockedReason = (typeof PRUNE_BLOCKED_REASONS)[number];
 export const ROLLOUT_RESULTS = ['completed', 'failed', 'timed_out'] as const;
 export type RolloutResult = (typeof ROLLOUT_RESULTS)[number];
 
+/** How a followed rollout ended (status.rollout.result): the deployment_duration_seconds label. */
+export const DEPLOYMENT_RESULTS = ['completed', 'failed', 'rolled_back', 'timed_out'] as const;
+export type DeploymentResult = (typeof DEPLOYMENT_RESULTS)[number];
+
+/** ECS's lifecycle stages (ServiceDeploymentLifecycleStage); on the rolloutState path a rollout reports `IN_PROGRESS`. */
+export const ROLLOUT_STAGE_LABELS = [...SERVICE_LABELS, 'stage'] as const;
+
 /** Deploy hooks (spec.hooks): the phase a hook ran in and how its task ended. */
 export const DEPLOY_HOOK_PHASES = ['preDeploy', 'postDeploy'] as const;
 export type DeployHookPhase = (typeof DEPLOY_HOOK_PHASES)[number];
@@ -123,6 +130,10 @@ export interface Metrics {
   readonly scheduledTaskNextFireTimestamp: Gauge<ScheduledTaskLabel>;
   readonly scheduledTaskLastRunSuccess: Gauge<ScheduledTaskLabel>;
   readonly correctionLoops: Counter<ServiceLabel>;
+  /** 1 for the lifecycle stage a followed rollout is in; the series goes when the rollout ends. */
+  readonly rolloutStage: Gauge<ServiceLabel | 'stage'>;
+  /** Unix time a followed rollout started waiting on a lifecycle hook (ContinueServiceDeployment); absent when it is not waiting. */
+  readonly rolloutWaitingForApprovalSince: Gauge<ServiceLabel>;
 
   // Controller.
   readonly reconcileTotal: Counter<'result'>;
@@ -130,6 +141,8 @@ export interface Metrics {
   readonly applyActions: Counter<'action' | 'result'>;
   readonly pruneBlocked: Counter<'reason'>;
   readonly rollouts: Counter<'result'>;
+  /** Followed rollouts from start to end (ECS's startedAt..finishedAt where the deployments API gives them), by how they ended. */
+  readonly deploymentDuration: Histogram<'result'>;
   readonly deployHookRuns: Counter<'phase' | 'result'>;
   readonly workqueueDepth: Gauge;
   readonly workqueueAdds: Counter;
@@ -165,6 +178,8 @@ export interface Metrics {
   recordApplyAction(action: ApplyAction, result: ApplyResult): void;
   recordPruneBlocked(reason: PruneBlockedReason): void;
   recordRollout(result: RolloutResult): void;
+  /** One followed rollout ended (service-status-metrics.ts observes it once, when status.rollout gains its result). */
+  recordDeploymentDuration(result: DeploymentResult, seconds: number): void;
   /** A deploy hook's task finished (once per hook task, whatever the number of passes that looked at it). */
   recordDeployHookRun(phase: DeployHookPhase, result: DeployHookResult): void;
   /** One AWS API call (after the SDK's own retries), e.g. ('ecs', 'UpdateService', 'throttled', 0.12). */
@@ -240,6 +255,8 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 const AWS_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const QUEUE_BUCKETS = [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900];
 const WAIT_BUCKETS = [0, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Rollouts take minutes (a rolling update) to hours (bake times, approvals): 10 s to 4 h. */
+const DEPLOYMENT_BUCKETS = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400];
 
 export interface CreateMetricsOptions {
   /** Reported as build_info{version}. @default package.json version */
@@ -411,6 +428,27 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     name: name('rollouts_total'),
     help: 'Finished rollouts the controller followed after an apply, by result.',
     labelNames: ['result'] as const,
+    registers,
+  });
+
+  const deploymentDuration = new Histogram({
+    name: name('deployment_duration_seconds'),
+    help: 'Followed rollouts from start to end, by result (completed, failed, rolled_back, timed_out): ECS\'s startedAt..finishedAt where the deployments API gives them, else from the apply to the pass that saw the end.',
+    labelNames: ['result'] as const,
+    buckets: DEPLOYMENT_BUCKETS,
+    registers,
+  });
+  for (const result of DEPLOYMENT_RESULTS) deploymentDuration.zero({ result });
+  const rolloutStage = new Gauge({
+    name: name('rollout_stage'),
+    help: '1 for the lifecycle stage (ECS\'s lifecycleStage: SCALE_UP, TEST_TRAFFIC_SHIFT, BAKE_TIME, ...; IN_PROGRESS where only the rolloutState is known) of a rollout the controller follows. Absent when none is followed.',
+    labelNames: ROLLOUT_STAGE_LABELS,
+    registers,
+  });
+  const rolloutWaitingForApprovalSince = new Gauge({
+    name: name('rollout_waiting_for_approval_since_seconds'),
+    help: 'Unix time a followed rollout started waiting on a lifecycle hook for ContinueServiceDeployment (ecs-gitops continue). Absent when it is not waiting.',
+    labelNames: SERVICE_LABELS,
     registers,
   });
 
@@ -597,11 +635,14 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     scheduledTaskNextFireTimestamp,
     scheduledTaskLastRunSuccess,
     correctionLoops,
+    rolloutStage,
+    rolloutWaitingForApprovalSince,
     reconcileTotal,
     reconcileDuration,
     applyActions,
     pruneBlocked,
     rollouts,
+    deploymentDuration,
     deployHookRuns,
     workqueueDepth,
     workqueueAdds,
@@ -636,6 +677,9 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
     },
     recordRollout(result) {
       rollouts.inc({ result });
+    },
+    recordDeploymentDuration(result, seconds) {
+      deploymentDuration.observe({ result }, seconds);
     },
     recordDeployHookRun(phase, result) {
       deployHookRuns.inc({ phase, result });

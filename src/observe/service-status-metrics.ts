@@ -27,6 +27,50 @@ function removeSeries(metrics: Metrics, status: ServiceStatus): void {
   metrics.serviceCorrectionLoop.remove(labels);
   metrics.correctionLoops.remove(labels);
   removeScalingSeries(metrics, status);
+  removeRolloutSeries(metrics, status);
+}
+
+/** The stage series a rollout status stands for: one while it runs (no result yet), none after. */
+function rolloutStageOf(status: ServiceStatus): string | undefined {
+  const rollout = status.rollout;
+  if (!rollout || rollout.result !== undefined) return undefined;
+  return rollout.lifecycleStage ?? rollout.state;
+}
+
+function removeRolloutSeries(metrics: Metrics, status: ServiceStatus): void {
+  const stage = rolloutStageOf(status);
+  if (stage !== undefined) metrics.rolloutStage.remove({ ...identity(status), stage });
+  if (status.rollout?.waitingForApproval) metrics.rolloutWaitingForApprovalSince.remove(identity(status));
+}
+
+/**
+ * rollout_stage and rollout_waiting_for_approval_since_seconds follow
+ * status.rollout; deployment_duration_seconds observes a rollout once, on the
+ * write that gives it its result.
+ */
+function writeRolloutSeries(metrics: Metrics, next: ServiceStatus, previous: ServiceStatus | undefined): void {
+  const rollout = next.rollout;
+  const before = previous?.rollout;
+  if (rollout === before) return;
+  const labels = identity(next);
+  const stage = rolloutStageOf(next);
+  const stageBefore = previous ? rolloutStageOf(previous) : undefined;
+  if (stageBefore !== undefined && stageBefore !== stage) metrics.rolloutStage.remove({ ...labels, stage: stageBefore });
+  if (stage !== undefined) metrics.rolloutStage.set({ ...labels, stage }, 1);
+  const waiting = rollout?.result === undefined ? rollout?.waitingForApproval : undefined;
+  const since = waiting ? Date.parse(waiting.since) : Number.NaN;
+  if (Number.isFinite(since)) metrics.rolloutWaitingForApprovalSince.set(labels, since / 1000);
+  else if (before?.waitingForApproval) metrics.rolloutWaitingForApprovalSince.remove(labels);
+  if (rollout?.result !== undefined && !sameRolloutEnd(rollout, before)) {
+    const started = rollout.startedAt === undefined ? Number.NaN : Date.parse(rollout.startedAt);
+    const ended = rollout.finishedAt === undefined ? Number.NaN : Date.parse(rollout.finishedAt);
+    if (Number.isFinite(started) && Number.isFinite(ended)) metrics.recordDeploymentDuration(rollout.result, Math.max(0, (ended - started) / 1000));
+  }
+}
+
+/** The same finished rollout written again (later passes keep status.rollout): observed once. */
+function sameRolloutEnd(rollout: NonNullable<ServiceStatus['rollout']>, before: ServiceStatus['rollout']): boolean {
+  return before?.result !== undefined && before.startedAt === rollout.startedAt && before.serviceDeploymentArn === rollout.serviceDeploymentArn;
 }
 
 const SCALING_BOUNDS = ['min', 'max', 'desired'] as const;
@@ -84,6 +128,7 @@ function writeSeries(metrics: Metrics, next: ServiceStatus, previous: ServiceSta
   }
 
   writeScalingSeries(metrics, next, previous);
+  writeRolloutSeries(metrics, next, previous);
 
   // Counters exist at 0 from the service's first status so increase() sees the first event.
   if (!previous) {

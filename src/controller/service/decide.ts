@@ -21,8 +21,11 @@ import type { ApplyResult } from '../applier.js';
 import { errorCodeOf, errorMessage } from '../errors.js';
 import { imagePolicyOf, rememberDigests, type FollowedDigests, type ImagePolicyResult, type ImageUpdate, type UnverifiedImage } from '../image-policy.js';
 import type { Planner } from '../planner.js';
-import { assessRollout, type WatchedRollout } from '../rollout.js';
-import type { HealthStatus, ServiceStatus, StatusChange, StatusError } from '../status.js';
+import {
+  assessRollout, assessServiceDeployment, observeWatch, rolloutStatusFromDeployment, rolloutStatusFromService, serviceDeploymentArnFor, strategyOf,
+  type WatchedRollout,
+} from '../rollout.js';
+import type { HealthStatus, RolloutStatus, ServiceStatus, StatusChange, StatusError } from '../status.js';
 import type { ServiceObserveResult } from './observe.js';
 import type { HookMemory } from '../hooks/step.js';
 
@@ -157,32 +160,73 @@ function assessHealth(input: ServiceDecisionInput, desired: DesiredService, serv
     next = { ...next, watched: undefined };
     watch = undefined;
   }
-  const assessment = assessRollout(service, watch);
-  if (!watch) return { health: assessment.health, patch: {}, memory: next };
+  if (!watch) return { health: assessRollout(service).health, patch: {}, memory: next };
+
+  // The service deployment is read only while the service is there (a gone service is judged below).
+  const read = input.observed.observation.serviceDeployment;
+  const live = service && service.status !== 'INACTIVE' && service.status !== 'DRAINING';
+  const deployment = live && read && read.serviceDeploymentArn === serviceDeploymentArnFor(watch, service) ? read : undefined;
+  watch = observeWatch(watch, deployment, deployment?.serviceDeploymentArn, input.now);
+  next = { ...next, watched: watch };
+  const assessment = deployment ? assessServiceDeployment(deployment) : assessRollout(service, watch);
+  const strategy = strategyOf(desired.manifest.spec.deploymentConfiguration as ECS.DeploymentConfiguration | undefined);
+  const rollout = deployment ? rolloutStatusFromDeployment(deployment, watch, input.now) : rolloutStatusFromService(service, watch, strategy);
+  const finished = (result: RolloutStatus['result']): RolloutStatus => ({ ...rollout, result, finishedAt: rollout.finishedAt ?? at });
+
   if (assessment.outcome === 'in_progress') {
-    if (input.now - watch.startedAt <= input.rolloutTimeoutMs) return { health: 'Progressing', patch: {}, memory: next };
+    if (!timedOut(input, watch, deployment)) return { health: 'Progressing', patch: { rollout }, memory: next };
     return {
       health: 'Degraded', rollout: 'timed_out', memory: { ...next, watched: undefined },
       patch: {
-        lastApplySucceeded: false,
+        lastApplySucceeded: false, rollout: finished('timed_out'),
         lastError: { code: 'CONTROLLER_ROLLOUT_TIMED_OUT', message: `rollout of ${watch.taskDefinitionArn} did not finish in ${Math.round(input.rolloutTimeoutMs / 1000)} s`, at },
       },
     };
   }
   if (assessment.outcome === 'completed') {
+    // Scaled to zero completes as Suspended (assessRollout says so on the fallback path).
+    const health = deployment && (service?.desiredCount ?? 0) === 0 && service?.schedulingStrategy !== 'DAEMON' ? 'Suspended' : assessment.health;
     return {
-      health: assessment.health, rollout: 'completed', memory: { ...next, watched: undefined },
-      patch: { lastApplySucceeded: true, lastAppliedRevision: watch.revision, lastError: undefined },
+      health, rollout: 'completed', memory: { ...next, watched: undefined },
+      patch: { lastApplySucceeded: true, lastAppliedRevision: watch.revision, lastError: undefined, rollout: finished('completed') },
+    };
+  }
+  const failedMemory: ServiceMemory = { ...next, watched: undefined, failedContent: watch.contentHash };
+  if (assessment.rolledBackByHand) {
+    // `ecs-gitops rollback` (StopServiceDeployment, ROLLBACK): the content is held like a failed rollout, so the
+    // controller does not put back what a person just took out; a change in Git releases it (docs/deployments.md).
+    const by = deployment?.rollback?.startedAt ?? deployment?.stoppedAt ?? deployment?.finishedAt;
+    const handAt = by ? by.toISOString() : at;
+    return {
+      health: 'Degraded', rollout: 'failed', memory: failedMemory,
+      patch: {
+        lastApplySucceeded: false, lastAttemptedRevision: input.revision, rollout: { ...finished('rolled_back'), rolledBackByHandAt: handAt },
+        lastError: { code: 'CONTROLLER_ROLLOUT_ROLLED_BACK_BY_HAND', message: `rollout of ${watch.taskDefinitionArn} rolled back by hand at ${handAt}; fix or revert in Git`, at },
+      },
     };
   }
   return {
-    health: 'Degraded', rollout: 'failed', memory: { ...next, watched: undefined, failedContent: watch.contentHash },
+    health: 'Degraded', rollout: 'failed', memory: failedMemory,
     patch: {
       lastApplySucceeded: false,
       lastAttemptedRevision: input.revision,
+      rollout: finished(assessment.outcome === 'rolled_back' ? 'rolled_back' : 'failed'),
       lastError: { code: 'CONTROLLER_ROLLOUT_FAILED', message: `rollout of ${watch.taskDefinitionArn} failed: ${assessment.reason ?? 'deployment failed'}`, at },
     },
   };
+}
+
+/**
+ * The controller's rollout timeout ran out. A service deployment ECS ends by
+ * itself is given its bake time on top, and is never timed out while a hook
+ * waits for approval: ECS ends that wait (the hook's timeout), and the
+ * RolloutPaused alert reports a long one.
+ */
+function timedOut(input: ServiceDecisionInput, watch: WatchedRollout, deployment: ECS.ServiceDeployment | undefined): boolean {
+  if (!deployment) return input.now - watch.startedAt > input.rolloutTimeoutMs;
+  if (watch.waiting) return false;
+  const bakeMs = (deployment.deploymentConfiguration?.bakeTimeInMinutes ?? 0) * 60_000;
+  return input.now - watch.startedAt > input.rolloutTimeoutMs + bakeMs;
 }
 
 export function decideService(input: ServiceDecisionInput): ServiceDecision {
@@ -391,8 +435,9 @@ export function settle(input: ServiceDecisionInput, decision: ServiceDecision, a
     const imageUpdates = { updates: policy.imageUpdates, deployed: true };
     const patch = { ...decision.patch, health: 'Progressing' as const, lastError: undefined, imageDigests: Object.fromEntries(policy.followDigests) };
     if (input.followRollouts && service.taskDefinition) {
-      memory = { ...memory, watched: { taskDefinitionArn: service.taskDefinition, revision: input.revision, contentHash: desired.contentHash, startedAt: input.now } };
-      return { ...rest, memory, result: 'requeue', requeueAfterMs: input.rolloutPollMs, patch, imageUpdates };
+      const watched = startWatch(input, service.taskDefinition, desired, result.service);
+      memory = { ...memory, watched };
+      return { ...rest, memory, result: 'requeue', requeueAfterMs: input.rolloutPollMs, patch: { ...patch, rollout: startedRollout(watched, desired, input.now) }, imageUpdates };
     }
     return { ...rest, memory, result: 'success', imageUpdates, patch: { ...patch, lastApplySucceeded: true, lastAppliedRevision: input.revision } };
   }
@@ -409,10 +454,11 @@ export function settle(input: ServiceDecisionInput, decision: ServiceDecision, a
     if (Object.keys(policy.targetDigests).length > 0) applied.imageDigests = policy.targetDigests;
   }
   if (result.deploymentStarted && result.taskDefinitionArn && input.followRollouts) {
-    memory = { ...memory, watched: { taskDefinitionArn: result.taskDefinitionArn, revision: input.revision, contentHash: desired.contentHash, startedAt: input.now } };
+    const watched = startWatch(input, result.taskDefinitionArn, desired, result.service);
+    memory = { ...memory, watched };
     return {
       ...rest, memory, result: 'requeue', requeueAfterMs: input.rolloutPollMs,
-      patch: { ...applied, health: 'Progressing', liveTaskDefinition: result.taskDefinitionArn },
+      patch: { ...applied, health: 'Progressing', liveTaskDefinition: result.taskDefinitionArn, rollout: startedRollout(watched, desired, input.now) },
     };
   }
   return {
@@ -422,5 +468,22 @@ export function settle(input: ServiceDecisionInput, decision: ServiceDecision, a
       ...(result.taskDefinitionArn ? { liveTaskDefinition: result.taskDefinitionArn } : {}),
       ...(result.deploymentStarted ? { health: 'Progressing' as const } : {}),
     },
+  };
+}
+
+/** The rollout an apply started, with its service deployment when CreateService/UpdateService named one. */
+function startWatch(input: ServiceDecisionInput, taskDefinitionArn: string, desired: DesiredService, service: ECS.Service | undefined): WatchedRollout {
+  const arn = service?.currentServiceDeployment;
+  return { taskDefinitionArn, revision: input.revision, contentHash: desired.contentHash, startedAt: input.now, ...(arn ? { serviceDeploymentArn: arn } : {}) };
+}
+
+/** status.rollout as an apply leaves it: a new rollout, nothing read yet (a previous rollout's result and times go). */
+function startedRollout(watched: WatchedRollout, desired: DesiredService, now: number): RolloutStatus {
+  return {
+    strategy: strategyOf(desired.manifest.spec.deploymentConfiguration as ECS.DeploymentConfiguration | undefined),
+    source: watched.serviceDeploymentArn ? 'service-deployment' : 'rollout-state',
+    ...(watched.serviceDeploymentArn ? { serviceDeploymentArn: watched.serviceDeploymentArn } : {}),
+    state: watched.serviceDeploymentArn ? 'PENDING' : 'IN_PROGRESS',
+    startedAt: new Date(now).toISOString(),
   };
 }

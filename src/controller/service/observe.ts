@@ -8,7 +8,13 @@
  * 2. the image policy's ECR look-ups (`spec.sync.images`, and existence of
  *    images about to be deployed);
  * 3. the cluster's default capacity provider strategy, when the manifest
- *    names neither a launch type nor a strategy (cached for a minute).
+ *    names neither a launch type nor a strategy (cached for a minute);
+ * 4. while the reconciler follows a rollout of the service, and ECS exposes it
+ *    as a service deployment: that deployment (DescribeServiceDeployments,
+ *    one call per pass, through the location's rate-limited ECS client). Where
+ *    the deployments API is missing or refused (moto, older ECS, no IAM
+ *    permission), the location stops asking for a while and the rollout is
+ *    judged from the rolloutState (src/controller/rollout.ts).
  *
  * A service that is draining, or that another controller owns, is not read
  * further: nothing would be compared. A failed read ends the observation and
@@ -23,6 +29,9 @@ import type { LiveScaling } from '../../plan/scaling-types.js';
 import { TAG_AUTOSCALING, tagsToMap } from '../../diff/tags.js';
 import { applyImagePolicy, type FollowedDigests, type ImagePolicyResult } from '../image-policy.js';
 import type { RegionAccess } from '../regions.js';
+import { serviceDeploymentArnFor, type WatchedRollout } from '../rollout.js';
+import { awsErrorCode, awsErrorName } from '../../ecs/aws-error.js';
+import type { EcsApi } from '../../ecs/ecs-api.js';
 
 export interface ServiceObservation {
   /** The record DescribeServices returned, a DRAINING or INACTIVE one included; undefined when MISSING. */
@@ -39,9 +48,11 @@ export interface ServiceObservation {
   readonly scaling?: LiveScaling;
   /** The service carries this controller's ecs-gitops/autoscaling tag: its scalable target is Git's. */
   readonly scalingOwned?: boolean;
+  /** The followed rollout's service deployment, read this pass (absent on the rolloutState path). */
+  readonly serviceDeployment?: ECS.ServiceDeployment;
 }
 
-export type ObserveStep = 'live' | 'images' | 'strategy' | 'scaling';
+export type ObserveStep = 'live' | 'images' | 'strategy' | 'scaling' | 'rollout';
 
 export type ServiceObserveResult =
   | { readonly complete: true; readonly observation: ServiceObservation }
@@ -53,6 +64,53 @@ export interface ObserveOptions {
   readonly controllerId?: string;
   /** follow-tag: the digests this controller last deployed or saw, for this service. */
   readonly followed?: FollowedDigests;
+  /** The rollout the reconciler follows: its service deployment is read. Never given for a service nobody follows. */
+  readonly watched?: WatchedRollout;
+  /** Clock time of the pass (ms): how long a location that refused the deployments API is left alone. */
+  readonly now?: number;
+  /** Where the one warning goes when a location has no deployments API. */
+  readonly warn?: (fields: Record<string, unknown>, message: string) => void;
+}
+
+/** How long a location whose deployments API is missing or refused is not asked again. */
+export const DEPLOYMENTS_API_RETRY_MS = 15 * 60_000;
+/** Per location (its rate-limited ECS client): until when the deployments API is not asked. */
+const deploymentsApiUnavailable = new WeakMap<EcsApi, number>();
+
+/**
+ * The deployments API is not there or not allowed: an operation ECS (or the
+ * emulator) does not know, one it says it does not support, or IAM refusing
+ * ecs:DescribeServiceDeployments. Any other failure (throttling, network) is
+ * a failed read, retried like any other.
+ */
+export function deploymentsApiUnavailableError(error: unknown): boolean {
+  if (awsErrorCode(error) === 'AWS_ACCESS_DENIED') return true;
+  const name = awsErrorName(error);
+  if (/^(UnknownOperation|UnsupportedOperation|UnsupportedFeature|InvalidAction|NotImplemented)/i.test(name)) return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return /unknown operation|not supported|not (?:yet )?implemented|no deployments api|unrecognized operation/i.test(message);
+}
+
+async function readServiceDeployment(
+  region: RegionAccess, arn: string, signal: AbortSignal, options: ObserveOptions,
+): Promise<ECS.ServiceDeployment | undefined> {
+  const now = options.now ?? Date.now();
+  const until = deploymentsApiUnavailable.get(region.ecs);
+  if (until !== undefined && now < until) return undefined;
+  try {
+    const out = await region.ecs.send('DescribeServiceDeployments', { serviceDeploymentArns: [arn] }, signal);
+    deploymentsApiUnavailable.delete(region.ecs);
+    // Not found (failures[].reason MISSING): judged from the rolloutState this pass.
+    return out.serviceDeployments?.find((d) => d.serviceDeploymentArn === arn);
+  } catch (error) {
+    if (!deploymentsApiUnavailableError(error)) throw error;
+    if (until === undefined) {
+      options.warn?.({ location: region.location, error: error instanceof Error ? error.message : String(error), retryInMinutes: DEPLOYMENTS_API_RETRY_MS / 60_000 },
+        'the deployments API (DescribeServiceDeployments) is unavailable here: rollouts are judged from the rolloutState');
+    }
+    deploymentsApiUnavailable.set(region.ecs, now + DEPLOYMENTS_API_RETRY_MS);
+    return undefined;
+  }
 }
 
 /** True when the cluster's default strategy decides how the service's tasks are placed. */
@@ -107,6 +165,16 @@ export async function observeService(
       observation.strategy = await region.clusterDefaultStrategy(desired.cluster, signal);
     } catch (error) {
       return { complete: false, step: 'strategy', error, observation };
+    }
+  }
+
+  const arn = options.watched && observation.live.service ? serviceDeploymentArnFor(options.watched, observation.live.service) : undefined;
+  if (arn !== undefined) {
+    try {
+      const deployment = await readServiceDeployment(region, arn, signal, options);
+      if (deployment) observation.serviceDeployment = deployment;
+    } catch (error) {
+      return { complete: false, step: 'rollout', error, observation };
     }
   }
   return { complete: true, observation };

@@ -94,7 +94,12 @@ export class ServiceReconciler implements Reconciler<'Service'> {
 
     const { region, signal } = context;
     const memory = this.#memory.get(identity) ?? {};
-    const observed = await observeService(desired, region, signal, { controllerId: this.#options.controllerId, followed: memory.followed });
+    const observed = await observeService(desired, region, signal, {
+      controllerId: this.#options.controllerId, followed: memory.followed, now: this.#options.clock.now(),
+      // Only a rollout this controller follows costs a DescribeServiceDeployments.
+      ...(memory.watched ? { watched: memory.watched } : {}),
+      warn: (fields, message) => context.log.warn(fields, message),
+    });
     let input: ServiceDecisionInput = {
       desired, observed, memory, previous: context.status, mode: this.#options.mode, controllerId: this.#options.controllerId,
       revision: context.revision, now: this.#options.clock.now(), planner: this.#options.planner, mask: this.#options.mask,
