@@ -31,6 +31,10 @@ function loadPolicy(): { Version: string; Statement: Statement[] } {
 
 const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
+/** The mutating calls on a service deployment, whose own ARN takes no tag condition (see the tests below). */
+const DEPLOYMENT_ACTIONS: ReadonlySet<string> = new Set(['ContinueServiceDeployment', 'StopServiceDeployment']);
+const SERVICE_DEPLOYMENT_SID = 'ContinueOrStopServiceDeploymentsTheServiceStatementBounds';
+
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
@@ -132,7 +136,9 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
     for (const op of MUTATING_OPERATIONS) {
       const granting = policy.Statement.filter((s) => actionsOf(s).includes(`ecs:${op}`));
       expect(granting.length, op).toBeGreaterThan(0);
-      for (const s of granting) {
+      // A service deployment carries no tags of its own; IAM authorizes these actions on the service
+      // as well (both resource types are required), and that statement carries the owner condition.
+      for (const s of granting.filter((st) => !(DEPLOYMENT_ACTIONS.has(op) && st.Sid === SERVICE_DEPLOYMENT_SID))) {
         const equals = { ...(s.Condition?.StringEquals ?? {}) };
         const owner = equals['aws:ResourceTag/ecs-gitops/managed-by'] ?? equals['aws:RequestTag/ecs-gitops/managed-by'];
         expect(owner, `${op} in ${s.Sid}`).toBe(CONTROLLER_ID);
@@ -180,6 +186,35 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
     ['passing a role under the task role path to ECS tasks', 'iam:PassRole', 'arn:aws:iam::123456789012:role/ecs-tasks/app', { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }],
   ])('allows %s', (_what, action, resource, context) => {
     expect(allowed(action, resource, context).length).toBeGreaterThan(0);
+  });
+
+  // ContinueServiceDeployment and StopServiceDeployment (`ecs-gitops continue`, `ecs-gitops rollback`): the IAM
+  // service authorization reference lists two required resource types for each, the service (with
+  // aws:ResourceTag) and the service deployment (with ecs:cluster and ecs:service, and no ecs:ResourceTag:
+  // TagResource cannot tag one). Both must be allowed; the service's owner tag bounds the pair (docs/security.md).
+  const DEPLOYMENT = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/prod/web/r9i43YFjvgF_xlg7m2eJ1r';
+  const bothAllowed = (action: string, serviceContext: Record<string, string>) =>
+    allowed(action, SERVICE, serviceContext).length > 0 && allowed(action, DEPLOYMENT, {}).length > 0;
+
+  it('grants ContinueServiceDeployment and StopServiceDeployment unconditioned only on service-deployment ARNs, and on services only with the owner tag', () => {
+    const unbounded = policy.Statement.find((s) => s.Sid === SERVICE_DEPLOYMENT_SID);
+    expect(unbounded?.Resource).toBe('arn:aws:ecs:*:*:service-deployment/*/*/*');
+    expect(unbounded?.Condition).toBeUndefined();
+    expect([...actionsOf(unbounded as Statement)].sort()).toEqual([...DEPLOYMENT_ACTIONS].map((op) => `ecs:${op}`).sort());
+    for (const op of DEPLOYMENT_ACTIONS) {
+      const onServices = policy.Statement.filter((s) => s.Sid !== SERVICE_DEPLOYMENT_SID && actionsOf(s).includes(`ecs:${op}`));
+      expect(onServices.map((s) => s.Sid)).toEqual(['ContinueOrStopDeploymentsOfOwnServicesOnly']);
+    }
+  });
+
+  it.each([
+    ['rolling back a deployment of its own service', 'ecs:StopServiceDeployment', OURS, true],
+    ['continuing a paused deployment of its own service', 'ecs:ContinueServiceDeployment', OURS, true],
+    ["rolling back a deployment of another controller's service", 'ecs:StopServiceDeployment', { 'aws:ResourceTag/ecs-gitops/managed-by': 'other' }, false],
+    ['continuing a deployment of an untagged service', 'ecs:ContinueServiceDeployment', {}, false],
+    ['rolling back a deployment of an untagged service', 'ecs:StopServiceDeployment', {}, false],
+  ] as const)('%s: allowed %s', (_what, action, serviceContext, expected) => {
+    expect(bothAllowed(action, serviceContext)).toBe(expected);
   });
 
   // kind: CapacityProvider: the same ownership rules as clusters and services (docs/controller.md, Capacity providers).
@@ -360,6 +395,8 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
         if (s.Sid === 'WriteSchedulesInScheduleGroupsNamedForTheController') expect(s.Resource).toBe('arn:aws:scheduler:*:*:schedule/ecs-gitops*/*');
         // A role's trust policy, in its own account, decides who may assume it; the name pattern keeps the controller to environments' roles.
         else if (s.Sid === 'AssumeEnvironmentRoles') expect(s.Resource).toBe('arn:aws:iam::*:role/ecs-gitops-target*');
+        // Authorized together with the service, which the owner tag bounds (the test above).
+        else if (s.Sid === SERVICE_DEPLOYMENT_SID) expect(s.Resource).toBe('arn:aws:ecs:*:*:service-deployment/*/*/*');
         else expect(a).toMatch(/^(ecs|ecr|application-autoscaling|cloudwatch|scheduler|ssm|cloudformation):(Describe|List|Get)/);
       }
     }
