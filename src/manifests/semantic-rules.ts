@@ -14,6 +14,7 @@ import { hookRules } from './hook-rules.js';
 import { scheduledTaskRules } from './scheduled-task-rules.js';
 import { parsePointer } from './json-pointer.js';
 import { checkSpecPath, type ManifestKind } from './manifest-validator.js';
+import { serviceConstraintProblems, taskDefinitionConstraintProblems, type EcsConstraintProblem } from './ecs-constraint-rules.js';
 import type { RuleProblem } from './rule-problem.js';
 import { reservedTags, taskRunRules } from './task-run-rules.js';
 
@@ -83,6 +84,35 @@ function ignoreRules(sync: Rec | undefined, kind: ManifestKind): RuleProblem[] {
   return problems;
 }
 
+/** The server-side rules ECS enforces (ecs-constraint-rules.ts), located under `at` in the document. */
+function constraintProblems(found: readonly EcsConstraintProblem[], at: string): RuleProblem[] {
+  return found.map((p) => {
+    const pointer = `${at}${p.path}`;
+    return {
+      code: p.code,
+      pointer,
+      ...(p.parent !== undefined ? { locateAt: `${at}${p.parent}`, target: 'key' as const } : p.code === 'MANIFEST_CONFLICTING_FIELDS' ? { target: 'key' as const } : {}),
+      message: `${pointer}: ${p.message}`,
+      ...(p.severity ? { severity: p.severity } : {}),
+    };
+  });
+}
+
+/** Every task definition the document registers: its own, and those of its deploy hooks. */
+function taskDefinitionRules(spec: Rec): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const own = rec(spec.taskDefinition);
+  if (own) problems.push(...constraintProblems(taskDefinitionConstraintProblems(own), '/spec/taskDefinition'));
+  const hooks = rec(spec.hooks);
+  for (const phase of ['preDeploy', 'postDeploy']) {
+    list(hooks?.[phase]).forEach((hook, i) => {
+      const td = rec(rec(hook)?.taskDefinition);
+      if (td) problems.push(...constraintProblems(taskDefinitionConstraintProblems(td), `/spec/hooks/${phase}/${i}/taskDefinition`));
+    });
+  }
+  return problems;
+}
+
 export function semanticProblems(kind: ManifestKind, document: Rec): RuleProblem[] {
   if (kind === 'Environment') return environmentRules(document);
   const spec = rec(document.spec);
@@ -94,12 +124,15 @@ export function semanticProblems(kind: ManifestKind, document: Rec): RuleProblem
     for (const problem of taskRunRules(spec)) problems.push(problem);
     for (const problem of autoScalingRules(document, spec)) problems.push(problem);
     for (const problem of hookRules(spec)) problems.push(problem);
+    for (const problem of constraintProblems(serviceConstraintProblems(spec), '/spec')) problems.push(problem);
+    for (const problem of taskDefinitionRules(spec)) problems.push(problem);
   }
   if (kind === 'ScheduledTask') {
     for (const problem of reservedTags(rec(spec.taskDefinition)?.tags, '/spec/taskDefinition/tags')) problems.push(problem);
     for (const problem of ignoreRules(rec(spec.sync), kind)) problems.push(problem);
     for (const problem of taskRunRules(spec, { at: '/spec', what: 'scheduled task' })) problems.push(problem);
     for (const problem of scheduledTaskRules(spec)) problems.push(problem);
+    for (const problem of taskDefinitionRules(spec)) problems.push(problem);
   }
   if (kind === 'CapacityProvider') {
     for (const problem of capacityProviderRules(spec)) problems.push(problem);

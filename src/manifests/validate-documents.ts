@@ -296,7 +296,10 @@ function checkDocument(doc: ParsedDocument): DocumentCheck {
   const rendered = renderDocument(document, { declaredEnvironments: NO_ENVIRONMENTS });
   const manifest = rendered.manifest ?? document;
   appendCapped(problems, rendered.problems);
-  appendCapped(problems, manifestProblems(envelope.kind, manifest));
+  for (const rule of manifestProblems(envelope.kind, manifest)) {
+    if (rule.severity === 'warning') warnings.push(rule);
+    else appendCapped(problems, [rule]);
+  }
   return { kind: envelope.kind, document: manifest, problems, warnings, ...(rendered.lookups.length > 0 ? { lookups: rendered.lookups } : {}) };
 }
 
@@ -473,8 +476,12 @@ function renderInstance(
   if (rendered.manifest !== undefined) {
     const stripped = withoutReadOnlyFields(template.kind, rendered.manifest);
     manifest = stripped.document;
-    warnings = locateAll(template, stripped.warnings.map(fromRendered));
-    for (const rule of manifestProblems(template.kind, manifest)) if (rules.length < MAX_PROBLEMS_PER_DOCUMENT) rules.push(fromRendered(rule));
+    const ruleWarnings: RuleProblem[] = [];
+    for (const rule of manifestProblems(template.kind, manifest)) {
+      if (rule.severity === 'warning') ruleWarnings.push(rule);
+      else if (rules.length < MAX_PROBLEMS_PER_DOCUMENT) rules.push(fromRendered(rule));
+    }
+    warnings = locateAll(template, [...stripped.warnings, ...ruleWarnings].map(fromRendered));
   }
   const problems = locateAll(template, rules);
   if (manifest === undefined) return { problems, warnings, candidate: undefined };

@@ -4,6 +4,7 @@ import { parseArn, taskDefinitionArn } from './arn.js';
 import { epochSeconds, optNumber, optString, optStringArray, type JsonObject } from './json-input.js';
 import type { OpContext } from './op-context.js';
 import { paginate } from './pagination.js';
+import { checkTaskDefinitionRequest } from './server-side-rules.js';
 import type { RegionState, TaskDefinitionRecord } from './state.js';
 import { addTags, parseTags, tagList } from './tags.js';
 import { normalizeTaskDefinition } from './task-definition-normalize.js';
@@ -53,6 +54,8 @@ export function registerTaskDefinition(ctx: OpContext, input: JsonObject): JsonO
     registeredAt: epochSeconds(ctx.now),
     registeredBy: `arn:aws:iam::${ctx.state.account}:root`,
   });
+  // After normalizing, so the checks it shares with these rules keep ECS's own messages.
+  checkTaskDefinitionRequest(input);
   const tags = parseTags(input.tags);
   const record: TaskDefinitionRecord = { arn, family: familyName as string, revision, status: 'ACTIVE', body };
   if (family) family.revisions.push(record);
