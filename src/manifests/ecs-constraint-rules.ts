@@ -168,7 +168,7 @@ function deploymentRules(out: Collector, config: Rec, kept: Rec | undefined, ctx
     // What ECS compares: the value sent, else the stored one, else its default (REPLICA 200/100, DAEMON 100/0).
     const max = num(config.maximumPercent) ?? num(kept?.maximumPercent) ?? (ctx.daemon ? 100 : 200);
     const min = num(config.minimumHealthyPercent) ?? num(kept?.minimumHealthyPercent) ?? (ctx.daemon ? 0 : 100);
-    if (min > max) {
+    if (min >= 0 && max >= 0 && min > max) {
       const pointer = config.minimumHealthyPercent !== undefined ? `${at}/minimumHealthyPercent` : `${at}/maximumPercent`;
       out.conflict(pointer, `minimumHealthyPercent ${min} is above maximumPercent ${max}${config.maximumPercent === undefined ? ' (the default)' : ''}; keep minimumHealthyPercent <= maximumPercent`);
     }
