@@ -35,6 +35,9 @@
  *   GET    /_sandbox/sts/calls              -> {assumeRole: {roleArn: n}}
  *   POST   /_sandbox/cloudformation/stacks  {accountId?, region?, stackName, outputs: {Key: Value | {value, description?, exportName?}}}
  *   POST   /_sandbox/ssm/parameters         {accountId?, region?, name, value, type?}
+ *   POST   /_sandbox/deployment-hooks       {hookTargetArn, result: 'SUCCEEDED' | 'FAILED' | 'IN_PROGRESS' | null}
+ *          (also served as POST /admin/deployment-hooks) What the AWS_LAMBDA lifecycle hook with that
+ *          target answers from now on; null restores the default, SUCCEEDED.
  */
 import { SandboxApiError } from './api-error.js';
 import { isObject, type Json, type JsonObject } from './json-input.js';
@@ -220,6 +223,16 @@ export function handleAdmin(core: SandboxCore, method: string, url: URL, rawBody
         const type = str(body, 'type');
         const { version } = core.putParameter({ name, value, ...(type ? { type } : {}), ...(accountId ? { accountId } : {}), ...(region ? { region } : {}) });
         return { status: 200, body: { name, version } };
+      }
+      case 'POST /deployment-hooks': {
+        const hookTargetArn = str(body, 'hookTargetArn');
+        if (!hookTargetArn) throw new SandboxApiError('InvalidParameterException', 'hookTargetArn is required');
+        const result = body.result;
+        if (result !== null && result !== undefined && result !== 'SUCCEEDED' && result !== 'FAILED' && result !== 'IN_PROGRESS') {
+          throw new SandboxApiError('InvalidParameterException', 'result must be "SUCCEEDED", "FAILED", "IN_PROGRESS" or null');
+        }
+        core.setDeploymentHookResult(hookTargetArn, result ?? undefined);
+        return { status: 200, body: { hookTargetArn, result: result ?? 'SUCCEEDED' } };
       }
       case 'POST /seed':
         applySeed(core, body as unknown as SeedDocument, 'request body');

@@ -16,6 +16,8 @@ import {
 import type { OpContext } from './op-context.js';
 import { paginate } from './pagination.js';
 import { addEvent, DEPLOYMENT_FIELDS, markBusy, startDeployment, type RolloutDeps } from './rollout.js';
+import { checkServiceRequest } from './server-side-rules.js';
+import { currentServiceDeployment, currentServiceRevisions, forgetServiceDeployments, strategyOf } from './service-deployments.js';
 import type { ClusterRecord, DeploymentRecord, RegionState, ServiceRecord, TaskDefinitionRecord } from './state.js';
 import { addTags, parseTags, tagList } from './tags.js';
 
@@ -169,6 +171,27 @@ function checkContainerReferences(td: TaskDefinitionRecord, fields: JsonObject):
   }
 }
 
+/**
+ * What the sandbox cannot run: a BLUE_GREEN, LINEAR or CANARY service whose
+ * load balancer has no alternate target group and production listener rule
+ * to shift traffic between (loadBalancers[].advancedConfiguration). ECS's
+ * other server-side rules are checkServiceRequest's (server-side-rules.ts).
+ * A service without a load balancer is headless: ECS runs the stages and
+ * shifts no traffic (docs/ecs-facts.md#service-deployments).
+ */
+function checkStrategyCanRun(deploymentConfiguration: JsonObject, fields: JsonObject): void {
+  const strategy = strategyOf(deploymentConfiguration);
+  if (strategy === 'ROLLING') return;
+  for (const lb of Array.isArray(fields.loadBalancers) ? fields.loadBalancers : []) {
+    const advanced = isObject(lb) && isObject(lb.advancedConfiguration) ? lb.advancedConfiguration : undefined;
+    if (typeof advanced?.alternateTargetGroupArn !== 'string' || typeof advanced.productionListenerRule !== 'string') {
+      throw invalidParameter(
+        `The ${strategy} deployment strategy requires advancedConfiguration with alternateTargetGroupArn and productionListenerRule on each load balancer.`,
+      );
+    }
+  }
+}
+
 function checkDesired(value: number | undefined): void {
   if (value !== undefined && (!Number.isInteger(value) || value < 0)) throw invalidParameter('desiredCount must be a non-negative integer.');
 }
@@ -237,6 +260,9 @@ export function serviceView(ctx: OpContext, svc: ServiceRecord, includeTags: boo
     events: svc.events,
     createdAt: epochSeconds(svc.createdAt),
   });
+  const current = currentServiceDeployment(svc);
+  if (current) view.currentServiceDeployment = current.arn;
+  if (svc.deployments.length > 0) view.currentServiceRevisions = currentServiceRevisions(ctx.state, svc);
   for (const key of LIST_DEFAULTS) view[key] = [];
   for (const [key, value] of Object.entries(svc.passthrough)) if (!(DEPLOYMENT_FIELDS as readonly string[]).includes(key)) view[key] = value;
   if (svc.networkConfiguration) view.networkConfiguration = svc.networkConfiguration;
@@ -299,6 +325,7 @@ function changesDeploymentFields(svc: ServiceRecord, updates: JsonObject): boole
 
 export function createService(ctx: ServiceOpContext, input: JsonObject): JsonObject {
   ctx.settle(ctx.state);
+  checkServiceRequest(input, 'CreateService');
   const cluster = findCluster(ctx.state, optString(input, 'cluster'));
   const name = optString(input, 'serviceName');
   if (!name) throw invalidParameter('serviceName can not be blank.');
@@ -324,6 +351,8 @@ export function createService(ctx: ServiceOpContext, input: JsonObject): JsonObj
   const tags = parseTags(input.tags);
   const passthrough = passthroughUpdates(input);
   checkContainerReferences(td, passthrough);
+  const deploymentConfiguration = mergeDeploymentConfiguration(defaultDeploymentConfiguration(scheduling), optObject(input, 'deploymentConfiguration'));
+  checkStrategyCanRun(deploymentConfiguration, passthrough);
 
   if (existing) forget(ctx.state, existing);
   const arn = serviceArn(ctx.state.region, ctx.state.account, cluster.name, name);
@@ -334,7 +363,7 @@ export function createService(ctx: ServiceOpContext, input: JsonObject): JsonObj
     status: 'ACTIVE',
     desiredCount: desiredCount ?? 0,
     taskDefinitionArn: td.arn,
-    deploymentConfiguration: mergeDeploymentConfiguration(defaultDeploymentConfiguration(scheduling), optObject(input, 'deploymentConfiguration')),
+    deploymentConfiguration,
     schedulingStrategy: scheduling,
     deploymentController: controller,
     propagateTags,
@@ -366,6 +395,7 @@ export function createService(ctx: ServiceOpContext, input: JsonObject): JsonObj
 }
 
 function forget(state: RegionState, svc: ServiceRecord): void {
+  forgetServiceDeployments(state, svc);
   svc.cluster.services.delete(svc.name);
   svc.nextStepAt = Infinity;
   state.tags.delete(svc.arn);
@@ -374,6 +404,7 @@ function forget(state: RegionState, svc: ServiceRecord): void {
 
 export function updateService(ctx: ServiceOpContext, input: JsonObject): JsonObject {
   ctx.settle(ctx.state);
+  checkServiceRequest(input, 'UpdateService');
   const cluster = findCluster(ctx.state, optString(input, 'cluster'));
   const id = optString(input, 'service');
   if (!id) throw invalidParameter('service can not be blank.');
@@ -408,6 +439,7 @@ export function applyServiceUpdate(ctx: ServiceOpContext, svc: ServiceRecord, in
   if (td && (tdId !== undefined || passthrough.loadBalancers !== undefined || passthrough.serviceRegistries !== undefined)) {
     checkContainerReferences(td, { ...svc.passthrough, ...passthrough });
   }
+  checkStrategyCanRun(deploymentConfiguration, { ...svc.passthrough, ...passthrough });
 
   // All checks passed: apply.
   if (td && td.arn !== svc.taskDefinitionArn) {

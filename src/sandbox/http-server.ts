@@ -51,6 +51,8 @@ export async function listen(core: SandboxCore, host: string, port: number): Pro
           res.writeHead(out.status, { ...out.headers, 'content-length': out.body.length }).end(Buffer.from(out.body));
           return;
         }
+        // The deployments contract names this admin route outside /_sandbox/ (docs/sandbox.md).
+        if (url.pathname === '/admin/deployment-hooks') url.pathname = `${ADMIN_PREFIX}deployment-hooks`;
         if (url.pathname.startsWith(ADMIN_PREFIX)) {
           const out = handleAdmin(core, req.method ?? 'GET', url, body);
           res.writeHead(out.status, { 'content-type': 'application/json' }).end(JSON.stringify(out.body));

@@ -18,6 +18,7 @@ import type { ThrottlingOption } from './throttle.js';
 import type { SandboxApi } from './operations.js';
 import type { StackOutputInput } from './cloudformation.js';
 import type { ParameterType } from './ssm.js';
+import type { HookResultSetting } from './deployment-strategies.js';
 
 export type { ThrottlingOption } from './throttle.js';
 export { ECS_THROTTLE_CATEGORIES, OPERATION_CATEGORY } from './throttle.js';
@@ -31,6 +32,7 @@ export type { Json, JsonObject } from './json-input.js';
 export type { SandboxApi } from './operations.js';
 export type { StackOutputInput } from './cloudformation.js';
 export type { ParameterType } from './ssm.js';
+export type { HookResultSetting } from './deployment-strategies.js';
 export { DEFAULT_ACCOUNT, DEFAULT_REGION, ACCOUNT_HEADER } from './request-identity.js';
 
 export { QUICKSTART_SEED } from './quickstart-seed.js';
@@ -109,6 +111,12 @@ export interface SandboxAdmin {
   putStack(target: { accountId?: string; region?: string; stackName: string; outputs: Readonly<Record<string, StackOutputInput>> }): { stackId: string };
   /** SSM Parameter Store: a new version of a parameter (type default String; overwrites). */
   putParameter(target: { accountId?: string; region?: string; name: string; value: string; type?: ParameterType }): { version: number };
+  /**
+   * What the AWS_LAMBDA lifecycle hook with this hookTargetArn answers from now on: SUCCEEDED (the default),
+   * FAILED (the deployment rolls back) or IN_PROGRESS (still running: asked again every 30 simulated seconds
+   * until its timeout). `undefined` restores the default.
+   */
+  setDeploymentHookResult(hookTargetArn: string, result: HookResultSetting | undefined): void;
 }
 
 export interface SandboxClientOptions {
@@ -173,6 +181,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     assumeRoleCalls: () => core.assumeRoleCalls(),
     putStack: (target) => core.putStack(target),
     putParameter: (target) => core.putParameter(target),
+    setDeploymentHookResult: (hookTargetArn, result) => core.setDeploymentHookResult(hookTargetArn, result),
   };
   const clock: SandboxClock = {
     now: () => core.clock.now(),

@@ -16,6 +16,7 @@ import * as scheduler from './scheduler.js';
 import * as sts from './sts.js';
 import * as ssm from './ssm.js';
 import * as cloudformation from './cloudformation.js';
+import * as serviceDeployments from './service-deployments.js';
 import type { ServiceOpContext } from './ecs-services.js';
 import type { JsonObject } from './json-input.js';
 
@@ -49,6 +50,10 @@ export const ECS_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
   DeleteService: services.deleteService,
   DescribeServices: services.describeServices,
   ListServices: services.listServices,
+  ListServiceDeployments: serviceDeployments.listServiceDeployments,
+  DescribeServiceDeployments: serviceDeployments.describeServiceDeployments,
+  StopServiceDeployment: serviceDeployments.stopServiceDeployment,
+  ContinueServiceDeployment: serviceDeployments.continueServiceDeployment,
   ListTasks: tasks.listTasks,
   DescribeTasks: tasks.describeTasks,
   RunTask: runTasks.runTask,

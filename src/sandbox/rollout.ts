@@ -15,10 +15,17 @@
  *     the PRIMARY launches tasks without exceeding maximumPercent.
  *  4. A PRIMARY with all its tasks RUNNING and nothing left to drain is
  *     COMPLETED and the service reaches a steady state.
+ * Steps 2-4 are the rolling update; a BLUE_GREEN, LINEAR or CANARY
+ * deployment in progress takes their place (deployment-strategies.ts). Every
+ * deployment is also a service deployment (service-deployments.ts).
  */
 import { taskArn } from './arn.js';
 import type { ImageOracle } from './image-oracle.js';
 import { epochSeconds, isObject, type JsonObject } from './json-input.js';
+import { stagedDeploymentOf, stepStagedDeployment, type HookResultSetting } from './deployment-strategies.js';
+import {
+  forgetServiceDeployments, recordServiceDeployment, serviceDeploymentBreakerFired, serviceDeploymentCompleted,
+} from './service-deployments.js';
 import type { DeploymentRecord, RegionState, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './state.js';
 
 export interface RolloutTimings {
@@ -52,6 +59,8 @@ export interface RolloutDeps {
   readonly images: ImageOracle;
   readonly timings: RolloutTimings;
   readonly newId: () => string;
+  /** What the admin API set for a Lambda lifecycle hook target (undefined: it answers SUCCEEDED). */
+  readonly hookResult?: (hookTargetArn: string) => HookResultSetting | undefined;
 }
 
 export function circuitBreakerThreshold(desiredCount: number): number {
@@ -94,8 +103,12 @@ function deploymentConfigurations(svc: ServiceRecord): JsonObject | undefined {
   return out;
 }
 
-/** Makes a new PRIMARY deployment of the service's current task definition. */
-export function startDeployment(state: RegionState, svc: ServiceRecord, now: number, deps: RolloutDeps): DeploymentRecord {
+/**
+ * Makes a new PRIMARY deployment of the service's current task definition,
+ * and its service deployment. A rollback's deployment belongs to the service
+ * deployment that is rolling back, so `rollback` records none.
+ */
+export function startDeployment(state: RegionState, svc: ServiceRecord, now: number, deps: RolloutDeps, options: { rollback?: boolean } = {}): DeploymentRecord {
   for (const d of svc.deployments) d.status = 'ACTIVE';
   const id = newDeploymentId(deps.newId);
   const deployment: DeploymentRecord = {
@@ -117,6 +130,7 @@ export function startDeployment(state: RegionState, svc: ServiceRecord, now: num
   const configurations = deploymentConfigurations(svc);
   if (configurations) deployment.configurations = configurations;
   svc.deployments.unshift(deployment);
+  if (!options.rollback) recordServiceDeployment(state, svc, deployment, now, deps.newId);
   markBusy(state, svc, now);
   return deployment;
 }
@@ -137,7 +151,7 @@ export function settleRegion(state: RegionState, now: number, deps: RolloutDeps)
   }
 }
 
-function stopTask(task: TaskRecord, at: number, reason: string, code: string): void {
+export function stopTask(task: TaskRecord, at: number, reason: string, code: string): void {
   task.lastStatus = 'STOPPED';
   task.desiredStatus = 'STOPPED';
   task.stoppedAt = at;
@@ -145,7 +159,7 @@ function stopTask(task: TaskRecord, at: number, reason: string, code: string): v
   task.stopCode = code;
 }
 
-function launchTask(state: RegionState, svc: ServiceRecord, deployment: DeploymentRecord, t: number, deps: RolloutDeps): TaskRecord {
+export function launchTask(state: RegionState, svc: ServiceRecord, deployment: DeploymentRecord, t: number, deps: RolloutDeps): TaskRecord {
   const id = deps.newId().replace(/-/g, '');
   const td = state.taskDefinitionsByArn.get(deployment.taskDefinitionArn);
   const containers = td ? containersOf(td) : [];
@@ -228,6 +242,7 @@ function step(state: RegionState, svc: ServiceRecord, t: number, deps: RolloutDe
     svc.cluster.services.delete(svc.name);
     for (const task of svc.tasks.values()) state.taskIndex.delete(task.arn);
     state.tags.delete(svc.arn);
+    forgetServiceDeployments(state, svc);
     svc.nextStepAt = Infinity;
     return;
   }
@@ -256,6 +271,58 @@ function step(state: RegionState, svc: ServiceRecord, t: number, deps: RolloutDe
     }
   }
 
+  const desired = svc.status === 'DRAINING' ? 0 : svc.desiredCount;
+  const started: TaskRecord[] = [];
+  const staged = stagedDeploymentOf(svc);
+  let stagedWake = Infinity;
+  let primary: DeploymentRecord | undefined;
+  if (staged) {
+    stagedWake = stepStagedDeployment(state, svc, staged, t, deps, started, stoppedNow);
+    primary = svc.deployments[0];
+  } else {
+    primary = rollingStep(state, svc, t, deps, desired, started, stoppedNow);
+  }
+
+  if (started.length > 0) addEvent(svc, t, `has started ${started.length} tasks: ${started.map((x) => `(task ${x.id})`).join(' ')}.`, deps.newId);
+  const failed = stoppedNow.filter((x) => x.stopCode !== 'ServiceSchedulerInitiated');
+  const drained = stoppedNow.filter((x) => x.stopCode === 'ServiceSchedulerInitiated');
+  if (drained.length > 0) addEvent(svc, t, `has stopped ${drained.length} running tasks: ${drained.map((x) => `(task ${x.id})`).join(' ')}.`, deps.newId);
+  for (const task of failed) addEvent(svc, t, `task ${task.id} stopped: ${task.stoppedReason ?? ''}`, deps.newId);
+  pruneStopped(state, svc);
+
+  // 5. draining services become INACTIVE once their tasks are gone
+  let next = Infinity;
+  let anyLive = false;
+  for (const task of svc.tasks.values()) {
+    if (task.lastStatus === 'PENDING') next = Math.min(next, task.readyAt);
+    if (task.lastStatus === 'RUNNING' && task.exitAt !== undefined) next = Math.min(next, task.exitAt);
+    if (task.lastStatus !== 'STOPPED') anyLive = true;
+  }
+  if (svc.status === 'DRAINING' && !anyLive) {
+    svc.status = 'INACTIVE';
+    svc.inactiveSince = t;
+    next = t + deps.timings.inactiveRetentionMs;
+  } else if (staged && stagedDeploymentOf(svc) === staged) {
+    // A staged deployment sleeps through hook waits and bake times: it wakes when they end.
+    next = Math.min(next, stagedWake);
+  } else if (primary && (primary.rolloutState === 'IN_PROGRESS'
+    || (primary.rolloutState !== 'FAILED' && (svc.deployments.length > 1 || liveCount(svc) !== desired)))) {
+    next = Math.min(next, t + deps.timings.stepMs);
+  }
+  svc.nextStepAt = Math.max(next, t + 1);
+  if (next === Infinity) svc.nextStepAt = Infinity;
+}
+
+function liveCount(svc: ServiceRecord): number {
+  let n = 0;
+  for (const task of svc.tasks.values()) if (task.lastStatus !== 'STOPPED') n++;
+  return n;
+}
+
+/** Steps 2-4 of a rolling update (the circuit breaker, draining and launching, completion); returns the PRIMARY. */
+function rollingStep(
+  state: RegionState, svc: ServiceRecord, t: number, deps: RolloutDeps, desired: number, started: TaskRecord[], stoppedNow: TaskRecord[],
+): DeploymentRecord | undefined {
   // 2. circuit breaker
   let primary = svc.deployments[0];
   const config = deploymentConfig(svc);
@@ -266,16 +333,17 @@ function step(state: RegionState, svc: ServiceRecord, t: number, deps: RolloutDe
     addEvent(svc, t, `(deployment ${primary.id}) deployment failed: tasks failed to start.`, deps.newId);
     const target = svc.lastCompletedTaskDefinitionArn;
     if (config.rollback && target && target !== primary.taskDefinitionArn) {
-      const failedId = primary.id;
+      const failed = primary;
       svc.taskDefinitionArn = target;
-      primary = startDeployment(state, svc, t, deps);
-      primary.rolloutStateReason = `ECS deployment detected failure in ${failedId}. Rolling back to task definition ${target}.`;
+      primary = startDeployment(state, svc, t, deps, { rollback: true });
+      serviceDeploymentBreakerFired(state, svc, failed, primary, t);
+      primary.rolloutStateReason = `ECS deployment detected failure in ${failed.id}. Rolling back to task definition ${target}.`;
       addEvent(svc, t, `rolling back to deployment ${primary.id} (task definition ${target}).`, deps.newId);
+    } else {
+      serviceDeploymentBreakerFired(state, svc, primary, undefined, t);
     }
   }
 
-  const desired = svc.status === 'DRAINING' ? 0 : svc.desiredCount;
-  const started: TaskRecord[] = [];
   if (primary) {
     primary.desiredCount = desired;
     const live = (d: string | undefined, status?: 'PENDING' | 'RUNNING') =>
@@ -329,42 +397,19 @@ function step(state: RegionState, svc: ServiceRecord, t: number, deps: RolloutDe
       primary.rolloutState = 'COMPLETED';
       primary.rolloutStateReason = `ECS deployment ${primary.id} completed.`;
       svc.lastCompletedTaskDefinitionArn = primary.taskDefinitionArn;
+      serviceDeploymentCompleted(svc, primary, t);
       if (svc.status === 'ACTIVE') {
         addEvent(svc, t, `(deployment ${primary.id}) deployment completed.`, deps.newId);
         addEvent(svc, t, 'has reached a steady state.', deps.newId);
       }
     }
   }
-
-  if (started.length > 0) addEvent(svc, t, `has started ${started.length} tasks: ${started.map((x) => `(task ${x.id})`).join(' ')}.`, deps.newId);
-  const failed = stoppedNow.filter((x) => x.stopCode !== 'ServiceSchedulerInitiated');
-  const drained = stoppedNow.filter((x) => x.stopCode === 'ServiceSchedulerInitiated');
-  if (drained.length > 0) addEvent(svc, t, `has stopped ${drained.length} running tasks: ${drained.map((x) => `(task ${x.id})`).join(' ')}.`, deps.newId);
-  for (const task of failed) addEvent(svc, t, `task ${task.id} stopped: ${task.stoppedReason ?? ''}`, deps.newId);
-  pruneStopped(state, svc);
-
-  // 5. draining services become INACTIVE once their tasks are gone
-  let next = Infinity;
-  let anyLive = false;
-  for (const task of svc.tasks.values()) {
-    if (task.lastStatus === 'PENDING') next = Math.min(next, task.readyAt);
-    if (task.lastStatus === 'RUNNING' && task.exitAt !== undefined) next = Math.min(next, task.exitAt);
-    if (task.lastStatus !== 'STOPPED') anyLive = true;
-  }
-  if (svc.status === 'DRAINING' && !anyLive) {
-    svc.status = 'INACTIVE';
-    svc.inactiveSince = t;
-    next = t + deps.timings.inactiveRetentionMs;
-  } else if (primary && (primary.rolloutState === 'IN_PROGRESS'
-    || (primary.rolloutState !== 'FAILED' && (svc.deployments.length > 1 || liveCount(svc) !== desired)))) {
-    next = Math.min(next, t + deps.timings.stepMs);
-  }
-  svc.nextStepAt = Math.max(next, t + 1);
-  if (next === Infinity) svc.nextStepAt = Infinity;
+  return primary;
 }
 
-function liveCount(svc: ServiceRecord): number {
-  let n = 0;
-  for (const task of svc.tasks.values()) if (task.lastStatus !== 'STOPPED') n++;
-  return n;
+/** Live (PENDING or RUNNING) tasks of one deployment. */
+export function liveTasksOf(svc: ServiceRecord, deploymentId: string): TaskRecord[] {
+  const out: TaskRecord[] = [];
+  for (const task of svc.tasks.values()) if (task.lastStatus !== 'STOPPED' && task.deploymentId === deploymentId) out.push(task);
+  return out;
 }

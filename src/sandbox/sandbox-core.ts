@@ -25,6 +25,7 @@ import { decodeCborRequest, encodeCborResponse } from './rpc-v2-cbor.js';
 import { setServiceLoad, settleScaling } from './scaling-simulation.js';
 import { DEFAULT_ACCOUNT, DEFAULT_REGION, identify, type CallerPrincipal } from './request-identity.js';
 import { DEFAULT_TIMINGS, settleRegion, type RolloutDeps, type RolloutTimings } from './rollout.js';
+import type { HookResultSetting } from './deployment-strategies.js';
 import { SimClock } from './sim-clock.js';
 import { SandboxState, type RegionState, type ServiceRecord } from './state.js';
 import { Throttler, type ThrottlingOption } from './throttle.js';
@@ -83,6 +84,8 @@ export class SandboxCore {
   readonly #callLog: CallLog;
   /** Services another tool keeps changing back (fightService): `account/region/cluster/service` -> the fields it sets. */
   readonly #fighters = new Map<string, JsonObject>();
+  /** Lambda lifecycle hook target ARN -> what every invocation answers (default SUCCEEDED). */
+  readonly #hookResults = new Map<string, HookResultSetting>();
 
   constructor(options: SandboxCoreOptions = {}) {
     const realNow = options.realNow ?? Date.now;
@@ -287,7 +290,8 @@ export class SandboxCore {
   }
 
   rolloutDeps(): RolloutDeps {
-    return { images: this.images, timings: this.#timings, newId: randomUUID };
+    const hookResults = this.#hookResults;
+    return { images: this.images, timings: this.#timings, newId: randomUUID, hookResult: (arn) => hookResults.get(arn) };
   }
 
   /** Advances every Region's rollouts to the current simulated time. */
@@ -313,7 +317,10 @@ export class SandboxCore {
     for (const key of this.#fighters.keys()) if (accountId === undefined || key.startsWith(`${accountId}/`)) this.#fighters.delete(key);
     this.resetCallCounts(accountId);
     this.#throttler.reset(accountId);
-    if (accountId === undefined) this.images.clearCrashing();
+    if (accountId === undefined) {
+      this.images.clearCrashing();
+      this.#hookResults.clear();
+    }
   }
 
   /** Calls per operation for one account, or summed over all accounts. */
@@ -453,6 +460,23 @@ export class SandboxCore {
 
   setServiceTaskDefinition(address: ServiceAddress, taskDefinition: string): JsonObject {
     return this.mutateService(address, { taskDefinition });
+  }
+
+  /**
+   * What the AWS_LAMBDA lifecycle hook `hookTargetArn` answers from now on
+   * (deployment-strategies.ts): SUCCEEDED, FAILED, or IN_PROGRESS (still
+   * running: asked again every 30 s until its timeout). `undefined` restores SUCCEEDED.
+   */
+  setDeploymentHookResult(hookTargetArn: string, result: HookResultSetting | undefined): void {
+    if (!hookTargetArn) throw invalidParameter('hookTargetArn can not be blank.');
+    if (result === undefined) {
+      this.#hookResults.delete(hookTargetArn);
+      return;
+    }
+    if (result !== 'SUCCEEDED' && result !== 'FAILED' && result !== 'IN_PROGRESS') {
+      throw invalidParameter('result must be SUCCEEDED, FAILED, IN_PROGRESS or null.');
+    }
+    this.#hookResults.set(hookTargetArn, result);
   }
 
   // ---- STS, SSM and CloudFormation admin ----

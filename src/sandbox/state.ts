@@ -13,6 +13,12 @@ import { StsState } from './sts.js';
 export type ServiceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE';
 export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
 export type TaskStatus = 'PENDING' | 'RUNNING' | 'STOPPED';
+export type ServiceDeploymentStatus =
+  | 'PENDING' | 'IN_PROGRESS' | 'SUCCESSFUL' | 'STOPPED' | 'STOP_REQUESTED'
+  | 'ROLLBACK_REQUESTED' | 'ROLLBACK_IN_PROGRESS' | 'ROLLBACK_SUCCESSFUL' | 'ROLLBACK_FAILED';
+export type DeploymentStrategyName = 'ROLLING' | 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
+export type LifecycleHookStatus = 'IN_PROGRESS' | 'AWAITING_ACTION' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+export type LifecycleHookAction = 'CONTINUE' | 'ROLLBACK';
 
 export interface ClusterRecord {
   readonly name: string;
@@ -64,6 +70,64 @@ export interface DeploymentRecord {
   configurations?: JsonObject;
   /** Image -> digest resolved by the first launch that found it (ECS versionConsistency). */
   pinnedDigests?: Map<string, string>;
+}
+
+/** One service revision: what one DeploymentRecord runs (its id's digits name the revision). */
+export interface ServiceRevisionRef {
+  readonly arn: string;
+  readonly deploymentId: string;
+  readonly taskDefinitionArn: string;
+}
+
+/** One run of a lifecycle hook at one stage (a linear deployment runs PRODUCTION_TRAFFIC_SHIFT hooks once per step). */
+export interface LifecycleHookRun {
+  readonly hookId: string;
+  readonly targetType: 'AWS_LAMBDA' | 'PAUSE';
+  readonly targetArn?: string;
+  readonly stage: string;
+  /** The stage visit (ServiceDeploymentRecord.stageVisit) it belongs to. */
+  readonly visit: number;
+  status: LifecycleHookStatus;
+  readonly expiresAt: number;
+  readonly timeoutAction: LifecycleHookAction;
+  /** AWS_LAMBDA answering IN_PROGRESS: when ECS invokes it again. */
+  nextCheckAt: number;
+}
+
+/**
+ * A service deployment as ListServiceDeployments / DescribeServiceDeployments
+ * report it (service-deployments.ts); staged strategies are driven by
+ * deployment-strategies.ts.
+ */
+export interface ServiceDeploymentRecord {
+  readonly arn: string;
+  readonly strategy: DeploymentStrategyName;
+  /** The service's deploymentConfiguration when it started. */
+  readonly deploymentConfiguration: JsonObject;
+  readonly createdAt: number;
+  readonly startedAt: number;
+  updatedAt: number;
+  finishedAt?: number;
+  stoppedAt?: number;
+  readonly target: ServiceRevisionRef;
+  readonly sources: readonly ServiceRevisionRef[];
+  status: ServiceDeploymentStatus;
+  statusReason?: string;
+  lifecycleStage?: string;
+  /** Staged strategies: how many times the current stage was entered (linear and canary repeat traffic shift stages). */
+  stageVisit: number;
+  /** Staged strategies: hooks of the current stage visit have been started. */
+  stageHooksStarted: boolean;
+  /** Staged strategies: the end of a bake wait in the current stage. */
+  waitUntil?: number;
+  hooks: LifecycleHookRun[];
+  rollback?: { readonly reason: string; readonly startedAt: number; readonly serviceRevisionArn: string };
+  /** The DeploymentRecord a rollback made PRIMARY: its completion is ROLLBACK_SUCCESSFUL. */
+  rollbackDeploymentId?: string;
+  circuitBreakerTriggered?: boolean;
+  /** Staged strategies: the target revision's requested traffic weights (the sources share the rest). */
+  productionWeight: number;
+  testWeight: number;
 }
 
 export interface TaskRecord {
@@ -159,6 +223,8 @@ export interface ServiceRecord {
   events: ServiceEvent[];
   /** Live tasks and recently stopped ones (bounded), by id. */
   readonly tasks: Map<string, TaskRecord>;
+  /** Service deployments, newest first (bounded: service-deployments.ts). */
+  serviceDeployments?: ServiceDeploymentRecord[];
   /** Task definition of the last COMPLETED deployment: the rollback target. */
   lastCompletedTaskDefinitionArn?: string;
   /** Simulated time of the next rollout step; Infinity when the service is steady. */
@@ -202,6 +268,8 @@ export class RegionState {
   readonly steps = new StepQueue();
   /** Task ARN -> owning service, for DescribeTasks by ARN. */
   readonly taskIndex = new Map<string, ServiceRecord>();
+  /** Service deployment ARN -> owning service (DescribeServiceDeployments, Stop, Continue). */
+  readonly serviceDeploymentIndex = new Map<string, ServiceRecord>();
   /** One-off tasks by ARN (they also sit in their cluster's standaloneTasks). */
   readonly standaloneTaskIndex = new Map<string, StandaloneTaskRecord>();
   /** One-off tasks with a lifecycle step pending, by due time. */

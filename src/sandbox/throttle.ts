@@ -48,6 +48,11 @@ export const OPERATION_CATEGORY: Readonly<Record<string, ThrottleCategory>> = {
   CreateService: 'service-modify',
   UpdateService: 'service-modify',
   DeleteService: 'service-modify',
+  // The deployments API shares the service buckets (src/ecs/rate-limits.ts).
+  ListServiceDeployments: 'service-read',
+  DescribeServiceDeployments: 'service-read',
+  StopServiceDeployment: 'service-modify',
+  ContinueServiceDeployment: 'service-modify',
   ListTasks: 'task-read',
   DescribeTasks: 'task-read',
   RunTask: 'task-launch',
