@@ -189,7 +189,7 @@ describe('rules ECS enforces server-side', () => {
     const snapshot = validate(content);
     expect(snapshot.problems).toEqual([]);
     expect(snapshot.services).toHaveLength(1);
-    expect(snapshot.warnings.map((w) => `${w.code} ${w.pointer}`)).toEqual([expected]);
+    expect((snapshot.warnings ?? []).map((w) => `${w.code} ${w.pointer}`)).toEqual([expected]);
   });
 
   it('checks the task definitions of scheduled tasks and deploy hooks too', () => {

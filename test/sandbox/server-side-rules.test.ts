@@ -139,7 +139,7 @@ const manifestArb = fc.record({
   advancedConfiguration: mostly(advancedArb, fc.constant(undefined)),
   withLoadBalancer: fc.boolean(),
   healthCheck: opt(fc.record({
-    command: mostly(fc.constantFrom(['CMD-SHELL', 'true'], ['CMD', '/bin/true']), fc.constant(['true'])),
+    command: mostly<string[]>(fc.constantFrom(['CMD-SHELL', 'true'], ['CMD', '/bin/true']), fc.constant(['true'])),
     interval: opt(int(5, 300, 4, 301)),
     timeout: opt(int(2, 60, 1, 61, 120)),
     retries: opt(int(1, 10, 0, 11)),
