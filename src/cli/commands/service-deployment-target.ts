@@ -89,11 +89,21 @@ export function selectInstance(snapshot: ManifestSnapshot, service: string, filt
   throw new GitopsError('CLI_SERVICE_AMBIGUOUS', `service "${service}" is declared ${matches.length} times: ${matches.map(describeInstance).join(', ')}; pick one with ${flags.join(' or ')}`, { service, flags });
 }
 
-/** ECS (or what stands in for it) does not know the deployments API: moto, older ECS-compatible endpoints. */
-export function isDeploymentsApiMissing(error: unknown): boolean {
-  if (!(error instanceof AwsCallError)) return false;
-  if (['UnknownOperationException', 'InvalidAction', 'NotImplementedError', 'NotImplemented'].includes(error.awsName)) return true;
-  return /not (?:been )?implemented|unknown operation|is not supported/i.test(error.message);
+/**
+ * ECS (or what stands in for it) does not know the deployments API: an
+ * operation it calls unknown or unsupported, or a server error whose body is
+ * no AWS error at all (moto answers an action it has not implemented with an
+ * HTML "500 Internal Server Error" page, which the SDK cannot parse; ECS
+ * itself always answers in JSON).
+ */
+export function deploymentsApiMissing(error: unknown): string | undefined {
+  if (!(error instanceof AwsCallError)) return undefined;
+  if (/^(UnknownOperation|UnsupportedOperation|InvalidAction|NotImplemented)/i.test(error.awsName)
+    || /not (?:been |yet )?implemented|unknown operation|is not supported/i.test(error.message)) return error.awsName;
+  if (error.outcome === 'server_error' && (error.awsName === 'SyntaxError' || /is not valid JSON|<!doctype|<html/i.test(error.message))) {
+    return 'an HTTP 5xx answer that is not an AWS error, as moto gives for an action it has not implemented';
+  }
+  return undefined;
 }
 
 function unavailable(instance: DesiredService, detail: string): GitopsError {
@@ -107,7 +117,8 @@ async function deploymentsCall<T>(instance: DesiredService, operation: string, c
   try {
     return await call();
   } catch (error) {
-    if (isDeploymentsApiMissing(error)) throw unavailable(instance, `${operation}: ${(error as AwsCallError).awsName}`);
+    const missing = deploymentsApiMissing(error);
+    if (missing !== undefined) throw unavailable(instance, `${operation}: ${missing}`);
     throw error;
   }
 }
