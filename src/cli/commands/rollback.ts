@@ -3,7 +3,7 @@
  * with StopServiceDeployment(stopType ROLLBACK), so ECS returns the service to
  * the revision it ran before. A temporary override of Git: the controller
  * holds the Git content that deployment rolled out as failed until the
- * manifest changes (docs/deployments.md, "rollback and GitOps"). Exit 0 when
+ * manifest changes (docs/deployments.md, "How it fits GitOps"). Exit 0 when
  * ECS took the request; 1 with a named code when nothing runs
  * (CLI_NO_DEPLOYMENT_IN_PROGRESS), the name does not pick one service or the
  * endpoint has no deployments API.
