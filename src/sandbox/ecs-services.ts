@@ -404,13 +404,14 @@ function forget(state: RegionState, svc: ServiceRecord): void {
 
 export function updateService(ctx: ServiceOpContext, input: JsonObject): JsonObject {
   ctx.settle(ctx.state);
-  checkServiceRequest(input, 'UpdateService');
   const cluster = findCluster(ctx.state, optString(input, 'cluster'));
   const id = optString(input, 'service');
   if (!id) throw invalidParameter('service can not be blank.');
   const svc = findService(cluster, id);
   if (!svc) throw serviceNotFound();
   if (svc.status !== 'ACTIVE') throw serviceNotActive();
+  // A partial update is judged together with what the service keeps (a load balancer sent alone to a BLUE_GREEN service).
+  checkServiceRequest(input, 'UpdateService', svc);
   return applyServiceUpdate(ctx, svc, input);
 }
 
