@@ -133,6 +133,8 @@ export interface RolloutStatus {
   readonly serviceDeploymentArn?: string;
   /** ECS's status: PENDING, IN_PROGRESS, SUCCESSFUL, STOPPED, ROLLBACK_SUCCESSFUL, ... (on the fallback path the rolloutState). */
   readonly state: string;
+  /** Why it is where it is, in words: "waiting for approval at STAGE", "rolling back: why", "rolled back: why". */
+  readonly reason?: string;
   /** ECS's lifecycleStage (RECONCILE_SERVICE, SCALE_UP, TEST_TRAFFIC_SHIFT, ..., BAKE_TIME, CLEAN_UP). */
   readonly lifecycleStage?: string;
   readonly startedAt?: string;

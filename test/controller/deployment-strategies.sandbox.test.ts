@@ -165,7 +165,10 @@ describe('deployment strategies followed through the deployments API (controller
     await eventually(() => status()?.rollout?.waitingForApproval !== undefined, () => status(), 30_000);
     const waiting = status();
     expect(waiting?.health).toBe('Progressing');
-    expect(waiting?.rollout).toMatchObject({ strategy, state: 'IN_PROGRESS', lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT', waitingForApproval: { stage: 'POST_TEST_TRAFFIC_SHIFT' } });
+    expect(waiting?.rollout).toMatchObject({
+      strategy, state: 'IN_PROGRESS', lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT', reason: 'waiting for approval at POST_TEST_TRAFFIC_SHIFT',
+      waitingForApproval: { stage: 'POST_TEST_TRAFFIC_SHIFT' },
+    });
     const labels = { account: '', region: REGION, cluster: 'demo', service: 'web' };
     expect(await valueOf(registry, 'ecs_gitops_rollout_stage', { ...labels, stage: 'POST_TEST_TRAFFIC_SHIFT' })).toBe(1);
     expect(await valueOf(registry, 'ecs_gitops_rollout_waiting_for_approval_since_seconds', labels)).toBeGreaterThan(0);

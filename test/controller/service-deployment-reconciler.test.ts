@@ -22,6 +22,7 @@ import type { DesiredService } from '../../src/manifests/types.js';
 import { silentLogger, type Logger } from '../../src/observe/logger.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { bindServiceStatusMetrics } from '../../src/observe/service-status-metrics.js';
+import { startHttpServer } from '../../src/observe/http-server.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { seriesOf, valueOf } from '../observe/metric-values.js';
 import { manifestDirsForFile, serviceManifest, type ServiceDoc } from './harness.js';
@@ -91,7 +92,7 @@ async function manifest(doc: ServiceDoc): Promise<DesiredService> {
   return found;
 }
 
-function world() {
+function world(options: { rolloutTimeoutMs?: number } = {}) {
   const clock = new FakeClock();
   const memory = new MemoryEcs();
   memory.seedCluster(CLUSTER, { capacityProviders: ['FARGATE'] });
@@ -101,7 +102,7 @@ function world() {
   const registry = new Registry();
   const metrics = createMetrics(registry, { defaultMetrics: false });
   bindServiceStatusMetrics(metrics, status);
-  const reconciler = new ServiceReconciler({ clock, planner: defaultPlanner, controllerId: 'ecs-gitops', mode: 'auto', rolloutPollMs: 2000 });
+  const reconciler = new ServiceReconciler({ clock, planner: defaultPlanner, controllerId: 'ecs-gitops', mode: 'auto', rolloutPollMs: 2000, ...options });
   const warnings: string[] = [];
   const log = Object.assign(Object.create(silentLogger()) as Logger, { warn: (_fields: unknown, message: string) => { warnings.push(message); } });
   const pass = async (desired: DesiredService, revision = 'rev-1') => {
@@ -166,6 +167,46 @@ describe('rollouts followed through the deployments API', () => {
     expect(w.ecs.describeCalls).toBe(2);
     expect(w.status.get(desired.key)?.rollout?.result).toBe('completed');
     expect(await valueOf(w.registry, 'ecs_gitops_deployment_duration_seconds_count', { result: 'completed' })).toBe(1);
+  });
+
+  it('status.rollout is what /api/v1/services shows, reason included', async () => {
+    const w = world();
+    const desired = await manifest({ name: 'web' });
+    await w.pass(desired);
+    w.ecs.set('web', { status: 'ROLLBACK_IN_PROGRESS', startedAt: new Date(w.clock.now()), deploymentCircuitBreaker: { status: 'TRIGGERED', failureCount: 3 } });
+    await w.pass(desired);
+    const server = await startHttpServer({ host: '127.0.0.1', port: 0, registry: w.registry, status: w.status, readiness: () => ({ ready: true, reasons: [] }) });
+    try {
+      const body = await (await fetch(`${server.url}/api/v1/services/eu-west-1/${CLUSTER}/web`)).json() as { rollout?: Record<string, unknown> };
+      expect(body.rollout).toMatchObject({
+        strategy: 'BLUE_GREEN', source: 'service-deployment', serviceDeploymentArn: w.ecs.current.get('web'), state: 'ROLLBACK_IN_PROGRESS',
+        reason: 'rolling back: the deployment circuit breaker triggered (3 failed tasks)',
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('never times out a rollout waiting for approval; one that is not waiting times out after the timeout and its bake time', async () => {
+    const w = world({ rolloutTimeoutMs: 60_000 });
+    const desired = await manifest({ name: 'web' });
+    await w.pass(desired);
+    // Past the 60 s timeout, within it plus the 5 minutes of bake time: still followed.
+    w.ecs.set('web', { status: 'IN_PROGRESS', lifecycleStage: 'SCALE_UP' });
+    await w.clock.advance(180_000);
+    expect((await w.pass(desired)).rollout).toBeUndefined();
+    expect(w.status.get(desired.key)?.health).toBe('Progressing');
+    w.ecs.set('web', { status: 'IN_PROGRESS', lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT', lifecycleHookDetails: [{ hookId: 'approve', targetType: 'PAUSE', status: 'AWAITING_ACTION' }] });
+    await w.clock.advance(3_600_000);
+    expect((await w.pass(desired)).rollout).toBeUndefined();
+    expect(w.status.get(desired.key)?.health).toBe('Progressing');
+
+    // Continued: now the clock counts (60 s + the 5 minutes of bake time from the apply).
+    w.ecs.set('web', { lifecycleStage: 'BAKE_TIME', lifecycleHookDetails: [{ hookId: 'approve', targetType: 'PAUSE', status: 'SUCCEEDED' }] });
+    const timedOut = await w.pass(desired);
+    expect(timedOut.rollout).toBe('timed_out');
+    expect(w.status.get(desired.key)).toMatchObject({ health: 'Degraded', lastError: { code: 'CONTROLLER_ROLLOUT_TIMED_OUT' }, rollout: { result: 'timed_out' } });
+    expect(await valueOf(w.registry, 'ecs_gitops_deployment_duration_seconds_count', { result: 'timed_out' })).toBe(1);
   });
 
   it('a hook that failed: ROLLBACK_SUCCESSFUL is Degraded naming the stage and hook, and the content is held', async () => {

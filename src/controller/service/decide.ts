@@ -163,14 +163,15 @@ function assessHealth(input: ServiceDecisionInput, desired: DesiredService, serv
   if (!watch) return { health: assessRollout(service).health, patch: {}, memory: next };
 
   // The service deployment is read only while the service is there (a gone service is judged below).
-  const read = input.observed.observation.serviceDeployment;
+  const fetched = input.observed.observation.serviceDeployment;
   const live = service && service.status !== 'INACTIVE' && service.status !== 'DRAINING';
-  const deployment = live && read && read.serviceDeploymentArn === serviceDeploymentArnFor(watch, service) ? read : undefined;
+  const deployment = live && fetched && fetched.serviceDeploymentArn === serviceDeploymentArnFor(watch, service) ? fetched : undefined;
   watch = observeWatch(watch, deployment, deployment?.serviceDeploymentArn, input.now);
   next = { ...next, watched: watch };
   const assessment = deployment ? assessServiceDeployment(deployment) : assessRollout(service, watch);
   const strategy = strategyOf(desired.manifest.spec.deploymentConfiguration as ECS.DeploymentConfiguration | undefined);
-  const rollout = deployment ? rolloutStatusFromDeployment(deployment, watch, input.now) : rolloutStatusFromService(service, watch, strategy);
+  const read = deployment ? rolloutStatusFromDeployment(deployment, watch, input.now) : rolloutStatusFromService(service, watch, strategy);
+  const rollout: RolloutStatus = assessment.reason ? { ...read, reason: assessment.reason } : read;
   const finished = (result: RolloutStatus['result']): RolloutStatus => ({ ...rollout, result, finishedAt: rollout.finishedAt ?? at });
 
   if (assessment.outcome === 'in_progress') {
