@@ -31,6 +31,8 @@ export interface ApplyResult {
   readonly registeredTaskDefinitionArn?: string;
   /** The service as CreateService/UpdateService returned it. */
   readonly service?: ECS.Service;
+  /** The service deployment that create or update started (its `currentServiceDeployment`), where ECS has the deployments API. */
+  readonly serviceDeploymentArn?: string;
   readonly performed: readonly ActionKind[];
   /** True when a create or update asked ECS for a new deployment. */
   readonly deploymentStarted: boolean;
@@ -189,6 +191,7 @@ export class Applier {
     return {
       ...(taskDefinitionArn ? { taskDefinitionArn } : {}), ...(registered ? { registeredTaskDefinitionArn: registered } : {}),
       ...(service ? { service } : {}), performed, deploymentStarted,
+      ...(deploymentStarted && service?.currentServiceDeployment ? { serviceDeploymentArn: service.currentServiceDeployment } : {}),
     };
   }
 }

@@ -436,7 +436,7 @@ export function settle(input: ServiceDecisionInput, decision: ServiceDecision, a
     const imageUpdates = { updates: policy.imageUpdates, deployed: true };
     const patch = { ...decision.patch, health: 'Progressing' as const, lastError: undefined, imageDigests: Object.fromEntries(policy.followDigests) };
     if (input.followRollouts && service.taskDefinition) {
-      const watched = startWatch(input, service.taskDefinition, desired, result.service);
+      const watched = startWatch(input, service.taskDefinition, desired, result.serviceDeploymentArn);
       memory = { ...memory, watched };
       return { ...rest, memory, result: 'requeue', requeueAfterMs: input.rolloutPollMs, patch: { ...patch, rollout: startedRollout(watched, desired, input.now) }, imageUpdates };
     }
@@ -455,7 +455,7 @@ export function settle(input: ServiceDecisionInput, decision: ServiceDecision, a
     if (Object.keys(policy.targetDigests).length > 0) applied.imageDigests = policy.targetDigests;
   }
   if (result.deploymentStarted && result.taskDefinitionArn && input.followRollouts) {
-    const watched = startWatch(input, result.taskDefinitionArn, desired, result.service);
+    const watched = startWatch(input, result.taskDefinitionArn, desired, result.serviceDeploymentArn);
     memory = { ...memory, watched };
     return {
       ...rest, memory, result: 'requeue', requeueAfterMs: input.rolloutPollMs,
@@ -473,8 +473,7 @@ export function settle(input: ServiceDecisionInput, decision: ServiceDecision, a
 }
 
 /** The rollout an apply started, with its service deployment when CreateService/UpdateService named one. */
-function startWatch(input: ServiceDecisionInput, taskDefinitionArn: string, desired: DesiredService, service: ECS.Service | undefined): WatchedRollout {
-  const arn = service?.currentServiceDeployment;
+function startWatch(input: ServiceDecisionInput, taskDefinitionArn: string, desired: DesiredService, arn: string | undefined): WatchedRollout {
   return { taskDefinitionArn, revision: input.revision, contentHash: desired.contentHash, startedAt: input.now, ...(arn ? { serviceDeploymentArn: arn } : {}) };
 }
 
