@@ -1,0 +1,49 @@
+/**
+ * moto_server has no deployments API: its services name no
+ * currentServiceDeployment, and DescribeServiceDeployments is not implemented.
+ * So against moto a followed rollout is judged from the PRIMARY deployment's
+ * rolloutState (the fallback of src/controller/rollout.ts), and the
+ * deployments API is never called. The service deployment path runs against
+ * the sandbox (deployment-strategies.sandbox.test.ts).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Controller } from '../../src/controller/index.js';
+import type { EcsCallCounter } from '../../src/ecs/call-counter.js';
+import type { EcsApi } from '../../src/ecs/ecs-api.js';
+import { motoEndpoint } from '../support/moto.js';
+import { ManifestDir, REGION, controllerFor, eventually, motoWorld, serviceManifest } from './harness.js';
+
+describe.skipIf(motoEndpoint() === null)('rollouts on moto_server: the rolloutState fallback', () => {
+  let api: EcsApi;
+  let counter: EcsCallCounter;
+  let controllerApi: EcsApi;
+  let dir: ManifestDir;
+  let controller: Controller | undefined;
+
+  beforeEach(async () => {
+    ({ api, counter, controllerApi } = motoWorld());
+    dir = await ManifestDir.create();
+    await dir.write('cluster.yaml', [{ apiVersion: 'ecs-gitops/v1', kind: 'Cluster', metadata: { name: 'demo', region: REGION }, spec: {} }]);
+  });
+  afterEach(async () => {
+    await controller?.stop({ graceMs: 100 });
+    await dir.dispose();
+  });
+
+  it('a followed rollout is judged from the rolloutState; DescribeServiceDeployments is never called', async () => {
+    await dir.write('svc.yaml', [serviceManifest({ moto: true, name: 'web' })]);
+    controller = controllerFor(controllerApi);
+    controller.setSnapshot(await dir.load('rev-1'));
+    const key = `${REGION}/demo/web`;
+    await eventually(() => controller?.status.get(key)?.rollout !== undefined && counter.count('DescribeServices') >= 2, () => controller?.status.get(key));
+    const described = (await api.send('DescribeServices', { cluster: 'demo', services: ['web'] })).services?.[0];
+    expect(described?.currentServiceDeployment).toBeUndefined();
+    expect(controller.status.get(key)?.rollout).toMatchObject({ strategy: 'ROLLING', source: 'rollout-state' });
+    expect(controller.status.get(key)?.rollout?.serviceDeploymentArn).toBeUndefined();
+    expect(counter.count('DescribeServiceDeployments')).toBe(0);
+  });
+
+  it.fails('moto answers DescribeServiceDeployments (it does not implement the deployments API)', async () => {
+    await api.send('DescribeServiceDeployments', { serviceDeploymentArns: [`arn:aws:ecs:${REGION}:123456789012:service-deployment/demo/web/x`] });
+  });
+});
