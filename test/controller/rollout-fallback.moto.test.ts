@@ -8,6 +8,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/controller/index.js';
+import { deploymentsApiUnavailableError } from '../../src/controller/service/observe.js';
 import type { EcsCallCounter } from '../../src/ecs/call-counter.js';
 import type { EcsApi } from '../../src/ecs/ecs-api.js';
 import { motoEndpoint } from '../support/moto.js';
@@ -41,6 +42,13 @@ describe.skipIf(motoEndpoint() === null)('rollouts on moto_server: the rolloutSt
     expect(controller.status.get(key)?.rollout).toMatchObject({ strategy: 'ROLLING', source: 'rollout-state' });
     expect(controller.status.get(key)?.rollout?.serviceDeploymentArn).toBeUndefined();
     expect(counter.count('DescribeServiceDeployments')).toBe(0);
+  });
+
+  it('moto\'s answer to DescribeServiceDeployments counts as "no deployments API here" (the fallback, not a failed pass)', async () => {
+    const error: unknown = await api.send('DescribeServiceDeployments', { serviceDeploymentArns: [`arn:aws:ecs:${REGION}:123456789012:service-deployment/demo/web/x`] })
+      .then(() => undefined, (e: unknown) => e);
+    expect(error).toBeDefined();
+    expect(deploymentsApiUnavailableError(error)).toBe(true);
   });
 
   it.fails('moto answers DescribeServiceDeployments (it does not implement the deployments API)', async () => {

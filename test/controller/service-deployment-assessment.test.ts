@@ -128,6 +128,7 @@ describe('deploymentsApiUnavailableError', () => {
     ['AccessDenied (no IAM permission)', new AccessDeniedException({ message: 'not authorized to perform: ecs:DescribeServiceDeployments', $metadata: meta }), true],
     ['an operation the endpoint does not know', Object.assign(new Error('Unknown operation DescribeServiceDeployments'), { name: 'UnknownOperationException', $metadata: meta }), true],
     ['moto', Object.assign(new Error('The DescribeServiceDeployments action has not been implemented'), { name: 'NotImplementedError', $metadata: { httpStatusCode: 500 } }), true],
+    ['moto_server over HTTP (an HTML 500 page the SDK cannot parse)', Object.assign(new SyntaxError('Unexpected token \'<\', "<!doctype "... is not valid JSON'), { $metadata: { httpStatusCode: 500 }, $fault: 'server' }), true],
     ['"not supported"', new ClientException({ message: 'This operation is not supported in this Region.', $metadata: meta }), true],
     ['throttled: a failed read, retried', Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: meta }), false],
     ['a server error: a failed read, retried', new ServerException({ message: 'Internal error', $metadata: { httpStatusCode: 500 } }), false],
