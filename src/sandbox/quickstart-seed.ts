@@ -15,6 +15,8 @@ export const QUICKSTART_SEED: SeedDocument = {
       repositories: [
         { name: 'web', images: [{ tags: ['1.4.2'] }] },
         { name: 'worker', images: [{ tags: ['2.0.1'] }] },
+        // 3.3.0 is the release the quick start's canary step deploys.
+        { name: 'checkout', images: [{ tags: ['3.2.0'] }, { tags: ['3.3.0'] }] },
         {
           name: 'api',
           images: [{ tags: ['1.0.0'] }, { tags: ['1.1.0'] }],

@@ -31,13 +31,13 @@ describe('ecs-gitops start (quick start)', () => {
     try {
       await eventually(() => cli.stdout().includes('Try next:'), () => ({ out: cli.stdout(), err: cli.stderr() }));
       expect(cli.stdout()).toContain(`${url}/api/v1/status`);
-      expect(cli.stdout()).toMatch(/manifests {2}\S+\/ \(5 services, 3 clusters, 1 scheduled task, 2 environments, revision /);
+      expect(cli.stdout()).toMatch(/manifests {2}\S+\/ \(6 services, 3 clusters, 1 scheduled task, 2 environments, revision /);
       const endpoint = /sandbox\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(cli.stdout())?.[1] as string;
       expect(endpoint).toBeDefined();
 
       await eventually(async () => {
         const services = await statusOf(url);
-        return services.length === 5 && services.every((s) => s.sync === 'Synced' && s.health === 'Healthy');
+        return services.length === 6 && services.every((s) => s.sync === 'Synced' && s.health === 'Healthy');
       }, () => cli.stdout().slice(-3000));
 
       // The seeded demo cluster, opted in by its adopt tag, is adopted by clusters/demo.yaml, not refused.
