@@ -15,7 +15,7 @@ import {
 } from './json-input.js';
 import type { OpContext } from './op-context.js';
 import { paginate } from './pagination.js';
-import { addEvent, DEPLOYMENT_FIELDS, markBusy, startDeployment, type RolloutDeps } from './rollout.js';
+import { addEvent, DEPLOYMENT_FIELDS, deploymentTaskCounts, markBusy, startDeployment, type RolloutDeps } from './rollout.js';
 import { checkServiceRequest } from './server-side-rules.js';
 import { currentServiceDeployment, currentServiceRevisions, forgetServiceDeployments, strategyOf } from './service-deployments.js';
 import type { ClusterRecord, DeploymentRecord, RegionState, ServiceRecord, TaskDefinitionRecord } from './state.js';
@@ -204,13 +204,7 @@ export function requireTaskDefinition(state: RegionState, identifier: string): T
 }
 
 function deploymentView(svc: ServiceRecord, d: DeploymentRecord): JsonObject {
-  let running = 0;
-  let pending = 0;
-  for (const t of svc.tasks.values()) {
-    if (t.deploymentId !== d.id) continue;
-    if (t.lastStatus === 'RUNNING') running++;
-    else if (t.lastStatus === 'PENDING') pending++;
-  }
+  const { running, pending } = deploymentTaskCounts(svc, d.id);
   const view: JsonObject = {
     id: d.id,
     status: d.status,

@@ -313,6 +313,18 @@ function step(state: RegionState, svc: ServiceRecord, t: number, deps: RolloutDe
   if (next === Infinity) svc.nextStepAt = Infinity;
 }
 
+/** RUNNING and PENDING tasks of one deployment (DescribeServices' deployments and revisions, the deployments API). */
+export function deploymentTaskCounts(svc: ServiceRecord, deploymentId: string): { running: number; pending: number } {
+  let running = 0;
+  let pending = 0;
+  for (const t of svc.tasks.values()) {
+    if (t.deploymentId !== deploymentId) continue;
+    if (t.lastStatus === 'RUNNING') running++;
+    else if (t.lastStatus === 'PENDING') pending++;
+  }
+  return { running, pending };
+}
+
 function liveCount(svc: ServiceRecord): number {
   let n = 0;
   for (const task of svc.tasks.values()) if (task.lastStatus !== 'STOPPED') n++;

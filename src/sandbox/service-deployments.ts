@@ -13,7 +13,7 @@ import { beginRollback, abortDeployment } from './deployment-strategies.js';
 import { findService, type ServiceOpContext } from './ecs-services.js';
 import { epochSeconds, isObject, optNumber, optObject, optString, optStringArray, type Json, type JsonObject } from './json-input.js';
 import { paginate } from './pagination.js';
-import { circuitBreakerThreshold, markBusy } from './rollout.js';
+import { circuitBreakerThreshold, deploymentTaskCounts, markBusy } from './rollout.js';
 import type {
   DeploymentRecord, DeploymentStrategyName, RegionState, ServiceDeploymentRecord, ServiceDeploymentStatus, ServiceRecord, ServiceRevisionRef,
 } from './state.js';
@@ -146,13 +146,7 @@ export function serviceDeploymentBreakerFired(state: RegionState, svc: ServiceRe
 type RevisionRole = 'target' | 'blue' | 'draining';
 
 function revisionSummary(svc: ServiceRecord, sd: ServiceDeploymentRecord, ref: ServiceRevisionRef, role: RevisionRole): JsonObject {
-  let running = 0;
-  let pending = 0;
-  for (const t of svc.tasks.values()) {
-    if (t.deploymentId !== ref.deploymentId) continue;
-    if (t.lastStatus === 'RUNNING') running++;
-    else if (t.lastStatus === 'PENDING') pending++;
-  }
+  const { running, pending } = deploymentTaskCounts(svc, ref.deploymentId);
   const deployment = svc.deployments.find((d) => d.id === ref.deploymentId);
   const out: JsonObject = {
     arn: ref.arn,
@@ -230,13 +224,7 @@ function briefView(svc: ServiceRecord, sd: ServiceDeploymentRecord): JsonObject 
 /** DescribeServices' currentServiceRevisions: one per deployment the service still runs. */
 export function currentServiceRevisions(state: RegionState, svc: ServiceRecord): Json[] {
   return svc.deployments.map((d) => {
-    let running = 0;
-    let pending = 0;
-    for (const t of svc.tasks.values()) {
-      if (t.deploymentId !== d.id) continue;
-      if (t.lastStatus === 'RUNNING') running++;
-      else if (t.lastStatus === 'PENDING') pending++;
-    }
+    const { running, pending } = deploymentTaskCounts(svc, d.id);
     return { arn: serviceRevisionArn(state, svc, d.id), requestedTaskCount: d.desiredCount, runningTaskCount: running, pendingTaskCount: pending };
   });
 }
