@@ -8,6 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/controller/index.js';
 import { controllerFor, ManifestDir, REGION, sandboxWorld, serviceManifest, type SandboxWorld } from './harness.js';
 
+/**
+ * Valid for `validate` and refused by ECS: AwsVpcConfiguration takes at most 16
+ * subnets, a limit validate does not check. Minimum above maximum percent was
+ * the example until validate learnt that rule; the case needs an error only
+ * ECS can answer, so the test first checks that validate lets it through.
+ */
+const SUBNETS_OVER_THE_LIMIT = Array.from({ length: 17 }, (_, i) => `subnet-${String(i).padStart(2, '0')}`);
+
 describe('a permanent ECS error in the long-running controller', () => {
   let world: SandboxWorld;
   let dir: ManifestDir;
@@ -27,14 +35,17 @@ describe('a permanent ECS error in the long-running controller', () => {
   it('is tried once per revision or resync, not retried with backoff', async () => {
     const key = `${REGION}/demo/web`;
     controller = controllerFor(world.controllerApi, { backoffBaseMs: 20, backoffMaxMs: 100 });
-    await dir.write('svc.yaml', [serviceManifest({ name: 'web', extra: { deploymentConfiguration: { minimumHealthyPercent: 150, maximumPercent: 100 } } })]);
-    controller.setSnapshot(await dir.load('r1'));
+    await dir.write('svc.yaml', [serviceManifest({ name: 'web', extra: { networkConfiguration: { awsvpcConfiguration: { subnets: SUBNETS_OVER_THE_LIMIT, securityGroups: ['sg-1'] } } } })]);
+    const invalidForEcs = await dir.load('r1');
+    // If validate learns this limit too, pick another error only ECS can see (live state, IAM).
+    expect(invalidForEcs.problems).toEqual([]);
+    controller.setSnapshot(invalidForEcs);
     await idle(controller);
     expect(world.counter.count('CreateService')).toBe(1);
     expect(controller.queue.scheduled).toEqual([]);
     expect(controller.status.get(key)).toMatchObject({
       lastApplySucceeded: false,
-      lastError: { code: 'AWS_INVALID_REQUEST', message: expect.stringContaining('minimumHealthyPercent must not be greater than maximumPercent') },
+      lastError: { code: 'AWS_INVALID_REQUEST', message: expect.stringContaining('InvalidParameterException: subnets can have at most 16 items') },
     });
 
     // The normal resync looks again: one more attempt, no more.

@@ -128,8 +128,11 @@ describe('a reset connection', () => {
 
   it('retries only Describe* and List* operations', () => {
     expect([...READ_OPERATIONS].sort()).toEqual([
-      'DescribeCapacityProviders', 'DescribeClusters', 'DescribeServices', 'DescribeTaskDefinition', 'DescribeTasks', 'ListClusters', 'ListServices',
-      'ListTagsForResource', 'ListTaskDefinitions', 'ListTasks',
+      'DescribeCapacityProviders', 'DescribeClusters', 'DescribeServiceDeployments', 'DescribeServices', 'DescribeTaskDefinition', 'DescribeTasks',
+      'ListClusters', 'ListServiceDeployments', 'ListServices', 'ListTagsForResource', 'ListTaskDefinitions', 'ListTasks',
     ]);
+    // The deployments API's actions change the deployment: a lost answer may mean ECS already stopped or continued it.
+    expect(READ_OPERATIONS.has('StopServiceDeployment')).toBe(false);
+    expect(READ_OPERATIONS.has('ContinueServiceDeployment')).toBe(false);
   });
 });
