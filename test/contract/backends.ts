@@ -127,6 +127,17 @@ export const MOTO_KNOWN_GAPS: Readonly<Record<string, string>> = {
     'moto sets desiredStatus and stoppedReason on StopTask but no stopCode',
   'run task: a one-off task exits on its own and stops with its container exit code':
     'moto\'s tasks never exit on their own (no container runtime or clock): they stay RUNNING until StopTask',
+  // ECS's deployments API (moto 5.2.1, moto/ecs/responses.py has no such actions): the moto suite exercises the rolloutState fallback
+  'service deployments: CreateService and UpdateService return the deployment they started as currentServiceDeployment':
+    'moto returns no currentServiceDeployment from CreateService, UpdateService or DescribeServices (no deployments API)',
+  'service deployments: ListServiceDeployments lists a service\'s deployments newest first with their status':
+    'moto has no ListServiceDeployments: it answers an HTML 500, which the SDK cannot parse',
+  'service deployments: DescribeServiceDeployments returns the status and the targetServiceRevision':
+    'moto has no DescribeServiceDeployments: it answers an HTML 500, which the SDK cannot parse',
+  'service deployments: StopServiceDeployment of a finished deployment is refused and leaves it as it was':
+    'moto names no service deployment and has no DescribeServiceDeployments or StopServiceDeployment (HTML 500)',
+  'service: a BLUE_GREEN service whose load balancer has no advancedConfiguration is an InvalidParameterException':
+    'moto creates the service: it checks no deploymentConfiguration.strategy rules (and drops deploymentConfiguration)',
   // EventBridge Scheduler (moto 5.2.1, moto/scheduler/models.py)
   'scheduler: GetSchedule fills the default RetryPolicy, TaskCount and time zone':
     'moto fills RetryPolicy (86400/185) but not EcsParameters.TaskCount 1',
