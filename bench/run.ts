@@ -10,7 +10,9 @@
  *   1 steady   one full resync of N services in sync, a fifth of them autoscaled: ECS calls
  *              and Application Auto Scaling + CloudWatch calls, each vs its ideal
  *   2 latency  commit -> UpdateService, one manifest at a time (issue 6)
- *   3 rollout  one commit changes the image of M services sharing task definitions
+ *   3 rollout  one commit changes the image of M services sharing task definitions, a quarter of them
+ *              BLUE_GREEN; every rollout followed to its end: DescribeServiceDeployments per poll, reads vs
+ *              their ideal, the duration histogram (issue 22; the controller reached through a recording proxy)
  *   4 scale    10x the services: RSS after, and CPU seconds of, one full resync
  *              (1 and 4 also report the CPU of the same DescribeServices from a bare SDK
  *              client: the floor no resync can go under, scenarios/sdk-floor.ts)
@@ -23,7 +25,9 @@
  */
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
-import { EnvironmentFleet, Fleet, REGION, seedEnvironmentFleet, seedFleet } from './lib/fixture.js';
+import { BLUE_GREEN_BAKE_MINUTES, EnvironmentFleet, Fleet, REGION, seedEnvironmentFleet, seedFleet } from './lib/fixture.js';
+import { RecordingProxy } from './lib/recording-proxy.js';
+import { durationCount, measureBlueGreenFollow } from './scenarios/blue-green-follow.js';
 import { measureSdkFloor } from './scenarios/sdk-floor.js';
 import { buildCli, deployedNodeArgs, RUNNER, startControllerProcess, startSandboxProcess, type CliProcess } from './lib/processes.js';
 import { SandboxAdminClient } from './lib/sandbox-admin.js';
@@ -95,6 +99,7 @@ const out = args.json ? process.stderr : process.stdout;
 const log = (line: string) => out.write(`${line}\n`);
 const children: CliProcess[] = [];
 const fleets: (Fleet | EnvironmentFleet)[] = [];
+const proxies: RecordingProxy[] = [];
 const lifetime = new AbortController();
 const THROTTLING = 'real';
 
@@ -112,6 +117,7 @@ const controllerNodeArgs = (label: string): string[] => [
 
 async function cleanup(): Promise<void> {
   for (const child of children.splice(0).reverse()) await child.stop().catch(() => undefined);
+  for (const proxy of proxies.splice(0)) await proxy.close().catch(() => undefined);
   for (const fleet of fleets.splice(0)) fleet.remove();
 }
 
@@ -213,19 +219,27 @@ async function steadyGroup(label: 'steady' | 'scale', fleetSpec: ConstructorPara
   await sandbox.proc.stop();
 }
 
+/** The sandbox's clock speed in the rollout scenario (as in the others): a BLUE_GREEN bake minute lasts 6 s. */
+const ROLLOUT_CLOCK_SPEED = 10;
+
 async function rolloutGroup(): Promise<void> {
-  const fleet = new Fleet({ services: size(200), clusters: 4, families: size(50), prefix: 'ro' });
+  // A quarter of every cluster deploys BLUE_GREEN (issue 22): the commit's UpdateServices are the same calls either way.
+  const fleet = new Fleet({ services: size(200), clusters: 4, families: size(50), prefix: 'ro', blueGreenEvery: 4 });
   fleets.push(fleet);
   fleet.init();
-  const sandbox = await startSandboxProcess(THROTTLING, 10);
+  const sandbox = await startSandboxProcess(THROTTLING, ROLLOUT_CLOCK_SPEED);
   children.push(sandbox.proc);
   const accountId = '100000000003';
   const admin = new SandboxAdminClient(sandbox.endpoint, accountId);
   log(`[rollout] seeding ${fleet.spec.services} services sharing ${fleet.spec.families} task definitions ...`);
-  await seedFleet(fleet, sandbox.endpoint, accountId, lifetime.signal);
+  const seeded = await seedFleet(fleet, sandbox.endpoint, accountId, lifetime.signal);
+  if (seeded.synced !== fleet.spec.services) throw new Error(`seeding left ${fleet.spec.services - seeded.synced} services out of sync`);
   await admin.setThrottling(THROTTLING);
+  // The controller reaches the sandbox through a recording proxy: it sees which services each read named (the follow's polls).
+  const proxy = await RecordingProxy.start(sandbox.endpoint);
+  proxies.push(proxy);
   const controller = await startControllerProcess({
-    repo: fleet.root, endpoint: sandbox.endpoint, accountId, region: REGION, resync: '30m', nodeArgs: controllerNodeArgs('rollout'), cgroup: controllerCgroup,
+    repo: fleet.root, endpoint: proxy.endpoint, accountId, region: REGION, resync: '30m', nodeArgs: controllerNodeArgs('rollout'), cgroup: controllerCgroup,
     ...(args.workers ? { workers: args.workers } : {}),
   });
   children.push(controller.proc);
@@ -233,9 +247,13 @@ async function rolloutGroup(): Promise<void> {
   // Both sides' buckets full again: the controller's refill while idle, the sandbox's are reset.
   await new Promise((resolve) => setTimeout(resolve, 6_000));
   await admin.setThrottling(THROTTLING);
-  log(`[rollout] one commit changing the image of ${fleet.spec.services} services ...`);
+  const blueGreenCount = fleet.blueGreenRefs.length;
+  log(`[rollout] one commit changing the image of ${fleet.spec.services} services (${blueGreenCount} BLUE_GREEN) ...`);
+  const durationCountBefore = await durationCount(controller.url);
   const r = await measureMassRollout(controller, admin, fleet, 1, 900_000);
-  details.rollout = r;
+  log(`[rollout] every UpdateService made; following the rollouts to their end ...`);
+  const f = await measureBlueGreenFollow(controller, admin, proxy, fleet, r.committedAt, durationCountBefore, 600_000);
+  details.rollout = { ...r, follow: f };
   fig({ scenario: '3 rollout', name: `commit -> last UpdateService (${r.services} services)`, value: round(r.wallSeconds), unit: 's' });
   fig({ scenario: '3 rollout', name: 'commit -> first ECS call', value: round(r.firstCallSeconds), unit: 's' });
   fig({ scenario: '3 rollout', name: 'commit -> last RegisterTaskDefinition', value: round(r.lastRegistrationSeconds), unit: 's' });
@@ -245,7 +263,26 @@ async function rolloutGroup(): Promise<void> {
   fig({ scenario: '3 rollout', name: 'distinct task definition contents', value: r.distinctTaskDefinitions, unit: '', target: '= registrations', met: r.registrations === r.distinctTaskDefinitions });
   fig({ scenario: '3 rollout', name: 'UpdateService calls', value: r.updates, unit: 'calls' });
   fig({ scenario: '3 rollout', name: 'ThrottlingExceptions', value: r.throttles, unit: 'calls', target: '0', met: r.throttles === 0 });
+  // The follow (issue 22): every rollout of the commit followed to its end, a quarter of them BLUE_GREEN.
+  const bg = f.blueGreen;
+  fig({ scenario: '3 rollout', name: `BLUE_GREEN services of the ${f.services} (bakeTimeInMinutes ${BLUE_GREEN_BAKE_MINUTES}, sandbox clock x${ROLLOUT_CLOCK_SPEED})`, value: f.blueGreenServices, unit: '' });
+  fig({ scenario: '3 rollout', name: 'commit -> every BLUE_GREEN rollout SUCCESSFUL (controller status)', value: round(f.allBlueGreenSuccessfulSeconds), unit: 's' });
+  fig({ scenario: '3 rollout', name: 'commit -> every rollout ended (all strategies)', value: round(f.allRolloutsEndedSeconds), unit: 's' });
+  fig({ scenario: '3 rollout', name: `BLUE_GREEN polls: passes over the ${bg.rollouts} followed rollouts (DescribeServices naming them)`, value: bg.polls, unit: 'polls' });
+  fig({ scenario: '3 rollout', name: 'BLUE_GREEN DescribeServiceDeployments during the follow', value: bg.deploymentReads, unit: 'calls' });
+  fig({ scenario: '3 rollout', name: 'BLUE_GREEN DescribeServiceDeployments / (watched rollouts x polls)', value: round(bg.ratio, 3), unit: 'x', target: '<= 1.0', met: bg.ratio <= 1.0 });
+  fig({ scenario: '3 rollout', name: `ROLLING DescribeServiceDeployments / polls (${f.rolling.deploymentReads} / ${f.rolling.polls}, same commit)`, value: round(f.rolling.ratio, 3), unit: 'x', target: '<= 1.0', met: f.rolling.ratio <= 1.0 });
+  const all = f.all;
+  fig({ scenario: '3 rollout', name: `follow reads: DescribeServices + DescribeServiceDeployments for the ${all.rollouts} rollouts (${all.polls} polls)`, value: f.followReads, unit: 'calls' });
+  fig({ scenario: '3 rollout', name: `follow DescribeServices (ideal ${all.idealServiceReadCalls}: the polls at 10 per call per cluster)`, value: all.serviceReadCalls, unit: 'calls' });
+  fig({ scenario: '3 rollout', name: `follow DescribeServiceDeployments (bound ${all.polls}: one per followed rollout per poll)`, value: all.deploymentReads, unit: 'calls', target: `<= ${all.polls}`, met: all.deploymentReads <= all.polls });
+  fig({ scenario: '3 rollout', name: `follow reads / ideal (${f.idealFollowReads})`, value: round(f.followReads / f.idealFollowReads, 3), unit: 'x', target: '<= 1.0', met: f.followReads <= f.idealFollowReads });
+  fig({ scenario: '3 rollout', name: 'ECS reads, commit -> every rollout ended (all operations: the apply\'s and the follow\'s)', value: f.totalReads, unit: 'calls' });
+  fig({ scenario: '3 rollout', name: 'ThrottlingExceptions, commit -> every rollout ended', value: f.throttles, unit: 'calls', target: '0', met: f.throttles === 0 });
+  fig({ scenario: '3 rollout', name: 'DescribeServiceDeployments in the 5 s after every rollout ended', value: f.deploymentReadsAfterEnd, unit: 'calls', target: '0', met: f.deploymentReadsAfterEnd === 0 });
+  fig({ scenario: '3 rollout', name: 'ecs_gitops_deployment_duration_seconds_count increase (one per rollout)', value: f.durationCountIncrease, unit: '', target: `= ${f.services}`, met: f.durationCountIncrease === f.services });
   await controller.proc.stop();
+  await proxy.close();
   await sandbox.proc.stop();
 }
 

@@ -41,7 +41,18 @@ export interface FleetSpec {
    * Default: no service is autoscaled.
    */
   readonly autoScaleEvery?: number;
+  /**
+   * Every k-th service of each cluster deploys with deploymentConfiguration.strategy
+   * BLUE_GREEN (4: a quarter of the fleet, spread over every cluster), behind a
+   * load balancer with its alternate target group and listener rules
+   * (docs/deployments.md, "BLUE_GREEN") and a bake time of BLUE_GREEN_BAKE_MINUTES.
+   * Default: every service deploys ROLLING.
+   */
+  readonly blueGreenEvery?: number;
 }
+
+/** Bake time of the fleet's BLUE_GREEN services: short, so a followed rollout is mostly stages, not waiting. */
+export const BLUE_GREEN_BAKE_MINUTES = 1;
 
 /** What an autoscaled service declares besides min/max and one target tracking policy. */
 export interface ServiceScaling {
@@ -65,6 +76,8 @@ export interface ServiceRef {
   readonly family: string;
   readonly file: string;
   readonly scaling?: ServiceScaling;
+  /** Deploys with strategy BLUE_GREEN (FleetSpec.blueGreenEvery). */
+  readonly blueGreen?: true;
 }
 
 export class Fleet {
@@ -80,6 +93,7 @@ export class Fleet {
     this.refs = Array.from({ length: spec.services }, (_, i) => {
       const scaled = spec.autoScaleEvery !== undefined && Math.floor(i / spec.clusters) % spec.autoScaleEvery === 0;
       const ordinal = scaled ? autoScaled++ : -1;
+      const blueGreen = spec.blueGreenEvery !== undefined && Math.floor(i / spec.clusters) % spec.blueGreenEvery === 0;
       return {
         index: i,
         name: `${spec.prefix}-svc-${i}`,
@@ -89,6 +103,7 @@ export class Fleet {
           ? path.join(this.root, 'services', `${spec.prefix}-group-${Math.floor(i / (spec.servicesPerFile ?? 1))}.yaml`)
           : path.join(this.root, 'services', `${spec.prefix}-svc-${i}.yaml`),
         ...(scaled ? { scaling: { scheduled: ordinal % 2 === 0, step: ordinal % 5 === 0 } } : {}),
+        ...(blueGreen ? { blueGreen: true as const } : {}),
       };
     });
     // A daily scheduled action twelve hours from now: real-looking, and it never fires while a bench
@@ -106,6 +121,11 @@ export class Fleet {
       scheduledActions: scaled.filter((r) => r.scaling?.scheduled).length,
       alarms: steps,
     };
+  }
+
+  /** The services that deploy BLUE_GREEN. */
+  get blueGreenRefs(): ServiceRef[] {
+    return this.refs.filter((r) => r.blueGreen === true);
   }
 
   get clusterNames(): string[] {
@@ -135,6 +155,7 @@ export class Fleet {
       metadata: { name: ref.name, cluster: ref.cluster, region: REGION },
       spec: {
         ...fargateServiceSpec(ref, this.image(ref.family)),
+        ...(ref.blueGreen ? blueGreenSpec(ref) : {}),
         ...(ref.scaling ? { autoScaling: this.#autoScaling(ref, ref.scaling) } : {}),
       },
     });
@@ -209,6 +230,32 @@ function fargateServiceSpec(ref: Pick<ServiceRef, 'index' | 'family'>, image: st
     },
     networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d4e5f60001'], securityGroups: ['sg-0a1b2c3d4e5f60003'] } },
     tags: { team: `team-${ref.index % 7}` },
+  };
+}
+
+/**
+ * What a BLUE_GREEN service adds to fargateServiceSpec: its load balancer
+ * (production and alternate target groups, production and test listener
+ * rules, the role ECS changes them with; ARNs of the kinds validate checks,
+ * src/manifests/ecs-constraint-rules.ts) and the strategy with a short bake time.
+ */
+function blueGreenSpec(ref: Pick<ServiceRef, 'name'>): Record<string, unknown> {
+  const elb = `arn:aws:elasticloadbalancing:${REGION}:123456789012`;
+  const hex = (n: number) => n.toString(16).padStart(16, '0');
+  const id = Number.parseInt(ref.name.replace(/\D/g, '') || '0', 10);
+  return {
+    loadBalancers: [{
+      targetGroupArn: `${elb}:targetgroup/${ref.name.slice(-22)}-b/${hex(id)}`,
+      containerName: 'app',
+      containerPort: 8080,
+      advancedConfiguration: {
+        alternateTargetGroupArn: `${elb}:targetgroup/${ref.name.slice(-22)}-g/${hex(id + 1)}`,
+        productionListenerRule: `${elb}:listener-rule/app/bench/0123456789abcdef/0123456789abcdef/${hex(2 * id)}`,
+        testListenerRule: `${elb}:listener-rule/app/bench/0123456789abcdef/fedcba9876543210/${hex(2 * id + 1)}`,
+        roleArn: 'arn:aws:iam::123456789012:role/ecs-infrastructure-load-balancers',
+      },
+    }],
+    deploymentConfiguration: { strategy: 'BLUE_GREEN', bakeTimeInMinutes: BLUE_GREEN_BAKE_MINUTES },
   };
 }
 

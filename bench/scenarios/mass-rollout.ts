@@ -33,6 +33,8 @@ export interface MassRolloutResult {
   readonly lastRegistrationSeconds: number;
   /** Calls from the commit to the last UpdateService, by operation (throttled ones included). */
   readonly calls: Record<string, number>;
+  /** Wall-clock ms just before the commit (not a figure: the follow is measured from it). */
+  readonly committedAt: number;
 }
 
 export async function measureMassRollout(
@@ -83,5 +85,6 @@ export async function measureMassRollout(
     binding: limit.binding,
     ratio: limit.seconds > 0 ? wallSeconds / limit.seconds : null,
     calls,
+    committedAt: t0,
   };
 }
