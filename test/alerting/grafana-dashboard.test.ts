@@ -1,6 +1,8 @@
 /** Structural checks on deploy/grafana/ecs-gitops.dashboard.json, so it imports cleanly into Grafana. */
 import { readFileSync } from 'node:fs';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { createMetrics } from '../../src/observe/metrics.js';
 
 interface Panel {
   id: number;
@@ -62,7 +64,39 @@ describe('Grafana dashboard', () => {
   it.each([
     'Services by sync status', 'Services by health', 'Services out of sync', 'Reconciles by result', 'AWS calls by operation',
     'AWS throttles and errors', 'Queue depth', 'Rollout outcomes',
+    'Deployment duration p50 / p95 by result', 'Rollout stage', 'Rollouts waiting for approval',
   ])('has the %s panel the issue asks for', (title) => {
     expect(dashboard.panels.map((p) => p.title)).toContain(title);
+  });
+
+  const exprsOf = (title: string): string[] => dashboard.panels.find((p) => p.title === title)?.targets?.map((t) => t.expr) ?? [];
+
+  it('shows the deployment duration p50 and p95 per result from the histogram\'s buckets', () => {
+    expect(exprsOf('Deployment duration p50 / p95 by result')).toEqual([
+      'histogram_quantile(0.5, sum by (result, le) (rate(ecs_gitops_deployment_duration_seconds_bucket[$__rate_interval])))',
+      'histogram_quantile(0.95, sum by (result, le) (rate(ecs_gitops_deployment_duration_seconds_bucket[$__rate_interval])))',
+    ]);
+  });
+
+  it('lists each followed rollout with its stage, and how long each rollout waiting for approval has waited', () => {
+    expect(exprsOf('Rollout stage')).toEqual([expect.stringMatching(/^max by \(account, region, cluster, service, stage\) \(ecs_gitops_rollout_stage\{.*\}\) == 1$/)]);
+    expect(exprsOf('Rollouts waiting for approval')).toEqual([
+      expect.stringMatching(/^time\(\) - max by \(account, region, cluster, service\) \(ecs_gitops_rollout_waiting_for_approval_since_seconds\{.*\}\)$/),
+    ]);
+  });
+
+  it('queries only metrics the controller exports', async () => {
+    const registry = new Registry();
+    createMetrics(registry, { defaultMetrics: false });
+    const exported = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
+    const histogramSeries = /_(bucket|sum|count)$/;
+    for (const panel of dashboard.panels) {
+      for (const target of panel.targets ?? []) {
+        for (const [metric] of target.expr.matchAll(/\becs_gitops_\w+/g)) {
+          const known = exported.has(metric) || exported.has(metric.replace(histogramSeries, ''));
+          expect(known, `${panel.title}: ${metric}`).toBe(true);
+        }
+      }
+    }
   });
 });
