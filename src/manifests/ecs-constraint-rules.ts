@@ -180,9 +180,13 @@ function deploymentRules(out: Collector, config: Rec, kept: Rec | undefined, ctx
     out.conflict(`${at}/strategy`, `strategy ${ctx.strategy} needs deploymentController type ECS, found ${ctx.controller}`);
   }
   // DeploymentConfiguration.deploymentCircuitBreaker: "can only be used for services using the rolling update (ECS) deployment type".
-  if (rec(config.deploymentCircuitBreaker)?.enable === true && (ctx.strategy !== 'ROLLING' || ctx.controller !== 'ECS')) {
-    const why = ctx.controller !== 'ECS' ? `deploymentController ${ctx.controller}` : `strategy ${ctx.strategy}`;
-    out.conflict(`${at}/deploymentCircuitBreaker/enable`, `the deployment circuit breaker works only with rolling deployments (strategy ROLLING, deploymentController ECS), not with ${why}; use alarms or lifecycle hooks to roll back, or turn the breaker off`);
+  // "(ECS) deployment type" is the deployment controller: CODE_DEPLOY and EXTERNAL are refused. Whether ECS also
+  // refuses the breaker with the newer BLUE_GREEN, LINEAR and CANARY strategies is not confirmed (its failure
+  // detection guide lists blue/green too), so that case only warns: a false error would block a valid deploy.
+  if (rec(config.deploymentCircuitBreaker)?.enable === true && ctx.controller !== 'ECS') {
+    out.conflict(`${at}/deploymentCircuitBreaker/enable`, `the deployment circuit breaker works only with the ECS deployment controller, not with deploymentController ${ctx.controller}; turn the breaker off`);
+  } else if (rec(config.deploymentCircuitBreaker)?.enable === true && ctx.strategy !== 'ROLLING') {
+    out.warn(`${at}/deploymentCircuitBreaker/enable`, `the ECS API reference documents the deployment circuit breaker for rolling deployments; with strategy ${ctx.strategy} roll back with alarms or lifecycle hooks instead`);
   }
 
   // bakeTimeInMinutes: 0-1440 like the step and canary bake times; the reference says BLUE_GREEN must provide it.

@@ -72,7 +72,6 @@ const CASES: readonly Case[] = [
   { name: 'minimumHealthyPercent above maximumPercent', content: service({ deploymentConfiguration: { minimumHealthyPercent: 150, maximumPercent: 120 } }), expected: ['MANIFEST_CONFLICTING_FIELDS /spec/deploymentConfiguration/minimumHealthyPercent'], says: 'minimumHealthyPercent 150 is above maximumPercent 120' },
   { name: 'minimumHealthyPercent above the default maximumPercent', content: service({ deploymentConfiguration: { minimumHealthyPercent: 250 } }), expected: ['MANIFEST_CONFLICTING_FIELDS /spec/deploymentConfiguration/minimumHealthyPercent'], says: '(the default)' },
   // DeploymentConfiguration deploymentCircuitBreaker: rolling update only
-  { name: 'circuit breaker with BLUE_GREEN', content: service(blueGreen({ deploymentCircuitBreaker: { enable: true, rollback: true } })), expected: ['MANIFEST_CONFLICTING_FIELDS /spec/deploymentConfiguration/deploymentCircuitBreaker/enable'], says: 'not with strategy BLUE_GREEN' },
   { name: 'circuit breaker with CODE_DEPLOY', content: service({ deploymentController: { type: 'CODE_DEPLOY' }, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } } }), expected: ['MANIFEST_CONFLICTING_FIELDS /spec/deploymentConfiguration/deploymentCircuitBreaker/enable'], says: 'deploymentController CODE_DEPLOY' },
   // LinearConfiguration / CanaryConfiguration: deploymentController ECS
   { name: 'LINEAR with the CODE_DEPLOY controller', content: service({ deploymentController: { type: 'CODE_DEPLOY' }, deploymentConfiguration: { strategy: 'LINEAR' }, loadBalancers: lbWith(advanced) }), expected: ['MANIFEST_CONFLICTING_FIELDS /spec/deploymentConfiguration/strategy'] },
@@ -185,6 +184,8 @@ describe('rules ECS enforces server-side', () => {
     ['a PAUSE hook with a hookTargetArn', service(hook({ targetType: 'PAUSE', roleArn: undefined })), 'MANIFEST_CONFLICTING_FIELDS /spec/deploymentConfiguration/lifecycleHooks/0/hookTargetArn'],
     ['a lifecycle hook with ROLLING', service({ deploymentConfiguration: { lifecycleHooks: [{ targetType: 'PAUSE', lifecycleStages: ['POST_SCALE_UP'] }] } }), 'MANIFEST_CONFLICTING_FIELDS /spec/deploymentConfiguration/lifecycleHooks/0'],
     ['container memory under 6 MiB', service({}, { memory: 4 }), 'MANIFEST_INVALID_VALUE /spec/taskDefinition/containerDefinitions/0/memory'],
+    // Not confirmed that ECS refuses it with the ECS controller's newer strategies (docs/manifests.md): a warning, not a false error.
+    ['the circuit breaker with BLUE_GREEN', service(blueGreen({ deploymentCircuitBreaker: { enable: true, rollback: true } })), 'MANIFEST_CONFLICTING_FIELDS /spec/deploymentConfiguration/deploymentCircuitBreaker/enable'],
   ] as const)('warns, without blocking, about %s', (_name, content, expected) => {
     const snapshot = validate(content);
     expect(snapshot.problems).toEqual([]);
