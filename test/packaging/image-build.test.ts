@@ -192,7 +192,7 @@ describe('the Dockerfile steps, performed in temporary directories', () => {
       for (let attempt = 0; attempt < 150 && !output.includes('"msg":"controller started"'); attempt++) {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      expect(output).toContain(`"revision":"${head}","services":5,"problems":0`);
+      expect(output).toContain(`"revision":"${head}","services":6,"problems":0`);
       child.kill('SIGTERM');
       expect(await exited, output).toBe(0);
       expect(output).toContain('"msg":"stopped"');
