@@ -127,7 +127,23 @@ function normalizeDeploymentConfiguration(value: JsonValue | undefined, scheduli
     delete given.alarms;
   }
   if (given.strategy === 'ROLLING') delete given.strategy;
+  if (Array.isArray(given.lifecycleHooks)) given.lifecycleHooks = given.lifecycleHooks.map(normalizeLifecycleHook);
   return given;
+}
+
+/**
+ * A lifecycle hook's documented defaults (docs/ecs-facts.md#service-deployments):
+ * targetType AWS_LAMBDA, timeoutConfiguration 1440 minutes with action
+ * ROLLBACK. Hooks are list entries, compared whole, so a default ECS reports
+ * back that the manifest left out would otherwise be drift.
+ */
+function normalizeLifecycleHook(entry: JsonValue): JsonValue {
+  if (!isObject(entry)) return entry;
+  const hook: Mutable = { ...(entry as JsonObject) };
+  hook.targetType ??= 'AWS_LAMBDA';
+  const timeout = isObject(hook.timeoutConfiguration) ? (hook.timeoutConfiguration as JsonObject) : {};
+  hook.timeoutConfiguration = { timeoutInMinutes: 1440, action: 'ROLLBACK', ...timeout };
+  return hook;
 }
 
 function normalizeNetwork(value: JsonObject): JsonObject {

@@ -171,6 +171,18 @@ const rows: Row[] = [
       strategy: 'ROLLING',
     };
   }],
+  ['lifecycle hooks written without targetType or timeoutConfiguration: ECS\'s defaults AWS_LAMBDA and 1440 minutes / ROLLBACK', (w) => {
+    const lambda = { hookTargetArn: 'arn:aws:lambda:eu-west-1:123456789012:function:smoke', roleArn: 'arn:aws:iam::123456789012:role/hooks', lifecycleStages: ['POST_SCALE_UP' as const] };
+    w.spec.deploymentConfiguration = { strategy: 'BLUE_GREEN', lifecycleHooks: [lambda, { targetType: 'PAUSE', lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'], timeoutConfiguration: { timeoutInMinutes: 60 } }] };
+    w.svc.deploymentConfiguration = {
+      ...w.svc.deploymentConfiguration,
+      strategy: 'BLUE_GREEN',
+      lifecycleHooks: [
+        { ...lambda, targetType: 'AWS_LAMBDA', timeoutConfiguration: { timeoutInMinutes: 1440, action: 'ROLLBACK' } },
+        { targetType: 'PAUSE' as const, lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT' as const], timeoutConfiguration: { timeoutInMinutes: 60, action: 'ROLLBACK' as const } },
+      ],
+    };
+  }],
   ['DAEMON: 100/0 deployment defaults and a count ECS computes', (w) => {
     ec2(w);
     w.spec.schedulingStrategy = 'DAEMON';
