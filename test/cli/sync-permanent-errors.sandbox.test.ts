@@ -27,15 +27,16 @@ describe('sync and errors a retry cannot fix', () => {
   });
 
   it('sends a write ECS rejects with InvalidParameterException once, then exits 1 naming the error', { timeout: 120_000 }, async () => {
-    // Valid for the manifest schema; ECS refuses a minimum above the maximum.
+    // Passes validate (which checks ECS's rules it knows, docs/manifests.md); ECS refuses more than 16 subnets.
+    const subnets = Array.from({ length: 17 }, (_, i) => `subnet-${String(i).padStart(2, '0')}`);
     await setup.dir.write('svc.yaml', [serviceManifest({
-      name: 'bad-percent',
-      extra: { deploymentConfiguration: { minimumHealthyPercent: 150, maximumPercent: 100 } },
+      name: 'too-many-subnets',
+      extra: { networkConfiguration: { awsvpcConfiguration: { subnets, securityGroups: ['sg-1'] } } },
     })]);
     setup.sandbox.admin.resetCallCounts(ACCOUNT);
     const sync = await runCliProcess(['sync', setup.dir.root], setup.env);
     expect(setup.sandbox.callCounts(ACCOUNT).CreateService).toBe(1);
-    expect(sync.stdout).toMatch(new RegExp(`✗ ${REGION}/demo/bad-percent .*AWS_INVALID_REQUEST: createService failed: ECS CreateService failed: InvalidParameterException: minimumHealthyPercent must not be greater than maximumPercent`));
+    expect(sync.stdout).toMatch(new RegExp(`✗ ${REGION}/demo/too-many-subnets .*AWS_INVALID_REQUEST: createService failed: ECS CreateService failed: InvalidParameterException: subnets can have at most 16 items`));
     expect(sync.stdout).toContain('CONTROLLER_SYNC_FAILED');
     expect(sync.stderr).toContain('not retried');
     expect(sync.stderr).not.toContain('retrying with backoff');
