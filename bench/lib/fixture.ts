@@ -42,8 +42,8 @@ export interface FleetSpec {
    */
   readonly autoScaleEvery?: number;
   /**
-   * Every k-th service of each cluster deploys with deploymentConfiguration.strategy
-   * BLUE_GREEN (4: a quarter of the fleet, spread over every cluster), behind a
+   * Every k-th service of each cluster, its first included, deploys with deploymentConfiguration.strategy
+   * BLUE_GREEN (4: about a quarter of the fleet, spread over every cluster; 13 of a cluster's 50, 2 of 5), behind a
    * load balancer with its alternate target group and listener rules
    * (docs/deployments.md, "BLUE_GREEN") and a bake time of BLUE_GREEN_BAKE_MINUTES.
    * Default: every service deploys ROLLING.

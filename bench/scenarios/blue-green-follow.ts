@@ -27,7 +27,7 @@ import { git } from '../lib/fixture.js';
 import { waitFor, type ControllerProcess } from '../lib/processes.js';
 import type { NamedCall, RecordingProxy } from '../lib/recording-proxy.js';
 import type { CallRecord, SandboxAdminClient } from '../lib/sandbox-admin.js';
-import { sum } from '../lib/stats.js';
+import { percentile, sum } from '../lib/stats.js';
 
 /** What the calls of the follow add up to, per strategy group (pure; see analyseFollow). */
 export interface FollowCalls {
@@ -45,6 +45,8 @@ export interface FollowCalls {
   readonly serviceReadCalls: number;
   /** The same polls at 10 services per DescribeServices, per cluster. */
   readonly idealServiceReadCalls: number;
+  /** From each UpdateService to the first poll of its rollout (ms): median and largest. How long a follow pass waited for a worker and a token. */
+  readonly firstPollDelayMs: { readonly p50: number; readonly max: number };
 }
 
 /**
@@ -56,6 +58,7 @@ export function analyseFollow(calls: readonly NamedCall[], updatedAt: ReadonlyMa
   const polls = new Map<string, number>();
   const reads = new Map<string, number>();
   const pollsPerCluster = new Map<string, number>();
+  const firstPollDelays: number[] = [];
   let serviceReadCalls = 0;
   for (const c of calls) {
     if (c.at > end) continue;
@@ -65,6 +68,7 @@ export function analyseFollow(calls: readonly NamedCall[], updatedAt: ReadonlyMa
         const since = updatedAt.get(s);
         if (since === undefined || c.at <= since) continue;
         named = true;
+        if (!polls.has(s)) firstPollDelays.push(c.at - since);
         polls.set(s, (polls.get(s) ?? 0) + 1);
         const cluster = s.slice(0, s.indexOf('/'));
         pollsPerCluster.set(cluster, (pollsPerCluster.get(cluster) ?? 0) + 1);
@@ -86,6 +90,7 @@ export function analyseFollow(calls: readonly NamedCall[], updatedAt: ReadonlyMa
     maxReadsPerPoll,
     serviceReadCalls,
     idealServiceReadCalls: sum([...pollsPerCluster.values()].map((n) => Math.ceil(n / 10))),
+    firstPollDelayMs: { p50: firstPollDelays.length > 0 ? percentile(firstPollDelays, 50) : 0, max: Math.max(0, ...firstPollDelays) },
   };
 }
 

@@ -7,6 +7,9 @@
  * and, for the autoscaled fifth of the fleet, Application Auto Scaling's and
  * CloudWatch's), and the accounts scenario's per-location calls and
  * AssumeRole count: counts, not timings, so a batching regression fails here.
+ * The mass rollout's follow (issue 22): every BLUE_GREEN rollout SUCCESSFUL, at
+ * most one DescribeServiceDeployments per followed rollout per poll, none after
+ * the rollouts ended, and one duration histogram observation per rollout.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -70,6 +73,9 @@ describe.skipIf(!hasGit)('npm run bench -- --quick --json', () => {
     for (const expected of [
       /1 steady: ratio to ideal/, /1 steady: ECS calls for one resync/, /1 steady: scaling ratio to ideal/, /1 steady: Application Auto Scaling \+ CloudWatch calls/, /2 latency: .*p50/, /2 latency: .*p99/,
       /3 rollout: commit -> last UpdateService/, /3 rollout: RegisterTaskDefinition calls/, /3 rollout: ThrottlingExceptions/,
+      /3 rollout: commit -> every BLUE_GREEN rollout SUCCESSFUL/, /3 rollout: BLUE_GREEN DescribeServiceDeployments \/ \(watched rollouts x polls\)/,
+      /3 rollout: follow DescribeServices \(ideal/, /3 rollout: follow DescribeServiceDeployments \(bound/, /3 rollout: follow reads \/ ideal/,
+      /3 rollout: ThrottlingExceptions, commit -> every rollout ended/, /3 rollout: ecs_gitops_deployment_duration_seconds_count/,
       /4 scale: controller RSS/, /4 scale: ECS calls for the resync/, /4 scale: controller CPU per resync/, /4 scale: SDK floor at ECS's rate/, /5 cold: process start to all/,
     ]) expect(names.some((n) => expected.test(n)), String(expected)).toBe(true);
     // Batching: one resync of the steady fleet costs exactly its ideal, on ECS and on the scaling APIs.
@@ -78,6 +84,24 @@ describe.skipIf(!hasGit)('npm run bench -- --quick --json', () => {
     expect(scaling.declared.targets, 'the steady fleet has autoscaled services').toBeGreaterThan(0);
     expect(steady('ratio to ideal'), 'ECS calls / ideal').toBe(1);
     expect(steady('scaling ratio to ideal'), `scaling calls / ideal: ${JSON.stringify(scaling.calls)}`).toBe(1);
+    // The follow (issue 22): a quarter of the rollout fleet BLUE_GREEN, every rollout followed to SUCCESSFUL,
+    // at most one DescribeServiceDeployments per followed rollout per poll, none once they ended, one histogram observation each.
+    const follow = (result.details.rollout as { follow: {
+      services: number; blueGreenServices: number; proxyAgrees: boolean; deploymentReadsAfterEnd: number; durationCountIncrease: number;
+      blueGreen: { rollouts: number; polls: number; ratio: number }; rolling: { ratio: number }; results: Record<string, Record<string, number>>;
+    } }).follow;
+    // Every 4th service of each cluster (rounded up per cluster): 8 of the --quick 20, 52 of the full 200.
+    expect(follow.blueGreenServices, 'about a quarter of the rollout fleet deploys BLUE_GREEN').toBeGreaterThanOrEqual(follow.services / 4);
+    expect(follow.blueGreenServices, 'about a quarter of the rollout fleet deploys BLUE_GREEN').toBeLessThan(follow.services / 2);
+    expect(follow.results.BLUE_GREEN, JSON.stringify(follow.results)).toEqual({ completed: follow.blueGreenServices });
+    expect(follow.blueGreen.rollouts).toBe(follow.blueGreenServices);
+    expect(follow.blueGreen.polls, 'every BLUE_GREEN rollout was polled').toBeGreaterThanOrEqual(follow.blueGreenServices);
+    expect(follow.blueGreen.ratio, 'DescribeServiceDeployments per BLUE_GREEN poll').toBeGreaterThan(0);
+    expect(follow.blueGreen.ratio, 'DescribeServiceDeployments per BLUE_GREEN poll').toBeLessThanOrEqual(1);
+    expect(follow.rolling.ratio, 'DescribeServiceDeployments per ROLLING poll').toBeLessThanOrEqual(1);
+    expect(follow.deploymentReadsAfterEnd, 'the follow stops with the rollouts').toBe(0);
+    expect(follow.durationCountIncrease, 'ecs_gitops_deployment_duration_seconds_count: one per rollout').toBe(follow.services);
+    expect(follow.proxyAgrees, 'the recording proxy saw every call the sandbox logged').toBe(true);
     // Many accounts (issue 21): every location's resync at its ideal, one AssumeRole per account for the whole run.
     const accounts = result.figures.filter((f) => f.scenario === '6 accounts');
     const perLocation = accounts.filter((f) => /^ratio to ideal at \d{12}@/.test(f.name));
