@@ -33,6 +33,17 @@ export interface WatchedRollout {
   readonly stage?: { readonly name: string; readonly since: number };
   /** The hook seen awaiting action and the clock time (ms) it was first seen so. */
   readonly waiting?: { readonly hookId: string; readonly stage: string; readonly since: number };
+  /**
+   * Since when (clock ms) a lifecycle hook has held the deployment: one
+   * awaiting action (a PAUSE hook) or a Lambda hook answering IN_PROGRESS.
+   * ECS ends such a wait (ContinueServiceDeployment, the hook's answer or its
+   * timeoutConfiguration), so the rollout timeout does not run meanwhile.
+   */
+  readonly heldSince?: number;
+  /** Clock time (ms) spent in hook waits that have ended: not counted against the rollout timeout. */
+  readonly pausedMs?: number;
+  /** A poll saw the deployment ROLLBACK_REQUESTED: a StopServiceDeployment asked for its rollback. */
+  readonly sawRollbackRequested?: boolean;
 }
 
 export type RolloutOutcome = 'in_progress' | 'completed' | 'failed' | 'rolled_back';
@@ -44,8 +55,9 @@ export interface RolloutAssessment {
   /** Human-readable reason (ECS's rolloutStateReason or our words). */
   readonly reason?: string;
   /**
-   * A service deployment rolled back with no circuit breaker, alarm or hook
-   * having triggered: StopServiceDeployment (`ecs-gitops rollback`) stopped it.
+   * A service deployment rolled back by StopServiceDeployment (`ecs-gitops
+   * rollback`): ECS's positive signal (stoppedAt set, or a poll saw
+   * ROLLBACK_REQUESTED) and no circuit breaker, alarm or hook having triggered.
    */
   readonly rolledBackByHand?: boolean;
 }
@@ -104,6 +116,47 @@ export function awaitingHook(deployment: ECS.ServiceDeployment): ECS.DeploymentL
   return deployment.lifecycleHookDetails?.find((h) => h.status === 'AWAITING_ACTION');
 }
 
+/**
+ * A hook holding a running deployment: awaiting action, or a Lambda hook
+ * that answered IN_PROGRESS (ECS invokes it again until it answers or its
+ * timeout runs out, docs/ecs-facts.md). Either way ECS, not the rollout's
+ * progress, decides when the wait ends.
+ */
+export function holdingHook(deployment: ECS.ServiceDeployment): ECS.DeploymentLifecycleHookDetail | undefined {
+  if (deployment.status !== 'PENDING' && deployment.status !== 'IN_PROGRESS') return undefined;
+  return deployment.lifecycleHookDetails?.find((h) => h.status === 'AWAITING_ACTION' || h.status === 'IN_PROGRESS');
+}
+
+/** LinearConfiguration and CanaryConfiguration defaults (docs/ecs-facts.md, "Deployment strategies"). */
+const LINEAR_DEFAULTS = { stepPercent: 10, stepBakeTimeInMinutes: 6 } as const;
+const CANARY_DEFAULTS = { canaryBakeTimeInMinutes: 10 } as const;
+
+/**
+ * The waits ECS itself puts into a deployment of `configuration` (ms):
+ * bakeTimeInMinutes, and for LINEAR a stepBakeTimeInMinutes per step of
+ * stepPercent (counted for every step: a bound, not a forecast), for CANARY
+ * the canaryBakeTimeInMinutes. The rollout timeout runs on top of them.
+ */
+export function plannedBakeMs(configuration: ECS.DeploymentConfiguration | undefined): number {
+  const minutes = (value: number | undefined, fallback: number) => (value !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback);
+  let total = minutes(configuration?.bakeTimeInMinutes, 0);
+  const strategy = strategyOf(configuration);
+  if (strategy === 'LINEAR') {
+    const linear = configuration?.linearConfiguration;
+    const stepPercent = minutes(linear?.stepPercent, LINEAR_DEFAULTS.stepPercent);
+    const steps = stepPercent > 0 ? Math.ceil(100 / stepPercent) : 1;
+    total += steps * minutes(linear?.stepBakeTimeInMinutes, LINEAR_DEFAULTS.stepBakeTimeInMinutes);
+  }
+  if (strategy === 'CANARY') total += minutes(configuration?.canaryConfiguration?.canaryBakeTimeInMinutes, CANARY_DEFAULTS.canaryBakeTimeInMinutes);
+  return total * 60_000;
+}
+
+/** How long (ms) the watched rollout has run by `now`, without the time hooks held it; undefined while a hook holds it. */
+export function activeRolloutMs(watch: WatchedRollout, now: number): number | undefined {
+  if (watch.heldSince !== undefined) return undefined;
+  return now - watch.startedAt - (watch.pausedMs ?? 0);
+}
+
 function failedHook(deployment: ECS.ServiceDeployment): ECS.DeploymentLifecycleHookDetail | undefined {
   return deployment.lifecycleHookDetails?.find((h) => h.status === 'FAILED' || h.status === 'TIMED_OUT');
 }
@@ -115,8 +168,8 @@ function hookName(hook: ECS.DeploymentLifecycleHookDetail): string {
 /**
  * Why a service deployment rolls back, and whether anything in ECS triggered
  * it: a failed or timed-out lifecycle hook (named with its stage), the
- * circuit breaker, CloudWatch alarms. Nothing triggered means a
- * StopServiceDeployment with stopType ROLLBACK.
+ * circuit breaker, CloudWatch alarms. Nothing triggered is not proof of a
+ * StopServiceDeployment: assessServiceDeployment asks for ECS's signal too.
  */
 function rollbackCause(deployment: ECS.ServiceDeployment): { readonly text: string; readonly triggered: boolean } {
   const ecsSays = deployment.rollback?.reason ?? deployment.statusReason;
@@ -145,10 +198,20 @@ function rollbackCause(deployment: ECS.ServiceDeployment): { readonly text: stri
  * API). PENDING and IN_PROGRESS are Progressing (a hook awaiting action:
  * "waiting for approval at STAGE"); a rollback under way is still Progressing;
  * SUCCESSFUL completes it; ROLLBACK_SUCCESSFUL is Degraded and names what
- * triggered it (or says it was rolled back by hand); ROLLBACK_FAILED and
- * STOPPED fail it.
+ * triggered it; ROLLBACK_FAILED and STOPPED fail it.
+ *
+ * Rolled back by hand needs ECS's positive signal, not only the absence of a
+ * trigger: a StopServiceDeployment moves the deployment to ROLLBACK_REQUESTED
+ * and sets `stoppedAt` ("the service deployment stops when ... a user
+ * manually stops the deployment"), while the circuit breaker, alarms and
+ * hooks roll back through ROLLBACK_IN_PROGRESS without it (docs/controller.md,
+ * "Rolled back by hand"; docs/ecs-facts.md for StopServiceDeployment's statuses).
+ * `sawRollbackRequested`: an earlier poll of the followed rollout saw
+ * ROLLBACK_REQUESTED. Any other rollback fails the rollout with ECS's reason.
  */
-export function assessServiceDeployment(deployment: ECS.ServiceDeployment): RolloutAssessment & { readonly outcome: RolloutOutcome } {
+export function assessServiceDeployment(
+  deployment: ECS.ServiceDeployment, sawRollbackRequested = false,
+): RolloutAssessment & { readonly outcome: RolloutOutcome } {
   switch (deployment.status) {
     case 'SUCCESSFUL':
       return { health: 'Healthy', outcome: 'completed' };
@@ -157,8 +220,9 @@ export function assessServiceDeployment(deployment: ECS.ServiceDeployment): Roll
       return { health: 'Progressing', outcome: 'in_progress', reason: `rolling back: ${rollbackCause(deployment).text}` };
     case 'ROLLBACK_SUCCESSFUL': {
       const cause = rollbackCause(deployment);
+      const stopped = deployment.stoppedAt !== undefined || sawRollbackRequested;
       return {
-        health: 'Degraded', outcome: 'rolled_back', reason: `rolled back: ${cause.text}`, ...(cause.triggered ? {} : { rolledBackByHand: true }),
+        health: 'Degraded', outcome: 'rolled_back', reason: `rolled back: ${cause.text}`, ...(!cause.triggered && stopped ? { rolledBackByHand: true } : {}),
       };
     }
     case 'ROLLBACK_FAILED':
@@ -252,10 +316,15 @@ export function observeWatch(watch: WatchedRollout, deployment: ECS.ServiceDeplo
   } else if (next.waiting?.hookId !== hookId || next.waiting.stage !== (stageName ?? '')) {
     next = { ...next, waiting: { hookId, stage: stageName ?? '', since: now } };
   }
+  // The time a hook held the deployment is added up when the wait ends (seen by this pass).
+  const held = holdingHook(deployment) !== undefined;
+  if (held && next.heldSince === undefined) next = { ...next, heldSince: now };
+  else if (!held && next.heldSince !== undefined) next = { ...withoutKey(next, 'heldSince'), pausedMs: (next.pausedMs ?? 0) + Math.max(0, now - next.heldSince) };
+  if (deployment.status === 'ROLLBACK_REQUESTED' && !next.sawRollbackRequested) next = { ...next, sawRollbackRequested: true };
   return next;
 }
 
-function withoutKey<K extends 'stage' | 'waiting'>(watch: WatchedRollout, key: K): WatchedRollout {
+function withoutKey<K extends 'stage' | 'waiting' | 'heldSince'>(watch: WatchedRollout, key: K): WatchedRollout {
   const { [key]: _dropped, ...rest } = watch;
   return rest as WatchedRollout;
 }

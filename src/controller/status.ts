@@ -152,11 +152,15 @@ export interface RolloutStatus {
   readonly waitingForApproval?: { readonly stage: string; readonly hookId?: string; readonly since: string; readonly expiresAt?: string };
   /** `ecs-gitops rollback` stopped the deployment: its content is held until Git changes. */
   readonly rolledBackByHandAt?: string;
-  /** How the followed rollout ended; absent while it runs (ecs_gitops_deployment_duration_seconds{result} observes it once). */
+  /**
+   * How the followed rollout ended; absent while it runs (ecs_gitops_deployment_duration_seconds{result} observes it once).
+   * `superseded`: a newer manifest replaced it before it ended, and it was no longer followed (not observed: ECS's
+   * deployment may have gone on, or been stopped by the newer one).
+   */
   readonly result?: RolloutResultStatus;
 }
 
-export type RolloutResultStatus = 'completed' | 'failed' | 'rolled_back' | 'timed_out';
+export type RolloutResultStatus = 'completed' | 'failed' | 'rolled_back' | 'timed_out' | 'superseded';
 
 export interface ServiceStatus {
   /** [account@]region/cluster/service */

@@ -45,8 +45,9 @@ function removeRolloutSeries(metrics: Metrics, status: ServiceStatus): void {
 
 /**
  * rollout_stage and rollout_waiting_for_approval_since_seconds follow
- * status.rollout; deployment_duration_seconds observes a rollout once, on the
- * write that gives it its result.
+ * status.rollout (gone once it has a result, `superseded` included);
+ * deployment_duration_seconds observes a rollout once, on the write that
+ * gives it its result, and never a superseded one.
  */
 function writeRolloutSeries(metrics: Metrics, next: ServiceStatus, previous: ServiceStatus | undefined): void {
   const rollout = next.rollout;
@@ -61,7 +62,8 @@ function writeRolloutSeries(metrics: Metrics, next: ServiceStatus, previous: Ser
   const since = waiting ? Date.parse(waiting.since) : Number.NaN;
   if (Number.isFinite(since)) metrics.rolloutWaitingForApprovalSince.set(labels, since / 1000);
   else if (before?.waitingForApproval) metrics.rolloutWaitingForApprovalSince.remove(labels);
-  if (rollout?.result !== undefined && !sameRolloutEnd(rollout, before)) {
+  // A superseded rollout was not followed to its end: no duration to observe.
+  if (rollout?.result !== undefined && rollout.result !== 'superseded' && !sameRolloutEnd(rollout, before)) {
     const started = rollout.startedAt === undefined ? Number.NaN : Date.parse(rollout.startedAt);
     const ended = rollout.finishedAt === undefined ? Number.NaN : Date.parse(rollout.finishedAt);
     if (Number.isFinite(started) && Number.isFinite(ended)) metrics.recordDeploymentDuration(rollout.result, Math.max(0, (ended - started) / 1000));

@@ -100,13 +100,28 @@ export function forgetServiceDeployments(state: RegionState, svc: ServiceRecord)
   for (const sd of svc.serviceDeployments ?? []) state.serviceDeploymentIndex.delete(sd.arn);
 }
 
+/**
+ * A StopServiceDeployment (ROLLBACK) leaves the deployment ROLLBACK_REQUESTED
+ * until the service's next scheduler step after the stop; from then on the
+ * rollback is under way: ROLLBACK_IN_PROGRESS. The rolling scheduler stamps
+ * every deployment it steps with the step's time, so the deployment rolled
+ * back to tells whether that step has run. Applied before a deployment is read.
+ */
+function noteRollbackStarted(svc: ServiceRecord, sd: ServiceDeploymentRecord): void {
+  if (sd.status !== 'ROLLBACK_REQUESTED' || sd.stoppedAt === undefined) return;
+  const back = svc.deployments.find((d) => d.id === sd.rollbackDeploymentId);
+  if (!back || back.updatedAt <= sd.stoppedAt) return;
+  sd.status = 'ROLLBACK_IN_PROGRESS';
+  sd.updatedAt = back.updatedAt;
+}
+
 /** A PRIMARY deployment reached COMPLETED: its service deployment succeeded, or the rollback it carried out did. */
 export function serviceDeploymentCompleted(svc: ServiceRecord, deployment: DeploymentRecord, t: number): void {
   for (const sd of svc.serviceDeployments ?? []) {
     if (sd.status === 'IN_PROGRESS' && sd.target.deploymentId === deployment.id) {
       sd.status = 'SUCCESSFUL';
       sd.statusReason = 'Service deployment completed successfully.';
-    } else if (sd.status === 'ROLLBACK_IN_PROGRESS' && sd.rollbackDeploymentId === deployment.id) {
+    } else if ((sd.status === 'ROLLBACK_IN_PROGRESS' || sd.status === 'ROLLBACK_REQUESTED') && sd.rollbackDeploymentId === deployment.id) {
       sd.status = 'ROLLBACK_SUCCESSFUL';
     } else {
       continue;
@@ -253,6 +268,7 @@ export function listServiceDeployments(ctx: ServiceOpContext, input: JsonObject)
   if (!svc) throw serviceNotFound();
   const statuses = optStringArray(input, 'status');
   for (const s of statuses ?? []) if (!STATUSES.has(s)) throw invalidParameter(`Invalid status: ${s}`);
+  for (const sd of svc.serviceDeployments ?? []) noteRollbackStarted(svc, sd);
   const created = optObject(input, 'createdAt') ?? {};
   const before = timestampMs(created, 'before');
   const after = timestampMs(created, 'after');
@@ -276,6 +292,7 @@ export function describeServiceDeployments(ctx: ServiceOpContext, input: JsonObj
   for (const arn of arns) {
     const svc = ctx.state.serviceDeploymentIndex.get(arn);
     const sd = svc?.serviceDeployments?.find((x) => x.arn === arn);
+    if (svc && sd) noteRollbackStarted(svc, sd);
     if (svc && sd) serviceDeployments.push(serviceDeploymentView(svc, sd));
     else failures.push({ arn, reason: 'MISSING' });
   }
@@ -294,8 +311,18 @@ export function stopServiceDeployment(ctx: ServiceOpContext, input: JsonObject):
   }
   // Already stopping or rolling back: ECS carries on with it (docs/ecs-facts.md#service-deployments).
   if (sd.status === 'IN_PROGRESS' || sd.status === 'PENDING') {
-    if (stopType === 'ROLLBACK') beginRollback(ctx.state, svc, sd, ctx.now, ctx.rollout, 'Service deployment rolled back by StopServiceDeployment.');
-    else abortDeployment(ctx.state, svc, sd, ctx.now, ctx.rollout, 'Service deployment stopped by StopServiceDeployment (ABORT).');
+    if (stopType === 'ROLLBACK') {
+      beginRollback(ctx.state, svc, sd, ctx.now, ctx.rollout, 'Service deployment rolled back by StopServiceDeployment.');
+      // A user stopped it: ROLLBACK_REQUESTED with stoppedAt, as ECS reports it ("the service deployment stops
+      // when ... a user manually stops the deployment"); a rollback the breaker or a hook started has neither.
+      // beginRollback changed the status (ROLLBACK_FAILED when there is nothing to go back to).
+      if ((sd.status as ServiceDeploymentStatus) === 'ROLLBACK_IN_PROGRESS') {
+        sd.status = 'ROLLBACK_REQUESTED';
+        sd.stoppedAt = ctx.now;
+      }
+    } else {
+      abortDeployment(ctx.state, svc, sd, ctx.now, ctx.rollout, 'Service deployment stopped by StopServiceDeployment (ABORT).');
+    }
     markBusy(ctx.state, svc, ctx.now);
   }
   return { serviceDeploymentArn: arn };

@@ -188,7 +188,8 @@ describe('ecs-gitops continue and rollback (sandbox)', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`${REGION}/demo/shop: rollback requested for service deployment ${running.serviceDeploymentArn}`);
     expect(result.stdout).toContain('it was IN_PROGRESS at stage POST_TEST_TRAFFIC_SHIFT');
-    expect(result.stdout).toContain('the controller now holds this Git content as failed and does not apply it again until the manifest changes');
+    expect(result.stdout).toContain('a controller following this rollout holds this Git content as failed and does not apply it again until the manifest changes');
+    expect(result.stdout).toContain('a controller restarted since the deployment started (or not following it) holds nothing and applies the content again');
     expect(result.stdout).toContain('fix forward (commit a corrected manifest) or revert the commit');
     const done = advanceUntil('shop', finished, 'the end of the rollback');
     expect(done).toMatchObject({ serviceDeploymentArn: running.serviceDeploymentArn, status: 'ROLLBACK_SUCCESSFUL' });

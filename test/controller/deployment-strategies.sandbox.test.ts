@@ -14,7 +14,7 @@
 import type * as ECS from '@aws-sdk/client-ecs';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Controller } from '../../src/controller/index.js';
+import { systemClock, type Clock, type Controller } from '../../src/controller/index.js';
 import type { DeploymentStrategy, ServiceStatus } from '../../src/controller/status.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { valueOf } from '../observe/metric-values.js';
@@ -187,6 +187,35 @@ describe('deployment strategies followed through the deployments API (controller
     expect(await valueOf(registry, 'ecs_gitops_rollout_waiting_for_approval_since_seconds', labels)).toBeUndefined();
     expect(await valueOf(registry, 'ecs_gitops_rollout_stage', { ...labels, stage: 'POST_TEST_TRAFFIC_SHIFT' })).toBeUndefined();
     expect(await durations('completed')).toBe(2);
+    expect(await liveImage()).toBe('app:2');
+  });
+
+  it('BLUE_GREEN: a PAUSE hook held 45 simulated minutes (past the 30-minute rollout timeout), then continued: the rollout completes, not timed out', async () => {
+    // The controller reads the sandbox's simulated clock, as it would read ECS's time: the wait is 45 minutes to it too.
+    await controller.stop({ graceMs: 100 });
+    registry = new Registry();
+    const clock: Clock = { now: () => world.sandbox.clock.now(), setTimer: (ms, fn) => systemClock.setTimer(ms, fn) };
+    controller = controllerFor(world.controllerApi, { metrics: createMetrics(registry, { defaultMetrics: false }), clock, rolloutTimeoutMs: 30 * 60_000 });
+    await controller.start();
+    await settled('BLUE_GREEN', 'pause');
+    const first = status()?.rollout?.serviceDeploymentArn;
+    await deploy(manifest('BLUE_GREEN', 'app:2', 'pause'));
+    await eventually(newRollout(first), () => status());
+    const arn = status()?.rollout?.serviceDeploymentArn as string;
+    await eventually(() => status()?.rollout?.waitingForApproval !== undefined, () => status(), 30_000);
+    const since = Date.parse(status()?.rollout?.waitingForApproval?.since ?? '');
+
+    world.sandbox.clock.advance(45 * 60_000);
+    await eventually(() => Date.parse(status()?.lastSyncTime ?? '') > since + 45 * 60_000, () => status());
+    expect(status()).toMatchObject({ health: 'Progressing', rollout: { state: 'IN_PROGRESS', lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT' } });
+    expect(status()?.rollout?.result).toBeUndefined();
+
+    const hookId = (await deployment(arn))?.lifecycleHookDetails?.find((h) => h.status === 'AWAITING_ACTION')?.hookId;
+    await world.api.send('ContinueServiceDeployment', { serviceDeploymentArn: arn, hookId, action: 'CONTINUE' } as ECS.ContinueServiceDeploymentRequest);
+    await eventually(() => status()?.rollout?.result !== undefined, () => status(), 30_000);
+    expect(status()).toMatchObject({ health: 'Healthy', lastApplySucceeded: true, rollout: { state: 'SUCCESSFUL', result: 'completed' } });
+    expect(status()?.lastError).toBeUndefined();
+    expect(await durations('timed_out')).toBe(0);
     expect(await liveImage()).toBe('app:2');
   });
 

@@ -4,7 +4,9 @@
  * So against moto a followed rollout is judged from the PRIMARY deployment's
  * rolloutState (the fallback of src/controller/rollout.ts), and the
  * deployments API is never called. The service deployment path runs against
- * the sandbox (deployment-strategies.sandbox.test.ts).
+ * the sandbox (deployment-strategies.sandbox.test.ts). moto's deployments
+ * never progress, so a rollout there ends only by the controller's timeout:
+ * completing one is recorded as a known gap (it.fails).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/controller/index.js';
@@ -42,6 +44,29 @@ describe.skipIf(motoEndpoint() === null)('rollouts on moto_server: the rolloutSt
     expect(controller.status.get(key)?.rollout).toMatchObject({ strategy: 'ROLLING', source: 'rollout-state' });
     expect(controller.status.get(key)?.rollout?.serviceDeploymentArn).toBeUndefined();
     expect(counter.count('DescribeServiceDeployments')).toBe(0);
+  });
+
+  it('the rollout is followed to its end on the rolloutState path: moto never progresses it, so it ends timed out, judged from the rolloutState', async () => {
+    await dir.write('svc.yaml', [serviceManifest({ moto: true, name: 'web' })]);
+    controller = controllerFor(controllerApi, { rolloutTimeoutMs: 1_500 });
+    controller.setSnapshot(await dir.load('rev-1'));
+    const key = `${REGION}/demo/web`;
+    await eventually(() => controller?.status.get(key)?.rollout?.result !== undefined, () => controller?.status.get(key));
+    expect(controller.status.get(key)).toMatchObject({
+      health: 'Degraded', lastApplySucceeded: false, lastError: { code: 'CONTROLLER_ROLLOUT_TIMED_OUT' },
+      rollout: { strategy: 'ROLLING', source: 'rollout-state', state: 'IN_PROGRESS', result: 'timed_out' },
+    });
+    expect(counter.count('DescribeServiceDeployments')).toBe(0);
+  });
+
+  // docs/ecs-facts.md, moto vs real ECS: "deployments never progress (rolloutState stays where it is)".
+  it.fails('moto completes a rollout (result completed, Healthy): its deployments never progress', async () => {
+    await dir.write('svc.yaml', [serviceManifest({ moto: true, name: 'web' })]);
+    controller = controllerFor(controllerApi);
+    controller.setSnapshot(await dir.load('rev-1'));
+    const key = `${REGION}/demo/web`;
+    await eventually(() => controller?.status.get(key)?.rollout?.result !== undefined, () => controller?.status.get(key), 3_000);
+    expect(controller.status.get(key)).toMatchObject({ health: 'Healthy', rollout: { source: 'rollout-state', state: 'COMPLETED', result: 'completed' } });
   });
 
   it('moto\'s answer to DescribeServiceDeployments counts as "no deployments API here" (the fallback, not a failed pass)', async () => {

@@ -10,7 +10,7 @@ import type * as ECS from '@aws-sdk/client-ecs';
 import { AccessDeniedException, ClientException, ServerException } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import {
-  assessServiceDeployment, observeWatch, rolloutStatusFromDeployment, serviceDeploymentArnFor, type WatchedRollout,
+  activeRolloutMs, assessServiceDeployment, observeWatch, plannedBakeMs, rolloutStatusFromDeployment, serviceDeploymentArnFor, type WatchedRollout,
 } from '../../src/controller/rollout.js';
 import { deploymentsApiUnavailableError } from '../../src/controller/service/observe.js';
 import { toAwsCallError } from '../../src/ecs/aws-error.js';
@@ -62,10 +62,16 @@ describe('assessServiceDeployment', () => {
     ['ROLLBACK_SUCCESSFUL after alarms', {
       status: 'ROLLBACK_SUCCESSFUL', alarms: { status: 'TRIGGERED', alarmNames: ['5xx', 'latency'], triggeredAlarmNames: ['5xx'] },
     }, { health: 'Degraded', outcome: 'rolled_back', reason: 'rolled back: CloudWatch alarm 5xx triggered', rolledBackByHand: undefined }],
-    ['ROLLBACK_SUCCESSFUL with nothing triggered: rolled back by hand', {
-      status: 'ROLLBACK_SUCCESSFUL', deploymentCircuitBreaker: { status: 'MONITORING', failureCount: 0 }, alarms: { status: 'MONITORING' },
+    ['ROLLBACK_SUCCESSFUL with stoppedAt and nothing triggered: rolled back by hand', {
+      status: 'ROLLBACK_SUCCESSFUL', deploymentCircuitBreaker: { status: 'MONITORING', failureCount: 0 }, alarms: { status: 'MONITORING' }, stoppedAt: new Date(T0 + 60_000),
       lifecycleHookDetails: [hook('SUCCEEDED')], rollback: { reason: 'Service deployment rolled back because of a StopServiceDeployment request', startedAt: new Date(T0 + 60_000) },
     }, { health: 'Degraded', outcome: 'rolled_back', rolledBackByHand: true, reason: 'rolled back: Service deployment rolled back because of a StopServiceDeployment request' }],
+    ['ROLLBACK_SUCCESSFUL with nothing triggered and no stoppedAt (no hook details, ECS\'s reason naming a hook): not by hand', {
+      status: 'ROLLBACK_SUCCESSFUL', rollback: { reason: `Lifecycle hook ${LAMBDA} failed at POST_SCALE_UP`, startedAt: new Date(T0 + 60_000) },
+    }, { health: 'Degraded', outcome: 'rolled_back', rolledBackByHand: undefined, reason: `rolled back: Lifecycle hook ${LAMBDA} failed at POST_SCALE_UP` }],
+    ['ROLLBACK_SUCCESSFUL with stoppedAt after the circuit breaker triggered: not by hand', {
+      status: 'ROLLBACK_SUCCESSFUL', stoppedAt: new Date(T0 + 60_000), deploymentCircuitBreaker: { status: 'TRIGGERED', failureCount: 2 },
+    }, { health: 'Degraded', outcome: 'rolled_back', rolledBackByHand: undefined }],
     ['ROLLBACK_FAILED', { status: 'ROLLBACK_FAILED', statusReason: 'the old revision failed too' },
       { health: 'Degraded', outcome: 'failed', reason: 'the rollback failed: the old revision failed too' }],
     ['STOPPED (StopServiceDeployment ABORT)', { status: 'STOPPED', statusReason: 'stopped by a StopServiceDeployment request' },
@@ -75,6 +81,48 @@ describe('assessServiceDeployment', () => {
     expect(assessed).toMatchObject(Object.fromEntries(Object.entries(expected).filter(([, v]) => v !== undefined)));
     if ('reason' in expected && expected.reason === undefined) expect(assessed.reason).toBeUndefined();
     if ('rolledBackByHand' in expected && expected.rolledBackByHand === undefined) expect(assessed.rolledBackByHand).toBeUndefined();
+  });
+});
+
+describe('rolled back by hand: ECS\'s signal for a StopServiceDeployment', () => {
+  it('a poll that saw ROLLBACK_REQUESTED counts even when the finished record shows no stoppedAt; without either, nothing triggered is not enough', () => {
+    const watch: WatchedRollout = { taskDefinitionArn: TD2, revision: 'r2', contentHash: 'h2', startedAt: T0, serviceDeploymentArn: ARN };
+    const requested = observeWatch(watch, deployment({ status: 'ROLLBACK_REQUESTED' }), ARN, T0 + 10_000);
+    expect(requested.sawRollbackRequested).toBe(true);
+    const done = deployment({ status: 'ROLLBACK_SUCCESSFUL', rollback: { reason: 'rolled back', startedAt: new Date(T0 + 10_000) } });
+    expect(assessServiceDeployment(done, requested.sawRollbackRequested)).toMatchObject({ outcome: 'rolled_back', rolledBackByHand: true });
+    const automatic = observeWatch(watch, deployment({ status: 'ROLLBACK_IN_PROGRESS' }), ARN, T0 + 10_000);
+    expect(automatic.sawRollbackRequested).toBeUndefined();
+    expect(assessServiceDeployment(done, automatic.sawRollbackRequested).rolledBackByHand).toBeUndefined();
+  });
+});
+
+describe('the time lifecycle hooks hold a deployment', () => {
+  const watch: WatchedRollout = { taskDefinitionArn: TD2, revision: 'r2', contentHash: 'h2', startedAt: T0, serviceDeploymentArn: ARN };
+  it('adds up every wait (awaiting action, or a Lambda hook IN_PROGRESS) when it ends; the rollout is not active while one holds it', () => {
+    const paused = observeWatch(watch, deployment({ lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT', lifecycleHookDetails: [hook('AWAITING_ACTION', { targetType: 'PAUSE' })] }), ARN, T0 + 60_000);
+    expect(paused.heldSince).toBe(T0 + 60_000);
+    expect(activeRolloutMs(paused, T0 + 600_000)).toBeUndefined();
+    const resumed = observeWatch(paused, deployment({ lifecycleStage: 'PRODUCTION_TRAFFIC_SHIFT', lifecycleHookDetails: [hook('SUCCEEDED', { targetType: 'PAUSE' })] }), ARN, T0 + 660_000);
+    expect(resumed.heldSince).toBeUndefined();
+    expect(resumed.pausedMs).toBe(600_000);
+    const lambda = observeWatch(resumed, deployment({ lifecycleStage: 'POST_PRODUCTION_TRAFFIC_SHIFT', lifecycleHookDetails: [hook('IN_PROGRESS')] }), ARN, T0 + 700_000);
+    expect(activeRolloutMs(lambda, T0 + 800_000)).toBeUndefined();
+    const done = observeWatch(lambda, deployment({ lifecycleStage: 'BAKE_TIME', lifecycleHookDetails: [hook('SUCCEEDED')] }), ARN, T0 + 730_000);
+    expect(done.pausedMs).toBe(630_000);
+    expect(activeRolloutMs(done, T0 + 730_000)).toBe(100_000);
+  });
+
+  it.each<[string, ECS.DeploymentConfiguration | undefined, number]>([
+    ['ROLLING', undefined, 0],
+    ['BLUE_GREEN: bakeTimeInMinutes', { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 15 }, 15],
+    ['LINEAR: a step bake per step', { strategy: 'LINEAR', bakeTimeInMinutes: 10, linearConfiguration: { stepPercent: 30, stepBakeTimeInMinutes: 5 } }, 10 + 4 * 5],
+    ['LINEAR with the defaults (10 steps of 6 minutes)', { strategy: 'LINEAR' }, 60],
+    ['CANARY: the canary bake', { strategy: 'CANARY', bakeTimeInMinutes: 10, canaryConfiguration: { canaryPercent: 20, canaryBakeTimeInMinutes: 15 } }, 25],
+    ['CANARY with the default canary bake', { strategy: 'CANARY' }, 10],
+    ['a linear configuration on BLUE_GREEN is not counted', { strategy: 'BLUE_GREEN', linearConfiguration: { stepPercent: 10, stepBakeTimeInMinutes: 6 } }, 0],
+  ])('planned bakes, %s', (_name, configuration, minutes) => {
+    expect(plannedBakeMs(configuration)).toBe(minutes * 60_000);
   });
 });
 

@@ -187,7 +187,7 @@ describe('rollouts followed through the deployments API', () => {
     }
   });
 
-  it('never times out a rollout waiting for approval; one that is not waiting times out after the timeout and its bake time', async () => {
+  it('never times out a rollout waiting for approval, nor counts the wait once it is continued: an hour paused, then SUCCESSFUL completes', async () => {
     const w = world({ rolloutTimeoutMs: 60_000 });
     const desired = await manifest({ name: 'web' });
     await w.pass(desired);
@@ -197,16 +197,89 @@ describe('rollouts followed through the deployments API', () => {
     expect((await w.pass(desired)).rollout).toBeUndefined();
     expect(w.status.get(desired.key)?.health).toBe('Progressing');
     w.ecs.set('web', { status: 'IN_PROGRESS', lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT', lifecycleHookDetails: [{ hookId: 'approve', targetType: 'PAUSE', status: 'AWAITING_ACTION' }] });
+    await w.clock.advance(2_000);
+    expect((await w.pass(desired)).rollout).toBeUndefined();
     await w.clock.advance(3_600_000);
     expect((await w.pass(desired)).rollout).toBeUndefined();
     expect(w.status.get(desired.key)?.health).toBe('Progressing');
 
-    // Continued: now the clock counts (60 s + the 5 minutes of bake time from the apply).
+    // Continued after an hour: the hour waited is not counted (182 s of 60 s + 5 minutes of bake time are used).
     w.ecs.set('web', { lifecycleStage: 'BAKE_TIME', lifecycleHookDetails: [{ hookId: 'approve', targetType: 'PAUSE', status: 'SUCCEEDED' }] });
+    await w.clock.advance(2_000);
+    expect((await w.pass(desired)).rollout).toBeUndefined();
+    expect(w.status.get(desired.key)).toMatchObject({ health: 'Progressing', rollout: { lifecycleStage: 'BAKE_TIME' } });
+    await w.clock.advance(60_000);
+    w.ecs.set('web', { status: 'SUCCESSFUL', lifecycleStage: 'CLEAN_UP', finishedAt: new Date(w.clock.now()) });
+    const done = await w.pass(desired);
+    expect(done.rollout).toBe('completed');
+    expect(w.status.get(desired.key)).toMatchObject({ health: 'Healthy', lastApplySucceeded: true, rollout: { state: 'SUCCESSFUL', result: 'completed' } });
+    expect((await valueOf(w.registry, 'ecs_gitops_deployment_duration_seconds_count', { result: 'timed_out' })) ?? 0).toBe(0);
+  });
+
+  it('the clock still counts outside hook waits: a Lambda hook answering IN_PROGRESS waits, LINEAR step bakes are budgeted, then the rollout times out', async () => {
+    const w = world({ rolloutTimeoutMs: 60_000 });
+    const desired = await manifest({ name: 'web' });
+    await w.pass(desired);
+    // LINEAR, 25% steps baking 2 minutes each: 60 s + 1 minute of bake time + 4 x 2 minutes = 600 s of budget.
+    w.ecs.set('web', {
+      status: 'IN_PROGRESS', lifecycleStage: 'PRE_SCALE_UP',
+      deploymentConfiguration: { strategy: 'LINEAR', bakeTimeInMinutes: 1, linearConfiguration: { stepPercent: 25, stepBakeTimeInMinutes: 2 } },
+      lifecycleHookDetails: [{ hookId: 'smoke', targetType: 'AWS_LAMBDA', targetArn: LAMBDA, status: 'IN_PROGRESS' }],
+    });
+    await w.clock.advance(2_000);
+    await w.pass(desired);
+    // The Lambda hook keeps answering IN_PROGRESS for 20 minutes: not timed out, and not counted afterwards.
+    await w.clock.advance(1_200_000);
+    expect((await w.pass(desired)).rollout).toBeUndefined();
+    w.ecs.set('web', { lifecycleStage: 'PRODUCTION_TRAFFIC_SHIFT', lifecycleHookDetails: [{ hookId: 'smoke', targetType: 'AWS_LAMBDA', targetArn: LAMBDA, status: 'SUCCEEDED' }] });
+    await w.clock.advance(2_000);
+    expect((await w.pass(desired)).rollout).toBeUndefined();
+    // The wait counts from the pass that saw it to the pass that saw it end (1202 s); 2 s ran before it.
+    // 540 s more is within the 600 s budget, 60 s beyond it is not.
+    await w.clock.advance(540_000);
+    expect((await w.pass(desired)).rollout).toBeUndefined();
+    expect(w.status.get(desired.key)?.health).toBe('Progressing');
+    await w.clock.advance(60_000);
     const timedOut = await w.pass(desired);
     expect(timedOut.rollout).toBe('timed_out');
     expect(w.status.get(desired.key)).toMatchObject({ health: 'Degraded', lastError: { code: 'CONTROLLER_ROLLOUT_TIMED_OUT' }, rollout: { result: 'timed_out' } });
+    expect(w.status.get(desired.key)?.lastError?.message).toContain('did not finish in 600 s, not counting 1202 s waiting on lifecycle hooks');
     expect(await valueOf(w.registry, 'ecs_gitops_deployment_duration_seconds_count', { result: 'timed_out' })).toBe(1);
+  });
+
+  it('a newer manifest supersedes a paused rollout: when its UpdateService fails, status.rollout ends as superseded and the rollout gauges go', async () => {
+    const w = world();
+    const first = await manifest({ name: 'web', image: 'nginx:1.27' });
+    await w.pass(first);
+    w.ecs.set('web', { status: 'SUCCESSFUL', startedAt: new Date(w.clock.now()), finishedAt: new Date(w.clock.now()) });
+    w.memory.completeRollout(CLUSTER, 'web');
+    await w.pass(first);
+    const paused = await manifest({ name: 'web', image: 'nginx:1.28' });
+    await w.pass(paused, 'rev-2');
+    w.ecs.set('web', {
+      status: 'IN_PROGRESS', startedAt: new Date(w.clock.now()), lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT',
+      lifecycleHookDetails: [{ hookId: 'approve', targetType: 'PAUSE', status: 'AWAITING_ACTION' }],
+    });
+    await w.clock.advance(2_000);
+    await w.pass(paused, 'rev-2');
+    const labels = { account: '', region: 'eu-west-1', cluster: CLUSTER, service: 'web' };
+    expect(await valueOf(w.registry, 'ecs_gitops_rollout_waiting_for_approval_since_seconds', labels)).toBe(w.clock.now() / 1000);
+    const completedBefore = await valueOf(w.registry, 'ecs_gitops_deployment_duration_seconds_count', { result: 'completed' });
+
+    // The next manifest's UpdateService fails: nothing new is followed, and the old rollout must not look paused forever.
+    w.memory.failNext('UpdateService', Object.assign(new Error('service unavailable'), { name: 'ServerException', $metadata: { httpStatusCode: 500 } }));
+    await w.clock.advance(2_000);
+    const next = await manifest({ name: 'web', image: 'nginx:1.29' });
+    const failed = await w.pass(next, 'rev-3');
+    expect(failed.result).toBe('error');
+    const record = w.status.get(next.key);
+    expect(record?.rollout).toMatchObject({ state: 'IN_PROGRESS', lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT', result: 'superseded', finishedAt: new Date(w.clock.now()).toISOString() });
+    expect(record?.rollout?.waitingForApproval).toBeUndefined();
+    expect(await seriesOf(w.registry, 'ecs_gitops_rollout_waiting_for_approval_since_seconds')).toEqual([]);
+    expect(await seriesOf(w.registry, 'ecs_gitops_rollout_stage')).toEqual([]);
+    // Not a deployment result: the duration histogram has no superseded series and nothing new observed.
+    expect(await valueOf(w.registry, 'ecs_gitops_deployment_duration_seconds_count', { result: 'superseded' })).toBeUndefined();
+    expect(await valueOf(w.registry, 'ecs_gitops_deployment_duration_seconds_count', { result: 'completed' })).toBe(completedBefore);
   });
 
   it('a hook that failed: ROLLBACK_SUCCESSFUL is Degraded naming the stage and hook, and the content is held', async () => {
@@ -254,7 +327,7 @@ describe('rollouts followed through the deployments API', () => {
 
     const stoppedAt = new Date(w.clock.now() + 5_000);
     w.ecs.set('web', {
-      status: 'ROLLBACK_SUCCESSFUL', startedAt: new Date(w.clock.now()), finishedAt: new Date(w.clock.now() + 20_000), lifecycleStage: 'BAKE_TIME',
+      status: 'ROLLBACK_SUCCESSFUL', startedAt: new Date(w.clock.now()), finishedAt: new Date(w.clock.now() + 20_000), lifecycleStage: 'BAKE_TIME', stoppedAt,
       deploymentCircuitBreaker: { status: 'MONITORING', failureCount: 0 }, rollback: { reason: 'StopServiceDeployment', startedAt: stoppedAt },
     });
     w.memory.failRollout(CLUSTER, 'web', { rollback: true });

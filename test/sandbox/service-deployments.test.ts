@@ -213,6 +213,9 @@ describe('lifecycle hooks', () => {
 
     const seen = await watch(ecs, arn, DEFAULT_TIMINGS.stepMs, 20);
     expect(seen.at(-1)?.sd).toMatchObject({ status: 'ROLLBACK_SUCCESSFUL' });
+    // ECS rolled it back by itself: no ROLLBACK_REQUESTED, no stoppedAt (those mean a user stopped it).
+    expect(seen.map((o) => o.sd.status)).not.toContain('ROLLBACK_REQUESTED');
+    expect(seen.every((o) => o.sd.stoppedAt === undefined)).toBe(true);
     const after = await describeOne(ecs);
     expect(after.deployments?.map((d) => [d.taskDefinition?.split('/').at(-1), d.rolloutState])).toEqual([['web:1', 'COMPLETED']]);
     expect(after.runningCount).toBe(2);
@@ -302,19 +305,25 @@ describe('lifecycle hooks', () => {
 });
 
 describe('StopServiceDeployment', () => {
-  it('ROLLBACK on a running rolling deployment: ROLLBACK_SUCCESSFUL, the old task definition PRIMARY; a finished deployment cannot be stopped (ConflictException)', async () => {
+  it('ROLLBACK on a running rolling deployment: ROLLBACK_REQUESTED with stoppedAt, ROLLBACK_IN_PROGRESS from the next step, ROLLBACK_SUCCESSFUL, the old task definition PRIMARY; a finished deployment cannot be stopped (ConflictException)', async () => {
     // Stop-first (0% / 100%): web:1's tasks are already gone, so the rollback has to start them again.
     const { ecs, arn } = await deployWithStrategy({ minimumHealthyPercent: 0, maximumPercent: 100 });
     expect((await deployment(ecs, arn)).status).toBe('IN_PROGRESS');
+    const stoppedAt = sandbox.clock.now();
     const stopped = await ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: arn }));
     expect(stopped.serviceDeploymentArn).toBe(arn);
-    const rolling = await deployment(ecs, arn);
-    expect(rolling).toMatchObject({ status: 'ROLLBACK_IN_PROGRESS', rollback: { reason: expect.stringContaining('StopServiceDeployment') } });
+    // A user stopped it: ECS reports ROLLBACK_REQUESTED and when it stopped (the API reference's ServiceDeployment.stoppedAt).
+    const requested = await deployment(ecs, arn);
+    expect(requested).toMatchObject({ status: 'ROLLBACK_REQUESTED', rollback: { reason: expect.stringContaining('StopServiceDeployment') } });
+    expect(requested.stoppedAt?.getTime()).toBe(stoppedAt);
     const svc = await describeOne(ecs);
     expect(svc.deployments?.[0]?.taskDefinition).toMatch(/web:1$/);
     expect(svc.deployments?.find((d) => d.taskDefinition?.endsWith('web:2'))?.rolloutState).toBe('FAILED');
+    sandbox.clock.advance(DEFAULT_TIMINGS.stepMs);
+    const rolling = await deployment(ecs, arn);
+    expect(rolling).toMatchObject({ status: 'ROLLBACK_IN_PROGRESS', stoppedAt: requested.stoppedAt });
     const seen = await watch(ecs, arn, DEFAULT_TIMINGS.stepMs, 30);
-    expect(seen.at(-1)?.sd.status).toBe('ROLLBACK_SUCCESSFUL');
+    expect(seen.at(-1)?.sd).toMatchObject({ status: 'ROLLBACK_SUCCESSFUL', stoppedAt: requested.stoppedAt });
     expect((await describeOne(ecs)).deployments?.map((d) => [d.taskDefinition?.split('/').at(-1), d.rolloutState])).toEqual([['web:1', 'COMPLETED']]);
 
     const late = await rejectionOf(ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' })));
@@ -371,6 +380,7 @@ describe('rolling deployments in the deployments API', () => {
     expect(last?.deploymentCircuitBreaker).toMatchObject({ status: 'TRIGGERED', threshold: 3 });
     expect(last?.rollback?.reason).toMatch(/[Cc]ircuit breaker/);
     expect(last?.rollback?.serviceRevisionArn).toMatch(/service-revision\/c\/web\/\d+$/);
+    expect(seen.every((o) => o.sd.stoppedAt === undefined)).toBe(true);
     const svc = await describeOne(ecs);
     expect(svc.deployments?.map((d) => [d.taskDefinition?.split('/').at(-1), d.rolloutState])).toEqual([['web:1', 'COMPLETED']]);
   });

@@ -185,6 +185,11 @@ export function finishedSentence(deployment: ECS.ServiceDeployment): string {
   return `the last deployment ${deployment.serviceDeploymentArn ?? '?'} finished ${deployment.status ?? 'UNKNOWN'} at ${iso(at)}`;
 }
 
-/** The GitOps consequence of a rollback, said the same way by both commands (docs/deployments.md#rollback). */
-export const HELD_AS_FAILED = 'GitOps: the controller now holds this Git content as failed and does not apply it again until the manifest changes. '
+/**
+ * The GitOps consequence of a rollback, said the same way by both commands (docs/deployments.md#rollback).
+ * The hold lives in the memory of the controller following the rollout: one that restarted since the
+ * deployment started, or none following it, holds nothing and applies Git's content again.
+ */
+export const HELD_AS_FAILED = 'GitOps: a controller following this rollout holds this Git content as failed and does not apply it again until the manifest changes; '
+  + 'only while it follows it: a controller restarted since the deployment started (or not following it) holds nothing and applies the content again on its next pass. '
   + 'Git is still the truth: fix forward (commit a corrected manifest) or revert the commit.';

@@ -22,8 +22,8 @@ import { errorCodeOf, errorMessage } from '../errors.js';
 import { imagePolicyOf, rememberDigests, type FollowedDigests, type ImagePolicyResult, type ImageUpdate, type UnverifiedImage } from '../image-policy.js';
 import type { Planner } from '../planner.js';
 import {
-  assessRollout, assessServiceDeployment, observeWatch, rolloutStatusFromDeployment, rolloutStatusFromService, serviceDeploymentArnFor, strategyOf,
-  type WatchedRollout,
+  activeRolloutMs, assessRollout, assessServiceDeployment, observeWatch, plannedBakeMs, rolloutStatusFromDeployment, rolloutStatusFromService,
+  serviceDeploymentArnFor, strategyOf, type WatchedRollout,
 } from '../rollout.js';
 import type { HealthStatus, RolloutStatus, ServiceStatus, StatusChange, StatusError } from '../status.js';
 import type { ServiceObserveResult } from './observe.js';
@@ -156,9 +156,12 @@ function assessHealth(input: ServiceDecisionInput, desired: DesiredService, serv
   let watch = memory.watched;
   let next = memory;
   if (watch && watch.contentHash !== desired.contentHash) {
-    // A newer manifest supersedes the rollout we were following.
+    // A newer manifest supersedes the rollout we were following: it is no longer followed, and its status
+    // ends here, so a new apply that errors, is blocked or held (or detect mode) leaves no rollout in progress.
     next = { ...next, watched: undefined };
     watch = undefined;
+    const ended = supersededRollout(input.previous?.rollout, at);
+    if (ended) return { health: assessRollout(service).health, patch: { rollout: ended }, memory: next };
   }
   if (!watch) return { health: assessRollout(service).health, patch: {}, memory: next };
 
@@ -168,19 +171,21 @@ function assessHealth(input: ServiceDecisionInput, desired: DesiredService, serv
   const deployment = live && fetched && fetched.serviceDeploymentArn === serviceDeploymentArnFor(watch, service) ? fetched : undefined;
   watch = observeWatch(watch, deployment, deployment?.serviceDeploymentArn, input.now);
   next = { ...next, watched: watch };
-  const assessment = deployment ? assessServiceDeployment(deployment) : assessRollout(service, watch);
+  const assessment = deployment ? assessServiceDeployment(deployment, watch.sawRollbackRequested === true) : assessRollout(service, watch);
   const strategy = strategyOf(desired.manifest.spec.deploymentConfiguration as ECS.DeploymentConfiguration | undefined);
   const read = deployment ? rolloutStatusFromDeployment(deployment, watch, input.now) : rolloutStatusFromService(service, watch, strategy);
   const rollout: RolloutStatus = assessment.reason ? { ...read, reason: assessment.reason } : read;
   const finished = (result: RolloutStatus['result']): RolloutStatus => ({ ...rollout, result, finishedAt: rollout.finishedAt ?? at });
 
   if (assessment.outcome === 'in_progress') {
-    if (!timedOut(input, watch, deployment)) return { health: 'Progressing', patch: { rollout }, memory: next };
+    const budgetMs = rolloutBudgetMs(input, deployment, desired);
+    if (!timedOut(input, watch, budgetMs)) return { health: 'Progressing', patch: { rollout }, memory: next };
+    const paused = watch.pausedMs ? `, not counting ${Math.round(watch.pausedMs / 1000)} s waiting on lifecycle hooks` : '';
     return {
       health: 'Degraded', rollout: 'timed_out', memory: { ...next, watched: undefined },
       patch: {
         lastApplySucceeded: false, rollout: finished('timed_out'),
-        lastError: { code: 'CONTROLLER_ROLLOUT_TIMED_OUT', message: `rollout of ${watch.taskDefinitionArn} did not finish in ${Math.round(input.rolloutTimeoutMs / 1000)} s`, at },
+        lastError: { code: 'CONTROLLER_ROLLOUT_TIMED_OUT', message: `rollout of ${watch.taskDefinitionArn} did not finish in ${Math.round(budgetMs / 1000)} s${paused}`, at },
       },
     };
   }
@@ -218,16 +223,39 @@ function assessHealth(input: ServiceDecisionInput, desired: DesiredService, serv
 }
 
 /**
- * The controller's rollout timeout ran out. A service deployment ECS ends by
- * itself is given its bake time on top, and is never timed out while a hook
- * waits for approval: ECS ends that wait (the hook's timeout), and the
- * RolloutPaused alert reports a long one.
+ * How long the followed rollout may run: the controller's rollout timeout
+ * plus the waits ECS puts into the deployment itself (bakeTimeInMinutes, the
+ * LINEAR step and CANARY bakes), read from the service deployment, else from
+ * the manifest (the rolloutState path of a staged strategy still bakes).
  */
-function timedOut(input: ServiceDecisionInput, watch: WatchedRollout, deployment: ECS.ServiceDeployment | undefined): boolean {
-  if (!deployment) return input.now - watch.startedAt > input.rolloutTimeoutMs;
-  if (watch.waiting) return false;
-  const bakeMs = (deployment.deploymentConfiguration?.bakeTimeInMinutes ?? 0) * 60_000;
-  return input.now - watch.startedAt > input.rolloutTimeoutMs + bakeMs;
+function rolloutBudgetMs(input: ServiceDecisionInput, deployment: ECS.ServiceDeployment | undefined, desired: DesiredService): number {
+  const configuration = deployment?.deploymentConfiguration ?? (desired.manifest.spec.deploymentConfiguration as ECS.DeploymentConfiguration | undefined);
+  return input.rolloutTimeoutMs + plannedBakeMs(configuration);
+}
+
+/**
+ * The rollout ran past its budget. The time lifecycle hooks held it (a PAUSE
+ * hook awaiting action, a Lambda hook answering IN_PROGRESS) does not count,
+ * and it is never timed out while one holds it: ECS ends that wait (the
+ * hook's answer or timeoutConfiguration), and the RolloutPaused alert
+ * reports a long one.
+ */
+function timedOut(input: ServiceDecisionInput, watch: WatchedRollout, budgetMs: number): boolean {
+  const active = activeRolloutMs(watch, input.now);
+  return active !== undefined && active > budgetMs;
+}
+
+/**
+ * status.rollout of a followed rollout a newer manifest superseded: ended as
+ * last seen (its state kept, result `superseded`, no approval wait, no bake
+ * countdown), so its stage and approval gauges go. Not a deployment result:
+ * the duration histogram does not observe it. Undefined when the status
+ * shows no rollout still running.
+ */
+function supersededRollout(rollout: RolloutStatus | undefined, at: string): RolloutStatus | undefined {
+  if (!rollout || rollout.result !== undefined) return undefined;
+  const { waitingForApproval: _waiting, bakeTimeRemainingSeconds: _bake, ...rest } = rollout;
+  return { ...rest, result: 'superseded', reason: 'superseded by a newer manifest: no longer followed', finishedAt: at };
 }
 
 export function decideService(input: ServiceDecisionInput): ServiceDecision {
