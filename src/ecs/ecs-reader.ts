@@ -4,6 +4,8 @@
  *   DescribeServices per 10 names (include TAGS); a pass over many services
  *   plans read-ahead groups (planBatch), and each answer read ahead is
  *   consumed once, within a TTL;
+ * - service deployments (a followed rollout, docs/deployments.md): concurrent
+ *   look-ups coalesced into one DescribeServiceDeployments per 20 ARNs;
  * - task definitions: cached by ARN forever (revisions are immutable);
  * - lists: every page followed via nextToken.
  */
@@ -12,6 +14,8 @@ import { untilAborted, type Clock } from '../util/clock.js';
 import type { EcsApi } from './ecs-api.js';
 
 export const DESCRIBE_SERVICES_MAX = 10;
+/** DescribeServiceDeployments takes at most 20 ARNs. */
+export const DESCRIBE_SERVICE_DEPLOYMENTS_MAX = 20;
 
 export interface LiveTaskDefinition {
   readonly taskDefinition: ECS.TaskDefinition;
@@ -59,6 +63,8 @@ export class EcsReader {
   readonly #groups = new Map<string, { readonly names: readonly string[] }>();
   readonly #pending = new Map<string, PendingLookup[]>();
   #flushScheduled = false;
+  /** Service deployment look-ups of this turn, by ARN. */
+  #pendingDeployments = new Map<string, { resolve(value: ECS.ServiceDeployment | undefined): void; reject(err: unknown): void }[]>();
 
   constructor(options: EcsReaderOptions) {
     this.#ecs = options.ecs;
@@ -106,6 +112,7 @@ export class EcsReader {
 
   #flush(): void {
     this.#flushScheduled = false;
+    this.#flushDeployments();
     const batches = [...this.#pending.entries()];
     this.#pending.clear();
     for (const [cluster, lookups] of batches) {
@@ -118,6 +125,42 @@ export class EcsReader {
           for (const l of lookups) l.reject(err);
         },
       );
+    }
+  }
+
+  /**
+   * One service deployment by ARN (undefined when ECS reports it MISSING),
+   * coalesced with the other look-ups made in the same turn: the passes over
+   * rollouts followed at once (aligned on one poll tick) share
+   * DescribeServiceDeployments calls of up to 20 ARNs. A failed call fails
+   * every look-up it carried.
+   */
+  describeServiceDeployment(arn: string, signal?: AbortSignal): Promise<ECS.ServiceDeployment | undefined> {
+    const waiting = new Promise<ECS.ServiceDeployment | undefined>((resolve, reject) => {
+      const list = this.#pendingDeployments.get(arn) ?? [];
+      list.push({ resolve, reject });
+      this.#pendingDeployments.set(arn, list);
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+    return untilAborted(waiting, signal);
+  }
+
+  #flushDeployments(): void {
+    const pending = this.#pendingDeployments;
+    if (pending.size === 0) return;
+    this.#pendingDeployments = new Map();
+    const arns = [...pending.keys()];
+    for (let i = 0; i < arns.length; i += DESCRIBE_SERVICE_DEPLOYMENTS_MAX) {
+      const chunk = arns.slice(i, i + DESCRIBE_SERVICE_DEPLOYMENTS_MAX);
+      this.#ecs.send('DescribeServiceDeployments', { serviceDeploymentArns: chunk }, this.#signal).then((out) => {
+        const found = new Map((out.serviceDeployments ?? []).map((d) => [d.serviceDeploymentArn, d]));
+        for (const arn of chunk) for (const waiter of pending.get(arn) ?? []) waiter.resolve(found.get(arn));
+      }, (err: unknown) => {
+        for (const arn of chunk) for (const waiter of pending.get(arn) ?? []) waiter.reject(err);
+      });
     }
   }
 

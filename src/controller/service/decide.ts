@@ -384,11 +384,11 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
       base.lastAppliedRevision = previous?.lastAppliedRevision ?? revision;
       if (previous?.lastApplySucceeded === false && health === 'Healthy') base.lastApplySucceeded = true;
     }
-    const next = following ? { result: 'requeue' as const, requeueAfterMs: input.rolloutPollMs } : requeueWhileProgressing(input, health);
+    const next = following ? { result: 'requeue' as const, requeueAfterMs: followPollDelay(input.now, input.rolloutPollMs) } : requeueWhileProgressing(input, health);
     return { ...common, memory, patch: base, ...next };
   }
   if (comparison.sync === 'Synced') {
-    return { ...common, memory, patch: base, ...(following ? { result: 'requeue' as const, requeueAfterMs: input.rolloutPollMs } : { result: 'success' as const }) };
+    return { ...common, memory, patch: base, ...(following ? { result: 'requeue' as const, requeueAfterMs: followPollDelay(input.now, input.rolloutPollMs) } : { result: 'success' as const }) };
   }
 
   // 5. Out of sync.
@@ -400,9 +400,23 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
   }
   if (memory.watched?.contentHash === desired.contentHash && health === 'Progressing') {
     // Our own rollout is still replacing tasks; nothing new to apply.
-    return { ...common, result: 'requeue', requeueAfterMs: input.rolloutPollMs, memory, patch: base };
+    return { ...common, result: 'requeue', requeueAfterMs: followPollDelay(input.now, input.rolloutPollMs), memory, patch: base };
   }
   return applyOrBlock({ ...common, memory, patch: { ...base, lastAttemptedRevision: revision } }, planChanges(input, desired, live, changes, strategy), policy, at);
+}
+
+/**
+ * When to look at a rollout in progress again: on the next tick of the poll
+ * interval (wall-clock multiples of it) at least half an interval away. The
+ * passes over every rollout followed at once then land together and share
+ * their reads (the reader batches DescribeServices 10 names and
+ * DescribeServiceDeployments 20 ARNs per call), so following N rollouts costs
+ * about N/10 reads per poll, not N (BENCHMARKS.md, issue 22).
+ */
+export function followPollDelay(now: number, pollMs: number): number {
+  if (!(pollMs > 0)) return pollMs;
+  const toTick = pollMs - (now % pollMs);
+  return toTick < pollMs / 2 ? toTick + pollMs : toTick;
 }
 
 // Module functions rather than closures inside decideService: it runs for every service of every resync.
@@ -416,7 +430,7 @@ function failure(at: string, code: ErrorCode, message: string): StatusError {
 }
 
 function requeueWhileProgressing(input: ServiceDecisionInput, health: HealthStatus): Pick<ServiceDecision, 'result' | 'requeueAfterMs'> {
-  return health === 'Progressing' && input.followRollouts ? { result: 'requeue', requeueAfterMs: input.rolloutPollMs } : { result: 'success' };
+  return health === 'Progressing' && input.followRollouts ? { result: 'requeue', requeueAfterMs: followPollDelay(input.now, input.rolloutPollMs) } : { result: 'success' };
 }
 
 function planChanges(
@@ -466,7 +480,7 @@ export function settle(input: ServiceDecisionInput, decision: ServiceDecision, a
     if (input.followRollouts && service.taskDefinition) {
       const watched = startWatch(input, service.taskDefinition, desired, result.serviceDeploymentArn);
       memory = { ...memory, watched };
-      return { ...rest, memory, result: 'requeue', requeueAfterMs: input.rolloutPollMs, patch: { ...patch, rollout: startedRollout(watched, desired, input.now) }, imageUpdates };
+      return { ...rest, memory, result: 'requeue', requeueAfterMs: followPollDelay(input.now, input.rolloutPollMs), patch: { ...patch, rollout: startedRollout(watched, desired, input.now) }, imageUpdates };
     }
     return { ...rest, memory, result: 'success', imageUpdates, patch: { ...patch, lastApplySucceeded: true, lastAppliedRevision: input.revision } };
   }
@@ -486,7 +500,7 @@ export function settle(input: ServiceDecisionInput, decision: ServiceDecision, a
     const watched = startWatch(input, result.taskDefinitionArn, desired, result.serviceDeploymentArn);
     memory = { ...memory, watched };
     return {
-      ...rest, memory, result: 'requeue', requeueAfterMs: input.rolloutPollMs,
+      ...rest, memory, result: 'requeue', requeueAfterMs: followPollDelay(input.now, input.rolloutPollMs),
       patch: { ...applied, health: 'Progressing', liveTaskDefinition: result.taskDefinitionArn, rollout: startedRollout(watched, desired, input.now) },
     };
   }

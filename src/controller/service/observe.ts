@@ -100,10 +100,11 @@ async function readServiceDeployment(
   const until = deploymentsApiUnavailable.get(region.ecs);
   if (until !== undefined && now < until) return undefined;
   try {
-    const out = await region.ecs.send('DescribeServiceDeployments', { serviceDeploymentArns: [arn] }, signal);
+    // Batched with the other rollouts followed on the same poll tick (decide.ts, followPollDelay).
+    const deployment = await region.reader.describeServiceDeployment(arn, signal);
     deploymentsApiUnavailable.delete(region.ecs);
     // Not found (failures[].reason MISSING): judged from the rolloutState this pass.
-    return out.serviceDeployments?.find((d) => d.serviceDeploymentArn === arn);
+    return deployment;
   } catch (error) {
     if (!deploymentsApiUnavailableError(error)) throw error;
     if (until === undefined) {
