@@ -35,8 +35,12 @@ export interface FollowCalls {
   readonly rollouts: number;
   /** Passes over those rollouts: DescribeServices naming the service after its UpdateService, summed. */
   readonly polls: number;
-  /** DescribeServiceDeployments naming one of those rollouts (throttled ones included). */
+  /** Rollout look-ups: each DescribeServiceDeployments counted once per rollout of these it named (throttled ones included). */
   readonly deploymentReads: number;
+  /** DescribeServiceDeployments calls that named at least one of these rollouts (one call carries up to 20). */
+  readonly deploymentReadCalls: number;
+  /** The same look-ups at 20 ARNs per DescribeServiceDeployments. */
+  readonly idealDeploymentReadCalls: number;
   /** deploymentReads / polls: at most 1 when every pass reads its rollout's deployment once. */
   readonly ratio: number;
   /** The most DescribeServiceDeployments any single pass of one rollout needed (max over rollouts of reads / polls, rounded up). */
@@ -60,6 +64,7 @@ export function analyseFollow(calls: readonly NamedCall[], updatedAt: ReadonlyMa
   const pollsPerCluster = new Map<string, number>();
   const firstPollDelays: number[] = [];
   let serviceReadCalls = 0;
+  let deploymentReadCalls = 0;
   for (const c of calls) {
     if (c.at > end) continue;
     if (c.operation === 'DescribeServices') {
@@ -75,7 +80,13 @@ export function analyseFollow(calls: readonly NamedCall[], updatedAt: ReadonlyMa
       }
       if (named) serviceReadCalls++;
     } else if (c.operation === 'DescribeServiceDeployments') {
-      for (const s of c.services) if (updatedAt.has(s)) reads.set(s, (reads.get(s) ?? 0) + 1);
+      let named = false;
+      for (const s of c.services) {
+        if (!updatedAt.has(s)) continue;
+        named = true;
+        reads.set(s, (reads.get(s) ?? 0) + 1);
+      }
+      if (named) deploymentReadCalls++;
     }
   }
   const totalPolls = sum(polls.values());
@@ -86,6 +97,8 @@ export function analyseFollow(calls: readonly NamedCall[], updatedAt: ReadonlyMa
     rollouts: updatedAt.size,
     polls: totalPolls,
     deploymentReads,
+    deploymentReadCalls,
+    idealDeploymentReadCalls: Math.ceil(deploymentReads / 20),
     ratio: totalPolls > 0 ? deploymentReads / totalPolls : deploymentReads > 0 ? Infinity : 0,
     maxReadsPerPoll,
     serviceReadCalls,
@@ -125,7 +138,7 @@ export interface BlueGreenFollowResult {
   readonly all: FollowCalls;
   /** The follow's reads: DescribeServices naming a followed service after its UpdateService, plus DescribeServiceDeployments. */
   readonly followReads: number;
-  /** Their ideal: the polls at 10 services per DescribeServices per cluster + one DescribeServiceDeployments per poll. */
+  /** Their ideal: the polls at 10 services per DescribeServices per cluster + the rollout look-ups at 20 per DescribeServiceDeployments. */
   readonly idealFollowReads: number;
   /** Every ECS read from the commit to the end, by operation (the sandbox's call log; throttled ones included): the apply's and the follow's. */
   readonly reads: Record<string, number>;
@@ -216,8 +229,8 @@ export async function measureBlueGreenFollow(
     blueGreen: bg,
     rolling,
     all: allFollow,
-    followReads: allFollow.serviceReadCalls + allFollow.deploymentReads,
-    idealFollowReads: allFollow.idealServiceReadCalls + allFollow.polls,
+    followReads: allFollow.serviceReadCalls + allFollow.deploymentReadCalls,
+    idealFollowReads: allFollow.idealServiceReadCalls + allFollow.idealDeploymentReadCalls,
     reads,
     totalReads: sum(Object.values(reads)),
     otherReadsAfterLastUpdate,

@@ -58,7 +58,7 @@ describe('analyseFollow', () => {
       call(901, 'DescribeServiceDeployments', ['c1/a']),
     ];
     const r = analyseFollow(calls, updatedAt, 500);
-    expect(r).toMatchObject({ rollouts: 3, polls: 4, deploymentReads: 5, serviceReadCalls: 3, maxReadsPerPoll: 2 });
+    expect(r).toMatchObject({ rollouts: 3, polls: 4, deploymentReads: 5, deploymentReadCalls: 5, idealDeploymentReadCalls: 1, serviceReadCalls: 3, maxReadsPerPoll: 2 });
     expect(r.ratio).toBeCloseTo(5 / 4, 9);
     // c1: 3 polls -> 1 call; c2: 1 poll -> 1 call.
     expect(r.idealServiceReadCalls).toBe(2);
@@ -69,6 +69,16 @@ describe('analyseFollow', () => {
     expect(one.maxReadsPerPoll).toBe(1);
     expect(analyseFollow([call(10, 'DescribeServiceDeployments', ['c1/a'])], new Map([['c1/a', 0]]), 100).ratio).toBe(Infinity);
     expect(analyseFollow([], new Map(), 100)).toMatchObject({ polls: 0, deploymentReads: 0, ratio: 0, idealServiceReadCalls: 0, firstPollDelayMs: { p50: 0, max: 0 } });
+  });
+
+  it('counts a DescribeServiceDeployments that carried several rollouts once as a call, once per rollout as a look-up', () => {
+    const updatedAt = new Map([['c1/a', 0], ['c2/b', 0], ['c1/c', 0]]);
+    const calls = [
+      call(10, 'DescribeServices', ['c1/a', 'c1/c']), call(10, 'DescribeServices', ['c2/b']),
+      call(11, 'DescribeServiceDeployments', ['c1/a', 'c2/b', 'c1/c', 'c9/not-followed']),
+    ];
+    const r = analyseFollow(calls, updatedAt, 100);
+    expect(r).toMatchObject({ polls: 3, deploymentReads: 3, deploymentReadCalls: 1, idealDeploymentReadCalls: 1, ratio: 1, maxReadsPerPoll: 1 });
   });
 
   it('asks for 10 services per DescribeServices per cluster in the ideal', () => {
