@@ -336,7 +336,9 @@ export function createController(options: ControllerOptions): Controller {
       if (retriesWithBackoff(outcome)) {
         throw new ReconcileError(outcome.error?.code ?? 'CONTROLLER_APPLY_FAILED', outcome.error?.message ?? 'reconcile failed', { key: queueKey });
       }
-      return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs } : {};
+      // A requeue delay counts from the pass's start, when the reconciler chose it (a followed rollout's next
+      // look is a tick of the poll interval, decide.ts followPollDelay), not from its end.
+      return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, outcome.requeueAfterMs - (clock.now() - started)) } : {};
     } catch (err) {
       if (!(err instanceof ReconcileError)) {
         // Not an outcome: a bug, or a kind without status whose read or write failed (a cluster, a prune).

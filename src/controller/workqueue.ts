@@ -12,6 +12,9 @@ import PQueue from 'p-queue';
 import type { Clock } from '../util/clock.js';
 
 /** What a handler asks for after a successful pass. */
+
+/** The step delayed adds of a second or more are due on (see addAfter). */
+const DUE_STEP_MS = 100;
 export interface WorkResult {
   /** Look at the key again after this delay (rollout tracking); no failure is counted. */
   readonly requeueAfterMs?: number;
@@ -65,7 +68,14 @@ export class WorkQueue {
   readonly #processing = new Map<string, number>();
   readonly #addedAt = new Map<string, number>();
   readonly #failures = new Map<string, number>();
-  readonly #timers = new Map<string, { at: number; cancel: () => void }>();
+  /** Key -> when its delayed add is due. */
+  readonly #timers = new Map<string, number>();
+  /**
+   * One timer per due time, adding all its keys in one callback: keys due at
+   * the same moment (followed rollouts polled on a shared tick) start in the
+   * same turn, so their reads are batched together.
+   */
+  readonly #due = new Map<number, { readonly keys: Set<string>; readonly cancel: () => void }>();
   readonly #abort = new AbortController();
   #shuttingDown = false;
   #idleWaiters: Array<() => void> = [];
@@ -141,15 +151,37 @@ export class WorkQueue {
       this.add(key);
       return;
     }
-    const at = this.#clock.now() + ms;
+    const now = this.#clock.now();
+    // Delays of a second or more fall due on DUE_STEP_MS steps: keys meant for one moment (followed rollouts
+    // polled on a shared tick, computed by passes that ended a few ms apart) share one timer.
+    const at = ms >= 1000 ? Math.max(now + 1, Math.round((now + ms) / DUE_STEP_MS) * DUE_STEP_MS) : now + ms;
     const existing = this.#timers.get(key);
-    if (existing && existing.at <= at) return;
-    existing?.cancel();
-    const cancel = this.#clock.setTimer(ms, () => {
-      this.#timers.delete(key);
-      this.add(key);
-    });
-    this.#timers.set(key, { at, cancel });
+    if (existing !== undefined && existing <= at) return;
+    if (existing !== undefined) this.#unschedule(key, existing);
+    let group = this.#due.get(at);
+    if (!group) {
+      const keys = new Set<string>();
+      const cancel = this.#clock.setTimer(at - now, () => {
+        this.#due.delete(at);
+        for (const k of keys) this.#timers.delete(k);
+        for (const k of keys) this.add(k);
+      });
+      group = { keys, cancel };
+      this.#due.set(at, group);
+    }
+    group.keys.add(key);
+    this.#timers.set(key, at);
+  }
+
+  #unschedule(key: string, at: number): void {
+    this.#timers.delete(key);
+    const group = this.#due.get(at);
+    if (!group) return;
+    group.keys.delete(key);
+    if (group.keys.size === 0) {
+      group.cancel();
+      this.#due.delete(at);
+    }
   }
 
   /** The delay before retrying `key` after its `failures`-th consecutive failure. */
@@ -226,7 +258,8 @@ export class WorkQueue {
    */
   async shutdown(options: { graceMs?: number; abortWaitMs?: number } = {}): Promise<void> {
     this.#shuttingDown = true;
-    for (const timer of this.#timers.values()) timer.cancel();
+    for (const group of this.#due.values()) group.cancel();
+    this.#due.clear();
     this.#timers.clear();
     this.#queue.length = 0;
     this.#dirty.clear();

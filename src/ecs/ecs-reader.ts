@@ -16,6 +16,8 @@ import type { EcsApi } from './ecs-api.js';
 export const DESCRIBE_SERVICES_MAX = 10;
 /** DescribeServiceDeployments takes at most 20 ARNs. */
 export const DESCRIBE_SERVICE_DEPLOYMENTS_MAX = 20;
+/** How long service deployment look-ups wait to share a DescribeServiceDeployments call. */
+export const DEPLOYMENT_BATCH_WINDOW_MS = 20;
 
 export interface LiveTaskDefinition {
   readonly taskDefinition: ECS.TaskDefinition;
@@ -64,6 +66,7 @@ export class EcsReader {
   readonly #pending = new Map<string, PendingLookup[]>();
   #flushScheduled = false;
   /** Service deployment look-ups of this turn, by ARN. */
+  #deploymentFlushScheduled = false;
   #pendingDeployments = new Map<string, { resolve(value: ECS.ServiceDeployment | undefined): void; reject(err: unknown): void }[]>();
 
   constructor(options: EcsReaderOptions) {
@@ -112,7 +115,6 @@ export class EcsReader {
 
   #flush(): void {
     this.#flushScheduled = false;
-    this.#flushDeployments();
     const batches = [...this.#pending.entries()];
     this.#pending.clear();
     for (const [cluster, lookups] of batches) {
@@ -130,7 +132,7 @@ export class EcsReader {
 
   /**
    * One service deployment by ARN (undefined when ECS reports it MISSING),
-   * coalesced with the other look-ups made in the same turn: the passes over
+   * coalesced with the other look-ups made within DEPLOYMENT_BATCH_WINDOW_MS: the passes over
    * rollouts followed at once (aligned on one poll tick) share
    * DescribeServiceDeployments calls of up to 20 ARNs. A failed call fails
    * every look-up it carried.
@@ -140,15 +142,18 @@ export class EcsReader {
       const list = this.#pendingDeployments.get(arn) ?? [];
       list.push({ resolve, reject });
       this.#pendingDeployments.set(arn, list);
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => this.#flush());
+      if (!this.#deploymentFlushScheduled) {
+        this.#deploymentFlushScheduled = true;
+        // A short window rather than one turn: the passes of one poll tick reach this read when their cluster's
+        // DescribeServices answers, a few ms apart; a rollout's next look is seconds away, so waiting costs nothing.
+        setTimeout(() => this.#flushDeployments(), DEPLOYMENT_BATCH_WINDOW_MS);
       }
     });
     return untilAborted(waiting, signal);
   }
 
   #flushDeployments(): void {
+    this.#deploymentFlushScheduled = false;
     const pending = this.#pendingDeployments;
     if (pending.size === 0) return;
     this.#pendingDeployments = new Map();

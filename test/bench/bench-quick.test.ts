@@ -73,8 +73,8 @@ describe.skipIf(!hasGit)('npm run bench -- --quick --json', () => {
     for (const expected of [
       /1 steady: ratio to ideal/, /1 steady: ECS calls for one resync/, /1 steady: scaling ratio to ideal/, /1 steady: Application Auto Scaling \+ CloudWatch calls/, /2 latency: .*p50/, /2 latency: .*p99/,
       /3 rollout: commit -> last UpdateService/, /3 rollout: RegisterTaskDefinition calls/, /3 rollout: ThrottlingExceptions/,
-      /3 rollout: commit -> every BLUE_GREEN rollout SUCCESSFUL/, /3 rollout: BLUE_GREEN DescribeServiceDeployments \/ \(watched rollouts x polls\)/,
-      /3 rollout: follow DescribeServices \(ideal/, /3 rollout: follow DescribeServiceDeployments \(bound/, /3 rollout: follow reads \/ ideal/,
+      /3 rollout: commit -> every BLUE_GREEN rollout SUCCESSFUL/, /3 rollout: BLUE_GREEN rollout look-ups \/ \(watched rollouts x polls\)/,
+      /3 rollout: follow DescribeServices \(ideal/, /3 rollout: follow rollout look-ups in DescribeServiceDeployments \(bound/, /3 rollout: follow DescribeServiceDeployments calls \(ideal/, /3 rollout: follow reads \/ ideal/,
       /3 rollout: ThrottlingExceptions, commit -> every rollout ended/, /3 rollout: ecs_gitops_deployment_duration_seconds_count/,
       /4 scale: controller RSS/, /4 scale: ECS calls for the resync/, /4 scale: controller CPU per resync/, /4 scale: SDK floor at ECS's rate/, /5 cold: process start to all/,
     ]) expect(names.some((n) => expected.test(n)), String(expected)).toBe(true);

@@ -106,6 +106,33 @@ describe('WorkQueue', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('starts keys due at the same moment in one turn (their reads can be batched), and unschedules a moved key from its group', async () => {
+    const clock = new FakeClock();
+    const turns: Array<[string, number]> = [];
+    let turn = 0;
+    const queue = new WorkQueue({ clock, workers: 8, handler: async (key) => void turns.push([key, turn]) });
+    // Scheduled at different times for the same due moment, as followed rollouts on one poll tick.
+    queue.addAfter('a', 3000);
+    await clock.advance(1000);
+    queue.addAfter('b', 2000);
+    queue.addAfter('c', 2000);
+    queue.addAfter('c', 1500); // moved earlier: leaves the group
+    queue.addAfter('d', 4000); // another moment
+    // a and b share one timer; c (moved) and d have their own.
+    expect(clock.pendingTimers).toBe(3);
+    await clock.advance(1500);
+    expect(turns).toEqual([['c', 0]]);
+    // The fake clock lets macrotasks run between timers: a and b only share a turn if one callback added both.
+    const ticking = setInterval(() => turn++, 0);
+    await clock.advance(500);
+    clearInterval(ticking);
+    expect(turns.slice(1).map(([k]) => k).sort()).toEqual(['a', 'b']);
+    expect(turns[1]?.[1]).toBe(turns[2]?.[1]);
+    expect(queue.scheduled).toEqual(['d']);
+    await clock.advance(2000);
+    expect(turns.map(([k]) => k)).toEqual(['c', 'a', 'b', 'd']);
+  });
+
   it('requeues after the delay a handler asks for, without counting a failure', async () => {
     const clock = new FakeClock();
     let calls = 0;
