@@ -43,7 +43,7 @@ describe('ecs-gitops diff on the example manifests', () => {
     expect(clean.stderr).toBe('');
     expect(clean.code).toBe(0);
     expect(clean.stdout).toContain(`= ${REGION}/demo/web: in sync`);
-    expect(clean.stdout).toMatch(/^3 services: 3 in sync, 0 out of sync, 0 missing$/m);
+    expect(clean.stdout).toMatch(/^4 services: 4 in sync, 0 out of sync, 0 missing$/m);
     expect(pointersIn(clean.stdout)).toEqual([]);
 
     // The manifest says 30 s; someone raises it by hand.
@@ -56,7 +56,7 @@ describe('ecs-gitops diff on the example manifests', () => {
     expect(pointersIn(drifted.stdout)).toEqual(['/spec/healthCheckGracePeriodSeconds']);
     expect(drifted.stdout).toMatch(/^-\s+300$/m);
     expect(drifted.stdout).toMatch(/^\+\s+30$/m);
-    expect(drifted.stdout).toMatch(/^3 services: 2 in sync, 1 out of sync, 0 missing$/m);
+    expect(drifted.stdout).toMatch(/^4 services: 3 in sync, 1 out of sync, 0 missing$/m);
 
     const json = await cli('diff', 'manifests', '--cluster', 'demo', '--output', 'json');
     expect(json.code).toBe(2);
