@@ -29,6 +29,9 @@ import type { NamedCall, RecordingProxy } from '../lib/recording-proxy.js';
 import type { CallRecord, SandboxAdminClient } from '../lib/sandbox-admin.js';
 import { percentile, sum } from '../lib/stats.js';
 
+/** The controller's rollout poll interval (src/controller/service/reconciler.ts): the window its polls can share reads in. */
+export const FOLLOW_POLL_MS = 2000;
+
 /** What the calls of the follow add up to, per strategy group (pure; see analyseFollow). */
 export interface FollowCalls {
   /** Rollouts followed (services with a successful UpdateService). */
@@ -39,7 +42,7 @@ export interface FollowCalls {
   readonly deploymentReads: number;
   /** DescribeServiceDeployments calls that named at least one of these rollouts (one call carries up to 20). */
   readonly deploymentReadCalls: number;
-  /** The same look-ups at 20 ARNs per DescribeServiceDeployments. */
+  /** The same look-ups at 20 ARNs per DescribeServiceDeployments, per poll interval. */
   readonly idealDeploymentReadCalls: number;
   /** deploymentReads / polls: at most 1 when every pass reads its rollout's deployment once. */
   readonly ratio: number;
@@ -47,7 +50,7 @@ export interface FollowCalls {
   readonly maxReadsPerPoll: number;
   /** DescribeServices calls that named at least one of these services during its follow. */
   readonly serviceReadCalls: number;
-  /** The same polls at 10 services per DescribeServices, per cluster. */
+  /** The same polls at 10 services per DescribeServices, per cluster and poll interval. */
   readonly idealServiceReadCalls: number;
   /** From each UpdateService to the first poll of its rollout (ms): median and largest. How long a follow pass waited for a worker and a token. */
   readonly firstPollDelayMs: { readonly p50: number; readonly max: number };
@@ -58,10 +61,12 @@ export interface FollowCalls {
  * followed service's (`cluster/service`) successful UpdateService, `end` the
  * moment every rollout had ended. Pure.
  */
-export function analyseFollow(calls: readonly NamedCall[], updatedAt: ReadonlyMap<string, number>, end: number): FollowCalls {
+export function analyseFollow(calls: readonly NamedCall[], updatedAt: ReadonlyMap<string, number>, end: number, pollMs = FOLLOW_POLL_MS): FollowCalls {
   const polls = new Map<string, number>();
   const reads = new Map<string, number>();
-  const pollsPerCluster = new Map<string, number>();
+  // The ideal batches only what falls in one poll interval: a controller cannot read a pass that is not due yet.
+  const pollsPerWindowAndCluster = new Map<string, number>();
+  const lookupsPerWindow = new Map<number, number>();
   const firstPollDelays: number[] = [];
   let serviceReadCalls = 0;
   let deploymentReadCalls = 0;
@@ -75,8 +80,8 @@ export function analyseFollow(calls: readonly NamedCall[], updatedAt: ReadonlyMa
         named = true;
         if (!polls.has(s)) firstPollDelays.push(c.at - since);
         polls.set(s, (polls.get(s) ?? 0) + 1);
-        const cluster = s.slice(0, s.indexOf('/'));
-        pollsPerCluster.set(cluster, (pollsPerCluster.get(cluster) ?? 0) + 1);
+        const window = `${Math.floor(c.at / pollMs)} ${s.slice(0, s.indexOf('/'))}`;
+        pollsPerWindowAndCluster.set(window, (pollsPerWindowAndCluster.get(window) ?? 0) + 1);
       }
       if (named) serviceReadCalls++;
     } else if (c.operation === 'DescribeServiceDeployments') {
@@ -85,6 +90,8 @@ export function analyseFollow(calls: readonly NamedCall[], updatedAt: ReadonlyMa
         if (!updatedAt.has(s)) continue;
         named = true;
         reads.set(s, (reads.get(s) ?? 0) + 1);
+        const window = Math.floor(c.at / pollMs);
+        lookupsPerWindow.set(window, (lookupsPerWindow.get(window) ?? 0) + 1);
       }
       if (named) deploymentReadCalls++;
     }
@@ -98,11 +105,11 @@ export function analyseFollow(calls: readonly NamedCall[], updatedAt: ReadonlyMa
     polls: totalPolls,
     deploymentReads,
     deploymentReadCalls,
-    idealDeploymentReadCalls: Math.ceil(deploymentReads / 20),
+    idealDeploymentReadCalls: sum([...lookupsPerWindow.values()].map((n) => Math.ceil(n / 20))),
     ratio: totalPolls > 0 ? deploymentReads / totalPolls : deploymentReads > 0 ? Infinity : 0,
     maxReadsPerPoll,
     serviceReadCalls,
-    idealServiceReadCalls: sum([...pollsPerCluster.values()].map((n) => Math.ceil(n / 10))),
+    idealServiceReadCalls: sum([...pollsPerWindowAndCluster.values()].map((n) => Math.ceil(n / 10))),
     firstPollDelayMs: { p50: firstPollDelays.length > 0 ? percentile(firstPollDelays, 50) : 0, max: Math.max(0, ...firstPollDelays) },
   };
 }

@@ -87,6 +87,16 @@ describe('analyseFollow', () => {
     const r = analyseFollow(calls, updatedAt, 1_000);
     expect(r).toMatchObject({ polls: 25, serviceReadCalls: 25, idealServiceReadCalls: 2 + 2 });
   });
+
+  it('batches in the ideal only the polls of one poll interval (a pass not yet due cannot be read)', () => {
+    const updatedAt = new Map([['c1/a', 0], ['c1/b', 0]]);
+    const calls = [
+      call(100, 'DescribeServices', ['c1/a', 'c1/b']), call(101, 'DescribeServiceDeployments', ['c1/a', 'c1/b']),
+      call(3_100, 'DescribeServices', ['c1/a']), call(3_101, 'DescribeServiceDeployments', ['c1/a']),
+    ];
+    expect(analyseFollow(calls, updatedAt, 10_000)).toMatchObject({ polls: 3, serviceReadCalls: 2, idealServiceReadCalls: 2, deploymentReadCalls: 2, idealDeploymentReadCalls: 2 });
+    expect(analyseFollow(calls, updatedAt, 10_000, 10_000)).toMatchObject({ idealServiceReadCalls: 1, idealDeploymentReadCalls: 1 });
+  });
 });
 
 describe('metricSum and isRead', () => {
