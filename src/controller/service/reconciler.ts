@@ -94,15 +94,19 @@ export class ServiceReconciler implements Reconciler<'Service'> {
 
     const { region, signal } = context;
     const memory = this.#memory.get(identity) ?? {};
+    // The pass's time, taken before its reads: a requeue delay counts from the pass's start (the controller
+    // subtracts the pass's duration), so a followed rollout's next look lands on its poll tick however long
+    // the reads waited for tokens (decide.ts, followPollDelay).
+    const now = this.#options.clock.now();
     const observed = await observeService(desired, region, signal, {
-      controllerId: this.#options.controllerId, followed: memory.followed, now: this.#options.clock.now(),
+      controllerId: this.#options.controllerId, followed: memory.followed, now,
       // Only a rollout this controller follows costs a DescribeServiceDeployments.
       ...(memory.watched ? { watched: memory.watched } : {}),
       warn: (fields, message) => context.log.warn(fields, message),
     });
     let input: ServiceDecisionInput = {
       desired, observed, memory, previous: context.status, mode: this.#options.mode, controllerId: this.#options.controllerId,
-      revision: context.revision, now: this.#options.clock.now(), planner: this.#options.planner, mask: this.#options.mask,
+      revision: context.revision, now, planner: this.#options.planner, mask: this.#options.mask,
       followRollouts: this.#options.followRollouts, rolloutPollMs: this.#options.rolloutPollMs, rolloutTimeoutMs: this.#options.rolloutTimeoutMs,
       adoption: this.#options.adoption,
     };
