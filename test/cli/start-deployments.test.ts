@@ -7,24 +7,18 @@
  * in its own process, the clock skip over HTTP), let it finish, or roll it back
  * and the controller holds the change until the file changes again.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import type { ServiceStatus } from '../../src/controller/status.js';
-import { LISTEN_ANY_PORT, settled, waitForListenUrl } from '../support/listen-url.js';
-import { eventually, startCliInProcess } from '../controller/harness.js';
+import { eventually } from '../controller/harness.js';
+import { startQuickStartCopy, statusOf } from './quick-start-harness.js';
 import { runCliProcess } from './cli-process.js';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
 const image = (tag: string) => `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/checkout:${tag}`;
-
-async function statusOf(url: string): Promise<ServiceStatus[]> {
-  const response = await fetch(`${url}/api/v1/status`);
-  return ((await response.json()) as { services: ServiceStatus[] }).services;
-}
 
 /** Step 10 as printed: the environment and `ecs-gitops` arguments of its command, and its clock skip. */
 function stepTen(stdout: string) {
@@ -44,12 +38,9 @@ describe('quick start, try next step 10: a canary that waits for approval', () =
 
   /** The quick start on a copy of manifests/, checkout Healthy on 3.2.0 after its first deployment, then changed to 3.3.0 and waiting. */
   async function startAndChangeCheckout(extraFlags: readonly string[] = []) {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'ecs-gitops-start-deployments-'));
-    await cp(path.resolve('manifests'), dir, { recursive: true });
-    const cli = startCliInProcess(['start', dir, '--listen', LISTEN_ANY_PORT, '--log-format', 'json', ...extraFlags]);
-    const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), stopOnFailure: cli.stop });
-    await eventually(() => cli.stdout().includes('Press Ctrl-C'), () => ({ out: cli.stdout(), err: cli.stderr() }));
-    const endpoint = /sandbox\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(cli.stdout())?.[1] as string;
+    const started = await startQuickStartCopy('ecs-gitops-start-deployments-', extraFlags);
+    dir = started.dir;
+    const { cli, url, endpoint } = started;
     let last: ServiceStatus | undefined;
     const checkout = async () => (last = (await statusOf(url)).find((s) => s.service === 'checkout'));
     const ecs = new ECSClient({ endpoint, region: REGION, credentials: { accessKeyId: ACCOUNT, secretAccessKey: 'x' }, maxAttempts: 1 });

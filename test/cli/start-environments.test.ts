@@ -8,14 +8,12 @@
  * dev's image into prod's override and the running controller deploys it in
  * prod's account.
  */
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
-import type { ServiceStatus } from '../../src/controller/status.js';
-import { LISTEN_ANY_PORT, settled, waitForListenUrl } from '../support/listen-url.js';
-import { eventually, startCliInProcess } from '../controller/harness.js';
+import { eventually } from '../controller/harness.js';
+import { startQuickStartCopy, statusOf } from './quick-start-harness.js';
 import { runCliProcess } from './cli-process.js';
 
 const TOOLS = '123456789012';
@@ -24,11 +22,6 @@ const PROD = '222222222222';
 const REGION = 'eu-west-1';
 const image = (tag: string) => `${TOOLS}.dkr.ecr.${REGION}.amazonaws.com/api:${tag}`;
 
-async function statusOf(url: string): Promise<ServiceStatus[]> {
-  const response = await fetch(`${url}/api/v1/status`);
-  return ((await response.json()) as { services: ServiceStatus[] }).services;
-}
-
 describe('quick start, try next steps 8 and 9: one manifest in two accounts, and a promotion', () => {
   let dir: string | undefined;
   afterEach(async () => {
@@ -36,14 +29,13 @@ describe('quick start, try next steps 8 and 9: one manifest in two accounts, and
   });
 
   it('runs api in dev\'s and prod\'s accounts, renders prod, and deploys what promote writes into prod\'s override', async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'ecs-gitops-start-envs-'));
-    await cp(path.resolve('manifests'), dir, { recursive: true });
-    const cli = startCliInProcess(['start', dir, '--listen', LISTEN_ANY_PORT, '--log-format', 'json']);
-    const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), stopOnFailure: cli.stop });
+    const started = await startQuickStartCopy('ecs-gitops-start-envs-');
+    dir = started.dir;
+    const { cli, url } = started;
     try {
-      await eventually(() => cli.stdout().includes('Try next:'), () => ({ out: cli.stdout(), err: cli.stderr() }));
-      const endpoint = /sandbox\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(cli.stdout())?.[1] as string;
-      expect(endpoint).toBeDefined();
+      expect(cli.stdout()).toContain('Try next:');
+      const { endpoint } = started;
+      expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(cli.stdout()).toContain(`envs       dev (account ${DEV}, ${REGION}), prod (account ${PROD}, ${REGION}), through STS AssumeRole on the sandbox`);
       const api = async (account: string) => (await statusOf(url)).find((s) => s.key === `${account}@${REGION}/apps/api`);
       await eventually(async () => (await api(DEV))?.health === 'Healthy' && (await api(PROD))?.health === 'Healthy', async () => [await api(DEV), await api(PROD)]);

@@ -6,21 +6,14 @@
  * UpdateService, Degraded with CONTROLLER_HOOK_FAILED, the exit code and the
  * log stream. The next change, with the rule cleared, deploys.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ServiceStatus } from '../../src/controller/status.js';
-import { LISTEN_ANY_PORT, settled, waitForListenUrl } from '../support/listen-url.js';
-import { eventually, startCliInProcess } from '../controller/harness.js';
+import { eventually } from '../controller/harness.js';
+import { startQuickStartCopy, statusOf } from './quick-start-harness.js';
 
 const ACCOUNT = '123456789012';
 const WEB_IMAGE = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/web:1.4.2`;
-
-async function statusOf(url: string): Promise<ServiceStatus[]> {
-  const response = await fetch(`${url}/api/v1/status`);
-  return ((await response.json()) as { services: ServiceStatus[] }).services;
-}
 
 describe('quick start, try next step 6: a failing migration holds the deploy', () => {
   let dir: string | undefined;
@@ -29,14 +22,13 @@ describe('quick start, try next step 6: a failing migration holds the deploy', (
   });
 
   it('web\'s migrate hook exiting 1 holds a change to web (CONTROLLER_HOOK_FAILED, no UpdateService); the next change retries and deploys', async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'ecs-gitops-start-hooks-'));
-    await cp(path.resolve('manifests'), dir, { recursive: true });
-    const cli = startCliInProcess(['start', dir, '--listen', LISTEN_ANY_PORT, '--log-format', 'json']);
-    const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), stopOnFailure: cli.stop });
+    const started = await startQuickStartCopy('ecs-gitops-start-hooks-');
+    dir = started.dir;
+    const { cli, url } = started;
     try {
-      await eventually(() => cli.stdout().includes('Try next:'), () => ({ out: cli.stdout(), err: cli.stderr() }));
-      const endpoint = /sandbox\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(cli.stdout())?.[1] as string;
-      expect(endpoint).toBeDefined();
+      expect(cli.stdout()).toContain('Try next:');
+      const { endpoint } = started;
+      expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const web = async () => (await statusOf(url)).find((s) => s.service === 'web');
       await eventually(async () => {
         const s = await web();

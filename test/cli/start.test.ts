@@ -3,19 +3,12 @@
  * (copied, so edits stay in a temp dir) against the in-process sandbox;
  * services get created, an edited manifest is applied, Ctrl-C exits 0.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DescribeClustersCommand, DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
-import type { ServiceStatus } from '../../src/controller/status.js';
-import { LISTEN_ANY_PORT, settled, waitForListenUrl } from '../support/listen-url.js';
-import { eventually, startCliInProcess } from '../controller/harness.js';
-
-async function statusOf(url: string): Promise<ServiceStatus[]> {
-  const response = await fetch(`${url}/api/v1/status`);
-  return ((await response.json()) as { services: ServiceStatus[] }).services;
-}
+import { eventually } from '../controller/harness.js';
+import { startQuickStartCopy, statusOf } from './quick-start-harness.js';
 
 describe('ecs-gitops start (quick start)', () => {
   let dir: string | undefined;
@@ -24,16 +17,15 @@ describe('ecs-gitops start (quick start)', () => {
   });
 
   it('creates the example services in the sandbox, applies an edited manifest, and stops cleanly', async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'ecs-gitops-start-'));
-    await cp(path.resolve('manifests'), dir, { recursive: true });
-    const cli = startCliInProcess(['start', dir, '--listen', LISTEN_ANY_PORT, '--log-format', 'json']);
-    const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), stopOnFailure: cli.stop });
+    const started = await startQuickStartCopy('ecs-gitops-start-');
+    dir = started.dir;
+    const { cli, url } = started;
     try {
-      await eventually(() => cli.stdout().includes('Try next:'), () => ({ out: cli.stdout(), err: cli.stderr() }));
+      expect(cli.stdout()).toContain('Try next:');
       expect(cli.stdout()).toContain(`${url}/api/v1/status`);
       expect(cli.stdout()).toMatch(/manifests {2}\S+\/ \(6 services, 3 clusters, 1 scheduled task, 2 environments, revision /);
-      const endpoint = /sandbox\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(cli.stdout())?.[1] as string;
-      expect(endpoint).toBeDefined();
+      const { endpoint } = started;
+      expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
       await eventually(async () => {
         const services = await statusOf(url);
