@@ -20,8 +20,8 @@ import type { DesiredService, ManifestSnapshot } from '../../manifests/types.js'
 import { parseManifestText } from '../../manifests/yaml-documents.js';
 import { writePromotion, type ImagePromotion } from '../../promote/write-promotion.js';
 import { systemClock } from '../../util/clock.js';
-import { closestMatch } from '../../util/did-you-mean.js';
 import type { CommandContext, CommandSpec } from '../command.js';
+import { checkEnvironmentFlag } from '../environment-flag.js';
 
 function refuse(message: string, details: Record<string, unknown> = {}): GitopsError {
   return new GitopsError('CLI_PROMOTE_REFUSED', `promote refused: ${message}`, details);
@@ -29,11 +29,7 @@ function refuse(message: string, details: Record<string, unknown> = {}): GitopsE
 
 /** The one rendered instance of SERVICE in ENV (narrowed by --cluster when the name is in several clusters). */
 function instanceOf(snapshot: ManifestSnapshot, service: string, environment: string, cluster: string | undefined, flag: 'from' | 'to'): DesiredService {
-  const environments = (snapshot.environments ?? []).map((e) => e.name);
-  if (!environments.includes(environment)) {
-    const suggestion = closestMatch(environment, environments);
-    throw new GitopsError('CLI_BAD_FLAG_VALUE', `--${flag}: no environment "${environment}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; declared: ${environments.join(', ') || 'none (add kind: Environment documents)'}`, { flag });
-  }
+  checkEnvironmentFlag(snapshot, environment, flag);
   const matches = snapshot.services.filter((s) => s.environment === environment && s.name === service && (cluster === undefined || s.cluster === cluster));
   if (matches.length === 0) {
     const blocked = [...snapshot.blockedKeys].some((key) => key.endsWith(`/${service}`));

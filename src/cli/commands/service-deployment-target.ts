@@ -16,6 +16,7 @@ import { locationOf } from '../../keys/index.js';
 import type { DesiredService, ManifestSnapshot } from '../../manifests/types.js';
 import { closestMatch } from '../../util/did-you-mean.js';
 import { OUTPUT_FLAG, type CommandContext } from '../command.js';
+import { checkEnvironmentFlag } from '../environment-flag.js';
 import type { FlagSpec } from '../flags.js';
 
 /** The flags both commands take to pick one declared instance and to reach it. */
@@ -54,13 +55,7 @@ export function describeInstance(instance: DesiredService): string {
  * flags that tell them apart.
  */
 export function selectInstance(snapshot: ManifestSnapshot, service: string, filters: { cluster?: string; region?: string; env?: string }): DesiredService {
-  if (filters.env !== undefined) {
-    const environments = (snapshot.environments ?? []).map((e) => e.name);
-    if (!environments.includes(filters.env)) {
-      const suggestion = closestMatch(filters.env, environments);
-      throw new GitopsError('CLI_BAD_FLAG_VALUE', `--env: no environment "${filters.env}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; declared: ${environments.join(', ') || 'none'}`, { flag: 'env' });
-    }
-  }
+  if (filters.env !== undefined) checkEnvironmentFlag(snapshot, filters.env, 'env');
   const named = snapshot.services.filter((s) => s.name === service);
   const matches = named.filter((s) => (filters.cluster === undefined || s.cluster === filters.cluster)
     && (filters.region === undefined || s.region === filters.region)
