@@ -12,7 +12,7 @@ export const COMMAND_LOADERS: Readonly<Record<string, { summary: string; load: (
   run: { summary: 'run the controller until stopped', load: async () => (await import('./run.js')).runCommand },
   'run-task': { summary: 'run a one-off task from a service\'s definition and exit with its exit code', load: async () => (await import('./run-task.js')).runTaskCommand },
   continue: { summary: 'answer the lifecycle hook that holds a service\'s deployment: go on (or --action rollback)', load: async () => (await import('./continue.js')).continueCommand },
-  rollback: { summary: 'roll a service\'s running deployment back; Git\'s content is held as failed until it changes', load: async () => (await import('./rollback.js')).rollbackCommand },
+  rollback: { summary: 'roll a service\'s running deployment back; a controller following it holds Git\'s content as failed until it changes', load: async () => (await import('./rollback.js')).rollbackCommand },
   promote: { summary: 'write the images one environment runs into another\'s override (review and commit)', load: async () => (await import('./promote.js')).promoteCommand },
   export: { summary: 'write manifests for existing services', load: async () => (await import('./export.js')).exportCommand },
   sandbox: { summary: 'serve the embedded ECS/ECR sandbox', load: async () => (await import('./sandbox.js')).sandboxCommand },

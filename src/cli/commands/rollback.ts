@@ -51,7 +51,7 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const rollbackCommand: CommandSpec = {
   name: 'rollback',
-  summary: 'roll a service\'s running deployment back (StopServiceDeployment ROLLBACK); Git\'s content is then held as failed until it changes',
+  summary: 'roll a service\'s running deployment back (StopServiceDeployment ROLLBACK); a controller following it then holds Git\'s content as failed until it changes',
   usage: 'SERVICE [DIR]  (default DIR: ./manifests)',
   maxPositionals: 2,
   usageExitCode: 1,
