@@ -179,3 +179,22 @@ export function toAwsCallError(err: unknown, api: AwsApi, operation: string): Aw
   const code = codeFor(name, outcome, raw, api);
   return new AwsCallError(code, `${api.toUpperCase()} ${operation} failed: ${name}: ${raw}`, name, operation, outcome, err);
 }
+
+/**
+ * Why the endpoint does not know the operation it was sent (ECS or an
+ * ECS-compatible endpoint older than the operation, a Region without it,
+ * moto's HTML 500 page for an action it has not implemented), or undefined
+ * when the call failed for any other reason. The controller then judges
+ * rollouts without the deployments API; `continue` and `rollback` say so.
+ */
+export function operationMissingReason(error: unknown): string | undefined {
+  const name = awsErrorName(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (/^(UnknownOperation|UnsupportedOperation|UnsupportedFeature|InvalidAction|NotImplemented)/i.test(name)
+    || /unknown operation|unrecognized operation|not supported|not (?:been |yet )?implemented|no deployments api/i.test(message)) return name;
+  // ECS itself always answers in JSON.
+  if (classifyAwsError(error) === 'server_error' && (name === 'SyntaxError' || /is not valid JSON|<!doctype|<html/i.test(message))) {
+    return 'an HTTP 5xx answer that is not an AWS error, as moto gives for an action it has not implemented';
+  }
+  return undefined;
+}

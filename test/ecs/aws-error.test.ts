@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { awsErrorCode, classifyAwsError, isPermanentAwsCode, toAwsCallError } from '../../src/ecs/aws-error.js';
+import { awsErrorCode, classifyAwsError, isPermanentAwsCode, operationMissingReason, toAwsCallError } from '../../src/ecs/aws-error.js';
 import { AWS_ERROR_CODES } from '../../src/errors/aws-codes.js';
 
 const sdkError = (name: string, fault: 'client' | 'server' | undefined, status: number | undefined) =>
@@ -61,5 +61,19 @@ describe('which AWS failures a retry can fix', () => {
   it('calls no code outside the catalog permanent', () => {
     expect(isPermanentAwsCode('CONTROLLER_APPLY_FAILED')).toBe(false);
     expect(Object.keys(AWS_ERROR_CODES).filter(isPermanentAwsCode)).toEqual(['AWS_ACCESS_DENIED', 'AWS_INVALID_REQUEST', 'AWS_SCALING_LIMIT_EXCEEDED', 'AWS_SCHEDULER_QUOTA_EXCEEDED']);
+  });
+});
+
+describe('operationMissingReason: the endpoint does not know the operation', () => {
+  it.each<[string, unknown, string | undefined]>([
+    ['an unknown operation', sdkError('UnknownOperationException', 'client', 400), 'UnknownOperationException'],
+    ['"not supported" in a ClientException', Object.assign(new Error('This operation is not supported in this Region.'), { name: 'ClientException', $metadata: { httpStatusCode: 400 } }), 'ClientException'],
+    ['moto\'s HTML 500 page', Object.assign(new SyntaxError('Unexpected token \'<\', "<!doctype "... is not valid JSON'), { $fault: 'server', $metadata: { httpStatusCode: 500 } }), 'an HTTP 5xx answer that is not an AWS error, as moto gives for an action it has not implemented'],
+    ['throttling (a failure to retry)', sdkError('ThrottlingException', 'client', 400), undefined],
+    ['access denied (the operation exists)', sdkError('AccessDeniedException', 'client', 400), undefined],
+    ['a JSON server error', sdkError('ServerException', 'server', 500), undefined],
+  ])('%s', (_name, error, reason) => {
+    expect(operationMissingReason(error)).toBe(reason);
+    expect(operationMissingReason(toAwsCallError(error, 'ecs', 'DescribeServiceDeployments'))).toBe(reason);
   });
 });

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import type * as ECS from '@aws-sdk/client-ecs';
 import { connectForSnapshot, printProblems, readSnapshot, resolveRegion, type EcsConnection } from '../../app/runtime.js';
-import { AwsCallError } from '../../ecs/aws-error.js';
+import { operationMissingReason } from '../../ecs/aws-error.js';
 import type { EcsApi } from '../../ecs/ecs-api.js';
 import { GitopsError } from '../../errors/index.js';
 import { locationOf } from '../../keys/index.js';
@@ -84,23 +84,6 @@ export function selectInstance(snapshot: ManifestSnapshot, service: string, filt
   throw new GitopsError('CLI_SERVICE_AMBIGUOUS', `service "${service}" is declared ${matches.length} times: ${matches.map(describeInstance).join(', ')}; pick one with ${flags.join(' or ')}`, { service, flags });
 }
 
-/**
- * ECS (or what stands in for it) does not know the deployments API: an
- * operation it calls unknown or unsupported, or a server error whose body is
- * no AWS error at all (moto answers an action it has not implemented with an
- * HTML "500 Internal Server Error" page, which the SDK cannot parse; ECS
- * itself always answers in JSON).
- */
-export function deploymentsApiMissing(error: unknown): string | undefined {
-  if (!(error instanceof AwsCallError)) return undefined;
-  if (/^(UnknownOperation|UnsupportedOperation|InvalidAction|NotImplemented)/i.test(error.awsName)
-    || /not (?:been |yet )?implemented|unknown operation|is not supported/i.test(error.message)) return error.awsName;
-  if (error.outcome === 'server_error' && (error.awsName === 'SyntaxError' || /is not valid JSON|<!doctype|<html/i.test(error.message))) {
-    return 'an HTTP 5xx answer that is not an AWS error, as moto gives for an action it has not implemented';
-  }
-  return undefined;
-}
-
 function unavailable(instance: DesiredService, detail: string): GitopsError {
   return new GitopsError('CLI_DEPLOYMENTS_API_UNAVAILABLE',
     `${describeInstance(instance)}: the ECS endpoint has no service deployments API (${detail}); moto and ECS-compatible endpoints older than October 2024 have none. `
@@ -112,7 +95,7 @@ async function deploymentsCall<T>(instance: DesiredService, operation: string, c
   try {
     return await call();
   } catch (error) {
-    const missing = deploymentsApiMissing(error);
+    const missing = operationMissingReason(error);
     if (missing !== undefined) throw unavailable(instance, `${operation}: ${missing}`);
     throw error;
   }

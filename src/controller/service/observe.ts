@@ -30,7 +30,7 @@ import { TAG_AUTOSCALING, tagsToMap } from '../../diff/tags.js';
 import { applyImagePolicy, type FollowedDigests, type ImagePolicyResult } from '../image-policy.js';
 import type { RegionAccess } from '../regions.js';
 import { serviceDeploymentArnFor, type WatchedRollout } from '../rollout.js';
-import { awsErrorCode, awsErrorName, classifyAwsError } from '../../ecs/aws-error.js';
+import { awsErrorCode, operationMissingReason } from '../../ecs/aws-error.js';
 import type { EcsApi } from '../../ecs/ecs-api.js';
 
 export interface ServiceObservation {
@@ -84,13 +84,7 @@ const deploymentsApiUnavailable = new WeakMap<EcsApi, number>();
  * a failed read, retried like any other.
  */
 export function deploymentsApiUnavailableError(error: unknown): boolean {
-  if (awsErrorCode(error) === 'AWS_ACCESS_DENIED') return true;
-  const name = awsErrorName(error);
-  if (/^(UnknownOperation|UnsupportedOperation|UnsupportedFeature|InvalidAction|NotImplemented)/i.test(name)) return true;
-  const message = error instanceof Error ? error.message : String(error);
-  // moto answers an action it has not implemented with an HTML 500 page the SDK cannot parse (ECS itself never does).
-  if (classifyAwsError(error) === 'server_error' && (name === 'SyntaxError' || /is not valid JSON|<!doctype|<html/i.test(message))) return true;
-  return /unknown operation|not supported|not (?:yet )?implemented|no deployments api|unrecognized operation/i.test(message);
+  return awsErrorCode(error) === 'AWS_ACCESS_DENIED' || operationMissingReason(error) !== undefined;
 }
 
 async function readServiceDeployment(
