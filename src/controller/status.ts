@@ -9,6 +9,8 @@ import type { ErrorCode } from '../errors/index.js';
 import type { SyncMode } from '../manifests/types.js';
 import type { PruneBlockReason } from '../plan/types.js';
 import type { UnverifiedImage } from './image-policy.js';
+import type { DriftCause } from '../events/types.js';
+import type { NotifierStatus } from '../notify/types.js';
 
 export type SyncStatus = 'Synced' | 'OutOfSync' | 'Unknown';
 export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing' | 'Suspended' | 'Unknown';
@@ -131,6 +133,10 @@ export interface RolloutStatus {
   /** Where the rest comes from: `service-deployment` (the deployments API) or `rollout-state` (the fallback). */
   readonly source: 'service-deployment' | 'rollout-state';
   readonly serviceDeploymentArn?: string;
+  /** ECS's deployment id (ecs-svc/…) of the PRIMARY deployment running the rollout's task definition, when known. */
+  readonly deploymentId?: string;
+  /** The Git revision whose content this rollout applies. */
+  readonly revision?: string;
   /** ECS's status: PENDING, IN_PROGRESS, SUCCESSFUL, STOPPED, ROLLBACK_SUCCESSFUL, ... (on the fallback path the rolloutState). */
   readonly state: string;
   /** Why it is where it is, in words: "waiting for approval at STAGE", "rolling back: why", "rolled back: why". */
@@ -199,6 +205,11 @@ export interface ServiceStatus {
   readonly hooks?: DeployHooksStatus;
   /** The rollout being followed, or the last one followed; absent before the first apply. */
   readonly rollout?: RolloutStatus;
+  /**
+   * Why the service is (or, in a pass that corrected it, was) OutOfSync: `git`, a commit changed what Git declares
+   * since it was last in sync; `live`, the same content was in sync and live was changed outside Git. Absent when Synced.
+   */
+  readonly driftCause?: DriftCause;
 }
 
 /**
@@ -331,6 +342,8 @@ export interface ControllerStatus {
   readonly capacityProviders?: readonly CapacityProviderStatus[];
   /** `kind: ScheduledTask` records (and orphan schedules of the controller's group); absent while there are none. */
   readonly scheduledTasks?: readonly ScheduledTaskStatus[];
+  /** `kind: Notifier` sinks and their delivery counts (src/notify); absent while there are none. */
+  readonly notifiers?: readonly NotifierStatus[];
 }
 
 /** A status write a reconcile pass asks for: merge a patch (creating the record from `initial`), or drop the record. */
@@ -357,6 +370,11 @@ export type StatusWrite =
  */
 export type StatusListener = (key: string, next: ServiceStatus | undefined, previous: ServiceStatus | undefined, observedSync?: SyncStatus) => void;
 
+function notifiers(read: (() => readonly NotifierStatus[]) | undefined): { notifiers?: readonly NotifierStatus[] } {
+  const list = read?.() ?? [];
+  return list.length > 0 ? { notifiers: maskSecrets([...list]) } : {};
+}
+
 /**
  * The single store of service status. Writes notify listeners (metrics) synchronously.
  * Error messages and the source are masked on the way in (maskSecrets), so every
@@ -373,6 +391,7 @@ export class StatusStore {
   #manifestProblems = 0;
   #prune: PruneStatus | undefined;
   #source: SourceStatus | undefined;
+  #readNotifiers: (() => readonly NotifierStatus[]) | undefined;
 
   get(key: string): ServiceStatus | undefined {
     return this.#services.get(key);
@@ -446,6 +465,11 @@ export class StatusStore {
     this.#prune = Object.freeze(maskSecrets({ ...prune }));
   }
 
+  /** Where /api/v1/status reads the notifiers' delivery state from (the dispatcher, src/notify); undefined: none. */
+  readNotifiersFrom(read: (() => readonly NotifierStatus[]) | undefined): void {
+    this.#readNotifiers = read;
+  }
+
   /** Records the state of the manifest source (shown in /api/v1/status). */
   setSource(source: SourceStatus): void {
     this.#source = Object.freeze(maskSecrets({ ...source }));
@@ -461,6 +485,7 @@ export class StatusStore {
       ...(this.#source ? { source: this.#source } : {}),
       ...(this.#capacityProviders.size > 0 ? { capacityProviders: this.listCapacityProviders() } : {}),
       ...(this.#scheduledTasks.size > 0 ? { scheduledTasks: this.listScheduledTasks() } : {}),
+      ...notifiers(this.#readNotifiers),
     };
   }
 

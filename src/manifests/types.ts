@@ -343,7 +343,109 @@ export interface EnvironmentManifest {
   readonly spec: EnvironmentSpec;
 }
 
-export type Manifest = ServiceManifest | ClusterManifest | CapacityProviderManifest | ScheduledTaskManifest | EnvironmentManifest;
+/**
+ * `kind: Notifier` (docs/notifications.md): where the controller's events
+ * (src/events/types.ts) are sent. Secrets (Slack's URL, a webhook's HMAC key,
+ * a GitHub or GitLab token) are never written in the manifest: each is read
+ * from a file (`…File`) or an environment variable (`…Env`) the manifest
+ * names, when the notifier is loaded, and never logged or shown.
+ */
+export type NotifierSinkSpec =
+  | SlackSinkSpec
+  | WebhookSinkSpec
+  | SnsSinkSpec
+  | GitHubSinkSpec
+  | GitLabSinkSpec;
+
+export interface SinkCommonSpec {
+  /** Unique within the notifier; shown in status and metrics (`notifier/sink`). @default the type, suffixed `-2`, `-3` when repeated */
+  readonly name?: string;
+  /** Most deliveries per second to this sink (a token bucket with `burst`). @default per type: slack 1, others 10 */
+  readonly ratePerSecond?: number;
+  readonly burst?: number;
+}
+
+/** A Slack incoming webhook: a Block Kit message per event. Its URL is a secret: urlFile or urlEnv (url for a test receiver only). */
+export interface SlackSinkSpec extends SinkCommonSpec {
+  readonly type: 'slack';
+  readonly url?: string;
+  readonly urlFile?: string;
+  readonly urlEnv?: string;
+}
+
+/** A generic webhook: one JSON object per event, signed `X-Ecs-Gitops-Signature: sha256=<hex HMAC-SHA256 of the raw body>` when a secret is given. */
+export interface WebhookSinkSpec extends SinkCommonSpec {
+  readonly type: 'webhook';
+  /** Exactly one of url, urlFile, urlEnv. */
+  readonly url?: string;
+  readonly urlFile?: string;
+  readonly urlEnv?: string;
+  /** The HMAC key: at most one of secretFile, secretEnv (none: unsigned). */
+  readonly secretFile?: string;
+  readonly secretEnv?: string;
+}
+
+/** An Amazon SNS topic (Publish), with message attributes type, severity, cluster, service, environment for subscription filters. */
+export interface SnsSinkSpec extends SinkCommonSpec {
+  readonly type: 'sns';
+  /** arn:aws:sns:REGION:ACCOUNT:NAME (a `.fifo` topic gets MessageGroupId = service, MessageDeduplicationId = event id). */
+  readonly topicArn: string;
+}
+
+/** GitHub commit statuses (POST /repos/{owner}/{repo}/statuses/{sha}): pending on apply, success on rollout completed, failure on failed. */
+export interface GitHubSinkSpec extends SinkCommonSpec {
+  readonly type: 'github';
+  /** owner/repo */
+  readonly repository: string;
+  readonly tokenFile?: string;
+  readonly tokenEnv?: string;
+  /** @default https://api.github.com (GitHub Enterprise: https://HOST/api/v3) */
+  readonly apiUrl?: string;
+  /** The status context, `{cluster}`, `{service}`, `{environment}`, `{region}`, `{account}` substituted. @default ecs-gitops/{cluster}/{service} (with /{environment} when rendered for one) */
+  readonly context?: string;
+  /** target_url: `{service}` etc. substituted (a link to the controller's page for it). */
+  readonly targetUrl?: string;
+}
+
+/** GitLab commit statuses (POST /api/v4/projects/:id/statuses/:sha), states pending, success, failed. */
+export interface GitLabSinkSpec extends SinkCommonSpec {
+  readonly type: 'gitlab';
+  /** A numeric project id, or its path `group/project` (URL-encoded on the wire). */
+  readonly project: string;
+  readonly tokenFile?: string;
+  readonly tokenEnv?: string;
+  /** @default https://gitlab.com */
+  readonly apiUrl?: string;
+  /** The status `name`; placeholders as GitHub's context. */
+  readonly context?: string;
+  readonly targetUrl?: string;
+}
+
+export type NotifierSeverity = 'info' | 'warning' | 'error';
+
+export interface NotifierSpec {
+  /** Event types to send (src/events/types.ts EVENT_TYPES). @default all */
+  readonly events?: readonly string[];
+  /** Which events: every list is optional (absent = all); names are globs (`*`). */
+  readonly selector?: {
+    readonly clusters?: readonly string[];
+    readonly services?: readonly string[];
+    readonly environments?: readonly string[];
+    /** @default info */
+    readonly minSeverity?: NotifierSeverity;
+  };
+  readonly sinks: readonly NotifierSinkSpec[];
+}
+
+export interface NotifierManifest {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: 'Notifier';
+  /** `name`: `[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?`, unique among notifiers. */
+  readonly metadata: { readonly name: string };
+  readonly spec: NotifierSpec;
+}
+
+export type Manifest = ServiceManifest | ClusterManifest | CapacityProviderManifest | ScheduledTaskManifest | EnvironmentManifest | NotifierManifest;
 
 /**
  * A value the controller looks up at apply time, written in a string as
@@ -439,6 +541,15 @@ export interface DesiredEnvironment {
   readonly contentHash: string;
 }
 
+export interface DesiredNotifier {
+  /** `notifier:<name>` */
+  readonly key: string;
+  readonly name: string;
+  readonly manifest: NotifierManifest;
+  readonly source: SourceLocation;
+  readonly contentHash: string;
+}
+
 export interface ManifestProblem {
   /** Stable code from MANIFEST_ERROR_CODES. */
   readonly code: ManifestErrorCode;
@@ -465,6 +576,8 @@ export interface ManifestSnapshot {
   readonly scheduledTasks?: readonly DesiredScheduledTask[];
   /** `kind: Environment` documents; absent = none. */
   readonly environments?: readonly DesiredEnvironment[];
+  /** `kind: Notifier` documents; absent = none. */
+  readonly notifiers?: readonly DesiredNotifier[];
   readonly problems: readonly ManifestProblem[];
   /**
    * Things worth saying that do not make a file broken (read-only fields
