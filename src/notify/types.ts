@@ -23,7 +23,7 @@ export type DeliveryResult =
   | { readonly kind: 'retry'; readonly reason: string; readonly afterMs?: number }
   | { readonly kind: 'rejected'; readonly reason: string }
   /** The sink has nothing to say about this event (a commit-status sink and DriftDetected): counts as done. */
-  | { readonly kind: 'skipped' };
+  | { readonly kind: 'skipped'; /** Why, when it is worth a log line (a revision that is not a commit). */ readonly reason?: string };
 
 /**
  * One destination. Implementations hold their resolved secrets and never
