@@ -16,7 +16,7 @@ import type { KeyOfKind, ResourceKind } from '../keys/index.js';
 import type { Logger } from '../observe/logger.js';
 import type { DesiredCluster, DesiredScheduledTask, DesiredService, ManifestSnapshot } from '../manifests/types.js';
 import type { RegionAccess } from './regions.js';
-import type { ServiceStatus, StatusError, StatusWrite } from './status.js';
+import type { ServiceStatus, StatusChange, StatusError, StatusWrite } from './status.js';
 
 /** One log line the controller writes for the pass, in order, on the pass's logger (key, revision, reconcile id bound). */
 export interface OutcomeNote {
@@ -46,6 +46,18 @@ export interface ReconcileOutcome {
   /** A rollout the controller was following finished in this pass. */
   readonly rollout?: RolloutResult;
   readonly notes?: readonly OutcomeNote[];
+  /**
+   * Service: this pass picked up a deploy an earlier process began and did not
+   * record as applied (ServiceReconciler.resume), so its Applied is announced
+   * now (src/events/derive-service-events.ts).
+   */
+  readonly resumedDeploy?: boolean;
+  /**
+   * Service: the (masked) diff the pass found before it acted, when acting
+   * changed it (drift found and corrected in one pass): the drift events'
+   * fingerprint, which the written status no longer shows.
+   */
+  readonly observedDiff?: readonly StatusChange[];
 }
 
 /** The snapshot a pass reconciles against, indexed by identity once per snapshot. */

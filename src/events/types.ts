@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { ErrorCode } from '../errors/index.js';
 import type { NotifierSeverity } from '../manifests/types.js';
 import type { ReconcileResult } from '../observe/metrics.js';
-import type { PruneStatus, ServiceStatus, StatusError, SyncStatus } from '../controller/status.js';
+import type { PruneStatus, ServiceStatus, StatusChange, StatusError, SyncStatus } from '../controller/status.js';
 
 export const EVENT_TYPES = [
   'SyncStarted',
@@ -142,6 +142,8 @@ export interface ServicePassFacts {
   readonly error?: StatusError;
   /** The pass picked up a deploy an earlier process began and did not record as applied (ServiceReconciler.resume). */
   readonly resumedDeploy?: boolean;
+  /** The diff found before acting, when acting changed it (ReconcileOutcome.observedDiff): a drift corrected in one pass. */
+  readonly observedDiff?: readonly StatusChange[];
 }
 
 /** A deploy under way that a restarted controller must finish announcing (src/events/open-deploys.ts). */

@@ -1,0 +1,115 @@
+/** The recorder: SyncStarted and the open deploy before the apply, the open deploy through Applied to the rollout's end, PruneBlocked. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RolloutStatus, ServiceStatus } from '../../src/controller/status.js';
+import { EventLog } from '../../src/events/event-log.js';
+import { openDeployStore } from '../../src/events/open-deploys.js';
+import { createEventRecorder } from '../../src/events/recorder.js';
+import type { ServicePassFacts } from '../../src/events/types.js';
+
+const KEY = 'eu-west-1/prod/web';
+const REV = 'fedcba9876543210fedcba9876543210fedcba98';
+const ARN = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/prod/web/d1';
+const AT = '2026-01-01T00:00:00.000Z';
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+function status(patch: Partial<ServiceStatus> = {}): ServiceStatus {
+  return { key: KEY, region: 'eu-west-1', cluster: 'prod', service: 'web', sync: 'Synced', health: 'Healthy', mode: 'auto', diff: [], ...patch };
+}
+function pass(patch: Partial<ServicePassFacts>): ServicePassFacts {
+  return { key: KEY, revision: REV, startedAt: AT, at: AT, previous: status(), next: status(), applied: [], result: 'success', ...patch };
+}
+const rollout: RolloutStatus = { strategy: 'ROLLING', source: 'service-deployment', serviceDeploymentArn: ARN, state: 'PENDING', revision: REV, startedAt: AT };
+
+async function setUp() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'recorder-'));
+  dirs.push(dir);
+  const log = new EventLog();
+  const store = await openDeployStore({ dir });
+  return { dir, log, store, recorder: createEventRecorder({ log, openDeploys: store }) };
+}
+
+describe('createEventRecorder', () => {
+  it('a commit\'s deploy: SyncStarted and a durable open deploy before the apply, Applied with the deployment, closed on completion', async () => {
+    const { dir, log, store, recorder } = await setUp();
+    await recorder.applyStarting({ key: KEY, revision: REV, contentHash: 'c1', cause: 'git', at: AT, status: status() });
+    expect(log.query().map((e) => [e.type, e.message])).toEqual([['SyncStarted', 'Applying fedcba9 to prod/web']]);
+    // On disk before applyStarting resolved: a new process reads it back.
+    expect((await openDeployStore({ dir })).list()).toEqual([{ service: KEY, revision: REV, contentHash: 'c1', startedAt: AT, applied: false }]);
+
+    const applying = status({ driftCause: 'git', rollout, health: 'Progressing', liveTaskDefinition: 'td:2' });
+    recorder.recordServicePass(pass({ applied: ['updateService'], observedSync: 'OutOfSync', next: applying }));
+    await store.flush();
+    expect((await openDeployStore({ dir })).list()).toEqual([
+      { service: KEY, revision: REV, contentHash: 'c1', startedAt: AT, applied: true, deploymentId: ARN, serviceDeploymentArn: ARN, taskDefinitionArn: 'td:2' },
+    ]);
+
+    const done = status({ rollout: { ...rollout, state: 'SUCCESSFUL', result: 'completed' }, liveTaskDefinition: 'td:2' });
+    recorder.recordServicePass(pass({ previous: applying, next: done }));
+    // Seen again by a later pass (a copy, as a new status write makes): nothing new.
+    recorder.recordServicePass(pass({ previous: done, next: { ...done, rollout: { ...done.rollout! } } }));
+    await store.flush();
+    expect(log.query().map((e) => e.type)).toEqual(['RolloutCompleted', 'Applied', 'SyncStarted']);
+    expect(store.list()).toEqual([]);
+    expect((await openDeployStore({ dir })).list()).toEqual([]);
+  });
+
+  it('a correction of live drift starts no SyncStarted and no open deploy', async () => {
+    const { log, store, recorder } = await setUp();
+    await recorder.applyStarting({ key: KEY, revision: REV, contentHash: 'c1', cause: 'live', at: AT, status: status() });
+    expect(log.query()).toEqual([]);
+    expect(store.list()).toEqual([]);
+  });
+
+  it('an apply that starts no rollout closes the open deploy (Applied is final)', async () => {
+    const { store, recorder } = await setUp();
+    await recorder.applyStarting({ key: KEY, revision: REV, contentHash: 'c1', cause: 'git', at: AT, status: status() });
+    recorder.recordServicePass(pass({ applied: ['tagResource'], next: status({ driftCause: 'git' }) }));
+    await store.flush();
+    expect(store.list()).toEqual([]);
+  });
+
+  it('a record removed closes its open deploy and drops its ring and memory', async () => {
+    const { log, store, recorder } = await setUp();
+    await recorder.applyStarting({ key: KEY, revision: REV, contentHash: 'c1', cause: 'git', at: AT, status: status() });
+    recorder.recordServicePass(pass({ next: undefined }));
+    await store.flush();
+    expect(store.list()).toEqual([]);
+    expect(log.services()).toEqual([]);
+    expect(recorder.memoryOf(KEY)).toBeUndefined();
+  });
+
+  it('ReconcileFailing after failingAfter error passes, once', async () => {
+    const log = new EventLog();
+    const recorder = createEventRecorder({ log, failingAfter: 2 });
+    const error = { code: 'CONTROLLER_APPLY_FAILED' as const, message: 'throttled', at: AT };
+    for (let i = 0; i < 4; i++) recorder.recordServicePass(pass({ result: 'error', error }));
+    recorder.recordServicePass(pass({ result: 'success' }));
+    expect(log.query().map((e) => e.type)).toEqual(['ReconcileRecovered', 'ReconcileFailing']);
+  });
+
+  it('PruneBlocked once per reason and candidates, without a service', () => {
+    const log = new EventLog();
+    const recorder = createEventRecorder({ log });
+    const prune = { at: AT, revision: REV, candidates: ['eu-west-1/prod/old'], deleted: [], blocked: { reason: 'too_many' as const, message: '7 services would be deleted, more than --max-prune 5' } };
+    recorder.recordPrune(prune);
+    recorder.recordPrune({ ...prune, at: '2026-01-01T00:05:00.000Z' });
+    recorder.recordPrune({ at: AT, candidates: [], deleted: [] });
+    const events = log.query();
+    expect(events.map((e) => [e.type, e.service, e.message])).toEqual([
+      ['PruneBlocked', undefined, 'Prune blocked (too_many): 7 services would be deleted, more than --max-prune 5'],
+    ]);
+  });
+
+  it('openDeploys lists what an earlier process left', async () => {
+    const { dir, recorder } = await setUp();
+    await recorder.applyStarting({ key: KEY, revision: REV, contentHash: 'c1', cause: 'git', at: AT, status: undefined });
+    const restarted = createEventRecorder({ log: new EventLog(), openDeploys: await openDeployStore({ dir }) });
+    expect(restarted.openDeploys().map((d) => d.service)).toEqual([KEY]);
+  });
+});
