@@ -18,6 +18,7 @@ export { DEFAULT_MANIFEST_LIMITS, resolveLimits, type ManifestLimits } from './l
 export { formatProblem, formatWarning, compareProblems } from './problem-format.js';
 export { canonicalJson, contentHash } from './canonical-json.js';
 export { MANIFEST_SCHEMA } from './manifest-schema.js';
+export { sinkNames, NOTIFIER_PLACEHOLDERS } from './notifier-rules.js';
 export { ECS_MODEL_SCHEMA } from './ecs-model.generated.js';
 export { AUTOSCALING_MODEL_SCHEMA } from './autoscaling-model.generated.js';
 export { SCHEDULER_MODEL_SCHEMA } from './scheduler-model.generated.js';

@@ -11,6 +11,7 @@
  * schema/manifest.schema.json for editors (yaml-language-server, VS Code).
  */
 import { RATE_CATEGORIES } from '../ecs/rate-limits.js';
+import { EVENT_TYPES } from '../events/types.js';
 import { API_VERSION, IMAGE_POLICIES, IMAGE_PREFLIGHTS, SYNC_MODES } from './types.js';
 import { ECS_MODEL_SCHEMA_FILE, SCHEDULER_MODEL_SCHEMA_FILE, type JsonSchemaObject } from './json-schema.js';
 
@@ -44,12 +45,58 @@ export const SESSION_NAME_PATTERN = '^[A-Za-z0-9_+=,.@-]{2,64}$';
 /** `${var.NAME}` names. */
 export const VARIABLE_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 
+/** A Notifier's metadata.name, and a sink's name: they make the sink's id `notifier/sink` (status, metrics, the journal). */
+export const NOTIFIER_NAME_PATTERN = '^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$';
+/** An environment variable a sink reads a secret from (urlEnv, secretEnv, tokenEnv). */
+export const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+/**
+ * An SNS topic ARN: partition, Region, account, then the topic name (1-256
+ * letters, digits, `_` and `-`; a FIFO topic's name ends in `.fifo`, within
+ * the 256). notifier-rules.ts checks the name's length.
+ */
+export const SNS_TOPIC_ARN_PATTERN = '^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:[A-Za-z0-9_-]+(\\.fifo)?$';
+/** GitHub's `owner/repo`: an owner of up to 39 letters, digits and hyphens, a repository of up to 100 letters, digits, `.`, `_` and `-`. */
+export const GITHUB_REPOSITORY_PATTERN = '^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$';
+/** A GitLab project: its numeric id, or its path `group[/subgroup…]/project`. */
+export const GITLAB_PROJECT_PATTERN = '^([0-9]+|[A-Za-z0-9_.][A-Za-z0-9_.-]*(/[A-Za-z0-9_.][A-Za-z0-9_.-]*)+)$';
+/** The sink types of a Notifier (src/manifests/types.ts, NotifierSinkSpec). */
+export const NOTIFIER_SINK_TYPES = ['slack', 'webhook', 'sns', 'github', 'gitlab'] as const;
+export const NOTIFIER_SEVERITIES = ['info', 'warning', 'error'] as const;
+
 /** Every kind a document may declare, in the order messages list them. */
-export const MANIFEST_KINDS = ['Service', 'Cluster', 'CapacityProvider', 'ScheduledTask', 'Environment'] as const;
+export const MANIFEST_KINDS = ['Service', 'Cluster', 'CapacityProvider', 'ScheduledTask', 'Environment', 'Notifier'] as const;
+
+const SINK_DEFINITIONS: Readonly<Record<(typeof NOTIFIER_SINK_TYPES)[number], string>> = {
+  slack: 'SlackSink',
+  webhook: 'WebhookSink',
+  sns: 'SnsSink',
+  github: 'GitHubSink',
+  gitlab: 'GitLabSink',
+};
+const URL_FIELD: JsonSchemaObject = { type: 'string' };
+const FILE_FIELD: JsonSchemaObject = { type: 'string', minLength: 1 };
+const ENV_FIELD: JsonSchemaObject = { type: 'string', pattern: ENV_NAME_PATTERN };
+const CONTEXT_FIELD: JsonSchemaObject = { type: 'string', minLength: 1 };
+
+/** One sink type's fields: its own and the ones every sink has (name, ratePerSecond, burst). */
+function sinkSchema(type: string, fields: Readonly<Record<string, JsonSchemaObject>>, required: readonly string[] = []): JsonSchemaObject {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type', ...required],
+    properties: {
+      type: { const: type },
+      name: { type: 'string', pattern: NOTIFIER_NAME_PATTERN },
+      ratePerSecond: { type: 'number', exclusiveMinimum: 0 },
+      burst: { type: 'integer', minimum: 1 },
+      ...fields,
+    },
+  };
+}
 
 export const MANIFEST_SCHEMA: JsonSchemaObject = {
   $schema: 'http://json-schema.org/draft-07/schema#',
-  title: 'ecs-gitops/v1 manifest (kind: Service, Cluster, CapacityProvider, ScheduledTask or Environment)',
+  title: 'ecs-gitops/v1 manifest (kind: Service, Cluster, CapacityProvider, ScheduledTask, Environment or Notifier)',
   type: 'object',
   required: ['apiVersion', 'kind'],
   properties: {
@@ -67,7 +114,11 @@ export const MANIFEST_SCHEMA: JsonSchemaObject = {
       else: {
         if: { properties: { kind: { const: 'Environment' } } },
         then: { $ref: '#/definitions/EnvironmentManifest' },
-        else: { $ref: '#/definitions/ServiceManifest' },
+        else: {
+          if: { properties: { kind: { const: 'Notifier' } } },
+          then: { $ref: '#/definitions/NotifierManifest' },
+          else: { $ref: '#/definitions/ServiceManifest' },
+        },
       },
     },
   },
@@ -203,6 +254,69 @@ export const MANIFEST_SCHEMA: JsonSchemaObject = {
         },
       },
     },
+    // Ours: docs/manifests.md, "Notifier". The schema gives types, enums,
+    // required and unknown fields; the value formats (names, URLs, ARNs,
+    // exactly-one-of, bounds) are checked again by notifier-rules.ts, in
+    // clearer words and without echoing a value that may be a secret.
+    NotifierManifest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['apiVersion', 'kind', 'metadata', 'spec'],
+      properties: {
+        apiVersion: { $ref: '#/definitions/ApiVersion' },
+        kind: { const: 'Notifier' },
+        metadata: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          properties: { name: { type: 'string', pattern: NOTIFIER_NAME_PATTERN } },
+        },
+        spec: { $ref: '#/definitions/NotifierSpec' },
+      },
+    },
+    NotifierSpec: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['sinks'],
+      properties: {
+        events: { type: 'array', minItems: 1, items: { type: 'string', enum: [...EVENT_TYPES] } },
+        selector: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            clusters: { $ref: '#/definitions/NotifierGlobs' },
+            services: { $ref: '#/definitions/NotifierGlobs' },
+            environments: { $ref: '#/definitions/NotifierGlobs' },
+            minSeverity: { type: 'string', enum: [...NOTIFIER_SEVERITIES] },
+          },
+        },
+        sinks: { type: 'array', minItems: 1, items: { $ref: '#/definitions/NotifierSink' } },
+      },
+    },
+    NotifierGlobs: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+    // The item names its type; the branch for that type holds its fields and refuses others.
+    NotifierSink: {
+      type: 'object',
+      required: ['type'],
+      properties: { type: { type: 'string', enum: [...NOTIFIER_SINK_TYPES] } },
+      allOf: NOTIFIER_SINK_TYPES.map((type) => ({
+        if: { properties: { type: { const: type } }, required: ['type'] },
+        then: { $ref: `#/definitions/${SINK_DEFINITIONS[type]}` },
+      })),
+    },
+    SlackSink: sinkSchema('slack', { url: URL_FIELD, urlFile: FILE_FIELD, urlEnv: ENV_FIELD }),
+    WebhookSink: sinkSchema('webhook', { url: URL_FIELD, urlFile: FILE_FIELD, urlEnv: ENV_FIELD, secretFile: FILE_FIELD, secretEnv: ENV_FIELD }),
+    SnsSink: sinkSchema('sns', { topicArn: { type: 'string', pattern: SNS_TOPIC_ARN_PATTERN } }, ['topicArn']),
+    GitHubSink: sinkSchema(
+      'github',
+      { repository: { type: 'string', pattern: GITHUB_REPOSITORY_PATTERN }, tokenFile: FILE_FIELD, tokenEnv: ENV_FIELD, apiUrl: URL_FIELD, context: CONTEXT_FIELD, targetUrl: URL_FIELD },
+      ['repository'],
+    ),
+    GitLabSink: sinkSchema(
+      'gitlab',
+      { project: { type: 'string', pattern: GITLAB_PROJECT_PATTERN }, tokenFile: FILE_FIELD, tokenEnv: ENV_FIELD, apiUrl: URL_FIELD, context: CONTEXT_FIELD, targetUrl: URL_FIELD },
+      ['project'],
+    ),
     RateLimitBucket: {
       type: 'object',
       additionalProperties: false,

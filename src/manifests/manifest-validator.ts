@@ -1,5 +1,5 @@
 /**
- * The ajv validators for each kind (Service, Cluster, CapacityProvider, ScheduledTask), compiled once
+ * The ajv validators for each kind (Service, Cluster, CapacityProvider, ScheduledTask, Environment, Notifier), compiled once
  * (strict mode) from the hand-written and the generated schema, plus a walker
  * that answers "does this JSON pointer name a field of spec?" from the same
  * schemas, so ignore rules and validation never disagree.
@@ -41,6 +41,7 @@ function compile(): Compiled {
       CapacityProvider: get('CapacityProviderManifest'),
       ScheduledTask: get('ScheduledTaskManifest'),
       Environment: get('EnvironmentManifest'),
+      Notifier: get('NotifierManifest'),
     },
   };
   return compiled;

@@ -2,7 +2,8 @@
  * Rules the schema cannot express, per kind: reserved tag prefixes, ignore
  * pointers that must name a spec field, the cross-field sanity ECS itself
  * would enforce at apply time (task-run-rules.ts), and each kind's own rules
- * (auto scaling, deploy hooks, schedules, capacity providers, environments).
+ * (auto scaling, deploy hooks, schedules, capacity providers, environments,
+ * notifiers).
  * Failing here, offline, is kinder than failing in the middle of a rollout.
  * Written defensively: they run on documents that may also have schema errors.
  */
@@ -11,6 +12,7 @@ import { autoScalingRules } from './autoscaling-rules.js';
 import { capacityProviderRules } from './capacity-provider-rules.js';
 import { environmentRules } from './environment-rules.js';
 import { hookRules } from './hook-rules.js';
+import { notifierRules } from './notifier-rules.js';
 import { scheduledTaskRules } from './scheduled-task-rules.js';
 import { parsePointer } from './json-pointer.js';
 import { checkSpecPath, type ManifestKind } from './manifest-validator.js';
@@ -115,6 +117,7 @@ function taskDefinitionRules(spec: Rec): RuleProblem[] {
 
 export function semanticProblems(kind: ManifestKind, document: Rec): RuleProblem[] {
   if (kind === 'Environment') return environmentRules(document);
+  if (kind === 'Notifier') return notifierRules(document);
   const spec = rec(document.spec);
   if (!spec) return [];
   const problems = reservedTags(spec.tags, '/spec/tags');

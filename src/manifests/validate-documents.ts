@@ -19,6 +19,7 @@ import { contentHash, deepFreeze } from './canonical-json.js';
 import { checkEnvelope, KINDS_TEXT } from './envelope.js';
 import { checkText, decodeManifestBytes, type DecodeResult } from './file-decode.js';
 import { accountConflicts, environmentRuleCovers, type EnvironmentAccess } from './environment-rules.js';
+import { notifierRuleCovers } from './notifier-rules.js';
 import { strictJsonError } from './json-strict.js';
 import { resolveLimits, type ManifestLimits } from './limits.js';
 import { schemaErrors, type ManifestKind } from './manifest-validator.js';
@@ -34,10 +35,12 @@ import type {
   LookupUse,
   DesiredCluster,
   DesiredEnvironment,
+  DesiredNotifier,
   DesiredScheduledTask,
   DesiredService,
   ManifestProblem,
   ManifestSnapshot,
+  NotifierManifest,
   RenderedFrom,
   ScheduledTaskManifest,
   ServiceManifest,
@@ -155,6 +158,8 @@ function identity(
     const region = plainRecord(document.spec)?.region;
     return { ...(typeof m.name === 'string' ? { key: environmentIdentity(m.name) } : {}), region: typeof region === 'string' ? region : defaultRegion };
   }
+  // A notifier belongs to no Region: it hears the events of every location.
+  if (kind === 'Notifier') return { ...(typeof m.name === 'string' ? { key: notifierIdentity(m.name) } : {}), region: defaultRegion };
   const region = m.region === undefined ? defaultRegion : m.region;
   if (typeof region !== 'string' || typeof m.name !== 'string') return { region: defaultRegion };
   // Built before validation: a name with a '/' still gets an identity, and its problem is reported by the rules.
@@ -184,6 +189,11 @@ function identity(
 /** An Environment's identity in the snapshot (DesiredEnvironment.key). */
 function environmentIdentity(name: string): string {
   return `environment:${name}`;
+}
+
+/** A Notifier's identity in the snapshot (DesiredNotifier.key). */
+function notifierIdentity(name: string): string {
+  return `notifier:${name}`;
 }
 
 /**
@@ -251,10 +261,11 @@ function withoutReadOnlyFields(
 /**
  * A document rendered per environment: it lists environments, or has a
  * spec.environments (which checkEnvironmentReferences then reports, with the
- * declared environments at hand). Environments themselves are never templates.
+ * declared environments at hand). Environments themselves are never templates,
+ * nor are notifiers (notifier-rules.ts refuses metadata.environments on one).
  */
 function isTemplate(kind: ManifestKind, document: Readonly<Record<string, unknown>>): boolean {
-  if (kind === 'Environment') return false;
+  if (kind === 'Environment' || kind === 'Notifier') return false;
   return plainRecord(document.metadata)?.environments !== undefined || Object.hasOwn(plainRecord(document.spec) ?? {}, 'environments');
 }
 
@@ -263,8 +274,9 @@ const NO_ENVIRONMENTS: ReadonlySet<string> = new Set();
 /** Schema and semantic problems of one concrete manifest (a plain document or a rendered instance). */
 function manifestProblems(kind: ManifestKind, manifest: Readonly<Record<string, unknown>>): RuleProblem[] {
   const problems: RuleProblem[] = [];
-  // An Environment's string formats are reported by environment-rules.ts in its own words, not as bare patterns.
-  const errors = kind === 'Environment' ? schemaErrors(kind, manifest).filter((e) => !environmentRuleCovers(e)) : schemaErrors(kind, manifest);
+  // An Environment's and a Notifier's string formats are reported by their rules in their own words, not as bare patterns.
+  const covers = kind === 'Environment' ? environmentRuleCovers : kind === 'Notifier' ? notifierRuleCovers : undefined;
+  const errors = covers === undefined ? schemaErrors(kind, manifest) : schemaErrors(kind, manifest).filter((e) => !covers(e));
   appendCapped(problems, schemaProblems(errors));
   appendCapped(problems, semanticProblems(kind, manifest));
   return problems;
@@ -287,6 +299,14 @@ function checkDocument(doc: ParsedDocument): DocumentCheck {
   const { document, warnings } = withoutReadOnlyFields(envelope.kind, envelope.document);
   if (envelope.kind === 'Environment') {
     appendCapped(problems, manifestProblems(envelope.kind, document));
+    return { kind: envelope.kind, document, problems, warnings };
+  }
+  if (envelope.kind === 'Notifier') {
+    // Not rendered: a notifier takes no ${var.…} and no lookups, and is applied as written.
+    for (const rule of manifestProblems(envelope.kind, document)) {
+      if (rule.severity === 'warning') warnings.push(rule);
+      else appendCapped(problems, [rule]);
+    }
     return { kind: envelope.kind, document, problems, warnings };
   }
   // Rendered with no environment: escapes undone (the same rule as in a
@@ -613,7 +633,7 @@ function checkFile(input: ManifestFileInput | ManifestFileFailure, limits: Manif
       nameAt: { file, ...doc.locate('/metadata/name') },
       region,
       clean: checked.problems.length === 0,
-      built: checked.problems.length === 0 ? (checked.kind === 'Environment' ? buildAsIs(checked.document) : buildManifest(checked.document, region)) : undefined,
+      built: checked.problems.length === 0 ? (checked.kind === 'Environment' || checked.kind === 'Notifier' ? buildAsIs(checked.document) : buildManifest(checked.document, region)) : undefined,
     });
   }
   return result;
@@ -641,6 +661,7 @@ const KIND_LABEL: Readonly<Record<ManifestKind, string>> = {
   CapacityProvider: 'capacity provider',
   ScheduledTask: 'scheduled task',
   Environment: 'environment',
+  Notifier: 'notifier',
 };
 
 /** Where a candidate is declared; a rendered instance also names its environment. */
@@ -833,6 +854,7 @@ export function validateDocuments(
   const capacityProviders: DesiredCapacityProvider[] = [];
   const scheduledTasks: DesiredScheduledTask[] = [];
   const environments: DesiredEnvironment[] = [];
+  const notifiers: DesiredNotifier[] = [];
   for (const c of candidates) {
     if (c.key === undefined) continue;
     if (filesWithProblems.has(c.file) || (c.environmentFile !== undefined && filesWithProblems.has(c.environmentFile)) || duplicated.has(c.key)) {
@@ -842,6 +864,7 @@ export function validateDocuments(
     // Not blocked: its file has no problems, so every document in it is clean and built.
     const record = desiredRecord(c);
     if (record.kind === 'Environment') environments.push(record.record);
+    else if (record.kind === 'Notifier') notifiers.push(record.record);
     else if (record.kind === 'Service') services.push(record.record);
     else if (record.kind === 'Cluster') clusters.push(record.record);
     else if (record.kind === 'ScheduledTask') scheduledTasks.push(record.record);
@@ -855,6 +878,7 @@ export function validateDocuments(
     capacityProviders: Object.freeze(capacityProviders),
     scheduledTasks: Object.freeze(scheduledTasks),
     environments: Object.freeze(environments),
+    notifiers: Object.freeze(notifiers),
     problems: Object.freeze(problems.sort(compareProblems).map((p) => Object.freeze(p))),
     warnings: Object.freeze(warnings.sort(compareProblems).map((p) => Object.freeze(p))),
     files: Object.freeze(sorted.map((f) => f.path)),
@@ -868,7 +892,8 @@ type DesiredRecord =
   | { readonly kind: 'Cluster'; readonly record: DesiredCluster }
   | { readonly kind: 'CapacityProvider'; readonly record: DesiredCapacityProvider }
   | { readonly kind: 'ScheduledTask'; readonly record: DesiredScheduledTask }
-  | { readonly kind: 'Environment'; readonly record: DesiredEnvironment };
+  | { readonly kind: 'Environment'; readonly record: DesiredEnvironment }
+  | { readonly kind: 'Notifier'; readonly record: DesiredNotifier };
 
 /**
  * Desired records by candidate. A candidate is immutable and, for an
@@ -895,6 +920,9 @@ function desiredRecord(c: Candidate): DesiredRecord {
     const spec = manifest.spec as Readonly<Record<string, unknown>>;
     const environment: DesiredEnvironment = { key: c.key, name, account: spec.account as string, region: c.region, manifest: manifest as unknown as EnvironmentManifest, source: common.source, contentHash: hash };
     record = { kind: 'Environment', record: Object.freeze(environment) };
+  } else if (c.kind === 'Notifier') {
+    const notifier: DesiredNotifier = { key: c.key, name, manifest: manifest as unknown as NotifierManifest, source: common.source, contentHash: hash };
+    record = { kind: 'Notifier', record: Object.freeze(notifier) };
   } else if (c.kind === 'Service') record = { kind: 'Service', record: Object.freeze({ ...common, cluster, manifest: manifest as unknown as ServiceManifest }) };
   else if (c.kind === 'Cluster') record = { kind: 'Cluster', record: Object.freeze({ ...common, manifest: manifest as unknown as ClusterManifest }) };
   else if (c.kind === 'ScheduledTask') record = { kind: 'ScheduledTask', record: Object.freeze({ ...common, cluster, manifest: manifest as unknown as ScheduledTaskManifest }) };

@@ -109,7 +109,7 @@ spec:
     const result = await runCliCaptured(['validate', dir]);
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe([
-      'a/x.yaml:2:7: MANIFEST_UNKNOWN_KIND /kind: the text "Servise" is not a kind ecs-gitops knows; expected Service, Cluster, CapacityProvider, ScheduledTask or Environment; did you mean "Service"?',
+      'a/x.yaml:2:7: MANIFEST_UNKNOWN_KIND /kind: the text "Servise" is not a kind ecs-gitops knows; expected Service, Cluster, CapacityProvider, ScheduledTask, Environment or Notifier; did you mean "Service"?',
       'b.yaml:7:10: MANIFEST_WRONG_TYPE /spec/taskDefinition/cpu: expected text (a string), found the number 256; quote it: "256"',
       'c.yaml:3:36: MANIFEST_UNKNOWN_FIELD /metadata/nmae: unknown field "nmae"; did you mean "name"?',
       '3 problems in 3 of 3 files; 0 services and 0 clusters valid',

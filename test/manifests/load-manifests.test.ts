@@ -82,8 +82,8 @@ describe('loadManifests: walking the root', () => {
 
 describe('loadManifests: hostile and broken input never crashes or hangs', () => {
   it.each([
-    ['empty file', 'empty.yaml', '', 'empty.yaml:1:1: MANIFEST_EMPTY_FILE the file has no manifest documents; add one (apiVersion: ecs-gitops/v1, kind: Service, Cluster, CapacityProvider, ScheduledTask or Environment) or delete the file'],
-    ['whitespace-only JSON', 'blank.json', '\n  \n', 'blank.json:1:1: MANIFEST_EMPTY_FILE the file has no manifest documents; add one (apiVersion: ecs-gitops/v1, kind: Service, Cluster, CapacityProvider, ScheduledTask or Environment) or delete the file'],
+    ['empty file', 'empty.yaml', '', 'empty.yaml:1:1: MANIFEST_EMPTY_FILE the file has no manifest documents; add one (apiVersion: ecs-gitops/v1, kind: Service, Cluster, CapacityProvider, ScheduledTask, Environment or Notifier) or delete the file'],
+    ['whitespace-only JSON', 'blank.json', '\n  \n', 'blank.json:1:1: MANIFEST_EMPTY_FILE the file has no manifest documents; add one (apiVersion: ecs-gitops/v1, kind: Service, Cluster, CapacityProvider, ScheduledTask, Environment or Notifier) or delete the file'],
     ['invalid UTF-8', 'latin1.yaml', Buffer.from('apiVersion: ecs-gitops/v1\nkind: Caf\xe9\n', 'latin1'), 'latin1.yaml:2:10: MANIFEST_NOT_UTF8 invalid UTF-8 byte 0xe9 at byte offset 35; save the file as UTF-8'],
     ['UTF-16', 'utf16.yaml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('kind: Service', 'utf16le')]), 'utf16.yaml:1:1: MANIFEST_NOT_UTF8 the file is UTF-16 encoded; save it as UTF-8'],
     ['binary', 'image.yaml', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00]), 'image.yaml:1:1: MANIFEST_BINARY_FILE the file contains NUL bytes: it looks binary, not YAML or JSON text'],

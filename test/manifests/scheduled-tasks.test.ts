@@ -54,7 +54,7 @@ describe('kind: ScheduledTask and spec.hooks rules', () => {
   it('suggests ScheduledTask for a near miss of the kind', () => {
     const [problem] = validate(task().replace('kind: ScheduledTask', 'kind: ScheduleTask')).problems;
     expect(problem?.code).toBe('MANIFEST_UNKNOWN_KIND');
-    expect(problem?.message).toContain('expected Service, Cluster, CapacityProvider, ScheduledTask or Environment; did you mean "ScheduledTask"?');
+    expect(problem?.message).toContain('expected Service, Cluster, CapacityProvider, ScheduledTask, Environment or Notifier; did you mean "ScheduledTask"?');
   });
 });
 

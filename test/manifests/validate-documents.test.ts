@@ -118,7 +118,7 @@ spec:
   it('skips empty documents between separators but reports a file with none', () => {
     expect(validateDocuments([{ path: 'a.yaml', content: `---\n---\n${service('web')}---\n` }]).problems).toEqual([]);
     expect(validateDocuments([{ path: 'a.yaml', content: '# only a comment\n---\n' }]).problems.map(formatProblem)).toEqual([
-      'a.yaml:1:1: MANIFEST_EMPTY_FILE the file has no manifest documents; add one (apiVersion: ecs-gitops/v1, kind: Service, Cluster, CapacityProvider, ScheduledTask or Environment) or delete the file',
+      'a.yaml:1:1: MANIFEST_EMPTY_FILE the file has no manifest documents; add one (apiVersion: ecs-gitops/v1, kind: Service, Cluster, CapacityProvider, ScheduledTask, Environment or Notifier) or delete the file',
     ]);
   });
 

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { regionFlagProblem, resolveRegion } from '../../app/region.js';
 import { isGitopsError } from '../../errors/index.js';
-import { formatProblem, formatWarning, loadManifests, type ManifestSnapshot } from '../../manifests/index.js';
+import { formatProblem, formatWarning, loadManifests, sinkNames, type ManifestSnapshot } from '../../manifests/index.js';
 import { OUTPUT_FLAG, useColour, type CommandContext, type CommandSpec } from '../command.js';
 
 export const VALIDATE_EXIT = { valid: 0, problems: 1, ioError: 3 } as const;
@@ -36,12 +36,14 @@ function summary(snapshot: ManifestSnapshot): string {
   // Environments likewise; services, clusters and scheduled tasks count every rendered instance (one per environment).
   const environments = snapshot.environments?.length ?? 0;
   const environmentCount = environments > 0 ? plural(environments, 'environment') : undefined;
-  const counts = [plural(snapshot.files.length, 'file'), plural(snapshot.services.length, 'service'), plural(snapshot.clusters.length, 'cluster'), providerCount, scheduledCount, environmentCount]
+  const notifiers = snapshot.notifiers?.length ?? 0;
+  const notifierCount = notifiers > 0 ? plural(notifiers, 'notifier') : undefined;
+  const counts = [plural(snapshot.files.length, 'file'), plural(snapshot.services.length, 'service'), plural(snapshot.clusters.length, 'cluster'), providerCount, scheduledCount, environmentCount, notifierCount]
     .filter((c) => c !== undefined).join(', ');
   if (snapshot.files.length === 0) return `valid: no manifest files (*.yaml, *.yml, *.json) under ${snapshot.root}`;
   const warnings = snapshot.warnings?.length ?? 0;
   if (snapshot.problems.length === 0) return `valid: ${counts}${warnings > 0 ? ` (${plural(warnings, 'warning')})` : ''}`;
-  const kinds = [plural(snapshot.services.length, 'service'), plural(snapshot.clusters.length, 'cluster'), providerCount, scheduledCount, environmentCount].filter((c) => c !== undefined);
+  const kinds = [plural(snapshot.services.length, 'service'), plural(snapshot.clusters.length, 'cluster'), providerCount, scheduledCount, environmentCount, notifierCount].filter((c) => c !== undefined);
   const valid = `${kinds.slice(0, -1).join(', ')} and ${kinds[kinds.length - 1] ?? ''} valid`;
   return `${plural(snapshot.problems.length, 'problem')} in ${snapshot.filesWithProblems.size} of ${plural(snapshot.files.length, 'file')}; ${valid}`;
 }
@@ -62,6 +64,10 @@ function jsonReport(snapshot: ManifestSnapshot): unknown {
     // Only when there are some: the report of manifests without environments reads as it always did.
     ...((snapshot.environments?.length ?? 0) > 0
       ? { environments: (snapshot.environments ?? []).map((e) => ({ key: e.key, name: e.name, account: e.account, region: e.region, source: e.source, contentHash: e.contentHash })) }
+      : {}),
+    // Likewise; a sink by its name and type only: its other fields may name where a secret is kept.
+    ...((snapshot.notifiers?.length ?? 0) > 0
+      ? { notifiers: (snapshot.notifiers ?? []).map((n) => ({ key: n.key, name: n.name, sinks: sinkNames(n.manifest.spec).map((name, i) => ({ name, type: n.manifest.spec.sinks[i]?.type })), source: n.source, contentHash: n.contentHash })) }
       : {}),
     problems: snapshot.problems,
     warnings: snapshot.warnings ?? [],
