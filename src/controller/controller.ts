@@ -53,7 +53,8 @@ import { Pruner, ServicePruneReconciler } from './prune.js';
 import { indexSnapshot, type DesiredIndex, type OutcomeNote, type ReconcileOutcome, type Reconciler, type ReconcilerRegistry } from './reconciler.js';
 import { RegionAccessPool } from './regions.js';
 import { ServiceReconciler } from './service/reconciler.js';
-import { StatusStore, type PruneStatus } from './status.js';
+import { StatusStore, type PruneStatus, type ServiceStatus } from './status.js';
+import type { EventRecorder } from '../events/types.js';
 import { WorkQueue } from './workqueue.js';
 
 export const DEFAULT_CONTROLLER_ID = 'ecs-gitops';
@@ -141,6 +142,11 @@ export interface ControllerOptions {
   /** Give up on a key after this many consecutive failures (one-shot sync). @default Infinity */
   readonly maxRetries?: number;
   readonly source?: ManifestSource;
+  /**
+   * Where the controller's events go (src/events/recorder.ts, docs/controller.md "Events"): every Service
+   * pass and prune pass, and the SyncStarted of an apply before its first write. Absent: no events.
+   */
+  readonly events?: EventRecorder;
   readonly random?: () => number;
   /** Called around every reconcile of a key (tracing, tests). */
   readonly hooks?: {
@@ -218,6 +224,7 @@ export function createController(options: ControllerOptions): Controller {
     regions, planner, status, clock, logger, metrics, controllerId,
     enabled: options.prune ?? false, maxDeletes: options.maxPrune ?? 5, pruneAllowed, ownAccount,
     enqueue: (key) => queue.add(key), signal: lifetime.signal,
+    ...(options.events ? { onPrune: (prune: PruneStatus) => options.events?.recordPrune(prune) } : {}),
   });
   const adoption = options.adoption ? { adoption: options.adoption } : {};
   const services = new ServiceReconciler({
@@ -228,6 +235,7 @@ export function createController(options: ControllerOptions): Controller {
     ...(options.followRollouts !== undefined ? { followRollouts: options.followRollouts } : {}),
     ...(options.mask ? { mask: options.mask } : {}),
     ...(metrics ? { onHookFinished: (phase, result) => metrics.recordDeployHookRun(phase, result) } : {}),
+    ...(options.events ? { onApplyStarting: (info) => options.events?.applyStarting(info) ?? Promise.resolve() } : {}),
   });
   const scheduledTaskScan = new ScheduledTaskPruneScan({
     controllerId, group: scheduleGroupName(controllerId), prune: options.prune ?? false, maxDeletes: options.maxPrune ?? 5, detect: mode === 'detect', pruneAllowed, ownAccount,
@@ -294,21 +302,43 @@ export function createController(options: ControllerOptions): Controller {
     return outcome.result === 'error' && outcome.retry === true && !isPermanentFailure(outcome.error?.code);
   }
 
-  /** The one place a pass's outcome takes effect: status, logs, metrics, retry. */
-  function record(key: ResourceKey, outcome: ReconcileOutcome, log: Logger, seconds: number): void {
+  /** The one place a pass's outcome takes effect: status, events, logs, metrics, retry. */
+  function record(key: ResourceKey, outcome: ReconcileOutcome, log: Logger, startedAt: number, revision: string): void {
     const identity = identityOf(key);
+    const previous = key.kind === 'Service' ? status.get(identity) : undefined;
     if (outcome.status) status.apply(identity, outcome.status);
+    if (key.kind === 'Service' && options.events) recordServiceEvents(identity, revision, previous, outcome, startedAt, log);
     if (outcome.status?.kind === 'remove' && (key.kind === 'Service' || key.kind === 'ServicePrune')) services.forget(withKind(key, 'Service'));
     if (outcome.status?.kind === 'remove-scheduled-task' && key.kind === 'ScheduledTask') scheduledTasks.forget(key);
     for (const note of outcome.notes ?? []) logNote(log, note);
     if (outcome.rollout) metrics?.recordRollout(outcome.rollout);
-    metrics?.recordReconcile(outcome.result, seconds);
+    metrics?.recordReconcile(outcome.result, (clock.now() - startedAt) / 1000);
     if (outcome.result === 'error') {
       if (retriesWithBackoff(outcome)) log.warn({ code: outcome.error?.code, err: outcome.error?.message }, 'reconcile failed; retrying with backoff');
       else if (outcome.retry) log.warn({ code: outcome.error?.code, err: outcome.error?.message }, PERMANENT_FAILURE_NOTE);
       else log.warn({ error: outcome.error }, 'reconcile blocked');
     } else {
       log.debug({ result: outcome.result }, 'reconciled');
+    }
+  }
+
+  /** Hands a Service pass to the event recorder: the status transition it wrote and what it did. */
+  function recordServiceEvents(identity: string, revision: string, previous: ServiceStatus | undefined, outcome: ReconcileOutcome, startedAt: number, log: Logger): void {
+    const write = outcome.status;
+    const next = status.get(identity);
+    try {
+      options.events?.recordServicePass({
+        key: identity, revision, previous, next,
+        startedAt: new Date(startedAt).toISOString(), at: new Date(clock.now()).toISOString(),
+        applied: outcome.applied ?? [], result: outcome.result,
+        ...(write?.kind === 'set' && write.observedSync !== undefined ? { observedSync: write.observedSync } : {}),
+        ...(outcome.observedDiff ? { observedDiff: outcome.observedDiff } : {}),
+        ...(outcome.error ? { error: outcome.error } : {}),
+        ...(outcome.resumedDeploy ? { resumedDeploy: true } : {}),
+      });
+    } catch (err) {
+      // Events are a report on the pass, never a reason for it to fail.
+      log.error({ err: errorMessage(err) }, 'events of the pass could not be recorded');
     }
   }
 
@@ -331,7 +361,7 @@ export function createController(options: ControllerOptions): Controller {
       // A cluster attaching a declared capacity provider waits for that provider's pass (it must exist to be attached).
       if (key.kind === 'Cluster') await Promise.all(declaredProvidersOfCluster(index.snapshot, key.region, key.cluster, key.account).map((id) => capacityProviderPending.get(id)?.promise));
       const outcome = await dispatch(key, index, deadline.signal, log);
-      record(key, outcome, log, (clock.now() - started) / 1000);
+      record(key, outcome, log, started, revisionOf(index.snapshot));
       result = outcome.result;
       if (retriesWithBackoff(outcome)) {
         throw new ReconcileError(outcome.error?.code ?? 'CONTROLLER_APPLY_FAILED', outcome.error?.message ?? 'reconcile failed', { key: queueKey });
@@ -581,6 +611,8 @@ export function createController(options: ControllerOptions): Controller {
     setSnapshot,
     snapshot: () => desired?.snapshot,
     async start() {
+      // Deploys an earlier process began and did not finish announcing: their services' first pass picks them up.
+      for (const deploy of options.events?.openDeploys() ?? []) services.resume(deploy.service, deploy);
       if (options.source) await options.source.start((snapshot, changes) => setSnapshot(snapshot, changes));
       scheduleResync();
       tickLongestRunning();

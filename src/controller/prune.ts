@@ -67,6 +67,8 @@ export interface PrunerOptions {
   readonly ownAccount?: () => Promise<string | undefined>;
   /** Where deletions go: the controller's queue. */
   readonly enqueue: (queueKey: string) => void;
+  /** Every pass's report (the event recorder announces a blocked one as PruneBlocked). */
+  readonly onPrune?: (report: PruneStatus) => void;
   readonly signal: AbortSignal;
 }
 
@@ -227,6 +229,7 @@ export class Pruner {
     };
     this.#last = report;
     if (report.candidates.length > 0 || status.snapshot().prune) status.setPrune(report);
+    this.#options.onPrune?.(report);
     if (keptBlock) {
       metrics?.recordPruneBlocked(PRUNE_REASON_METRIC.disabled);
       logger.warn({ reason: keptBlock.reason, candidates: kept.map((k) => k.key) }, `prune blocked: ${keptBlock.message}`);

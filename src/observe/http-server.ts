@@ -17,6 +17,8 @@ import { checkApiAccess } from './api-access.js';
 import type { Logger } from './logger.js';
 import { scrubSecrets } from './secret-scrub.js';
 import type { WebhookHandler } from '../source/webhook.js';
+import { EVENT_TYPES, type ControllerEvent, type EventQuery, type EventType } from '../events/types.js';
+import { MAX_QUERY_LIMIT } from '../events/event-log.js';
 
 /** The webhook's request and answer are the webhook module's (src/source/webhook.ts). */
 export type { WebhookRequest, WebhookResponse } from '../source/webhook.js';
@@ -47,6 +49,8 @@ export interface HttpServerOptions {
   readonly apiAllowedHosts?: readonly string[];
   /** Connections held at once; more are dropped on accept, so a flood cannot exhaust the process's file descriptors. @default 256 */
   readonly maxConnections?: number;
+  /** The controller's event log (src/events/event-log.ts), served at /api/v1/events; absent: that path is 404. */
+  readonly events?: { query(query: EventQuery): readonly ControllerEvent[] };
   readonly logger?: Logger;
 }
 
@@ -60,6 +64,7 @@ export interface RunningHttpServer {
 
 export const WEBHOOK_PATH = '/api/v1/webhook';
 export const SERVICE_PATH_PREFIX = '/api/v1/services/';
+export const EVENTS_PATH = '/api/v1/events';
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Far above what Prometheus, health checks and a Git host use at once (a handful), far below the default 1,024-descriptor limit. */
 export const DEFAULT_MAX_CONNECTIONS = 256;
@@ -138,6 +143,63 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** A query parameter /api/v1/events does not accept as given: answered 400 naming it. */
+interface BadParameter {
+  readonly parameter: string;
+  readonly message: string;
+}
+
+const EVENT_QUERY_PARAMETERS = ['service', 'type', 'since', 'after', 'limit'] as const;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * `/api/v1/events?service=KEY&type=A,B&since=ISO&after=SEQ&limit=N` as an
+ * EventQuery, or the first parameter that is wrong (unknown, repeated, or
+ * not of its form), so the answer can name it.
+ */
+export function parseEventQuery(params: URLSearchParams): EventQuery | BadParameter {
+  for (const name of new Set(params.keys())) {
+    if (!(EVENT_QUERY_PARAMETERS as readonly string[]).includes(name)) {
+      return { parameter: name, message: `unknown parameter ${JSON.stringify(name)}; ${EVENTS_PATH} takes ${EVENT_QUERY_PARAMETERS.join(', ')}` };
+    }
+    if (params.getAll(name).length > 1) return { parameter: name, message: `parameter ${JSON.stringify(name)} is given more than once` };
+  }
+  const query: { -readonly [K in keyof EventQuery]: EventQuery[K] } = {};
+  const service = params.get('service');
+  if (service !== null) {
+    if (service.length === 0) return { parameter: 'service', message: 'service must be a service key ([account@]region/cluster/service), got an empty value' };
+    query.service = service;
+  }
+  const type = params.get('type');
+  if (type !== null) {
+    const types = type.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+    const unknown = types.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t));
+    if (types.length === 0 || unknown.length > 0) {
+      return { parameter: 'type', message: `unknown event type ${JSON.stringify(unknown[0] ?? type)}; valid types: ${EVENT_TYPES.join(', ')}` };
+    }
+    query.types = types as EventType[];
+  }
+  const since = params.get('since');
+  if (since !== null) {
+    if (!ISO_TIME.test(since) || !Number.isFinite(Date.parse(since))) {
+      return { parameter: 'since', message: `since must be an ISO 8601 time such as 2026-01-01T12:00:00Z, got ${JSON.stringify(since)}` };
+    }
+    query.since = since;
+  }
+  const after = params.get('after');
+  if (after !== null) {
+    if (!/^\d{1,15}$/.test(after)) return { parameter: 'after', message: `after must be an event seq (a whole number of 0 or more), got ${JSON.stringify(after)}` };
+    query.after = Number(after);
+  }
+  const limit = params.get('limit');
+  if (limit !== null) {
+    const n = /^\d{1,7}$/.test(limit) ? Number(limit) : NaN;
+    if (!(n >= 1 && n <= MAX_QUERY_LIMIT)) return { parameter: 'limit', message: `limit must be a whole number from 1 to ${MAX_QUERY_LIMIT}, got ${JSON.stringify(limit)}` };
+    query.limit = n;
+  }
+  return query;
+}
+
 function decodeSegments(rest: string): string[] | undefined {
   try {
     return rest.split('/').map((segment) => decodeURIComponent(segment));
@@ -185,6 +247,16 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     return json(200, scrubSecrets(found));
   }
 
+  function events(search: URLSearchParams): Reply {
+    if (!options.events) return httpError(404, 'HTTP_NOT_FOUND', `no event log: this controller does not record events (${EVENTS_PATH})`);
+    const query = parseEventQuery(search);
+    if ('parameter' in query) {
+      return json(400, { error: { code: 'HTTP_BAD_REQUEST' satisfies HttpErrorCode, message: query.message, parameter: query.parameter } });
+    }
+    // Messages are masked when built (src/events/event-messages.ts); scrubbing again is cheap insurance.
+    return json(200, { events: scrubSecrets(options.events.query(query)) });
+  }
+
   async function handleWebhook(request: IncomingMessage, handler: NonNullable<HttpServerOptions['webhook']>): Promise<Reply> {
     // Unauthenticated senders are refused on their headers alone: no body is read for them.
     const refused = handler.checkHeaders?.(request.headers);
@@ -206,7 +278,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     return json(answer.status, answer.body);
   }
 
-  async function route(request: IncomingMessage, pathname: string): Promise<Reply> {
+  async function route(request: IncomingMessage, pathname: string, search: URLSearchParams): Promise<Reply> {
     const method = request.method ?? 'GET';
     if (pathname === WEBHOOK_PATH && webhook) {
       if (method !== 'POST') return httpError(405, 'HTTP_METHOD_NOT_ALLOWED', `${method} is not allowed on ${pathname}`, { allow: 'POST' });
@@ -221,6 +293,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     else if (pathname === '/healthz') handler = () => json(200, { status: 'ok' });
     else if (pathname === '/readyz') handler = ready;
     else if (pathname === '/api/v1/status') handler = () => json(200, scrubSecrets(status.snapshot()));
+    else if (pathname === EVENTS_PATH) handler = () => events(search);
     else if (pathname.startsWith(SERVICE_PATH_PREFIX)) handler = () => service(pathname);
     if (!handler) return httpError(404, 'HTTP_NOT_FOUND', `no such path ${JSON.stringify(pathname)}`);
     if (!(READ_METHODS as readonly string[]).includes(method)) {
@@ -250,13 +323,16 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
   const server = createServer((request, response) => {
     const rawUrl = request.url ?? '/';
     let pathname: string;
+    let search: URLSearchParams;
     try {
-      pathname = new URL(rawUrl.startsWith('/') ? rawUrl : `/${rawUrl}`, 'http://localhost').pathname;
+      const url = new URL(rawUrl.startsWith('/') ? rawUrl : `/${rawUrl}`, 'http://localhost');
+      pathname = url.pathname;
+      search = url.searchParams;
     } catch {
       send(request, response, httpError(400, 'HTTP_BAD_REQUEST', 'malformed request URL', { connection: 'close' }));
       return;
     }
-    route(request, pathname).then(
+    route(request, pathname, search).then(
       (reply) => send(request, response, reply),
       (err: unknown) => {
         // A client that hung up mid-request is not a server failure.
@@ -306,7 +382,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       const { port, address, family } = server.address() as AddressInfo;
       const host = family === 'IPv6' ? `[${address}]` : address;
       const url = `http://${host}:${port}`;
-      logger?.info({ url }, 'HTTP server listening (/metrics, /healthz, /readyz, /api/v1/status)');
+      logger?.info({ url }, `HTTP server listening (/metrics, /healthz, /readyz, /api/v1/status${options.events ? `, ${EVENTS_PATH}` : ''})`);
       let closing: Promise<void> | undefined;
       resolve({
         url,
