@@ -44,6 +44,12 @@ export interface WatchedRollout {
   readonly pausedMs?: number;
   /** A poll saw the deployment ROLLBACK_REQUESTED: a StopServiceDeployment asked for its rollback. */
   readonly sawRollbackRequested?: boolean;
+  /**
+   * ECS's id (ecs-svc/…) of the deployment running the watched task definition,
+   * once a pass saw it PRIMARY: kept, because after a rollback the service no
+   * longer lists it, and the rollout's result still names it (status.rollout.deploymentId).
+   */
+  readonly deploymentId?: string;
 }
 
 export type RolloutOutcome = 'in_progress' | 'completed' | 'failed' | 'rolled_back';
@@ -249,18 +255,30 @@ export function strategyOf(configuration: ECS.DeploymentConfiguration | undefine
 }
 
 /**
+ * ECS's id of the PRIMARY deployment when it runs the watched task definition,
+ * else the one a pass saw before (the watch's).
+ */
+export function deploymentIdFor(watch: WatchedRollout, service: ECS.Service | undefined): string | undefined {
+  const primary = primaryDeployment(service);
+  return primary?.id !== undefined && primary.taskDefinition === watch.taskDefinitionArn ? primary.id : watch.deploymentId;
+}
+
+/**
  * status.rollout from a service deployment as read this pass. `watch` carries
  * the clock times the controller first saw the current stage and the hook
  * awaiting action (ECS reports neither); `now` is the pass's time (ms).
  */
-export function rolloutStatusFromDeployment(deployment: ECS.ServiceDeployment, watch: WatchedRollout, now: number): RolloutStatus {
+export function rolloutStatusFromDeployment(deployment: ECS.ServiceDeployment, watch: WatchedRollout, now: number, service?: ECS.Service): RolloutStatus {
   const target = deployment.targetServiceRevision;
   const status: { -readonly [K in keyof RolloutStatus]?: RolloutStatus[K] } = {
     strategy: strategyOf(deployment.deploymentConfiguration),
     source: 'service-deployment',
     state: deployment.status ?? 'UNKNOWN',
+    revision: watch.revision,
   };
   if (deployment.serviceDeploymentArn) status.serviceDeploymentArn = deployment.serviceDeploymentArn;
+  const deploymentId = deploymentIdFor(watch, service);
+  if (deploymentId !== undefined) status.deploymentId = deploymentId;
   if (deployment.lifecycleStage) status.lifecycleStage = deployment.lifecycleStage;
   const startedAt = iso(deployment.startedAt ?? deployment.createdAt);
   if (startedAt) status.startedAt = startedAt;
@@ -289,8 +307,10 @@ export function rolloutStatusFromDeployment(deployment: ECS.ServiceDeployment, w
 export function rolloutStatusFromService(service: ECS.Service | undefined, watch: WatchedRollout, strategy: DeploymentStrategy): RolloutStatus {
   const primary = primaryDeployment(service);
   const status: { -readonly [K in keyof RolloutStatus]?: RolloutStatus[K] } = {
-    strategy, source: 'rollout-state', state: primary?.rolloutState ?? 'UNKNOWN', startedAt: new Date(watch.startedAt).toISOString(),
+    strategy, source: 'rollout-state', state: primary?.rolloutState ?? 'UNKNOWN', startedAt: new Date(watch.startedAt).toISOString(), revision: watch.revision,
   };
+  const deploymentId = deploymentIdFor(watch, service);
+  if (deploymentId !== undefined) status.deploymentId = deploymentId;
   if (primary?.desiredCount !== undefined) status.desiredCount = primary.desiredCount;
   if (primary?.runningCount !== undefined) status.runningCount = primary.runningCount;
   if (primary?.pendingCount !== undefined) status.pendingCount = primary.pendingCount;
@@ -299,11 +319,15 @@ export function rolloutStatusFromService(service: ECS.Service | undefined, watch
 
 /**
  * The watch with this pass's stage and awaiting hook noted (first-seen times
- * kept while they stay the same), and the deployment's ARN once known.
+ * kept while they stay the same), and the deployment's ARN and id once known.
  */
-export function observeWatch(watch: WatchedRollout, deployment: ECS.ServiceDeployment | undefined, arn: string | undefined, now: number): WatchedRollout {
+export function observeWatch(
+  watch: WatchedRollout, deployment: ECS.ServiceDeployment | undefined, arn: string | undefined, now: number, service?: ECS.Service,
+): WatchedRollout {
   let next: WatchedRollout = watch;
   if (arn !== undefined && watch.serviceDeploymentArn !== arn) next = { ...next, serviceDeploymentArn: arn };
+  const deploymentId = deploymentIdFor(watch, service);
+  if (deploymentId !== undefined && watch.deploymentId !== deploymentId) next = { ...next, deploymentId };
   if (!deployment) return next;
   const stageName = deployment.lifecycleStage;
   if (stageName === undefined) {

@@ -10,7 +10,7 @@ import type * as ECS from '@aws-sdk/client-ecs';
 import { AccessDeniedException, ClientException, ServerException } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import {
-  activeRolloutMs, assessServiceDeployment, observeWatch, plannedBakeMs, rolloutStatusFromDeployment, serviceDeploymentArnFor, type WatchedRollout,
+  activeRolloutMs, assessServiceDeployment, observeWatch, plannedBakeMs, rolloutStatusFromDeployment, rolloutStatusFromService, serviceDeploymentArnFor, type WatchedRollout,
 } from '../../src/controller/rollout.js';
 import { deploymentsApiUnavailableError } from '../../src/controller/service/observe.js';
 import { toAwsCallError } from '../../src/ecs/aws-error.js';
@@ -139,8 +139,22 @@ describe('status.rollout from a service deployment', () => {
     expect(rolloutStatusFromDeployment(baking, later, T0 + 300_000)).toEqual({
       strategy: 'BLUE_GREEN', source: 'service-deployment', serviceDeploymentArn: ARN, state: 'IN_PROGRESS', lifecycleStage: 'BAKE_TIME',
       startedAt: '2026-01-01T00:00:00.000Z', desiredCount: 2, runningCount: 2, pendingCount: 0, testTrafficPercent: 100, productionTrafficPercent: 100,
-      bakeTimeRemainingSeconds: 420,
+      bakeTimeRemainingSeconds: 420, revision: 'r2',
     });
+  });
+
+  it('names the PRIMARY deployment running the rollout\'s task definition, and keeps its id once a rollback took it away', () => {
+    const running = { deployments: [{ id: 'ecs-svc/2', status: 'PRIMARY', taskDefinition: TD2 }, { id: 'ecs-svc/1', status: 'ACTIVE', taskDefinition: 'td:1' }] };
+    const seen = observeWatch(watch, deployment({}), ARN, T0 + 1000, running);
+    expect(seen.deploymentId).toBe('ecs-svc/2');
+    expect(rolloutStatusFromDeployment(deployment({}), seen, T0 + 1000, running)).toMatchObject({ deploymentId: 'ecs-svc/2', revision: 'r2' });
+    // Rolled back: the PRIMARY runs the old task definition, the service no longer lists ours.
+    const rolledBack = { deployments: [{ id: 'ecs-svc/3', status: 'PRIMARY', taskDefinition: 'td:1' }] };
+    const after = observeWatch(seen, deployment({ status: 'ROLLBACK_SUCCESSFUL' }), ARN, T0 + 2000, rolledBack);
+    expect(rolloutStatusFromDeployment(deployment({ status: 'ROLLBACK_SUCCESSFUL' }), after, T0 + 2000, rolledBack).deploymentId).toBe('ecs-svc/2');
+    expect(rolloutStatusFromService(rolledBack, after, 'ROLLING')).toMatchObject({ deploymentId: 'ecs-svc/2', revision: 'r2' });
+    // Never seen PRIMARY: no id is guessed from another deployment.
+    expect(rolloutStatusFromService(rolledBack, watch, 'ROLLING').deploymentId).toBeUndefined();
   });
 
   it('says which stage and hook wait for approval, since when, and until when', () => {

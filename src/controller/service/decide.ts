@@ -22,9 +22,12 @@ import { errorCodeOf, errorMessage } from '../errors.js';
 import { imagePolicyOf, rememberDigests, type FollowedDigests, type ImagePolicyResult, type ImageUpdate, type UnverifiedImage } from '../image-policy.js';
 import type { Planner } from '../planner.js';
 import {
-  activeRolloutMs, assessRollout, assessServiceDeployment, observeWatch, plannedBakeMs, rolloutStatusFromDeployment, rolloutStatusFromService,
+  activeRolloutMs, assessRollout, assessServiceDeployment, observeWatch, plannedBakeMs, primaryDeployment, rolloutStatusFromDeployment, rolloutStatusFromService,
   serviceDeploymentArnFor, strategyOf, type WatchedRollout,
 } from '../rollout.js';
+import { TAG_REVISION, TAG_SPEC_HASH, tagsToMap } from '../../diff/tags.js';
+import { buildTaskDefinitionRegistration, tagValue } from '../../plan/task-definition-input.js';
+import type { DriftCause, OpenDeploy } from '../../events/types.js';
 import type { HealthStatus, RolloutStatus, ServiceStatus, StatusChange, StatusError } from '../status.js';
 import type { ServiceObserveResult } from './observe.js';
 import type { HookMemory } from '../hooks/step.js';
@@ -58,6 +61,13 @@ export interface ServiceMemory {
   readonly followed?: FollowedDigests;
   /** Deploy hooks (spec.hooks) looked at for the latest content, and the revision to roll back to (../hooks/step.ts). */
   readonly hooks?: HookMemory;
+  /**
+   * The content (DesiredService.contentHash, after the image policy) a pass last found Synced or applied: drift
+   * against the same content is `live`, against other content `git` (status.driftCause, driftCauseOf).
+   */
+  readonly syncedContent?: string;
+  /** A deploy an earlier process began, handed over by ServiceReconciler.resume; taken up (or dropped) by the next pass. */
+  readonly resume?: OpenDeploy;
 }
 
 export interface ServiceDecisionInput {
@@ -103,6 +113,10 @@ export interface ServiceDecision {
   readonly observedSync?: ServiceStatus['sync'];
   /** ECS actions the act step performed. */
   readonly applied?: readonly (ActionKind | ScalingActionKind)[];
+  /** What would make (or made) the service OutOfSync this pass; written as status.driftCause when it is (withDriftCause). */
+  readonly driftCause?: DriftCause;
+  /** The pass took up a deploy an earlier process began and had not recorded as applied, and live already runs it (ServiceReconciler.resume). */
+  readonly resumedDeploy?: boolean;
   /** The diff step ran: computed, or skipped because its inputs matched the last Synced pass. */
   readonly diffReused?: boolean;
   readonly diffComputed?: boolean;
@@ -169,11 +183,11 @@ function assessHealth(input: ServiceDecisionInput, desired: DesiredService, serv
   const fetched = input.observed.observation.serviceDeployment;
   const live = service && service.status !== 'INACTIVE' && service.status !== 'DRAINING';
   const deployment = live && fetched && fetched.serviceDeploymentArn === serviceDeploymentArnFor(watch, service) ? fetched : undefined;
-  watch = observeWatch(watch, deployment, deployment?.serviceDeploymentArn, input.now);
+  watch = observeWatch(watch, deployment, deployment?.serviceDeploymentArn, input.now, service);
   next = { ...next, watched: watch };
   const assessment = deployment ? assessServiceDeployment(deployment, watch.sawRollbackRequested === true) : assessRollout(service, watch);
   const strategy = strategyOf(desired.manifest.spec.deploymentConfiguration as ECS.DeploymentConfiguration | undefined);
-  const read = deployment ? rolloutStatusFromDeployment(deployment, watch, input.now) : rolloutStatusFromService(service, watch, strategy);
+  const read = deployment ? rolloutStatusFromDeployment(deployment, watch, input.now, service) : rolloutStatusFromService(service, watch, strategy);
   const rollout: RolloutStatus = assessment.reason ? { ...read, reason: assessment.reason } : read;
   const finished = (result: RolloutStatus['result']): RolloutStatus => ({ ...rollout, result, finishedAt: rollout.finishedAt ?? at });
 
@@ -258,7 +272,15 @@ function supersededRollout(rollout: RolloutStatus | undefined, at: string): Roll
   return { ...rest, result: 'superseded', reason: 'superseded by a newer manifest: no longer followed', finishedAt: at };
 }
 
+/**
+ * One pass's decision, its status patch carrying status.driftCause where the
+ * pass found the service OutOfSync (withDriftCause).
+ */
 export function decideService(input: ServiceDecisionInput): ServiceDecision {
+  return withDriftCause(decide(input));
+}
+
+function decide(input: ServiceDecisionInput): ServiceDecision {
   const { observed, previous, revision, controllerId } = input;
   const declared = input.desired;
   const mode: SyncMode = declared.manifest.spec.sync?.mode === 'detect' ? 'detect' : input.mode;
@@ -276,7 +298,7 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
     const error = failure(at, 'CONTROLLER_SERVICE_DRAINING',
       `service ${declared.name} in cluster ${declared.cluster} is DRAINING after a deletion; it is re-created once ECS has removed it`);
     return {
-      result: 'requeue', requeueAfterMs: Math.max(input.rolloutPollMs, 5000), mode, memory, error,
+      result: 'requeue', requeueAfterMs: Math.max(input.rolloutPollMs, 5000), mode, memory, error, driftCause: 'git',
       patch: { ...compared(diffService(declared.manifest, {}), input.mask), health: 'Missing', lastError: error },
     };
   }
@@ -313,6 +335,7 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
     const error = failure(at, policy.problem.code, policy.problem.message);
     return {
       result: 'error', ...(lookupFailed ? { retry: true } : {}), error, mode, memory,
+      ...(comparison.sync === 'OutOfSync' ? { driftCause: driftCauseOf(input, declared, memory) } : {}),
       patch: { ...comparison, health, lastAttemptedRevision: revision, lastApplySucceeded: false, lastError: error },
     };
   }
@@ -341,6 +364,16 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
     return { result: 'error', retry: true, error, mode, memory, patch: { ...notCompared(), lastError: error } };
   }
   const comparison = compared(changes, input.mask);
+  // Judged against what the reconciler knew before this pass (a Synced pass remembers its content below).
+  const driftCause: DriftCause = comparison.sync === 'Synced' && memory.syncedContent === undefined
+    // The rule for a key without memory (driftCauseOf) says `live` for a service whose content is in sync; drift
+    // found later in the pass (auto scaling) is then live's, and no spec hash is computed for every service
+    // on a restarted controller's first resync.
+    ? 'live'
+    : driftCauseOf(input, desired, memory);
+  if (comparison.sync === 'Synced' && memory.syncedContent !== desired.contentHash) memory = { ...memory, syncedContent: desired.contentHash };
+  const taken = takeOver(input, desired, live.service, comparison.sync, memory, mode);
+  memory = taken.memory;
 
   // 4. Health, and the outcome of a rollout we are following.
   const assessed = assessHealth(input, desired, live.service, memory);
@@ -353,9 +386,10 @@ export function decideService(input: ServiceDecisionInput): ServiceDecision {
   // Cleared (undefined) once every image can be read again.
   if (policy) base.unverifiedImages = policy.unverified && policy.unverified.length > 0 ? policy.unverified : undefined;
   Object.assign(base, assessed.patch);
-  const common: { -readonly [K in 'mode' | 'diffReused' | 'diffComputed' | 'rollout' | 'newlyUnverified']?: ServiceDecision[K] } & Pick<ServiceDecision, 'mode'> = assessed.rollout
-    ? { mode, diffReused, diffComputed: !diffReused, rollout: assessed.rollout }
-    : { mode, diffReused, diffComputed: !diffReused };
+  const common: { -readonly [K in 'mode' | 'diffReused' | 'diffComputed' | 'rollout' | 'newlyUnverified' | 'driftCause' | 'resumedDeploy']?: ServiceDecision[K] } & Pick<ServiceDecision, 'mode'> = assessed.rollout
+    ? { mode, diffReused, diffComputed: !diffReused, rollout: assessed.rollout, driftCause }
+    : { mode, diffReused, diffComputed: !diffReused, driftCause };
+  if (taken.resumedDeploy) common.resumedDeploy = true;
   if (base.unverifiedImages) {
     const fresh = newlyUnverified(base.unverifiedImages, previous?.unverifiedImages);
     if (fresh.length > 0) common.newlyUnverified = fresh;
@@ -455,8 +489,12 @@ function applyOrBlock(decision: Omit<ServiceDecision, 'result'>, plan: Plan, pol
 /** What the applier did, or why it failed. */
 export type ActResult = { readonly ok: true; readonly result: ApplyResult } | { readonly ok: false; readonly error: unknown };
 
-/** The final decision once `decision.act` has run. Pure. */
+/** The final decision once `decision.act` has run, status.driftCause as the written record must show it. Pure. */
 export function settle(input: ServiceDecisionInput, decision: ServiceDecision, acted: ActResult): ServiceDecision {
+  return withDriftCause(settleAct(input, decision, acted));
+}
+
+function settleAct(input: ServiceDecisionInput, decision: ServiceDecision, acted: ActResult): ServiceDecision {
   const act = decision.act;
   if (!act) return decision;
   const { act: _done, ...settled } = decision;
@@ -472,13 +510,16 @@ export function settle(input: ServiceDecisionInput, decision: ServiceDecision, a
   const desired = act.policy?.desired ?? input.desired;
   let memory = decision.memory;
 
+  // What was applied is the content live drift is judged against from now on (driftCauseOf).
+  if (memory.syncedContent !== desired.contentHash) memory = { ...memory, syncedContent: desired.contentHash };
+
   if (act.kind === 'followTags') {
     const { policy, service } = act;
     memory = { ...memory, followed: rememberDigests(memory.followed, policy.followDigests) };
     const imageUpdates = { updates: policy.imageUpdates, deployed: true };
     const patch = { ...decision.patch, health: 'Progressing' as const, lastError: undefined, imageDigests: Object.fromEntries(policy.followDigests) };
     if (input.followRollouts && service.taskDefinition) {
-      const watched = startWatch(input, service.taskDefinition, desired, result.serviceDeploymentArn);
+      const watched = startWatch(input, service.taskDefinition, desired, result.serviceDeploymentArn, result.service);
       memory = { ...memory, watched };
       return { ...rest, memory, result: 'requeue', requeueAfterMs: followPollDelay(input.now, input.rolloutPollMs), patch: { ...patch, rollout: startedRollout(watched, desired, input.now) }, imageUpdates };
     }
@@ -497,7 +538,7 @@ export function settle(input: ServiceDecisionInput, decision: ServiceDecision, a
     if (Object.keys(policy.targetDigests).length > 0) applied.imageDigests = policy.targetDigests;
   }
   if (result.deploymentStarted && result.taskDefinitionArn && input.followRollouts) {
-    const watched = startWatch(input, result.taskDefinitionArn, desired, result.serviceDeploymentArn);
+    const watched = startWatch(input, result.taskDefinitionArn, desired, result.serviceDeploymentArn, result.service);
     memory = { ...memory, watched };
     return {
       ...rest, memory, result: 'requeue', requeueAfterMs: followPollDelay(input.now, input.rolloutPollMs),
@@ -515,8 +556,14 @@ export function settle(input: ServiceDecisionInput, decision: ServiceDecision, a
 }
 
 /** The rollout an apply started, with its service deployment when CreateService/UpdateService named one. */
-function startWatch(input: ServiceDecisionInput, taskDefinitionArn: string, desired: DesiredService, arn: string | undefined): WatchedRollout {
-  return { taskDefinitionArn, revision: input.revision, contentHash: desired.contentHash, startedAt: input.now, ...(arn ? { serviceDeploymentArn: arn } : {}) };
+function startWatch(input: ServiceDecisionInput, taskDefinitionArn: string, desired: DesiredService, arn: string | undefined, service: ECS.Service | undefined): WatchedRollout {
+  // CreateService/UpdateService return the service with the new deployment PRIMARY.
+  const primary = primaryDeployment(service);
+  const deploymentId = primary?.taskDefinition === taskDefinitionArn ? primary.id : undefined;
+  return {
+    taskDefinitionArn, revision: input.revision, contentHash: desired.contentHash, startedAt: input.now,
+    ...(arn ? { serviceDeploymentArn: arn } : {}), ...(deploymentId ? { deploymentId } : {}),
+  };
 }
 
 /** status.rollout as an apply leaves it: a new rollout, nothing read yet (a previous rollout's result and times go). */
@@ -525,7 +572,95 @@ function startedRollout(watched: WatchedRollout, desired: DesiredService, now: n
     strategy: strategyOf(desired.manifest.spec.deploymentConfiguration as ECS.DeploymentConfiguration | undefined),
     source: watched.serviceDeploymentArn ? 'service-deployment' : 'rollout-state',
     ...(watched.serviceDeploymentArn ? { serviceDeploymentArn: watched.serviceDeploymentArn } : {}),
+    ...(watched.deploymentId ? { deploymentId: watched.deploymentId } : {}),
+    revision: watched.revision,
     state: watched.serviceDeploymentArn ? 'PENDING' : 'IN_PROGRESS',
     startedAt: new Date(now).toISOString(),
   };
+}
+
+/**
+ * Why the service is (or would be) OutOfSync: `git` when the desired content
+ * differs from the content this reconciler last found Synced or applied for
+ * the key, `live` when it is that content and live moved. Without that memory
+ * (a restarted controller's first pass): `live` when the live service's
+ * ecs-gitops/revision tag is this pass's revision, or the task definition it
+ * runs carries the desired spec hash (both written by an apply of this
+ * content); else `git`. A service that does not exist yet is `git`.
+ */
+export function driftCauseOf(input: ServiceDecisionInput, desired: DesiredService, memory: ServiceMemory): DriftCause {
+  const { live, taskDefinitionTags } = input.observed.observation;
+  if (!live.service || isServiceGone(live.service)) return 'git';
+  if (memory.syncedContent !== undefined) return memory.syncedContent === desired.contentHash ? 'live' : 'git';
+  if (tagsToMap(live.tags ?? live.service.tags)[TAG_REVISION] === tagValue(input.revision)) return 'live';
+  const specHash = tagsToMap(taskDefinitionTags)[TAG_SPEC_HASH];
+  if (specHash === undefined || !live.taskDefinition) return 'git';
+  const stamp = { controllerId: input.controllerId, revision: input.revision, sourceFile: desired.source.file };
+  return buildTaskDefinitionRegistration(desired.manifest, live.taskDefinition, stamp).specHash === specHash ? 'live' : 'git';
+}
+
+/**
+ * status.driftCause as the written record must show it: the decision's cause
+ * when the pass leaves the service OutOfSync or found it so and corrected it
+ * (observedSync), else none. A patch that does not set `sync` is left alone.
+ */
+export function withDriftCause(decision: ServiceDecision): ServiceDecision {
+  const { patch } = decision;
+  if (patch.sync === undefined) return decision;
+  const drifted = patch.sync === 'OutOfSync' || decision.observedSync === 'OutOfSync';
+  const driftCause = drifted ? decision.driftCause ?? 'git' : undefined;
+  if ('driftCause' in patch && patch.driftCause === driftCause) return decision;
+  return { ...decision, patch: { ...patch, driftCause } };
+}
+
+/**
+ * A rollout this process did not start, followed as if it had:
+ *
+ * - a deploy an earlier process began (memory.resume, ServiceReconciler.resume),
+ *   while the desired content is still the deploy's. One recorded as applied
+ *   with its task definition is already watched (the reconciler seeds the
+ *   watch before observe, so its service deployment is read: a rollout that
+ *   rolled back while the controller was down still ends failed). Otherwise
+ *   it is followed when live runs the content (the PRIMARY deployment), and
+ *   dropped when it does not: the normal apply happens. `resumedDeploy`: the
+ *   deploy was not recorded as applied and live already runs it.
+ * - with no memory of the key at all (a controller killed mid-rollout without
+ *   its state), a PRIMARY deployment IN_PROGRESS that runs the desired task
+ *   definition.
+ */
+function takeOver(
+  input: ServiceDecisionInput, desired: DesiredService, service: ECS.Service | undefined, sync: ServiceStatus['sync'], memory: ServiceMemory, mode: SyncMode,
+): { readonly memory: ServiceMemory; readonly resumedDeploy?: boolean } {
+  const deploy = memory.resume;
+  if (deploy) {
+    const { resume: _taken, ...rest } = memory;
+    if (deploy.contentHash !== desired.contentHash) {
+      // The desired content changed meanwhile: the deploy is not finished, it is replaced.
+      return { memory: rest.watched?.contentHash === deploy.contentHash ? { ...rest, watched: undefined } : rest };
+    }
+    const runs = sync === 'Synced' && service !== undefined && !isServiceGone(service);
+    if (rest.watched) return { memory: rest, ...(runs && !deploy.applied ? { resumedDeploy: true } : {}) };
+    if (!runs || !input.followRollouts) return { memory: rest };
+    const watched = watchOf(service, deploy.revision, desired, Date.parse(deploy.startedAt) || input.now, deploy.serviceDeploymentArn);
+    return watched ? { memory: { ...rest, watched }, ...(!deploy.applied ? { resumedDeploy: true } : {}) } : { memory: rest };
+  }
+  const remembered = input.memory.syncedContent !== undefined || input.memory.watched !== undefined;
+  if (remembered || memory.watched || mode === 'detect' || !input.followRollouts || sync !== 'Synced' || !service || isServiceGone(service)) return { memory };
+  const primary = primaryDeployment(service);
+  if (primary?.rolloutState !== 'IN_PROGRESS' || primary.taskDefinition !== service.taskDefinition) return { memory };
+  const revision = tagsToMap(service.tags)[TAG_REVISION] ?? input.revision;
+  const watched = watchOf(service, revision, desired, input.now, undefined);
+  return watched ? { memory: { ...memory, watched } } : { memory };
+}
+
+/** A watch on the PRIMARY deployment of `service` (its task definition, id and service deployment). */
+function watchOf(service: ECS.Service, revision: string, desired: DesiredService, startedAt: number, arn: string | undefined): WatchedRollout | undefined {
+  const primary = primaryDeployment(service);
+  const taskDefinitionArn = primary?.taskDefinition ?? service.taskDefinition;
+  if (!taskDefinitionArn) return undefined;
+  const base: WatchedRollout = {
+    taskDefinitionArn, revision, contentHash: desired.contentHash, startedAt, ...(primary?.id ? { deploymentId: primary.id } : {}),
+  };
+  const serviceDeploymentArn = arn ?? serviceDeploymentArnFor(base, service);
+  return serviceDeploymentArn ? { ...base, serviceDeploymentArn } : base;
 }

@@ -38,6 +38,8 @@ export interface ServiceObservation {
   readonly described?: ECS.Service;
   /** What the diff and the planner compare: the service and its task definition, empty when the service is gone. */
   readonly live: LiveServiceState;
+  /** The tags of the task definition the service runs (read with it, no extra call): its ecs-gitops/spec-hash says what it was registered for. */
+  readonly taskDefinitionTags?: readonly ECS.Tag[];
   /** Whose the live service is (its ecs-gitops/managed-by tag); absent when it is gone. */
   readonly ownership?: Ownership;
   /** With ECR access: the manifest after `spec.sync.images` (digests pinned) and what the look-ups found. */
@@ -125,10 +127,10 @@ export async function observeService(
     if (lookup.service) observation.described = lookup.service;
     const service = isServiceGone(lookup.service) ? undefined : lookup.service;
     if (service) {
-      const taskDefinition = service.taskDefinition
-        ? (await region.reader.taskDefinition(service.taskDefinition, signal)).taskDefinition
-        : undefined;
+      const described = service.taskDefinition ? await region.reader.taskDefinition(service.taskDefinition, signal) : undefined;
+      const taskDefinition = described?.taskDefinition;
       observation.live = taskDefinition ? { service, tags: service.tags ?? [], taskDefinition } : { service, tags: service.tags ?? [] };
+      if (described && described.tags.length > 0) observation.taskDefinitionTags = described.tags;
       if (options.controllerId !== undefined) observation.ownership = ownershipOf(service.tags, options.controllerId);
     }
   } catch (error) {

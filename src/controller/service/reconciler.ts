@@ -17,7 +17,9 @@ import type { Planner } from '../planner.js';
 import { SUCCESS, type OutcomeNote, type ReconcileContext, type ReconcileOutcome, type Reconciler } from '../reconciler.js';
 import type { ServiceStatus, StatusError } from '../status.js';
 import type { Clock } from '../../util/clock.js';
-import { decideService, settle, type ActResult, type ServiceDecision, type ServiceDecisionInput, type ServiceMemory } from './decide.js';
+import { decideService, settle, withDriftCause, type ActResult, type ServiceDecision, type ServiceDecisionInput, type ServiceMemory } from './decide.js';
+import type { DriftCause, OpenDeploy } from '../../events/types.js';
+import type { RegionAccess } from '../regions.js';
 import type { AdoptionPolicy } from '../../plan/ownership.js';
 import { observeService } from './observe.js';
 import { reconcileScaling } from '../scaling/step.js';
@@ -50,6 +52,26 @@ export interface ServiceReconcilerOptions {
   readonly correctionLoop?: Partial<CorrectionLoopPolicy>;
   /** A deploy hook task finished (the controller counts it in ecs_gitops_deploy_hook_runs_total). */
   readonly onHookFinished?: (phase: DeployHookPhase, result: DeployHookResult) => void;
+  /**
+   * Awaited once per pass right before its first write to ECS for an apply (a
+   * preDeploy hook's task definition or task, RegisterTaskDefinition,
+   * CreateService/UpdateService, auto scaling): the events recorder announces
+   * SyncStarted and records the deploy as open (EventRecorder.applyStarting).
+   * A rejection fails the pass before anything is written (retried with backoff).
+   */
+  readonly onApplyStarting?: (info: ApplyStartingInfo) => Promise<void>;
+}
+
+/** What an apply about to start is (ServiceReconcilerOptions.onApplyStarting). */
+export interface ApplyStartingInfo {
+  readonly key: string;
+  readonly revision: string;
+  /** DesiredService.contentHash of what is applied (after the image policy): an OpenDeploy's, and resume's, contentHash. */
+  readonly contentHash: string;
+  readonly cause: DriftCause;
+  /** ISO time of the pass's start. */
+  readonly at: string;
+  readonly status: ServiceStatus | undefined;
 }
 
 function initialStatus(desired: DesiredService, mode: SyncMode): ServiceStatus {
@@ -65,7 +87,8 @@ export class ServiceReconciler implements Reconciler<'Service'> {
   readonly kind = 'Service' as const;
   /** Diffs computed and diffs reused from a Synced pass with the same inputs (skip-unchanged fast path). */
   readonly diffCounts = { computed: 0, reused: 0 };
-  readonly #options: Required<Omit<ServiceReconcilerOptions, 'adoption' | 'correctionLoop' | 'onHookFinished'>> & Pick<ServiceReconcilerOptions, 'adoption' | 'onHookFinished'>;
+  readonly #options: Required<Omit<ServiceReconcilerOptions, 'adoption' | 'correctionLoop' | 'onHookFinished' | 'onApplyStarting'>>
+    & Pick<ServiceReconcilerOptions, 'adoption' | 'onHookFinished' | 'onApplyStarting'>;
   readonly #loopPolicy: CorrectionLoopPolicy;
   readonly #memory = new Map<string, ServiceMemory>();
   /** Per key: the change last applied and how many passes in a row applied it (correction-loop.ts). */
@@ -75,6 +98,30 @@ export class ServiceReconciler implements Reconciler<'Service'> {
     const { correctionLoop, ...rest } = options;
     this.#options = { rolloutPollMs: 2000, rolloutTimeoutMs: 1_800_000, followRollouts: true, mask: {}, ...rest };
     this.#loopPolicy = { ...DEFAULT_CORRECTION_LOOP_POLICY, ...correctionLoop };
+  }
+
+  /**
+   * A restarted controller hands over a deploy an earlier process began
+   * (EventRecorder.openDeploys): the key's next pass follows its rollout to
+   * the end as if this process had applied it, while the desired content is
+   * still the deploy's (decide.ts, takeOver). A deploy recorded as applied with
+   * its task definition is watched from the start, so the pass reads its
+   * service deployment (one that rolled back while the controller was down
+   * ends failed); its content counts as applied for the drift cause.
+   */
+  resume(key: string, deploy: OpenDeploy): void {
+    const memory = this.#memory.get(key) ?? {};
+    if (memory.watched) return; // This process follows a rollout of the key already.
+    const seeded: ServiceMemory = deploy.applied && deploy.taskDefinitionArn ? {
+      ...memory, syncedContent: deploy.contentHash,
+      watched: {
+        taskDefinitionArn: deploy.taskDefinitionArn, revision: deploy.revision, contentHash: deploy.contentHash,
+        startedAt: Number.isFinite(Date.parse(deploy.startedAt)) ? Date.parse(deploy.startedAt) : this.#options.clock.now(),
+        ...(deploy.serviceDeploymentArn ? { serviceDeploymentArn: deploy.serviceDeploymentArn } : {}),
+        ...(deploy.deploymentId?.startsWith('ecs-svc/') ? { deploymentId: deploy.deploymentId } : {}),
+      },
+    } : { ...memory, ...(deploy.applied ? { syncedContent: deploy.contentHash } : {}) };
+    this.#memory.set(key, { ...seeded, resume: deploy });
   }
 
   forget(key: ServiceKey): void {
@@ -131,6 +178,12 @@ export class ServiceReconciler implements Reconciler<'Service'> {
     }
 
     const act = decision.act;
+    // Once per pass, before the pass's first write for an apply (onApplyStarting).
+    let announcement: Promise<{ ok: true } | { ok: false; error: unknown }> | undefined;
+    const announce = () => (announcement ??= this.#announce({
+      key: identity, revision: context.revision, contentHash: (observed.observation.policy?.desired ?? desired).contentHash,
+      cause: decision.driftCause ?? 'git', at: new Date(now).toISOString(), status: context.status,
+    }));
     let notes: OutcomeNote[] | undefined;
     let created: ECS.Service | undefined;
     const hookInput: HookStepInput = {
@@ -152,6 +205,12 @@ export class ServiceReconciler implements Reconciler<'Service'> {
           this.#memory.set(identity, decision.memory);
           return toOutcome(desired, heldBack(decision, verdict, input.now), context.status, verdict.detected ? [detectedNote(decision, verdict)] : undefined);
         }
+      }
+      // Announced before the first write (the preDeploy hooks' included); if that fails, nothing is written.
+      const announced = await announce();
+      if (!announced.ok) {
+        this.#memory.set(identity, decision.memory);
+        return toOutcome(desired, announceFailed(decision, announced.error, input.now), context.status);
       }
       // spec.hooks.preDeploy: the new revision's hooks run (one look per pass) before anything is applied.
       const gate = await this.#hookStep(decision, () => gatePreDeploy(hookInput, decision), input.now);
@@ -177,7 +236,7 @@ export class ServiceReconciler implements Reconciler<'Service'> {
       this.#loops.delete(identity);
     }
     decision = await reconcileScaling({
-      desired, decision, observed: input.observed, created, region, signal, status: context.status,
+      desired, decision, observed: input.observed, created, region: this.#options.onApplyStarting ? announcingWrites(region, announce) : region, signal, status: context.status,
       controllerId: this.#options.controllerId, revision: context.revision, now: input.now, mask: this.#options.mask,
     });
     if (desired.manifest.spec.hooks?.postDeploy?.length) {
@@ -194,6 +253,16 @@ export class ServiceReconciler implements Reconciler<'Service'> {
     }
     this.#memory.set(identity, decision.memory);
     return toOutcome(desired, decision, context.status, notes);
+  }
+
+  async #announce(info: ApplyStartingInfo): Promise<{ ok: true } | { ok: false; error: unknown }> {
+    if (!this.#options.onApplyStarting) return { ok: true };
+    try {
+      await this.#options.onApplyStarting(info);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error };
+    }
   }
 
   /** A hook step whose ECS call failed (throttling, network): the pass fails and is retried with backoff; nothing is applied. */
@@ -224,6 +293,44 @@ export class ServiceReconciler implements Reconciler<'Service'> {
       region.reader.invalidateService(desired.cluster, desired.name);
     }
   }
+}
+
+/** The apply could not be announced (onApplyStarting rejected): nothing is written, the pass is retried with backoff. */
+function announceFailed(decision: ServiceDecision, err: unknown, now: number): ServiceDecision {
+  const { act: _notNow, ...rest } = decision;
+  const error: StatusError = { code: errorCodeOf(err, 'CONTROLLER_APPLY_FAILED'), message: `not applied: announcing the apply failed: ${errorMessage(err)}`, at: new Date(now).toISOString() };
+  return { ...rest, result: 'error', retry: true, error, patch: { ...decision.patch, lastError: error } };
+}
+
+/**
+ * The location with its auto scaling writes (and the service tag claiming a
+ * target) announced first: the scaling step writes only when Git's scaling
+ * differs from live, which only it knows.
+ */
+function announcingWrites(region: RegionAccess, announce: () => Promise<{ ok: true } | { ok: false; error: unknown }>): RegionAccess {
+  const first = async () => {
+    const announced = await announce();
+    if (!announced.ok) throw announced.error;
+  };
+  const applier = region.applier;
+  const scaling = region.scaling;
+  return {
+    ...region,
+    applier: new Proxy(applier, {
+      get(target, property) {
+        if (property === 'apply') return async (...args: Parameters<typeof applier.apply>) => { await first(); return applier.apply(...args); };
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    }),
+    ...(scaling ? {
+      scaling: {
+        reader: scaling.reader,
+        applier: { apply: async (...args: Parameters<typeof scaling.applier.apply>) => { await first(); return scaling.applier.apply(...args); } },
+        tagTarget: async (...args: Parameters<typeof scaling.tagTarget>) => { await first(); return scaling.tagTarget(...args); },
+      },
+    } : {}),
+  };
 }
 
 /** The decision would send desiredCount to an existing service. */
@@ -290,11 +397,14 @@ function detectedNote(decision: ServiceDecision, verdict: LoopVerdict): OutcomeN
   };
 }
 
-function toOutcome(desired: DesiredService, decision: ServiceDecision, previous: ServiceStatus | undefined, extraNotes?: readonly OutcomeNote[]): ReconcileOutcome {
+function toOutcome(desired: DesiredService, settled: ServiceDecision, previous: ServiceStatus | undefined, extraNotes?: readonly OutcomeNote[]): ReconcileOutcome {
+  // The steps after decide (auto scaling, a correction-loop retry) may have moved sync: the cause follows the final record.
+  const decision = withDriftCause(settled);
   const initial = initialStatus(desired, decision.mode);
   const patch: Partial<ServiceStatus> = { mode: decision.mode, source: desired.source.file, ...decision.patch };
   // One object per pass, filled in (this runs for every service of every resync).
-  const outcome: { -readonly [K in keyof ReconcileOutcome]: ReconcileOutcome[K] } = {
+  // resumedDeploy: ReconcileOutcome's (src/controller/reconciler.ts), declared here too until every checkout has it.
+  const outcome: { -readonly [K in keyof ReconcileOutcome]: ReconcileOutcome[K] } & { resumedDeploy?: boolean } = {
     result: decision.result,
     status: decision.observedSync !== undefined && decision.observedSync !== patch.sync
       ? { kind: 'set', patch, initial, observedSync: decision.observedSync }
@@ -305,6 +415,7 @@ function toOutcome(desired: DesiredService, decision: ServiceDecision, previous:
   if (decision.requeueAfterMs !== undefined) outcome.requeueAfterMs = decision.requeueAfterMs;
   if (decision.rollout) outcome.rollout = decision.rollout;
   if (decision.applied) outcome.applied = decision.applied;
+  if (decision.resumedDeploy) outcome.resumedDeploy = true;
   const notes = serviceNotes(decision, patch, previous ?? initial);
   if (notes && extraNotes) outcome.notes = [...extraNotes, ...notes];
   else if (notes ?? extraNotes) outcome.notes = notes ?? extraNotes;
