@@ -35,6 +35,8 @@
  *   GET    /_sandbox/sts/calls              -> {assumeRole: {roleArn: n}}
  *   POST   /_sandbox/cloudformation/stacks  {accountId?, region?, stackName, outputs: {Key: Value | {value, description?, exportName?}}}
  *   POST   /_sandbox/ssm/parameters         {accountId?, region?, name, value, type?}
+ *   GET    /_sandbox/sns/messages?topicArn=ARN -> {messages: [{messageId, topicArn, subject?, message, messageAttributes, publishedAt, ...}]}
+ *          What an SNS topic received, oldest first (404 NotFound for an unknown topic).
  *   POST   /_sandbox/deployment-hooks       {hookTargetArn, result: 'SUCCEEDED' | 'FAILED' | 'IN_PROGRESS' | null}
  *          (also served as POST /admin/deployment-hooks) What the AWS_LAMBDA lifecycle hook with that
  *          target answers from now on; null restores the default, SUCCEEDED.
@@ -45,6 +47,7 @@ import type { SandboxCore, ServiceAddress } from './sandbox-core.js';
 import { applySeed, type SeedDocument } from './seed.js';
 import type { ThrottlingOption } from './throttle.js';
 import type { StackOutputInput } from './cloudformation.js';
+import { snsMessages } from './sns.js';
 import { isGitopsError } from '../errors/index.js';
 
 export const ADMIN_PREFIX = '/_sandbox/';
@@ -223,6 +226,11 @@ export function handleAdmin(core: SandboxCore, method: string, url: URL, rawBody
         const type = str(body, 'type');
         const { version } = core.putParameter({ name, value, ...(type ? { type } : {}), ...(accountId ? { accountId } : {}), ...(region ? { region } : {}) });
         return { status: 200, body: { name, version } };
+      }
+      case 'GET /sns/messages': {
+        const topicArn = url.searchParams.get('topicArn');
+        if (!topicArn) throw new SandboxApiError('InvalidParameterException', 'topicArn is required');
+        return { status: 200, body: { messages: snsMessages(core.state, topicArn) as unknown as Json } };
       }
       case 'POST /deployment-hooks': {
         const hookTargetArn = str(body, 'hookTargetArn');

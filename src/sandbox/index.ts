@@ -2,7 +2,7 @@
  * The embedded ECS/ECR sandbox: `startSandbox()` serves a local, in-memory
  * ECS + ECR endpoint (AWS JSON 1.1 over loopback HTTP), with Application Auto
  * Scaling, CloudWatch alarms, EventBridge Scheduler, STS (AssumeRole), SSM
- * Parameter Store and CloudFormation stack outputs at the same endpoint, that the unmodified
+ * Parameter Store, CloudFormation stack outputs and SNS topics at the same endpoint, that the unmodified
  * AWS SDK and aws CLI talk to, with an admin API and an in-process mode.
  * See docs/sandbox.md for the behaviour it models and its defaults.
  */
@@ -19,6 +19,7 @@ import type { SandboxApi } from './operations.js';
 import type { StackOutputInput } from './cloudformation.js';
 import type { ParameterType } from './ssm.js';
 import type { HookResultSetting } from './deployment-strategies.js';
+import { snsMessages, type SnsMessageRecord } from './sns.js';
 
 export type { ThrottlingOption } from './throttle.js';
 export { ECS_THROTTLE_CATEGORIES, OPERATION_CATEGORY } from './throttle.js';
@@ -33,6 +34,7 @@ export type { SandboxApi } from './operations.js';
 export type { StackOutputInput } from './cloudformation.js';
 export type { ParameterType } from './ssm.js';
 export type { HookResultSetting } from './deployment-strategies.js';
+export type { SnsMessageRecord } from './sns.js';
 export { DEFAULT_ACCOUNT, DEFAULT_REGION, ACCOUNT_HEADER } from './request-identity.js';
 
 export { QUICKSTART_SEED } from './quickstart-seed.js';
@@ -117,6 +119,8 @@ export interface SandboxAdmin {
    * until its timeout). `undefined` restores the default.
    */
   setDeploymentHookResult(hookTargetArn: string, result: HookResultSetting | undefined): void;
+  /** SNS: what the topic received (its ARN names account and Region), oldest first; NotFound for an unknown topic. */
+  snsMessages(topicArn: string): SnsMessageRecord[];
 }
 
 export interface SandboxClientOptions {
@@ -182,6 +186,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     putStack: (target) => core.putStack(target),
     putParameter: (target) => core.putParameter(target),
     setDeploymentHookResult: (hookTargetArn, result) => core.setDeploymentHookResult(hookTargetArn, result),
+    snsMessages: (topicArn) => snsMessages(core.state, topicArn),
   };
   const clock: SandboxClock = {
     now: () => core.clock.now(),

@@ -1,6 +1,6 @@
 /**
  * The operation tables: wire name -> implementation, for ECS, ECR, Application
- * Auto Scaling, CloudWatch, EventBridge Scheduler, STS, SSM Parameter Store and CloudFormation.
+ * Auto Scaling, CloudWatch, EventBridge Scheduler, STS, SSM Parameter Store, CloudFormation and SNS.
  */
 import * as clusters from './ecs-clusters.js';
 import * as services from './ecs-services.js';
@@ -16,6 +16,7 @@ import * as scheduler from './scheduler.js';
 import * as sts from './sts.js';
 import * as ssm from './ssm.js';
 import * as cloudformation from './cloudformation.js';
+import * as sns from './sns.js';
 import * as serviceDeployments from './service-deployments.js';
 import type { ServiceOpContext } from './ecs-services.js';
 import type { JsonObject } from './json-input.js';
@@ -31,7 +32,7 @@ export const CLOUDWATCH_TARGET_PREFIX = `${CLOUDWATCH_SERVICE}.`;
 export const SSM_TARGET_PREFIX = 'AmazonSSM.';
 
 /** Which API an operation belongs to (the tables below, one each). */
-export type SandboxApi = 'ecs' | 'ecr' | 'application-autoscaling' | 'cloudwatch' | 'scheduler' | 'sts' | 'ssm' | 'cloudformation';
+export type SandboxApi = 'ecs' | 'ecr' | 'application-autoscaling' | 'cloudwatch' | 'scheduler' | 'sts' | 'ssm' | 'cloudformation' | 'sns';
 
 export const ECS_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
   CreateCluster: clusters.createCluster,
@@ -134,6 +135,14 @@ export const CLOUDFORMATION_OPERATIONS: Readonly<Record<string, OperationImpl>> 
   DescribeStacks: cloudformation.describeStacks,
 };
 
+/** SNS (query protocol): topics and Publish; what a topic received is an admin view (sns.ts). */
+export const SNS_OPERATIONS: Readonly<Record<string, OperationImpl>> = {
+  CreateTopic: sns.createTopic,
+  DeleteTopic: sns.deleteTopic,
+  ListTopics: sns.listTopics,
+  Publish: sns.publish,
+};
+
 export const API_OPERATIONS: Readonly<Record<SandboxApi, Readonly<Record<string, OperationImpl>>>> = {
   ecs: ECS_OPERATIONS,
   ecr: ECR_OPERATIONS,
@@ -143,4 +152,5 @@ export const API_OPERATIONS: Readonly<Record<SandboxApi, Readonly<Record<string,
   sts: STS_OPERATIONS,
   ssm: SSM_OPERATIONS,
   cloudformation: CLOUDFORMATION_OPERATIONS,
+  sns: SNS_OPERATIONS,
 };

@@ -1,5 +1,5 @@
 /**
- * The AWS query protocol as STS and CloudFormation speak it to the SDK v3 and
+ * The AWS query protocol as STS, CloudFormation and SNS speak it to the SDK v3 and
  * the aws CLI: a form-encoded `POST /` naming `Action` and `Version`, answered
  * with XML in the service's namespace (`<ActionResponse><ActionResult>`), and
  * errors as `<ErrorResponse><Error><Type/><Code/><Message/></Error>`.
@@ -7,12 +7,13 @@
  */
 import type { Json, JsonObject } from './json-input.js';
 
-export type QueryApi = 'sts' | 'cloudformation';
+export type QueryApi = 'sts' | 'cloudformation' | 'sns';
 
 /** Each query API by its `Version` parameter (which is how one POST / tells them apart). */
 export const QUERY_APIS: Readonly<Record<string, { readonly api: QueryApi; readonly namespace: string }>> = {
   '2011-06-15': { api: 'sts', namespace: 'https://sts.amazonaws.com/doc/2011-06-15/' },
   '2010-05-15': { api: 'cloudformation', namespace: 'http://cloudformation.amazonaws.com/doc/2010-05-15/' },
+  '2010-03-31': { api: 'sns', namespace: 'http://sns.amazonaws.com/doc/2010-03-31/' },
 };
 
 export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
