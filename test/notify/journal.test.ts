@@ -77,6 +77,20 @@ describe('file journal', () => {
     await reopened.close();
   });
 
+  it('drops a finished pair past the retention even when the bound leaves room', async () => {
+    const file = tempFile();
+    const [old, recent] = [makeEvent({ revision: 'e'.repeat(40) }), makeEvent({ revision: 'f'.repeat(40) })];
+    const journal = createFileJournal(file, { now: () => NOW });
+    await journal.open();
+    await journal.record({ eventId: old.id, sink: 's', state: 'delivered', at: at(NOW - 7 * DAY - 1) });
+    await journal.record({ eventId: recent.id, sink: 's', state: 'delivered', at: at(NOW - 7 * DAY) });
+    await journal.close();
+    const reopened = createFileJournal(file, { now: () => NOW });
+    await reopened.open();
+    expect([reopened.has(old.id, 's'), reopened.has(recent.id, 's')]).toEqual([false, true]);
+    await reopened.close();
+  });
+
   it('ignores a last line a crash cut short', async () => {
     const file = tempFile();
     const event = makeEvent();
