@@ -78,6 +78,7 @@ describe('SNS sink', () => {
     const subject = snsSubject(long);
     expect(subject.length).toBeLessThanOrEqual(100);
     expect(subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(snsSubject(event('Applied', { environment: 'prød' }))).toBe('[ecs-gitops] web applied (pr?d)');
     const { sink, topicArn } = await sinkOnTopic('long-subjects');
     expect(await sink.deliver(long, signal)).toEqual({ kind: 'delivered' });
     expect(sandbox.admin.snsMessages(topicArn)[0]?.subject).toBe(subject);
