@@ -84,11 +84,19 @@ export async function hasLocalChanges(dir: string, signal?: AbortSignal, root: s
  * every file read and every problem. Pure; used for unversioned revisions and
  * to tell whether a re-read changed anything.
  */
-export function snapshotContentHash(snapshot: Pick<ManifestSnapshot, 'services' | 'clusters' | 'problems' | 'files'>): string {
+type HashedKinds = 'services' | 'clusters' | 'problems' | 'files' | 'capacityProviders' | 'scheduledTasks' | 'environments' | 'notifiers';
+
+export function snapshotContentHash(snapshot: Pick<ManifestSnapshot, 'services' | 'clusters' | 'problems' | 'files'> & Partial<Pick<ManifestSnapshot, HashedKinds>>): string {
   const hash = createHash('sha256');
+  // Every kind: an edit to any one document is a new revision (else a directory edit that only touched a notifier or
+  // an environment would never reach the controller).
   const lines = [
     ...snapshot.services.map((s) => `s ${s.key} ${s.contentHash} ${s.source.file}`),
     ...snapshot.clusters.map((c) => `c ${c.key} ${c.contentHash} ${c.source.file}`),
+    ...(snapshot.capacityProviders ?? []).map((p) => `cp ${p.key} ${p.contentHash} ${p.source.file}`),
+    ...(snapshot.scheduledTasks ?? []).map((t) => `st ${t.key} ${t.contentHash} ${t.source.file}`),
+    ...(snapshot.environments ?? []).map((e) => `e ${e.key} ${e.contentHash} ${e.source.file}`),
+    ...(snapshot.notifiers ?? []).map((n) => `n ${n.key} ${n.contentHash} ${n.source.file}`),
     ...snapshot.files.map((f) => `f ${f}`),
     ...snapshot.problems.map((p) => `p ${p.file}:${p.line}:${p.column} ${p.code} ${p.pointer} ${p.message}`),
   ].sort();
@@ -97,6 +105,6 @@ export function snapshotContentHash(snapshot: Pick<ManifestSnapshot, 'services' 
 }
 
 /** `unversioned:<first 12 hex of the content hash>` */
-export function unversionedRevision(snapshot: Pick<ManifestSnapshot, 'services' | 'clusters' | 'problems' | 'files'>): string {
+export function unversionedRevision(snapshot: Parameters<typeof snapshotContentHash>[0]): string {
   return `${UNVERSIONED}:${snapshotContentHash(snapshot).slice(0, 12)}`;
 }
