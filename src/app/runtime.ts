@@ -33,6 +33,7 @@ import { parseLocation } from '../keys/index.js';
 import type { LookupApi } from '../lookups/lookup-api.js';
 import { createSdkLookupApi } from '../lookups/lookup-sdk-adapter.js';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { formatProblem, formatWarning, loadManifests, type ManifestSnapshot } from '../manifests/index.js';
 import type { Sandbox, SandboxOptions } from '../sandbox/index.js';
 import { readConsistentSnapshot } from '../source/consistent-snapshot.js';
@@ -57,6 +58,13 @@ export interface EcsConnection {
   schedulerFor(location: string): SchedulerApi;
   /** SSM Parameter Store and CloudFormation access for a location (the lookups, docs/environments.md). */
   lookupFor(location: string): LookupApi;
+  /**
+   * The SNS client for a Region (the notifiers' SNS sinks, src/notify/sns-publisher.ts):
+   * the controller's own credentials (a topic in another account grants
+   * Publish in its policy), one client per Region, the SDK's own retries
+   * off (the dispatcher retries, and counts each attempt).
+   */
+  snsFor(region: string): SNSClient;
   /**
    * The account of the controller's own credentials (STS GetCallerIdentity,
    * asked once and kept; a failure is held a few seconds, then asked again).
@@ -202,6 +210,7 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
   let schedulerEndpoint = env.AWS_ENDPOINT_URL_SCHEDULER || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_ECS || '';
   let stsEndpoint = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_ECS || '';
   let lookupEndpoint = env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_ECS || '';
+  let snsEndpoint = env.AWS_ENDPOINT_URL_SNS || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_ECS || '';
   let credentials: SdkEcsOptions['credentials'] = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
     ? {
       accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
@@ -222,6 +231,7 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
     schedulerEndpoint = config.endpoint;
     stsEndpoint = config.endpoint;
     lookupEndpoint = config.endpoint;
+    snsEndpoint = config.endpoint;
     // The sandbox's dummy keys act in its default account: the controller's own.
     credentials = config.credentials;
   }
@@ -367,11 +377,25 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
     const { api, destroy } = createSdkLookupApi(common(access, lookupEndpoint));
     return { api, destroy };
   });
+  const snsClients = new Map<string, SNSClient>();
+  const snsFor = (region: string): SNSClient => {
+    let client = snsClients.get(region);
+    if (!client) {
+      client = new SNSClient({
+        region, maxAttempts: 1,
+        ...(snsEndpoint ? { endpoint: snsEndpoint } : {}),
+        ...(credentials ? { credentials } : {}),
+      });
+      snsClients.set(region, client);
+    }
+    return client;
+  };
   return {
-    ecs: ecsFor(options.region), ecsFor, ecrFor, scalingFor, schedulerFor, lookupFor, ownAccount, region: options.region, endpoint,
+    ecs: ecsFor(options.region), ecsFor, ecrFor, scalingFor, schedulerFor, lookupFor, snsFor, ownAccount, region: options.region, endpoint,
     ...(sandbox ? { sandbox } : {}),
     close: async () => {
       for (const entry of [...pools.flatMap((entries) => [...entries.values()]), ...replaced]) entry.destroy();
+      for (const client of snsClients.values()) client.destroy();
       sts?.destroy();
       await sandbox?.close();
     },

@@ -1,20 +1,24 @@
 /**
- * The long-running controller process behind `run` and `start`: metrics on a
- * private registry, AWS access (or an in-process sandbox), the checkout (or
- * Git fetch) source, the controller and the HTTP server, started in that
- * order and stopped in reverse when the signal aborts (SIGTERM/SIGINT).
+ * The long-running controller process behind `run` and `start`: the state
+ * dir, metrics on a private registry, AWS access (or an in-process sandbox),
+ * the events and notifications (the event log, the open deploys, the
+ * notification journal and dispatcher), the checkout (or Git fetch) source,
+ * the controller and the HTTP server, started in that order and stopped in
+ * reverse when the signal aborts (SIGTERM/SIGINT): the dispatcher closes
+ * after the controller has stopped, so the last events of a drain are still
+ * journaled and sent (docs/controller.md, "Events").
  */
 import type { ErrorCode } from '../errors/index.js';
 import type { SandboxOptions } from '../sandbox/index.js';
 import type { MaskOptions } from '../diff/types.js';
 import type { RateCategory } from '../ecs/rate-limits.js';
 import type { BucketLimits } from '../ecs/token-bucket.js';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, constants as fsConstants, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { loadManifests, ManifestFileCache } from '../manifests/index.js';
-import type { SyncMode } from '../manifests/types.js';
+import type { DesiredNotifier, ManifestSnapshot, SyncMode } from '../manifests/types.js';
 import type { AdoptionPolicy } from '../plan/ownership.js';
 import type { CorrectionLoopPolicy } from '../controller/service/correction-loop.js';
 import type { Logger } from '../observe/logger.js';
@@ -32,6 +36,20 @@ import { systemClock } from '../util/clock.js';
 import { connectEcs, type EcsConnection, type Env } from './runtime.js';
 import { AccountDirectory } from '../accounts/account-directory.js';
 import { StatusStore, type SourceStatus } from '../controller/status.js';
+import { GitopsError } from '../errors/index.js';
+import { EventLog } from '../events/event-log.js';
+import { openDeployStore } from '../events/open-deploys.js';
+import { createEventRecorder } from '../events/recorder.js';
+import { createDispatcher, DEFAULT_CLOSE_GRACE_MS } from '../notify/dispatcher.js';
+import { createFileJournal } from '../notify/journal.js';
+import { createSnsPublisher } from '../notify/sns-publisher.js';
+import type { RetryPolicy } from '../notify/types.js';
+
+/** The notification journal's file in the state dir. */
+export const NOTIFICATION_JOURNAL_FILE = 'notifications.jsonl';
+
+/** Where the state dir came from: the flag, the environment variable, or the XDG default. */
+export type StateDirOrigin = '--state-dir' | 'ECS_GITOPS_STATE_DIR' | 'default';
 
 export interface ServeConfig {
   /** A checkout to watch (`--repo`), or a remote to fetch (`git`). */
@@ -65,6 +83,20 @@ export interface ServeConfig {
   /** Secret masking for the status API and logs (`--secret-pattern`, `--mask-key-file`). */
   readonly mask?: MaskOptions;
   readonly shutdownGraceMs?: number;
+  /**
+   * Where what must survive a restart is kept: the notification journal
+   * (which event each sink was told) and the deploys under way. `dir`
+   * undefined: a fresh temporary directory removed on exit (the sandbox,
+   * whose ids repeat across runs). `origin` names the flag or variable it
+   * came from, for the start-up error when it cannot be used.
+   */
+  readonly state?: { readonly dir?: string; readonly origin: StateDirOrigin };
+  /** Where notifier sinks' `…Env` secrets are read. @default env */
+  readonly notifierEnv?: Env;
+  /** What notifier sinks' relative `…File` paths are resolved against. @default process.cwd() */
+  readonly notifierCwd?: string;
+  /** Retry bounds of notification deliveries (tests shorten them). @default the dispatcher's */
+  readonly notifyRetry?: Partial<RetryPolicy>;
   readonly env: Env;
   readonly logger: Logger;
   readonly signal: AbortSignal;
@@ -122,6 +154,40 @@ function sourceStatusRecorder(status: StatusStore, identity: Pick<SourceStatus, 
   };
 }
 
+/**
+ * The notifiers a snapshot leaves in force: the ones it declares, plus each
+ * earlier one whose file now has a problem (a half-saved edit, a typo). As
+ * the controller keeps a service whose file broke, a broken Notifier file
+ * must not silence its sinks until it is fixed.
+ */
+export function notifiersToKeep(snapshot: ManifestSnapshot, previous: readonly DesiredNotifier[]): readonly DesiredNotifier[] {
+  const declared = snapshot.notifiers ?? [];
+  const broken = snapshot.filesWithProblems;
+  if (broken.size === 0) return declared;
+  const names = new Set(declared.map((n) => n.name));
+  return [...declared, ...previous.filter((n) => !names.has(n.name) && broken.has(n.source.file))];
+}
+
+/**
+ * The state dir, created when missing and checked writable before anything
+ * starts: a controller that could not journal would send its notifications
+ * again after every restart. The error names the flag and the path.
+ */
+export async function prepareStateDir(dir: string, origin: StateDirOrigin): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await access(dir, fsConstants.W_OK | fsConstants.X_OK);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+    const what = `the state dir ${dir} cannot be created or written (${reason})`;
+    const fix = 'it keeps the notification journal and the deploys under way';
+    const message = origin === 'default'
+      ? `${what}: it is the default one; set --state-dir (or ECS_GITOPS_STATE_DIR) to a directory the controller can write (${fix})`
+      : `${origin === '--state-dir' ? '--state-dir' : 'ECS_GITOPS_STATE_DIR (--state-dir)'}: ${what}; give a directory the controller can write (${fix})`;
+    throw new GitopsError('CLI_BAD_FLAG_VALUE', message, { flag: 'state-dir', path: dir });
+  }
+}
+
 /** Runs until `config.signal` aborts, then drains and resolves. `onStarted` sees the running pieces. */
 export async function serveController(config: ServeConfig, onStarted?: (info: ServeInfo) => void): Promise<void> {
   const { logger } = config;
@@ -139,6 +205,16 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
     }
   };
   try {
+    let stateDir = config.state?.dir;
+    if (stateDir !== undefined) await prepareStateDir(stateDir, config.state?.origin ?? '--state-dir');
+    else {
+      const fresh = await mkdtemp(path.join(os.tmpdir(), 'ecs-gitops-state-'));
+      // Pushed first, so removed last: after the dispatcher and the open deploys have written their last.
+      cleanups.push(() => rm(fresh, { recursive: true, force: true }));
+      stateDir = fresh;
+    }
+    logger.info({ stateDir }, 'state dir');
+
     // The environments' roles per account: the controller updates it from each good snapshot, the connection reads it.
     const accounts = new AccountDirectory();
     const connection = await connectEcs({
@@ -149,6 +225,35 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
       ...(config.sandbox ? { sandbox: config.sandbox } : {}),
     });
     cleanups.push(() => connection.close());
+
+    // Events and notifications. The dispatcher is closed after the controller (pushed before it), the connection after both.
+    const eventLog = new EventLog({
+      onListenerError: (error, event) => logger.error({ err: error instanceof Error ? error.message : String(error), eventType: event.type, eventId: event.id }, 'an event listener failed'),
+    });
+    const openDeploys = await openDeployStore({ dir: stateDir, logger });
+    const recorder = createEventRecorder({ log: eventLog, openDeploys, logger });
+    const dispatcher = createDispatcher({
+      journal: createFileJournal(path.join(stateDir, NOTIFICATION_JOURNAL_FILE), { logger }),
+      deps: { timeoutMs: 10_000, publishToSns: createSnsPublisher({ clientFor: (region) => connection.snsFor(region) }) },
+      env: config.notifierEnv ?? config.env,
+      cwd: config.notifierCwd ?? process.cwd(),
+      logger, registry,
+      ...(config.notifyRetry ? { retry: config.notifyRetry } : {}),
+    });
+    let configured: readonly DesiredNotifier[] = [];
+    const unsubscribe = eventLog.subscribe((event) => dispatcher.publish(event));
+    status.readNotifiersFrom(() => dispatcher.status());
+    cleanups.push(async () => {
+      unsubscribe();
+      // What is queued gets the grace to go out; what does not stays journaled for the next start.
+      const graceMs = DEFAULT_CLOSE_GRACE_MS;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([dispatcher.idle(), new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); })]);
+      clearTimeout(timer);
+      await dispatcher.close({ graceMs: 1000 });
+      await openDeploys.flush();
+    });
+    await dispatcher.start();
 
     // One cache for the life of the source: a commit re-validates only the files it touched.
     const manifestCache = new ManifestFileCache();
@@ -194,6 +299,9 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
     const reportingSource: ManifestSource = {
       start: (listener) => watched.start((snapshot, changes) => {
         sourceStatus.succeeded();
+        // The notifiers first: the events this snapshot's passes record go to the sinks it declares.
+        configured = notifiersToKeep(snapshot, configured);
+        dispatcher.configure(configured);
         listener(snapshot, changes);
       }),
       current: () => watched.current(),
@@ -215,6 +323,7 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
         onWait: (bucket, seconds) => metrics.recordRateLimiterWait(bucket, seconds),
         onLookup: (source, result) => metrics.recordLookup(source, result),
       }),
+      events: recorder,
       controllerId: config.controllerId, mode: config.mode, workers: config.workers,
       resyncMs: config.resyncMs, prune: config.prune, maxPrune: config.maxPrune,
       ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),
@@ -226,7 +335,7 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
 
     let server: RunningHttpServer | undefined;
     server = await startHttpServer({
-      host: config.listen.host, port: config.listen.port, registry, status, logger,
+      host: config.listen.host, port: config.listen.port, registry, status, logger, events: eventLog,
       ...(config.apiToken !== undefined ? { apiToken: config.apiToken } : {}),
       ...(config.apiAllowedHosts ? { apiAllowedHosts: config.apiAllowedHosts } : {}),
       ...(config.webhookSecret

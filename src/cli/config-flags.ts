@@ -3,12 +3,14 @@
  * framework's scalar types: ECS rate limits (JSON), secret masking (a regular
  * expression and a key read from a file or the environment), access to the
  * status API (a token read from a file or the environment, allowed Host
- * names), and the logger that honours the masking. Each parser
+ * names), the state dir (--state-dir: the notification journal and open
+ * deploys), and the logger that honours the masking. Each parser
  * checks the whole value before returning, so a command either gets complete,
  * valid options or fails with CLI_BAD_FLAG_VALUE naming the flag and the
  * offending key, before anything has started.
  */
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_SECRET_NAME_PATTERN } from '../diff/secret-mask.js';
 import type { MaskOptions } from '../diff/types.js';
@@ -148,6 +150,50 @@ export async function apiAccessFrom(ctx: CommandContext): Promise<ApiAccessOptio
     ...(token ? { apiToken: token } : {}),
     ...(Array.isArray(hosts) && hosts.length > 0 ? { apiAllowedHosts: hosts as readonly string[] } : {}),
   };
+}
+
+/** --state-dir of the long-running commands (run, start). */
+export const STATE_DIR_FLAG: FlagSpec = {
+  name: 'state-dir',
+  type: 'string',
+  description: 'where the controller keeps what must survive a restart: the notification journal (which event each sink was told) '
+    + 'and the deploys under way (or set ECS_GITOPS_STATE_DIR); default $XDG_STATE_HOME/ecs-gitops/<controller-id> '
+    + '(~/.local/state/ecs-gitops/<controller-id>), with --sandbox a fresh temporary directory removed on exit',
+  validate: (value) => (value === undefined || (typeof value === 'string' && value.trim() !== '') ? undefined : 'must not be empty'),
+};
+
+/** Where the state dir came from, for error messages that name what to change. */
+export interface StateDirChoice {
+  /** Absolute path; undefined: a fresh temporary directory (the sandbox's ids repeat across runs, so old state would lie). */
+  readonly dir: string | undefined;
+  readonly origin: '--state-dir' | 'ECS_GITOPS_STATE_DIR' | 'default';
+}
+
+/** A controller id as one path segment: a tag value may hold `/` or `:`, which must not make a sub-directory. */
+function pathSegment(controllerId: string): string {
+  const segment = controllerId.replace(/[^A-Za-z0-9._-]/g, '_');
+  return segment === '' || segment === '.' || segment === '..' ? '_' : segment;
+}
+
+/**
+ * Where a command may take its state dir from, in order: --state-dir, then
+ * ECS_GITOPS_STATE_DIR (`env`), then the XDG state home's
+ * ecs-gitops/<controller-id> (`default`); nothing matched: a fresh temporary
+ * directory. `start` takes the flag only and `run --sandbox` no default: a new
+ * sandbox repeats the last one's ids, so a journal kept from it would swallow
+ * new events as already sent.
+ */
+export function stateDirFrom(ctx: CommandContext, options: { readonly controllerId: string; readonly env: boolean; readonly persistentDefault: boolean }): StateDirChoice {
+  const flag = ctx.args.flags['state-dir'];
+  if (typeof flag === 'string' && flag.trim() !== '') return { dir: path.resolve(ctx.cwd, flag), origin: '--state-dir' };
+  const fromEnv = options.env ? ctx.env.ECS_GITOPS_STATE_DIR : undefined;
+  if (fromEnv !== undefined && fromEnv.trim() !== '') return { dir: path.resolve(ctx.cwd, fromEnv), origin: 'ECS_GITOPS_STATE_DIR' };
+  if (!options.persistentDefault) return { dir: undefined, origin: '--state-dir' };
+  const xdg = ctx.env.XDG_STATE_HOME;
+  // XDG's rule: a relative XDG_STATE_HOME is invalid and ignored.
+  const home = ctx.env.HOME !== undefined && ctx.env.HOME !== '' ? ctx.env.HOME : os.homedir();
+  const base = xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(home, '.local', 'state');
+  return { dir: path.join(base, 'ecs-gitops', pathSegment(options.controllerId)), origin: 'default' };
 }
 
 /**

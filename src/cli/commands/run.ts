@@ -13,7 +13,10 @@ import { LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../observe/logger.js
 import { DEFAULT_LISTEN, parseListenAddress } from '../../observe/listen-address.js';
 import { DEFAULT_DEBOUNCE_MS } from '../../source/checkout-source.js';
 import type { GitCredentials } from '../../source/git-credentials.js';
-import { API_ACCESS_FLAGS, apiAccessFrom, loggerFrom, MASK_FLAGS, maskOptionsFrom, MODE_FLAG, RATE_LIMITS_FLAG, rateLimitsFrom, secretFrom, syncModeFrom } from '../config-flags.js';
+import {
+  API_ACCESS_FLAGS, apiAccessFrom, loggerFrom, MASK_FLAGS, maskOptionsFrom, MODE_FLAG, RATE_LIMITS_FLAG, rateLimitsFrom, secretFrom, STATE_DIR_FLAG,
+  stateDirFrom, syncModeFrom,
+} from '../config-flags.js';
 import type { FlagSpec } from '../flags.js';
 import { ADOPT_CLUSTERS_FLAG, adoptionFrom } from '../adoption-flag.js';
 import type { CommandContext, CommandSpec } from '../command.js';
@@ -41,6 +44,7 @@ export const CONTROLLER_FLAGS: readonly FlagSpec[] = [
   { name: 'log-format', type: 'string', choices: LOG_FORMATS, default: 'json', description: 'json lines, or pretty for people' },
   RATE_LIMITS_FLAG,
   ...MASK_FLAGS,
+  STATE_DIR_FLAG,
 ];
 
 const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
@@ -98,8 +102,12 @@ async function run(ctx: CommandContext): Promise<number> {
   const rateLimits = await rateLimitsFrom(ctx);
   const mask = await maskOptionsFrom(ctx);
   const apiAccess = await apiAccessFrom(ctx);
+  // A sandbox is new on every run and repeats its ids: only a state dir given explicitly is kept for it.
+  const state = stateDirFrom(ctx, { controllerId: String(flags['controller-id']), env: true, persistentDefault: !sandbox });
   await serveController({
     ...controllerConfigFrom(ctx, mask),
+    state,
+    notifierCwd: ctx.cwd,
     ...apiAccess,
     ...(rateLimits ? { rateLimits } : {}),
     ...(repo ? { debounceMs: flags.debounce as number } : {}),

@@ -10,7 +10,7 @@ import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../obs
 import { parseListenAddress } from '../../observe/listen-address.js';
 import type { DesiredEnvironment } from '../../manifests/types.js';
 import { QUICKSTART_SEED } from '../../sandbox/index.js';
-import { API_ACCESS_FLAGS, apiAccessFrom } from '../config-flags.js';
+import { API_ACCESS_FLAGS, apiAccessFrom, STATE_DIR_FLAG, stateDirFrom } from '../config-flags.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 
 const QUICKSTART_REGION = 'eu-west-1';
@@ -110,8 +110,12 @@ async function run(ctx: CommandContext): Promise<number> {
     workers: 64,
     controllerId: 'ecs-gitops-quickstart',
     shutdownGraceMs: 2000,
-    // The quick start never touches real AWS, whatever the shell exports.
+    // The sandbox is new every time and repeats its ids: a fresh state dir unless one is given.
+    state: stateDirFrom(ctx, { controllerId: 'ecs-gitops-quickstart', env: false, persistentDefault: false }),
+    // The quick start never touches real AWS, whatever the shell exports; a notifier's secrets (SLACK_WEBHOOK_URL) come from the shell.
     env: {},
+    notifierEnv: ctx.env,
+    notifierCwd: ctx.cwd,
     logger,
     signal: ctx.signal,
   }, (info) => ctx.stdout.write(hint(dir, ctx.cwd, info, apiAccess.apiToken !== undefined)));
@@ -130,6 +134,7 @@ export const startCommand: CommandSpec = {
     { name: 'resync', type: 'duration', default: '15s', description: 're-check every service this often (drift correction)' },
     { name: 'log-level', type: 'string', choices: LOG_LEVELS, default: 'info', description: 'log level' },
     { name: 'log-format', type: 'string', choices: LOG_FORMATS, default: 'pretty', description: 'pretty for people, json lines for tools' },
+    { ...STATE_DIR_FLAG, description: 'where the notification journal and the deploys under way are kept; default a fresh temporary directory removed on exit (the sandbox starts new every time)' },
   ],
   run,
 };
