@@ -11,9 +11,11 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { addRequestHeaders } from '../../src/ecs/sdk-adapter.js';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { motoAccount, motoEndpoint } from '../support/moto.js';
+import { dummyCredentials, motoAccount, motoEndpoint } from '../support/moto.js';
 import { accountOn, testSandbox } from '../sandbox/sandbox-harness.js';
 
 export type BackendName = 'sandbox' | 'moto';
@@ -26,8 +28,29 @@ export interface ContractAccount {
   readonly autoScaling: ApplicationAutoScalingClient;
   readonly cloudWatch: CloudWatchClient;
   readonly scheduler: SchedulerClient;
+  readonly sns: () => SNSClient;
+  /**
+   * A reader of what a topic delivers from now on, as a subscriber sees it:
+   * on moto an SQS queue subscribed to the topic (raw message delivery off,
+   * so the SNS envelope carries Subject and MessageAttributes); on the
+   * sandbox, which has no subscriptions, its admin view of the topic.
+   */
+  readonly snsInbox: (topicArn: string) => Promise<SnsInbox>;
   /** Moves the backend's clock forward (the sandbox's simulated clock); absent where time cannot be moved (moto). */
   readonly advanceClock?: (ms: number) => void;
+}
+
+/** One message as a topic's subscriber receives it (the SNS envelope's fields). */
+export interface ReceivedSnsMessage {
+  readonly message: string;
+  readonly subject?: string;
+  /** Name -> {Type, Value}, as the envelope's MessageAttributes. */
+  readonly attributes: Readonly<Record<string, { readonly Type: string; readonly Value: string }>>;
+}
+
+export interface SnsInbox {
+  /** Every message delivered since the inbox was opened, oldest first (waits up to ~2 s for at least `atLeast`). */
+  received(atLeast?: number): Promise<ReceivedSnsMessage[]>;
 }
 
 export interface Backend {
@@ -42,6 +65,16 @@ export function sandboxBackend(getSandbox: () => Sandbox): Backend {
       const a = accountOn(getSandbox());
       return {
         accountId: a.accountId, region: a.region, ecs: a.ecs(), ecr: a.ecr(), autoScaling: a.autoScaling(), cloudWatch: a.cloudWatch(), scheduler: a.scheduler(),
+        sns: () => new SNSClient({ ...getSandbox().clientConfig({ accountId: a.accountId, region: a.region }), maxAttempts: 1 }),
+        snsInbox: (topicArn: string) => {
+          const before = getSandbox().admin.snsMessages(topicArn).length;
+          return Promise.resolve({
+            received: () => Promise.resolve(getSandbox().admin.snsMessages(topicArn).slice(before).map((m) => ({
+              message: m.message, ...(m.subject !== undefined ? { subject: m.subject } : {}),
+              attributes: Object.fromEntries(Object.entries(m.messageAttributes).map(([k, v]) => [k, { Type: v.DataType, Value: v.StringValue ?? '' }])),
+            }))),
+          });
+        },
         advanceClock: (ms: number) => getSandbox().clock.advance(ms),
       };
     },
@@ -54,9 +87,54 @@ export function motoBackend(): Backend | undefined {
     name: 'moto',
     account: () => {
       const a = motoAccount();
+      const sns = () => addRequestHeaders(new SNSClient({ endpoint: a.endpoint, region: a.region, credentials: dummyCredentials(), maxAttempts: 1 }), { 'x-moto-account-id': a.accountId });
       return {
         accountId: a.accountId, region: a.region, ecs: a.ecs(), ecr: a.ecr(), autoScaling: a.autoScaling(), cloudWatch: a.cloudWatch(), scheduler: a.scheduler(),
+        sns,
+        snsInbox: (topicArn: string) => motoSqsInbox(a, sns(), topicArn),
       };
+    },
+  };
+}
+
+/**
+ * SQS over its JSON protocol with plain posts (@aws-sdk/client-sqs is not a
+ * dependency; moto reads only the credential scope of the unsigned
+ * Authorization header to route the request).
+ */
+async function motoSqs(a: { endpoint: string; accountId: string; region: string }, operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const response = await fetch(`${a.endpoint}/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${operation}`, 'x-moto-account-id': a.accountId,
+      authorization: `AWS4-HMAC-SHA256 Credential=AKIDTESTTESTTEST/20260101/${a.region}/sqs/aws4_request, SignedHeaders=host, Signature=unsigned`,
+    },
+    body: JSON.stringify(input),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`SQS ${operation} failed (${response.status}): ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** A fresh queue subscribed to the topic; received() drains it and reads each SNS envelope. */
+async function motoSqsInbox(a: { endpoint: string; accountId: string; region: string }, sns: SNSClient, topicArn: string): Promise<SnsInbox> {
+  const queueName = `inbox-${Math.random().toString(36).slice(2, 10)}`;
+  const { QueueUrl } = await motoSqs(a, 'CreateQueue', { QueueName: queueName }) as { QueueUrl: string };
+  const { Attributes } = await motoSqs(a, 'GetQueueAttributes', { QueueUrl, AttributeNames: ['QueueArn'] }) as { Attributes: { QueueArn: string } };
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes.QueueArn }));
+  const seen: ReceivedSnsMessage[] = [];
+  return {
+    received: async (atLeast = 1) => {
+      for (let attempt = 0; attempt < 4; attempt++) {
+        const { Messages = [] } = await motoSqs(a, 'ReceiveMessage', { QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: seen.length >= atLeast ? 0 : 1 }) as { Messages?: { Body: string; ReceiptHandle: string }[] };
+        for (const m of Messages) {
+          const envelope = JSON.parse(m.Body) as { Message: string; Subject?: string; MessageAttributes?: Record<string, { Type: string; Value: string }> };
+          seen.push({ message: envelope.Message, ...(envelope.Subject !== undefined ? { subject: envelope.Subject } : {}), attributes: envelope.MessageAttributes ?? {} });
+          await motoSqs(a, 'DeleteMessage', { QueueUrl, ReceiptHandle: m.ReceiptHandle });
+        }
+        if (Messages.length === 0 && seen.length >= atLeast) break;
+      }
+      return [...seen];
     },
   };
 }
