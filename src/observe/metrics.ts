@@ -117,7 +117,8 @@ export interface Metrics {
   readonly serviceDrift: Gauge<ServiceLabel>;
   readonly serviceLastApplySuccess: Gauge<ServiceLabel>;
   readonly serviceLastSyncTimestamp: Gauge<ServiceLabel>;
-  readonly driftDetected: Counter<ServiceLabel>;
+  /** `cause`: git (a commit changed what Git declares) or live (live was changed outside Git), status.driftCause. */
+  readonly driftDetected: Counter<ServiceLabel | 'cause'>;
   readonly driftCorrected: Counter<ServiceLabel>;
   /** 1 while the controller holds back a change it applied again and again (a correction loop), else 0. */
   readonly serviceCorrectionLoop: Gauge<ServiceLabel>;
@@ -296,8 +297,8 @@ export function createMetrics(registry: Registry, options: CreateMetricsOptions 
   });
   const driftDetected = new Counter({
     name: name('drift_detected_total'),
-    help: 'Times the service went out of sync with its manifest.',
-    labelNames: SERVICE_LABELS,
+    help: 'Times the service went out of sync with its manifest, by cause: git (a commit) or live (a change outside Git).',
+    labelNames: [...SERVICE_LABELS, 'cause'],
     registers,
   });
   const driftCorrected = new Counter({

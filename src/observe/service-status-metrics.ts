@@ -7,6 +7,10 @@
  */
 import type { ServiceStatus, StatusStore, SyncStatus } from '../controller/status.js';
 import type { Metrics, ServiceIdentity } from './metrics.js';
+import type { DriftCause } from '../events/types.js';
+
+/** Both causes' series exist from a service's first status, so increase() sees the first drift of either. */
+const DRIFT_CAUSES: readonly DriftCause[] = ['git', 'live'];
 
 function identity(status: ServiceStatus): ServiceIdentity {
   return { account: status.account ?? '', region: status.region, cluster: status.cluster, service: status.service };
@@ -22,7 +26,7 @@ function removeSeries(metrics: Metrics, status: ServiceStatus): void {
   metrics.serviceDrift.remove(labels);
   metrics.serviceLastApplySuccess.remove(labels);
   metrics.serviceLastSyncTimestamp.remove(labels);
-  metrics.driftDetected.remove(labels);
+  for (const cause of DRIFT_CAUSES) metrics.driftDetected.remove({ ...labels, cause });
   metrics.driftCorrected.remove(labels);
   metrics.serviceCorrectionLoop.remove(labels);
   metrics.correctionLoops.remove(labels);
@@ -134,14 +138,15 @@ function writeSeries(metrics: Metrics, next: ServiceStatus, previous: ServiceSta
 
   // Counters exist at 0 from the service's first status so increase() sees the first event.
   if (!previous) {
-    metrics.driftDetected.inc(labels, 0);
+    for (const cause of DRIFT_CAUSES) metrics.driftDetected.inc({ ...labels, cause }, 0);
     metrics.driftCorrected.inc(labels, 0);
     if (!looping) metrics.correctionLoops.inc(labels, 0);
   }
   // A pass that found drift and corrected it writes Synced once, saying what it observed.
   const wasOutOfSync = previous?.sync === 'OutOfSync';
   const foundOutOfSync = observedSync === 'OutOfSync';
-  if ((next.sync === 'OutOfSync' || foundOutOfSync) && !wasOutOfSync) metrics.driftDetected.inc(labels);
+  // A record without a cause (written before the cause existed, or by a writer that sets none) counts as git.
+  if ((next.sync === 'OutOfSync' || foundOutOfSync) && !wasOutOfSync) metrics.driftDetected.inc({ ...labels, cause: next.driftCause ?? 'git' });
   if (next.sync === 'Synced' && (wasOutOfSync || foundOutOfSync)) metrics.driftCorrected.inc(labels);
 }
 
@@ -151,7 +156,8 @@ function writeSeries(metrics: Metrics, next: ServiceStatus, previous: ServiceSta
  * the store are written immediately. Returns the unsubscribe function.
  *
  * drift_detected_total counts transitions into OutOfSync (from Synced,
- * Unknown or a new service); drift_corrected_total counts OutOfSync -> Synced.
+ * Unknown or a new service), labelled with the record's driftCause (git or
+ * live); drift_corrected_total counts OutOfSync -> Synced.
  * A pass that finds drift and corrects it writes its status once (Synced)
  * with the sync it observed, and counts as both.
  *

@@ -17,7 +17,7 @@ const CONTRACT: ReadonlyArray<readonly [string, string, readonly string[]]> = [
   ['ecs_gitops_service_drift', 'gauge', ['account', 'region', 'cluster', 'service']],
   ['ecs_gitops_service_last_apply_success', 'gauge', ['account', 'region', 'cluster', 'service']],
   ['ecs_gitops_service_last_sync_timestamp_seconds', 'gauge', ['account', 'region', 'cluster', 'service']],
-  ['ecs_gitops_drift_detected_total', 'counter', ['account', 'region', 'cluster', 'service']],
+  ['ecs_gitops_drift_detected_total', 'counter', ['account', 'region', 'cluster', 'service', 'cause']],
   ['ecs_gitops_drift_corrected_total', 'counter', ['account', 'region', 'cluster', 'service']],
   ['ecs_gitops_service_correction_loop', 'gauge', ['account', 'region', 'cluster', 'service']],
   ['ecs_gitops_correction_loops_total', 'counter', ['account', 'region', 'cluster', 'service']],

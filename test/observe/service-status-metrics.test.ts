@@ -21,6 +21,8 @@ function setup() {
 
 const WEB = { account: '', region: 'eu-west-1', cluster: 'prod', service: 'web' };
 const KEY = 'eu-west-1/prod/web';
+const GIT = { ...WEB, cause: 'git' };
+const LIVE = { ...WEB, cause: 'live' };
 
 describe('bindServiceStatusMetrics', () => {
   it('reads the capacity provider gauges from the store at scrape time, and stops when unbound', async () => {
@@ -93,22 +95,44 @@ describe('bindServiceStatusMetrics', () => {
   it('counts drift detected on entering OutOfSync and corrected on returning to Synced', async () => {
     const { registry, store } = setup();
     store.update(KEY, { sync: 'Synced' }, initial(KEY));
-    expect(await valueOf(registry, 'ecs_gitops_drift_detected_total', WEB)).toBe(0);
-    for (const sync of ['OutOfSync', 'OutOfSync', 'Synced', 'OutOfSync', 'Unknown', 'Synced'] as const) store.update(KEY, { sync });
-    expect(await valueOf(registry, 'ecs_gitops_drift_detected_total', WEB)).toBe(2);
+    expect(await valueOf(registry, 'ecs_gitops_drift_detected_total', GIT)).toBe(0);
+    for (const sync of ['OutOfSync', 'OutOfSync', 'Synced', 'OutOfSync', 'Unknown', 'Synced'] as const) store.update(KEY, { sync, driftCause: 'git' });
+    expect(await valueOf(registry, 'ecs_gitops_drift_detected_total', GIT)).toBe(2);
     expect(await valueOf(registry, 'ecs_gitops_drift_corrected_total', WEB)).toBe(1);
+  });
+
+  it('labels drift detected with its cause (status.driftCause), both causes at 0 from the first status', async () => {
+    const { registry, store } = setup();
+    store.update(KEY, { sync: 'Synced' }, initial(KEY));
+    expect(await valueOf(registry, 'ecs_gitops_drift_detected_total', GIT)).toBe(0);
+    expect(await valueOf(registry, 'ecs_gitops_drift_detected_total', LIVE)).toBe(0);
+    store.update(KEY, { sync: 'OutOfSync', driftCause: 'live' });
+    // Still OutOfSync, now for a commit too: the same drift, not counted again.
+    store.update(KEY, { sync: 'OutOfSync', driftCause: 'git' });
+    store.update(KEY, { sync: 'Synced', driftCause: undefined });
+    store.update(KEY, { sync: 'OutOfSync', driftCause: 'git' });
+    // Found and corrected in one pass: the Synced write carries the cause it corrected.
+    store.update(KEY, { sync: 'Synced', driftCause: undefined });
+    store.apply(KEY, { kind: 'set', patch: { sync: 'Synced', driftCause: 'live' }, initial: initial(KEY), observedSync: 'OutOfSync' });
+    expect(await valueOf(registry, 'ecs_gitops_drift_detected_total', LIVE)).toBe(2);
+    expect(await valueOf(registry, 'ecs_gitops_drift_detected_total', GIT)).toBe(1);
+    expect(await valueOf(registry, 'ecs_gitops_drift_corrected_total', WEB)).toBe(3);
+    // A record that names no cause counts as git.
+    store.update('eu-west-1/prod/api', { sync: 'OutOfSync' }, initial('eu-west-1/prod/api'));
+    expect(await valueOf(registry, 'ecs_gitops_drift_detected_total', { ...WEB, service: 'api', cause: 'git' })).toBe(1);
+    expect(await valueOf(registry, 'ecs_gitops_drift_detected_total', { ...WEB, service: 'api', cause: 'live' })).toBe(0);
   });
 
   it('counts drift found and corrected within one pass (one Synced write that observed OutOfSync) as detected and corrected', async () => {
     const { registry, store } = setup();
     store.update(KEY, { sync: 'Synced' }, initial(KEY));
     store.apply(KEY, { kind: 'set', patch: { sync: 'Synced' }, initial: initial(KEY), observedSync: 'OutOfSync' });
-    expect(await valueOf(registry, 'ecs_gitops_drift_detected_total', WEB)).toBe(1);
+    expect(await valueOf(registry, 'ecs_gitops_drift_detected_total', GIT)).toBe(1);
     expect(await valueOf(registry, 'ecs_gitops_drift_corrected_total', WEB)).toBe(1);
     // Already counted as detected while OutOfSync: the correcting pass counts only the correction.
     store.update(KEY, { sync: 'OutOfSync' });
     store.apply(KEY, { kind: 'set', patch: { sync: 'Synced' }, initial: initial(KEY), observedSync: 'OutOfSync' });
-    expect(await valueOf(registry, 'ecs_gitops_drift_detected_total', WEB)).toBe(2);
+    expect(await valueOf(registry, 'ecs_gitops_drift_detected_total', GIT)).toBe(2);
     expect(await valueOf(registry, 'ecs_gitops_drift_corrected_total', WEB)).toBe(2);
   });
 
