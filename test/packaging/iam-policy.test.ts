@@ -48,7 +48,7 @@ function sourceFiles(dir: string): string[] {
 /** The IAM service prefix of each SDK client package the code loads. */
 const IAM_PREFIX: Readonly<Record<string, string>> = {
   ecs: 'ecs', ecr: 'ecr', 'application-auto-scaling': 'application-autoscaling', cloudwatch: 'cloudwatch', scheduler: 'scheduler',
-  ssm: 'ssm', cloudformation: 'cloudformation', sts: 'sts',
+  ssm: 'ssm', cloudformation: 'cloudformation', sts: 'sts', sns: 'sns',
 };
 
 /**
@@ -64,13 +64,13 @@ const IMPLIED_ACTIONS = ['iam:PassRole', 'iam:CreateServiceLinkedRole', 'cloudwa
 /**
  * `ecs:Xxx`, `ecr:Xxx`, `application-autoscaling:Xxx`, `cloudwatch:Xxx`,
  * `scheduler:Xxx`, `ssm:Xxx`, `cloudformation:Xxx` (the lookups), `sts:Xxx`
- * (environments' roles) for every
+ * (environments' roles), `sns:Xxx` (notifiers' topics) for every
  * `XxxCommand` a run-time (non type-only) import brings in from the SDK.
  * The sandbox is a fake of those services, not a caller.
  */
 function actionsCalledBySource(): Set<string> {
   const found = new Set<string>();
-  const importRe = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-(ecs|ecr|application-auto-scaling|cloudwatch|scheduler|ssm|cloudformation|sts)'/g;
+  const importRe = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-(ecs|ecr|application-auto-scaling|cloudwatch|scheduler|ssm|cloudformation|sts|sns)'/g;
   for (const file of sourceFiles(path.join(root, 'src'))) {
     if (file.includes(`${path.sep}sandbox${path.sep}`)) continue;
     const text = readFileSync(file, 'utf8');
@@ -397,6 +397,8 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
         else if (s.Sid === 'AssumeEnvironmentRoles') expect(s.Resource).toBe('arn:aws:iam::*:role/ecs-gitops-target*');
         // Authorized together with the service, which the owner tag bounds (the test above).
         else if (s.Sid === SERVICE_DEPLOYMENT_SID) expect(s.Resource).toBe('arn:aws:ecs:*:*:service-deployment/*/*/*');
+        // Topics carry no owner tag the controller sets: their name pattern bounds where events go (docs/security.md).
+        else if (s.Sid === 'PublishToNotificationTopics') expect(s.Resource).toBe('arn:aws:sns:*:*:ecs-gitops*');
         else expect(a).toMatch(/^(ecs|ecr|application-autoscaling|cloudwatch|scheduler|ssm|cloudformation):(Describe|List|Get)/);
       }
     }
