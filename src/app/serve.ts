@@ -17,6 +17,7 @@ import { access, constants as fsConstants, mkdir, mkdtemp, rm } from 'node:fs/pr
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { loadManifests, ManifestFileCache } from '../manifests/index.js';
 import type { DesiredNotifier, ManifestSnapshot, SyncMode } from '../manifests/types.js';
 import type { AdoptionPolicy } from '../plan/ownership.js';
@@ -60,7 +61,12 @@ export interface ServeConfig {
   /** Manifests directory inside the repository. */
   readonly path?: string;
   readonly region: string;
-  readonly sandbox?: { readonly seed?: SandboxOptions['seed']; readonly clockSpeed?: number };
+  readonly sandbox?: {
+    readonly seed?: SandboxOptions['seed'];
+    readonly clockSpeed?: number;
+    /** SNS topics (ARNs in the sandbox's own account) created before the controller starts: a quick start's notifier publishes to one. */
+    readonly topics?: readonly string[];
+  };
   readonly listen: ListenAddress;
   /** Bearer token `/api/*` requires (`--api-token-file`); without one the API is open to whoever reaches `listen`. */
   readonly apiToken?: string;
@@ -188,6 +194,14 @@ export async function prepareStateDir(dir: string, origin: StateDirOrigin): Prom
   }
 }
 
+/** Creates an SNS topic in the sandbox (CreateTopic is idempotent): its ARN's Region, the sandbox's own account. */
+async function createSandboxTopic(connection: EcsConnection, topicArn: string): Promise<void> {
+  const match = /^arn:aws:sns:([a-z0-9-]+):\d{12}:([A-Za-z0-9_.-]+)$/.exec(topicArn);
+  if (!match) throw new Error(`not an SNS topic ARN: ${topicArn}`);
+  const [, region, name] = match as unknown as [string, string, string];
+  await connection.snsFor(region).send(new CreateTopicCommand({ Name: name, ...(name.endsWith('.fifo') ? { Attributes: { FifoTopic: 'true' } } : {}) }));
+}
+
 /** Runs until `config.signal` aborts, then drains and resolves. `onStarted` sees the running pieces. */
 export async function serveController(config: ServeConfig, onStarted?: (info: ServeInfo) => void): Promise<void> {
   const { logger } = config;
@@ -222,9 +236,10 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
       accounts, controllerId: config.controllerId,
       onAssumeRole: ({ account, ok }) => metrics.recordAssumeRole(account, ok),
       onAccountAccess: ({ account, region, ok }) => metrics.recordAccountAccess(account, region, ok),
-      ...(config.sandbox ? { sandbox: config.sandbox } : {}),
+      ...(config.sandbox ? { sandbox: { ...(config.sandbox.seed ? { seed: config.sandbox.seed } : {}), ...(config.sandbox.clockSpeed !== undefined ? { clockSpeed: config.sandbox.clockSpeed } : {}) } } : {}),
     });
     cleanups.push(() => connection.close());
+    for (const topicArn of config.sandbox?.topics ?? []) await createSandboxTopic(connection, topicArn);
 
     // Events and notifications. The dispatcher is closed after the controller (pushed before it), the connection after both.
     const eventLog = new EventLog({

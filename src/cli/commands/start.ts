@@ -10,6 +10,7 @@ import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../obs
 import { parseListenAddress } from '../../observe/listen-address.js';
 import type { DesiredEnvironment } from '../../manifests/types.js';
 import { QUICKSTART_SEED } from '../../sandbox/index.js';
+import { QUICKSTART_TOPIC_ARN } from '../../sandbox/quickstart-seed.js';
 import { API_ACCESS_FLAGS, apiAccessFrom, STATE_DIR_FLAG, stateDirFrom } from '../config-flags.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 
@@ -38,6 +39,7 @@ function hint(dir: string, cwd: string, info: ServeInfo, tokenRequired: boolean)
     ...environmentLines(snapshot?.environments ?? []),
     `  status     ${info.url}/api/v1/status${tokenRequired ? ' (send Authorization: Bearer <the --api-token-file token>)' : ''}`,
     `  metrics    ${info.url}/metrics`,
+    `  events     ${info.url}/api/v1/events (notified to ${QUICKSTART_TOPIC_ARN} by ${rel}/notifiers/team.yaml)`,
     '',
     'Try next:',
     `  1. Edit ${rel}/services/web.yaml: change desiredCount: 3 to 5 and save. The change is applied within a second;`,
@@ -81,6 +83,12 @@ function hint(dir: string, cwd: string, info: ServeInfo, tokenRequired: boolean)
     `       curl -X POST ${info.connection.endpoint}/_sandbox/clock -d '{"advanceMs":300000}'`,
     '     Or run rollback instead of continue: ECS rolls back, checkout turns Degraded ("rolled back by hand at T;',
     '     fix or revert in Git") and the controller holds 3.3.0 back until you change the file (put 3.2.0 back).',
+    ` 11. See what the team was told. Each step of a deploy is an event (SyncStarted, Applied, RolloutCompleted,`,
+    '     RolloutFailed, DriftDetected with its cause git or live, DriftCorrected), and the Notifier in',
+    `     ${rel}/notifiers/team.yaml sends the demo cluster's to an SNS topic in the sandbox. After step 1 or 3:`,
+    `       curl -s '${info.url}/api/v1/events?service=eu-west-1/demo/web'`,
+    `       curl -s '${info.connection.endpoint}/_sandbox/sns/messages?topicArn=${QUICKSTART_TOPIC_ARN}'`,
+    '     Uncomment its Slack sink and start again with SLACK_WEBHOOK_URL set to get them in a channel too.',
     '',
     'Press Ctrl-C to stop.',
     '',
@@ -100,7 +108,7 @@ async function run(ctx: CommandContext): Promise<number> {
   await serveController({
     repo: dir,
     region: QUICKSTART_REGION,
-    sandbox: { seed: QUICKSTART_SEED },
+    sandbox: { seed: QUICKSTART_SEED, topics: [QUICKSTART_TOPIC_ARN] },
     listen: parseListenAddress(String(flags.listen)),
     ...apiAccess,
     resyncMs: flags.resync as number,
