@@ -29,7 +29,7 @@ export const NOTIFY_ERROR_CODES = defineErrorCodes({
     hint: 'Check that the receiver is up and reachable from the controller; the log line names the sink, the event and the last reason. ecs_gitops_notifications_total{result="given_up"} counts these.',
   },
   NOTIFY_JOURNAL_CORRUPT: {
-    title: 'the notification journal (<state dir>/notifications.jsonl) had lines that are not journal entries, so it was moved aside and the readable entries kept',
+    title: 'the notification journal (notifications.jsonl in the state dir) had lines that are not journal entries, so it was moved aside and the readable entries kept',
     hint: 'Nothing to do unless it repeats (a disk or a second controller writing the same state dir). Events whose entries were lost may be sent again once; receivers can dedupe on X-Ecs-Gitops-Delivery.',
   },
   NOTIFY_JOURNAL_WRITE_FAILED: {

@@ -74,7 +74,7 @@ export function eventSubject(event: ControllerEvent): string {
   const subject = `[ecs-gitops] ${eventHeadline(event)}${environment}`
     // SNS refuses control characters and a subject over 100 characters.
     .replace(/\p{Cc}/gu, ' ');
-  return subject.length > 100 ? `${subject.slice(0, 99)}…` : subject;
+  return subject.length > 100 ? `${subject.slice(0, 97)}...` : subject;
 }
 
 export interface EventField {

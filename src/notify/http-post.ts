@@ -130,11 +130,11 @@ export function classifyResponse(request: Pick<SinkRequest, 'label' | 'secrets' 
   if (status >= 200 && status < 300) return { kind: 'delivered' };
   const quoted = excerpt(response.body, request.secrets);
   const reason = `${request.label}: HTTP ${status}${quoted ? `: ${quoted}` : ''}`;
-  if (status === 429) {
+  if (status === 429 || status >= 500 || status === 408) {
+    // RFC 9110 lets a 503 (and a 429) say when to come back; any retryable answer that does is taken at its word.
     const afterMs = parseRetryAfter(response.headers.get('retry-after'), (request.now ?? Date.now)());
     return afterMs === undefined ? { kind: 'retry', reason } : { kind: 'retry', reason, afterMs };
   }
-  if (status >= 500 || status === 408) return { kind: 'retry', reason };
   if (status >= 300 && status < 400) return { kind: 'rejected', reason: `${request.label}: HTTP ${status} redirect not followed (point the sink at the final URL)` };
   return { kind: 'rejected', reason };
 }

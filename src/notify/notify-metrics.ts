@@ -1,5 +1,5 @@
 /**
- * The notification metrics (docs/notifications.md#metrics), defined on the
+ * The notification metrics (docs/notifications.md#status-and-metrics), defined on the
  * controller's private registry next to src/observe/metrics.ts. Series of a
  * configured sink are created at 0 (every result for each event type its
  * notifier selects) so `increase()` works from the first scrape; the gauges

@@ -46,7 +46,8 @@ function dispatcher(overrides: Partial<DispatcherOptions> & { journal?: Notifica
   const registry = new Registry();
   const created = createDispatcher({
     journal: createMemoryJournal(),
-    deps: { timeoutMs: 200 },
+    // Long enough for a loaded machine's first request: a timeout sends the event again (as it should), which these counts would see.
+    deps: { timeoutMs: 5000 },
     env: {},
     cwd: process.cwd(),
     logger: log.logger,
@@ -92,7 +93,7 @@ describe('dispatcher', () => {
   it('keeps order through retries: 5xx, a reset and a receiver that hangs are retried, the next event waits', async () => {
     const hook = await receiver();
     hook.script.push({ status: 503 }, 'reset', 'hang');
-    const { dispatcher: d, registry } = dispatcher();
+    const { dispatcher: d, registry } = dispatcher({ deps: { timeoutMs: 1000 } });
     d.configure([notifier('team', { sinks: [{ type: 'webhook', url: hook.url }] })]);
     await d.start();
     const list = events(3);

@@ -8,7 +8,8 @@ import type { Sink } from '../../src/notify/types.js';
 import { VERSION } from '../../src/version.js';
 import { makeEvent, startReceiver, type Receiver } from './receiver.js';
 
-const deps = { timeoutMs: 300 };
+// Long enough for a loaded machine's first request; the hanging receiver's test sets its own.
+const deps = { timeoutMs: 5000 };
 const KEY = 'planted-hmac-key-5b1e';
 const signal = new AbortController().signal;
 let receiver: Receiver;
@@ -83,7 +84,7 @@ describe('slack sink', () => {
 });
 
 describe('answers', () => {
-  const sink = () => createSlackSink('team/slack', { type: 'slack', urlEnv: 'X' }, { url: receiver.url }, deps);
+  const sink = (timeoutMs = deps.timeoutMs) => createSlackSink('team/slack', { type: 'slack', urlEnv: 'X' }, { url: receiver.url }, { timeoutMs });
 
   it.each([
     [{ status: 200 }, { kind: 'delivered' }],
@@ -91,6 +92,7 @@ describe('answers', () => {
     [{ status: 429, headers: { 'retry-after': '7' }, body: 'rate_limited' }, { kind: 'retry', reason: 'team/slack: HTTP 429: rate_limited', afterMs: 7000 }],
     [{ status: 503, body: 'upstream down' }, { kind: 'retry', reason: 'team/slack: HTTP 503: upstream down' }],
     [{ status: 408 }, { kind: 'retry', reason: 'team/slack: HTTP 408' }],
+    [{ status: 503, headers: { 'retry-after': '2' } }, { kind: 'retry', reason: 'team/slack: HTTP 503', afterMs: 2000 }],
     [{ status: 404, body: 'no_service' }, { kind: 'rejected', reason: 'team/slack: HTTP 404: no_service' }],
     [{ status: 301, headers: { location: 'https://elsewhere.test/' } }, { kind: 'rejected', reason: 'team/slack: HTTP 301 redirect not followed (point the sink at the final URL)' }],
   ] as const)('%j is %j', async (answer, result) => {
@@ -101,7 +103,7 @@ describe('answers', () => {
   it('retries a reset and a receiver that does not answer in time', async () => {
     receiver.script.push('reset', 'hang');
     expect(await sink().deliver(makeEvent(), signal)).toEqual({ kind: 'retry', reason: expect.stringMatching(/^team\/slack: (ECONNRESET|UND_ERR_SOCKET|network error)/) as unknown });
-    expect(await sink().deliver(makeEvent(), signal)).toEqual({ kind: 'retry', reason: 'team/slack: no answer within 300 ms' });
+    expect(await sink(300).deliver(makeEvent(), signal)).toEqual({ kind: 'retry', reason: 'team/slack: no answer within 300 ms' });
   });
 
   it('never quotes the URL or its token, even when the answer echoes it', async () => {
