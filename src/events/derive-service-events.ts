@@ -18,6 +18,8 @@ import type { RolloutStatus, ServiceStatus, StatusChange } from '../controller/s
 import { EVENT_MESSAGES, fieldList, oneLine, shortRevision } from './event-messages.js';
 import { eventId, type DriftCause, type NewEvent, type ServicePassFacts } from './types.js';
 
+const FAILED_RESULTS: ReadonlySet<string> = new Set(['failed', 'rolled_back', 'timed_out']);
+
 /** Consecutive error passes before ReconcileFailing. */
 export const DEFAULT_FAILING_AFTER = 3;
 
@@ -29,6 +31,12 @@ export interface ServiceEventMemory {
   readonly failing?: { readonly id: string; readonly code: ErrorCode };
   /** The drift last announced (DriftDetected) and not yet seen gone. */
   readonly drift?: { readonly fingerprint: string; readonly cause: DriftCause };
+  /**
+   * Drifts announced for the service so far (kept across corrections, and across restarts in the state dir): part of
+   * a DriftDetected's id, so the same drift recurring on the same revision after it was corrected (someone scales the
+   * service down by hand every Friday) is announced each time, while one drift seen again is not.
+   */
+  readonly drifts?: number;
 }
 
 export const EMPTY_SERVICE_EVENT_MEMORY: ServiceEventMemory = Object.freeze({ consecutiveErrors: 0 });
@@ -173,22 +181,26 @@ export function deriveServiceEvents(facts: ServicePassFacts, memory: ServiceEven
     // Drift: announced once per fingerprint while it lasts; a live drift seen gone is DriftCorrected.
     const outOfSync = next.sync === 'OutOfSync' || facts.observedSync === 'OutOfSync';
     const cause: DriftCause = next.driftCause ?? 'git';
-    if (outOfSync && !(cause === 'git' && facts.applied.length > 0)) {
+    // After a failed rollout ECS runs the old revision and the content is held: that difference is the rollback
+    // RolloutFailed announced, not a drift of its own.
+    const heldAfterFailedRollout = next.rollout?.result !== undefined && FAILED_RESULTS.has(next.rollout.result);
+    if (outOfSync && !(cause === 'git' && facts.applied.length > 0) && !heldAfterFailedRollout) {
       const diff = facts.observedDiff ?? (next.sync === 'OutOfSync' ? next.diff : previous?.sync === 'OutOfSync' ? previous.diff : []);
       const fingerprint = driftFingerprint(diff, facts.applied);
       if (after.drift?.fingerprint !== fingerprint) {
+        const drifts = (after.drifts ?? 0) + 1;
         events.push({
-          ...fields, type: 'DriftDetected', revision: facts.revision, at: facts.at, cause, discriminator: fingerprint,
+          ...fields, type: 'DriftDetected', revision: facts.revision, at: facts.at, cause, discriminator: `${fingerprint}:${drifts}`,
           message: oneLine(EVENT_MESSAGES.DriftDetected(label, shortRevision(facts.revision), cause, fieldList(diff))),
         });
-        after = { ...after, drift: { fingerprint, cause } };
+        after = { ...after, drift: { fingerprint: `${fingerprint}`, cause }, drifts };
       }
     }
     if (next.sync === 'Synced' && after.drift) {
       if (after.drift.cause === 'live') {
         const diff = facts.observedDiff ?? (previous?.sync === 'OutOfSync' ? previous.diff : []);
         events.push({
-          ...fields, type: 'DriftCorrected', revision: facts.revision, at: facts.at, cause: 'live', discriminator: after.drift.fingerprint,
+          ...fields, type: 'DriftCorrected', revision: facts.revision, at: facts.at, cause: 'live', discriminator: `${after.drift.fingerprint}:${after.drifts ?? 0}`,
           message: oneLine(EVENT_MESSAGES.DriftCorrected(label, fieldList(diff))),
         });
       }

@@ -31,6 +31,24 @@ export interface OpenDeployStore {
   remove(service: string): Promise<void>;
   /** Resolves once every change so far is on disk. */
   flush(): Promise<void>;
+  /** The service's drift count and the drift announced and not yet corrected (derive-service-events.ts ServiceEventMemory). */
+  drift(service: string): DriftRecord | undefined;
+  /** Records it (written with the next change, at once); undefined forgets the service. */
+  putDrift(service: string, record: DriftRecord | undefined): Promise<void>;
+}
+
+/** What a restarted controller needs to neither repeat an announced drift nor swallow a recurring one. */
+export interface DriftRecord {
+  readonly drifts: number;
+  readonly drift?: { readonly fingerprint: string; readonly cause: 'git' | 'live' };
+}
+
+function isDriftRecord(value: unknown): value is DriftRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  if (typeof v['drifts'] !== 'number') return false;
+  const drift = v['drift'] as Record<string, unknown> | undefined;
+  return drift === undefined || (typeof drift === 'object' && drift !== null && typeof drift['fingerprint'] === 'string' && (drift['cause'] === 'git' || drift['cause'] === 'live'));
 }
 
 export interface OpenDeployStoreOptions {
@@ -50,7 +68,7 @@ function isOpenDeploy(value: unknown): value is OpenDeploy {
 }
 
 /** The deploys in a file's text, or why it is not an open-deploys file. */
-export function parseOpenDeploys(text: string): { readonly deploys: OpenDeploy[] } | { readonly problem: string } {
+export function parseOpenDeploys(text: string): { readonly deploys: OpenDeploy[]; readonly drifts: Record<string, DriftRecord> } | { readonly problem: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -64,7 +82,12 @@ export function parseOpenDeploys(text: string): { readonly deploys: OpenDeploy[]
   if (!Array.isArray(deploys)) return { problem: 'expected "deploys" to be a list' };
   const bad = deploys.findIndex((d) => !isOpenDeploy(d));
   if (bad >= 0) return { problem: `deploys[${bad}] is not an open deploy (service, revision, contentHash, startedAt, applied)` };
-  return { deploys: deploys as OpenDeploy[] };
+  // `drifts` came later: a file without it is a file from before, with no drift to remember.
+  const drifts = (parsed as { drifts?: unknown }).drifts ?? {};
+  if (typeof drifts !== 'object' || drifts === null || Array.isArray(drifts)) return { problem: 'expected "drifts" to be an object' };
+  const badDrift = Object.entries(drifts).find(([, d]) => !isDriftRecord(d));
+  if (badDrift) return { problem: `drifts[${JSON.stringify(badDrift[0])}] is not a drift record (drifts, drift)` };
+  return { deploys: deploys as OpenDeploy[], drifts: drifts as Record<string, DriftRecord> };
 }
 
 /** Opens the store, reading back what an earlier process left (memory only without a dir). */
@@ -72,6 +95,7 @@ export async function openDeployStore(options: OpenDeployStoreOptions = {}): Pro
   const logger = options.logger ?? silentLogger();
   const clock = options.clock ?? systemClock;
   const deploys = new Map<string, OpenDeploy>();
+  const drifts = new Map<string, DriftRecord>();
   const dir = options.dir;
   const file = dir !== undefined ? path.join(dir, OPEN_DEPLOYS_FILE) : undefined;
 
@@ -87,6 +111,7 @@ export async function openDeployStore(options: OpenDeployStoreOptions = {}): Pro
       const parsed = parseOpenDeploys(text);
       if ('deploys' in parsed) {
         for (const d of parsed.deploys) deploys.set(d.service, d);
+        for (const [service, d] of Object.entries(parsed.drifts)) drifts.set(service, d);
       } else {
         const aside = `${file}.corrupt-${new Date(clock.now()).toISOString().replace(/[:.]/g, '-')}`;
         await rename(file, aside);
@@ -97,11 +122,15 @@ export async function openDeployStore(options: OpenDeployStoreOptions = {}): Pro
   }
 
   let writing: Promise<void> = Promise.resolve();
+  /** A write queued and not yet begun: later changes ride on it (a mass apply makes one write per fsync, not one per service). */
+  let queued: Promise<void> | undefined;
   const persist = (): Promise<void> => {
     if (dir === undefined || file === undefined) return Promise.resolve();
-    // Chained: each write takes the map as it is when it runs, so the last write holds every change.
-    writing = writing.then(async () => {
-      const body = `${JSON.stringify({ version: FORMAT_VERSION, deploys: [...deploys.values()] }, null, 2)}\n`;
+    if (queued) return queued;
+    // Chained: each write takes the maps as they are when it begins, so the last write holds every change.
+    queued = writing.then(async () => {
+      queued = undefined;
+      const body = `${JSON.stringify({ version: FORMAT_VERSION, deploys: [...deploys.values()], drifts: Object.fromEntries(drifts) })}\n`;
       const temp = `${file}.tmp-${process.pid}`;
       try {
         const handle = await open(temp, 'w', 0o600);
@@ -125,7 +154,8 @@ export async function openDeployStore(options: OpenDeployStoreOptions = {}): Pro
         logger.error({ file, err: err instanceof Error ? err.message : String(err) }, `open deploys file ${file} could not be written; deploys go on, but one under way at a restart may not be announced to its end`);
       }
     });
-    return writing;
+    writing = queued;
+    return queued;
   };
 
   return {
@@ -140,5 +170,12 @@ export async function openDeployStore(options: OpenDeployStoreOptions = {}): Pro
       return persist();
     },
     flush: () => writing,
+    drift: (service) => drifts.get(service),
+    putDrift(service, record) {
+      if (record === undefined) {
+        if (!drifts.delete(service)) return writing;
+      } else drifts.set(service, Object.freeze({ ...record }));
+      return persist();
+    },
   };
 }

@@ -44,6 +44,13 @@ export function createEventRecorder(options: EventRecorderOptions): ControllerEv
     void what?.catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'open deploys could not be updated'));
   };
 
+  /** A service's first pass in this process starts from the drift memory an earlier process left (open-deploys.ts). */
+  function seeded(service: string): ServiceEventMemory {
+    const record = store?.drift(service);
+    if (!record) return EMPTY_SERVICE_EVENT_MEMORY;
+    return { ...EMPTY_SERVICE_EVENT_MEMORY, drifts: record.drifts, ...(record.drift ? { drift: record.drift } : {}) };
+  }
+
   /** Keeps the service's open deploy in step with what the pass's events say. */
   function trackOpenDeploy(facts: ServicePassFacts, events: readonly NewEvent[]): void {
     if (!store) return;
@@ -91,9 +98,15 @@ export function createEventRecorder(options: EventRecorderOptions): ControllerEv
     },
 
     recordServicePass(facts) {
-      const { events, memory } = deriveServiceEvents(facts, memories.get(facts.key) ?? EMPTY_SERVICE_EVENT_MEMORY, derive);
+      const before = memories.get(facts.key) ?? seeded(facts.key);
+      const { events, memory } = deriveServiceEvents(facts, before, derive);
       if (facts.next) memories.set(facts.key, memory);
       else memories.delete(facts.key);
+      if (store && (memory.drifts !== before.drifts || memory.drift !== before.drift || !facts.next)) {
+        persisted(store.putDrift(facts.key, facts.next && memory.drifts !== undefined
+          ? { drifts: memory.drifts, ...(memory.drift ? { drift: memory.drift } : {}) }
+          : undefined));
+      }
       for (const event of events) log.append(event);
       trackOpenDeploy(facts, events);
       // The record went: so do its ring and memory (bounded by the services managed).
@@ -101,7 +114,8 @@ export function createEventRecorder(options: EventRecorderOptions): ControllerEv
     },
 
     recordPrune(prune: PruneStatus) {
-      if (!prune.blocked) return;
+      // Pruning switched off is a choice, not news: the orphans are in status and prune_blocked_total counts them.
+      if (!prune.blocked || prune.blocked.reason === 'disabled') return;
       const candidates = [...prune.candidates].sort();
       log.append({
         type: 'PruneBlocked', revision: prune.revision ?? 'unversioned', at: prune.at,

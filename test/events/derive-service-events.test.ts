@@ -229,3 +229,12 @@ describe('deriveServiceEvents property', () => {
     }));
   });
 });
+
+describe('drift after a failed rollout', () => {
+  it('the held, rolled-back content is not announced as drift (RolloutFailed said it)', () => {
+    const failed: RolloutStatus = { ...started, state: 'ROLLBACK_SUCCESSFUL', result: 'rolled_back', reason: 'tasks failed to start' };
+    const held = status({ sync: 'OutOfSync', driftCause: 'live', health: 'Degraded', rollout: failed, diff: desiredCountDrift });
+    const { events } = deriveServiceEvents(facts({ previous: held, next: held }), EMPTY_SERVICE_EVENT_MEMORY);
+    expect(types(events)).toEqual([]);
+  });
+});

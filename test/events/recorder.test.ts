@@ -113,3 +113,47 @@ describe('createEventRecorder', () => {
     expect(restarted.openDeploys().map((d) => d.service)).toEqual([KEY]);
   });
 });
+
+describe('drifts across corrections and restarts', () => {
+  const drifted = status({ sync: 'OutOfSync', driftCause: 'live', diff: [{ pointer: '/spec/desiredCount', kind: 'changed', scope: 'service', desired: 2, live: 5 }] });
+  const corrected = (previous: ServiceStatus) => pass({ previous, next: status(), observedSync: 'OutOfSync', applied: ['updateService'], observedDiff: drifted.diff });
+
+  it('the same drift recurring on the same revision after a correction is announced again, with a new id', async () => {
+    const { log, recorder } = await setUp();
+    recorder.recordServicePass(pass({ next: drifted }));
+    recorder.recordServicePass(corrected(drifted));
+    recorder.recordServicePass(pass({ next: drifted }));
+    const detected = log.query({ types: ['DriftDetected'] });
+    expect(detected).toHaveLength(2);
+    expect(new Set(detected.map((e) => e.id)).size).toBe(2);
+    expect(log.query({ types: ['DriftCorrected'] })).toHaveLength(1);
+  });
+
+  it('a restarted recorder on the same state dir does not announce the drift it already announced, and does announce the next one', async () => {
+    const { dir, log, store, recorder } = await setUp();
+    recorder.recordServicePass(pass({ next: drifted }));
+    recorder.recordServicePass(corrected(drifted));
+    recorder.recordServicePass(pass({ next: drifted }));
+    await store.flush();
+    const announced = log.query({ types: ['DriftDetected'] }).map((e) => e.id);
+
+    const log2 = new EventLog();
+    const recorder2 = createEventRecorder({ log: log2, openDeploys: await openDeployStore({ dir }) });
+    // The first pass after the restart sees the second drift still there (no previous status in this process).
+    recorder2.recordServicePass(pass({ previous: undefined, next: drifted }));
+    expect(log2.query({ types: ['DriftDetected'] })).toEqual([]);
+    recorder2.recordServicePass(corrected(drifted));
+    recorder2.recordServicePass(pass({ next: drifted }));
+    const third = log2.query({ types: ['DriftDetected'] });
+    expect(third).toHaveLength(1);
+    expect(announced).not.toContain(third[0]!.id);
+  });
+
+  it('pruning switched off is not an event; a prune held back by a guard is', async () => {
+    const { log, recorder } = await setUp();
+    recorder.recordPrune({ at: AT, revision: REV, candidates: ['eu-west-1/prod/old'], deleted: [], blocked: { reason: 'disabled', message: 'pruning is off' } });
+    expect(log.query()).toEqual([]);
+    recorder.recordPrune({ at: AT, revision: REV, candidates: ['eu-west-1/prod/old'], deleted: [], blocked: { reason: 'too_many', message: '9 services > --max-prune 5' } });
+    expect(log.query().map((e) => e.type)).toEqual(['PruneBlocked']);
+  });
+});

@@ -111,6 +111,8 @@ export interface ServiceDecision {
   readonly newlyUnverified?: readonly UnverifiedImage[];
   /** With an act that succeeded: the sync found before acting (drift found and corrected in one pass). */
   readonly observedSync?: ServiceStatus['sync'];
+  /** With observedSync: the diff found before acting (a drift corrected in one pass; its event names the fields). */
+  readonly observedDiff?: ServiceStatus['diff'];
   /** ECS actions the act step performed. */
   readonly applied?: readonly (ActionKind | ScalingActionKind)[];
   /** What would make (or made) the service OutOfSync this pass; written as status.driftCause when it is (withDriftCause). */
@@ -505,7 +507,7 @@ function settleAct(input: ServiceDecisionInput, decision: ServiceDecision, acted
   }
   const { result } = acted;
   const rest: Omit<ServiceDecision, 'result'> = decision.patch.sync !== undefined
-    ? { ...settled, applied: result.performed, observedSync: decision.patch.sync }
+    ? { ...settled, applied: result.performed, observedSync: decision.patch.sync, ...(decision.patch.diff ? { observedDiff: decision.patch.diff } : {}) }
     : { ...settled, applied: result.performed };
   const desired = act.policy?.desired ?? input.desired;
   let memory = decision.memory;

@@ -403,8 +403,7 @@ function toOutcome(desired: DesiredService, settled: ServiceDecision, previous: 
   const initial = initialStatus(desired, decision.mode);
   const patch: Partial<ServiceStatus> = { mode: decision.mode, source: desired.source.file, ...decision.patch };
   // One object per pass, filled in (this runs for every service of every resync).
-  // resumedDeploy: ReconcileOutcome's (src/controller/reconciler.ts), declared here too until every checkout has it.
-  const outcome: { -readonly [K in keyof ReconcileOutcome]: ReconcileOutcome[K] } & { resumedDeploy?: boolean } = {
+  const outcome: { -readonly [K in keyof ReconcileOutcome]: ReconcileOutcome[K] } = {
     result: decision.result,
     status: decision.observedSync !== undefined && decision.observedSync !== patch.sync
       ? { kind: 'set', patch, initial, observedSync: decision.observedSync }
@@ -416,6 +415,7 @@ function toOutcome(desired: DesiredService, settled: ServiceDecision, previous: 
   if (decision.rollout) outcome.rollout = decision.rollout;
   if (decision.applied) outcome.applied = decision.applied;
   if (decision.resumedDeploy) outcome.resumedDeploy = true;
+  if (decision.observedSync !== undefined && decision.observedSync !== patch.sync && decision.observedDiff) outcome.observedDiff = decision.observedDiff;
   const notes = serviceNotes(decision, patch, previous ?? initial);
   if (notes && extraNotes) outcome.notes = [...extraNotes, ...notes];
   else if (notes ?? extraNotes) outcome.notes = notes ?? extraNotes;
