@@ -64,6 +64,16 @@ async function startPlainReceiver(simNow: () => number): Promise<{ url: string; 
   };
 }
 
+/** The webhook body's fields this test reads. */
+interface WebhookEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly revision: string;
+  readonly message: string;
+  readonly cause?: string;
+  readonly deploymentId?: string;
+}
+
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
     cwd, encoding: 'utf8',
@@ -125,7 +135,7 @@ describe('notifications: the quick-start story through every sink', () => {
     const expected = Buffer.from(`sha256=${createHmac('sha256', HMAC_KEY).update(a.raw, 'utf8').digest('hex')}`);
     const got = Buffer.from(String(a.headers['x-ecs-gitops-signature'] ?? ''));
     if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new Error(`bad signature on ${a.raw}`);
-    return { ...(JSON.parse(a.raw) as Record<string, string>), simAt: a.simAt };
+    return { ...(JSON.parse(a.raw) as WebhookEvent), simAt: a.simAt };
   });
   const hookTypes = () => hookEvents().map((e) => e.type);
 
