@@ -37,6 +37,8 @@ export interface ServiceEventMemory {
    * service down by hand every Friday) is announced each time, while one drift seen again is not.
    */
   readonly drifts?: number;
+  /** Failing spells announced so far (kept like `drifts`): part of ReconcileFailing's id, so a second spell with the same code on one revision is announced too. */
+  readonly spells?: number;
 }
 
 export const EMPTY_SERVICE_EVENT_MEMORY: ServiceEventMemory = Object.freeze({ consecutiveErrors: 0 });
@@ -233,12 +235,13 @@ export function deriveServiceEvents(facts: ServicePassFacts, memory: ServiceEven
     if (after.consecutiveErrors >= failingAfter && !after.failing) {
       const error = facts.error ?? next?.lastError;
       const code: ErrorCode = error?.code ?? 'CONTROLLER_APPLY_FAILED';
+      const spells = (after.spells ?? 0) + 1;
       const event: NewEvent = {
-        ...fields, type: 'ReconcileFailing', revision: facts.revision, at: facts.at, code, discriminator: code,
+        ...fields, type: 'ReconcileFailing', revision: facts.revision, at: facts.at, code, discriminator: `${code}:${spells}`,
         message: oneLine(EVENT_MESSAGES.ReconcileFailing(label, after.consecutiveErrors, code, error?.message ?? 'no message')),
       };
       events.push(event);
-      after = { ...after, failing: { id: eventId(event), code } };
+      after = { ...after, failing: { id: eventId(event), code }, spells };
     }
   } else {
     if (after.failing) {

@@ -37,18 +37,26 @@ export interface OpenDeployStore {
   putDrift(service: string, record: DriftRecord | undefined): Promise<void>;
 }
 
-/** What a restarted controller needs to neither repeat an announced drift nor swallow a recurring one. */
+/**
+ * What a restarted controller needs to neither repeat an announced drift or failing spell nor swallow a recurring one
+ * (derive-service-events.ts ServiceEventMemory: the counts, and what is announced and not yet over).
+ */
 export interface DriftRecord {
-  readonly drifts: number;
+  readonly drifts?: number;
   readonly drift?: { readonly fingerprint: string; readonly cause: 'git' | 'live' };
+  readonly spells?: number;
+  readonly failing?: { readonly id: string; readonly code: string };
 }
 
 function isDriftRecord(value: unknown): value is DriftRecord {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  if (typeof v['drifts'] !== 'number') return false;
+  const optionalCount = (k: string) => v[k] === undefined || typeof v[k] === 'number';
+  if (!optionalCount('drifts') || !optionalCount('spells')) return false;
   const drift = v['drift'] as Record<string, unknown> | undefined;
-  return drift === undefined || (typeof drift === 'object' && drift !== null && typeof drift['fingerprint'] === 'string' && (drift['cause'] === 'git' || drift['cause'] === 'live'));
+  const failing = v['failing'] as Record<string, unknown> | undefined;
+  return (drift === undefined || (typeof drift === 'object' && drift !== null && typeof drift['fingerprint'] === 'string' && (drift['cause'] === 'git' || drift['cause'] === 'live')))
+    && (failing === undefined || (typeof failing === 'object' && failing !== null && typeof failing['id'] === 'string' && typeof failing['code'] === 'string'));
 }
 
 export interface OpenDeployStoreOptions {
@@ -86,7 +94,7 @@ export function parseOpenDeploys(text: string): { readonly deploys: OpenDeploy[]
   const drifts = (parsed as { drifts?: unknown }).drifts ?? {};
   if (typeof drifts !== 'object' || drifts === null || Array.isArray(drifts)) return { problem: 'expected "drifts" to be an object' };
   const badDrift = Object.entries(drifts).find(([, d]) => !isDriftRecord(d));
-  if (badDrift) return { problem: `drifts[${JSON.stringify(badDrift[0])}] is not a drift record (drifts, drift)` };
+  if (badDrift) return { problem: `drifts[${JSON.stringify(badDrift[0])}] is not a drift record (drifts, drift, spells, failing)` };
   return { deploys: deploys as OpenDeploy[], drifts: drifts as Record<string, DriftRecord> };
 }
 

@@ -14,7 +14,8 @@ import type { PruneStatus } from '../controller/status.js';
 import { deriveServiceEvents, EMPTY_SERVICE_EVENT_MEMORY, eventServiceFields, type ServiceEventMemory } from './derive-service-events.js';
 import { EVENT_MESSAGES, oneLine, shortRevision } from './event-messages.js';
 import type { EventLog } from './event-log.js';
-import type { OpenDeployStore } from './open-deploys.js';
+import type { DriftRecord, OpenDeployStore } from './open-deploys.js';
+import type { ErrorCode } from '../errors/index.js';
 import type { EventRecorder, NewEvent, OpenDeploy, ServicePassFacts } from './types.js';
 import { createHash } from 'node:crypto';
 
@@ -48,7 +49,24 @@ export function createEventRecorder(options: EventRecorderOptions): ControllerEv
   function seeded(service: string): ServiceEventMemory {
     const record = store?.drift(service);
     if (!record) return EMPTY_SERVICE_EVENT_MEMORY;
-    return { ...EMPTY_SERVICE_EVENT_MEMORY, drifts: record.drifts, ...(record.drift ? { drift: record.drift } : {}) };
+    return {
+      ...EMPTY_SERVICE_EVENT_MEMORY,
+      ...(record.drifts !== undefined ? { drifts: record.drifts } : {}),
+      ...(record.drift ? { drift: record.drift } : {}),
+      ...(record.spells !== undefined ? { spells: record.spells } : {}),
+      ...(record.failing ? { failing: { id: record.failing.id, code: record.failing.code as ErrorCode } } : {}),
+    };
+  }
+
+  /** The part of a service's memory a restart needs; undefined when there is nothing to keep. */
+  function remembered(memory: ServiceEventMemory): DriftRecord | undefined {
+    const record: DriftRecord = {
+      ...(memory.drifts !== undefined ? { drifts: memory.drifts } : {}),
+      ...(memory.drift ? { drift: memory.drift } : {}),
+      ...(memory.spells !== undefined ? { spells: memory.spells } : {}),
+      ...(memory.failing ? { failing: memory.failing } : {}),
+    };
+    return Object.keys(record).length > 0 ? record : undefined;
   }
 
   /** Keeps the service's open deploy in step with what the pass's events say. */
@@ -102,10 +120,8 @@ export function createEventRecorder(options: EventRecorderOptions): ControllerEv
       const { events, memory } = deriveServiceEvents(facts, before, derive);
       if (facts.next) memories.set(facts.key, memory);
       else memories.delete(facts.key);
-      if (store && (memory.drifts !== before.drifts || memory.drift !== before.drift || !facts.next)) {
-        persisted(store.putDrift(facts.key, facts.next && memory.drifts !== undefined
-          ? { drifts: memory.drifts, ...(memory.drift ? { drift: memory.drift } : {}) }
-          : undefined));
+      if (store && (memory.drifts !== before.drifts || memory.drift !== before.drift || memory.spells !== before.spells || memory.failing !== before.failing || !facts.next)) {
+        persisted(store.putDrift(facts.key, facts.next ? remembered(memory) : undefined));
       }
       for (const event of events) log.append(event);
       trackOpenDeploy(facts, events);

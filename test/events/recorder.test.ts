@@ -157,3 +157,27 @@ describe('drifts across corrections and restarts', () => {
     expect(log.query().map((e) => e.type)).toEqual(['PruneBlocked']);
   });
 });
+
+describe('failing spells across restarts', () => {
+  const error = { code: 'CONTROLLER_APPLY_FAILED' as const, message: 'AccessDenied', at: AT };
+  const failingPass = () => pass({ result: 'error', error, next: status({ lastError: error }) });
+
+  it('a second failing spell with the same code on one revision is announced, and a restart in a spell ends it with ReconcileRecovered once', async () => {
+    const { dir, log, store, recorder } = await setUp();
+    for (let i = 0; i < 3; i++) recorder.recordServicePass(failingPass());
+    recorder.recordServicePass(pass({}));
+    for (let i = 0; i < 3; i++) recorder.recordServicePass(failingPass());
+    expect(log.query({ types: ['ReconcileFailing'] })).toHaveLength(2);
+    expect(log.query({ types: ['ReconcileRecovered'] })).toHaveLength(1);
+    await store.flush();
+
+    const log2 = new EventLog();
+    const recorder2 = createEventRecorder({ log: log2, openDeploys: await openDeployStore({ dir }) });
+    for (let i = 0; i < 3; i++) recorder2.recordServicePass({ ...failingPass(), previous: undefined });
+    expect(log2.query({ types: ['ReconcileFailing'] })).toEqual([]);
+    recorder2.recordServicePass(pass({}));
+    const recovered = log2.query({ types: ['ReconcileRecovered'] });
+    expect(recovered).toHaveLength(1);
+    expect(log.query({ types: ['ReconcileRecovered'] }).map((e) => e.id)).not.toContain(recovered[0]!.id);
+  });
+});
