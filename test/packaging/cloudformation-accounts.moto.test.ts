@@ -1,7 +1,7 @@
 /**
  * Many accounts (docs/deploy.md#many-accounts): the controller's stack with
  * ManageOwnAccount=false narrows its role to sts:AssumeRole on the
- * environments' roles, and deploy/cloudformation/ecs-gitops-target-role.yaml
+ * environments' roles and sns:Publish on the notification topics, and deploy/cloudformation/ecs-gitops-target-role.yaml
  * creates, in each target account, the role it assumes: trusted only by the
  * controller's role with the external ID, holding the controller's permissions
  * for that account. The templates are resolved and put to IAM's evaluation
@@ -31,8 +31,13 @@ const assumeOnlyPolicy = loadJson<PolicyDocument>('deploy/iam/ecs-gitops-control
 const targetPolicy = loadJson<PolicyDocument>('deploy/iam/ecs-gitops-target-role-policy.json');
 const targetTrust = loadJson<TrustDocument>('deploy/iam/ecs-gitops-target-role-trust.json');
 
-const withoutAssume = (document: PolicyDocument): PolicyDocument =>
-  ({ ...document, Statement: document.Statement.filter((s) => s.Sid !== 'AssumeEnvironmentRoles') });
+/**
+ * What the controller does with its own credentials whatever account it manages: it assumes the
+ * environments' roles and publishes notifications (docs/notifications.md); a target role does neither.
+ */
+const CONTROLLER_ONLY_SIDS: readonly string[] = ['PublishToNotificationTopics', 'AssumeEnvironmentRoles'];
+const withoutControllerOnly = (document: PolicyDocument): PolicyDocument =>
+  ({ ...document, Statement: document.Statement.filter((s) => !CONTROLLER_ONLY_SIDS.includes(s.Sid ?? '')) });
 const allowed = (statements: readonly PolicyStatement[], action: string, resource: string, context: Record<string, string> = {}) =>
   allowingStatements(statements, { action, resource, context }).length > 0;
 const trusts = (statements: readonly TrustStatement[], principal: string, context: Record<string, string>) =>
@@ -52,20 +57,36 @@ describe('deploy/cloudformation/ecs-gitops.yaml: ManageOwnAccount and TargetRole
     expect(rolePolicy(template, 'TaskRole', { ManageOwnAccount: 'false' }, '*')).toEqual(assumeOnlyPolicy);
   });
 
-  it('assumes exactly the TargetRoleArns when given, and the same statement whether or not it manages its own account', () => {
+  it('assumes exactly the TargetRoleArns when given, and the same statements whether or not it manages its own account', () => {
     const arns = 'arn:aws:iam::222222222222:role/ecs-gitops-target,arn:aws:iam::333333333333:role/ecs-gitops-target';
     const cases: Record<string, string>[] = [{}, { TargetRoleArns: arns }, { TargetRoleNamePattern: 'gitops-*' }, { ...CUSTOM, TargetRoleArns: arns }];
     for (const given of cases) {
       const narrowed = rolePolicy(template, 'TaskRole', { ...given, ManageOwnAccount: 'false' }, '123456789012').Statement;
       const full = rolePolicy(template, 'TaskRole', given, '123456789012').Statement;
-      expect(narrowed, JSON.stringify(given)).toEqual(full.filter((s) => s.Sid === 'AssumeEnvironmentRoles'));
+      expect(narrowed, JSON.stringify(given)).toEqual(full.filter((s) => CONTROLLER_ONLY_SIDS.includes(s.Sid ?? '')));
     }
     const narrowed = rolePolicy(template, 'TaskRole', { ManageOwnAccount: 'false', TargetRoleArns: arns }, '123456789012').Statement;
-    expect(narrowed).toEqual([{ Sid: 'AssumeEnvironmentRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: arns.split(',') }]);
+    expect(narrowed).toEqual([
+      { Sid: 'PublishToNotificationTopics', Effect: 'Allow', Action: ['sns:Publish'], Resource: 'arn:aws:sns:*:123456789012:ecs-gitops*' },
+      { Sid: 'AssumeEnvironmentRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: arns.split(',') },
+    ]);
     expect(allowed(narrowed, 'sts:AssumeRole', 'arn:aws:iam::333333333333:role/ecs-gitops-target')).toBe(true);
     // A role of the right name in an account not listed is not assumed.
     expect(allowed(narrowed, 'sts:AssumeRole', 'arn:aws:iam::444444444444:role/ecs-gitops-target')).toBe(false);
     expect(allowed(narrowed, 'ecs:UpdateService', 'arn:aws:ecs:eu-west-1:123456789012:service/prod/web', { 'aws:ResourceTag/ecs-gitops/managed-by': 'ecs-gitops' })).toBe(false);
+    // Notifications go out with the controller's own credentials, to topics of its own account only.
+    expect(allowed(narrowed, 'sns:Publish', 'arn:aws:sns:eu-west-1:123456789012:ecs-gitops-deploys')).toBe(true);
+    expect(allowed(narrowed, 'sns:Publish', 'arn:aws:sns:eu-west-1:222222222222:ecs-gitops-deploys')).toBe(false);
+    expect(allowed(narrowed, 'sns:Publish', 'arn:aws:sns:eu-west-1:123456789012:billing-alerts')).toBe(false);
+  });
+
+  it('publishes only to topics matching NotificationTopicNamePattern, in both branches', () => {
+    for (const manage of ['true', 'false']) {
+      const statements = rolePolicy(template, 'TaskRole', { ManageOwnAccount: manage, NotificationTopicNamePattern: 'team-a-*' }, '123456789012').Statement;
+      expect(allowed(statements, 'sns:Publish', 'arn:aws:sns:eu-west-1:123456789012:team-a-deploys'), manage).toBe(true);
+      expect(allowed(statements, 'sns:Publish', 'arn:aws:sns:eu-west-1:123456789012:ecs-gitops-deploys'), manage).toBe(false);
+      expect(allowed(statements, 'sns:CreateTopic', 'arn:aws:sns:eu-west-1:123456789012:team-a-deploys'), manage).toBe(false);
+    }
   });
 
   it('outputs the role ARN the target stacks take as ControllerRoleArn', () => {
@@ -108,14 +129,14 @@ describe('deploy/cloudformation/ecs-gitops-target-role.yaml (static)', () => {
   it('is deploy/iam/ecs-gitops-target-role-trust.json and -policy.json with the example parameters', () => {
     expect(roleTrust(template, 'TargetRole', EXAMPLE, '*')).toEqual(targetTrust);
     expect(rolePolicy(template, 'TargetRole', EXAMPLE, '*')).toEqual(targetPolicy);
-    expect(targetPolicy).toEqual(withoutAssume(controllerPolicy));
+    expect(targetPolicy).toEqual(withoutControllerOnly(controllerPolicy));
   });
 
-  it('holds the controller stack\'s own-account policy without sts:AssumeRole, for the same parameters', () => {
+  it('holds the controller stack\'s own-account policy without sts:AssumeRole and sns:Publish, for the same parameters', () => {
     const cases: Record<string, string>[] = [{}, CUSTOM, { ControllerId: 'x', ManagedClusterNamePattern: 'payments' }];
     for (const given of cases) {
       expect(rolePolicy(template, 'TargetRole', { ...EXAMPLE, ...given }, '222222222222'), JSON.stringify(given))
-        .toEqual(withoutAssume(rolePolicy(controllerStack.template, 'TaskRole', given, '222222222222')));
+        .toEqual(withoutControllerOnly(rolePolicy(controllerStack.template, 'TaskRole', given, '222222222222')));
     }
   });
 
@@ -189,11 +210,14 @@ describe.skipIf(motoEndpoint() === null)('two accounts in moto: the controller s
     expect(targetRoleArn).toBe(`arn:aws:iam::${prodAccount.accountId}:role/ecs-gitops-target`);
   });
 
-  it('leaves the controller\'s role only sts:AssumeRole on the target role: no ECS write, no lookup of its own', async () => {
+  it('leaves the controller\'s role only sts:AssumeRole on the target role and sns:Publish on its own topics: no ECS write, no lookup of its own', async () => {
     const roleName = controllerRoleArn.split('/').pop() ?? '';
     const stored = storedPolicyDocument<PolicyDocument>(
       await motoQuery(controllerAccount, 'iam', 'GetRolePolicy', '2010-05-08', { RoleName: roleName, PolicyName: 'ecs-gitops-controller' }), 'PolicyDocument');
-    expect(stored.Statement).toEqual([{ Sid: 'AssumeEnvironmentRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [targetRoleArn] }]);
+    expect(stored.Statement).toEqual([
+      { Sid: 'PublishToNotificationTopics', Effect: 'Allow', Action: ['sns:Publish'], Resource: `arn:aws:sns:*:${controllerAccount.accountId}:ecs-gitops*` },
+      { Sid: 'AssumeEnvironmentRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [targetRoleArn] },
+    ]);
     expect(allowed(stored.Statement, 'sts:AssumeRole', targetRoleArn)).toBe(true);
     const service = `arn:aws:ecs:${region}:${controllerAccount.accountId}:service/prod-eu/web`;
     expect(allowed(stored.Statement, 'ecs:UpdateService', service, { 'aws:ResourceTag/ecs-gitops/managed-by': 'ecs-gitops' })).toBe(false);

@@ -419,14 +419,18 @@ describe('deploy/iam: the target role and the narrowed controller role', () => {
   const PROD_SERVICE = 'arn:aws:ecs:eu-west-1:222222222222:service/prod/web';
   const OURS = { 'aws:ResourceTag/ecs-gitops/managed-by': CONTROLLER_ID };
 
-  it('gives the target role the controller\'s policy without sts:AssumeRole: a target role never assumes another', () => {
-    expect(target).toEqual({ ...controller, Statement: controller.Statement.filter((s) => s.Sid !== 'AssumeEnvironmentRoles') });
-    expect(target.Statement.flatMap(actionsOf).filter((a) => a.startsWith('sts:'))).toEqual([]);
+  // What the controller does with its own credentials whatever account it manages: it assumes the
+  // environments' roles and publishes notifications (docs/notifications.md), never through a target role.
+  const CONTROLLER_ONLY_SIDS: readonly string[] = ['PublishToNotificationTopics', 'AssumeEnvironmentRoles'];
+
+  it('gives the target role the controller\'s policy without sts:AssumeRole and sns:Publish: a target role never assumes another nor notifies', () => {
+    expect(target).toEqual({ ...controller, Statement: controller.Statement.filter((s) => !CONTROLLER_ONLY_SIDS.includes(s.Sid)) });
+    expect(target.Statement.flatMap(actionsOf).filter((a) => a.startsWith('sts:') || a.startsWith('sns:'))).toEqual([]);
   });
 
-  it('narrows the controller to the one statement that assumes the environments\' roles, the same as in its full policy', () => {
-    expect(assumeOnly.Statement).toEqual(controller.Statement.filter((s) => s.Sid === 'AssumeEnvironmentRoles'));
-    expect(assumeOnly.Statement.flatMap(actionsOf)).toEqual(['sts:AssumeRole']);
+  it('narrows the controller to the statements that assume the environments\' roles and publish notifications, the same as in its full policy', () => {
+    expect(assumeOnly.Statement).toEqual(controller.Statement.filter((s) => CONTROLLER_ONLY_SIDS.includes(s.Sid)));
+    expect(assumeOnly.Statement.flatMap(actionsOf)).toEqual(['sns:Publish', 'sts:AssumeRole']);
   });
 
   it('between the narrowed controller and the target role, grants exactly the operations the code calls, sts:AssumeRole included', () => {
@@ -443,6 +447,9 @@ describe('deploy/iam: the target role and the narrowed controller role', () => {
     ['cannot create a service', assumeOnly, 'ecs:CreateService', PROD_SERVICE, { 'aws:RequestTag/ecs-gitops/managed-by': CONTROLLER_ID }, false],
     ['cannot read lookups itself', assumeOnly, 'ssm:GetParameter', 'arn:aws:ssm:eu-west-1:111111111111:parameter/net', {}, false],
     ['cannot pass a task role', assumeOnly, 'iam:PassRole', 'arn:aws:iam::111111111111:role/ecs-tasks/app', { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }, false],
+    ['publishes to a notification topic', assumeOnly, 'sns:Publish', 'arn:aws:sns:eu-west-1:111111111111:ecs-gitops-deploys', {}, true],
+    ['publishes to no other topic', assumeOnly, 'sns:Publish', 'arn:aws:sns:eu-west-1:111111111111:billing-alerts', {}, false],
+    ['cannot create a topic', assumeOnly, 'sns:CreateTopic', 'arn:aws:sns:eu-west-1:111111111111:ecs-gitops-deploys', {}, false],
   ] as const)('the narrowed controller role %s', (_what, document, action, resource, context, expected) => {
     expect(allowingStatements(document.Statement, { action, resource, context }).length > 0).toBe(expected);
   });
@@ -452,6 +459,7 @@ describe('deploy/iam: the target role and the narrowed controller role', () => {
     ['reads a lookup of its account', 'ssm:GetParameter', 'arn:aws:ssm:eu-west-1:222222222222:parameter/net/subnets', {}, true],
     ['does not update a service it does not own', 'ecs:UpdateService', PROD_SERVICE, {}, false],
     ['does not assume another environment\'s role', 'sts:AssumeRole', 'arn:aws:iam::333333333333:role/ecs-gitops-target', {}, false],
+    ['does not publish notifications (the controller does, with its own credentials)', 'sns:Publish', 'arn:aws:sns:eu-west-1:222222222222:ecs-gitops-deploys', {}, false],
   ] as const)('the target role %s', (_what, action, resource, context, expected) => {
     expect(allowingStatements(target.Statement, { action, resource, context }).length > 0).toBe(expected);
   });
