@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { createNotifyMetrics } from '../../src/notify/notify-metrics.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 
 interface Panel {
@@ -65,6 +66,7 @@ describe('Grafana dashboard', () => {
     'Services by sync status', 'Services by health', 'Services out of sync', 'Reconciles by result', 'AWS calls by operation',
     'AWS throttles and errors', 'Queue depth', 'Rollout outcomes',
     'Deployment duration p50 / p95 by result', 'Rollout stage', 'Rollouts waiting for approval',
+    'Notifications delivered by sink', 'Notifications given up by sink', 'Notifications pending', 'Notifier sinks',
   ])('has the %s panel the issue asks for', (title) => {
     expect(dashboard.panels.map((p) => p.title)).toContain(title);
   });
@@ -85,9 +87,28 @@ describe('Grafana dashboard', () => {
     ]);
   });
 
+  it('shows per notifier sink what was delivered, given up or rejected, what waits, and whether the sink is up, under a Notifications row', () => {
+    const row = dashboard.panels.find((p) => p.type === 'row' && p.title === 'Notifications');
+    expect(row).toBeDefined();
+    const below = dashboard.panels.filter((p) => p.type !== 'row' && p.gridPos.y > (row?.gridPos.y ?? 0)).sort((a, b) => a.gridPos.y - b.gridPos.y);
+    const nextRow = dashboard.panels.filter((p) => p.type === 'row' && p.gridPos.y > (row?.gridPos.y ?? 0)).sort((a, b) => a.gridPos.y - b.gridPos.y)[0];
+    const inRow = below.filter((p) => nextRow === undefined || p.gridPos.y < nextRow.gridPos.y).map((p) => p.title);
+    expect(inRow).toEqual(expect.arrayContaining(['Notifications delivered by sink', 'Notifications given up by sink', 'Notifications pending', 'Notifier sinks']));
+    expect(exprsOf('Notifications delivered by sink')).toEqual([
+      'sum by (notifier, sink) (rate(ecs_gitops_notifications_total{result="delivered"}[$__rate_interval]))',
+    ]);
+    // The same results NotificationsGivenUp pages on (deploy/prometheus/ecs-gitops.rules.yaml).
+    expect(exprsOf('Notifications given up by sink')[0]).toBe(
+      'sum by (notifier, sink, result) (increase(ecs_gitops_notifications_total{result=~"given_up|rejected"}[$__rate_interval]))',
+    );
+    expect(exprsOf('Notifications pending')).toEqual(['max by (notifier, sink) (ecs_gitops_notification_pending)']);
+    expect(exprsOf('Notifier sinks')).toEqual(['max by (notifier, sink) (ecs_gitops_notifier_sink_up)']);
+  });
+
   it('queries only metrics the controller exports', async () => {
     const registry = new Registry();
     createMetrics(registry, { defaultMetrics: false });
+    createNotifyMetrics(registry);
     const exported = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
     const histogramSeries = /_(bucket|sum|count)$/;
     for (const panel of dashboard.panels) {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { StatusStore } from '../../src/controller/status.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/observe/http-server.js';
+import { createNotifyMetrics } from '../../src/notify/notify-metrics.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { bindServiceStatusMetrics } from '../../src/observe/service-status-metrics.js';
 import { SYNTHETIC_METRICS, metricNames } from './promql-metric-names.js';
@@ -77,6 +78,10 @@ describe('metrics used by the rules and the dashboard', () => {
     metrics.recordSnapshot({ revision: 'abc', services: [], clusters: [], files: ['web.yaml'], problems: [] }, 1);
     metrics.recordSourceFetch(true, 1);
     metrics.recordAccountAccess('222222222222', 'eu-west-1', true);
+    // A configured notifier sink: the notification series exist from its first scrape (src/notify/notify-metrics.ts).
+    const notify = createNotifyMetrics(registry);
+    notify.initSink({ notifier: 'payments', sink: 'slack' }, ['RolloutCompleted', 'RolloutFailed'], true);
+    notify.deliverySeconds({ notifier: 'payments', sink: 'slack' }, 0.2);
     server = await startHttpServer({ host: '127.0.0.1', port: 0, registry, status, readiness: () => ({ ready: true, reasons: [] }) });
     const text = await (await fetch(`${server.url}/metrics`)).text();
     served = new Set(
@@ -91,7 +96,7 @@ describe('metrics used by the rules and the dashboard', () => {
   it('alert rules query only served metrics', async () => {
     const rules = parse(await readFile(new URL('deploy/prometheus/ecs-gitops.rules.yaml', root), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
     const exprs = rules.groups.flatMap((g) => g.rules);
-    expect(exprs.length).toBe(14);
+    expect(exprs.length).toBe(17);
     for (const rule of exprs) {
       const names = metricNames(rule.expr);
       expect(names.length, rule.alert).toBeGreaterThan(0);
