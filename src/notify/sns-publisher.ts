@@ -50,9 +50,17 @@ export function snsClients(config: Omit<SNSClientConfig, 'region'> = {}): SnsPub
   };
 }
 
-/** Error names that say the request itself is wrong (no retry helps): SNS's own and the SDK's credential ones. */
-const REJECTED = /^(AuthorizationError|NotFound|InvalidParameter|ParameterValueInvalid|InvalidParameterValue|InvalidSecurity|EndpointDisabled|KMSDisabled|KMSInvalidState|KMSNotFound|KMSAccessDenied|KMSOptInRequired|OptedOut|ValidationException|AccessDenied|InvalidClientTokenId|UnrecognizedClient|SignatureDoesNotMatch|ExpiredToken)/;
+/** Error names that say the request itself is wrong (no retry helps): SNS's own and the SDK's signing ones. */
+const REJECTED = /^(AuthorizationError|NotFound|InvalidParameter|ParameterValueInvalid|InvalidParameterValue|InvalidSecurity|EndpointDisabled|KMSDisabled|KMSInvalidState|KMSNotFound|KMSAccessDenied|KMSOptInRequired|OptedOut|ValidationException|AccessDenied|UnrecognizedClient|SignatureDoesNotMatch)/;
 const RETRIED = /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|InternalError|InternalFailure|ServiceUnavailable|KMSThrottling/;
+/**
+ * Credentials that lapsed or are not yet known where the request landed: a
+ * session token that expired before the provider refreshed it, keys rotated
+ * a moment before IAM's replicas knew them, a clock briefly off. The next
+ * attempt signs with refreshed credentials, so these are a blip to retry
+ * within the bound, not a verdict that gives the event up for good.
+ */
+const CREDENTIAL_BLIP = /^(ExpiredToken|ExpiredTokenException|InvalidClientTokenId|RequestExpired)$/;
 
 interface SdkErrorShape {
   readonly name?: unknown;
@@ -63,9 +71,10 @@ interface SdkErrorShape {
 }
 
 /**
- * What a failed Publish means for the delivery. Throttling, 5xx, timeouts and
- * network errors: retry. Authorization, an unknown topic, a bad parameter (and
- * any other 4xx): rejected. The reason names the topic and AWS's error code,
+ * What a failed Publish means for the delivery. Throttling, 5xx, timeouts,
+ * network errors and lapsed credentials (CREDENTIAL_BLIP): retry.
+ * Authorization, an unknown topic, a bad parameter (and any other 4xx):
+ * rejected. The reason names the topic and AWS's error code,
  * never a credential (SDK messages do not carry them).
  */
 export function classifySnsError(err: unknown, topicArn: string): Extract<DeliveryResult, { kind: 'retry' | 'rejected' }> {
@@ -74,7 +83,7 @@ export function classifySnsError(err: unknown, topicArn: string): Extract<Delive
   const message = typeof e.message === 'string' ? e.message.replace(/\s+/g, ' ').slice(0, 200) : String(err);
   const status = e.$metadata?.httpStatusCode;
   const reason = `SNS Publish to ${topicArn}: ${name}${status !== undefined ? ` (HTTP ${status})` : ''}: ${message}`;
-  if (name === 'AbortError' || name === 'TimeoutError') return { kind: 'retry', reason };
+  if (name === 'AbortError' || name === 'TimeoutError' || CREDENTIAL_BLIP.test(name)) return { kind: 'retry', reason };
   if (RETRIED.test(name) || status === 429 || (status !== undefined && status >= 500)) return { kind: 'retry', reason };
   if (REJECTED.test(name) || (status !== undefined && status >= 400) || e.$fault === 'client') return { kind: 'rejected', reason };
   // No answer at all: a reset, a refused connection, DNS.

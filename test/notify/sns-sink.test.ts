@@ -112,6 +112,11 @@ describe('SNS sink', () => {
     [{ name: 'AuthorizationErrorException', $fault: 'client', $metadata: { httpStatusCode: 403 } }, 'rejected'],
     [{ name: 'InvalidParameterException', $fault: 'client', $metadata: { httpStatusCode: 400 } }, 'rejected'],
     [{ name: 'KMSDisabledException', $fault: 'client', $metadata: { httpStatusCode: 400 } }, 'rejected'],
+    // Lapsed or not-yet-known credentials: the next attempt signs with refreshed ones, so a blip does not give events up.
+    [{ name: 'ExpiredToken', $fault: 'client', $metadata: { httpStatusCode: 403 } }, 'retry'],
+    [{ name: 'ExpiredTokenException', $fault: 'client', $metadata: { httpStatusCode: 400 } }, 'retry'],
+    [{ name: 'InvalidClientTokenId', $fault: 'client', $metadata: { httpStatusCode: 403 } }, 'retry'],
+    [{ name: 'RequestExpired', $fault: 'client', $metadata: { httpStatusCode: 400 } }, 'retry'],
   ])('classifies %o as %s', (err, kind) => {
     const result = classifySnsError(err, 'arn:aws:sns:eu-west-1:123456789012:t');
     expect(result.kind).toBe(kind);
