@@ -21,8 +21,12 @@ export type DeployPhase = 'started' | 'applied' | 'succeeded' | 'failed';
 
 /**
  * The phase an event sets, or undefined for events a commit status says
- * nothing about (drift, prune, reconcile failures). An Applied that starts no
- * rollout (`final`) ends the sync, so it is the success.
+ * nothing about (drift, prune, a recovery). An Applied that starts no
+ * rollout (`final`) ends the sync, so it is the success. A ReconcileFailing
+ * is the failure of its revision: an apply that keeps failing never reaches
+ * Applied or a rollout, and without it the SyncStarted's pending would stay
+ * on the commit for good; its message (the error code and text) is the
+ * description. A later pass that succeeds sets the status again.
  */
 export function deployPhase(event: ControllerEvent): DeployPhase | undefined {
   switch (event.type) {
@@ -33,6 +37,7 @@ export function deployPhase(event: ControllerEvent): DeployPhase | undefined {
     case 'RolloutCompleted':
       return 'succeeded';
     case 'RolloutFailed':
+    case 'ReconcileFailing':
       return 'failed';
     default:
       return undefined;

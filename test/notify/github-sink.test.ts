@@ -44,6 +44,7 @@ describe('GitHub commit-status sink', () => {
     ['Applied', { final: true }, 'success'],
     ['RolloutCompleted', {}, 'success'],
     ['RolloutFailed', {}, 'failure'],
+    ['ReconcileFailing', { code: 'CONTROLLER_APPLY_FAILED' }, 'failure'],
   ] as const)('%s %o posts state %s to the real path with the documented headers', async (type, extra, state) => {
     expect(await sink.deliver(event(type, extra), signal)).toEqual({ kind: 'delivered' });
     expect(receiver.requests).toHaveLength(1);
@@ -70,7 +71,7 @@ describe('GitHub commit-status sink', () => {
     expect(receiver.statuses()).toHaveLength(1);
   });
 
-  it.each(['DriftDetected', 'DriftCorrected', 'ImageNotFound', 'PruneBlocked', 'ReconcileFailing', 'ReconcileRecovered', 'HookFailed'] as const)(
+  it.each(['DriftDetected', 'DriftCorrected', 'ImageNotFound', 'PruneBlocked', 'ReconcileRecovered', 'HookFailed'] as const)(
     'skips %s without a request', async (type) => {
       expect(await sink.deliver(event(type), signal)).toEqual({ kind: 'skipped' });
       expect(receiver.requests).toHaveLength(0);
@@ -82,6 +83,15 @@ describe('GitHub commit-status sink', () => {
     expect(result.kind).toBe('skipped');
     expect(result.kind === 'skipped' ? result.reason : '').toContain(revision);
     expect(receiver.requests).toHaveLength(0);
+  });
+
+  it('an apply that keeps failing leaves pending for failure, with the ReconcileFailing message as description', async () => {
+    const message = "web failed 3 passes in a row: CONTROLLER_APPLY_FAILED: RegisterTaskDefinition: Invalid 'memory' setting for container 'web'";
+    for (const sent of [event('SyncStarted'), event('ReconcileFailing', { code: 'CONTROLLER_APPLY_FAILED', message })]) expect(await sink.deliver(sent, signal)).toEqual({ kind: 'delivered' });
+    expect(receiver.requests.map((r) => (r.body as { state: string; description: string }))).toEqual([
+      { state: 'pending', context: 'ecs-gitops/demo/web/prod', description: 'web SyncStarted' },
+      { state: 'failure', context: 'ecs-gitops/demo/web/prod', description: message },
+    ]);
   });
 
   it('alreadyDelivered: true only when the newest status of this context has the same state and description', async () => {

@@ -42,6 +42,7 @@ describe('GitLab commit-status sink', () => {
     ['Applied', { final: true }, 'success'],
     ['RolloutCompleted', {}, 'success'],
     ['RolloutFailed', {}, 'failed'],
+    ['ReconcileFailing', { code: 'CONTROLLER_APPLY_FAILED' }, 'failed'],
   ] as const)('%s %o posts state %s with PRIVATE-TOKEN to the project path, URL-encoded', async (type, extra, state) => {
     expect(await sink.deliver(event(type, extra), signal)).toEqual({ kind: 'delivered' });
     const request = receiver.requests[0];
@@ -56,6 +57,12 @@ describe('GitLab commit-status sink', () => {
     for (const type of ['SyncStarted', 'Applied', 'RolloutCompleted'] as const) expect(await sink.deliver(event(type), signal)).toEqual({ kind: 'delivered' });
     expect(receiver.statuses(SHA).map((s) => s.state)).toEqual(['pending', 'running', 'success']);
     expect(receiver.requests.map((r) => r.answered)).toEqual([201, 201, 201]);
+  });
+
+  it('an apply that keeps failing leaves pending for failed, with the ReconcileFailing message as description', async () => {
+    const message = "web failed 3 passes in a row: CONTROLLER_APPLY_FAILED: RegisterTaskDefinition: Invalid 'memory' setting for container 'web'";
+    for (const sent of [event('SyncStarted'), event('ReconcileFailing', { code: 'CONTROLLER_APPLY_FAILED', message })]) expect(await sink.deliver(sent, signal)).toEqual({ kind: 'delivered' });
+    expect(receiver.statuses(SHA).map((s) => [s.state, s.description])).toEqual([['pending', 'web SyncStarted'], ['failed', message]]);
   });
 
   it('a repeated post GitLab refuses as "already in this state" (400) counts as delivered', async () => {
@@ -79,7 +86,7 @@ describe('GitLab commit-status sink', () => {
     expect(receiver.requests[0]?.path).toBe(`/api/v4/projects/4711/statuses/${SHA}`);
   });
 
-  it.each(['DriftDetected', 'ImageNotFound', 'PruneBlocked', 'ReconcileFailing'] as const)('skips %s without a request', async (type) => {
+  it.each(['DriftDetected', 'ImageNotFound', 'PruneBlocked'] as const)('skips %s without a request', async (type) => {
     expect(await sink.deliver(event(type), signal)).toEqual({ kind: 'skipped' });
     expect(receiver.requests).toHaveLength(0);
   });
