@@ -25,6 +25,11 @@ export interface EventLogOptions {
   readonly onListenerError?: (error: unknown, event: ControllerEvent) => void;
 }
 
+/** The order query() answers in: oldest first when resuming `after` a seq, else newest first. */
+export function eventQueryOrder(query: EventQuery): 'oldest-first' | 'newest-first' {
+  return query.after !== undefined ? 'oldest-first' : 'newest-first';
+}
+
 class Ring {
   readonly #items: (ControllerEvent | undefined)[];
   #start = 0;
@@ -112,7 +117,13 @@ export class EventLog {
     return this.#rings.get(service ?? NO_SERVICE)?.has(id) ?? false;
   }
 
-  /** Events matching every filter given, newest first. */
+  /**
+   * Events matching every filter given: newest first, or oldest first when
+   * `after` is given (eventQueryOrder). A client catching up with `after`
+   * must get the events right after its seq: newest first, `limit` would cut
+   * off the oldest ones and the next `after` (the newest seq seen) would skip
+   * them for good; oldest first, it asks again from the last seq it got.
+   */
   query(query: EventQuery = {}): ControllerEvent[] {
     const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_QUERY_LIMIT), 0), MAX_QUERY_LIMIT);
     const since = query.since !== undefined ? Date.parse(query.since) : undefined;
@@ -127,7 +138,8 @@ export class EventLog {
         found.push(event);
       }
     }
-    found.sort((a, b) => b.seq - a.seq);
+    const oldestFirst = eventQueryOrder(query) === 'oldest-first';
+    found.sort((a, b) => (oldestFirst ? a.seq - b.seq : b.seq - a.seq));
     return found.slice(0, limit);
   }
 

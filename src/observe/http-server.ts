@@ -18,7 +18,7 @@ import type { Logger } from './logger.js';
 import { scrubSecrets } from './secret-scrub.js';
 import type { WebhookHandler } from '../source/webhook.js';
 import { EVENT_TYPES, type ControllerEvent, type EventQuery, type EventType } from '../events/types.js';
-import { MAX_QUERY_LIMIT } from '../events/event-log.js';
+import { MAX_QUERY_LIMIT, eventQueryOrder } from '../events/event-log.js';
 
 /** The webhook's request and answer are the webhook module's (src/source/webhook.ts). */
 export type { WebhookRequest, WebhookResponse } from '../source/webhook.js';
@@ -254,7 +254,8 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       return json(400, { error: { code: 'HTTP_BAD_REQUEST' satisfies HttpErrorCode, message: query.message, parameter: query.parameter } });
     }
     // Messages are masked when built (src/events/event-messages.ts); scrubbing again is cheap insurance.
-    return json(200, { events: scrubSecrets(options.events.query(query)) });
+    // `order` says how the list is sorted, since it depends on the query: oldest first when resuming `after` a seq.
+    return json(200, { order: eventQueryOrder(query), events: scrubSecrets(options.events.query(query)) });
   }
 
   async function handleWebhook(request: IncomingMessage, handler: NonNullable<HttpServerOptions['webhook']>): Promise<Reply> {

@@ -1,4 +1,4 @@
-/** GET /api/v1/events over real HTTP: filters, newest first, 400s naming the parameter, the API's access rules, scrubbed output. */
+/** GET /api/v1/events over real HTTP: filters, newest first (oldest first after a seq), 400s naming the parameter, the API's access rules, scrubbed output. */
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StatusStore } from '../../src/controller/status.js';
@@ -36,7 +36,7 @@ async function start(options: { token?: string; withEvents?: boolean } = {}) {
 
 async function get(server: RunningHttpServer, path: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${server.url}${path}`, { headers });
-  return { status: response.status, body: await response.json() as { events?: Array<Record<string, unknown>>; error?: { code: string; message: string; parameter?: string } } };
+  return { status: response.status, body: await response.json() as { order?: string; events?: Array<Record<string, unknown>>; error?: { code: string; message: string; parameter?: string } } };
 }
 
 describe('GET /api/v1/events', () => {
@@ -44,6 +44,7 @@ describe('GET /api/v1/events', () => {
     const { server } = await start();
     const { status, body } = await get(server, '/api/v1/events');
     expect(status).toBe(200);
+    expect(body.order).toBe('newest-first');
     expect(body.events?.map((e) => [e['seq'], e['type']])).toEqual([[4, 'ImageNotFound'], [3, 'DriftDetected'], [2, 'RolloutCompleted'], [1, 'Applied']]);
     expect(body.events?.[2]).toMatchObject({ service: WEB, revision: 'r1', severity: 'info', message: 'Rollout of r1 to prod/web completed' });
     expect(typeof body.events?.[2]?.['id']).toBe('string');
@@ -58,6 +59,18 @@ describe('GET /api/v1/events', () => {
     expect(await types('after=3')).toEqual(['ImageNotFound']);
     expect(await types('limit=2')).toEqual(['ImageNotFound', 'DriftDetected']);
     expect(await types(`service=${encodeURIComponent(API)}&type=DriftDetected`)).toEqual(['DriftDetected']);
+  });
+
+  it('after a seq answers oldest first and says so, so a client catching up page by page misses nothing', async () => {
+    const { server, log } = await start();
+    for (let i = 0; i < 6; i++) log.append(event({ revision: `c${i}`, at: `2026-01-01T00:1${i}:00.000Z` }));
+    const first = await get(server, '/api/v1/events?after=1&limit=3');
+    expect(first.body.order).toBe('oldest-first');
+    expect(first.body.events?.map((e) => e['seq'])).toEqual([2, 3, 4]);
+    const next = await get(server, '/api/v1/events?after=4&limit=3');
+    expect(next.body.events?.map((e) => e['seq'])).toEqual([5, 6, 7]);
+    expect((await get(server, '/api/v1/events?after=7&limit=3')).body.events?.map((e) => e['seq'])).toEqual([8, 9, 10]);
+    expect((await get(server, '/api/v1/events?after=10')).body).toEqual({ order: 'oldest-first', events: [] });
   });
 
   it('never serves a secret in an event', async () => {

@@ -36,7 +36,7 @@ describe('EventLog', () => {
     expect(log.query().map((e) => e.type)).toContain('PruneBlocked');
   });
 
-  it('filters by service, types, since and after; newest first; limit bounded', () => {
+  it('filters by service, types, since and after; newest first unless after is given; limit bounded', () => {
     const log = new EventLog();
     log.append(event({ revision: 'a', at: '2026-01-01T00:00:00.000Z' }));
     log.append(event({ revision: 'b', type: 'RolloutCompleted', at: '2026-01-01T00:01:00.000Z' }));
@@ -46,11 +46,28 @@ describe('EventLog', () => {
     expect(log.query({ types: ['RolloutCompleted'] }).map((e) => e.revision)).toEqual(['b']);
     expect(log.query({ since: '2026-01-01T00:01:00.000Z' }).map((e) => e.revision)).toEqual(['c', 'b']);
     expect(log.query({ after: 2 }).map((e) => e.revision)).toEqual(['c']);
+    expect(log.query({ after: 0 }).map((e) => e.revision)).toEqual(['a', 'b', 'c']);
     expect(log.query({ limit: 1 }).map((e) => e.revision)).toEqual(['c']);
     expect(log.query({ service: 'nope' })).toEqual([]);
     for (let i = 0; i < 1100; i++) log.append(event({ service: `s${i % 20}`, revision: `x${i}` }));
     expect(log.query({ limit: 5000 })).toHaveLength(1000);
     expect(log.query()).toHaveLength(100);
+  });
+
+  it('after a seq: oldest first, so a client catching up with a limit misses nothing', () => {
+    const log = new EventLog();
+    for (let i = 1; i <= 25; i++) log.append(event({ service: `s${i % 3}`, revision: `r${i}` }));
+    // A client that last saw seq 4 catches up 10 at a time, each time from the newest seq it got.
+    const seen: number[] = [];
+    let after = 4;
+    for (;;) {
+      const page = log.query({ after, limit: 10 });
+      if (page.length === 0) break;
+      seen.push(...page.map((e) => e.seq));
+      after = Math.max(...page.map((e) => e.seq));
+    }
+    expect(seen).toEqual(Array.from({ length: 21 }, (_, i) => i + 5));
+    expect(log.query({ after: 4, limit: 3, service: 's1' }).map((e) => e.seq)).toEqual([7, 10, 13]);
   });
 
   it('hands every new event to its listeners, survives one that throws, and unsubscribes', () => {
