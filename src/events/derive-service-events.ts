@@ -126,15 +126,19 @@ function newRolloutOf(previous: ServiceStatus | undefined, next: ServiceStatus):
 function appliedEvent(facts: ServicePassFacts, next: ServiceStatus, base: ReturnType<typeof serviceFields>): NewEvent | undefined {
   const isGit = next.driftCause !== 'live';
   if (!((facts.applied.length > 0 && isGit) || facts.resumedDeploy === true)) return undefined;
-  const rollout = newRolloutOf(facts.previous, next);
+  // A resumed deploy's rollout may have ended while the controller was down: it is still the deploy's rollout, and
+  // the apply was not final (its RolloutCompleted or RolloutFailed comes in the same pass).
+  const rollout = facts.resumedDeploy === true ? next.rollout : newRolloutOf(facts.previous, next);
   const revision = rollout?.revision ?? facts.revision;
   const deploymentId = rollout ? rolloutDeploymentId(rollout) : undefined;
   const { label, ...fields } = base;
   return {
     ...fields, type: 'Applied', revision, at: facts.at,
     ...(deploymentId !== undefined ? { deploymentId } : {}),
-    // The task definition applied tells two applies of one revision apart (a follow-tag redeploy) when ECS names no deployment.
-    ...(next.liveTaskDefinition !== undefined ? { discriminator: next.liveTaskDefinition } : {}),
+    // With no deployment named, the task definition applied tells two applies of one revision apart (a follow-tag
+    // redeploy). With one, the deployment alone is the apply: a resumed pass (whose live task definition may already
+    // be the rolled-back one) computes the same id as the process that applied.
+    ...(deploymentId === undefined && next.liveTaskDefinition !== undefined ? { discriminator: next.liveTaskDefinition } : {}),
     ...(rollout ? {} : { final: true }),
     message: oneLine(rollout ? EVENT_MESSAGES.AppliedWithRollout(label, shortRevision(revision)) : EVENT_MESSAGES.AppliedFinal(label, shortRevision(revision))),
   };
@@ -184,12 +188,19 @@ export function deriveServiceEvents(facts: ServicePassFacts, memory: ServiceEven
     const outOfSync = next.sync === 'OutOfSync' || facts.observedSync === 'OutOfSync';
     const cause: DriftCause = next.driftCause ?? 'git';
     // After a failed rollout ECS runs the old revision and the content is held: that difference is the rollback
-    // RolloutFailed announced, not a drift of its own.
+    // RolloutFailed announced, not a drift of its own. It is remembered as announced (cause git: no DriftCorrected
+    // when a fix is applied), so a different drift while the content is held (a console scale-down) still is one.
     const heldAfterFailedRollout = next.rollout?.result !== undefined && FAILED_RESULTS.has(next.rollout.result);
-    if (outOfSync && !(cause === 'git' && facts.applied.length > 0) && !heldAfterFailedRollout) {
+    // A commit in auto mode is announced by its SyncStarted and Applied (or, if its apply keeps failing, by
+    // ReconcileFailing): a pass that finds it OutOfSync before or while applying it (a preDeploy hook running) is not
+    // news. Only detect mode, where nothing applies it, announces a commit as drift.
+    const gitDriftApplied = cause === 'git' && (facts.applied.length > 0 || next.mode !== 'detect');
+    if (outOfSync && !gitDriftApplied) {
       const diff = facts.observedDiff ?? (next.sync === 'OutOfSync' ? next.diff : previous?.sync === 'OutOfSync' ? previous.diff : []);
       const fingerprint = driftFingerprint(diff, facts.applied);
-      if (after.drift?.fingerprint !== fingerprint) {
+      if (heldAfterFailedRollout && (ended !== undefined || after.drift === undefined)) {
+        after = { ...after, drift: { fingerprint, cause: 'git' } };
+      } else if (after.drift?.fingerprint !== fingerprint) {
         const drifts = (after.drifts ?? 0) + 1;
         events.push({
           ...fields, type: 'DriftDetected', revision: facts.revision, at: facts.at, cause, discriminator: `${fingerprint}:${drifts}`,

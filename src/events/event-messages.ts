@@ -48,7 +48,9 @@ export const EVENT_MESSAGES = {
   AppliedWithRollout: (svc: string, rev: string) => `Applied ${rev} to ${svc}; rollout started`,
   AppliedFinal: (svc: string, rev: string) => `Applied ${rev} to ${svc}; no rollout needed`,
   RolloutCompleted: (svc: string, rev: string) => `Rollout of ${rev} to ${svc} completed`,
-  RolloutFailed: (svc: string, rev: string, result: FailedResult, reason: string) => `Rollout of ${rev} to ${svc} ${FAILED_VERB[result]}: ${reason}`,
+  // ECS's reason often starts with the verb already ("rolled back: the circuit breaker…"): said once.
+  RolloutFailed: (svc: string, rev: string, result: FailedResult, reason: string) =>
+    `Rollout of ${rev} to ${svc} ${FAILED_VERB[result]}: ${reason.replace(/^(rolled back|rolling back|failed|timed out):\s*/i, '')}`,
   DriftDetected: (svc: string, rev: string, cause: DriftCause, fields: string) => (cause === 'live'
     ? `${svc} was changed outside Git: ${fields}`
     : `${svc} differs from Git at ${rev}: ${fields}`),

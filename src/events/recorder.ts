@@ -25,12 +25,22 @@ export interface EventRecorderOptions {
   readonly failingAfter?: number;
   /** Where deploys under way are kept across restarts; absent: in memory only (nothing is resumed after a restart). */
   readonly openDeploys?: OpenDeployStore;
+  /**
+   * Resolves once every event appended so far is durable where it is announced from (the notification journal:
+   * NotificationDispatcher.flushed). The store records "announced" only after it: a crash in between would otherwise
+   * leave a restarted controller believing an event went out that no sink will ever get. @default resolved
+   */
+  readonly durable?: () => Promise<void>;
+  /** The longest an apply waits for the state dir before going on without it (a stalled disk must not stop deploys). @default 5000 */
+  readonly applyWaitMs?: number;
   readonly logger?: Logger;
 }
 
 export interface ControllerEventRecorder extends EventRecorder {
   /** The per-service memory (tests). */
   memoryOf(service: string): ServiceEventMemory | undefined;
+  /** Resolves once every state-dir write asked for so far is done (tests; shutdown). */
+  flushed(): Promise<void>;
 }
 
 export function createEventRecorder(options: EventRecorderOptions): ControllerEventRecorder {
@@ -40,9 +50,15 @@ export function createEventRecorder(options: EventRecorderOptions): ControllerEv
   const memories = new Map<string, ServiceEventMemory>();
   const derive = options.failingAfter !== undefined ? { failingAfter: options.failingAfter } : {};
 
-  const persisted = (what: Promise<void> | undefined): void => {
-    // The store logs its own write failures; a rejection here would be a bug in it.
-    void what?.catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'open deploys could not be updated'));
+  const durable = options.durable ?? (() => Promise.resolve());
+  const applyWaitMs = options.applyWaitMs ?? 5000;
+  /** Store writes, in order, each after the events appended before it are durable. */
+  let writes: Promise<void> = Promise.resolve();
+  const persisted = (write: () => Promise<void>): Promise<void> => {
+    writes = writes.then(() => durable()).then(write)
+      // The store logs its own write failures; a rejection here is the journal's, which logs its own too.
+      .catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'open deploys could not be updated'));
+    return writes;
   };
 
   /** A service's first pass in this process starts from the drift memory an earlier process left (open-deploys.ts). */
@@ -69,39 +85,60 @@ export function createEventRecorder(options: EventRecorderOptions): ControllerEv
     return Object.keys(record).length > 0 ? record : undefined;
   }
 
+  /**
+   * The open deploys as this recorder last decided them: the store's writes run later (after `durable`), so a pass
+   * reads what the passes before it decided, not what has reached the disk yet.
+   */
+  const decided = new Map<string, OpenDeploy | null>();
+  const openOf = (service: string): OpenDeploy | undefined => (decided.has(service) ? decided.get(service) ?? undefined : store?.get(service));
+  const putOpen = (deploy: OpenDeploy): Promise<void> => {
+    decided.set(deploy.service, deploy);
+    return persisted(() => store?.put(deploy) ?? Promise.resolve());
+  };
+  const removeOpen = (service: string): Promise<void> => {
+    decided.set(service, null);
+    return persisted(() => store?.remove(service) ?? Promise.resolve());
+  };
+
   /** Keeps the service's open deploy in step with what the pass's events say. */
   function trackOpenDeploy(facts: ServicePassFacts, events: readonly NewEvent[]): void {
     if (!store) return;
-    const open = store.get(facts.key);
+    const open = openOf(facts.key);
     if (!open) return;
     if (!facts.next) {
-      persisted(store.remove(facts.key));
+      void removeOpen(facts.key);
       return;
     }
-    if (events.some((e) => e.type === 'RolloutCompleted' || e.type === 'RolloutFailed')) {
-      persisted(store.remove(facts.key));
+    if (events.some((e) => e.type === 'RolloutCompleted')) {
+      void removeOpen(facts.key);
       return;
     }
     const applied = events.find((e) => e.type === 'Applied');
-    if (applied) {
-      if (applied.final === true) {
-        persisted(store.remove(facts.key));
-        return;
-      }
+    if (applied?.final === true) {
+      void removeOpen(facts.key);
+      return;
+    }
+    if (applied || events.some((e) => e.type === 'RolloutFailed')) {
+      // A failed rollout's deploy stays open: its content is held until Git changes, and a restarted controller must
+      // hold it too. Resumed, its rollout is read again, ends failed again (the same RolloutFailed id: nothing sent
+      // twice) and the content is held, instead of being applied again as if someone had changed the service by hand.
+      // A new deploy of the service replaces it (applyStarting).
       const rollout = facts.next.rollout;
+      const deploymentId = applied?.deploymentId ?? (rollout ? rollout.serviceDeploymentArn ?? rollout.deploymentId : undefined);
       const next: OpenDeploy = {
-        ...open, applied: true, revision: applied.revision,
-        ...(applied.deploymentId !== undefined ? { deploymentId: applied.deploymentId } : {}),
+        ...open, applied: true, revision: applied?.revision ?? rollout?.revision ?? open.revision,
+        ...(deploymentId !== undefined ? { deploymentId } : {}),
         ...(rollout?.serviceDeploymentArn !== undefined ? { serviceDeploymentArn: rollout.serviceDeploymentArn } : {}),
-        ...(facts.next.liveTaskDefinition !== undefined ? { taskDefinitionArn: facts.next.liveTaskDefinition } : {}),
+        // The task definition it rolled out, not the one ECS rolled back to.
+        ...(open.taskDefinitionArn === undefined && applied && facts.next.liveTaskDefinition !== undefined ? { taskDefinitionArn: facts.next.liveTaskDefinition } : {}),
       };
-      persisted(store.put(next));
+      void putOpen(next);
       return;
     }
     // The applied rollout is no longer followed (a newer manifest replaced it): nothing more will be said about it.
     // An open deploy not yet applied is newer content's, whose apply is still to come.
     const rollout = facts.next.rollout;
-    if (open.applied && rollout?.result === 'superseded' && rollout !== facts.previous?.rollout) persisted(store.remove(facts.key));
+    if (open.applied && rollout?.result === 'superseded' && rollout !== facts.previous?.rollout) void removeOpen(facts.key);
   }
 
   return {
@@ -112,7 +149,17 @@ export function createEventRecorder(options: EventRecorderOptions): ControllerEv
         ...fields, type: 'SyncStarted', revision: info.revision, at: info.at, discriminator: info.contentHash,
         message: oneLine(EVENT_MESSAGES.SyncStarted(label, shortRevision(info.revision))),
       });
-      if (store) await store.put({ service: info.key, revision: info.revision, contentHash: info.contentHash, startedAt: info.at, applied: false });
+      if (!store) return;
+      const open = openOf(info.key);
+      // A pass that only looks at hooks still running, or a retried apply, starts the same deploy: nothing new to write.
+      if (open && open.revision === info.revision && open.contentHash === info.contentHash) return;
+      const written = putOpen({ service: info.key, revision: info.revision, contentHash: info.contentHash, startedAt: info.at, applied: false });
+      // Bounded: a stalled disk delays an apply by at most applyWaitMs (a crash then may leave this deploy unannounced).
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), applyWaitMs); });
+      const outcome = await Promise.race([written.then(() => 'written' as const), late]);
+      clearTimeout(timer);
+      if (outcome === 'late') logger.warn({ service: info.key, waitedMs: applyWaitMs }, 'state dir slow: applying without waiting for the open deploy to be written');
     },
 
     recordServicePass(facts) {
@@ -121,7 +168,7 @@ export function createEventRecorder(options: EventRecorderOptions): ControllerEv
       if (facts.next) memories.set(facts.key, memory);
       else memories.delete(facts.key);
       if (store && (memory.drifts !== before.drifts || memory.drift !== before.drift || memory.spells !== before.spells || memory.failing !== before.failing || !facts.next)) {
-        persisted(store.putDrift(facts.key, facts.next ? remembered(memory) : undefined));
+        void persisted(() => store.putDrift(facts.key, facts.next ? remembered(memory) : undefined));
       }
       for (const event of events) log.append(event);
       trackOpenDeploy(facts, events);
@@ -142,5 +189,6 @@ export function createEventRecorder(options: EventRecorderOptions): ControllerEv
 
     openDeploys: () => store?.list() ?? [],
     memoryOf: (service) => memories.get(service),
+    flushed: () => writes,
   };
 }

@@ -102,7 +102,9 @@ export type NewEvent = Omit<ControllerEvent, 'seq' | 'id' | 'severity'> & {
  * the same id for the same transition.
  */
 export function eventId(event: Pick<NewEvent, 'service' | 'revision' | 'deploymentId' | 'type' | 'discriminator'>): string {
-  const parts = [event.service ?? '', event.revision, event.deploymentId ?? '', event.type, event.discriminator ?? ''];
+  // A blocked prune is about the candidates, not the commit: the same block is not news again on every new revision.
+  const revision = event.type === 'PruneBlocked' ? '' : event.revision;
+  const parts = [event.service ?? '', revision, event.deploymentId ?? '', event.type, event.discriminator ?? ''];
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
 }
 

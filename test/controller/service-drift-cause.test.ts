@@ -85,7 +85,9 @@ describe('status.driftCause', () => {
     ['no memory: the task definition carries the desired spec hash', base, { countDrift: true, revisionTag: 'rev-0', specHash: specHashOf(base) }, {}, 'live'],
     ['no memory: another revision and another spec hash', commit, { revisionTag: 'rev-0', specHash: specHashOf(base) }, {}, 'git'],
     ['no memory, no tags', base, { countDrift: true }, {}, 'git'],
-    ['a service that does not exist yet', base, { missing: true }, { syncedContent: base.contentHash }, 'git'],
+    // This content ran and the service is gone: deleted outside Git, so re-creating it corrects live drift.
+    ['a service deleted outside Git (its content was in sync)', base, { missing: true }, { syncedContent: base.contentHash }, 'live'],
+    ['a service gone after a commit changed its content', commit, { missing: true }, { syncedContent: base.contentHash }, 'git'],
     ['a service that does not exist yet, no memory', base, { missing: true }, {}, 'git'],
   ])('%s', (_name, service, live, memory, cause) => {
     const decision = decideService(inputOf(service, live, memory));
@@ -149,7 +151,7 @@ describe('status.driftCause', () => {
         if (drifted) expect(['git', 'live']).toContain(decision.patch.driftCause);
         else expect(decision.patch.driftCause).toBeUndefined();
         // A service that does not exist, or content other than the remembered one, is never `live`.
-        if (missing || remembered === 'other') expect(decision.patch.driftCause).not.toBe('live');
+        if ((missing && remembered !== 'same') || remembered === 'other') expect(decision.patch.driftCause).not.toBe('live');
       },
     ), { numRuns: 500 });
   });

@@ -73,7 +73,7 @@ describe('deriveServiceEvents', () => {
           lastError: { code: 'CONTROLLER_ROLLOUT_FAILED', message: 'rollout failed', at: AT },
         }),
       }),
-      expect: [{ type: 'RolloutFailed', code: 'CONTROLLER_ROLLOUT_FAILED', message: `Rollout of ${REV7} to prod/web rolled back: rolled back: tasks failed to start` }],
+      expect: [{ type: 'RolloutFailed', code: 'CONTROLLER_ROLLOUT_FAILED', message: `Rollout of ${REV7} to prod/web rolled back: tasks failed to start` }],
     },
     {
       name: 'a superseded rollout says nothing',
@@ -236,5 +236,40 @@ describe('drift after a failed rollout', () => {
     const held = status({ sync: 'OutOfSync', driftCause: 'live', health: 'Degraded', rollout: failed, diff: desiredCountDrift });
     const { events } = deriveServiceEvents(facts({ previous: held, next: held }), EMPTY_SERVICE_EVENT_MEMORY);
     expect(types(events)).toEqual([]);
+  });
+});
+
+describe('review fixes', () => {
+  const failed: RolloutStatus = { ...started, state: 'ROLLBACK_SUCCESSFUL', result: 'rolled_back', reason: 'tasks failed to start' };
+
+  it('auto mode: a commit found OutOfSync before its apply (a preDeploy hook running) is not a drift event', () => {
+    const pending = status({ sync: 'OutOfSync', driftCause: 'git', diff: [{ pointer: '', kind: 'added', scope: 'service', desired: {}, live: undefined }] });
+    expect(types(deriveServiceEvents(facts({ previous: undefined, next: pending }), EMPTY_SERVICE_EVENT_MEMORY).events)).toEqual([]);
+  });
+
+  it('a drift other than the rollback while the content is held is announced', () => {
+    const held = status({ sync: 'OutOfSync', driftCause: 'live', health: 'Degraded', rollout: failed, diff: desiredCountDrift });
+    const first = deriveServiceEvents(facts({ previous: status({ rollout: started }), next: held }), EMPTY_SERVICE_EVENT_MEMORY);
+    expect(types(first.events)).toEqual(['RolloutFailed']);
+    const scaled = status({ ...held, diff: [...desiredCountDrift, { pointer: '/spec/networkConfiguration', kind: 'changed', scope: 'service', desired: 1, live: 2 }] });
+    const second = deriveServiceEvents(facts({ previous: held, next: scaled }), first.memory);
+    expect(types(second.events)).toEqual(['DriftDetected']);
+    // A fix in Git applied later is no "corrected back to Git" of the rollback.
+    const fixed = deriveServiceEvents(facts({ previous: scaled, next: status({ driftCause: 'git' }), applied: ['updateService'], observedSync: 'OutOfSync' }), { ...second.memory, drift: { fingerprint: 'x', cause: 'git' } });
+    expect(types(fixed.events)).toEqual(['Applied']);
+  });
+
+  it('a resumed deploy whose rollout ended while the controller was down: Applied with the deployment and the same id as the first process\'s, never final', () => {
+    const applying = status({ driftCause: 'git', rollout: started, health: 'Progressing', liveTaskDefinition: 'web:2' });
+    const original = deriveServiceEvents(facts({ applied: ['updateService'], next: applying }), EMPTY_SERVICE_EVENT_MEMORY).events[0]!;
+    const resumed = deriveServiceEvents(facts({ previous: undefined, resumedDeploy: true, next: status({ rollout: failed, liveTaskDefinition: 'web:1', sync: 'OutOfSync', driftCause: 'live', diff: desiredCountDrift }) }), EMPTY_SERVICE_EVENT_MEMORY).events;
+    expect(types(resumed)).toEqual(['Applied', 'RolloutFailed']);
+    expect(resumed[0]!.final).toBeUndefined();
+    expect(eventId(resumed[0]!)).toBe(eventId(original));
+  });
+
+  it('a blocked prune has the same id on every revision', () => {
+    const at = (revision: string) => eventId({ type: 'PruneBlocked', revision, discriminator: 'too_many:abc' });
+    expect(at('r1')).toBe(at('r2'));
   });
 });

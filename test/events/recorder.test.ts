@@ -15,7 +15,7 @@ const ARN = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/prod/web/d1';
 const AT = '2026-01-01T00:00:00.000Z';
 const dirs: string[] = [];
 afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 })));
 });
 
 function status(patch: Partial<ServiceStatus> = {}): ServiceStatus {
@@ -44,6 +44,7 @@ describe('createEventRecorder', () => {
 
     const applying = status({ driftCause: 'git', rollout, health: 'Progressing', liveTaskDefinition: 'td:2' });
     recorder.recordServicePass(pass({ applied: ['updateService'], observedSync: 'OutOfSync', next: applying }));
+    await recorder.flushed();
     await store.flush();
     expect((await openDeployStore({ dir })).list()).toEqual([
       { service: KEY, revision: REV, contentHash: 'c1', startedAt: AT, applied: true, deploymentId: ARN, serviceDeploymentArn: ARN, taskDefinitionArn: 'td:2' },
@@ -53,6 +54,7 @@ describe('createEventRecorder', () => {
     recorder.recordServicePass(pass({ previous: applying, next: done }));
     // Seen again by a later pass (a copy, as a new status write makes): nothing new.
     recorder.recordServicePass(pass({ previous: done, next: { ...done, rollout: { ...done.rollout! } } }));
+    await recorder.flushed();
     await store.flush();
     expect(log.query().map((e) => e.type)).toEqual(['RolloutCompleted', 'Applied', 'SyncStarted']);
     expect(store.list()).toEqual([]);
@@ -70,6 +72,7 @@ describe('createEventRecorder', () => {
     const { store, recorder } = await setUp();
     await recorder.applyStarting({ key: KEY, revision: REV, contentHash: 'c1', cause: 'git', at: AT, status: status() });
     recorder.recordServicePass(pass({ applied: ['tagResource'], next: status({ driftCause: 'git' }) }));
+    await recorder.flushed();
     await store.flush();
     expect(store.list()).toEqual([]);
   });
@@ -78,6 +81,7 @@ describe('createEventRecorder', () => {
     const { log, store, recorder } = await setUp();
     await recorder.applyStarting({ key: KEY, revision: REV, contentHash: 'c1', cause: 'git', at: AT, status: status() });
     recorder.recordServicePass(pass({ next: undefined }));
+    await recorder.flushed();
     await store.flush();
     expect(store.list()).toEqual([]);
     expect(log.services()).toEqual([]);
@@ -134,6 +138,7 @@ describe('drifts across corrections and restarts', () => {
     recorder.recordServicePass(pass({ next: drifted }));
     recorder.recordServicePass(corrected(drifted));
     recorder.recordServicePass(pass({ next: drifted }));
+    await recorder.flushed();
     await store.flush();
     const announced = log.query({ types: ['DriftDetected'] }).map((e) => e.id);
 
@@ -147,6 +152,7 @@ describe('drifts across corrections and restarts', () => {
     const third = log2.query({ types: ['DriftDetected'] });
     expect(third).toHaveLength(1);
     expect(announced).not.toContain(third[0]!.id);
+    await recorder2.flushed();
   });
 
   it('pruning switched off is not an event; a prune held back by a guard is', async () => {
@@ -169,6 +175,7 @@ describe('failing spells across restarts', () => {
     for (let i = 0; i < 3; i++) recorder.recordServicePass(failingPass());
     expect(log.query({ types: ['ReconcileFailing'] })).toHaveLength(2);
     expect(log.query({ types: ['ReconcileRecovered'] })).toHaveLength(1);
+    await recorder.flushed();
     await store.flush();
 
     const log2 = new EventLog();
@@ -179,5 +186,52 @@ describe('failing spells across restarts', () => {
     const recovered = log2.query({ types: ['ReconcileRecovered'] });
     expect(recovered).toHaveLength(1);
     expect(log.query({ types: ['ReconcileRecovered'] }).map((e) => e.id)).not.toContain(recovered[0]!.id);
+    await recorder2.flushed();
+  });
+});
+
+describe('open deploys after the review', () => {
+  it('a failed rollout keeps its deploy open (applied, with its deployment), so a restart holds the content instead of applying it again', async () => {
+    const { log, store, recorder } = await setUp();
+    await recorder.applyStarting({ key: KEY, revision: REV, contentHash: 'c1', cause: 'git', at: AT, status: status() });
+    const applying = status({ driftCause: 'git', rollout, health: 'Progressing', liveTaskDefinition: 'td:2' });
+    recorder.recordServicePass(pass({ applied: ['updateService'], next: applying }));
+    recorder.recordServicePass(pass({ previous: applying, next: status({ health: 'Degraded', liveTaskDefinition: 'td:1', rollout: { ...rollout, state: 'ROLLBACK_SUCCESSFUL', result: 'rolled_back' } }) }));
+    await recorder.flushed();
+    expect(log.query().map((e) => e.type)).toEqual(['RolloutFailed', 'Applied', 'SyncStarted']);
+    expect(store.list()).toEqual([{ service: KEY, revision: REV, contentHash: 'c1', startedAt: AT, applied: true, deploymentId: ARN, serviceDeploymentArn: ARN, taskDefinitionArn: 'td:2' }]);
+  });
+
+  it('applyStarting for a deploy already open writes nothing, and a state dir that does not answer holds an apply up for applyWaitMs at most', async () => {
+    const log = new EventLog();
+    let puts = 0;
+    const stalled: Parameters<typeof createEventRecorder>[0]['openDeploys'] = {
+      list: () => [], get: () => undefined, flush: () => Promise.resolve(), drift: () => undefined, putDrift: () => Promise.resolve(),
+      remove: () => Promise.resolve(), put: () => { puts += 1; return new Promise<void>(() => undefined); },
+    };
+    const recorder = createEventRecorder({ log, openDeploys: stalled, applyWaitMs: 50 });
+    await recorder.applyStarting({ key: KEY, revision: REV, contentHash: 'c1', cause: 'git', at: AT, status: status() });
+    expect(puts).toBe(1);
+
+    const { store, recorder: real } = await setUp();
+    await real.applyStarting({ key: KEY, revision: REV, contentHash: 'c1', cause: 'git', at: AT, status: status() });
+    const first = store.get(KEY);
+    await real.applyStarting({ key: KEY, revision: REV, contentHash: 'c1', cause: 'git', at: '2026-01-01T00:05:00.000Z', status: status() });
+    expect(store.get(KEY)).toBe(first);
+  });
+
+  it('state-dir writes wait until the events before them are durable (durable)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'recorder-'));
+    dirs.push(dir);
+    const store = await openDeployStore({ dir });
+    let release!: () => void;
+    const journaled = new Promise<void>((resolve) => { release = resolve; });
+    const recorder = createEventRecorder({ log: new EventLog(), openDeploys: store, durable: () => journaled, applyWaitMs: 20 });
+    recorder.recordServicePass(pass({ next: status({ sync: 'OutOfSync', driftCause: 'live', diff: [{ pointer: '/spec/desiredCount', kind: 'changed', scope: 'service', desired: 2, live: 5 }] }) }));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(store.drift(KEY)).toBeUndefined();
+    release();
+    await recorder.flushed();
+    expect(store.drift(KEY)?.drifts).toBe(1);
   });
 });

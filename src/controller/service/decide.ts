@@ -592,8 +592,9 @@ function startedRollout(watched: WatchedRollout, desired: DesiredService, now: n
  */
 export function driftCauseOf(input: ServiceDecisionInput, desired: DesiredService, memory: ServiceMemory): DriftCause {
   const { live, taskDefinitionTags } = input.observed.observation;
-  if (!live.service || isServiceGone(live.service)) return 'git';
+  // Memory first: a service this content already ran that is now gone was deleted outside Git (live), not changed in it.
   if (memory.syncedContent !== undefined) return memory.syncedContent === desired.contentHash ? 'live' : 'git';
+  if (!live.service || isServiceGone(live.service)) return 'git';
   if (tagsToMap(live.tags ?? live.service.tags)[TAG_REVISION] === tagValue(input.revision)) return 'live';
   const specHash = tagsToMap(taskDefinitionTags)[TAG_SPEC_HASH];
   if (specHash === undefined || !live.taskDefinition) return 'git';
