@@ -16,7 +16,9 @@
  * pair left `sending` (a crash while a request was out) is first checked with
  * the sink's alreadyDelivered when it has one, else sent again: the only
  * window where a receiver can see an event twice, which is why every sink
- * carries the event id (X-Ecs-Gitops-Delivery, Idempotency-Key).
+ * carries the event id (X-Ecs-Gitops-Delivery, Idempotency-Key). flushed()
+ * tells a caller when the `queued` records of what it published are on disk,
+ * so it can record elsewhere that the event was announced only after that.
  *
  * A sink whose secrets cannot be read is kept, misconfigured: status shows
  * the NOTIFY_ error as its lastError, ecs_gitops_notifier_sink_up is 0, and
@@ -177,8 +179,15 @@ export function createDispatcher(options: DispatcherOptions): NotificationDispat
   let early: ControllerEvent[] = [];
   /** Journal writes not yet on disk (idle() waits for them). */
   const writes = new Set<Promise<void>>();
+  /** The `queued` writes among them: what flushed() waits for. */
+  const queuedWrites = new Set<Promise<void>>();
   let started = false;
   let closing = false;
+  /** Settles when start() has journaled the early events, or close() dropped them (flushed() waits for it). */
+  let markEarlySettled: () => void = () => undefined;
+  const earlySettled = new Promise<void>((resolve) => {
+    markEarlySettled = resolve;
+  });
   /** Ends waits (rate limit, backoff) at close. */
   const stop = new AbortController();
   /** Ends attempts still in flight when close's grace is over. */
@@ -330,7 +339,9 @@ export function createDispatcher(options: DispatcherOptions): NotificationDispat
 
   function accept(rt: SinkRuntime, event: ControllerEvent): void {
     if (journal.has(event.id, rt.id)) return;
-    void record({ eventId: event.id, sink: rt.id, state: 'queued', event, at: isoNow() });
+    const queued = record({ eventId: event.id, sink: rt.id, state: 'queued', event, at: isoNow() });
+    queuedWrites.add(queued);
+    void queued.finally(() => queuedWrites.delete(queued));
     rt.queue.push({ event, resumedSending: false, acceptedAt: clock.now() });
     while (rt.queue.length > maxQueue) {
       const dropped = rt.queue.shift() as QueueItem;
@@ -475,12 +486,15 @@ export function createDispatcher(options: DispatcherOptions): NotificationDispat
       const waiting = early;
       early = [];
       for (const event of waiting) this.publish(event);
+      markEarlySettled();
       for (const rt of runtimes.values()) kick(rt);
     },
 
     async close(closeOptions = {}) {
       if (closing) return;
       closing = true;
+      // Events published before a start() that never came are not journaled; nobody may wait for them.
+      markEarlySettled();
       stop.abort(new Error('notification dispatcher closing'));
       const graceMs = closeOptions.graceMs ?? DEFAULT_CLOSE_GRACE_MS;
       const cancel = clock.setTimer(graceMs, () => cut.abort(new Error('notification dispatcher closed')));
@@ -489,6 +503,12 @@ export function createDispatcher(options: DispatcherOptions): NotificationDispat
       cancel();
       await Promise.allSettled([...writes]);
       await journal.close();
+    },
+
+    async flushed() {
+      if (!started && !closing && early.length > 0) await earlySettled;
+      // Only the `queued` records asked for so far: an event published while this waits is the next caller's.
+      if (queuedWrites.size > 0) await Promise.all([...queuedWrites]);
     },
 
     async idle() {

@@ -136,6 +136,17 @@ export interface NotificationDispatcher {
   close(options?: { readonly graceMs?: number }): Promise<void>;
   /** Resolves once nothing is queued or being retried (tests, one-shot use). */
   idle(): Promise<void>;
+  /**
+   * Resolves once every event published so far is journaled: its `queued`
+   * record on disk for each sink that takes it (delivery itself is not
+   * awaited). Whoever records elsewhere that an event was announced (the
+   * recorder's open deploys) awaits this first, so a crash in between cannot
+   * lose the event. Resolved at once when nothing is being written; events
+   * published before start() are waited for until start() journals them (or
+   * close() drops them). Never rejects: a failed journal write is logged and
+   * counts as done.
+   */
+  flushed(): Promise<void>;
 }
 
 /** Retry and give-up bounds of a sink's deliveries. */

@@ -4,7 +4,7 @@
  * resets, timeouts), rejections, give-up, a misconfigured sink, and secrets
  * kept out of logs and status.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
@@ -14,7 +14,7 @@ import type { DesiredNotifier, NotifierSpec } from '../../src/manifests/types.js
 import { createDispatcher, notifierSelects, type DispatcherOptions } from '../../src/notify/dispatcher.js';
 import { createFileJournal, createMemoryJournal } from '../../src/notify/journal.js';
 import { createSink } from '../../src/notify/sinks/index.js';
-import type { NotificationJournal } from '../../src/notify/types.js';
+import type { JournalEntry, NotificationJournal } from '../../src/notify/types.js';
 import { capturedLogger, makeEvent, startReceiver, until, type Receiver } from './receiver.js';
 
 const SLACK_TOKEN = 'PlantedSlackToken42';
@@ -230,6 +230,62 @@ describe('restarts', () => {
     expect(restarted.dispatcher.status()[0]?.sinks.map((s) => [s.id, s.delivered])).toEqual([['team/webhook', 1], ['team/plain', 1]]);
     expect(deliveries(hook)).toEqual([checked.id, checked.id, checked.id]);
     expect(restarted.log.text()).toContain('found delivered; not sent again');
+  });
+});
+
+/** The `queued` records on disk now, as `sink eventId`. */
+function queuedOnDisk(file: string): string[] {
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as JournalEntry)
+    .filter((entry) => entry.state === 'queued').map((entry) => `${entry.sink} ${entry.eventId}`);
+}
+
+/** Whether the promise settles within ms. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+  clearTimeout(timer);
+  return settled;
+}
+
+describe('flushed', () => {
+  it('resolves once every published event\'s queued record is on disk, for each sink, without waiting for delivery', async () => {
+    const hook = await receiver();
+    hook.fallback = 'hang';
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'notify-flushed-')), 'notifications.jsonl');
+    const { dispatcher: d } = dispatcher({ journal: createFileJournal(file), deps: { timeoutMs: 60_000 } });
+    d.configure([notifier('team', { sinks: [{ type: 'webhook', url: hook.url }, { type: 'webhook', name: 'other', url: hook.url }] })]);
+    await d.start();
+    expect(await settlesWithin(d.flushed(), 50)).toBe(true);
+    const list = events(40);
+    for (const event of list) d.publish(event);
+    // The first request hangs: flushed() is about the journal, not the receivers.
+    expect(await settlesWithin(d.flushed(), 5000)).toBe(true);
+    expect(queuedOnDisk(file).sort()).toEqual(list.flatMap((event) => [`team/webhook ${event.id}`, `team/other ${event.id}`]).sort());
+    expect(d.status()[0]?.sinks.map((sink) => sink.pending)).toEqual([40, 40]);
+  });
+
+  it('waits for events published before start() until start() journals them', async () => {
+    const hook = await receiver();
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'notify-flushed-early-')), 'notifications.jsonl');
+    const { dispatcher: d } = dispatcher({ journal: createFileJournal(file) });
+    d.configure([notifier('team', { sinks: [{ type: 'webhook', url: hook.url }] })]);
+    const [early] = events(1);
+    if (!early) throw new Error('events');
+    d.publish(early);
+    const flushed = d.flushed();
+    expect(await settlesWithin(flushed, 100)).toBe(false);
+    await d.start();
+    await flushed;
+    expect(queuedOnDisk(file)).toEqual([`team/webhook ${early.id}`]);
+  });
+
+  it('does not hang when the dispatcher closes before it started', async () => {
+    const { dispatcher: d } = dispatcher();
+    d.configure([notifier('team', { sinks: [{ type: 'webhook', url: 'http://127.0.0.1:9/hook' }] })]);
+    d.publish(makeEvent());
+    const flushed = d.flushed();
+    await d.close({ graceMs: 0 });
+    expect(await settlesWithin(flushed, 1000)).toBe(true);
   });
 });
 
