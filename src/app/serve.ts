@@ -9,7 +9,7 @@
  * journaled and sent (docs/controller.md, "Events").
  */
 import type { ErrorCode } from '../errors/index.js';
-import type { SandboxOptions } from '../sandbox/index.js';
+import type { SandboxOptions, SeedDocument } from '../sandbox/index.js';
 import type { MaskOptions } from '../diff/types.js';
 import type { RateCategory } from '../ecs/rate-limits.js';
 import type { BucketLimits } from '../ecs/token-bucket.js';
@@ -17,7 +17,6 @@ import { access, constants as fsConstants, mkdir, mkdtemp, rm } from 'node:fs/pr
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { loadManifests, ManifestFileCache } from '../manifests/index.js';
 import type { DesiredNotifier, ManifestSnapshot, SyncMode } from '../manifests/types.js';
 import type { AdoptionPolicy } from '../plan/ownership.js';
@@ -64,7 +63,7 @@ export interface ServeConfig {
   readonly sandbox?: {
     readonly seed?: SandboxOptions['seed'];
     readonly clockSpeed?: number;
-    /** SNS topics (ARNs in the sandbox's own account) created before the controller starts: a quick start's notifier publishes to one. */
+    /** SNS topics (ARNs) the sandbox is seeded with before the controller starts: a quick start's notifier publishes to one. */
     readonly topics?: readonly string[];
   };
   readonly listen: ListenAddress;
@@ -194,12 +193,32 @@ export async function prepareStateDir(dir: string, origin: StateDirOrigin): Prom
   }
 }
 
-/** Creates an SNS topic in the sandbox (CreateTopic is idempotent): its ARN's Region, the sandbox's own account. */
-async function createSandboxTopic(connection: EcsConnection, topicArn: string): Promise<void> {
-  const match = /^arn:aws:sns:([a-z0-9-]+):\d{12}:([A-Za-z0-9_.-]+)$/.exec(topicArn);
-  if (!match) throw new Error(`not an SNS topic ARN: ${topicArn}`);
-  const [, region, name] = match as unknown as [string, string, string];
-  await connection.snsFor(region).send(new CreateTopicCommand({ Name: name, ...(name.endsWith('.fifo') ? { Attributes: { FifoTopic: 'true' } } : {}) }));
+/**
+ * The seed that creates `topics` (ARNs) in the sandbox, grouped by account
+ * and Region. Through the seed, not CreateTopic: the controller's own code
+ * never calls sns:CreateTopic (test/packaging/iam-policy.test.ts holds the
+ * policy to what src/ calls outside the sandbox).
+ */
+export function topicsSeed(topics: readonly string[]): SeedDocument {
+  const byLocation = new Map<string, { accountId: string; region: string; names: string[] }>();
+  for (const topicArn of topics) {
+    const match = /^arn:aws:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]+)$/.exec(topicArn);
+    if (!match) throw new Error(`not an SNS topic ARN: ${topicArn}`);
+    const [, region, accountId, name] = match as unknown as [string, string, string, string];
+    const key = `${accountId}@${region}`;
+    const entry = byLocation.get(key) ?? { accountId, region, names: [] };
+    entry.names.push(name);
+    byLocation.set(key, entry);
+  }
+  return { accounts: [...byLocation.values()].map(({ accountId, region, names }) => ({ accountId, region, topics: names.map((name) => ({ name })) })) };
+}
+
+/** The sandbox's seeds: the configured one, then the topics'. */
+function sandboxSeed(sandbox: NonNullable<ServeConfig['sandbox']>): { seed?: SandboxOptions['seed'] } {
+  const seeds: Array<SeedDocument | string> = [];
+  if (sandbox.seed !== undefined) seeds.push(...(Array.isArray(sandbox.seed) ? sandbox.seed as ReadonlyArray<SeedDocument | string> : [sandbox.seed as SeedDocument | string]));
+  if (sandbox.topics && sandbox.topics.length > 0) seeds.push(topicsSeed(sandbox.topics));
+  return seeds.length === 0 ? {} : { seed: seeds };
 }
 
 /** Runs until `config.signal` aborts, then drains and resolves. `onStarted` sees the running pieces. */
@@ -236,17 +255,15 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
       accounts, controllerId: config.controllerId,
       onAssumeRole: ({ account, ok }) => metrics.recordAssumeRole(account, ok),
       onAccountAccess: ({ account, region, ok }) => metrics.recordAccountAccess(account, region, ok),
-      ...(config.sandbox ? { sandbox: { ...(config.sandbox.seed ? { seed: config.sandbox.seed } : {}), ...(config.sandbox.clockSpeed !== undefined ? { clockSpeed: config.sandbox.clockSpeed } : {}) } } : {}),
+      ...(config.sandbox ? { sandbox: { ...sandboxSeed(config.sandbox), ...(config.sandbox.clockSpeed !== undefined ? { clockSpeed: config.sandbox.clockSpeed } : {}) } } : {}),
     });
     cleanups.push(() => connection.close());
-    for (const topicArn of config.sandbox?.topics ?? []) await createSandboxTopic(connection, topicArn);
 
     // Events and notifications. The dispatcher is closed after the controller (pushed before it), the connection after both.
     const eventLog = new EventLog({
       onListenerError: (error, event) => logger.error({ err: error instanceof Error ? error.message : String(error), eventType: event.type, eventId: event.id }, 'an event listener failed'),
     });
     const openDeploys = await openDeployStore({ dir: stateDir, logger });
-    const recorder = createEventRecorder({ log: eventLog, openDeploys, logger });
     const dispatcher = createDispatcher({
       journal: createFileJournal(path.join(stateDir, NOTIFICATION_JOURNAL_FILE), { logger }),
       deps: { timeoutMs: 10_000, publishToSns: createSnsPublisher({ clientFor: (region) => connection.snsFor(region) }) },
@@ -255,6 +272,8 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
       logger, registry,
       ...(config.notifyRetry ? { retry: config.notifyRetry } : {}),
     });
+    // The open deploys say an event was announced only once its notification is journaled: a crash in between would lose it.
+    const recorder = createEventRecorder({ log: eventLog, openDeploys, logger, durable: () => dispatcher.flushed() });
     let configured: readonly DesiredNotifier[] = [];
     const unsubscribe = eventLog.subscribe((event) => dispatcher.publish(event));
     status.readNotifiersFrom(() => dispatcher.status());

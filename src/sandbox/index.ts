@@ -25,7 +25,7 @@ export type { ThrottlingOption } from './throttle.js';
 export { ECS_THROTTLE_CATEGORIES, OPERATION_CATEGORY } from './throttle.js';
 export type { RolloutTimings } from './rollout.js';
 export { DEFAULT_TIMINGS, circuitBreakerThreshold } from './rollout.js';
-export type { SeedDocument, SeedAccount, SeedCluster, SeedRepository, SeedImage, SeedParameter, SeedStack } from './seed.js';
+export type { SeedDocument, SeedAccount, SeedCluster, SeedRepository, SeedImage, SeedParameter, SeedStack, SeedTopic } from './seed.js';
 export type { RawRequest, RawResponse, ServiceAddress, SandboxLogger } from './sandbox-core.js';
 export type { InProcessRequestHandler } from './in-process-handler.js';
 export type { CallRecord, CallOutcome, CallLogFilter } from './call-log.js';

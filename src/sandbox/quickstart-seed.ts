@@ -31,6 +31,8 @@ export const QUICKSTART_SEED: SeedDocument = {
           },
         },
       ],
+      // What the quick start's Notifier (manifests/notifiers/team.yaml) publishes to: QUICKSTART_TOPIC_ARN.
+      topics: [{ name: 'deploys' }],
     },
     // The dev and prod environments' accounts: the subnets their manifests look up.
     {
@@ -48,8 +50,7 @@ export const QUICKSTART_SEED: SeedDocument = {
 
 /**
  * The SNS topic the quick start's Notifier (manifests/notifiers/team.yaml)
- * publishes to. `start` creates it in the sandbox before the controller
- * starts (the seed format has no topics); what it received is at
+ * publishes to, created by the seed above; what it received is at
  * GET /_sandbox/sns/messages?topicArn=…
  */
 export const QUICKSTART_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:deploys';

@@ -1,6 +1,6 @@
 /**
- * Seeding: clusters, ECR repositories and tagged images, SSM parameters and
- * CloudFormation stack outputs created at start-up
+ * Seeding: clusters, ECR repositories and tagged images, SSM parameters,
+ * CloudFormation stack outputs and SNS topics created at start-up
  * from a YAML or JSON document (or every *.yaml/*.yml/*.json file of a
  * folder). The format is documented in docs/sandbox.md; src/sandbox/quickstart-seed.yaml
  * is the quick start's seed.
@@ -14,6 +14,7 @@ import { createRepositoryRecord, parseRepositoryPolicy, putImageRecord, setRepos
 import { createCluster } from './ecs-clusters.js';
 import { putStack, type StackOutputInput } from './cloudformation.js';
 import { PARAMETER_TYPES, putParameterRecord, type ParameterType } from './ssm.js';
+import { createTopic } from './sns.js';
 import { isObject, type Json, type JsonObject } from './json-input.js';
 import { DEFAULT_ACCOUNT, DEFAULT_REGION } from './request-identity.js';
 import type { SandboxCore } from './sandbox-core.js';
@@ -60,6 +61,11 @@ export interface SeedStack {
   readonly outputs?: Readonly<Record<string, StackOutputInput>>;
 }
 
+/** An SNS topic (CreateTopic: seeding it again changes nothing); a name ending in .fifo is a FIFO topic. */
+export interface SeedTopic {
+  readonly name: string;
+}
+
 export interface SeedAccount {
   /** @default "123456789012" */
   readonly accountId?: string;
@@ -69,6 +75,8 @@ export interface SeedAccount {
   readonly repositories?: readonly SeedRepository[];
   readonly parameters?: readonly SeedParameter[];
   readonly stacks?: readonly SeedStack[];
+  /** Topics a notifier publishes to (the quick start's `deploys`). */
+  readonly topics?: readonly SeedTopic[];
 }
 
 export interface SeedDocument {
@@ -155,7 +163,7 @@ function checkSeed(doc: unknown, where: string): SeedDocument {
       throw bad(`${at}.accountId`, 'must be a quoted 12-digit string');
     }
     if (a.region !== undefined && (typeof a.region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(a.region))) throw bad(`${at}.region`, 'must be a Region such as eu-west-1');
-    for (const [key, list] of [['clusters', a.clusters], ['repositories', a.repositories]] as const) {
+    for (const [key, list] of [['clusters', a.clusters], ['repositories', a.repositories], ['topics', a.topics]] as const) {
       if (list === undefined) continue;
       if (!Array.isArray(list)) throw bad(`${at}.${key}`, 'must be a list');
       list.forEach((item, j) => {
@@ -219,6 +227,10 @@ export function applySeed(core: SandboxCore, doc: SeedDocument, where = 'documen
         putParameterRecord(ctx.state, now, { name: p.name, value: p.value, type, overwrite: true });
       }
       for (const st of account.stacks ?? []) putStack(ctx.state, now, st.name, st.outputs ?? {});
+      // The query protocol's map shape, as the SDK sends CreateTopic's Attributes.
+      for (const t of account.topics ?? []) {
+        createTopic(ctx, { Name: t.name, ...(t.name.endsWith('.fifo') ? { 'Attributes.entry.1.key': 'FifoTopic', 'Attributes.entry.1.value': 'true' } : {}) });
+      }
     } catch (err) {
       if (err instanceof SandboxApiError) throw bad(`${where}: account ${ctx.state.account} ${ctx.state.region}`, err.message);
       throw err;
