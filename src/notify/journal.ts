@@ -15,9 +15,19 @@
  * torn last line (a crash mid-write) is ignored; other unreadable lines make
  * the file "corrupt": it is moved aside, the readable entries kept, and a
  * warning logged, never a crash.
+ *
+ * A controller runs for months, so it compacts while running too: once more
+ * lines were appended since the last compaction than the threshold
+ * (compactAfterLines, and at least as many as the pairs it kept, so the
+ * rewrite costs a constant per appended line), the writer drops finished pairs the
+ * same way between two batches and rewrites the file. Unfinished pairs are
+ * all kept while running: the dispatcher still holds them in its queues
+ * (a sink misconfigured for a week), and only a restart that finds them
+ * past the retention abandons them. record() is never refused meanwhile; its
+ * line waits for the rewrite (milliseconds) and goes into the new file.
  */
 import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { EVENT_TYPES, type ControllerEvent } from '../events/types.js';
 import type { Logger } from '../observe/logger.js';
@@ -27,6 +37,8 @@ import type { JournalEntry, NotificationJournal, SinkId } from './types.js';
 export const JOURNAL_RETENTION_MS = 7 * 24 * 3600_000;
 /** At most this many finished (event, sink) pairs are kept. */
 export const JOURNAL_MAX_FINISHED = 100_000;
+/** Lines appended (records made) while running before the journal is compacted again. */
+export const JOURNAL_COMPACT_AFTER_LINES = 50_000;
 
 const STATES: ReadonlySet<string> = new Set(['queued', 'sending', 'delivered', 'given_up', 'skipped']);
 const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
@@ -97,14 +109,18 @@ class JournalIndex {
       .map((slot) => slot.entry);
   }
 
-  /** Drops finished pairs older than `retentionMs` and beyond the newest `maxFinished`; returns the unfinished pairs abandoned for age. */
-  compact(now: number, retentionMs: number, maxFinished: number): JournalEntry[] {
+  /**
+   * Drops finished pairs older than `retentionMs` and beyond the newest
+   * `maxFinished`; returns the unfinished pairs abandoned for age (none when
+   * `keepUnfinished`: a running dispatcher still holds them).
+   */
+  compact(now: number, retentionMs: number, maxFinished: number, keepUnfinished = false): JournalEntry[] {
     const abandoned: JournalEntry[] = [];
     const finished: Array<[string, Slot]> = [];
     for (const [key, slot] of this.slots) {
       const age = now - Date.parse(slot.entry.at);
       if (!isFinished(slot.entry.state)) {
-        if (age > retentionMs || slot.entry.event === undefined) {
+        if (!keepUnfinished && (age > retentionMs || slot.entry.event === undefined)) {
           abandoned.push(slot.entry);
           this.slots.delete(key);
         }
@@ -132,14 +148,43 @@ function withoutEvent(entry: JournalEntry): JournalEntry {
   return rest;
 }
 
-/** For a process without a state dir: the same rules in memory, nothing survives a restart. */
-export function createMemoryJournal(): NotificationJournal {
+/**
+ * When a running journal compacts: past the threshold, and not before as
+ * many lines as the last compaction kept pairs (the rewrite's cost spread
+ * over the lines that made it due).
+ */
+function compactionDue(linesSince: number, compactAfterLines: number, keptAtLastCompaction: number): boolean {
+  return linesSince >= Math.max(compactAfterLines, keptAtLastCompaction);
+}
+
+export interface MemoryJournalOptions {
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** @default JOURNAL_RETENTION_MS */
+  readonly retentionMs?: number;
+  /** @default JOURNAL_MAX_FINISHED */
+  readonly maxFinished?: number;
+  /** @default JOURNAL_COMPACT_AFTER_LINES */
+  readonly compactAfterLines?: number;
+}
+
+/** For a process without a state dir: the same rules in memory (compacted as it goes), nothing survives a restart. */
+export function createMemoryJournal(options: MemoryJournalOptions = {}): NotificationJournal {
   const index = new JournalIndex();
+  const now = options.now ?? Date.now;
+  const compactAfterLines = options.compactAfterLines ?? JOURNAL_COMPACT_AFTER_LINES;
+  let recordsSince = 0;
+  let kept = 0;
   return {
     open: () => Promise.resolve(),
     has: (eventId, sink) => index.has(eventId, sink),
     record(entry) {
       index.apply(entry);
+      if (compactionDue(++recordsSince, compactAfterLines, kept)) {
+        recordsSince = 0;
+        index.compact(now(), options.retentionMs ?? JOURNAL_RETENTION_MS, options.maxFinished ?? JOURNAL_MAX_FINISHED, true);
+        kept = index.slots.size;
+      }
       return Promise.resolve();
     },
     unfinished: () => index.unfinished(),
@@ -156,6 +201,8 @@ export interface FileJournalOptions {
   readonly retentionMs?: number;
   /** @default JOURNAL_MAX_FINISHED */
   readonly maxFinished?: number;
+  /** Lines appended while running before the next compaction (at least the pairs kept). @default JOURNAL_COMPACT_AFTER_LINES */
+  readonly compactAfterLines?: number;
 }
 
 interface PendingWrite {
@@ -182,6 +229,7 @@ export function createFileJournal(file: string, options: FileJournalOptions = {}
   const now = options.now ?? Date.now;
   const retentionMs = options.retentionMs ?? JOURNAL_RETENTION_MS;
   const maxFinished = options.maxFinished ?? JOURNAL_MAX_FINISHED;
+  const compactAfterLines = options.compactAfterLines ?? JOURNAL_COMPACT_AFTER_LINES;
   const log = options.logger?.child({ component: 'notify-journal' });
   const index = new JournalIndex();
   let handle: FileHandle | undefined;
@@ -189,6 +237,9 @@ export function createFileJournal(file: string, options: FileJournalOptions = {}
   let closed = false;
   let pending: PendingWrite[] = [];
   let flushing: Promise<void> | undefined;
+  /** Lines appended since the file was last rewritten, and the pairs that rewrite kept. */
+  let linesSince = 0;
+  let keptAtLastCompaction = 0;
 
   async function load(): Promise<void> {
     let text: string;
@@ -231,6 +282,32 @@ export function createFileJournal(file: string, options: FileJournalOptions = {}
     syncDirectory(path.dirname(file));
   }
 
+  /**
+   * Compaction while running, by the writer between two batches (so no append
+   * interleaves). The index may already hold records still waiting in
+   * `pending`: the new file then has their pair's latest state, and the lines
+   * appended after it repeat states that end in that same one.
+   */
+  async function compactRunning(): Promise<void> {
+    linesSince = 0;
+    const before = index.slots.size;
+    index.compact(now(), retentionMs, maxFinished, true);
+    keptAtLastCompaction = index.slots.size;
+    const old = handle;
+    handle = undefined;
+    try {
+      await old?.close();
+      await rewrite();
+      log?.debug({ file, pairsBefore: before, pairsKept: index.slots.size }, 'notification journal compacted');
+    } catch (err) {
+      // The old file is still whole (the rename is atomic): appends go on there, and the next threshold tries again.
+      log?.error({ code: 'NOTIFY_JOURNAL_WRITE_FAILED', file, err: String(err) }, 'notification journal: compaction failed');
+      await rm(`${file}.tmp-${process.pid}`, { force: true }).catch(() => undefined);
+    } finally {
+      handle = await open(file, 'a');
+    }
+  }
+
   /** Writes what is pending, batch after batch, until nothing is; `flushing` is cleared in the same turn the loop finds nothing left. */
   function startFlush(): void {
     if (flushing) return;
@@ -247,6 +324,14 @@ export function createFileJournal(file: string, options: FileJournalOptions = {}
           } catch (err) {
             log?.error({ code: 'NOTIFY_JOURNAL_WRITE_FAILED', file, err: String(err) }, 'notification journal: write failed');
             for (const write of batch) write.reject(err);
+          }
+          linesSince += batch.length;
+          if (compactionDue(linesSince, compactAfterLines, keptAtLastCompaction)) {
+            try {
+              await compactRunning();
+            } catch (err) {
+              log?.error({ code: 'NOTIFY_JOURNAL_WRITE_FAILED', file, err: String(err) }, 'notification journal: cannot reopen the file after compaction');
+            }
           }
         }
       } finally {
@@ -265,6 +350,7 @@ export function createFileJournal(file: string, options: FileJournalOptions = {}
         log?.warn({ sink: entry.sink, eventId: entry.eventId, state: entry.state, at: entry.at }, 'notification journal: an unfinished delivery older than the retention was abandoned');
       }
       await rewrite();
+      keptAtLastCompaction = index.slots.size;
       handle = await open(file, 'a');
       opened = true;
     },

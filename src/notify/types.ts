@@ -55,8 +55,9 @@ export interface JournalEntry {
 
 /**
  * Durable memory of what each sink was told. Appends are fsync'd before the
- * dispatcher acts on them; the file is compacted on open (finished entries
- * older than the retention dropped).
+ * dispatcher acts on them; the file is compacted on open and, while running,
+ * every so many appended lines (finished entries older than the retention
+ * or beyond the bound dropped; unfinished ones kept while running).
  */
 export interface NotificationJournal {
   /** Loaded from disk (or empty). */

@@ -128,7 +128,76 @@ describe('file journal', () => {
   });
 });
 
+describe('file journal compaction while running', () => {
+  const pair = (i: number) => makeEvent({ revision: String(i).padStart(40, '0') });
+
+  it('keeps the file and the index bounded without a restart: retention and the bound on finished ids apply as it runs', async () => {
+    const file = tempFile();
+    const journal = createFileJournal(file, { now: () => NOW, maxFinished: 5, compactAfterLines: 10 });
+    await journal.open();
+    const old = makeEvent({ revision: 'e'.repeat(40) });
+    await journal.record({ eventId: old.id, sink: 's', state: 'delivered', at: at(NOW - 8 * DAY) });
+    let longest = 0;
+    for (let i = 0; i < 60; i++) {
+      const event = pair(i);
+      await journal.record({ eventId: event.id, sink: 's', state: 'queued', event, at: at(NOW + i) });
+      await journal.record({ eventId: event.id, sink: 's', state: 'delivered', at: at(NOW + i) });
+      longest = Math.max(longest, lines(file).length);
+    }
+    // 121 records: without compaction the file would hold them all.
+    expect(longest).toBeLessThanOrEqual(10 + 5 + 2);
+    expect(journal.has(old.id, 's')).toBe(false);
+    expect(journal.has(pair(0).id, 's')).toBe(false);
+    expect(journal.has(pair(59).id, 's')).toBe(true);
+    await journal.close();
+    const reopened = createFileJournal(file, { now: () => NOW, maxFinished: 5 });
+    await reopened.open();
+    expect([55, 56, 57, 58, 59].every((i) => reopened.has(pair(i).id, 's'))).toBe(true);
+    expect(reopened.has(old.id, 's')).toBe(false);
+    await reopened.close();
+  });
+
+  it('never loses an unfinished entry, however old, nor a record made while it rewrites the file', async () => {
+    const file = tempFile();
+    const journal = createFileJournal(file, { now: () => NOW, maxFinished: 3, compactAfterLines: 4 });
+    await journal.open();
+    // A sink misconfigured for more than the retention: the dispatcher still holds this event.
+    const waiting = makeEvent({ revision: 'w'.repeat(40) });
+    await journal.record({ eventId: waiting.id, sink: 'broken', state: 'queued', event: waiting, at: at(NOW - 9 * DAY) });
+    const list = Array.from({ length: 40 }, (_, i) => pair(i));
+    // All at once: later records arrive while earlier batches are being written and the file compacted.
+    await Promise.all(list.flatMap((event, i) => [
+      journal.record({ eventId: event.id, sink: 's', state: 'queued', event, at: at(NOW + i) }),
+      ...(i % 2 === 0 ? [journal.record({ eventId: event.id, sink: 's', state: 'delivered', at: at(NOW + i) })] : []),
+    ]));
+    const unfinished = [waiting.id, ...list.filter((_, i) => i % 2 === 1).map((event) => event.id)];
+    expect(journal.unfinished().map((entry) => entry.eventId)).toEqual(unfinished);
+    await journal.close();
+    expect(lines(file).length).toBeLessThan(60);
+    const reopened = createFileJournal(file, { now: () => NOW - 9 * DAY + 1000, maxFinished: 3 });
+    await reopened.open();
+    expect(reopened.unfinished().map((entry) => entry.eventId)).toEqual(unfinished);
+    expect(reopened.unfinished()[0]).toEqual({ eventId: waiting.id, sink: 'broken', state: 'queued', event: waiting, at: at(NOW - 9 * DAY) });
+    expect(list.filter((_, i) => i % 2 === 1).every((event) => reopened.unfinished().some((entry) => entry.eventId === event.id && entry.event?.id === event.id))).toBe(true);
+    await reopened.close();
+  });
+});
+
 describe('memory journal', () => {
+  it('compacts as it goes: finished ids past the bound go, unfinished ones stay', async () => {
+    const journal = createMemoryJournal({ now: () => NOW, maxFinished: 2, compactAfterLines: 4 });
+    const list = Array.from({ length: 10 }, (_, i) => makeEvent({ revision: String(i).padStart(40, '7') }));
+    const waiting = makeEvent({ revision: 'w'.repeat(40) });
+    await journal.record({ eventId: waiting.id, sink: 's', state: 'queued', event: waiting, at: at(NOW - 9 * DAY) });
+    for (const [i, event] of list.entries()) await journal.record({ eventId: event.id, sink: 's', state: 'delivered', at: at(NOW + i) });
+    // At most maxFinished kept by the last compaction plus the records since (fewer than compactAfterLines).
+    expect(list.map((event) => journal.has(event.id, 's')).filter(Boolean).length).toBeLessThanOrEqual(2 + 4);
+    expect(journal.has(list[0]?.id ?? '', 's')).toBe(false);
+    expect(journal.has(list[9]?.id ?? '', 's')).toBe(true);
+    expect(journal.unfinished().map((entry) => entry.eventId)).toEqual([waiting.id]);
+  });
+
+
   it('follows the same rules without a file', async () => {
     const journal = createMemoryJournal();
     await journal.open();
