@@ -23,7 +23,7 @@ describe('ecs-gitops start (quick start)', () => {
     try {
       expect(cli.stdout()).toContain('Try next:');
       expect(cli.stdout()).toContain(`${url}/api/v1/status`);
-      expect(cli.stdout()).toMatch(/manifests {2}\S+\/ \(6 services, 3 clusters, 1 scheduled task, 2 environments, revision /);
+      expect(cli.stdout()).toMatch(/manifests {2}\S+\/ \(6 services, 3 clusters, 1 scheduled task, 2 environments, 1 notifier, revision /);
       const { endpoint } = started;
       expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 

@@ -34,7 +34,7 @@ function hint(dir: string, cwd: string, info: ServeInfo, tokenRequired: boolean)
   return [
     '',
     'ecs-gitops quick start',
-    `  manifests  ${rel}/ (${count(snapshot?.services.length, 'service')}, ${count(snapshot?.clusters.length, 'cluster')}, ${count(snapshot?.scheduledTasks?.length, 'scheduled task')}, ${count(snapshot?.environments?.length, 'environment')}, revision ${snapshot?.revision ?? '?'})`,
+    `  manifests  ${rel}/ (${count(snapshot?.services.length, 'service')}, ${count(snapshot?.clusters.length, 'cluster')}, ${count(snapshot?.scheduledTasks?.length, 'scheduled task')}, ${count(snapshot?.environments?.length, 'environment')}, ${count(snapshot?.notifiers?.length, 'notifier')}, revision ${snapshot?.revision ?? '?'})`,
     `  sandbox    ${info.connection.endpoint} (in-memory ECS + ECR, account ${QUICKSTART_ACCOUNT}, ${QUICKSTART_REGION})`,
     ...environmentLines(snapshot?.environments ?? []),
     `  status     ${info.url}/api/v1/status${tokenRequired ? ' (send Authorization: Bearer <the --api-token-file token>)' : ''}`,
