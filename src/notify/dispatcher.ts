@@ -26,7 +26,12 @@
  * oldest given up beyond) until a later snapshot finds the secret; they are
  * then sent in order. A sink removed from Git keeps its unfinished events
  * journaled, and gets them if it comes back (the journal abandons them after
- * its retention).
+ * its retention). Removing a sink wakes its worker from a rate-limit or
+ * backoff wait (a request already out is let finish), so its events are set
+ * aside at once; a sink that comes back while its worker still runs (a
+ * snapshot without the notifier and the next with it) takes that worker and
+ * its queue back, so there is never a second worker for one sink (a commit
+ * status must go pending before success) and nothing is left behind it.
  */
 import type { Registry } from 'prom-client';
 import { EVENT_TYPES, SEVERITY_RANK, type ControllerEvent, type EventType } from '../events/types.js';
@@ -100,6 +105,10 @@ interface SinkRuntime {
   inFlight: QueueItem | undefined;
   worker: Promise<void> | undefined;
   removed: boolean;
+  /** Aborted when the sink is removed: ends the worker's rate-limit and backoff waits (replaced when it comes back). */
+  wake: AbortController;
+  /** Clock time before which the next attempt must not start (Retry-After, backoff): kept on the runtime so a woken worker still honours it. */
+  retryAt: number | undefined;
   delivered: number;
   givenUp: number;
   lastDeliveredAt: string | undefined;
@@ -175,6 +184,8 @@ export function createDispatcher(options: DispatcherOptions): NotificationDispat
   let notifiers: NotifierEntry[] = [];
   /** Unfinished events of sinks not (or no longer) configured, by sink, oldest first. */
   const parked = new Map<SinkId, QueueItem[]>();
+  /** Removed sinks whose worker has not ended yet: a sink that comes back before it ends gets this runtime back. */
+  const retiring = new Map<SinkId, SinkRuntime>();
   /** Events published before start(): journal.has cannot answer before the journal is open. */
   let early: ControllerEvent[] = [];
   /** Journal writes not yet on disk (idle() waits for them). */
@@ -211,6 +222,7 @@ export function createDispatcher(options: DispatcherOptions): NotificationDispat
     if (rt.worker || !started || closing || rt.removed || !rt.sink || rt.queue.length === 0) return;
     rt.worker = work(rt).finally(() => {
       rt.worker = undefined;
+      if (retiring.get(rt.id) === rt) retiring.delete(rt.id);
       kick(rt);
     });
   }
@@ -253,13 +265,18 @@ export function createDispatcher(options: DispatcherOptions): NotificationDispat
     let attempts = 0;
     let journaledSending = false;
     for (;;) {
-      const sink = rt.sink;
-      if (closing || rt.removed || !sink) return false;
+      if (closing || rt.removed || !rt.sink) return false;
+      const waits = AbortSignal.any([stop.signal, rt.wake.signal]);
       try {
-        await rt.bucket.take(stop.signal);
+        const untilRetry = rt.retryAt === undefined ? 0 : rt.retryAt - clock.now();
+        if (untilRetry > 0) await sleep(clock, untilRetry, waits);
+        await rt.bucket.take(waits);
       } catch {
         return false;
       }
+      // Read after the waits: a snapshot in between may have changed (or removed) the sink.
+      const sink = rt.sink;
+      if (closing || rt.removed || !sink) return false;
       if (item.resumedSending && attempts === 0 && sink.alreadyDelivered) {
         let already = false;
         try {
@@ -285,6 +302,7 @@ export function createDispatcher(options: DispatcherOptions): NotificationDispat
         result = { kind: 'retry', reason: thrownReason(rt.id, err) };
       }
       attempts++;
+      if (result.kind !== 'retry') rt.retryAt = undefined;
       switch (result.kind) {
         case 'delivered':
           await finish(rt, item, 'delivered', 'delivered');
@@ -299,17 +317,15 @@ export function createDispatcher(options: DispatcherOptions): NotificationDispat
         case 'retry': {
           if (closing) return false;
           if (attempts >= retry.maxAttempts) {
+            rt.retryAt = undefined;
             await giveUp(rt, item, 'NOTIFY_DELIVERY_GIVEN_UP', result.reason, attempts);
             return true;
           }
           metrics.retry(rt.labels);
           const delay = result.afterMs ?? backoffMs(attempts);
           log.debug({ sink: rt.id, eventType: item.event.type, eventId: item.event.id, attempts, delayMs: delay, reason: scrubText(result.reason) }, 'notification attempt failed; retrying');
-          try {
-            await sleep(clock, delay, stop.signal);
-          } catch {
-            return false;
-          }
+          // The wait itself is at the top of the loop, where a removal wakes it.
+          rt.retryAt = clock.now() + delay;
         }
       }
     }
@@ -327,7 +343,8 @@ export function createDispatcher(options: DispatcherOptions): NotificationDispat
       }
       rt.inFlight = undefined;
       if (!done) {
-        if (rt.removed) park(rt.id, [item], true);
+        // Removed: the whole queue is set aside behind this item, in order, for the sink's return.
+        if (rt.removed) park(rt.id, [item, ...rt.queue.splice(0)], false);
         else rt.queue.unshift(item);
         updatePending(rt);
         return;
@@ -380,12 +397,26 @@ export function createDispatcher(options: DispatcherOptions): NotificationDispat
           }
           const rate = rateOf(sinkSpec);
           let rt = runtimes.get(id);
+          const retired = rt ? undefined : retiring.get(id);
+          if (retired) {
+            // Back before its old worker ended: that worker and its queue carry on (one worker per sink, order kept).
+            retiring.delete(id);
+            retired.removed = false;
+            retired.wake = new AbortController();
+            runtimes.set(id, retired);
+            const waiting = parked.get(id);
+            if (waiting) {
+              parked.delete(id);
+              retired.queue.unshift(...waiting);
+            }
+            rt = retired;
+          }
           if (!rt) {
             const labels = { notifier: notifier.name, sink: names[index] as string };
             rt = {
               id, notifier: notifier.name, labels, type: sinkSpec.type, sink, configError, selects, rate,
               bucket: new TokenBucket(`notify:${id}`, { burst: rate.burst, refillPerSecond: rate.ratePerSecond }, clock),
-              queue: [], inFlight: undefined, worker: undefined, removed: false,
+              queue: [], inFlight: undefined, worker: undefined, removed: false, wake: new AbortController(), retryAt: undefined,
               delivered: 0, givenUp: 0, lastDeliveredAt: undefined, lastError: undefined,
             };
             runtimes.set(id, rt);
@@ -420,8 +451,13 @@ export function createDispatcher(options: DispatcherOptions): NotificationDispat
         rt.removed = true;
         runtimes.delete(rt.id);
         metrics.removeSink(rt.labels);
-        // A running worker parks what is left when its attempt ends.
-        if (!rt.worker) park(rt.id, rt.queue.splice(0), false);
+        if (rt.worker) {
+          // Woken from its waits, the worker parks what is left as soon as a request it has out is answered.
+          retiring.set(rt.id, rt);
+          rt.wake.abort(new Error(`notifier sink ${rt.id} removed`));
+        } else {
+          park(rt.id, rt.queue.splice(0), false);
+        }
       }
       notifiers = entries;
       for (const rt of runtimes.values()) kick(rt);
@@ -498,7 +534,7 @@ export function createDispatcher(options: DispatcherOptions): NotificationDispat
       stop.abort(new Error('notification dispatcher closing'));
       const graceMs = closeOptions.graceMs ?? DEFAULT_CLOSE_GRACE_MS;
       const cancel = clock.setTimer(graceMs, () => cut.abort(new Error('notification dispatcher closed')));
-      const workers = [...runtimes.values()].map((rt) => rt.worker).filter((worker) => worker !== undefined);
+      const workers = [...runtimes.values(), ...retiring.values()].map((rt) => rt.worker).filter((worker) => worker !== undefined);
       await Promise.allSettled(workers);
       cancel();
       await Promise.allSettled([...writes]);
@@ -513,7 +549,7 @@ export function createDispatcher(options: DispatcherOptions): NotificationDispat
 
     async idle() {
       for (;;) {
-        const workers = [...runtimes.values()].map((rt) => rt.worker).filter((worker) => worker !== undefined);
+        const workers = [...runtimes.values(), ...retiring.values()].map((rt) => rt.worker).filter((worker) => worker !== undefined);
         if (workers.length === 0 && writes.size === 0) return;
         await Promise.allSettled([...workers, ...writes]);
       }

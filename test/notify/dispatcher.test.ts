@@ -172,6 +172,73 @@ describe('dispatcher', () => {
   });
 });
 
+describe('a sink removed and restored', () => {
+  const team = (url: string) => notifier('team', { sinks: [{ type: 'webhook', url }] });
+
+  it('while its worker waits on Retry-After: every event is sent, in order, once, honouring the wait', async () => {
+    const hook = await receiver();
+    hook.script.push({ status: 429, headers: { 'retry-after': '1' } });
+    const { dispatcher: d } = dispatcher();
+    d.configure([team(hook.url)]);
+    await d.start();
+    const [e1, e2, e3] = events(3);
+    if (!e1 || !e2 || !e3) throw new Error('events');
+    d.publish(e1);
+    d.publish(e2);
+    await until(() => hook.arrivals.length === 1);
+    // A snapshot without the notifier (its file broke and was fixed in the next commit), then with it again.
+    d.configure([]);
+    d.configure([team(hook.url)]);
+    d.publish(e3);
+    await d.idle();
+    expect(deliveries(hook)).toEqual([e1.id, e1.id, e2.id, e3.id]);
+    expect((hook.arrivals[1]?.at ?? 0) - (hook.arrivals[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+    expect(d.status()[0]?.sinks[0]).toMatchObject({ pending: 0, delivered: 3 });
+  });
+
+  it('while a request is out: the restored sink waits for it, so the next event never overtakes or overlaps it', async () => {
+    const hook = await receiver();
+    hook.script.push({ status: 200, delayMs: 300 });
+    const { dispatcher: d } = dispatcher();
+    d.configure([team(hook.url)]);
+    await d.start();
+    const [e1, e2, e3] = events(3);
+    if (!e1 || !e2 || !e3) throw new Error('events');
+    d.publish(e1);
+    d.publish(e2);
+    await until(() => hook.arrivals.length === 1);
+    d.configure([]);
+    d.configure([team(hook.url)]);
+    d.publish(e3);
+    await d.idle();
+    expect(deliveries(hook)).toEqual([e1.id, e2.id, e3.id]);
+    // One request at a time: the second left after the first's answer (300 ms).
+    expect((hook.arrivals[1]?.at ?? 0) - (hook.arrivals[0]?.at ?? 0)).toBeGreaterThanOrEqual(280);
+    expect(d.status()[0]?.sinks[0]).toMatchObject({ pending: 0, delivered: 3 });
+  });
+
+  it('removed while its worker sleeps: the worker wakes at once and keeps its events for the sink\'s return, in order', async () => {
+    const hook = await receiver();
+    hook.script.push({ status: 429, headers: { 'retry-after': '30' } });
+    const { dispatcher: d } = dispatcher();
+    d.configure([team(hook.url)]);
+    await d.start();
+    const [e1, e2, e3] = events(3);
+    if (!e1 || !e2 || !e3) throw new Error('events');
+    d.publish(e1);
+    d.publish(e2);
+    await until(() => hook.arrivals.length === 1);
+    d.configure([]);
+    const woke = await Promise.race([d.idle().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000))]);
+    expect(woke).toBe(true);
+    d.configure([team(hook.url)]);
+    d.publish(e3);
+    await d.idle();
+    expect(deliveries(hook)).toEqual([e1.id, e1.id, e2.id, e3.id]);
+    expect(d.status()[0]?.sinks[0]).toMatchObject({ pending: 0, delivered: 3 });
+  });
+});
+
 describe('restarts', () => {
   it('a dispatcher closed mid-flight and a new one on the same journal send each event exactly once', async () => {
     const hook = await receiver();
