@@ -117,7 +117,7 @@ export interface EventQuery {
   readonly since?: string;
   /** Events with seq greater than this (a stream resuming). */
   readonly after?: number;
-  /** Newest first, at most this many. @default 100, at most 1000 */
+  /** At most this many: newest first, or oldest first when `after` is given (a client catching up). @default 100, at most 1000 */
   readonly limit?: number;
 }
 
