@@ -151,3 +151,38 @@ export async function getJson(request: Omit<SinkRequest, 'method' | 'body' | 'la
     return undefined;
   }
 }
+
+/** What one event makes a forge's commit status say (the fields GitHub and GitLab share), before their own body shapes. */
+export interface PlannedStatus<State extends string> {
+  readonly sha: string;
+  readonly state: State;
+  readonly context: string;
+  readonly description: string;
+  readonly targetUrl?: string;
+}
+
+/**
+ * The status an event sets on a forge, or the result that ends it without a
+ * request: `skipped` for an event that is not about a deploy or a revision
+ * that is not a commit, `rejected` when the token's file or variable gave nothing.
+ */
+export function planCommitStatus<State extends string>(event: ControllerEvent, sink: {
+  readonly id: string;
+  readonly forge: 'GitHub' | 'GitLab';
+  readonly token: string | undefined;
+  readonly states: Readonly<Record<DeployPhase, State>>;
+  readonly context: string | undefined;
+  readonly targetUrl: string | undefined;
+  readonly externalUrl: string | undefined;
+}): PlannedStatus<State> | DeliveryResult {
+  const phase = deployPhase(event);
+  if (phase === undefined) return { kind: 'skipped' };
+  const commit = commitOf(event.revision);
+  if ('skipReason' in commit) return { kind: 'skipped', reason: commit.skipReason };
+  if (!sink.token) return { kind: 'rejected', reason: `${sink.id}: no ${sink.forge} token (tokenFile or tokenEnv gave nothing)` };
+  const targetUrl = statusTargetUrl(sink.targetUrl, event, sink.externalUrl);
+  return {
+    sha: commit.sha, state: sink.states[phase], context: statusContext(sink.context, event), description: statusDescription(event),
+    ...(targetUrl ? { targetUrl } : {}),
+  };
+}

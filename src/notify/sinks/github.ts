@@ -11,9 +11,7 @@
  */
 import type { ControllerEvent } from '../../events/types.js';
 import type { GitHubSinkSpec } from '../../manifests/types.js';
-import {
-  commitOf, deployPhase, getJson, postStatus, statusContext, statusDescription, statusTargetUrl, type DeployPhase,
-} from '../commit-status.js';
+import { getJson, planCommitStatus, postStatus, type DeployPhase } from '../commit-status.js';
 import type { DeliveryResult, Sink, SinkDeps, SinkId, SinkSecrets } from '../types.js';
 
 export const GITHUB_API_URL = 'https://api.github.com';
@@ -52,16 +50,12 @@ export function createGitHubSink(id: SinkId, spec: GitHubSinkSpec, secrets: Sink
 
   /** The status this event sets, or the result that ends it without a request. */
   function plan(event: ControllerEvent): Planned | DeliveryResult {
-    const phase = deployPhase(event);
-    if (phase === undefined) return { kind: 'skipped' };
-    const commit = commitOf(event.revision);
-    if ('skipReason' in commit) return { kind: 'skipped', reason: commit.skipReason };
-    if (!token) return { kind: 'rejected', reason: `${id}: no GitHub token (tokenFile or tokenEnv gave nothing)` };
-    const targetUrl = statusTargetUrl(spec.targetUrl, event, deps.externalUrl);
+    const status = planCommitStatus(event, { id, forge: 'GitHub', token, states: STATE, context: spec.context, targetUrl: spec.targetUrl, externalUrl: deps.externalUrl });
+    if ('kind' in status) return status;
     return {
-      sha: commit.sha,
-      path: `${repoPath}/statuses/${commit.sha}`,
-      body: { state: STATE[phase], context: statusContext(spec.context, event), description: statusDescription(event), ...(targetUrl ? { target_url: targetUrl } : {}) },
+      sha: status.sha,
+      path: `${repoPath}/statuses/${status.sha}`,
+      body: { state: status.state, context: status.context, description: status.description, ...(status.targetUrl ? { target_url: status.targetUrl } : {}) },
     };
   }
 

@@ -14,9 +14,7 @@
  */
 import type { ControllerEvent } from '../../events/types.js';
 import type { GitLabSinkSpec } from '../../manifests/types.js';
-import {
-  commitOf, deployPhase, getJson, postStatus, statusContext, statusDescription, statusTargetUrl, type DeployPhase,
-} from '../commit-status.js';
+import { getJson, planCommitStatus, postStatus, type DeployPhase } from '../commit-status.js';
 import type { DeliveryResult, Sink, SinkDeps, SinkId, SinkSecrets } from '../types.js';
 
 export const GITLAB_API_URL = 'https://gitlab.com';
@@ -69,15 +67,11 @@ export function createGitLabSink(id: SinkId, spec: GitLabSinkSpec, secrets: Sink
   const tokenSecrets = token ? [token] : [];
 
   function plan(event: ControllerEvent): Planned | DeliveryResult {
-    const phase = deployPhase(event);
-    if (phase === undefined) return { kind: 'skipped' };
-    const commit = commitOf(event.revision);
-    if ('skipReason' in commit) return { kind: 'skipped', reason: commit.skipReason };
-    if (!token) return { kind: 'rejected', reason: `${id}: no GitLab token (tokenFile or tokenEnv gave nothing)` };
-    const targetUrl = statusTargetUrl(spec.targetUrl, event, deps.externalUrl);
+    const status = planCommitStatus(event, { id, forge: 'GitLab', token, states: STATE, context: spec.context, targetUrl: spec.targetUrl, externalUrl: deps.externalUrl });
+    if ('kind' in status) return status;
     return {
-      sha: commit.sha,
-      body: { state: STATE[phase], name: statusContext(spec.context, event), description: statusDescription(event), ...(targetUrl ? { target_url: targetUrl } : {}) },
+      sha: status.sha,
+      body: { state: status.state, name: status.context, description: status.description, ...(status.targetUrl ? { target_url: status.targetUrl } : {}) },
     };
   }
 
