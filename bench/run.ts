@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --json] [-- --only steady,latency,rollout,scale,cold,accounts] [-- --cpu-prof DIR] [-- --workers N]`
+ * `npm run bench [-- --quick] [-- --json] [-- --only steady,latency,rollout,scale,cold,accounts,notify] [-- --cpu-prof DIR] [-- --workers N]`
  *
  * Measures ecs-gitops as a whole process: every scenario starts the sandbox
  * (`ecs-gitops sandbox`, ECS's real rate limits) and the controller
@@ -20,28 +20,40 @@
  *   6 accounts one full resync of a fleet in 8 Environments (4 accounts x 2 Regions, AssumeRole):
  *              ECS calls per location vs its ideal, AssumeRole calls, wall time vs the slowest
  *              location's bucket and vs one shared bucket (issue 21; buckets scaled on both sides)
+ *   7 notify   scenario 3's mass rollout with no notifier and with a Notifier whose webhook sink answers
+ *              after 2 s (a slow Slack), --state-dir on disk: apply and rollout times, commit-to-apply
+ *              latency, RSS, the last notification vs the sink's rate (issue 23). Only with --only notify:
+ *              its backlog takes minutes to drain, which the default run and its CI smoke test leave out
  * --quick runs each at a tenth of the size (the CI smoke test uses it).
  * The table goes to stdout, or to stderr with --json (stdout is then one JSON document).
  */
-import { cpus, totalmem } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { BLUE_GREEN_BAKE_MINUTES, EnvironmentFleet, Fleet, REGION, seedEnvironmentFleet, seedFleet } from './lib/fixture.js';
 import { RecordingProxy } from './lib/recording-proxy.js';
 import { durationCount, measureBlueGreenFollow } from './scenarios/blue-green-follow.js';
 import { measureSdkFloor } from './scenarios/sdk-floor.js';
 import { buildCli, deployedNodeArgs, RUNNER, startControllerProcess, startSandboxProcess, type CliProcess } from './lib/processes.js';
+import type { MassRolloutResult } from './scenarios/mass-rollout.js';
+import type { DrainResult } from './scenarios/notifications.js';
 import { SandboxAdminClient } from './lib/sandbox-admin.js';
-import { round } from './lib/stats.js';
+import { percentile, round } from './lib/stats.js';
 import { DEFAULT_DEBOUNCE_MS } from '../src/source/checkout-source.js';
 import { measureCommitLatency } from './scenarios/commit-to-apply.js';
 import { measureMassRollout } from './scenarios/mass-rollout.js';
+import {
+  addBenchNotifier, measureDrain, measureOneCommit, NOTIFICATIONS_PER_DEPLOY, NOTIFIED_EVENTS, rssMb, SINK_RATE_PER_SECOND, SLOW_RECEIVER_DELAY_MS, SlowReceiver, waitForRolloutsEnded,
+} from './scenarios/notifications.js';
 import { measureColdStart, measureResync, resyncSecondsFor } from './scenarios/steady-state.js';
 import {
   ACCOUNTS_THROTTLING_SCALE, accountsResyncSeconds, benchEnvironments, coldStartBoundSeconds, CONTROLLER_ACCOUNT, locationWindows, measureAccountsResync, scaledEcsQuotas,
 } from './scenarios/accounts.js';
 
-const SCENARIOS = ['steady', 'latency', 'rollout', 'scale', 'cold', 'accounts'] as const;
+const SCENARIOS = ['steady', 'latency', 'rollout', 'scale', 'cold', 'accounts', 'notify'] as const;
 type Scenario = (typeof SCENARIOS)[number];
+/** What runs without --only: notify's slow sink takes minutes to drain (see the header). */
+const DEFAULT_SCENARIOS: readonly Scenario[] = SCENARIOS.filter((s) => s !== 'notify');
 
 interface Args {
   readonly quick: boolean;
@@ -55,7 +67,7 @@ interface Args {
 function parseArgs(argv: readonly string[]): Args {
   let quick = false;
   let json = false;
-  let only = new Set<Scenario>(SCENARIOS);
+  let only = new Set<Scenario>(DEFAULT_SCENARIOS);
   let cpuProfDir: string | undefined;
   let workers: number | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -100,6 +112,8 @@ const log = (line: string) => out.write(`${line}\n`);
 const children: CliProcess[] = [];
 const fleets: (Fleet | EnvironmentFleet)[] = [];
 const proxies: RecordingProxy[] = [];
+const receivers: SlowReceiver[] = [];
+const tempDirs: string[] = [];
 const lifetime = new AbortController();
 const THROTTLING = 'real';
 
@@ -118,6 +132,8 @@ const controllerNodeArgs = (label: string): string[] => [
 async function cleanup(): Promise<void> {
   for (const child of children.splice(0).reverse()) await child.stop().catch(() => undefined);
   for (const proxy of proxies.splice(0)) await proxy.close().catch(() => undefined);
+  for (const receiver of receivers.splice(0)) await receiver.close().catch(() => undefined);
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   for (const fleet of fleets.splice(0)) fleet.remove();
 }
 
@@ -359,6 +375,156 @@ async function accountsGroup(): Promise<void> {
   await sandbox.proc.stop();
 }
 
+/** One side of scenario 7: what a controller with or without the slow notifier did with the same commits. */
+interface NotifyRun {
+  readonly notifier: boolean;
+  readonly coldStartSeconds: number;
+  readonly apply: MassRolloutResult;
+  readonly rolloutsEndedSeconds: number;
+  readonly rolloutResults: Record<string, number>;
+  /** Commit -> UpdateService of each single-service commit (ms). */
+  readonly latencySamplesMs: number[];
+  /** After the single-service commits (the same moment for both sides), MB. */
+  rssMb?: number;
+  peakRssMb?: number;
+  /** With the notifier: once the sink's backlog drained. */
+  drain?: DrainResult;
+  rssAfterDrainMb?: number;
+  /** Bytes of each file in the state dir at the end. */
+  stateDirBytes?: Record<string, number>;
+}
+
+interface NotifySide {
+  readonly run: NotifyRun;
+  readonly fleet: Fleet;
+  readonly controller: Awaited<ReturnType<typeof startControllerProcess>>;
+  readonly sandbox: CliProcess;
+  readonly admin: SandboxAdminClient;
+  readonly stateDir: string;
+  readonly receiver?: SlowReceiver;
+}
+
+/**
+ * Scenario 7, one side up to its mass rollout's end: a fresh fleet (scenario 3's shape) and sandbox, a controller
+ * with --state-dir in a temp directory on this machine's disk, and (notifier) notifiers/bench.yaml pointing at a
+ * slow receiver. The processes stay up for the single-service commits.
+ */
+async function notifySide(notifier: boolean): Promise<NotifySide> {
+  const label = notifier ? 'notify-with' : 'notify-without';
+  const fleet = new Fleet({ services: size(200), clusters: 4, families: size(50), prefix: 'nt', blueGreenEvery: 4 });
+  fleets.push(fleet);
+  fleet.init();
+  let receiver: SlowReceiver | undefined;
+  if (notifier) {
+    receiver = await SlowReceiver.start(SLOW_RECEIVER_DELAY_MS);
+    receivers.push(receiver);
+    addBenchNotifier(fleet, receiver.url);
+  }
+  const sandbox = await startSandboxProcess(THROTTLING, ROLLOUT_CLOCK_SPEED);
+  children.push(sandbox.proc);
+  const accountId = '100000000007';
+  const admin = new SandboxAdminClient(sandbox.endpoint, accountId);
+  log(`[${label}] seeding ${fleet.spec.services} services sharing ${fleet.spec.families} task definitions ...`);
+  const seeded = await seedFleet(fleet, sandbox.endpoint, accountId, lifetime.signal);
+  if (seeded.synced !== fleet.spec.services) throw new Error(`seeding left ${fleet.spec.services - seeded.synced} services out of sync`);
+  await admin.setThrottling(THROTTLING);
+  const stateDir = mkdtempSync(path.join(tmpdir(), `ecs-gitops-bench-${label}-state-`));
+  tempDirs.push(stateDir);
+  const controller = await startControllerProcess({
+    repo: fleet.root, endpoint: sandbox.endpoint, accountId, region: REGION, resync: '30m', nodeArgs: controllerNodeArgs(label), cgroup: controllerCgroup,
+    extraArgs: ['--state-dir', stateDir], ...(args.workers ? { workers: args.workers } : {}),
+  });
+  children.push(controller.proc);
+  const cold = await measureColdStart(controller, admin, 300_000);
+  // Both sides' buckets full again, as in scenario 3.
+  await new Promise((resolve) => setTimeout(resolve, 6_000));
+  await admin.setThrottling(THROTTLING);
+  log(`[${label}] one commit changing the image of ${fleet.spec.services} services ...`);
+  const apply = await measureMassRollout(controller, admin, fleet, 1, 900_000);
+  const ended = await waitForRolloutsEnded(controller, fleet, 600_000);
+  log(`[${label}] last UpdateService after ${round(apply.wallSeconds)} s, every rollout ended after ${round((ended.at - apply.committedAt) / 1000)} s`);
+  const run: NotifyRun = {
+    notifier, coldStartSeconds: cold.seconds, apply, rolloutsEndedSeconds: (ended.at - apply.committedAt) / 1000, rolloutResults: ended.results, latencySamplesMs: [],
+  };
+  return { run, fleet, controller, sandbox: sandbox.proc, admin, stateDir, ...(receiver ? { receiver } : {}) };
+}
+
+async function stopNotifySide(side: NotifySide): Promise<void> {
+  const files: Record<string, number> = {};
+  for (const file of readdirSync(side.stateDir)) files[file] = statSync(path.join(side.stateDir, file)).size;
+  side.run.stateDirBytes = files;
+  await side.controller.proc.stop();
+  await side.sandbox.stop();
+  await side.receiver?.close();
+}
+
+/** Scenario 7 (issue 23): the same mass rollout without and with a slow notifier, side by side (scenarios/notifications.ts). */
+async function notifyGroup(): Promise<void> {
+  // The side without a notifier first: its mass rollout is then not measured while the other's backlog drains.
+  const off = await notifySide(false);
+  const on = await notifySide(true);
+  // Single-service commits while the slow sink works through the mass rollout's backlog, the two sides alternating.
+  const commits = args.quick ? 10 : 20;
+  log(`[notify] ${commits} single-service commits on each side, alternating (${on.receiver?.arrivals.length ?? 0} notifications delivered so far) ...`);
+  for (let round = 0; round < commits; round++) {
+    for (const side of round % 2 === 0 ? [off, on] : [on, off]) side.run.latencySamplesMs.push(await measureOneCommit(side.controller, side.admin, side.fleet, round));
+  }
+  for (const side of [off, on]) {
+    const rss = rssMb(side.controller.proc.pid);
+    side.run.rssMb = rss.rss;
+    side.run.peakRssMb = rss.peak;
+  }
+  await stopNotifySide(off);
+  if (on.receiver) {
+    const expected = NOTIFICATIONS_PER_DEPLOY * (on.fleet.refs.length + commits);
+    log(`[notify] waiting for the slow sink to deliver ${expected} notifications (${on.receiver.arrivals.length} so far) ...`);
+    on.run.drain = await measureDrain(on.controller, on.receiver, on.run.apply.committedAt, expected, expected * (SLOW_RECEIVER_DELAY_MS + 1000) + 300_000);
+    on.run.rssAfterDrainMb = rssMb(on.controller.proc.pid).rss;
+  }
+  await stopNotifySide(on);
+  const without = off.run;
+  const withSink = on.run;
+  details.notify = {
+    receiverDelayMs: SLOW_RECEIVER_DELAY_MS, sinkRatePerSecond: SINK_RATE_PER_SECOND, notifiedEvents: NOTIFIED_EVENTS, without, with: withSink,
+  };
+  const sc = '7 notify';
+  const n = without.apply.services;
+  const ratio = (a: number, b: number) => round(a / b, 3);
+  const side = (name: string, a: number, b: number, unit: string, target?: number) => {
+    fig({ scenario: sc, name: `${name}, no notifier`, value: round(a), unit });
+    fig({ scenario: sc, name: `${name}, slow notifier`, value: round(b), unit });
+    fig({ scenario: sc, name: `${name}, slow / none`, value: ratio(b, a), unit: 'x', ...(target !== undefined ? { target: `<= ${target}`, met: b / a <= target } : {}) });
+  };
+  side(`commit -> last UpdateService (${n} services)`, without.apply.wallSeconds, withSink.apply.wallSeconds, 's', 1.1);
+  const limit = withSink.apply.limitSeconds;
+  if (limit > 0) {
+    fig({ scenario: sc, name: `slow notifier: ratio to the ECS rate-limit minimum (${round(limit)} s)`, value: ratio(withSink.apply.wallSeconds, limit), unit: 'x', target: '<= 1.1', met: withSink.apply.wallSeconds / limit <= 1.1 });
+  }
+  side('commit -> every rollout ended (controller status)', without.rolloutsEndedSeconds, withSink.rolloutsEndedSeconds, 's', 1.1);
+  side(`commit -> UpdateService p50 (${commits} single-service commits each, alternating, sink backlogged)`, percentile(without.latencySamplesMs, 50), percentile(withSink.latencySamplesMs, 50), 'ms', 1.1);
+  fig({ scenario: sc, name: 'commit -> UpdateService max, no notifier', value: Math.max(...without.latencySamplesMs), unit: 'ms' });
+  fig({ scenario: sc, name: 'commit -> UpdateService max, slow notifier', value: Math.max(...withSink.latencySamplesMs), unit: 'ms' });
+  fig({ scenario: sc, name: 'ThrottlingExceptions in the apply, slow notifier', value: withSink.apply.throttles, unit: 'calls', target: '0', met: withSink.apply.throttles === 0 });
+  const mb = (v: number | undefined) => (v === undefined ? null : round(v, 1));
+  fig({ scenario: sc, name: 'controller RSS after the commits, no notifier', value: mb(without.rssMb), unit: 'MB' });
+  fig({ scenario: sc, name: 'controller RSS after the commits, slow notifier (backlog queued)', value: mb(withSink.rssMb), unit: 'MB' });
+  fig({ scenario: sc, name: 'controller RSS, slow - none', value: mb((withSink.rssMb ?? NaN) - (without.rssMb ?? NaN)), unit: 'MB' });
+  fig({ scenario: sc, name: 'controller peak RSS (VmHWM), no notifier', value: mb(without.peakRssMb), unit: 'MB' });
+  fig({ scenario: sc, name: 'controller peak RSS (VmHWM), slow notifier', value: mb(withSink.peakRssMb), unit: 'MB' });
+  if (withSink.rssAfterDrainMb !== undefined) fig({ scenario: sc, name: 'controller RSS once the backlog drained, slow notifier', value: round(withSink.rssAfterDrainMb, 1), unit: 'MB' });
+  const d = withSink.drain;
+  if (d) {
+    fig({ scenario: sc, name: `notifications received, distinct (expected ${d.expected}: ${NOTIFICATIONS_PER_DEPLOY} per deploy)`, value: d.distinct, unit: '', target: `= ${d.expected}`, met: d.distinct === d.expected });
+    fig({ scenario: sc, name: 'notifications received twice', value: d.received - d.distinct, unit: '', target: '0', met: d.received === d.distinct });
+    fig({ scenario: sc, name: 'notifications given up', value: d.givenUp, unit: '', target: '0', met: d.givenUp === 0 });
+    fig({ scenario: sc, name: `commit -> last notification at the receiver (answers after ${SLOW_RECEIVER_DELAY_MS / 1000} s)`, value: round(d.lastArrivalSeconds), unit: 's' });
+    const spread = d.lastArrivalSeconds - d.firstArrivalSeconds;
+    fig({ scenario: sc, name: `first -> last notification / the sink's rate (${d.distinct} at ${SINK_RATE_PER_SECOND}/s: ${round(d.idealRateSeconds)} s)`, value: ratio(spread, d.idealRateSeconds), unit: 'x', target: '<= 1.1', met: spread / d.idealRateSeconds <= 1.1 });
+    fig({ scenario: sc, name: `first -> last notification / one at a time, ${SLOW_RECEIVER_DELAY_MS / 1000} s each (${round(d.idealOneAtATimeSeconds)} s)`, value: ratio(spread, d.idealOneAtATimeSeconds), unit: 'x', target: '<= 1.1', met: spread / d.idealOneAtATimeSeconds <= 1.1 });
+    fig({ scenario: sc, name: 'time between notifications at the receiver, median', value: d.gapP50Ms, unit: 'ms' });
+  }
+}
+
 function printTable(): void {
   const rows = figures.map((f) => [f.scenario, f.name, f.value === null ? 'n/a' : `${f.value} ${f.unit}`.trim(), f.target ?? '', f.met === undefined ? '' : f.met ? 'met' : 'MISSED']);
   const header = ['scenario', 'figure', 'value', 'target', ''];
@@ -389,6 +555,7 @@ try {
   if (args.only.has('rollout')) await rolloutGroup();
   if (args.only.has('scale')) await steadyGroup('scale', { services: size(10_000), clusters: 50, families: size(1000), prefix: 'sc', servicesPerFile: 10 }, false, false);
   if (args.only.has('accounts')) await accountsGroup();
+  if (args.only.has('notify')) await notifyGroup();
 } catch (err) {
   failure = err;
 } finally {
