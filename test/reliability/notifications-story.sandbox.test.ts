@@ -11,11 +11,7 @@
  * finished that deployment (its finishedAt, simulated time, at or before the
  * simulated time the notification arrived).
  */
-import { execFileSync } from 'node:child_process';
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -26,6 +22,7 @@ import { LISTEN_ANY_PORT, waitForListenUrl } from '../support/listen-url.js';
 import { startGitHubReceiver, startGitLabReceiver, type GitHostReceiver } from '../support/git-host-receivers.js';
 import { useCrashWorld } from './crash-world.js';
 import { startControllerProcess, within } from './controller-process.js';
+import { git, startPlainReceiver, verifiedWebhookEvent, type PlainReceiver } from './notify-world.js';
 
 const ACCOUNT = '310000000023';
 const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:deploys`;
@@ -35,58 +32,12 @@ const GITHUB_TOKEN = 'ghp_storyToken0000000000000000000000001';
 const GITLAB_TOKEN = 'glpat-storyToken00000001';
 const TYPES = ['SyncStarted', 'Applied', 'RolloutCompleted', 'RolloutFailed', 'DriftDetected', 'DriftCorrected'];
 
-/** One request a loopback receiver got, with the sandbox's simulated time at that moment. */
-interface Arrival {
-  readonly raw: string;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly simAt: number;
-}
-
-async function startPlainReceiver(simNow: () => number): Promise<{ url: string; arrivals: Arrival[]; close(): Promise<void> }> {
-  const arrivals: Arrival[] = [];
-  const server: Server = createServer((req, res) => {
-    const simAt = simNow();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      arrivals.push({ raw: Buffer.concat(chunks).toString('utf8'), headers: req.headers, simAt });
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`, arrivals,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
-
-/** The webhook body's fields this test reads. */
-interface WebhookEvent {
-  readonly id: string;
-  readonly type: string;
-  readonly revision: string;
-  readonly message: string;
-  readonly cause?: string;
-  readonly deploymentId?: string;
-}
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd, encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' },
-  }).trim();
-}
-
 describe('notifications: the quick-start story through every sink', () => {
   const world = useCrashWorld(ACCOUNT);
   let repo: string;
   let stateDir: string;
-  let slack: Awaited<ReturnType<typeof startPlainReceiver>>;
-  let hook: Awaited<ReturnType<typeof startPlainReceiver>>;
+  let slack: PlainReceiver;
+  let hook: PlainReceiver;
   let github: GitHostReceiver;
   let gitlab: GitHostReceiver;
 
@@ -131,12 +82,7 @@ describe('notifications: the quick-start story through every sink', () => {
   };
 
   /** The webhook's events so far, oldest first, each with its signature checked over the raw body. */
-  const hookEvents = () => hook.arrivals.map((a) => {
-    const expected = Buffer.from(`sha256=${createHmac('sha256', HMAC_KEY).update(a.raw, 'utf8').digest('hex')}`);
-    const got = Buffer.from(String(a.headers['x-ecs-gitops-signature'] ?? ''));
-    if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new Error(`bad signature on ${a.raw}`);
-    return { ...(JSON.parse(a.raw) as WebhookEvent), simAt: a.simAt };
-  });
+  const hookEvents = () => hook.arrivals.map((a) => verifiedWebhookEvent(a, HMAC_KEY));
   const hookTypes = () => hookEvents().map((e) => e.type);
 
   it('announces a commit, console drift and a crashing image once per sink, with the exact texts, none early', async () => {
