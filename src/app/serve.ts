@@ -100,6 +100,8 @@ export interface ServeConfig {
   readonly notifierEnv?: Env;
   /** What notifier sinks' relative `…File` paths are resolved against. @default process.cwd() */
   readonly notifierCwd?: string;
+  /** The controller's own URL as people reach it: links in Slack messages and commit statuses' target_url (docs/notifications.md). */
+  readonly externalUrl?: string;
   /** Retry bounds of notification deliveries (tests shorten them). @default the dispatcher's */
   readonly notifyRetry?: Partial<RetryPolicy>;
   readonly env: Env;
@@ -266,7 +268,10 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
     const openDeploys = await openDeployStore({ dir: stateDir, logger });
     const dispatcher = createDispatcher({
       journal: createFileJournal(path.join(stateDir, NOTIFICATION_JOURNAL_FILE), { logger }),
-      deps: { timeoutMs: 10_000, publishToSns: createSnsPublisher({ clientFor: (region) => connection.snsFor(region) }) },
+      deps: {
+        timeoutMs: 10_000, publishToSns: createSnsPublisher({ clientFor: (region) => connection.snsFor(region) }),
+        ...(config.externalUrl !== undefined ? { externalUrl: config.externalUrl } : {}),
+      },
       env: config.notifierEnv ?? config.env,
       cwd: config.notifierCwd ?? process.cwd(),
       logger, registry,

@@ -99,7 +99,7 @@ spec:
     const repo = fileURLToPath(new URL('../..', import.meta.url));
     const result = await runCliCaptured(['validate'], { cwd: repo });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^valid: \d+ files, 6 services, 3 clusters, 1 scheduled task, 2 environments\n$/);
+    expect(result.stdout).toMatch(/^valid: \d+ files, 6 services, 3 clusters, 1 scheduled task, 2 environments, 1 notifier\n$/);
   });
 
   it('exits 1 and prints every problem as file:line:col: CODE message, sorted, then a summary', async () => {
