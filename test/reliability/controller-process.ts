@@ -4,6 +4,8 @@
  * every SIGKILL of the controller. Output is kept for failure messages.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,12 +28,32 @@ export interface ControllerProcessOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+let stateHome: string | undefined;
+
+/**
+ * XDG_STATE_HOME for the controllers this test process starts: a controller
+ * without --state-dir keeps its notification journal and open deploys under
+ * $XDG_STATE_HOME/ecs-gitops/<controller-id>, and with the real HOME test
+ * files running side by side (and a developer's own controller) would share
+ * one. One directory per test process, so a controller restarted within a
+ * file still finds what the one before it left; removed when the process exits.
+ */
+function testStateHome(): string {
+  if (stateHome === undefined) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ecs-gitops-xdg-state-'));
+    stateHome = dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return stateHome;
+}
+
 export function startControllerProcess(options: ControllerProcessOptions): ControllerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', BIN, 'run', ...options.args], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
+      XDG_STATE_HOME: testStateHome(),
       AWS_ENDPOINT_URL_ECS: options.endpoint,
       AWS_ENDPOINT_URL_ECR: options.endpoint,
       // The sandbox reads a 12-digit access key id as the account (dummy credentials).
