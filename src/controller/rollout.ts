@@ -311,6 +311,11 @@ export function rolloutStatusFromService(service: ECS.Service | undefined, watch
   };
   const deploymentId = deploymentIdFor(watch, service);
   if (deploymentId !== undefined) status.deploymentId = deploymentId;
+  // The service deployment followed, when ECS named one, whichever source this pass read: events name a deployment
+  // by its ARN first (src/events), and a pass that has not read the deployment yet (a rollout taken over after a
+  // restart) must name it as the pass that applied it did.
+  const serviceDeploymentArn = serviceDeploymentArnFor(watch, service);
+  if (serviceDeploymentArn !== undefined) status.serviceDeploymentArn = serviceDeploymentArn;
   if (primary?.desiredCount !== undefined) status.desiredCount = primary.desiredCount;
   if (primary?.runningCount !== undefined) status.runningCount = primary.runningCount;
   if (primary?.pendingCount !== undefined) status.pendingCount = primary.pendingCount;

@@ -157,6 +157,16 @@ describe('status.rollout from a service deployment', () => {
     expect(rolloutStatusFromService(rolledBack, watch, 'ROLLING').deploymentId).toBeUndefined();
   });
 
+  it('the fallback status names the service deployment ECS reports for the rollout, as the deployments API status does (event ids)', () => {
+    // A rollout taken over after a restart: the watch has no ARN yet, the service names its current deployment.
+    const { serviceDeploymentArn: _none, ...takenOver } = watch;
+    const taken = { currentServiceDeployment: ARN, deployments: [{ id: 'ecs-svc/2', status: 'PRIMARY', taskDefinition: TD2 }] };
+    expect(rolloutStatusFromService(taken, takenOver, 'ROLLING')).toMatchObject({ serviceDeploymentArn: ARN, deploymentId: 'ecs-svc/2' });
+    // ECS's current service deployment is another task definition's: not ours to name.
+    const other = { currentServiceDeployment: ARN, deployments: [{ id: 'ecs-svc/3', status: 'PRIMARY', taskDefinition: 'td:1' }] };
+    expect(rolloutStatusFromService(other, takenOver, 'ROLLING').serviceDeploymentArn).toBeUndefined();
+  });
+
   it('says which stage and hook wait for approval, since when, and until when', () => {
     const expiresAt = new Date(T0 + 3_600_000);
     const paused = deployment({ lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT', lifecycleHookDetails: [hook('AWAITING_ACTION', { targetType: 'PAUSE', targetArn: undefined, expiresAt })] });
