@@ -22,18 +22,18 @@
  * The sinks' per-attempt timeout is 10 s (src/app/serve.ts) and `run` has no
  * flag to lower it, so a slow answer holds a sink for 10 s: they are a small
  * share of the faults and at most three per sink, to keep the run near 90 s.
- * It fails today on a real gap, so it runs only with NOTIFY_FAULTS=1 until
- * that is fixed (then drop the skipIf): killed after a commit's Applied was
- * journaled but before open-deploys.json recorded the deploy as applied, the
- * restarted controller resumes the deploy as not applied and announces
- * Applied again, with the deployment as `ecs-svc/<id>` where the first
- * process named the service deployment ARN: another event id, so every sink
- * gets a second Applied (GitHub a second pending).
+ *
+ * The one repeat allowed is the documented one (docs/notifications.md,
+ * "Exactly once"): a delivery the killed process's journal shows `sending` (a
+ * request out, its answer never read) to a sink that cannot be asked what it
+ * got (Slack, the webhook) may arrive twice; read from the journal at each
+ * kill, so any other repeat fails. GitHub and GitLab are asked, and must see
+ * each status exactly once.
  *
  * NOTIFY_FAULT_SEED repeats a run's faults; NOTIFY_FAULT_DUMP=<dir> keeps each
  * controller's output and the events seen there.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -97,11 +97,37 @@ function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
   return counts;
 }
 
+/** The (event, sink) pairs a killed controller's journal left `sending`: a request out whose answer it never read. */
+async function sendingInJournal(stateDir: string): Promise<Array<{ sink: string; type: string; revision: string; serviceName?: string; id: string }>> {
+  const text = await readFile(path.join(stateDir, 'notifications.jsonl'), 'utf8').catch(() => '');
+  const last = new Map<string, string>();
+  const events = new Map<string, { type: string; revision: string; serviceName?: string }>();
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let entry: { eventId: string; sink: string; state: string; event?: { type: string; revision: string; serviceName?: string } };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      continue; // a line the kill cut short
+    }
+    last.set(`${entry.eventId}|${entry.sink}`, entry.state);
+    if (entry.event) events.set(entry.eventId, entry.event);
+  }
+  return [...last].filter(([, state]) => state === 'sending').flatMap(([pair]) => {
+    const [id = '', sink = ''] = pair.split('|');
+    const event = events.get(id);
+    return event ? [{ sink, id, type: event.type, revision: event.revision, ...(event.serviceName ? { serviceName: event.serviceName } : {}) }] : [];
+  });
+}
+
 /** What differs from "each expected key exactly once, nothing else", one line each. */
-function exactlyOnceProblems(sink: string, counts: ReadonlyMap<string, number>, expected: readonly string[]): string[] {
+function exactlyOnceProblems(sink: string, counts: ReadonlyMap<string, number>, expected: readonly string[], inFlightAtKill: ReadonlySet<string> = new Set()): string[] {
   const problems: string[] = [];
   for (const k of expected) {
     const n = counts.get(k) ?? 0;
+    // The one documented repeat (docs/notifications.md, "Exactly once"): a sink that cannot be asked what it got
+    // (Slack, webhook) gets again the event whose request was out when the process died (journaled `sending`).
+    if (n === 2 && inFlightAtKill.has(k)) continue;
     if (n !== 1) problems.push(`${sink}: ${k} arrived ${n} times`);
   }
   const wanted = new Set(expected);
@@ -154,7 +180,7 @@ describe('notifications: exactly once under 20 % sink faults and two SIGKILLs', 
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  it.skipIf(process.env.NOTIFY_FAULTS !== '1')('delivers every deploy event once per sink, in order, none early', async () => {
+  it('delivers every deploy event once per sink, in order, none early', async () => {
     const started = Date.now();
     const env = {
       FAULT_HOOK_URL: `${fronts.hook.url}/hook`, FAULT_HOOK_KEY: HMAC_KEY,
@@ -167,6 +193,8 @@ describe('notifications: exactly once under 20 % sink faults and two SIGKILLs', 
     /** Every event any controller process served, by id: a process's log is gone with it. */
     const served = new Map<string, ServedEvent>();
     const kills: Array<{ commit: number; on: string; at: number }> = [];
+    /** Deliveries journaled `sending` when a controller was killed: their outcome was unknown to the next process. */
+    const inFlight: Array<{ sink: string; type: string; revision: string; serviceName?: string; id: string }> = [];
 
     const start = async () => {
       proc = startControllerProcess({
@@ -243,6 +271,7 @@ describe('notifications: exactly once under 20 % sink faults and two SIGKILLs', 
         victim.child.kill('SIGKILL');
         kills.push({ commit: n, on: killOn, at: Date.now() });
         expect((await within(victim.exited, 10_000, 'SIGKILLed controller')).signal).toBe('SIGKILL');
+        for (const entry of await sendingInJournal(stateDir)) inFlight.push(entry);
         await start();
         // The restarted controller finishes the deploy it was killed in before Git moves on: the events stay this commit's.
         waiting = `restart after commit ${n}: RolloutCompleted of commit ${n} (${service})`;
@@ -288,17 +317,20 @@ describe('notifications: exactly once under 20 % sink faults and two SIGKILLs', 
 
     // Webhook: raw arrivals per delivery id, and per (type, revision, service).
     const events = hookEvents();
+    const inFlightOf = (sink: string, keyOf: (f: (typeof inFlight)[number]) => string) => new Set(inFlight.filter((f) => f.sink === sink).map(keyOf));
+    const hookIdsInFlight = inFlightOf('team/webhook', (f) => f.id);
     for (const [delivery, n] of countBy(events, (e) => e.delivery)) {
-      if (n !== 1) {
+      if (n !== 1 && !(n === 2 && hookIdsInFlight.has(delivery))) {
         const arrivals = events.filter((e) => e.delivery === delivery);
         problems.push(`webhook: delivery ${delivery} (${key(arrivals[0]?.type ?? '?', arrivals[0]?.revision ?? '?', arrivals[0]?.serviceName)}) arrived ${n} times, at ${arrivals.map((a) => a.wallAt - started).join(', ')} ms; kills at ${kills.map((k) => k.at - started).join(', ')} ms`);
       }
     }
     for (const e of events) if (e.delivery !== e.id) problems.push(`webhook: delivery header ${e.delivery} is not the event id ${e.id}`);
     const hookCounts = countBy(events, (e) => key(e.type, e.revision, e.serviceName));
-    problems.push(...exactlyOnceProblems('webhook', hookCounts, expectedKeys));
+    const hookInFlight = inFlightOf('team/webhook', (f) => key(f.type, f.revision, f.serviceName));
+    problems.push(...exactlyOnceProblems('webhook', hookCounts, expectedKeys, hookInFlight));
     for (const [k, n] of hookCounts) {
-      if (n < 2) continue;
+      if (n < 2 || (n === 2 && hookInFlight.has(k))) continue;
       const same = events.filter((e) => key(e.type, e.revision, e.serviceName) === k);
       problems.push(`webhook: ${k} came as ${same.map((e) => `${e.id} (deployment ${e.deploymentId ?? 'none'}, at ${e.wallAt - started} ms)`).join(' and ')}`);
     }
@@ -318,9 +350,13 @@ describe('notifications: exactly once under 20 % sink faults and two SIGKILLs', 
     };
     const slackTexts = slack.arrivals.map((a) => (JSON.parse(a.raw) as { text: string }).text);
     const slackCounts = countBy(slackTexts, (t) => t);
-    problems.push(...exactlyOnceProblems('slack', slackCounts, expected.map(({ type, d }) => slackText(type, d))));
+    const slackInFlight = new Set(inFlight.filter((f) => f.sink === 'team/slack').map((f) => {
+      const d = deploys.find((x) => x.revision === f.revision && x.service === f.serviceName);
+      return d ? slackText(f.type, d) : `${f.type} ${f.revision}`;
+    }));
+    problems.push(...exactlyOnceProblems('slack', slackCounts, expected.map(({ type, d }) => slackText(type, d)), slackInFlight));
     for (const [text, n] of slackCounts) {
-      if (n > 1) problems.push(`slack: "${text}" arrived at ${slack.arrivals.filter((a) => a.raw.includes(JSON.stringify(text).slice(1, -1))).map((a) => a.wallAt - started).join(', ')} ms`);
+      if (n > 1 && !(n === 2 && slackInFlight.has(text))) problems.push(`slack: "${text}" arrived at ${slack.arrivals.filter((a) => a.raw.includes(JSON.stringify(text).slice(1, -1))).map((a) => a.wallAt - started).join(', ')} ms`);
     }
 
     // GitHub: per commit and context, pending (SyncStarted), pending (Applied), success, each once and in that order.
