@@ -40,19 +40,25 @@ WORKDIR /app
 # task definition or `docker run -e` configures the controller without a
 # command override. Listen on all interfaces inside the container for scraping.
 ENV NODE_ENV=production \
-    ECS_GITOPS_LISTEN=0.0.0.0:9400
+    ECS_GITOPS_LISTEN=0.0.0.0:9400 \
+    ECS_GITOPS_STATE_DIR=/var/lib/ecs-gitops
 COPY package.json package-lock.json ./
 # --ignore-scripts: no install script of a dependency runs in the image.
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY schema ./schema
+# The state dir (open deploys, the notification journal: docs/notifications.md),
+# owned by the unprivileged user before it takes over.
+RUN mkdir -p /var/lib/ecs-gitops && chown node:node /var/lib/ecs-gitops && chmod 700 /var/lib/ecs-gitops
 # The unprivileged user of the node image; Git work trees go to /tmp.
 USER node
-# The only place the controller writes. The CloudFormation template runs the
-# image with a read-only root file system and mounts a task volume here;
-# declaring it makes Fargate seed that volume from the image's /tmp
-# (world-writable, sticky), so the node user can write to it.
-VOLUME ["/tmp"]
+# The only places the controller writes. The CloudFormation template runs the
+# image with a read-only root file system and mounts a task volume on each;
+# declaring them makes Fargate seed those volumes from the image's directories
+# (/tmp world-writable and sticky, the state dir the node user's), so the node
+# user can write to them. The state dir lasts as long as the task; mount EFS
+# there to keep it across task replacements (docs/deploy.md).
+VOLUME ["/tmp", "/var/lib/ecs-gitops"]
 EXPOSE 9400
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9400/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

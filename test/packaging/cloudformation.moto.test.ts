@@ -113,13 +113,20 @@ describe('deploy/cloudformation/ecs-gitops.yaml (static)', () => {
     expect(taskRolePolicy({}, { 'AWS::Partition': 'aws', 'AWS::AccountId': '1', 'AWS::Region': 'x' }).Statement.map((st) => st.Sid)).not.toContain('AdoptInAllowListedClusters');
   });
 
-  it('runs read-only with a writable /tmp, and generates its own mask key and API token in Secrets Manager', () => {
+  it('runs read-only with a writable /tmp and state dir, and generates its own mask key and API token in Secrets Manager', () => {
     const container = (resource('TaskDefinition').ContainerDefinitions as Record<string, unknown>[])[0] as Record<string, unknown>;
     expect(container.ReadonlyRootFilesystem).toBe(true);
-    expect(container.MountPoints).toEqual([{ SourceVolume: 'tmp', ContainerPath: '/tmp', ReadOnly: false }]);
-    expect(resource('TaskDefinition').Volumes).toEqual([{ Name: 'tmp' }]);
-    // The image declares that volume, so Fargate seeds it with the image's world-writable /tmp for the node user.
-    expect(readFileSync(path.join(root, 'Dockerfile'), 'utf8')).toMatch(/^VOLUME \["\/tmp"\]$/m);
+    expect(container.MountPoints).toEqual([
+      { SourceVolume: 'tmp', ContainerPath: '/tmp', ReadOnly: false },
+      { SourceVolume: 'state', ContainerPath: '/var/lib/ecs-gitops', ReadOnly: false },
+    ]);
+    expect(resource('TaskDefinition').Volumes).toEqual([{ Name: 'tmp' }, { Name: 'state' }]);
+    // The state dir the controller is told is the one mounted writable (a read-only root would refuse the default).
+    expect(container.Environment).toContainEqual({ Name: 'ECS_GITOPS_STATE_DIR', Value: '/var/lib/ecs-gitops' });
+    // The image declares both volumes, so Fargate seeds them from the image: /tmp world-writable, the state dir the node user's.
+    const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^VOLUME \["\/tmp", "\/var\/lib\/ecs-gitops"\]$/m);
+    expect(dockerfile).toMatch(/chown node:node \/var\/lib\/ecs-gitops/);
     // The heap limit the manifest input limit is derived from fits the 1 GiB task.
     expect(container.Environment).toContainEqual({ Name: 'NODE_OPTIONS', Value: '--max-old-space-size=768' });
     // Generated in the stack unless the person deploying names an existing secret.
