@@ -185,7 +185,8 @@ function pathSegment(controllerId: string): string {
  */
 export function stateDirFrom(ctx: CommandContext, options: { readonly controllerId: string; readonly env: boolean; readonly persistentDefault: boolean }): StateDirChoice {
   const flag = ctx.args.flags['state-dir'];
-  if (typeof flag === 'string' && flag.trim() !== '') return { dir: path.resolve(ctx.cwd, flag), origin: '--state-dir' };
+  // The flag parser fills a flag from its ECS_GITOPS_* twin: name the variable when that is where the value came from.
+  if (typeof flag === 'string' && flag.trim() !== '') return { dir: path.resolve(ctx.cwd, flag), origin: ctx.args.fromEnv?.has('state-dir') === true ? 'ECS_GITOPS_STATE_DIR' : '--state-dir' };
   const fromEnv = options.env ? ctx.env.ECS_GITOPS_STATE_DIR : undefined;
   if (fromEnv !== undefined && fromEnv.trim() !== '') return { dir: path.resolve(ctx.cwd, fromEnv), origin: 'ECS_GITOPS_STATE_DIR' };
   if (!options.persistentDefault) return { dir: undefined, origin: '--state-dir' };

@@ -28,6 +28,8 @@ export type ParsedFlags = Readonly<Record<string, FlagValue>>;
 export interface ParsedArgs {
   readonly flags: ParsedFlags;
   readonly positionals: readonly string[];
+  /** Flags whose value came from their ECS_GITOPS_* twin (not the command line): an error about one names the variable. */
+  readonly fromEnv?: ReadonlySet<string>;
 }
 
 export function envNameFor(flag: string): string {
@@ -76,8 +78,10 @@ export function parseArgs(
   const values: Record<string, FlagValue> = {};
   const positionals: string[] = [];
 
+  const setFromEnv = new Set<string>();
   for (const spec of specs) {
     const fromEnv = env[envNameFor(spec.name)];
+    if (fromEnv !== undefined && fromEnv !== '') setFromEnv.add(spec.name);
     values[spec.name] = fromEnv !== undefined && fromEnv !== ''
       ? convert(spec, fromEnv, `environment variable ${envNameFor(spec.name)}`)
       : defaultValue(spec);
@@ -115,6 +119,7 @@ export function parseArgs(
         { flag: name, suggestion },
       );
     }
+    setFromEnv.delete(spec.name);
     if (spec.type === 'boolean') {
       values[spec.name] = convert(spec, inline ?? 'true', `--${spec.name}`);
       continue;
@@ -141,7 +146,7 @@ export function parseArgs(
       `expected at most ${maxPositionals} argument(s), got ${positionals.length}: ${positionals.join(' ')}`,
     );
   }
-  return Object.freeze({ flags: Object.freeze(values), positionals: Object.freeze(positionals) });
+  return Object.freeze({ flags: Object.freeze(values), positionals: Object.freeze(positionals), fromEnv: setFromEnv });
 }
 
 export function renderFlagHelp(specs: readonly FlagSpec[]): string {

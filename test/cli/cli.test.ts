@@ -43,6 +43,12 @@ describe('flag parsing', () => {
     );
   });
 
+  it('says which flags took their value from the environment; the command line wins and is not one of them', () => {
+    const env = { ECS_GITOPS_WORKERS: '8', ECS_GITOPS_RESYNC: '30s' };
+    expect([...(parseArgs(['--workers', '4'], specs, env, 1).fromEnv ?? [])].sort()).toEqual(['resync']);
+    expect([...(parseArgs([], specs, env, 1).fromEnv ?? [])].sort()).toEqual(['resync', 'workers']);
+  });
+
   it('freezes the parsed configuration', () => {
     const parsed = parseArgs([], specs, {}, 1);
     expect(Object.isFrozen(parsed.flags)).toBe(true);

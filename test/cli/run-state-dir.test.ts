@@ -89,10 +89,8 @@ describe('run --state-dir', () => {
     expect(sandbox.admin.callLog({ accountId: ACCOUNT, since }).map((c) => c.operation)).toEqual([]);
   }, 60_000);
 
-  // Known gap: the flag parser (src/cli/flags.ts) fills every flag from its ECS_GITOPS_* twin, so stateDirFrom
-  // (src/cli/config-flags.ts) sees ECS_GITOPS_STATE_DIR as --state-dir and the error names the flag the user did not
-  // set. When that is fixed this test fails: drop `.fails`.
-  it.fails('names ECS_GITOPS_STATE_DIR, not --state-dir, when the variable gave the bad path', async () => {
+  // The flag parser fills a flag from its ECS_GITOPS_* twin and says so (ParsedArgs.fromEnv): the error names what the user set.
+  it('names ECS_GITOPS_STATE_DIR, not --state-dir, when the variable gave the bad path', async () => {
     const bad = path.join(blocker, 'state');
     const viaEnv = await runCliCaptured(['run', '--repo', dir.root, '--listen', LISTEN_ANY_PORT], { env: { ...awsEnv(), ECS_GITOPS_STATE_DIR: bad } });
     expect(viaEnv.stderr).toContain(`ECS_GITOPS_STATE_DIR (--state-dir): the state dir ${bad} cannot be created or written (ENOTDIR)`);
