@@ -9,16 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../support/run-cli.js';
-import { FULL_NOTIFIER } from '../manifests/notifier-fixtures.js';
+import { FULL_NOTIFIER, MINIMAL_SERVICE as SERVICE } from '../manifests/notifier-fixtures.js';
 
-const SERVICE = `apiVersion: ecs-gitops/v1
-kind: Service
-metadata: {name: web, cluster: demo}
-spec:
-  taskDefinition:
-    family: web
-    containerDefinitions: [{name: web, image: nginx, memory: 128}]
-`;
 
 let dir: string;
 beforeEach(() => {

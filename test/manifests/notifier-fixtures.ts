@@ -36,3 +36,13 @@ spec:
       tokenEnv: GITLAB_TOKEN
       context: deploy/{account}/{service}
 `;
+
+/** The smallest valid Service, beside which notifiers are loaded and validated. */
+export const MINIMAL_SERVICE = `apiVersion: ecs-gitops/v1
+kind: Service
+metadata: {name: web, cluster: demo}
+spec:
+  taskDefinition:
+    family: web
+    containerDefinitions: [{name: web, image: nginx, memory: 128}]
+`;

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatProblem, formatWarning, sinkNames, validateDocuments, type ManifestFileInput } from '../../src/manifests/index.js';
-import { FULL_NOTIFIER } from './notifier-fixtures.js';
+import { FULL_NOTIFIER, MINIMAL_SERVICE as SERVICE } from './notifier-fixtures.js';
 
 /** The first lines of every case: sinks and the rest of spec start on line 6. */
 const head = (name = 'team', metadata = ''): string => `apiVersion: ecs-gitops/v1\nkind: Notifier\nmetadata:\n  name: ${name}\n${metadata}spec:\n`;
@@ -481,14 +481,6 @@ describe('kind: Notifier', () => {
 });
 
 const NOTIFIER = (name: string, extra = ''): string => `${head(name)}  sinks:\n    - type: sns\n      topicArn: arn:aws:sns:eu-west-1:123456789012:${name}${extra}\n`;
-const SERVICE = `apiVersion: ecs-gitops/v1
-kind: Service
-metadata: {name: web, cluster: demo}
-spec:
-  taskDefinition:
-    family: web
-    containerDefinitions: [{name: web, image: nginx, memory: 128}]
-`;
 
 describe('notifiers in a snapshot', () => {
   it('reports one name in two files on both, naming the other file, and keeps both out', () => {

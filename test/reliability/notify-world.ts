@@ -9,7 +9,6 @@
  * git-host receivers' own faults change no state), so what a receiver holds
  * is what was delivered, and a request counted twice there was sent twice.
  */
-import { execFileSync } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -80,24 +79,9 @@ export function verifiedWebhookEvent(arrival: Arrival, hmacKey: string): Webhook
   return { ...(JSON.parse(arrival.raw) as WebhookEvent), simAt: arrival.simAt, delivery: String(arrival.headers['x-ecs-gitops-delivery'] ?? '') };
 }
 
-export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd, encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' },
-  }).trim();
-}
-
-/** mulberry32: a small seeded generator in [0, 1), so a failing run can be repeated with its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The suite's own helpers: a hermetic git (test/source/support/git-fixture.ts) and the seeded generator the fault proxy uses.
+export { git } from '../source/support/git-fixture.js';
+export { seededRandom } from '../support/fault-proxy.js';
 
 export type FrontFault = '5xx' | '429' | 'reset' | 'slow';
 
