@@ -63,6 +63,7 @@ describe('planted secrets never leak', () => {
     const cli = startCliInProcess(['run', '--repo', dir.root, '--listen', LISTEN_ANY_PORT, '--resync', '1s', '--log-level', 'trace', '--prune'], env);
     const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), stopOnFailure: cli.stop });
     const collected: string[] = [];
+    let rotatedArn = '';
     const grab = async (path: string) => {
       const text = await (await fetch(`${url}${path}`)).text();
       collected.push(text);
@@ -83,9 +84,16 @@ describe('planted secrets never leak', () => {
       await dir.write('vault.yaml', [secretService('vault', PLANTED.rotated)]);
       // A broken file holding a secret: its problem message must not quote it.
       await dir.write('broken.yaml', `apiVersion: ecs-gitops/v1\nkind: Service\nmetadata: {name: broken, cluster: demo}\nspec:\n  desiredCount: 1\n  taskDefinition:\n    family: broken\n    containerDefinitions:\n      - name: app\n        image: nginx\n        environment:\n          - name: DB_PASSWORD\n            value: [${PLANTED.broken}]\n            valeu: ${PLANTED.broken}\n`);
+      // Synced alone is not enough: the pass before the rotation was seen also reported Synced. Wait until what runs holds the rotated value,
+      // so the console drift below registers after the controller's own revision.
       await eventually(async () => {
-        const status = JSON.parse(await grab('/api/v1/status')) as { manifestProblems: number; services: Array<{ service: string; sync: string }> };
-        return status.manifestProblems > 0 && status.services.find((s) => s.service === 'vault')?.sync === 'Synced';
+        const status = JSON.parse(await grab('/api/v1/status')) as { manifestProblems: number; services: Array<{ service: string; sync: string; liveTaskDefinition?: string }> };
+        const vault = status.services.find((s) => s.service === 'vault');
+        if (!(status.manifestProblems > 0 && vault?.sync === 'Synced' && vault.liveTaskDefinition)) return false;
+        const running = JSON.stringify(sandbox.call('DescribeTaskDefinition', { taskDefinition: vault.liveTaskDefinition }, { accountId: ACCOUNT, region: REGION, api: 'ecs' }));
+        if (!running.includes(PLANTED.rotated)) return false;
+        rotatedArn = vault.liveTaskDefinition;
+        return true;
       }, () => cli.stdout().slice(-2000), 60_000);
       const live = await runCliCaptured(['diff', dir.root, '--region', REGION], { env: { ...env, AWS_ENDPOINT_URL_ECS: sandbox.endpoint } });
       collected.push(live.stdout, live.stderr);
@@ -137,7 +145,7 @@ describe('planted secrets never leak', () => {
     const target = { accountId: ACCOUNT, region: REGION, api: 'ecs' as const };
     const registered = JSON.stringify([
       sandbox.call('DescribeTaskDefinition', { taskDefinition: 'vault:1' }, target),
-      sandbox.call('DescribeTaskDefinition', { taskDefinition: 'vault:2' }, target),
+      sandbox.call('DescribeTaskDefinition', { taskDefinition: rotatedArn }, target),
     ]);
     expect(registered).toContain(PLANTED.password);
     expect(registered).toContain(PLANTED.rotated);
