@@ -10,6 +10,7 @@ export const COMMAND_LOADERS: Readonly<Record<string, { summary: string; load: (
   diff: { summary: 'show what would change in live ECS', load: async () => (await import('./diff.js')).diffCommand },
   sync: { summary: 'apply once and exit', load: async () => (await import('./sync.js')).syncCommand },
   run: { summary: 'run the controller until stopped', load: async () => (await import('./run.js')).runCommand },
+  status: { summary: 'print the fleet table of a running controller (exit 0 all Synced and Healthy, 1 not, 2 could not read it)', load: async () => (await import('./status.js')).statusCommand },
   'run-task': { summary: 'run a one-off task from a service\'s definition and exit with its exit code', load: async () => (await import('./run-task.js')).runTaskCommand },
   continue: { summary: 'answer the lifecycle hook that holds a service\'s deployment: go on (or --action rollback)', load: async () => (await import('./continue.js')).continueCommand },
   rollback: { summary: 'roll a service\'s running deployment back; a controller following it holds Git\'s content as failed until it changes', load: async () => (await import('./rollback.js')).rollbackCommand },
