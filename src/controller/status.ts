@@ -397,6 +397,19 @@ export class StatusStore {
     return this.#services.get(key);
   }
 
+  /** snapshot()'s revision, snapshotLoadedAt and source without listing (and sorting) every service: the web UI reads them per request. */
+  get revision(): string | undefined {
+    return this.#revision;
+  }
+
+  get snapshotLoadedAt(): string | undefined {
+    return this.#snapshotLoadedAt;
+  }
+
+  get source(): SourceStatus | undefined {
+    return this.#source;
+  }
+
   list(): readonly ServiceStatus[] {
     return [...this.#services.values()].sort((a, b) => a.key.localeCompare(b.key));
   }

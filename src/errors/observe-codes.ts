@@ -27,7 +27,7 @@ export const OBSERVE_ERROR_CODES = defineErrorCodes({
   },
   HTTP_METHOD_NOT_ALLOWED: {
     title: 'the HTTP method is not allowed on this path (the API is read-only)',
-    hint: 'Use GET (the Allow header lists what the path accepts); only the webhook accepts POST.',
+    hint: 'Use GET (the Allow header lists what the path accepts); only the webhook and /api/v1/session accept POST.',
   },
   HTTP_BODY_NOT_ALLOWED: {
     title: 'a request body was sent to an endpoint that takes none',
@@ -38,8 +38,12 @@ export const OBSERVE_ERROR_CODES = defineErrorCodes({
     hint: 'Git hosts send small push payloads; check the sender is the expected webhook.',
   },
   HTTP_BAD_REQUEST: {
-    title: 'the HTTP request could not be understood (bad URL encoding)',
-    hint: 'Percent-encode path segments correctly.',
+    title: 'the HTTP request could not be understood (bad URL encoding, or a query parameter or body the endpoint does not accept)',
+    hint: 'Percent-encode path segments correctly; the answer\'s `parameter` names the query parameter to fix (docs/ui.md lists those of /api/v1/services).',
+  },
+  HTTP_TOO_MANY_STREAMS: {
+    title: 'the web UI\'s live stream (/api/v1/stream) already has as many clients as it serves at once',
+    hint: 'Close other open pages of the web UI (each holds one stream); the page retries by itself. docs/ui.md lists the bound.',
   },
   HTTP_REQUEST_TIMEOUT: {
     title: 'the HTTP request took too long to arrive or to answer',

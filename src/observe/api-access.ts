@@ -10,13 +10,18 @@
  * `Host: evil.example`, so answering only to names the operator chose (plus IP
  * literals and loopback names, which no attacker can re-point) stops it.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 import { isLoopbackHost } from './listen-address.js';
+import { SESSION_COOKIE } from '../web/api-types.js';
 
 export interface ApiAccessPolicy {
-  /** Every `/api/*` request must carry `Authorization: Bearer <token>`; undefined leaves the API open. */
+  /**
+   * Every `/api/*` request must carry `Authorization: Bearer <token>`, or the
+   * web UI's session cookie derived from it (sessionCookieValue); undefined
+   * leaves the API open.
+   */
   readonly token?: string;
   /** Host names (`name` for any port, `name:port` for one) accepted besides IP literals, loopback names and the listen host. */
   readonly allowedHosts?: readonly string[];
@@ -46,6 +51,36 @@ export function bearerTokenMatches(authorization: string | undefined, token: str
   const isBearer = space > 0 && value.slice(0, space).toLowerCase() === 'bearer';
   // Compare something even when the header is malformed, so timing does not tell the two apart.
   return constantTimeEqual(isBearer ? value.slice(space + 1).trim() : '', token) && isBearer;
+}
+
+/** The domain separator of the session cookie's HMAC: the cookie proves the token without being it. */
+const SESSION_HMAC_MESSAGE = 'ecs-gitops-session';
+
+/**
+ * The value of the web UI's session cookie (POST /api/v1/session, docs/ui.md):
+ * HMAC-SHA256 keyed with the API token over "ecs-gitops-session", in hex.
+ * The browser keeps this, not the token (a cookie read off a disk or a proxy
+ * log does not reveal the token), and a new token invalidates every cookie.
+ */
+export function sessionCookieValue(token: string): string {
+  return createHmac('sha256', token).update(SESSION_HMAC_MESSAGE).digest('hex');
+}
+
+/** The value of cookie `name` in a Cookie header (the first one when repeated); undefined when absent. */
+export function cookieValue(cookieHeader: string | undefined, name: string): string | undefined {
+  if (cookieHeader === undefined) return undefined;
+  for (const part of cookieHeader.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** True when the request carries the session cookie of `token` (constant-time compare, like the bearer). */
+export function sessionCookieMatches(cookieHeader: string | undefined, token: string): boolean {
+  const given = cookieValue(cookieHeader, SESSION_COOKIE);
+  return constantTimeEqual(given ?? '', sessionCookieValue(token)) && given !== undefined;
 }
 
 /** `host[:port]` split into a lower-case host name (brackets removed from IPv6) and the port text; undefined when malformed. */
@@ -102,14 +137,14 @@ export function checkApiAccess(headers: IncomingHttpHeaders, policy: ApiAccessPo
       headers: { connection: 'close' },
     };
   }
-  if (policy.token !== undefined && !bearerTokenMatches(headers.authorization, policy.token)) {
+  if (policy.token !== undefined && !bearerTokenMatches(headers.authorization, policy.token) && !sessionCookieMatches(headers.cookie, policy.token)) {
     const given = headers.authorization !== undefined;
     return {
       status: 401,
       code: 'HTTP_UNAUTHORIZED',
       message: given
         ? 'the bearer token is not the one in --api-token-file (or ECS_GITOPS_API_TOKEN)'
-        : '/api needs an "Authorization: Bearer <token>" header with the token in --api-token-file (or ECS_GITOPS_API_TOKEN)',
+        : '/api needs an "Authorization: Bearer <token>" header with the token in --api-token-file (or ECS_GITOPS_API_TOKEN), or the web UI\'s session cookie (POST /api/v1/session)',
       headers: { 'www-authenticate': given ? 'Bearer realm="ecs-gitops", error="invalid_token"' : 'Bearer realm="ecs-gitops"' },
     };
   }

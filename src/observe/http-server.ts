@@ -1,24 +1,35 @@
 /**
  * The controller's one HTTP server: Prometheus scrape, liveness and readiness
- * probes, the read-only status API and (when configured) the Git webhook.
- * Small on purpose (node:http, a fixed route table): every path is read-only
- * except the webhook, bodies are refused elsewhere and bounded there, every
- * error is JSON with a stable code, and no stack trace ever leaves the process.
+ * probes, the read-only status API, the web UI (`/`, its assets under /ui/,
+ * the fleet table, the live stream and the session cookie: docs/ui.md) and
+ * (when configured) the Git webhook. Small on purpose (node:http, a fixed
+ * route table): every path is read-only except the webhook and the session,
+ * bodies are refused elsewhere and bounded there, every API error is JSON
+ * with a stable code, and no stack trace ever leaves the process.
  * `/api/*` answers only to an allowed Host and, when a token is configured, to
- * its bearer (api-access.ts); the probes and /metrics stay open for load
- * balancers and Prometheus, and the webhook has its own signature check.
+ * its bearer or the session cookie (api-access.ts); the probes and /metrics
+ * stay open for load balancers and Prometheus, the webhook has its own
+ * signature check, and `/` and /ui/ serve only the page and its code (the
+ * data behind them is /api/*).
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { StatusStore } from '../controller/status.js';
 import { GitopsError, type ErrorCode } from '../errors/index.js';
-import { checkApiAccess } from './api-access.js';
+import { checkApiAccess, sessionCookieValue, constantTimeEqual } from './api-access.js';
 import type { Logger } from './logger.js';
 import { scrubSecrets } from './secret-scrub.js';
 import type { WebhookHandler } from '../source/webhook.js';
 import { EVENT_TYPES, type ControllerEvent, type EventQuery, type EventType } from '../events/types.js';
 import { MAX_QUERY_LIMIT, eventQueryOrder } from '../events/event-log.js';
+import { ERROR_CATALOGS } from '../errors/index.js';
+import { FLEET_PATH, SESSION_COOKIE, SESSION_PATH, STREAM_PATH, UI_ASSET_PREFIX, type FleetPage, type ServiceDetail } from '../web/api-types.js';
+import { UiAssets, notBuiltPage } from '../web/assets.js';
+import { commitUrl } from '../web/commit-link.js';
+import { FleetIndex } from '../web/fleet-index.js';
+import { formatSort, parseFleetQuery } from '../web/fleet-query.js';
+import { StreamHub, type StreamLimits } from '../web/stream.js';
 
 /** The webhook's request and answer are the webhook module's (src/source/webhook.ts). */
 export type { WebhookRequest, WebhookResponse } from '../source/webhook.js';
@@ -49,8 +60,15 @@ export interface HttpServerOptions {
   readonly apiAllowedHosts?: readonly string[];
   /** Connections held at once; more are dropped on accept, so a flood cannot exhaust the process's file descriptors. @default 256 */
   readonly maxConnections?: number;
-  /** The controller's event log (src/events/event-log.ts), served at /api/v1/events; absent: that path is 404. */
-  readonly events?: { query(query: EventQuery): readonly ControllerEvent[] };
+  /** The controller's event log (src/events/event-log.ts), served at /api/v1/events and forwarded on the stream; absent: that path is 404. */
+  readonly events?: {
+    query(query: EventQuery): readonly ControllerEvent[];
+    subscribe?(listener: (event: ControllerEvent) => void): () => void;
+  };
+  /** Where the built web UI is (manifest.json and the hashed files). @default dist/ui at the package root (src/web/assets.ts) */
+  readonly uiAssetsDir?: string;
+  /** The stream's bounds; tests lower them. @default STREAM_LIMITS (src/web/api-types.ts) */
+  readonly streamLimits?: Partial<StreamLimits>;
   readonly logger?: Logger;
 }
 
@@ -66,6 +84,25 @@ export const WEBHOOK_PATH = '/api/v1/webhook';
 export const SERVICE_PATH_PREFIX = '/api/v1/services/';
 export const EVENTS_PATH = '/api/v1/events';
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** POST /api/v1/session's JSON body: {"token": "..."} is far below this. */
+export const MAX_SESSION_BODY_BYTES = 4 * 1024;
+/** How long the browser keeps the session cookie: a working day. */
+export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
+/** docs/errors.md on GitHub: each code has an anchor (its lower-case name) there. */
+export const ERROR_RUNBOOK_BASE = 'https://github.com/ecs-gitops/ecs-gitops/blob/main/docs/errors.md';
+/**
+ * The page's headers (docs/security.md "Web UI"): nothing inline, nothing from
+ * another origin, no framing, no referrer. `img-src data:` is for the empty
+ * favicon only.
+ */
+export const UI_CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const UI_PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': UI_CONTENT_SECURITY_POLICY,
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-cache',
+};
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** Far above what Prometheus, health checks and a Git host use at once (a handful), far below the default 1,024-descriptor limit. */
 export const DEFAULT_MAX_CONNECTIONS = 256;
 const API_PATH_PREFIX = '/api/';
@@ -73,6 +110,15 @@ const READ_METHODS = ['GET', 'HEAD'] as const;
 
 /** The `error.code` of the server's own JSON error bodies (the webhook handler answers with its SOURCE_* codes). */
 type HttpErrorCode = Extract<ErrorCode, `HTTP_${string}`> | 'CONTROLLER_NO_SNAPSHOT';
+
+/** The catalogue's entry for a code (errorHint); undefined for a code it does not hold. */
+function errorSpec(code: string): { readonly title: string; readonly hint: string } | undefined {
+  for (const catalog of Object.values(ERROR_CATALOGS)) {
+    const spec = (catalog as Readonly<Record<string, { readonly title: string; readonly hint: string }>>)[code];
+    if (spec) return spec;
+  }
+  return undefined;
+}
 
 interface Reply {
   readonly status: number;
@@ -216,6 +262,17 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     ...(options.apiToken !== undefined ? { token: options.apiToken } : {}),
     ...(options.apiAllowedHosts ? { allowedHosts: options.apiAllowedHosts } : {}),
   };
+  // The session route checks the Host but not the token: it is where a browser without the cookie proves it has the token.
+  const hostOnlyPolicy = { listenHost: options.host, ...(options.apiAllowedHosts ? { allowedHosts: options.apiAllowedHosts } : {}) };
+  const fleet = new FleetIndex(status);
+  const events = options.events;
+  const subscribeEvents = events?.subscribe?.bind(events);
+  const stream = new StreamHub({
+    index: fleet,
+    ...(subscribeEvents ? { events: { subscribe: subscribeEvents } } : {}),
+    ...(options.streamLimits ? { limits: options.streamLimits } : {}),
+  });
+  const assets = new UiAssets(options.uiAssetsDir);
 
   async function metrics(): Promise<Reply> {
     return { status: 200, contentType: registry.contentType, body: await registry.metrics() };
@@ -243,11 +300,121 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       }
       return httpError(404, 'HTTP_NOT_FOUND', `no managed service ${JSON.stringify(key)} (see /api/v1/status for the list)`);
     }
+    const detail: ServiceDetail = { ...found, ...detailLinks(found) };
     // Status diffs are masked by the controller; scrubbing again is cheap insurance.
-    return json(200, scrubSecrets(found));
+    return json(200, scrubSecrets(detail));
   }
 
-  function events(search: URLSearchParams): Reply {
+  function detailLinks(found: NonNullable<ReturnType<StatusStore['get']>>): { commitUrl?: string; errorHint?: string; errorRunbookUrl?: string } {
+    const link = commitUrl(status.source?.url, found.lastAppliedRevision);
+    const code = found.lastError?.code;
+    const spec = code === undefined ? undefined : errorSpec(code);
+    return {
+      ...(link !== undefined ? { commitUrl: link } : {}),
+      ...(code !== undefined && spec ? { errorHint: spec.hint, errorRunbookUrl: `${ERROR_RUNBOOK_BASE}#${code.toLowerCase()}` } : {}),
+    };
+  }
+
+  function fleetPage(search: URLSearchParams): Reply {
+    const query = parseFleetQuery(search);
+    if ('parameter' in query) {
+      return json(400, { error: { code: 'HTTP_BAD_REQUEST' satisfies HttpErrorCode, message: query.message, parameter: query.parameter } });
+    }
+    const { matched, items } = fleet.query(query);
+    const revision = status.revision;
+    const page: FleetPage = {
+      version: fleet.version,
+      ...(revision !== undefined ? { revision } : {}),
+      snapshotLoaded: status.snapshotLoadedAt !== undefined,
+      counts: fleet.counts(),
+      matched,
+      offset: query.offset,
+      limit: query.limit,
+      sort: formatSort(query.sort),
+      items,
+    };
+    // Rows carry no diff or error text, only names and states; scrubbed all the same, like every answer.
+    return json(200, scrubSecrets(page));
+  }
+
+  async function uiShell(): Promise<Reply> {
+    const shell = await assets.shell();
+    if (shell === undefined) {
+      return { status: 503, contentType: 'text/html; charset=utf-8', body: notBuiltPage(), headers: { ...UI_PAGE_HEADERS, 'retry-after': '10' } };
+    }
+    return { status: 200, contentType: 'text/html; charset=utf-8', body: shell, headers: UI_PAGE_HEADERS };
+  }
+
+  async function uiAsset(request: IncomingMessage, pathname: string): Promise<Reply> {
+    // A name, never a path: only the files the manifest lists are looked up (assets.ts), so ../ leads nowhere.
+    const name = pathname.slice(UI_ASSET_PREFIX.length);
+    const variant = await assets.asset(name, request.headers['accept-encoding']);
+    if (!variant) return httpError(404, 'HTTP_NOT_FOUND', `no web UI asset ${JSON.stringify(name)} (the page names its assets; run \`npm run build:ui\` if none exist)`);
+    const headers: Record<string, string> = { etag: variant.etag, vary: 'Accept-Encoding', 'cache-control': IMMUTABLE };
+    if (variant.encoding !== 'identity') headers['content-encoding'] = variant.encoding;
+    if (etagMatches(request.headers['if-none-match'], variant.etag)) return { status: 304, contentType: variant.contentType, body: '', headers };
+    return { status: 200, contentType: variant.contentType, body: variant.body, headers };
+  }
+
+  async function session(request: IncomingMessage): Promise<Reply> {
+    const method = request.method ?? 'GET';
+    if (method !== 'POST' && method !== 'DELETE') {
+      return httpError(405, 'HTTP_METHOD_NOT_ALLOWED', `${method} is not allowed on ${SESSION_PATH}`, { allow: 'POST, DELETE' });
+    }
+    const token = options.apiToken;
+    if (token === undefined) return httpError(404, 'HTTP_NOT_FOUND', `no session to open: this controller has no API token (--api-token-file), so ${SESSION_PATH} is not needed`);
+    const secure = String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim().toLowerCase() === 'https' ? '; Secure' : '';
+    if (method === 'DELETE') {
+      if (requestHasBody(request.headers)) return httpError(400, 'HTTP_BODY_NOT_ALLOWED', `DELETE ${SESSION_PATH} takes no request body`, { connection: 'close' });
+      return { status: 204, contentType: 'text/plain', body: '', headers: { 'set-cookie': `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure}` } };
+    }
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (Number.isFinite(declared) && declared > MAX_SESSION_BODY_BYTES) {
+      return httpError(413, 'HTTP_BODY_TOO_LARGE', `${SESSION_PATH} body of ${declared} bytes is over the ${MAX_SESSION_BODY_BYTES}-byte limit`, { connection: 'close' });
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(request, MAX_SESSION_BODY_BYTES);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) return httpError(413, 'HTTP_BODY_TOO_LARGE', `${SESSION_PATH} body is over the ${MAX_SESSION_BODY_BYTES}-byte limit`, { connection: 'close' });
+      throw err;
+    }
+    let given: unknown;
+    try {
+      given = (JSON.parse(body.toString('utf8')) as { token?: unknown } | null)?.token;
+    } catch {
+      given = undefined;
+    }
+    if (typeof given !== 'string' || given.length === 0) {
+      return json(400, { error: { code: 'HTTP_BAD_REQUEST' satisfies HttpErrorCode, message: `${SESSION_PATH} takes a JSON body {"token": "<the API token>"}`, parameter: 'token' } });
+    }
+    if (!constantTimeEqual(given, token)) {
+      return httpError(401, 'HTTP_UNAUTHORIZED', 'the token is not the one in --api-token-file (or ECS_GITOPS_API_TOKEN)');
+    }
+    return {
+      status: 204, contentType: 'text/plain', body: '',
+      headers: { 'set-cookie': `${SESSION_COOKIE}=${sessionCookieValue(token)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_MAX_AGE_SECONDS}${secure}` },
+    };
+  }
+
+  /**
+   * GET /api/v1/stream: checked like every /api path, then handed to the hub,
+   * which owns the response from there (long-lived, so not a Reply).
+   */
+  function openStream(request: IncomingMessage, response: ServerResponse): void {
+    const refuse = (reply: Reply) => send(request, response, reply);
+    const denied = checkApiAccess(request.headers, accessPolicy);
+    if (denied) return refuse(httpError(denied.status, denied.code, denied.message, { ...denied.headers }));
+    if (request.method !== 'GET') return refuse(httpError(405, 'HTTP_METHOD_NOT_ALLOWED', `${request.method ?? ''} is not allowed on ${STREAM_PATH}`, { allow: 'GET' }));
+    if (requestHasBody(request.headers)) return refuse(httpError(400, 'HTTP_BODY_NOT_ALLOWED', `${STREAM_PATH} takes no request body`, { connection: 'close' }));
+    if (!stream.canAccept()) {
+      return refuse(httpError(503, 'HTTP_TOO_MANY_STREAMS', `the stream serves ${stream.clientCount} clients at once already; retry later`, { 'retry-after': '5' }));
+    }
+    stream.accept(response);
+    logger?.debug({ method: request.method, path: STREAM_PATH, status: 200, clients: stream.clientCount }, 'HTTP stream opened');
+  }
+
+  function eventList(search: URLSearchParams): Reply {
     if (!options.events) return httpError(404, 'HTTP_NOT_FOUND', `no event log: this controller does not record events (${EVENTS_PATH})`);
     const query = parseEventQuery(search);
     if ('parameter' in query) {
@@ -285,6 +452,11 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       if (method !== 'POST') return httpError(405, 'HTTP_METHOD_NOT_ALLOWED', `${method} is not allowed on ${pathname}`, { allow: 'POST' });
       return handleWebhook(request, webhook);
     }
+    if (pathname === SESSION_PATH) {
+      const denied = checkApiAccess(request.headers, hostOnlyPolicy);
+      if (denied) return httpError(denied.status, denied.code, denied.message, { ...denied.headers });
+      return session(request);
+    }
     if (pathname.startsWith(API_PATH_PREFIX)) {
       const denied = checkApiAccess(request.headers, accessPolicy);
       if (denied) return httpError(denied.status, denied.code, denied.message, { ...denied.headers });
@@ -294,8 +466,11 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     else if (pathname === '/healthz') handler = () => json(200, { status: 'ok' });
     else if (pathname === '/readyz') handler = ready;
     else if (pathname === '/api/v1/status') handler = () => json(200, scrubSecrets(status.snapshot()));
-    else if (pathname === EVENTS_PATH) handler = () => events(search);
+    else if (pathname === EVENTS_PATH) handler = () => eventList(search);
+    else if (pathname === FLEET_PATH) handler = () => fleetPage(search);
     else if (pathname.startsWith(SERVICE_PATH_PREFIX)) handler = () => service(pathname);
+    else if (pathname === '/') handler = uiShell;
+    else if (pathname.startsWith(UI_ASSET_PREFIX)) handler = () => uiAsset(request, pathname);
     if (!handler) return httpError(404, 'HTTP_NOT_FOUND', `no such path ${JSON.stringify(pathname)}`);
     if (!(READ_METHODS as readonly string[]).includes(method)) {
       return httpError(405, 'HTTP_METHOD_NOT_ALLOWED', `${method} is not allowed on ${pathname} (the API is read-only)`, { allow: READ_METHODS.join(', ') });
@@ -309,14 +484,15 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
   function send(request: IncomingMessage, response: ServerResponse, reply: Reply): void {
     if (response.headersSent) return;
     const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
+    // 204 and 304 carry no body, so no length or type either (a 304's would have to be the full answer's).
+    const bodyless = reply.status === 204 || reply.status === 304;
     response.writeHead(reply.status, {
-      'content-type': reply.contentType,
-      'content-length': String(body.length),
+      ...(bodyless ? {} : { 'content-type': reply.contentType, 'content-length': String(body.length) }),
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
       ...reply.headers,
     });
-    response.end(request.method === 'HEAD' ? undefined : body);
+    response.end(request.method === 'HEAD' || bodyless ? undefined : body);
     // Path only: query strings and headers may carry tokens.
     logger?.debug({ method: request.method, path: new URL(request.url ?? '/', 'http://localhost').pathname, status: reply.status }, 'HTTP request');
   }
@@ -331,6 +507,10 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       search = url.searchParams;
     } catch {
       send(request, response, httpError(400, 'HTTP_BAD_REQUEST', 'malformed request URL', { connection: 'close' }));
+      return;
+    }
+    if (pathname === STREAM_PATH) {
+      openStream(request, response);
       return;
     }
     route(request, pathname, search).then(
@@ -383,19 +563,30 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       const { port, address, family } = server.address() as AddressInfo;
       const host = family === 'IPv6' ? `[${address}]` : address;
       const url = `http://${host}:${port}`;
-      logger?.info({ url }, `HTTP server listening (/metrics, /healthz, /readyz, /api/v1/status${options.events ? `, ${EVENTS_PATH}` : ''})`);
+      logger?.info({ url, ui: `${url}/` }, `HTTP server listening (web UI at /, /metrics, /healthz, /readyz, /api/v1/status, ${FLEET_PATH}, ${STREAM_PATH}${options.events ? `, ${EVENTS_PATH}` : ''})`);
       let closing: Promise<void> | undefined;
       resolve({
         url,
         port,
         close() {
-          closing ??= new Promise<void>((done) => {
+          // Streams first: each gets its reset (reason shutdown) before the sockets are dropped.
+          closing ??= stream.close().then(() => new Promise<void>((done) => {
+            fleet.close();
             server.close(() => done());
             server.closeAllConnections();
-          });
+          }));
           return closing;
         },
       });
     });
+  });
+}
+
+/** Whether an If-None-Match header names `etag` (or is `*`). */
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === etag || t === `W/${etag}`;
   });
 }

@@ -1,6 +1,6 @@
 /**
  * The observe area's public surface: metrics, the status-to-metrics binding,
- * the logger and the HTTP server (with its readiness probe). Components import from here or
+ * the logger and the HTTP server (with its readiness probe; the web UI it serves lives in src/web). Components import from here or
  * from the individual modules; both are stable.
  */
 export * from './metrics.js';
@@ -11,6 +11,8 @@ export {
   startHttpServer,
   WEBHOOK_PATH,
   SERVICE_PATH_PREFIX,
+  EVENTS_PATH,
+  UI_CONTENT_SECURITY_POLICY,
   type HttpServerOptions,
   type Readiness,
   type RunningHttpServer,
