@@ -18,11 +18,16 @@ ARG NODE_IMAGE_DIGEST
 FROM node:22-bookworm-slim@${NODE_IMAGE_DIGEST} AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-# --ignore-scripts: the build needs only tsc; the one dependency with an
-# install script (esbuild, under the test tools) is not used to build.
+# --ignore-scripts: no dependency's install script runs. The build needs tsc
+# and esbuild (the browser UI), whose binary comes from its platform package
+# (@esbuild/linux-x64, an optional dependency), not from its install script.
 RUN npm ci --ignore-scripts
 COPY src ./src
 COPY schema ./schema
+# The browser UI (docs/ui.md): its sources and build script; `npm run build`
+# compiles the controller and bundles the UI into dist/ui/.
+COPY ui ./ui
+COPY scripts/build-ui.ts ./scripts/
 RUN npm run build
 
 FROM node:22-bookworm-slim@${NODE_IMAGE_DIGEST} AS runtime

@@ -44,6 +44,11 @@ describe('Dockerfile', () => {
       for (const words of npmCommands(stage).filter((w) => w[1] === 'ci' || w[1] === 'install')) expect(words, stage.name).toContain('--ignore-scripts');
     }
     expect(copySteps(runtime)).toContainEqual({ from: 'build', sources: ['/app/dist'], dest: './dist' });
+    // `npm run build` also bundles the browser UI (scripts/build-ui.ts) into dist/ui: its sources are in the build stage.
+    const buildSources = copySteps(build).flatMap((c) => c.sources);
+    expect(buildSources).toEqual(expect.arrayContaining(['src', 'ui', 'scripts/build-ui.ts']));
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.build).toContain('npm run build:ui');
     expect(runtime.instructions.find((i) => i.keyword === 'ENV')?.args).toContain('NODE_ENV=production');
   });
 

@@ -51,10 +51,12 @@ async function applyNpm(stage: Stage, dir: string): Promise<string[]> {
   return done;
 }
 
+/** The controller's modules under dist/; dist/ui/ holds the browser bundle, which Node does not load. */
 async function jsFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
+    if (entry.isDirectory() && entry.name === 'ui' && path.basename(dir) === 'dist') continue;
     if (entry.isDirectory()) out.push(...await jsFiles(full));
     else if (entry.name.endsWith('.js')) out.push(full);
   }
@@ -91,6 +93,16 @@ describe('the Dockerfile steps, performed in temporary directories', () => {
     expect(existsSync(path.join(runtimeDir, 'node_modules', 'yaml', 'package.json'))).toBe(true);
     const present = Object.keys(pkg.devDependencies).filter((dev) => existsSync(path.join(runtimeDir, 'node_modules', dev, 'package.json')));
     expect(present).toEqual([]);
+  });
+
+  it('ships the built browser UI: manifest.json naming a script and a stylesheet, each with .gz and .br twins', async () => {
+    const uiDir = path.join(runtimeDir, 'dist', 'ui');
+    const manifest = JSON.parse(await readFile(path.join(uiDir, 'manifest.json'), 'utf8')) as { js: string; css: string };
+    expect(manifest.js).toMatch(/^app-[A-Z0-9]+\.js$/);
+    expect(manifest.css).toMatch(/^app-[A-Z0-9]+\.css$/);
+    for (const file of [manifest.js, manifest.css]) {
+      for (const suffix of ['', '.gz', '.br']) expect(existsSync(path.join(uiDir, file + suffix)), file + suffix).toBe(true);
+    }
   });
 
   it('imports from dist only Node built-ins and production dependencies', async () => {
