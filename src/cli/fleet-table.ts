@@ -40,11 +40,19 @@ export function countRows(rows: readonly ServiceRow[]): StatusCounts {
   return { total: rows.length, notReady, sync, health };
 }
 
-/** A Git commit id cut to the 7 characters `git log --oneline` shows; another kind of revision to 12. */
+/**
+ * A revision as short as `git log --oneline` prints it: a commit id (and the
+ * `-dirty` of an uncommitted checkout) to 7 characters, a plain directory's
+ * `unversioned:<hash>` (src/source/revision.ts) to 7 of the hash; anything
+ * else longer than 20 characters is cut.
+ */
 export function shortRevision(revision: string | undefined): string {
   if (revision === undefined || revision === '') return '-';
-  if (/^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(revision)) return revision.slice(0, 7);
-  return revision.length > 12 ? `${revision.slice(0, 11)}…` : revision;
+  const commit = /^([0-9a-f]{40,64})(-dirty)?$/i.exec(revision);
+  if (commit) return `${(commit[1] ?? '').slice(0, 7)}${commit[2] ?? ''}`;
+  const unversioned = /^(unversioned:)([0-9a-f]{7,})$/i.exec(revision);
+  if (unversioned) return `${unversioned[1] ?? ''}${(unversioned[2] ?? '').slice(0, 7)}`;
+  return revision.length > 20 ? `${revision.slice(0, 19)}…` : revision;
 }
 
 /** Time since `iso` as kubectl and flux print it: 42s, 5m, 3h, 2d; `-` when unknown. */
@@ -59,14 +67,17 @@ export function formatAge(iso: string | undefined, now: number): string {
   return `${Math.floor(seconds / 86_400)}d`;
 }
 
+/** A rollout that ended as it should: the deployments API's SUCCESSFUL, or the older rolloutState's COMPLETED. */
+const ROLLOUT_DONE: ReadonlySet<string> = new Set(['SUCCESSFUL', 'COMPLETED']);
+
 /**
- * What needs attention in a row: the last error's code, else a rollout that is
- * not simply COMPLETED, else what is out of sync. Empty for a quiet row, so the
- * column reads like `argocd app list`'s CONDITION.
+ * What needs attention in a row: the last error's code, else a rollout that
+ * has not simply succeeded, else what is out of sync. Empty for a quiet row,
+ * so the column reads like `argocd app list`'s CONDITION.
  */
 export function rowMessage(row: ServiceRow): string {
   if (row.errorCode !== undefined) return row.errorCode;
-  if (row.rolloutState !== undefined && row.rolloutState !== 'COMPLETED') return `rollout ${row.rolloutState}`;
+  if (row.rolloutState !== undefined && !ROLLOUT_DONE.has(row.rolloutState)) return `rollout ${row.rolloutState}`;
   if (row.sync === 'OutOfSync') {
     const changes = row.changes === 1 ? '1 change' : `${row.changes} changes`;
     const cause = row.driftCause === 'live' ? ' (changed outside Git)' : row.driftCause === 'git' ? ' (new in Git)' : '';

@@ -386,12 +386,16 @@ describe('fleet-table formatting', () => {
   it('revisions are cut to a short commit id', () => {
     expect(shortRevision(SHA)).toBe('0123456');
     expect(shortRevision(undefined)).toBe('-');
+    expect(shortRevision(`${SHA}-dirty`)).toBe('0123456-dirty');
+    expect(shortRevision('unversioned:a1b2c3d4e5f6')).toBe('unversioned:a1b2c3d');
     expect(shortRevision('v1.2')).toBe('v1.2');
-    expect(shortRevision('refs/heads/main-something')).toBe('refs/heads/…');
+    expect(shortRevision('refs/heads/main-something-long')).toBe('refs/heads/main-som…');
   });
 
-  it('a quiet row has no message, a completed rollout is quiet', () => {
+  it('a quiet row has no message, a rollout that succeeded is quiet', () => {
     expect(rowMessage(row('web', { rolloutState: 'COMPLETED' }))).toBe('');
+    expect(rowMessage(row('web', { rolloutState: 'SUCCESSFUL' }))).toBe('');
+    expect(rowMessage(row('web', { rolloutState: 'ROLLBACK_SUCCESSFUL' }))).toBe('rollout ROLLBACK_SUCCESSFUL');
     expect(rowMessage(row('web', { sync: 'OutOfSync', changes: 1, driftCause: 'git' }))).toBe('1 change (new in Git)');
   });
 
