@@ -318,6 +318,18 @@ describe('ecs-gitops status: when the status cannot be read (exit 2)', () => {
     expect(unavailable.stderr).toMatch(/^error CONTROLLER_NO_SNAPSHOT: /);
   });
 
+  it('passes on the controller\'s word when it refuses the host name (DNS rebinding protection)', async () => {
+    fake.options = {
+      rows: [], answer: (_q, response) => {
+        response.writeHead(421, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: { code: 'HTTP_HOST_NOT_ALLOWED', message: 'Host "ctl.example" is not one this controller answers to on /api; add the name to --api-allowed-hosts' } }));
+      },
+    };
+    const result = await status(['--server', fake.url]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`error HTTP_HOST_NOT_ALLOWED: ${fake.url} refused the host name: Host "ctl.example" is not one this controller answers to on /api; add the name to --api-allowed-hosts\n`);
+  });
+
   it.each([
     ['an HTML page', 200, 'text/html', '<html>hello</html>', /not an ecs-gitops fleet page \(text\/html\); is --server the controller's --listen address\?/],
     ['a plain 404', 404, 'text/plain', 'Not Found', /answered GET \/api\/v1\/services with HTTP 404; is it an ecs-gitops controller\? \(--server\)/],
