@@ -42,8 +42,8 @@ export interface UiBuildResult {
 
 /** A build that esbuild refused: its messages with file and line, so the reason reads without a stack. */
 export class UiBuildError extends Error {
-  constructor(readonly messages: readonly Message[]) {
-    super(`UI build failed (${UI_ENTRY}):\n${messages.map(formatMessage).join('\n')}`);
+  constructor(entry: string, readonly messages: readonly Message[]) {
+    super(`UI build failed (${path.relative(process.cwd(), entry) || entry}):\n${messages.map(formatMessage).join('\n')}`);
     this.name = 'UiBuildError';
   }
 }
@@ -80,30 +80,32 @@ export async function buildUi(options: { readonly outDir?: string; readonly entr
       assetNames: '[name]-[hash]',
       outdir: outDir,
       write: false,
-      metafile: true,
       legalComments: 'none',
       logLevel: 'silent',
-      // A CSS url() or font would be a request the CSP forbids and offline use lacks: refuse rather than inline.
       loader: { '.css': 'css' },
       define: { 'process.env.NODE_ENV': '"production"' },
     });
   } catch (error) {
     const errors = (error as { errors?: Message[] }).errors;
-    if (Array.isArray(errors) && errors.length > 0) throw new UiBuildError(errors);
+    if (Array.isArray(errors) && errors.length > 0) throw new UiBuildError(entry, errors);
     throw error;
   }
-  if (result.errors.length > 0) throw new UiBuildError(result.errors);
+  if (result.errors.length > 0) throw new UiBuildError(entry, result.errors);
+
+  const unexpected = result.outputFiles.map((f) => path.basename(f.path)).filter((f) => !f.endsWith('.js') && !f.endsWith('.css'));
+  const js = result.outputFiles.find((f) => f.path.endsWith('.js'));
+  const css = result.outputFiles.find((f) => f.path.endsWith('.css'));
+  if (unexpected.length > 0 || !js || !css || result.outputFiles.length !== 2) {
+    // An imported image or font would be one more request (and must not be a URL to elsewhere): keep the page two files.
+    const got = result.outputFiles.map((f) => path.basename(f.path)).join(', ');
+    throw new UiBuildError(entry, [{ id: '', pluginName: '', text: `expected one .js and one .css output, got ${got} (does the entry import its stylesheet? is an image or font imported?)`, location: null, notes: [], detail: undefined }]);
+  }
 
   await mkdir(outDir, { recursive: true });
   const assets: BuiltAsset[] = [];
-  let js: string | undefined;
-  let css: string | undefined;
   const written = new Set<string>([UI_MANIFEST]);
-  for (const output of result.outputFiles) {
+  for (const output of [js, css]) {
     const file = path.basename(output.path);
-    if (file.endsWith('.js')) js = file;
-    else if (file.endsWith('.css')) css = file;
-    else throw new UiBuildError([{ id: '', pluginName: '', text: `unexpected output ${file}: the UI must be one script and one stylesheet`, location: null, notes: [], detail: undefined }]);
     const gzip = gzipSync(output.contents, { level: zlibConstants.Z_BEST_COMPRESSION });
     const brotli = brotliCompressSync(output.contents, {
       params: {
@@ -118,10 +120,7 @@ export async function buildUi(options: { readonly outDir?: string; readonly entr
     for (const name of [file, `${file}.gz`, `${file}.br`]) written.add(name);
     assets.push({ file, bytes: output.contents.length, gzipBytes: gzip.length, brotliBytes: brotli.length });
   }
-  if (js === undefined || css === undefined) {
-    throw new UiBuildError([{ id: '', pluginName: '', text: `expected a .js and a .css output, got ${result.outputFiles.map((f) => path.basename(f.path)).join(', ')} (does ui/src/main.tsx import its stylesheet?)`, location: null, notes: [], detail: undefined }]);
-  }
-  const manifest: UiManifest = { js, css };
+  const manifest: UiManifest = { js: path.basename(js.path), css: path.basename(css.path) };
   await writeAtomically(path.join(outDir, UI_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
 
   const removed: string[] = [];

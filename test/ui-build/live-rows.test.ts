@@ -1,0 +1,66 @@
+/**
+ * The UI's pure parts (no DOM): the hash routes a shared URL restores, and
+ * when a stream `service` message refetches the fleet page instead of
+ * updating a row in place (ui/src/live-rows.ts). The browser tests cover
+ * the rendered page.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ServiceRow } from '../../src/web/api-types.js';
+import { decide, placement } from '../../ui/src/live-rows.js';
+import { fleetHash, parseRoute, serviceHash, type FleetQuery } from '../../ui/src/route.js';
+
+const row = (over: Partial<ServiceRow> = {}): ServiceRow => ({
+  key: 'eu-west-1/prod/web', region: 'eu-west-1', cluster: 'prod', service: 'web',
+  sync: 'Synced', health: 'Healthy', mode: 'auto', changes: 0, lastSyncTime: '2026-01-01T00:00:00Z', ...over,
+});
+
+describe('hash routes', () => {
+  it('round-trips the fleet query (filters, sort, page) and drops what the API would refuse', () => {
+    const query: FleetQuery = { health: 'Degraded', q: 'web', sort: '-lastSyncTime', page: 2 };
+    expect(fleetHash(query)).toBe('#/?health=Degraded&q=web&sort=-lastSyncTime&page=2');
+    expect(parseRoute(fleetHash(query))).toEqual({ view: 'fleet', query });
+    expect(parseRoute('#/?sort=-nonsense&page=0&bogus=1')).toEqual({ view: 'fleet', query: { page: 1 } });
+    expect(parseRoute('')).toEqual({ view: 'fleet', query: { page: 1 } });
+  });
+
+  it('encodes a service key (account@, slashes) into one hash segment and back', () => {
+    const key = '222222222222@eu-west-1/apps/api';
+    expect(serviceHash(key)).toBe('#/services/222222222222%40eu-west-1%2Fapps%2Fapi');
+    expect(parseRoute(serviceHash(key))).toEqual({ view: 'service', key });
+    expect(parseRoute('#/services/%E0%A4%A')).toEqual({ view: 'fleet', query: { page: 1 } });
+  });
+});
+
+describe('a stream service message on the fleet page', () => {
+  const all: FleetQuery = { page: 1 };
+  const degraded: FleetQuery = { health: 'Degraded', page: 1 };
+
+  it('updates a visible row in place when it still matches and does not move', () => {
+    expect(decide(all, row(), row({ health: 'Degraded' }), undefined)).toBe('update');
+    expect(decide(degraded, row({ health: 'Degraded' }), row({ health: 'Degraded', sync: 'OutOfSync' }), undefined)).toBe('update');
+  });
+
+  it('refetches when a visible row leaves the filter, moves in the sort order, or is no longer managed', () => {
+    expect(decide(degraded, row({ health: 'Degraded' }), row({ health: 'Healthy' }), undefined)).toBe('update-and-refetch');
+    const byTime: FleetQuery = { sort: '-lastSyncTime', page: 1 };
+    expect(decide(byTime, row(), row({ lastSyncTime: '2026-01-01T00:01:00Z' }), undefined)).toBe('update-and-refetch');
+    expect(decide(all, row(), undefined, undefined)).toBe('refetch');
+  });
+
+  it('refetches when a service off the page may have entered the filter, and not again while its placement stays', () => {
+    const next = row({ health: 'Degraded' });
+    expect(decide(degraded, undefined, next, undefined)).toBe('refetch');
+    expect(decide(degraded, undefined, next, placement(next, degraded))).toBe('ignore');
+    expect(decide(degraded, undefined, row({ health: 'Degraded', sync: 'OutOfSync' }), placement(next, degraded))).toBe('refetch');
+  });
+
+  it('ignores services off the page that cannot appear on it (other cluster, or no status filter or sort)', () => {
+    expect(decide({ cluster: 'staging', health: 'Degraded', page: 1 }, undefined, row({ health: 'Degraded' }), undefined)).toBe('ignore');
+    expect(decide({ q: 'WE', page: 1 }, undefined, row({ health: 'Degraded' }), undefined)).toBe('ignore');
+    expect(decide(all, undefined, row({ health: 'Degraded' }), undefined)).toBe('ignore');
+  });
+
+  it('matches comma-separated filter values (any of them) like the API', () => {
+    expect(decide({ health: 'Degraded,Missing', page: 1 }, row({ health: 'Missing' }), row({ health: 'Degraded' }), undefined)).toBe('update');
+  });
+});
