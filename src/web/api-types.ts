@@ -54,7 +54,7 @@ export interface ServiceRow {
   readonly changes: number;
   readonly driftCause?: ServiceStatus['driftCause'];
   readonly errorCode?: string;
-  /** The followed rollout's state (IN_PROGRESS, COMPLETED, FAILED…) when there is one. */
+  /** The followed rollout's state when there is one: IN_PROGRESS, SUCCESSFUL, FAILED… from the deployments API, COMPLETED from a rolloutState. */
   readonly rolloutState?: string;
 }
 
