@@ -76,7 +76,9 @@ export interface RunningHttpServer {
   /** http://host:port, without a trailing slash. */
   readonly url: string;
   readonly port: number;
-  /** Stops accepting, drops open connections, resolves when the socket is closed. */
+  /** The live stream's open clients, and those cut off for not reading (the bench and tests read it). */
+  streamStats(): { readonly clients: number; readonly overflows: number };
+  /** Sends each stream its reset, stops accepting, drops open connections, resolves when the socket is closed. */
   close(): Promise<void>;
 }
 
@@ -568,6 +570,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       resolve({
         url,
         port,
+        streamStats: () => ({ clients: stream.clientCount, overflows: stream.overflows }),
         close() {
           // Streams first: each gets its reset (reason shutdown) before the sockets are dropped.
           closing ??= stream.close().then(() => new Promise<void>((done) => {

@@ -90,6 +90,8 @@ export class StreamHub {
       'x-content-type-options': 'nosniff',
       // nginx and similar proxies buffer responses by default, which would hold batches back.
       'x-accel-buffering': 'no',
+      // The socket ends with the stream (reset, shutdown): it is never reused for another request.
+      connection: 'close',
     });
     this.#clients.add(response);
     response.on('close', () => this.#clients.delete(response));
@@ -137,9 +139,9 @@ export class StreamHub {
   }
 
   #broadcast(chunk: string): void {
-    const bytes = Buffer.byteLength(chunk);
     for (const client of this.#clients) {
-      if (client.writableLength + bytes > this.#limits.maxBufferedBytes) {
+      // What it has not taken yet, not counting this batch: one batch larger than the bound (a mass apply) still goes to a reader that keeps up.
+      if (client.writableLength > this.#limits.maxBufferedBytes) {
         this.overflows++;
         this.#end(client, 'overflow');
         continue;
