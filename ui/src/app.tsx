@@ -39,6 +39,8 @@ export function App() {
     setNeedLogin(false);
     setReloadToken((n) => n + 1);
     liveStream.connect();
+    // The form (and its focused button) is gone: keyboard users continue from the top of the content.
+    main.current?.focus();
   }, []);
 
   return (

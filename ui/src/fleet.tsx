@@ -9,7 +9,7 @@ import type { FleetCounts, FleetPage, FleetSortKey, ServiceRow, StreamMessage } 
 import { DEFAULT_PAGE_LIMIT } from '../../src/web/api-types.js';
 import { asApiError, getFleetPage, type ApiError } from './api.js';
 import { ErrorMessage } from './error-message.js';
-import { plural, relativeTime, shortSha } from './format.js';
+import { plural, relativeTime, rolloutSettled, shortSha } from './format.js';
 import { decide, placement } from './live-rows.js';
 import { fleetHash, navigateFleet, parseSort, serviceHash, type FleetFilterName, type FleetQuery } from './route.js';
 import { HEALTH_STATUSES, StatusBadge, SYNC_STATUSES } from './status.js';
@@ -241,7 +241,7 @@ function FleetCountsPanel({ counts, query }: { readonly counts: FleetCounts | un
                       <a href={fleetHash({ ...query, [name]: value, page: 1 })} aria-current={query[name as FleetFilterName] === value ? 'true' : undefined}>
                         {content}
                       </a>
-                    ) : content}
+                    ) : <span class="pill">{content}</span>}
                   </li>
                 );
               })}
@@ -392,7 +392,7 @@ function FleetRow({ row, updatedAt }: { readonly row: ServiceRow; readonly updat
       </td>
       <td data-col="health">
         <StatusBadge kind="health" value={row.health} />
-        {row.rolloutState && row.rolloutState !== 'COMPLETED' && <span class="detail"> rollout {row.rolloutState}</span>}
+        {!rolloutSettled(row.rolloutState) && <span class="detail"> rollout {row.rolloutState}</span>}
       </td>
       <td data-col="mode">{row.mode}</td>
       <td data-col="revision"><code title={row.lastAppliedRevision}>{shortSha(row.lastAppliedRevision)}</code></td>

@@ -1,8 +1,15 @@
 /** Small display helpers shared by the views. */
 
+/** A Git sha cut to 7 characters; a plain directory's `unversioned:<hash>` keeps its prefix (ecs-gitops status does the same). */
 export function shortSha(revision: string | undefined): string {
   if (!revision) return '—';
-  return /^[0-9a-f]{12,}$/i.test(revision) ? revision.slice(0, 7) : revision;
+  const match = /^(unversioned:)?([0-9a-f]{12,})$/i.exec(revision);
+  return match ? `${match[1] ?? ''}${(match[2] ?? '').slice(0, 7)}` : revision;
+}
+
+/** Rollout states that mean "done, nothing to see": the deployments API says SUCCESSFUL, rolloutState COMPLETED. */
+export function rolloutSettled(state: string | undefined): boolean {
+  return state === undefined || state === 'COMPLETED' || state === 'SUCCESSFUL';
 }
 
 /** "3 min ago" for a recent ISO time, the date and time beyond a day; the exact time goes in a title/datetime. */
