@@ -14,6 +14,26 @@ import type { StatusStore } from '../controller/status.js';
 import type { FleetCounts, ServiceRow } from './api-types.js';
 import { countFleet, formatSort, pageOfSorted, rowComparator, serviceRow, type FleetQuery, type FleetSlice } from './fleet-query.js';
 
+/** More services written since the last request than this: rebuilding an order (one sort) is cheaper than patching it. */
+const PATCH_LIMIT = 256;
+
+function parseSortName(name: string): FleetQuery['sort'] {
+  const descending = name.startsWith('-');
+  return { key: (descending ? name.slice(1) : name) as FleetQuery['sort']['key'], descending };
+}
+
+/** Where `row` goes in `rows` (sorted by `compare`, a total order). */
+function insertionPoint(rows: readonly ServiceRow[], row: ServiceRow, compare: (a: ServiceRow, b: ServiceRow) => number): number {
+  let low = 0;
+  let high = rows.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compare(rows[mid] as ServiceRow, row) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 export interface FleetChange {
   readonly key: string;
   /** Absent: the service is no longer managed. */
@@ -38,9 +58,10 @@ export class FleetIndex {
   readonly #unsubscribe: () => void;
   #version = 0;
   #counts: { readonly version: number; readonly counts: FleetCounts } | undefined;
-  /** Sorted row arrays by formatSort(sort), valid for #sortedVersion only. */
+  /** Sorted row arrays by formatSort(sort), as of #sortedVersion; #dirty holds the keys written since. */
   #sorted = new Map<string, readonly ServiceRow[]>();
-  #sortedVersion = -1;
+  #sortedVersion = 0;
+  readonly #dirty = new Set<string>();
 
   constructor(store: StatusStore, options: FleetIndexOptions = {}) {
     this.#now = options.now ?? Date.now;
@@ -48,6 +69,7 @@ export class FleetIndex {
     this.#unsubscribe = store.subscribe((key, next) => {
       const at = this.#now();
       this.#version++;
+      this.#dirty.add(key);
       let row: ServiceRow | undefined;
       if (next) {
         row = serviceRow(next);
@@ -78,12 +100,15 @@ export class FleetIndex {
     return this.#counts.counts;
   }
 
-  /** The rows in the order of `query.sort`, sorted at most once per version and sort. */
+  /**
+   * The rows in the order of `query.sort`. A sort order once built is kept and
+   * patched for the services written since (one pass dropping them, then a
+   * binary-search insert each), so a request after a few writes costs well
+   * under a millisecond at 10,000 services instead of a full sort; after many
+   * writes (a mass apply) the orders are dropped and rebuilt when asked for.
+   */
   sorted(query: Pick<FleetQuery, 'sort'>): readonly ServiceRow[] {
-    if (this.#sortedVersion !== this.#version) {
-      this.#sorted = new Map();
-      this.#sortedVersion = this.#version;
-    }
+    if (this.#sortedVersion !== this.#version) this.#patchSorted();
     const name = formatSort(query.sort);
     let rows = this.#sorted.get(name);
     if (!rows) {
@@ -91,6 +116,25 @@ export class FleetIndex {
       this.#sorted.set(name, rows);
     }
     return rows;
+  }
+
+  #patchSorted(): void {
+    const dirty = this.#dirty;
+    if (dirty.size > PATCH_LIMIT) {
+      this.#sorted = new Map();
+    } else {
+      for (const [name, rows] of this.#sorted) {
+        const compare = rowComparator(parseSortName(name));
+        const kept = rows.filter((row) => !dirty.has(row.key));
+        for (const key of dirty) {
+          const row = this.#rows.get(key);
+          if (row) kept.splice(insertionPoint(kept, row, compare), 0, row);
+        }
+        this.#sorted.set(name, kept);
+      }
+    }
+    dirty.clear();
+    this.#sortedVersion = this.#version;
   }
 
   query(query: FleetQuery): FleetSlice {
