@@ -90,7 +90,7 @@ describe('buildUi into a temporary directory', () => {
   });
 
   it('removes files of earlier builds and reports them', async () => {
-    expect(first.removed.sort()).toEqual(['app-OLDHASH1.js', 'app-OLDHASH1.js.br']);
+    expect([...first.removed].sort()).toEqual(['app-OLDHASH1.js', 'app-OLDHASH1.js.br']);
     expect(existsSync(path.join(work, 'app-OLDHASH1.js'))).toBe(false);
     expect(existsSync(path.join(work, first.manifest.js))).toBe(true);
   });

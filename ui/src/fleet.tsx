@@ -11,7 +11,8 @@ import { asApiError, getFleetPage, type ApiError } from './api.js';
 import { ErrorMessage } from './error-message.js';
 import { plural, relativeTime, rolloutSettled, shortSha } from './format.js';
 import { decide, placement } from './live-rows.js';
-import { fleetHash, navigateFleet, parseSort, serviceHash, type FleetFilterName, type FleetQuery } from './route.js';
+import { navigateFleet } from './navigate.js';
+import { fleetHash, parseSort, serviceHash, type FleetFilterName, type FleetQuery } from './route.js';
 import { HEALTH_STATUSES, StatusBadge, SYNC_STATUSES } from './status.js';
 import { liveStream } from './stream.js';
 

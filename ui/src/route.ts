@@ -2,7 +2,8 @@
  * Hash routing (ui selectors contract): `#/` is the fleet, its filters, sort
  * and page in the hash's query (`#/?health=Degraded&q=web&sort=-lastSyncTime&page=2`),
  * so a URL can be shared and Back restores the view; `#/services/<key>` is a
- * service (the key encoded with encodeURIComponent).
+ * service (the key encoded with encodeURIComponent). No DOM here (navigate.ts
+ * changes the location), so the unit tests run it in Node.
  */
 import { FLEET_SORT_KEYS, type FleetSortKey } from '../../src/web/api-types.js';
 
@@ -79,17 +80,4 @@ export function rememberFleetHash(hash: string): void {
 }
 export function backToFleetHash(): string {
   return lastFleetHash;
-}
-
-/** Go to a fleet query: a new history entry (Back returns), or replacing the current one (typing in the search box). */
-export function navigateFleet(query: FleetQuery, options: { readonly replace?: boolean } = {}): void {
-  const hash = fleetHash(query);
-  if (hash === location.hash || (hash === '#/' && (location.hash === '' || location.hash === '#'))) return;
-  if (options.replace) {
-    history.replaceState(history.state, '', hash);
-    // replaceState fires no hashchange: tell the app itself.
-    window.dispatchEvent(new HashChangeEvent('hashchange'));
-  } else {
-    location.hash = hash;
-  }
 }
