@@ -1,7 +1,8 @@
 /**
  * Planted secrets (environment values under secret-looking names, and
  * secrets[].valueFrom references) never leave the controller through logs
- * (debug level), metrics, the status API, `diff` / `sync` / `validate`
+ * (debug level), metrics, the status API, the web UI (its page, fleet pages
+ * and live stream), `diff` / `sync` / `validate`
  * output or error messages, across a full run with failures: 20% AWS faults,
  * an image that does not exist, a rejected update, a broken file and console
  * drift of the secret itself.
@@ -64,6 +65,23 @@ describe('planted secrets never leak', () => {
     const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), stopOnFailure: cli.stop });
     const collected: string[] = [];
     let rotatedArn = '';
+    // The web UI's live stream for the whole run, raw: every status change and event it carried is checked below.
+    const streamStop = new AbortController();
+    let streamText = '';
+    const streamRead = (async () => {
+      try {
+        const response = await fetch(`${url}/api/v1/stream`, { signal: streamStop.signal });
+        const reader = response.body!.getReader();
+        const decoder = new TextDecoder();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          streamText += decoder.decode(value, { stream: true });
+        }
+      } catch {
+        // aborted at the end of the run
+      }
+    })();
     const grab = async (path: string) => {
       const text = await (await fetch(`${url}${path}`)).text();
       collected.push(text);
@@ -124,15 +142,25 @@ describe('planted secrets never leak', () => {
       await grab('/api/v1/services/eu-west-1/demo/vault');
       await grab('/api/v1/services/eu-west-1/demo/missing');
       await grab('/metrics');
+      // The web UI: its page, the fleet pages it reads (every row, and a search), and the stream.
+      await grab('/');
+      await grab('/api/v1/services?limit=500');
+      await grab('/api/v1/services?q=vault&sort=-lastSyncTime');
       const sync = await runCliCaptured(['sync', dir.root, '--region', REGION, '--log-level', 'trace'], { env });
       const validate = await runCliCaptured(['validate', dir.root, '--region', REGION], { env });
       collected.push(sync.stdout, sync.stderr, validate.stdout, validate.stderr);
       expect(validate.code).not.toBe(0);
       expect(validate.stdout + validate.stderr).toContain('broken.yaml');
     } finally {
+      streamStop.abort();
+      await streamRead;
       cli.stop();
     }
     expect(await cli.exit).toBe(0);
+    // The stream really carried the secret-bearing service's changes and events (the leak check covers something).
+    expect(streamText).toMatch(/event: service\ndata: .*"service":"vault"/);
+    expect(streamText).toMatch(/event: event\ndata: .*"serviceName":"vault"/);
+    collected.push(streamText);
     collected.push(cli.stdout(), cli.stderr());
     // The run really exercised failures and secrets: faults injected, the failing service reported, a secret-bearing diff rendered masked.
     expect(Object.values(proxy.injectedByKind()).reduce((a, b) => a + (b ?? 0), 0)).toBeGreaterThan(0);
