@@ -24,7 +24,7 @@ import type { WebhookHandler } from '../source/webhook.js';
 import { EVENT_TYPES, type ControllerEvent, type EventQuery, type EventType } from '../events/types.js';
 import { MAX_QUERY_LIMIT, eventQueryOrder } from '../events/event-log.js';
 import { ERROR_CATALOGS } from '../errors/index.js';
-import { FLEET_PATH, SESSION_COOKIE, SESSION_PATH, STREAM_PATH, UI_ASSET_PREFIX, type FleetPage, type ServiceDetail } from '../web/api-types.js';
+import { FLEET_PATH, SCHEDULED_TASKS_PATH, SESSION_COOKIE, SESSION_PATH, STREAM_PATH, UI_ASSET_PREFIX, type FleetPage, type ScheduledTaskList, type ServiceDetail } from '../web/api-types.js';
 import { UiAssets, notBuiltPage } from '../web/assets.js';
 import { commitUrl } from '../web/commit-link.js';
 import { FleetIndex } from '../web/fleet-index.js';
@@ -470,6 +470,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     else if (pathname === '/api/v1/status') handler = () => json(200, scrubSecrets(status.snapshot()));
     else if (pathname === EVENTS_PATH) handler = () => eventList(search);
     else if (pathname === FLEET_PATH) handler = () => fleetPage(search);
+    else if (pathname === SCHEDULED_TASKS_PATH) handler = () => json(200, scrubSecrets({ scheduledTasks: status.listScheduledTasks() } satisfies ScheduledTaskList));
     else if (pathname.startsWith(SERVICE_PATH_PREFIX)) handler = () => service(pathname);
     else if (pathname === '/') handler = uiShell;
     else if (pathname.startsWith(UI_ASSET_PREFIX)) handler = () => uiAsset(request, pathname);

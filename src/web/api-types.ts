@@ -16,12 +16,14 @@
  *   an HttpOnly, SameSite=Strict cookie the browser then sends with every API
  *   request and the stream; only when --api-token-file is set.
  */
-import type { HealthStatus, ServiceStatus, SyncStatus } from '../controller/status.js';
+import type { HealthStatus, ScheduledTaskStatus, ServiceStatus, SyncStatus } from '../controller/status.js';
 import type { ControllerEvent } from '../events/types.js';
 
 export const FLEET_PATH = '/api/v1/services';
 export const STREAM_PATH = '/api/v1/stream';
 export const SESSION_PATH = '/api/v1/session';
+/** The scheduled tasks (kind: ScheduledTask) and their last runs: a short list, read whole; the fleet view shows it under the services. */
+export const SCHEDULED_TASKS_PATH = '/api/v1/scheduled-tasks';
 /** Built browser assets (dist/ui/), content-hashed names, cached immutably. */
 export const UI_ASSET_PREFIX = '/ui/';
 /** The cookie POST /api/v1/session sets; api-access.ts accepts it like the bearer token. */
@@ -96,6 +98,10 @@ export interface ServiceDetailLinks {
   readonly errorRunbookUrl?: string;
 }
 export type ServiceDetail = ServiceStatus & ServiceDetailLinks;
+
+export interface ScheduledTaskList {
+  readonly scheduledTasks: readonly ScheduledTaskStatus[];
+}
 
 /**
  * The stream's messages. On the wire each is `event: <type>\ndata: <JSON>\n\n`

@@ -4,7 +4,8 @@
  * `error.code` and message so the page can always say what went wrong.
  */
 import type { ControllerEvent } from '../../src/events/types.js';
-import { DEFAULT_PAGE_LIMIT, FLEET_PATH, SESSION_PATH, type FleetPage, type ServiceDetail } from '../../src/web/api-types.js';
+import type { ScheduledTaskStatus } from '../../src/controller/status.js';
+import { DEFAULT_PAGE_LIMIT, FLEET_PATH, SCHEDULED_TASKS_PATH, SESSION_PATH, type FleetPage, type ScheduledTaskList, type ServiceDetail } from '../../src/web/api-types.js';
 import type { FleetQuery } from './route.js';
 
 export const EVENTS_PATH = '/api/v1/events';
@@ -101,6 +102,10 @@ export async function getServiceEvents(key: string, signal?: AbortSignal): Promi
   const params = new URLSearchParams({ service: key, limit: '50' });
   const body = await request<{ events: ControllerEvent[] }>(`${EVENTS_PATH}?${params.toString()}`, { signal });
   return body.events;
+}
+
+export async function getScheduledTasks(signal?: AbortSignal): Promise<readonly ScheduledTaskStatus[]> {
+  return (await request<ScheduledTaskList>(SCHEDULED_TASKS_PATH, { signal })).scheduledTasks;
 }
 
 export function createSession(token: string): Promise<unknown> {

@@ -15,6 +15,7 @@ import { navigateFleet } from './navigate.js';
 import { fleetHash, parseSort, serviceHash, type FleetFilterName, type FleetQuery } from './route.js';
 import { HEALTH_STATUSES, StatusBadge, SYNC_STATUSES } from './status.js';
 import { liveStream } from './stream.js';
+import { ScheduledTasksPanel } from './scheduled-tasks.js';
 
 /** Long enough to coalesce a batch of stream messages into one request, short enough to show a change within a second. */
 const REFETCH_DEBOUNCE_MS = 150;
@@ -200,6 +201,7 @@ export function FleetView({ query, reloadToken, announce }: Props) {
       {page && !page.snapshotLoaded && <p class="notice">The controller has not loaded its first manifest snapshot yet; services appear once it has.</p>}
       <FleetTable query={query} rows={rows} updatedAt={updatedAt} loading={loading} loaded={page !== undefined} />
       {page && <Pagination query={query} page={page} />}
+      <ScheduledTasksPanel reloadToken={reloadToken} />
     </div>
   );
 }
