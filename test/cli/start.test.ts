@@ -23,6 +23,11 @@ describe('ecs-gitops start (quick start)', () => {
     try {
       expect(cli.stdout()).toContain('Try next:');
       expect(cli.stdout()).toContain(`${url}/api/v1/status`);
+      // The web UI the banner points at is served, built (npm start builds it first; the suite's global setup here).
+      expect(cli.stdout()).toContain(`web UI     ${url}/ `);
+      const page = await fetch(`${url}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<script type="module" src="\/ui\/app-[^"]+\.js"><\/script>/);
       expect(cli.stdout()).toMatch(/manifests {2}\S+\/ \(6 services, 3 clusters, 1 scheduled task, 2 environments, 1 notifier, revision /);
       const { endpoint } = started;
       expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
