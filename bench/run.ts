@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --json] [-- --only steady,latency,rollout,scale,cold,accounts,notify] [-- --cpu-prof DIR] [-- --workers N]`
+ * `npm run bench [-- --quick] [-- --json] [-- --only steady,latency,rollout,scale,cold,accounts,notify,ui] [-- --cpu-prof DIR] [-- --workers N]`
  *
  * Measures ecs-gitops as a whole process: every scenario starts the sandbox
  * (`ecs-gitops sandbox`, ECS's real rate limits) and the controller
@@ -24,17 +24,21 @@
  *              after 2 s (a slow Slack), --state-dir on disk: apply and rollout times, commit-to-apply
  *              latency, RSS, the last notification vs the sink's rate (issue 23). Only with --only notify:
  *              its backlog takes minutes to drain, which the default run and its CI smoke test leave out
+ *   8 ui       the web UI of N services in sync (10,000; 1,000 --quick) in headless Chromium (Debian's
+ *              chromium through playwright-core, or CHROMIUM_PATH): cold load of the fleet view (the page's
+ *              'fleet-rendered' mark, bytes over the wire), status change -> row shown ('row-updated' marks),
+ *              the fleet API's latency and the controller's RSS (issue 24; scenarios/ui.ts)
  * --quick runs each at a tenth of the size (the CI smoke test uses it).
  * The table goes to stdout, or to stderr with --json (stdout is then one JSON document).
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { BLUE_GREEN_BAKE_MINUTES, EnvironmentFleet, Fleet, REGION, seedEnvironmentFleet, seedFleet } from './lib/fixture.js';
 import { RecordingProxy } from './lib/recording-proxy.js';
 import { durationCount, measureBlueGreenFollow } from './scenarios/blue-green-follow.js';
 import { measureSdkFloor } from './scenarios/sdk-floor.js';
-import { buildCli, deployedNodeArgs, RUNNER, startControllerProcess, startSandboxProcess, type CliProcess } from './lib/processes.js';
+import { buildCli, deployedNodeArgs, procStat, RUNNER, startControllerProcess, startSandboxProcess, type CliProcess } from './lib/processes.js';
 import type { MassRolloutResult } from './scenarios/mass-rollout.js';
 import type { DrainResult } from './scenarios/notifications.js';
 import { SandboxAdminClient } from './lib/sandbox-admin.js';
@@ -46,11 +50,15 @@ import {
   addBenchNotifier, measureDrain, measureOneCommit, NOTIFICATIONS_PER_DEPLOY, NOTIFIED_EVENTS, rssMb, SINK_RATE_PER_SECOND, SLOW_RECEIVER_DELAY_MS, SlowReceiver, waitForRolloutsEnded,
 } from './scenarios/notifications.js';
 import { measureColdStart, measureResync, resyncSecondsFor } from './scenarios/steady-state.js';
+import { liveServices, measureColdLoad, measureFleetApi, measureUpdateDelays, type ColdLoad } from './scenarios/ui.js';
+import { findChromium, launchChromium } from '../test/support/browser.js';
+import { buildUi } from '../scripts/build-ui.js';
+import type { Browser } from 'playwright-core';
 import {
   ACCOUNTS_THROTTLING_SCALE, accountsResyncSeconds, benchEnvironments, coldStartBoundSeconds, CONTROLLER_ACCOUNT, locationWindows, measureAccountsResync, scaledEcsQuotas,
 } from './scenarios/accounts.js';
 
-const SCENARIOS = ['steady', 'latency', 'rollout', 'scale', 'cold', 'accounts', 'notify'] as const;
+const SCENARIOS = ['steady', 'latency', 'rollout', 'scale', 'cold', 'accounts', 'notify', 'ui'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** What runs without --only: notify's slow sink takes minutes to drain (see the header). */
 const DEFAULT_SCENARIOS: readonly Scenario[] = SCENARIOS.filter((s) => s !== 'notify');
@@ -113,6 +121,7 @@ const children: CliProcess[] = [];
 const fleets: (Fleet | EnvironmentFleet)[] = [];
 const proxies: RecordingProxy[] = [];
 const receivers: SlowReceiver[] = [];
+const browsers: Browser[] = [];
 const tempDirs: string[] = [];
 const lifetime = new AbortController();
 const THROTTLING = 'real';
@@ -133,6 +142,7 @@ async function cleanup(): Promise<void> {
   for (const child of children.splice(0).reverse()) await child.stop().catch(() => undefined);
   for (const proxy of proxies.splice(0)) await proxy.close().catch(() => undefined);
   for (const receiver of receivers.splice(0)) await receiver.close().catch(() => undefined);
+  for (const browser of browsers.splice(0)) await browser.close().catch(() => undefined);
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   for (const fleet of fleets.splice(0)) fleet.remove();
 }
@@ -525,6 +535,71 @@ async function notifyGroup(): Promise<void> {
   }
 }
 
+/**
+ * Scenario 8 (issue 24): the web UI of N services in sync (scenarios/ui.ts). The fleet is scenario 4's shape on
+ * 10 task definition families (the cold start reads each once) plus the services the changes commit to.
+ */
+async function uiGroup(): Promise<void> {
+  const lookup = findChromium();
+  if (!('executablePath' in lookup)) throw new Error(`scenario ui needs Chromium: ${lookup.missing}`);
+  // The page this checkout serves (dist/ui), whatever was built before.
+  await buildUi();
+  const n = size(10_000);
+  const liveCount = args.quick ? 5 : 20;
+  const fleet = new Fleet({ services: n - liveCount, clusters: 10, families: 10, prefix: 'ui', servicesPerFile: 10 });
+  fleets.push(fleet);
+  const live = liveServices(fleet.root, 'ui-cluster-0', liveCount);
+  mkdirSync(path.join(fleet.root, 'services'), { recursive: true });
+  live.write();
+  fleet.init();
+  const sandbox = await startSandboxProcess(THROTTLING, 10);
+  children.push(sandbox.proc);
+  const accountId = '100000000008';
+  const admin = new SandboxAdminClient(sandbox.endpoint, accountId);
+  log(`[ui] seeding ${n} services in ${fleet.spec.clusters} clusters (${fleet.spec.families} + ${liveCount} task definitions) ...`);
+  const seeded = await seedFleet(fleet, sandbox.endpoint, accountId, lifetime.signal);
+  if (seeded.synced !== n) throw new Error(`seeding left ${n - seeded.synced} services out of sync`);
+  await admin.setThrottling(THROTTLING);
+  const controller = await startControllerProcess({
+    repo: fleet.root, endpoint: sandbox.endpoint, accountId, region: REGION, resync: '30m', nodeArgs: controllerNodeArgs('ui'), cgroup: controllerCgroup,
+    ...(args.workers ? { workers: args.workers } : {}),
+  });
+  children.push(controller.proc);
+  const cold = await measureColdStart(controller, admin, 600_000);
+  log(`[ui] seeded in ${seeded.seconds.toFixed(1)} s, controller ready in ${cold.seconds.toFixed(1)} s; chromium ${lookup.executablePath}`);
+  const browser = await launchChromium(lookup.executablePath);
+  browsers.push(browser);
+  // Each load in a new context: empty cache, as a first visit. The first also pays the browser's own warm-up.
+  const loads: ColdLoad[] = [];
+  for (let i = 0; i < (args.quick ? 3 : 5); i++) loads.push(await measureColdLoad(browser, controller.url));
+  const paint = loads.map((l) => l.fleetRenderedMs);
+  const bytes = loads.map((l) => l.bytes);
+  log(`[ui] ${loads.length} cold loads: fleet-rendered ${paint.map((p) => Math.round(p)).join(', ')} ms; ${bytes.map((b) => round(b / 1024, 1)).join(', ')} KB`);
+  const changes = args.quick ? 5 : 20;
+  log(`[ui] ${changes} single-service commits while a page is open ...`);
+  const updates = await measureUpdateDelays(browser, controller.url, live, changes);
+  const api = await measureFleetApi(controller.url, args.quick ? 3 : 10);
+  const rss = procStat(controller.proc.pid).rssBytes / 1024 ** 2;
+  details.ui = { services: n, coldStartSeconds: cold.seconds, seedSeconds: seeded.seconds, chromium: lookup.executablePath, browserVersion: browser.version(), loads, updates, api };
+  const sc = '8 ui';
+  const medianPaint = percentile(paint, 50);
+  const maxBytes = Math.max(...bytes);
+  fig({ scenario: sc, name: `fleet view cold load, 'fleet-rendered' after navigation start, median of ${loads.length} (${n} services)`, value: round(medianPaint, 0), unit: 'ms', target: '< 1000', met: medianPaint < 1000 });
+  fig({ scenario: sc, name: 'fleet view cold load, slowest (the first includes the browser\'s warm-up)', value: round(Math.max(...paint), 0), unit: 'ms' });
+  fig({ scenario: sc, name: `bytes transferred for the fleet view (largest of the loads; ${loads[0]?.requests ?? 0} requests)`, value: round(maxBytes / 1024, 1), unit: 'KB', target: '< 200', met: maxBytes < 200 * 1024 });
+  fig({ scenario: sc, name: `status change -> row shown, median (${updates.delaysMs.length} row updates from ${changes} commits)`, value: round(updates.medianMs, 0), unit: 'ms', target: '< 1000', met: updates.medianMs < 1000 });
+  fig({ scenario: sc, name: 'status change -> row shown, max', value: round(updates.maxMs, 0), unit: 'ms', target: '< 1000', met: updates.maxMs < 1000 });
+  fig({ scenario: sc, name: 'commits whose row never showed the change (15 s each)', value: updates.missed, unit: '', target: '0', met: updates.missed === 0 });
+  fig({ scenario: sc, name: `GET /api/v1/services p50 (${api.samplesMs.length} requests, 6 filter/sort/offset shapes, ${n} services)`, value: round(api.p50Ms, 1), unit: 'ms' });
+  fig({ scenario: sc, name: 'GET /api/v1/services max (first of each shape after the changes re-sorts)', value: round(api.maxMs, 1), unit: 'ms' });
+  fig({ scenario: sc, name: 'one fleet page of 50 rows with the counts (uncompressed JSON)', value: round(api.pageBytes / 1024, 1), unit: 'KB' });
+  fig({ scenario: sc, name: `controller RSS with ${n} services, the page open and the changes made`, value: round(rss, 1), unit: 'MB' });
+  await browser.close();
+  browsers.splice(browsers.indexOf(browser), 1);
+  await controller.proc.stop();
+  await sandbox.proc.stop();
+}
+
 function printTable(): void {
   const rows = figures.map((f) => [f.scenario, f.name, f.value === null ? 'n/a' : `${f.value} ${f.unit}`.trim(), f.target ?? '', f.met === undefined ? '' : f.met ? 'met' : 'MISSED']);
   const header = ['scenario', 'figure', 'value', 'target', ''];
@@ -556,6 +631,7 @@ try {
   if (args.only.has('scale')) await steadyGroup('scale', { services: size(10_000), clusters: 50, families: size(1000), prefix: 'sc', servicesPerFile: 10 }, false, false);
   if (args.only.has('accounts')) await accountsGroup();
   if (args.only.has('notify')) await notifyGroup();
+  if (args.only.has('ui')) await uiGroup();
 } catch (err) {
   failure = err;
 } finally {

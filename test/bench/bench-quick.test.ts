@@ -58,7 +58,7 @@ describe.skipIf(!hasGit)('npm run bench -- --quick --json', () => {
     expect(result.quick).toBe(true);
     expect(result.throttling).toMatchObject({ sandbox: 'real', scale: 1 });
     expect(result.machine.cpus).toBeGreaterThan(0);
-    expect(new Set(result.figures.map((f) => f.scenario))).toEqual(new Set(['1 steady', '2 latency', '3 rollout', '4 scale', '5 cold', '6 accounts']));
+    expect(new Set(result.figures.map((f) => f.scenario))).toEqual(new Set(['1 steady', '2 latency', '3 rollout', '4 scale', '5 cold', '6 accounts', '8 ui']));
     for (const f of result.figures) {
       if (f.value === null) {
         // Only the rollout ratio may be absent, and only when its yardstick is 0 (everything fits in the bursts).
@@ -77,6 +77,7 @@ describe.skipIf(!hasGit)('npm run bench -- --quick --json', () => {
       /3 rollout: follow DescribeServices \(ideal/, /3 rollout: follow rollout look-ups in DescribeServiceDeployments \(bound/, /3 rollout: follow DescribeServiceDeployments calls \(ideal/, /3 rollout: follow reads \/ ideal/,
       /3 rollout: ThrottlingExceptions, commit -> every rollout ended/, /3 rollout: ecs_gitops_deployment_duration_seconds_count/,
       /4 scale: controller RSS/, /4 scale: ECS calls for the resync/, /4 scale: controller CPU per resync/, /4 scale: SDK floor at ECS's rate/, /5 cold: process start to all/,
+      /8 ui: fleet view cold load, 'fleet-rendered'/, /8 ui: bytes transferred for the fleet view/, /8 ui: status change -> row shown, median/, /8 ui: GET \/api\/v1\/services p50/,
     ]) expect(names.some((n) => expected.test(n)), String(expected)).toBe(true);
     // Batching: one resync of the steady fleet costs exactly its ideal, on ECS and on the scaling APIs.
     const steady = (name: string) => result.figures.find((f) => f.scenario === '1 steady' && f.name === name)?.value;
@@ -109,6 +110,8 @@ describe.skipIf(!hasGit)('npm run bench -- --quick --json', () => {
     for (const f of perLocation) expect(f.value, f.name).toBe(1);
     expect(accounts.find((f) => f.name.startsWith('AssumeRole calls in the whole run'))?.value).toBe(4);
     expect(accounts.find((f) => f.name === 'AssumeRole calls during the resync')?.value).toBe(0);
+    // The web UI (issue 24): every commit's row showed the change on the open page (counts, not timings).
+    expect(result.figures.find((f) => f.scenario === '8 ui' && f.name.startsWith('commits whose row never showed'))?.value).toBe(0);
     // The table went to stderr, with a verdict for every target.
     expect(stderr).toMatch(/ratio to ideal/);
     expect(stderr).toMatch(/sandbox throttling real/);

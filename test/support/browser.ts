@@ -9,7 +9,6 @@
 import { accessSync, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
 import { isCi } from './programs.js';
 
 /** Where Debian and Ubuntu put it; CHROMIUM_PATH wins over both. */
@@ -77,22 +76,4 @@ export function requireChromium(): string | undefined {
  */
 export async function launchChromium(executablePath: string): Promise<Browser> {
   return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
-}
-
-/**
- * One browser for a test file: launched in beforeAll, closed in afterAll.
- * `browser()` throws when called before the launch (or when it was skipped).
- */
-export function browserForFile(executablePath: string | undefined): () => Browser {
-  let browser: Browser | undefined;
-  beforeAll(async () => {
-    if (executablePath !== undefined) browser = await launchChromium(executablePath);
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
-  return () => {
-    if (!browser) throw new Error('browserForFile: no browser (Chromium missing, or called outside a test)');
-    return browser;
-  };
 }
