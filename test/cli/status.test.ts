@@ -197,6 +197,22 @@ describe('ecs-gitops status: the table and the exit code', () => {
     expect(fake.requests.map((u) => [u.searchParams.get('offset'), u.searchParams.get('limit')])).toEqual([['0', '500'], ['500', '500'], ['1000', '500']]);
   });
 
+  it('reads again when a service is removed while the pages are read, so no row shifts past it unseen', async () => {
+    const rows = Array.from({ length: 1_234 }, (_, i) => row(`svc-${String(i).padStart(4, '0')}`, i === 500 ? { health: 'Degraded' } : {}));
+    // The first page is cut with all 1,234; then svc-0010 goes, and offset 500 now starts at svc-0501: svc-0500 (Degraded) would be skipped.
+    const answer = (request: IncomingMessage, response: ServerResponse) => {
+      answerFleet(fake, request, response);
+      if (fake.requests.length === 1) fake.options = { rows: rows.filter((r) => r.service !== 'svc-0010'), answer };
+    };
+    fake.options = { rows, answer };
+    const result = await status(['--server', fake.url, '--output', 'json']);
+    const doc = JSON.parse(result.stdout) as { services: ServiceRow[] };
+    expect(doc.services.map((s) => s.service)).toContain('svc-0500');
+    expect(doc.services.map((s) => s.service)).not.toContain('svc-0010');
+    expect(doc.services).toHaveLength(1_233);
+    expect(result.code).toBe(1);
+  });
+
   it('--cluster filters on the server, and counts only what it lists', async () => {
     fake.options = { rows: [row('web'), row('api', { cluster: 'staging', health: 'Degraded' })] };
     const result = await status(['--server', fake.url, '--cluster', 'prod']);

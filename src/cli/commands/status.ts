@@ -165,23 +165,41 @@ interface Fleet {
 /**
  * Every page of the filtered fleet. Pages are cut at different status
  * versions, so a service may move between them: rows are kept by key (the
- * later wins) and reading stops at `matched` or at an empty page.
+ * later wins) and reading stops at `matched` or at an empty page. Paging is
+ * by offset, so a service added or removed before the offset while the pages
+ * are read would shift a row past us unseen: when the fleet's size or the
+ * matched count changed between pages, the whole read is done again (at most
+ * READ_ATTEMPTS times; the last read is used as it is).
  */
+const READ_ATTEMPTS = 3;
+
 async function readFleet(options: ReadOptions): Promise<Fleet> {
+  let fleet: Fleet | undefined;
+  for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
+    const read = await readFleetOnce(options);
+    fleet = read.fleet;
+    if (read.stable) break;
+  }
+  return fleet!;
+}
+
+async function readFleetOnce(options: ReadOptions): Promise<{ readonly fleet: Fleet; readonly stable: boolean }> {
   const first = await readPage(options, 0);
   const byKey = new Map<string, ServiceRow>();
   for (const row of first.items) byKey.set(row.key, row);
   let offset = first.items.length;
   let matched = first.matched;
+  let stable = true;
   while (offset < matched) {
     const page = await readPage(options, offset);
+    if (page.counts.total !== first.counts.total || page.matched !== first.matched) stable = false;
     if (page.items.length === 0) break;
     for (const row of page.items) byKey.set(row.key, row);
     offset += page.items.length;
     matched = page.matched;
   }
   const rows = [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { rows, first };
+  return { fleet: { rows, first }, stable };
 }
 
 async function run(ctx: CommandContext): Promise<number> {
