@@ -115,6 +115,8 @@ export type StreamMessage =
   | { readonly type: 'service'; readonly version: number; readonly at: number; readonly key: string; readonly row?: ServiceRow }
   | { readonly type: 'counts'; readonly version: number; readonly at: number; readonly counts: FleetCounts }
   | { readonly type: 'event'; readonly event: ControllerEvent }
+  /** Sent instead of one `service` message per row when a batch is large (a mass change of the fleet): the counts, and every view refetches what it shows. */
+  | { readonly type: 'resync'; readonly version: number; readonly at: number; readonly counts: FleetCounts }
   /** The client fell behind the bounded buffer, or the server is shutting down: refetch the page and reconnect. */
   | { readonly type: 'reset'; readonly reason: 'overflow' | 'shutdown' };
 export type StreamMessageType = StreamMessage['type'];
