@@ -205,39 +205,43 @@ export function queryFleet(rows: Iterable<ServiceRow>, query: FleetQuery): Fleet
   return { matched: matching.length, items: matching.slice(query.offset, query.offset + query.limit) };
 }
 
-function zeroes<K extends string>(keys: readonly K[]): Record<K, number> {
-  return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+/** Adds one to `name`'s count. */
+function countInto(counts: Map<string, number>, name: string): void {
+  counts.set(name, (counts.get(name) ?? 0) + 1);
 }
 
-/** Counts over every row (the fleet view's header), whatever the filters. */
+/**
+ * Counts over every row (the fleet view's header), whatever the filters.
+ * Counted in Maps, not plain objects: cluster, environment and account names
+ * come from manifests, and `constructor` or `__proto__` as a key of `{}` reads
+ * the prototype's member (counts like "function Object() {…}1") or sets the
+ * prototype instead of a count. Object.fromEntries then defines each name as
+ * an own property, `__proto__` included, so the JSON carries them all.
+ */
 export function countFleet(rows: Iterable<ServiceRow>): FleetCounts {
-  const sync = zeroes<SyncStatus>(SYNC_STATUSES);
-  const health = zeroes<HealthStatus>(HEALTH_STATUSES);
-  const mode: Record<string, number> = zeroes(SYNC_MODES);
-  const cluster: Record<string, number> = {};
-  const environment: Record<string, number> = {};
-  const account: Record<string, number> = {};
+  const sync = new Map<string, number>(SYNC_STATUSES.map((s) => [s, 0]));
+  const health = new Map<string, number>(HEALTH_STATUSES.map((h) => [h, 0]));
+  const mode = new Map<string, number>(SYNC_MODES.map((m) => [m, 0]));
+  const cluster = new Map<string, number>();
+  const environment = new Map<string, number>();
+  const account = new Map<string, number>();
   let total = 0;
-  let withEnvironment = false;
-  let withAccount = false;
   for (const row of rows) {
     total++;
-    sync[row.sync] = (sync[row.sync] ?? 0) + 1;
-    health[row.health] = (health[row.health] ?? 0) + 1;
-    mode[row.mode] = (mode[row.mode] ?? 0) + 1;
-    cluster[row.cluster] = (cluster[row.cluster] ?? 0) + 1;
-    if (row.environment !== undefined) {
-      withEnvironment = true;
-      environment[row.environment] = (environment[row.environment] ?? 0) + 1;
-    }
-    if (row.account !== undefined) {
-      withAccount = true;
-      account[row.account] = (account[row.account] ?? 0) + 1;
-    }
+    countInto(sync, row.sync);
+    countInto(health, row.health);
+    countInto(mode, row.mode);
+    countInto(cluster, row.cluster);
+    if (row.environment !== undefined) countInto(environment, row.environment);
+    if (row.account !== undefined) countInto(account, row.account);
   }
   return {
-    total, sync, health, mode, cluster,
-    ...(withEnvironment ? { environment } : {}),
-    ...(withAccount ? { account } : {}),
+    total,
+    sync: Object.fromEntries(sync) as Record<SyncStatus, number>,
+    health: Object.fromEntries(health) as Record<HealthStatus, number>,
+    mode: Object.fromEntries(mode),
+    cluster: Object.fromEntries(cluster),
+    ...(environment.size > 0 ? { environment: Object.fromEntries(environment) } : {}),
+    ...(account.size > 0 ? { account: Object.fromEntries(account) } : {}),
   };
 }

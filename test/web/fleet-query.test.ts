@@ -101,6 +101,23 @@ describe('queryFleet and countFleet', () => {
     });
     expect(countFleet(rows.slice(0, 2)).environment).toBeUndefined();
   });
+
+  it('counts clusters, environments and accounts named like Object.prototype members (constructor, __proto__, toString)', () => {
+    const odd = [
+      status({ service: 'a', cluster: 'constructor', environment: '__proto__', account: 'toString' }),
+      status({ service: 'b', cluster: '__proto__', environment: 'constructor', account: 'hasOwnProperty' }),
+      status({ service: 'c', cluster: '__proto__', environment: 'valueOf', account: '__proto__' }),
+      status({ service: 'd', cluster: 'toString', environment: '__proto__', account: 'toString' }),
+    ].map(serviceRow);
+    const counts = countFleet(odd);
+    // Through JSON, as the API and the stream send them: every name an own key with its number.
+    const sent = JSON.parse(JSON.stringify(counts)) as typeof counts;
+    const entries = (record: Readonly<Record<string, number>> | undefined) => Object.entries(record ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+    expect(entries(sent.cluster)).toEqual([['__proto__', 2], ['constructor', 1], ['toString', 1]]);
+    expect(entries(sent.environment)).toEqual([['__proto__', 2], ['constructor', 1], ['valueOf', 1]]);
+    expect(entries(sent.account)).toEqual([['__proto__', 1], ['hasOwnProperty', 1], ['toString', 2]]);
+    expect(Object.getPrototypeOf(sent.cluster)).toBe(Object.prototype);
+  });
 });
 
 const rowArbitrary: fc.Arbitrary<ServiceRow> = fc.record({
