@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceRow } from '../../src/web/api-types.js';
 import { decide, placement } from '../../ui/src/live-rows.js';
+import { RefetchDemand } from '../../ui/src/refetch-demand.js';
 import { fleetHash, parseRoute, serviceHash, type FleetQuery } from '../../ui/src/route.js';
 
 const row = (over: Partial<ServiceRow> = {}): ServiceRow => ({
@@ -62,5 +63,31 @@ describe('a stream service message on the fleet page', () => {
 
   it('matches comma-separated filter values (any of them) like the API', () => {
     expect(decide({ health: 'Degraded,Missing', page: 1 }, row({ health: 'Missing' }), row({ health: 'Degraded' }), undefined)).toBe('update');
+  });
+});
+
+describe('refetching the fleet page for stream messages (ui/src/refetch-demand.ts)', () => {
+  it('does not fetch again for messages the page just fetched already holds (a batch asks twice)', () => {
+    const demand = new RefetchDemand();
+    demand.want(7);
+    expect(demand.pending(6)).toBe(true);
+    demand.taken();
+    // While the request runs, the same batch's counts message asks again: the page comes back cut at 7.
+    demand.want(7);
+    expect(demand.pending(7)).toBe(false);
+  });
+
+  it('fetches again for a message newer than the page, and for a reset or reconnection (no version)', () => {
+    const demand = new RefetchDemand();
+    demand.taken();
+    demand.want(8);
+    demand.want(9);
+    expect(demand.pending(8)).toBe(true);
+    expect(demand.pending(9)).toBe(false);
+    demand.taken();
+    demand.want();
+    expect(demand.pending(1_000)).toBe(true);
+    demand.taken();
+    expect(demand.pending(-1)).toBe(false);
   });
 });

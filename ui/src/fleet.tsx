@@ -11,6 +11,7 @@ import { asApiError, getFleetPage, type ApiError } from './api.js';
 import { ErrorMessage } from './error-message.js';
 import { plural, relativeTime, rolloutSettled, shortSha } from './format.js';
 import { decide, placement } from './live-rows.js';
+import { RefetchDemand } from './refetch-demand.js';
 import { navigateFleet } from './navigate.js';
 import { fleetHash, parseSort, serviceHash, type FleetFilterName, type FleetQuery } from './route.js';
 import { HEALTH_STATUSES, StatusBadge, SYNC_STATUSES } from './status.js';
@@ -57,20 +58,21 @@ export function FleetView({ query, reloadToken, announce }: Props) {
   /** The placement last seen of keys off the page (live-rows.ts). */
   const placements = useRef(new Map<string, string>());
   const inFlight = useRef<AbortController>();
-  const fetchAgain = useRef(false);
+  /** What the stream asked to refetch, by version: a page already cut at or after a message's version is not fetched again for it. */
+  const demand = useRef(new RefetchDemand());
   const refetchTimer = useRef<ReturnType<typeof setTimeout>>();
   const pendingMarks = useRef<{ key: string; at: number }[]>([]);
   const updatesToAnnounce = useRef(new Set<string>());
   const announceTimer = useRef<ReturnType<typeof setTimeout>>();
 
   const load = useCallback((reason: 'navigate' | 'live') => {
-    if (inFlight.current) {
-      if (reason === 'live') {
-        fetchAgain.current = true;
-        return;
-      }
-      inFlight.current.abort();
+    if (reason === 'live') {
+      // One request at a time: the one running settles the demand when it ends.
+      if (inFlight.current || !demand.current.pending(pageVersion.current)) return;
+    } else {
+      inFlight.current?.abort();
     }
+    demand.current.taken();
     const controller = new AbortController();
     inFlight.current = controller;
     const requested = queryRef.current;
@@ -102,14 +104,14 @@ export function FleetView({ query, reloadToken, announce }: Props) {
       if (inFlight.current !== controller) return;
       inFlight.current = undefined;
       setLoading(false);
-      if (fetchAgain.current) {
-        fetchAgain.current = false;
-        load('live');
-      }
+      // Only for a message newer than the page just shown: the same batch's messages ask more than once.
+      load('live');
     });
   }, []);
 
-  const scheduleRefetch = useCallback(() => {
+  /** `version`: the stream message's that asked; none for a reset or reconnection (always refetch). */
+  const scheduleRefetch = useCallback((version?: number) => {
+    demand.current.want(version);
     if (refetchTimer.current !== undefined) return;
     refetchTimer.current = setTimeout(() => {
       refetchTimer.current = undefined;
@@ -120,7 +122,6 @@ export function FleetView({ query, reloadToken, announce }: Props) {
   // A new query (filters, sort, page; Back and Forward included) or a login: fetch now.
   const queryHash = fleetHash(query);
   useEffect(() => {
-    fetchAgain.current = false;
     load('navigate');
   }, [queryHash, reloadToken, load]);
 
@@ -134,12 +135,12 @@ export function FleetView({ query, reloadToken, announce }: Props) {
     const onMessage = (message: StreamMessage) => {
       if (message.type === 'hello') {
         // Changes between the page's cut and the stream's start were not sent: the page may be behind.
-        if (pageVersion.current >= 0 && message.version > pageVersion.current) scheduleRefetch();
+        if (pageVersion.current >= 0 && message.version > pageVersion.current) scheduleRefetch(message.version);
       } else if (message.type === 'counts') {
         if (message.version < pageVersion.current) return;
         setCounts(message.counts);
         // A service came or went: the matched set and the pages shift.
-        if (countsTotal.current !== undefined && message.counts.total !== countsTotal.current) scheduleRefetch();
+        if (countsTotal.current !== undefined && message.counts.total !== countsTotal.current) scheduleRefetch(message.version);
         countsTotal.current = message.counts.total;
       } else if (message.type === 'service') {
         if (message.version <= pageVersion.current) return;
@@ -148,7 +149,7 @@ export function FleetView({ query, reloadToken, announce }: Props) {
         const previous = rowsRef.current.find((row) => row.key === message.key);
         const decision = decide(current, previous, message.row, placements.current.get(message.key));
         if (!previous && message.row) placements.current.set(message.key, placement(message.row, current));
-        if (decision === 'refetch' || decision === 'update-and-refetch') scheduleRefetch();
+        if (decision === 'refetch' || decision === 'update-and-refetch') scheduleRefetch(message.version);
         if ((decision === 'update' || decision === 'update-and-refetch') && message.row) {
           const row = message.row;
           const next = rowsRef.current.map((r) => (r.key === row.key ? row : r));
@@ -168,7 +169,7 @@ export function FleetView({ query, reloadToken, announce }: Props) {
       }
     };
     const unsubscribe = liveStream.subscribe(onMessage);
-    const unsubscribeResync = liveStream.onResync(scheduleRefetch);
+    const unsubscribeResync = liveStream.onResync(() => scheduleRefetch());
     return () => {
       unsubscribe();
       unsubscribeResync();
