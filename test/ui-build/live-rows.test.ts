@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ServiceRow } from '../../src/web/api-types.js';
-import { decide, placement } from '../../ui/src/live-rows.js';
+import { changedKeys, decide, placement } from '../../ui/src/live-rows.js';
 import { RefetchDemand } from '../../ui/src/refetch-demand.js';
 import { fleetHash, parseRoute, serviceHash, type FleetQuery } from '../../ui/src/route.js';
 
@@ -89,5 +89,16 @@ describe('refetching the fleet page for stream messages (ui/src/refetch-demand.t
     expect(demand.pending(1_000)).toBe(true);
     demand.taken();
     expect(demand.pending(-1)).toBe(false);
+  });
+});
+
+describe('rows a resync refetch changed (marked updated like a service message)', () => {
+  it('names the keys on both pages whose row differs, field by field, not rows that entered or left', () => {
+    const web = row();
+    const api = row({ key: 'eu-west-1/prod/api', service: 'api' });
+    const previous = [web, api, row({ key: 'eu-west-1/prod/gone', service: 'gone' })];
+    const next = [{ ...web }, { ...api, health: 'Degraded' as const, errorCode: 'E1' }, row({ key: 'eu-west-1/prod/new', service: 'new' })];
+    expect(changedKeys(previous, next)).toEqual(['eu-west-1/prod/api']);
+    expect(changedKeys(previous, [{ ...web, rolloutState: 'IN_PROGRESS' }])).toEqual([web.key]);
   });
 });

@@ -2,7 +2,8 @@
  * The fleet view: counts, filters, the sortable and paged table, all served
  * by GET /api/v1/services (the server filters, sorts and pages), kept live by
  * the stream: visible rows change in place, and a change that may move rows
- * in or out of the page refetches it (debounced, one request at a time).
+ * in or out of the page refetches it (debounced, one request at a time), and
+ * so does a `resync` (a batch too large to stream row by row).
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { FleetCounts, FleetPage, FleetSortKey, ServiceRow, StreamMessage } from '../../src/web/api-types.js';
@@ -10,7 +11,7 @@ import { DEFAULT_PAGE_LIMIT } from '../../src/web/api-types.js';
 import { asApiError, getFleetPage, type ApiError } from './api.js';
 import { ErrorMessage } from './error-message.js';
 import { plural, relativeTime, rolloutSettled, shortSha } from './format.js';
-import { decide, placement } from './live-rows.js';
+import { changedKeys, decide, placement } from './live-rows.js';
 import { RefetchDemand } from './refetch-demand.js';
 import { navigateFleet } from './navigate.js';
 import { fleetHash, parseSort, serviceHash, type FleetFilterName, type FleetQuery } from './route.js';
@@ -62,6 +63,8 @@ export function FleetView({ query, reloadToken, announce }: Props) {
   const demand = useRef(new RefetchDemand());
   const refetchTimer = useRef<ReturnType<typeof setTimeout>>();
   const pendingMarks = useRef<{ key: string; at: number }[]>([]);
+  /** The newest `resync` not yet answered by a page: the rows its refetch changes are marked updated at its `at`. */
+  const resyncSeen = useRef<{ version: number; at: number }>();
   const updatesToAnnounce = useRef(new Set<string>());
   const announceTimer = useRef<ReturnType<typeof setTimeout>>();
 
@@ -90,6 +93,16 @@ export function FleetView({ query, reloadToken, announce }: Props) {
         }
         placements.current.clear();
         for (const item of items) placements.current.set(item.key, placement(item, requested));
+        const resync = resyncSeen.current;
+        if (resync && resync.version <= next.version) {
+          resyncSeen.current = undefined;
+          const changed = changedKeys(rowsRef.current, items);
+          if (changed.length > 0) {
+            setUpdatedAt((marks) => ({ ...marks, ...Object.fromEntries(changed.map((key) => [key, resync.at])) }));
+            for (const key of changed) pendingMarks.current.push({ key, at: resync.at });
+          }
+        }
+        rowsRef.current = items;
         countsTotal.current = next.counts.total;
         setPage(next);
         setRows(items);
@@ -142,6 +155,13 @@ export function FleetView({ query, reloadToken, announce }: Props) {
         // A service came or went: the matched set and the pages shift.
         if (countsTotal.current !== undefined && message.counts.total !== countsTotal.current) scheduleRefetch(message.version);
         countsTotal.current = message.counts.total;
+      } else if (message.type === 'resync') {
+        // A batch too large to stream row by row (a mass change): its counts, and the page again.
+        if (message.version <= pageVersion.current) return;
+        setCounts(message.counts);
+        countsTotal.current = message.counts.total;
+        if (!resyncSeen.current || message.version > resyncSeen.current.version) resyncSeen.current = { version: message.version, at: message.at };
+        scheduleRefetch(message.version);
       } else if (message.type === 'service') {
         if (message.version <= pageVersion.current) return;
         newer.current.set(message.key, { version: message.version, at: message.at, ...(message.row ? { row: message.row } : {}) });

@@ -64,3 +64,22 @@ export function decide(query: FleetQuery, previous: ServiceRow | undefined, next
   if (!hasMutableFilter(query) && mutableSortValue(next, query) === undefined) return 'ignore';
   return lastPlacement === placement(next, query) ? 'ignore' : 'refetch';
 }
+
+function sameRow(a: ServiceRow, b: ServiceRow): boolean {
+  const fields = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof ServiceRow>;
+  for (const field of fields) if (a[field] !== b[field]) return false;
+  return true;
+}
+
+/**
+ * Keys on both pages whose row differs: after a `resync` (no `service`
+ * messages for that batch), the rows the refetch changed, so they get the
+ * same update marks a `service` message gives.
+ */
+export function changedKeys(previous: readonly ServiceRow[], next: readonly ServiceRow[]): string[] {
+  const before = new Map(previous.map((row) => [row.key, row]));
+  return next.filter((row) => {
+    const old = before.get(row.key);
+    return old !== undefined && !sameRow(old, row);
+  }).map((row) => row.key);
+}

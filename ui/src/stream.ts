@@ -12,7 +12,7 @@ export type StreamListener = (message: StreamMessage) => void;
 /** Called when what a view shows may be stale (a reset, a reconnection): refetch. */
 export type ResyncListener = () => void;
 
-const MESSAGE_TYPES: readonly StreamMessageType[] = ['hello', 'service', 'counts', 'event', 'reset'];
+const MESSAGE_TYPES: readonly StreamMessageType[] = ['hello', 'service', 'counts', 'event', 'resync', 'reset'];
 /** Retry delays after the server closed the stream for good (EventSource retries on its own otherwise). */
 const RETRY_MS = [500, 1000, 2000, 5000, 10_000];
 
