@@ -8,8 +8,9 @@
  *   `performance.mark('fleet-rendered')` (set once the first page's rows are
  *   in the DOM, docs/ui.md), relative to navigation start; bytes are what
  *   went over the wire for it (CDP Network.loadingFinished encodedDataLength:
- *   headers and compressed bodies, every request including the first
- *   stream bytes);
+ *   headers and compressed bodies of every finished request; the event
+ *   stream never finishes and Chromium reports its chunks as 0 encoded
+ *   bytes, so its few hundred bytes of hello and counts are left out);
  * - status change to display: with one page open, a commit changes one
  *   service on the page at a time; for every `row-updated` mark the page
  *   sets, delay = performance.timeOrigin + mark.startTime − detail.at (the
@@ -81,7 +82,7 @@ export function liveServices(root: string, cluster: string, count: number): Live
 export interface ColdLoad {
   /** performance.mark('fleet-rendered').startTime: ms after navigation start. */
   readonly fleetRenderedMs: number;
-  /** Encoded bytes over the wire for the view (headers + compressed bodies, every request, the stream's first bytes included). */
+  /** Encoded bytes over the wire for the view (headers + compressed bodies of every finished request; not the open stream's). */
   readonly bytes: number;
   readonly requests: number;
   /** Bytes per URL path, for the details. */
