@@ -10,7 +10,7 @@
  * `Host: evil.example`, so answering only to names the operator chose (plus IP
  * literals and loopback names, which no attacker can re-point) stops it.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 import { isLoopbackHost } from './listen-address.js';
@@ -18,11 +18,12 @@ import { SESSION_COOKIE } from '../web/api-types.js';
 
 export interface ApiAccessPolicy {
   /**
-   * Every `/api/*` request must carry `Authorization: Bearer <token>`, or the
-   * web UI's session cookie derived from it (sessionCookieValue); undefined
-   * leaves the API open.
+   * Every `/api/*` request must carry `Authorization: Bearer <token>`, or a
+   * web UI session cookie `sessions` accepts; undefined leaves the API open.
    */
   readonly token?: string;
+  /** The web UI's sessions (POST /api/v1/session); absent: only the bearer is accepted. */
+  readonly sessions?: Pick<WebSessions, 'matches'>;
   /** Host names (`name` for any port, `name:port` for one) accepted besides IP literals, loopback names and the listen host. */
   readonly allowedHosts?: readonly string[];
   /** The --listen host: a DNS name given there is accepted as a Host too. */
@@ -53,34 +54,108 @@ export function bearerTokenMatches(authorization: string | undefined, token: str
   return constantTimeEqual(isBearer ? value.slice(space + 1).trim() : '', token) && isBearer;
 }
 
-/** The domain separator of the session cookie's HMAC: the cookie proves the token without being it. */
-const SESSION_HMAC_MESSAGE = 'ecs-gitops-session';
+/** The cookie's name when it is set with `Secure`: browsers keep a `__Host-` cookie only from a secure origin, for this host alone, on path `/`. */
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
+/** How long a session lasts, checked by the server (the cookie's Max-Age only tells the browser): a working day. */
+export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
+/** A session issued this far "in the future" (the clock stepped back since) is still accepted; more is a forgery or a broken clock. */
+const SESSION_CLOCK_SKEW_SECONDS = 300;
+/** Sessions ended by DELETE and not expired yet, remembered at most: past this the oldest is forgotten (it still expires on time). */
+const MAX_REVOKED_SESSIONS = 10_000;
+/** Cookies with the session's names checked per request at most: enough for stale duplicates, too few to make a request costly. */
+const MAX_SESSION_COOKIES_CHECKED = 8;
+const SESSION_FORMAT = /^v1\.(\d{1,12})\.([0-9a-f]{64})$/;
 
-/**
- * The value of the web UI's session cookie (POST /api/v1/session, docs/ui.md):
- * HMAC-SHA256 keyed with the API token over "ecs-gitops-session", in hex.
- * The browser keeps this, not the token (a cookie read off a disk or a proxy
- * log does not reveal the token), and a new token invalidates every cookie.
- */
-export function sessionCookieValue(token: string): string {
-  return createHmac('sha256', token).update(SESSION_HMAC_MESSAGE).digest('hex');
-}
-
-/** The value of cookie `name` in a Cookie header (the first one when repeated); undefined when absent. */
-export function cookieValue(cookieHeader: string | undefined, name: string): string | undefined {
-  if (cookieHeader === undefined) return undefined;
+/** Every value of the cookies named `names` in a Cookie header, in order (a browser sends stale duplicates too, e.g. from another port of the same host). */
+export function cookieValues(cookieHeader: string | undefined, names: readonly string[]): string[] {
+  const values: string[] = [];
+  if (cookieHeader === undefined) return values;
   for (const part of cookieHeader.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+    if (names.includes(part.slice(0, eq).trim())) values.push(part.slice(eq + 1).trim());
   }
-  return undefined;
+  return values;
 }
 
-/** True when the request carries the session cookie of `token` (constant-time compare, like the bearer). */
-export function sessionCookieMatches(cookieHeader: string | undefined, token: string): boolean {
-  const given = cookieValue(cookieHeader, SESSION_COOKIE);
-  return constantTimeEqual(given ?? '', sessionCookieValue(token)) && given !== undefined;
+export interface WebSessionOptions {
+  /** Epoch ms; tests move it to expire sessions. @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * The web UI's sessions (POST /api/v1/session, docs/security.md "Web UI").
+ * A session cookie is `v1.<issued at, epoch s>.<hex HMAC-SHA256 keyed with the
+ * token over "ecs-gitops-session|<issued at>|<process key>">`:
+ *
+ * - it proves the token without being it (a cookie read off a disk or a proxy
+ *   log does not reveal the token), and a new token ends every session;
+ * - the process key is random per server, so a restart ends every session and
+ *   a cookie from another controller on the same host (cookies are not kept
+ *   apart by port) is worthless here even when both have the same token;
+ * - the issue time is checked here, so a copied cookie stops working after
+ *   SESSION_MAX_AGE_SECONDS whatever the browser does with Max-Age;
+ * - DELETE /api/v1/session revokes the cookies it is sent, until they expire.
+ */
+export class WebSessions {
+  readonly #token: string;
+  readonly #processKey = randomBytes(32).toString('hex');
+  readonly #now: () => number;
+  /** Revoked cookie values -> the epoch second they would expire anyway. */
+  readonly #revoked = new Map<string, number>();
+
+  constructor(token: string, options: WebSessionOptions = {}) {
+    this.#token = token;
+    this.#now = options.now ?? Date.now;
+  }
+
+  #seconds(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
+  #mac(issuedAt: number): string {
+    return createHmac('sha256', this.#token).update(`ecs-gitops-session|${issuedAt}|${this.#processKey}`).digest('hex');
+  }
+
+  /** A new session cookie's value, issued now. */
+  issue(): string {
+    const issuedAt = this.#seconds();
+    return `v1.${issuedAt}.${this.#mac(issuedAt)}`;
+  }
+
+  /** Whether `value` is a session this server issued, not expired and not revoked (the MAC compared in constant time). */
+  valid(value: string): boolean {
+    const parsed = SESSION_FORMAT.exec(value);
+    // Compare something even when the value is malformed, so timing does not tell the two apart.
+    const issuedAt = parsed ? Number(parsed[1]) : 0;
+    const macMatches = constantTimeEqual(parsed?.[2] ?? '', this.#mac(issuedAt)) && parsed !== null;
+    if (!macMatches) return false;
+    const age = this.#seconds() - issuedAt;
+    return age >= -SESSION_CLOCK_SKEW_SECONDS && age <= SESSION_MAX_AGE_SECONDS && !this.#revoked.has(value);
+  }
+
+  /** Whether any session cookie in the header (either name, every duplicate) is valid: one stale cookie beside a good one does not lock the user out. */
+  matches(cookieHeader: string | undefined): boolean {
+    const values = cookieValues(cookieHeader, [SESSION_COOKIE, SECURE_SESSION_COOKIE]).slice(0, MAX_SESSION_COOKIES_CHECKED);
+    let found = false;
+    // Every value is checked (no early return), so the time taken does not say which one matched.
+    for (const value of values) if (this.valid(value)) found = true;
+    return found;
+  }
+
+  /** Ends the valid sessions among the header's cookies (DELETE /api/v1/session); returns how many. */
+  revoke(cookieHeader: string | undefined): number {
+    const now = this.#seconds();
+    for (const [value, expiresAt] of this.#revoked) if (expiresAt < now) this.#revoked.delete(value);
+    let revoked = 0;
+    for (const value of cookieValues(cookieHeader, [SESSION_COOKIE, SECURE_SESSION_COOKIE]).slice(0, MAX_SESSION_COOKIES_CHECKED)) {
+      if (!this.valid(value)) continue;
+      if (this.#revoked.size >= MAX_REVOKED_SESSIONS) this.#revoked.delete(this.#revoked.keys().next().value as string);
+      this.#revoked.set(value, Number(value.split('.')[1]) + SESSION_MAX_AGE_SECONDS);
+      revoked++;
+    }
+    return revoked;
+  }
 }
 
 /** `host[:port]` split into a lower-case host name (brackets removed from IPv6) and the port text; undefined when malformed. */
@@ -137,7 +212,7 @@ export function checkApiAccess(headers: IncomingHttpHeaders, policy: ApiAccessPo
       headers: { connection: 'close' },
     };
   }
-  if (policy.token !== undefined && !bearerTokenMatches(headers.authorization, policy.token) && !sessionCookieMatches(headers.cookie, policy.token)) {
+  if (policy.token !== undefined && !bearerTokenMatches(headers.authorization, policy.token) && policy.sessions?.matches(headers.cookie) !== true) {
     const given = headers.authorization !== undefined;
     return {
       status: 401,

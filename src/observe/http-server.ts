@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { StatusStore } from '../controller/status.js';
 import { GitopsError, type ErrorCode } from '../errors/index.js';
-import { checkApiAccess, sessionCookieValue, constantTimeEqual } from './api-access.js';
+import { checkApiAccess, constantTimeEqual, SECURE_SESSION_COOKIE, SESSION_MAX_AGE_SECONDS, WebSessions } from './api-access.js';
 import type { Logger } from './logger.js';
 import { scrubSecrets } from './secret-scrub.js';
 import type { WebhookHandler } from '../source/webhook.js';
@@ -69,6 +69,8 @@ export interface HttpServerOptions {
   readonly uiAssetsDir?: string;
   /** The stream's bounds; tests lower them. @default STREAM_LIMITS (src/web/api-types.ts) */
   readonly streamLimits?: Partial<StreamLimits>;
+  /** Epoch ms for the sessions' issue and expiry times; tests move it. @default Date.now */
+  readonly now?: () => number;
   readonly logger?: Logger;
 }
 
@@ -88,8 +90,8 @@ export const EVENTS_PATH = '/api/v1/events';
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** POST /api/v1/session's JSON body: {"token": "..."} is far below this. */
 export const MAX_SESSION_BODY_BYTES = 4 * 1024;
-/** How long the browser keeps the session cookie: a working day. */
-export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
+/** How long a session lasts (checked by the server; the cookie's Max-Age tells the browser the same): a working day. */
+export { SESSION_MAX_AGE_SECONDS };
 /** docs/errors.md on GitHub: each code has an anchor (its lower-case name) there. */
 export const ERROR_RUNBOOK_BASE = 'https://github.com/ecs-gitops/ecs-gitops/blob/main/docs/errors.md';
 /**
@@ -126,7 +128,8 @@ interface Reply {
   readonly status: number;
   readonly contentType: string;
   readonly body: string | Buffer;
-  readonly headers?: Readonly<Record<string, string>>;
+  /** A list sends the header once per value (two Set-Cookie lines). */
+  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 function json(status: number, body: unknown, headers?: Record<string, string>): Reply {
@@ -259,9 +262,12 @@ function decodeSegments(rest: string): string[] | undefined {
 export function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { registry, status, readiness, webhook, logger } = options;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // Per server: a restart ends every session (api-access.ts).
+  const sessions = options.apiToken !== undefined ? new WebSessions(options.apiToken, options.now ? { now: options.now } : {}) : undefined;
   const accessPolicy = {
     listenHost: options.host,
     ...(options.apiToken !== undefined ? { token: options.apiToken } : {}),
+    ...(sessions ? { sessions } : {}),
     ...(options.apiAllowedHosts ? { allowedHosts: options.apiAllowedHosts } : {}),
   };
   // The session route checks the Host but not the token: it is where a browser without the cookie proves it has the token.
@@ -364,11 +370,17 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       return httpError(405, 'HTTP_METHOD_NOT_ALLOWED', `${method} is not allowed on ${SESSION_PATH}`, { allow: 'POST, DELETE' });
     }
     const token = options.apiToken;
-    if (token === undefined) return httpError(404, 'HTTP_NOT_FOUND', `no session to open: this controller has no API token (--api-token-file), so ${SESSION_PATH} is not needed`);
-    const secure = String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim().toLowerCase() === 'https' ? '; Secure' : '';
+    if (token === undefined || sessions === undefined) return httpError(404, 'HTTP_NOT_FOUND', `no session to open: this controller has no API token (--api-token-file), so ${SESSION_PATH} is not needed`);
+    // Behind a proxy that terminates HTTPS the cookie is Secure and named __Host-…: kept for this host alone, never sent over plain HTTP.
+    const secure = String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim().toLowerCase() === 'https';
+    const cookie = (value: string, maxAge: number, name = secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE) =>
+      `${name}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
     if (method === 'DELETE') {
       if (requestHasBody(request.headers)) return httpError(400, 'HTTP_BODY_NOT_ALLOWED', `DELETE ${SESSION_PATH} takes no request body`, { connection: 'close' });
-      return { status: 204, contentType: 'text/plain', body: '', headers: { 'set-cookie': `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure}` } };
+      // Ends the sessions it was sent on the server too: a copy of the cookie stops working, not just the browser's.
+      sessions.revoke(request.headers.cookie);
+      const cleared = secure ? [cookie('', 0, SESSION_COOKIE), cookie('', 0)] : [cookie('', 0)];
+      return { status: 204, contentType: 'text/plain', body: '', headers: { 'set-cookie': cleared.length === 1 ? cleared[0] as string : cleared } };
     }
     const declared = Number(request.headers['content-length'] ?? 0);
     if (Number.isFinite(declared) && declared > MAX_SESSION_BODY_BYTES) {
@@ -395,7 +407,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     }
     return {
       status: 204, contentType: 'text/plain', body: '',
-      headers: { 'set-cookie': `${SESSION_COOKIE}=${sessionCookieValue(token)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_MAX_AGE_SECONDS}${secure}` },
+      headers: { 'set-cookie': cookie(sessions.issue(), SESSION_MAX_AGE_SECONDS) },
     };
   }
 
