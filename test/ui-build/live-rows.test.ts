@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceRow } from '../../src/web/api-types.js';
 import { changedKeys, decide, placement } from '../../ui/src/live-rows.js';
+import { lastPageIfPastEnd, pageRange } from '../../ui/src/paging.js';
 import { RefetchDemand } from '../../ui/src/refetch-demand.js';
 import { fleetHash, parseRoute, serviceHash, type FleetQuery } from '../../ui/src/route.js';
 
@@ -100,5 +101,23 @@ describe('rows a resync refetch changed (marked updated like a service message)'
     const next = [{ ...web }, { ...api, health: 'Degraded' as const, errorCode: 'E1' }, row({ key: 'eu-west-1/prod/new', service: 'new' })];
     expect(changedKeys(previous, next)).toEqual(['eu-west-1/prod/api']);
     expect(changedKeys(previous, [{ ...web, rolloutState: 'IN_PROGRESS' }])).toEqual([web.key]);
+  });
+});
+
+describe('a fleet page past the end of a filtered set that shrank (ui/src/paging.ts)', () => {
+  it('goes to the last page when the page starts past the end, and stays on a page that still has rows', () => {
+    // health=Progressing&page=200 after 9,900 of 10,000 recovered.
+    expect(lastPageIfPastEnd({ matched: 100, offset: 9950, limit: 50 })).toBe(2);
+    expect(lastPageIfPastEnd({ matched: 101, offset: 9950, limit: 50 })).toBe(3);
+    expect(lastPageIfPastEnd({ matched: 100, offset: 100, limit: 50 })).toBe(2);
+    expect(lastPageIfPastEnd({ matched: 100, offset: 50, limit: 50 })).toBeUndefined();
+    // Nothing matches: page 1's "No services match these filters", not a move.
+    expect(lastPageIfPastEnd({ matched: 0, offset: 9950, limit: 50 })).toBeUndefined();
+  });
+
+  it('never shows a range starting past the matched count', () => {
+    expect(pageRange({ matched: 100, offset: 9950, limit: 50, items: [] })).toEqual({ from: 100, to: 100 });
+    expect(pageRange({ matched: 731, offset: 50, limit: 50, items: Array.from({ length: 50 }) })).toEqual({ from: 51, to: 100 });
+    expect(pageRange({ matched: 0, offset: 0, limit: 50, items: [] })).toEqual({ from: 0, to: 0 });
   });
 });

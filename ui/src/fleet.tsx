@@ -14,6 +14,7 @@ import { plural, relativeTime, rolloutSettled, shortSha } from './format.js';
 import { changedKeys, decide, placement } from './live-rows.js';
 import { RefetchDemand } from './refetch-demand.js';
 import { navigateFleet } from './navigate.js';
+import { lastPageIfPastEnd, pageRange } from './paging.js';
 import { fleetHash, parseSort, serviceHash, type FleetFilterName, type FleetQuery } from './route.js';
 import { HEALTH_STATUSES, StatusBadge, SYNC_STATUSES } from './status.js';
 import { liveStream } from './stream.js';
@@ -79,10 +80,21 @@ export function FleetView({ query, reloadToken, announce }: Props) {
     const controller = new AbortController();
     inFlight.current = controller;
     const requested = queryRef.current;
+    /** The page asked for is past the end: the navigation to the last page fetches, not this request's end. */
+    let movedToLastPage = false;
     setLoading(true);
     getFleetPage(requested, controller.signal).then(
       (next) => {
         if (controller.signal.aborted) return;
+        const lastPage = lastPageIfPastEnd(next);
+        if (lastPage !== undefined && lastPage !== requested.page) {
+          movedToLastPage = true;
+          setCounts(next.counts);
+          countsTotal.current = next.counts.total;
+          // Replacing the entry: Back goes where the user came from, not to the empty page.
+          navigateFleet({ ...requested, page: lastPage }, { replace: true });
+          return;
+        }
         pageVersion.current = next.version;
         for (const [key, update] of newer.current) if (update.version <= next.version) newer.current.delete(key);
         const items: ServiceRow[] = [];
@@ -116,6 +128,7 @@ export function FleetView({ query, reloadToken, announce }: Props) {
     ).finally(() => {
       if (inFlight.current !== controller) return;
       inFlight.current = undefined;
+      if (movedToLastPage) return;
       setLoading(false);
       // Only for a message newer than the page just shown: the same batch's messages ask more than once.
       load('live');
@@ -220,7 +233,7 @@ export function FleetView({ query, reloadToken, announce }: Props) {
       <Filters query={query} counts={counts ?? page?.counts} />
       {error && <ErrorMessage error={error} retry={() => load('navigate')} />}
       {page && !page.snapshotLoaded && <p class="notice">The controller has not loaded its first manifest snapshot yet; services appear once it has.</p>}
-      <FleetTable query={query} rows={rows} updatedAt={updatedAt} loading={loading} loaded={page !== undefined} />
+      <FleetTable query={query} rows={rows} updatedAt={updatedAt} loading={loading} loaded={page !== undefined} matched={page?.matched ?? 0} />
       {page && <Pagination query={query} page={page} />}
       <ScheduledTasksPanel reloadToken={reloadToken} />
     </div>
@@ -355,8 +368,8 @@ function describeQuery(query: FleetQuery): string {
   return `Services${parts.length > 0 ? ` with ${parts.join(', ')}` : ''}${sorted}`;
 }
 
-function FleetTable(props: { readonly query: FleetQuery; readonly rows: readonly ServiceRow[]; readonly updatedAt: Readonly<Record<string, number>>; readonly loading: boolean; readonly loaded: boolean }) {
-  const { query, rows, updatedAt, loading, loaded } = props;
+function FleetTable(props: { readonly query: FleetQuery; readonly rows: readonly ServiceRow[]; readonly updatedAt: Readonly<Record<string, number>>; readonly loading: boolean; readonly loaded: boolean; readonly matched: number }) {
+  const { query, rows, updatedAt, loading, loaded, matched } = props;
   const sort = parseSort(query.sort);
   const toggle = (key: FleetSortKey) => {
     const next = sort?.key === key && !sort.descending ? `-${key}` : key;
@@ -387,7 +400,7 @@ function FleetTable(props: { readonly query: FleetQuery; readonly rows: readonly
           {rows.map((row) => <FleetRow key={row.key} row={row} updatedAt={updatedAt[row.key]} />)}
           {loaded && rows.length === 0 && (
             <tr class="empty">
-              <td colSpan={COLUMNS.length}>No services match these filters.</td>
+              <td colSpan={COLUMNS.length}>{matched > 0 ? 'No services on this page.' : 'No services match these filters.'}</td>
             </tr>
           )}
           {!loaded && (
@@ -427,8 +440,7 @@ function FleetRow({ row, updatedAt }: { readonly row: ServiceRow; readonly updat
 
 function Pagination({ query, page }: { readonly query: FleetQuery; readonly page: FleetPage }) {
   const limit = page.limit || DEFAULT_PAGE_LIMIT;
-  const from = page.matched === 0 ? 0 : page.offset + 1;
-  const to = Math.min(page.offset + page.items.length, page.matched);
+  const { from, to } = pageRange(page);
   const hasPrevious = query.page > 1;
   const hasNext = page.offset + limit < page.matched;
   return (
