@@ -108,6 +108,20 @@ export async function getScheduledTasks(signal?: AbortSignal): Promise<readonly 
   return (await request<ScheduledTaskList>(SCHEDULED_TASKS_PATH, { signal })).scheduledTasks;
 }
 
+/**
+ * One small API request, for when only the stream failed: EventSource hides
+ * the status of a refused stream, so a 401 there is learned here (and shows
+ * the login form through onUnauthorized). True when the API answered 401.
+ */
+export async function accessRefused(): Promise<boolean> {
+  try {
+    await request<FleetPage>(`${FLEET_PATH}?limit=1`);
+    return false;
+  } catch (error) {
+    return error instanceof ApiError && error.status === 401;
+  }
+}
+
 export function createSession(token: string): Promise<unknown> {
   return request<unknown>(SESSION_PATH, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
 }

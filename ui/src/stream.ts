@@ -6,6 +6,7 @@
  * refetch, since messages may have been missed in between.
  */
 import { STREAM_PATH, type StreamMessage, type StreamMessageType } from '../../src/web/api-types.js';
+import { accessRefused } from './api.js';
 
 export type StreamState = 'connecting' | 'open' | 'closed';
 export type StreamListener = (message: StreamMessage) => void;
@@ -61,6 +62,11 @@ class LiveStream {
         const delay = RETRY_MS[Math.min(this.retries, RETRY_MS.length - 1)] ?? 10_000;
         this.retries++;
         this.retryTimer = setTimeout(() => this.connect(), delay);
+        // EventSource does not say why: without this a 401 (a session cookie expired or gone) left the page stale under
+        // "Reconnecting…" forever. A 401 shows the login form (api.ts onUnauthorized), whose success connects again.
+        void accessRefused().then((refused) => {
+          if (refused && this.source === source) clearTimeout(this.retryTimer);
+        });
       } else {
         this.setState('connecting');
       }
