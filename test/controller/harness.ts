@@ -4,6 +4,7 @@
  * them with a call counter. Waiting is by condition with a bound, never by
  * timing assertions.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -217,7 +218,16 @@ export function startCliInProcess(argv: readonly string[], env: Record<string, s
   stdout.on('data', (c: Buffer) => (out += c.toString()));
   stderr.on('data', (c: Buffer) => (err += c.toString()));
   const controller = new AbortController();
-  const exit = runCli(argv, { stdout, stderr, env, cwd: process.cwd(), signal: controller.signal });
+  // `run` keeps open deploys and the notification journal in its state dir, by default under the user's home: one shared by every
+  // test would hand one test's open deploys to the next. Each call gets its own unless the test chose one.
+  let ownStateHome: string | undefined;
+  if (env.ECS_GITOPS_STATE_DIR === undefined && env.XDG_STATE_HOME === undefined && !argv.includes('--state-dir')) {
+    ownStateHome = mkdtempSync(path.join(os.tmpdir(), 'ecs-gitops-state-'));
+  }
+  const exit = runCli(argv, { stdout, stderr, env: ownStateHome ? { ...env, XDG_STATE_HOME: ownStateHome } : env, cwd: process.cwd(), signal: controller.signal })
+    .finally(() => {
+      if (ownStateHome) rmSync(ownStateHome, { recursive: true, force: true });
+    });
   return { exit, stop: () => controller.abort(new Error('received SIGINT')), stdout: () => out, stderr: () => err };
 }
 
