@@ -1,9 +1,9 @@
 /**
  * One service: GET /api/v1/services/{…}/{…}/{…} (its full status, masked by
  * the controller) and its events (GET /api/v1/events?service=KEY&limit=50),
- * kept live by the stream: a `service` message for this key (or a `resync`,
- * which stands for a large batch's service messages) refetches the status,
- * an `event` message for it joins the timeline.
+ * kept live by the stream: a `service` message for this key refetches the
+ * status, an `event` message for it joins the timeline, and a `resync` (which
+ * stands for a large batch's service and event messages) refetches both.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { AutoScalingStatus, DeployHooksStatus, RolloutStatus, StatusChange } from '../../src/controller/status.js';
@@ -95,9 +95,12 @@ export function ServiceView({ serviceKey, reloadToken }: { readonly serviceKey: 
       }, REFETCH_DEBOUNCE_MS);
     };
     const unsubscribe = liveStream.subscribe((message: StreamMessage) => {
-      // A resync replaces the service messages of a large batch: this service may be in it.
-      if ((message.type === 'service' && message.key === serviceKey) || message.type === 'resync') scheduleDetail();
-      else if (message.type === 'event' && message.event.service === serviceKey) {
+      if (message.type === 'service' && message.key === serviceKey) scheduleDetail();
+      else if (message.type === 'resync') {
+        // A resync replaces a large batch's service and event messages (api-types.ts): this service and its events may be in it.
+        scheduleDetail();
+        loadEvents();
+      } else if (message.type === 'event' && message.event.service === serviceKey) {
         const event = message.event;
         setEvents((list) => mergeEvents([event], list ?? []));
       }
