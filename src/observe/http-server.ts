@@ -78,8 +78,8 @@ export interface RunningHttpServer {
   /** http://host:port, without a trailing slash. */
   readonly url: string;
   readonly port: number;
-  /** The live stream's open clients, and those cut off for not reading (the bench and tests read it). */
-  streamStats(): { readonly clients: number; readonly overflows: number };
+  /** The live stream's open clients, those cut off for not reading, and the most unsent bytes one client holds now (the bench and tests read it). */
+  streamStats(): { readonly clients: number; readonly overflows: number; readonly maxQueuedBytes: number };
   /** Sends each stream its reset, stops accepting, drops open connections, resolves when the socket is closed. */
   close(): Promise<void>;
 }
@@ -583,7 +583,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       resolve({
         url,
         port,
-        streamStats: () => ({ clients: stream.clientCount, overflows: stream.overflows }),
+        streamStats: () => ({ clients: stream.clientCount, overflows: stream.overflows, maxQueuedBytes: stream.maxQueuedBytes() }),
         close() {
           // Streams first: each gets its reset (reason shutdown) before the sockets are dropped.
           closing ??= stream.close().then(() => new Promise<void>((done) => {

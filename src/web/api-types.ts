@@ -9,7 +9,9 @@
  *   the server: a browser never downloads 10,000 rows to show 50.
  * - `GET /api/v1/stream` is Server-Sent Events: one `service` message per
  *   changed service (coalesced), `counts` after each batch, `event` for each
- *   controller event, `reset` when the client fell behind (refetch).
+ *   controller event; `resync` instead of them when a batch is too large to
+ *   send row by row (a mass change: refetch), `reset` when the client fell
+ *   behind (refetch and reconnect).
  * - `GET /api/v1/services/{region}/{cluster}/{service}` (the existing status of
  *   one service) gains the ServiceDetailLinks fields.
  * - `POST /api/v1/session` turns the API token (typed once into the page) into
@@ -115,6 +117,15 @@ export type StreamMessage =
   | { readonly type: 'service'; readonly version: number; readonly at: number; readonly key: string; readonly row?: ServiceRow }
   | { readonly type: 'counts'; readonly version: number; readonly at: number; readonly counts: FleetCounts }
   | { readonly type: 'event'; readonly event: ControllerEvent }
+  /**
+   * Sent instead of a batch's `service`, `counts` and `event` messages when
+   * the batch holds more than STREAM_LIMITS.resyncAboveMessages of them or
+   * would take more than a quarter of maxBufferedBytes (a mass change of
+   * thousands of services): the counts as of `version`, and the client
+   * refetches what it shows (its page, an open service and its events). The
+   * stream stays open.
+   */
+  | { readonly type: 'resync'; readonly version: number; readonly at: number; readonly counts: FleetCounts }
   /** Sent instead of one `service` message per row when a batch is large (a mass change of the fleet): the counts, and every view refetches what it shows. */
   | { readonly type: 'resync'; readonly version: number; readonly at: number; readonly counts: FleetCounts }
   /** The client fell behind the bounded buffer, or the server is shutting down: refetch the page and reconnect. */
@@ -127,8 +138,14 @@ export const STREAM_LIMITS = {
   maxClients: 64,
   /** Changes are batched this long before being written, so a mass apply is one write per client per batch. */
   flushMs: 100,
-  /** Unsent bytes a slow client may hold before it gets `reset` and is closed. */
+  /** Unsent bytes a slow client may hold before it gets `reset` and is closed (counting the batch about to be written). */
   maxBufferedBytes: 1024 * 1024,
+  /**
+   * A batch with more `service` and `event` messages than this is sent as one
+   * `resync` instead: 10,000 rows are ~3.8 MB per client, more than the page
+   * can apply as fast as refetching its 50 rows.
+   */
+  resyncAboveMessages: 200,
   /** A comment line this often keeps proxies (an ALB's idle timeout is 60 s) from closing the stream. */
   heartbeatMs: 15_000,
 } as const;

@@ -3,14 +3,20 @@
  * per STREAM_LIMITS (src/web/api-types.ts, docs/ui.md "The stream").
  *
  * - Status writes are batched for `flushMs` and coalesced per service (the
- *   last write wins, with the latest write time), so a mass apply of 10,000
- *   services is one write per client per batch, not 10,000; each batch ends
- *   with one `counts`. Controller events are forwarded as `event` messages in
- *   the same batch.
- * - A batch is serialised (and scrubbed) once, then written to every client.
- * - A client whose unsent bytes pass `maxBufferedBytes` (it stopped reading)
- *   gets `reset` and is closed, so a stuck browser cannot grow the server's
- *   memory; the page refetches and reconnects.
+ *   last write wins, with the latest write time); each batch ends with one
+ *   `counts`. Controller events are forwarded as `event` messages in the same
+ *   batch.
+ * - A batch of more than `resyncAboveMessages` messages, or one larger than a
+ *   quarter of `maxBufferedBytes`, is sent as one small `resync` (the counts;
+ *   clients refetch their page): a mass change of 10,000 services would be
+ *   ~3.8 MB per client, held in memory for every client that reads slowly.
+ * - With no client connected a batch is dropped before anything is formatted.
+ * - A batch is serialised (and scrubbed) once into one Buffer, and that same
+ *   Buffer is queued on every client (a string would be encoded per socket).
+ * - A client whose unsent bytes plus the batch would pass `maxBufferedBytes`
+ *   (it stopped reading) gets `reset` instead and is closed, so a stuck
+ *   browser cannot grow the server's memory; the page refetches and
+ *   reconnects.
  * - More than `maxClients` at once: the route answers 503 (canAccept()).
  * - A comment line every `heartbeatMs` keeps proxies from closing an idle stream.
  */
@@ -41,6 +47,8 @@ export function formatStreamMessage(message: StreamMessage): string {
   return `event: ${message.type}\ndata: ${JSON.stringify(scrubSecrets(message))}\n\n`;
 }
 
+const HEARTBEAT = Buffer.from(': heartbeat\n\n');
+
 /** A client that stopped reading is closed this long after its `reset` was queued, whether or not it read it. */
 const RESET_GRACE_MS = 1_000;
 
@@ -65,7 +73,7 @@ export class StreamHub {
     this.#now = options.now ?? Date.now;
     this.#unsubscribe.push(this.#index.onChange((change) => this.#onChange(change)));
     if (options.events) this.#unsubscribe.push(options.events.subscribe((event) => this.#onEvent(event)));
-    this.#heartbeat = setInterval(() => this.#broadcast(': heartbeat\n\n'), this.#limits.heartbeatMs);
+    this.#heartbeat = setInterval(() => this.#broadcast(HEARTBEAT), this.#limits.heartbeatMs);
     this.#heartbeat.unref();
   }
 
@@ -120,28 +128,52 @@ export class StreamHub {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#pending.size === 0 && this.#pendingEvents.length === 0) return;
-    const version = this.#index.version;
-    const parts: string[] = [];
-    let latest = 0;
-    if (this.#pending.size > 0) {
-      for (const [key, at] of this.#pending) {
-        // The row as it is now: a later write in the same batch wins.
-        const row = this.#index.get(key);
-        parts.push(formatStreamMessage({ type: 'service', version, at, key, ...(row ? { row } : {}) }));
-        if (at > latest) latest = at;
-      }
-      parts.push(formatStreamMessage({ type: 'counts', version, at: latest, counts: this.#index.counts() }));
+    // Nobody to send it to: formatting and scrubbing 10,000 rows would block the event loop for nothing.
+    if (this.#clients.size === 0) {
+      this.#pending.clear();
+      this.#pendingEvents = [];
+      return;
     }
-    for (const event of this.#pendingEvents) parts.push(formatStreamMessage({ type: 'event', event }));
+    const pending = [...this.#pending];
+    const events = this.#pendingEvents;
     this.#pending.clear();
     this.#pendingEvents = [];
-    if (this.#clients.size > 0) this.#broadcast(parts.join(''));
+    const version = this.#index.version;
+    let latest = 0;
+    for (const [, at] of pending) if (at > latest) latest = at;
+    const resync = (): Buffer => Buffer.from(formatStreamMessage({ type: 'resync', version, at: latest || this.#now(), counts: this.#index.counts() }));
+    let batch: Buffer;
+    if (pending.length + events.length > this.#limits.resyncAboveMessages) {
+      batch = resync();
+    } else {
+      const parts: string[] = [];
+      if (pending.length > 0) {
+        for (const [key, at] of pending) {
+          // The row as it is now: a later write in the same batch wins.
+          const row = this.#index.get(key);
+          parts.push(formatStreamMessage({ type: 'service', version, at, key, ...(row ? { row } : {}) }));
+        }
+        parts.push(formatStreamMessage({ type: 'counts', version, at: latest, counts: this.#index.counts() }));
+      }
+      for (const event of events) parts.push(formatStreamMessage({ type: 'event', event }));
+      batch = Buffer.from(parts.join(''));
+      // Few but large messages (long revisions, big events): a slow reader would reach the bound in a few batches.
+      if (batch.length > this.#limits.maxBufferedBytes / 4) batch = resync();
+    }
+    this.#broadcast(batch);
   }
 
-  #broadcast(chunk: string): void {
+  /** The most unsent bytes any client holds (tests, the bench). */
+  maxQueuedBytes(): number {
+    let most = 0;
+    for (const client of this.#clients) most = Math.max(most, client.writableLength);
+    return most;
+  }
+
+  #broadcast(chunk: Buffer): void {
     for (const client of this.#clients) {
-      // What it has not taken yet, not counting this batch: one batch larger than the bound (a mass apply) still goes to a reader that keeps up.
-      if (client.writableLength > this.#limits.maxBufferedBytes) {
+      // What it has not taken yet plus this batch: a client never holds more than the bound.
+      if (client.writableLength + chunk.length > this.#limits.maxBufferedBytes) {
         this.overflows++;
         this.#end(client, 'overflow');
         continue;

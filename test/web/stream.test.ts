@@ -1,20 +1,27 @@
 /**
  * GET /api/v1/stream over a real server (docs/ui.md "The stream"): a status
  * write arrives as a `service` message within a batch, bursts coalesce per
- * service with one `counts` per batch, controller events are forwarded, the
- * client bound answers 503, a client that stops reading is reset and cut off
- * with the server's memory bounded, and shutdown sends reset.
+ * service with one `counts` per batch, a mass change is one small `resync`,
+ * controller events are
+ * forwarded, the client bound answers 503, a client that stops reading never
+ * holds more than the bound and is reset and cut off, a batch with no client
+ * costs nothing, and shutdown sends reset.
  */
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { StatusStore } from '../../src/controller/status.js';
 import { STREAM_LIMITS, STREAM_PATH } from '../../src/web/api-types.js';
+import { FleetIndex } from '../../src/web/fleet-index.js';
+import { StreamHub } from '../../src/web/stream.js';
 import { SseReader, serviceStatus, startWebServer, type WebServer } from './web-support.js';
 
 const KEYS = Array.from({ length: 10 }, (_, i) => `eu-west-1/prod/svc-${i}`);
 const opened: WebServer[] = [];
 const readers: SseReader[] = [];
+const stuckSockets: Socket[] = [];
 afterEach(async () => {
   for (const reader of readers.splice(0)) reader.close();
+  for (const socket of stuckSockets.splice(0)) socket.destroy();
   await Promise.all(opened.splice(0).map((w) => w.server.close()));
 });
 
@@ -29,6 +36,22 @@ async function open(web: WebServer, headers: Record<string, string> = {}) {
   readers.push(reader);
   return reader;
 }
+
+/** A raw socket that sends the request and never reads a byte: the kernel's buffers fill, then the response's. */
+function stuckClient(web: WebServer): { readonly socket: Socket; closed(): boolean } {
+  const socket = connect(Number(new URL(web.server.url).port), '127.0.0.1');
+  socket.setNoDelay(true);
+  socket.write(`GET ${STREAM_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+  socket.pause();
+  let closed = false;
+  socket.on('close', () => (closed = true));
+  socket.on('error', () => undefined);
+  stuckSockets.push(socket);
+  return { socket, closed: () => closed };
+}
+
+const MASS = 10_000;
+const massFleet = () => Array.from({ length: MASS }, (_, i) => serviceStatus(`svc-${String(i).padStart(5, '0')}`, { cluster: `c${i % 20}` }));
 
 describe('the stream', () => {
   it('says hello, then shows a status write as a service message within flushMs plus a margin, then counts', async () => {
@@ -107,43 +130,96 @@ describe('the stream', () => {
     }, { timeout: 3_000 }).toBe(200);
   });
 
-  it('resets and cuts off a client that never reads, keeping the server\'s buffered bytes bounded, and goes on serving the others', async () => {
-    const maxBufferedBytes = 64 * 1024;
+  it('sends a 10,000-service change as one small resync, so each stuck client queues bytes, not megabytes', async () => {
+    const web = await startWebServer({}, massFleet());
+    opened.push(web);
+    const good = await open(web);
+    const stuck = Array.from({ length: 8 }, () => stuckClient(web));
+    await good.waitFor('hello');
+    await expect.poll(() => web.server.streamStats().clients).toBe(9);
+    // Two mass changes: loopback's socket buffers absorb the first batch's ~3.8 MB per client, the second piled up in the server (3 MB per client before).
+    for (const health of ['Progressing', 'Healthy'] as const) {
+      for (let i = 0; i < MASS; i++) web.status.update(`eu-west-1/c${i % 20}/svc-${String(i).padStart(5, '0')}`, { health });
+      const resync = await good.waitFor('resync', (m) => m.counts.health[health] === MASS, 5_000);
+      expect(resync.counts.total).toBe(MASS);
+      expect(resync.version).toBeGreaterThanOrEqual(MASS);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(web.server.streamStats().maxQueuedBytes).toBeLessThan(16 * 1024);
+    }
+    expect(good.messages.filter((m) => m.type === 'service' || m.type === 'counts')).toEqual([]);
+    expect(web.server.streamStats()).toMatchObject({ clients: 9, overflows: 0 });
+    expect(stuck.some((c) => c.closed())).toBe(false);
+    // A small change afterwards is a row again.
+    web.status.update('eu-west-1/c3/svc-00003', { health: 'Missing' });
+    await good.waitFor('service', (m) => m.key === 'eu-west-1/c3/svc-00003' && m.row?.health === 'Missing');
+  });
+
+  it('sends a batch over a quarter of maxBufferedBytes as resync, even with few services', async () => {
+    const web = await start({ streamLimits: { maxBufferedBytes: 64 * 1024 } });
+    const reader = await open(web);
+    await reader.waitFor('hello');
+    // 10 rows of ~9 KB: 90 KB, more than the 16 KB a batch may take here.
+    for (const key of KEYS) web.status.update(key, { lastAppliedRevision: 'r'.repeat(9_000) });
+    const resync = await reader.waitFor('resync');
+    expect(resync.counts.total).toBe(KEYS.length);
+    expect(reader.messages.some((m) => m.type === 'service')).toBe(false);
+  });
+
+  it('drops a batch with no client connected before formatting it: a 10,000-row flush reads no row and takes about nothing', async () => {
+    const store = new StatusStore();
+    for (const s of massFleet()) store.update(s.key, {}, s);
+    const index = new FleetIndex(store);
+    const hub = new StreamHub({ index });
+    let rowsRead = 0;
+    let countsRead = 0;
+    const get = index.get.bind(index);
+    const counts = index.counts.bind(index);
+    index.get = (key) => (rowsRead++, get(key));
+    index.counts = () => (countsRead++, counts());
+    try {
+      const took: number[] = [];
+      for (const health of ['Degraded', 'Healthy', 'Degraded'] as const) {
+        for (const s of massFleet()) store.update(s.key, { health });
+        const started = performance.now();
+        hub.flush();
+        took.push(performance.now() - started);
+      }
+      expect({ rowsRead, countsRead }).toEqual({ rowsRead: 0, countsRead: 0 });
+      // Formatting and scrubbing 10,000 rows took 60-155 ms each here; the fastest of three keeps a GC pause out of it.
+      expect(Math.min(...took)).toBeLessThan(20);
+    } finally {
+      await hub.close();
+      index.close();
+    }
+  });
+
+  it('never lets a client that stops reading hold more than maxBufferedBytes (the batch being written included), then resets and cuts it off, and goes on serving the others', async () => {
+    const maxBufferedBytes = 1024 * 1024;
     const web = await start({ streamLimits: { maxBufferedBytes, flushMs: 10 } });
     const good = await open(web);
-    // A raw socket that sends the request and never reads a byte: the kernel buffers fill, then the response's.
-    const stuck = connect(Number(new URL(web.server.url).port), '127.0.0.1');
-    stuck.setNoDelay(true);
-    stuck.write(`GET ${STREAM_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
-    stuck.pause();
-    let stuckClosed = false;
-    stuck.on('close', () => (stuckClosed = true));
-    stuck.on('error', () => undefined);
+    const stuck = stuckClient(web);
     await good.waitFor('hello');
-    await new Promise((r) => setTimeout(r, 200));
-    // Buffers queued for a socket are memory outside the JS heap: what a stuck client would pile up.
-    const outsideHeap = () => process.memoryUsage().external + process.memoryUsage().arrayBuffers;
-    const before = outsideHeap();
+    await expect.poll(() => web.server.streamStats().clients).toBe(2);
     let peak = 0;
-    // About 90 KB per round: 400 rounds would queue 36 MB for the stuck client without the bound (more than loopback's socket buffers absorb).
+    // About 200 KB per round (under the quarter of the bound, so rows, not resync); loopback's buffers absorb a few MB first.
     for (let round = 0; round < 400 && web.server.streamStats().overflows === 0; round++) {
-      for (const key of KEYS) web.status.update(key, { lastAppliedRevision: `${round}`.padStart(9_000, 'r') });
-      await new Promise((r) => setTimeout(r, 12));
-      peak = Math.max(peak, outsideHeap() - before);
+      for (const key of KEYS) web.status.update(key, { lastAppliedRevision: `${round}`.padStart(20_000, 'r') });
+      await new Promise((r) => setTimeout(r, 15));
+      peak = Math.max(peak, web.server.streamStats().maxQueuedBytes);
     }
-    expect(web.server.streamStats()).toEqual({ clients: 1, overflows: 1 });
-    expect(peak).toBeLessThan(16 * 1024 * 1024);
+    expect(web.server.streamStats()).toMatchObject({ clients: 1, overflows: 1 });
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(maxBufferedBytes);
     // Reading now, the stuck client finds its stream closed by the server (after at most the bound's worth of messages).
     let received = '';
-    stuck.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
-    stuck.resume();
-    await expect.poll(() => stuckClosed, { timeout: 5_000 }).toBe(true);
+    stuck.socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    stuck.socket.resume();
+    await expect.poll(() => stuck.closed(), { timeout: 5_000 }).toBe(true);
     expect(received.length).toBeLessThan(16 * 1024 * 1024);
     // The reader that keeps up still gets every batch, and never a reset.
     web.status.update(KEYS[0] as string, { health: 'Missing' });
     await good.waitFor('service', (m) => m.row?.health === 'Missing');
     expect(good.messages.some((m) => m.type === 'reset')).toBe(false);
-    stuck.destroy();
   });
 
   it('sends reset (reason shutdown) to every client when the server closes', async () => {
