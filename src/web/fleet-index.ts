@@ -3,7 +3,8 @@
  * ServiceRow per service, a `version` that grows with every status write,
  * the counts and each sort order computed at most once per version (lazily,
  * on the first request that needs them, not per request and not per write),
- * and a change feed for the stream (stream.ts) carrying the write time.
+ * and a change feed for the stream (stream.ts) carrying the write time,
+ * silent about writes that only move lastSyncTime.
  *
  * Why caches and not the store's list: StatusStore.list() copies and sorts
  * every status (localeCompare) on each call; at 10,000 services that is tens
@@ -12,7 +13,7 @@
  */
 import type { StatusStore } from '../controller/status.js';
 import type { FleetCounts, ServiceRow } from './api-types.js';
-import { countFleet, formatSort, pageOfSorted, rowComparator, serviceRow, type FleetQuery, type FleetSlice } from './fleet-query.js';
+import { countFleet, formatSort, pageOfSorted, rowComparator, sameRowApartFromSyncTime, serviceRow, type FleetQuery, type FleetSlice } from './fleet-query.js';
 
 /** More services written since the last request than this: rebuilding an order (one sort) is cheaper than patching it. */
 const PATCH_LIMIT = 256;
@@ -70,6 +71,7 @@ export class FleetIndex {
       const at = this.#now();
       this.#version++;
       this.#dirty.add(key);
+      const previous = this.#rows.get(key);
       let row: ServiceRow | undefined;
       if (next) {
         row = serviceRow(next);
@@ -77,6 +79,8 @@ export class FleetIndex {
       } else {
         this.#rows.delete(key);
       }
+      // Only lastSyncTime moved (every controller pass writes it): pages and sorts see it, the stream does not (docs/ui.md "The stream").
+      if (previous && row && sameRowApartFromSyncTime(previous, row)) return;
       const change: FleetChange = { key, ...(row ? { row } : {}), version: this.#version, at };
       for (const listener of this.#listeners) listener(change);
     });
@@ -141,7 +145,7 @@ export class FleetIndex {
     return pageOfSorted(this.sorted(query), query);
   }
 
-  /** Every status write from now on; returns the unsubscribe. */
+  /** Every status write from now on that changes a row in more than its lastSyncTime (or adds or removes one); returns the unsubscribe. */
   onChange(listener: FleetChangeListener): () => void {
     this.#listeners.add(listener);
     return () => {

@@ -139,6 +139,18 @@ export function serviceRow(status: ServiceStatus): ServiceRow {
   };
 }
 
+/**
+ * Whether two rows of a service differ in nothing but lastSyncTime: the
+ * controller rewrites lastSyncTime on every pass, so a resync of 10,000
+ * unchanged services would otherwise stream 10,000 rows that show nothing new.
+ */
+export function sameRowApartFromSyncTime(a: ServiceRow, b: ServiceRow): boolean {
+  const fieldsA = Object.keys(a).filter((field) => field !== 'lastSyncTime');
+  const fieldsB = Object.keys(b).filter((field) => field !== 'lastSyncTime');
+  if (fieldsA.length !== fieldsB.length) return false;
+  return fieldsA.every((field) => a[field as keyof ServiceRow] === b[field as keyof ServiceRow]);
+}
+
 /** Whether `row` passes every filter of `query` (within a filter, any of its values). */
 export function rowMatches(row: ServiceRow, filters: FleetQuery['filters']): boolean {
   for (const filter of FLEET_FILTERS) {

@@ -5,7 +5,8 @@
  * - Status writes are batched for `flushMs` and coalesced per service (the
  *   last write wins, with the latest write time); each batch ends with one
  *   `counts`. Controller events are forwarded as `event` messages in the same
- *   batch.
+ *   batch. The fleet index reports no write that only moved lastSyncTime
+ *   (fleet-index.ts), so a resync pass that changes nothing sends nothing.
  * - A batch of more than `resyncAboveMessages` messages, or one larger than a
  *   quarter of `maxBufferedBytes`, is sent as one small `resync` (the counts;
  *   clients refetch their page): a mass change of 10,000 services would be

@@ -57,6 +57,27 @@ describe('FleetIndex', () => {
     expect(index.version).toBe(2);
   });
 
+  it('reports no change for a write that only moves lastSyncTime, yet pages and sorts see the new time', () => {
+    const store = fleetOf(3);
+    const index = new FleetIndex(store);
+    const changes: FleetChange[] = [];
+    index.onChange((c) => changes.push(c));
+    const byTime = parseFleetQuery(new URLSearchParams('sort=-lastSyncTime')) as FleetQuery;
+    index.sorted(byTime);
+    const key = 'eu-west-1/c0/svc-00000';
+    store.update(key, { lastSyncTime: '2030-01-01T00:00:00.000Z' });
+    store.update(key, {});
+    expect(changes).toEqual([]);
+    expect(index.version).toBe(2);
+    expect(index.get(key)?.lastSyncTime).toBe('2030-01-01T00:00:00.000Z');
+    expect(index.sorted(byTime)[0]?.key).toBe(key);
+    // Any other field, or lastSyncTime with it, is a change.
+    store.update(key, { lastSyncTime: '2030-01-02T00:00:00.000Z', lastAppliedRevision: 'def5678' });
+    store.update('eu-west-1/c1/svc-00001', { driftCause: 'live' });
+    expect(changes.map((c) => [c.key, c.row?.lastSyncTime])).toEqual([[key, '2030-01-02T00:00:00.000Z'], ['eu-west-1/c1/svc-00001', expect.any(String)]]);
+    index.close();
+  });
+
   it('answers as queryFleet over the store does, and sorts and counts once per version', () => {
     const store = fleetOf(500);
     const index = new FleetIndex(store);

@@ -2,7 +2,7 @@
  * GET /api/v1/stream over a real server (docs/ui.md "The stream"): a status
  * write arrives as a `service` message within a batch, bursts coalesce per
  * service with one `counts` per batch, a mass change is one small `resync`,
- * controller events are
+ * writes that only move lastSyncTime send nothing, controller events are
  * forwarded, the client bound answers 503, a client that stops reading never
  * holds more than the bound and is reset and cut off, a batch with no client
  * costs nothing, and shutdown sends reset.
@@ -163,6 +163,23 @@ describe('the stream', () => {
     const resync = await reader.waitFor('resync');
     expect(resync.counts.total).toBe(KEYS.length);
     expect(reader.messages.some((m) => m.type === 'service')).toBe(false);
+  });
+
+  it('sends nothing for writes that only move lastSyncTime (every controller pass), and the next real change as a row', async () => {
+    const web = await start();
+    const reader = await open(web);
+    await reader.waitFor('hello');
+    for (let pass = 0; pass < 5; pass++) {
+      for (const key of KEYS) web.status.update(key, { lastSyncTime: new Date(Date.UTC(2026, 0, 1, 0, pass)).toISOString() });
+    }
+    await new Promise((r) => setTimeout(r, STREAM_LIMITS.flushMs * 3));
+    expect(reader.messages.map((m) => m.type)).toEqual(['hello']);
+    // The page still sees the new times (it is only as fresh as its last fetch or real change: docs/ui.md).
+    const page = (await (await fetch(`${web.server.url}/api/v1/services?limit=1`)).json()) as { items: { lastSyncTime?: string }[] };
+    expect(page.items[0]?.lastSyncTime).toBe('2026-01-01T00:04:00.000Z');
+    web.status.update(KEYS[1] as string, { lastSyncTime: '2026-01-01T00:05:00.000Z', sync: 'OutOfSync' });
+    const row = await reader.waitFor('service');
+    expect(row.row).toMatchObject({ key: KEYS[1], sync: 'OutOfSync', lastSyncTime: '2026-01-01T00:05:00.000Z' });
   });
 
   it('drops a batch with no client connected before formatting it: a 10,000-row flush reads no row and takes about nothing', async () => {
