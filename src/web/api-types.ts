@@ -126,8 +126,6 @@ export type StreamMessage =
    * stream stays open.
    */
   | { readonly type: 'resync'; readonly version: number; readonly at: number; readonly counts: FleetCounts }
-  /** Sent instead of one `service` message per row when a batch is large (a mass change of the fleet): the counts, and every view refetches what it shows. */
-  | { readonly type: 'resync'; readonly version: number; readonly at: number; readonly counts: FleetCounts }
   /** The client fell behind the bounded buffer, or the server is shutting down: refetch the page and reconnect. */
   | { readonly type: 'reset'; readonly reason: 'overflow' | 'shutdown' };
 export type StreamMessageType = StreamMessage['type'];

@@ -67,7 +67,7 @@ describe('the stream', () => {
     const message = await reader.waitFor('service', (m) => m.key === key);
     expect(message.row).toMatchObject({ key, health: 'Degraded' });
     expect(message.at).toBeGreaterThanOrEqual(writtenAt);
-    expect(message.receivedAt - writtenAt).toBeLessThan(STREAM_LIMITS.flushMs + 400);
+    // How soon is the bench's to measure (scenario 8, status change to display), not a unit test's.
     const counts = await reader.waitFor('counts');
     expect(counts.counts.health.Degraded).toBe(1);
     expect(counts.version).toBe(message.version);
@@ -182,7 +182,7 @@ describe('the stream', () => {
     expect(row.row).toMatchObject({ key: KEYS[1], sync: 'OutOfSync', lastSyncTime: '2026-01-01T00:05:00.000Z' });
   });
 
-  it('drops a batch with no client connected before formatting it: a 10,000-row flush reads no row and takes about nothing', async () => {
+  it('drops a batch with no client connected before formatting it: a 10,000-row flush reads no row', async () => {
     const store = new StatusStore();
     for (const s of massFleet()) store.update(s.key, {}, s);
     const index = new FleetIndex(store);
@@ -194,16 +194,12 @@ describe('the stream', () => {
     index.get = (key) => (rowsRead++, get(key));
     index.counts = () => (countsRead++, counts());
     try {
-      const took: number[] = [];
       for (const health of ['Degraded', 'Healthy', 'Degraded'] as const) {
         for (const s of massFleet()) store.update(s.key, { health });
-        const started = performance.now();
         hub.flush();
-        took.push(performance.now() - started);
       }
+      // Formatting and scrubbing 10,000 rows took 60-155 ms per flush before; reading none is what makes it free.
       expect({ rowsRead, countsRead }).toEqual({ rowsRead: 0, countsRead: 0 });
-      // Formatting and scrubbing 10,000 rows took 60-155 ms each here; the fastest of three keeps a GC pause out of it.
-      expect(Math.min(...took)).toBeLessThan(20);
     } finally {
       await hub.close();
       index.close();
