@@ -13,7 +13,7 @@
  */
 import type { StatusStore } from '../controller/status.js';
 import type { FleetCounts, ServiceRow } from './api-types.js';
-import { countFleet, formatSort, pageOfSorted, rowComparator, sameRowApartFromSyncTime, serviceRow, type FleetQuery, type FleetSlice } from './fleet-query.js';
+import { countFleet, formatSort, pageOfSorted, rowComparator, sameStatusApartFromSyncTime, serviceRow, type FleetQuery, type FleetSlice } from './fleet-query.js';
 
 /** More services written since the last request than this: rebuilding an order (one sort) is cheaper than patching it. */
 const PATCH_LIMIT = 256;
@@ -67,11 +67,10 @@ export class FleetIndex {
   constructor(store: StatusStore, options: FleetIndexOptions = {}) {
     this.#now = options.now ?? Date.now;
     for (const status of store.list()) this.#rows.set(status.key, serviceRow(status));
-    this.#unsubscribe = store.subscribe((key, next) => {
+    this.#unsubscribe = store.subscribe((key, next, previousStatus) => {
       const at = this.#now();
       this.#version++;
       this.#dirty.add(key);
-      const previous = this.#rows.get(key);
       let row: ServiceRow | undefined;
       if (next) {
         row = serviceRow(next);
@@ -80,7 +79,8 @@ export class FleetIndex {
         this.#rows.delete(key);
       }
       // Only lastSyncTime moved (every controller pass writes it): pages and sorts see it, the stream does not (docs/ui.md "The stream").
-      if (previous && row && sameRowApartFromSyncTime(previous, row)) return;
+      // The whole status is compared, not the row: an open service view refetches on its key's message.
+      if (previousStatus && next && sameStatusApartFromSyncTime(previousStatus, next)) return;
       const change: FleetChange = { key, ...(row ? { row } : {}), version: this.#version, at };
       for (const listener of this.#listeners) listener(change);
     });

@@ -140,15 +140,26 @@ export function serviceRow(status: ServiceStatus): ServiceRow {
 }
 
 /**
- * Whether two rows of a service differ in nothing but lastSyncTime: the
+ * Whether two statuses of a service differ in nothing but lastSyncTime: the
  * controller rewrites lastSyncTime on every pass, so a resync of 10,000
  * unchanged services would otherwise stream 10,000 rows that show nothing new.
+ * The whole status is compared, not only its row: an open service view
+ * refetches on its key's message, so a change of its diff's values (a secret
+ * rotated again in detect mode: same sync, same number of changes) or of its
+ * rollout's counts must still be streamed. Fields are compared by reference
+ * first; only those rebuilt by the pass are compared by value.
  */
-export function sameRowApartFromSyncTime(a: ServiceRow, b: ServiceRow): boolean {
-  const fieldsA = Object.keys(a).filter((field) => field !== 'lastSyncTime');
-  const fieldsB = Object.keys(b).filter((field) => field !== 'lastSyncTime');
-  if (fieldsA.length !== fieldsB.length) return false;
-  return fieldsA.every((field) => a[field as keyof ServiceRow] === b[field as keyof ServiceRow]);
+export function sameStatusApartFromSyncTime(a: ServiceStatus, b: ServiceStatus): boolean {
+  const fields = new Set([...Object.keys(a), ...Object.keys(b)]);
+  fields.delete('lastSyncTime');
+  for (const field of fields) {
+    const x = a[field as keyof ServiceStatus];
+    const y = b[field as keyof ServiceStatus];
+    if (x === y) continue;
+    if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+    if (JSON.stringify(x) !== JSON.stringify(y)) return false;
+  }
+  return true;
 }
 
 /** Whether `row` passes every filter of `query` (within a filter, any of its values). */

@@ -78,6 +78,23 @@ describe('FleetIndex', () => {
     index.close();
   });
 
+  it('reports a change of the values in the diff even when the row stays the same, for an open service view', () => {
+    const store = fleetOf(2);
+    const key = 'eu-west-1/c0/svc-00000';
+    const change = (desired: string) => ({ pointer: '/taskDefinition/containerDefinitions/0/environment/0', kind: 'changed' as const, scope: 'taskDefinition' as const, desired, live: '***sha256:aaaa' });
+    store.update(key, { sync: 'OutOfSync', diff: [change('***sha256:1111')] });
+    const index = new FleetIndex(store);
+    const changes: FleetChange[] = [];
+    index.onChange((c) => changes.push(c));
+    // A pass rebuilds the same diff: equal by value, so nothing to stream.
+    store.update(key, { diff: [change('***sha256:1111')], lastSyncTime: '2030-01-01T00:00:00.000Z' });
+    expect(changes).toEqual([]);
+    // The secret is rotated again in Git: same sync, same one change, other value.
+    store.update(key, { diff: [change('***sha256:2222')] });
+    expect(changes.map((c) => [c.key, c.row?.changes, c.row?.sync])).toEqual([[key, 1, 'OutOfSync']]);
+    index.close();
+  });
+
   it('answers as queryFleet over the store does, and sorts and counts once per version', () => {
     const store = fleetOf(500);
     const index = new FleetIndex(store);
