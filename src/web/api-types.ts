@@ -42,21 +42,12 @@ export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 500;
 
 /** One row of the fleet table: what a list needs, nothing more (the diff and rollout stay in the service view). */
-export interface ServiceRow {
-  readonly key: string;
-  readonly account?: string;
-  readonly environment?: string;
-  readonly region: string;
-  readonly cluster: string;
-  readonly service: string;
-  readonly sync: SyncStatus;
-  readonly health: HealthStatus;
-  readonly mode: ServiceStatus['mode'];
-  readonly lastSyncTime?: string;
-  readonly lastAppliedRevision?: string;
+export interface ServiceRow extends Pick<ServiceStatus,
+  'key' | 'account' | 'environment' | 'region' | 'cluster' | 'service' | 'sync' | 'health' | 'mode' | 'lastSyncTime' | 'lastAppliedRevision' | 'driftCause'
+> {
   /** Number of changed fields in the current diff. */
   readonly changes: number;
-  readonly driftCause?: ServiceStatus['driftCause'];
+  /** lastError.code. */
   readonly errorCode?: string;
   /** The followed rollout's state when there is one: IN_PROGRESS, SUCCESSFUL, FAILED… from the deployments API, COMPLETED from a rolloutState. */
   readonly rolloutState?: string;
