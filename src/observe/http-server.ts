@@ -29,6 +29,7 @@ import { UiAssets, notBuiltPage } from '../web/assets.js';
 import { commitUrl } from '../web/commit-link.js';
 import { FleetIndex } from '../web/fleet-index.js';
 import { formatSort, parseFleetQuery } from '../web/fleet-query.js';
+import { registerStreamMetrics } from '../web/stream-metrics.js';
 import { StreamHub, type StreamLimits } from '../web/stream.js';
 
 /** The webhook's request and answer are the webhook module's (src/source/webhook.ts). */
@@ -281,6 +282,8 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     ...(options.streamLimits ? { limits: options.streamLimits } : {}),
   });
   const assets = new UiAssets(options.uiAssetsDir);
+  let streamsRefused = 0;
+  registerStreamMetrics(registry, () => ({ clients: stream.clientCount, overflows: stream.overflows, resyncs: stream.resyncs, refused: streamsRefused }));
 
   async function metrics(): Promise<Reply> {
     return { status: 200, contentType: registry.contentType, body: await registry.metrics() };
@@ -422,6 +425,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     if (request.method !== 'GET') return refuse(httpError(405, 'HTTP_METHOD_NOT_ALLOWED', `${request.method ?? ''} is not allowed on ${STREAM_PATH}`, { allow: 'GET' }));
     if (requestHasBody(request.headers)) return refuse(httpError(400, 'HTTP_BODY_NOT_ALLOWED', `${STREAM_PATH} takes no request body`, { connection: 'close' }));
     if (!stream.canAccept()) {
+      streamsRefused++;
       return refuse(httpError(503, 'HTTP_TOO_MANY_STREAMS', `the stream serves ${stream.clientCount} clients at once already; retry later`, { 'retry-after': '5' }));
     }
     stream.accept(response);

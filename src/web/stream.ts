@@ -65,8 +65,10 @@ export class StreamHub {
   readonly #heartbeat: NodeJS.Timeout;
   readonly #unsubscribe: (() => void)[] = [];
   #closed = false;
-  /** Clients reset for falling behind (tests, the log). */
+  /** Clients reset for falling behind (tests, the log, ecs_gitops_ui_stream_overflows_total). */
   overflows = 0;
+  /** Batches sent as one `resync` (ecs_gitops_ui_stream_resyncs_total). */
+  resyncs = 0;
 
   constructor(options: StreamHubOptions) {
     this.#index = options.index;
@@ -142,7 +144,10 @@ export class StreamHub {
     const version = this.#index.version;
     let latest = 0;
     for (const [, at] of pending) if (at > latest) latest = at;
-    const resync = (): Buffer => Buffer.from(formatStreamMessage({ type: 'resync', version, at: latest || this.#now(), counts: this.#index.counts() }));
+    const resync = (): Buffer => {
+      this.resyncs++;
+      return Buffer.from(formatStreamMessage({ type: 'resync', version, at: latest || this.#now(), counts: this.#index.counts() }));
+    };
     let batch: Buffer;
     if (pending.length + events.length > this.#limits.resyncAboveMessages) {
       batch = resync();
