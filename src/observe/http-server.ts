@@ -428,7 +428,9 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       streamsRefused++;
       return refuse(httpError(503, 'HTTP_TOO_MANY_STREAMS', `the stream serves ${stream.clientCount} clients at once already; retry later`, { 'retry-after': '5' }));
     }
-    stream.accept(response);
+    // A bearer token does not expire, but a session cookie does (and can be revoked): ask again while the stream lasts.
+    const bySession = options.apiToken !== undefined && !request.headers.authorization;
+    stream.accept(response, bySession ? { stillAuthorized: () => checkApiAccess(request.headers, accessPolicy) === undefined } : {});
     logger?.debug({ method: request.method, path: STREAM_PATH, status: 200, clients: stream.clientCount }, 'HTTP stream opened');
   }
 

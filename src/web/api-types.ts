@@ -117,8 +117,11 @@ export type StreamMessage =
    * stream stays open.
    */
   | { readonly type: 'resync'; readonly version: number; readonly at: number; readonly counts: FleetCounts }
-  /** The client fell behind the bounded buffer, or the server is shutting down: refetch the page and reconnect. */
-  | { readonly type: 'reset'; readonly reason: 'overflow' | 'shutdown' };
+  /**
+   * The stream ends: the client fell behind the bounded buffer, the server is shutting down, or the session the stream
+   * was opened with was revoked or expired (checked at each heartbeat). Refetch and reconnect; a 401 then asks for the token.
+   */
+  | { readonly type: 'reset'; readonly reason: 'overflow' | 'shutdown' | 'unauthorized' };
 export type StreamMessageType = StreamMessage['type'];
 
 /** Server-side bounds of the stream (docs/ui.md). */

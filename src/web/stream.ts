@@ -63,6 +63,8 @@ export class StreamHub {
   #pendingEvents: ControllerEvent[] = [];
   #timer: NodeJS.Timeout | undefined;
   readonly #heartbeat: NodeJS.Timeout;
+  /** Streams opened with a session: asked again at each heartbeat. */
+  readonly #authorization = new Map<ServerResponse, () => boolean>();
   readonly #unsubscribe: (() => void)[] = [];
   #closed = false;
   /** Clients reset for falling behind (tests, the log, ecs_gitops_ui_stream_overflows_total). */
@@ -76,7 +78,10 @@ export class StreamHub {
     this.#now = options.now ?? Date.now;
     this.#unsubscribe.push(this.#index.onChange((change) => this.#onChange(change)));
     if (options.events) this.#unsubscribe.push(options.events.subscribe((event) => this.#onEvent(event)));
-    this.#heartbeat = setInterval(() => this.#broadcast(HEARTBEAT), this.#limits.heartbeatMs);
+    this.#heartbeat = setInterval(() => {
+      for (const [client, stillAuthorized] of this.#authorization) if (!stillAuthorized()) this.#end(client, 'unauthorized');
+      this.#broadcast(HEARTBEAT);
+    }, this.#limits.heartbeatMs);
     this.#heartbeat.unref();
   }
 
@@ -90,7 +95,13 @@ export class StreamHub {
   }
 
   /** Takes over `response` as a stream: headers, `hello`, then every batch until the client leaves or the hub closes. */
-  accept(response: ServerResponse): void {
+  /**
+   * Takes over `response` as a stream. `stillAuthorized` (a session cookie's
+   * check) is asked again at every heartbeat: a session revoked or expired
+   * after the stream opened ends it with reset reason `unauthorized` within
+   * heartbeatMs, and the page's reconnect then meets the login form.
+   */
+  accept(response: ServerResponse, options: { readonly stillAuthorized?: () => boolean } = {}): void {
     const socket = response.socket;
     // The server's idle timeout is for ordinary requests; the heartbeat keeps this one alive.
     socket?.setTimeout(0);
@@ -105,7 +116,11 @@ export class StreamHub {
       connection: 'close',
     });
     this.#clients.add(response);
-    response.on('close', () => this.#clients.delete(response));
+    if (options.stillAuthorized) this.#authorization.set(response, options.stillAuthorized);
+    response.on('close', () => {
+      this.#clients.delete(response);
+      this.#authorization.delete(response);
+    });
     response.write(`retry: 1000\n\n${formatStreamMessage({ type: 'hello', version: this.#index.version, at: this.#now() })}`);
   }
 
@@ -188,8 +203,9 @@ export class StreamHub {
     }
   }
 
-  #end(client: ServerResponse, reason: 'overflow' | 'shutdown'): void {
+  #end(client: ServerResponse, reason: 'overflow' | 'shutdown' | 'unauthorized'): void {
     this.#clients.delete(client);
+    this.#authorization.delete(client);
     client.end(formatStreamMessage({ type: 'reset', reason }));
     // A client that does not read never lets end() finish: drop the connection so its buffer is freed.
     const drop = setTimeout(() => client.destroy(), RESET_GRACE_MS);

@@ -153,6 +153,36 @@ describe('the session cookie', () => {
     ]);
   });
 
+  it('ends a stream opened with a session once that session is revoked or expires (at the next heartbeat), not one opened with the bearer', async () => {
+    let now = Date.UTC(2026, 0, 1, 8, 0, 0);
+    const web = await startWebServer({ apiToken: TOKEN, now: () => now, streamLimits: { heartbeatMs: 50 } }, [serviceStatus('web')]);
+    opened.push(web);
+    const { server } = web;
+    const revoked = await session(server.url);
+    const expiring = await session(server.url);
+    const streams = {
+      revoked: await SseReader.open(`${server.url}${STREAM_PATH}`, { cookie: revoked }),
+      expiring: await SseReader.open(`${server.url}${STREAM_PATH}`, { cookie: expiring }),
+      bearer: await SseReader.open(`${server.url}${STREAM_PATH}`, { authorization: `Bearer ${TOKEN}` }),
+    };
+    readers.push(...Object.values(streams));
+    for (const stream of Object.values(streams)) await stream.waitFor('hello');
+    // Several heartbeats with every session valid: nothing ends.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(Object.values(streams).map((stream) => stream.ended)).toEqual([false, false, false]);
+    expect((await fetch(`${server.url}${SESSION_PATH}`, { method: 'DELETE', headers: { cookie: revoked } })).status).toBe(204);
+    expect((await streams.revoked.waitFor('reset', undefined, 2_000)).reason).toBe('unauthorized');
+    await streams.revoked.done;
+    expect(streams.expiring.ended).toBe(false);
+    now += 12 * 60 * 60 * 1000 + 1000;
+    expect((await streams.expiring.waitFor('reset', undefined, 2_000)).reason).toBe('unauthorized');
+    await streams.expiring.done;
+    // The bearer does not expire: its stream goes on.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(streams.bearer.ended).toBe(false);
+    expect(streams.bearer.comments).toBeGreaterThan(0);
+  });
+
   it('does not exist without a configured token, and checks the Host like the API', async () => {
     const open = await start(null);
     const res = await login(open.server.url, JSON.stringify({ token: 'x' }));
