@@ -335,4 +335,35 @@ describe.skipIf(!runs)('the web UI behind --api-token-file', () => {
       await context.close();
     }
   });
+
+  it('shows the login form again on an open, idle page when its session ends on the server', async () => {
+    const context = await browser().newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${url}/#/`);
+      const form = page.locator('form[data-testid=login]');
+      await form.locator('input[name=token]').fill(TOKEN);
+      await form.locator('button[type=submit]').click();
+      await page.locator('html[data-fleet-ready=true]').waitFor();
+      await expect.poll(() => page.getByTestId('live-indicator').textContent()).toContain('Live');
+      // Another tab signs out: the session is revoked on the server. This page makes no request of its own while
+      // nothing changes; the stream, checked at each heartbeat (15 s), ends with reset `unauthorized` and the page's
+      // refetch meets the 401.
+      // A second stream in the page records why the server ends it (the page's own refetch could also come from a poll).
+      await page.evaluate(() => {
+        const resets: string[] = [];
+        Object.assign(window, { streamResets: resets });
+        new EventSource('/api/v1/stream').addEventListener('reset', (e) => resets.push((JSON.parse((e as MessageEvent<string>).data) as { reason: string }).reason));
+      });
+      expect(await page.evaluate(async () => (await fetch('/api/v1/session', { method: 'DELETE' })).status)).toBe(204);
+      await expect.poll(() => page.evaluate(() => (window as unknown as { streamResets: string[] }).streamResets), { timeout: 40_000 }).toContain('unauthorized');
+      await form.waitFor({ timeout: 40_000 });
+      await form.locator('input[name=token]').fill(TOKEN);
+      await form.locator('button[type=submit]').click();
+      await page.locator('[data-testid=fleet-table] tbody tr').first().waitFor();
+      await expect.poll(() => page.getByTestId('live-indicator').textContent(), { timeout: 10_000 }).toContain('Live');
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
 });
