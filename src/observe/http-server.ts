@@ -584,7 +584,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       const { port, address, family } = server.address() as AddressInfo;
       const host = family === 'IPv6' ? `[${address}]` : address;
       const url = `http://${host}:${port}`;
-      logger?.info({ url, ui: `${url}/` }, `HTTP server listening (web UI at /, /metrics, /healthz, /readyz, /api/v1/status, ${FLEET_PATH}, ${STREAM_PATH}${options.events ? `, ${EVENTS_PATH}` : ''})`);
+      logger?.info({ url, ui: `${url}/` }, `HTTP server listening (web UI at /, /metrics, /healthz, /readyz, /api/v1/status, ${FLEET_PATH}, ${SCHEDULED_TASKS_PATH}, ${STREAM_PATH}${options.events ? `, ${EVENTS_PATH}` : ''})`);
       let closing: Promise<void> | undefined;
       resolve({
         url,

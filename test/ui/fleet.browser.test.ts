@@ -353,7 +353,7 @@ describe.skipIf(!runs)('the web UI behind --api-token-file', () => {
       await page.evaluate(() => {
         const resets: string[] = [];
         Object.assign(window, { streamResets: resets });
-        new EventSource('/api/v1/stream').addEventListener('reset', (e) => resets.push((JSON.parse((e as MessageEvent<string>).data) as { reason: string }).reason));
+        new EventSource('/api/v1/stream').addEventListener('reset', (e) => resets.push((JSON.parse((e as unknown as { data: string }).data) as { reason: string }).reason));
       });
       expect(await page.evaluate(async () => (await fetch('/api/v1/session', { method: 'DELETE' })).status)).toBe(204);
       await expect.poll(() => page.evaluate(() => (window as unknown as { streamResets: string[] }).streamResets), { timeout: 40_000 }).toContain('unauthorized');
