@@ -32,6 +32,7 @@ import path from 'node:path';
 import { EVENT_TYPES, type ControllerEvent } from '../events/types.js';
 import type { Logger } from '../observe/logger.js';
 import type { JournalEntry, NotificationJournal, SinkId } from './types.js';
+import { parseJsonObject } from '../util/json-object.js';
 
 /** Finished entries are kept this long: an event re-observed within it is recognised. */
 export const JOURNAL_RETENTION_MS = 7 * 24 * 3600_000;
@@ -67,18 +68,12 @@ function isEvent(value: unknown): value is ControllerEvent {
 
 /** A parsed line, or undefined when it is not a journal entry. */
 export function parseEntry(line: string): JournalEntry | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const entry = value as Record<string, unknown>;
+  const entry = parseJsonObject(line);
+  if (!entry) return undefined;
   if (typeof entry.eventId !== 'string' || typeof entry.sink !== 'string' || typeof entry.at !== 'string') return undefined;
   if (typeof entry.state !== 'string' || !STATES.has(entry.state)) return undefined;
   if (entry.event !== undefined && !isEvent(entry.event)) return undefined;
-  return value as JournalEntry;
+  return entry as unknown as JournalEntry;
 }
 
 /** The in-memory index both journals share. */

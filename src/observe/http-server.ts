@@ -31,6 +31,7 @@ import { FleetIndex } from '../web/fleet-index.js';
 import { formatSort, parseFleetQuery } from '../web/fleet-query.js';
 import { registerStreamMetrics } from '../web/stream-metrics.js';
 import { StreamHub, type StreamLimits } from '../web/stream.js';
+import { parseJsonObject } from '../util/json-object.js';
 
 /** The webhook's request and answer are the webhook module's (src/source/webhook.ts). */
 export type { WebhookRequest, WebhookResponse } from '../source/webhook.js';
@@ -396,12 +397,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       if (err instanceof BodyTooLarge) return httpError(413, 'HTTP_BODY_TOO_LARGE', `${SESSION_PATH} body is over the ${MAX_SESSION_BODY_BYTES}-byte limit`, { connection: 'close' });
       throw err;
     }
-    let given: unknown;
-    try {
-      given = (JSON.parse(body.toString('utf8')) as { token?: unknown } | null)?.token;
-    } catch {
-      given = undefined;
-    }
+    const given = parseJsonObject(body.toString('utf8'))?.token;
     if (typeof given !== 'string' || given.length === 0) {
       return json(400, { error: { code: 'HTTP_BAD_REQUEST' satisfies HttpErrorCode, message: `${SESSION_PATH} takes a JSON body {"token": "<the API token>"}`, parameter: 'token' } });
     }

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseJsonObject } from '../util/json-object.js';
 
 /** dist/ui at the package root: `../../dist/ui` from src/web (tsx) and from dist/web (the build) alike. */
 export const DEFAULT_UI_ASSETS_DIR = fileURLToPath(new URL('../../dist/ui/', import.meta.url));
@@ -118,14 +119,9 @@ export function notBuiltPage(): string {
 }
 
 function parseManifest(text: string): UiManifest | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { js, css } = value as Record<string, unknown>;
+  const value = parseJsonObject(text);
+  if (!value) return undefined;
+  const { js, css } = value;
   if (typeof js !== 'string' || typeof css !== 'string' || !SAFE_FILE_NAME.test(js) || !SAFE_FILE_NAME.test(css)) return undefined;
   return { js, css };
 }

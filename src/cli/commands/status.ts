@@ -13,6 +13,7 @@ import { FLEET_PATH, MAX_PAGE_LIMIT, type FleetPage, type ServiceRow } from '../
 import { useColour, type CommandContext, type CommandSpec } from '../command.js';
 import { apiAccessFrom } from '../config-flags.js';
 import { countRows, renderFleetTable, renderSummary, rowReady } from '../fleet-table.js';
+import { parseJsonObject } from '../../util/json-object.js';
 
 export const STATUS_EXIT = { ready: 0, notReady: 1, unavailable: 2, usage: 3 } as const;
 
@@ -72,9 +73,8 @@ function isFleetPage(body: unknown): body is FleetPage {
     && typeof page.counts === 'object' && page.counts !== null;
 }
 
-function errorOf(body: unknown): { code?: string; message?: string } {
-  if (typeof body !== 'object' || body === null) return {};
-  const error = (body as { error?: unknown }).error;
+function errorOf(body: Readonly<Record<string, unknown>> | undefined): { code?: string; message?: string } {
+  const error = body?.error;
   if (typeof error !== 'object' || error === null) return {};
   const { code, message } = error as { code?: unknown; message?: unknown };
   return { ...(typeof code === 'string' ? { code } : {}), ...(typeof message === 'string' ? { message } : {}) };
@@ -123,12 +123,7 @@ async function readPage(options: ReadOptions, offset: number): Promise<FleetPage
     throw new StatusUnavailable('CLI_STATUS_UNAVAILABLE', `cannot reach ${where} (${networkReason(err)}); start the controller there (ecs-gitops run, or npm start) or point --server (or ECS_GITOPS_SERVER) at its --listen address`);
   }
   const text = await response.text().catch(() => '');
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
+  const body = parseJsonObject(text);
   const answered = errorOf(body);
   if (response.status === 401) {
     throw new StatusUnavailable('HTTP_UNAUTHORIZED', token === undefined

@@ -16,6 +16,7 @@ import type { ControllerEvent } from '../../events/types.js';
 import type { GitLabSinkSpec } from '../../manifests/types.js';
 import { getJson, planCommitStatus, postStatus, type DeployPhase } from '../commit-status.js';
 import type { DeliveryResult, Sink, SinkDeps, SinkId, SinkSecrets } from '../types.js';
+import { parseJsonObject } from '../../util/json-object.js';
 
 export const GITLAB_API_URL = 'https://gitlab.com';
 
@@ -46,12 +47,8 @@ export function alreadyInState(message: string | undefined, state: GitLabState):
 
 /** GitLab's error text: `{"message": "..."}` (or a `{"message": {field: [...]}}` validation map, which is never a transition refusal). */
 function gitlabMessage(body: string): string | undefined {
-  try {
-    const parsed = JSON.parse(body) as { message?: unknown };
-    return typeof parsed.message === 'string' ? parsed.message : undefined;
-  } catch {
-    return undefined;
-  }
+  const message = parseJsonObject(body)?.message;
+  return typeof message === 'string' ? message : undefined;
 }
 
 interface Planned {
