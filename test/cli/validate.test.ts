@@ -6,16 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateCommand } from '../../src/cli/commands/validate.js';
 import { parseArgs } from '../../src/cli/flags.js';
+import { MINIMAL_SERVICE } from '../support/minimal-service.js';
 import { runCliCaptured } from '../support/run-cli.js';
 
-const VALID = `apiVersion: ecs-gitops/v1
-kind: Service
-metadata: {name: web, cluster: demo}
-spec:
-  taskDefinition:
-    family: web
-    containerDefinitions: [{name: web, image: nginx, memory: 128}]
-`;
+const VALID = MINIMAL_SERVICE;
 
 let dir: string;
 beforeEach(() => {

@@ -38,11 +38,4 @@ spec:
 `;
 
 /** The smallest valid Service, beside which notifiers are loaded and validated. */
-export const MINIMAL_SERVICE = `apiVersion: ecs-gitops/v1
-kind: Service
-metadata: {name: web, cluster: demo}
-spec:
-  taskDefinition:
-    family: web
-    containerDefinitions: [{name: web, image: nginx, memory: 128}]
-`;
+export { MINIMAL_SERVICE } from '../support/minimal-service.js';
