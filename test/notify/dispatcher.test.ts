@@ -15,7 +15,7 @@ import { createDispatcher, notifierSelects, type DispatcherOptions } from '../..
 import { createFileJournal, createMemoryJournal } from '../../src/notify/journal.js';
 import { createSink } from '../../src/notify/sinks/index.js';
 import type { JournalEntry, NotificationJournal } from '../../src/notify/types.js';
-import { capturedLogger, makeEvent, startReceiver, until, type Receiver } from './receiver.js';
+import { capturedLogger, makeEvent, startReceiver, until, type Answer, type Receiver } from './receiver.js';
 
 const SLACK_TOKEN = 'PlantedSlackToken42';
 const HMAC_KEY = 'planted-hmac-key-5b1e';
@@ -175,9 +175,10 @@ describe('dispatcher', () => {
 describe('a sink removed and restored', () => {
   const team = (url: string) => notifier('team', { sinks: [{ type: 'webhook', url }] });
 
-  it('while its worker waits on Retry-After: every event is sent, in order, once, honouring the wait', async () => {
+  /** The receiver answers the first request with `first`; e1 and e2 are published, e1 has arrived, and the notifier is then removed. */
+  async function removedWithTwoPublished(first: Answer) {
     const hook = await receiver();
-    hook.script.push({ status: 429, headers: { 'retry-after': '1' } });
+    hook.script.push(first);
     const { dispatcher: d } = dispatcher();
     d.configure([team(hook.url)]);
     await d.start();
@@ -186,8 +187,13 @@ describe('a sink removed and restored', () => {
     d.publish(e1);
     d.publish(e2);
     await until(() => hook.arrivals.length === 1);
-    // A snapshot without the notifier (its file broke and was fixed in the next commit), then with it again.
     d.configure([]);
+    return { hook, d, e1, e2, e3 };
+  }
+
+  it('while its worker waits on Retry-After: every event is sent, in order, once, honouring the wait', async () => {
+    // A snapshot without the notifier (its file broke and was fixed in the next commit), then with it again.
+    const { hook, d, e1, e2, e3 } = await removedWithTwoPublished({ status: 429, headers: { 'retry-after': '1' } });
     d.configure([team(hook.url)]);
     d.publish(e3);
     await d.idle();
@@ -197,17 +203,7 @@ describe('a sink removed and restored', () => {
   });
 
   it('while a request is out: the restored sink waits for it, so the next event never overtakes or overlaps it', async () => {
-    const hook = await receiver();
-    hook.script.push({ status: 200, delayMs: 300 });
-    const { dispatcher: d } = dispatcher();
-    d.configure([team(hook.url)]);
-    await d.start();
-    const [e1, e2, e3] = events(3);
-    if (!e1 || !e2 || !e3) throw new Error('events');
-    d.publish(e1);
-    d.publish(e2);
-    await until(() => hook.arrivals.length === 1);
-    d.configure([]);
+    const { hook, d, e1, e2, e3 } = await removedWithTwoPublished({ status: 200, delayMs: 300 });
     d.configure([team(hook.url)]);
     d.publish(e3);
     await d.idle();
@@ -218,17 +214,7 @@ describe('a sink removed and restored', () => {
   });
 
   it('removed while its worker sleeps: the worker wakes at once and keeps its events for the sink\'s return, in order', async () => {
-    const hook = await receiver();
-    hook.script.push({ status: 429, headers: { 'retry-after': '30' } });
-    const { dispatcher: d } = dispatcher();
-    d.configure([team(hook.url)]);
-    await d.start();
-    const [e1, e2, e3] = events(3);
-    if (!e1 || !e2 || !e3) throw new Error('events');
-    d.publish(e1);
-    d.publish(e2);
-    await until(() => hook.arrivals.length === 1);
-    d.configure([]);
+    const { hook, d, e1, e2, e3 } = await removedWithTwoPublished({ status: 429, headers: { 'retry-after': '30' } });
     const woke = await Promise.race([d.idle().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000))]);
     expect(woke).toBe(true);
     d.configure([team(hook.url)]);
