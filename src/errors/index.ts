@@ -9,6 +9,7 @@ import { CLI_ERROR_CODES } from './cli-codes.js';
 import { CONTROLLER_ERROR_CODES } from './controller-codes.js';
 import { DIFF_ERROR_CODES } from './diff-codes.js';
 import { EXPORT_ERROR_CODES } from './export-codes.js';
+import { HA_ERROR_CODES } from './ha-codes.js';
 import { MANIFEST_ERROR_CODES } from './manifest-codes.js';
 import { NOTIFY_ERROR_CODES } from './notify-codes.js';
 import { OBSERVE_ERROR_CODES } from './observe-codes.js';
@@ -16,7 +17,7 @@ import { SOURCE_ERROR_CODES } from './source-codes.js';
 
 export { GitopsError, isGitopsError, defineErrorCodes } from './define.js';
 export type { ErrorCodeSpec, ErrorCatalog } from './define.js';
-export { AWS_ERROR_CODES, CLI_ERROR_CODES, CONTROLLER_ERROR_CODES, DIFF_ERROR_CODES, EXPORT_ERROR_CODES, MANIFEST_ERROR_CODES, NOTIFY_ERROR_CODES, OBSERVE_ERROR_CODES, SOURCE_ERROR_CODES };
+export { AWS_ERROR_CODES, CLI_ERROR_CODES, CONTROLLER_ERROR_CODES, DIFF_ERROR_CODES, EXPORT_ERROR_CODES, HA_ERROR_CODES, MANIFEST_ERROR_CODES, NOTIFY_ERROR_CODES, OBSERVE_ERROR_CODES, SOURCE_ERROR_CODES };
 
 /** Every catalog by area (the README table's "area" column), in README order. */
 export const ERROR_CATALOGS = Object.freeze({
@@ -29,6 +30,7 @@ export const ERROR_CATALOGS = Object.freeze({
   observe: OBSERVE_ERROR_CODES,
   export: EXPORT_ERROR_CODES,
   notify: NOTIFY_ERROR_CODES,
+  ha: HA_ERROR_CODES,
 });
 
 export type ErrorDomain = keyof typeof ERROR_CATALOGS;
@@ -46,6 +48,7 @@ export type SourceErrorCode = ErrorCodeIn<'source'>;
 export type ObserveErrorCode = ErrorCodeIn<'observe'>;
 export type ExportErrorCode = ErrorCodeIn<'export'>;
 export type NotifyErrorCode = ErrorCodeIn<'notify'>;
+export type HaErrorCode = ErrorCodeIn<'ha'>;
 
 const ALL_CODES: ReadonlySet<string> = new Set(Object.values(ERROR_CATALOGS).flatMap((catalog) => Object.keys(catalog)));
 
