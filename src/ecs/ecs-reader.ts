@@ -12,6 +12,7 @@
 import type * as ECS from '@aws-sdk/client-ecs';
 import { untilAborted, type Clock } from '../util/clock.js';
 import type { EcsApi } from './ecs-api.js';
+import type { TaskDefinitionStore } from './task-definition-store.js';
 
 export const DESCRIBE_SERVICES_MAX = 10;
 /** DescribeServiceDeployments takes at most 20 ARNs. */
@@ -42,6 +43,19 @@ export interface EcsReaderOptions {
   readonly prefetchTtlMs?: number;
   /** Lifetime signal for batched calls shared by several callers. */
   readonly signal?: AbortSignal;
+  /**
+   * Where task definitions read or registered here outlive the process
+   * (src/ecs/task-definition-store.ts): loaded once before the first task
+   * definition look-up, every ECS answer and registration saved to it.
+   * `location` is this reader's `[account@]region` (src/keys).
+   */
+  readonly taskDefinitionStore?: TaskDefinitionStoreOption;
+}
+
+/** EcsReaderOptions.taskDefinitionStore: a store and this reader's location in it. */
+export interface TaskDefinitionStoreOption {
+  readonly store: TaskDefinitionStore;
+  readonly location: string;
 }
 
 function serviceName(service: ECS.Service): string {
@@ -58,6 +72,11 @@ export class EcsReader {
   readonly #ttl: number;
   readonly #signal: AbortSignal | undefined;
   readonly #taskDefinitions = new Map<string, Promise<LiveTaskDefinition>>();
+  readonly #store: TaskDefinitionStoreOption | undefined;
+  /** The store's one load, shared by every look-up; resolves (to nothing) even when the load fails. */
+  #storeLoad: Promise<void> | undefined;
+  /** What the load found, for the look-ups that were waiting for it. */
+  readonly #loaded = new Map<string, LiveTaskDefinition>();
   readonly #prefetched = new Map<string, { lookup: ServiceLookup; at: number }>();
   /** Reads still running for look-ups not made yet, per cluster/name; a look-up claims its entry. */
   readonly #inflight = new Map<string, Promise<Map<string, ServiceLookup>>>();
@@ -74,6 +93,7 @@ export class EcsReader {
     this.#clock = options.clock;
     this.#ttl = options.prefetchTtlMs ?? 10_000;
     this.#signal = options.signal;
+    this.#store = options.taskDefinitionStore;
   }
 
   /**
@@ -236,12 +256,10 @@ export class EcsReader {
 
   /** A task definition with its tags, cached by ARN (revisions never change). */
   taskDefinition(arn: string, signal?: AbortSignal): Promise<LiveTaskDefinition> {
+    if (this.#store) return this.#storedTaskDefinition(this.#store, arn, signal);
     let entry = this.#taskDefinitions.get(arn);
     if (!entry) {
-      entry = this.#ecs.send('DescribeTaskDefinition', { taskDefinition: arn, include: ['TAGS'] }, signal).then((out) => {
-        if (!out.taskDefinition) throw new Error(`DescribeTaskDefinition returned no task definition for ${arn}`);
-        return { taskDefinition: out.taskDefinition, tags: out.tags ?? [] };
-      });
+      entry = this.#describeTaskDefinition(arn, signal);
       this.#taskDefinitions.set(arn, entry);
       // A failed read must not poison the cache.
       entry.catch(() => this.#taskDefinitions.delete(arn));
@@ -249,10 +267,75 @@ export class EcsReader {
     return entry;
   }
 
+  /** taskDefinition with a store: the store's answer if it has one, else ECS's, saved. */
+  #storedTaskDefinition(store: TaskDefinitionStoreOption, arn: string, signal: AbortSignal | undefined): Promise<LiveTaskDefinition> {
+    const cached = this.#taskDefinitions.get(arn);
+    if (cached) return cached;
+    // Look-ups made before the load ends wait for it: the answer may be in it.
+    const entry: Promise<LiveTaskDefinition> = this.#loadStore(store).then(() => {
+      const loaded = this.#loaded.get(arn);
+      if (loaded) return loaded;
+      // Registered meanwhile (rememberTaskDefinition replaced this entry).
+      const current = this.#taskDefinitions.get(arn);
+      if (current && current !== entry) return current;
+      return this.#describeTaskDefinition(arn, signal).then((value) => {
+        this.#save(store, value);
+        return value;
+      });
+    });
+    this.#taskDefinitions.set(arn, entry);
+    // A failed read must not poison the cache (nor drop a registration remembered meanwhile).
+    entry.catch(() => {
+      if (this.#taskDefinitions.get(arn) === entry) this.#taskDefinitions.delete(arn);
+    });
+    return entry;
+  }
+
+  #describeTaskDefinition(arn: string, signal: AbortSignal | undefined): Promise<LiveTaskDefinition> {
+    return this.#ecs.send('DescribeTaskDefinition', { taskDefinition: arn, include: ['TAGS'] }, signal).then((out) => {
+      if (!out.taskDefinition) throw new Error(`DescribeTaskDefinition returned no task definition for ${arn}`);
+      return { taskDefinition: out.taskDefinition, tags: out.tags ?? [] };
+    });
+  }
+
+  /**
+   * Loads the store once and seeds the cache with what it holds (entries the
+   * cache has already, a registration made meanwhile, are kept). A failing
+   * load counts as empty: the look-ups read ECS as without a store.
+   */
+  #loadStore(store: TaskDefinitionStoreOption): Promise<void> {
+    this.#storeLoad ??= (async () => {
+      let loaded: readonly LiveTaskDefinition[];
+      try {
+        loaded = await store.store.load(store.location, this.#signal);
+      } catch {
+        return;
+      }
+      for (const value of loaded) {
+        const arn = value.taskDefinition.taskDefinitionArn;
+        if (!arn) continue;
+        this.#loaded.set(arn, value);
+        if (!this.#taskDefinitions.has(arn)) this.#taskDefinitions.set(arn, Promise.resolve(value));
+      }
+    })();
+    return this.#storeLoad;
+  }
+
+  #save(store: TaskDefinitionStoreOption, value: LiveTaskDefinition): void {
+    try {
+      store.store.save(store.location, [value]);
+    } catch {
+      // Saving is an optimisation (a restart reads ECS again); it never fails a look-up.
+    }
+  }
+
   /** Seeds the cache with a task definition just registered (its ARN is new and immutable). */
   rememberTaskDefinition(value: LiveTaskDefinition): void {
     const arn = value.taskDefinition.taskDefinitionArn;
-    if (arn) this.#taskDefinitions.set(arn, Promise.resolve(value));
+    if (arn) {
+      this.#taskDefinitions.set(arn, Promise.resolve(value));
+      if (this.#store) this.#save(this.#store, value);
+    }
   }
 
   /** Every service ARN in a cluster, all pages. */
