@@ -44,9 +44,18 @@ import { createDispatcher, DEFAULT_CLOSE_GRACE_MS } from '../notify/dispatcher.j
 import { createFileJournal } from '../notify/journal.js';
 import { createSnsPublisher } from '../notify/sns-publisher.js';
 import type { RetryPolicy } from '../notify/types.js';
+import { DiskTaskDefinitionStore } from '../ecs/disk-task-definition-store.js';
+import type { TaskDefinitionStore } from '../ecs/task-definition-store.js';
+import { registerHaMetrics } from '../ha/ha-metrics.js';
+import { LeaseManager } from '../ha/lease-manager.js';
+import { createDynamoDbClient, DynamoLeaseTable } from '../ha/lease-table.js';
+import { TableTaskDefinitionStore } from '../ha/table-task-definition-store.js';
+import type { HaSettings } from '../ha/types.js';
 
 /** The notification journal's file in the state dir. */
 export const NOTIFICATION_JOURNAL_FILE = 'notifications.jsonl';
+/** The task definitions learned, per location, in the state dir (docs/ha.md "Warm restart and takeover"). */
+export const TASK_DEFINITIONS_DIR = 'task-definitions';
 
 /** Where the state dir came from: the flag, the environment variable, or the XDG default. */
 export type StateDirOrigin = '--state-dir' | 'ECS_GITOPS_STATE_DIR' | 'default';
@@ -104,6 +113,12 @@ export interface ServeConfig {
   readonly externalUrl?: string;
   /** Retry bounds of notification deliveries (tests shorten them). @default the dispatcher's */
   readonly notifyRetry?: Partial<RetryPolicy>;
+  /**
+   * `--ha-table`: this process is one replica of several sharing a DynamoDB
+   * lease table (docs/ha.md); it reconciles only the shards it holds.
+   * Absent: one controller that owns everything, no DynamoDB.
+   */
+  readonly ha?: HaSettings;
   readonly env: Env;
   readonly logger: Logger;
   readonly signal: AbortSignal;
@@ -261,6 +276,26 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
     });
     cleanups.push(() => connection.close());
 
+    // HA: the lease table is checked (or created) before anything reconciles; a wrong schema stops the start here.
+    let leases: LeaseManager | undefined;
+    let taskDefinitionStore: TaskDefinitionStore;
+    const storeError = (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'task definition cache: a read or write failed; those task definitions are read from ECS instead');
+    if (config.ha) {
+      const table = new DynamoLeaseTable({ client: createDynamoDbClient({ region: config.region }), table: config.ha.table });
+      const made = await table.ensure({ create: config.ha.createTable, signal: config.signal });
+      logger.info({ table: config.ha.table, replicaId: config.ha.replicaId, created: made === 'created' }, made === 'created' ? 'lease table created' : 'lease table found');
+      leases = new LeaseManager({ table, settings: config.ha, logger });
+      registerHaMetrics(registry, () => (leases as LeaseManager).counters());
+      const manager = leases;
+      status.readHaFrom(() => manager.status());
+      // Shared by every replica: one taking a shard over finds what the last holder learned.
+      taskDefinitionStore = new TableTaskDefinitionStore(table, { onError: storeError });
+    } else {
+      taskDefinitionStore = new DiskTaskDefinitionStore(path.join(stateDir, TASK_DEFINITIONS_DIR), { onError: storeError });
+    }
+    const taskDefinitions = taskDefinitionStore;
+    cleanups.push(() => taskDefinitions.flush());
+
     // Events and notifications. The dispatcher is closed after the controller (pushed before it), the connection after both.
     const eventLog = new EventLog({
       onListenerError: (error, event) => logger.error({ err: error instanceof Error ? error.message : String(error), eventType: event.type, eventId: event.id }, 'an event listener failed'),
@@ -369,7 +404,15 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
       ...(config.mask ? { mask: config.mask } : {}),
       ...(config.adoption ? { adoption: config.adoption } : {}),
       ...(config.correctionLoop ? { correctionLoop: config.correctionLoop } : {}),
+      ...(leases ? { shards: leases, fence: leases } : {}),
+      taskDefinitionStore,
     });
+    // Released right after the controller has stopped (cleanups run in reverse): in-flight passes finish under
+    // their leases, and other replicas take the shards at their next read, not after the dispatcher's drain.
+    if (leases) {
+      const manager = leases;
+      cleanups.push(() => manager.close());
+    }
     cleanups.push(() => controller.stop({ graceMs: config.shutdownGraceMs ?? 10_000 }));
 
     let server: RunningHttpServer | undefined;
@@ -402,6 +445,8 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
     if (exposed) logger.warn({ url: running.url }, exposed);
 
     await controller.start();
+    // After the controller subscribed to shard changes: its first acquisitions are checked at once.
+    leases?.start();
     logger.info({ url: server.url, region: config.region, mode: config.mode, prune: config.prune }, 'controller started');
     onStarted?.({ url: server.url, connection, controller });
 

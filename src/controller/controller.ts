@@ -56,6 +56,9 @@ import { ServiceReconciler } from './service/reconciler.js';
 import { StatusStore, type PruneStatus, type ServiceStatus } from './status.js';
 import type { EventRecorder } from '../events/types.js';
 import { WorkQueue } from './workqueue.js';
+import type { HeldLease, ShardChange, ShardGate, WriteFence } from '../ha/types.js';
+import { runUnderLease } from '../ha/lease-context.js';
+import type { TaskDefinitionStore } from '../ecs/task-definition-store.js';
 
 export const DEFAULT_CONTROLLER_ID = 'ecs-gitops';
 
@@ -148,6 +151,17 @@ export interface ControllerOptions {
    */
   readonly events?: EventRecorder;
   readonly random?: () => number;
+  /**
+   * With --ha-table (docs/ha.md): the shards this replica holds. Keys of other
+   * shards are neither queued nor reconciled here, a shard taken is checked
+   * at once, and a shard lost drops its statuses. Absent: every key is this
+   * process's (one controller).
+   */
+  readonly shards?: ShardGate;
+  /** With --ha-table: asked before every mutating AWS call (regions.ts). */
+  readonly fence?: WriteFence;
+  /** Where learned task definitions outlive the process (state dir, or the lease table). */
+  readonly taskDefinitionStore?: TaskDefinitionStore;
   /** Called around every reconcile of a key (tracing, tests). */
   readonly hooks?: {
     beforeReconcile?(key: string): void;
@@ -216,7 +230,38 @@ export function createController(options: ControllerOptions): Controller {
     ...(options.scheduler ? { scheduler: options.scheduler } : {}),
     ...(options.imageCacheTtlMs !== undefined ? { imageCacheTtlMs: options.imageCacheTtlMs } : {}),
     ...(options.rateLimits !== undefined ? { rateLimits: options.rateLimits } : {}),
+    ...(options.fence ? { fence: options.fence } : {}),
+    ...(options.taskDefinitionStore ? { taskDefinitionStore: options.taskDefinitionStore } : {}),
   });
+
+  // --- shards (--ha-table) ---------------------------------------------------
+  const gate = options.shards;
+  /** Each queue key's shard, computed once (keys of a fleet are few and their shard never changes). */
+  const shardOfKeyCache = new Map<string, string>();
+  function shardOfQueueKey(queueKey: string): string | undefined {
+    if (!gate) return undefined;
+    let shard = shardOfKeyCache.get(queueKey);
+    if (shard === undefined) {
+      let key: ResourceKey;
+      try {
+        key = parseKey(queueKey);
+      } catch {
+        return undefined;
+      }
+      shard = gate.shardOf(locationOf(key), key.kind === 'CapacityProvider' ? undefined : key.cluster);
+      shardOfKeyCache.set(queueKey, shard);
+    }
+    return shard;
+  }
+  /** Whether this process works on `queueKey` now: always without --ha-table, else when it holds the key's shard. */
+  function owns(queueKey: string, only?: ReadonlySet<string>): boolean {
+    if (!gate) return true;
+    const shard = shardOfQueueKey(queueKey);
+    // A key that cannot be parsed fails in its own pass, wherever it runs.
+    if (shard === undefined) return only === undefined;
+    return gate.heldEpoch(shard) !== undefined && (only === undefined || only.has(shard));
+  }
+  const ownsLocation = (location: string): boolean => !gate || gate.heldEpoch(gate.shardOf(location, undefined)) !== undefined;
 
   let desired: DesiredIndex | undefined;
   let stopped = false;
@@ -224,6 +269,7 @@ export function createController(options: ControllerOptions): Controller {
     regions, planner, status, clock, logger, metrics, controllerId,
     enabled: options.prune ?? false, maxDeletes: options.maxPrune ?? 5, pruneAllowed, ownAccount,
     enqueue: (key) => queue.add(key), signal: lifetime.signal,
+    ...(gate ? { ownsCluster: (location: string, cluster: string) => gate.heldEpoch(gate.shardOf(location, cluster)) !== undefined } : {}),
     ...(options.events ? { onPrune: (prune: PruneStatus) => options.events?.recordPrune(prune) } : {}),
   });
   const adoption = options.adoption ? { adoption: options.adoption } : {};
@@ -360,7 +406,24 @@ export function createController(options: ControllerOptions): Controller {
       if (key.kind === 'Service' || key.kind === 'ScheduledTask') await clusterPending.get(clusterIdentity(key.region, key.cluster, key.account))?.promise;
       // A cluster attaching a declared capacity provider waits for that provider's pass (it must exist to be attached).
       if (key.kind === 'Cluster') await Promise.all(declaredProvidersOfCluster(index.snapshot, key.region, key.cluster, key.account).map((id) => capacityProviderPending.get(id)?.promise));
-      const outcome = await dispatch(key, index, deadline.signal, log);
+      let lease: HeldLease | undefined;
+      if (gate) {
+        const shard = shardOfQueueKey(queueKey);
+        const epoch = shard !== undefined ? gate.heldEpoch(shard) : undefined;
+        // Another replica's shard (handed over or lost since the key was queued): its holder reconciles it.
+        if (shard === undefined || epoch === undefined) {
+          result = 'success';
+          return {};
+        }
+        lease = { shard, epoch };
+      }
+      const outcome = lease ? await runUnderLease(lease, () => dispatch(key, index, deadline.signal, log)) : await dispatch(key, index, deadline.signal, log);
+      if (lease && gate?.heldEpoch(lease.shard) !== lease.epoch) {
+        // The lease went during the pass: what it saw is the new holder's to report, and its writes were refused.
+        log.info({ shard: lease.shard, result: outcome.result }, 'shard lease lost during the pass; its outcome is left to the new holder');
+        result = outcome.result;
+        return {};
+      }
       record(key, outcome, log, started, revisionOf(index.snapshot));
       result = outcome.result;
       if (retriesWithBackoff(outcome)) {
@@ -438,7 +501,7 @@ export function createController(options: ControllerOptions): Controller {
     const providerDelta = delta.capacityProviders;
     for (const id of [...providerDelta.added, ...providerDelta.changed, ...providerDelta.removed]) {
       keys.push(id);
-      if (desired.snapshot.capacityProviders?.some((p) => p.key === id) && !capacityProviderPending.has(id)) {
+      if (desired.snapshot.capacityProviders?.some((p) => p.key === id) && !capacityProviderPending.has(id) && owns(id)) {
         let resolve!: () => void;
         const promise = new Promise<void>((r) => (resolve = r));
         capacityProviderPending.set(id, { promise, resolve });
@@ -448,8 +511,9 @@ export function createController(options: ControllerOptions): Controller {
     for (const id of [...delta.clusters.added, ...delta.clusters.changed]) {
       const cluster = desired.clusters.get(id);
       if (!cluster) continue;
-      keys.push(formatKey(clusterKey(cluster.region, cluster.name, cluster.account)));
-      if (!clusterPending.has(id)) {
+      const clusterQueueKey = formatKey(clusterKey(cluster.region, cluster.name, cluster.account));
+      keys.push(clusterQueueKey);
+      if (!clusterPending.has(id) && owns(clusterQueueKey)) {
         let resolve!: () => void;
         const promise = new Promise<void>((r) => (resolve = r));
         clusterPending.set(id, { promise, resolve });
@@ -466,11 +530,13 @@ export function createController(options: ControllerOptions): Controller {
       const s = desired?.services.get(k);
       return s && !snapshot.blockedKeys.has(k) ? [s] : [];
     });
-    void prefetchImages(changedServices.flatMap((s) => imagesToPrefetch(s, true)));
-    if (!isReady) for (const key of keys) firstPassPending.add(key);
-    if (!isReady && keys.length === 0) isReady = true;
-    enqueueWithReadAhead(keys, desired, queue, regions);
-    logger.info({ revision: snapshot.revision, services: snapshot.services.length, problems: snapshot.problems.length, enqueued: keys.length }, 'manifest snapshot loaded');
+    gate?.snapshotShards(snapshot, [...(options.defaultRegion !== undefined ? [options.defaultRegion] : []), ...(accounts?.locations() ?? [])]);
+    const ownedKeys = gate ? keys.filter((k) => owns(k)) : keys;
+    void prefetchImages(changedServices.filter((s) => owns(s.key)).flatMap((s) => imagesToPrefetch(s, true)));
+    if (!isReady) for (const key of ownedKeys) firstPassPending.add(key);
+    if (!isReady && ownedKeys.length === 0) isReady = true;
+    enqueueWithReadAhead(ownedKeys, desired, queue, regions);
+    logger.info({ revision: snapshot.revision, services: snapshot.services.length, problems: snapshot.problems.length, enqueued: ownedKeys.length }, 'manifest snapshot loaded');
     schedulePrune();
     scanCapacityProviders();
     scanScheduledTasks();
@@ -503,7 +569,8 @@ export function createController(options: ControllerOptions): Controller {
       if (!declared.has(record.key) && !index.snapshot.blockedKeys.has(record.key)) queue.add(record.key);
     }
     const scan = scheduledTaskScan.scan(index.snapshot, {
-      scheduler: (location) => regions.get(location).scheduler?.api,
+      // With --ha-table a location's schedule group is scanned by the holder of its first shard.
+      scheduler: (location) => (ownsLocation(location) ? regions.get(location).scheduler?.api : undefined),
       groupState: (location, signal) => {
         const api = regions.get(location).scheduler?.api;
         return api ? scheduledTasks.groupState(location, api, signal) : Promise.resolve('missing' as const);
@@ -524,7 +591,7 @@ export function createController(options: ControllerOptions): Controller {
   function scanCapacityProviders(): void {
     const index = desired;
     if (!options.prune || mode === 'detect' || stopped || !index) return;
-    const scan = capacityProviderScan.scan(index.snapshot, (location) => regions.get(location).ecs, (key) => queue.add(key), lifetime.signal)
+    const scan = capacityProviderScan.scan(index.snapshot, (location) => regions.get(location).ecs, (key) => queue.add(key), lifetime.signal, ownsLocation)
       .then(({ failed }) => {
         for (const { location, error } of failed) {
           logger.warn({ location, code: errorCodeOf(error, 'CONTROLLER_APPLY_FAILED'), err: errorMessage(error) }, 'capacity provider prune scan could not read a location; retried at the next resync');
@@ -542,11 +609,13 @@ export function createController(options: ControllerOptions): Controller {
   }
 
   const resyncs = new Set<Promise<void>>();
-  function resync(): Promise<void> {
+  /** Re-checks every key this process works on (with `only`, those of these shards: shards just taken). */
+  function resync(only?: ReadonlySet<string>): Promise<void> {
     const index = desired;
     if (!index || stopped) return Promise.resolve();
     const processing = new Set(queue.processing);
-    const fleet = index.snapshot.services.filter((s) => !index.snapshot.blockedKeys.has(s.key) && !processing.has(s.key));
+    const mine = (queueKey: string): boolean => owns(queueKey, only);
+    const fleet = index.snapshot.services.filter((s) => !index.snapshot.blockedKeys.has(s.key) && !processing.has(s.key) && mine(s.key));
     // One scaling listing per Region serves the whole pass (however long), and is taken afresh for it.
     regions.expireScalingListings();
     const pass = (async () => {
@@ -555,16 +624,22 @@ export function createController(options: ControllerOptions): Controller {
         ...imagesToPrefetch(s), ...imagesToPrefetch(s, true).filter((ref) => regions.images?.needsRecheck(ref)),
       ]);
       await prefetchImages(refs);
-      for (const p of declaredCapacityProviders(index.snapshot).values()) queue.add(formatKey(capacityProviderKey(p.region, p.name, p.account)));
-      for (const c of index.snapshot.clusters) queue.add(formatKey(clusterKey(c.region, c.name, c.account)));
+      for (const p of declaredCapacityProviders(index.snapshot).values()) {
+        const queueKey = formatKey(capacityProviderKey(p.region, p.name, p.account));
+        if (mine(queueKey)) queue.add(queueKey);
+      }
+      for (const c of index.snapshot.clusters) {
+        const queueKey = formatKey(clusterKey(c.region, c.name, c.account));
+        if (mine(queueKey)) queue.add(queueKey);
+      }
       // Each schedule is compared again (drift is corrected), its group and last runs read afresh once.
       scheduledTasks.expire();
-      for (const t of index.snapshot.scheduledTasks ?? []) if (!index.snapshot.blockedKeys.has(t.key)) queue.add(t.key);
+      for (const t of index.snapshot.scheduledTasks ?? []) if (!index.snapshot.blockedKeys.has(t.key) && mine(t.key)) queue.add(t.key);
       // Services are read in groups of 10 as their reconciles come.
-      enqueueWithReadAhead(index.snapshot.services.map((s) => s.key), index, queue, regions);
+      enqueueWithReadAhead(index.snapshot.services.map((s) => s.key).filter(mine), index, queue, regions);
       // With pruning off, the orphan report is refreshed on each new revision (setSnapshot) rather
       // than on every resync: listing every cluster each interval would double a drift scan's cost.
-      if (options.prune) schedulePrune();
+      if (options.prune || only) schedulePrune();
       scanCapacityProviders();
       scanScheduledTasks();
     })();
@@ -572,6 +647,33 @@ export function createController(options: ControllerOptions): Controller {
     void pass.finally(() => resyncs.delete(pass));
     return pass;
   }
+
+  /**
+   * Shards taken are checked at once (their keys, their prune and scans);
+   * shards lost drop their records here, so this replica's status and metrics
+   * show only what it works on and two replicas never both report a service.
+   */
+  function onShardChange(change: ShardChange): void {
+    if (stopped) return;
+    if (change.lost.length > 0) {
+      const lost = new Set(change.lost);
+      const inLost = (queueKey: string): boolean => lost.has(shardOfQueueKey(queueKey) ?? '');
+      for (const s of status.list()) {
+        if (!inLost(s.key)) continue;
+        status.remove(s.key);
+        const key = parseKey(s.key);
+        if (key.kind === 'Service') services.forget(key);
+      }
+      for (const t of status.listScheduledTasks()) if (inLost(t.key)) status.apply(t.key, { kind: 'remove-scheduled-task' });
+      for (const p of status.listCapacityProviders()) if (inLost(p.key)) status.apply(p.key, { kind: 'remove-capacity-provider' });
+      logger.info({ shards: change.lost }, 'shards no longer held: their keys are left to their new holder');
+    }
+    if (change.acquired.length > 0) {
+      logger.info({ shards: change.acquired }, 'shards taken: checking their keys now');
+      void resync(new Set(change.acquired));
+    }
+  }
+  let unsubscribeShards: (() => void) | undefined;
 
   // A stuck worker shows in the gauge even when nothing else happens.
   let gaugeCancel: (() => void) | undefined;
@@ -613,11 +715,12 @@ export function createController(options: ControllerOptions): Controller {
     async start() {
       // Deploys an earlier process began and did not finish announcing: their services' first pass picks them up.
       for (const deploy of options.events?.openDeploys() ?? []) services.resume(deploy.service, deploy);
+      unsubscribeShards = gate?.onChange(onShardChange);
       if (options.source) await options.source.start((snapshot, changes) => setSnapshot(snapshot, changes));
       scheduleResync();
       tickLongestRunning();
     },
-    resync,
+    resync: () => resync(),
     waitForIdle,
     ready: () => isReady,
     lastPrune: () => pruner.last(),
@@ -626,6 +729,7 @@ export function createController(options: ControllerOptions): Controller {
       stopped = true;
       resyncCancel?.();
       gaugeCancel?.();
+      unsubscribeShards?.();
       await options.source?.close();
       for (const pending of [...clusterPending.values(), ...capacityProviderPending.values()]) pending.resolve();
       const graceMs = stopOptions.graceMs ?? 5000;

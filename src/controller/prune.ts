@@ -67,6 +67,12 @@ export interface PrunerOptions {
   readonly ownAccount?: () => Promise<string | undefined>;
   /** Where deletions go: the controller's queue. */
   readonly enqueue: (queueKey: string) => void;
+  /**
+   * With --ha-table: whether this replica holds the shard of a location's
+   * cluster; clusters of other replicas' shards are neither listed nor
+   * pruned here (docs/ha.md). @default every cluster
+   */
+  readonly ownsCluster?: (location: string, cluster: string) => boolean;
   /** Every pass's report (the event recorder announces a blocked one as PruneBlocked). */
   readonly onPrune?: (report: PruneStatus) => void;
   readonly signal: AbortSignal;
@@ -176,6 +182,7 @@ export class Pruner {
       const location = locationOf({ ...(account !== undefined ? { account } : {}), region });
       // One failure (an unassumable role, access denied) is enough for the location this pass.
       if (unreadable.has(location)) continue;
+      if (this.#options.ownsCluster && !this.#options.ownsCluster(location, cluster)) continue;
       let arns: string[];
       let found: Awaited<ReturnType<ReturnType<RegionAccessPool['get']>['reader']['describeServices']>>;
       let access: ReturnType<RegionAccessPool['get']>;

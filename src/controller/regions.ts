@@ -32,6 +32,12 @@ import type { ScalingActionKind } from '../plan/scaling-types.js';
 import type { SchedulerApi } from '../scheduler/scheduler-api.js';
 import { SchedulerRateLimiter } from '../scheduler/rate-limited-scheduler.js';
 import type { ApplyAction } from '../observe/metrics.js';
+import { MUTATING_OPERATIONS } from '../ecs/ecs-api.js';
+import { MUTATING_SCALING_OPERATIONS } from '../autoscaling/scaling-api.js';
+import { MUTATING_SCHEDULER_OPERATIONS } from '../scheduler/scheduler-api.js';
+import type { TaskDefinitionStore } from '../ecs/task-definition-store.js';
+import { fencedApi } from '../ha/fenced-api.js';
+import type { WriteFence } from '../ha/types.js';
 
 /** The apply_actions metric label of each scaling action. */
 const SCALING_APPLY_ACTION: Readonly<Record<ScalingActionKind, ApplyAction>> = {
@@ -109,6 +115,14 @@ export interface RegionAccessOptions {
   /** Client-side limits per ECS category (defaults: ECS's published rates); false disables limiting. */
   readonly rateLimits?: Partial<Record<RateCategory, BucketLimits>> | false;
   readonly metrics?: Metrics;
+  /**
+   * With --ha-table: asked before every mutating ECS, Application Auto
+   * Scaling and Scheduler call, after its rate-limit token (docs/ha.md
+   * "Fencing"). Absent: every write is sent.
+   */
+  readonly fence?: WriteFence;
+  /** Where each location's reader loads and keeps the task definitions it learns (docs/ha.md "Warm restart and takeover"). */
+  readonly taskDefinitionStore?: TaskDefinitionStore;
 }
 
 /** One location's access and what it was made under (rebuilt when either changes). */
@@ -170,8 +184,9 @@ export class RegionAccessPool {
   #make(location: string, limits: Partial<Record<RateCategory, BucketLimits>> | false): RegionAccess {
     const { clock, signal, metrics } = this.#options;
     const { account, region } = parseLocation(location);
-    const ecs = this.#limitEcs(pick(this.#options.ecs, location), limits);
-    const reader = new EcsReader({ ecs, clock, signal });
+    const ecs = this.#limitEcs(this.#fenced(pick(this.#options.ecs, location), location, MUTATING_OPERATIONS), limits);
+    const store = this.#options.taskDefinitionStore;
+    const reader = new EcsReader({ ecs, clock, signal, ...(store ? { taskDefinitionStore: { store, location } } : {}) });
     const applier = new Applier({ ecs, reader, onAction: (action, ok) => metrics?.recordApplyAction(action, ok ? 'success' : 'error') });
     const strategies = new Map<string, { at: number; strategy: readonly ECS.CapacityProviderStrategyItem[] }>();
     const scaling = this.#scalingAccess(location, limits);
@@ -196,7 +211,7 @@ export class RegionAccessPool {
   #scalingAccess(location: string, limits: Partial<Record<RateCategory, BucketLimits>> | false): ScalingAccess | undefined {
     const { scaling: option, clock, metrics, signal } = this.#options;
     if (!option) return undefined;
-    const raw = pick(option, location);
+    const raw = this.#fenced(pick(option, location), location, MUTATING_SCALING_OPERATIONS);
     const api = limits === false ? raw : new ScalingRateLimiter({
       clock, limits, onWait: (bucket, seconds) => metrics?.recordRateLimiterWait(bucket, seconds),
     }).wrap(raw);
@@ -216,11 +231,17 @@ export class RegionAccessPool {
   #schedulerAccess(location: string, limits: Partial<Record<RateCategory, BucketLimits>> | false): SchedulerAccess | undefined {
     const { scheduler: option, clock, metrics } = this.#options;
     if (!option) return undefined;
-    const raw = pick(option, location);
+    const raw = this.#fenced(pick(option, location), location, MUTATING_SCHEDULER_OPERATIONS);
     const api = limits === false ? raw : new SchedulerRateLimiter({
       clock, limits, onWait: (bucket, seconds) => metrics?.recordRateLimiterWait(bucket, seconds),
     }).wrap(raw);
     return { api };
+  }
+
+  /** The API behind the write fence, when there is one: checked after the rate-limit token, right before sending. */
+  #fenced<A extends object>(api: A, location: string, mutating: ReadonlySet<string>): A {
+    const fence = this.#options.fence;
+    return fence ? fencedApi(api, location, fence, mutating) : api;
   }
 
   /** Buckets are per account and Region: one limiter per location. */

@@ -3,6 +3,7 @@
  * HTTP API and logs read. The controller is the only writer; readers get
  * immutable copies. Shape is part of the public API (/api/v1/status).
  */
+import type { HaStatus } from '../ha/types.js';
 import { maskSecrets } from '../diff/secret-mask.js';
 import type { ChangeScope } from '../diff/types.js';
 import type { ErrorCode } from '../errors/index.js';
@@ -344,6 +345,8 @@ export interface ControllerStatus {
   readonly scheduledTasks?: readonly ScheduledTaskStatus[];
   /** `kind: Notifier` sinks and their delivery counts (src/notify); absent while there are none. */
   readonly notifiers?: readonly NotifierStatus[];
+  /** With --ha-table: this replica, the live replicas and which holds which shard (docs/ha.md); absent otherwise. */
+  readonly ha?: HaStatus;
 }
 
 /** A status write a reconcile pass asks for: merge a patch (creating the record from `initial`), or drop the record. */
@@ -392,6 +395,7 @@ export class StatusStore {
   #prune: PruneStatus | undefined;
   #source: SourceStatus | undefined;
   #readNotifiers: (() => readonly NotifierStatus[]) | undefined;
+  #readHa: (() => HaStatus) | undefined;
 
   get(key: string): ServiceStatus | undefined {
     return this.#services.get(key);
@@ -483,6 +487,11 @@ export class StatusStore {
     this.#readNotifiers = read;
   }
 
+  /** Where /api/v1/status reads the replica's HA view from (the lease manager, src/ha); undefined: not HA. */
+  readHaFrom(read: (() => HaStatus) | undefined): void {
+    this.#readHa = read;
+  }
+
   /** Records the state of the manifest source (shown in /api/v1/status). */
   setSource(source: SourceStatus): void {
     this.#source = Object.freeze(maskSecrets({ ...source }));
@@ -499,6 +508,7 @@ export class StatusStore {
       ...(this.#capacityProviders.size > 0 ? { capacityProviders: this.listCapacityProviders() } : {}),
       ...(this.#scheduledTasks.size > 0 ? { scheduledTasks: this.listScheduledTasks() } : {}),
       ...notifiers(this.#readNotifiers),
+      ...(this.#readHa ? { ha: this.#readHa() } : {}),
     };
   }
 

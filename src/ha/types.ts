@@ -14,6 +14,7 @@
  * (src/controller, ControllerOptions.shards) and the write fence in front of
  * every mutating AWS call (src/controller/regions.ts).
  */
+import type { ManifestSnapshot } from '../manifests/types.js';
 
 /** Timings of the leases, all in milliseconds. */
 export interface LeaseTimings {
@@ -184,13 +185,17 @@ export interface ShardGate {
   heldEpoch(shard: string): number | undefined;
   /** Called after acquisitions and losses; answers an unsubscribe. */
   onChange(listener: (change: ShardChange) => void): () => void;
+  /** Every snapshot the controller takes: the shards it makes (with the environments' and the default Region's locations). */
+  snapshotShards(snapshot: ManifestSnapshot, extraLocations: readonly string[]): void;
 }
 
 /**
  * Checked right before every mutating AWS call (regions.ts wraps each API):
  * throws HA_NOT_LEASE_HOLDER when the call runs outside a held lease, or the
- * lease it began under has been lost, fenced or taken again with another epoch.
+ * lease it began under has been lost, fenced or taken again with another
+ * epoch. Otherwise answers the function to call once the call has settled:
+ * a holder releasing a shard waits for the writes still out.
  */
 export interface WriteFence {
-  assertWritable(location: string, operation: string): void;
+  beginWrite(location: string, operation: string): () => void;
 }

@@ -18,6 +18,7 @@ import {
   stateDirFrom, syncModeFrom,
 } from '../config-flags.js';
 import type { FlagSpec } from '../flags.js';
+import { HA_FLAGS, haSettingsFrom } from '../ha-flags.js';
 import { ADOPT_CLUSTERS_FLAG, adoptionFrom } from '../adoption-flag.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 
@@ -102,6 +103,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const rateLimits = await rateLimitsFrom(ctx);
   const mask = await maskOptionsFrom(ctx);
   const apiAccess = await apiAccessFrom(ctx);
+  const ha = haSettingsFrom(ctx);
   // A sandbox is new on every run and repeats its ids: only a state dir given explicitly is kept for it.
   const state = stateDirFrom(ctx, { controllerId: String(flags['controller-id']), env: true, persistentDefault: !sandbox });
   await serveController({
@@ -114,6 +116,7 @@ async function run(ctx: CommandContext): Promise<number> {
     ...(repo ? { repo } : {}),
     ...(gitUrl ? { git: { url: gitUrl, ref: String(flags['git-ref']), pollMs: flags['git-poll'] as number, credentials: gitCredentials(ctx) } } : {}),
     ...(webhookSecret ? { webhookSecret } : {}),
+    ...(ha ? { ha } : {}),
     region,
     ...(seed ? { sandbox: { seed } } : {}),
     env: ctx.env,
@@ -140,6 +143,7 @@ export const runCommand: CommandSpec = {
     { name: 'webhook-secret-file', type: 'string', description: 'file holding the push webhook secret; enables POST /api/v1/webhook (or set ECS_GITOPS_WEBHOOK_SECRET)' },
     { name: 'sandbox', type: 'boolean', description: 'talk to an in-process sandbox (seeded like the quick start) instead of AWS' },
     ...CONTROLLER_FLAGS,
+    ...HA_FLAGS,
   ],
   run,
 };

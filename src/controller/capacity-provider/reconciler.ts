@@ -303,12 +303,15 @@ export class CapacityProviderPruneScan {
 
   async scan(
     snapshot: ManifestSnapshot, ecsOf: (location: string) => EcsApi, enqueue: (queueKey: string) => void, signal: AbortSignal,
+    ownsLocation: (location: string) => boolean = () => true,
   ): Promise<{ failed: Array<{ location: string; error: unknown }> }> {
     // A scan that needs the own account and cannot learn it fails as a whole (the controller logs it; next resync).
     const own = namesAnAccount(this.#locations) ? await this.#ownAccount?.() : undefined;
     const declared = new Set([...declaredCapacityProviders(snapshot).keys(), ...snapshot.blockedKeys].map((id) => normalizeIdentity(id, own)));
     const failed: Array<{ location: string; error: unknown }> = [];
     for (const location of distinctLocations(this.#locations, own)) {
+      // With --ha-table, a location's capacity providers are the replica's that holds its first shard (docs/ha.md).
+      if (!ownsLocation(location)) continue;
       const { account, region } = parseLocation(location);
       let lives: ECS.CapacityProvider[];
       try {
