@@ -281,7 +281,8 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
     let taskDefinitionStore: TaskDefinitionStore;
     const storeError = (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'task definition cache: a read or write failed; those task definitions are read from ECS instead');
     if (config.ha) {
-      const table = new DynamoLeaseTable({ client: createDynamoDbClient({ region: config.region }), table: config.ha.table });
+      // A lease call that hangs gives up within a renew interval: the next round tries again long before the fence.
+      const table = new DynamoLeaseTable({ client: createDynamoDbClient({ region: config.region, requestTimeoutMs: Math.min(2000, config.ha.renewMs) }), table: config.ha.table });
       const made = await table.ensure({ create: config.ha.createTable, signal: config.signal });
       logger.info({ table: config.ha.table, replicaId: config.ha.replicaId, created: made === 'created' }, made === 'created' ? 'lease table created' : 'lease table found');
       leases = new LeaseManager({ table, settings: config.ha, logger });
