@@ -34,6 +34,9 @@ const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Actio
 /** The mutating calls on a service deployment, whose own ARN takes no tag condition (see the tests below). */
 const DEPLOYMENT_ACTIONS: ReadonlySet<string> = new Set(['ContinueServiceDeployment', 'StopServiceDeployment']);
 const SERVICE_DEPLOYMENT_SID = 'ContinueOrStopServiceDeploymentsTheServiceStatementBounds';
+/** The HA lease table (docs/ha.md#permissions): tables named ecs-gitops*, whatever Region and account. */
+const LEASE_TABLE_SID = 'HaLeaseTable';
+const LEASE_TABLE_RESOURCE = 'arn:aws:dynamodb:*:*:table/ecs-gitops*';
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -48,7 +51,7 @@ function sourceFiles(dir: string): string[] {
 /** The IAM service prefix of each SDK client package the code loads. */
 const IAM_PREFIX: Readonly<Record<string, string>> = {
   ecs: 'ecs', ecr: 'ecr', 'application-auto-scaling': 'application-autoscaling', cloudwatch: 'cloudwatch', scheduler: 'scheduler',
-  ssm: 'ssm', cloudformation: 'cloudformation', sts: 'sts', sns: 'sns',
+  ssm: 'ssm', cloudformation: 'cloudformation', sts: 'sts', sns: 'sns', dynamodb: 'dynamodb',
 };
 
 /**
@@ -64,13 +67,14 @@ const IMPLIED_ACTIONS = ['iam:PassRole', 'iam:CreateServiceLinkedRole', 'cloudwa
 /**
  * `ecs:Xxx`, `ecr:Xxx`, `application-autoscaling:Xxx`, `cloudwatch:Xxx`,
  * `scheduler:Xxx`, `ssm:Xxx`, `cloudformation:Xxx` (the lookups), `sts:Xxx`
- * (environments' roles), `sns:Xxx` (notifiers' topics) for every
+ * (environments' roles), `sns:Xxx` (notifiers' topics), `dynamodb:Xxx` (the
+ * HA lease table, src/ha/lease-table.ts) for every
  * `XxxCommand` a run-time (non type-only) import brings in from the SDK.
  * The sandbox is a fake of those services, not a caller.
  */
 function actionsCalledBySource(): Set<string> {
   const found = new Set<string>();
-  const importRe = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-(ecs|ecr|application-auto-scaling|cloudwatch|scheduler|ssm|cloudformation|sts|sns)'/g;
+  const importRe = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-(ecs|ecr|application-auto-scaling|cloudwatch|scheduler|ssm|cloudformation|sts|sns|dynamodb)'/g;
   for (const file of sourceFiles(path.join(root, 'src'))) {
     if (file.includes(`${path.sep}sandbox${path.sep}`)) continue;
     const text = readFileSync(file, 'utf8');
@@ -388,6 +392,35 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
     expect(allowed(action, resource, {}).length > 0).toBe(expected);
   });
 
+  // The HA lease table (src/ha/lease-table.ts): the calls the adapter makes on a table named for the controller, nothing else.
+  const LEASE_TABLE = 'arn:aws:dynamodb:eu-west-1:123456789012:table/ecs-gitops-leases';
+  it('grants the lease table exactly the DynamoDB calls the adapter makes, on tables named ecs-gitops*', () => {
+    const granting = policy.Statement.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(granting.map((s) => s.Sid)).toEqual([LEASE_TABLE_SID]);
+    expect(granting[0]?.Resource).toBe(LEASE_TABLE_RESOURCE);
+    expect(actionsOf(granting[0] as Statement).sort()).toEqual([...actionsCalledBySource()].filter((a) => a.startsWith('dynamodb:')).sort());
+  });
+
+  it.each([
+    ['taking a lease', 'dynamodb:PutItem', LEASE_TABLE],
+    ['renewing a lease', 'dynamodb:UpdateItem', LEASE_TABLE],
+    ['reading the leases and members', 'dynamodb:Query', LEASE_TABLE],
+    ['creating the lease table', 'dynamodb:CreateTable', LEASE_TABLE],
+    ['storing task definitions', 'dynamodb:BatchWriteItem', LEASE_TABLE],
+  ])('allows %s', (_what, action, resource) => {
+    expect(allowed(action, resource, {}).length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['writing to a table not named for the controller', 'dynamodb:PutItem', 'arn:aws:dynamodb:eu-west-1:123456789012:table/orders'],
+    ['reading a table not named for the controller', 'dynamodb:Query', 'arn:aws:dynamodb:eu-west-1:123456789012:table/orders'],
+    ['deleting the lease table', 'dynamodb:DeleteTable', LEASE_TABLE],
+    ['scanning the lease table', 'dynamodb:Scan', LEASE_TABLE],
+    ['changing the lease table', 'dynamodb:UpdateTable', LEASE_TABLE],
+  ])('denies %s', (_what, action, resource) => {
+    expect(allowed(action, resource, {})).toEqual([]);
+  });
+
   it('grants reads without conditions and nothing mutating among them, but for schedules bounded by their group\'s name and environments\' roles by theirs', () => {
     for (const s of policy.Statement.filter((st) => st.Condition === undefined)) {
       for (const a of actionsOf(s)) {
@@ -399,6 +432,8 @@ describe('deploy/iam/ecs-gitops-policy.json', () => {
         else if (s.Sid === SERVICE_DEPLOYMENT_SID) expect(s.Resource).toBe('arn:aws:ecs:*:*:service-deployment/*/*/*');
         // Topics carry no owner tag the controller sets: their name pattern bounds where events go (docs/security.md).
         else if (s.Sid === 'PublishToNotificationTopics') expect(s.Resource).toBe('arn:aws:sns:*:*:ecs-gitops*');
+        // The HA lease table holds only the controller's own items; its name pattern bounds which tables (docs/ha.md#permissions).
+        else if (s.Sid === LEASE_TABLE_SID) expect(s.Resource).toBe(LEASE_TABLE_RESOURCE);
         else expect(a).toMatch(/^(ecs|ecr|application-autoscaling|cloudwatch|scheduler|ssm|cloudformation):(Describe|List|Get)/);
       }
     }
@@ -420,17 +455,19 @@ describe('deploy/iam: the target role and the narrowed controller role', () => {
   const OURS = { 'aws:ResourceTag/ecs-gitops/managed-by': CONTROLLER_ID };
 
   // What the controller does with its own credentials whatever account it manages: it assumes the
-  // environments' roles and publishes notifications (docs/notifications.md), never through a target role.
-  const CONTROLLER_ONLY_SIDS: readonly string[] = ['PublishToNotificationTopics', 'AssumeEnvironmentRoles'];
+  // environments' roles, publishes notifications (docs/notifications.md) and keeps its HA lease table
+  // (docs/ha.md#permissions), never through a target role.
+  const CONTROLLER_ONLY_SIDS: readonly string[] = ['PublishToNotificationTopics', 'AssumeEnvironmentRoles', LEASE_TABLE_SID];
 
-  it('gives the target role the controller\'s policy without sts:AssumeRole and sns:Publish: a target role never assumes another nor notifies', () => {
+  it('gives the target role the controller\'s policy without sts:AssumeRole, sns:Publish and the lease table: a target role never assumes another, notifies nor holds leases', () => {
     expect(target).toEqual({ ...controller, Statement: controller.Statement.filter((s) => !CONTROLLER_ONLY_SIDS.includes(s.Sid)) });
-    expect(target.Statement.flatMap(actionsOf).filter((a) => a.startsWith('sts:') || a.startsWith('sns:'))).toEqual([]);
+    expect(target.Statement.flatMap(actionsOf).filter((a) => a.startsWith('sts:') || a.startsWith('sns:') || a.startsWith('dynamodb:'))).toEqual([]);
   });
 
-  it('narrows the controller to the statements that assume the environments\' roles and publish notifications, the same as in its full policy', () => {
+  it('narrows the controller to the statements that assume the environments\' roles, publish notifications and keep the lease table, the same as in its full policy', () => {
     expect(assumeOnly.Statement).toEqual(controller.Statement.filter((s) => CONTROLLER_ONLY_SIDS.includes(s.Sid)));
-    expect(assumeOnly.Statement.flatMap(actionsOf)).toEqual(['sns:Publish', 'sts:AssumeRole']);
+    expect(assumeOnly.Statement.flatMap(actionsOf).filter((a) => !a.startsWith('dynamodb:'))).toEqual(['sns:Publish', 'sts:AssumeRole']);
+    expect(assumeOnly.Statement.find((s) => s.Sid === LEASE_TABLE_SID)).toEqual(controller.Statement.find((s) => s.Sid === LEASE_TABLE_SID));
   });
 
   it('between the narrowed controller and the target role, grants exactly the operations the code calls, sts:AssumeRole included', () => {
@@ -450,6 +487,8 @@ describe('deploy/iam: the target role and the narrowed controller role', () => {
     ['publishes to a notification topic', assumeOnly, 'sns:Publish', 'arn:aws:sns:eu-west-1:111111111111:ecs-gitops-deploys', {}, true],
     ['publishes to no other topic', assumeOnly, 'sns:Publish', 'arn:aws:sns:eu-west-1:111111111111:billing-alerts', {}, false],
     ['cannot create a topic', assumeOnly, 'sns:CreateTopic', 'arn:aws:sns:eu-west-1:111111111111:ecs-gitops-deploys', {}, false],
+    ['renews its leases in its own lease table', assumeOnly, 'dynamodb:UpdateItem', 'arn:aws:dynamodb:eu-west-1:111111111111:table/ecs-gitops-leases', {}, true],
+    ['writes to no other table', assumeOnly, 'dynamodb:PutItem', 'arn:aws:dynamodb:eu-west-1:111111111111:table/orders', {}, false],
   ] as const)('the narrowed controller role %s', (_what, document, action, resource, context, expected) => {
     expect(allowingStatements(document.Statement, { action, resource, context }).length > 0).toBe(expected);
   });
@@ -460,6 +499,7 @@ describe('deploy/iam: the target role and the narrowed controller role', () => {
     ['does not update a service it does not own', 'ecs:UpdateService', PROD_SERVICE, {}, false],
     ['does not assume another environment\'s role', 'sts:AssumeRole', 'arn:aws:iam::333333333333:role/ecs-gitops-target', {}, false],
     ['does not publish notifications (the controller does, with its own credentials)', 'sns:Publish', 'arn:aws:sns:eu-west-1:222222222222:ecs-gitops-deploys', {}, false],
+    ['does not touch a lease table (the controller does, with its own credentials)', 'dynamodb:PutItem', 'arn:aws:dynamodb:eu-west-1:222222222222:table/ecs-gitops-leases', {}, false],
   ] as const)('the target role %s', (_what, action, resource, context, expected) => {
     expect(allowingStatements(target.Statement, { action, resource, context }).length > 0).toBe(expected);
   });
