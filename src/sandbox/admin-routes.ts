@@ -94,11 +94,13 @@ export function handleAdmin(core: SandboxCore, method: string, url: URL, rawBody
         return { status: 200, body: { throttled: core.throttledCounts(accountParam) } };
       case 'GET /calls/log': {
         const operation = url.searchParams.get('operation') ?? undefined;
+        const caller = url.searchParams.get('caller') ?? undefined;
         const sinceParam = url.searchParams.get('since');
         const since = sinceParam === null ? undefined : Number(sinceParam);
         if (since !== undefined && !Number.isFinite(since)) throw new SandboxApiError('InvalidParameterException', 'since must be epoch milliseconds');
         const calls = core.callLog({
           ...(accountParam ? { accountId: accountParam } : {}), ...(operation ? { operation } : {}), ...(since !== undefined ? { since } : {}),
+          ...(caller ? { caller } : {}),
         });
         return { status: 200, body: { calls: calls as unknown as Json } };
       }

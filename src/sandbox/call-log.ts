@@ -3,7 +3,10 @@
  * clock a client's stopwatch uses), for which account/Region/operation, the
  * service or family it named, and how it ended. Benchmarks read it to time
  * "a commit reached UpdateService" and to count ThrottlingExceptions; a
- * bounded ring so a long-running sandbox never grows without limit.
+ * bounded ring so a long-running sandbox never grows without limit. Each
+ * record names its caller when the client's User-Agent carries an app id
+ * (`app/<id>`, which the AWS SDK adds from AWS_SDK_UA_APP_ID), so tests can
+ * tell apart several processes sharing one account (HA replicas, docs/ha.md).
  */
 export type CallOutcome = 'ok' | 'throttled' | 'error';
 
@@ -16,6 +19,8 @@ export interface CallRecord {
   /** The `service` (or `serviceName`) / `family` / `cluster` the request named, when it named one. */
   readonly target?: string;
   readonly outcome: CallOutcome;
+  /** The app id of the client's User-Agent (`app/<id>`), when it sent one. */
+  readonly caller?: string;
 }
 
 export interface CallLogFilter {
@@ -23,6 +28,8 @@ export interface CallLogFilter {
   readonly operation?: string;
   /** Only records with `at >= since`. */
   readonly since?: number;
+  /** Only records of this caller (`CallRecord.caller`). */
+  readonly caller?: string;
 }
 
 export const DEFAULT_CALL_LOG_CAPACITY = 100_000;
@@ -32,6 +39,23 @@ export function callTarget(input: Readonly<Record<string, unknown>>): string | u
   for (const key of ['service', 'serviceName', 'family', 'taskDefinition', 'cluster', 'clusterName']) {
     const value = input[key];
     if (typeof value === 'string' && value !== '') return value;
+  }
+  return undefined;
+}
+
+const APP_ID = /(?:^|\s)app\/(\S+)/;
+
+/**
+ * The caller a request names in its User-Agent: the `app/<id>` token the AWS
+ * SDK for JavaScript v3 appends to `user-agent` when AWS_SDK_UA_APP_ID (or the
+ * client's userAgentAppId) is set, e.g. `aws-sdk-js/3.x ua/2.1 ... app/replica-1`.
+ * A browser cannot set `user-agent`, so the SDK sends its tokens in
+ * `x-amz-user-agent` there: that header is read too.
+ */
+export function callerOf(headers: Readonly<Record<string, string | undefined>>): string | undefined {
+  for (const name of ['user-agent', 'x-amz-user-agent']) {
+    const id = APP_ID.exec(headers[name] ?? '')?.[1];
+    if (id) return id;
   }
   return undefined;
 }
@@ -62,7 +86,8 @@ export class CallLog {
     return this.#records.filter((r) =>
       (filter.accountId === undefined || r.accountId === filter.accountId)
       && (filter.operation === undefined || r.operation === filter.operation)
-      && (filter.since === undefined || r.at >= filter.since));
+      && (filter.since === undefined || r.at >= filter.since)
+      && (filter.caller === undefined || r.caller === filter.caller));
   }
 
   /** ThrottlingExceptions answered per operation, for one account or summed over all. */

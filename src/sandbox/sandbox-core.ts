@@ -29,7 +29,7 @@ import type { HookResultSetting } from './deployment-strategies.js';
 import { SimClock } from './sim-clock.js';
 import { SandboxState, type RegionState, type ServiceRecord } from './state.js';
 import { Throttler, type ThrottlingOption } from './throttle.js';
-import { CallLog, callTarget, type CallLogFilter, type CallRecord } from './call-log.js';
+import { CallLog, callerOf, callTarget, type CallLogFilter, type CallRecord } from './call-log.js';
 
 export interface SandboxLogger {
   debug(obj: object, msg?: string): void;
@@ -127,7 +127,7 @@ export class SandboxCore {
         throw new SandboxApiError('SerializationException', 'Start of structure or map found where not expected.');
       }
       if (!isObject(input)) throw new SandboxApiError('SerializationException', 'Start of structure or map found where not expected.');
-      const output = this.call(operation, input, identity.account, identity.region, api, identity.caller);
+      const output = this.call(operation, input, identity.account, identity.region, api, identity.caller, callerOf(request.headers));
       this.#logger?.debug({ operation, account: identity.account, region: identity.region }, 'sandbox request');
       return { status: 200, headers: jsonHeaders(requestId, json), body: JSON.stringify(output) };
     } catch (err) {
@@ -155,7 +155,7 @@ export class SandboxCore {
         throw new SandboxApiError('UnknownOperationException', `Operation ${service}.${operation} is not supported over rpc-v2-cbor by this sandbox.`);
       }
       const input = decodeCborRequest(body);
-      const output = this.call(operation, input, identity.account, identity.region, 'cloudwatch');
+      const output = this.call(operation, input, identity.account, identity.region, 'cloudwatch', undefined, callerOf(headers));
       return { status: 200, headers: cborHeaders, body: encodeCborResponse(output) };
     } catch (err) {
       const apiError = this.#apiError(err, operation);
@@ -188,7 +188,7 @@ export class SandboxCore {
       const route = schedulerRoute(method, pathname, query, input);
       if (!route) throw new SandboxApiError('UnknownOperationException', `${method} ${pathname} is not an EventBridge Scheduler operation.`, 404);
       operation = route.operation;
-      const output = this.call(route.operation, route.input, identity.account, identity.region, 'scheduler');
+      const output = this.call(route.operation, route.input, identity.account, identity.region, 'scheduler', undefined, callerOf(headers));
       return { status: 200, headers: restHeaders, body: JSON.stringify(output) };
     } catch (err) {
       let apiError = this.#apiError(err, operation);
@@ -214,7 +214,7 @@ export class SandboxCore {
       if (!known || !Object.hasOwn(API_OPERATIONS[known.api], request.action)) {
         throw new SandboxApiError('UnknownOperationException', `Could not find operation ${request.action || '(none)'} for version ${request.version || '(none)'}.`);
       }
-      const output = this.call(request.action, { ...request.params }, identity.account, identity.region, known.api, identity.caller);
+      const output = this.call(request.action, { ...request.params }, identity.account, identity.region, known.api, identity.caller, callerOf(headers));
       this.#logger?.debug({ operation: request.action, account: identity.account, region: identity.region }, 'sandbox request');
       return { status: 200, headers: xmlHeaders, body: queryResponse(request.action, namespace, output, requestId) };
     } catch (err) {
@@ -231,8 +231,11 @@ export class SandboxCore {
     return apiError;
   }
 
-  /** Runs one operation for an account/Region without the wire format (counted and throttled like a request). */
-  call(operation: string, input: JsonObject, account = DEFAULT_ACCOUNT, region = DEFAULT_REGION, api: SandboxApi = 'ecs', caller?: CallerPrincipal): JsonObject {
+  /**
+   * Runs one operation for an account/Region without the wire format (counted and throttled like a request).
+   * `app` is the User-Agent's app id (callerOf), kept in the call log as the record's caller.
+   */
+  call(operation: string, input: JsonObject, account = DEFAULT_ACCOUNT, region = DEFAULT_REGION, api: SandboxApi = 'ecs', caller?: CallerPrincipal, app?: string): JsonObject {
     const table = API_OPERATIONS[api];
     const impl = Object.hasOwn(table, operation) ? table[operation] : undefined;
     if (!impl) throw new SandboxApiError('UnknownOperationException', `Operation ${operation} is not supported by this sandbox.`);
@@ -240,7 +243,7 @@ export class SandboxCore {
     const at = this.#realNow();
     const target = callTarget(input);
     const record = (outcome: CallRecord['outcome']) =>
-      this.#callLog.add({ at, accountId: account, region, operation, ...(target !== undefined ? { target } : {}), outcome });
+      this.#callLog.add({ at, accountId: account, region, operation, ...(target !== undefined ? { target } : {}), outcome, ...(app !== undefined ? { caller: app } : {}) });
     try {
       // ECS's rates only: Application Auto Scaling and CloudWatch publish none the sandbox could model.
       if (api === 'ecs' || api === 'ecr') this.#throttler.take(`${account}/${region}`, operation);
