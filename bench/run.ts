@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --json] [-- --only steady,latency,rollout,scale,cold,accounts,notify,ui] [-- --cpu-prof DIR] [-- --workers N]`
+ * `npm run bench [-- --quick] [-- --json] [-- --only steady,latency,rollout,scale,cold,accounts,notify,ui,ha] [-- --cpu-prof DIR] [-- --workers N]`
  *
  * Measures ecs-gitops as a whole process: every scenario starts the sandbox
  * (`ecs-gitops sandbox`, ECS's real rate limits) and the controller
@@ -28,6 +28,10 @@
  *              chromium through playwright-core, or CHROMIUM_PATH): cold load of the fleet view (the page's
  *              'fleet-rendered' mark, bytes over the wire), status change -> row shown ('row-updated' marks),
  *              the fleet API's latency and the controller's RSS (issue 24; scenarios/ui.ts)
+ *   9 ha       3 replicas of `run --ha-table` (lease table in moto_server) over 50,000 services in 10 account/Region
+ *              pairs (5,000 --quick): shards, RSS and CPU per replica, one resync's ECS calls vs the single-process
+ *              ideal, SIGKILL of a replica -> every shard held and every service checked again (issue 25;
+ *              scenarios/ha.ts). Only with --only ha. Scenario 5 also gets a takeover row from scenarios/ha.ts.
  * --quick runs each at a tenth of the size (the CI smoke test uses it).
  * The table goes to stdout, or to stderr with --json (stdout is then one JSON document).
  */
@@ -53,16 +57,17 @@ import {
 import { measureColdStart, measureResync, resyncSecondsFor } from './scenarios/steady-state.js';
 import { liveServices, measureColdLoad, measureFleetApi, measureUpdateDelays, type ColdLoad } from './scenarios/ui.js';
 import { findChromium, launchChromium } from '../test/support/browser.js';
+import { haSize, measureHa, measureTakeover, type HaBenchContext } from './scenarios/ha.js';
 import { buildUi } from '../scripts/build-ui.js';
 import type { Browser } from 'playwright-core';
 import {
   ACCOUNTS_THROTTLING_SCALE, accountsResyncSeconds, benchEnvironments, coldStartBoundSeconds, CONTROLLER_ACCOUNT, locationWindows, measureAccountsResync, scaledEcsQuotas,
 } from './scenarios/accounts.js';
 
-const SCENARIOS = ['steady', 'latency', 'rollout', 'scale', 'cold', 'accounts', 'notify', 'ui'] as const;
+const SCENARIOS = ['steady', 'latency', 'rollout', 'scale', 'cold', 'accounts', 'notify', 'ui', 'ha'] as const;
 type Scenario = (typeof SCENARIOS)[number];
-/** What runs without --only: notify's slow sink takes minutes to drain (see the header). */
-const DEFAULT_SCENARIOS: readonly Scenario[] = SCENARIOS.filter((s) => s !== 'notify');
+/** What runs without --only: notify's slow sink takes minutes to drain, ha seeds tens of thousands of services (see the header). */
+const DEFAULT_SCENARIOS: readonly Scenario[] = SCENARIOS.filter((s) => s !== 'notify' && s !== 'ha');
 
 interface Args {
   readonly quick: boolean;
@@ -248,6 +253,7 @@ async function steadyGroup(label: 'steady' | 'scale', fleetSpec: ConstructorPara
   }
   await controller.proc.stop();
   if (withCold) await warmRestart(label, fleet, admin, { ...controllerOptions, nodeArgs: controllerNodeArgs(`${label}-warm`) });
+  if (withCold) await takeoverRow(fleet, sandbox.endpoint, accountId);
   await sandbox.proc.stop();
 }
 
@@ -278,6 +284,28 @@ async function warmRestart(label: string, fleet: Fleet, admin: SandboxAdminClien
   });
   fig({ scenario: '5 cold', name: 'DescribeTaskDefinition during the warm restart', value: warm.calls.DescribeTaskDefinition ?? 0, unit: 'calls' });
   fig({ scenario: '5 cold', name: 'ThrottlingExceptions during the warm restart', value: warm.throttles, unit: 'calls', target: '0', met: warm.throttles === 0 });
+}
+
+/** What scenarios/ha.ts needs from this file (issue 25). */
+function haContext(): HaBenchContext {
+  return {
+    log, track: (proc) => children.push(proc), nodeArgs: controllerNodeArgs, signal: lifetime.signal,
+    ...(controllerCgroup ? { cgroup: controllerCgroup } : {}), ...(args.workers ? { workers: args.workers } : {}),
+  };
+}
+
+/** Scenario 5's takeover row (issue 25): two --ha-table replicas on the same fleet, the holder SIGKILLed (scenarios/ha.ts). */
+async function takeoverRow(fleet: Fleet, endpoint: string, accountId: string): Promise<void> {
+  const takeover = await measureTakeover(haContext(), fleet, endpoint, accountId);
+  for (const f of takeover.figures) fig(f);
+  details.cold = { ...(details.cold as Record<string, unknown> | undefined), takeover: takeover.details };
+}
+
+/** Scenario 9, ha (issue 25): 3 replicas over 10 account/Region pairs, one SIGKILLed (scenarios/ha.ts). */
+async function haGroup(): Promise<void> {
+  const ha = await measureHa(haContext(), haSize(args.quick));
+  for (const f of ha.figures) fig(f);
+  details.ha = ha.details;
 }
 
 /** The sandbox's clock speed in the rollout scenario (as in the others): a BLUE_GREEN bake minute lasts 6 s. */
@@ -667,6 +695,7 @@ try {
   if (args.only.has('accounts')) await accountsGroup();
   if (args.only.has('notify')) await notifyGroup();
   if (args.only.has('ui')) await uiGroup();
+  if (args.only.has('ha')) await haGroup();
 } catch (err) {
   failure = err;
 } finally {
