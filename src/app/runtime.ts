@@ -11,6 +11,8 @@
  * (docs/controller.md, "Many accounts and Regions").
  * Kept out of the command files so they stay thin and share one behaviour.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbClient } from '../ha/lease-table.js';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { AwsRequestObserver, EcsApi } from '../ecs/ecs-api.js';
@@ -65,6 +67,13 @@ export interface EcsConnection {
    * off (the dispatcher retries, and counts each attempt).
    */
   snsFor(region: string): SNSClient;
+  /**
+   * The lease table's DynamoDB client (`run --ha-table`, docs/ha.md), in the
+   * controller's Region with its own credentials: AWS_ENDPOINT_URL_DYNAMODB or
+   * AWS_ENDPOINT_URL from `env` when set (never the ECS endpoint: the sandbox
+   * has no DynamoDB). One client, made on first use.
+   */
+  dynamoDb(options: { readonly requestTimeoutMs: number }): DynamoDBClient;
   /**
    * The account of the controller's own credentials (STS GetCallerIdentity,
    * asked once and kept; a failure is held a few seconds, then asked again).
@@ -390,12 +399,23 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
     }
     return client;
   };
+  const dynamoDbEndpoint = env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || '';
+  let dynamoDbClient: DynamoDBClient | undefined;
+  const dynamoDb = (clientOptions: { readonly requestTimeoutMs: number }): DynamoDBClient => {
+    dynamoDbClient ??= createDynamoDbClient({
+      region: options.region, requestTimeoutMs: clientOptions.requestTimeoutMs,
+      ...(dynamoDbEndpoint ? { endpoint: dynamoDbEndpoint } : {}),
+      ...(credentials ? { credentials } : {}),
+    });
+    return dynamoDbClient;
+  };
   return {
-    ecs: ecsFor(options.region), ecsFor, ecrFor, scalingFor, schedulerFor, lookupFor, snsFor, ownAccount, region: options.region, endpoint,
+    ecs: ecsFor(options.region), ecsFor, ecrFor, scalingFor, schedulerFor, lookupFor, snsFor, dynamoDb, ownAccount, region: options.region, endpoint,
     ...(sandbox ? { sandbox } : {}),
     close: async () => {
       for (const entry of [...pools.flatMap((entries) => [...entries.values()]), ...replaced]) entry.destroy();
       for (const client of snsClients.values()) client.destroy();
+      dynamoDbClient?.destroy();
       sts?.destroy();
       await sandbox?.close();
     },

@@ -48,7 +48,7 @@ import { DiskTaskDefinitionStore } from '../ecs/disk-task-definition-store.js';
 import type { TaskDefinitionStore } from '../ecs/task-definition-store.js';
 import { registerHaMetrics } from '../ha/ha-metrics.js';
 import { LeaseManager } from '../ha/lease-manager.js';
-import { createDynamoDbClient, DynamoLeaseTable } from '../ha/lease-table.js';
+import { DynamoLeaseTable } from '../ha/lease-table.js';
 import { TableTaskDefinitionStore } from '../ha/table-task-definition-store.js';
 import type { HaSettings } from '../ha/types.js';
 
@@ -282,7 +282,7 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
     const storeError = (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'task definition cache: a read or write failed; those task definitions are read from ECS instead');
     if (config.ha) {
       // A lease call that hangs gives up within a renew interval: the next round tries again long before the fence.
-      const table = new DynamoLeaseTable({ client: createDynamoDbClient({ region: config.region, requestTimeoutMs: Math.min(2000, config.ha.renewMs) }), table: config.ha.table });
+      const table = new DynamoLeaseTable({ client: connection.dynamoDb({ requestTimeoutMs: Math.min(2000, config.ha.renewMs) }), table: config.ha.table });
       const made = await table.ensure({ create: config.ha.createTable, signal: config.signal });
       logger.info({ table: config.ha.table, replicaId: config.ha.replicaId, created: made === 'created' }, made === 'created' ? 'lease table created' : 'lease table found');
       leases = new LeaseManager({ table, settings: config.ha, logger });
