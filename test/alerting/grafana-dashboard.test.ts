@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { registerHaMetrics } from '../../src/ha/ha-metrics.js';
 import { createNotifyMetrics } from '../../src/notify/notify-metrics.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 
@@ -109,6 +110,10 @@ describe('Grafana dashboard', () => {
     const registry = new Registry();
     createMetrics(registry, { defaultMetrics: false });
     createNotifyMetrics(registry);
+    registerHaMetrics(registry, () => ({
+      transitions: { acquired: 0, renewed_failed: 0, lost: 0, fenced: 0, released: 0, handed_over: 0 },
+      fencingStops: 0, tableErrors: 0, shards: new Map(),
+    }));
     const exported = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
     const histogramSeries = /_(bucket|sum|count)$/;
     for (const panel of dashboard.panels) {

@@ -32,7 +32,7 @@ const readYaml = async <T>(name: string): Promise<T> => {
 };
 
 const ALERTS = ['AccountAccessFailing', 'ReconcileFailing', 'RolloutDegraded', 'RolloutPaused', 'DriftPersisting', 'CorrectionLoop', 'CapacityProviderFailing', 'ScheduledTaskFailing', 'ScheduledTaskRunFailed', 'DeployHookFailed', 'ManifestsInvalid', 'AwsThrottlingSustained', 'SourceStale', 'ControllerDown',
-  'NotificationsGivenUp', 'NotifierSinkMisconfigured', 'NotificationBacklog'];
+  'NotificationsGivenUp', 'NotifierSinkMisconfigured', 'NotificationBacklog', 'ShardWithoutHolder', 'FencingStops'];
 
 describe('deploy/prometheus rules', () => {
   it('define exactly the documented alerts, each with severity, summary, description and runbook', async () => {
