@@ -33,9 +33,15 @@ const targetTrust = loadJson<TrustDocument>('deploy/iam/ecs-gitops-target-role-t
 
 /**
  * What the controller does with its own credentials whatever account it manages: it assumes the
- * environments' roles and publishes notifications (docs/notifications.md); a target role does neither.
+ * environments' roles, publishes notifications (docs/notifications.md) and uses its lease table
+ * (docs/ha.md#permissions); a target role does none of these.
  */
-const CONTROLLER_ONLY_SIDS: readonly string[] = ['PublishToNotificationTopics', 'AssumeEnvironmentRoles'];
+const CONTROLLER_ONLY_SIDS: readonly string[] = ['PublishToNotificationTopics', 'AssumeEnvironmentRoles', 'HaLeaseTable'];
+/** The DynamoDB calls src/ha/lease-table.ts makes (iam-policy.test.ts derives them from the SDK imports): HaLeaseTable's actions. */
+const LEASE_TABLE_ACTIONS = [
+  'dynamodb:BatchWriteItem', 'dynamodb:CreateTable', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive',
+  'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:UpdateTimeToLive',
+];
 const withoutControllerOnly = (document: PolicyDocument): PolicyDocument =>
   ({ ...document, Statement: document.Statement.filter((s) => !CONTROLLER_ONLY_SIDS.includes(s.Sid ?? '')) });
 const allowed = (statements: readonly PolicyStatement[], action: string, resource: string, context: Record<string, string> = {}) =>
@@ -69,6 +75,7 @@ describe('deploy/cloudformation/ecs-gitops.yaml: ManageOwnAccount and TargetRole
     expect(narrowed).toEqual([
       { Sid: 'PublishToNotificationTopics', Effect: 'Allow', Action: ['sns:Publish'], Resource: 'arn:aws:sns:*:123456789012:ecs-gitops*' },
       { Sid: 'AssumeEnvironmentRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: arns.split(',') },
+      { Sid: 'HaLeaseTable', Effect: 'Allow', Action: LEASE_TABLE_ACTIONS, Resource: 'arn:aws:dynamodb:*:123456789012:table/ecs-gitops*' },
     ]);
     expect(allowed(narrowed, 'sts:AssumeRole', 'arn:aws:iam::333333333333:role/ecs-gitops-target')).toBe(true);
     // A role of the right name in an account not listed is not assumed.
@@ -155,9 +162,9 @@ describe('deploy/cloudformation/ecs-gitops-target-role.yaml (static)', () => {
   });
 
   it('names its role so the controller stack\'s default TargetRoleNamePattern matches it, and outputs its ARN', () => {
-    const name = template.Parameters.TargetRoleName?.Default ?? '';
+    const name = String(template.Parameters.TargetRoleName?.Default ?? '');
     expect(name).toBe('ecs-gitops-target');
-    expect(globToRegExp(controllerStack.template.Parameters.TargetRoleNamePattern?.Default ?? '').test(name)).toBe(true);
+    expect(globToRegExp(String(controllerStack.template.Parameters.TargetRoleNamePattern?.Default ?? '')).test(name)).toBe(true);
     expect(resourceProperties(template, 'TargetRole').RoleName).toEqual({ Ref: 'TargetRoleName' });
     expect(template.Outputs.TargetRoleArn?.Value).toEqual({ 'Fn::GetAtt': ['TargetRole', 'Arn'] });
   });
@@ -210,15 +217,20 @@ describe.skipIf(motoEndpoint() === null)('two accounts in moto: the controller s
     expect(targetRoleArn).toBe(`arn:aws:iam::${prodAccount.accountId}:role/ecs-gitops-target`);
   });
 
-  it('leaves the controller\'s role only sts:AssumeRole on the target role and sns:Publish on its own topics: no ECS write, no lookup of its own', async () => {
+  it('leaves the controller\'s role only sts:AssumeRole on the target role, sns:Publish on its own topics and its stack\'s lease table: no ECS write, no lookup of its own', async () => {
     const roleName = controllerRoleArn.split('/').pop() ?? '';
     const stored = storedPolicyDocument<PolicyDocument>(
       await motoQuery(controllerAccount, 'iam', 'GetRolePolicy', '2010-05-08', { RoleName: roleName, PolicyName: 'ecs-gitops-controller' }), 'PolicyDocument');
+    // The stack 'ecs-gitops' names its table ecs-gitops-<stack>-leases.
+    const leaseTable = `arn:aws:dynamodb:${region}:${controllerAccount.accountId}:table/ecs-gitops-ecs-gitops-leases`;
     expect(stored.Statement).toEqual([
       { Sid: 'PublishToNotificationTopics', Effect: 'Allow', Action: ['sns:Publish'], Resource: `arn:aws:sns:*:${controllerAccount.accountId}:ecs-gitops*` },
       { Sid: 'AssumeEnvironmentRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [targetRoleArn] },
+      { Sid: 'HaLeaseTable', Effect: 'Allow', Action: LEASE_TABLE_ACTIONS, Resource: leaseTable },
     ]);
     expect(allowed(stored.Statement, 'sts:AssumeRole', targetRoleArn)).toBe(true);
+    expect(allowed(stored.Statement, 'dynamodb:UpdateItem', leaseTable)).toBe(true);
+    expect(allowed(stored.Statement, 'dynamodb:UpdateItem', `arn:aws:dynamodb:${region}:${controllerAccount.accountId}:table/ecs-gitops-other-leases`)).toBe(false);
     const service = `arn:aws:ecs:${region}:${controllerAccount.accountId}:service/prod-eu/web`;
     expect(allowed(stored.Statement, 'ecs:UpdateService', service, { 'aws:ResourceTag/ecs-gitops/managed-by': 'ecs-gitops' })).toBe(false);
     expect(allowed(stored.Statement, 'ssm:GetParameter', `arn:aws:ssm:${region}:${controllerAccount.accountId}:parameter/x`)).toBe(false);
