@@ -178,12 +178,13 @@ function pathSegment(controllerId: string): string {
 /**
  * Where a command may take its state dir from, in order: --state-dir, then
  * ECS_GITOPS_STATE_DIR (`env`), then the XDG state home's
- * ecs-gitops/<controller-id> (`default`); nothing matched: a fresh temporary
+ * ecs-gitops/<controller-id> (`default`; <controller-id>-<replica-id> for an
+ * HA replica); nothing matched: a fresh temporary
  * directory. `start` takes the flag only and `run --sandbox` no default: a new
  * sandbox repeats the last one's ids, so a journal kept from it would swallow
  * new events as already sent.
  */
-export function stateDirFrom(ctx: CommandContext, options: { readonly controllerId: string; readonly env: boolean; readonly persistentDefault: boolean }): StateDirChoice {
+export function stateDirFrom(ctx: CommandContext, options: { readonly controllerId: string; readonly env: boolean; readonly persistentDefault: boolean; readonly replicaId?: string }): StateDirChoice {
   const flag = ctx.args.flags['state-dir'];
   // The flag parser fills a flag from its ECS_GITOPS_* twin: name the variable when that is where the value came from.
   if (typeof flag === 'string' && flag.trim() !== '') return { dir: path.resolve(ctx.cwd, flag), origin: ctx.args.fromEnv?.has('state-dir') === true ? 'ECS_GITOPS_STATE_DIR' : '--state-dir' };
@@ -194,7 +195,9 @@ export function stateDirFrom(ctx: CommandContext, options: { readonly controller
   // XDG's rule: a relative XDG_STATE_HOME is invalid and ignored.
   const home = ctx.env.HOME !== undefined && ctx.env.HOME !== '' ? ctx.env.HOME : os.homedir();
   const base = xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(home, '.local', 'state');
-  return { dir: path.join(base, 'ecs-gitops', pathSegment(options.controllerId)), origin: 'default' };
+  // Replicas (--ha-table) on one host must not share a notification journal: each default is its own.
+  const leaf = options.replicaId !== undefined ? `${options.controllerId}-${options.replicaId}` : options.controllerId;
+  return { dir: path.join(base, 'ecs-gitops', pathSegment(leaf)), origin: 'default' };
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * HA metrics per replica (docs/ha.md "Metrics and alerts"), read from the
+ * HA metrics per replica (docs/ha.md "Status, metrics and alerts"), read from the
  * lease manager's counts at scrape time. `ecs_gitops_shard_held{shard}` is 1
  * on the replica that holds a shard and may write to it, 0 on every other
  * replica that knows the shard: `max by (shard)` over the replicas is 0 for

@@ -7,6 +7,9 @@
  * replica's /api/v1/status names it and its shards.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -87,8 +90,9 @@ describe('run --ha-table', () => {
 
   it('creates a missing table, takes the shard after its first round and reports itself in /api/v1/status', async () => {
     const name = table();
+    const xdg = await mkdtemp(path.join(os.tmpdir(), 'ecs-gitops-ha-xdg-'));
     const cli = startCliInProcess(['run', '--repo', dir.root, '--listen', LISTEN_ANY_PORT, '--ha-table', name, '--replica-id', 'only-one',
-      '--ha-lease', '3s', '--ha-renew', '500ms', '--ha-fence-margin', '1s', '--ha-clock-skew', '200ms'], awsEnv());
+      '--ha-lease', '3s', '--ha-renew', '500ms', '--ha-fence-margin', '1s', '--ha-clock-skew', '200ms'], { ...awsEnv(), XDG_STATE_HOME: xdg });
     try {
       const url = await waitForListenUrl(cli.stdout, { stopped: settled(cli.exit), stopOnFailure: cli.stop });
       const created = await dynamo().send(new DescribeTableCommand({ TableName: name }));
@@ -112,6 +116,10 @@ describe('run --ha-table', () => {
       cli.stop();
     }
     expect(await cli.exit).toBe(0);
+    // Replicas on one host keep separate state dirs by default (their notification journals must not be shared).
+    const line = cli.stdout().split('\n').find((l) => l.includes('"msg":"state dir"'));
+    expect((JSON.parse(line ?? '{}') as { stateDir?: string }).stateDir).toBe(path.join(xdg, 'ecs-gitops', 'ecs-gitops-only-one'));
+    await rm(xdg, { recursive: true, force: true });
     // SIGTERM released the lease and left.
     const { Items } = await dynamo().send(new (await import('@aws-sdk/client-dynamodb')).ScanCommand({ TableName: name }));
     const lease = Items?.find((i) => i.pk?.S === 'lease');

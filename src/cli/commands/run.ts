@@ -107,7 +107,7 @@ async function run(ctx: CommandContext): Promise<number> {
   // Each process would hold its own in-process sandbox: replicas sharing leases over unrelated ECS fleets prove nothing.
   if (ha && sandbox) throw new GitopsError('CLI_BAD_FLAG_VALUE', '--ha-table cannot be used with --sandbox: each replica would talk to its own in-process sandbox; run `ecs-gitops sandbox` once and point the replicas at it (AWS_ENDPOINT_URL), see docs/ha.md', { flag: 'ha-table' });
   // A sandbox is new on every run and repeats its ids: only a state dir given explicitly is kept for it.
-  const state = stateDirFrom(ctx, { controllerId: String(flags['controller-id']), env: true, persistentDefault: !sandbox });
+  const state = stateDirFrom(ctx, { controllerId: String(flags['controller-id']), env: true, persistentDefault: !sandbox, ...(ha ? { replicaId: ha.replicaId } : {}) });
   await serveController({
     ...controllerConfigFrom(ctx, mask),
     state,
