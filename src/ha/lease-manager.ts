@@ -65,6 +65,10 @@ interface Held {
   expiresAt: number;
 }
 
+/** Attempts of one round's renewal of a lease, and the pause before the second (the third waits twice as long). */
+const RENEW_ATTEMPTS = 3;
+const RENEW_RETRY_PAUSE_MS = 200;
+
 function defaultTimer(ms: number, fn: () => void): () => void {
   const handle = setTimeout(fn, Math.max(0, ms));
   handle.unref?.();
@@ -246,27 +250,40 @@ export class LeaseManager implements ShardGate, WriteFence {
     return lost;
   }
 
+  /**
+   * Renews a held lease. A renewal that does not reach the table is tried
+   * again within the round (up to RENEW_ATTEMPTS, within half a renew
+   * interval): a holder is fenced only when the table stays out of reach, not
+   * when two rounds in a row each lose one request to a throttle or a reset.
+   */
   async #renew(shard: string): Promise<'ok' | 'lost' | 'failed'> {
     const held = this.#held.get(shard);
     if (!held || held.releasing) return 'ok';
-    const sentAt = this.#mono();
-    const expiresAt = this.#wall() + this.#settings.leaseMs;
-    const ok = await this.#call('renew', () => this.#table.renew(shard, this.replicaId, held.epoch, expiresAt));
-    if (this.#held.get(shard) !== held) return 'ok';
-    if (ok === undefined) {
-      this.#transitions.renewed_failed++;
-      return 'failed';
+    const giveUpAt = this.#mono() + this.#settings.renewMs / 2;
+    for (let attempt = 1; ; attempt++) {
+      const sentAt = this.#mono();
+      const expiresAt = this.#wall() + this.#settings.leaseMs;
+      const ok = await this.#call('renew', () => this.#table.renew(shard, this.replicaId, held.epoch, expiresAt));
+      if (this.#held.get(shard) !== held) return 'ok';
+      if (ok === undefined) {
+        this.#transitions.renewed_failed++;
+        const pause = RENEW_RETRY_PAUSE_MS * attempt;
+        if (attempt >= RENEW_ATTEMPTS || this.#closed || this.#mono() + pause >= giveUpAt) return 'failed';
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        if (this.#held.get(shard) !== held) return 'ok';
+        continue;
+      }
+      if (!ok) {
+        // Someone else holds it (the item says otherwise): stop at once.
+        this.#held.delete(shard);
+        this.#transitions.lost++;
+        this.#log.warn({ shard, epoch: held.epoch }, 'shard lease lost: the table says another replica holds it');
+        return 'lost';
+      }
+      held.deadline = sentAt + this.#settings.leaseMs - this.#settings.fenceMarginMs;
+      held.expiresAt = expiresAt;
+      return 'ok';
     }
-    if (!ok) {
-      // Someone else holds it (the item says otherwise): stop at once.
-      this.#held.delete(shard);
-      this.#transitions.lost++;
-      this.#log.warn({ shard, epoch: held.epoch }, 'shard lease lost: the table says another replica holds it');
-      return 'lost';
-    }
-    held.deadline = sentAt + this.#settings.leaseMs - this.#settings.fenceMarginMs;
-    held.expiresAt = expiresAt;
-    return 'ok';
   }
 
   async #acquire(shard: string, now: number): Promise<boolean> {

@@ -235,6 +235,35 @@ describe('LeaseManager on DynamoDB (moto)', () => {
     expect(a.manager.counters().transitions.released).toBe(1);
   });
 
+  it('tries a renewal that did not reach the table again within the round, so one lost request does not bring the fence closer', async () => {
+    const real = await newTable();
+    let failures = 0;
+    // The real table, with the next `failures` renewals failing before they are sent (a throttle, a reset).
+    const table: LeaseTable = {
+      name: real.name,
+      ensure: (o) => real.ensure(o), leases: (sig) => real.leases(sig), members: (sig) => real.members(sig),
+      heartbeat: (m, sig) => real.heartbeat(m, sig), leave: (id, sig) => real.leave(id, sig),
+      acquire: (...args) => real.acquire(...args), release: (...args) => real.release(...args),
+      putTaskDefinitions: (...args) => real.putTaskDefinitions(...args), taskDefinitions: (...args) => real.taskDefinitions(...args),
+      renew: (...args) => (failures-- > 0 ? Promise.reject(new Error('ThrottlingException')) : real.renew(...args)),
+    };
+    const clocks = new Clocks();
+    const a = replica(table, 'a', clocks);
+    await a.manager.tick();
+    await a.manager.tick();
+    const shards = a.manager.held().length;
+    // Every round from now on loses its first renewal of each lease; each is tried again and succeeds.
+    for (let round = 0; round < 4; round++) {
+      clocks.advance(DEFAULT_LEASE_TIMINGS.renewMs);
+      failures = 1;
+      await a.manager.tick();
+      expect(a.manager.held().length).toBe(shards);
+    }
+    // Four renew intervals (20 s) is past the fence had no retry renewed (11 s after the last good renewal).
+    expect(a.manager.counters().transitions.fenced).toBe(0);
+    expect(a.manager.counters().transitions.renewed_failed).toBe(4);
+  });
+
   it('refuses timings that leave no room for one failed renewal', async () => {
     const table = await newTable();
     expect(() => replica(table, 'a', new Clocks(), { settings: { leaseMs: 10_000, renewMs: 5_000, fenceMarginMs: 4_000 } })).toThrow(/no room for one failed renewal/);
