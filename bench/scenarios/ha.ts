@@ -156,6 +156,55 @@ export function addCounts(all: readonly Readonly<Record<string, number>>[]): Rec
   return out;
 }
 
+/** A change of a shard's holder or epoch, seconds after the timeline's origin. */
+export interface LeaseChange {
+  readonly atSeconds: number;
+  readonly shard: string;
+  readonly holder?: string;
+  readonly epoch: number;
+}
+
+/** Records every change of holder or epoch among the lease items it is shown (the churn while replicas join and leave). */
+export class LeaseTimeline {
+  readonly changes: LeaseChange[] = [];
+  readonly #last = new Map<string, string>();
+  constructor(readonly origin: number) {}
+
+  observe(leases: readonly LeaseRecord[], now: number): void {
+    for (const l of leases) {
+      const seen = `${l.holder ?? ''}#${l.epoch}`;
+      if (this.#last.get(l.shard) === seen) continue;
+      this.#last.set(l.shard, seen);
+      this.changes.push({ atSeconds: Math.round(now - this.origin) / 1000, shard: l.shard, epoch: l.epoch, ...(l.holder !== undefined ? { holder: l.holder } : {}) });
+    }
+  }
+}
+
+/**
+ * The sandbox's call log read a piece at a time (`since` the last record
+ * seen, which the sandbox includes again), so a poll every 250 ms over a
+ * 50,000-service resync does not copy the whole log each time.
+ */
+export class CallLogTail {
+  readonly records: CallRecord[] = [];
+
+  /** Appends `fresh` (the answer to since = the last record's time) without the records already held. */
+  append(fresh: readonly CallRecord[]): void {
+    const lastAt = this.records.at(-1)?.at;
+    let again = 0;
+    if (lastAt !== undefined) for (let i = this.records.length - 1; i >= 0 && this.records[i]?.at === lastAt; i--) again++;
+    let skip = 0;
+    while (skip < again && fresh[skip]?.at === lastAt) skip++;
+    for (let i = skip; i < fresh.length; i++) this.records.push(fresh[i] as CallRecord);
+  }
+
+  async poll(admin: SandboxAdminClient): Promise<readonly CallRecord[]> {
+    const lastAt = this.records.at(-1)?.at;
+    this.append(await admin.callLog(lastAt === undefined ? {} : { since: lastAt }));
+    return this.records;
+  }
+}
+
 /** When a lease was taken: its first expiresAt (before any renewal) less the lease length. */
 export function acquiredAtOf(lease: LeaseRecord, leaseMs: number): number {
   return lease.expiresAt - leaseMs;
@@ -353,6 +402,7 @@ export async function measureTakeover(ctx: HaBenchContext, fleet: Fleet, sandbox
     const wanted = new Map([...coldKeys.keys()].map((k) => [k, acquiredAt] as const));
     const checkedAt = await waitForChecked([standby], wanted, 300_000, 250);
     const calls = await admin.callCounts();
+    const describeTaskDefinitionTargets = (await admin.callLog({ operation: 'DescribeTaskDefinition' })).map((c) => ({ target: c.target, caller: callerOf(c) }));
     const throttles = sum(Object.values(await admin.throttled()));
     const rssMb = procStat(standby.proc.pid).rssBytes / 1024 ** 2;
     await standby.proc.stop();
@@ -381,7 +431,7 @@ export async function measureTakeover(ctx: HaBenchContext, fleet: Fleet, sandbox
       details: {
         services: n, table: tableName, timings, takeoverBoundMs: bound, shards, holder: holderFirst.replicaId, standby: standby.replicaId,
         holderColdStartSeconds: (coldCheckedAt - holderFirst.spawnedAt) / 1000, killedAt, acquiredAt, checkedAt,
-        takeoverSeconds, checkedSeconds, serviceReads: floor, ratio, calls, throttles, newHolderRssMb: rssMb,
+        takeoverSeconds, checkedSeconds, serviceReads: floor, ratio, calls, describeTaskDefinitionTargets, throttles, newHolderRssMb: rssMb,
       },
     };
   } finally {
@@ -451,6 +501,8 @@ export async function measureHa(ctx: HaBenchContext, size: HaSize): Promise<Take
   const bound = takeoverBoundMs(timings);
   const dirs: string[] = [];
   const replicas: Replica[] = [];
+  // Each replica's /api/v1/status lists its services: at 50,000 that is megabytes of JSON, not polled too often.
+  const statusPollMs = n > 10_000 ? 5_000 : 2_000;
   let sandbox: CliProcess | undefined;
   let moto: CliProcess | undefined;
   let client: { destroy(): void } | undefined;
@@ -491,8 +543,11 @@ export async function measureHa(ctx: HaBenchContext, size: HaSize): Promise<Take
     // Every shard the replicas make: the fleet's locations and the default Region's (no service there).
     const expected = [...locations, REGION];
     // Settled: every shard held, each by its rendezvous owner, stable over a renew interval.
+    const timeline = new LeaseTimeline(startAt);
     const settle = async () => waitFor('every shard held by its rendezvous owner', async () => {
-      const coverage = evaluateCoverage(expected, await table.leases(), ids, Date.now(), timings.clockSkewMs);
+      const leases = await table.leases();
+      timeline.observe(leases, Date.now());
+      const coverage = evaluateCoverage(expected, leases, ids, Date.now(), timings.clockSkewMs);
       return coverage.complete && expected.every((s) => coverage.holderOf[s] === rendezvousOwner(s, ids)) ? coverage : undefined;
     }, 300_000, 500);
     const settled = await settle();
@@ -502,8 +557,8 @@ export async function measureHa(ctx: HaBenchContext, size: HaSize): Promise<Take
       const keys = new Set<string>();
       for (const times of await Promise.all(replicas.map((r) => syncTimes(r)))) for (const key of times.keys()) keys.add(key);
       return keys.size >= n ? keys : undefined;
-    }, 900_000, 2000);
-    const coldCheckedAt = await waitForChecked(replicas, new Map([...coldKeys].map((k) => [k, startAt] as const)), 900_000, 2000);
+    }, 900_000, statusPollMs);
+    const coldCheckedAt = await waitForChecked(replicas, new Map([...coldKeys].map((k) => [k, startAt] as const)), 900_000, statusPollMs);
     const coldSeconds = (coldCheckedAt - startAt) / 1000;
     ctx.log(`[ha] cold start: every service checked ${round(coldSeconds, 1)} s after the first replica started; measuring one resync of each replica ...`);
     const coverage = evaluateCoverage(expected, await table.leases(), ids, Date.now(), timings.clockSkewMs);
@@ -528,9 +583,11 @@ export async function measureHa(ctx: HaBenchContext, size: HaSize): Promise<Take
     const killedAt = Date.now();
     victimReplica.proc.child.kill('SIGKILL');
     ctx.log(`[ha] SIGKILL ${victim} (holding ${victimShards.join(', ')}); waiting for the survivors to take its shards (bound ${bound / 1000} s) ...`);
+    const killTimeline = new LeaseTimeline(killedAt);
     const retaken = await waitFor('every shard held again', async () => {
       const leases = await table.leases();
       const now = Date.now();
+      killTimeline.observe(leases, now);
       const c = evaluateCoverage(expected, leases, survivorIds, now, timings.clockSkewMs);
       if (!c.complete) return undefined;
       const fresh = leases.filter((l) => victimShards.includes(l.shard));
@@ -543,8 +600,12 @@ export async function measureHa(ctx: HaBenchContext, size: HaSize): Promise<Take
       const taken = acquiredAt.get(locationOfKey(key));
       if (taken !== undefined) victimKeys.set(key, taken);
     }
-    const recheckedAt = await waitForChecked(survivors, victimKeys, 900_000, 1000);
+    const recheckedAt = await waitForChecked(survivors, victimKeys, 900_000, statusPollMs / 2);
     const afterKill = await admin.callCounts();
+    // Which task definitions the survivors still read from ECS, and who did.
+    const afterKillReads = (await admin.callLog({ operation: 'DescribeTaskDefinition' })).map((c) => ({
+      atSeconds: Math.round(c.at - killedAt) / 1000, location: `${c.accountId}@${c.region}`, target: c.target, caller: callerOf(c), outcome: c.outcome,
+    }));
     const afterKillThrottles = sum(Object.values(await admin.throttled()));
     const afterCoverage = evaluateCoverage(expected, await table.leases(), survivorIds, Date.now(), timings.clockSkewMs);
     const rssAfter = Object.fromEntries(survivors.map((r) => [r.replicaId, procStat(r.proc.pid).rssBytes / 1024 ** 2]));
@@ -559,7 +620,7 @@ export async function measureHa(ctx: HaBenchContext, size: HaSize): Promise<Take
     fig({ scenario: sc, name: 'cold start: first replica started -> every shard held by its rendezvous owner', value: round(coveredSeconds), unit: 's' });
     fig({ scenario: sc, name: `cold start: first replica started -> all ${n} services checked`, value: round(coldSeconds), unit: 's' });
     for (const r of resync.replicas) {
-      fig({ scenario: sc, name: `${r.replicaId}: shards held (${r.shards.join(', ') || 'none'})`, value: r.shards.length, unit: `shards, ${r.services} services` });
+      fig({ scenario: sc, name: `${r.replicaId}: fleet shards held (${r.shards.join(', ') || 'none'})`, value: r.shards.length, unit: `shards, ${r.services} services` });
       fig({ scenario: sc, name: `${r.replicaId}: CPU for its resync pass (${r.services} services, ${round(r.wallSeconds, 1)} s wall)`, value: round(r.cpuSeconds), unit: 'CPU-s' });
       fig({ scenario: sc, name: `${r.replicaId}: RSS after its resync`, value: round(r.rssMb, 1), unit: 'MB' });
     }
@@ -589,11 +650,11 @@ export async function measureHa(ctx: HaBenchContext, size: HaSize): Promise<Take
       details: {
         services: n, templates: fleet.spec.templates, locations, clustersPerLocation: size.clustersPerLocation, familiesPerLocation: size.familiesPerLocation,
         replicas: ids, table: tableName, timings, takeoverBoundMs: bound, resyncSeconds: size.resyncSeconds, seedSeconds: seeded.seconds,
-        coldStart: { coveredSeconds, coldSeconds, heldBy: coverage.heldBy },
+        coldStart: { coveredSeconds, coldSeconds, heldBy: coverage.heldBy, leaseTimeline: timeline.changes },
         resync: { replicas: resync.replicas, ideal, total, perLocation, throttles: resync.throttles, servicesChecked: resyncChecked },
         kill: {
           victim, victimShards, killedAt, acquiredAt: Object.fromEntries(acquiredAt), heldSeconds, recheckSeconds, services: victimKeys.size,
-          calls: afterKill, throttles: afterKillThrottles, heldBy: afterCoverage.heldBy, rssMb: rssAfter,
+          calls: afterKill, describeTaskDefinitions: afterKillReads, throttles: afterKillThrottles, heldBy: afterCoverage.heldBy, rssMb: rssAfter, leaseTimeline: killTimeline.changes,
         },
       },
     };
@@ -633,10 +694,7 @@ async function measureReplicaResyncs(
   const perLocationIdeal = idealResyncCalls(servicesPerCluster);
   const inFleet = (c: CallRecord) => fleetLocations.has(`${c.accountId}@${c.region}`);
   // The cold start's last calls (the prune listings after readiness) stop first.
-  await waitFor('the cold start\'s calls to stop', async () => {
-    const last = (await admin.callLog()).filter(inFleet).at(-1)?.at;
-    return last === undefined || Date.now() - last >= 3_000 ? true : undefined;
-  }, 600_000, 500);
+  await waitFor('the cold start\'s calls to stop', async () => ((await admin.callLog({ since: Date.now() - 3_000 })).some(inFleet) ? undefined : true), 600_000, 500);
   await admin.resetCalls();
   const resetAt = Date.now();
   const own = new Map(replicas.map((r) => [r.replicaId, new Set((coverage.heldBy[r.replicaId] ?? []).filter((s) => fleetLocations.has(s)))]));
@@ -645,9 +703,10 @@ async function measureReplicaResyncs(
   for (const r of replicas) {
     if ((own.get(r.replicaId)?.size ?? 0) === 0) done.set(r.replicaId, { replicaId: r.replicaId, shards: [], services: 0, calls: {}, cpuSeconds: 0, rssMb: procStat(r.proc.pid).rssBytes / 1024 ** 2, wallSeconds: 0 });
   }
+  const tail = new CallLogTail();
   let log: CallRecord[] = [];
   await waitFor('every replica\'s resync', async () => {
-    log = (await admin.callLog()).filter(inFleet);
+    log = (await tail.poll(admin)).filter(inFleet);
     const now = Date.now();
     for (const r of replicas) {
       if (done.has(r.replicaId)) continue;
