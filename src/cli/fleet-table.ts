@@ -4,6 +4,7 @@
  * the colours and the verdict are tested without a server.
  */
 import type { HealthStatus, SyncStatus } from '../controller/status.js';
+import type { HaStatus } from '../ha/types.js';
 import type { ServiceRow } from '../web/api-types.js';
 
 /**
@@ -162,4 +163,34 @@ export function renderSummary(counts: StatusCounts, colour: boolean): string {
     ? (colour ? GREEN('all Synced and Healthy') : 'all Synced and Healthy')
     : (colour ? RED(`${counts.notReady} not Synced and Healthy`) : `${counts.notReady} not Synced and Healthy`);
   return `${counts.total} ${noun}: ${breakdown(SYNC_ORDER, counts.sync)}; ${breakdown(HEALTH_ORDER, counts.health)}; ${verdict}\n`;
+}
+
+/** Shards no live replica holds (--ha-table): nobody reconciles their services, so `status` exits 1. */
+export function unheldShards(ha: HaStatus): string[] {
+  return ha.shards.filter((view) => view.holder === undefined).map((view) => view.shard);
+}
+
+/**
+ * The line above the summary with --ha-table (docs/ha.md): each replica lists
+ * only the services of the shards it holds, so a standby's empty list must not
+ * read as "no services". `replica b holds 1 of 3 shards; other shards: s0 on a,
+ * s2 with no holder`, or for a standby `replica c is a standby: holds no shard;
+ * services are listed by a (s0), b (s1)`.
+ */
+export function renderHaLine(ha: HaStatus, colour: boolean): string {
+  const noHolder = colour ? RED('no holder') : 'no holder';
+  const mine = new Set(ha.held);
+  const others = ha.shards.filter((view) => !mine.has(view.shard));
+  const unheld = others.filter((view) => view.holder === undefined).map((view) => view.shard);
+  const tableError = ha.lastError ? `; lease table ${ha.table}: ${ha.lastError.code}` : '';
+  if (ha.shards.length === 0) return `replica ${ha.replicaId}: no shard known yet (lease table ${ha.table} not read)${tableError}\n`;
+  if (mine.size === 0) {
+    const byHolder = new Map<string, string[]>();
+    for (const view of others) if (view.holder !== undefined) byHolder.set(view.holder, [...(byHolder.get(view.holder) ?? []), view.shard]);
+    const holders = [...byHolder].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([holder, shards]) => `${holder} (${shards.join(', ')})`);
+    const listedBy = holders.length > 0 ? `services are listed by ${holders.join(', ')}` : 'no replica holds a shard';
+    return `replica ${ha.replicaId} is a standby: holds no shard; ${listedBy}${unheld.length > 0 ? `; ${noHolder}: ${unheld.join(', ')}` : ''}${tableError}\n`;
+  }
+  const rest = others.map((view) => (view.holder === undefined ? `${view.shard} with ${noHolder}` : `${view.shard} on ${view.holder}`));
+  return `replica ${ha.replicaId} holds ${mine.size} of ${ha.shards.length} ${ha.shards.length === 1 ? 'shard' : 'shards'}${rest.length > 0 ? `; other shards: ${rest.join(', ')}` : ''}${tableError}\n`;
 }

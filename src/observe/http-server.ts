@@ -24,7 +24,7 @@ import type { WebhookHandler } from '../source/webhook.js';
 import { EVENT_TYPES, type ControllerEvent, type EventQuery, type EventType } from '../events/types.js';
 import { MAX_QUERY_LIMIT, eventQueryOrder } from '../events/event-log.js';
 import { ERROR_CATALOGS } from '../errors/index.js';
-import { FLEET_PATH, SCHEDULED_TASKS_PATH, SESSION_COOKIE, SESSION_PATH, STREAM_PATH, UI_ASSET_PREFIX, type FleetPage, type ScheduledTaskList, type ServiceDetail } from '../web/api-types.js';
+import { FLEET_PATH, HA_OPTIONAL_QUERY, HA_PATH, SCHEDULED_TASKS_PATH, SESSION_COOKIE, SESSION_PATH, STREAM_PATH, UI_ASSET_PREFIX, type FleetPage, type ScheduledTaskList, type ServiceDetail } from '../web/api-types.js';
 import { UiAssets, notBuiltPage } from '../web/assets.js';
 import { commitUrl } from '../web/commit-link.js';
 import { FleetIndex } from '../web/fleet-index.js';
@@ -441,6 +441,20 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     return json(200, { order: eventQueryOrder(query), events: scrubSecrets(options.events.query(query)) });
   }
 
+  /**
+   * GET /api/v1/ha: the `ha` of /api/v1/status, so a standby's empty fleet can
+   * say who holds the shards (docs/ha.md). StatusStore exposes it only through
+   * snapshot(), which also lists the services; the page reads it every 30 s.
+   * The page asks with ?optional=true (null, not 404, when not HA): a browser
+   * logs every 4xx as a console error.
+   */
+  function haView(search: URLSearchParams): Reply {
+    const ha = status.snapshot().ha;
+    if (!ha && search.toString() === HA_OPTIONAL_QUERY) return json(200, null);
+    if (!ha) return httpError(404, 'HTTP_NOT_FOUND', `this controller runs without --ha-table, so it has no shards or replicas (${HA_PATH})`);
+    return json(200, scrubSecrets(ha));
+  }
+
   async function handleWebhook(request: IncomingMessage, handler: NonNullable<HttpServerOptions['webhook']>): Promise<Reply> {
     // Unauthenticated senders are refused on their headers alone: no body is read for them.
     const refused = handler.checkHeaders?.(request.headers);
@@ -485,6 +499,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     else if (pathname === EVENTS_PATH) handler = () => eventList(search);
     else if (pathname === FLEET_PATH) handler = () => fleetPage(search);
     else if (pathname === SCHEDULED_TASKS_PATH) handler = () => json(200, scrubSecrets({ scheduledTasks: status.listScheduledTasks() } satisfies ScheduledTaskList));
+    else if (pathname === HA_PATH) handler = () => haView(search);
     else if (pathname.startsWith(SERVICE_PATH_PREFIX)) handler = () => service(pathname);
     else if (pathname === '/') handler = uiShell;
     else if (pathname.startsWith(UI_ASSET_PREFIX)) handler = () => uiAsset(request, pathname);
@@ -580,7 +595,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       const { port, address, family } = server.address() as AddressInfo;
       const host = family === 'IPv6' ? `[${address}]` : address;
       const url = `http://${host}:${port}`;
-      logger?.info({ url, ui: `${url}/` }, `HTTP server listening (web UI at /, /metrics, /healthz, /readyz, /api/v1/status, ${FLEET_PATH}, ${SCHEDULED_TASKS_PATH}, ${STREAM_PATH}${options.events ? `, ${EVENTS_PATH}` : ''})`);
+      logger?.info({ url, ui: `${url}/` }, `HTTP server listening (web UI at /, /metrics, /healthz, /readyz, /api/v1/status, ${FLEET_PATH}, ${SCHEDULED_TASKS_PATH}, ${HA_PATH}, ${STREAM_PATH}${options.events ? `, ${EVENTS_PATH}` : ''})`);
       let closing: Promise<void> | undefined;
       resolve({
         url,

@@ -14,6 +14,9 @@
  *   behind (refetch and reconnect).
  * - `GET /api/v1/services/{region}/{cluster}/{service}` (the existing status of
  *   one service) gains the ServiceDetailLinks fields.
+ * - `GET /api/v1/ha` is this replica's view of the shard leases (HaStatus, as
+ *   in /api/v1/status's `ha`) with --ha-table, 404 without: a standby's empty
+ *   fleet is then told apart from "no services" (docs/ha.md).
  * - `POST /api/v1/session` turns the API token (typed once into the page) into
  *   an HttpOnly, SameSite=Strict cookie the browser then sends with every API
  *   request and the stream; only when --api-token-file is set.
@@ -26,6 +29,18 @@ export const STREAM_PATH = '/api/v1/stream';
 export const SESSION_PATH = '/api/v1/session';
 /** The scheduled tasks (kind: ScheduledTask) and their last runs: a short list, read whole; the fleet view shows it under the services. */
 export const SCHEDULED_TASKS_PATH = '/api/v1/scheduled-tasks';
+/**
+ * With --ha-table (docs/ha.md): which replica this is, the live replicas and
+ * which holds which shard (HaStatus, the `ha` of /api/v1/status without the
+ * services); 404 HTTP_NOT_FOUND when the controller runs without --ha-table.
+ */
+export const HA_PATH = '/api/v1/ha';
+/**
+ * `GET /api/v1/ha?optional=true` answers `200` with JSON `null` instead of the
+ * 404 when not HA: the page asks on every controller, and a browser logs every
+ * 4xx answer as a console error.
+ */
+export const HA_OPTIONAL_QUERY = 'optional=true';
 /** Built browser assets (dist/ui/), content-hashed names, cached immutably. */
 export const UI_ASSET_PREFIX = '/ui/';
 /** The cookie POST /api/v1/session sets; api-access.ts accepts it like the bearer token. */

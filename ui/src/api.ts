@@ -5,7 +5,8 @@
  */
 import type { ControllerEvent } from '../../src/events/types.js';
 import type { ScheduledTaskStatus } from '../../src/controller/status.js';
-import { DEFAULT_PAGE_LIMIT, FLEET_PATH, SCHEDULED_TASKS_PATH, SESSION_PATH, type FleetPage, type ScheduledTaskList, type ServiceDetail } from '../../src/web/api-types.js';
+import type { HaStatus } from '../../src/ha/types.js';
+import { DEFAULT_PAGE_LIMIT, FLEET_PATH, HA_OPTIONAL_QUERY, HA_PATH, SCHEDULED_TASKS_PATH, SESSION_PATH, type FleetPage, type ScheduledTaskList, type ServiceDetail } from '../../src/web/api-types.js';
 import type { FleetQuery } from './route.js';
 
 export const EVENTS_PATH = '/api/v1/events';
@@ -106,6 +107,20 @@ export async function getServiceEvents(key: string, signal?: AbortSignal): Promi
 
 export async function getScheduledTasks(signal?: AbortSignal): Promise<readonly ScheduledTaskStatus[]> {
   return (await request<ScheduledTaskList>(SCHEDULED_TASKS_PATH, { signal })).scheduledTasks;
+}
+
+/**
+ * This replica's view of the shards; null when the controller runs without
+ * --ha-table (asked with ?optional=true, so that is a 200, not a 404 the
+ * browser would log as an error; a controller older than the route still 404s).
+ */
+export async function getHa(signal?: AbortSignal): Promise<HaStatus | null> {
+  try {
+    return await request<HaStatus | null>(`${HA_PATH}?${HA_OPTIONAL_QUERY}`, { signal });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404 && error.code === 'HTTP_NOT_FOUND') return null;
+    throw error;
+  }
 }
 
 /**

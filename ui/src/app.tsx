@@ -7,6 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, createSession, onUnauthorized } from './api.js';
 import { ErrorMessage } from './error-message.js';
 import { FleetView } from './fleet.js';
+import { HaBadge, useHaStatus } from './ha.js';
 import { parseRoute, rememberFleetHash, type Route } from './route.js';
 import { ServiceView } from './service.js';
 import { liveStream, type StreamState } from './stream.js';
@@ -17,6 +18,7 @@ export function App() {
   const [reloadToken, setReloadToken] = useState(0);
   const [announcement, setAnnouncement] = useState('');
   const main = useRef<HTMLElement>(null);
+  const ha = useHaStatus(reloadToken, route.view);
 
   useEffect(() => {
     const onHashChange = () => setRoute(parseRoute(location.hash));
@@ -52,7 +54,10 @@ export function App() {
       }}>Skip to main content</a>
       <header class="app-header">
         <a class="brand" href="#/">ecs-gitops</a>
-        <LiveIndicator />
+        <div class="header-status">
+          <HaBadge ha={ha.ha} />
+          <LiveIndicator />
+        </div>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
         {needLogin ? (
@@ -60,7 +65,7 @@ export function App() {
         ) : route.view === 'service' ? (
           <ServiceView key={route.key} serviceKey={route.key} reloadToken={reloadToken} />
         ) : (
-          <FleetView query={route.query} reloadToken={reloadToken} announce={setAnnouncement} />
+          <FleetView query={route.query} reloadToken={reloadToken} announce={setAnnouncement} ha={ha} />
         )}
       </main>
       <div class="visually-hidden" role="status" aria-live="polite" data-testid="announcer">{announcement}</div>

@@ -19,6 +19,8 @@ import { fleetHash, parseSort, serviceHash, type FleetFilterName, type FleetQuer
 import { HEALTH_STATUSES, StatusBadge, SYNC_STATUSES } from './status.js';
 import { liveStream } from './stream.js';
 import { ScheduledTasksPanel } from './scheduled-tasks.js';
+import { HaPanel, StandbyNotice, type HaState } from './ha.js';
+import type { HaStatus } from '../../src/ha/types.js';
 
 /** Long enough to coalesce a batch of stream messages into one request, short enough to show a change within a second. */
 const REFETCH_DEBOUNCE_MS = 150;
@@ -32,6 +34,8 @@ interface Props {
   /** Changes after a login: fetch again. */
   readonly reloadToken: number;
   readonly announce: (text: string) => void;
+  /** With --ha-table: this replica and the shards' holders (ha.tsx); a standby's empty fleet says so. */
+  readonly ha: HaState;
 }
 
 interface RowUpdate {
@@ -40,7 +44,7 @@ interface RowUpdate {
   readonly row?: ServiceRow;
 }
 
-export function FleetView({ query, reloadToken, announce }: Props) {
+export function FleetView({ query, reloadToken, announce, ha }: Props) {
   const [page, setPage] = useState<FleetPage>();
   const [rows, setRows] = useState<readonly ServiceRow[]>([]);
   const [counts, setCounts] = useState<FleetCounts>();
@@ -233,9 +237,11 @@ export function FleetView({ query, reloadToken, announce }: Props) {
       <Filters query={query} counts={counts ?? page?.counts} />
       {error && <ErrorMessage error={error} retry={() => load('navigate')} />}
       {page && !page.snapshotLoaded && <p class="notice">The controller has not loaded its first manifest snapshot yet; services appear once it has.</p>}
-      <FleetTable query={query} rows={rows} updatedAt={updatedAt} loading={loading} loaded={page !== undefined} matched={page?.matched ?? 0} />
+      <FleetTable query={query} rows={rows} updatedAt={updatedAt} loading={loading} loaded={page !== undefined} matched={page?.matched ?? 0}
+        standby={ha.ha && ha.ha.held.length === 0 && (counts ?? page?.counts)?.total === 0 ? ha.ha : undefined} />
       {page && <Pagination query={query} page={page} />}
       <ScheduledTasksPanel reloadToken={reloadToken} />
+      <HaPanel state={ha} />
     </div>
   );
 }
@@ -368,8 +374,12 @@ function describeQuery(query: FleetQuery): string {
   return `Services${parts.length > 0 ? ` with ${parts.join(', ')}` : ''}${sorted}`;
 }
 
-function FleetTable(props: { readonly query: FleetQuery; readonly rows: readonly ServiceRow[]; readonly updatedAt: Readonly<Record<string, number>>; readonly loading: boolean; readonly loaded: boolean; readonly matched: number }) {
-  const { query, rows, updatedAt, loading, loaded, matched } = props;
+function FleetTable(props: {
+  readonly query: FleetQuery; readonly rows: readonly ServiceRow[]; readonly updatedAt: Readonly<Record<string, number>>; readonly loading: boolean; readonly loaded: boolean; readonly matched: number;
+  /** This replica holds no shard (and so has no service): the empty state says who shows them. */
+  readonly standby: HaStatus | undefined;
+}) {
+  const { query, rows, updatedAt, loading, loaded, matched, standby } = props;
   const sort = parseSort(query.sort);
   const toggle = (key: FleetSortKey) => {
     const next = sort?.key === key && !sort.descending ? `-${key}` : key;
@@ -400,7 +410,9 @@ function FleetTable(props: { readonly query: FleetQuery; readonly rows: readonly
           {rows.map((row) => <FleetRow key={row.key} row={row} updatedAt={updatedAt[row.key]} />)}
           {loaded && rows.length === 0 && (
             <tr class="empty">
-              <td colSpan={COLUMNS.length}>{matched > 0 ? 'No services on this page.' : 'No services match these filters.'}</td>
+              <td colSpan={COLUMNS.length}>
+                {standby ? <StandbyNotice ha={standby} /> : matched > 0 ? 'No services on this page.' : 'No services match these filters.'}
+              </td>
             </tr>
           )}
           {!loaded && (

@@ -6,13 +6,20 @@
  * every listed service Synced and Healthy (or Suspended), 1 any other, 2 the
  * status could not be read, 3 a usage error. 2 is apart from 1 so a script
  * can tell "something is unhealthy" from "I could not ask".
+ *
+ * With --ha-table (docs/ha.md) each replica lists only the services of the
+ * shards it holds, so GET /api/v1/ha is read too: a line says which replica
+ * answered and who holds the other shards (a standby's empty list is then not
+ * "no services"), and a shard with no holder exits 1, since no replica
+ * reconciles its services.
  */
 import { isGitopsError, GitopsError, type ErrorCode } from '../../errors/index.js';
 import { DEFAULT_LISTEN } from '../../observe/listen-address.js';
-import { FLEET_PATH, MAX_PAGE_LIMIT, type FleetPage, type ServiceRow } from '../../web/api-types.js';
+import type { HaStatus } from '../../ha/types.js';
+import { FLEET_PATH, HA_PATH, MAX_PAGE_LIMIT, type FleetPage, type ServiceRow } from '../../web/api-types.js';
 import { useColour, type CommandContext, type CommandSpec } from '../command.js';
 import { apiAccessFrom } from '../config-flags.js';
-import { countRows, renderFleetTable, renderSummary, rowReady } from '../fleet-table.js';
+import { countRows, renderFleetTable, renderHaLine, renderSummary, rowReady, unheldShards } from '../fleet-table.js';
 import { parseJsonObject } from '../../util/json-object.js';
 
 export const STATUS_EXIT = { ready: 0, notReady: 1, unavailable: 2, usage: 3 } as const;
@@ -25,7 +32,7 @@ export const STATUS_SUMMARY = [
   'Exit codes:',
   '  0  every listed service is Synced and Healthy (or Suspended: scaled to zero), with no error;',
   '     the rule of sync --wait',
-  '  1  any listed service is not',
+  '  1  any listed service is not, or (--ha-table) a shard has no holder: no replica reconciles its services',
   '  2  the status could not be read: the server is unreachable, refused the token (401) or the Host (421),',
   '     is not an ecs-gitops controller, or has not loaded its first manifest snapshot yet',
   '  3  usage error (a bad flag, --cluster naming no cluster with services)',
@@ -96,13 +103,9 @@ interface ReadOptions {
   readonly signal: AbortSignal;
 }
 
-async function readPage(options: ReadOptions, offset: number): Promise<FleetPage> {
+/** GET `url` with the token; a failure to get any answer is StatusUnavailable naming the server. */
+async function get(options: ReadOptions, url: URL): Promise<Response> {
   const { base, token } = options;
-  const url = new URL(FLEET_PATH.replace(/^\//, ''), base);
-  if (options.cluster !== undefined) url.searchParams.set('cluster', options.cluster);
-  url.searchParams.set('sort', 'key');
-  url.searchParams.set('offset', String(offset));
-  url.searchParams.set('limit', String(MAX_PAGE_LIMIT));
   const where = shown(base);
   let response: Response;
   try {
@@ -122,6 +125,18 @@ async function readPage(options: ReadOptions, offset: number): Promise<FleetPage
     }
     throw new StatusUnavailable('CLI_STATUS_UNAVAILABLE', `cannot reach ${where} (${networkReason(err)}); start the controller there (ecs-gitops run, or npm start) or point --server (or ECS_GITOPS_SERVER) at its --listen address`);
   }
+  return response;
+}
+
+async function readPage(options: ReadOptions, offset: number): Promise<FleetPage> {
+  const { base, token } = options;
+  const url = new URL(FLEET_PATH.replace(/^\//, ''), base);
+  if (options.cluster !== undefined) url.searchParams.set('cluster', options.cluster);
+  url.searchParams.set('sort', 'key');
+  url.searchParams.set('offset', String(offset));
+  url.searchParams.set('limit', String(MAX_PAGE_LIMIT));
+  const where = shown(base);
+  const response = await get(options, url);
   const text = await response.text().catch(() => '');
   const body = parseJsonObject(text);
   const answered = errorOf(body);
@@ -155,6 +170,36 @@ async function readPage(options: ReadOptions, offset: number): Promise<FleetPage
 interface Fleet {
   readonly rows: readonly ServiceRow[];
   readonly first: FleetPage;
+}
+
+function isHaStatus(body: unknown): body is HaStatus {
+  if (typeof body !== 'object' || body === null) return false;
+  const ha = body as Partial<HaStatus>;
+  return typeof ha.replicaId === 'string' && typeof ha.table === 'string' && Array.isArray(ha.shards) && Array.isArray(ha.held)
+    && ha.shards.every((view: unknown) => typeof view === 'object' && view !== null && typeof (view as { shard?: unknown }).shard === 'string');
+}
+
+/**
+ * GET /api/v1/ha, after the fleet (so the server, token and Host are known
+ * good): undefined on a 404, a controller without --ha-table (or one older
+ * than the route). Any other failure is exit 2: without it a standby's empty
+ * list would pass for a healthy fleet of none.
+ */
+async function readHa(options: ReadOptions): Promise<HaStatus | undefined> {
+  const where = shown(options.base);
+  const response = await get(options, new URL(HA_PATH.replace(/^\//, ''), options.base));
+  const text = await response.text().catch(() => '');
+  if (response.status === 404) return undefined;
+  const body = parseJsonObject(text);
+  if (!response.ok) {
+    const answered = errorOf(body);
+    const detail = answered.code !== undefined ? `${answered.code}: ${answered.message ?? ''}` : `HTTP ${response.status}`;
+    throw new StatusUnavailable('CLI_STATUS_UNAVAILABLE', `${where} answered GET ${HA_PATH} with ${detail}`);
+  }
+  if (!isHaStatus(body)) {
+    throw new StatusUnavailable('CLI_STATUS_UNAVAILABLE', `${where} answered GET ${HA_PATH} with something that is not an ecs-gitops replica status (${response.headers.get('content-type') ?? 'no content type'})`);
+  }
+  return body;
 }
 
 /**
@@ -226,8 +271,11 @@ async function run(ctx: CommandContext): Promise<number> {
   const signal = AbortSignal.any([ctx.signal, timeout]);
 
   let fleet: Fleet;
+  let ha: HaStatus | undefined;
   try {
-    fleet = await readFleet({ base, ...(cluster !== undefined ? { cluster } : {}), ...(token !== undefined ? { token } : {}), tokenOrigin, signal });
+    const options: ReadOptions = { base, ...(cluster !== undefined ? { cluster } : {}), ...(token !== undefined ? { token } : {}), tokenOrigin, signal };
+    fleet = await readFleet(options);
+    ha = await readHa(options);
   } catch (err) {
     if (err instanceof StatusUnavailable) {
       ctx.stderr.write(`error ${err.code}: ${err.message}\n`);
@@ -244,7 +292,8 @@ async function run(ctx: CommandContext): Promise<number> {
     return STATUS_EXIT.usage;
   }
   const counts = countRows(rows);
-  const ready = counts.notReady === 0;
+  const unheld = ha ? unheldShards(ha) : [];
+  const ready = counts.notReady === 0 && unheld.length === 0;
   if (flags.output === 'json') {
     ctx.stdout.write(`${JSON.stringify({
       server: shown(base),
@@ -254,11 +303,14 @@ async function run(ctx: CommandContext): Promise<number> {
       ready,
       counts,
       services: rows.map((row) => ({ ...row, ready: rowReady(row) })),
+      ...(ha ? { ha } : {}),
     }, null, 2)}\n`);
   } else {
     const colour = useColour(ctx.stdout, ctx.env);
     if (rows.length > 0) ctx.stdout.write(renderFleetTable(rows, { colour, now: Date.now() }));
-    else ctx.stdout.write(`no services managed by the controller at ${shown(base)}\n`);
+    // A standby's empty list is said by its HA line, not as "no services".
+    else if (!ha || ha.held.length > 0) ctx.stdout.write(`no services managed by the controller at ${shown(base)}\n`);
+    if (ha) ctx.stdout.write(renderHaLine(ha, colour));
     ctx.stdout.write(renderSummary(counts, colour));
   }
   return ready ? STATUS_EXIT.ready : STATUS_EXIT.notReady;
