@@ -16,7 +16,7 @@ export interface CallRecord {
   readonly accountId: string;
   readonly region: string;
   readonly operation: string;
-  /** The `service` (or `serviceName`) / `family` / `cluster` the request named, when it named one. */
+  /** The `service` (or `serviceName`) / `family` / `cluster` / tagged `resourceArn` the request named, when it named one. */
   readonly target?: string;
   readonly outcome: CallOutcome;
   /** The app id of the client's User-Agent (`app/<id>`), when it sent one. */
@@ -34,9 +34,13 @@ export interface CallLogFilter {
 
 export const DEFAULT_CALL_LOG_CAPACITY = 100_000;
 
-/** What a request names, for the log: the service, else the task definition family, else the cluster. */
+/**
+ * What a request names, for the log: the service, else the task definition
+ * family, else the cluster, else the resource ARN of a tagging call (so a
+ * TagResource, too, can be traced to the cluster it writes to).
+ */
 export function callTarget(input: Readonly<Record<string, unknown>>): string | undefined {
-  for (const key of ['service', 'serviceName', 'family', 'taskDefinition', 'cluster', 'clusterName']) {
+  for (const key of ['service', 'serviceName', 'family', 'taskDefinition', 'cluster', 'clusterName', 'resourceArn']) {
     const value = input[key];
     if (typeof value === 'string' && value !== '') return value;
   }

@@ -5,7 +5,7 @@
  * replicas, docs/ha.md) can be told apart. Real SDK clients over HTTP, on
  * each wire protocol the sandbox serves.
  */
-import { CreateClusterCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
+import { CreateClusterCommand, ECSClient, ListClustersCommand, TagResourceCommand } from '@aws-sdk/client-ecs';
 import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,14 @@ describe('call log caller', () => {
       ['GetCallerIdentity', 'replica-c'],
       ['ListSchedules', 'replica-c'],
     ]);
+  });
+
+  it('names the resource ARN a tagging call writes to, so it too can be traced to its cluster', async () => {
+    const accountId = freshAccountId();
+    const ecs = new ECSClient({ ...sandbox.clientConfig({ accountId, region: 'eu-west-1' }), maxAttempts: 1, userAgentAppId: 'replica-d' });
+    const arn = (await ecs.send(new CreateClusterCommand({ clusterName: 'tagged' }))).cluster?.clusterArn ?? '';
+    await ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: 'team', value: 'a' }] }));
+    expect(sandbox.admin.callLog({ accountId, operation: 'TagResource' }).map((r) => [r.target, r.caller])).toEqual([[arn, 'replica-d']]);
   });
 
   it('reads the app token from user-agent, else x-amz-user-agent (a browser cannot set user-agent)', () => {
