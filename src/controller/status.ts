@@ -487,6 +487,11 @@ export class StatusStore {
     this.#readNotifiers = read;
   }
 
+  /** The replica's HA view (without --ha-table: undefined), without listing every service as snapshot() does. */
+  get ha(): HaStatus | undefined {
+    return this.#readHa?.();
+  }
+
   /** Where /api/v1/status reads the replica's HA view from (the lease manager, src/ha); undefined: not HA. */
   readHaFrom(read: (() => HaStatus) | undefined): void {
     this.#readHa = read;

@@ -443,13 +443,13 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
 
   /**
    * GET /api/v1/ha: the `ha` of /api/v1/status, so a standby's empty fleet can
-   * say who holds the shards (docs/ha.md). StatusStore exposes it only through
-   * snapshot(), which also lists the services; the page reads it every 30 s.
+   * say who holds the shards (docs/ha.md); read from the store's own getter,
+   * not snapshot(), which would list every service (the page reads it every 30 s).
    * The page asks with ?optional=true (null, not 404, when not HA): a browser
    * logs every 4xx as a console error.
    */
   function haView(search: URLSearchParams): Reply {
-    const ha = status.snapshot().ha;
+    const ha = status.ha;
     if (!ha && search.toString() === HA_OPTIONAL_QUERY) return json(200, null);
     if (!ha) return httpError(404, 'HTTP_NOT_FOUND', `this controller runs without --ha-table, so it has no shards or replicas (${HA_PATH})`);
     return json(200, scrubSecrets(ha));
