@@ -91,6 +91,8 @@ export class LeaseManager implements ShardGate, WriteFence {
   #leases = new Map<string, LeaseRecord>();
   #assignment = new Map<string, string>();
   #lastReadAt: number | undefined;
+  /** Monotonic ms of the last table call that was answered. */
+  #lastReplyAt: number | undefined;
   #lastError: { code: string; message: string; at: string } | undefined;
   #ticks = 0;
   #closed = false;
@@ -198,17 +200,24 @@ export class LeaseManager implements ShardGate, WriteFence {
     const { leaseMs, clockSkewMs, replicaId } = this.#settings;
     const acquired: string[] = [];
     const lost: string[] = [];
+    // Renewals go out with the heartbeat and the read, not after them: a slow read (throttled, retried) must not push
+    // a renewal towards the fence. A replica that has heard nothing from the table for the fence horizon (its leases
+    // are fenced by now) stops heartbeating, so that when its requests still land but their answers are lost (a
+    // half-open partition) its membership lapses and its shards pass to others; a read that succeeds brings it back.
     const heartbeatAt = this.#wall();
-    await this.#call('heartbeat', () => this.#table.heartbeat({ replicaId, heartbeatAt, expiresAt: heartbeatAt + leaseMs, startedAt: this.#startedAt }));
-    const read = await this.#call('read', () => Promise.all([this.#table.members(), this.#table.leases()]));
+    const cutOff = this.#lastReplyAt !== undefined && this.#mono() - this.#lastReplyAt > leaseMs - this.#settings.fenceMarginMs;
+    const [, read] = await Promise.all([
+      cutOff ? undefined : this.#call('heartbeat', () => this.#table.heartbeat({ replicaId, heartbeatAt, expiresAt: heartbeatAt + leaseMs, startedAt: this.#startedAt })),
+      this.#call('read', () => Promise.all([this.#table.members(), this.#table.leases()])),
+      Promise.all([...this.#held.keys()].map(async (shard) => {
+        if (await this.#renew(shard) === 'lost') lost.push(shard);
+      })),
+    ]);
     if (read) {
       this.#lastReadAt = this.#wall();
       this.#members = read[0];
       this.#leases = new Map(read[1].map((l) => [l.shard, l]));
     }
-    await Promise.all([...this.#held.keys()].map(async (shard) => {
-      if (await this.#renew(shard) === 'lost') lost.push(shard);
-    }));
     if (read && !this.#closed) {
       const now = this.#wall();
       const live = this.#members.filter((m) => m.expiresAt + clockSkewMs > now).map((m) => m.replicaId);
@@ -221,7 +230,7 @@ export class LeaseManager implements ShardGate, WriteFence {
         if (wanted.has(shard) && owner === replicaId) return;
         if (await this.#release(shard, wanted.has(shard) ? 'handed_over' : 'released')) lost.push(shard);
       }));
-      if (!first) {
+      if (!first && !cutOff) {
         await Promise.all(this.#shards.filter((s) => this.#assignment.get(s) === replicaId && !this.#held.has(s)).map(async (shard) => {
           if (await this.#acquire(shard, now)) acquired.push(shard);
         }));
@@ -328,6 +337,7 @@ export class LeaseManager implements ShardGate, WriteFence {
     try {
       const out = await call();
       this.#lastError = undefined;
+      this.#lastReplyAt = this.#mono();
       return out;
     } catch (err) {
       this.#tableErrors++;

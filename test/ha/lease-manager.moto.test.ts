@@ -264,6 +264,44 @@ describe('LeaseManager on DynamoDB (moto)', () => {
     expect(a.manager.counters().transitions.renewed_failed).toBe(4);
   });
 
+  it('half-open partition: a replica whose requests land but whose answers are lost stops heartbeating, so its shards pass on', async () => {
+    const real = await newTable();
+    let answersLost = false;
+    // Every call reaches the real table; while answersLost, its answer never comes back (a timeout after it landed).
+    const lose = <T>(p: Promise<T>): Promise<T> => p.then((v) => (answersLost ? Promise.reject(new Error('TimeoutError: answer lost')) : v));
+    const table: LeaseTable = {
+      name: real.name,
+      ensure: (o) => real.ensure(o), leases: (sig) => lose(real.leases(sig)), members: (sig) => lose(real.members(sig)),
+      heartbeat: (m, sig) => lose(real.heartbeat(m, sig)), leave: (id, sig) => lose(real.leave(id, sig)),
+      acquire: (...args) => lose(real.acquire(...args)), release: (...args) => lose(real.release(...args)), renew: (...args) => lose(real.renew(...args)),
+      putTaskDefinitions: (...args) => real.putTaskDefinitions(...args), taskDefinitions: (...args) => real.taskDefinitions(...args),
+    };
+    const clocks = new Clocks();
+    const a = replica(table, 'a', clocks);
+    const b = replica(real, 'b', clocks);
+    await round(a, b);
+    await round(a, b);
+    const fromA = a.manager.held();
+    expect(fromA.length).toBeGreaterThan(0);
+    answersLost = true;
+    // Rounds go on for both; a's requests land, it hears nothing back.
+    for (let step = 0; step < 12 && b.manager.held().length < SHARDS.length; step++) {
+      clocks.advance(DEFAULT_LEASE_TIMINGS.renewMs);
+      await round(a, b);
+      for (const shard of SHARDS) expect(a.manager.heldEpoch(shard) !== undefined && b.manager.heldEpoch(shard) !== undefined).toBe(false);
+    }
+    expect(a.manager.held()).toEqual([]);
+    expect(b.manager.held()).toEqual([...SHARDS].sort());
+    // Its answers come back: it rejoins and rendezvous hands its shards back to it.
+    answersLost = false;
+    for (let step = 0; step < 4; step++) {
+      clocks.advance(DEFAULT_LEASE_TIMINGS.renewMs);
+      await round(a, b);
+    }
+    expect(a.manager.held().length).toBeGreaterThan(0);
+    expect([...a.manager.held(), ...b.manager.held()].sort()).toEqual([...SHARDS].sort());
+  });
+
   it('refuses timings that leave no room for one failed renewal', async () => {
     const table = await newTable();
     expect(() => replica(table, 'a', new Clocks(), { settings: { leaseMs: 10_000, renewMs: 5_000, fenceMarginMs: 4_000 } })).toThrow(/no room for one failed renewal/);
