@@ -63,6 +63,25 @@ function replica(table: LeaseTable, replicaId: string, clocks: Clocks, options: 
   return { manager, changes };
 }
 
+type LeaseCall = 'leases' | 'members' | 'heartbeat' | 'leave' | 'acquire' | 'renew' | 'release';
+
+/** The real table with every lease call passed through `fault` (which may fail it before or after it is sent). */
+function faultyTable(real: LeaseTable, fault: <T>(call: () => Promise<T>, what: LeaseCall) => Promise<T>): LeaseTable {
+  return {
+    name: real.name,
+    ensure: (o) => real.ensure(o),
+    leases: (sig) => fault(() => real.leases(sig), 'leases'),
+    members: (sig) => fault(() => real.members(sig), 'members'),
+    heartbeat: (m, sig) => fault(() => real.heartbeat(m, sig), 'heartbeat'),
+    leave: (id, sig) => fault(() => real.leave(id, sig), 'leave'),
+    acquire: (...args) => fault(() => real.acquire(...args), 'acquire'),
+    renew: (...args) => fault(() => real.renew(...args), 'renew'),
+    release: (...args) => fault(() => real.release(...args), 'release'),
+    putTaskDefinitions: (...args) => real.putTaskDefinitions(...args),
+    taskDefinitions: (...args) => real.taskDefinitions(...args),
+  };
+}
+
 function heldBy(...replicas: Array<{ manager: LeaseManager }>): string[][] {
   return replicas.map((r) => r.manager.held());
 }
@@ -239,14 +258,7 @@ describe('LeaseManager on DynamoDB (moto)', () => {
     const real = await newTable();
     let failures = 0;
     // The real table, with the next `failures` renewals failing before they are sent (a throttle, a reset).
-    const table: LeaseTable = {
-      name: real.name,
-      ensure: (o) => real.ensure(o), leases: (sig) => real.leases(sig), members: (sig) => real.members(sig),
-      heartbeat: (m, sig) => real.heartbeat(m, sig), leave: (id, sig) => real.leave(id, sig),
-      acquire: (...args) => real.acquire(...args), release: (...args) => real.release(...args),
-      putTaskDefinitions: (...args) => real.putTaskDefinitions(...args), taskDefinitions: (...args) => real.taskDefinitions(...args),
-      renew: (...args) => (failures-- > 0 ? Promise.reject(new Error('ThrottlingException')) : real.renew(...args)),
-    };
+    const table = faultyTable(real, (call, what) => (what === 'renew' && failures-- > 0 ? Promise.reject(new Error('ThrottlingException')) : call()));
     const clocks = new Clocks();
     const a = replica(table, 'a', clocks);
     await a.manager.tick();
@@ -268,14 +280,7 @@ describe('LeaseManager on DynamoDB (moto)', () => {
     const real = await newTable();
     let answersLost = false;
     // Every call reaches the real table; while answersLost, its answer never comes back (a timeout after it landed).
-    const lose = <T>(p: Promise<T>): Promise<T> => p.then((v) => (answersLost ? Promise.reject(new Error('TimeoutError: answer lost')) : v));
-    const table: LeaseTable = {
-      name: real.name,
-      ensure: (o) => real.ensure(o), leases: (sig) => lose(real.leases(sig)), members: (sig) => lose(real.members(sig)),
-      heartbeat: (m, sig) => lose(real.heartbeat(m, sig)), leave: (id, sig) => lose(real.leave(id, sig)),
-      acquire: (...args) => lose(real.acquire(...args)), release: (...args) => lose(real.release(...args)), renew: (...args) => lose(real.renew(...args)),
-      putTaskDefinitions: (...args) => real.putTaskDefinitions(...args), taskDefinitions: (...args) => real.taskDefinitions(...args),
-    };
+    const table = faultyTable(real, (call) => call().then((v) => (answersLost ? Promise.reject(new Error('TimeoutError: answer lost')) : v)));
     const clocks = new Clocks();
     const a = replica(table, 'a', clocks);
     const b = replica(real, 'b', clocks);
