@@ -7,14 +7,11 @@
  * only), it is read when the page or the fleet view opens, after the stream
  * reconnects, and every 30 s while the page is visible (not after a 404).
  */
-import { useEffect, useState } from 'preact/hooks';
 import type { HaStatus, ShardView } from '../../src/ha/types.js';
-import { asApiError, getHa, type ApiError } from './api.js';
+import { getHa, type ApiError } from './api.js';
+import { usePolled } from './polled.js';
 import { ErrorMessage } from './error-message.js';
 import { plural, relativeTime } from './format.js';
-import { liveStream } from './stream.js';
-
-const REFRESH_MS = 30_000;
 
 export interface HaState {
   /** undefined: not read yet; null: the controller runs without --ha-table. */
@@ -23,39 +20,10 @@ export interface HaState {
   readonly error?: ApiError;
 }
 
-/** `view`: the route's view, so opening the fleet view reads again. */
+/** `view`: the route's view, so opening the fleet view reads again. Not HA (null) changes only with a restart. */
 export function useHaStatus(reloadToken: number, view: string): HaState {
-  const [state, setState] = useState<HaState>({ ha: undefined });
-  useEffect(() => {
-    const controller = new AbortController();
-    let inFlight = false;
-    const load = () => {
-      if (inFlight || document.visibilityState === 'hidden') return;
-      inFlight = true;
-      getHa(controller.signal).then(
-        (ha) => {
-          setState({ ha, readAt: new Date().toISOString() });
-          // Not HA: that changes only with a restart, which the stream's reconnection (onResync) notices.
-          if (ha === null) clearInterval(timer);
-        },
-        (err: unknown) => {
-          const error = asApiError(err);
-          if (error.code !== 'ABORTED') setState((previous) => ({ ...previous, error }));
-        },
-      ).finally(() => {
-        inFlight = false;
-      });
-    };
-    const timer = setInterval(load, REFRESH_MS);
-    load();
-    const unsubscribe = liveStream.onResync(load);
-    return () => {
-      controller.abort();
-      clearInterval(timer);
-      unsubscribe();
-    };
-  }, [reloadToken, view]);
-  return state;
+  const { value, readAt, error } = usePolled(getHa, [reloadToken, view], (ha) => ha === null);
+  return { ha: value, ...(readAt !== undefined ? { readAt } : {}), ...(error ? { error } : {}) };
 }
 
 /** The header's "replica b · holds 1 of 3 shards": text, so the meaning never rests on a colour. */

@@ -5,15 +5,12 @@
  * reconnects after a gap, and every 30 s while the page is visible: a scheduled run
  * shows up within that, a service change within a second.
  */
-import { useEffect, useState } from 'preact/hooks';
 import type { ScheduledTaskStatus } from '../../src/controller/status.js';
-import { asApiError, getScheduledTasks, type ApiError } from './api.js';
+import { getScheduledTasks } from './api.js';
+import { usePolled } from './polled.js';
 import { ErrorMessage } from './error-message.js';
 import { relativeTime } from './format.js';
 import { StatusBadge } from './status.js';
-import { liveStream } from './stream.js';
-
-const REFRESH_MS = 30_000;
 
 function lastRunText(task: ScheduledTaskStatus): string {
   const run = task.lastRuns?.[0];
@@ -23,39 +20,7 @@ function lastRunText(task: ScheduledTaskStatus): string {
 }
 
 export function ScheduledTasksPanel({ reloadToken }: { readonly reloadToken: number }) {
-  const [tasks, setTasks] = useState<readonly ScheduledTaskStatus[]>();
-  const [error, setError] = useState<ApiError>();
-  const [readAt, setReadAt] = useState<string>();
-
-  useEffect(() => {
-    const controller = new AbortController();
-    let inFlight = false;
-    const load = () => {
-      if (inFlight || document.visibilityState === 'hidden') return;
-      inFlight = true;
-      getScheduledTasks(controller.signal).then(
-        (list) => {
-          setTasks(list);
-          setError(undefined);
-          setReadAt(new Date().toISOString());
-        },
-        (err: unknown) => {
-          const apiError = asApiError(err);
-          if (apiError.code !== 'ABORTED') setError(apiError);
-        },
-      ).finally(() => {
-        inFlight = false;
-      });
-    };
-    load();
-    const timer = setInterval(load, REFRESH_MS);
-    const unsubscribe = liveStream.onResync(load);
-    return () => {
-      controller.abort();
-      clearInterval(timer);
-      unsubscribe();
-    };
-  }, [reloadToken]);
+  const { value: tasks, error, readAt } = usePolled(getScheduledTasks, [reloadToken]);
 
   if (error) return <section class="scheduled-tasks" aria-label="Scheduled tasks"><h2>Scheduled tasks</h2><ErrorMessage error={error} /></section>;
   if (!tasks || tasks.length === 0) return null;
