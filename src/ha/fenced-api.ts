@@ -16,11 +16,16 @@ export function fencedApi<A extends object>(api: A, location: string, fence: Wri
   const fenced: SendingApi = {
     async send(operation, input, signal) {
       if (!mutating.has(operation)) return inner.send(operation, input, signal);
-      const done = fence.beginWrite(location, operation);
+      const write = fence.beginWrite(location, operation);
+      const bounded = signal ? AbortSignal.any([signal, write.signal]) : write.signal;
+      let aborted = false;
       try {
-        return await inner.send(operation, input, signal);
+        return await inner.send(operation, input, bounded);
+      } catch (err) {
+        aborted = bounded.aborted;
+        throw err;
       } finally {
-        done();
+        write.done(aborted);
       }
     },
   };

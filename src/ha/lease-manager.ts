@@ -26,7 +26,7 @@ import { assignShards, shardOfCluster, shardsOfSnapshot } from './shards.js';
 import type { ManifestSnapshot } from '../manifests/types.js';
 import {
   takeoverBoundMs, type HaSettings, type HaStatus, type LeaseRecord, type LeaseTable, type MemberRecord,
-  type ShardChange, type ShardGate, type ShardView, type WriteFence,
+  type FencedWrite, type ShardChange, type ShardGate, type ShardView, type WriteFence,
 } from './types.js';
 
 /** How a lease's holding changed, the label of ecs_gitops_lease_transitions_total. */
@@ -68,6 +68,8 @@ interface Held {
 /** Attempts of one round's renewal of a lease, and the pause before the second (the third waits twice as long). */
 const RENEW_ATTEMPTS = 3;
 const RENEW_RETRY_PAUSE_MS = 200;
+/** How long a release waits after a write of the shard ended by an abort (in transit when it was aborted). */
+const ABORTED_WRITE_SETTLE_MS = 1_000;
 
 function defaultTimer(ms: number, fn: () => void): () => void {
   const handle = setTimeout(fn, Math.max(0, ms));
@@ -85,6 +87,10 @@ export class LeaseManager implements ShardGate, WriteFence {
   readonly #startedAt: number;
   readonly #held = new Map<string, Held>();
   readonly #inFlight = new Map<string, number>();
+  /** Per shard, when a write last ended by an abort (it may still reach AWS a moment later). */
+  readonly #abortedAt = new Map<string, number>();
+  /** Per shard, the epoch this process last held it under: its own lease found again after a fence may be taken back. */
+  readonly #lastEpoch = new Map<string, number>();
   readonly #listeners = new Set<(change: ShardChange) => void>();
   #shards: string[] = [];
   #members: MemberRecord[] = [];
@@ -97,8 +103,9 @@ export class LeaseManager implements ShardGate, WriteFence {
   #ticks = 0;
   #closed = false;
   #cancelTick: (() => void) | undefined;
+  #cancelRenew: (() => void) | undefined;
   #cancelFence: (() => void) | undefined;
-  #running: Promise<void> | undefined;
+  readonly #running = new Set<Promise<void>>();
   readonly #transitions: Record<LeaseTransition, number> = { acquired: 0, renewed_failed: 0, lost: 0, fenced: 0, released: 0, handed_over: 0 };
   #fencingStops = 0;
   #tableErrors = 0;
@@ -133,16 +140,22 @@ export class LeaseManager implements ShardGate, WriteFence {
   /** Starts ticking: the first tick heartbeats and reads only (replicas starting together see each other first). */
   start(): void {
     if (this.#cancelTick || this.#closed) return;
-    const loop = (): void => {
-      if (this.#closed) return;
-      const started = this.#mono();
-      this.#running = this.tick().finally(() => {
-        this.#running = undefined;
+    // Renewals on a timer of their own: a slow membership round (a read retried, a handover waiting for a write)
+    // never delays them towards the fence.
+    const every = (round: () => Promise<void>, set: (cancel: () => void) => void): void => {
+      const loop = (): void => {
         if (this.#closed) return;
-        this.#cancelTick = this.#setTimer(Math.max(0, this.#settings.renewMs - (this.#mono() - started)), loop);
-      });
+        const started = this.#mono();
+        const running = round().finally(() => {
+          this.#running.delete(running);
+          if (!this.#closed) set(this.#setTimer(Math.max(0, this.#settings.renewMs - (this.#mono() - started)), loop));
+        });
+        this.#running.add(running);
+      };
+      set(this.#setTimer(0, loop));
     };
-    this.#cancelTick = this.#setTimer(0, loop);
+    every(() => this.renewRound(), (cancel) => (this.#cancelRenew = cancel));
+    every(() => this.membershipRound(), (cancel) => (this.#cancelTick = cancel));
     const fenceLoop = (): void => {
       this.checkFences();
       if (!this.#closed) this.#cancelFence = this.#setTimer(250, fenceLoop);
@@ -169,7 +182,7 @@ export class LeaseManager implements ShardGate, WriteFence {
 
   // --- WriteFence --------------------------------------------------------
 
-  beginWrite(location: string, operation: string): () => void {
+  beginWrite(location: string, operation: string): FencedWrite {
     const lease = currentLease();
     const refuse = (why: string): never => {
       this.#fencingStops++;
@@ -178,40 +191,64 @@ export class LeaseManager implements ShardGate, WriteFence {
     if (!lease) return refuse('it runs outside any shard\'s reconcile');
     if (lease.shard !== location && !lease.shard.startsWith(`${location}#`)) return refuse(`the reconcile holds shard ${lease.shard}, not one of ${location}`);
     const epoch = this.heldEpoch(lease.shard);
-    if (epoch === undefined) return refuse(`the lease of shard ${lease.shard} is no longer held (lost, fenced or being handed over)`);
+    const held = this.#held.get(lease.shard);
+    if (epoch === undefined || !held) return refuse(`the lease of shard ${lease.shard} is no longer held (lost, fenced or being handed over)`);
     if (epoch !== lease.epoch) return refuse(`the lease of shard ${lease.shard} was taken again (epoch ${epoch}) since the reconcile began under epoch ${lease.epoch}`);
-    this.#inFlight.set(lease.shard, (this.#inFlight.get(lease.shard) ?? 0) + 1);
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      const left = (this.#inFlight.get(lease.shard) ?? 1) - 1;
-      if (left <= 0) this.#inFlight.delete(lease.shard);
-      else this.#inFlight.set(lease.shard, left);
+    const shard = lease.shard;
+    this.#inFlight.set(shard, (this.#inFlight.get(shard) ?? 0) + 1);
+    let finished = false;
+    return {
+      // The deadline as it stands now: a renewal later does not extend a write already out.
+      signal: AbortSignal.timeout(Math.max(0, Math.ceil(held.deadline - this.#mono()))),
+      done: (aborted) => {
+        if (finished) return;
+        finished = true;
+        if (aborted) this.#abortedAt.set(shard, this.#mono());
+        const left = (this.#inFlight.get(shard) ?? 1) - 1;
+        if (left <= 0) this.#inFlight.delete(shard);
+        else this.#inFlight.set(shard, left);
+      },
     };
   }
 
   // --- the loop ----------------------------------------------------------
 
-  /** One round: heartbeat, read, renew, hand over, take. Exposed for tests. */
+  /** Both rounds at once (tests drive them with this). */
   async tick(): Promise<void> {
+    await Promise.all([this.renewRound(), this.membershipRound()]);
+  }
+
+  /** Renews every held lease. Exposed for tests. */
+  async renewRound(): Promise<void> {
+    if (this.#closed) return;
+    const lost: string[] = [];
+    await Promise.all([...this.#held.keys()].map(async (shard) => {
+      if (await this.#renew(shard) === 'lost') lost.push(shard);
+    }));
+    lost.push(...this.#fenceExpired());
+    this.#notify({ acquired: [], lost });
+  }
+
+  /**
+   * Heartbeats, reads the members and the leases, hands over what is no
+   * longer this replica's and takes what is. A replica that has heard nothing
+   * from the table for the fence horizon (its leases are fenced by now) stops
+   * heartbeating and taking, so that in a half-open partition (its requests
+   * land, their answers are lost) its membership lapses and others take its
+   * shards instead of leaving them without a writer; a read that succeeds
+   * brings it back. Exposed for tests.
+   */
+  async membershipRound(): Promise<void> {
     if (this.#closed) return;
     const first = this.#ticks++ === 0;
     const { leaseMs, clockSkewMs, replicaId } = this.#settings;
     const acquired: string[] = [];
     const lost: string[] = [];
-    // Renewals go out with the heartbeat and the read, not after them: a slow read (throttled, retried) must not push
-    // a renewal towards the fence. A replica that has heard nothing from the table for the fence horizon (its leases
-    // are fenced by now) stops heartbeating, so that when its requests still land but their answers are lost (a
-    // half-open partition) its membership lapses and its shards pass to others; a read that succeeds brings it back.
     const heartbeatAt = this.#wall();
     const cutOff = this.#lastReplyAt !== undefined && this.#mono() - this.#lastReplyAt > leaseMs - this.#settings.fenceMarginMs;
     const [, read] = await Promise.all([
       cutOff ? undefined : this.#call('heartbeat', () => this.#table.heartbeat({ replicaId, heartbeatAt, expiresAt: heartbeatAt + leaseMs, startedAt: this.#startedAt })),
       this.#call('read', () => Promise.all([this.#table.members(), this.#table.leases()])),
-      Promise.all([...this.#held.keys()].map(async (shard) => {
-        if (await this.#renew(shard) === 'lost') lost.push(shard);
-      })),
     ]);
     if (read) {
       this.#lastReadAt = this.#wall();
@@ -232,7 +269,7 @@ export class LeaseManager implements ShardGate, WriteFence {
       }));
       if (!first && !cutOff) {
         await Promise.all(this.#shards.filter((s) => this.#assignment.get(s) === replicaId && !this.#held.has(s)).map(async (shard) => {
-          if (await this.#acquire(shard, now)) acquired.push(shard);
+          if (await this.#acquire(shard)) acquired.push(shard);
         }));
       }
     }
@@ -282,6 +319,14 @@ export class LeaseManager implements ShardGate, WriteFence {
         if (this.#held.get(shard) !== held) return 'ok';
         continue;
       }
+      if (ok && this.#mono() >= held.deadline) {
+        // The answer came after the fence closed: writes were refused meanwhile and keys passed over. Count it as
+        // fenced, so the controller hears of it; the next membership round takes the lease back (a new epoch) and
+        // the controller checks the shard's keys again.
+        this.#held.delete(shard);
+        this.#transitions.fenced++;
+        return 'lost';
+      }
       if (!ok) {
         // Someone else holds it (the item says otherwise): stop at once.
         this.#held.delete(shard);
@@ -295,16 +340,27 @@ export class LeaseManager implements ShardGate, WriteFence {
     }
   }
 
-  async #acquire(shard: string, now: number): Promise<boolean> {
+  async #acquire(shard: string): Promise<boolean> {
     const record = this.#leases.get(shard);
-    // A lease whose holder is this replica's id but not this process's (a restart under a fixed --replica-id) waits for expiry too.
-    const free = !record || record.holder === undefined || now > record.expiresAt + this.#settings.clockSkewMs;
+    const now = this.#wall();
+    // Free: never taken, released, expired by more than the skew bound, or this process's own lease found again after
+    // a fence (no one took it since). A lease under this replica's id but from another process (a restart under a
+    // fixed --replica-id) waits for expiry like anyone's. The take is a compare-and-swap on the item as read.
+    const own = record?.holder === this.replicaId && record.epoch === this.#lastEpoch.get(shard);
+    const free = !record || record.holder === undefined || own || now > record.expiresAt + this.#settings.clockSkewMs;
     if (!free) return false;
     const sentAt = this.#mono();
     const expiresAt = this.#wall() + this.#settings.leaseMs;
-    const taken = await this.#call('acquire', () => this.#table.acquire(shard, this.replicaId, record?.epoch ?? 0, expiresAt));
-    if (!taken || this.#closed) return false;
+    const previous = record ? { epoch: record.epoch, expiresAt: record.expiresAt } : { epoch: 0 };
+    const taken = await this.#call('acquire', () => this.#table.acquire(shard, this.replicaId, previous, expiresAt));
+    if (!taken) return false;
+    if (this.#closed) {
+      // Granted while shutting down: hand it straight back rather than leave it to expire.
+      await this.#call('release', () => this.#table.release(shard, this.replicaId, taken.epoch));
+      return false;
+    }
     this.#held.set(shard, { epoch: taken.epoch, deadline: sentAt + this.#settings.leaseMs - this.#settings.fenceMarginMs, releasing: false, expiresAt });
+    this.#lastEpoch.set(shard, taken.epoch);
     this.#leases.set(shard, taken);
     this.#transitions.acquired++;
     this.#log.info({ shard, epoch: taken.epoch, previousHolder: record?.holder }, 'shard lease acquired');
@@ -318,6 +374,9 @@ export class LeaseManager implements ShardGate, WriteFence {
     held.releasing = true;
     const waitUntil = this.#mono() + this.#settings.fenceMarginMs;
     while ((this.#inFlight.get(shard) ?? 0) > 0 && this.#mono() < waitUntil) await new Promise((r) => setTimeout(r, 20));
+    // A write that ended by an abort may still be on its way to AWS: give it a moment before another replica may write.
+    const settle = (this.#abortedAt.get(shard) ?? -Infinity) + ABORTED_WRITE_SETTLE_MS - this.#mono();
+    if (settle > 0) await new Promise((r) => setTimeout(r, settle));
     this.#held.delete(shard);
     if ((this.#inFlight.get(shard) ?? 0) > 0) {
       // A write is still out: let the lease expire rather than hand it over under it.
@@ -416,8 +475,9 @@ export class LeaseManager implements ShardGate, WriteFence {
     if (this.#closed) return;
     this.#closed = true;
     this.#cancelTick?.();
+    this.#cancelRenew?.();
     this.#cancelFence?.();
-    await this.#running?.catch(() => undefined);
+    await Promise.all([...this.#running].map((r) => r.catch(() => undefined)));
     const shards = [...this.#held.keys()];
     for (const held of this.#held.values()) held.releasing = true;
     await Promise.all(shards.map((shard) => this.#release(shard, 'released')));

@@ -19,7 +19,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   BatchWriteItemCommand, ConditionalCheckFailedException, CreateTableCommand, DeleteItemCommand, DescribeTableCommand,
   DescribeTimeToLiveCommand, DynamoDBClient, PutItemCommand, QueryCommand, UpdateItemCommand, UpdateTimeToLiveCommand,
-  type AttributeValue, type DynamoDBClientConfig, type TableDescription, type WriteRequest,
+  type AttributeValue, type DynamoDBClientConfig, type PutItemCommandInput, type TableDescription, type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { GitopsError } from '../errors/index.js';
 import type { CachedTaskDefinition, LeaseRecord, LeaseTable, MemberRecord } from './types.js';
@@ -212,16 +212,23 @@ export class DynamoLeaseTable implements LeaseTable {
       this.#client.send(new DeleteItemCommand({ TableName: this.name, Key: { pk: S(MEMBER_PK), sk: S(replicaId) } }), o));
   }
 
-  async acquire(shard: string, holder: string, previousEpoch: number, expiresAt: number, signal?: AbortSignal): Promise<LeaseRecord | undefined> {
-    const record: LeaseRecord = { shard, holder, epoch: previousEpoch + 1, expiresAt };
-    const first = previousEpoch === 0;
+  async acquire(shard: string, holder: string, previous: { readonly epoch: number; readonly expiresAt?: number }, expiresAt: number, signal?: AbortSignal): Promise<LeaseRecord | undefined> {
+    const record: LeaseRecord = { shard, holder, epoch: previous.epoch + 1, expiresAt };
+    const first = previous.epoch === 0;
+    const asRead = previous.expiresAt !== undefined;
+    const condition: Partial<Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>> = first
+      ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': NAMES['#pk'] } }
+      : {
+        // Compare-and-swap on the item as read: a renewal since (expiresAt moved) makes the take fail.
+        ConditionExpression: asRead ? '#epoch = :prev AND #expiresAt = :prevExpiresAt' : '#epoch = :prev',
+        ExpressionAttributeNames: asRead ? { '#epoch': NAMES['#epoch'], '#expiresAt': NAMES['#expiresAt'] } : { '#epoch': NAMES['#epoch'] },
+        ExpressionAttributeValues: { ':prev': N(previous.epoch), ...(asRead ? { ':prevExpiresAt': N(previous.expiresAt ?? 0) } : {}) },
+      };
     try {
       await this.#client.send(new PutItemCommand({
         TableName: this.name,
         Item: { pk: S(LEASE_PK), sk: S(shard), holder: S(holder), epoch: N(record.epoch), expiresAt: N(expiresAt) },
-        ConditionExpression: first ? 'attribute_not_exists(#pk)' : '#epoch = :prev',
-        ExpressionAttributeNames: first ? { '#pk': NAMES['#pk'] } : { '#epoch': NAMES['#epoch'] },
-        ...(first ? {} : { ExpressionAttributeValues: { ':prev': N(previousEpoch) } }),
+        ...condition,
         // The item as it stood when the condition failed: lets a retry of our own
         // successful write (the SDK retries a timed-out attempt) be told from a loss.
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

@@ -114,12 +114,15 @@ export interface LeaseTable {
   /** Deletes this replica's member item (shutdown). */
   leave(replicaId: string, signal?: AbortSignal): Promise<void>;
   /**
-   * Takes a lease: writes holder, epoch = `previousEpoch + 1` and expiresAt,
-   * on condition that the item is absent (previousEpoch 0) or still has
-   * exactly `previousEpoch` (no one else took it since it was read).
-   * Answers the new record, or undefined when the condition failed.
+   * Takes a lease: writes holder, epoch = `previous.epoch + 1` and expiresAt,
+   * on condition that the item is absent (previous.epoch 0) or is still
+   * exactly as read: the same epoch and, when `previous.expiresAt` is given,
+   * the same expiresAt. Every renewal moves expiresAt, so a lease renewed
+   * since the read (its holder alive after all) is not taken from a stale
+   * read; the epoch alone would not tell. Answers the new record, or
+   * undefined when the condition failed.
    */
-  acquire(shard: string, holder: string, previousEpoch: number, expiresAt: number, signal?: AbortSignal): Promise<LeaseRecord | undefined>;
+  acquire(shard: string, holder: string, previous: { readonly epoch: number; readonly expiresAt?: number }, expiresAt: number, signal?: AbortSignal): Promise<LeaseRecord | undefined>;
   /** Extends a held lease, on condition holder and epoch are still ours. False when not. */
   renew(shard: string, holder: string, epoch: number, expiresAt: number, signal?: AbortSignal): Promise<boolean>;
   /** Releases a held lease (holder removed, expiresAt 0, epoch kept), on condition holder and epoch are still ours. */
@@ -185,17 +188,30 @@ export interface ShardGate {
   heldEpoch(shard: string): number | undefined;
   /** Called after acquisitions and losses; answers an unsubscribe. */
   onChange(listener: (change: ShardChange) => void): () => void;
+  /** The shards this replica holds and may write to now, sorted. */
+  held(): string[];
   /** Every snapshot the controller takes: the shards it makes (with the environments' and the default Region's locations). */
   snapshotShards(snapshot: ManifestSnapshot, extraLocations: readonly string[]): void;
+}
+
+/** A mutating call the fence let through (WriteFence.beginWrite). */
+export interface FencedWrite {
+  /**
+   * Aborts at the lease's fence deadline: a write not yet on the wire by then
+   * (waiting for credentials, a connection) is not sent at all, so the fence
+   * margin only has to cover the network, not everything before it.
+   */
+  readonly signal: AbortSignal;
+  /** The call settled; `aborted` when it ended by an abort (it may still have reached AWS). */
+  done(aborted: boolean): void;
 }
 
 /**
  * Checked right before every mutating AWS call (regions.ts wraps each API):
  * throws HA_NOT_LEASE_HOLDER when the call runs outside a held lease, or the
  * lease it began under has been lost, fenced or taken again with another
- * epoch. Otherwise answers the function to call once the call has settled:
- * a holder releasing a shard waits for the writes still out.
+ * epoch. A holder releasing a shard waits for the writes still out.
  */
 export interface WriteFence {
-  beginWrite(location: string, operation: string): () => void;
+  beginWrite(location: string, operation: string): FencedWrite;
 }

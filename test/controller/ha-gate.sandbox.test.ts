@@ -86,7 +86,7 @@ describe('the controller behind a shard lease', () => {
     clocks.wall += DEFAULT_LEASE_TIMINGS.leaseMs + DEFAULT_LEASE_TIMINGS.clockSkewMs + 1;
     clocks.mono += DEFAULT_LEASE_TIMINGS.leaseMs + DEFAULT_LEASE_TIMINGS.clockSkewMs + 1;
     const epoch = (await table.leases()).find((l) => l.shard === SHARD)?.epoch ?? 0;
-    expect(await table.acquire(SHARD, 'another-replica', epoch, clocks.wall + 60_000)).toBeDefined();
+    expect(await table.acquire(SHARD, 'another-replica', { epoch }, clocks.wall + 60_000)).toBeDefined();
     await manager.tick();
     expect(manager.held()).toEqual([]);
     expect(controller.status.list()).toEqual([]);
@@ -147,7 +147,7 @@ describe('the controller behind a shard lease', () => {
     takeOver = async () => {
       clocks.wall += 120_000;
       clocks.mono += 120_000;
-      expect(await table.acquire(SHARD, 'intruder', epoch, clocks.wall + 60_000)).toBeDefined();
+      expect(await table.acquire(SHARD, 'intruder', { epoch }, clocks.wall + 60_000)).toBeDefined();
       await manager.tick();
     };
     const stopsBefore = manager.counters().fencingStops;

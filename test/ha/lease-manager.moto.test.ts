@@ -208,7 +208,7 @@ describe('LeaseManager on DynamoDB (moto)', () => {
     const shard = SHARDS[0] as string;
     const epoch = a.manager.heldEpoch(shard) as number;
     // Someone (an operator, a bug elsewhere) takes the lease from under it.
-    expect(await table.acquire(shard, 'intruder', epoch, clocks.wall + 60_000)).toBeDefined();
+    expect(await table.acquire(shard, 'intruder', { epoch }, clocks.wall + 60_000)).toBeDefined();
     await a.manager.tick();
     expect(a.manager.heldEpoch(shard)).toBeUndefined();
     expect(a.manager.counters().transitions.lost).toBe(1);
@@ -231,13 +231,77 @@ describe('LeaseManager on DynamoDB (moto)', () => {
       }
     };
     expect(code(() => a.manager.beginWrite('eu-west-1', 'UpdateService'))).toBe('HA_NOT_LEASE_HOLDER');
-    const done = runUnderLease({ shard, epoch }, () => a.manager.beginWrite('eu-west-1', 'UpdateService'));
-    done();
+    const write = runUnderLease({ shard, epoch }, () => a.manager.beginWrite('eu-west-1', 'UpdateService'));
+    expect(write.signal.aborted).toBe(false);
+    write.done(false);
     expect(code(() => runUnderLease({ shard, epoch: epoch - 1 }, () => a.manager.beginWrite('eu-west-1', 'UpdateService')))).toBe('HA_NOT_LEASE_HOLDER');
     expect(code(() => runUnderLease({ shard, epoch }, () => a.manager.beginWrite('us-east-1', 'UpdateService')))).toBe('HA_NOT_LEASE_HOLDER');
     clocks.advance(DEFAULT_LEASE_TIMINGS.leaseMs);
     expect(code(() => runUnderLease({ shard, epoch }, () => a.manager.beginWrite('eu-west-1', 'UpdateService')))).toBe('HA_NOT_LEASE_HOLDER');
     expect(a.manager.counters().fencingStops).toBe(4);
+  });
+
+  it('a write let through aborts at the fence deadline as it stood, so one not yet on the wire by then is never sent', async () => {
+    const table = await newTable();
+    const clocks = new Clocks();
+    const timings = { leaseMs: 900, renewMs: 100, fenceMarginMs: 300, clockSkewMs: 50 };
+    const a = replica(table, 'a', clocks, { settings: timings });
+    await a.manager.tick();
+    await a.manager.tick();
+    const shard = 'eu-west-1#0';
+    const epoch = a.manager.heldEpoch(shard) as number;
+    // The deadline is 600 ms after the renewal on the (driven) monotonic clock; the write's signal counts it in real time.
+    const write = runUnderLease({ shard, epoch }, () => a.manager.beginWrite('eu-west-1', 'UpdateService'));
+    const aborted = new Promise<number>((resolve) => write.signal.addEventListener('abort', () => resolve(Date.now()), { once: true }));
+    const began = Date.now();
+    expect(await aborted - began).toBeGreaterThanOrEqual(550);
+    write.done(true);
+  });
+
+  it('a lease granted while the replica shuts down is handed straight back', async () => {
+    const real = await newTable();
+    const clocks = new Clocks();
+    let closing: Promise<void> | undefined;
+    // close() begins while the take is on its way; the table grants it anyway.
+    const table = faultyTable(real, (call, what) => {
+      if (what !== 'acquire' || closing) return call();
+      closing = a.manager.close();
+      return call();
+    });
+    const a = replica(table, 'a', clocks);
+    await a.manager.tick();
+    await a.manager.tick();
+    await closing;
+    expect(a.manager.held()).toEqual([]);
+    expect((await real.leases()).filter((l) => l.holder !== undefined)).toEqual([]);
+  });
+
+  it('a renewal answered after the fence closed counts as fenced, and the lease is taken back at once with a new epoch', async () => {
+    const real = await newTable();
+    const clocks = new Clocks();
+    let slow = false;
+    // While slow, a renewal's answer arrives after the deadline (the driven clock jumps while it is on its way).
+    const table = faultyTable(real, (call, what) => {
+      if (what !== 'renew' || !slow) return call();
+      slow = false;
+      return call().then((v) => {
+        clocks.advance(DEFAULT_LEASE_TIMINGS.leaseMs - DEFAULT_LEASE_TIMINGS.fenceMarginMs);
+        return v;
+      });
+    });
+    const a = replica(table, 'a', clocks, {});
+    a.manager.setShards(['eu-west-1']);
+    await a.manager.tick();
+    await a.manager.tick();
+    expect(a.manager.heldEpoch('eu-west-1')).toBe(1);
+    slow = true;
+    await a.manager.renewRound();
+    expect(a.manager.heldEpoch('eu-west-1')).toBeUndefined();
+    expect(a.changes.at(-1)).toEqual({ acquired: [], lost: ['eu-west-1'] });
+    // Its own lease, unchanged since: taken back in the next membership round, not after expiry.
+    await a.manager.membershipRound();
+    expect(a.manager.heldEpoch('eu-west-1')).toBe(2);
+    expect(a.changes.at(-1)).toEqual({ acquired: ['eu-west-1'], lost: [] });
   });
 
   it('releases a shard no snapshot makes any more', async () => {

@@ -180,26 +180,26 @@ describe.skipIf(endpoint === null)('DynamoLeaseTable against moto', () => {
   describe('leases', () => {
     it('acquires an absent lease at epoch 1; a contender with the stale epoch then loses', async () => {
       const table = await freshTable();
-      expect(await table.acquire('eu-west-1', 'a', 0, 1_000)).toEqual({ shard: 'eu-west-1', holder: 'a', epoch: 1, expiresAt: 1_000 });
-      expect(await table.acquire('eu-west-1', 'b', 0, 2_000)).toBeUndefined();
+      expect(await table.acquire('eu-west-1', 'a', { epoch: 0 }, 1_000)).toEqual({ shard: 'eu-west-1', holder: 'a', epoch: 1, expiresAt: 1_000 });
+      expect(await table.acquire('eu-west-1', 'b', { epoch: 0 }, 2_000)).toBeUndefined();
       expect(await table.leases()).toEqual([{ shard: 'eu-west-1', holder: 'a', epoch: 1, expiresAt: 1_000 }]);
       // Taking over an expired lease with the epoch read: b wins, a's stale view of it loses.
-      expect(await table.acquire('eu-west-1', 'b', 1, 3_000)).toEqual({ shard: 'eu-west-1', holder: 'b', epoch: 2, expiresAt: 3_000 });
-      expect(await table.acquire('eu-west-1', 'a', 1, 4_000)).toBeUndefined();
+      expect(await table.acquire('eu-west-1', 'b', { epoch: 1 }, 3_000)).toEqual({ shard: 'eu-west-1', holder: 'b', epoch: 2, expiresAt: 3_000 });
+      expect(await table.acquire('eu-west-1', 'a', { epoch: 1 }, 4_000)).toBeUndefined();
       expect(await table.leases()).toEqual([{ shard: 'eu-west-1', holder: 'b', epoch: 2, expiresAt: 3_000 }]);
     });
 
     it('answers a repeated acquisition of its own (a retried request whose first attempt landed) as won', async () => {
       const table = await freshTable();
-      expect(await table.acquire('s', 'a', 0, 1_000)).toEqual({ shard: 's', holder: 'a', epoch: 1, expiresAt: 1_000 });
-      expect(await table.acquire('s', 'a', 0, 1_000)).toEqual({ shard: 's', holder: 'a', epoch: 1, expiresAt: 1_000 });
+      expect(await table.acquire('s', 'a', { epoch: 0 }, 1_000)).toEqual({ shard: 's', holder: 'a', epoch: 1, expiresAt: 1_000 });
+      expect(await table.acquire('s', 'a', { epoch: 0 }, 1_000)).toEqual({ shard: 's', holder: 'a', epoch: 1, expiresAt: 1_000 });
       // Another expiry is another attempt, not a retry: it lost.
-      expect(await table.acquire('s', 'a', 0, 1_500)).toBeUndefined();
+      expect(await table.acquire('s', 'a', { epoch: 0 }, 1_500)).toBeUndefined();
     });
 
     it('renews only for the holder at the current epoch', async () => {
       const table = await freshTable();
-      await table.acquire('s', 'a', 0, 1_000);
+      await table.acquire('s', 'a', { epoch: 0 }, 1_000);
       expect(await table.renew('s', 'b', 1, 9_000)).toBe(false);
       expect(await table.renew('s', 'a', 2, 9_000)).toBe(false);
       expect(await table.renew('absent', 'a', 1, 9_000)).toBe(false);
@@ -207,16 +207,16 @@ describe.skipIf(endpoint === null)('DynamoLeaseTable against moto', () => {
       expect(await table.renew('s', 'a', 1, 5_000)).toBe(true);
       expect(await table.leases()).toEqual([{ shard: 's', holder: 'a', epoch: 1, expiresAt: 5_000 }]);
       // Taken over: the old holder's renewal at its epoch fails.
-      expect(await table.acquire('s', 'b', 1, 6_000)).toBeDefined();
+      expect(await table.acquire('s', 'b', { epoch: 1 }, 6_000)).toBeDefined();
       expect(await table.renew('s', 'a', 1, 7_000)).toBe(false);
       expect(await table.leases()).toEqual([{ shard: 's', holder: 'b', epoch: 2, expiresAt: 6_000 }]);
     });
 
     it('refuses the same holder\'s renewal and release at an epoch it held before', async () => {
       const table = await freshTable();
-      await table.acquire('s', 'a', 0, 1_000);
+      await table.acquire('s', 'a', { epoch: 0 }, 1_000);
       await table.release('s', 'a', 1);
-      expect(await table.acquire('s', 'a', 1, 2_000)).toEqual({ shard: 's', holder: 'a', epoch: 2, expiresAt: 2_000 });
+      expect(await table.acquire('s', 'a', { epoch: 1 }, 2_000)).toEqual({ shard: 's', holder: 'a', epoch: 2, expiresAt: 2_000 });
       expect(await table.renew('s', 'a', 1, 9_000)).toBe(false);
       expect(await table.release('s', 'a', 1)).toBe(false);
       expect(await table.leases()).toEqual([{ shard: 's', holder: 'a', epoch: 2, expiresAt: 2_000 }]);
@@ -224,14 +224,26 @@ describe.skipIf(endpoint === null)('DynamoLeaseTable against moto', () => {
 
     it('releases (holder removed, expiresAt 0, epoch kept), and the next acquisition takes epoch + 1', async () => {
       const table = await freshTable();
-      await table.acquire('s', 'a', 0, 1_000);
+      await table.acquire('s', 'a', { epoch: 0 }, 1_000);
       expect(await table.release('s', 'b', 1)).toBe(false);
       expect(await table.release('s', 'a', 2)).toBe(false);
       expect(await table.release('s', 'a', 1)).toBe(true);
       expect(await table.leases()).toEqual([{ shard: 's', epoch: 1, expiresAt: 0 }]);
       expect(await table.release('s', 'a', 1)).toBe(false);
       expect(await table.renew('s', 'a', 1, 2_000)).toBe(false);
-      expect(await table.acquire('s', 'b', 1, 3_000)).toEqual({ shard: 's', holder: 'b', epoch: 2, expiresAt: 3_000 });
+      expect(await table.acquire('s', 'b', { epoch: 1 }, 3_000)).toEqual({ shard: 's', holder: 'b', epoch: 2, expiresAt: 3_000 });
+    });
+
+    it('takes a lease only as it was read: a renewal since the read (expiresAt moved, epoch the same) makes the take fail', async () => {
+      const table = await freshTable();
+      await table.acquire('s', 'a', { epoch: 0 }, 1_000);
+      const read = (await table.leases())[0] as { epoch: number; expiresAt: number };
+      // The holder renews after the contender's read: same epoch, later expiry.
+      expect(await table.renew('s', 'a', 1, 5_000)).toBe(true);
+      expect(await table.acquire('s', 'b', { epoch: read.epoch, expiresAt: read.expiresAt }, 9_000)).toBeUndefined();
+      expect(await table.leases()).toEqual([{ shard: 's', holder: 'a', epoch: 1, expiresAt: 5_000 }]);
+      // Read again, unchanged since: the take succeeds.
+      expect(await table.acquire('s', 'b', { epoch: 1, expiresAt: 5_000 }, 9_000)).toEqual({ shard: 's', holder: 'b', epoch: 2, expiresAt: 9_000 });
     });
 
     it('keeps epochs strictly increasing over many acquisitions, and lease items carry no ttl', async () => {
@@ -240,7 +252,7 @@ describe.skipIf(endpoint === null)('DynamoLeaseTable against moto', () => {
       let epoch = 0;
       for (let i = 0; i < 30; i++) {
         const holder = `r${i % 3}`;
-        const won = await table.acquire('s', holder, epoch, 1_000 + i);
+        const won = await table.acquire('s', holder, { epoch }, 1_000 + i);
         expect(won?.epoch).toBe(epoch + 1);
         epoch = won?.epoch ?? epoch;
         if (i % 2 === 0) expect(await table.release('s', holder, epoch)).toBe(true);
@@ -255,7 +267,7 @@ describe.skipIf(endpoint === null)('DynamoLeaseTable against moto', () => {
       const second = new DynamoLeaseTable({ client: client(), table: first.name });
       let epoch = 0;
       for (let round = 0; round < 20; round++) {
-        const results = await Promise.all([first.acquire('s', 'a', epoch, 1_000 + round), second.acquire('s', 'b', epoch, 2_000 + round)]);
+        const results = await Promise.all([first.acquire('s', 'a', { epoch }, 1_000 + round), second.acquire('s', 'b', { epoch }, 2_000 + round)]);
         const winners = results.filter((r) => r !== undefined);
         expect(winners, `round ${round}`).toHaveLength(1);
         expect(winners[0]?.epoch).toBe(epoch + 1);
@@ -268,7 +280,7 @@ describe.skipIf(endpoint === null)('DynamoLeaseTable against moto', () => {
     it('reads every lease across Query pages', async () => {
       const table = await freshTable({ pageSize: 7 });
       const shards = Array.from({ length: 23 }, (_, i) => `123456789012@eu-west-1#${String(i).padStart(2, '0')}`);
-      for (const shard of shards) await table.acquire(shard, 'a', 0, 1_000);
+      for (const shard of shards) await table.acquire(shard, 'a', { epoch: 0 }, 1_000);
       const leases = await table.leases();
       expect(leases.map((l) => l.shard)).toEqual(shards);
       expect(new Set(leases.map((l) => l.holder))).toEqual(new Set(['a']));
