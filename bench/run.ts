@@ -35,6 +35,7 @@
  * --quick runs each at a tenth of the size (the CI smoke test uses it).
  * The table goes to stdout, or to stderr with --json (stdout is then one JSON document).
  */
+import type { Figure } from './lib/figure.js';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -107,15 +108,6 @@ function parseArgs(argv: readonly string[]): Args {
   return { quick, json, only, ...(cpuProfDir ? { cpuProfDir } : {}), ...(workers ? { workers } : {}) };
 }
 
-/** One row of the table; `value` null when the scenario was not run. */
-interface Figure {
-  readonly scenario: string;
-  readonly name: string;
-  readonly value: number | null;
-  readonly unit: string;
-  readonly target?: string;
-  readonly met?: boolean;
-}
 
 const args = parseArgs(process.argv.slice(2));
 const size = (full: number) => (args.quick ? Math.max(1, Math.round(full / 10)) : full);

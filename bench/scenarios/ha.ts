@@ -26,6 +26,7 @@
  * A lease counts as held when its holder is a live replica and it has not
  * lapsed (expiresAt + clock skew after now), as LeaseManager.status() counts it.
  */
+import type { Figure } from '../lib/figure.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -42,15 +43,8 @@ import { serviceReadYardstick, serviceReadRefillMs } from '../lib/warm-restart.j
 import { CONTROLLER_ACCOUNT } from './accounts.js';
 import { idealResyncCalls, splitCalls } from './steady-state.js';
 
-/** A row of bench/run.ts's table (the same shape as its Figure). */
-export interface BenchFigure {
-  readonly scenario: string;
-  readonly name: string;
-  readonly value: number | null;
-  readonly unit: string;
-  readonly target?: string;
-  readonly met?: boolean;
-}
+/** A row of bench/run.ts's table. */
+export type BenchFigure = Figure;
 
 /** What the scenarios need from bench/run.ts. */
 export interface HaBenchContext {
