@@ -262,6 +262,8 @@ export function createController(options: ControllerOptions): Controller {
     return gate.heldEpoch(shard) !== undefined && (only === undefined || only.has(shard));
   }
   const ownsLocation = (location: string): boolean => !gate || gate.heldEpoch(gate.shardOf(location, undefined)) !== undefined;
+  /** Whether this process holds any shard of a location (with --ha-buckets > 1, any of its buckets). */
+  const holdsAnyOf = (location: string): boolean => !gate || gate.held().some((s) => s === location || s.startsWith(`${location}#`));
 
   let desired: DesiredIndex | undefined;
   let stopped = false;
@@ -530,7 +532,7 @@ export function createController(options: ControllerOptions): Controller {
       const s = desired?.services.get(k);
       return s && !snapshot.blockedKeys.has(k) ? [s] : [];
     });
-    gate?.snapshotShards(snapshot, [...(options.defaultRegion !== undefined ? [options.defaultRegion] : []), ...(accounts?.locations() ?? [])]);
+    gate?.snapshotShards(snapshot, shardLocations(snapshot));
     const ownedKeys = gate ? keys.filter((k) => owns(k)) : keys;
     void prefetchImages(changedServices.filter((s) => owns(s.key)).flatMap((s) => imagesToPrefetch(s, true)));
     if (!isReady) for (const key of ownedKeys) firstPassPending.add(key);
@@ -540,6 +542,28 @@ export function createController(options: ControllerOptions): Controller {
     schedulePrune();
     scanCapacityProviders();
     scanScheduledTasks();
+  }
+
+  /**
+   * The locations whose shards a snapshot keeps besides those it names: the
+   * default Region, the environments', and every location this process still
+   * has work in after its manifests left (clusters the pruner remembers, the
+   * scans' locations, blocked keys'), so their orphans are still pruned and
+   * their blocked statuses reported by some replica (docs/ha.md).
+   */
+  function shardLocations(snapshot: ManifestSnapshot): string[] {
+    const out = new Set<string>([
+      ...(options.defaultRegion !== undefined ? [options.defaultRegion] : []), ...(accounts?.locations() ?? []),
+      ...pruner.locations(), ...scheduledTaskScan.regions(), ...capacityProviderScan.locations(),
+    ]);
+    for (const id of snapshot.blockedKeys) {
+      try {
+        out.add(locationOf(parseKey(id)));
+      } catch {
+        // A blocked manifest whose key cannot be placed in a location makes no shard.
+      }
+    }
+    return [...out];
   }
 
   /** Scheduled task keys to look at after a snapshot: declared ones new or changed since `previous`, and blocked ones. */
@@ -569,8 +593,10 @@ export function createController(options: ControllerOptions): Controller {
       if (!declared.has(record.key) && !index.snapshot.blockedKeys.has(record.key)) queue.add(record.key);
     }
     const scan = scheduledTaskScan.scan(index.snapshot, {
-      // With --ha-table a location's schedule group is scanned by the holder of its first shard.
-      scheduler: (location) => (ownsLocation(location) ? regions.get(location).scheduler?.api : undefined),
+      // With --ha-table every replica holding a shard of a location scans its group, and takes only the candidates of
+      // its own shards: a schedule's cluster may hash to any bucket, and only that bucket's holder may delete it.
+      scheduler: (location) => (holdsAnyOf(location) ? regions.get(location).scheduler?.api : undefined),
+      owns: (queueKey) => owns(queueKey),
       groupState: (location, signal) => {
         const api = regions.get(location).scheduler?.api;
         return api ? scheduledTasks.groupState(location, api, signal) : Promise.resolve('missing' as const);

@@ -114,6 +114,15 @@ export class Pruner {
     for (const e of desired.snapshot.environments ?? []) if (e.manifest.spec.cluster) add(e.account, e.region, e.manifest.spec.cluster);
   }
 
+  /**
+   * Every location (`[account@]region`) of a cluster any snapshot named: with
+   * --ha-table their shards stay leased after the last manifest of a location
+   * goes, so its orphans are still pruned (docs/ha.md).
+   */
+  locations(): string[] {
+    return [...new Set([...this.#knownClusters.values()].map((c) => locationOf(c)))];
+  }
+
   /** Whether a service is declared (or blocked) under its identity or the own account's other spelling of it. */
   isDeclared(identity: string, desired: DesiredIndex): boolean {
     const other = otherSpelling(identity, this.#own);

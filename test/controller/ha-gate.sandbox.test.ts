@@ -161,4 +161,41 @@ describe('the controller behind a shard lease', () => {
     const live = await world.api.send('DescribeServices', { cluster: 'demo', services: ['svc-1'] });
     expect(live.services?.[0]?.desiredCount).toBe(1);
   });
+
+  it('a shard unwritable for a moment (a renewal answered after the fence) has its keys checked again when it is taken back', async () => {
+    const { controller, manager } = replica(`r-${randomUUID().slice(0, 6)}`);
+    await controller.start();
+    controller.setSnapshot(await dir.load('rev-3'));
+    // The intruder's lease from the test before expires.
+    clocks.wall += 120_000;
+    clocks.mono += 120_000;
+    await manager.tick();
+    await manager.tick();
+    expect(manager.held()).toEqual([SHARD]);
+    await eventually(() => synced(controller), () => controller.status.list().map((s) => [s.key, s.sync]), 30_000);
+    await controller.waitForIdle({ requeues: true });
+    const epoch = manager.heldEpoch(SHARD) as number;
+
+    // The fence passes before the renewal goes out: the shard is not writable, so a commit arriving now is not worked on.
+    clocks.mono += DEFAULT_LEASE_TIMINGS.leaseMs - DEFAULT_LEASE_TIMINGS.fenceMarginMs + 1;
+    expect(manager.heldEpoch(SHARD)).toBeUndefined();
+    world.counter.reset();
+    await dir.write('svc-2.yaml', [serviceManifest({ name: 'svc-2', desiredCount: 4 })]);
+    controller.setSnapshot(await dir.load('rev-4'));
+    await controller.waitForIdle({ requeues: true });
+    expect(world.counter.count('UpdateService')).toBe(0);
+
+    // The renewal is answered after the fence (lost), the next round takes the lease back under a new epoch
+    // (acquired), and the controller checks the shard's keys again: the commit is applied.
+    await manager.renewRound();
+    expect(manager.held()).toEqual([]);
+    await manager.membershipRound();
+    expect(manager.heldEpoch(SHARD)).toBe(epoch + 1);
+    await eventually(() => world.counter.count('UpdateService') === 1, () => world.counter.count('UpdateService'), 30_000);
+    await controller.waitForIdle({ requeues: true });
+    expect(world.counter.count('UpdateService')).toBe(1);
+    expect(controller.status.list().length).toBe(SERVICES);
+    const live = await world.api.send('DescribeServices', { cluster: 'demo', services: ['svc-2'] });
+    expect(live.services?.[0]?.desiredCount).toBe(4);
+  });
 });

@@ -301,6 +301,11 @@ export class CapacityProviderPruneScan {
     for (const location of extraLocations) this.#locations.add(location);
   }
 
+  /** Locations (`[account@]region`) scanned: every one a snapshot named since the start, and the extra ones. */
+  locations(): string[] {
+    return [...this.#locations];
+  }
+
   async scan(
     snapshot: ManifestSnapshot, ecsOf: (location: string) => EcsApi, enqueue: (queueKey: string) => void, signal: AbortSignal,
     ownsLocation: (location: string) => boolean = () => true,

@@ -63,6 +63,14 @@ export interface ScheduledTaskScanOptions {
 export interface ScanAccess {
   scheduler(location: string): SchedulerApi | undefined;
   groupState(location: string, signal: AbortSignal): Promise<GroupState>;
+  /**
+   * With --ha-table: whether this replica works on a candidate's queue key
+   * (holds its cluster's shard). Others are left to their shard's holder,
+   * which scans the group too, so the verdicts kept here are for this
+   * replica's keys only and the prune guards count only them (docs/ha.md,
+   * "Limits"). @default every candidate
+   */
+  owns?(queueKey: string): boolean;
 }
 
 /** The snapshot's scheduled tasks (and blocked ones) by location (the own account's `account@` dropped), as names. */
@@ -175,7 +183,9 @@ export class ScheduledTaskPruneScan {
         // A target that is no ECS cluster cannot be keyed (nor was it written by this controller).
         const cluster = clusterNameOfArn(live.targetArn);
         if (!cluster) continue;
-        candidates.push(identityOf(scheduledTaskKey(region, cluster, live.name, account)));
+        const key = scheduledTaskKey(region, cluster, live.name, account);
+        if (access.owns && !access.owns(formatKey(key))) continue;
+        candidates.push(identityOf(key));
       }
     }
     const allowedAt = this.#options.pruneAllowed ?? (() => true);
