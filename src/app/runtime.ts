@@ -71,9 +71,11 @@ export interface EcsConnection {
    * The lease table's DynamoDB client (`run --ha-table`, docs/ha.md), in the
    * controller's Region with its own credentials: AWS_ENDPOINT_URL_DYNAMODB or
    * AWS_ENDPOINT_URL from `env` when set (never the ECS endpoint: the sandbox
-   * has no DynamoDB). One client, made on first use.
+   * has no DynamoDB). One client per purpose, made on first use (the first
+   * call's options make it): `leases` (the default) for the lease and member
+   * items, `cache` for the task definitions (DynamoDbOptions).
    */
-  dynamoDb(options: { readonly requestTimeoutMs: number }): DynamoDBClient;
+  dynamoDb(options: DynamoDbOptions): DynamoDBClient;
   /**
    * The account of the controller's own credentials (STS GetCallerIdentity,
    * asked once and kept; a failure is held a few seconds, then asked again).
@@ -93,6 +95,27 @@ export interface AccountAccessEvent {
   readonly region: string;
   readonly ok: boolean;
 }
+
+/**
+ * EcsConnection.dynamoDb's options. The task definition cache has a client
+ * of its own: its BatchWriteItem bursts to one partition and its large
+ * Query loads may be throttled, and on a shared client their retries would
+ * draw on the same retry quota (and sockets) as the lease renewals, which
+ * must land within a renew interval (docs/ha.md "Timings and the takeover
+ * bound"). A cache call may take longer and be tried more: nothing waits on
+ * it but a look-up that falls back to ECS.
+ */
+export interface DynamoDbOptions {
+  /** @default 'leases' */
+  readonly purpose?: 'leases' | 'cache';
+  /** Per request (and connection). @default 2000 for leases, DYNAMODB_CACHE_REQUEST_TIMEOUT_MS for the cache */
+  readonly requestTimeoutMs?: number;
+  /** SDK attempts per call. @default 2 for leases (createDynamoDbClient), DYNAMODB_CACHE_MAX_ATTEMPTS for the cache */
+  readonly maxAttempts?: number;
+}
+
+export const DYNAMODB_CACHE_REQUEST_TIMEOUT_MS = 10_000;
+export const DYNAMODB_CACHE_MAX_ATTEMPTS = 5;
 
 export interface ConnectOptions {
   readonly region: string;
@@ -400,14 +423,24 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
     return client;
   };
   const dynamoDbEndpoint = env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || '';
-  let dynamoDbClient: DynamoDBClient | undefined;
-  const dynamoDb = (clientOptions: { readonly requestTimeoutMs: number }): DynamoDBClient => {
-    dynamoDbClient ??= createDynamoDbClient({
-      region: options.region, requestTimeoutMs: clientOptions.requestTimeoutMs,
-      ...(dynamoDbEndpoint ? { endpoint: dynamoDbEndpoint } : {}),
-      ...(credentials ? { credentials } : {}),
-    });
-    return dynamoDbClient;
+  const dynamoDbClients = new Map<'leases' | 'cache', DynamoDBClient>();
+  const dynamoDb = (clientOptions: DynamoDbOptions): DynamoDBClient => {
+    const purpose = clientOptions.purpose ?? 'leases';
+    let client = dynamoDbClients.get(purpose);
+    if (!client) {
+      const cache = purpose === 'cache';
+      const requestTimeoutMs = clientOptions.requestTimeoutMs ?? (cache ? DYNAMODB_CACHE_REQUEST_TIMEOUT_MS : undefined);
+      const maxAttempts = clientOptions.maxAttempts ?? (cache ? DYNAMODB_CACHE_MAX_ATTEMPTS : undefined);
+      client = createDynamoDbClient({
+        region: options.region,
+        ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
+        ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+        ...(dynamoDbEndpoint ? { endpoint: dynamoDbEndpoint } : {}),
+        ...(credentials ? { credentials } : {}),
+      });
+      dynamoDbClients.set(purpose, client);
+    }
+    return client;
   };
   return {
     ecs: ecsFor(options.region), ecsFor, ecrFor, scalingFor, schedulerFor, lookupFor, snsFor, dynamoDb, ownAccount, region: options.region, endpoint,
@@ -415,7 +448,7 @@ export async function connectEcs(options: ConnectOptions): Promise<EcsConnection
     close: async () => {
       for (const entry of [...pools.flatMap((entries) => [...entries.values()]), ...replaced]) entry.destroy();
       for (const client of snsClients.values()) client.destroy();
-      dynamoDbClient?.destroy();
+      for (const client of dynamoDbClients.values()) client.destroy();
       sts?.destroy();
       await sandbox?.close();
     },

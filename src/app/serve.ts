@@ -56,6 +56,8 @@ import type { HaSettings } from '../ha/types.js';
 export const NOTIFICATION_JOURNAL_FILE = 'notifications.jsonl';
 /** The task definitions learned, per location, in the state dir (docs/ha.md "Warm restart and takeover"). */
 export const TASK_DEFINITIONS_DIR = 'task-definitions';
+/** How long shutdown waits for the task definition store's last writes. */
+const TASK_DEFINITION_FLUSH_GRACE_MS = 5_000;
 
 /** Where the state dir came from: the flag, the environment variable, or the XDG default. */
 export type StateDirOrigin = '--state-dir' | 'ECS_GITOPS_STATE_DIR' | 'default';
@@ -282,20 +284,30 @@ export async function serveController(config: ServeConfig, onStarted?: (info: Se
     const storeError = (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'task definition cache: a read or write failed; those task definitions are read from ECS instead');
     if (config.ha) {
       // A lease call that hangs gives up within a renew interval: the next round tries again long before the fence.
-      const table = new DynamoLeaseTable({ client: connection.dynamoDb({ requestTimeoutMs: Math.min(2000, config.ha.renewMs) }), table: config.ha.table });
+      const table = new DynamoLeaseTable({ client: connection.dynamoDb({ purpose: 'leases', requestTimeoutMs: Math.min(2000, config.ha.renewMs) }), table: config.ha.table });
       const made = await table.ensure({ create: config.ha.createTable, signal: config.signal });
       logger.info({ table: config.ha.table, replicaId: config.ha.replicaId, created: made === 'created' }, made === 'created' ? 'lease table created' : 'lease table found');
       leases = new LeaseManager({ table, settings: config.ha, logger });
       registerHaMetrics(registry, () => (leases as LeaseManager).counters());
       const manager = leases;
       status.readHaFrom(() => manager.status());
-      // Shared by every replica: one taking a shard over finds what the last holder learned.
-      taskDefinitionStore = new TableTaskDefinitionStore(table, { onError: storeError });
+      // Shared by every replica: one taking a shard over finds what the last holder learned. The same table over a
+      // client of its own (runtime.ts, DynamoDbOptions): the cache's bursts and retries must not delay a renewal.
+      const cacheTable = new DynamoLeaseTable({ client: connection.dynamoDb({ purpose: 'cache' }), table: config.ha.table });
+      taskDefinitionStore = new TableTaskDefinitionStore(cacheTable, { onError: storeError });
     } else {
       taskDefinitionStore = new DiskTaskDefinitionStore(path.join(stateDir, TASK_DEFINITIONS_DIR), { onError: storeError });
     }
     const taskDefinitions = taskDefinitionStore;
-    cleanups.push(() => taskDefinitions.flush());
+    // Bounded: the cache's client tries a call for up to a minute when DynamoDB is out of reach, and what is not
+    // written only costs the next holder some DescribeTaskDefinition calls; the exit must not wait for it.
+    cleanups.push(() => new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, TASK_DEFINITION_FLUSH_GRACE_MS);
+      void taskDefinitions.flush().finally(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    }));
 
     // Events and notifications. The dispatcher is closed after the controller (pushed before it), the connection after both.
     const eventLog = new EventLog({

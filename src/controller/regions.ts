@@ -168,6 +168,19 @@ export class RegionAccessPool {
     return [...this.#locations.keys()];
   }
 
+  /**
+   * A shard of `location` was taken over: its reader loads the task
+   * definition store again (EcsReader.reloadTaskDefinitions), so what the
+   * previous holder learned is not read again from ECS (docs/ha.md "Warm
+   * restart and takeover"). Look-ups made meanwhile wait for the load, so
+   * the caller need not. A location without access yet has nothing to
+   * reload: its reader loads the store before its first look-up.
+   */
+  reloadTaskDefinitions(location: string, signal?: AbortSignal): Promise<void> {
+    const known = this.#locations.get(location);
+    return known ? known.access.reader.reloadTaskDefinitions(signal) : Promise.resolve();
+  }
+
   /** A resync begins: every location's scaling reader lists afresh once, for the whole pass. */
   expireScalingListings(): void {
     for (const { access } of this.#locations.values()) access.scaling?.reader.expireListing();

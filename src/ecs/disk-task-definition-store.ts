@@ -11,9 +11,13 @@
  * - A torn last line (a crash mid-append) or a corrupt line is skipped and
  *   reported through `onError`; the next append starts on a new line.
  * - The file is bounded: past `maxEntries` lines it is rewritten atomically
- *   (temp file, rename) with its distinct entries, the newest three quarters
- *   of `maxEntries` at most, so the next rewrite is a quarter of the bound
- *   away rather than on every append.
+ *   (temp file, rename) with three quarters of `maxEntries` distinct entries
+ *   at most, so the next rewrite is a quarter of the bound away rather than
+ *   on every append. Kept first are the entries in use: those this process
+ *   saved, which includes a loaded entry once the reader first answers with
+ *   it (EcsReader hands it to save); then the newest of the rest. An entry
+ *   in use is written after the others, so the next process, which knows
+ *   nothing of this one's use, counts it among the newest.
  */
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
@@ -41,6 +45,8 @@ interface FileState {
   scanned: boolean;
   /** ARNs in the file or queued for it. */
   readonly known: Set<string>;
+  /** ARNs saved by this process (in use), the most recently saved last; a rewrite keeps these first. */
+  readonly inUse: Set<string>;
   /** Lines in the file (corrupt ones included). */
   lines: number;
   /** The file ends without a newline (a torn append): the next append starts a new line first. */
@@ -117,7 +123,10 @@ export class DiskTaskDefinitionStore implements TaskDefinitionStore {
     const state = this.#state(location);
     for (const value of entries) {
       const arn = value.taskDefinition.taskDefinitionArn;
-      if (!arn || state.known.has(arn)) continue;
+      if (!arn) continue;
+      state.inUse.delete(arn);
+      state.inUse.add(arn);
+      if (state.known.has(arn)) continue;
       state.known.add(arn);
       state.pending.push(value);
     }
@@ -139,7 +148,7 @@ export class DiskTaskDefinitionStore implements TaskDefinitionStore {
     const file = this.fileFor(location);
     let state = this.#files.get(file);
     if (!state) {
-      state = { file, scanned: false, known: new Set(), lines: 0, torn: false, pending: [], timer: undefined, chain: Promise.resolve() };
+      state = { file, scanned: false, known: new Set(), inUse: new Set(), lines: 0, torn: false, pending: [], timer: undefined, chain: Promise.resolve() };
       this.#files.set(file, state);
     }
     return state;
@@ -235,12 +244,16 @@ export class DiskTaskDefinitionStore implements TaskDefinitionStore {
     });
   }
 
-  /** Rewrites the file with its distinct entries, the newest 3/4 of maxEntries at most: temp file, then rename. */
+  /**
+   * Rewrites the file with 3/4 of maxEntries distinct entries at most (temp
+   * file, then rename): the entries in use (the most recently saved, if they
+   * alone are too many), then the newest of the others; written others
+   * first, so the file's order stays oldest to newest.
+   */
   async #rewrite(state: FileState): Promise<void> {
     const temp = `${state.file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     try {
-      const entries = [...(await this.#scan(state)).entries()];
-      const kept = entries.slice(Math.max(0, entries.length - Math.floor((this.#maxEntries * 3) / 4)));
+      const kept = keptOnRewrite(await this.#scan(state), state.inUse, Math.floor((this.#maxEntries * 3) / 4));
       const handle = await open(temp, 'w', 0o600);
       try {
         await handle.writeFile(kept.map(([arn, v]) => serialize(arn, v)).join(''), 'utf8');
@@ -250,6 +263,8 @@ export class DiskTaskDefinitionStore implements TaskDefinitionStore {
       await rename(temp, state.file);
       state.known.clear();
       for (const [arn] of kept) state.known.add(arn);
+      // In use but no longer in the file (more in use than the bound): a later save writes it again.
+      for (const arn of [...state.inUse]) if (!state.known.has(arn)) state.inUse.delete(arn);
       for (const v of state.pending) state.known.add(v.taskDefinition.taskDefinitionArn ?? '');
       state.lines = kept.length;
       state.torn = false;
@@ -258,4 +273,25 @@ export class DiskTaskDefinitionStore implements TaskDefinitionStore {
       this.#report(new Error(`task definition store ${state.file} could not be rewritten: ${(err as Error).message}`), state.file);
     }
   }
+}
+
+/**
+ * What a rewrite keeps of `entries` (file order, oldest first), at most
+ * `bound`: the entries in use (`inUse`, the most recently used last; the
+ * last `bound` of them when they are more), then the newest of the others.
+ * Answered oldest first: the others kept, then those in use in their order.
+ */
+export function keptOnRewrite(
+  entries: ReadonlyMap<string, LiveTaskDefinition>, inUse: ReadonlySet<string>, bound: number,
+): [string, LiveTaskDefinition][] {
+  const used: [string, LiveTaskDefinition][] = [];
+  for (const arn of inUse) {
+    const value = entries.get(arn);
+    if (value) used.push([arn, value]);
+  }
+  const usedKept = used.slice(Math.max(0, used.length - bound));
+  const others = [...entries].filter(([arn]) => !inUse.has(arn));
+  const room = bound - usedKept.length;
+  const othersKept = room > 0 ? others.slice(Math.max(0, others.length - room)) : [];
+  return [...othersKept, ...usedKept];
 }

@@ -45,8 +45,10 @@ export interface EcsReaderOptions {
   readonly signal?: AbortSignal;
   /**
    * Where task definitions read or registered here outlive the process
-   * (src/ecs/task-definition-store.ts): loaded once before the first task
-   * definition look-up, every ECS answer and registration saved to it.
+   * (src/ecs/task-definition-store.ts): loaded before the first task
+   * definition look-up (and again by reloadTaskDefinitions), every ECS
+   * answer and registration saved to it, and each loaded entry once when
+   * first used.
    * `location` is this reader's `[account@]region` (src/keys).
    */
   readonly taskDefinitionStore?: TaskDefinitionStoreOption;
@@ -73,10 +75,18 @@ export class EcsReader {
   readonly #signal: AbortSignal | undefined;
   readonly #taskDefinitions = new Map<string, Promise<LiveTaskDefinition>>();
   readonly #store: TaskDefinitionStoreOption | undefined;
-  /** The store's one load, shared by every look-up; resolves (to nothing) even when the load fails. */
+  /** The store's latest load (the first, or a reload), shared by the look-ups; resolves (to nothing) even when the load fails. */
   #storeLoad: Promise<void> | undefined;
-  /** What the load found, for the look-ups that were waiting for it. */
+  /**
+   * What a load found and no look-up has used yet: the look-ups waiting for
+   * the load take their answer from here, and the first use of an entry is
+   * handed to the store's save (so the store knows it is in use, see #use).
+   */
   readonly #loaded = new Map<string, LiveTaskDefinition>();
+  /** ARNs whose look-up waits for a load of the store (their cache entry is that wait, not an answer yet). */
+  readonly #waiting = new Set<string>();
+  /** A reload asked for but not started yet (it waits for the load before it); later asks share it. */
+  #reloadQueued: Promise<void> | undefined;
   readonly #prefetched = new Map<string, { lookup: ServiceLookup; at: number }>();
   /** Reads still running for look-ups not made yet, per cluster/name; a look-up claims its entry. */
   readonly #inflight = new Map<string, Promise<Map<string, ServiceLookup>>>();
@@ -270,10 +280,15 @@ export class EcsReader {
   /** taskDefinition with a store: the store's answer if it has one, else ECS's, saved. */
   #storedTaskDefinition(store: TaskDefinitionStoreOption, arn: string, signal: AbortSignal | undefined): Promise<LiveTaskDefinition> {
     const cached = this.#taskDefinitions.get(arn);
-    if (cached) return cached;
+    if (cached) {
+      if (!this.#waiting.has(arn)) this.#use(store, arn);
+      return cached;
+    }
     // Look-ups made before the load ends wait for it: the answer may be in it.
+    this.#waiting.add(arn);
     const entry: Promise<LiveTaskDefinition> = this.#loadStore(store).then(() => {
-      const loaded = this.#loaded.get(arn);
+      this.#waiting.delete(arn);
+      const loaded = this.#use(store, arn);
       if (loaded) return loaded;
       // Registered meanwhile (rememberTaskDefinition replaced this entry).
       const current = this.#taskDefinitions.get(arn);
@@ -299,26 +314,71 @@ export class EcsReader {
   }
 
   /**
-   * Loads the store once and seeds the cache with what it holds (entries the
-   * cache has already, a registration made meanwhile, are kept). A failing
-   * load counts as empty: the look-ups read ECS as without a store.
+   * Loads the store again and seeds the cache with the entries it has not
+   * answered yet: a replica taking a shard over (docs/ha.md "Warm restart
+   * and takeover") finds what the previous holder learned since this reader's
+   * first load, instead of reading it again from ECS. Look-ups of ARNs not
+   * cached that are made meanwhile wait for it, as for the first load; asks
+   * made while one is pending share it. Resolves (to nothing) when the load
+   * fails: the look-ups then read ECS. Without a store, nothing to do.
    */
-  #loadStore(store: TaskDefinitionStoreOption): Promise<void> {
-    this.#storeLoad ??= (async () => {
-      let loaded: readonly LiveTaskDefinition[];
-      try {
-        loaded = await store.store.load(store.location, this.#signal);
-      } catch {
-        return;
-      }
-      for (const value of loaded) {
-        const arn = value.taskDefinition.taskDefinitionArn;
-        if (!arn) continue;
-        this.#loaded.set(arn, value);
-        if (!this.#taskDefinitions.has(arn)) this.#taskDefinitions.set(arn, Promise.resolve(value));
-      }
-    })();
+  reloadTaskDefinitions(signal?: AbortSignal): Promise<void> {
+    const store = this.#store;
+    if (!store) return Promise.resolve();
+    // Never loaded: the first load is the reload.
+    if (!this.#storeLoad) return this.#loadStore(store, signal);
+    if (this.#reloadQueued) return this.#reloadQueued;
+    const queued: Promise<void> = this.#storeLoad.then(() => {
+      if (this.#reloadQueued === queued) this.#reloadQueued = undefined;
+      return this.#loadInto(store, signal);
+    });
+    this.#reloadQueued = queued;
+    this.#storeLoad = queued;
+    return queued;
+  }
+
+  /** Loads the store once (see reloadTaskDefinitions for later loads); every look-up shares it. */
+  #loadStore(store: TaskDefinitionStoreOption, signal?: AbortSignal): Promise<void> {
+    this.#storeLoad ??= this.#loadInto(store, signal);
     return this.#storeLoad;
+  }
+
+  /**
+   * One load, seeding the cache with what it holds: entries the cache has
+   * already (answered, being read from ECS, a registration) are kept; look-ups
+   * waiting for this load find theirs in #loaded. A failing load counts as
+   * empty: the look-ups read ECS as without a store.
+   */
+  async #loadInto(store: TaskDefinitionStoreOption, signal: AbortSignal | undefined): Promise<void> {
+    let loaded: readonly LiveTaskDefinition[];
+    try {
+      loaded = await store.store.load(store.location, bothSignals(this.#signal, signal));
+    } catch {
+      return;
+    }
+    for (const value of loaded) {
+      const arn = value.taskDefinition.taskDefinitionArn;
+      if (!arn) continue;
+      const cached = this.#taskDefinitions.has(arn);
+      if (cached && !this.#waiting.has(arn)) continue;
+      this.#loaded.set(arn, value);
+      if (!cached) this.#taskDefinitions.set(arn, Promise.resolve(value));
+    }
+  }
+
+  /**
+   * The first use of a loaded entry: taken out of #loaded and handed to the
+   * store's save, which writes nothing for an ARN it holds but learns that
+   * the entry is in use (the disk store keeps it through a rewrite, the table
+   * store refreshes its ttl; src/ecs/disk-task-definition-store.ts,
+   * src/ha/table-task-definition-store.ts). Later uses cost a map look-up.
+   */
+  #use(store: TaskDefinitionStoreOption, arn: string): LiveTaskDefinition | undefined {
+    const loaded = this.#loaded.get(arn);
+    if (!loaded) return undefined;
+    this.#loaded.delete(arn);
+    this.#save(store, loaded);
+    return loaded;
   }
 
   #save(store: TaskDefinitionStoreOption, value: LiveTaskDefinition): void {
@@ -385,4 +445,11 @@ export class EcsReader {
     const out = await this.#ecs.send('DescribeClusters', { clusters: [name], include: ['TAGS', 'SETTINGS', 'CONFIGURATIONS'] }, signal);
     return out.clusters?.find((c) => c.clusterName === name && c.status !== 'INACTIVE');
   }
+}
+
+/** One signal for both (either aborting aborts it); undefined when neither is given. */
+function bothSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return AbortSignal.any([a, b]);
 }

@@ -9,13 +9,15 @@
  * - `pk = "member"`, `sk = <replica id>`: heartbeatAt, expiresAt, startedAt
  *   (ms), `ttl` an hour after expiresAt so members that died are cleaned up.
  * - `pk = "taskdef#<location>"`, `sk = <task definition ARN>`: `body`, the
- *   gzip of the DescribeTaskDefinition answer's JSON, `ttl` 90 days on.
+ *   gzip of the DescribeTaskDefinition answer's JSON, `ttl` 90 days after
+ *   the last write (an entry in use is written again before it expires).
  *
  * Items are marshalled by hand: there are few attributes and all are S, N or B.
  * Every conditional write that loses answers false/undefined; anything else
  * throws a GitopsError (src/errors/ha-codes.ts) naming the table.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, gzipSync } from 'node:zlib';
 import {
   BatchWriteItemCommand, ConditionalCheckFailedException, CreateTableCommand, DeleteItemCommand, DescribeTableCommand,
   DescribeTimeToLiveCommand, DynamoDBClient, PutItemCommand, QueryCommand, UpdateItemCommand, UpdateTimeToLiveCommand,
@@ -34,7 +36,21 @@ const TTL_ATTRIBUTE = 'ttl';
 /** Members that stopped heartbeating stay an hour past their expiry (status shows them gone, not vanished). */
 const MEMBER_TTL_SECONDS = 3600;
 /** Task definition revisions never change; 90 days without a save lets retired ones go. */
-const TASK_DEFINITION_TTL_SECONDS = 90 * 24 * 3600;
+export const TASK_DEFINITION_TTL_SECONDS = 90 * 24 * 3600;
+/** Items whose bodies are gunzipped at once by taskDefinitions(); the loop gets a turn between groups. */
+const DECODE_CHUNK = 100;
+const gunzipAsync = promisify(gunzip);
+
+/**
+ * A stored task definition as taskDefinitions() answers it: with the item's
+ * `ttl` (seconds since the epoch), which tells how long ago it was written,
+ * so an entry still in use can be written again before it expires
+ * (src/ha/table-task-definition-store.ts).
+ */
+export interface StoredTaskDefinition extends CachedTaskDefinition {
+  readonly ttl?: number;
+}
+
 /** BatchWriteItem's limit per call. */
 const BATCH_WRITE_MAX = 25;
 const UNPROCESSED_MAX_ATTEMPTS = 8;
@@ -277,13 +293,25 @@ export class DynamoLeaseTable implements LeaseTable {
     }
   }
 
-  async taskDefinitions(location: string, signal?: AbortSignal): Promise<CachedTaskDefinition[]> {
-    const out: CachedTaskDefinition[] = [];
-    for (const item of await this.#query(taskDefinitionPk(location), signal)) {
-      const arn = str(item, 'sk');
-      const body = item.body && 'B' in item.body ? item.body.B : undefined;
-      if (!arn || !body) continue;
-      out.push({ arn, json: gunzipSync(body).toString('utf8') });
+  /**
+   * Every task definition stored for a location, each with its item's ttl.
+   * The bodies are gunzipped off the event loop (zlib's thread pool), a group
+   * of DECODE_CHUNK at a time: a location's thousands of entries must not
+   * hold up the lease renewals sharing this process's loop.
+   */
+  async taskDefinitions(location: string, signal?: AbortSignal): Promise<StoredTaskDefinition[]> {
+    const items = await this.#query(taskDefinitionPk(location), signal);
+    const out: StoredTaskDefinition[] = [];
+    for (let i = 0; i < items.length; i += DECODE_CHUNK) {
+      if (signal?.aborted) throw abortError(signal);
+      const decoded = await Promise.all(items.slice(i, i + DECODE_CHUNK).map(async (item): Promise<StoredTaskDefinition | undefined> => {
+        const arn = str(item, 'sk');
+        const body = item.body && 'B' in item.body ? item.body.B : undefined;
+        if (!arn || !body) return undefined;
+        const ttl = item[TTL_ATTRIBUTE] ? num(item, TTL_ATTRIBUTE) : undefined;
+        return { arn, json: (await gunzipAsync(body)).toString('utf8'), ...(ttl !== undefined ? { ttl } : {}) };
+      }));
+      for (const entry of decoded) if (entry) out.push(entry);
     }
     return out;
   }

@@ -6,13 +6,18 @@
  *
  * Saves are coalesced (one short timer) into one putTaskDefinitions per
  * location and written one batch at a time in the background; an ARN saved
- * or loaded once is not written again (a revision never changes). Nothing
- * here throws into a reconcile: failures go to `onError`, and an ARN whose
- * write failed may be saved again.
+ * or loaded once is not written again (a revision never changes), with one
+ * exception: items expire 90 days after their last write (lease-table.ts),
+ * so a loaded entry written more than REFRESH_AFTER_MS ago is written again
+ * when it is used (EcsReader saves a loaded entry on its first use), and an
+ * entry in use never expires while retired ones still do. Nothing here
+ * throws into a reconcile: failures go to `onError`, and an ARN whose write
+ * failed may be saved again.
  */
 import type * as ECS from '@aws-sdk/client-ecs';
 import type { LiveTaskDefinition } from '../ecs/ecs-reader.js';
 import type { TaskDefinitionStore } from '../ecs/task-definition-store.js';
+import type { StoredTaskDefinition } from './lease-table.js';
 import type { CachedTaskDefinition, LeaseTable } from './types.js';
 
 export interface TableTaskDefinitionStoreOptions {
@@ -20,7 +25,18 @@ export interface TableTaskDefinitionStoreOptions {
   readonly onError?: (err: unknown) => void;
   /** How long saves are gathered before a write. @default 20 */
   readonly batchDelayMs?: number;
+  /** Wall-clock ms (compared with the items' ttl). @default Date.now */
+  readonly clock?: () => number;
 }
+
+/**
+ * A loaded entry whose ttl is less than this far away (written over 30 days
+ * ago, with the table's 90-day ttl) is written again on its first use.
+ */
+export const REFRESH_WHEN_TTL_WITHIN_MS = 60 * 24 * 3600 * 1000;
+
+/** Entries decoded between two turns of the event loop while loading. */
+const DECODE_CHUNK = 100;
 
 /** The Date fields of ECS.TaskDefinition, which JSON carries as ISO strings. */
 const DATE_FIELDS = ['registeredAt', 'deregisteredAt', 'deleteRequestedAt'] as const;
@@ -51,6 +67,9 @@ export class TableTaskDefinitionStore implements TaskDefinitionStore {
   readonly #delayMs: number;
   /** ARNs written, being written, queued or loaded, per location. */
   readonly #known = new Map<string, Set<string>>();
+  /** Loaded ARNs whose ttl is near (REFRESH_WHEN_TTL_WITHIN_MS), per location: their first save writes them again. */
+  readonly #stale = new Map<string, Set<string>>();
+  readonly #clock: () => number;
   /** Queued entries by location, then ARN. */
   #queued = new Map<string, Map<string, CachedTaskDefinition>>();
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -61,6 +80,7 @@ export class TableTaskDefinitionStore implements TaskDefinitionStore {
     this.#table = table;
     this.#onError = options.onError ?? (() => {});
     this.#delayMs = options.batchDelayMs ?? 20;
+    this.#clock = options.clock ?? Date.now;
   }
 
   async load(location: string, signal?: AbortSignal): Promise<LiveTaskDefinition[]> {
@@ -72,11 +92,18 @@ export class TableTaskDefinitionStore implements TaskDefinitionStore {
       return [];
     }
     const known = this.#knownIn(location);
+    const stale = this.#staleIn(location);
+    const refreshBefore = this.#clock() + REFRESH_WHEN_TTL_WITHIN_MS;
     const out: LiveTaskDefinition[] = [];
-    for (const entry of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      // JSON.parse of thousands of entries would hold the loop (and the lease renewals) for long: give it turns.
+      if (i > 0 && i % DECODE_CHUNK === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const entry = entries[i] as StoredTaskDefinition;
       try {
         out.push(decodeTaskDefinition(entry));
         known.add(entry.arn);
+        if (entry.ttl !== undefined && entry.ttl * 1000 < refreshBefore) stale.add(entry.arn);
+        else stale.delete(entry.arn);
       } catch (err) {
         this.#report(err);
       }
@@ -86,9 +113,12 @@ export class TableTaskDefinitionStore implements TaskDefinitionStore {
 
   save(location: string, entries: readonly LiveTaskDefinition[]): void {
     const known = this.#knownIn(location);
+    const stale = this.#stale.get(location);
     for (const entry of entries) {
       const arn = entry.taskDefinition.taskDefinitionArn;
-      if (!arn || known.has(arn)) continue;
+      if (!arn) continue;
+      // Known: written already, unless it was loaded with its ttl near and is in use now (saved again).
+      if (known.has(arn) && !stale?.delete(arn)) continue;
       let json: string;
       try {
         json = encodeTaskDefinition(entry);
@@ -139,6 +169,12 @@ export class TableTaskDefinitionStore implements TaskDefinitionStore {
         this.#report(err);
       }
     }
+  }
+
+  #staleIn(location: string): Set<string> {
+    let stale = this.#stale.get(location);
+    if (!stale) this.#stale.set(location, (stale = new Set()));
+    return stale;
   }
 
   #knownIn(location: string): Set<string> {

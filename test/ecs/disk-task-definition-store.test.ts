@@ -153,6 +153,36 @@ describe('DiskTaskDefinitionStore', () => {
       .toEqual(['new', 'nginx:1.27', 'nginx:1.27']);
   });
 
+  it('keeps the entries in use through a rewrite: those saved, and those loaded and then used, before the newest of the rest', async () => {
+    const dir = tempDir();
+    // An earlier process wrote revisions 1-6, oldest first.
+    const earlier = new DiskTaskDefinitionStore(dir);
+    earlier.save(LOCATION, [1, 2, 3, 4, 5, 6].map((r) => td('web', r)));
+    await earlier.flush();
+
+    const store = new DiskTaskDefinitionStore(dir, { maxEntries: 8 });
+    expect(await store.load(LOCATION)).toHaveLength(6);
+    // The reader answers with loaded revisions 1 and 2 (the oldest in the file) and hands them to save on first use:
+    // nothing is written for them.
+    store.save(LOCATION, [td('web', 1)]);
+    store.save(LOCATION, [td('web', 2)]);
+    await store.flush();
+    expect(lines(store.fileFor(LOCATION))).toHaveLength(6);
+    // Three new ones make 9 lines > 8: rewritten with 6 (3/4 of the bound): the five in use, then the newest other (6).
+    store.save(LOCATION, [td('web', 7), td('web', 8), td('web', 9)]);
+    await store.flush();
+    const kept = (await new DiskTaskDefinitionStore(dir).load(LOCATION)).map((v) => v.taskDefinition.revision);
+    // Those in use are written last, so the next process counts them among the newest.
+    expect(kept).toEqual([6, 1, 2, 7, 8, 9]);
+
+    // More in use than the bound: the most recently used are kept.
+    const crowded = new DiskTaskDefinitionStore(tempDir(), { maxEntries: 4 });
+    crowded.save(LOCATION, [1, 2, 3, 4, 5].map((r) => td('web', r)));
+    await crowded.flush();
+    expect((await new DiskTaskDefinitionStore(path.dirname(crowded.fileFor(LOCATION))).load(LOCATION)).map((v) => v.taskDefinition.revision))
+      .toEqual([3, 4, 5]);
+  });
+
   it('creates its directory 0700 and its files 0600', async () => {
     const dir = path.join(tempDir(), 'state', 'task-definitions');
     const store = new DiskTaskDefinitionStore(dir, { maxEntries: 2 });

@@ -5,7 +5,7 @@
  * DescribeTaskDefinition; a miss is read from ECS and saved, and so is a
  * registration; a store that fails falls back to ECS.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
@@ -17,6 +17,7 @@ import { EcsReader, type LiveTaskDefinition } from '../../src/ecs/ecs-reader.js'
 import { DiskTaskDefinitionStore } from '../../src/ecs/disk-task-definition-store.js';
 import type { TaskDefinitionStore } from '../../src/ecs/task-definition-store.js';
 import { ecsApiFromClient } from '../../src/ecs/sdk-adapter.js';
+import { RegionAccessPool } from '../../src/controller/regions.js';
 import { systemClock } from '../../src/util/clock.js';
 import { accountOn, fargateTaskDefinition, testSandbox } from '../sandbox/sandbox-harness.js';
 
@@ -92,14 +93,71 @@ describe('EcsReader with a task definition store', () => {
     counter.reset();
     const second = await Promise.all(arns.map((arn) => restarted.taskDefinition(arn)));
     expect(counter.count('DescribeTaskDefinition')).toBe(0);
-    // Concurrent look-ups share one load; nothing read, nothing saved again.
+    // Concurrent look-ups share one load; nothing read. Each loaded entry is handed to save once, on its first use
+    // (the store learns it is in use), and the store writes nothing for it.
     expect(secondStore.loads).toBe(1);
-    expect(secondStore.saved).toEqual([]);
+    expect(secondStore.saved.sort()).toEqual([...arns].sort());
+    await secondStore.flush();
+    expect(readFileSync(new DiskTaskDefinitionStore(dir).fileFor(location), 'utf8').split('\n').filter(Boolean)).toHaveLength(COUNT);
     expect(second).toEqual(first);
     expect(second[0]?.tags).toEqual([{ key: 'ecs-gitops/hash', value: 'fam0' }]);
-    // Later look-ups are served from memory, no second load.
+    // Later look-ups are served from memory: no second load, no second save.
     await restarted.taskDefinition(arns[1] ?? '');
     expect(secondStore.loads).toBe(1);
+    expect(secondStore.saved).toHaveLength(COUNT);
+  });
+
+  it('reloadTaskDefinitions: what another writer stored since the first load is answered with no DescribeTaskDefinition', async () => {
+    const dir = storeDir();
+    const store = new CountingStore(new DiskTaskDefinitionStore(dir));
+    const replica = reader(store);
+    counter.reset();
+    // The first load (empty), and ten look-ups read from ECS.
+    await Promise.all(arns.slice(0, 10).map((arn) => replica.taskDefinition(arn)));
+    expect(counter.count('DescribeTaskDefinition')).toBe(10);
+    expect(store.loads).toBe(1);
+
+    // Another replica (its own reader and store on the shared storage) learns thirty more.
+    const peerStore = new DiskTaskDefinitionStore(dir);
+    const peer = await Promise.all(arns.slice(10, 40).map((arn) => reader(peerStore).taskDefinition(arn)));
+    await peerStore.flush();
+
+    // Taking the shard over: reload, and look-ups made at once wait for it rather than reading ECS.
+    counter.reset();
+    const reloading = replica.reloadTaskDefinitions();
+    // Asked again while pending: the same reload.
+    const again = replica.reloadTaskDefinitions();
+    const answers = await Promise.all(arns.slice(10, 40).map((arn) => replica.taskDefinition(arn)));
+    await Promise.all([reloading, again]);
+    expect(counter.count('DescribeTaskDefinition')).toBe(0);
+    expect(store.loads).toBe(2);
+    expect(answers).toEqual(peer);
+    // What it had is kept, and a miss still goes to ECS.
+    await replica.taskDefinition(arns[0] ?? '');
+    await replica.taskDefinition(arns[45] ?? '');
+    expect(counter.count('DescribeTaskDefinition')).toBe(1);
+    // A reader without a store has nothing to reload.
+    await expect(reader().reloadTaskDefinitions()).resolves.toBeUndefined();
+  });
+
+  it('RegionAccessPool.reloadTaskDefinitions reloads the location\'s reader, and is nothing for a location not used yet', async () => {
+    const dir = storeDir();
+    const store = new CountingStore(new DiskTaskDefinitionStore(dir));
+    const lifetime = new AbortController();
+    const pool = new RegionAccessPool({ ecs: api, clock: systemClock, signal: lifetime.signal, rateLimits: false, taskDefinitionStore: store });
+    await pool.get(location).reader.taskDefinition(arns[0] ?? '');
+    const peerStore = new DiskTaskDefinitionStore(dir);
+    await Promise.all(arns.slice(1, 11).map((arn) => reader(peerStore).taskDefinition(arn)));
+    await peerStore.flush();
+
+    counter.reset();
+    await pool.reloadTaskDefinitions(location);
+    await pool.reloadTaskDefinitions('eu-north-1');
+    expect(store.loads).toBe(2);
+    expect(pool.locations()).toEqual([location]);
+    await Promise.all(arns.slice(1, 11).map((arn) => pool.get(location).reader.taskDefinition(arn)));
+    expect(counter.count('DescribeTaskDefinition')).toBe(0);
+    lifetime.abort();
   });
 
   it('reads a miss from ECS and saves it, and saves a registration, for the next restart', async () => {

@@ -318,8 +318,10 @@ describe.skipIf(endpoint === null)('DynamoLeaseTable against moto', () => {
       await table.putTaskDefinitions('123456789012@eu-west-1', entries);
       await table.putTaskDefinitions('eu-central-1', entries.slice(0, 1));
       const back = await table.taskDefinitions('123456789012@eu-west-1');
-      expect(back.sort((x, y) => x.json.localeCompare(y.json))).toEqual([...entries].sort((x, y) => x.json.localeCompare(y.json)));
-      expect(await table.taskDefinitions('eu-central-1')).toEqual(entries.slice(0, 1));
+      // Each with its item's ttl (seconds), which tells the cache how long ago it was written.
+      const ttl = now / 1000 + 90 * 24 * 3600;
+      expect(back.sort((x, y) => x.json.localeCompare(y.json))).toEqual([...entries].sort((x, y) => x.json.localeCompare(y.json)).map((e) => ({ ...e, ttl })));
+      expect(await table.taskDefinitions('eu-central-1')).toEqual(entries.slice(0, 1).map((e) => ({ ...e, ttl })));
       expect(await table.taskDefinitions('eu-north-1')).toEqual([]);
       const { Item } = await c.send(new GetItemCommand({
         TableName: table.name, Key: { pk: { S: 'taskdef#123456789012@eu-west-1' }, sk: { S: entries[7]!.arn } }, ConsistentRead: true,
@@ -366,7 +368,37 @@ describe.skipIf(endpoint === null)('DynamoLeaseTable against moto', () => {
       const table = await freshTable();
       const arn = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1';
       await table.putTaskDefinitions('eu-west-1', [{ arn, json: '{"a":1}' }, { arn, json: '{"a":2}' }]);
-      expect(await table.taskDefinitions('eu-west-1')).toEqual([{ arn, json: '{"a":2}' }]);
+      expect((await table.taskDefinitions('eu-west-1')).map((e) => ({ arn: e.arn, json: e.json }))).toEqual([{ arn, json: '{"a":2}' }]);
+    });
+
+    it('gunzips 250 bodies a hundred at a time off the event loop, which gets turns in between, and stops when aborted', async () => {
+      const c = client();
+      // Counts the loop's turns from the moment the Query's last page is answered: what remains is the decoding.
+      let turns = 0;
+      let counting = false;
+      const tick = () => {
+        if (!counting) return;
+        turns++;
+        setImmediate(tick);
+      };
+      c.middlewareStack.add((next, context) => async (args) => {
+        const out = await next(args);
+        if (context.commandName === 'QueryCommand' && !(out.output as { LastEvaluatedKey?: unknown }).LastEvaluatedKey && counting === false && turns === 0) {
+          counting = true;
+          setImmediate(tick);
+        }
+        return out;
+      }, { step: 'initialize' });
+      const table = await freshTable({ c });
+      await table.putTaskDefinitions('eu-west-1', entries(250));
+      const back = await table.taskDefinitions('eu-west-1');
+      counting = false;
+      expect(back.map((e) => e.json).sort()).toEqual(entries(250).map((e) => e.json).sort());
+      // Decoded on the loop in one go (gunzipSync) there would be none.
+      expect(turns).toBeGreaterThanOrEqual(2);
+      const aborted = new AbortController();
+      aborted.abort(new Error('stopping'));
+      expect((await errorOf(table.taskDefinitions('eu-west-1', aborted.signal))).message).toBe('stopping');
     });
 
     it('fails a write to a table that is not there as HA_TABLE_UNAVAILABLE', async () => {

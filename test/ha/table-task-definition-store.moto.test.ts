@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type * as ECS from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
+import { connectEcs, DYNAMODB_CACHE_MAX_ATTEMPTS } from '../../src/app/runtime.js';
 import type { LiveTaskDefinition } from '../../src/ecs/ecs-reader.js';
 import { createDynamoDbClient, DynamoLeaseTable } from '../../src/ha/lease-table.js';
 import { TableTaskDefinitionStore } from '../../src/ha/table-task-definition-store.js';
@@ -147,6 +148,102 @@ describe.skipIf(endpoint === null)('TableTaskDefinitionStore against moto', () =
     const loaded = await new TableTaskDefinitionStore(table, { onError: (e) => errors.push(e) }).load(LOCATION);
     expect(loaded).toEqual([good]);
     expect(errors).toHaveLength(1);
+  });
+
+  it('writes a loaded entry again when it is used and its ttl is under 60 days away, and no other', async () => {
+    const day = 24 * 3600 * 1000;
+    const now = Date.UTC(2026, 6, 1);
+    const name = `ecs-gitops-test-${randomUUID().slice(0, 8)}`;
+    const client = createDynamoDbClient({ region: 'eu-west-1', endpoint: endpoint as string, credentials: dummyCredentials(), maxAttempts: 1 });
+    const tableAt = (at: number) => new DynamoLeaseTable({ client, table: name, clock: () => at });
+    await tableAt(now).ensure({ create: true });
+    // Revisions 1-3 written 40 days ago (ttl 50 days away), revision 4 ten days ago (ttl 80 days away).
+    const arn = (r: number) => liveTaskDefinition(r).taskDefinition.taskDefinitionArn as string;
+    const json = (r: number) => JSON.stringify({ taskDefinition: liveTaskDefinition(r).taskDefinition, tags: liveTaskDefinition(r).tags });
+    await tableAt(now - 40 * day).putTaskDefinitions(LOCATION, [1, 2, 3].map((r) => ({ arn: arn(r), json: json(r) })));
+    await tableAt(now - 10 * day).putTaskDefinitions(LOCATION, [{ arn: arn(4), json: json(4) }]);
+    const ttls = async () => new Map((await tableAt(now).taskDefinitions(LOCATION)).map((e) => [e.arn, e.ttl]));
+    const before = await ttls();
+    expect(before.get(arn(1))).toBe((now + 50 * day) / 1000);
+
+    const { table: counted, puts } = counting(tableAt(now));
+    const store = new TableTaskDefinitionStore(counted, { clock: () => now });
+    const loaded = await store.load(LOCATION);
+    expect(loaded).toHaveLength(4);
+    // Loading writes nothing: an entry is refreshed only once in use (EcsReader saves a loaded entry on its first use).
+    await store.flush();
+    expect(puts).toEqual([]);
+    const byRevision = (r: number) => loaded.find((v) => v.taskDefinition.revision === r) as LiveTaskDefinition;
+    store.save(LOCATION, [byRevision(1), byRevision(4)]);
+    store.save(LOCATION, [byRevision(2)]);
+    await store.flush();
+    // One batched write, of the two old ones in use; revision 4 is recent enough, revision 3 is not in use.
+    expect(puts).toEqual([[arn(1), arn(2)]]);
+    const after = await ttls();
+    expect(after.get(arn(1))).toBe((now + 90 * day) / 1000);
+    expect(after.get(arn(2))).toBe((now + 90 * day) / 1000);
+    expect(after.get(arn(3))).toBe(before.get(arn(3)));
+    expect(after.get(arn(4))).toBe(before.get(arn(4)));
+    // The same body as before, still loadable.
+    expect((await new TableTaskDefinitionStore(tableAt(now)).load(LOCATION)).find((v) => v.taskDefinition.revision === 1)).toEqual(liveTaskDefinition(1));
+    // Refreshed once: used again, nothing written.
+    store.save(LOCATION, [byRevision(1), byRevision(2), byRevision(4)]);
+    await store.flush();
+    expect(puts).toHaveLength(1);
+  });
+
+  it('gives the event loop turns while decoding a large load', async () => {
+    const table = await newTable();
+    const many: CachedTaskDefinition[] = Array.from({ length: 350 }, (_, i) => {
+      const value = liveTaskDefinition(i + 1);
+      return { arn: value.taskDefinition.taskDefinitionArn as string, json: JSON.stringify({ taskDefinition: value.taskDefinition, tags: value.tags }) };
+    });
+    // The entries are at hand at once: any turn the loop gets during load() is the decoding's.
+    const store = new TableTaskDefinitionStore(withOverrides(table, { taskDefinitions: () => Promise.resolve(many) }));
+    let turns = 0;
+    let counting = true;
+    const tick = () => {
+      if (!counting) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const loaded = await store.load(LOCATION);
+    counting = false;
+    expect(loaded).toHaveLength(350);
+    expect(turns).toBeGreaterThanOrEqual(3);
+  });
+
+  it('runs over a DynamoDB client of its own in a replica (connectEcs), with a longer timeout and more attempts than the leases\'', async () => {
+    const credentials = dummyCredentials();
+    const connection = await connectEcs({
+      region: 'eu-west-1',
+      env: { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_ENDPOINT_URL_DYNAMODB: endpoint as string },
+    });
+    try {
+      const leases = connection.dynamoDb({ purpose: 'leases', requestTimeoutMs: 2000 });
+      const cache = connection.dynamoDb({ purpose: 'cache' });
+      expect(cache).not.toBe(leases);
+      expect(connection.dynamoDb({ requestTimeoutMs: 2000 })).toBe(leases);
+      expect(connection.dynamoDb({ purpose: 'cache' })).toBe(cache);
+      expect(await leases.config.maxAttempts()).toBe(2);
+      expect(await cache.config.maxAttempts()).toBe(DYNAMODB_CACHE_MAX_ATTEMPTS);
+      // Both reach the same table: the cache's calls go through its own client only.
+      const sent: string[] = [];
+      cache.middlewareStack.add((next, context) => async (args) => {
+        sent.push(String(context.commandName));
+        return next(args);
+      }, { step: 'initialize' });
+      const name = `ecs-gitops-test-${randomUUID().slice(0, 8)}`;
+      await new DynamoLeaseTable({ client: leases, table: name }).ensure({ create: true });
+      const store = new TableTaskDefinitionStore(new DynamoLeaseTable({ client: cache, table: name }));
+      store.save(LOCATION, [liveTaskDefinition(1)]);
+      await store.flush();
+      expect(await store.load(LOCATION)).toEqual([liveTaskDefinition(1)]);
+      expect(sent).toEqual(['BatchWriteItemCommand', 'QueryCommand']);
+    } finally {
+      await connection.close();
+    }
   });
 
   it('flush waits for saves made while a write is under way', async () => {
