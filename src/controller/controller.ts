@@ -665,7 +665,7 @@ export function createController(options: ControllerOptions): Controller {
       enqueueWithReadAhead(index.snapshot.services.map((s) => s.key).filter(mine), index, queue, regions);
       // With pruning off, the orphan report is refreshed on each new revision (setSnapshot) rather
       // than on every resync: listing every cluster each interval would double a drift scan's cost.
-      if (options.prune || only) schedulePrune();
+      if (options.prune) schedulePrune();
       scanCapacityProviders();
       scanScheduledTasks();
     })();
@@ -696,6 +696,8 @@ export function createController(options: ControllerOptions): Controller {
     }
     if (change.acquired.length > 0) {
       logger.info({ shards: change.acquired }, 'shards taken: checking their keys now');
+      // What the last holder learned about task definitions is in the store: read it again before the keys ask.
+      for (const location of new Set(change.acquired.map((shard) => shard.replace(/#\d+$/, '')))) void regions.reloadTaskDefinitions(location, lifetime.signal);
       void resync(new Set(change.acquired));
     }
   }

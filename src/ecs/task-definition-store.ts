@@ -17,8 +17,10 @@ export interface TaskDefinitionStore {
   /** Every task definition kept for `location` (`[account@]region`, src/keys); [] when none or unreadable. */
   load(location: string, signal?: AbortSignal): Promise<LiveTaskDefinition[]>;
   /**
-   * Keeps task definitions learned in `location`. Returns at once; writes are
-   * batched and made in the background (flush() waits for them).
+   * Keeps task definitions learned in `location`, and is told of each loaded
+   * entry once, on its first use (a store may keep entries in use longer, or
+   * refresh their expiry). Returns at once; writes are batched and made in the
+   * background (flush() waits for them).
    */
   save(location: string, entries: readonly LiveTaskDefinition[]): void;
   /** Resolves once everything saved so far is written (or has failed). */

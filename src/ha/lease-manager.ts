@@ -128,7 +128,7 @@ export class LeaseManager implements ShardGate, WriteFence {
     return this.#settings.replicaId;
   }
 
-  /** The shards the current snapshot makes (shardsOfSnapshot); held shards no longer in it are released at the next tick. */
+  /** The shards the current snapshot makes (shardsOfSnapshot); with the table's lease items, the shards replicas share out. */
   setShards(shards: readonly string[]): void {
     this.#shards = [...shards].sort();
   }
@@ -213,6 +213,11 @@ export class LeaseManager implements ShardGate, WriteFence {
 
   // --- the loop ----------------------------------------------------------
 
+  /** The snapshot's shards and every shard with a lease item, sorted. */
+  #knownShards(): string[] {
+    return [...new Set([...this.#shards, ...this.#leases.keys()])].sort();
+  }
+
   /** Both rounds at once (tests drive them with this). */
   async tick(): Promise<void> {
     await Promise.all([this.renewRound(), this.membershipRound()]);
@@ -259,8 +264,12 @@ export class LeaseManager implements ShardGate, WriteFence {
       const now = this.#wall();
       const live = this.#members.filter((m) => m.expiresAt + clockSkewMs > now).map((m) => m.replicaId);
       if (!live.includes(replicaId)) live.push(replicaId);
-      this.#assignment = assignShards(this.#shards, live);
-      const wanted = new Set(this.#shards);
+      // Every shard of this replica's snapshot, and every shard with a lease item: replicas that started at different
+      // times remember different locations (one that left the manifests still has orphans to prune), and the table is
+      // what they all see, so they agree on the list and a shard someone took once keeps a holder.
+      const all = this.#knownShards();
+      this.#assignment = assignShards(all, live);
+      const wanted = new Set(all);
       // Hand over what is no longer ours: a shard another live replica now scores highest on, or one no snapshot makes.
       await Promise.all([...this.#held.keys()].map(async (shard) => {
         const owner = this.#assignment.get(shard);
@@ -268,7 +277,7 @@ export class LeaseManager implements ShardGate, WriteFence {
         if (await this.#release(shard, wanted.has(shard) ? 'handed_over' : 'released')) lost.push(shard);
       }));
       if (!first && !cutOff) {
-        await Promise.all(this.#shards.filter((s) => this.#assignment.get(s) === replicaId && !this.#held.has(s)).map(async (shard) => {
+        await Promise.all(all.filter((s) => this.#assignment.get(s) === replicaId && !this.#held.has(s)).map(async (shard) => {
           if (await this.#acquire(shard)) acquired.push(shard);
         }));
       }
@@ -422,7 +431,7 @@ export class LeaseManager implements ShardGate, WriteFence {
 
   counters(): HaCounters {
     const shards = new Map<string, boolean>();
-    for (const shard of new Set([...this.#shards, ...this.#held.keys()])) shards.set(shard, this.heldEpoch(shard) !== undefined);
+    for (const shard of new Set([...this.#knownShards(), ...this.#held.keys()])) shards.set(shard, this.heldEpoch(shard) !== undefined);
     return { transitions: { ...this.#transitions }, fencingStops: this.#fencingStops, tableErrors: this.#tableErrors, shards };
   }
 
@@ -434,7 +443,7 @@ export class LeaseManager implements ShardGate, WriteFence {
   status(): HaStatus {
     const now = this.#wall();
     const views: ShardView[] = [];
-    for (const shard of new Set([...this.#shards, ...this.#leases.keys()])) {
+    for (const shard of this.#knownShards()) {
       const own = this.#held.get(shard);
       const record = this.#leases.get(shard);
       const live = record?.holder !== undefined && record.expiresAt + this.#settings.clockSkewMs > now;
