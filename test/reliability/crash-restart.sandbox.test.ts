@@ -141,6 +141,9 @@ describe('SIGKILL at seeded points during mass changes, then restart', () => {
       const images = await Promise.all(live.map(async (s) => (await world.api.send('DescribeTaskDefinition', { taskDefinition: s.taskDefinition })).taskDefinition?.containerDefinitions?.[0]?.image));
       return live.length === SERVICES && images.every((i) => i === termImage) && live.every((s) => s.primary?.rolloutState === 'COMPLETED');
     }, () => again.proc.output().slice(-2000), 60_000);
+    // The change may already have been complete in ECS when it started: a SIGTERM before the process has set up its
+    // signal handling (still loading) kills it by default (exit code null), which is not what this checks.
+    await eventually(() => again.proc.output().includes('"msg":"controller started"'), () => again.proc.output().slice(-2000), 60_000);
     again.proc.child.kill('SIGTERM');
     expect((await within(again.proc.exited, 30_000, 'final exit')).code).toBe(0);
     reportFigures('crash-restart', { kills: KILLS, killLog, orphanedRegistrations, revisions: tds.length });
