@@ -15,10 +15,22 @@ export const HA_FLAGS: readonly FlagSpec[] = [
   { name: 'ha-table', type: 'string', description: 'run as one replica of several sharing this DynamoDB lease table (docs/ha.md); created when missing' },
   { name: 'replica-id', type: 'string', description: 'this replica\'s id in the lease table (default: hostname-pid)' },
   { name: 'ha-lease', type: 'duration', default: seconds(DEFAULT_LEASE_TIMINGS.leaseMs), description: 'how long a shard lease lasts after each renewal' },
-  { name: 'ha-renew', type: 'duration', default: seconds(DEFAULT_LEASE_TIMINGS.renewMs), description: 'how often leases are renewed and the table read' },
-  { name: 'ha-clock-skew', type: 'duration', default: seconds(DEFAULT_LEASE_TIMINGS.clockSkewMs), description: 'the most replicas\' clocks may differ; an expired lease is taken this much later' },
-  { name: 'ha-fence-margin', type: 'duration', default: seconds(DEFAULT_LEASE_TIMINGS.fenceMarginMs), description: 'a holder stops writing this long before its lease could expire' },
-  { name: 'ha-buckets', type: 'integer', default: 1, description: 'shards per account and Region (hash buckets of cluster names)' },
+  {
+    name: 'ha-renew', type: 'duration', default: seconds(DEFAULT_LEASE_TIMINGS.renewMs), description: 'how often leases are renewed and the table read',
+    validate: (v) => (typeof v === 'number' && v >= 100 ? undefined : 'must be at least 100ms'),
+  },
+  {
+    name: 'ha-clock-skew', type: 'duration', default: seconds(DEFAULT_LEASE_TIMINGS.clockSkewMs), description: 'the most replicas\' clocks may differ; an expired lease is taken this much later',
+    validate: (v) => (typeof v === 'number' && v >= 0 ? undefined : 'must not be negative'),
+  },
+  {
+    name: 'ha-fence-margin', type: 'duration', default: seconds(DEFAULT_LEASE_TIMINGS.fenceMarginMs), description: 'a holder stops writing this long before its lease could expire',
+    validate: (v) => (typeof v === 'number' && v > 0 ? undefined : 'must be more than 0'),
+  },
+  {
+    name: 'ha-buckets', type: 'integer', default: 1, description: 'shards per account and Region (hash buckets of cluster names)',
+    validate: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 256 ? undefined : 'must be a whole number from 1 to 256'),
+  },
   { name: 'ha-create-table', type: 'boolean', default: true, description: 'create the lease table when it is missing (--no-ha-create-table: fail instead)' },
 ];
 
@@ -49,13 +61,10 @@ export function haSettingsFrom(ctx: CommandContext): HaSettings | undefined {
   const clockSkewMs = flags['ha-clock-skew'] as number;
   const fenceMarginMs = flags['ha-fence-margin'] as number;
   const bucketsPerLocation = flags['ha-buckets'] as number;
-  if (!(renewMs >= 100)) throw bad('ha-renew', 'must be at least 100ms');
-  if (!(clockSkewMs >= 0)) throw bad('ha-clock-skew', 'must not be negative');
-  if (!(fenceMarginMs > 0)) throw bad('ha-fence-margin', 'must be more than 0');
+  // Each flag's own range is its FlagSpec's validate (checked by the parser); what is left is how they relate.
   if (!(leaseMs - fenceMarginMs > 2 * renewMs)) {
     throw bad('ha-lease', `${seconds(leaseMs)} leaves no room for a failed renewal: --ha-lease minus --ha-fence-margin (${seconds(leaseMs - fenceMarginMs)}) must exceed twice --ha-renew (${seconds(2 * renewMs)})`);
   }
-  if (!(Number.isInteger(bucketsPerLocation) && bucketsPerLocation >= 1 && bucketsPerLocation <= 256)) throw bad('ha-buckets', 'must be a whole number from 1 to 256');
   return {
     table, replicaId, leaseMs, renewMs, clockSkewMs, fenceMarginMs, bucketsPerLocation,
     createTable: flags['ha-create-table'] !== false,
