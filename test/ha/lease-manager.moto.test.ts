@@ -90,10 +90,20 @@ async function round(...replicas: Array<{ manager: LeaseManager }>): Promise<voi
   for (const r of replicas) await r.manager.tick();
 }
 
+/** Two rounds: the first only heartbeats and reads, the second takes what rendezvous hashing gives each replica. */
+async function settle(...replicas: Array<{ manager: LeaseManager }>): Promise<void> {
+  await round(...replicas);
+  await round(...replicas);
+}
+
+/** A table of its own and the clocks its replicas share. */
+async function fresh(): Promise<{ table: LeaseTable; clocks: Clocks }> {
+  return { table: await newTable(), clocks: new Clocks() };
+}
+
 describe('LeaseManager on DynamoDB (moto)', () => {
   it('takes nothing in its first round, then every shard; three replicas split the shards with no shard held twice', async () => {
-    const table = await newTable();
-    const clocks = new Clocks();
+    const { table, clocks } = await fresh();
     const a = replica(table, 'a', clocks);
     await a.manager.tick();
     expect(a.manager.held()).toEqual([]);
@@ -112,11 +122,9 @@ describe('LeaseManager on DynamoDB (moto)', () => {
   });
 
   it('hands over exactly the shards rendezvous moves to a replica that joins, and nothing else', async () => {
-    const table = await newTable();
-    const clocks = new Clocks();
+    const { table, clocks } = await fresh();
     const a = replica(table, 'a', clocks);
-    await a.manager.tick();
-    await a.manager.tick();
+    await settle(a);
     expect(a.manager.held()).toEqual([...SHARDS].sort());
     const b = replica(table, 'b', clocks);
     await b.manager.tick();
@@ -131,12 +139,10 @@ describe('LeaseManager on DynamoDB (moto)', () => {
   });
 
   it('fences a holder that cannot renew before its lease expires, and a contender takes it only after expiry + skew', async () => {
-    const table = await newTable();
-    const clocks = new Clocks();
+    const { table, clocks } = await fresh();
     const a = replica(table, 'a', clocks);
     const b = replica(table, 'b', clocks);
-    await round(a, b);
-    await round(a, b);
+    await settle(a, b);
     const shard = a.manager.held()[0] ?? b.manager.held()[0];
     if (shard === undefined) throw new Error('no shard held');
     const [holder, other] = a.manager.held().includes(shard) ? [a, b] : [b, a];
@@ -161,13 +167,11 @@ describe('LeaseManager on DynamoDB (moto)', () => {
   });
 
   it('a replica whose clock runs behind by the skew bound still never holds a shard while another may write to it', async () => {
-    const table = await newTable();
-    const clocks = new Clocks();
+    const { table, clocks } = await fresh();
     const a = replica(table, 'a', clocks);
     // b's wall clock is ahead by exactly the bound: it sees a's leases expire as early as the bound allows.
     const b = replica(table, 'b', clocks, { skewMs: DEFAULT_LEASE_TIMINGS.clockSkewMs });
-    await a.manager.tick();
-    await a.manager.tick();
+    await settle(a);
     const shards = a.manager.held();
     expect(shards.length).toBe(SHARDS.length);
     // a freezes (no renewals); step 250 ms at a time and check that no shard is ever writable by both.
@@ -183,12 +187,10 @@ describe('LeaseManager on DynamoDB (moto)', () => {
   });
 
   it('SIGTERM: close() releases every lease and leaves, so the other replica takes them in its next round', async () => {
-    const table = await newTable();
-    const clocks = new Clocks();
+    const { table, clocks } = await fresh();
     const a = replica(table, 'a', clocks);
     const b = replica(table, 'b', clocks);
-    await round(a, b);
-    await round(a, b);
+    await settle(a, b);
     const fromA = a.manager.held();
     expect(fromA.length).toBeGreaterThan(0);
     await a.manager.close();
@@ -200,11 +202,9 @@ describe('LeaseManager on DynamoDB (moto)', () => {
   });
 
   it('a holder that finds its lease taken (the item names another holder) stops at once', async () => {
-    const table = await newTable();
-    const clocks = new Clocks();
+    const { table, clocks } = await fresh();
     const a = replica(table, 'a', clocks);
-    await a.manager.tick();
-    await a.manager.tick();
+    await settle(a);
     const shard = SHARDS[0] as string;
     const epoch = a.manager.heldEpoch(shard) as number;
     // Someone (an operator, a bug elsewhere) takes the lease from under it.
@@ -215,11 +215,9 @@ describe('LeaseManager on DynamoDB (moto)', () => {
   });
 
   it('the fence refuses a write outside a lease, under a lost lease, and under an older epoch; allows it under the held one', async () => {
-    const table = await newTable();
-    const clocks = new Clocks();
+    const { table, clocks } = await fresh();
     const a = replica(table, 'a', clocks);
-    await a.manager.tick();
-    await a.manager.tick();
+    await settle(a);
     const shard = 'eu-west-1#0';
     const epoch = a.manager.heldEpoch(shard) as number;
     const code = (fn: () => unknown): string | undefined => {
@@ -242,12 +240,10 @@ describe('LeaseManager on DynamoDB (moto)', () => {
   });
 
   it('a write let through aborts at the fence deadline as it stood, so one not yet on the wire by then is never sent', async () => {
-    const table = await newTable();
-    const clocks = new Clocks();
+    const { table, clocks } = await fresh();
     const timings = { leaseMs: 900, renewMs: 100, fenceMarginMs: 300, clockSkewMs: 50 };
     const a = replica(table, 'a', clocks, { settings: timings });
-    await a.manager.tick();
-    await a.manager.tick();
+    await settle(a);
     const shard = 'eu-west-1#0';
     const epoch = a.manager.heldEpoch(shard) as number;
     // The deadline is 600 ms after the renewal on the (driven) monotonic clock; the write's signal counts it in real time.
@@ -269,8 +265,7 @@ describe('LeaseManager on DynamoDB (moto)', () => {
       return call();
     });
     const a = replica(table, 'a', clocks);
-    await a.manager.tick();
-    await a.manager.tick();
+    await settle(a);
     await closing;
     expect(a.manager.held()).toEqual([]);
     expect((await real.leases()).filter((l) => l.holder !== undefined)).toEqual([]);
@@ -291,8 +286,7 @@ describe('LeaseManager on DynamoDB (moto)', () => {
     });
     const a = replica(table, 'a', clocks, {});
     a.manager.setShards(['eu-west-1']);
-    await a.manager.tick();
-    await a.manager.tick();
+    await settle(a);
     expect(a.manager.heldEpoch('eu-west-1')).toBe(1);
     slow = true;
     await a.manager.renewRound();
@@ -305,11 +299,9 @@ describe('LeaseManager on DynamoDB (moto)', () => {
   });
 
   it('keeps a shard with a lease item that its snapshot no longer makes, and agrees on it with a replica that never saw it', async () => {
-    const table = await newTable();
-    const clocks = new Clocks();
+    const { table, clocks } = await fresh();
     const a = replica(table, 'a', clocks);
-    await a.manager.tick();
-    await a.manager.tick();
+    await settle(a);
     // The location left a's manifests (its orphans still need a holder); b started later and never saw it.
     a.manager.setShards(SHARDS.slice(1));
     const b = replica(table, 'b', clocks);
@@ -328,8 +320,7 @@ describe('LeaseManager on DynamoDB (moto)', () => {
     const table = faultyTable(real, (call, what) => (what === 'renew' && failures-- > 0 ? Promise.reject(new Error('ThrottlingException')) : call()));
     const clocks = new Clocks();
     const a = replica(table, 'a', clocks);
-    await a.manager.tick();
-    await a.manager.tick();
+    await settle(a);
     const shards = a.manager.held().length;
     // Every round from now on loses its first renewal of each lease; each is tried again and succeeds.
     for (let round = 0; round < 4; round++) {
@@ -351,8 +342,7 @@ describe('LeaseManager on DynamoDB (moto)', () => {
     const clocks = new Clocks();
     const a = replica(table, 'a', clocks);
     const b = replica(real, 'b', clocks);
-    await round(a, b);
-    await round(a, b);
+    await settle(a, b);
     const fromA = a.manager.held();
     expect(fromA.length).toBeGreaterThan(0);
     answersLost = true;
