@@ -12,9 +12,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/controller/index.js';
 import type { EcsApi } from '../../src/ecs/ecs-api.js';
 import { LeaseManager } from '../../src/ha/lease-manager.js';
-import { createDynamoDbClient, DynamoLeaseTable } from '../../src/ha/lease-table.js';
 import { DEFAULT_LEASE_TIMINGS, type LeaseTable } from '../../src/ha/types.js';
-import { dummyCredentials, motoEndpoint } from '../support/moto.js';
+import { motoLeaseTable } from '../support/moto.js';
 import { ManifestDir, REGION, controllerFor, eventually, sandboxWorld, serviceManifest, type SandboxWorld } from './harness.js';
 
 const SERVICES = 12;
@@ -32,14 +31,7 @@ describe('the controller behind a shard lease', () => {
     world = await sandboxWorld();
     dir = await ManifestDir.create();
     for (let i = 0; i < SERVICES; i++) await dir.write(`svc-${i}.yaml`, [serviceManifest({ name: `svc-${i}`, desiredCount: 1 })]);
-    const endpoint = motoEndpoint();
-    if (!endpoint) throw new Error('moto_server is not running (install moto[server])');
-    const made = new DynamoLeaseTable({
-      client: createDynamoDbClient({ region: REGION, endpoint, credentials: dummyCredentials() }),
-      table: `ecs-gitops-gate-${randomUUID().slice(0, 8)}`, createPollMs: 50,
-    });
-    await made.ensure({ create: true });
-    table = made;
+    table = await motoLeaseTable('gate', REGION);
   });
   afterEach(async () => {
     for (const c of controllers.splice(0)) await c.stop({ graceMs: 100 });

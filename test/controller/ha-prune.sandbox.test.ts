@@ -15,12 +15,11 @@ import type { Controller } from '../../src/controller/index.js';
 import type { EcsApi } from '../../src/ecs/ecs-api.js';
 import { createSdkEcsApi } from '../../src/ecs/sdk-adapter.js';
 import { LeaseManager } from '../../src/ha/lease-manager.js';
-import { createDynamoDbClient, DynamoLeaseTable } from '../../src/ha/lease-table.js';
 import { bucketOf, rendezvousOwner } from '../../src/ha/shards.js';
 import { DEFAULT_LEASE_TIMINGS, type LeaseTable } from '../../src/ha/types.js';
 import { MUTATING_SCHEDULER_OPERATIONS, type SchedulerApi, type SchedulerOperation } from '../../src/scheduler/scheduler-api.js';
 import { createSdkSchedulerApi } from '../../src/scheduler/scheduler-sdk-adapter.js';
-import { dummyCredentials, motoEndpoint } from '../support/moto.js';
+import { motoLeaseTable } from '../support/moto.js';
 import { ManifestDir, REGION, controllerFor, sandboxWorld, serviceManifest, type SandboxWorld } from './harness.js';
 
 const OTHER_REGION = 'us-east-1';
@@ -61,14 +60,7 @@ describe('pruning behind shard leases', () => {
 
   beforeAll(async () => {
     world = await sandboxWorld();
-    const endpoint = motoEndpoint();
-    if (!endpoint) throw new Error('moto_server is not running (install moto[server])');
-    const made = new DynamoLeaseTable({
-      client: createDynamoDbClient({ region: REGION, endpoint, credentials: dummyCredentials() }),
-      table: `ecs-gitops-prune-${randomUUID().slice(0, 8)}`, createPollMs: 50,
-    });
-    await made.ensure({ create: true });
-    table = made;
+    table = await motoLeaseTable('prune', REGION);
   });
   afterEach(async () => {
     for (const c of controllers.splice(0)) await c.stop({ graceMs: 100 });

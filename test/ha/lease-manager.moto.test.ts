@@ -4,14 +4,12 @@
  * wall clock and the monotonic clock moved explicitly, so expiry, fencing and
  * the skew bound are checked at their edges without sleeping.
  */
-import { randomUUID } from 'node:crypto';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { isGitopsError } from '../../src/errors/index.js';
 import { runUnderLease } from '../../src/ha/lease-context.js';
 import { LeaseManager } from '../../src/ha/lease-manager.js';
-import { createDynamoDbClient, DynamoLeaseTable } from '../../src/ha/lease-table.js';
 import { DEFAULT_LEASE_TIMINGS, type HaSettings, type LeaseTable, type ShardChange } from '../../src/ha/types.js';
-import { dummyCredentials, motoEndpoint } from '../support/moto.js';
+import { motoLeaseTable } from '../support/moto.js';
 
 const SHARDS = ['111111111111@eu-west-1', '222222222222@eu-west-1', 'eu-west-1#0', 'eu-west-1#1', 'us-east-1'];
 
@@ -25,27 +23,14 @@ class Clocks {
   }
 }
 
-let endpoint: string;
 const managers: LeaseManager[] = [];
-
-beforeAll(() => {
-  const found = motoEndpoint();
-  if (!found) throw new Error('moto_server is not running (install moto[server])');
-  endpoint = found;
-});
 
 afterEach(async () => {
   await Promise.all(managers.splice(0).map((m) => m.close()));
 });
 
-async function newTable(): Promise<LeaseTable> {
-  const table = new DynamoLeaseTable({
-    client: createDynamoDbClient({ region: 'eu-west-1', endpoint, credentials: dummyCredentials() }),
-    table: `ecs-gitops-test-${randomUUID().slice(0, 8)}`,
-    createPollMs: 50,
-  });
-  await table.ensure({ create: true });
-  return table;
+function newTable(): Promise<LeaseTable> {
+  return motoLeaseTable('test');
 }
 
 function replica(table: LeaseTable, replicaId: string, clocks: Clocks, options: { skewMs?: number; settings?: Partial<HaSettings> } = {}) {

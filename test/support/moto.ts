@@ -3,7 +3,7 @@
  * returns a fresh 12-digit account, sent as `x-moto-account-id` on every
  * request, so test files never see each other's resources.
  */
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
@@ -12,6 +12,8 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { inject } from 'vitest';
 import { addScalingRequestHeaders } from '../../src/autoscaling/scaling-sdk-adapter.js';
 import { addRequestHeaders } from '../../src/ecs/sdk-adapter.js';
+import { createDynamoDbClient, DynamoLeaseTable } from '../../src/ha/lease-table.js';
+import type { LeaseTable } from '../../src/ha/types.js';
 
 // Not frozen: the SDK stamps feature flags onto the credentials object.
 export const dummyCredentials = () => ({ accessKeyId: 'AKIDTESTTESTTEST', secretAccessKey: 'test-secret-not-real' });
@@ -47,4 +49,19 @@ export function motoAccount(region = 'eu-west-1'): MotoAccount {
     cloudWatch: () => addScalingRequestHeaders(new CloudWatchClient(common), { 'x-moto-account-id': accountId }),
     scheduler: () => addRequestHeaders(new SchedulerClient(common), { 'x-moto-account-id': accountId }),
   };
+}
+
+/**
+ * A lease table of its own (`ecs-gitops-<prefix>-<random>`) on the shared
+ * moto_server's DynamoDB, created and ready: test files never share one.
+ */
+export async function motoLeaseTable(prefix: string, region = 'eu-west-1'): Promise<LeaseTable> {
+  const endpoint = motoEndpoint();
+  if (!endpoint) throw new Error('moto_server is not running (install moto[server])');
+  const table = new DynamoLeaseTable({
+    client: createDynamoDbClient({ region, endpoint, credentials: dummyCredentials() }),
+    table: `ecs-gitops-${prefix}-${randomUUID().slice(0, 8)}`, createPollMs: 50,
+  });
+  await table.ensure({ create: true });
+  return table;
 }
