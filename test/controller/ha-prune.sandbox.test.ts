@@ -20,26 +20,9 @@ import { DEFAULT_LEASE_TIMINGS, type LeaseTable } from '../../src/ha/types.js';
 import { MUTATING_SCHEDULER_OPERATIONS, type SchedulerApi, type SchedulerOperation } from '../../src/scheduler/scheduler-api.js';
 import { createSdkSchedulerApi } from '../../src/scheduler/scheduler-sdk-adapter.js';
 import { motoLeaseTable } from '../support/moto.js';
-import { ManifestDir, REGION, controllerFor, sandboxWorld, serviceManifest, type SandboxWorld } from './harness.js';
+import { ManifestDir, REGION, controllerFor, sandboxWorld, scheduledTaskManifest, serviceManifest, type SandboxWorld } from './harness.js';
 
 const OTHER_REGION = 'us-east-1';
-const IMAGE = 'public.ecr.aws/docker/library/busybox:1.36';
-
-function job(name: string, cluster: string): Record<string, unknown> {
-  return {
-    apiVersion: 'ecs-gitops/v1', kind: 'ScheduledTask', metadata: { name, cluster, region: REGION },
-    spec: {
-      schedule: 'rate(1 hour)',
-      roleArn: 'arn:aws:iam::123456789012:role/ecs-scheduler/report',
-      launchType: 'FARGATE',
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a'], securityGroups: ['sg-1'] } },
-      taskDefinition: {
-        family: name, cpu: '256', memory: '512', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'],
-        containerDefinitions: [{ name: 'app', image: IMAGE, command: ['run-report'] }],
-      },
-    },
-  };
-}
 
 /** Two replica ids rendezvous hashing gives `a` and `b` respectively (found by trying, deterministic per run). */
 function replicaIdsSplitting(a: string, b: string): [string, string] {
@@ -114,7 +97,7 @@ describe('pruning behind shard leases', () => {
     });
     // A service in detect mode keeps the snapshot declaring something once the job leaves (the prune guards).
     await dir.write('web.yaml', [serviceManifest({ name: 'web', mode: 'detect' })]);
-    await dir.write('jobs/report.yaml', [job('report', 'demo')]);
+    await dir.write('jobs/report.yaml', [scheduledTaskManifest('report', { schedule: 'rate(1 hour)' })]);
     const zero = replica(zeroHolder, 4, { scheduler: counted(zeroHolder) });
     const two = replica(twoHolder, 4, { scheduler: counted(twoHolder) });
     for (const c of controllers) await c.start();

@@ -231,3 +231,22 @@ export function startCliInProcess(argv: readonly string[], env: Record<string, s
   return { exit, stop: () => controller.abort(new Error('received SIGINT')), stdout: () => out, stderr: () => err };
 }
 
+export const SCHEDULED_TASK_IMAGE = 'public.ecr.aws/docker/library/busybox:1.36';
+
+/** A `kind: ScheduledTask` in cluster demo (Fargate, every minute unless `spec` says otherwise); `spec` overrides its fields. */
+export function scheduledTaskManifest(name: string, spec: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    apiVersion: 'ecs-gitops/v1', kind: 'ScheduledTask', metadata: { name, cluster: 'demo', region: REGION },
+    spec: {
+      schedule: 'rate(1 minute)',
+      roleArn: 'arn:aws:iam::123456789012:role/ecs-scheduler/report',
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a'], securityGroups: ['sg-1'] } },
+      taskDefinition: {
+        family: name, cpu: '256', memory: '512', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'],
+        containerDefinitions: [{ name: 'app', image: SCHEDULED_TASK_IMAGE, command: ['run-report'] }],
+      },
+      ...spec,
+    },
+  };
+}

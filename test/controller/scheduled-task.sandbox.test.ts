@@ -12,26 +12,8 @@ import { MUTATING_SCHEDULER_OPERATIONS, type SchedulerApi, type SchedulerOperati
 import { createSdkSchedulerApi } from '../../src/scheduler/scheduler-sdk-adapter.js';
 import { scheduledTaskIdentity } from '../../src/keys/index.js';
 import { systemClock } from '../../src/util/clock.js';
-import { ManifestDir, REGION, controllerFor, eventually, sandboxWorld, serviceManifest, type SandboxWorld } from './harness.js';
+import { ManifestDir, REGION, SCHEDULED_TASK_IMAGE, controllerFor, eventually, sandboxWorld, scheduledTaskManifest, serviceManifest, type SandboxWorld } from './harness.js';
 
-const IMAGE = 'public.ecr.aws/docker/library/busybox:1.36';
-
-function job(name: string, spec: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    apiVersion: 'ecs-gitops/v1', kind: 'ScheduledTask', metadata: { name, cluster: 'demo', region: REGION },
-    spec: {
-      schedule: 'rate(1 minute)',
-      roleArn: 'arn:aws:iam::123456789012:role/ecs-scheduler/report',
-      launchType: 'FARGATE',
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a'], securityGroups: ['sg-1'] } },
-      taskDefinition: {
-        family: name, cpu: '256', memory: '512', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'],
-        containerDefinitions: [{ name: 'app', image: IMAGE, command: ['run-report'] }],
-      },
-      ...spec,
-    },
-  };
-}
 
 /** Every Scheduler call, by operation. */
 function counted(inner: SchedulerApi): { api: SchedulerApi; calls: SchedulerOperation[]; mutating: () => SchedulerOperation[] } {
@@ -83,7 +65,7 @@ describe('kind: ScheduledTask against the sandbox', () => {
   }
 
   it('creates the schedule in the tagged group, writes nothing on the next pass, and reports the runs the sandbox fires', async () => {
-    await dir.write('jobs/report.yaml', [job('report')]);
+    await dir.write('jobs/report.yaml', [scheduledTaskManifest('report')]);
     const c = controller();
     await pass(c, 'rev-1');
     expect(scheduler.mutating()).toEqual(['CreateScheduleGroup', 'CreateSchedule']);
@@ -112,7 +94,7 @@ describe('kind: ScheduledTask against the sandbox', () => {
     expect(run).toMatchObject({ lastStatus: 'STOPPED', exitCodes: { app: 0 } });
 
     // The job starts failing: the latest run says so.
-    world.sandbox.admin.setImageExit(IMAGE, { exitCode: 3, afterSeconds: 2 });
+    world.sandbox.admin.setImageExit(SCHEDULED_TASK_IMAGE, { exitCode: 3, afterSeconds: 2 });
     await eventually(async () => {
       world.sandbox.clock.advance(70_000);
       await pass(c);
@@ -122,14 +104,14 @@ describe('kind: ScheduledTask against the sandbox', () => {
   });
 
   it('an edit is one UpdateSchedule; a schedule removed from Git is kept without --prune and deleted with it', async () => {
-    await dir.write('jobs/report.yaml', [job('report')]);
-    await dir.write('jobs/cleanup.yaml', [job('cleanup', { schedule: 'cron(0 4 * * ? *)' })]);
+    await dir.write('jobs/report.yaml', [scheduledTaskManifest('report')]);
+    await dir.write('jobs/cleanup.yaml', [scheduledTaskManifest('cleanup', { schedule: 'cron(0 4 * * ? *)' })]);
     const c = controller();
     await pass(c, 'rev-1');
 
     scheduler.calls.length = 0;
     world.counter.reset();
-    await dir.write('jobs/report.yaml', [job('report', { schedule: 'rate(5 minutes)' })]);
+    await dir.write('jobs/report.yaml', [scheduledTaskManifest('report', { schedule: 'rate(5 minutes)' })]);
     await pass(c, 'rev-2');
     expect(scheduler.mutating()).toEqual(['UpdateSchedule']);
     expect(world.counter.mutatingCalls()).toBe(0);
@@ -149,7 +131,7 @@ describe('kind: ScheduledTask against the sandbox', () => {
   });
 
   it('drift: a schedule changed outside Git is put back at the next resync', async () => {
-    await dir.write('jobs/report.yaml', [job('report')]);
+    await dir.write('jobs/report.yaml', [scheduledTaskManifest('report')]);
     const c = controller();
     await pass(c, 'rev-1');
     const live = await scheduler.api.send('GetSchedule', { Name: 'report', GroupName: 'ecs-gitops' });
@@ -166,7 +148,7 @@ describe('kind: ScheduledTask against the sandbox', () => {
   it('a restarted controller lists the group of a Region whose last scheduled task left: orphan without --prune, DeleteSchedule with it', async () => {
     // The Region keeps a service (detect mode: nothing written for it) but no scheduled task any more.
     await dir.write('web.yaml', [serviceManifest({ name: 'web', mode: 'detect' })]);
-    await dir.write('jobs/report.yaml', [job('report')]);
+    await dir.write('jobs/report.yaml', [scheduledTaskManifest('report')]);
     await pass(controller(), 'rev-1');
     await dir.remove('jobs/report.yaml');
 
@@ -186,10 +168,10 @@ describe('kind: ScheduledTask against the sandbox', () => {
 
   it('a ScheduledTask moved to another cluster leaves no orphan record of its old key, and its schedule is not deleted', async () => {
     world.sandbox.admin.seed({ accounts: [{ accountId: world.accountId, region: REGION, clusters: [{ name: 'batch', capacityProviders: ['FARGATE'] }] }] });
-    await dir.write('jobs/report.yaml', [job('report')]);
+    await dir.write('jobs/report.yaml', [scheduledTaskManifest('report')]);
     const c = controller({ prune: true });
     await pass(c, 'rev-1');
-    const moved = job('report');
+    const moved = scheduledTaskManifest('report');
     (moved.metadata as Record<string, unknown>).cluster = 'batch';
     await dir.write('jobs/report.yaml', [moved]);
     scheduler.calls.length = 0;
@@ -202,7 +184,7 @@ describe('kind: ScheduledTask against the sandbox', () => {
   });
 
   it('a deregistered (INACTIVE) revision behind the schedule is drift: an ACTIVE one is registered and the schedule updated', async () => {
-    await dir.write('jobs/report.yaml', [job('report')]);
+    await dir.write('jobs/report.yaml', [scheduledTaskManifest('report')]);
     const c = controller();
     await pass(c, 'rev-1');
     const first = (await scheduler.api.send('GetSchedule', { Name: 'report', GroupName: 'ecs-gitops' })).Target?.EcsParameters?.TaskDefinitionArn ?? '';
@@ -226,7 +208,7 @@ describe('kind: ScheduledTask against the sandbox', () => {
   });
 
   it('a startDate already past is not sent (Scheduler refuses one more than 5 minutes ago) and is no drift on the next pass', async () => {
-    await dir.write('jobs/report.yaml', [job('report', { startDate: '2020-01-01T00:00:00Z' })]);
+    await dir.write('jobs/report.yaml', [scheduledTaskManifest('report', { startDate: '2020-01-01T00:00:00Z' })]);
     const c = controller();
     await pass(c, 'rev-1');
     expect(scheduler.mutating()).toEqual(['CreateScheduleGroup', 'CreateSchedule']);
@@ -243,7 +225,7 @@ describe('kind: ScheduledTask against the sandbox', () => {
     // The controller reads the sandbox's clock, stopped, so both compute from the same instants.
     world.sandbox.clock.setSpeed(0);
     const simulated = { now: () => world.sandbox.clock.now(), setTimer: systemClock.setTimer };
-    await dir.write('jobs/report.yaml', [job('report', { schedule: 'rate(1 hour)' })]);
+    await dir.write('jobs/report.yaml', [scheduledTaskManifest('report', { schedule: 'rate(1 hour)' })]);
     const c = controller({ clock: simulated });
     await pass(c, 'rev-1');
     const sandboxNext = () => world.sandbox.admin.schedules({ accountId: world.accountId, region: REGION }).find((s) => s.name === 'report')?.nextFireAt;
@@ -251,7 +233,7 @@ describe('kind: ScheduledTask against the sandbox', () => {
     expect(statusNext()).toBe(sandboxNext());
 
     world.sandbox.clock.advance(25 * 60_000);
-    await dir.write('jobs/report.yaml', [job('report', { schedule: 'rate(1 hour)', description: 'hourly' })]);
+    await dir.write('jobs/report.yaml', [scheduledTaskManifest('report', { schedule: 'rate(1 hour)', description: 'hourly' })]);
     scheduler.calls.length = 0;
     await pass(c, 'rev-2');
     expect(scheduler.mutating()).toEqual(['UpdateSchedule']);
@@ -264,7 +246,7 @@ describe('kind: ScheduledTask against the sandbox', () => {
   });
 
   it('a schedule with every field round-trips through the sandbox: the next pass finds nothing to change', async () => {
-    await dir.write('jobs/full.yaml', [job('full', {
+    await dir.write('jobs/full.yaml', [scheduledTaskManifest('full', {
       schedule: 'cron(15 3 ? * MON-FRI *)', timezone: 'Europe/Paris',
       startDate: '2035-01-01T00:00:00+01:00', endDate: '2036-06-30T23:59:59Z',
       flexibleTimeWindow: { mode: 'FLEXIBLE', maximumWindowInMinutes: 15 },
@@ -305,12 +287,12 @@ describe('kind: ScheduledTask against the sandbox', () => {
   it('a task definition a Service and a ScheduledTask both declare is registered once', async () => {
     const taskDefinition = {
       family: 'shared', cpu: '256', memory: '512', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'],
-      containerDefinitions: [{ name: 'app', image: IMAGE, command: ['serve'] }],
+      containerDefinitions: [{ name: 'app', image: SCHEDULED_TASK_IMAGE, command: ['serve'] }],
     };
     const service = serviceManifest({ name: 'web', desiredCount: 1 });
     (service.spec as Record<string, unknown>).taskDefinition = taskDefinition;
     await dir.write('web.yaml', [service]);
-    await dir.write('jobs/report.yaml', [job('report', { taskDefinition })]);
+    await dir.write('jobs/report.yaml', [scheduledTaskManifest('report', { taskDefinition })]);
     world.counter.reset();
     const c = controller();
     await pass(c, 'rev-1');
