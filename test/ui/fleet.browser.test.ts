@@ -20,6 +20,7 @@ import { STREAM_PATH, type FleetPage } from '../../src/web/api-types.js';
 import { ManifestDir, REGION, eventually, serviceManifest, startCliInProcess } from '../controller/harness.js';
 import { requireChromium } from '../support/browser.js';
 import { browserForFile } from './browser-per-file.js';
+import { expectCleanPage, watchPage, type WatchedPage } from './watched-page.js';
 import { LISTEN_ANY_PORT, settled, waitForListenUrl } from '../support/listen-url.js';
 import { requireProgram } from '../support/programs.js';
 import { BROKEN, DRIFTED_COUNT, PLANTED_SECRETS, SERVICES, keyOf, startFleetWorld, type FleetWorld } from './fleet-world.js';
@@ -39,51 +40,22 @@ const chromiumPath = hasGit ? requireChromium() : undefined;
 const runs = hasGit && chromiumPath !== undefined;
 
 /** What one page saw, for the checks every test ends with. */
-interface Watched {
-  readonly context: BrowserContext;
-  readonly page: Page;
-  /** Requests to any other origin (aborted). */
-  readonly foreign: string[];
-  readonly consoleErrors: string[];
+interface Watched extends WatchedPage {
   /** Every finished response body except the event stream's (read separately: it never finishes). */
   readonly bodies: { url: string; body: string }[];
   readonly pending: Promise<void>[];
 }
 
-async function watchPage(context: BrowserContext, origin: string): Promise<Watched> {
-  const foreign: string[] = [];
-  const consoleErrors: string[] = [];
+/** watchPage, keeping every response body too (the planted secrets must be in none). */
+async function watchPageBodies(context: BrowserContext, origin: string): Promise<Watched> {
+  const watched = await watchPage(context, origin);
   const bodies: { url: string; body: string }[] = [];
   const pending: Promise<void>[] = [];
-  await context.route('**/*', async (route) => {
-    const url = route.request().url();
-    if (new URL(url).origin === origin) return route.continue();
-    foreign.push(url);
-    return route.abort('blockedbyclient');
-  });
-  // Injected by the browser before the page's own script (not through the page, so the CSP does not apply to it).
-  await context.addInitScript(() => {
-    const seen: string[] = [];
-    window.cspViolations = seen;
-    document.addEventListener('securitypolicyviolation', (event) => seen.push(`${event.violatedDirective} ${event.blockedURI}`));
-  });
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
-  page.on('response', (response) => {
+  watched.page.on('response', (response) => {
     if ((response.headers()['content-type'] ?? '').startsWith('text/event-stream')) return;
     pending.push(response.body().then((body) => void bodies.push({ url: response.url(), body: body.toString('utf8') }), () => undefined));
   });
-  return { context, page, foreign, consoleErrors, bodies, pending };
-}
-
-async function expectCleanPage(watched: Watched): Promise<void> {
-  const violations = await watched.page.evaluate(() => window.cspViolations as string[]);
-  expect(violations, 'CSP violations').toEqual([]);
-  expect(watched.consoleErrors, 'console errors').toEqual([]);
-  expect(watched.foreign, 'requests to another origin').toEqual([]);
+  return { ...watched, bodies, pending };
 }
 
 const rowKeys = (page: Page) => page.locator('[data-testid=fleet-table] tbody tr[data-key]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-key') ?? ''));
@@ -107,7 +79,7 @@ describe.skipIf(!runs)('the web UI in Chromium, 10,000 services', () => {
 
   async function openFleet(hash = '#/'): Promise<Watched> {
     const context = await browser().newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-    const watched = await watchPage(context, world.url);
+    const watched = await watchPageBodies(context, world.url);
     opened.push(watched);
     await watched.page.goto(`${world.url}/${hash}`);
     await watched.page.locator('html[data-fleet-ready=true]').waitFor();
@@ -309,7 +281,7 @@ describe.skipIf(!runs)('the web UI behind --api-token-file', () => {
   it('asks for the token, refuses a wrong one, and shows the fleet with the right one', async () => {
     const context = await browser().newContext();
     try {
-      const watched = await watchPage(context, url);
+      const watched = await watchPageBodies(context, url);
       const { page } = watched;
       await page.goto(`${url}/#/`);
       const form = page.locator('form[data-testid=login]');

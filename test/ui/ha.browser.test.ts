@@ -9,7 +9,7 @@
  * it appears. Every page is checked for console errors, CSP violations and
  * requests to other origins.
  */
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { StatusStore, type ServiceStatus } from '../../src/controller/status.js';
@@ -17,12 +17,7 @@ import type { HaStatus } from '../../src/ha/types.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/observe/http-server.js';
 import { requireChromium } from '../support/browser.js';
 import { browserForFile } from './browser-per-file.js';
-
-// The page's globals as these callbacks use them: the test tsconfig has no DOM lib.
-declare const document: {
-  addEventListener(type: string, listener: (event: { violatedDirective: string; blockedURI: string }) => void): void;
-};
-declare const window: Record<string, unknown>;
+import { expectCleanPage, watchPage, type WatchedPage } from './watched-page.js';
 
 const chromiumPath = requireChromium();
 
@@ -61,42 +56,6 @@ async function serve(ha: HaStatus | undefined, services: readonly ServiceStatus[
   });
 }
 
-interface Watched {
-  readonly page: Page;
-  readonly foreign: string[];
-  readonly consoleErrors: string[];
-}
-
-async function watchPage(context: BrowserContext, origin: string): Promise<Watched> {
-  const foreign: string[] = [];
-  const consoleErrors: string[] = [];
-  await context.route('**/*', async (route) => {
-    const url = route.request().url();
-    if (new URL(url).origin === origin) return route.continue();
-    foreign.push(url);
-    return route.abort('blockedbyclient');
-  });
-  // Injected by the browser before the page's own script (not through the page, so the CSP does not apply to it).
-  await context.addInitScript(() => {
-    const seen: string[] = [];
-    window.cspViolations = seen;
-    document.addEventListener('securitypolicyviolation', (event) => seen.push(`${event.violatedDirective} ${event.blockedURI}`));
-  });
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
-  return { page, foreign, consoleErrors };
-}
-
-async function expectCleanPage(watched: Watched): Promise<void> {
-  const violations = await watched.page.evaluate(() => window.cspViolations as string[]);
-  expect(violations, 'CSP violations').toEqual([]);
-  expect(watched.consoleErrors, 'console errors').toEqual([]);
-  expect(watched.foreign, 'requests to another origin').toEqual([]);
-}
-
 const text = (s: string | null) => (s ?? '').replace(/\s+/g, ' ').trim();
 
 describe.skipIf(chromiumPath === undefined)('replicas and shards in the web UI (Chromium)', () => {
@@ -118,7 +77,7 @@ describe.skipIf(chromiumPath === undefined)('replicas and shards in the web UI (
     for (const server of servers) await server.close();
   });
 
-  async function open(server: RunningHttpServer): Promise<Watched> {
+  async function open(server: RunningHttpServer): Promise<WatchedPage> {
     const context = await browser().newContext({ viewport: { width: 1280, height: 900 } });
     contexts.push(context);
     const watched = await watchPage(context, server.url);
