@@ -53,6 +53,19 @@ describe('the controller behind a shard lease', () => {
     return { controller, manager };
   }
 
+  function advance(ms: number): void {
+    clocks.wall += ms;
+    clocks.mono += ms;
+  }
+
+  /** Two minutes on (a lease an earlier case left with another holder expires), then the two rounds that take the shard. */
+  async function takeShardOnceFree(manager: LeaseManager): Promise<void> {
+    advance(120_000);
+    await manager.tick();
+    await manager.tick();
+    expect(manager.held()).toEqual([SHARD]);
+  }
+
   const synced = (c: Controller) => c.status.list().length === SERVICES && c.status.list().every((s) => s.sync === 'Synced');
 
   it('reads and writes nothing of a shard it does not hold, checks it at once when it takes it, and forgets it when it is lost', async () => {
@@ -96,12 +109,8 @@ describe('the controller behind a shard lease', () => {
     await controller.start();
     controller.setSnapshot(await dir.load('rev-1'));
     // Free the lease the first test left with another holder: it expires.
-    clocks.wall += 120_000;
-    clocks.mono += 120_000;
     world.counter.reset();
-    await manager.tick();
-    await manager.tick();
-    expect(manager.held()).toEqual([SHARD]);
+    await takeShardOnceFree(manager);
     await eventually(() => controller.status.list().length === SERVICES, () => controller.status.list().length, 30_000);
     await controller.waitForIdle({ requeues: true });
     expect(world.counter.count('DescribeServices')).toBe(Math.ceil(SERVICES / 10));
@@ -127,18 +136,13 @@ describe('the controller behind a shard lease', () => {
     const { controller, manager } = replica(`r-${randomUUID().slice(0, 6)}`, api);
     await controller.start();
     controller.setSnapshot(await dir.load('rev-2'));
-    clocks.wall += 120_000;
-    clocks.mono += 120_000;
-    await manager.tick();
-    await manager.tick();
-    expect(manager.held()).toEqual([SHARD]);
+    await takeShardOnceFree(manager);
     await eventually(() => controller.status.list().length === SERVICES, () => controller.status.list().length, 30_000);
     await controller.waitForIdle({ requeues: true });
     const epoch = manager.heldEpoch(SHARD) as number;
     world.counter.reset();
     takeOver = async () => {
-      clocks.wall += 120_000;
-      clocks.mono += 120_000;
+      advance(120_000);
       expect(await table.acquire(SHARD, 'intruder', { epoch }, clocks.wall + 60_000)).toBeDefined();
       await manager.tick();
     };
@@ -159,11 +163,7 @@ describe('the controller behind a shard lease', () => {
     await controller.start();
     controller.setSnapshot(await dir.load('rev-3'));
     // The intruder's lease from the test before expires.
-    clocks.wall += 120_000;
-    clocks.mono += 120_000;
-    await manager.tick();
-    await manager.tick();
-    expect(manager.held()).toEqual([SHARD]);
+    await takeShardOnceFree(manager);
     await eventually(() => synced(controller), () => controller.status.list().map((s) => [s.key, s.sync]), 30_000);
     await controller.waitForIdle({ requeues: true });
     const epoch = manager.heldEpoch(SHARD) as number;
