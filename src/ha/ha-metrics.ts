@@ -6,17 +6,8 @@
  * a shard nobody holds, which the ShardWithoutHolder alert watches.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { cumulativeCounter } from '../observe/cumulative-counter.js';
 import { LEASE_TRANSITIONS, type HaCounters, type LeaseTransition } from './lease-manager.js';
-
-/** A counter whose value is a growing count read at scrape time. */
-function cumulative(read: () => number): (this: Counter) => void {
-  let reported = 0;
-  return function collect(this: Counter) {
-    const now = read();
-    if (now > reported) this.inc(now - reported);
-    reported = now;
-  };
-}
 
 export function registerHaMetrics(registry: Registry, read: () => HaCounters): void {
   if (registry.getSingleMetric('ecs_gitops_shard_held')) return;
@@ -43,14 +34,10 @@ export function registerHaMetrics(registry: Registry, read: () => HaCounters): v
     },
   });
   for (const t of LEASE_TRANSITIONS) transitions.inc({ transition: t }, 0);
-  new Counter({
-    name: 'ecs_gitops_fencing_stops_total',
-    help: 'Mutating AWS calls the write fence refused before sending: this replica did not hold (or no longer held) the shard\'s lease.',
-    registers: [registry], collect: cumulative(() => read().fencingStops),
-  });
-  new Counter({
-    name: 'ecs_gitops_lease_table_errors_total',
-    help: 'Calls to the lease table (DynamoDB) that failed: heartbeats, reads, renewals, acquisitions, releases.',
-    registers: [registry], collect: cumulative(() => read().tableErrors),
-  });
+  cumulativeCounter(registry, 'ecs_gitops_fencing_stops_total',
+    'Mutating AWS calls the write fence refused before sending: this replica did not hold (or no longer held) the shard\'s lease.',
+    () => read().fencingStops);
+  cumulativeCounter(registry, 'ecs_gitops_lease_table_errors_total',
+    'Calls to the lease table (DynamoDB) that failed: heartbeats, reads, renewals, acquisitions, releases.',
+    () => read().tableErrors);
 }

@@ -5,7 +5,8 @@
  * calls. Registered once per registry (a second server on the same registry
  * is not reported: one controller runs one server).
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { cumulativeCounter } from '../observe/cumulative-counter.js';
 
 export interface StreamCounts {
   /** Streams open now. */
@@ -16,19 +17,6 @@ export interface StreamCounts {
   readonly resyncs: number;
   /** Streams refused with 503 (all slots taken), since start. */
   readonly refused: number;
-}
-
-/** A counter that reports a monotonically growing count read at scrape time. */
-function cumulativeCounter(registry: Registry, name: string, help: string, read: () => number): void {
-  let reported = 0;
-  new Counter({
-    name, help, registers: [registry],
-    collect() {
-      const now = read();
-      if (now > reported) this.inc(now - reported);
-      reported = now;
-    },
-  });
 }
 
 export function registerStreamMetrics(registry: Registry, read: () => StreamCounts): void {
